@@ -1,0 +1,11 @@
+//! Stampede's shared vocabulary: scenarios, load profiles and plans, thresholds, metrics, runs
+//! and the demo target's wire types. Serde only — no tokio, no HTTP — so it builds for wasm32
+//! and is the single source of truth for files, REST bodies and WebSocket messages.
+
+pub mod demo;
+pub mod metrics;
+pub mod plan;
+pub mod run;
+pub mod scenario;
+pub mod threshold;
+pub mod units;

@@ -1,0 +1,248 @@
+//! Metric types: what the engine reports every interval and at the end of a run.
+//! Latencies are milliseconds as `f64` (µs resolution underneath); counts are `u64`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::RunStatus;
+use crate::threshold::ThresholdResult;
+
+/// Why a request failed. Per-request failures are data, never errors of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The target refused the connection (nothing listening).
+    ConnectRefused,
+    /// Another connection failure (DNS, unreachable network, …).
+    Connect,
+    /// No complete response within the timeout.
+    Timeout,
+    /// The connection was reset or closed mid-exchange.
+    Reset,
+    /// TLS handshake or certificate failure.
+    Tls,
+    /// The target answered 4xx.
+    Http4xx,
+    /// The target answered 5xx.
+    Http5xx,
+    /// The response arrived but a check on it failed.
+    CheckFailed,
+    /// The response started but its body could not be read (or was malformed).
+    BodyRead,
+    /// Anything else (an invalid response, a request that could not be built).
+    Other,
+}
+
+impl ErrorKind {
+    /// Every kind, in report order.
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::ConnectRefused,
+        ErrorKind::Connect,
+        ErrorKind::Timeout,
+        ErrorKind::Reset,
+        ErrorKind::Tls,
+        ErrorKind::Http4xx,
+        ErrorKind::Http5xx,
+        ErrorKind::CheckFailed,
+        ErrorKind::BodyRead,
+        ErrorKind::Other,
+    ];
+
+    /// Dense index, for counter arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The kind's name as used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectRefused => "connect_refused",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "reset",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Http4xx => "http_4xx",
+            ErrorKind::Http5xx => "http_5xx",
+            ErrorKind::CheckFailed => "check_failed",
+            ErrorKind::BodyRead => "body_read",
+            ErrorKind::Other => "other",
+        }
+    }
+}
+
+/// Latency distribution summary, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LatencyStats {
+    /// Samples behind these figures.
+    pub count: u64,
+    /// Mean.
+    pub avg_ms: f64,
+    /// Minimum.
+    pub min_ms: f64,
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+}
+
+/// Counters and latencies for one request name (or all requests), over some time span.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RequestStats {
+    /// Request name (`"*"` for the total over all requests).
+    pub name: String,
+    /// Requests completed (successfully or not).
+    pub requests: u64,
+    /// Requests counted as failed (any [`ErrorKind`]).
+    pub errors: u64,
+    /// Failures by kind.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors_by_kind: BTreeMap<ErrorKind, u64>,
+    /// Responses by HTTP status code.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub status_counts: BTreeMap<u16, u64>,
+    /// Request bytes written (headers and body).
+    pub bytes_sent: u64,
+    /// Response bytes read (body).
+    pub bytes_received: u64,
+    /// Latency from the *scheduled* start (open model: includes time waiting to be sent;
+    /// closed model: equal to `service_time`). This is the truthful latency users saw.
+    pub latency: LatencyStats,
+    /// Raw service time: from the moment the request was actually sent to its last byte.
+    pub service_time: LatencyStats,
+    /// Requests per second over the span.
+    pub rps: f64,
+}
+
+impl RequestStats {
+    /// Failed requests / requests, 0 when there were none.
+    pub fn error_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.errors as f64 / self.requests as f64
+        }
+    }
+}
+
+/// Pass/fail counts of one check on one request name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckStats {
+    /// The request name the check belongs to.
+    pub request: String,
+    /// The check, described (`status in [200]`).
+    pub check: String,
+    /// Responses that passed.
+    pub passed: u64,
+    /// Responses that failed.
+    pub failed: u64,
+}
+
+/// How the load generator itself is doing. A saturated generator measures itself, not the
+/// target, so this is reported next to every result.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GeneratorStats {
+    /// CPU used by this process over the span, in percent of one core.
+    pub cpu_percent: f64,
+    /// CPU cores available to the process.
+    pub cores: u32,
+    /// Resident memory, bytes.
+    pub rss_bytes: u64,
+    /// Worst lateness of a scheduled start (open model) or a timer (think time) in the span.
+    pub max_schedule_lag_ms: f64,
+}
+
+/// One interval's view of a running test, pushed every `METRICS_COLLECTION_INTERVAL`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsSnapshot {
+    /// Sequence number, from 0.
+    pub seq: u64,
+    /// Time since the run started, ms (end of this interval).
+    pub elapsed_ms: u64,
+    /// Length of this interval, ms.
+    pub interval_ms: u64,
+    /// Run status at the time of the snapshot.
+    pub status: RunStatus,
+    /// All requests completed within this interval.
+    pub interval: RequestStats,
+    /// All requests since the start.
+    pub total: RequestStats,
+    /// Per request name, since the start.
+    pub per_request: Vec<RequestStats>,
+    /// Users (iterations in flight) at the end of the interval.
+    pub active_users: u64,
+    /// Users the plan called for (closed model) at the end of the interval.
+    pub target_users: u64,
+    /// Arrival rate the plan called for (open model), starts per second.
+    pub target_rate: f64,
+    /// Iterations finished since the start.
+    pub iterations: u64,
+    /// Scheduled starts dropped because every user in the pool was busy, since the start.
+    pub dropped_iterations: u64,
+    /// The generator's own health over this interval.
+    pub generator: GeneratorStats,
+}
+
+/// The generator's verdict on itself for the whole run.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GeneratorHealth {
+    /// True when the generator could not keep up; results then describe the generator.
+    pub saturated: bool,
+    /// Plain-words explanations, empty when healthy.
+    pub warnings: Vec<String>,
+    /// Highest per-interval CPU use, percent of one core.
+    pub peak_cpu_percent: f64,
+    /// Cores available.
+    pub cores: u32,
+    /// Worst schedule lag seen, ms.
+    pub max_schedule_lag_ms: f64,
+    /// Peak resident memory, bytes.
+    pub peak_rss_bytes: u64,
+}
+
+/// The final result of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// End state.
+    pub status: RunStatus,
+    /// Why the run failed or was aborted, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Wall-clock start, ms since the Unix epoch.
+    pub started_at_ms: u64,
+    /// Time from start to the end of the load (excluding the graceful stop), ms.
+    pub duration_ms: u64,
+    /// All requests.
+    pub total: RequestStats,
+    /// Per request name.
+    pub per_request: Vec<RequestStats>,
+    /// Checks, per request name and check.
+    pub checks: Vec<CheckStats>,
+    /// Iterations finished.
+    pub iterations: u64,
+    /// Scheduled starts dropped for lack of a free user.
+    pub dropped_iterations: u64,
+    /// Highest number of users in flight.
+    pub peak_users: u64,
+    /// Threshold verdicts, in scenario order.
+    pub thresholds: Vec<ThresholdResult>,
+    /// The generator's verdict on itself.
+    pub generator: GeneratorHealth,
+}
+
+impl RunSummary {
+    /// True when every threshold passed (vacuously true without thresholds).
+    pub fn thresholds_passed(&self) -> bool {
+        self.thresholds.iter().all(|t| t.passed)
+    }
+}

@@ -1,0 +1,294 @@
+//! Table tests for the load-plan math (k6 style: expected values at given times, no running).
+
+use super::*;
+use crate::units::HumanDuration;
+
+fn d(s: f64) -> HumanDuration {
+    HumanDuration(Duration::from_secs_f64(s))
+}
+fn secs(t: f64) -> Duration {
+    Duration::from_secs_f64(t)
+}
+fn stage(s: f64, target: f64) -> Stage {
+    Stage {
+        duration: d(s),
+        target,
+    }
+}
+fn close(a: Duration, b: f64) -> bool {
+    (a.as_secs_f64() - b).abs() < 1e-6
+}
+
+#[test]
+fn constant_users() {
+    let plan = LoadPlan::new(
+        &LoadProfile::ConstantUsers {
+            users: 10,
+            duration: d(30.0),
+        },
+        0,
+    );
+    assert!(!plan.is_open());
+    assert_eq!(plan.duration(), secs(30.0));
+    for (t, want) in [(0.0, 10), (15.0, 10), (29.999, 10), (30.0, 0), (31.0, 0)] {
+        assert_eq!(plan.users_at(secs(t)), want, "t={t}");
+    }
+    let changes: Vec<_> = plan.user_changes().collect();
+    assert_eq!(changes, vec![(secs(0.0), 10), (secs(30.0), 0)]);
+}
+
+#[test]
+fn ramping_users_values_at_times() {
+    // 0 → 10 over 10 s, hold 10 s, 10 → 0 over 5 s.
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingUsers {
+            start_users: 0,
+            stages: vec![stage(10.0, 10.0), stage(10.0, 10.0), stage(5.0, 0.0)],
+        },
+        0,
+    );
+    assert_eq!(plan.duration(), secs(25.0));
+    let table = [
+        (0.0, 0),
+        (0.99, 0),
+        (1.0, 1),
+        (5.5, 5),
+        (9.99, 9),
+        (10.0, 10),
+        (19.9, 10),
+        (20.0, 10),
+        (20.5, 9),
+        (22.5, 5),
+        (24.9, 0),
+        (25.0, 0),
+    ];
+    for (t, want) in table {
+        assert_eq!(plan.users_at(secs(t)), want, "t={t}");
+    }
+    assert_eq!(plan.max_users(), 10);
+}
+
+#[test]
+fn ramping_users_change_times() {
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingUsers {
+            start_users: 0,
+            stages: vec![stage(4.0, 4.0), stage(2.0, 0.0)],
+        },
+        0,
+    );
+    let changes: Vec<(f64, u32)> = plan
+        .user_changes()
+        .map(|(t, u)| ((t.as_secs_f64() * 1e6).round() / 1e6, u))
+        .collect();
+    // Up: one user per second; down from 4 to 0 over 2 s: the 4th user never starts (the curve
+    // only touches 4 at t=4), then one fewer every 0.5 s.
+    assert_eq!(
+        changes,
+        vec![
+            (0.0, 0),
+            (1.0, 1),
+            (2.0, 2),
+            (3.0, 3),
+            (4.5, 2),
+            (5.0, 1),
+            (5.5, 0)
+        ]
+    );
+    // Every change agrees with users_at just after it.
+    for (t, u) in plan.user_changes() {
+        assert_eq!(plan.users_at(t + Duration::from_micros(1)), u, "at {t:?}");
+    }
+}
+
+#[test]
+fn ramping_users_jump_between_stages() {
+    // A zero-length stage is an instant jump.
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingUsers {
+            start_users: 2,
+            stages: vec![stage(0.0, 8.0), stage(3.0, 8.0)],
+        },
+        0,
+    );
+    let changes: Vec<_> = plan.user_changes().collect();
+    assert_eq!(changes, vec![(secs(0.0), 8), (secs(3.0), 0)]);
+}
+
+#[test]
+fn constant_rate_start_times() {
+    let plan = LoadPlan::new(
+        &LoadProfile::ConstantRate {
+            rate: 200.0,
+            duration: d(5.0),
+            max_users: 50,
+        },
+        0,
+    );
+    assert!(plan.is_open());
+    let starts: Vec<Duration> = plan.arrivals().collect();
+    assert_eq!(starts.len(), 1000, "200/s for 5 s");
+    assert!(close(starts[0], 0.0));
+    assert!(close(starts[1], 0.005));
+    assert!(close(starts[999], 4.995));
+    assert_eq!(plan.rate_at(secs(2.0)), 200.0);
+    assert_eq!(plan.rate_at(secs(5.0)), 0.0);
+}
+
+#[test]
+fn constant_rate_fractional() {
+    // 2.5/s for 2 s: starts at 0, 0.4, 0.8, 1.2, 1.6 → 5.
+    let plan = LoadPlan::new(
+        &LoadProfile::ConstantRate {
+            rate: 2.5,
+            duration: d(2.0),
+            max_users: 5,
+        },
+        0,
+    );
+    let starts: Vec<f64> = plan
+        .arrivals()
+        .map(|t| (t.as_secs_f64() * 1e6).round() / 1e6)
+        .collect();
+    assert_eq!(starts, vec![0.0, 0.4, 0.8, 1.2, 1.6]);
+}
+
+#[test]
+fn ramping_rate_start_times_follow_the_integral() {
+    // 0 → 10/s over 2 s (10 starts), then 10/s for 1 s (10 more).
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingRate {
+            start_rate: 0.0,
+            stages: vec![stage(2.0, 10.0), stage(1.0, 10.0)],
+            max_users: 10,
+        },
+        0,
+    );
+    let starts: Vec<Duration> = plan.arrivals().collect();
+    assert_eq!(starts.len(), 20);
+    // In the ramp, N(t) = 2.5 t², so the i-th start is at sqrt(i / 2.5).
+    for i in 0..10 {
+        assert!(
+            close(starts[i], (i as f64 / 2.5).sqrt()),
+            "i={i} {:?}",
+            starts[i]
+        );
+    }
+    for i in 10..20 {
+        assert!(
+            close(starts[i], 2.0 + (i - 10) as f64 / 10.0),
+            "i={i} {:?}",
+            starts[i]
+        );
+    }
+    assert!((plan.rate_at(secs(1.0)) - 5.0).abs() < 1e-9);
+}
+
+#[test]
+fn ramping_rate_down() {
+    // 10/s → 0 over 2 s: 10 starts, denser at first.
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingRate {
+            start_rate: 10.0,
+            stages: vec![stage(2.0, 0.0)],
+            max_users: 10,
+        },
+        0,
+    );
+    let starts: Vec<Duration> = plan.arrivals().collect();
+    assert_eq!(starts.len(), 10);
+    // N(t) = 10t − 2.5t²; the 5th start (i=5) is where N = 5: t = 2 − sqrt(2) ≈ 0.5858.
+    assert!(close(starts[5], 2.0 - 2f64.sqrt()), "{:?}", starts[5]);
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]));
+}
+
+#[test]
+fn spike_profile() {
+    // base 10/s, spike 100/s for the last 1 s of every 4 s period, 8 s total.
+    let plan = LoadPlan::new(
+        &LoadProfile::Spike {
+            base_rate: 10.0,
+            spike_rate: 100.0,
+            spike_duration: d(1.0),
+            period: d(4.0),
+            duration: d(8.0),
+            max_users: 100,
+        },
+        0,
+    );
+    let table = [
+        (0.0, 10.0),
+        (2.9, 10.0),
+        (3.0, 100.0),
+        (3.9, 100.0),
+        (4.0, 10.0),
+        (7.5, 100.0),
+        (8.0, 0.0),
+    ];
+    for (t, want) in table {
+        assert_eq!(plan.rate_at(secs(t)), want, "t={t}");
+    }
+    // 2 × (3 s × 10 + 1 s × 100) = 260 starts.
+    assert_eq!(plan.arrivals().count(), 260);
+}
+
+#[test]
+fn random_profile_is_reproducible_and_near_its_mean() {
+    let profile = LoadProfile::Random {
+        mean_rate: 100.0,
+        duration: d(60.0),
+        max_users: 100,
+        walk: 0.0,
+        min_rate: None,
+        max_rate: None,
+        seed: Some(7),
+    };
+    let a: Vec<Duration> = LoadPlan::new(&profile, 0).arrivals().collect();
+    let b: Vec<Duration> = LoadPlan::new(&profile, 99).arrivals().collect();
+    assert_eq!(a, b, "the scenario's seed wins over the engine's");
+    // Poisson count over 60 s at 100/s: mean 6000, sd ≈ 77; ±5 sd.
+    assert!((5_600..=6_400).contains(&a.len()), "{}", a.len());
+    assert!(a.windows(2).all(|w| w[0] <= w[1]));
+    assert!(a.last().is_some_and(|t| *t < secs(60.0)));
+}
+
+#[test]
+fn random_walk_stays_in_bounds() {
+    let profile = LoadProfile::Random {
+        mean_rate: 100.0,
+        duration: d(300.0),
+        max_users: 100,
+        walk: 0.5,
+        min_rate: Some(80.0),
+        max_rate: Some(150.0),
+        seed: Some(1),
+    };
+    let plan = LoadPlan::new(&profile, 0);
+    let rates: Vec<f64> = (0..300)
+        .map(|s| plan.rate_at(secs(s as f64 + 0.5)))
+        .collect();
+    assert!(
+        rates.iter().all(|r| (80.0..=150.0).contains(r)),
+        "{rates:?}"
+    );
+    assert!(
+        rates.iter().any(|r| (*r - 100.0).abs() > 1.0),
+        "the mean should drift"
+    );
+}
+
+#[test]
+fn preview_samples_the_curve() {
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingUsers {
+            start_users: 0,
+            stages: vec![stage(10.0, 10.0)],
+        },
+        0,
+    );
+    let points = plan.preview(11);
+    assert_eq!(points.len(), 11);
+    assert_eq!(points[0], (0.0, 0.0));
+    assert_eq!(points[5], (5.0, 5.0));
+    assert_eq!(points[10].1, 9.0, "just inside the end of the ramp");
+}

@@ -1,0 +1,198 @@
+//! Reading a scenario document (YAML or JSON) into [`Scenario`], with errors that name the
+//! field path and, where known, the line and column.
+
+use std::fmt;
+
+use super::Scenario;
+use super::locate::Locator;
+
+/// The syntax of a scenario document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// YAML 1.2.
+    Yaml,
+    /// JSON.
+    Json,
+}
+
+impl Format {
+    /// `.json` files are JSON; everything else is read as YAML.
+    pub fn from_path(path: &std::path::Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) if ext.eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Yaml,
+        }
+    }
+}
+
+/// One problem with a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// Field path, e.g. `journeys[1].steps[3].request.method`; empty for the whole document.
+    pub path: String,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// 1-based line in the source, when known.
+    pub line: Option<u64>,
+    /// 1-based column in the source, when known.
+    pub column: Option<u64>,
+}
+
+impl ScenarioError {
+    /// An error at a path, without a position yet.
+    pub fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{}: {}", self.path, self.message)?;
+        }
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, " at line {line}, column {column}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All problems found in a scenario (validation reports every one it finds, not just the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+impl From<ScenarioError> for ScenarioErrors {
+    fn from(e: ScenarioError) -> Self {
+        Self(vec![e])
+    }
+}
+
+impl ScenarioErrors {
+    /// Fills in line and column for errors that lack them, from the source text.
+    pub fn locate(mut self, source: &str) -> Self {
+        if self.0.iter().all(|e| e.line.is_some()) {
+            return self;
+        }
+        let locator = Locator::new(source);
+        for e in &mut self.0 {
+            if e.line.is_none()
+                && let Some((line, column)) = locator.find(&e.path)
+            {
+                e.line = Some(line);
+                e.column = Some(column);
+            }
+        }
+        self
+    }
+}
+
+/// Documents larger than this are refused before parsing.
+pub const MAX_SCENARIO_BYTES: usize = 4 << 20;
+
+/// Parses a scenario document. Unknown fields, wrong types and syntax errors are reported with
+/// the field path and position; semantic checks are left to [`super::validate`].
+pub fn parse_scenario(source: &str, format: Format) -> Result<Scenario, ScenarioErrors> {
+    if source.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::at(
+            "",
+            format!(
+                "scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES}",
+                source.len()
+            ),
+        )
+        .into());
+    }
+    if source.trim().is_empty() {
+        return Err(ScenarioError::at("", "scenario is empty").into());
+    }
+    match format {
+        Format::Json => parse_json(source),
+        Format::Yaml => parse_yaml(source),
+    }
+}
+
+fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
+    let mut de = serde_json::Deserializer::from_str(source);
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = clean_path(&e.path().to_string());
+        let inner = e.into_inner();
+        let (line, column) = (inner.line() as u64, inner.column() as u64);
+        let message = strip_position(&inner.to_string());
+        ScenarioError {
+            path,
+            message,
+            line: Some(line),
+            column: Some(column),
+        }
+    })?;
+    de.end().map_err(|e| ScenarioError {
+        path: String::new(),
+        message: "trailing characters after the JSON document".into(),
+        line: Some(e.line() as u64),
+        column: Some(e.column() as u64),
+    })?;
+    Ok(scenario)
+}
+
+fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    let mut path = String::new();
+    let result = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            path = clean_path(&e.path().to_string());
+            e.into_inner()
+        })
+    });
+    result.map_err(|err| {
+        let location = err.location();
+        let message = strip_position(&err.without_snippet().to_string());
+        let error = ScenarioError {
+            path,
+            message,
+            line: location.map(|l| l.line()),
+            column: location.map(|l| l.column()),
+        };
+        ScenarioErrors::from(error).locate(source)
+    })
+}
+
+/// serde_path_to_error writes `.` for "no path"; we use the empty string.
+fn clean_path(path: &str) -> String {
+    if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    }
+}
+
+/// Parser messages end with their own position ("… at line 3 column 5"); we print ours.
+fn strip_position(message: &str) -> String {
+    let mut m = message.trim();
+    for marker in [" at line ", " at row "] {
+        if let Some(i) = m.rfind(marker) {
+            m = &m[..i];
+        }
+    }
+    m.trim_end_matches([',', '.', ' ']).to_owned()
+}

@@ -1,0 +1,666 @@
+//! Semantic checks that turn a [`Scenario`] into a [`ValidScenario`]: everything the engine
+//! needs is resolved here (URLs, variables, payloads, request-name indices, thresholds), so the
+//! engine never meets an invalid value at run time.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::{
+    Body, Check, LoadProfile, Method, Scenario, ScenarioError, ScenarioErrors, Stage, Step, Think,
+};
+use crate::threshold::{Threshold, ThresholdSpec};
+
+/// Upper bounds that keep every later computation in range and catch typos like `users: 1e9`.
+pub const MAX_USERS: u32 = 1_000_000;
+/// Highest arrival rate accepted, starts per second.
+pub const MAX_RATE: f64 = 10_000_000.0;
+const MAX_JOURNEYS: usize = 1_000;
+const MAX_STEPS: usize = 10_000;
+
+/// Index of a request name in [`ValidScenario::request_names`]; metrics are kept per index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub usize);
+
+/// A scenario that passed validation. Only [`validate`] builds one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidScenario {
+    /// The document as validated (after overrides), for reports and history.
+    pub source: Scenario,
+    /// Journeys with their weights.
+    pub journeys: Vec<ValidJourney>,
+    /// Distinct request names; a [`RequestId`] indexes this.
+    pub request_names: Vec<String>,
+    /// Every check, described, with the request it belongs to; a check's `id` indexes this.
+    pub checks: Vec<(RequestId, String)>,
+    /// Thresholds, parsed.
+    pub thresholds: Vec<Threshold>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Time allowed for in-flight iterations after the load ends.
+    pub graceful_stop: Duration,
+    /// Accept invalid certificates.
+    pub insecure_tls: bool,
+}
+
+impl ValidScenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.source.name
+    }
+
+    /// The load profile.
+    pub fn load(&self) -> &LoadProfile {
+        &self.source.load
+    }
+}
+
+/// A journey ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidJourney {
+    /// Name.
+    pub name: String,
+    /// Relative weight (> 0 for at least one journey).
+    pub weight: u32,
+    /// Steps.
+    pub steps: Vec<ValidStep>,
+}
+
+/// A step ready to run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValidStep {
+    /// An HTTP request.
+    Request(ValidRequest),
+    /// A pause.
+    Think(ValidThink),
+}
+
+/// A pause.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValidThink {
+    /// Fixed length.
+    Fixed(Duration),
+    /// Uniform in `[min, max]`.
+    Uniform(Duration, Duration),
+}
+
+/// An HTTP request ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidRequest {
+    /// Metric index.
+    pub id: RequestId,
+    /// Method.
+    pub method: Method,
+    /// Absolute `http(s)` URL, variables substituted.
+    pub url: url::Url,
+    /// Headers: scenario defaults overlaid by the step's own, variables substituted.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: ValidBody,
+    /// Checks, each with its index in [`ValidScenario::checks`].
+    pub checks: Vec<(usize, ValidCheck)>,
+}
+
+/// A request body, ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValidBody {
+    /// No body.
+    Empty,
+    /// Text, sent as is.
+    Text(String),
+    /// Serialized JSON.
+    Json(String),
+    /// A generated JSON payload of exactly this many bytes.
+    Payload(usize),
+}
+
+/// A check, ready to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValidCheck {
+    /// Status in this set.
+    Status(Vec<u16>),
+    /// Body contains.
+    BodyContains(String),
+    /// JSON pointer equals.
+    Json {
+        /// RFC 6901 pointer.
+        pointer: String,
+        /// Expected value.
+        equals: serde_json::Value,
+    },
+    /// Header present (lower-case name).
+    HeaderPresent(String),
+    /// Latency under.
+    LatencyUnder(Duration),
+}
+
+impl ValidCheck {
+    /// True when the check needs the response body.
+    pub fn needs_body(&self) -> bool {
+        matches!(self, ValidCheck::BodyContains(_) | ValidCheck::Json { .. })
+    }
+}
+
+/// Facts from outside the document that validation needs.
+#[derive(Debug, Clone, Default)]
+pub struct ValidationEnv {
+    /// `CLOUD_API_URL`: the base URL when the scenario names none.
+    pub cloud_api_url: Option<String>,
+}
+
+struct Errors(Vec<ScenarioError>);
+
+impl Errors {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(ScenarioError::at(path, message));
+    }
+}
+
+/// Validates a scenario. Reports every problem found, each with its field path.
+pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenario, ScenarioErrors> {
+    let mut errs = Errors(Vec::new());
+
+    if scenario.name.trim().is_empty() {
+        errs.push("name", "must not be empty");
+    }
+    let base = resolve_base(scenario, env, &mut errs);
+    let variables = &scenario.variables;
+    for name in variables.keys() {
+        if !is_variable_name(name) {
+            errs.push(
+                format!("variables.{name}"),
+                "variable names use letters, digits and _ only",
+            );
+        }
+    }
+    let mut default_headers = Vec::new();
+    for (k, v) in &scenario.headers {
+        let path = format!("headers.{k}");
+        check_header(&path, k, v, &mut errs);
+        default_headers.push((k.clone(), substitute(v, variables, &path, &mut errs)));
+    }
+
+    let mut request_names: Vec<String> = Vec::new();
+    let mut checks: Vec<(RequestId, String)> = Vec::new();
+    let mut journeys = Vec::new();
+    if scenario.journeys.is_empty() {
+        errs.push("journeys", "at least one journey is needed");
+    }
+    if scenario.journeys.len() > MAX_JOURNEYS {
+        errs.push("journeys", format!("at most {MAX_JOURNEYS} journeys"));
+    }
+    for (ji, journey) in scenario.journeys.iter().enumerate() {
+        let jpath = format!("journeys[{ji}]");
+        if journey.name.trim().is_empty() {
+            errs.push(format!("{jpath}.name"), "must not be empty");
+        }
+        if journey.steps.len() > MAX_STEPS {
+            errs.push(
+                format!("{jpath}.steps"),
+                format!("at most {MAX_STEPS} steps"),
+            );
+        }
+        if !journey.steps.iter().any(|s| matches!(s, Step::Request(_))) {
+            errs.push(
+                format!("{jpath}.steps"),
+                "a journey needs at least one request step",
+            );
+        }
+        let mut steps = Vec::new();
+        for (si, step) in journey.steps.iter().enumerate() {
+            let spath = format!("{jpath}.steps[{si}]");
+            match step {
+                Step::Think(think) => {
+                    steps.push(ValidStep::Think(think_step(*think, &spath, &mut errs)))
+                }
+                Step::Request(req) => {
+                    let rpath = format!("{spath}.request");
+                    let name = req
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {}", req.method, req.path));
+                    if name.trim().is_empty() {
+                        errs.push(format!("{rpath}.name"), "must not be empty");
+                    }
+                    let id = match request_names.iter().position(|n| *n == name) {
+                        Some(i) => RequestId(i),
+                        None => {
+                            request_names.push(name.clone());
+                            RequestId(request_names.len() - 1)
+                        }
+                    };
+                    let path =
+                        substitute(&req.path, variables, &format!("{rpath}.path"), &mut errs);
+                    let url =
+                        resolve_url(base.as_ref(), &path, &format!("{rpath}.path"), &mut errs);
+                    let mut headers = default_headers.clone();
+                    for (k, v) in &req.headers {
+                        let hpath = format!("{rpath}.headers.{k}");
+                        check_header(&hpath, k, v, &mut errs);
+                        headers.retain(|(old, _)| !old.eq_ignore_ascii_case(k));
+                        headers.push((k.clone(), substitute(v, variables, &hpath, &mut errs)));
+                    }
+                    let body = match &req.body {
+                        None => ValidBody::Empty,
+                        Some(Body::Text(t)) => ValidBody::Text(substitute(
+                            t,
+                            variables,
+                            &format!("{rpath}.body.text"),
+                            &mut errs,
+                        )),
+                        Some(Body::Json(v)) => ValidBody::Json(v.to_string()),
+                        Some(Body::Payload(size)) => {
+                            if size.0 < 2 {
+                                errs.push(
+                                    format!("{rpath}.body.payload"),
+                                    "a generated JSON payload is at least 2 bytes",
+                                );
+                            }
+                            ValidBody::Payload(size.0 as usize)
+                        }
+                    };
+                    if !matches!(body, ValidBody::Empty)
+                        && matches!(req.method, Method::Get | Method::Head)
+                    {
+                        errs.push(
+                            format!("{rpath}.body"),
+                            format!("a {} request cannot carry a body", req.method),
+                        );
+                    }
+                    let mut valid_checks = Vec::new();
+                    for (ci, check) in req.checks.iter().enumerate() {
+                        let cpath = format!("{rpath}.checks[{ci}]");
+                        if let Some(c) = check_step(check, &cpath, &mut errs) {
+                            checks.push((id, describe_check(&c)));
+                            valid_checks.push((checks.len() - 1, c));
+                        }
+                    }
+                    if let Some(url) = url {
+                        steps.push(ValidStep::Request(ValidRequest {
+                            id,
+                            method: req.method,
+                            url,
+                            headers,
+                            body,
+                            checks: valid_checks,
+                        }));
+                    }
+                }
+            }
+        }
+        journeys.push(ValidJourney {
+            name: journey.name.clone(),
+            weight: journey.weight,
+            steps,
+        });
+    }
+    if !scenario.journeys.is_empty() && scenario.journeys.iter().all(|j| j.weight == 0) {
+        errs.push("journeys", "at least one journey needs a weight above 0");
+    }
+
+    validate_load(&scenario.load, &mut errs);
+
+    let mut thresholds = Vec::new();
+    for (i, spec) in scenario.thresholds.iter().enumerate() {
+        let tpath = format!("thresholds[{i}]");
+        match Threshold::parse(spec) {
+            Ok(t) => thresholds.push(t),
+            Err(e) => errs.push(tpath.clone(), e),
+        }
+        check_threshold_scope(spec, &request_names, &tpath, &mut errs);
+    }
+
+    let timeout = scenario.options.timeout.get();
+    if timeout.is_zero() {
+        errs.push("options.timeout", "must be longer than 0s");
+    }
+
+    if !errs.0.is_empty() {
+        return Err(ScenarioErrors(errs.0));
+    }
+    Ok(ValidScenario {
+        source: scenario.clone(),
+        journeys,
+        request_names,
+        checks,
+        thresholds,
+        timeout,
+        graceful_stop: scenario.options.graceful_stop.get(),
+        insecure_tls: scenario.options.insecure_tls,
+    })
+}
+
+fn check_threshold_scope(spec: &ThresholdSpec, names: &[String], path: &str, errs: &mut Errors) {
+    if let Some(r) = &spec.request
+        && !names.iter().any(|n| n == r)
+    {
+        let known = names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        errs.push(
+            format!("{path}.request"),
+            format!("no request is named \"{r}\" (known: {known})"),
+        );
+    }
+}
+
+fn resolve_base(scenario: &Scenario, env: &ValidationEnv, errs: &mut Errors) -> Option<url::Url> {
+    let (text, path) = match (&scenario.target, &env.cloud_api_url) {
+        (Some(t), _) => (t.as_str(), "target"),
+        (None, Some(env)) => (env.as_str(), "CLOUD_API_URL"),
+        (None, None) => return None,
+    };
+    match parse_http_url(text) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            errs.push(path, e);
+            None
+        }
+    }
+}
+
+fn parse_http_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("\"{text}\" is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("\"{text}\" must be an http:// or https:// URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("\"{text}\" has no host"));
+    }
+    Ok(url)
+}
+
+fn resolve_url(
+    base: Option<&url::Url>,
+    path: &str,
+    at: &str,
+    errs: &mut Errors,
+) -> Option<url::Url> {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return parse_http_url(path).map_err(|e| errs.push(at, e)).ok();
+    }
+    if !path.starts_with('/') {
+        errs.push(
+            at,
+            format!("\"{path}\" must start with / (or be a full http(s) URL)"),
+        );
+        return None;
+    }
+    let Some(base) = base else {
+        errs.push(
+            at,
+            format!("\"{path}\" is relative but there is no target: set `target`, pass --target, or set CLOUD_API_URL"),
+        );
+        return None;
+    };
+    // Concatenate rather than RFC-join, so a base of `http://host/api` keeps its prefix.
+    let joined = format!("{}{}", base.as_str().trim_end_matches('/'), path);
+    parse_http_url(&joined).map_err(|e| errs.push(at, e)).ok()
+}
+
+fn is_variable_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Replaces `${name}` with the variable's value; an unknown name is an error.
+fn substitute(text: &str, vars: &BTreeMap<String, String>, at: &str, errs: &mut Errors) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            errs.push(at, format!("unclosed \"${{\" in \"{text}\""));
+            return out;
+        };
+        let name = &after[..end];
+        match vars.get(name) {
+            Some(v) => out.push_str(v),
+            None => errs.push(
+                at,
+                format!("unknown variable \"{name}\" (define it under `variables`)"),
+            ),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn check_header(path: &str, name: &str, value: &str, errs: &mut Errors) {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        errs.push(path, format!("\"{name}\" is not a valid header name"));
+    }
+    if value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+        errs.push(path, "header values must not contain line breaks or NUL");
+    }
+}
+
+fn think_step(think: Think, at: &str, errs: &mut Errors) -> ValidThink {
+    match think {
+        Think::Fixed(d) => ValidThink::Fixed(d.get()),
+        Think::Uniform { min, max } => {
+            if min > max {
+                errs.push(
+                    format!("{at}.think"),
+                    format!("min ({min}) is greater than max ({max})"),
+                );
+            }
+            ValidThink::Uniform(min.get(), max.get())
+        }
+    }
+}
+
+fn check_step(check: &Check, at: &str, errs: &mut Errors) -> Option<ValidCheck> {
+    Some(match check {
+        Check::Status(codes) => {
+            if codes.is_empty() {
+                errs.push(format!("{at}.status"), "list at least one status code");
+                return None;
+            }
+            if let Some(bad) = codes.iter().find(|c| !(100..=599).contains(*c)) {
+                errs.push(
+                    format!("{at}.status"),
+                    format!("{bad} is not an HTTP status code (100–599)"),
+                );
+                return None;
+            }
+            ValidCheck::Status(codes.clone())
+        }
+        Check::BodyContains(text) => {
+            if text.is_empty() {
+                errs.push(format!("{at}.body_contains"), "must not be empty");
+                return None;
+            }
+            ValidCheck::BodyContains(text.clone())
+        }
+        Check::Json(j) => {
+            if !(j.pointer.is_empty() || j.pointer.starts_with('/')) {
+                errs.push(
+                    format!("{at}.json.pointer"),
+                    format!("\"{}\" is not a JSON pointer (it starts with /)", j.pointer),
+                );
+                return None;
+            }
+            ValidCheck::Json {
+                pointer: j.pointer.clone(),
+                equals: j.equals.clone(),
+            }
+        }
+        Check::HeaderPresent(h) => {
+            check_header(&format!("{at}.header_present"), h, "", errs);
+            ValidCheck::HeaderPresent(h.to_ascii_lowercase())
+        }
+        Check::LatencyUnder(d) => {
+            if d.get().is_zero() {
+                errs.push(format!("{at}.latency_under"), "must be longer than 0s");
+                return None;
+            }
+            ValidCheck::LatencyUnder(d.get())
+        }
+    })
+}
+
+/// A short description of a check, used as its name in reports (`status in [200, 201]`).
+pub fn describe_check(check: &ValidCheck) -> String {
+    match check {
+        ValidCheck::Status(codes) => {
+            let list = codes
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("status in [{list}]")
+        }
+        ValidCheck::BodyContains(t) => format!("body contains \"{t}\""),
+        ValidCheck::Json { pointer, equals } => format!("json {pointer} == {equals}"),
+        ValidCheck::HeaderPresent(h) => format!("header {h} present"),
+        ValidCheck::LatencyUnder(d) => format!("latency < {}", crate::units::HumanDuration(*d)),
+    }
+}
+
+fn validate_load(load: &LoadProfile, errs: &mut Errors) {
+    let positive_duration = |d: crate::units::HumanDuration, field: &str, errs: &mut Errors| {
+        if d.get().is_zero() {
+            errs.push(format!("load.{field}"), "must be longer than 0s");
+        }
+    };
+    let rate = |r: f64, field: &str, allow_zero: bool, errs: &mut Errors| {
+        if !r.is_finite() || r < 0.0 || (!allow_zero && r == 0.0) {
+            let need = if allow_zero { "0 or more" } else { "above 0" };
+            errs.push(
+                format!("load.{field}"),
+                format!("rate {r} must be a number {need} (starts per second)"),
+            );
+        } else if r > MAX_RATE {
+            errs.push(
+                format!("load.{field}"),
+                format!("rate {r} is above the limit of {MAX_RATE}/s"),
+            );
+        }
+    };
+    let users = |u: u32, field: &str, errs: &mut Errors| {
+        if u == 0 {
+            errs.push(format!("load.{field}"), "must be at least 1");
+        } else if u > MAX_USERS {
+            errs.push(
+                format!("load.{field}"),
+                format!("{u} is above the limit of {MAX_USERS}"),
+            );
+        }
+    };
+    let stages = |stages: &[Stage], is_rate: bool, errs: &mut Errors| {
+        if stages.is_empty() {
+            errs.push("load.stages", "at least one stage is needed");
+        }
+        for (i, s) in stages.iter().enumerate() {
+            let limit = if is_rate {
+                MAX_RATE
+            } else {
+                f64::from(MAX_USERS)
+            };
+            if !s.target.is_finite() || s.target < 0.0 || s.target > limit {
+                errs.push(
+                    format!("load.stages[{i}].target"),
+                    format!("{} must be between 0 and {limit}", s.target),
+                );
+            }
+        }
+        if stages.iter().all(|s| s.duration.get().is_zero()) && !stages.is_empty() {
+            errs.push("load.stages", "the stages add up to 0s");
+        }
+    };
+    match load {
+        LoadProfile::ConstantUsers { users: u, duration } => {
+            users(*u, "users", errs);
+            positive_duration(*duration, "duration", errs);
+        }
+        LoadProfile::RampingUsers {
+            start_users,
+            stages: s,
+        } => {
+            if *start_users > MAX_USERS {
+                errs.push(
+                    "load.start_users",
+                    format!("{start_users} is above the limit of {MAX_USERS}"),
+                );
+            }
+            stages(s, false, errs);
+            if *start_users == 0 && s.iter().all(|st| st.target < 1.0) {
+                errs.push("load.stages", "no stage asks for any users");
+            }
+        }
+        LoadProfile::ConstantRate {
+            rate: r,
+            duration,
+            max_users,
+        } => {
+            rate(*r, "rate", false, errs);
+            positive_duration(*duration, "duration", errs);
+            users(*max_users, "max_users", errs);
+        }
+        LoadProfile::RampingRate {
+            start_rate,
+            stages: s,
+            max_users,
+        } => {
+            rate(*start_rate, "start_rate", true, errs);
+            stages(s, true, errs);
+            users(*max_users, "max_users", errs);
+        }
+        LoadProfile::Spike {
+            base_rate,
+            spike_rate,
+            spike_duration,
+            period,
+            duration,
+            max_users,
+        } => {
+            rate(*base_rate, "base_rate", true, errs);
+            rate(*spike_rate, "spike_rate", false, errs);
+            positive_duration(*spike_duration, "spike_duration", errs);
+            positive_duration(*duration, "duration", errs);
+            users(*max_users, "max_users", errs);
+            if spike_duration >= period {
+                errs.push(
+                    "load.spike_duration",
+                    format!(
+                        "a spike ({spike_duration}) must be shorter than its period ({period})"
+                    ),
+                );
+            }
+        }
+        LoadProfile::Random {
+            mean_rate,
+            duration,
+            max_users,
+            walk,
+            min_rate,
+            max_rate,
+            ..
+        } => {
+            rate(*mean_rate, "mean_rate", false, errs);
+            positive_duration(*duration, "duration", errs);
+            users(*max_users, "max_users", errs);
+            if !(0.0..=1.0).contains(walk) {
+                errs.push(
+                    "load.walk",
+                    format!("{walk} must be between 0 and 1 (a fraction of the mean per second)"),
+                );
+            }
+            let lo = min_rate.unwrap_or(mean_rate * 0.5);
+            let hi = max_rate.unwrap_or(mean_rate * 2.0);
+            if let Some(r) = min_rate {
+                rate(*r, "min_rate", true, errs);
+            }
+            if let Some(r) = max_rate {
+                rate(*r, "max_rate", false, errs);
+            }
+            if !(lo <= *mean_rate && *mean_rate <= hi) {
+                errs.push("load", format!("min_rate ({lo}) <= mean_rate ({mean_rate}) <= max_rate ({hi}) does not hold"));
+            }
+        }
+    }
+}

@@ -1,0 +1,407 @@
+//! Pass/fail thresholds in k6's readable form: `p(95) < 200ms`, `avg < 100ms`,
+//! `error_rate < 1%`, `rps > 500`, optionally scoped to one request name.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A threshold as written in a scenario: either just the expression, or a map with options.
+///
+/// ```yaml
+/// thresholds:
+///   - "p(95) < 200ms"
+///   - { expr: "p(99) < 1s", request: "GET /api/products", abort_on_fail: true }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThresholdSpec {
+    /// The expression, `<metric> <op> <value>`.
+    pub expr: String,
+    /// Only this request name's metrics are compared (default: all requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// Stop the run as soon as the threshold fails on the cumulative data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub abort_on_fail: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FullSpec {
+    expr: String,
+    #[serde(default)]
+    request: Option<String>,
+    #[serde(default)]
+    abort_on_fail: bool,
+}
+
+impl<'de> Deserialize<'de> for ThresholdSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ThresholdSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a threshold such as \"p(95) < 200ms\" or { expr, request, abort_on_fail }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ThresholdSpec, E> {
+                Ok(ThresholdSpec {
+                    expr: v.to_owned(),
+                    request: None,
+                    abort_on_fail: false,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<ThresholdSpec, A::Error> {
+                let f = FullSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ThresholdSpec {
+                    expr: f.expr,
+                    request: f.request,
+                    abort_on_fail: f.abort_on_fail,
+                })
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// What a threshold measures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "q")]
+pub enum ThresholdMetric {
+    /// Mean latency.
+    Avg,
+    /// Minimum latency.
+    Min,
+    /// Maximum latency.
+    Max,
+    /// Median latency.
+    Med,
+    /// Latency percentile, 0–100.
+    Percentile(f64),
+    /// Failed requests / all requests.
+    ErrorRate,
+    /// Requests per second over the run.
+    Rps,
+}
+
+impl ThresholdMetric {
+    /// True when the metric is a latency (compared in milliseconds).
+    pub fn is_latency(self) -> bool {
+        !matches!(self, ThresholdMetric::ErrorRate | ThresholdMetric::Rps)
+    }
+}
+
+impl fmt::Display for ThresholdMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThresholdMetric::Avg => f.write_str("avg"),
+            ThresholdMetric::Min => f.write_str("min"),
+            ThresholdMetric::Max => f.write_str("max"),
+            ThresholdMetric::Med => f.write_str("med"),
+            ThresholdMetric::Percentile(q) => write!(f, "p({q})"),
+            ThresholdMetric::ErrorRate => f.write_str("error_rate"),
+            ThresholdMetric::Rps => f.write_str("rps"),
+        }
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Comparison {
+    /// `<`
+    #[serde(rename = "<")]
+    Lt,
+    /// `<=`
+    #[serde(rename = "<=")]
+    Le,
+    /// `>`
+    #[serde(rename = ">")]
+    Gt,
+    /// `>=`
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Comparison {
+    fn holds(self, observed: f64, limit: f64) -> bool {
+        match self {
+            Comparison::Lt => observed < limit,
+            Comparison::Le => observed <= limit,
+            Comparison::Gt => observed > limit,
+            Comparison::Ge => observed >= limit,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+        }
+    }
+}
+
+/// A parsed threshold. `limit` is in milliseconds for latencies, a ratio (0–1) for
+/// `error_rate`, and requests per second for `rps`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// The expression as written, for reports.
+    pub expr: String,
+    /// What is measured.
+    pub metric: ThresholdMetric,
+    /// How it is compared.
+    pub op: Comparison,
+    /// The limit, in the metric's unit.
+    pub limit: f64,
+    /// Scope to one request name.
+    pub request: Option<String>,
+    /// Abort the run on failure.
+    pub abort_on_fail: bool,
+}
+
+impl Threshold {
+    /// Parses a spec's expression.
+    pub fn parse(spec: &ThresholdSpec) -> Result<Self, String> {
+        let expr = spec.expr.trim();
+        let op_at = expr.find(['<', '>']).ok_or_else(|| {
+            format!("threshold \"{expr}\" has no comparison (expected e.g. \"p(95) < 200ms\")")
+        })?;
+        let (metric_text, rest) = expr.split_at(op_at);
+        let (op, value_text) = if let Some(v) = rest.strip_prefix("<=") {
+            (Comparison::Le, v)
+        } else if let Some(v) = rest.strip_prefix(">=") {
+            (Comparison::Ge, v)
+        } else if let Some(v) = rest.strip_prefix('<') {
+            (Comparison::Lt, v)
+        } else if let Some(v) = rest.strip_prefix('>') {
+            (Comparison::Gt, v)
+        } else {
+            return Err(format!("threshold \"{expr}\": unreadable comparison"));
+        };
+        let metric =
+            parse_metric(metric_text.trim()).map_err(|e| format!("threshold \"{expr}\": {e}"))?;
+        let limit = parse_limit(metric, value_text.trim())
+            .map_err(|e| format!("threshold \"{expr}\": {e}"))?;
+        Ok(Self {
+            expr: expr.to_owned(),
+            metric,
+            op,
+            limit,
+            request: spec.request.clone(),
+            abort_on_fail: spec.abort_on_fail,
+        })
+    }
+
+    /// Compares an observed value (in the metric's unit). No data (e.g. no requests) fails a
+    /// threshold: a run that made no requests has not shown that it meets anything.
+    pub fn check(&self, observed: Option<f64>) -> bool {
+        observed.is_some_and(|v| self.op.holds(v, self.limit))
+    }
+
+    /// Renders the limit with its unit, for reports.
+    pub fn limit_text(&self) -> String {
+        format_value(self.metric, self.limit)
+    }
+
+    /// Renders `observed` in the metric's unit.
+    pub fn observed_text(&self, observed: Option<f64>) -> String {
+        observed.map_or_else(|| "no data".to_owned(), |v| format_value(self.metric, v))
+    }
+
+    /// The comparison operator as text.
+    pub fn op_text(&self) -> &'static str {
+        self.op.as_str()
+    }
+}
+
+fn format_value(metric: ThresholdMetric, v: f64) -> String {
+    match metric {
+        ThresholdMetric::ErrorRate => format!("{:.2}%", v * 100.0),
+        ThresholdMetric::Rps => format!("{v:.1}/s"),
+        _ => format!("{v:.2}ms"),
+    }
+}
+
+fn parse_metric(text: &str) -> Result<ThresholdMetric, String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    Ok(match compact.as_str() {
+        "avg" | "mean" => ThresholdMetric::Avg,
+        "min" => ThresholdMetric::Min,
+        "max" => ThresholdMetric::Max,
+        "med" | "median" => ThresholdMetric::Med,
+        "error_rate" | "errors" => ThresholdMetric::ErrorRate,
+        "rps" | "throughput" => ThresholdMetric::Rps,
+        other => {
+            let q = other
+                .strip_prefix("p(")
+                .and_then(|r| r.strip_suffix(')'))
+                .ok_or_else(|| {
+                    format!("unknown metric \"{other}\" (expected avg, min, max, med, p(N), error_rate or rps)")
+                })?;
+            let q: f64 = q
+                .parse()
+                .map_err(|_| format!("\"{q}\" is not a percentile"))?;
+            if !(q > 0.0 && q <= 100.0) {
+                return Err(format!("percentile {q} is out of range (0, 100]"));
+            }
+            ThresholdMetric::Percentile(q)
+        }
+    })
+}
+
+fn parse_limit(metric: ThresholdMetric, text: &str) -> Result<f64, String> {
+    if text.is_empty() {
+        return Err("missing value after the comparison".to_owned());
+    }
+    let number = |t: &str| -> Result<f64, String> {
+        let v: f64 = t
+            .trim()
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a number"))?;
+        if !v.is_finite() || v < 0.0 {
+            return Err(format!("\"{text}\" must be a finite, non-negative number"));
+        }
+        Ok(v)
+    };
+    match metric {
+        ThresholdMetric::ErrorRate => {
+            let v = match text.strip_suffix('%') {
+                Some(p) => number(p)? / 100.0,
+                None => number(text)?,
+            };
+            if v > 1.0 {
+                return Err(format!("error rate {text} is above 100%"));
+            }
+            Ok(v)
+        }
+        ThresholdMetric::Rps => number(text.strip_suffix("/s").unwrap_or(text)),
+        _ => {
+            // k6 treats a bare number as milliseconds; accept that, and explicit units.
+            if text
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            {
+                number(text)
+            } else {
+                crate::units::HumanDuration::parse(text).map(|d| d.get().as_secs_f64() * 1000.0)
+            }
+        }
+    }
+}
+
+/// The verdict of one threshold at the end of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdResult {
+    /// The expression as written.
+    pub expr: String,
+    /// Request scope, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// The observed value in the metric's unit (ms, ratio or req/s); none when there was no data.
+    pub observed: Option<f64>,
+    /// The observed value with its unit, for people.
+    pub observed_text: String,
+    /// Whether it passed.
+    pub passed: bool,
+}
+
+impl Serialize for Threshold {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ThresholdSpec {
+            expr: self.expr.clone(),
+            request: self.request.clone(),
+            abort_on_fail: self.abort_on_fail,
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(expr: &str) -> Result<Threshold, String> {
+        Threshold::parse(&ThresholdSpec {
+            expr: expr.into(),
+            request: None,
+            abort_on_fail: false,
+        })
+    }
+
+    #[test]
+    fn parses_the_k6_forms() {
+        let cases = [
+            (
+                "p(95) < 200ms",
+                ThresholdMetric::Percentile(95.0),
+                Comparison::Lt,
+                200.0,
+            ),
+            (
+                "p(99.9)<=1s",
+                ThresholdMetric::Percentile(99.9),
+                Comparison::Le,
+                1000.0,
+            ),
+            ("avg < 100", ThresholdMetric::Avg, Comparison::Lt, 100.0),
+            ("med<50ms", ThresholdMetric::Med, Comparison::Lt, 50.0),
+            ("max < 2s", ThresholdMetric::Max, Comparison::Lt, 2000.0),
+            (
+                "error_rate < 1%",
+                ThresholdMetric::ErrorRate,
+                Comparison::Lt,
+                0.01,
+            ),
+            (
+                "error_rate <= 0.05",
+                ThresholdMetric::ErrorRate,
+                Comparison::Le,
+                0.05,
+            ),
+            ("rps > 500", ThresholdMetric::Rps, Comparison::Gt, 500.0),
+            ("rps >= 20/s", ThresholdMetric::Rps, Comparison::Ge, 20.0),
+        ];
+        for (expr, metric, op, limit) in cases {
+            let t = parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
+            assert_eq!((t.metric, t.op), (metric, op), "{expr}");
+            assert!(
+                (t.limit - limit).abs() < 1e-9,
+                "{expr}: {} != {limit}",
+                t.limit
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_bad_expressions_with_a_reason() {
+        let cases = [
+            ("p95 < 200ms", "unknown metric"),
+            ("p(0) < 1ms", "out of range"),
+            ("p(101) < 1ms", "out of range"),
+            ("avg = 5ms", "no comparison"),
+            ("avg <", "missing value"),
+            ("error_rate < 150%", "above 100%"),
+            ("rps > lots", "not a number"),
+            ("avg < 5 parsecs", "unknown duration unit"),
+            ("avg < -5", "non-negative"),
+        ];
+        for (expr, want) in cases {
+            let err = parse(expr).expect_err(expr);
+            assert!(err.contains(want), "{expr}: {err}");
+        }
+    }
+
+    #[test]
+    fn comparison_and_missing_data() {
+        let t = parse("p(95) < 200ms").expect("valid");
+        assert!(t.check(Some(199.9)));
+        assert!(!t.check(Some(200.0)));
+        assert!(!t.check(None));
+        let t = parse("rps >= 10").expect("valid");
+        assert!(t.check(Some(10.0)));
+    }
+}

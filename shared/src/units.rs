@@ -1,0 +1,262 @@
+//! Human-friendly units used in scenario files: durations (`250ms`, `1.5s`, `2m`) and byte sizes
+//! (`10KB`, `1MiB`). They are parsed once at the file edge into typed values; nothing past
+//! validation handles unit strings.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A duration written with a unit, such as `500ms`, `30s`, `1.5m`, `1h` or `250us`.
+///
+/// A bare number is rejected on purpose: `timeout: 30` could mean seconds or milliseconds, and a
+/// load test that silently picks the wrong one is worse than one that refuses to start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct HumanDuration(pub Duration);
+
+impl HumanDuration {
+    /// Parses `"<number><unit>"` with unit `us`, `ms`, `s`, `m` or `h` (whitespace allowed between).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| {
+                format!("duration \"{text}\" needs a unit (us, ms, s, m or h), e.g. \"{text}s\"")
+            })?;
+        let (number, unit) = text.split_at(split);
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a duration (expected e.g. 500ms, 30s, 2m)"))?;
+        let seconds_per_unit = match unit.trim() {
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            other => {
+                return Err(format!(
+                    "unknown duration unit \"{other}\" in \"{text}\" (expected us, ms, s, m or h)"
+                ));
+            }
+        };
+        let seconds = value * seconds_per_unit;
+        // A week is far beyond any sensible load test and keeps every later computation in range.
+        if !seconds.is_finite() || seconds > 7.0 * 86_400.0 {
+            return Err(format!(
+                "duration \"{text}\" is too large (at most one week)"
+            ));
+        }
+        Ok(Self(Duration::from_secs_f64(seconds)))
+    }
+
+    /// The wrapped duration.
+    pub fn get(self) -> Duration {
+        self.0
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d.subsec_nanos() == 0 && d.as_secs() > 0 {
+            let s = d.as_secs();
+            if s % 3600 == 0 {
+                write!(f, "{}h", s / 3600)
+            } else if s % 60 == 0 {
+                write!(f, "{}m", s / 60)
+            } else {
+                write!(f, "{s}s")
+            }
+        } else if d.as_nanos() % 1_000_000 == 0 {
+            write!(f, "{}ms", d.as_millis())
+        } else {
+            write!(f, "{}us", d.as_micros())
+        }
+    }
+}
+
+impl Serialize for HumanDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = HumanDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration with a unit, such as \"500ms\" or \"30s\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HumanDuration, E> {
+                HumanDuration::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HumanDuration, E> {
+                Err(E::custom(format!(
+                    "duration {v} needs a unit (us, ms, s, m or h), e.g. \"{v}s\""
+                )))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HumanDuration, E> {
+                Err(E::custom(format!(
+                    "duration {v} needs a unit and must not be negative, e.g. \"{}s\"",
+                    v.unsigned_abs()
+                )))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<HumanDuration, E> {
+                Err(E::custom(format!(
+                    "duration {v} needs a unit, e.g. \"{v}s\""
+                )))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// A byte count written with an optional unit: `512`, `1KB`, `10 KiB`, `1.5MB`.
+/// `KB`/`KiB` both mean 1024 bytes (and `MB`/`MiB` 1024²), as payload sizes usually are meant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    /// The largest generated payload a scenario may ask for (1 GiB): bigger bodies belong to the
+    /// streamed-upload workloads of a later issue, not to an in-memory body.
+    pub const MAX: u64 = 1 << 30;
+
+    /// Parses a size such as `100KB`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a size (expected e.g. 512B, 10KB, 1MB)"))?;
+        let factor = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1.0,
+            "kb" | "kib" | "k" => 1024.0,
+            "mb" | "mib" | "m" => 1024.0 * 1024.0,
+            "gb" | "gib" | "g" => 1024.0 * 1024.0 * 1024.0,
+            other => {
+                return Err(format!(
+                    "unknown size unit \"{other}\" in \"{text}\" (expected B, KB, MB or GB)"
+                ));
+            }
+        };
+        let bytes = value * factor;
+        if !bytes.is_finite() || bytes > Self::MAX as f64 {
+            return Err(format!("size \"{text}\" is too large (at most 1GB)"));
+        }
+        Ok(Self(bytes.round() as u64))
+    }
+}
+
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        if b >= 1 << 20 && b % (1 << 20) == 0 {
+            write!(f, "{}MB", b >> 20)
+        } else if b >= 1024 && b % 1024 == 0 {
+            write!(f, "{}KB", b >> 10)
+        } else {
+            write!(f, "{b}B")
+        }
+    }
+}
+
+impl Serialize for ByteSize {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a size such as \"10KB\" or a number of bytes")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ByteSize, E> {
+                ByteSize::parse(v).map_err(E::custom)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ByteSize, E> {
+                if v > ByteSize::MAX {
+                    return Err(E::custom(format!("size {v} is too large (at most 1GB)")));
+                }
+                Ok(ByteSize(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ByteSize, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::custom(format!("size {v} must not be negative")))
+                    .and_then(|v| self.visit_u64(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        let cases = [
+            ("500ms", Duration::from_millis(500)),
+            ("30s", Duration::from_secs(30)),
+            ("1.5s", Duration::from_millis(1500)),
+            ("2m", Duration::from_secs(120)),
+            ("1h", Duration::from_secs(3600)),
+            ("250us", Duration::from_micros(250)),
+            (" 10 s ", Duration::from_secs(10)),
+            ("0s", Duration::ZERO),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                HumanDuration::parse(text).map(HumanDuration::get),
+                Ok(want),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_reject_nonsense() {
+        for text in ["", "30", "-5s", "5 parsecs", "1e400s", "9999h", "s", ".s"] {
+            assert!(HumanDuration::parse(text).is_err(), "{text:?} should fail");
+        }
+    }
+
+    #[test]
+    fn durations_display_round_trips() {
+        for text in ["500ms", "30s", "2m", "1h", "250us", "90s"] {
+            let parsed = HumanDuration::parse(text).expect("valid");
+            assert_eq!(
+                HumanDuration::parse(&parsed.to_string()),
+                Ok(parsed),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_parse() {
+        let cases = [
+            ("512", 512),
+            ("1KB", 1024),
+            ("10 KiB", 10240),
+            ("100KB", 102_400),
+            ("1.5MB", 1_572_864),
+            ("0", 0),
+        ];
+        for (text, want) in cases {
+            assert_eq!(ByteSize::parse(text), Ok(ByteSize(want)), "{text}");
+        }
+        for text in ["", "KB", "-1KB", "10XB", "5GB"] {
+            assert!(ByteSize::parse(text).is_err(), "{text:?} should fail");
+        }
+    }
+}
