@@ -28,15 +28,17 @@ pub enum ErrorKind {
     Http5xx,
     /// The response arrived but a check on it failed.
     CheckFailed,
-    /// The response started but its body could not be read (or was malformed).
+    /// The response started but its body could not be read to the end.
     BodyRead,
-    /// Anything else (an invalid response, a request that could not be built).
+    /// The target answered with something that is not valid HTTP.
+    Protocol,
+    /// Anything else (e.g. a request that could not be built).
     Other,
 }
 
 impl ErrorKind {
     /// Every kind, in report order.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::ConnectRefused,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -46,6 +48,7 @@ impl ErrorKind {
         ErrorKind::Http5xx,
         ErrorKind::CheckFailed,
         ErrorKind::BodyRead,
+        ErrorKind::Protocol,
         ErrorKind::Other,
     ];
 
@@ -66,6 +69,7 @@ impl ErrorKind {
             ErrorKind::Http5xx => "http_5xx",
             ErrorKind::CheckFailed => "check_failed",
             ErrorKind::BodyRead => "body_read",
+            ErrorKind::Protocol => "protocol",
             ErrorKind::Other => "other",
         }
     }

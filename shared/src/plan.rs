@@ -148,7 +148,7 @@ impl LoadPlan {
                     min_rate.unwrap_or(mean_rate * 0.5),
                     max_rate.unwrap_or(mean_rate * 2.0),
                 );
-                let mut rng = SplitMix64(seed ^ 0x5EED_0F_4A11);
+                let mut rng = SplitMix64(seed ^ 0x005E_ED0F_4A11);
                 let mut mean = *mean_rate;
                 let whole_seconds = total.as_secs_f64().ceil() as usize;
                 let mut means = Vec::with_capacity(whole_seconds);

@@ -167,19 +167,13 @@ fn ramping_rate_start_times_follow_the_integral() {
     let starts: Vec<Duration> = plan.arrivals().collect();
     assert_eq!(starts.len(), 20);
     // In the ramp, N(t) = 2.5 t², so the i-th start is at sqrt(i / 2.5).
-    for i in 0..10 {
-        assert!(
-            close(starts[i], (i as f64 / 2.5).sqrt()),
-            "i={i} {:?}",
-            starts[i]
-        );
-    }
-    for i in 10..20 {
-        assert!(
-            close(starts[i], 2.0 + (i - 10) as f64 / 10.0),
-            "i={i} {:?}",
-            starts[i]
-        );
+    for (i, start) in starts.iter().enumerate() {
+        let want = if i < 10 {
+            (i as f64 / 2.5).sqrt()
+        } else {
+            2.0 + (i - 10) as f64 / 10.0
+        };
+        assert!(close(*start, want), "i={i} {start:?}");
     }
     assert!((plan.rate_at(secs(1.0)) - 5.0).abs() < 1e-9);
 }

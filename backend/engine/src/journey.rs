@@ -1,0 +1,246 @@
+//! One iteration of a journey: send each request, evaluate its checks, honour think times, and
+//! record outcomes. Latency is measured from when the request *should* have gone out: the
+//! scheduled start for an open-model iteration's first request, the end of a think time for a
+//! request after a pause, the previous response otherwise.
+
+use std::time::Duration;
+
+use rand::Rng;
+use rand::rngs::SmallRng;
+use shared::metrics::ErrorKind;
+use shared::scenario::{RequestId, ValidCheck, ValidJourney, ValidStep, ValidThink};
+use tokio::time::Instant;
+
+use crate::client::{PreparedRequest, classify};
+use crate::error::EngineError;
+use crate::recorder::Outcome;
+use crate::state::RunState;
+
+/// Bodies kept for checks are capped; the rest is still read and counted.
+const MAX_CHECKED_BODY: usize = 8 << 20;
+
+/// A journey with its requests prepared.
+#[derive(Debug)]
+pub(crate) struct PreparedJourney {
+    steps: Vec<PreparedStep>,
+}
+
+#[derive(Debug)]
+enum PreparedStep {
+    Request(Box<RequestPlan>),
+    Think(ValidThink),
+}
+
+#[derive(Debug)]
+struct RequestPlan {
+    id: RequestId,
+    request: PreparedRequest,
+    checks: Vec<(usize, ValidCheck)>,
+    keep_body: bool,
+    keep_headers: bool,
+    has_status_check: bool,
+}
+
+impl PreparedJourney {
+    pub(crate) fn new(journey: &ValidJourney) -> Result<Self, EngineError> {
+        let steps = journey
+            .steps
+            .iter()
+            .map(|step| {
+                Ok(match step {
+                    ValidStep::Think(t) => PreparedStep::Think(*t),
+                    ValidStep::Request(r) => PreparedStep::Request(Box::new(RequestPlan {
+                        id: r.id,
+                        request: PreparedRequest::new(r)?,
+                        keep_body: r.checks.iter().any(|(_, c)| c.needs_body()),
+                        keep_headers: r
+                            .checks
+                            .iter()
+                            .any(|(_, c)| matches!(c, ValidCheck::HeaderPresent(_))),
+                        has_status_check: r
+                            .checks
+                            .iter()
+                            .any(|(_, c)| matches!(c, ValidCheck::Status(_))),
+                        checks: r.checks.clone(),
+                    })),
+                })
+            })
+            .collect::<Result<_, EngineError>>()?;
+        Ok(Self { steps })
+    }
+}
+
+/// Picks journeys by weight.
+#[derive(Debug)]
+pub(crate) struct Picker {
+    cumulative: Vec<u64>,
+}
+
+impl Picker {
+    pub(crate) fn new(journeys: &[ValidJourney]) -> Self {
+        let mut sum = 0;
+        let cumulative = journeys
+            .iter()
+            .map(|j| {
+                sum += u64::from(j.weight);
+                sum
+            })
+            .collect();
+        Self { cumulative }
+    }
+
+    pub(crate) fn pick(&self, rng: &mut SmallRng) -> usize {
+        let total = self.cumulative.last().copied().unwrap_or(0);
+        if total == 0 {
+            return 0;
+        }
+        let x = rng.random_range(0..total);
+        self.cumulative.partition_point(|&c| c <= x)
+    }
+}
+
+/// Runs one iteration of `journey`, scheduled to start at `scheduled`.
+pub(crate) async fn run_iteration(
+    state: &RunState,
+    journey: usize,
+    scheduled: Instant,
+    rng: &mut SmallRng,
+) {
+    let Some(journey) = state.journeys.get(journey) else {
+        return;
+    };
+    let mut intended = scheduled;
+    let mut check_results: Vec<(usize, bool)> = Vec::new();
+    for step in &journey.steps {
+        match step {
+            PreparedStep::Think(think) => {
+                let pause = match *think {
+                    ValidThink::Fixed(d) => d,
+                    ValidThink::Uniform(lo, hi) if hi > lo => Duration::from_secs_f64(
+                        rng.random_range(lo.as_secs_f64()..=hi.as_secs_f64()),
+                    ),
+                    ValidThink::Uniform(lo, _) => lo,
+                };
+                let due = Instant::now() + pause;
+                tokio::time::sleep_until(due).await;
+                state.note_lag(Instant::now().saturating_duration_since(due));
+                intended = due;
+            }
+            PreparedStep::Request(plan) => {
+                check_results.clear();
+                let outcome = send(state, plan, intended, &mut check_results).await;
+                state.recorder.record(&outcome, &check_results);
+                intended = Instant::now();
+            }
+        }
+    }
+}
+
+async fn send(
+    state: &RunState,
+    plan: &RequestPlan,
+    intended: Instant,
+    checks: &mut Vec<(usize, bool)>,
+) -> Outcome {
+    let sent_at = Instant::now();
+    // Never report a latency shorter than the service time, even if `intended` is later.
+    let intended = intended.min(sent_at);
+    let mut status = None;
+    let mut error = None;
+    let mut bytes_received = 0u64;
+    let mut body = Vec::new();
+    let mut headers = None;
+    match plan.request.build(&state.client).send().await {
+        Err(e) => error = Some(classify(&e)),
+        Ok(mut resp) => {
+            status = Some(resp.status().as_u16());
+            if plan.keep_headers {
+                headers = Some(resp.headers().clone());
+            }
+            loop {
+                match resp.chunk().await {
+                    Ok(Some(chunk)) => {
+                        bytes_received += chunk.len() as u64;
+                        if plan.keep_body && body.len() < MAX_CHECKED_BODY {
+                            body.extend_from_slice(
+                                &chunk[..chunk.len().min(MAX_CHECKED_BODY - body.len())],
+                            );
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        error = Some(match classify(&e) {
+                            ErrorKind::Timeout => ErrorKind::Timeout,
+                            ErrorKind::Reset => ErrorKind::Reset,
+                            _ => ErrorKind::BodyRead,
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let done = Instant::now();
+    let latency = done - intended;
+    let service = done - sent_at;
+
+    let mut check_failed = false;
+    let mut status_ok = None;
+    for (index, check) in &plan.checks {
+        let passed = error.is_none() && evaluate(check, status, &body, latency, headers.as_ref());
+        if let ValidCheck::Status(_) = check {
+            status_ok = Some(passed);
+        }
+        check_failed |= !passed;
+        checks.push((*index, passed));
+    }
+    if error.is_none()
+        && let Some(code) = status
+    {
+        // With a status check, it alone decides whether a status is a failure (a test may
+        // expect a 404); without one, 4xx and 5xx are failures.
+        let http_error = match (plan.has_status_check, status_ok) {
+            (true, Some(true)) => false,
+            _ => code >= 400,
+        };
+        if http_error || (plan.has_status_check && status_ok == Some(false)) {
+            error = Some(match code {
+                500.. => ErrorKind::Http5xx,
+                400.. => ErrorKind::Http4xx,
+                _ => ErrorKind::CheckFailed,
+            });
+        } else if check_failed {
+            error = Some(ErrorKind::CheckFailed);
+        }
+    }
+    Outcome {
+        request: plan.id,
+        latency,
+        service,
+        status,
+        error,
+        bytes_sent: plan.request.bytes_sent,
+        bytes_received,
+    }
+}
+
+fn evaluate(
+    check: &ValidCheck,
+    status: Option<u16>,
+    body: &[u8],
+    latency: Duration,
+    headers: Option<&reqwest::header::HeaderMap>,
+) -> bool {
+    match check {
+        ValidCheck::Status(codes) => status.is_some_and(|s| codes.contains(&s)),
+        ValidCheck::BodyContains(text) => {
+            let needle = text.as_bytes();
+            body.windows(needle.len()).any(|w| w == needle)
+        }
+        ValidCheck::Json { pointer, equals } => serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .is_some_and(|v| v.pointer(pointer) == Some(equals)),
+        ValidCheck::HeaderPresent(name) => headers.is_some_and(|h| h.contains_key(name.as_str())),
+        ValidCheck::LatencyUnder(limit) => latency < *limit,
+    }
+}

@@ -1,0 +1,256 @@
+//! Recording of request outcomes: O(1) and allocation-free per request after warm-up.
+//!
+//! Workers record into one of a few shards (chosen per thread, so locks are practically
+//! uncontended); the aggregator drains every shard once per interval. Nothing per request is
+//! kept: only HdrHistograms and counters, so memory is bounded however long the run.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use shared::metrics::ErrorKind;
+use shared::scenario::RequestId;
+
+/// Highest latency a histogram tracks exactly, µs (one hour); longer values are clamped.
+const MAX_TRACKABLE_US: u64 = 3_600_000_000;
+
+pub(crate) fn new_histogram() -> Histogram<u64> {
+    // Bounds and precision are constants known to be valid, so this cannot fail.
+    Histogram::new_with_bounds(1, MAX_TRACKABLE_US, 3)
+        .unwrap_or_else(|_| unreachable!("static histogram bounds"))
+}
+
+/// What happened to one request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outcome {
+    pub(crate) request: RequestId,
+    /// From the scheduled start to the last byte.
+    pub(crate) latency: Duration,
+    /// From the actual send to the last byte.
+    pub(crate) service: Duration,
+    pub(crate) status: Option<u16>,
+    pub(crate) error: Option<ErrorKind>,
+    pub(crate) bytes_sent: u64,
+    pub(crate) bytes_received: u64,
+}
+
+/// Counters and histograms for one request name over some span.
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    pub(crate) latency: Histogram<u64>,
+    pub(crate) service: Histogram<u64>,
+    pub(crate) requests: u64,
+    pub(crate) errors: [u64; ErrorKind::ALL.len()],
+    pub(crate) status: BTreeMap<u16, u64>,
+    pub(crate) bytes_sent: u64,
+    pub(crate) bytes_received: u64,
+}
+
+impl Tally {
+    pub(crate) fn new() -> Self {
+        Self {
+            latency: new_histogram(),
+            service: new_histogram(),
+            requests: 0,
+            errors: [0; ErrorKind::ALL.len()],
+            status: BTreeMap::new(),
+            bytes_sent: 0,
+            bytes_received: 0,
+        }
+    }
+
+    fn record(&mut self, o: &Outcome) {
+        let us = |d: Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1);
+        self.latency.saturating_record(us(o.latency));
+        self.service.saturating_record(us(o.service));
+        self.requests += 1;
+        if let Some(kind) = o.error {
+            self.errors[kind.index()] += 1;
+        }
+        if let Some(code) = o.status {
+            *self.status.entry(code).or_insert(0) += 1;
+        }
+        self.bytes_sent += o.bytes_sent;
+        self.bytes_received += o.bytes_received;
+    }
+
+    /// Adds `other` into `self`.
+    pub(crate) fn merge(&mut self, other: &Tally) {
+        // Both histograms share the same bounds, so adding cannot fail.
+        let _ = self.latency.add(&other.latency);
+        let _ = self.service.add(&other.service);
+        self.requests += other.requests;
+        for (a, b) in self.errors.iter_mut().zip(other.errors) {
+            *a += b;
+        }
+        for (code, n) in &other.status {
+            *self.status.entry(*code).or_insert(0) += n;
+        }
+        self.bytes_sent += other.bytes_sent;
+        self.bytes_received += other.bytes_received;
+    }
+
+    fn reset(&mut self) {
+        self.latency.reset();
+        self.service.reset();
+        self.requests = 0;
+        self.errors = [0; ErrorKind::ALL.len()];
+        // Keep the keys (no reallocation next interval), zero the counts.
+        self.status.values_mut().for_each(|n| *n = 0);
+        self.bytes_sent = 0;
+        self.bytes_received = 0;
+    }
+
+    pub(crate) fn error_total(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+}
+
+/// One shard: per-request tallies (created on first use) and check counters.
+#[derive(Debug)]
+pub(crate) struct Shard {
+    pub(crate) tallies: Vec<Option<Tally>>,
+    /// `(passed, failed)` per check index.
+    pub(crate) checks: Vec<(u64, u64)>,
+}
+
+/// The sharded recorder shared by all workers of a run.
+#[derive(Debug)]
+pub(crate) struct Recorder {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+static NEXT_THREAD_SLOT: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static THREAD_SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+fn thread_slot() -> usize {
+    THREAD_SLOT.with(|slot| {
+        if slot.get() == usize::MAX {
+            slot.set(NEXT_THREAD_SLOT.fetch_add(1, Ordering::Relaxed));
+        }
+        slot.get()
+    })
+}
+
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A panic while holding the lock cannot leave a tally half-updated in a way that matters
+    // more than losing the whole run, so recover the data rather than propagate the poison.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Recorder {
+    pub(crate) fn new(requests: usize, checks: usize) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let shards = (0..cores * 2)
+            .map(|_| {
+                Mutex::new(Shard {
+                    tallies: (0..requests).map(|_| None).collect(),
+                    checks: vec![(0, 0); checks],
+                })
+            })
+            .collect();
+        Self { shards }
+    }
+
+    fn shard(&self) -> MutexGuard<'_, Shard> {
+        lock(&self.shards[thread_slot() % self.shards.len()])
+    }
+
+    /// Records one request and the results of its checks (`(check index, passed)`).
+    pub(crate) fn record(&self, outcome: &Outcome, checks: &[(usize, bool)]) {
+        let mut shard = self.shard();
+        if let Some(slot) = shard.tallies.get_mut(outcome.request.0) {
+            slot.get_or_insert_with(Tally::new).record(outcome);
+        }
+        for &(i, passed) in checks {
+            if let Some(c) = shard.checks.get_mut(i) {
+                if passed {
+                    c.0 += 1;
+                } else {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+
+    /// Moves everything recorded since the last drain into `into` (per request) and `checks`.
+    pub(crate) fn drain(&self, into: &mut [Tally], checks: &mut [(u64, u64)]) {
+        for shard in self.shards.iter() {
+            let mut shard = lock(shard);
+            let shard = &mut *shard;
+            for (i, slot) in shard.tallies.iter_mut().enumerate() {
+                if let (Some(t), Some(dst)) = (slot.as_mut(), into.get_mut(i))
+                    && t.requests > 0
+                {
+                    dst.merge(t);
+                    t.reset();
+                }
+            }
+            for (dst, src) in checks.iter_mut().zip(shard.checks.iter_mut()) {
+                dst.0 += src.0;
+                dst.1 += src.1;
+                *src = (0, 0);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(request: usize, ms: u64, error: Option<ErrorKind>) -> Outcome {
+        Outcome {
+            request: RequestId(request),
+            latency: Duration::from_millis(ms),
+            service: Duration::from_millis(ms / 2),
+            status: Some(if error.is_some() { 500 } else { 200 }),
+            error,
+            bytes_sent: 10,
+            bytes_received: 100,
+        }
+    }
+
+    #[test]
+    fn drain_moves_everything_once() {
+        let rec = Recorder::new(2, 1);
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let rec = &rec;
+                s.spawn(move || {
+                    for i in 0..1000 {
+                        let err = (i % 10 == 0).then_some(ErrorKind::Http5xx);
+                        rec.record(&outcome(t % 2, 1 + i % 50, err), &[(0, err.is_none())]);
+                    }
+                });
+            }
+        });
+        let mut into = vec![Tally::new(), Tally::new()];
+        let mut checks = vec![(0, 0)];
+        rec.drain(&mut into, &mut checks);
+        assert_eq!(into[0].requests + into[1].requests, 4000);
+        assert_eq!(into[0].latency.len() + into[1].latency.len(), 4000);
+        assert_eq!(
+            into[0].errors[ErrorKind::Http5xx.index()] + into[1].errors[ErrorKind::Http5xx.index()],
+            400
+        );
+        assert_eq!(
+            into[0].status.get(&200).copied().unwrap_or(0)
+                + into[1].status.get(&200).copied().unwrap_or(0),
+            3600
+        );
+        assert_eq!(checks[0], (3600, 400));
+        assert_eq!(into[0].bytes_received + into[1].bytes_received, 400_000);
+        // A second drain finds nothing new.
+        let mut again = vec![Tally::new(), Tally::new()];
+        let mut checks = vec![(0, 0)];
+        rec.drain(&mut again, &mut checks);
+        assert_eq!(again[0].requests + again[1].requests, 0);
+        assert_eq!(checks[0], (0, 0));
+    }
+}

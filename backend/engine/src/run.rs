@@ -1,0 +1,259 @@
+//! Starting a run and the handle that controls it: status as a `watch`, snapshots as a
+//! `broadcast`, the final summary as a `watch`, and cancellation.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::plan::LoadPlan;
+use shared::run::RunStatus;
+use shared::scenario::ValidScenario;
+use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::aggregator::Aggregator;
+use crate::error::EngineError;
+use crate::journey::{Picker, PreparedJourney};
+use crate::recorder::Recorder;
+use crate::scheduler::{Stops, drive};
+use crate::state::RunState;
+use crate::{EngineConfig, client};
+
+/// Controls a running test. Dropping it does not stop the run; call [`RunHandle::cancel`].
+#[derive(Debug, Clone)]
+pub struct RunHandle {
+    status: watch::Receiver<RunStatus>,
+    snapshots: broadcast::Sender<MetricsSnapshot>,
+    summary: watch::Receiver<Option<Arc<RunSummary>>>,
+    cancel: CancellationToken,
+}
+
+impl RunHandle {
+    /// The current status.
+    pub fn status(&self) -> RunStatus {
+        *self.status.borrow()
+    }
+
+    /// A receiver of status changes.
+    pub fn status_changes(&self) -> watch::Receiver<RunStatus> {
+        self.status.clone()
+    }
+
+    /// Subscribes to metric snapshots (one per interval, plus a final one). A subscriber that
+    /// falls behind loses the oldest snapshots; it never slows the engine.
+    pub fn subscribe(&self) -> broadcast::Receiver<MetricsSnapshot> {
+        self.snapshots.subscribe()
+    }
+
+    /// Stops the run: no new iterations; in-flight ones get the graceful-stop time to finish.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// Waits for the run to end and returns its summary.
+    pub async fn wait(&self) -> Arc<RunSummary> {
+        let mut rx = self.summary.clone();
+        loop {
+            if let Some(s) = rx.borrow_and_update().clone() {
+                return s;
+            }
+            if rx.changed().await.is_err() {
+                // The run task is gone without a summary: it panicked. Report that, don't hang.
+                return Arc::new(RunSummary {
+                    scenario: String::new(),
+                    status: RunStatus::Failed,
+                    reason: Some("the run ended unexpectedly (internal error)".into()),
+                    started_at_ms: 0,
+                    duration_ms: 0,
+                    total: Default::default(),
+                    per_request: Vec::new(),
+                    checks: Vec::new(),
+                    iterations: 0,
+                    dropped_iterations: 0,
+                    peak_users: 0,
+                    thresholds: Vec::new(),
+                    generator: Default::default(),
+                });
+            }
+        }
+    }
+}
+
+/// Starts a run of `scenario` on the current tokio runtime.
+pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle, EngineError> {
+    let seed = config.seed.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let plan = LoadPlan::new(scenario.load(), seed);
+    let client = client::build(
+        scenario.timeout,
+        scenario.insecure_tls,
+        plan.max_users() as usize,
+    )?;
+    let journeys = scenario
+        .journeys
+        .iter()
+        .map(PreparedJourney::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    let recorder = Recorder::new(scenario.request_names.len(), scenario.checks.len());
+    let state = Arc::new(RunState::new(
+        client,
+        journeys,
+        Picker::new(&scenario.journeys),
+        recorder,
+    ));
+
+    let (status_tx, status_rx) = watch::channel(RunStatus::Pending);
+    let (snap_tx, _) = broadcast::channel(1024);
+    let (summary_tx, summary_rx) = watch::channel(None);
+    let cancel = CancellationToken::new();
+    let handle = RunHandle {
+        status: status_rx,
+        snapshots: snap_tx.clone(),
+        summary: summary_rx,
+        cancel: cancel.clone(),
+    };
+
+    let run = Run {
+        scenario,
+        plan,
+        state,
+        config,
+        seed,
+        status: status_tx,
+        snapshots: snap_tx,
+        cancel,
+    };
+    tokio::spawn(async move {
+        let summary = run.execute().await;
+        let _ = summary_tx.send(Some(Arc::new(summary)));
+    });
+    Ok(handle)
+}
+
+struct Run {
+    scenario: ValidScenario,
+    plan: LoadPlan,
+    state: Arc<RunState>,
+    config: EngineConfig,
+    seed: u64,
+    status: watch::Sender<RunStatus>,
+    snapshots: broadcast::Sender<MetricsSnapshot>,
+    cancel: CancellationToken,
+}
+
+impl Run {
+    async fn execute(self) -> RunSummary {
+        let started_at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let start = Instant::now();
+        let stops = Stops {
+            stop: CancellationToken::new(),
+            kill: CancellationToken::new(),
+        };
+        let tracker = TaskTracker::new();
+        let mut agg = Aggregator::new(&self.scenario);
+        let mut abort_reason: Option<String> = None;
+        self.status.send_replace(RunStatus::Running);
+
+        // Load phase: the scheduler runs until the plan ends, a cancel, or a threshold abort;
+        // the tick loop runs alongside it.
+        let plan_end = start + self.plan.duration();
+        let load = async {
+            drive(
+                self.state.clone(),
+                &self.plan,
+                start,
+                self.seed,
+                &stops,
+                &tracker,
+            )
+            .await;
+            // Open plans finish scheduling at their last arrival; the load lasts to the end.
+            tokio::select! {
+                () = tokio::time::sleep_until(plan_end) => {}
+                () = stops.stop.cancelled() => {}
+            }
+        };
+        tokio::pin!(load);
+        let mut ticks =
+            tokio::time::interval_at(start + self.config.interval, self.config.interval);
+        loop {
+            tokio::select! {
+                () = &mut load => break,
+                () = self.cancel.cancelled(), if !stops.stop.is_cancelled() => stops.stop.cancel(),
+                _ = ticks.tick() => {
+                    let snap = agg.tick(&self.state, &self.plan, start.elapsed(), RunStatus::Running);
+                    let _ = self.snapshots.send(snap);
+                    if abort_reason.is_none()
+                        && let Some(reason) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
+                    {
+                        abort_reason = Some(reason);
+                        stops.stop.cancel();
+                    }
+                }
+            }
+        }
+        stops.stop.cancel();
+        let load_duration = start.elapsed();
+
+        // Graceful stop: in-flight iterations finish, up to the limit; then they are cut.
+        self.status.send_replace(RunStatus::Stopping);
+        tracker.close();
+        let deadline = Instant::now() + self.scenario.graceful_stop;
+        loop {
+            tokio::select! {
+                () = tracker.wait() => break,
+                () = tokio::time::sleep_until(deadline) => {
+                    stops.kill.cancel();
+                    tracker.wait().await;
+                    break;
+                }
+                _ = ticks.tick() => {
+                    let snap = agg.tick(&self.state, &self.plan, start.elapsed(), RunStatus::Stopping);
+                    let _ = self.snapshots.send(snap);
+                }
+            }
+        }
+
+        let status = if abort_reason.is_some() {
+            RunStatus::Failed
+        } else if self.cancel.is_cancelled() {
+            RunStatus::Cancelled
+        } else {
+            RunStatus::Completed
+        };
+        // The final partial interval, so the snapshots add up to the totals.
+        let final_snap = agg.tick(&self.state, &self.plan, start.elapsed(), status);
+        let _ = self.snapshots.send(final_snap);
+        let (total, per_request) = agg.totals(load_duration.max(Duration::from_millis(1)));
+        let summary = RunSummary {
+            scenario: self.scenario.name().to_owned(),
+            status,
+            reason: abort_reason,
+            started_at_ms,
+            duration_ms: load_duration.as_millis() as u64,
+            total,
+            per_request,
+            checks: agg.checks(),
+            iterations: self
+                .state
+                .iterations
+                .load(std::sync::atomic::Ordering::Relaxed),
+            dropped_iterations: self
+                .state
+                .dropped
+                .load(std::sync::atomic::Ordering::Relaxed),
+            peak_users: agg.peak_users(),
+            thresholds: agg.verdicts(&self.scenario.thresholds, load_duration),
+            generator: agg.health(),
+        };
+        self.status.send_replace(status);
+        summary
+    }
+}
