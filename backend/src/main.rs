@@ -1,1 +1,20 @@
-fn main() {}
+//! `stampede`: parse the command line and run it. Wiring only.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = backend::cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(backend::cli::exit::RUN_FAILED);
+        }
+    };
+    runtime.block_on(cli.execute())
+}

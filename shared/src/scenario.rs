@@ -384,6 +384,16 @@ pub enum LoadProfile {
     },
 }
 
+impl LoadProfile {
+    /// True for open-model profiles (arrival rates), false for closed-model ones (users).
+    pub fn is_open_model(&self) -> bool {
+        !matches!(
+            self,
+            LoadProfile::ConstantUsers { .. } | LoadProfile::RampingUsers { .. }
+        )
+    }
+}
+
 /// One stage of a staged profile: move linearly to `target` over `duration`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

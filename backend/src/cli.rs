@@ -1,0 +1,70 @@
+//! The `stampede` command line: subcommands, their flags, and exit codes.
+
+mod progress;
+mod run;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use run::{RunArgs, ValidateArgs};
+
+use crate::demo_target::DemoTargetArgs;
+
+/// Exit codes, for CI scripts.
+pub mod exit {
+    /// The run finished and every threshold passed.
+    pub const OK: u8 = 0;
+    /// The run finished (or was aborted) and at least one threshold failed.
+    pub const THRESHOLDS_FAILED: u8 = 1;
+    /// The scenario, a file or an argument is invalid; nothing ran.
+    pub const INVALID_INPUT: u8 = 2;
+    /// The run could not start, or failed for a reason other than thresholds.
+    pub const RUN_FAILED: u8 = 3;
+    /// Interrupted with Ctrl-C; the summary of what ran is still printed.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Stampede: load tests and workload simulation with truthful metrics.
+///
+/// Write a scenario (YAML or JSON), point it at a service, and get latency percentiles
+/// measured from the scheduled send time, throughput, errors by kind, and a pass/fail verdict.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stampede",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario file and print a summary; the exit code tells whether thresholds passed.
+    Run(RunArgs),
+    /// Check a scenario file without running it.
+    Validate(ValidateArgs),
+    /// Start the built-in demo target, a simulated cloud service to aim scenarios at.
+    DemoTarget(DemoTargetArgs),
+}
+
+impl Cli {
+    /// Runs the chosen subcommand to completion.
+    pub async fn execute(self) -> ExitCode {
+        match self.command {
+            Command::Run(args) => ExitCode::from(run::run(args).await),
+            Command::Validate(args) => ExitCode::from(run::validate(&args)),
+            Command::DemoTarget(args) => match crate::demo_target::run_cli(args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(exit::RUN_FAILED)
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The end-of-run summary as a plain-text table.
+
+use std::fmt::Write as _;
+
+use shared::metrics::{ErrorKind, LatencyStats, RequestStats, RunSummary};
+use shared::scenario::ValidScenario;
+
+/// Renders the summary. Figures are the engine's; nothing here computes new ones.
+pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
+    let mut out = String::new();
+    let secs = s.duration_ms as f64 / 1000.0;
+    let t = &s.total;
+    let _ = writeln!(out, "\n{} — {} after {:.1} s", s.scenario, s.status, secs);
+    if let Some(reason) = &s.reason {
+        let _ = writeln!(out, "  reason: {reason}");
+    }
+    let _ = writeln!(
+        out,
+        "  requests {} ({:.1}/s)   errors {} ({:.2}%)   iterations {}   dropped {}   peak users {}",
+        t.requests,
+        t.rps,
+        t.errors,
+        t.error_rate() * 100.0,
+        s.iterations,
+        s.dropped_iterations,
+        s.peak_users
+    );
+    let _ = writeln!(
+        out,
+        "  data     sent {}   received {}",
+        bytes(t.bytes_sent),
+        bytes(t.bytes_received)
+    );
+    let open = scenario.load().is_open_model();
+    let _ = writeln!(
+        out,
+        "\n  latency (ms){}",
+        if open {
+            ", from the scheduled start (coordinated omission corrected)"
+        } else {
+            ""
+        }
+    );
+    let name_width = s
+        .per_request
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 48);
+    let _ = writeln!(
+        out,
+        "  {:<name_width$} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}",
+        "name", "count", "rps", "avg", "p50", "p90", "p95", "p99", "max", "errors"
+    );
+    for r in s.per_request.iter().chain(std::iter::once(t)) {
+        let name = if r.name == "*" {
+            "total"
+        } else {
+            r.name.as_str()
+        };
+        row(&mut out, name, r, &r.latency, name_width);
+    }
+    if open {
+        let st = &t.service_time;
+        let _ = writeln!(
+            out,
+            "  raw service time: p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}",
+            st.p50_ms, st.p95_ms, st.p99_ms, st.max_ms
+        );
+    }
+    if !t.errors_by_kind.is_empty() {
+        let kinds: Vec<String> = ErrorKind::ALL
+            .iter()
+            .filter_map(|k| {
+                t.errors_by_kind
+                    .get(k)
+                    .map(|n| format!("{} {n}", k.as_str()))
+            })
+            .collect();
+        let _ = writeln!(out, "\n  errors by kind: {}", kinds.join(", "));
+    }
+    if !t.status_counts.is_empty() {
+        let codes: Vec<String> = t
+            .status_counts
+            .iter()
+            .map(|(c, n)| format!("{c} × {n}"))
+            .collect();
+        let _ = writeln!(out, "  status codes:   {}", codes.join(", "));
+    }
+    if !s.checks.is_empty() {
+        let _ = writeln!(out, "\n  checks");
+        for c in &s.checks {
+            let mark = if c.failed == 0 { "ok  " } else { "FAIL" };
+            let _ = writeln!(
+                out,
+                "    {mark} {} — {}: {} passed, {} failed",
+                c.request, c.check, c.passed, c.failed
+            );
+        }
+    }
+    if !s.thresholds.is_empty() {
+        let _ = writeln!(out, "\n  thresholds");
+        for th in &s.thresholds {
+            let mark = if th.passed { "ok  " } else { "FAIL" };
+            let scope = th
+                .request
+                .as_deref()
+                .map(|r| format!(" [{r}]"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {mark} {}{scope}   observed {}",
+                th.expr, th.observed_text
+            );
+        }
+    }
+    let g = &s.generator;
+    let _ = writeln!(
+        out,
+        "\n  generator: peak CPU {:.0}% ({} cores), peak memory {}, worst schedule lag {:.1} ms — {}",
+        g.peak_cpu_percent,
+        g.cores,
+        bytes(g.peak_rss_bytes),
+        g.max_schedule_lag_ms,
+        if g.saturated { "SATURATED" } else { "ok" }
+    );
+    for w in &g.warnings {
+        let _ = writeln!(out, "  warning: {w}");
+    }
+    let verdict = if s.thresholds.is_empty() {
+        "no thresholds"
+    } else if s.thresholds_passed() {
+        "thresholds passed"
+    } else {
+        "THRESHOLDS FAILED"
+    };
+    let _ = writeln!(out, "\n  verdict: {verdict}");
+    out
+}
+
+fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: usize) {
+    let name: String = if name.len() > width {
+        format!("{}…", &name[..name.floor_char_boundary(width - 1)])
+    } else {
+        name.to_owned()
+    };
+    let _ = writeln!(
+        out,
+        "  {name:<width$} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8}",
+        r.requests, r.rps, l.avg_ms, l.p50_ms, l.p90_ms, l.p95_ms, l.p99_ms, l.max_ms, r.errors
+    );
+}
+
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
