@@ -70,6 +70,16 @@ impl PreparedJourney {
     }
 }
 
+#[cfg(test)]
+impl PreparedJourney {
+    /// A journey that only pauses: lets scheduler tests run without a network.
+    pub(crate) fn pausing(pause: Duration) -> Self {
+        Self {
+            steps: vec![PreparedStep::Think(ValidThink::Fixed(pause))],
+        }
+    }
+}
+
 /// Picks journeys by weight.
 #[derive(Debug)]
 pub(crate) struct Picker {
@@ -77,6 +87,13 @@ pub(crate) struct Picker {
 }
 
 impl Picker {
+    #[cfg(test)]
+    pub(crate) fn single() -> Self {
+        Self {
+            cumulative: vec![1],
+        }
+    }
+
     pub(crate) fn new(journeys: &[ValidJourney]) -> Self {
         let mut sum = 0;
         let cumulative = journeys

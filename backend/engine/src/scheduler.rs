@@ -141,3 +141,6 @@ async fn drive_open(
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,165 @@
+//! Scheduler tests in paused tokio time: deterministic, instant, no network (the journeys only
+//! pause). They check that the schedulers keep the plan: starts, drops, user counts.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use shared::plan::LoadPlan;
+use shared::scenario::{LoadProfile, Stage};
+use shared::units::HumanDuration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{Stops, drive};
+use crate::journey::{Picker, PreparedJourney};
+use crate::recorder::Recorder;
+use crate::state::RunState;
+
+fn state(pause: Duration) -> Arc<RunState> {
+    let client = crate::client::build(Duration::from_secs(1), false, 1).expect("client builds");
+    Arc::new(RunState::new(
+        client,
+        vec![PreparedJourney::pausing(pause)],
+        Picker::single(),
+        Recorder::new(0, 0),
+    ))
+}
+
+fn d(secs: f64) -> HumanDuration {
+    HumanDuration(Duration::from_secs_f64(secs))
+}
+
+struct Running {
+    state: Arc<RunState>,
+    stops: Stops,
+    tracker: TaskTracker,
+    task: tokio::task::JoinHandle<()>,
+}
+
+fn run(profile: LoadProfile, pause: Duration) -> Running {
+    let state = state(pause);
+    let stops = Stops {
+        stop: CancellationToken::new(),
+        kill: CancellationToken::new(),
+    };
+    let tracker = TaskTracker::new();
+    let (s, st, tr) = (state.clone(), stops.clone(), tracker.clone());
+    let task = tokio::spawn(async move {
+        let plan = LoadPlan::new(&profile, 1);
+        drive(s, &plan, Instant::now(), 1, &st, &tr).await;
+    });
+    Running {
+        state,
+        stops,
+        tracker,
+        task,
+    }
+}
+
+impl Running {
+    async fn finish(self) -> Arc<RunState> {
+        self.task.await.expect("scheduler task");
+        self.tracker.close();
+        self.tracker.wait().await;
+        self.state
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn open_model_starts_exactly_the_planned_iterations() {
+    let r = run(
+        LoadProfile::ConstantRate {
+            rate: 200.0,
+            duration: d(5.0),
+            max_users: 10,
+        },
+        Duration::from_millis(1),
+    );
+    let state = r.finish().await;
+    assert_eq!(state.iterations.load(Ordering::Relaxed), 1000);
+    assert_eq!(state.dropped.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        state.take_lag(),
+        Duration::ZERO,
+        "paused time: every start is on schedule"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn open_model_counts_starts_that_find_the_pool_busy_as_dropped() {
+    // 10/s, each iteration busy 0.95 s, pool of 5: each second 5 starts run and 5 are dropped.
+    let r = run(
+        LoadProfile::ConstantRate {
+            rate: 10.0,
+            duration: d(5.0),
+            max_users: 5,
+        },
+        Duration::from_millis(950),
+    );
+    let state = r.finish().await;
+    assert_eq!(state.iterations.load(Ordering::Relaxed), 25);
+    assert_eq!(state.dropped.load(Ordering::Relaxed), 25);
+}
+
+#[tokio::test(start_paused = true)]
+async fn closed_model_follows_the_ramp() {
+    // 0 → 10 users over 10 s, then hold 10 for 5 s; iterations pause 100 ms.
+    let profile = LoadProfile::RampingUsers {
+        start_users: 0,
+        stages: vec![
+            Stage {
+                duration: d(10.0),
+                target: 10.0,
+            },
+            Stage {
+                duration: d(5.0),
+                target: 10.0,
+            },
+        ],
+    };
+    let r = run(profile, Duration::from_millis(100));
+    let start = Instant::now();
+    for (at, want) in [(0.5, 0), (1.05, 1), (5.5, 5), (9.95, 9), (12.0, 10)] {
+        tokio::time::sleep_until(start + Duration::from_secs_f64(at)).await;
+        assert_eq!(
+            r.state.active.load(Ordering::Relaxed),
+            want,
+            "users at t={at}"
+        );
+    }
+    let state = r.finish().await;
+    assert_eq!(
+        state.active.load(Ordering::Relaxed),
+        0,
+        "everyone stops at the end"
+    );
+    // Users loop 100 ms iterations: user k (started at k s) runs until 15 s.
+    let expected: u64 = (1..=10).map(|k| ((15 - k) * 10) as u64).sum();
+    let got = state.iterations.load(Ordering::Relaxed);
+    assert!(
+        got.abs_diff(expected) <= 10,
+        "iterations {got}, expected about {expected}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_ends_the_schedule_early() {
+    let r = run(
+        LoadProfile::ConstantUsers {
+            users: 3,
+            duration: d(60.0),
+        },
+        Duration::from_millis(100),
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    r.stops.stop.cancel();
+    let stopped_at = Instant::now();
+    let state = r.finish().await;
+    assert!(
+        stopped_at.elapsed() <= Duration::from_millis(100),
+        "users finish their current iteration only"
+    );
+    assert_eq!(state.active.load(Ordering::Relaxed), 0);
+}
