@@ -23,8 +23,10 @@ pub enum ErrorKind {
     /// TLS handshake or certificate failure.
     Tls,
     /// The target answered 4xx.
+    #[serde(rename = "http_4xx")]
     Http4xx,
     /// The target answered 5xx.
+    #[serde(rename = "http_5xx")]
     Http5xx,
     /// The response arrived but a check on it failed.
     CheckFailed,
@@ -37,6 +39,11 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Parses a wire name (`http_5xx`, `timeout`, …).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// Every kind, in report order.
     pub const ALL: [ErrorKind; 11] = [
         ErrorKind::ConnectRefused,
@@ -248,5 +255,19 @@ impl RunSummary {
     /// True when every threshold passed (vacuously true without thresholds).
     pub fn thresholds_passed(&self) -> bool {
         self.thresholds.iter().all(|t| t.passed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_names_match_as_str() {
+        for kind in ErrorKind::ALL {
+            let json = serde_json::to_string(&kind).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(ErrorKind::from_name(kind.as_str()), Some(kind));
+        }
     }
 }

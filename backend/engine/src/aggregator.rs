@@ -145,7 +145,8 @@ impl Aggregator {
 
         let generator = self.generator_stats(state, span);
         let active = state.active.load(Ordering::Relaxed);
-        self.peak_users = self.peak_users.max(active);
+        // The peak is tracked on every start, so short iterations between ticks count too.
+        self.peak_users = state.peak.load(Ordering::Relaxed);
         let snapshot = MetricsSnapshot {
             seq: self.seq,
             elapsed_ms: elapsed.as_millis() as u64,

@@ -15,6 +15,8 @@ pub(crate) struct RunState {
     pub(crate) recorder: Recorder,
     /// Users alive (closed model) or iterations in flight (open model).
     pub(crate) active: AtomicU64,
+    /// Highest `active` ever reached.
+    pub(crate) peak: AtomicU64,
     pub(crate) iterations: AtomicU64,
     pub(crate) dropped: AtomicU64,
     /// Worst schedule lag since the last snapshot, µs.
@@ -34,6 +36,7 @@ impl RunState {
             picker,
             recorder,
             active: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
             iterations: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
             lag_us: AtomicU64::new(0),
@@ -53,7 +56,8 @@ impl RunState {
 
     /// Marks one user / iteration active until the guard drops (also on cancellation).
     pub(crate) fn enter(&self) -> ActiveGuard<'_> {
-        self.active.fetch_add(1, Ordering::Relaxed);
+        let now = self.active.fetch_add(1, Ordering::Relaxed) + 1;
+        self.peak.fetch_max(now, Ordering::Relaxed);
         ActiveGuard(self)
     }
 }

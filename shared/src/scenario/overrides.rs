@@ -34,6 +34,9 @@ impl Scenario {
             if total.is_zero() {
                 return Err(ScenarioError::at("--duration", "must be longer than 0s"));
             }
+            if total > Duration::from_secs(7 * 86_400) {
+                return Err(ScenarioError::at("--duration", "must be at most one week"));
+            }
             set_duration(&mut self.load, total);
         }
         if let Some(users) = o.users {

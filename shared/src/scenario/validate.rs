@@ -163,6 +163,8 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
         errs.push("name", "must not be empty");
     }
     let base = resolve_base(scenario, env, &mut errs);
+    // An invalid target is reported once, not again for every relative path.
+    let target_given = scenario.target.is_some() || env.cloud_api_url.is_some();
     let variables = &scenario.variables;
     for name in variables.keys() {
         if !is_variable_name(name) {
@@ -231,7 +233,7 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                     let path =
                         substitute(&req.path, variables, &format!("{rpath}.path"), &mut errs);
                     let url =
-                        resolve_url(base.as_ref(), &path, &format!("{rpath}.path"), &mut errs);
+                        resolve_url(base.as_ref(), target_given, &path, &format!("{rpath}.path"), &mut errs);
                     let mut headers = default_headers.clone();
                     for (k, v) in &req.headers {
                         let hpath = format!("{rpath}.headers.{k}");
@@ -373,6 +375,7 @@ fn parse_http_url(text: &str) -> Result<url::Url, String> {
 
 fn resolve_url(
     base: Option<&url::Url>,
+    target_given: bool,
     path: &str,
     at: &str,
     errs: &mut Errors,
@@ -388,6 +391,9 @@ fn resolve_url(
         return None;
     }
     let Some(base) = base else {
+        if target_given {
+            return None;
+        }
         errs.push(
             at,
             format!("\"{path}\" is relative but there is no target: set `target`, pass --target, or set CLOUD_API_URL"),

@@ -1,0 +1,331 @@
+//! REST bodies of the control server. The panel, the platform dashboard and CI scripts code
+//! against these; every handler speaks only these types.
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{MetricsSnapshot, RunSummary};
+use crate::run::{RunId, RunStatus};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::units::HumanDuration;
+
+/// Every error response: `{ "error": "...", "detail": "...", "problems": [...] }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A short machine-friendly kind, e.g. `invalid_scenario`, `not_found`, `conflict`.
+    pub error: String,
+    /// A sentence for people.
+    pub detail: String,
+    /// For invalid scenarios: each problem with its field path and position.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+    /// For 409: the run that is in the way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<RunId>,
+}
+
+/// One problem in a submitted scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Field path, e.g. `journeys[0].steps[1].request.method`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// 1-based line in the submitted text, when it was text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+}
+
+impl From<&ScenarioError> for Problem {
+    fn from(e: &ScenarioError) -> Self {
+        Self { path: e.path.clone(), message: e.message.clone(), line: e.line, column: e.column }
+    }
+}
+
+/// The kind of test a run is. Today they differ in their default load shape; later issues add
+/// their analyses (capacity knee, fault injection).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestType {
+    /// A scenario run as written.
+    #[default]
+    Load,
+    /// Push past capacity: ramp users up to `max_users`.
+    Stress,
+    /// Steady load at the expected level, judged by thresholds.
+    Performance,
+    /// Step the load up in equal stages to find where throughput stops following.
+    Scalability,
+    /// Load while faults are injected (later issue).
+    Failure,
+}
+
+impl TestType {
+    /// Name as on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestType::Load => "load",
+            TestType::Stress => "stress",
+            TestType::Performance => "performance",
+            TestType::Scalability => "scalability",
+            TestType::Failure => "failure",
+        }
+    }
+}
+
+/// A scenario given inline (as a document, or as YAML/JSON text) or by the name it was saved
+/// under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScenarioRef {
+    /// The document itself.
+    Inline(Box<Scenario>),
+    /// YAML or JSON text; errors then carry line and column.
+    Text(String),
+    /// A saved scenario or a preset.
+    Name(String),
+}
+
+/// Load overrides for a start request (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadOverrides {
+    /// Load duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<HumanDuration>,
+    /// Users (closed model) or pool cap (open model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u32>,
+    /// Arrival rate (open model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Target base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// `POST /api/workload/start`, `POST /api/runs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRun {
+    /// What to run.
+    pub scenario: ScenarioRef,
+    /// Overrides applied before validation.
+    #[serde(default)]
+    pub overrides: LoadOverrides,
+    /// The test type (default `load`).
+    #[serde(default)]
+    pub test_type: TestType,
+}
+
+/// `POST /api/testing/{stress,performance,scalability}`: a base scenario and the parameters
+/// the test type shapes its load from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartTest {
+    /// The base scenario (its journeys and thresholds are used; its load is replaced).
+    pub scenario: ScenarioRef,
+    /// Total duration (default per type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<HumanDuration>,
+    /// Steady users (performance) or starting users (stress, scalability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u32>,
+    /// Peak users (stress, scalability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_users: Option<u32>,
+    /// An arrival rate instead of users (performance: open model at this rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Target base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// The answer to a start: the new run's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunCreated {
+    /// The run's id.
+    pub run_id: RunId,
+    /// Its status right after creation.
+    pub status: RunStatus,
+}
+
+/// Headline figures of a finished run, for lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunTotals {
+    /// Requests completed.
+    pub requests: u64,
+    /// Failed requests.
+    pub errors: u64,
+    /// errors / requests.
+    pub error_rate: f64,
+    /// Requests per second over the load duration.
+    pub rps: f64,
+    /// Latency p50, ms.
+    pub p50_ms: f64,
+    /// Latency p95, ms.
+    pub p95_ms: f64,
+    /// Latency p99, ms.
+    pub p99_ms: f64,
+}
+
+impl RunTotals {
+    /// The headline figures of a summary.
+    pub fn of(s: &RunSummary) -> Self {
+        Self {
+            requests: s.total.requests,
+            errors: s.total.errors,
+            error_rate: s.total.error_rate(),
+            rps: s.total.rps,
+            p50_ms: s.total.latency.p50_ms,
+            p95_ms: s.total.latency.p95_ms,
+            p99_ms: s.total.latency.p99_ms,
+        }
+    }
+}
+
+/// A run as listed in history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Id.
+    pub id: RunId,
+    /// Scenario name.
+    pub scenario: String,
+    /// Test type.
+    pub test_type: TestType,
+    /// Status.
+    pub status: RunStatus,
+    /// When it was created, ms since the Unix epoch.
+    pub created_at_ms: u64,
+    /// When it ended, ms since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at_ms: Option<u64>,
+    /// Load duration so far or in total, ms.
+    pub duration_ms: u64,
+    /// Headline figures, once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<RunTotals>,
+    /// Whether every threshold passed, once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds_passed: Option<bool>,
+}
+
+/// Which live figure an alert watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// Interval p95 latency above the limit.
+    ResponseTime,
+    /// Interval error rate above the limit.
+    ErrorRate,
+}
+
+/// An alert fired during a run, when one interval crossed a configured limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// What crossed.
+    pub kind: AlertKind,
+    /// Snapshot sequence number of the interval.
+    pub seq: u64,
+    /// Time into the run, ms.
+    pub elapsed_ms: u64,
+    /// Observed value (ms or ratio).
+    pub value: f64,
+    /// The limit (ms or ratio).
+    pub limit: f64,
+    /// For people.
+    pub message: String,
+}
+
+/// A run with everything known about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunDetail {
+    /// The listing fields.
+    #[serde(flatten)]
+    pub info: RunInfo,
+    /// The scenario as run (after overrides).
+    pub scenario_doc: Scenario,
+    /// The final summary, once finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<RunSummary>,
+    /// Alerts fired.
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
+    /// The latest snapshot (while running).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<MetricsSnapshot>,
+}
+
+/// `GET /api/workload/status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadStatus {
+    /// The current (or most recent) run, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunInfo>,
+    /// Its latest snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<MetricsSnapshot>,
+}
+
+/// A saved scenario in listings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioEntry {
+    /// The name it is saved under.
+    pub name: String,
+    /// Last update, ms since the Unix epoch (0 for built-in presets).
+    pub updated_at_ms: u64,
+    /// The document.
+    pub scenario: Scenario,
+}
+
+/// `POST /api/workload/scenario`: store or update a named scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveScenario {
+    /// Name to save under (default: the scenario's own name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The scenario.
+    pub scenario: ScenarioRef,
+}
+
+/// Generator host resources (`GET /api/monitoring/resources`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HostResources {
+    /// Whole-host CPU use since the previous call (or boot), percent of all cores.
+    pub cpu_percent: f64,
+    /// Cores.
+    pub cores: u32,
+    /// Total memory, bytes.
+    pub memory_total_bytes: u64,
+    /// Available memory, bytes.
+    pub memory_available_bytes: u64,
+    /// This process's resident memory, bytes.
+    pub process_rss_bytes: u64,
+    /// Bytes received on all non-loopback interfaces since boot.
+    pub net_rx_bytes: u64,
+    /// Bytes sent on all non-loopback interfaces since boot.
+    pub net_tx_bytes: u64,
+    /// Load average over 1 minute.
+    pub load_avg_1m: f64,
+}
+
+/// Query of `GET /api/testing/results` and `GET /api/runs`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunFilter {
+    /// Only this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RunStatus>,
+    /// Only this test type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_type: Option<TestType>,
+    /// Only this scenario name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// At most this many (newest first; default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
