@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub(crate) use run::parse_env_duration;
 pub use run::{RunArgs, ValidateArgs};
 
 use crate::demo_target::DemoTargetArgs;
@@ -48,6 +49,9 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file without running it.
     Validate(ValidateArgs),
+    /// Start the control server: REST API, live WebSocket feed, run history and reports, with
+    /// the demo target alongside.
+    Serve(crate::server::ServeArgs),
     /// Start the built-in demo target, a simulated cloud service to aim scenarios at.
     DemoTarget(DemoTargetArgs),
 }
@@ -58,6 +62,13 @@ impl Cli {
         match self.command {
             Command::Run(args) => ExitCode::from(run::run(args).await),
             Command::Validate(args) => ExitCode::from(run::validate(&args)),
+            Command::Serve(args) => match crate::server::run_cli(args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(exit::RUN_FAILED)
+                }
+            },
             Command::DemoTarget(args) => match crate::demo_target::run_cli(args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

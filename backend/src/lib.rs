@@ -1,5 +1,8 @@
-//! The `stampede` binary's library: the command line and the built-in demo target. The load
-//! engine lives in the `engine` crate; this crate wires it to terminals (and, later, to HTTP).
+//! The `stampede` binary's library: the command line, the control server (REST API, live feed,
+//! history, reports) and the built-in demo target. The load engine lives in the `engine` crate.
 
 pub mod cli;
 pub mod demo_target;
+pub mod report;
+pub mod server;
+pub mod store;

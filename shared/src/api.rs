@@ -40,7 +40,12 @@ pub struct Problem {
 
 impl From<&ScenarioError> for Problem {
     fn from(e: &ScenarioError) -> Self {
-        Self { path: e.path.clone(), message: e.message.clone(), line: e.line, column: e.column }
+        Self {
+            path: e.path.clone(),
+            message: e.message.clone(),
+            line: e.line,
+            column: e.column,
+        }
     }
 }
 
@@ -328,4 +333,76 @@ pub struct RunFilter {
     /// At most this many (newest first; default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+}
+
+/// One point of `GET /api/monitoring/performance`: an interval's throughput and latency.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerformancePoint {
+    /// End of the interval, ms into the run.
+    pub elapsed_ms: u64,
+    /// Requests per second in the interval.
+    pub rps: f64,
+    /// Latency percentiles in the interval, ms.
+    pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
+    /// 99th percentile, ms.
+    pub p99_ms: f64,
+    /// Users in flight at the end of the interval.
+    pub active_users: u64,
+}
+
+/// `GET /api/monitoring/performance`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PerformanceSeries {
+    /// The run.
+    pub run_id: RunId,
+    /// One point per interval, in order.
+    pub points: Vec<PerformancePoint>,
+}
+
+/// Errors of one request name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestErrors {
+    /// Request name.
+    pub name: String,
+    /// Requests.
+    pub requests: u64,
+    /// Failed requests.
+    pub errors: u64,
+    /// By kind.
+    pub by_kind: std::collections::BTreeMap<crate::metrics::ErrorKind, u64>,
+}
+
+/// `GET /api/monitoring/errors`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorStats {
+    /// The run.
+    pub run_id: RunId,
+    /// Requests so far.
+    pub requests: u64,
+    /// Failed requests so far.
+    pub errors: u64,
+    /// errors / requests.
+    pub error_rate: f64,
+    /// By kind.
+    pub by_kind: std::collections::BTreeMap<crate::metrics::ErrorKind, u64>,
+    /// Responses by status code.
+    pub by_status: std::collections::BTreeMap<u16, u64>,
+    /// By request name.
+    pub by_request: Vec<RequestErrors>,
+    /// Errors per interval: `(elapsed_ms, errors)`.
+    pub over_time: Vec<(u64, u64)>,
+}
+
+/// A preset in `GET /api/presets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    /// Preset name (start a run with `{"scenario": {"name": "<this>"}}`).
+    pub name: String,
+    /// The scenario's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The document.
+    pub scenario: Scenario,
 }

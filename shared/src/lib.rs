@@ -2,10 +2,13 @@
 //! and the demo target's wire types. Serde only — no tokio, no HTTP — so it builds for wasm32
 //! and is the single source of truth for files, REST bodies and WebSocket messages.
 
+pub mod api;
 pub mod demo;
 pub mod metrics;
 pub mod plan;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod threshold;
 pub mod units;
+pub mod ws;

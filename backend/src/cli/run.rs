@@ -70,7 +70,7 @@ pub struct ValidateArgs {
 
 /// Durations from flags or the environment: `30s`, `5m`, or a bare number of seconds (the
 /// product brief's environment variables are plain numbers).
-fn parse_env_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_env_duration(text: &str) -> Result<Duration, String> {
     match text.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 7.0 * 86_400.0 => {
             Ok(Duration::from_secs_f64(secs))

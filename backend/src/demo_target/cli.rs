@@ -98,7 +98,8 @@ pub async fn run_cli(args: DemoTargetArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+/// Resolves on Ctrl-C or SIGTERM. Installing the handlers can fail; that is reported up front.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     Ok(async move {

@@ -232,8 +232,13 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                     };
                     let path =
                         substitute(&req.path, variables, &format!("{rpath}.path"), &mut errs);
-                    let url =
-                        resolve_url(base.as_ref(), target_given, &path, &format!("{rpath}.path"), &mut errs);
+                    let url = resolve_url(
+                        base.as_ref(),
+                        target_given,
+                        &path,
+                        &format!("{rpath}.path"),
+                        &mut errs,
+                    );
                     let mut headers = default_headers.clone();
                     for (k, v) in &req.headers {
                         let hpath = format!("{rpath}.headers.{k}");

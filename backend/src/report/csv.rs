@@ -1,0 +1,111 @@
+//! The metrics series as CSV (RFC 4180: CRLF line ends, quoted fields where needed).
+
+use std::fmt::Write as _;
+
+use shared::metrics::MetricsSnapshot;
+
+/// Column names, in order.
+pub(super) const COLUMNS: [&str; 20] = [
+    "seq",
+    "elapsed_s",
+    "interval_s",
+    "requests",
+    "rps",
+    "errors",
+    "error_rate",
+    "p50_ms",
+    "p90_ms",
+    "p95_ms",
+    "p99_ms",
+    "max_ms",
+    "active_users",
+    "target_users",
+    "target_rate",
+    "iterations",
+    "dropped_iterations",
+    "bytes_sent",
+    "bytes_received",
+    "generator_cpu_percent",
+];
+
+pub(super) fn render(series: &[MetricsSnapshot]) -> String {
+    let mut o = String::with_capacity(200 * (series.len() + 1));
+    write_row(&mut o, COLUMNS.iter().map(|c| (*c).to_owned()));
+    for s in series {
+        let i = &s.interval;
+        let l = &i.latency;
+        write_row(
+            &mut o,
+            [
+                s.seq.to_string(),
+                secs(s.elapsed_ms),
+                secs(s.interval_ms),
+                i.requests.to_string(),
+                num(i.rps),
+                i.errors.to_string(),
+                num(i.error_rate()),
+                num(l.p50_ms),
+                num(l.p90_ms),
+                num(l.p95_ms),
+                num(l.p99_ms),
+                num(l.max_ms),
+                s.active_users.to_string(),
+                s.target_users.to_string(),
+                num(s.target_rate),
+                s.iterations.to_string(),
+                s.dropped_iterations.to_string(),
+                i.bytes_sent.to_string(),
+                i.bytes_received.to_string(),
+                num(s.generator.cpu_percent),
+            ],
+        );
+    }
+    o
+}
+
+fn write_row(o: &mut String, fields: impl IntoIterator<Item = String>) {
+    for (n, f) in fields.into_iter().enumerate() {
+        if n > 0 {
+            o.push(',');
+        }
+        o.push_str(&field(&f));
+    }
+    o.push_str("\r\n");
+}
+
+/// One field, quoted when it contains a comma, a quote, a line break or edge spaces; quotes
+/// inside are doubled.
+pub(super) fn field(s: &str) -> String {
+    let needs = s.contains([',', '"', '\r', '\n']) || s.starts_with(' ') || s.ends_with(' ');
+    if needs {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Milliseconds as exact decimal seconds: 1500 → `1.5`, 2000 → `2`.
+fn secs(ms: u64) -> String {
+    let (whole, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        whole.to_string()
+    } else {
+        let mut s = String::new();
+        let _ = write!(s, "{whole}.{frac:03}");
+        s.trim_end_matches('0').to_owned()
+    }
+}
+
+/// A float with at most 6 decimals and no trailing zeros; empty when not finite.
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
+}

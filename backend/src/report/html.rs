@@ -1,0 +1,836 @@
+//! The HTML report: one self-contained page (inline CSS, inline SVG charts, no scripts and no
+//! external assets) that reads well on screen and on paper.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use shared::api::{AlertKind, RunDetail};
+use shared::metrics::{ErrorKind, MetricsSnapshot};
+use shared::report::{JsonReport, Results, rfc3339_utc};
+
+use super::svg::{Chart, Dash, Marker, PALETTE, Series};
+use super::{escape, finite, json};
+
+const STYLE: &str = r#"
+:root{--fg:#1f2933;--muted:#616e7c;--line:#d9dee3;--bg:#f4f6f8;--card:#fff;
+--pass:#2f7d4a;--pass-bg:#e6f4ea;--fail:#b42318;--fail-bg:#fdecea;--warn:#8a5a00;--warn-bg:#fff4d6;
+--neutral:#52606d;--neutral-bg:#eceff2}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--fg);
+font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1000px;margin:0 auto;padding:24px 20px 40px}
+h1{font-size:26px;margin:2px 0 4px;word-break:break-word}
+h2{font-size:17px;margin:0 0 10px}
+h3{font-size:14px;margin:0 0 6px;color:var(--muted);font-weight:600}
+p{margin:4px 0}
+.eyebrow{text-transform:uppercase;letter-spacing:.08em;font-size:11px;color:var(--muted);margin:0}
+.desc{color:var(--muted)}
+header.top{display:flex;justify-content:space-between;align-items:flex-start;gap:16px}
+.badge{display:inline-block;padding:6px 14px;border-radius:6px;font-weight:700;font-size:15px;
+letter-spacing:.04em;border:2px solid currentColor;white-space:nowrap}
+.badge.pass{color:var(--pass);background:var(--pass-bg)}
+.badge.fail{color:var(--fail);background:var(--fail-bg)}
+.badge.none{color:var(--neutral);background:var(--neutral-bg)}
+dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px 18px;
+margin:16px 0 18px;padding:12px 14px;background:var(--card);border:1px solid var(--line);border-radius:8px}
+dl.meta div{min-width:0}
+dl.meta dt{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+dl.meta dd{margin:0;font-weight:600;word-break:break-word}
+.notice{padding:10px 14px;border-radius:8px;margin:0 0 14px;border:1px solid}
+.notice.warn{background:var(--warn-bg);color:var(--warn);border-color:#f0d48a}
+.notice.fail{background:var(--fail-bg);color:var(--fail);border-color:#f3b8b2}
+.notice ul{margin:4px 0 0;padding-left:20px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:10px;margin:0 0 20px}
+.tile{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}
+.tile .k{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.tile .v{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;white-space:nowrap}
+.tile .s{font-size:12px;color:var(--muted)}
+.tile.bad .v{color:var(--fail)}
+section{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin:0 0 16px}
+section.plain{background:none;border:0;padding:0}
+figure{margin:0 0 14px;padding:12px 14px 6px;background:var(--card);border:1px solid var(--line);border-radius:8px}
+figcaption{font-weight:600;margin:0 0 4px}
+figcaption span{font-weight:400;color:var(--muted);font-size:12px;margin-left:6px}
+.chart{display:block;width:100%;height:auto;font-family:inherit}
+.chart .grid line{stroke:#e6e9ed;stroke-width:1}
+.chart .axis line{stroke:#9aa5b1;stroke-width:1}
+.chart .axis text,.chart .legend text{fill:#52606d}
+.chart .label{fill:#3e4c59;font-weight:600}
+.chart .nodata{fill:#9aa5b1;font-size:14px}
+.chart .marker{stroke:#b42318;stroke-width:1.2;stroke-dasharray:3 3}
+.chart .pt{fill:transparent;stroke:none}
+.chart .pt:hover{fill:currentColor}
+.chart polyline:hover{stroke-width:3}
+table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
+th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th{font-size:11px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted);font-weight:600}
+td.n,th.n{text-align:right;white-space:nowrap}
+td.name{word-break:break-word}
+tfoot td{font-weight:650;border-top:2px solid var(--line);border-bottom:0}
+tr.fail td{background:var(--fail-bg)}
+.ok{color:var(--pass);font-weight:650}
+.bad{color:var(--fail);font-weight:650}
+.muted{color:var(--muted)}
+.two{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:18px}
+ul.alerts{margin:0;padding-left:18px}
+ul.alerts li{margin:2px 0}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
+@media (max-width:600px){header.top{flex-direction:column}.tile .v{font-size:18px}}
+@media print{
+@page{size:A4;margin:14mm}
+:root{--bg:#fff;--card:#fff}
+body{background:#fff;font-size:11pt}
+main{max-width:none;padding:0}
+section,figure,.tile,dl.meta{border-color:#bbb}
+.tile,section,figure,.notice,tr.fail td,.badge{background:none!important}
+figure,table,.tiles,dl.meta,.notice,header.top,section.keep{break-inside:avoid;page-break-inside:avoid}
+tr{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}
+h2,h3,figcaption{break-after:avoid;page-break-after:avoid}
+.chart .pt{display:none}
+}
+"#;
+
+pub(super) fn render(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
+    let report = json::report(detail, series);
+    let mut o = String::with_capacity(64 * 1024 + series.len() * 256);
+    let title = format!("Stampede report — {} — {}", report.scenario, report.test_id);
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"stampede\">\n<title>{}</title>\n<style>{STYLE}</style>\n\
+         </head>\n<body>\n<main>\n",
+        escape(&title)
+    );
+    header(&mut o, detail, &report);
+    notices(&mut o, &report);
+    tiles(&mut o, &report);
+    charts(&mut o, detail, series);
+    thresholds(&mut o, detail, &report);
+    requests(&mut o, &report);
+    errors_and_status(&mut o, &report.results);
+    checks(&mut o, &report);
+    generator(&mut o, &report);
+    alerts(&mut o, &report);
+    let _ = write!(
+        o,
+        "<footer>Generated by Stampede from run <code>{}</code>. Latencies are measured from \
+         each request's scheduled start, so time spent waiting to be sent counts too.</footer>\n\
+         </main>\n</body>\n</html>\n",
+        escape(&report.test_id.0)
+    );
+    o
+}
+
+fn header(o: &mut String, detail: &RunDetail, r: &JsonReport) {
+    let (class, text) = verdict(detail, r);
+    let _ = write!(
+        o,
+        "<header class=\"top\"><div><p class=\"eyebrow\">Stampede {} test report</p><h1>{}</h1>",
+        escape(r.test_type.as_str()),
+        escape(&r.scenario)
+    );
+    if let Some(d) = detail
+        .scenario_doc
+        .description
+        .as_deref()
+        .filter(|d| !d.is_empty())
+    {
+        let _ = write!(o, "<p class=\"desc\">{}</p>", escape(d));
+    }
+    let _ = writeln!(
+        o,
+        "</div><div class=\"badge {class}\" title=\"threshold verdict\">{text}</div></header>"
+    );
+
+    o.push_str("<dl class=\"meta\">");
+    meta(
+        o,
+        "Run id",
+        &format!("<code>{}</code>", escape(&r.test_id.0)),
+    );
+    meta(o, "Test type", &escape(r.test_type.as_str()));
+    meta(o, "Status", &escape(r.status.as_str()));
+    let started_ms = detail
+        .summary
+        .as_ref()
+        .map_or(detail.info.created_at_ms, |s| s.started_at_ms);
+    meta(
+        o,
+        "Started",
+        &format!(
+            "<time datetime=\"{}\">{}</time>",
+            escape(&r.started_at),
+            escape(&human_time(started_ms))
+        ),
+    );
+    meta(o, "Duration", &escape(&fmt_duration(r.duration)));
+    if let Some(t) = detail.scenario_doc.target.as_deref() {
+        meta(o, "Target", &format!("<code>{}</code>", escape(t)));
+    }
+    meta(o, "Load", &escape(&load_text(detail)));
+    if let Some(s) = &detail.summary {
+        meta(
+            o,
+            "Iterations",
+            &format!(
+                "{}{}",
+                fmt_int(s.iterations),
+                if s.dropped_iterations > 0 {
+                    format!(" ({} dropped)", fmt_int(s.dropped_iterations))
+                } else {
+                    String::new()
+                }
+            ),
+        );
+        meta(o, "Peak users", &fmt_int(s.peak_users));
+    }
+    o.push_str("</dl>\n");
+}
+
+fn meta(o: &mut String, key: &str, value_html: &str) {
+    let _ = write!(o, "<div><dt>{key}</dt><dd>{value_html}</dd></div>");
+}
+
+/// The badge: PASS, FAIL, or a neutral word when there is nothing to judge.
+fn verdict(detail: &RunDetail, r: &JsonReport) -> (&'static str, &'static str) {
+    match r.thresholds_passed {
+        Some(_) if r.thresholds.is_empty() => ("none", "NO THRESHOLDS"),
+        Some(true) => ("pass", "PASS"),
+        Some(false) => ("fail", "FAIL"),
+        None if detail.scenario_doc.thresholds.is_empty() => ("none", "NO THRESHOLDS"),
+        None => ("none", "NOT EVALUATED"),
+    }
+}
+
+fn notices(o: &mut String, r: &JsonReport) {
+    if r.partial {
+        let _ = writeln!(
+            o,
+            "<div class=\"notice warn\"><strong>Partial results.</strong> The run is {} and has \
+             no final summary; figures are from its last metrics snapshot and thresholds and \
+             checks are not evaluated.</div>",
+            escape(r.status.as_str())
+        );
+    }
+    if let Some(reason) = &r.reason {
+        let _ = writeln!(
+            o,
+            "<div class=\"notice fail\"><strong>Run {}:</strong> {}</div>",
+            escape(r.status.as_str()),
+            escape(reason)
+        );
+    }
+    if r.resource_utilization.saturated {
+        o.push_str(
+            "<div class=\"notice warn\"><strong>The load generator was saturated.</strong> \
+             These results describe the generator's limits as much as the target's; see \
+             <em>Load generator</em> below.</div>\n",
+        );
+    }
+}
+
+fn tiles(o: &mut String, r: &JsonReport) {
+    let t = &r.results;
+    o.push_str("<div class=\"tiles\">");
+    tile(
+        o,
+        "Requests",
+        &fmt_int(t.total_requests),
+        &format!("{} failed", fmt_int(t.failed_requests)),
+        false,
+    );
+    tile(
+        o,
+        "Throughput",
+        &fmt_rps(t.throughput_rps),
+        "requests/s",
+        false,
+    );
+    tile(
+        o,
+        "Error rate",
+        &fmt_pct(t.error_rate),
+        &format!("{} ok", fmt_int(t.successful_requests)),
+        t.failed_requests > 0,
+    );
+    tile(
+        o,
+        "p50",
+        &fmt_ms(t.p50_response_time_ms),
+        "median latency",
+        false,
+    );
+    tile(
+        o,
+        "p95",
+        &fmt_ms(t.p95_response_time_ms),
+        "95th percentile",
+        false,
+    );
+    tile(
+        o,
+        "p99",
+        &fmt_ms(t.p99_response_time_ms),
+        "99th percentile",
+        false,
+    );
+    o.push_str("</div>\n");
+}
+
+fn tile(o: &mut String, key: &str, value: &str, sub: &str, bad: bool) {
+    let _ = write!(
+        o,
+        "<div class=\"tile{}\"><div class=\"k\">{key}</div><div class=\"v\">{}</div>\
+         <div class=\"s\">{}</div></div>",
+        if bad { " bad" } else { "" },
+        escape(value),
+        escape(sub)
+    );
+}
+
+fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
+    let x = |s: &MetricsSnapshot| s.elapsed_ms as f64 / 1000.0;
+    let alert_markers = |kind: AlertKind| -> Vec<Marker> {
+        detail
+            .alerts
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| Marker {
+                x: a.elapsed_ms as f64 / 1000.0,
+                label: a.message.clone(),
+            })
+            .collect()
+    };
+    let interval_s = typical_interval_s(series);
+
+    // Throughput.
+    let mut rps = Series::new("requests/s", PALETTE[0], "req/s");
+    let mut ok_rps = Series::new("successful/s", PALETTE[3], "req/s").dash(Dash::Dashed);
+    let mut any_errors = false;
+    for s in series {
+        let secs = s.interval_ms as f64 / 1000.0;
+        rps.push(x(s), Some(finite(s.interval.rps)));
+        let ok = s.interval.requests.saturating_sub(s.interval.errors) as f64;
+        ok_rps.push(x(s), (secs > 0.0).then(|| ok / secs));
+        any_errors |= s.interval.errors > 0;
+    }
+    let mut throughput_series = vec![rps];
+    if any_errors {
+        throughput_series.push(ok_rps);
+    }
+    let throughput = Chart {
+        id: "throughput",
+        title: "Throughput over time (requests per second)".into(),
+        y_label: "requests/s".into(),
+        y2_label: None,
+        series: throughput_series,
+        markers: Vec::new(),
+    };
+
+    // Latency percentiles per interval; intervals without requests are gaps.
+    let mut p50 = Series::new("p50", PALETTE[0], "ms");
+    let mut p95 = Series::new("p95", PALETTE[1], "ms").dash(Dash::Dashed);
+    let mut p99 = Series::new("p99", PALETTE[2], "ms").dash(Dash::Dotted);
+    for s in series {
+        let has = s.interval.requests > 0;
+        let l = &s.interval.latency;
+        p50.push(x(s), has.then_some(l.p50_ms));
+        p95.push(x(s), has.then_some(l.p95_ms));
+        p99.push(x(s), has.then_some(l.p99_ms));
+    }
+    let latency = Chart {
+        id: "latency",
+        title: "Latency percentiles over time (ms)".into(),
+        y_label: "latency (ms)".into(),
+        y2_label: None,
+        series: vec![p50, p95, p99],
+        markers: alert_markers(AlertKind::ResponseTime),
+    };
+
+    // Errors per interval, one line per kind seen (plus the total when there are several).
+    let kinds: BTreeSet<ErrorKind> = series
+        .iter()
+        .flat_map(|s| s.interval.errors_by_kind.iter())
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, _)| *k)
+        .collect();
+    let mut error_series: Vec<Series> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mut line = Series::new(k.as_str(), PALETTE[(i + 2) % PALETTE.len()], "errors");
+            for s in series {
+                let n = s.interval.errors_by_kind.get(k).copied().unwrap_or(0);
+                line.push(x(s), Some(n as f64));
+            }
+            line
+        })
+        .collect();
+    if kinds.len() != 1 {
+        let mut total = Series::new("all errors", PALETTE[7], "errors");
+        if kinds.len() > 1 {
+            total = total.dash(Dash::Dotted);
+        }
+        for s in series {
+            total.push(x(s), Some(s.interval.errors as f64));
+        }
+        error_series.push(total);
+    }
+    let errors = Chart {
+        id: "errors",
+        title: "Errors per interval, by kind".into(),
+        y_label: "errors per interval".into(),
+        y2_label: None,
+        series: error_series,
+        markers: alert_markers(AlertKind::ErrorRate),
+    };
+
+    // Users and the plan's targets.
+    let mut active = Series::new("active users", PALETTE[0], "users");
+    let mut target_users = Series::new("target users", PALETTE[7], "users").dash(Dash::Dashed);
+    let mut target_rate = Series::new("target rate (starts/s, right axis)", PALETTE[1], "starts/s")
+        .dash(Dash::Dotted)
+        .right();
+    let (mut has_users_target, mut has_rate_target) = (false, false);
+    for s in series {
+        active.push(x(s), Some(s.active_users as f64));
+        target_users.push(x(s), Some(s.target_users as f64));
+        target_rate.push(x(s), Some(finite(s.target_rate)));
+        has_users_target |= s.target_users > 0;
+        has_rate_target |= s.target_rate > 0.0;
+    }
+    let mut users_series = vec![active];
+    if has_users_target {
+        users_series.push(target_users);
+    }
+    let y2_label = has_rate_target.then(|| "target rate (starts/s)".to_owned());
+    if has_rate_target {
+        users_series.push(target_rate);
+    }
+    let users = Chart {
+        id: "users",
+        title: "Active users over time".into(),
+        y_label: "users".into(),
+        y2_label,
+        series: users_series,
+        markers: Vec::new(),
+    };
+
+    let per = interval_s.map_or_else(String::new, |s| {
+        format!("one point per {} interval", fmt_duration(s))
+    });
+    o.push_str("<section class=\"plain\"><h2>Over time</h2>\n");
+    for (chart, caption, note) in [
+        (&throughput, "Throughput", per.as_str()),
+        (&latency, "Latency", "p50, p95 and p99 of each interval"),
+        (&errors, "Errors", per.as_str()),
+        (
+            &users,
+            "Users",
+            "users in flight and the load plan's target",
+        ),
+    ] {
+        let _ = writeln!(
+            o,
+            "<figure><figcaption>{caption}<span>{}</span></figcaption>{}</figure>",
+            escape(note),
+            chart.render()
+        );
+    }
+    o.push_str("</section>\n");
+}
+
+/// The most common snapshot interval, seconds.
+fn typical_interval_s(series: &[MetricsSnapshot]) -> Option<f64> {
+    let mut lengths: Vec<u64> = series
+        .iter()
+        .map(|s| s.interval_ms)
+        .filter(|&i| i > 0)
+        .collect();
+    lengths.sort_unstable();
+    lengths.get(lengths.len() / 2).map(|&ms| ms as f64 / 1000.0)
+}
+
+fn thresholds(o: &mut String, detail: &RunDetail, r: &JsonReport) {
+    o.push_str("<section class=\"keep\"><h2>Thresholds</h2>");
+    if r.thresholds.is_empty() {
+        if r.partial && !detail.scenario_doc.thresholds.is_empty() {
+            o.push_str("<p class=\"muted\">Not evaluated: the run has no final summary.</p>");
+        } else {
+            o.push_str("<p class=\"muted\">The scenario defines no thresholds.</p>");
+        }
+        o.push_str("</section>\n");
+        return;
+    }
+    o.push_str(
+        "<table><thead><tr><th>Threshold</th><th>Scope</th><th class=\"n\">Observed</th>\
+         <th>Result</th></tr></thead><tbody>",
+    );
+    for t in &r.thresholds {
+        let _ = write!(
+            o,
+            "<tr{}><td><code>{}</code></td><td class=\"name\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            if t.passed { "" } else { " class=\"fail\"" },
+            escape(&t.expr),
+            t.request
+                .as_deref()
+                .map_or_else(|| "all requests".to_owned(), escape),
+            escape(&t.observed_text),
+            pass_fail(t.passed),
+        );
+    }
+    o.push_str("</tbody></table></section>\n");
+}
+
+fn pass_fail(passed: bool) -> &'static str {
+    if passed {
+        "<span class=\"ok\">✔ pass</span>"
+    } else {
+        "<span class=\"bad\">✘ fail</span>"
+    }
+}
+
+fn requests(o: &mut String, r: &JsonReport) {
+    o.push_str("<section><h2>Requests</h2>");
+    if r.per_request.is_empty() && r.results.total_requests == 0 {
+        o.push_str("<p class=\"muted\">No requests were completed.</p></section>\n");
+        return;
+    }
+    o.push_str(
+        "<table><thead><tr><th>Request</th><th class=\"n\">Count</th><th class=\"n\">Rate</th>\
+         <th class=\"n\">Avg</th><th class=\"n\">p50</th><th class=\"n\">p95</th>\
+         <th class=\"n\">p99</th><th class=\"n\">Max</th><th class=\"n\">Errors</th></tr></thead><tbody>",
+    );
+    let row = |o: &mut String, name: &str, t: &Results| {
+        let _ = write!(
+            o,
+            "<tr><td class=\"name\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            name,
+            fmt_int(t.total_requests),
+            fmt_rps(t.throughput_rps),
+            fmt_ms(t.avg_response_time_ms),
+            fmt_ms(t.p50_response_time_ms),
+            fmt_ms(t.p95_response_time_ms),
+            fmt_ms(t.p99_response_time_ms),
+            fmt_ms(t.max_response_time_ms),
+            if t.failed_requests == 0 {
+                "0".to_owned()
+            } else {
+                format!(
+                    "<span class=\"bad\">{}</span> ({})",
+                    fmt_int(t.failed_requests),
+                    fmt_pct(t.error_rate)
+                )
+            },
+        );
+    };
+    for p in &r.per_request {
+        let t = Results {
+            total_requests: p.total_requests,
+            successful_requests: p.successful_requests,
+            failed_requests: p.failed_requests,
+            error_rate: p.error_rate,
+            avg_response_time_ms: p.avg_response_time_ms,
+            p50_response_time_ms: p.p50_response_time_ms,
+            p95_response_time_ms: p.p95_response_time_ms,
+            p99_response_time_ms: p.p99_response_time_ms,
+            max_response_time_ms: p.max_response_time_ms,
+            throughput_rps: p.throughput_rps,
+            ..Results::default()
+        };
+        row(o, &escape(&p.name), &t);
+    }
+    o.push_str("</tbody><tfoot>");
+    row(o, "All requests", &r.results);
+    o.push_str("</tfoot></table></section>\n");
+}
+
+fn errors_and_status(o: &mut String, t: &Results) {
+    o.push_str("<section class=\"two\"><div><h2>Errors by kind</h2>");
+    if t.errors_by_kind.is_empty() {
+        o.push_str("<p class=\"muted\">No failed requests.</p>");
+    } else {
+        o.push_str(
+            "<table><thead><tr><th>Kind</th><th class=\"n\">Count</th>\
+             <th class=\"n\">Of requests</th></tr></thead><tbody>",
+        );
+        let mut kinds: Vec<_> = t.errors_by_kind.iter().collect();
+        kinds.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (k, n) in kinds {
+            let _ = write!(
+                o,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(k.as_str()),
+                fmt_int(*n),
+                fmt_pct(ratio(*n, t.total_requests)),
+            );
+        }
+        o.push_str("</tbody></table>");
+    }
+    o.push_str("</div><div><h2>Status codes</h2>");
+    if t.status_codes.is_empty() {
+        o.push_str("<p class=\"muted\">No HTTP responses.</p>");
+    } else {
+        o.push_str(
+            "<table><thead><tr><th>Status</th><th class=\"n\">Count</th>\
+             <th class=\"n\">Of responses</th></tr></thead><tbody>",
+        );
+        let responses: u64 = t.status_codes.values().sum();
+        for (code, n) in &t.status_codes {
+            let class = if *code >= 400 { " class=\"bad\"" } else { "" };
+            let _ = write!(
+                o,
+                "<tr><td><span{class}>{code}</span></td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td></tr>",
+                fmt_int(*n),
+                fmt_pct(ratio(*n, responses)),
+            );
+        }
+        o.push_str("</tbody></table>");
+    }
+    o.push_str("</div></section>\n");
+}
+
+fn checks(o: &mut String, r: &JsonReport) {
+    o.push_str("<section><h2>Checks</h2>");
+    if r.checks.is_empty() {
+        o.push_str(if r.partial {
+            "<p class=\"muted\">Not available: the run has no final summary.</p>"
+        } else {
+            "<p class=\"muted\">No checks were run.</p>"
+        });
+        o.push_str("</section>\n");
+        return;
+    }
+    o.push_str(
+        "<table><thead><tr><th>Request</th><th>Check</th><th class=\"n\">Passed</th>\
+         <th class=\"n\">Failed</th><th class=\"n\">Pass rate</th><th>Result</th></tr></thead><tbody>",
+    );
+    for c in &r.checks {
+        let _ = write!(
+            o,
+            "<tr{}><td class=\"name\">{}</td><td><code>{}</code></td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            if c.failed > 0 { " class=\"fail\"" } else { "" },
+            escape(&c.request),
+            escape(&c.check),
+            fmt_int(c.passed),
+            fmt_int(c.failed),
+            fmt_pct(ratio(c.passed, c.passed.saturating_add(c.failed))),
+            pass_fail(c.failed == 0),
+        );
+    }
+    o.push_str("</tbody></table></section>\n");
+}
+
+fn generator(o: &mut String, r: &JsonReport) {
+    let g = &r.resource_utilization;
+    o.push_str("<section class=\"keep\"><h2>Load generator</h2>");
+    if g.saturated {
+        o.push_str(
+            "<div class=\"notice warn\"><strong>Saturated:</strong> the generator could not \
+             keep up with the load plan.",
+        );
+    } else if g.warnings.is_empty() {
+        o.push_str(
+            "<p><span class=\"ok\">Healthy</span> — the generator kept up with the plan.</p>",
+        );
+    } else {
+        o.push_str("<div class=\"notice warn\"><strong>Warnings:</strong>");
+    }
+    if !g.warnings.is_empty() {
+        o.push_str("<ul>");
+        for w in &g.warnings {
+            let _ = write!(o, "<li>{}</li>", escape(w));
+        }
+        o.push_str("</ul>");
+    }
+    if g.saturated || !g.warnings.is_empty() {
+        o.push_str("</div>");
+    }
+    o.push_str("<dl class=\"meta\">");
+    meta(
+        o,
+        "Peak CPU",
+        &format!(
+            "{:.0}% of one core{}",
+            finite(g.generator_peak_cpu_percent),
+            if g.generator_cores > 0 {
+                format!(" ({} cores)", g.generator_cores)
+            } else {
+                String::new()
+            }
+        ),
+    );
+    meta(o, "Peak memory", &fmt_bytes(g.generator_peak_memory_bytes));
+    meta(o, "Worst schedule lag", &fmt_ms(g.max_schedule_lag_ms));
+    meta(
+        o,
+        "Traffic",
+        &format!(
+            "{} sent · {} received",
+            fmt_bytes(r.results.bytes_sent),
+            fmt_bytes(r.results.bytes_received)
+        ),
+    );
+    o.push_str("</dl></section>\n");
+}
+
+fn alerts(o: &mut String, r: &JsonReport) {
+    o.push_str("<section><h2>Alerts</h2>");
+    if r.alerts.is_empty() {
+        o.push_str("<p class=\"muted\">No alerts fired.</p></section>\n");
+        return;
+    }
+    o.push_str("<ul class=\"alerts\">");
+    for a in &r.alerts {
+        let (kind, value, limit) = match a.kind {
+            AlertKind::ResponseTime => ("response time", fmt_ms(a.value), fmt_ms(a.limit)),
+            AlertKind::ErrorRate => ("error rate", fmt_pct(a.value), fmt_pct(a.limit)),
+        };
+        let _ = write!(
+            o,
+            "<li><strong>{kind}</strong> at {} (interval #{}): {} <span class=\"muted\">\
+             (observed {}, limit {})</span></li>",
+            escape(&super::svg::fmt_time(a.elapsed_ms as f64 / 1000.0)),
+            a.seq,
+            escape(&a.message),
+            escape(&value),
+            escape(&limit),
+        );
+    }
+    o.push_str("</ul></section>\n");
+}
+
+/// The load profile in one line: `constant_rate · rate 50 · duration 30s · max_users 200`.
+fn load_text(detail: &RunDetail) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&detail.scenario_doc.load) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if let Some(serde_json::Value::String(t)) = map.get("type") {
+        parts.push(t.clone());
+    }
+    for (k, v) in &map {
+        if k == "type" {
+            continue;
+        }
+        let v = match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) => format!("{} stages", items.len()),
+            other => other.to_string(),
+        };
+        parts.push(format!("{k} {v}"));
+    }
+    parts.join(" · ")
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// `2026-03-14 09:26:53 UTC`.
+fn human_time(ms: u64) -> String {
+    let s = rfc3339_utc(ms - ms % 1000);
+    s.replacen('T', " ", 1).replace('Z', " UTC")
+}
+
+/// 12345 → `12,345`.
+pub(super) fn fmt_int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Milliseconds with sensible precision; seconds from 1 s up.
+pub(super) fn fmt_ms(ms: f64) -> String {
+    let ms = finite(ms);
+    if ms >= 10_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else if ms >= 1_000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 100.0 {
+        format!("{ms:.0} ms")
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+/// A ratio as a percentage.
+pub(super) fn fmt_pct(r: f64) -> String {
+    let p = finite(r) * 100.0;
+    if p == 0.0 {
+        "0%".to_owned()
+    } else if p < 0.01 {
+        "<0.01%".to_owned()
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+fn fmt_rps(v: f64) -> String {
+    let v = finite(v);
+    if v >= 1000.0 {
+        format!("{}/s", fmt_int(v.round() as u64))
+    } else {
+        format!("{v:.1}/s")
+    }
+}
+
+/// Bytes in binary units.
+pub(super) fn fmt_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// Seconds as `45.2 s`, `2m 05s` or `1h 02m 03s`.
+pub(super) fn fmt_duration(secs: f64) -> String {
+    let secs = finite(secs).max(0.0);
+    if secs < 60.0 {
+        if secs == secs.trunc() {
+            format!("{secs:.0} s")
+        } else {
+            format!("{secs:.1} s")
+        }
+    } else {
+        let whole = secs.round() as u64;
+        if whole >= 3600 {
+            format!(
+                "{}h {:02}m {:02}s",
+                whole / 3600,
+                whole % 3600 / 60,
+                whole % 60
+            )
+        } else {
+            format!("{}m {:02}s", whole / 60, whole % 60)
+        }
+    }
+}

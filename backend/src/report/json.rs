@@ -1,0 +1,124 @@
+//! The JSON report.
+
+use shared::api::RunDetail;
+use shared::metrics::{MetricsSnapshot, RequestStats};
+use shared::report::{JsonReport, RequestResults, ResourceUtilization, Results, rfc3339_utc};
+
+use super::finite;
+
+pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonReport {
+    let info = &detail.info;
+    let last = last_snapshot(detail, series);
+    match &detail.summary {
+        Some(s) => JsonReport {
+            test_id: info.id.clone(),
+            scenario: info.scenario.clone(),
+            test_type: info.test_type,
+            status: info.status,
+            reason: s.reason.clone(),
+            partial: false,
+            started_at: rfc3339_utc(s.started_at_ms),
+            duration: s.duration_ms as f64 / 1000.0,
+            results: results(&s.total),
+            per_request: s
+                .per_request
+                .iter()
+                .map(|r| RequestResults::new(r.name.clone(), results(r)))
+                .collect(),
+            thresholds_passed: Some(s.thresholds_passed()),
+            thresholds: s.thresholds.clone(),
+            checks: s.checks.clone(),
+            resource_utilization: ResourceUtilization {
+                generator_peak_cpu_percent: finite(s.generator.peak_cpu_percent),
+                generator_cores: s.generator.cores,
+                generator_peak_memory_bytes: s.generator.peak_rss_bytes,
+                max_schedule_lag_ms: finite(s.generator.max_schedule_lag_ms),
+                saturated: s.generator.saturated,
+                warnings: s.generator.warnings.clone(),
+            },
+            alerts: detail.alerts.clone(),
+            scaling_events: Vec::new(),
+        },
+        None => JsonReport {
+            test_id: info.id.clone(),
+            scenario: info.scenario.clone(),
+            test_type: info.test_type,
+            status: info.status,
+            reason: None,
+            partial: true,
+            started_at: rfc3339_utc(info.created_at_ms),
+            duration: partial_duration_ms(detail, series) as f64 / 1000.0,
+            results: last.map(|l| results(&l.total)).unwrap_or_default(),
+            per_request: last
+                .map(|l| {
+                    l.per_request
+                        .iter()
+                        .map(|r| RequestResults::new(r.name.clone(), results(r)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            thresholds_passed: None,
+            thresholds: Vec::new(),
+            checks: Vec::new(),
+            resource_utilization: utilization_from_series(detail, series),
+            alerts: detail.alerts.clone(),
+            scaling_events: Vec::new(),
+        },
+    }
+}
+
+/// The newest snapshot known: the series' last, else the detail's `latest`.
+pub(super) fn last_snapshot<'a>(
+    detail: &'a RunDetail,
+    series: &'a [MetricsSnapshot],
+) -> Option<&'a MetricsSnapshot> {
+    series.last().or(detail.latest.as_ref())
+}
+
+/// The load duration of a run without a summary: the listing's, else the last snapshot's.
+pub(super) fn partial_duration_ms(detail: &RunDetail, series: &[MetricsSnapshot]) -> u64 {
+    let from_series = last_snapshot(detail, series).map_or(0, |l| l.elapsed_ms);
+    detail.info.duration_ms.max(from_series)
+}
+
+/// Generator figures gathered from the snapshots, for runs without a summary.
+pub(super) fn utilization_from_series(
+    detail: &RunDetail,
+    series: &[MetricsSnapshot],
+) -> ResourceUtilization {
+    let mut u = ResourceUtilization::default();
+    let snapshots = series
+        .iter()
+        .chain(detail.latest.iter().filter(|_| series.is_empty()));
+    for s in snapshots {
+        u.generator_peak_cpu_percent = u
+            .generator_peak_cpu_percent
+            .max(finite(s.generator.cpu_percent));
+        u.generator_cores = u.generator_cores.max(s.generator.cores);
+        u.generator_peak_memory_bytes = u.generator_peak_memory_bytes.max(s.generator.rss_bytes);
+        u.max_schedule_lag_ms = u
+            .max_schedule_lag_ms
+            .max(finite(s.generator.max_schedule_lag_ms));
+    }
+    u
+}
+
+/// The report figures of one [`RequestStats`].
+pub(super) fn results(r: &RequestStats) -> Results {
+    Results {
+        total_requests: r.requests,
+        successful_requests: r.requests.saturating_sub(r.errors),
+        failed_requests: r.errors,
+        error_rate: finite(r.error_rate()),
+        avg_response_time_ms: finite(r.latency.avg_ms),
+        p50_response_time_ms: finite(r.latency.p50_ms),
+        p95_response_time_ms: finite(r.latency.p95_ms),
+        p99_response_time_ms: finite(r.latency.p99_ms),
+        max_response_time_ms: finite(r.latency.max_ms),
+        throughput_rps: finite(r.rps),
+        bytes_sent: r.bytes_sent,
+        bytes_received: r.bytes_received,
+        errors_by_kind: r.errors_by_kind.clone(),
+        status_codes: r.status_counts.clone(),
+    }
+}

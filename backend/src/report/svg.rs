@@ -1,0 +1,559 @@
+//! Line charts as inline SVG: nice axis ticks, min/max-preserving downsampling, a legend, hover
+//! read-outs through `<title>` elements and a `viewBox` so the chart scales with the page.
+
+use std::fmt::Write as _;
+
+use super::{escape, finite};
+
+/// At most this many points are drawn per line.
+pub(super) const MAX_POINTS: usize = 1000;
+
+/// Lines with at most this many points get a hover marker (with its own read-out) per point.
+const MARKER_LIMIT: usize = 150;
+
+/// A calm palette that stays distinguishable in print.
+pub(super) const PALETTE: [&str; 8] = [
+    "#3465a4", "#d9822b", "#c23b3b", "#2a8c82", "#7a5ba6", "#8c6d4f", "#c05a8a", "#6b7280",
+];
+
+/// How a line is drawn, so that lines stay apart in greyscale print too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Dash {
+    fn attr(self) -> &'static str {
+        match self {
+            Dash::Solid => "",
+            Dash::Dashed => " stroke-dasharray=\"7 4\"",
+            Dash::Dotted => " stroke-dasharray=\"2 3\"",
+        }
+    }
+}
+
+/// One line: contiguous segments of (seconds into the run, value) points; a gap in the data
+/// (an interval without any request, for latency) starts a new segment.
+#[derive(Debug, Clone)]
+pub(super) struct Series {
+    pub(super) name: String,
+    pub(super) color: &'static str,
+    pub(super) dash: Dash,
+    /// Plotted against the right-hand axis.
+    pub(super) right_axis: bool,
+    /// Unit for read-outs, e.g. `ms`.
+    pub(super) unit: &'static str,
+    pub(super) segments: Vec<Vec<(f64, f64)>>,
+}
+
+impl Series {
+    pub(super) fn new(name: impl Into<String>, color: &'static str, unit: &'static str) -> Self {
+        Self {
+            name: name.into(),
+            color,
+            dash: Dash::Solid,
+            right_axis: false,
+            unit,
+            segments: Vec::new(),
+        }
+    }
+
+    pub(super) fn dash(mut self, dash: Dash) -> Self {
+        self.dash = dash;
+        self
+    }
+
+    pub(super) fn right(mut self) -> Self {
+        self.right_axis = true;
+        self
+    }
+
+    /// Adds a point, or a gap for `None`.
+    pub(super) fn push(&mut self, x: f64, y: Option<f64>) {
+        match y.filter(|v| v.is_finite()) {
+            Some(y) if x.is_finite() => match self.segments.last_mut() {
+                Some(seg) => seg.push((x, y)),
+                None => self.segments.push(vec![(x, y)]),
+            },
+            _ => {
+                if self.segments.last().is_some_and(|s| !s.is_empty()) {
+                    self.segments.push(Vec::new());
+                }
+            }
+        }
+    }
+
+    fn points(&self) -> impl Iterator<Item = &(f64, f64)> {
+        self.segments.iter().flatten()
+    }
+
+    fn len(&self) -> usize {
+        self.segments.iter().map(Vec::len).sum()
+    }
+}
+
+/// A vertical marker at a moment of the run (an alert).
+#[derive(Debug, Clone)]
+pub(super) struct Marker {
+    pub(super) x: f64,
+    pub(super) label: String,
+}
+
+/// A line chart over run time.
+#[derive(Debug, Clone)]
+pub(super) struct Chart {
+    /// Value of the `data-chart` attribute.
+    pub(super) id: &'static str,
+    /// Accessible label.
+    pub(super) title: String,
+    pub(super) y_label: String,
+    pub(super) y2_label: Option<String>,
+    pub(super) series: Vec<Series>,
+    pub(super) markers: Vec<Marker>,
+}
+
+const WIDTH: f64 = 760.0;
+const PLOT_HEIGHT: f64 = 200.0;
+const LEFT: f64 = 64.0;
+const BOTTOM: f64 = 42.0;
+const LEGEND_ROW: f64 = 18.0;
+
+impl Chart {
+    pub(super) fn render(&self) -> String {
+        let right_margin = if self.y2_label.is_some() { 64.0 } else { 20.0 };
+        let plot_w = WIDTH - LEFT - right_margin;
+
+        // Legend layout: items flow left to right and wrap.
+        let mut legend = Vec::new();
+        let (mut lx, mut row) = (LEFT, 0usize);
+        for s in &self.series {
+            let w = 30.0 + 6.6 * s.name.chars().count() as f64 + 18.0;
+            if lx + w > WIDTH - right_margin && lx > LEFT {
+                lx = LEFT;
+                row += 1;
+            }
+            legend.push((lx, row, s));
+            lx += w;
+        }
+        let rows = if self.series.is_empty() { 0 } else { row + 1 };
+        let top = 14.0 + rows as f64 * LEGEND_ROW;
+        let height = top + PLOT_HEIGHT + BOTTOM;
+        let plot_bottom = top + PLOT_HEIGHT;
+
+        // Scales. Time always starts at 0; values are non-negative and start at 0.
+        let max_x = self
+            .series
+            .iter()
+            .flat_map(Series::points)
+            .map(|p| p.0)
+            .chain(self.markers.iter().map(|m| m.x))
+            .fold(0.0_f64, f64::max);
+        let minutes = max_x > 1200.0;
+        let x_div = if minutes { 60.0 } else { 1.0 };
+        let x_max_axis = if max_x > 0.0 { max_x / x_div } else { 1.0 };
+        let x_ticks = nice_ticks(0.0, x_max_axis, 7);
+        let x_step = tick_step(&x_ticks);
+
+        let max_of = |right: bool| {
+            self.series
+                .iter()
+                .filter(|s| s.right_axis == right)
+                .flat_map(Series::points)
+                .map(|p| p.1)
+                .fold(0.0_f64, f64::max)
+        };
+        let y_ticks = nice_ticks(0.0, max_of(false), 5);
+        let y_top = y_ticks
+            .last()
+            .copied()
+            .unwrap_or(1.0)
+            .max(f64::MIN_POSITIVE);
+        let y_step = tick_step(&y_ticks);
+        let intervals = y_ticks.len().saturating_sub(1).max(1);
+        // The right axis shares the left axis' grid lines: same number of nice steps.
+        let y2_step = nice_step(max_of(true) / intervals as f64);
+        let y2_top = y2_step * intervals as f64;
+
+        let px = |x: f64| LEFT + (x / x_div) / x_max_axis * plot_w;
+        let py = |y: f64, right: bool| {
+            let top_v = if right { y2_top } else { y_top };
+            plot_bottom - (y / top_v).clamp(0.0, 1.05) * PLOT_HEIGHT
+        };
+
+        let mut o = String::with_capacity(16 * 1024);
+        let _ = write!(
+            o,
+            "<svg class=\"chart\" data-chart=\"{id}\" viewBox=\"0 0 {WIDTH} {height}\" \
+             preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-label=\"{label}\" \
+             font-size=\"11\">",
+            id = self.id,
+            label = escape(&self.title),
+        );
+
+        // Grid and left axis ticks.
+        o.push_str("<g class=\"grid\">");
+        for t in &y_ticks {
+            let y = py(*t, false);
+            let _ = write!(
+                o,
+                "<line x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{x2:.1}\" y2=\"{y:.1}\"/>",
+                x2 = LEFT + plot_w
+            );
+        }
+        o.push_str("</g><g class=\"axis\">");
+        for t in &y_ticks {
+            let _ = write!(
+                o,
+                "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\" dy=\"0.32em\">{}</text>",
+                fmt_tick(*t, y_step),
+                x = LEFT - 6.0,
+                y = py(*t, false),
+            );
+        }
+        if self.y2_label.is_some() {
+            for i in 0..=intervals {
+                let v = y2_step * i as f64;
+                let _ = write!(
+                    o,
+                    "<text x=\"{x:.1}\" y=\"{y:.1}\" dy=\"0.32em\">{}</text>",
+                    fmt_tick(v, y2_step),
+                    x = LEFT + plot_w + 6.0,
+                    y = py(v, true),
+                );
+            }
+        }
+        for t in x_ticks.iter().filter(|t| **t <= x_max_axis * 1.000_001) {
+            let x = LEFT + t / x_max_axis * plot_w;
+            let _ = write!(
+                o,
+                "<line x1=\"{x:.1}\" y1=\"{plot_bottom:.1}\" x2=\"{x:.1}\" y2=\"{y2:.1}\"/>\
+                 <text x=\"{x:.1}\" y=\"{ty:.1}\" text-anchor=\"middle\">{}</text>",
+                fmt_tick(*t, x_step),
+                y2 = plot_bottom + 4.0,
+                ty = plot_bottom + 16.0,
+            );
+        }
+        let _ = write!(
+            o,
+            "<line x1=\"{LEFT}\" y1=\"{plot_bottom:.1}\" x2=\"{x2:.1}\" y2=\"{plot_bottom:.1}\"/>\
+             <line x1=\"{LEFT}\" y1=\"{top:.1}\" x2=\"{LEFT}\" y2=\"{plot_bottom:.1}\"/>",
+            x2 = LEFT + plot_w,
+        );
+        // Axis labels.
+        let _ = write!(
+            o,
+            "<text class=\"label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"middle\">{}</text>",
+            if minutes {
+                "time into run (min)"
+            } else {
+                "time into run (s)"
+            },
+            x = LEFT + plot_w / 2.0,
+            y = height - 6.0,
+        );
+        let mid = top + PLOT_HEIGHT / 2.0;
+        let _ = write!(
+            o,
+            "<text class=\"label\" transform=\"translate(14 {mid:.1}) rotate(-90)\" \
+             text-anchor=\"middle\">{}</text>",
+            escape(&self.y_label),
+        );
+        if let Some(l2) = &self.y2_label {
+            let _ = write!(
+                o,
+                "<text class=\"label\" transform=\"translate({x:.1} {mid:.1}) rotate(90)\" \
+                 text-anchor=\"middle\">{}</text>",
+                escape(l2),
+                x = WIDTH - 12.0,
+            );
+        }
+        o.push_str("</g>");
+
+        // Alert markers.
+        for m in &self.markers {
+            let x = px(m.x);
+            let _ = write!(
+                o,
+                "<line class=\"marker\" x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" \
+                 y2=\"{plot_bottom:.1}\"><title>{}</title></line>",
+                escape(&format!("{} — {}", fmt_time(m.x), m.label)),
+            );
+        }
+
+        // Lines.
+        let total_points: usize = self.series.iter().map(Series::len).sum();
+        if total_points == 0 {
+            let _ = write!(
+                o,
+                "<text class=\"nodata\" x=\"{x:.1}\" y=\"{mid:.1}\" \
+                 text-anchor=\"middle\">no data</text>",
+                x = LEFT + plot_w / 2.0,
+            );
+        }
+        for s in &self.series {
+            let n = s.len();
+            if n == 0 {
+                continue;
+            }
+            let (lo, hi) = s
+                .points()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                    (lo.min(p.1), hi.max(p.1))
+                });
+            let series_title = escape(&format!(
+                "{}: min {}, max {}{}",
+                s.name,
+                fmt_value(lo, s.unit),
+                fmt_value(hi, s.unit),
+                if n > MAX_POINTS {
+                    format!(" ({n} points, drawn as ≤ {MAX_POINTS})")
+                } else {
+                    String::new()
+                }
+            ));
+            let _ = write!(o, "<g class=\"series\" style=\"color:{}\">", s.color);
+            for seg in s.segments.iter().filter(|seg| !seg.is_empty()) {
+                let budget = (MAX_POINTS * seg.len()).div_ceil(n).max(2);
+                let pts = downsample(seg, budget);
+                if pts.len() == 1 {
+                    let (x, y) = pts[0];
+                    let _ = write!(
+                        o,
+                        "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"currentColor\">\
+                         <title>{series_title}</title></circle>",
+                        px(x),
+                        py(y, s.right_axis),
+                    );
+                    continue;
+                }
+                o.push_str(
+                    "<polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"1.8\" \
+                            stroke-linejoin=\"round\"",
+                );
+                o.push_str(s.dash.attr());
+                o.push_str(" points=\"");
+                for (i, (x, y)) in pts.iter().enumerate() {
+                    if i > 0 {
+                        o.push(' ');
+                    }
+                    let _ = write!(o, "{:.1},{:.1}", px(*x), py(*y, s.right_axis));
+                }
+                let _ = write!(o, "\"><title>{series_title}</title></polyline>");
+            }
+            if n <= MARKER_LIMIT {
+                for (x, y) in s.points() {
+                    let _ = write!(
+                        o,
+                        "<circle class=\"pt\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\"><title>{}</title></circle>",
+                        px(*x),
+                        py(*y, s.right_axis),
+                        escape(&format!(
+                            "{} — {}: {}",
+                            fmt_time(*x),
+                            s.name,
+                            fmt_value(*y, s.unit)
+                        )),
+                    );
+                }
+            }
+            o.push_str("</g>");
+        }
+
+        // Legend.
+        o.push_str("<g class=\"legend\">");
+        for (x, row, s) in legend {
+            let y = 12.0 + row as f64 * LEGEND_ROW;
+            let _ = write!(
+                o,
+                "<g style=\"color:{c}\"><line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x2:.1}\" y2=\"{y:.1}\" \
+                 stroke=\"currentColor\" stroke-width=\"2.5\"{dash}/>\
+                 <text x=\"{tx:.1}\" y=\"{y:.1}\" dy=\"0.32em\">{name}</text></g>",
+                c = s.color,
+                x2 = x + 22.0,
+                dash = s.dash.attr(),
+                tx = x + 28.0,
+                name = escape(&s.name),
+            );
+        }
+        o.push_str("</g></svg>");
+        o
+    }
+}
+
+/// Reduces a line to at most `max` points for drawing. Points are split into `max / 2` equal
+/// buckets and each bucket keeps its lowest and highest point (in their original order), so
+/// spikes and dips — and in particular the global minimum and maximum — stay visible.
+pub(super) fn downsample(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    if points.len() <= max {
+        return points.to_vec();
+    }
+    if max == 0 {
+        return Vec::new();
+    }
+    if max == 1 {
+        return points
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .into_iter()
+            .collect();
+    }
+    let n = points.len();
+    let buckets = max / 2;
+    let mut out = Vec::with_capacity(buckets * 2);
+    for b in 0..buckets {
+        let start = b * n / buckets;
+        let end = ((b + 1) * n / buckets).min(n);
+        let bucket = &points[start..end];
+        let Some((lo_i, _)) = bucket
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        else {
+            continue;
+        };
+        let Some((hi_i, _)) = bucket
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        else {
+            continue;
+        };
+        let (first, second) = if lo_i <= hi_i {
+            (lo_i, hi_i)
+        } else {
+            (hi_i, lo_i)
+        };
+        out.push(bucket[first]);
+        if second != first {
+            out.push(bucket[second]);
+        }
+    }
+    out
+}
+
+/// A "nice" step of at least `raw`: 1, 2, 2.5 or 5 times a power of ten.
+pub(super) fn nice_step(raw: f64) -> f64 {
+    if !raw.is_finite() || raw <= 0.0 {
+        return 1.0;
+    }
+    let exp = raw.log10().floor();
+    let base = 10f64.powf(exp);
+    let f = raw / base;
+    let eps = 1e-9;
+    let m = if f <= 1.0 + eps {
+        1.0
+    } else if f <= 2.0 + eps {
+        2.0
+    } else if f <= 2.5 + eps {
+        2.5
+    } else if f <= 5.0 + eps {
+        5.0
+    } else {
+        10.0
+    };
+    m * base
+}
+
+/// Round tick values covering `[min, max]` with about `count` ticks (never more than
+/// `count + 1`): multiples of a nice step (see [`nice_step`]), from the multiple at or below
+/// `min` to the one at or above `max`. An empty range is widened so that it has ticks.
+pub(super) fn nice_ticks(min: f64, max: f64, count: usize) -> Vec<f64> {
+    if !min.is_finite() || !max.is_finite() {
+        return vec![0.0, 1.0];
+    }
+    let (mut lo, mut hi) = if min <= max { (min, max) } else { (max, min) };
+    if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
+        if lo == 0.0 {
+            hi = 1.0;
+        } else {
+            let pad = lo.abs() * 0.1;
+            lo -= pad;
+            hi += pad;
+        }
+    }
+    let count = count.max(2);
+    let step = nice_step((hi - lo) / (count - 1) as f64);
+    let first = (lo / step + 1e-9).floor();
+    let last = (hi / step - 1e-9).ceil();
+    let decimals = (-(step.log10().floor()) + 2.0).clamp(0.0, 15.0);
+    let scale = 10f64.powf(decimals);
+    let n = ((last - first).max(0.0) as usize).min(1000);
+    (0..=n)
+        .map(|i| {
+            let v = (first + i as f64) * step;
+            let v = (v * scale).round() / scale;
+            if v == 0.0 { 0.0 } else { v }
+        })
+        .collect()
+}
+
+fn tick_step(ticks: &[f64]) -> f64 {
+    match ticks {
+        [a, b, ..] => b - a,
+        _ => 1.0,
+    }
+}
+
+/// A tick label with as many decimals as the step needs; thousands become `k`, millions `M`.
+pub(super) fn fmt_tick(v: f64, step: f64) -> String {
+    let (v, step, suffix) = if step.abs() >= 1e6 {
+        (v / 1e6, step / 1e6, "M")
+    } else if step.abs() >= 1e3 {
+        (v / 1e3, step / 1e3, "k")
+    } else {
+        (v, step, "")
+    };
+    let step = if step > 0.0 { step } else { 1.0 };
+    let exp = step.log10().floor();
+    let mantissa = step / 10f64.powf(exp);
+    let extra = if (mantissa - 2.5).abs() < 1e-6 {
+        1.0
+    } else {
+        0.0
+    };
+    let decimals = (-exp + extra).clamp(0.0, 10.0) as usize;
+    format!("{v:.decimals$}{suffix}")
+}
+
+/// A value with its unit for read-outs.
+pub(super) fn fmt_value(v: f64, unit: &str) -> String {
+    let v = finite(v);
+    let decimals = if v == v.trunc() && v.abs() < 1e15 {
+        0
+    } else if v.abs() < 10.0 {
+        2
+    } else if v.abs() < 1000.0 {
+        1
+    } else {
+        0
+    };
+    if unit.is_empty() {
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.decimals$} {unit}")
+    }
+}
+
+/// Seconds into the run as `t = 1m 05s`.
+pub(super) fn fmt_time(secs: f64) -> String {
+    let secs = finite(secs).max(0.0);
+    if secs < 60.0 {
+        let d = if secs == secs.trunc() { 0 } else { 1 };
+        format!("t = {secs:.d$}s")
+    } else {
+        let whole = secs.round() as u64;
+        if whole >= 3600 {
+            format!(
+                "t = {}h {:02}m {:02}s",
+                whole / 3600,
+                whole % 3600 / 60,
+                whole % 60
+            )
+        } else {
+            format!("t = {}m {:02}s", whole / 60, whole % 60)
+        }
+    }
+}

@@ -1,0 +1,915 @@
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use shared::api::{Alert, AlertKind, RunDetail, RunInfo, RunTotals, TestType};
+use shared::metrics::{
+    CheckStats, ErrorKind, GeneratorHealth, GeneratorStats, LatencyStats, MetricsSnapshot,
+    RequestStats, RunSummary,
+};
+use shared::report::rfc3339_utc;
+use shared::run::{RunId, RunStatus};
+use shared::scenario::Scenario;
+use shared::threshold::ThresholdResult;
+
+use super::svg::{downsample, nice_ticks};
+use super::{csv, html, json, junit};
+
+const PRODUCTS: &str = "GET /products";
+const CART: &str = "POST /cart";
+/// 2026-03-14T09:26:53.589Z
+const STARTED_MS: u64 = 1_773_480_413_589;
+
+fn latency(p50: f64, p95: f64, p99: f64, max: f64, count: u64) -> LatencyStats {
+    LatencyStats {
+        count,
+        avg_ms: p50 * 1.1,
+        min_ms: p50 / 4.0,
+        p50_ms: p50,
+        p90_ms: (p50 + p95) / 2.0,
+        p95_ms: p95,
+        p99_ms: p99,
+        p999_ms: max * 0.95,
+        max_ms: max,
+    }
+}
+
+fn add(into: &mut RequestStats, from: &RequestStats) {
+    into.requests += from.requests;
+    into.errors += from.errors;
+    for (k, n) in &from.errors_by_kind {
+        *into.errors_by_kind.entry(*k).or_default() += n;
+    }
+    for (k, n) in &from.status_counts {
+        *into.status_counts.entry(*k).or_default() += n;
+    }
+    into.bytes_sent += from.bytes_sent;
+    into.bytes_received += from.bytes_received;
+}
+
+/// One interval's figures for one request name.
+fn interval_stats(name: &str, i: u64) -> RequestStats {
+    let mut r = RequestStats {
+        name: name.to_owned(),
+        ..RequestStats::default()
+    };
+    if name == PRODUCTS {
+        r.requests = 40 + i % 7;
+        if (20..25).contains(&i) {
+            r.errors = 2;
+            r.errors_by_kind.insert(ErrorKind::Http5xx, 2);
+            r.status_counts.insert(503, 2);
+        }
+        r.status_counts.insert(200, r.requests - r.errors);
+        r.bytes_sent = r.requests * 120;
+        r.bytes_received = r.requests * 2_048;
+    } else {
+        r.requests = 10 + i % 3;
+        if i == 30 {
+            r.errors = 3;
+            r.errors_by_kind.insert(ErrorKind::Timeout, 3);
+        }
+        r.status_counts.insert(201, r.requests - r.errors);
+        r.bytes_sent = r.requests * 512;
+        r.bytes_received = r.requests * 64;
+    }
+    let spike = if i == 40 { 10.0 } else { 1.0 };
+    let base = 20.0 + (i % 5) as f64;
+    r.latency = latency(
+        base,
+        base * 4.0 * spike,
+        base * 6.0 * spike,
+        base * 8.0 * spike,
+        r.requests,
+    );
+    r.service_time = r.latency;
+    r.rps = r.requests as f64;
+    r
+}
+
+/// A realistic 60-interval series of a closed-model run with two request names.
+fn series() -> Vec<MetricsSnapshot> {
+    let mut total = RequestStats {
+        name: "*".into(),
+        ..RequestStats::default()
+    };
+    let mut per: Vec<RequestStats> = [PRODUCTS, CART]
+        .iter()
+        .map(|n| RequestStats {
+            name: (*n).to_owned(),
+            ..RequestStats::default()
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut iterations = 0;
+    for i in 0..60u64 {
+        let mut interval = RequestStats {
+            name: "*".into(),
+            ..RequestStats::default()
+        };
+        let parts = [interval_stats(PRODUCTS, i), interval_stats(CART, i)];
+        for (p, cum) in parts.iter().zip(per.iter_mut()) {
+            add(&mut interval, p);
+            add(cum, p);
+            cum.latency = latency(22.0, 90.0, 140.0, 1_600.0, cum.requests);
+            cum.rps = cum.requests as f64 / (i + 1) as f64;
+        }
+        interval.latency = parts[0].latency;
+        interval.service_time = parts[0].latency;
+        interval.rps = interval.requests as f64;
+        add(&mut total, &interval);
+        total.latency = latency(22.0, 95.0, 160.0, 1_600.0, total.requests);
+        total.service_time = total.latency;
+        total.rps = total.requests as f64 / (i + 1) as f64;
+        iterations += interval.requests / 2;
+        let users = ((i + 1) * 2).min(20);
+        out.push(MetricsSnapshot {
+            seq: i,
+            elapsed_ms: (i + 1) * 1000,
+            interval_ms: 1000,
+            status: RunStatus::Running,
+            interval,
+            total: total.clone(),
+            per_request: per.clone(),
+            active_users: users,
+            target_users: users,
+            target_rate: 0.0,
+            iterations,
+            dropped_iterations: 0,
+            generator: GeneratorStats {
+                cpu_percent: 20.0 + (i % 10) as f64,
+                cores: 2,
+                rss_bytes: 40_000_000 + i * 100_000,
+                max_schedule_lag_ms: 0.5 + (i % 4) as f64,
+            },
+        });
+    }
+    out
+}
+
+fn scenario_doc() -> Scenario {
+    serde_json::from_value(json!({
+        "name": "shop",
+        "description": "Browse & buy",
+        "target": "http://shop.test:8080",
+        "journeys": [{
+            "name": "browse",
+            "steps": [
+                { "request": { "method": "GET", "path": "/products", "checks": [{ "status": [200] }] } },
+                { "think": "1s" },
+                { "request": { "method": "POST", "path": "/cart", "checks": [{ "status": [201] }] } }
+            ]
+        }],
+        "load": { "type": "constant_users", "users": 20, "duration": "60s" },
+        "thresholds": [
+            "p(95) < 200ms",
+            { "expr": "error_rate < 1%", "request": "POST /cart" },
+            "p(99) < 100ms"
+        ]
+    }))
+    .expect("the fixture scenario is valid")
+}
+
+/// A finished run with a failed threshold, a failed check and an alert.
+fn detail(series: &[MetricsSnapshot]) -> RunDetail {
+    let last = series.last().expect("the fixture series is not empty");
+    let cart = &last.per_request[1];
+    let summary = RunSummary {
+        scenario: "shop".into(),
+        status: RunStatus::Completed,
+        reason: None,
+        started_at_ms: STARTED_MS,
+        duration_ms: 60_000,
+        total: last.total.clone(),
+        per_request: last.per_request.clone(),
+        checks: vec![
+            CheckStats {
+                request: PRODUCTS.into(),
+                check: "status in [200]".into(),
+                passed: last.per_request[0].requests - 10,
+                failed: 10,
+            },
+            CheckStats {
+                request: CART.into(),
+                check: "status in [201]".into(),
+                passed: cart.requests - 3,
+                failed: 0,
+            },
+        ],
+        iterations: last.iterations,
+        dropped_iterations: 0,
+        peak_users: 20,
+        thresholds: vec![
+            ThresholdResult {
+                expr: "p(95) < 200ms".into(),
+                request: None,
+                observed: Some(95.0),
+                observed_text: "95.00ms".into(),
+                passed: true,
+            },
+            ThresholdResult {
+                expr: "error_rate < 1%".into(),
+                request: Some(CART.into()),
+                observed: Some(cart.error_rate()),
+                observed_text: format!("{:.2}%", cart.error_rate() * 100.0),
+                passed: true,
+            },
+            ThresholdResult {
+                expr: "p(99) < 100ms".into(),
+                request: None,
+                observed: Some(160.0),
+                observed_text: "160.00ms".into(),
+                passed: false,
+            },
+        ],
+        generator: GeneratorHealth {
+            saturated: false,
+            warnings: vec![],
+            peak_cpu_percent: 29.0,
+            cores: 2,
+            max_schedule_lag_ms: 3.5,
+            peak_rss_bytes: 45_900_000,
+        },
+    };
+    RunDetail {
+        info: RunInfo {
+            id: RunId("run-42".into()),
+            scenario: "shop".into(),
+            test_type: TestType::Load,
+            status: RunStatus::Completed,
+            created_at_ms: STARTED_MS - 250,
+            ended_at_ms: Some(STARTED_MS + 61_000),
+            duration_ms: 60_000,
+            totals: Some(RunTotals::of(&summary)),
+            thresholds_passed: Some(false),
+        },
+        scenario_doc: scenario_doc(),
+        summary: Some(summary),
+        alerts: vec![Alert {
+            kind: AlertKind::ResponseTime,
+            seq: 40,
+            elapsed_ms: 41_000,
+            value: 960.0,
+            limit: 500.0,
+            message: "interval p95 960 ms is above 500 ms".into(),
+        }],
+        latest: None,
+    }
+}
+
+fn fixture() -> (RunDetail, Vec<MetricsSnapshot>) {
+    let s = series();
+    (detail(&s), s)
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+#[test]
+fn json_report_matches_the_summary() {
+    let (d, s) = fixture();
+    let r = json(&d, &s);
+    let sum = d.summary.as_ref().expect("fixture has a summary");
+    assert_eq!(r.test_id.0, "run-42");
+    assert_eq!(r.scenario, "shop");
+    assert_eq!(r.test_type, TestType::Load);
+    assert_eq!(r.status, RunStatus::Completed);
+    assert!(!r.partial);
+    assert_eq!(r.started_at, "2026-03-14T09:26:53.589Z");
+    assert!((r.duration - 60.0).abs() < 1e-9);
+
+    let t = &r.results;
+    assert_eq!(t.total_requests, sum.total.requests);
+    assert_eq!(t.failed_requests, sum.total.errors);
+    assert_eq!(t.failed_requests, 13);
+    assert_eq!(t.successful_requests, sum.total.requests - 13);
+    assert!((t.error_rate - sum.total.error_rate()).abs() < 1e-12);
+    assert_eq!(t.avg_response_time_ms, sum.total.latency.avg_ms);
+    assert_eq!(t.p50_response_time_ms, sum.total.latency.p50_ms);
+    assert_eq!(t.p95_response_time_ms, sum.total.latency.p95_ms);
+    assert_eq!(t.p99_response_time_ms, sum.total.latency.p99_ms);
+    assert_eq!(t.max_response_time_ms, sum.total.latency.max_ms);
+    assert_eq!(t.throughput_rps, sum.total.rps);
+    assert_eq!(t.bytes_sent, sum.total.bytes_sent);
+    assert_eq!(t.bytes_received, sum.total.bytes_received);
+    assert_eq!(
+        t.errors_by_kind,
+        BTreeMap::from([(ErrorKind::Timeout, 3), (ErrorKind::Http5xx, 10)])
+    );
+    assert_eq!(t.status_codes, sum.total.status_counts);
+    assert_eq!(t.status_codes.get(&503), Some(&10));
+
+    assert_eq!(r.per_request.len(), 2);
+    assert_eq!(r.per_request[0].name, PRODUCTS);
+    assert_eq!(r.per_request[1].name, CART);
+    assert_eq!(r.per_request[1].failed_requests, 3);
+    assert_eq!(r.per_request[0].total_requests, sum.per_request[0].requests);
+
+    assert_eq!(r.thresholds, sum.thresholds);
+    assert_eq!(r.thresholds_passed, Some(false));
+    assert_eq!(r.checks, sum.checks);
+    assert_eq!(r.resource_utilization.generator_peak_cpu_percent, 29.0);
+    assert_eq!(
+        r.resource_utilization.generator_peak_memory_bytes,
+        45_900_000
+    );
+    assert_eq!(r.resource_utilization.max_schedule_lag_ms, 3.5);
+    assert!(!r.resource_utilization.saturated);
+    assert_eq!(r.alerts, d.alerts);
+    assert!(r.scaling_events.is_empty());
+
+    // The wire shape.
+    let v = serde_json::to_value(&r).expect("serializes");
+    for key in [
+        "test_id",
+        "scenario",
+        "test_type",
+        "status",
+        "started_at",
+        "duration",
+        "results",
+        "per_request",
+        "thresholds",
+        "checks",
+        "resource_utilization",
+        "alerts",
+        "scaling_events",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["test_type"], "load");
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["results"]["errors_by_kind"]["http_5xx"], 10);
+    assert_eq!(v["results"]["status_codes"]["503"], 10);
+    assert_eq!(v["per_request"][1]["name"], CART);
+    assert_eq!(
+        v["resource_utilization"]["generator_peak_cpu_percent"],
+        29.0
+    );
+    assert_eq!(v["scaling_events"], json!([]));
+    let back: shared::report::JsonReport = serde_json::from_value(v).expect("parses back");
+    assert_eq!(back, r);
+}
+
+#[test]
+fn json_report_of_a_run_without_summary_uses_the_last_snapshot() {
+    let (mut d, s) = fixture();
+    d.summary = None;
+    d.info.status = RunStatus::Interrupted;
+    d.info.duration_ms = 0;
+    let r = json(&d, &s[..30]);
+    assert!(r.partial);
+    assert_eq!(r.status, RunStatus::Interrupted);
+    assert_eq!(r.started_at, rfc3339_utc(STARTED_MS - 250));
+    assert!((r.duration - 30.0).abs() < 1e-9);
+    assert_eq!(r.results.total_requests, s[29].total.requests);
+    assert_eq!(r.results.failed_requests, s[29].total.errors);
+    assert_eq!(r.per_request.len(), 2);
+    assert_eq!(r.thresholds_passed, None);
+    assert!(r.thresholds.is_empty() && r.checks.is_empty());
+    assert_eq!(r.resource_utilization.generator_peak_cpu_percent, 29.0);
+    assert_eq!(r.resource_utilization.generator_cores, 2);
+    assert_eq!(
+        r.resource_utilization.generator_peak_memory_bytes,
+        42_900_000
+    );
+
+    // Only a `latest` snapshot, no series.
+    let mut d2 = d.clone();
+    d2.latest = Some(s[9].clone());
+    let r2 = json(&d2, &[]);
+    assert_eq!(r2.results.total_requests, s[9].total.requests);
+    assert!((r2.duration - 10.0).abs() < 1e-9);
+
+    // Nothing at all.
+    let r3 = json(&d, &[]);
+    assert_eq!(r3.results.total_requests, 0);
+    assert!(r3.per_request.is_empty());
+}
+
+#[test]
+fn rfc3339_conversion_of_known_instants() {
+    assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339_utc(951_782_400_000), "2000-02-29T00:00:00Z");
+    assert_eq!(rfc3339_utc(1_773_480_413_000), "2026-03-14T09:26:53Z");
+    assert_eq!(rfc3339_utc(1_798_761_599_999), "2026-12-31T23:59:59.999Z");
+    assert_eq!(rfc3339_utc(1_709_164_800_000), "2024-02-29T00:00:00Z");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+
+#[test]
+fn html_has_the_four_charts_and_the_tables() {
+    let (d, s) = fixture();
+    let page = html(&d, &s);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    for chart in ["throughput", "latency", "errors", "users"] {
+        let needle = format!("<svg class=\"chart\" data-chart=\"{chart}\"");
+        assert_eq!(page.matches(&needle).count(), 1, "chart {chart}");
+    }
+    assert_eq!(page.matches("<svg").count(), 4);
+    assert!(page.contains("viewBox=\"0 0 760 "));
+    assert!(page.contains(PRODUCTS) && page.contains(CART));
+    assert!(page.contains(">FAIL<"), "verdict badge");
+    assert!(
+        page.contains("p(99) &lt; 100ms"),
+        "threshold expression escaped"
+    );
+    assert!(page.contains("status in [200]"));
+    assert!(
+        page.contains("interval p95 960 ms is above 500 ms"),
+        "alert listed"
+    );
+    assert!(page.contains("http_5xx") && page.contains(">503<"));
+    assert!(page.contains("Browse &amp; buy"));
+    assert!(page.contains("<style>") && page.contains("@media print"));
+    assert!(page.contains("break-inside:avoid"));
+    // Both error kinds have their own line in the errors chart, plus the total.
+    let errors_svg = svg_of(&page, "errors");
+    assert!(errors_svg.contains(">timeout<") && errors_svg.contains(">http_5xx<"));
+    assert!(errors_svg.contains(">all errors<"));
+    // The alert is marked on the latency chart.
+    assert!(svg_of(&page, "latency").contains("class=\"marker\""));
+    // Every chart is well-formed XML with labelled axes and hover read-outs.
+    for chart in ["throughput", "latency", "errors", "users"] {
+        let svg = svg_of(&page, chart);
+        check_well_formed(svg).unwrap_or_else(|e| panic!("chart {chart}: {e}"));
+        assert!(svg.contains("time into run (s)"), "chart {chart} x label");
+        assert!(svg.contains("<title>"), "chart {chart} titles");
+        assert!(svg.contains("class=\"legend\""), "chart {chart} legend");
+    }
+    assert_eq!(page.matches("<html").count(), 1);
+    assert!(page.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn html_escapes_strings_from_the_data() {
+    let (mut d, mut s) = fixture();
+    let evil = "GET /x?<script>alert(1)</script>&\"'";
+    d.info.scenario = "<b>shop</b>".into();
+    d.scenario_doc.name = "<b>shop</b>".into();
+    if let Some(sum) = d.summary.as_mut() {
+        sum.per_request[0].name = evil.into();
+        sum.checks[0].request = evil.into();
+        sum.checks[0].check = "body contains \"<script>\"".into();
+        sum.thresholds[0].request = Some(evil.into());
+        sum.generator.warnings = vec!["<script>warn</script>".into()];
+        sum.generator.saturated = true;
+    }
+    d.alerts[0].message = "<script>alert('x')</script>".into();
+    for snap in &mut s {
+        snap.per_request[0].name = evil.into();
+    }
+    let page = html(&d, &s);
+    assert!(!page.contains("<script"), "unescaped script tag");
+    assert!(!page.contains("<b>shop"));
+    assert!(page.contains("GET /x?&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;"));
+    assert!(page.contains("&lt;b&gt;shop&lt;/b&gt;"));
+    assert!(page.contains("&lt;script&gt;warn&lt;/script&gt;"));
+    assert!(page.contains("was saturated"));
+}
+
+#[test]
+fn html_refers_to_no_external_assets() {
+    let (d, s) = fixture();
+    let page = html(&d, &s);
+    for banned in [
+        "src=", "href=", "url(", "@import", "<link", "<script", "<img", "<iframe",
+    ] {
+        assert!(!page.contains(banned), "page contains {banned}");
+    }
+    // The only URL is the scenario's target, shown as text.
+    let target = "http://shop.test:8080";
+    assert_eq!(
+        page.matches("http://").count(),
+        page.matches(target).count()
+    );
+    assert!(!page.contains("https://"));
+}
+
+#[test]
+fn html_of_a_partial_run_and_of_an_empty_series() {
+    let (mut d, s) = fixture();
+    d.summary = None;
+    d.info.status = RunStatus::Running;
+    let page = html(&d, &s[..5]);
+    assert!(page.contains("Partial results"));
+    assert!(page.contains("NOT EVALUATED"));
+    assert_eq!(page.matches("data-chart=").count(), 4);
+
+    let empty = html(&d, &[]);
+    assert_eq!(empty.matches("data-chart=").count(), 4);
+    assert!(empty.contains("no data"));
+    for chart in ["throughput", "latency", "errors", "users"] {
+        check_well_formed(svg_of(&empty, chart)).unwrap_or_else(|e| panic!("{chart}: {e}"));
+    }
+}
+
+#[test]
+fn html_downsamples_long_series() {
+    let base = series();
+    let mut long = Vec::new();
+    for i in 0..5_000u64 {
+        let mut snap = base[(i % 60) as usize].clone();
+        snap.seq = i;
+        snap.elapsed_ms = (i + 1) * 1000;
+        long.push(snap);
+    }
+    let (d, _) = fixture();
+    let page = html(&d, &long);
+    let svg = svg_of(&page, "throughput");
+    let polyline = svg.split("<polyline").nth(1).expect("a throughput line");
+    let points = polyline
+        .split("points=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .expect("points");
+    let n = points.split(' ').count();
+    assert!(n <= 1000, "{n} points drawn");
+    assert!(n >= 500, "{n} points drawn");
+    assert!(svg.contains("time into run (min)"));
+    check_well_formed(svg).expect("well-formed");
+}
+
+#[test]
+fn write_sample_report_for_people() {
+    let (d, s) = fixture();
+    let page = html(&d, &s);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/report-sample.html");
+    // Best effort: the sample is for looking at, not for the test.
+    let _ = std::fs::write(path, page);
+}
+
+/// The `<svg …>…</svg>` element of one chart.
+fn svg_of<'a>(page: &'a str, chart: &str) -> &'a str {
+    let start = page
+        .find(&format!("<svg class=\"chart\" data-chart=\"{chart}\""))
+        .unwrap_or_else(|| panic!("no {chart} chart"));
+    let len = page[start..].find("</svg>").expect("closed svg") + "</svg>".len();
+    &page[start..start + len]
+}
+
+// ---------------------------------------------------------------------------------------------
+// JUnit
+
+#[test]
+fn junit_lists_thresholds_and_checks() {
+    let (d, _) = fixture();
+    let xml = junit(&d);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    check_well_formed(&xml).expect("well-formed XML");
+    // 3 thresholds + 2 checks; one threshold and one check failed; the run completed.
+    assert_eq!(xml.matches("<testcase ").count(), 5);
+    assert_eq!(xml.matches("<failure ").count(), 2);
+    assert!(xml.contains(
+        "<testsuite name=\"stampede.shop\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"0\" time=\"60.000\">"
+    ));
+    assert!(xml.contains("<testsuites name=\"stampede\" tests=\"5\" failures=\"2\""));
+    assert!(
+        xml.contains("<testcase classname=\"thresholds\" name=\"p(95) &lt; 200ms\" time=\"0\"/>")
+    );
+    assert!(xml.contains(
+        "<testcase classname=\"thresholds\" name=\"error_rate &lt; 1% [POST /cart]\" time=\"0\"/>"
+    ));
+    assert!(xml.contains(
+        "<testcase classname=\"thresholds\" name=\"p(99) &lt; 100ms\" time=\"0\">\n      <failure message=\"observed 160.00ms\""
+    ));
+    let products = d.summary.as_ref().map_or(0, |s| s.per_request[0].requests);
+    assert!(xml.contains(&format!(
+        "<testcase classname=\"checks.GET /products\" name=\"status in [200]\" time=\"0\">\n      <failure message=\"10 of {products} failed\""
+    )));
+    assert!(xml.contains(
+        "<testcase classname=\"checks.POST /cart\" name=\"status in [201]\" time=\"0\"/>"
+    ));
+    assert!(!xml.contains("classname=\"run\""));
+    assert!(xml.contains("<property name=\"run_id\" value=\"run-42\"/>"));
+}
+
+#[test]
+fn junit_reports_a_failed_run_and_escapes() {
+    let (mut d, _) = fixture();
+    d.info.status = RunStatus::Failed;
+    d.info.scenario = "a\"b<c>&'d".into();
+    if let Some(s) = d.summary.as_mut() {
+        s.reason = Some("threshold \"p(99) < 100ms\" failed & aborted\nthe run".into());
+        s.checks[1].check = "body contains \"]]>\"".into();
+    }
+    let xml = junit(&d);
+    check_well_formed(&xml).expect("well-formed XML");
+    assert_eq!(xml.matches("<testcase ").count(), 6);
+    assert_eq!(xml.matches("<failure ").count(), 3);
+    assert!(xml.contains("tests=\"6\" failures=\"3\""));
+    assert!(xml.contains("name=\"stampede.a&quot;b&lt;c&gt;&amp;&#39;d\""));
+    assert!(xml.contains(
+        "<testcase classname=\"run\" name=\"run\" time=\"0\">\n      <failure message=\"run failed: threshold &quot;p(99) &lt; 100ms&quot; failed &amp; aborted&#10;the run\""
+    ));
+
+    // An interrupted run without a summary: only the run case.
+    d.summary = None;
+    d.info.status = RunStatus::Interrupted;
+    let xml = junit(&d);
+    check_well_formed(&xml).expect("well-formed XML");
+    assert_eq!(xml.matches("<testcase ").count(), 1);
+    assert!(xml.contains("tests=\"1\" failures=\"1\""));
+    assert!(xml.contains("run was interrupted"));
+}
+
+/// A small well-formedness checker: one root element, balanced and properly nested tags,
+/// quoted attributes without `<`, no duplicate attributes, and only valid entity references.
+fn check_well_formed(doc: &str) -> Result<(), String> {
+    let mut rest = doc;
+    if let Some(r) = rest.strip_prefix("<?xml") {
+        let end = r.find("?>").ok_or("unterminated XML declaration")?;
+        rest = &r[end + 2..];
+    }
+    let mut stack: Vec<&str> = Vec::new();
+    let mut roots = 0;
+    while !rest.is_empty() {
+        let lt = rest.find('<').unwrap_or(rest.len());
+        check_text(&rest[..lt])?;
+        if !rest[..lt].trim().is_empty() && stack.is_empty() {
+            return Err(format!("text outside the root: {:?}", &rest[..lt]));
+        }
+        rest = &rest[lt..];
+        if rest.is_empty() {
+            break;
+        }
+        if let Some(r) = rest.strip_prefix("<!--") {
+            let end = r.find("-->").ok_or("unterminated comment")?;
+            rest = &r[end + 3..];
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix("</") {
+            let end = r.find('>').ok_or("unterminated end tag")?;
+            let name = r[..end].trim();
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+            rest = &r[end + 1..];
+            continue;
+        }
+        let r = &rest[1..];
+        let name_len = r
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .ok_or("unterminated start tag")?;
+        let name = &r[..name_len];
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_alphanumeric() || "-_:.".contains(c))
+        {
+            return Err(format!("bad element name {name:?}"));
+        }
+        if stack.is_empty() {
+            roots += 1;
+        }
+        let mut r = &r[name_len..];
+        let mut seen = Vec::new();
+        loop {
+            r = r.trim_start();
+            if let Some(after) = r.strip_prefix("/>") {
+                r = after;
+                break;
+            }
+            if let Some(after) = r.strip_prefix('>') {
+                stack.push(name);
+                r = after;
+                break;
+            }
+            let eq = r
+                .find('=')
+                .ok_or_else(|| format!("attribute without value in <{name}>"))?;
+            let attr = r[..eq].trim();
+            if attr.is_empty()
+                || !attr
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "-_:.".contains(c))
+            {
+                return Err(format!("bad attribute name {attr:?} in <{name}>"));
+            }
+            if seen.contains(&attr) {
+                return Err(format!("duplicate attribute {attr} in <{name}>"));
+            }
+            seen.push(attr);
+            let v = r[eq + 1..].trim_start();
+            let quote = v
+                .chars()
+                .next()
+                .filter(|c| *c == '"' || *c == '\'')
+                .ok_or_else(|| format!("unquoted attribute {attr} in <{name}>"))?;
+            let end = v[1..]
+                .find(quote)
+                .ok_or_else(|| format!("unterminated attribute {attr} in <{name}>"))?;
+            let value = &v[1..1 + end];
+            if value.contains('<') {
+                return Err(format!("'<' in attribute {attr} of <{name}>"));
+            }
+            check_text(value)?;
+            r = &v[end + 2..];
+        }
+        rest = r;
+    }
+    if !stack.is_empty() {
+        return Err(format!("unclosed elements: {stack:?}"));
+    }
+    if roots != 1 {
+        return Err(format!("{roots} root elements"));
+    }
+    Ok(())
+}
+
+fn check_text(text: &str) -> Result<(), String> {
+    if text.contains('<') {
+        return Err("'<' in text".into());
+    }
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        let r = &rest[amp + 1..];
+        let end = r.find(';').ok_or("unterminated entity reference")?;
+        let entity = &r[..end];
+        let ok = matches!(entity, "amp" | "lt" | "gt" | "quot" | "apos")
+            || entity
+                .strip_prefix("#x")
+                .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+            || entity
+                .strip_prefix('#')
+                .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+        if !ok {
+            return Err(format!("bad entity &{entity};"));
+        }
+        rest = &r[end + 1..];
+    }
+    Ok(())
+}
+
+#[test]
+fn the_well_formedness_checker_rejects_broken_documents() {
+    assert!(check_well_formed("<a><b x=\"1\"/></a>").is_ok());
+    assert!(check_well_formed("<a><b></a>").is_err());
+    assert!(check_well_formed("<a x=1></a>").is_err());
+    assert!(check_well_formed("<a x=\"1\" x=\"2\"></a>").is_err());
+    assert!(check_well_formed("<a>&nbsp;</a>").is_err());
+    assert!(check_well_formed("<a>fish & chips</a>").is_err());
+    assert!(check_well_formed("<a></a><b></b>").is_err());
+    assert!(check_well_formed("<a>").is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+#[test]
+fn csv_has_a_header_and_one_row_per_snapshot() {
+    let s = series();
+    let text = csv(&s);
+    assert!(text.ends_with("\r\n"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 61);
+    assert_eq!(
+        lines[0],
+        "seq,elapsed_s,interval_s,requests,rps,errors,error_rate,p50_ms,p90_ms,p95_ms,p99_ms,\
+         max_ms,active_users,target_users,target_rate,iterations,dropped_iterations,bytes_sent,\
+         bytes_received,generator_cpu_percent"
+    );
+    for line in &lines {
+        assert_eq!(line.split(',').count(), 20, "{line}");
+    }
+    let row = |i: usize| -> Vec<&str> { lines[i + 1].split(',').collect() };
+    let r0 = row(0);
+    assert_eq!(r0[0], "0");
+    assert_eq!(r0[1], "1");
+    assert_eq!(r0[2], "1");
+    assert_eq!(r0[3], s[0].interval.requests.to_string());
+    assert_eq!(r0[3], "50");
+    assert_eq!(r0[4], "50");
+    assert_eq!(r0[5], "0");
+    assert_eq!(r0[6], "0");
+    assert_eq!(r0[7], "20");
+    assert_eq!(r0[12], "2");
+    assert_eq!(r0[17], s[0].interval.bytes_sent.to_string());
+    assert_eq!(r0[19], "20");
+    let r22 = row(22);
+    assert_eq!(r22[0], "22");
+    assert_eq!(r22[5], "2");
+    let rate: f64 = r22[6].parse().expect("a number");
+    assert!((rate - s[22].interval.error_rate()).abs() < 1e-6);
+    let r40 = row(40);
+    assert_eq!(
+        r40[10].parse::<f64>().ok(),
+        Some(s[40].interval.latency.p99_ms)
+    );
+    assert_eq!(
+        r40[11].parse::<f64>().ok(),
+        Some(s[40].interval.latency.max_ms)
+    );
+    let last = row(59);
+    assert_eq!(last[1], "60");
+    assert_eq!(last[15], s[59].iterations.to_string());
+    assert_eq!(last[13], "20");
+
+    assert_eq!(csv(&[]).lines().count(), 1);
+}
+
+#[test]
+fn csv_fields_are_quoted_when_needed() {
+    assert_eq!(super::csv::field("plain"), "plain");
+    assert_eq!(super::csv::field("12.5"), "12.5");
+    assert_eq!(super::csv::field("a,b"), "\"a,b\"");
+    assert_eq!(super::csv::field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert_eq!(super::csv::field("two\nlines"), "\"two\nlines\"");
+    assert_eq!(super::csv::field(" padded"), "\" padded\"");
+    assert_eq!(super::csv::field(""), "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chart helpers
+
+#[test]
+fn downsample_keeps_extremes_and_the_budget() {
+    // A noisy wave with one spike up and one dip down.
+    let mut points: Vec<(f64, f64)> = (0..10_000)
+        .map(|i| {
+            let x = i as f64;
+            (
+                x,
+                100.0 + 10.0 * (x / 50.0).sin() + ((i * 7919) % 13) as f64,
+            )
+        })
+        .collect();
+    points[4_321].1 = 5_000.0;
+    points[8_765].1 = -300.0;
+    for max in [1000, 999, 100, 2, 3] {
+        let d = downsample(&points, max);
+        assert!(d.len() <= max, "{} > {max}", d.len());
+        assert!(d.contains(&points[4_321]), "max lost at budget {max}");
+        assert!(d.contains(&points[8_765]), "min lost at budget {max}");
+        assert!(d.windows(2).all(|w| w[0].0 < w[1].0), "order kept");
+    }
+    assert_eq!(downsample(&points, 1000).len(), 1000);
+    assert_eq!(downsample(&points, 1), vec![points[4_321]]);
+    assert!(downsample(&points, 0).is_empty());
+    let short = &points[..50];
+    assert_eq!(downsample(short, 1000), short.to_vec());
+    assert!(downsample(&[], 10).is_empty());
+}
+
+#[test]
+fn nice_ticks_table() {
+    let cases: &[(f64, f64, usize, &[f64])] = &[
+        (0.0, 100.0, 5, &[0.0, 25.0, 50.0, 75.0, 100.0]),
+        (0.0, 87.0, 5, &[0.0, 25.0, 50.0, 75.0, 100.0]),
+        (0.0, 1.0, 5, &[0.0, 0.25, 0.5, 0.75, 1.0]),
+        (0.0, 0.0, 5, &[0.0, 0.25, 0.5, 0.75, 1.0]),
+        (0.0, 60.0, 7, &[0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]),
+        (0.0, 13.0, 5, &[0.0, 5.0, 10.0, 15.0]),
+        (0.0, 1234.0, 5, &[0.0, 500.0, 1000.0, 1500.0]),
+        (0.0, 0.3, 4, &[0.0, 0.1, 0.2, 0.3]),
+        (-3.0, 7.0, 5, &[-5.0, -2.5, 0.0, 2.5, 5.0, 7.5]),
+        (12.0, 18.0, 4, &[12.0, 14.0, 16.0, 18.0]),
+        (100.0, 0.0, 5, &[0.0, 25.0, 50.0, 75.0, 100.0]),
+        (0.0, 3.0, 1, &[0.0, 5.0]),
+    ];
+    for (min, max, count, want) in cases {
+        let got = nice_ticks(*min, *max, *count);
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "nice_ticks({min}, {max}, {count}) = {got:?}"
+        );
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!(
+                (g - w).abs() < 1e-9,
+                "nice_ticks({min}, {max}, {count}) = {got:?}"
+            );
+        }
+    }
+    assert_eq!(nice_ticks(f64::NAN, 1.0, 5), vec![0.0, 1.0]);
+    // Constant non-zero data gets a small range around it.
+    let t = nice_ticks(5.0, 5.0, 5);
+    assert!(
+        t[0] <= 5.0 && *t.last().expect("ticks") >= 5.0 && t.len() >= 2,
+        "{t:?}"
+    );
+}
+
+#[test]
+fn users_chart_of_an_open_model_run_has_a_rate_axis() {
+    let (d, mut s) = fixture();
+    for (i, snap) in s.iter_mut().enumerate() {
+        snap.target_users = 0;
+        snap.target_rate = 5.0 + i as f64 * 0.5;
+    }
+    let page = html(&d, &s);
+    let svg = svg_of(&page, "users");
+    check_well_formed(svg).expect("well-formed");
+    assert!(svg.contains(">target rate (starts/s)<"), "right axis label");
+    assert!(svg.contains("target rate (starts/s, right axis)"), "legend");
+    assert!(!svg.contains(">target users<"));
+    let _ = std::fs::write(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/report-sample-users-open.svg"
+        ),
+        svg,
+    );
+}

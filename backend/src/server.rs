@@ -1,0 +1,156 @@
+//! The control server (`stampede serve`): REST API, WebSocket live feed, Prometheus metrics,
+//! run history in SQLite, reports — and, by default, the demo target on its own port.
+//!
+//! `app(state)` builds the whole router so tests can drive it in-process; `serve` takes a bound
+//! listener and a shutdown future, so tests bind port 0.
+
+mod config;
+mod error;
+mod extract;
+mod live;
+mod manager;
+mod presets;
+mod prometheus;
+mod resources;
+mod routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::{AlertLimits, ServeArgs, ServerConfig, TestConfig};
+pub use error::ApiError;
+pub use manager::RunManager;
+pub use routes::ROUTES;
+
+use crate::store::Store;
+
+/// Everything handlers share.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Runs and the live feed.
+    pub runs: RunManager,
+    /// Host CPU sampling for `/api/monitoring/resources`.
+    pub(crate) resources: resources::Sampler,
+}
+
+impl AppState {
+    /// State over a store and a configuration.
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        Self {
+            runs: RunManager::new(store, config),
+            resources: resources::Sampler::default(),
+        }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// Serves `app(state)` on `listener` until `shutdown` resolves; then stops any run, waits until
+/// its results are stored, and returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let runs = state.runs.clone();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        let mut rx = stop_rx;
+        let _ = rx.wait_for(|stop| *stop).await;
+    });
+    let server = tokio::spawn(async move { server.await });
+    shutdown.await;
+    // Stop the run first and store its results, then let HTTP connections drain (open
+    // WebSockets would otherwise hold the shutdown forever).
+    runs.shutdown().await;
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(std::time::Duration::from_secs(5), server).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => Err(std::io::Error::other(join)),
+        Err(_) => Ok(()), // connections that would not close; the process is exiting anyway
+    }
+}
+
+/// `stampede serve`: opens the store, recovers interrupted runs, starts the demo target unless
+/// told not to, binds, prints where everything is, and serves until Ctrl-C or SIGTERM.
+pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
+    let test_config = match &args.config {
+        Some(path) => TestConfig::load(path).map_err(anyhow::Error::msg)?,
+        None => TestConfig::default(),
+    };
+    let store = Store::open(&args.data_dir)
+        .with_context(|| format!("cannot open the run history in {}", args.data_dir.display()))?;
+
+    let mut demo_url = None;
+    let mut demo_server = None;
+    if !args.no_demo_target {
+        let listener = TcpListener::bind(args.demo_bind).await.with_context(|| {
+            format!(
+                "cannot start the demo target on {} (use --demo-bind or --no-demo-target)",
+                args.demo_bind
+            )
+        })?;
+        let server = crate::demo_target::DemoServer::start_on(
+            listener,
+            crate::demo_target::DemoConfig::default(),
+        )?;
+        demo_url = Some(server.url());
+        demo_server = Some(server);
+    }
+
+    let interval = args
+        .interval
+        .or(test_config
+            .monitoring
+            .interval
+            .map(std::time::Duration::from_secs_f64))
+        .unwrap_or(std::time::Duration::from_secs(1));
+    let config = ServerConfig {
+        interval,
+        default_duration: args
+            .default_duration
+            .unwrap_or(std::time::Duration::from_secs(60)),
+        max_users: args.max_users,
+        reports: args.reports,
+        cloud_api_url: std::env::var("CLOUD_API_URL")
+            .ok()
+            .filter(|s| !s.trim().is_empty()),
+        demo_target_url: demo_url.clone(),
+        test_config,
+    };
+    let state = AppState::new(store, config);
+    let interrupted = state
+        .runs
+        .recover()
+        .context("cannot recover unfinished runs")?;
+    for id in &interrupted {
+        println!("run {id} was interrupted by the previous shutdown; its data so far is kept");
+    }
+    let listener = TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr: SocketAddr = listener.local_addr()?;
+    println!("stampede listening on http://{addr}");
+    if let Some(url) = &demo_url {
+        println!("demo target listening on {url}");
+    }
+    println!("run history in {}", args.data_dir.display());
+    let shutdown =
+        crate::demo_target::shutdown_signal().context("cannot install signal handlers")?;
+    serve(listener, state, async move {
+        shutdown.await;
+        println!("shutting down: stopping the run in progress and saving its results…");
+    })
+    .await?;
+    if let Some(server) = demo_server {
+        let _ = server.shutdown().await;
+    }
+    Ok(())
+}

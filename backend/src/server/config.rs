@@ -1,0 +1,237 @@
+//! Server configuration: `stampede serve` flags, the brief's environment variables, and the
+//! optional `test_config.json` (per-scenario defaults, monitoring interval, alert limits).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Flags of `stampede serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address for the UI, REST API and live feed.
+    #[arg(
+        long,
+        env = "STAMPEDE_BIND",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub bind: SocketAddr,
+
+    /// Where the run history (SQLite) lives.
+    #[arg(
+        long,
+        env = "STAMPEDE_DATA_DIR",
+        default_value = "data",
+        value_name = "DIR"
+    )]
+    pub data_dir: PathBuf,
+
+    /// Do not start the built-in demo target.
+    #[arg(long)]
+    pub no_demo_target: bool,
+
+    /// Address of the built-in demo target.
+    #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
+    pub demo_bind: SocketAddr,
+
+    /// A test_config.json with per-scenario defaults, the monitoring interval and alert limits.
+    #[arg(long, env = "STAMPEDE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Time between metric snapshots (a bare number is seconds).
+    #[arg(long, env = "METRICS_COLLECTION_INTERVAL", value_name = "DURATION", value_parser = crate::cli::parse_env_duration)]
+    pub interval: Option<Duration>,
+
+    /// Default load duration for test-type endpoints that are not given one (a bare number is seconds).
+    #[arg(long, env = "LOAD_TEST_DURATION", value_name = "DURATION", value_parser = crate::cli::parse_env_duration)]
+    pub default_duration: Option<Duration>,
+
+    /// Hard cap on concurrent users for every run.
+    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N")]
+    pub max_users: Option<u32>,
+
+    /// Generate reports (REPORT_GENERATION_ENABLED=false turns the report endpoints off).
+    #[arg(long, env = "REPORT_GENERATION_ENABLED", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub reports: bool,
+}
+
+/// The brief's `test_config.json`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestConfig {
+    /// Per-scenario defaults by scenario (or preset) name.
+    #[serde(default)]
+    pub test_scenarios: BTreeMap<String, ScenarioDefaults>,
+    /// Live monitoring.
+    #[serde(default)]
+    pub monitoring: Monitoring,
+    /// Alert limits on live intervals.
+    #[serde(default)]
+    pub alerts: AlertLimits,
+}
+
+/// Defaults applied to a scenario of that name when a run does not override them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioDefaults {
+    /// Duration, seconds.
+    #[serde(default)]
+    pub duration: Option<f64>,
+    /// Users (closed model) or pool cap (open model).
+    #[serde(default)]
+    pub users: Option<u32>,
+    /// Arrival rate (open model).
+    #[serde(default)]
+    pub rate: Option<f64>,
+}
+
+/// Monitoring settings.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Snapshot interval, seconds.
+    #[serde(default)]
+    pub interval: Option<f64>,
+}
+
+/// Alert limits: an interval above either fires an alert.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertLimits {
+    /// Interval p95 latency limit, ms.
+    #[serde(default = "default_response_time")]
+    pub response_time: f64,
+    /// Interval error-rate limit, as a fraction (0.05 = 5%).
+    #[serde(default = "default_error_rate")]
+    pub error_rate: f64,
+}
+
+fn default_response_time() -> f64 {
+    500.0
+}
+fn default_error_rate() -> f64 {
+    0.05
+}
+
+impl Default for AlertLimits {
+    fn default() -> Self {
+        Self {
+            response_time: default_response_time(),
+            error_rate: default_error_rate(),
+        }
+    }
+}
+
+impl TestConfig {
+    /// Reads and checks a config file; errors name the file and the problem.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let cfg: TestConfig =
+            parse_config_json(&mut de).map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(i) = cfg.monitoring.interval
+            && !(i.is_finite() && i > 0.0 && i <= 3600.0)
+        {
+            return Err(format!(
+                "{}: monitoring.interval must be between 0 and 3600 seconds",
+                path.display()
+            ));
+        }
+        if !(cfg.alerts.error_rate.is_finite() && (0.0..=1.0).contains(&cfg.alerts.error_rate)) {
+            return Err(format!(
+                "{}: alerts.error_rate must be a fraction between 0 and 1",
+                path.display()
+            ));
+        }
+        if !(cfg.alerts.response_time.is_finite() && cfg.alerts.response_time > 0.0) {
+            return Err(format!(
+                "{}: alerts.response_time must be a positive number of ms",
+                path.display()
+            ));
+        }
+        Ok(cfg)
+    }
+}
+
+fn parse_config_json(
+    de: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
+) -> Result<TestConfig, serde_json::Error> {
+    let cfg = TestConfig::deserialize(&mut *de)?;
+    de.end()?;
+    Ok(cfg)
+}
+
+/// Everything the server needs to know, resolved once at start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Snapshot interval.
+    pub interval: Duration,
+    /// Default duration for the test-type endpoints.
+    pub default_duration: Duration,
+    /// Hard cap on users.
+    pub max_users: Option<u32>,
+    /// Report endpoints on.
+    pub reports: bool,
+    /// `CLOUD_API_URL`.
+    pub cloud_api_url: Option<String>,
+    /// URL of the in-process demo target, when one runs: the default target of presets.
+    pub demo_target_url: Option<String>,
+    /// test_config.json contents.
+    pub test_config: TestConfig,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(1),
+            default_duration: Duration::from_secs(60),
+            max_users: None,
+            reports: true,
+            cloud_api_url: None,
+            demo_target_url: None,
+            test_config: TestConfig::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_brief_shape_and_rejects_mistakes() {
+        let dir = std::env::temp_dir().join(format!("stampede-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let good = dir.join("good.json");
+        std::fs::write(
+            &good,
+            r#"{"test_scenarios": {"web_app": {"duration": 60, "users": 20}},
+                "monitoring": {"interval": 2},
+                "alerts": {"response_time": 500, "error_rate": 0.05}}"#,
+        )
+        .expect("write");
+        let cfg = TestConfig::load(&good).expect("valid config");
+        assert_eq!(cfg.test_scenarios["web_app"].users, Some(20));
+        assert_eq!(cfg.monitoring.interval, Some(2.0));
+        assert_eq!(cfg.alerts.response_time, 500.0);
+
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, r#"{"alerts": {"error_rate": 5}}"#).expect("write");
+        assert!(
+            TestConfig::load(&bad)
+                .expect_err("5 is not a fraction")
+                .contains("error_rate")
+        );
+        std::fs::write(&bad, r#"{"alertz": {}}"#).expect("write");
+        assert!(
+            TestConfig::load(&bad)
+                .expect_err("unknown field")
+                .contains("unknown field")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

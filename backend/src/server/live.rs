@@ -1,0 +1,80 @@
+//! The WebSocket live feed. Every connection gets `hello`, then (if a run is in progress) its
+//! history so far, then live messages. A viewer that falls behind is told how much it missed
+//! and carries on from the newest message; one that stops reading is dropped. Neither ever
+//! slows the engine: the feed is a bounded broadcast.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
+use shared::ws::{PROTOCOL_VERSION, ServerMsg};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::AppState;
+use super::manager::RunManager;
+
+/// A viewer that cannot take a message within this time is disconnected.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.on_upgrade(move |socket: WebSocket| {
+        let (sink, stream) = socket.split();
+        feed(sink, stream, state.runs)
+    })
+}
+
+async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMsg) -> bool {
+    let Ok(text) = serde_json::to_string(msg) else {
+        return false;
+    };
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Serves one viewer. Generic over the socket halves so it can be driven by channels in tests.
+pub(crate) async fn feed<S, R, E>(mut sink: S, mut stream: R, runs: RunManager)
+where
+    S: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let (mut rx, history) = runs.subscribe();
+    if !send(
+        &mut sink,
+        &ServerMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+        },
+    )
+    .await
+    {
+        return;
+    }
+    if let Some(history) = history
+        && !send(&mut sink, &history).await
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            msg = rx.recv() => {
+                let msg = match msg {
+                    Ok(m) => m,
+                    Err(RecvError::Lagged(skipped)) => ServerMsg::Lagged { skipped },
+                    Err(RecvError::Closed) => break,
+                };
+                if !send(&mut sink, &msg).await {
+                    break;
+                }
+            }
+            incoming = stream.next() => match incoming {
+                // The feed is one-way; anything the client sends is ignored until it closes.
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    let _ = sink.close().await;
+}

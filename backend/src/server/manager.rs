@@ -1,0 +1,503 @@
+//! The run manager: at most one run at a time; resolves and validates what to run, starts the
+//! engine, and pumps its channels into the store (every interval, as it happens) and the live
+//! feed (a broadcast the WebSocket handlers subscribe to).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use shared::api::{
+    Alert, AlertKind, LoadOverrides, RunInfo, RunTotals, ScenarioRef, StartRun, TestType,
+};
+use shared::metrics::MetricsSnapshot;
+use shared::run::{RunId, RunStatus};
+use shared::scenario::{
+    Format, Overrides, Scenario, ScenarioError, ScenarioErrors, ValidationEnv, parse_scenario,
+    validate,
+};
+use shared::ws::ServerMsg;
+use tokio::sync::broadcast;
+
+use super::config::ServerConfig;
+use super::error::{ApiError, blocking};
+use super::presets;
+use crate::store::Store;
+
+/// A run in progress (or the last one, until the next starts).
+#[derive(Debug)]
+struct Current {
+    info: RunInfo,
+    handle: engine::RunHandle,
+    snapshots: Vec<MetricsSnapshot>,
+    alerts: Vec<Alert>,
+    /// Set when the pump has stored the summary: the run is fully over.
+    done: bool,
+}
+
+/// Shared by every handler.
+#[derive(Debug, Clone)]
+pub struct RunManager {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    config: ServerConfig,
+    current: Mutex<Option<Current>>,
+    feed: broadcast::Sender<ServerMsg>,
+    /// Pumps still saving a run (graceful shutdown waits for them).
+    pumps: tokio_util::task::TaskTracker,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A run id that sorts by time and is unique per server: `20261126-231501-3f9a`.
+fn new_run_id() -> RunId {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = shared::report::civil_from_days(days as i64);
+    let suffix = (now.subsec_nanos() ^ (std::process::id() << 16)) & 0xffff;
+    RunId(format!(
+        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{suffix:04x}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
+}
+
+impl RunManager {
+    /// A manager over `store`. Call [`RunManager::recover`] once at start.
+    pub fn new(store: Store, config: ServerConfig) -> Self {
+        let (feed, _) = broadcast::channel(256);
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                current: Mutex::new(None),
+                feed,
+                pumps: tokio_util::task::TaskTracker::new(),
+            }),
+        }
+    }
+
+    fn current(&self) -> MutexGuard<'_, Option<Current>> {
+        self.inner
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// Marks runs a previous process left unfinished as interrupted.
+    pub fn recover(&self) -> Result<Vec<RunId>, crate::store::StoreError> {
+        self.inner.store.mark_interrupted()
+    }
+
+    /// Resolves a scenario reference to a document: inline, text (YAML or JSON), a saved name,
+    /// or a preset. Presets and target-less scenarios aim at the demo target when one runs.
+    pub async fn resolve(
+        &self,
+        reference: &ScenarioRef,
+    ) -> Result<(Scenario, Option<String>), ApiError> {
+        match reference {
+            ScenarioRef::Inline(s) => Ok(((**s).clone(), None)),
+            ScenarioRef::Text(text) => {
+                let format = if text.trim_start().starts_with('{') {
+                    Format::Json
+                } else {
+                    Format::Yaml
+                };
+                Ok((parse_scenario(text, format)?, Some(text.clone())))
+            }
+            ScenarioRef::Name(name) => {
+                let store = self.inner.store.clone();
+                let key = name.clone();
+                if let Some(entry) = blocking(move || store.get_scenario(&key)).await? {
+                    return Ok((entry.scenario, None));
+                }
+                let mut preset = presets::get(name).ok_or_else(|| {
+                    ApiError::NotFound(format!("no saved scenario or preset is named \"{name}\""))
+                })?;
+                if let Some(url) = &self.inner.config.demo_target_url {
+                    preset.target = Some(url.clone());
+                }
+                Ok((preset, None))
+            }
+        }
+    }
+
+    /// Validates a document as the engine would run it.
+    pub fn validate(
+        &self,
+        scenario: &Scenario,
+        source: Option<&str>,
+    ) -> Result<shared::scenario::ValidScenario, ApiError> {
+        let cfg = &self.inner.config;
+        let env = ValidationEnv {
+            cloud_api_url: cfg
+                .cloud_api_url
+                .clone()
+                .or_else(|| cfg.demo_target_url.clone()),
+        };
+        validate(scenario, &env).map_err(|e| {
+            ApiError::InvalidScenario(match source {
+                Some(text) => e.locate(text),
+                None => e,
+            })
+        })
+    }
+
+    /// Starts a run. Fails with [`ApiError::Busy`] while another is in progress.
+    pub async fn start(&self, request: StartRun) -> Result<RunInfo, ApiError> {
+        let (mut scenario, source) = self.resolve(&request.scenario).await?;
+        self.apply_defaults(&mut scenario, &request.overrides)?;
+        let valid = self.validate(&scenario, source.as_deref())?;
+        self.launch(valid, request.test_type).await
+    }
+
+    /// Starts an already validated scenario.
+    pub async fn launch(
+        &self,
+        valid: shared::scenario::ValidScenario,
+        test_type: TestType,
+    ) -> Result<RunInfo, ApiError> {
+        if let Some(id) = self.busy() {
+            return Err(ApiError::Busy(id));
+        }
+        let config = engine::EngineConfig {
+            interval: self.inner.config.interval,
+            seed: None,
+        };
+        let info = RunInfo {
+            id: new_run_id(),
+            scenario: valid.name().to_owned(),
+            test_type,
+            status: RunStatus::Pending,
+            created_at_ms: now_ms(),
+            ended_at_ms: None,
+            duration_ms: 0,
+            totals: None,
+            thresholds_passed: None,
+        };
+        let store = self.inner.store.clone();
+        let (i, doc) = (info.clone(), valid.source.clone());
+        blocking(move || store.create_run(&i, &doc)).await?;
+
+        let mut current = self.current();
+        // Checked again under the lock: two starts racing must not both win.
+        if let Some(c) = current.as_ref().filter(|c| !c.done) {
+            let _ = self.inner.store.set_status(&info.id, RunStatus::Cancelled);
+            return Err(ApiError::Busy(c.info.id.clone()));
+        }
+        let handle = match engine::start(valid, config) {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = self.inner.store.set_status(&info.id, RunStatus::Failed);
+                return Err(e.into());
+            }
+        };
+        let snapshots = handle.subscribe();
+        let status = handle.status_changes();
+        *current = Some(Current {
+            info: info.clone(),
+            handle: handle.clone(),
+            snapshots: Vec::new(),
+            alerts: Vec::new(),
+            done: false,
+        });
+        let _ = self
+            .inner
+            .feed
+            .send(ServerMsg::RunStarted { run: info.clone() });
+        drop(current);
+        let me = self.clone();
+        let id = info.id.clone();
+        self.inner
+            .pumps
+            .spawn(async move { me.pump(id, handle, snapshots, status).await });
+        Ok(info)
+    }
+
+    /// Applies request overrides, then per-scenario defaults from test_config.json for what the
+    /// request left open, then the user cap.
+    fn apply_defaults(&self, scenario: &mut Scenario, o: &LoadOverrides) -> Result<(), ApiError> {
+        let defaults = self
+            .inner
+            .config
+            .test_config
+            .test_scenarios
+            .get(&scenario.name)
+            .cloned()
+            .unwrap_or_default();
+        let overrides = Overrides {
+            duration: o.duration.map(|d| d.get()).or(defaults
+                .duration
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .map(Duration::from_secs_f64)),
+            users: o.users.or(defaults.users),
+            rate: o.rate.or(if scenario.load.is_open_model() {
+                defaults.rate
+            } else {
+                None
+            }),
+            target: o.target.clone(),
+            max_users_cap: self.inner.config.max_users,
+        };
+        scenario
+            .apply_overrides(&overrides)
+            .map_err(|e| ApiError::InvalidScenario(ScenarioErrors(vec![e])))
+    }
+
+    fn busy(&self) -> Option<RunId> {
+        self.current()
+            .as_ref()
+            .filter(|c| !c.done)
+            .map(|c| c.info.id.clone())
+    }
+
+    /// Stops the run in progress (graceful).
+    pub fn stop(&self, id: Option<&RunId>) -> Result<RunInfo, ApiError> {
+        let current = self.current();
+        match current.as_ref() {
+            Some(c) if !c.done && id.is_none_or(|id| *id == c.info.id) => {
+                c.handle.cancel();
+                Ok(c.info.clone())
+            }
+            Some(c) if id.is_some_and(|id| *id == c.info.id) => Err(ApiError::Conflict(format!(
+                "run {} has already ended",
+                c.info.id
+            ))),
+            _ => match id {
+                Some(id) => Err(ApiError::Conflict(format!("run {id} is not in progress"))),
+                None => Err(ApiError::Conflict("no run is in progress".into())),
+            },
+        }
+    }
+
+    /// The current or most recent run of this process, with its latest snapshot.
+    pub fn status(&self) -> Option<(RunInfo, Option<MetricsSnapshot>)> {
+        self.current()
+            .as_ref()
+            .map(|c| (c.info.clone(), c.snapshots.last().cloned()))
+    }
+
+    /// The live run's snapshots and alerts so far, if `id` is the current run.
+    pub fn live(&self, id: &RunId) -> Option<(RunInfo, Vec<MetricsSnapshot>, Vec<Alert>)> {
+        self.current()
+            .as_ref()
+            .filter(|c| c.info.id == *id)
+            .map(|c| (c.info.clone(), c.snapshots.clone(), c.alerts.clone()))
+    }
+
+    /// Subscribes to the live feed. If a run is in progress, also returns its history so far;
+    /// both are taken under one lock so nothing falls between them.
+    pub fn subscribe(&self) -> (broadcast::Receiver<ServerMsg>, Option<ServerMsg>) {
+        let current = self.current();
+        let rx = self.inner.feed.subscribe();
+        let history = current
+            .as_ref()
+            .filter(|c| !c.done)
+            .map(|c| ServerMsg::History {
+                run: c.info.clone(),
+                snapshots: c.snapshots.clone(),
+                alerts: c.alerts.clone(),
+            });
+        (rx, history)
+    }
+
+    /// Stops any run and waits until its results are stored (graceful shutdown).
+    pub async fn shutdown(&self) {
+        if let Some(c) = self.current().as_ref().filter(|c| !c.done) {
+            c.handle.cancel();
+        }
+        self.inner.pumps.close();
+        self.inner.pumps.wait().await;
+    }
+
+    /// Moves one run's channels into the store and the feed until it ends.
+    async fn pump(
+        self,
+        id: RunId,
+        handle: engine::RunHandle,
+        mut snapshots: broadcast::Receiver<MetricsSnapshot>,
+        mut status: tokio::sync::watch::Receiver<RunStatus>,
+    ) {
+        let limits = self.inner.config.test_config.alerts.clone();
+        loop {
+            tokio::select! {
+                snap = snapshots.recv() => match snap {
+                    Ok(snap) => self.on_snapshot(&id, snap, &limits).await,
+                    Err(broadcast::error::RecvError::Lagged(n)) => eprintln!("warning: run {id}: {n} snapshots were not stored (store too slow)"),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                changed = status.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let s = *status.borrow_and_update();
+                    self.on_status(&id, s).await;
+                    if s.is_terminal() {
+                        break;
+                    }
+                }
+            }
+        }
+        // Whatever is still queued (the final snapshot) goes in before the summary.
+        while let Ok(snap) = snapshots.try_recv() {
+            self.on_snapshot(&id, snap, &limits).await;
+        }
+        let summary = handle.wait().await;
+        let store = self.inner.store.clone();
+        let (sid, s) = (id.clone(), summary.clone());
+        if let Err(e) = blocking(move || store.finish_run(&sid, &s, now_ms())).await {
+            eprintln!("error: run {id}: could not store the summary: {e}");
+        }
+        let mut current = self.current();
+        if let Some(c) = current.as_mut().filter(|c| c.info.id == id) {
+            c.info.status = summary.status;
+            c.info.ended_at_ms = Some(now_ms());
+            c.info.duration_ms = summary.duration_ms;
+            c.info.totals = Some(RunTotals::of(&summary));
+            c.info.thresholds_passed = Some(summary.thresholds_passed());
+            c.done = true;
+        }
+        let _ = self.inner.feed.send(ServerMsg::Status {
+            run_id: id.clone(),
+            status: summary.status,
+        });
+        let _ = self.inner.feed.send(ServerMsg::Finished {
+            run_id: id,
+            summary: Box::new((*summary).clone()),
+        });
+    }
+
+    async fn on_status(&self, id: &RunId, status: RunStatus) {
+        if status.is_terminal() {
+            // The terminal status is stored with the summary, atomically.
+            return;
+        }
+        let store = self.inner.store.clone();
+        let sid = id.clone();
+        if let Err(e) = blocking(move || store.set_status(&sid, status)).await {
+            eprintln!("error: run {id}: could not store status {status}: {e}");
+        }
+        let mut current = self.current();
+        if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
+            c.info.status = status;
+        }
+        let _ = self.inner.feed.send(ServerMsg::Status {
+            run_id: id.clone(),
+            status,
+        });
+    }
+
+    async fn on_snapshot(
+        &self,
+        id: &RunId,
+        snap: MetricsSnapshot,
+        limits: &super::config::AlertLimits,
+    ) {
+        let alerts = alerts_for(&snap, limits);
+        let store = self.inner.store.clone();
+        let (sid, s, a) = (id.clone(), snap.clone(), alerts.clone());
+        let stored = blocking(move || {
+            store.append_snapshot(&sid, &s)?;
+            for alert in &a {
+                store.add_alert(&sid, alert)?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(e) = stored {
+            eprintln!(
+                "error: run {id}: could not store snapshot {}: {e}",
+                snap.seq
+            );
+        }
+        // Append and broadcast under the lock, so a subscriber joining now sees each snapshot
+        // exactly once: either in its history or on the feed.
+        let mut current = self.current();
+        if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
+            c.info.duration_ms = snap.elapsed_ms;
+            c.snapshots.push(snap.clone());
+            c.alerts.extend(alerts.iter().cloned());
+        }
+        let _ = self.inner.feed.send(ServerMsg::Snapshot {
+            run_id: id.clone(),
+            snapshot: Box::new(snap),
+        });
+        for alert in alerts {
+            let _ = self.inner.feed.send(ServerMsg::Alert {
+                run_id: id.clone(),
+                alert,
+            });
+        }
+        drop(current);
+    }
+}
+
+/// Alerts fired by one interval.
+fn alerts_for(snap: &MetricsSnapshot, limits: &super::config::AlertLimits) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let i = &snap.interval;
+    if i.requests > 0 && i.latency.p95_ms > limits.response_time {
+        out.push(Alert {
+            kind: AlertKind::ResponseTime,
+            seq: snap.seq,
+            elapsed_ms: snap.elapsed_ms,
+            value: i.latency.p95_ms,
+            limit: limits.response_time,
+            message: format!(
+                "p95 latency {:.1} ms is above {:.0} ms",
+                i.latency.p95_ms, limits.response_time
+            ),
+        });
+    }
+    if i.requests > 0 && i.error_rate() > limits.error_rate {
+        out.push(Alert {
+            kind: AlertKind::ErrorRate,
+            seq: snap.seq,
+            elapsed_ms: snap.elapsed_ms,
+            value: i.error_rate(),
+            limit: limits.error_rate,
+            message: format!(
+                "error rate {:.1}% is above {:.1}%",
+                i.error_rate() * 100.0,
+                limits.error_rate * 100.0
+            ),
+        });
+    }
+    out
+}
+
+/// Errors for a validation problem that is not about the document's text.
+pub(crate) fn problem(path: &str, message: impl Into<String>) -> ApiError {
+    ApiError::InvalidScenario(ScenarioErrors(vec![ScenarioError::at(path, message)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_sort_by_time() {
+        let id = new_run_id();
+        assert_eq!(id.0.len(), "20261126-231501-3f9a".len(), "{id}");
+    }
+}

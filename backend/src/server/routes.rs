@@ -1,0 +1,156 @@
+//! The route table. Every route is registered through [`Api`], which adds it to the router and
+//! to the documentation at once, so `/api/openapi.json` lists exactly what the router serves.
+
+mod monitoring;
+mod openapi;
+mod runs;
+mod scenarios;
+mod testing;
+mod workload;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, post, put};
+
+use super::AppState;
+use super::error::ApiError;
+
+/// One documented route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteDoc {
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path in axum syntax (`/api/runs/{id}`).
+    pub path: &'static str,
+    /// What it does.
+    pub summary: &'static str,
+    /// Tag (group) in the documentation.
+    pub tag: &'static str,
+    /// Request body schema name, if any.
+    pub request: Option<&'static str>,
+    /// Success response schema name, if JSON.
+    pub response: Option<&'static str>,
+}
+
+struct Api {
+    router: Router<AppState>,
+    docs: Vec<RouteDoc>,
+}
+
+impl Api {
+    fn add(mut self, doc: RouteDoc, handler: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(doc.path, handler);
+        self.docs.push(doc);
+        self
+    }
+}
+
+macro_rules! route {
+    ($api:ident, $m:ident $method:literal $path:literal, $tag:literal, $summary:literal, $req:expr, $resp:expr, $handler:expr) => {
+        $api = $api.add(
+            RouteDoc {
+                method: $method,
+                path: $path,
+                summary: $summary,
+                tag: $tag,
+                request: $req,
+                response: $resp,
+            },
+            $m($handler),
+        );
+    };
+}
+
+fn build() -> Api {
+    let mut api = Api {
+        router: Router::new(),
+        docs: Vec::new(),
+    };
+    // The endpoints named in the product brief, exactly.
+    route!(api, post "POST" "/api/workload/start", "workload", "Start a run of a scenario (inline, as text, or by name).", Some("StartRun"), Some("RunCreated"), workload::start);
+    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish).", None, Some("RunInfo"), workload::stop);
+    route!(api, get "GET" "/api/workload/status", "workload", "The current or most recent run and its latest snapshot.", None, Some("WorkloadStatus"), workload::status);
+    route!(api, post "POST" "/api/workload/scenario", "workload", "Store or update a named scenario; validation errors carry field paths.", Some("SaveScenario"), Some("ScenarioEntry"), workload::save_scenario);
+    route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", Some("StartTest"), Some("RunCreated"), testing::stress);
+    route!(api, post "POST" "/api/testing/performance", "testing", "Start a performance test: steady users (or a steady rate) judged by thresholds.", Some("StartTest"), Some("RunCreated"), testing::performance);
+    route!(api, post "POST" "/api/testing/scalability", "testing", "Start a scalability test: equal steps from `users` to `max_users`.", Some("StartTest"), Some("RunCreated"), testing::scalability);
+    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit).", None, Some("RunInfo[]"), testing::results);
+    route!(api, get "GET" "/api/monitoring/metrics", "monitoring", "Latest snapshot of the current run.", None, Some("MetricsSnapshot"), monitoring::metrics);
+    route!(api, get "GET" "/api/monitoring/performance", "monitoring", "Throughput and latency percentiles over time for the current run.", None, Some("PerformanceSeries"), monitoring::performance);
+    route!(api, get "GET" "/api/monitoring/errors", "monitoring", "Error statistics by kind, status and request name.", None, Some("ErrorStats"), monitoring::errors);
+    route!(api, get "GET" "/api/monitoring/resources", "monitoring", "Generator host CPU, memory and network I/O.", None, Some("HostResources"), monitoring::resources);
+    // The resource-oriented API underneath.
+    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit).", None, Some("RunInfo[]"), runs::list);
+    route!(api, post "POST" "/api/runs", "runs", "Start a run.", Some("StartRun"), Some("RunCreated"), runs::create);
+    route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, Some("RunDetail"), runs::get);
+    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run.", None, Some("RunInfo"), runs::stop);
+    route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run.", None, Some("MetricsSnapshot[]"), runs::series);
+    route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, None, runs::report);
+    route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, Some("ScenarioEntry[]"), scenarios::list);
+    route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, Some("ScenarioEntry"), scenarios::get);
+    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", Some("Scenario"), Some("ScenarioEntry"), scenarios::put);
+    route!(api, delete "DELETE" "/api/scenarios/{name}", "scenarios", "Delete a saved scenario.", None, None, scenarios::delete);
+    route!(api, get "GET" "/api/presets", "scenarios", "Built-in scenario presets.", None, Some("Preset[]"), scenarios::presets);
+    route!(api, get "GET" "/api/ws", "live", "WebSocket live feed of status, snapshots, alerts and summaries (ServerMsg JSON).", None, None, super::live::upgrade);
+    route!(api, get "GET" "/api/openapi.json", "meta", "This document.", None, None, openapi::document);
+    route!(api, get "GET" "/metrics", "meta", "Prometheus text exposition of the current run's live metrics.", None, None, prometheus);
+    route!(api, get "GET" "/health", "meta", "Liveness.", None, None, health);
+    api
+}
+
+/// Every documented route (computed once).
+pub static ROUTES: std::sync::LazyLock<Vec<RouteDoc>> = std::sync::LazyLock::new(|| build().docs);
+
+pub(super) fn router(state: AppState) -> Router {
+    let api = build();
+    api.router
+        .route("/", get(index))
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024,
+        ))
+        .with_state(state)
+}
+
+async fn health() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        "{\"status\":\"ok\"}",
+    )
+}
+
+async fn prometheus(State(state): State<AppState>) -> Response {
+    let status = state.runs.status();
+    let text = super::prometheus::render(status.as_ref().map(|(i, s)| (i, s.as_ref())));
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn index() -> Html<&'static str> {
+    Html(
+        "<!doctype html><meta charset=utf-8><title>Stampede</title>\
+         <h1>Stampede</h1><p>The control server is running. The REST API is described at \
+         <a href=\"/api/openapi.json\">/api/openapi.json</a>; live metrics stream from <code>/api/ws</code> \
+         and <a href=\"/metrics\">/metrics</a>.</p>",
+    )
+}
+
+async fn not_found(uri: axum::http::Uri) -> Response {
+    ApiError::NotFound(format!("no route for {}", uri.path())).into_response()
+}
+
+/// A plain `204 No Content`.
+pub(crate) fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}

@@ -1,0 +1,117 @@
+//! `/api/runs`: the resource-oriented API the panel uses.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use shared::api::{RunCreated, RunDetail, RunFilter, RunInfo, StartRun};
+use shared::metrics::MetricsSnapshot;
+use shared::run::RunId;
+
+use crate::server::AppState;
+use crate::server::error::{ApiError, blocking};
+use crate::server::extract::{Body, Params};
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Params(filter): Params<RunFilter>,
+) -> Result<Json<Vec<RunInfo>>, ApiError> {
+    let store = state.runs.store().clone();
+    blocking(move || store.list_runs(&filter)).await.map(Json)
+}
+
+pub(super) async fn create(
+    state: State<AppState>,
+    body: Body<StartRun>,
+) -> Result<(StatusCode, Json<RunCreated>), ApiError> {
+    super::workload::start(state, body).await
+}
+
+/// A run from the store, with the live view of the current run laid over it.
+pub(super) async fn detail(state: &AppState, id: &RunId) -> Result<RunDetail, ApiError> {
+    let store = state.runs.store().clone();
+    let key = id.clone();
+    let mut detail = blocking(move || store.get_run(&key))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no run has the id \"{id}\"")))?;
+    if let Some((info, snapshots, alerts)) = state.runs.live(id)
+        && !detail.info.status.is_terminal()
+    {
+        detail.info = info;
+        detail.latest = snapshots.last().cloned();
+        detail.alerts = alerts;
+    }
+    Ok(detail)
+}
+
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RunDetail>, ApiError> {
+    detail(&state, &RunId(id)).await.map(Json)
+}
+
+pub(super) async fn stop(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RunInfo>, ApiError> {
+    let id = RunId(id);
+    detail(&state, &id).await?;
+    state.runs.stop(Some(&id)).map(Json)
+}
+
+async fn series_of(state: &AppState, id: &RunId) -> Result<Vec<MetricsSnapshot>, ApiError> {
+    let store = state.runs.store().clone();
+    let key = id.clone();
+    blocking(move || store.series(&key)).await
+}
+
+pub(super) async fn series(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MetricsSnapshot>>, ApiError> {
+    let id = RunId(id);
+    detail(&state, &id).await?;
+    series_of(&state, &id).await.map(Json)
+}
+
+/// `report.json`, `report.html`, `report.junit.xml`, `report.csv`.
+pub(super) async fn report(
+    State(state): State<AppState>,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let kind = match file.as_str() {
+        "report.json" => ("application/json", "json"),
+        "report.html" => ("text/html; charset=utf-8", "html"),
+        "report.junit.xml" => ("application/xml", "junit.xml"),
+        "report.csv" => ("text/csv; charset=utf-8", "csv"),
+        other => {
+            return Err(ApiError::NotFound(format!(
+                "no report \"{other}\" (report.json, report.html, report.junit.xml, report.csv)"
+            )));
+        }
+    };
+    if !state.runs.config().reports {
+        return Err(ApiError::NotFound(
+            "report generation is disabled (REPORT_GENERATION_ENABLED=false)".into(),
+        ));
+    }
+    let id = RunId(id);
+    let detail = detail(&state, &id).await?;
+    let series = series_of(&state, &id).await?;
+    let body = match kind.1 {
+        "json" => serde_json::to_string_pretty(&crate::report::json(&detail, &series))
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        "html" => crate::report::html(&detail, &series),
+        "junit.xml" => crate::report::junit(&detail),
+        _ => crate::report::csv(&series),
+    };
+    let disposition = format!("inline; filename=\"stampede-{}.{}\"", id.0, kind.1);
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.0));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}

@@ -1,0 +1,114 @@
+//! `/api/scenarios` and `/api/presets`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use shared::api::{Preset, ScenarioEntry};
+use shared::scenario::{Format, Scenario, parse_scenario};
+
+use crate::server::AppState;
+use crate::server::error::{ApiError, blocking};
+use crate::server::presets;
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "\"{name}\" is not a valid scenario name (letters, digits, - _ . ; at most 128)"
+        )))
+    }
+}
+
+pub(super) async fn save(
+    state: &AppState,
+    name: String,
+    scenario: Scenario,
+) -> Result<(StatusCode, Json<ScenarioEntry>), ApiError> {
+    check_name(&name)?;
+    super::workload::store_scenario(state, name, scenario).await
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ScenarioEntry>>, ApiError> {
+    let store = state.runs.store().clone();
+    blocking(move || store.list_scenarios()).await.map(Json)
+}
+
+pub(super) async fn get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<ScenarioEntry>, ApiError> {
+    let store = state.runs.store().clone();
+    let key = name.clone();
+    blocking(move || store.get_scenario(&key))
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no saved scenario is named \"{name}\"")))
+}
+
+/// The body is the scenario document: JSON, or YAML when the content type says so.
+pub(super) async fn put(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ScenarioEntry>), ApiError> {
+    check_name(&name)?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let format = if content_type.contains("yaml") {
+        Format::Yaml
+    } else {
+        Format::Json
+    };
+    let scenario = parse_scenario(text, format)?;
+    state.runs.validate(&scenario, Some(text))?;
+    save(&state, name, scenario).await
+}
+
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = state.runs.store().clone();
+    let key = name.clone();
+    if blocking(move || store.delete_scenario(&key)).await? {
+        Ok(super::no_content())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "no saved scenario is named \"{name}\""
+        )))
+    }
+}
+
+pub(super) async fn presets(State(state): State<AppState>) -> Json<Vec<Preset>> {
+    let demo = state.runs.config().demo_target_url.clone();
+    Json(
+        presets::all()
+            .into_iter()
+            .map(|(name, mut scenario)| {
+                if let Some(url) = &demo {
+                    scenario.target = Some(url.clone());
+                }
+                Preset {
+                    name,
+                    description: scenario.description.clone(),
+                    scenario,
+                }
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,89 @@
+//! `/api/workload/*`: the brief's workload endpoints.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use shared::api::{
+    RunCreated, RunInfo, SaveScenario, ScenarioEntry, ScenarioRef, StartRun, WorkloadStatus,
+};
+
+use crate::server::AppState;
+use crate::server::error::{ApiError, blocking};
+use crate::server::extract::Body;
+
+pub(super) async fn start(
+    State(state): State<AppState>,
+    Body(req): Body<StartRun>,
+) -> Result<(StatusCode, Json<RunCreated>), ApiError> {
+    let info = state.runs.start(req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RunCreated {
+            run_id: info.id,
+            status: info.status,
+        }),
+    ))
+}
+
+pub(super) async fn stop(State(state): State<AppState>) -> Result<Json<RunInfo>, ApiError> {
+    state.runs.stop(None).map(Json)
+}
+
+pub(super) async fn status(State(state): State<AppState>) -> Json<WorkloadStatus> {
+    let (run, latest) = state
+        .runs
+        .status()
+        .map_or((None, None), |(i, s)| (Some(i), s));
+    Json(WorkloadStatus { run, latest })
+}
+
+pub(super) async fn save_scenario(
+    State(state): State<AppState>,
+    Body(req): Body<SaveScenario>,
+) -> Result<(StatusCode, Json<ScenarioEntry>), ApiError> {
+    if let ScenarioRef::Name(name) = &req.scenario {
+        return Err(ApiError::BadRequest(format!(
+            "give the scenario itself (inline or text) to save; \"{name}\" is only a name"
+        )));
+    }
+    let (scenario, source) = state.runs.resolve(&req.scenario).await?;
+    state.runs.validate(&scenario, source.as_deref())?;
+    let name = req.name.unwrap_or_else(|| scenario.name.clone());
+    super::scenarios::save(&state, name, scenario).await
+}
+
+/// The current time, ms since the Unix epoch.
+pub(super) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Saves a validated scenario; 201 when new, 200 when it replaced one.
+pub(super) async fn store_scenario(
+    state: &AppState,
+    name: String,
+    scenario: shared::scenario::Scenario,
+) -> Result<(StatusCode, Json<ScenarioEntry>), ApiError> {
+    let store = state.runs.store().clone();
+    let now = now_ms();
+    let entry = ScenarioEntry {
+        name: name.clone(),
+        updated_at_ms: now,
+        scenario: scenario.clone(),
+    };
+    let existed = blocking(move || {
+        let existed = store.get_scenario(&name)?.is_some();
+        store.put_scenario(&name, &scenario, now)?;
+        Ok(existed)
+    })
+    .await?;
+    Ok((
+        if existed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        Json(entry),
+    ))
+}

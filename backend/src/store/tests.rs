@@ -1,0 +1,325 @@
+//! Tests of the run-history store's API: round trips, filters, saved scenarios, and errors for
+//! missing or corrupt rows. Crash recovery and migrations are in `recovery_tests`.
+
+use shared::api::{AlertKind, RunFilter, RunTotals, TestType};
+use shared::run::RunStatus;
+
+use super::fixtures::{alert, id, mem, run_info, scenario, snapshot, summary};
+use super::{Store, StoreError};
+
+#[test]
+fn store_is_a_shareable_handle() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<Store>();
+}
+
+#[test]
+fn round_trip_create_snapshots_alerts_finish() -> Result<(), StoreError> {
+    let store = mem();
+    let doc = scenario("shop");
+    let info = run_info("r1", "shop", TestType::Performance, 1_700_000_000_000);
+    store.create_run(&info, &doc)?;
+    store.set_status(&info.id, RunStatus::Running)?;
+    // Out of order on purpose, and seq 1 twice (a retried append): series is by seq, no dupes.
+    for seq in [0, 2, 1, 1] {
+        store.append_snapshot(&info.id, &snapshot(seq))?;
+    }
+    store.add_alert(&info.id, &alert(2, AlertKind::ErrorRate))?;
+    store.add_alert(&info.id, &alert(1, AlertKind::ResponseTime))?;
+    store.add_alert(&info.id, &alert(1, AlertKind::ResponseTime))?; // retried
+
+    let live = store.get_run(&info.id)?.expect("the run exists");
+    assert_eq!(live.info.status, RunStatus::Running);
+    assert_eq!(
+        live.info.duration_ms, 3000,
+        "duration follows the latest snapshot"
+    );
+    assert_eq!(live.info.ended_at_ms, None);
+    assert_eq!(live.info.totals, None);
+    assert_eq!(live.scenario_doc, doc);
+    assert_eq!(live.summary, None);
+    assert_eq!(live.latest, Some(snapshot(2)));
+    assert_eq!(
+        live.alerts,
+        vec![
+            alert(1, AlertKind::ResponseTime),
+            alert(2, AlertKind::ErrorRate)
+        ]
+    );
+
+    let sum = summary("shop", RunStatus::Completed);
+    store.finish_run(&info.id, &sum, 1_700_000_031_000)?;
+    store.append_snapshot(&info.id, &snapshot(40))?; // a late snapshot does not move the duration
+
+    let done = store.get_run(&info.id)?.expect("the run exists");
+    assert_eq!(done.info.status, RunStatus::Completed);
+    assert_eq!(done.info.ended_at_ms, Some(1_700_000_031_000));
+    assert_eq!(done.info.duration_ms, 30_000);
+    assert_eq!(done.info.totals, Some(RunTotals::of(&sum)));
+    assert_eq!(done.info.thresholds_passed, Some(false));
+    assert_eq!(done.summary, Some(sum));
+    assert_eq!(done.latest, None, "a finished run has its summary instead");
+    assert_eq!(done.alerts.len(), 2);
+
+    assert_eq!(store.list_runs(&RunFilter::default())?, vec![done.info]);
+    let series = store.series(&info.id)?;
+    assert_eq!(
+        series,
+        vec![snapshot(0), snapshot(1), snapshot(2), snapshot(40)]
+    );
+    assert_eq!(store.alerts(&info.id)?, done.alerts);
+    Ok(())
+}
+
+#[test]
+fn terminal_set_status_stamps_the_end_once() -> Result<(), StoreError> {
+    let store = mem();
+    store.create_run(
+        &run_info("r", "shop", TestType::Load, 1000),
+        &scenario("shop"),
+    )?;
+    store.set_status(&id("r"), RunStatus::Running)?;
+    let running = store.get_run(&id("r"))?.expect("exists").info;
+    assert_eq!(running.ended_at_ms, None);
+    store.set_status(&id("r"), RunStatus::Failed)?;
+    let failed = store.get_run(&id("r"))?.expect("exists").info;
+    assert_eq!(failed.status, RunStatus::Failed);
+    let ended = failed.ended_at_ms.expect("a failed run has an end");
+    assert!(ended >= 1000);
+    store.set_status(&id("r"), RunStatus::Cancelled)?;
+    let again = store.get_run(&id("r"))?.expect("exists").info;
+    assert_eq!(again.ended_at_ms, Some(ended), "the first end time is kept");
+    Ok(())
+}
+
+#[test]
+fn filters_and_newest_first() -> Result<(), StoreError> {
+    let store = mem();
+    let runs = [
+        ("a", "shop", TestType::Load, 100, RunStatus::Completed),
+        ("b", "shop", TestType::Stress, 200, RunStatus::Failed),
+        ("c", "search", TestType::Load, 300, RunStatus::Completed),
+        ("d", "search", TestType::Stress, 400, RunStatus::Running),
+        ("e", "shop", TestType::Load, 400, RunStatus::Completed), // same time as d, created later
+    ];
+    for (name, scen, tt, at, status) in runs {
+        store.create_run(&run_info(name, scen, tt, at), &scenario(scen))?;
+        store.set_status(&id(name), status)?;
+    }
+    let ids = |f: RunFilter| -> Result<Vec<String>, StoreError> {
+        Ok(store.list_runs(&f)?.into_iter().map(|r| r.id.0).collect())
+    };
+    assert_eq!(ids(RunFilter::default())?, ["e", "d", "c", "b", "a"]);
+    let by_status = RunFilter {
+        status: Some(RunStatus::Completed),
+        ..RunFilter::default()
+    };
+    assert_eq!(ids(by_status)?, ["e", "c", "a"]);
+    let by_type = RunFilter {
+        test_type: Some(TestType::Stress),
+        ..RunFilter::default()
+    };
+    assert_eq!(ids(by_type)?, ["d", "b"]);
+    let by_scenario = RunFilter {
+        scenario: Some("search".to_owned()),
+        ..RunFilter::default()
+    };
+    assert_eq!(ids(by_scenario)?, ["d", "c"]);
+    let combined = RunFilter {
+        status: Some(RunStatus::Completed),
+        test_type: Some(TestType::Load),
+        scenario: Some("shop".to_owned()),
+        limit: Some(1),
+    };
+    assert_eq!(ids(combined)?, ["e"]);
+    assert_eq!(
+        ids(RunFilter {
+            limit: Some(2),
+            ..RunFilter::default()
+        })?,
+        ["e", "d"]
+    );
+    assert!(
+        ids(RunFilter {
+            limit: Some(0),
+            ..RunFilter::default()
+        })?
+        .is_empty()
+    );
+    let none = RunFilter {
+        status: Some(RunStatus::Interrupted),
+        ..RunFilter::default()
+    };
+    assert!(ids(none)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn list_limit_defaults_to_100_and_caps_at_1000() -> Result<(), StoreError> {
+    let store = mem();
+    let doc = scenario("shop");
+    for n in 0..1005 {
+        store.create_run(
+            &run_info(&format!("r{n:04}"), "shop", TestType::Load, n),
+            &doc,
+        )?;
+    }
+    let list = |limit| {
+        store.list_runs(&RunFilter {
+            limit,
+            ..RunFilter::default()
+        })
+    };
+    let default = list(None)?;
+    assert_eq!(default.len(), 100);
+    assert_eq!(default[0].id, id("r1004"));
+    assert_eq!(list(Some(5000))?.len(), 1000);
+    Ok(())
+}
+
+#[test]
+fn scenarios_crud() -> Result<(), StoreError> {
+    let store = mem();
+    assert_eq!(store.get_scenario("shop")?, None);
+    assert!(store.list_scenarios()?.is_empty());
+    store.put_scenario("shop", &scenario("shop"), 1000)?;
+    store.put_scenario("browse", &scenario("browse"), 1500)?;
+    let mut changed = scenario("shop");
+    changed.description = Some("with a description".to_owned());
+    store.put_scenario("shop", &changed, 2000)?; // an update, not a second row
+    let shop = store.get_scenario("shop")?.expect("saved");
+    assert_eq!((shop.name.as_str(), shop.updated_at_ms), ("shop", 2000));
+    assert_eq!(shop.scenario, changed);
+    let names: Vec<_> = store
+        .list_scenarios()?
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, ["browse", "shop"]);
+    assert!(store.delete_scenario("shop")?);
+    assert!(!store.delete_scenario("shop")?);
+    assert_eq!(store.get_scenario("shop")?, None);
+    assert_eq!(store.list_scenarios()?.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn missing_runs_are_none_or_not_found() -> Result<(), StoreError> {
+    let store = mem();
+    let nope = id("nope");
+    assert_eq!(store.get_run(&nope)?, None);
+    let not_found = |r: Result<(), StoreError>| match r {
+        Err(StoreError::NotFound(what)) => assert_eq!(what, "run nope"),
+        other => panic!("expected NotFound, got {other:?}"),
+    };
+    not_found(store.series(&nope).map(drop));
+    not_found(store.alerts(&nope).map(drop));
+    not_found(store.set_status(&nope, RunStatus::Running));
+    not_found(store.append_snapshot(&nope, &snapshot(0)));
+    not_found(store.add_alert(&nope, &alert(0, AlertKind::ErrorRate)));
+    not_found(store.finish_run(&nope, &summary("shop", RunStatus::Completed), 1));
+    assert!(store.mark_interrupted()?.is_empty());
+
+    let info = run_info("r", "shop", TestType::Load, 1);
+    store.create_run(&info, &scenario("shop"))?;
+    assert!(store.series(&info.id)?.is_empty());
+    let dup = store.create_run(&info, &scenario("shop"));
+    assert!(
+        matches!(dup, Err(StoreError::AlreadyExists(ref w)) if w == "run r"),
+        "{dup:?}"
+    );
+    Ok(())
+}
+
+/// Runs raw SQL on the store's connection, as a bad disk or a hand edit would.
+fn tamper(store: &Store, sql: &str) -> Result<(), StoreError> {
+    store.lock().execute_batch(sql)?;
+    Ok(())
+}
+
+fn corrupt_message<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
+    match r {
+        Err(e @ StoreError::Corrupt(_)) => e.to_string(),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn corrupt_rows_are_errors_naming_the_run() -> Result<(), StoreError> {
+    let store = mem();
+    let r = id("run-7");
+    store.create_run(
+        &run_info("run-7", "shop", TestType::Load, 1),
+        &scenario("shop"),
+    )?;
+    store.append_snapshot(&r, &snapshot(0))?;
+    store.add_alert(&r, &alert(0, AlertKind::ResponseTime))?;
+    store.finish_run(&r, &summary("shop", RunStatus::Completed), 2)?;
+
+    tamper(
+        &store,
+        "UPDATE runs SET summary_json = '{\"scenario\": ' WHERE id = 'run-7'",
+    )?;
+    let msg = corrupt_message(store.get_run(&r));
+    assert!(
+        msg.contains("run run-7") && msg.contains("summary"),
+        "{msg}"
+    );
+
+    tamper(
+        &store,
+        "UPDATE intervals SET snapshot_json = 'garbage' WHERE run_id = 'run-7'",
+    )?;
+    let msg = corrupt_message(store.series(&r));
+    assert!(
+        msg.contains("run run-7") && msg.contains("snapshot 0"),
+        "{msg}"
+    );
+
+    tamper(
+        &store,
+        "UPDATE alerts SET alert_json = '[]' WHERE run_id = 'run-7'",
+    )?;
+    let msg = corrupt_message(store.alerts(&r));
+    assert!(msg.contains("run run-7") && msg.contains("alert"), "{msg}");
+
+    tamper(
+        &store,
+        "UPDATE runs SET status = 'exploded' WHERE id = 'run-7'",
+    )?;
+    let msg = corrupt_message(store.list_runs(&RunFilter::default()));
+    assert!(
+        msg.contains("run run-7") && msg.contains("exploded"),
+        "{msg}"
+    );
+
+    tamper(
+        &store,
+        "UPDATE runs SET status = 'completed', scenario_json = '{}' WHERE id = 'run-7'",
+    )?;
+    let msg = corrupt_message(store.get_run(&r));
+    assert!(
+        msg.contains("run run-7") && msg.contains("scenario"),
+        "{msg}"
+    );
+
+    tamper(&store, "INSERT INTO scenarios VALUES ('bad', 5, 'nope')")?;
+    let msg = corrupt_message(store.get_scenario("bad"));
+    assert!(msg.contains("\"bad\""), "{msg}");
+    Ok(())
+}
+
+#[test]
+fn a_panic_while_holding_the_lock_does_not_break_the_store() -> Result<(), StoreError> {
+    let store = mem();
+    let clone = store.clone();
+    let joined = std::thread::spawn(move || {
+        let _guard = clone.lock();
+        panic!("deliberate panic while holding the store lock");
+    })
+    .join();
+    assert!(joined.is_err());
+    store.create_run(&run_info("r", "shop", TestType::Load, 1), &scenario("shop"))?;
+    assert_eq!(store.list_runs(&RunFilter::default())?.len(), 1);
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! Drives the real `stampede` binary: the demo target as a child process, `stampede run` on the
+//! shipped examples and on fixtures, checking output, files and exit codes.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use shared::demo::DemoStats;
+use shared::metrics::RunSummary;
+
+/// The binary Cargo built for this test run (integration tests of a workspace are built after
+/// every member's binaries).
+fn stampede() -> Command {
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/cli-<hash> → target/<profile>/stampede
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let bin = dir.join(format!("stampede{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p backend` (or `make test`)",
+        bin.display()
+    );
+    let mut cmd = Command::new(bin);
+    // The environment must not leak into the runs (these are read by `stampede run`).
+    for var in [
+        "CLOUD_API_URL",
+        "LOAD_TEST_DURATION",
+        "MAX_CONCURRENT_USERS",
+        "METRICS_COLLECTION_INTERVAL",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+fn temp_file(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("stampede-cli-{}-{name}", std::process::id()))
+}
+
+/// The demo target as a child process on a free port; killed on drop.
+struct DemoTarget {
+    child: Child,
+    url: String,
+}
+
+impl DemoTarget {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = stampede()
+            .args(["demo-target", "--bind", "127.0.0.1:0", "--latency", "1ms"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("demo target starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("announcement line");
+        let url = line
+            .trim()
+            .strip_prefix("demo target listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    fn stats(&self) -> DemoStats {
+        let body = http_get(&format!("{}/__stampede/stats", self.url));
+        serde_json::from_str(&body).expect("stats JSON")
+    }
+}
+
+impl Drop for DemoTarget {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A one-shot HTTP/1.1 GET over a plain socket (loopback only).
+fn http_get(url: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_owned()), |(h, p)| (h, format!("/{p}")));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut response = String::new();
+    s.read_to_string(&mut response).expect("read");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .expect("HTTP response")
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = stampede();
+    cmd.arg("run")
+        .args(args)
+        .args(["--quiet", "--interval", "200ms"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("stampede run")
+}
+
+fn read_summary(path: &Path) -> RunSummary {
+    let text = std::fs::read_to_string(path).expect("--out file written");
+    serde_json::from_str(&text).expect("--out is a RunSummary")
+}
+
+#[test]
+fn web_app_example_matches_the_targets_own_count() {
+    let target = DemoTarget::start(&[]);
+    let out_file = temp_file("web_app.json");
+    let web_app = repo().join("examples/web_app.yaml");
+    let output = run(
+        &[
+            web_app.to_str().expect("utf-8 path"),
+            "--target",
+            &target.url,
+            "--duration",
+            "2s",
+            "--out",
+            out_file.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&out_file);
+    assert!(summary.total.requests > 0);
+    assert_eq!(
+        target.stats().requests_total,
+        summary.total.requests,
+        "engine count == target count"
+    );
+    assert_eq!(summary.total.errors, 0);
+    // The printed table carries the same total and the verdict.
+    assert!(
+        stdout.contains(&format!("requests {} (", summary.total.requests)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verdict: thresholds passed"), "{stdout}");
+    assert!(stdout.contains("p(95) < 500ms"), "{stdout}");
+}
+
+#[test]
+fn invalid_scenario_exits_2_naming_field_and_position() {
+    let output = run(&[fixture("bad_method.yaml").to_str().expect("utf-8")], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("journeys[0].steps[0].request.method: unknown method \"GETT\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("at line 7, column 19"), "{stderr}");
+
+    let missing = run(&["/nonexistent/scenario.yaml"], &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent/scenario.yaml")
+    );
+}
+
+#[test]
+fn failed_threshold_exits_1_and_target_comes_from_cloud_api_url() {
+    let target = DemoTarget::start(&[]);
+    let out_file = temp_file("threshold.json");
+    let output = run(
+        &[
+            fixture("failing_threshold.yaml").to_str().expect("utf-8"),
+            "--out",
+            out_file.to_str().expect("utf-8"),
+        ],
+        &[("CLOUD_API_URL", &target.url)],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("FAIL rps > 1000000"), "{stdout}");
+    assert!(stdout.contains("THRESHOLDS FAILED"), "{stdout}");
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&out_file);
+    assert_eq!(
+        summary
+            .thresholds
+            .iter()
+            .map(|t| t.passed)
+            .collect::<Vec<_>>(),
+        vec![false, true]
+    );
+    assert_eq!(
+        target.stats().requests_total,
+        summary.total.requests,
+        "requests went to CLOUD_API_URL"
+    );
+}
+
+#[test]
+fn max_concurrent_users_caps_the_run_and_rate_on_closed_model_is_refused() {
+    let target = DemoTarget::start(&[]);
+    let out_file = temp_file("capped.json");
+    let many = fixture("many_users.yaml");
+    let output = run(
+        &[
+            many.to_str().expect("utf-8"),
+            "--target",
+            &target.url,
+            "--users",
+            "40",
+            "--out",
+            out_file.to_str().expect("utf-8"),
+        ],
+        &[("MAX_CONCURRENT_USERS", "3"), ("LOAD_TEST_DURATION", "1")],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&out_file);
+    assert!(
+        summary.peak_users <= 3 && summary.peak_users >= 1,
+        "peak users {}",
+        summary.peak_users
+    );
+
+    let refused = run(
+        &[
+            many.to_str().expect("utf-8"),
+            "--target",
+            &target.url,
+            "--rate",
+            "10",
+        ],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("--rate: a rate applies to open-model profiles")
+    );
+}
+
+#[test]
+fn validate_subcommand_and_help() {
+    let ok = stampede()
+        .args([
+            "validate",
+            repo()
+                .join("examples/api_load.yaml")
+                .to_str()
+                .expect("utf-8"),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    let help = stampede().arg("--help").output().expect("runs");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for sub in ["run", "validate", "demo-target"] {
+        assert!(text.contains(sub), "{text}");
+    }
+}

@@ -1,0 +1,481 @@
+//! End-to-end tests of the load engine against in-process targets on 127.0.0.1.
+//!
+//! Every run is bounded by its scenario's duration and by [`e2e::harness::RUN_LIMIT`].
+
+use std::time::Duration;
+
+use backend::demo_target::{DemoConfig, DemoServer};
+use e2e::errors::{self, RawBehaviour};
+use e2e::harness::{self, Finished, describe, errors_of};
+use e2e::{StallServer, TlsServer};
+use shared::metrics::{ErrorKind, RequestStats};
+use shared::run::RunStatus;
+use tokio::time::Instant;
+
+const INTERVAL: Duration = Duration::from_millis(500);
+
+/// A closed-model scenario: `users` users loop one request (then a 20 ms pause, so failing
+/// targets are not hammered in a tight loop) for `duration`.
+fn closed(target: &str, request: &str, users: u32, duration: &str, timeout: &str) -> String {
+    format!(
+        "name: e2e closed
+target: {target}
+journeys:
+  - name: one
+    steps:
+      - request: {request}
+      - think: 20ms
+load:
+  type: constant_users
+  users: {users}
+  duration: {duration}
+options:
+  timeout: {timeout}
+  graceful_stop: 5s
+"
+    )
+}
+
+/// Asserts that the run recorded requests and that every one of them failed with `kind`.
+fn assert_all_errors(stats: &RequestStats, kind: ErrorKind) {
+    assert!(
+        stats.requests > 0,
+        "no request recorded: {}",
+        describe(stats)
+    );
+    assert_eq!(
+        errors_of(stats, kind),
+        stats.requests,
+        "every request should fail as {kind:?}: {}",
+        describe(stats)
+    );
+    assert_eq!(stats.errors, stats.requests, "{}", describe(stats));
+    assert_eq!(
+        stats.errors_by_kind.len(),
+        1,
+        "only {kind:?} expected: {}",
+        describe(stats)
+    );
+}
+
+/// Width, in ms, of the engine's histogram bucket around `ms`: the histograms keep 3
+/// significant digits over µs values, i.e. 1 µs up to 2048 µs, then 2^(⌊log2 v⌋ − 10) µs.
+fn bucket_ms(ms: f64) -> f64 {
+    let us = (ms * 1000.0).max(1.0);
+    let width_us = if us < 2048.0 {
+        1.0
+    } else {
+        2f64.powi(us.log2().floor() as i32 - 10)
+    };
+    width_us / 1000.0
+}
+
+fn assert_completed(run: &Finished) {
+    assert_eq!(
+        run.summary.status,
+        RunStatus::Completed,
+        "reason: {:?}",
+        run.summary.reason
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Accuracy of the open model
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_sends_exactly_the_planned_requests() {
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    let yaml = format!(
+        "name: accuracy
+target: {}
+journeys:
+  - name: browse
+    steps:
+      - request: {{ method: GET, path: /api/products }}
+load: {{ type: constant_rate, rate: 200, duration: 5s, max_users: 100 }}
+options: {{ timeout: 5s }}
+",
+        demo.url()
+    );
+    let run = harness::run(&yaml, INTERVAL).await;
+    let s = &run.summary;
+    assert_completed(&run);
+
+    assert!(
+        s.iterations.abs_diff(1000) <= 1,
+        "iterations = {} (plan: 1000)",
+        s.iterations
+    );
+    assert_eq!(s.dropped_iterations, 0);
+    assert_eq!(s.total.requests, s.iterations, "{}", describe(&s.total));
+    assert_eq!(s.total.errors, 0, "{}", describe(&s.total));
+    assert!(s.total.errors_by_kind.is_empty());
+    assert_eq!(s.total.status_counts.get(&200), Some(&s.total.requests));
+    let served = demo.stats().requests_total;
+    assert_eq!(
+        served, s.total.requests,
+        "the target counted {served}, the engine {}",
+        s.total.requests
+    );
+
+    // The snapshots add up to the totals: every interval counted once, the final one included.
+    let snaps = &run.snapshots;
+    assert!(snaps.len() >= 10, "only {} snapshots", snaps.len());
+    for (i, snap) in snaps.iter().enumerate() {
+        assert_eq!(snap.seq, i as u64, "snapshots arrive in order, none lost");
+    }
+    let summed: u64 = snaps.iter().map(|x| x.interval.requests).sum();
+    assert_eq!(summed, s.total.requests, "interval counts sum to the total");
+    let summed_errors: u64 = snaps.iter().map(|x| x.interval.errors).sum();
+    assert_eq!(summed_errors, 0);
+    let last = snaps.last().expect("at least one snapshot");
+    assert_eq!(last.status, RunStatus::Completed);
+    assert_eq!(last.total.requests, s.total.requests);
+    assert_eq!(last.iterations, s.iterations);
+
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Coordinated omission
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_reports_stalls_that_the_closed_model_hides() {
+    // Two fresh targets, both freezing in [1 s, 2 s) and [3 s, 4 s); both runs go side by side
+    // to keep the test short.
+    let open_target = StallServer::start().await.expect("stall server starts");
+    let closed_target = StallServer::start().await.expect("stall server starts");
+    let open_yaml = format!(
+        "name: co open
+target: {}
+journeys:
+  - name: one
+    steps:
+      - request: {{ method: GET, path: /x }}
+load: {{ type: constant_rate, rate: 200, duration: 4s, max_users: 1000 }}
+options: {{ timeout: 5s }}
+",
+        open_target.url()
+    );
+    let closed_yaml = format!(
+        "name: co closed
+target: {}
+journeys:
+  - name: one
+    steps:
+      - request: {{ method: GET, path: /x }}
+load: {{ type: constant_users, users: 10, duration: 4s }}
+options: {{ timeout: 5s }}
+",
+        closed_target.url()
+    );
+    let (open, closed) = tokio::join!(
+        harness::run(&open_yaml, INTERVAL),
+        harness::run(&closed_yaml, INTERVAL)
+    );
+    assert_completed(&open);
+    assert_completed(&closed);
+    let o = &open.summary.total;
+    let c = &closed.summary.total;
+    eprintln!("open:   {}", describe(o));
+    eprintln!("closed: {}", describe(c));
+
+    // Open model: latency counts from the scheduled start, so the frozen second shows.
+    assert_eq!(o.errors, 0, "{}", describe(o));
+    assert_eq!(open.summary.dropped_iterations, 0);
+    assert!(
+        open_target.counters().stalled() > 0,
+        "no request hit a freeze"
+    );
+    assert_eq!(open_target.counters().requests(), o.requests);
+    assert!(
+        o.latency.p99_ms > 800.0,
+        "open-model p99 should show the 1 s freezes: {}",
+        describe(o)
+    );
+
+    // Closed model: latency is the raw service time, and most requests are fast.
+    assert_eq!(c.errors, 0, "{}", describe(c));
+    assert!(closed_target.counters().stalled() > 0);
+    assert_eq!(closed_target.counters().requests(), c.requests);
+    assert_eq!(c.latency.count, c.service_time.count);
+    for (what, latency, service) in [
+        ("p50", c.latency.p50_ms, c.service_time.p50_ms),
+        ("p99", c.latency.p99_ms, c.service_time.p99_ms),
+    ] {
+        // 0.01 ms, plus one histogram bucket: above 2 ms the engine's histograms (3 significant
+        // digits) cannot tell apart values closer than a bucket, and a µs of bookkeeping
+        // between "intended" and "sent" can tip a sample over a bucket edge.
+        let tolerance = 0.01 + bucket_ms(latency.max(service));
+        assert!(
+            (latency - service).abs() <= tolerance,
+            "closed model: latency {what} {latency} ms != service time {what} {service} ms \
+             (tolerance {tolerance} ms)"
+        );
+    }
+    assert!(
+        c.latency.p50_ms < 50.0,
+        "closed-model p50 should be fast: {}",
+        describe(c)
+    );
+    // The stalls did happen to the closed users too; their percentiles just hide them.
+    assert!(c.latency.max_ms > 500.0, "{}", describe(c));
+    assert!(
+        o.latency.p99_ms > 10.0 * c.latency.p90_ms,
+        "open p99 {} ms should be far above closed p90 {} ms",
+        o.latency.p99_ms,
+        c.latency.p90_ms
+    );
+
+    open_target.shutdown().await;
+    closed_target.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Error classification
+
+const GET_X: &str = "{ method: GET, path: /x }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connection_is_connect_refused() {
+    let url = errors::refused_url().await.expect("free port");
+    let run = harness::run(&closed(&url, GET_X, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    assert_all_errors(&run.summary.total, ErrorKind::ConnectRefused);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_connection_is_reset() {
+    let target = errors::raw_server(RawBehaviour::Reset)
+        .await
+        .expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    assert_all_errors(&run.summary.total, ErrorKind::Reset);
+    assert!(target.counters().connections() > 0);
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_target_is_timeout() {
+    let target = errors::raw_server(RawBehaviour::StallForever)
+        .await
+        .expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 1, "1s", "300ms"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert_all_errors(t, ErrorKind::Timeout);
+    // Each request waited for the whole timeout, and no longer than the timeout plus slack.
+    assert!(t.service_time.min_ms >= 299.0, "{}", describe(t));
+    assert!(t.service_time.max_ms < 1000.0, "{}", describe(t));
+    assert!(target.counters().requests() > 0);
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_500_is_http_5xx() {
+    let target = errors::server_error_server().await.expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert_all_errors(t, ErrorKind::Http5xx);
+    assert_eq!(t.status_counts.get(&500), Some(&t.requests));
+    assert_eq!(target.counters().requests(), t.requests);
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_404_is_http_4xx() {
+    let target = errors::not_found_server().await.expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert_all_errors(t, ErrorKind::Http4xx);
+    assert_eq!(t.status_counts.get(&404), Some(&t.requests));
+    assert_eq!(target.counters().requests(), t.requests);
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_answer_is_protocol_error() {
+    let target = errors::raw_server(RawBehaviour::Garbage)
+        .await
+        .expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert_all_errors(t, ErrorKind::Protocol);
+    assert!(t.status_counts.is_empty(), "{}", describe(t));
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_body_check_is_check_failed() {
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    let request = r#"{ method: GET, path: /health, checks: [{ body_contains: "nope" }] }"#;
+    let run = harness::run(&closed(&demo.url(), request, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let s = &run.summary;
+    assert_all_errors(&s.total, ErrorKind::CheckFailed);
+    assert_eq!(s.total.status_counts.get(&200), Some(&s.total.requests));
+    assert_eq!(s.checks.len(), 1);
+    assert_eq!(s.checks[0].passed, 0, "{:?}", s.checks);
+    assert_eq!(s.checks[0].failed, s.total.requests, "{:?}", s.checks);
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expected_404_is_not_an_error() {
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    let request = "{ method: GET, path: /nope, checks: [{ status: [404] }] }";
+    let run = harness::run(&closed(&demo.url(), request, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let s = &run.summary;
+    assert!(s.total.requests > 0);
+    assert_eq!(s.total.errors, 0, "{}", describe(&s.total));
+    assert!(s.total.errors_by_kind.is_empty());
+    assert_eq!(s.total.status_counts.get(&404), Some(&s.total.requests));
+    assert_eq!(s.checks[0].passed, s.total.requests, "{:?}", s.checks);
+    assert_eq!(s.checks[0].failed, 0);
+    assert_eq!(demo.stats().requests_total, s.total.requests);
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. TLS
+
+fn tls_yaml(url: &str, insecure: bool) -> String {
+    format!(
+        "name: tls
+target: {url}
+journeys:
+  - name: one
+    steps:
+      - request: {{ method: GET, path: /secure }}
+      - think: 20ms
+load: {{ type: constant_users, users: 2, duration: 1s }}
+options: {{ timeout: 2s, insecure_tls: {insecure} }}
+"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insecure_tls_accepts_self_signed_and_speaks_http2() {
+    let target = TlsServer::start().await.expect("TLS target starts");
+    assert!(target.url().starts_with("https://127.0.0.1:"));
+    let run = harness::run(&tls_yaml(&target.url(), true), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert!(t.requests > 0);
+    assert_eq!(t.errors, 0, "{}", describe(t));
+    assert_eq!(target.counters().requests(), t.requests);
+    assert!(target.counters().http2() > 0, "HTTP/2 was not negotiated");
+    assert_eq!(
+        target.counters().http1(),
+        0,
+        "some requests went over HTTP/1.1"
+    );
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verified_tls_rejects_self_signed() {
+    let target = TlsServer::start().await.expect("TLS target starts");
+    let run = harness::run(&tls_yaml(&target.url(), false), INTERVAL).await;
+    assert_completed(&run);
+    assert_all_errors(&run.summary.total, ErrorKind::Tls);
+    assert!(target.counters().connections() > 0);
+    assert_eq!(target.counters().requests(), 0);
+    target.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Cancel
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_quickly_and_loses_nothing() {
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    let yaml = format!(
+        "name: cancel
+target: {}
+journeys:
+  - name: browse
+    steps:
+      - request: {{ method: GET, path: /api/products }}
+load: {{ type: constant_users, users: 5, duration: 60s }}
+options: {{ timeout: 5s, graceful_stop: 5s }}
+",
+        demo.url()
+    );
+    let mut started = harness::start(&yaml, Duration::from_millis(200));
+    let first = started.next_snapshot(Duration::from_secs(5)).await;
+    assert_eq!(first.seq, 0);
+    assert_eq!(first.status, RunStatus::Running);
+    let cancelled_at = Instant::now();
+    started.handle.cancel();
+    let run = started.finish().await;
+    let took = cancelled_at.elapsed();
+    let s = &run.summary;
+
+    assert_eq!(s.status, RunStatus::Cancelled, "reason: {:?}", s.reason);
+    assert!(took < Duration::from_secs(2), "cancel took {took:?}");
+    assert!(s.duration_ms < 5_000, "load lasted {} ms", s.duration_ms);
+    assert!(s.total.requests > 0);
+    assert_eq!(s.total.errors, 0, "{}", describe(&s.total));
+    assert_eq!(
+        demo.stats().requests_total,
+        s.total.requests,
+        "graceful stop lets in-flight requests finish and be recorded"
+    );
+    let last = run.snapshots.last().expect("a final snapshot");
+    assert_eq!(last.status, RunStatus::Cancelled);
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Threshold abort
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_abort_threshold_ends_the_run_early() {
+    let target = errors::server_error_server().await.expect("target starts");
+    let yaml = format!(
+        r#"name: abort
+target: {}
+journeys:
+  - name: one
+    steps:
+      - request: {{ method: GET, path: /x }}
+load: {{ type: constant_users, users: 2, duration: 30s }}
+thresholds:
+  - {{ expr: "error_rate < 1%", abort_on_fail: true }}
+options: {{ timeout: 2s }}
+"#,
+        target.url()
+    );
+    let run = harness::run(&yaml, Duration::from_millis(200)).await;
+    let s = &run.summary;
+    assert_eq!(s.status, RunStatus::Failed, "{s:?}");
+    let reason = s.reason.as_deref().expect("a failed run says why");
+    assert!(
+        reason.contains("threshold") && reason.contains("error_rate"),
+        "reason: {reason}"
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(5),
+        "the run took {:?}",
+        run.elapsed
+    );
+    assert!(s.duration_ms < 5_000);
+    assert_eq!(s.thresholds.len(), 1);
+    assert!(!s.thresholds[0].passed, "{:?}", s.thresholds);
+    assert_all_errors(&s.total, ErrorKind::Http5xx);
+    target.shutdown().await;
+}
