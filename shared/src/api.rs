@@ -388,6 +388,7 @@ pub struct ErrorStats {
     /// By kind.
     pub by_kind: std::collections::BTreeMap<crate::metrics::ErrorKind, u64>,
     /// Responses by status code.
+    #[serde(with = "crate::metrics::status_map")]
     pub by_status: std::collections::BTreeMap<u16, u64>,
     /// By request name.
     pub by_request: Vec<RequestErrors>,

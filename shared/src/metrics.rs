@@ -82,6 +82,39 @@ impl ErrorKind {
     }
 }
 
+/// Serde for maps keyed by HTTP status code. JSON object keys are strings; serde parses them
+/// back into integers only when it reads the map directly, not when the map sits inside an
+/// internally tagged enum (such as a WebSocket message), so the keys are parsed here.
+pub mod status_map {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes the map as is (serde_json turns the keys into strings).
+    pub fn serialize<S: Serializer>(map: &BTreeMap<u16, u64>, s: S) -> Result<S::Ok, S::Error> {
+        map.serialize(s)
+    }
+
+    /// Reads keys written as strings (or integers) into status codes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
+        #[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+        #[serde(untagged)]
+        enum Key {
+            Number(u16),
+            Text(String),
+        }
+        BTreeMap::<Key, u64>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| match k {
+                Key::Number(code) => Ok((code, v)),
+                Key::Text(text) => text.parse::<u16>().map(|code| (code, v)).map_err(|_| {
+                    serde::de::Error::custom(format!("\"{text}\" is not an HTTP status code"))
+                }),
+            })
+            .collect()
+    }
+}
+
 /// Latency distribution summary, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct LatencyStats {
@@ -118,7 +151,11 @@ pub struct RequestStats {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errors_by_kind: BTreeMap<ErrorKind, u64>,
     /// Responses by HTTP status code.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "status_map"
+    )]
     pub status_counts: BTreeMap<u16, u64>,
     /// Request bytes written (headers and body).
     pub bytes_sent: u64,
@@ -261,6 +298,21 @@ impl RunSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_counts_survive_an_internally_tagged_wrapper() {
+        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+        #[serde(tag = "type")]
+        enum Wrapper {
+            Stats(RequestStats),
+        }
+        let mut stats = RequestStats::default();
+        stats.status_counts.insert(200, 5);
+        stats.status_counts.insert(503, 1);
+        let json = serde_json::to_string(&Wrapper::Stats(stats.clone())).expect("serializes");
+        let back: Wrapper = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, Wrapper::Stats(stats));
+    }
 
     #[test]
     fn serde_names_match_as_str() {

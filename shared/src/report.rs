@@ -85,6 +85,7 @@ pub struct Results {
     /// Failures by kind.
     pub errors_by_kind: BTreeMap<ErrorKind, u64>,
     /// Responses by HTTP status code.
+    #[serde(with = "crate::metrics::status_map")]
     pub status_codes: BTreeMap<u16, u64>,
 }
 
@@ -120,6 +121,7 @@ pub struct RequestResults {
     /// Failures by kind.
     pub errors_by_kind: BTreeMap<ErrorKind, u64>,
     /// Responses by HTTP status code.
+    #[serde(with = "crate::metrics::status_map")]
     pub status_codes: BTreeMap<u16, u64>,
 }
 

@@ -9,10 +9,21 @@ use shared::metrics::{ErrorKind, MetricsSnapshot, RequestStats, RunSummary};
 use shared::scenario::{Format, ValidScenario, ValidationEnv, parse_scenario, validate};
 use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::TryRecvError;
+use tokio::sync::{Mutex, MutexGuard};
 use tokio::time::Instant;
 
 /// No test run may take longer than this; past it the run is cancelled and the test fails.
 pub const RUN_LIMIT: Duration = Duration::from_secs(30);
+
+static CPU_BOUND: Mutex<()> = Mutex::const_new(());
+
+/// Serialises the tests whose assertions depend on timing (exact open-model schedules,
+/// latency percentiles) with the tests that drive targets flat out: hold the guard for the whole
+/// test. The test harness runs tests on parallel threads, and on a small machine two such runs
+/// side by side would measure each other rather than the engine.
+pub async fn exclusive() -> MutexGuard<'static, ()> {
+    CPU_BOUND.lock().await
+}
 
 /// Parses and validates a YAML scenario, panicking with every problem if it is invalid.
 pub fn scenario(yaml: &str) -> ValidScenario {
@@ -114,15 +125,22 @@ pub fn errors_of(stats: &RequestStats, kind: ErrorKind) -> u64 {
 /// A one-line description of a stats block, for assertion messages.
 pub fn describe(stats: &RequestStats) -> String {
     format!(
-        "requests={} errors={} by_kind={:?} status={:?} latency p50={:.3}ms p99={:.3}ms \
-         service p50={:.3}ms p99={:.3}ms",
+        "requests={} errors={} by_kind={:?} status={:?} latency avg={:.3}ms p50={:.3}ms \
+         p90={:.3}ms p99={:.3}ms max={:.3}ms; service avg={:.3}ms p50={:.3}ms p90={:.3}ms \
+         p99={:.3}ms max={:.3}ms",
         stats.requests,
         stats.errors,
         stats.errors_by_kind,
         stats.status_counts,
+        stats.latency.avg_ms,
         stats.latency.p50_ms,
+        stats.latency.p90_ms,
         stats.latency.p99_ms,
+        stats.latency.max_ms,
+        stats.service_time.avg_ms,
         stats.service_time.p50_ms,
+        stats.service_time.p90_ms,
         stats.service_time.p99_ms,
+        stats.service_time.max_ms,
     )
 }

@@ -84,6 +84,7 @@ fn assert_completed(run: &Finished) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_model_sends_exactly_the_planned_requests() {
+    let _cpu = harness::exclusive().await;
     let demo = DemoServer::start(DemoConfig::instant())
         .await
         .expect("demo target starts");
@@ -105,10 +106,12 @@ options: {{ timeout: 5s }}
 
     assert!(
         s.iterations.abs_diff(1000) <= 1,
-        "iterations = {} (plan: 1000)",
-        s.iterations
+        "iterations = {} (plan: 1000), dropped = {}, generator: {:?}",
+        s.iterations,
+        s.dropped_iterations,
+        s.generator
     );
-    assert_eq!(s.dropped_iterations, 0);
+    assert_eq!(s.dropped_iterations, 0, "generator: {:?}", s.generator);
     assert_eq!(s.total.requests, s.iterations, "{}", describe(&s.total));
     assert_eq!(s.total.errors, 0, "{}", describe(&s.total));
     assert!(s.total.errors_by_kind.is_empty());
@@ -143,6 +146,7 @@ options: {{ timeout: 5s }}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_model_reports_stalls_that_the_closed_model_hides() {
+    let _cpu = harness::exclusive().await;
     // Two fresh targets, both freezing in [1 s, 2 s) and [3 s, 4 s); both runs go side by side
     // to keep the test short.
     let open_target = StallServer::start().await.expect("stall server starts");
@@ -205,10 +209,13 @@ options: {{ timeout: 5s }}
         ("p50", c.latency.p50_ms, c.service_time.p50_ms),
         ("p99", c.latency.p99_ms, c.service_time.p99_ms),
     ] {
-        // 0.01 ms, plus one histogram bucket: above 2 ms the engine's histograms (3 significant
-        // digits) cannot tell apart values closer than a bucket, and a µs of bookkeeping
-        // between "intended" and "sent" can tip a sample over a bucket edge.
-        let tolerance = 0.01 + bucket_ms(latency.max(service));
+        // 0.01 ms, plus one histogram bucket (above 2 ms the engine's histograms, 3 significant
+        // digits, cannot tell apart values closer than a bucket), plus 2 %: a closed user's
+        // latency runs from its previous response (see engine/src/journey.rs), so when the
+        // generator's task yields in between (tokio's coop budget in `select!`) the delay
+        // counts as latency but not as service time. On a busy machine that shifts the
+        // percentiles by a fraction of a percent.
+        let tolerance = 0.01 + bucket_ms(latency.max(service)) + 0.02 * service;
         assert!(
             (latency - service).abs() <= tolerance,
             "closed model: latency {what} {latency} ms != service time {what} {service} ms \
@@ -400,6 +407,7 @@ async fn verified_tls_rejects_self_signed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_stops_quickly_and_loses_nothing() {
+    let _cpu = harness::exclusive().await;
     let demo = DemoServer::start(DemoConfig::instant())
         .await
         .expect("demo target starts");
@@ -445,6 +453,7 @@ options: {{ timeout: 5s, graceful_stop: 5s }}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_abort_threshold_ends_the_run_early() {
+    let _cpu = harness::exclusive().await;
     let target = errors::server_error_server().await.expect("target starts");
     let yaml = format!(
         r#"name: abort

@@ -1,0 +1,551 @@
+//! The route table against the router and the OpenAPI document; request validation; saved
+//! scenarios and presets; everything that needs no run.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::api::{ErrorBody, HostResources, Preset, ScenarioEntry};
+
+use super::{Harness, quick_scenario};
+use crate::server::ROUTES;
+
+/// A concrete path for a route template.
+fn sample_path(template: &str) -> String {
+    template
+        .replace("{id}", "no-such-run")
+        .replace("{name}", "sample")
+        .replace("{report}", "report.json")
+}
+
+#[tokio::test]
+async fn every_route_is_served_and_documented() {
+    let h = Harness::new().await;
+
+    // The fallback is recognisable, so "not the fallback" below means something.
+    let nope = h.get("/api/nope").await;
+    assert!(nope.is_fallback(), "{nope:?}");
+
+    let mut seen = BTreeSet::new();
+    for route in ROUTES.iter() {
+        assert!(
+            seen.insert((route.method, route.path)),
+            "{} {} is registered twice",
+            route.method,
+            route.path
+        );
+        let method = Method::from_bytes(route.method.as_bytes()).expect("a valid method");
+        let path = sample_path(route.path);
+        let resp = h
+            .request(method, &path, Some("application/json"), Body::empty())
+            .await;
+        assert!(
+            !resp.is_fallback(),
+            "{} {} ({path}) fell through to the fallback: {}",
+            route.method,
+            route.path,
+            resp.text()
+        );
+        assert_ne!(
+            resp.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{} {path}",
+            route.method
+        );
+    }
+
+    let doc = h.get("/api/openapi.json").await.expect_status(StatusCode::OK);
+    assert!(doc.content_type().starts_with("application/json"));
+    let doc: Value = doc.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("`paths` is an object");
+    for route in ROUTES.iter() {
+        let method = route.method.to_ascii_lowercase();
+        let op = &paths
+            .get(route.path)
+            .unwrap_or_else(|| panic!("{} is not documented", route.path))[&method];
+        assert!(
+            op.is_object(),
+            "{} {} is not documented",
+            route.method,
+            route.path
+        );
+        assert_eq!(op["summary"], route.summary);
+        // Path parameters are declared.
+        for name in route
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        {
+            let params = op["parameters"].as_array().expect("parameters");
+            assert!(
+                params.iter().any(|p| p["name"] == name && p["in"] == "path"),
+                "{} {}: parameter {name} undeclared",
+                route.method,
+                route.path
+            );
+        }
+    }
+    let methods = ["get", "post", "put", "delete", "patch", "head", "options"];
+    let mut operations = 0;
+    for (path, item) in paths {
+        for key in item.as_object().expect("a path item").keys() {
+            assert!(methods.contains(&key.as_str()), "{path}: {key}");
+            operations += 1;
+        }
+    }
+    assert_eq!(
+        operations,
+        ROUTES.len(),
+        "the document has operations the route table does not"
+    );
+}
+
+#[tokio::test]
+async fn health_and_unknown_paths() {
+    let h = Harness::new().await;
+    let health = h.get("/health").await.expect_status(StatusCode::OK);
+    assert_eq!(health.json::<Value>(), json!({ "status": "ok" }));
+
+    for path in ["/api/nope", "/api/runs/x/y/z", "/nope"] {
+        let err = h.get(path).await.error(StatusCode::NOT_FOUND, "not_found");
+        assert_eq!(err.detail, format!("no route for {path}"));
+    }
+}
+
+#[tokio::test]
+async fn start_requests_are_validated() {
+    let h = Harness::new().await;
+
+    // A semantically invalid inline scenario: 422 with field paths.
+    let mut bad = quick_scenario("bad_inline", "GET product", "1s");
+    bad["load"]["users"] = json!(0);
+    bad["journeys"][0]["steps"][0]["request"]["path"] = json!("no-slash");
+    let err = h
+        .post_json("/api/workload/start", &json!({ "scenario": { "inline": bad } }))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
+    assert!(paths.contains(&"load.users"), "{err:?}");
+    assert!(
+        paths.contains(&"journeys[0].steps[0].request.path"),
+        "{err:?}"
+    );
+    assert!(
+        err.problems.iter().all(|p| p.line.is_none()),
+        "inline documents have no positions: {err:?}"
+    );
+
+    // The same mistake as text: the problem carries its line and column.
+    let text = "name: bad_text\n\
+                journeys:\n  \
+                  - name: j\n    \
+                    steps:\n      \
+                      - request: { method: GET, path: /api/products/3 }\n\
+                load:\n  \
+                  type: constant_users\n  \
+                  users: 0\n  \
+                  duration: 1s\n";
+    let err = h
+        .post_json("/api/workload/start", &json!({ "scenario": { "text": text } }))
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    let users = err
+        .problems
+        .iter()
+        .find(|p| p.path == "load.users")
+        .unwrap_or_else(|| panic!("no load.users problem: {err:?}"));
+    assert_eq!(users.line, Some(9), "{users:?}");
+    assert!(users.column.is_some_and(|c| c >= 1), "{users:?}");
+
+    // A text syntax error is positioned too.
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "text": "name: x\njourneys: [\n  {name: j\n" } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert!(
+        err.problems.iter().any(|p| p.line.is_some()),
+        "syntax errors carry a position: {err:?}"
+    );
+
+    // Malformed JSON: 400 naming the position.
+    let err = h
+        .post_raw("/api/workload/start", r#"{"scenario": {"name": "web_app"},"#)
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(err.detail.contains("line 1 column"), "{err:?}");
+    let err = h
+        .post_raw("/api/workload/start", "{\n  \"scenario\": nope\n}")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(err.detail.contains("line 2 column"), "{err:?}");
+
+    // No body at all.
+    let err = h
+        .post_empty("/api/workload/start")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(err.detail.contains("JSON body"), "{err:?}");
+
+    // Unknown fields are refused, with their name.
+    for body in [
+        json!({ "scenario": { "name": "web_app" }, "bogus": 1 }),
+        json!({ "scenario": { "name": "web_app" }, "overrides": { "userz": 3 } }),
+    ] {
+        let err = h
+            .post_json("/api/workload/start", &body)
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(err.detail.contains("unknown field"), "{err:?}");
+    }
+
+    // An override the profile cannot take is a scenario problem.
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("q", "r", "1s") }, "overrides": { "rate": 5 } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert!(!err.problems.is_empty(), "{err:?}");
+
+    // Unknown preset or saved scenario.
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "name": "no_such_preset" } }),
+        )
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert!(err.detail.contains("no_such_preset"), "{err:?}");
+    h.post_json(
+        "/api/runs",
+        &json!({ "scenario": { "name": "no_such_preset" } }),
+    )
+    .await
+    .error(StatusCode::NOT_FOUND, "not_found");
+
+    // The test-type endpoints validate the same way.
+    let err = h
+        .post_json(
+            "/api/testing/stress",
+            &json!({ "scenario": { "name": "web_app" }, "users": 10, "max_users": 5 }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems.len(), 1, "{err:?}");
+    assert_eq!(err.problems[0].path, "max_users");
+    h.post_json(
+        "/api/testing/scalability",
+        &json!({ "scenario": { "name": "web_app" }, "users": 10, "max_users": 5 }),
+    )
+    .await
+    .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    let err = h
+        .post_json(
+            "/api/testing/performance",
+            &json!({ "scenario": { "name": "web_app" }, "duration": "0s" }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems[0].path, "duration", "{err:?}");
+    let err = h
+        .post_json(
+            "/api/testing/performance",
+            &json!({ "scenario": { "name": "web_app" }, "userz": 2 }),
+        )
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(err.detail.contains("unknown field"), "{err:?}");
+    h.post_empty("/api/testing/performance")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+
+    // Nothing was started by any of this.
+    h.post_empty("/api/workload/stop")
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    let status: Value = h
+        .get("/api/workload/status")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(status, json!({}));
+    let runs: Vec<Value> = h.get("/api/runs").await.json();
+    assert!(
+        runs.iter()
+            .all(|r| r["status"] != "pending" && r["status"] != "running"),
+        "{runs:?}"
+    );
+}
+
+#[tokio::test]
+async fn saved_scenarios_crud() {
+    let h = Harness::new().await;
+    let doc = quick_scenario("quick", "GET product", "500ms");
+
+    let put = h
+        .put("/api/scenarios/quick", "application/json", &doc.to_string())
+        .await
+        .expect_status(StatusCode::CREATED);
+    let entry: ScenarioEntry = put.json();
+    assert_eq!(entry.name, "quick");
+    assert_eq!(entry.scenario.name, "quick");
+    assert!(entry.updated_at_ms > 0);
+    h.put("/api/scenarios/quick", "application/json", &doc.to_string())
+        .await
+        .expect_status(StatusCode::OK);
+
+    // YAML with a YAML content type; saved under the URL's name, not the document's.
+    let yaml = "name: from_yaml\n\
+                journeys:\n  \
+                  - name: j\n    \
+                    steps:\n      \
+                      - request: { method: GET, path: /api/products/3 }\n\
+                load: { type: constant_users, users: 1, duration: 1s }\n";
+    let entry: ScenarioEntry = h
+        .put("/api/scenarios/yamly", "application/yaml", yaml)
+        .await
+        .expect_status(StatusCode::CREATED)
+        .json();
+    assert_eq!(entry.name, "yamly");
+    assert_eq!(entry.scenario.name, "from_yaml");
+    // YAML under a JSON content type is not JSON.
+    h.put("/api/scenarios/yamly", "application/json", yaml)
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+
+    // Invalid YAML: 422 with line and column.
+    let err = h
+        .put(
+            "/api/scenarios/broken",
+            "application/yaml",
+            "name: broken\njourneys:\n  - name: j\n    steps: [\n",
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.line.is_some() && p.column.is_some()),
+        "{err:?}"
+    );
+    // Semantically invalid YAML: the problem is located in the text.
+    let err = h
+        .put(
+            "/api/scenarios/broken",
+            "application/x-yaml",
+            &yaml.replace("users: 1", "users: 0"),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    let p = err
+        .problems
+        .iter()
+        .find(|p| p.path == "load.users")
+        .unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(p.line, Some(6), "{p:?}");
+    h.get("/api/scenarios/broken")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // Bad names.
+    for name in ["a%20b", "a%22b", "%C3%A9t%C3%A9"] {
+        let err = h
+            .put(
+                &format!("/api/scenarios/{name}"),
+                "application/json",
+                &doc.to_string(),
+            )
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(err.detail.contains("not a valid scenario name"), "{err:?}");
+    }
+    let long = "x".repeat(129);
+    h.put(
+        &format!("/api/scenarios/{long}"),
+        "application/json",
+        &doc.to_string(),
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST, "bad_request");
+
+    // Listing and fetching.
+    let list: Vec<ScenarioEntry> = h
+        .get("/api/scenarios")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    let names: Vec<&str> = list.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["quick", "yamly"]);
+    let one: ScenarioEntry = h
+        .get("/api/scenarios/yamly")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(one.scenario.name, "from_yaml");
+
+    // Deleting.
+    h.delete("/api/scenarios/quick")
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    h.get("/api/scenarios/quick")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    h.delete("/api/scenarios/quick")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // POST /api/workload/scenario: inline (under its own name, or the one given) or text.
+    let entry: ScenarioEntry = h
+        .post_json(
+            "/api/workload/scenario",
+            &json!({ "scenario": { "inline": doc } }),
+        )
+        .await
+        .expect_status(StatusCode::CREATED)
+        .json();
+    assert_eq!(entry.name, "quick");
+    h.post_json(
+        "/api/workload/scenario",
+        &json!({ "scenario": { "inline": doc } }),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    let entry: ScenarioEntry = h
+        .post_json(
+            "/api/workload/scenario",
+            &json!({ "name": "renamed", "scenario": { "text": yaml } }),
+        )
+        .await
+        .expect_status(StatusCode::CREATED)
+        .json();
+    assert_eq!(
+        (entry.name.as_str(), entry.scenario.name.as_str()),
+        ("renamed", "from_yaml")
+    );
+    h.get("/api/scenarios/renamed")
+        .await
+        .expect_status(StatusCode::OK);
+    let err = h
+        .post_json(
+            "/api/workload/scenario",
+            &json!({ "scenario": { "name": "web_app" } }),
+        )
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(err.detail.contains("web_app"), "{err:?}");
+    h.post_json(
+        "/api/workload/scenario",
+        &json!({ "name": "a b", "scenario": { "inline": doc } }),
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST, "bad_request");
+    let err = h
+        .post_json(
+            "/api/workload/scenario",
+            &json!({ "scenario": { "text": yaml.replace("users: 1", "users: 0") } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.path == "load.users" && p.line == Some(6)),
+        "{err:?}"
+    );
+
+    // A saved scenario can be started by name.
+    let (mut rx, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "name": "quick" } }),
+        )
+        .await;
+    let summary = super::wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.scenario, "quick");
+    assert!(summary.total.requests > 0, "{summary:?}");
+}
+
+#[tokio::test]
+async fn presets_aim_at_the_demo_target() {
+    let h = Harness::new().await;
+    let presets: Vec<Preset> = h
+        .get("/api/presets")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    for name in ["web_app", "api_load"] {
+        let p = presets
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("preset {name} missing"));
+        assert_eq!(p.scenario.target.as_deref(), Some(h.demo.url().as_str()));
+        assert!(p.description.is_some(), "{name}");
+    }
+    assert!(
+        presets
+            .iter()
+            .all(|p| p.scenario.target.as_deref() == Some(h.demo.url().as_str()))
+    );
+}
+
+#[tokio::test]
+async fn monitoring_and_metrics_before_any_run() {
+    let h = Harness::new().await;
+    for path in [
+        "/api/monitoring/metrics",
+        "/api/monitoring/performance",
+        "/api/monitoring/errors",
+    ] {
+        let err = h.get(path).await.error(StatusCode::NOT_FOUND, "not_found");
+        assert!(err.detail.contains("no run"), "{path}: {err:?}");
+    }
+
+    let res: HostResources = h
+        .get("/api/monitoring/resources")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert!(res.cores >= 1, "{res:?}");
+    assert!(res.cpu_percent.is_finite() && res.cpu_percent >= 0.0, "{res:?}");
+    if cfg!(target_os = "linux") {
+        assert!(res.memory_total_bytes > 0, "{res:?}");
+        assert!(
+            res.memory_available_bytes <= res.memory_total_bytes,
+            "{res:?}"
+        );
+        assert!(res.process_rss_bytes > 0, "{res:?}");
+    }
+
+    let metrics = h.get("/metrics").await.expect_status(StatusCode::OK);
+    assert!(
+        metrics.content_type().starts_with("text/plain; version=0.0.4"),
+        "{}",
+        metrics.content_type()
+    );
+    assert!(
+        metrics.text().lines().any(|l| l == "stampede_up 1"),
+        "{}",
+        metrics.text()
+    );
+    assert!(
+        !metrics.text().contains("stampede_run_info"),
+        "{}",
+        metrics.text()
+    );
+
+    // With nothing run, the workload status is empty and stop has nothing to stop.
+    let status: Value = h.get("/api/workload/status").await.json();
+    assert_eq!(status, json!({}));
+    let err: ErrorBody = h
+        .post_empty("/api/workload/stop")
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    assert!(err.run_id.is_none(), "{err:?}");
+}

@@ -1,0 +1,313 @@
+//! Drives the real `stampede serve` binary: start a run over REST, follow it on the WebSocket
+//! until it finishes, check the live snapshots against the final totals and the demo target's
+//! own counter, download every report, and survive a `kill -9` mid-run.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use shared::api::{RunCreated, RunDetail, RunInfo};
+use shared::demo::DemoStats;
+use shared::metrics::MetricsSnapshot;
+use shared::run::RunStatus;
+use shared::ws::ServerMsg;
+use tokio_tungstenite::tungstenite::Message;
+
+fn stampede_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let bin = dir.join(format!("stampede{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p backend` (or `make test`)",
+        bin.display()
+    );
+    bin
+}
+
+/// `stampede serve` on free ports with its own data directory; killed on drop.
+struct Server {
+    child: Child,
+    api: String,
+    demo: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(stampede_bin())
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--demo-bind",
+                "127.0.0.1:0",
+                "--interval",
+                "200ms",
+            ])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("CLOUD_API_URL")
+            .env_remove("MAX_CONCURRENT_USERS")
+            .env_remove("METRICS_COLLECTION_INTERVAL")
+            .env_remove("LOAD_TEST_DURATION")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("stampede serve starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let (mut api, mut demo) = (None, None);
+        while api.is_none() || demo.is_none() {
+            let line = lines
+                .next()
+                .expect("serve announces its addresses")
+                .expect("utf-8 line");
+            if let Some(url) = line.strip_prefix("stampede listening on ") {
+                api = Some(url.to_owned());
+            } else if let Some(url) = line.strip_prefix("demo target listening on ") {
+                demo = Some(url.to_owned());
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            child,
+            api: api.expect("api url"),
+            demo: demo.expect("demo url"),
+        }
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on Unix
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn data_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stampede-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn client() -> reqwest::Client {
+    // reqwest is built without a TLS provider of its own; install ring (Err: already installed).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
+    let resp = client().get(url).send().await.expect("GET");
+    assert!(resp.status().is_success(), "GET {url}: {}", resp.status());
+    let text = resp.text().await.expect("body");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url}: {e}: {text}"))
+}
+
+async fn start_run(api: &str, body: &str) -> RunCreated {
+    let resp = client()
+        .post(format!("{api}/api/workload/start"))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("POST start");
+    let status = resp.status();
+    let text = resp.text().await.expect("body");
+    assert_eq!(status.as_u16(), 201, "{text}");
+    serde_json::from_str(&text).expect("RunCreated")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_and_websocket_follow_a_run_to_its_reports() {
+    let dir = data_dir("follow");
+    let server = Server::start(&dir);
+    let ws_url = server.api.replacen("http://", "ws://", 1) + "/api/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
+        .await
+        .expect("websocket connects");
+    let hello = ws.next().await.expect("hello").expect("frame");
+    assert!(matches!(
+        parse(&hello),
+        Some(ServerMsg::Hello { protocol: 1 })
+    ));
+
+    let created = start_run(
+        &server.api,
+        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"2s","rate":20}}"#,
+    )
+    .await;
+    let mut snapshots: Vec<MetricsSnapshot> = Vec::new();
+    let mut statuses = Vec::new();
+    let summary = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let frame = ws.next().await.expect("feed open").expect("frame");
+            match parse(&frame) {
+                Some(ServerMsg::Snapshot { run_id, snapshot }) if run_id == created.run_id => {
+                    snapshots.push(*snapshot)
+                }
+                Some(ServerMsg::Status { run_id, status }) if run_id == created.run_id => {
+                    statuses.push(status)
+                }
+                Some(ServerMsg::Finished { run_id, summary }) if run_id == created.run_id => {
+                    break summary;
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the run finishes within 30 s");
+
+    assert_eq!(summary.status, RunStatus::Completed);
+    assert!(statuses.contains(&RunStatus::Running), "{statuses:?}");
+    assert!(
+        snapshots.len() >= 8,
+        "a 2 s run at 200 ms intervals: {} snapshots",
+        snapshots.len()
+    );
+    assert!(
+        snapshots.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "no snapshot missed or repeated"
+    );
+    let live_total: u64 = snapshots.iter().map(|s| s.interval.requests).sum();
+    assert_eq!(
+        live_total, summary.total.requests,
+        "live snapshots add up to the final total"
+    );
+    let demo: DemoStats = get_json(&format!("{}/__stampede/stats", server.demo)).await;
+    assert_eq!(
+        demo.requests_total, summary.total.requests,
+        "and to the demo target's own counter"
+    );
+
+    // History and every report format.
+    let detail: RunDetail = get_json(&format!("{}/api/runs/{}", server.api, created.run_id)).await;
+    assert_eq!(detail.info.status, RunStatus::Completed);
+    let series: Vec<MetricsSnapshot> = get_json(&format!(
+        "{}/api/runs/{}/series",
+        server.api, created.run_id
+    ))
+    .await;
+    assert_eq!(series.len(), snapshots.len());
+    for (file, content_type, needle) in [
+        ("report.json", "application/json", "\"total_requests\""),
+        ("report.html", "text/html", "data-chart=\"throughput\""),
+        ("report.junit.xml", "application/xml", "<testsuites"),
+        ("report.csv", "text/csv", "seq,elapsed_s"),
+    ] {
+        let resp = client()
+            .get(format!("{}/api/runs/{}/{file}", server.api, created.run_id))
+            .send()
+            .await
+            .expect("GET report");
+        assert_eq!(resp.status().as_u16(), 200, "{file}");
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(ct.starts_with(content_type), "{file}: {ct}");
+        let body = resp.text().await.expect("report body");
+        assert!(body.contains(needle), "{file} lacks {needle}");
+    }
+    let report: shared::report::JsonReport = get_json(&format!(
+        "{}/api/runs/{}/report.json",
+        server.api, created.run_id
+    ))
+    .await;
+    assert_eq!(report.results.total_requests, summary.total.requests);
+    let junit = client()
+        .get(format!(
+            "{}/api/runs/{}/report.junit.xml",
+            server.api, created.run_id
+        ))
+        .send()
+        .await
+        .expect("junit")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(
+        junit.matches("<testcase").count(),
+        summary.thresholds.len() + summary.checks.len(),
+        "one test case per threshold and check"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn parse(frame: &Message) -> Option<ServerMsg> {
+    match frame {
+        Message::Text(text) => {
+            Some(serde_json::from_str(text).unwrap_or_else(|e| panic!("bad ServerMsg {text}: {e}")))
+        }
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
+    let dir = data_dir("kill9");
+    let mut server = Server::start(&dir);
+    let created = start_run(
+        &server.api,
+        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#,
+    )
+    .await;
+    // Wait until at least three intervals are stored, then kill -9.
+    let stored = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let series: Vec<MetricsSnapshot> = get_json(&format!(
+                "{}/api/runs/{}/series",
+                server.api, created.run_id
+            ))
+            .await;
+            if series.len() >= 3 {
+                break series.len();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("intervals are stored as the run goes");
+    server.kill9();
+
+    let server = Server::start(&dir);
+    let detail: RunDetail = get_json(&format!("{}/api/runs/{}", server.api, created.run_id)).await;
+    assert_eq!(detail.info.status, RunStatus::Interrupted);
+    let series: Vec<MetricsSnapshot> = get_json(&format!(
+        "{}/api/runs/{}/series",
+        server.api, created.run_id
+    ))
+    .await;
+    assert!(
+        series.len() >= stored,
+        "kept {} of at least {stored} stored intervals",
+        series.len()
+    );
+    let listed: Vec<RunInfo> =
+        get_json(&format!("{}/api/runs?status=interrupted", server.api)).await;
+    assert!(listed.iter().any(|r| r.id == created.run_id));
+    // The restarted server accepts a new run (the interrupted one no longer blocks).
+    let again = start_run(
+        &server.api,
+        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"1s"}}"#,
+    )
+    .await;
+    assert_ne!(again.run_id, created.run_id);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
