@@ -154,3 +154,6 @@ pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -311,3 +311,30 @@ async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_curl_walkthrough_works_end_to_end() {
+    let dir = data_dir("curl");
+    let server = Server::start(&dir);
+    let out = dir.join("reports");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/api-walkthrough.sh");
+    let output = tokio::process::Command::new("bash")
+        .arg(&script)
+        .arg(&server.api)
+        .arg(&out)
+        .output()
+        .await
+        .expect("bash runs the walkthrough (curl must be installed)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "walkthrough failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let run = std::fs::read_to_string(out.join("run-id")).expect("run id written");
+    let run = run.trim();
+    let detail: RunDetail = get_json(&format!("{}/api/runs/{run}", server.api)).await;
+    assert_eq!(detail.info.status, RunStatus::Cancelled);
+    for ext in ["json", "html", "junit.xml", "csv"] {
+        let len = std::fs::metadata(out.join(format!("{run}.{ext}"))).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 100, "{ext} report downloaded ({len} bytes)");
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -124,13 +124,8 @@ impl Harness {
 
     /// POST with this exact text as a JSON body.
     async fn post_raw(&self, uri: &str, body: &str) -> Resp {
-        self.request(
-            Method::POST,
-            uri,
-            Some("application/json"),
-            body.to_owned(),
-        )
-        .await
+        self.request(Method::POST, uri, Some("application/json"), body.to_owned())
+            .await
     }
 
     /// POST without a body.
@@ -157,7 +152,10 @@ impl Harness {
     async fn run_inline(&self, scenario: &Value) -> (RunId, RunSummary) {
         let (mut rx, _) = self.runs.subscribe();
         let id = self
-            .start("/api/workload/start", &json!({ "scenario": { "inline": scenario } }))
+            .start(
+                "/api/workload/start",
+                &json!({ "scenario": { "inline": scenario } }),
+            )
             .await;
         let summary = wait_finished(&mut rx, &id).await;
         (id, summary)

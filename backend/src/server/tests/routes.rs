@@ -55,7 +55,10 @@ async fn every_route_is_served_and_documented() {
         );
     }
 
-    let doc = h.get("/api/openapi.json").await.expect_status(StatusCode::OK);
+    let doc = h
+        .get("/api/openapi.json")
+        .await
+        .expect_status(StatusCode::OK);
     assert!(doc.content_type().starts_with("application/json"));
     let doc: Value = doc.json();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -80,7 +83,9 @@ async fn every_route_is_served_and_documented() {
         {
             let params = op["parameters"].as_array().expect("parameters");
             assert!(
-                params.iter().any(|p| p["name"] == name && p["in"] == "path"),
+                params
+                    .iter()
+                    .any(|p| p["name"] == name && p["in"] == "path"),
                 "{} {}: parameter {name} undeclared",
                 route.method,
                 route.path
@@ -123,7 +128,10 @@ async fn start_requests_are_validated() {
     bad["load"]["users"] = json!(0);
     bad["journeys"][0]["steps"][0]["request"]["path"] = json!("no-slash");
     let err = h
-        .post_json("/api/workload/start", &json!({ "scenario": { "inline": bad } }))
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": bad } }),
+        )
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
     let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
@@ -148,7 +156,10 @@ async fn start_requests_are_validated() {
                   users: 0\n  \
                   duration: 1s\n";
     let err = h
-        .post_json("/api/workload/start", &json!({ "scenario": { "text": text } }))
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "text": text } }),
+        )
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
     let users = err
@@ -174,7 +185,10 @@ async fn start_requests_are_validated() {
 
     // Malformed JSON: 400 naming the position.
     let err = h
-        .post_raw("/api/workload/start", r#"{"scenario": {"name": "web_app"},"#)
+        .post_raw(
+            "/api/workload/start",
+            r#"{"scenario": {"name": "web_app"},"#,
+        )
         .await
         .error(StatusCode::BAD_REQUEST, "bad_request");
     assert!(err.detail.contains("line 1 column"), "{err:?}");
@@ -513,7 +527,10 @@ async fn monitoring_and_metrics_before_any_run() {
         .expect_status(StatusCode::OK)
         .json();
     assert!(res.cores >= 1, "{res:?}");
-    assert!(res.cpu_percent.is_finite() && res.cpu_percent >= 0.0, "{res:?}");
+    assert!(
+        res.cpu_percent.is_finite() && res.cpu_percent >= 0.0,
+        "{res:?}"
+    );
     if cfg!(target_os = "linux") {
         assert!(res.memory_total_bytes > 0, "{res:?}");
         assert!(
@@ -525,7 +542,9 @@ async fn monitoring_and_metrics_before_any_run() {
 
     let metrics = h.get("/metrics").await.expect_status(StatusCode::OK);
     assert!(
-        metrics.content_type().starts_with("text/plain; version=0.0.4"),
+        metrics
+            .content_type()
+            .starts_with("text/plain; version=0.0.4"),
         "{}",
         metrics.content_type()
     );

@@ -1,0 +1,186 @@
+//! The live feed, without sockets: `RunManager::subscribe` and the messages a run pushes.
+
+use serde_json::json;
+use shared::metrics::MetricsSnapshot;
+use shared::run::RunStatus;
+use shared::ws::ServerMsg;
+
+use super::{Harness, RUN_DEADLINE, collect_until_finished, quick_scenario};
+
+fn snapshots(msgs: &[ServerMsg]) -> Vec<&MetricsSnapshot> {
+    msgs.iter()
+        .filter_map(|m| match m {
+            ServerMsg::Snapshot { snapshot, .. } => Some(&**snapshot),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_on_the_feed_from_start_to_finish() {
+    let h = Harness::new().await;
+    let (mut rx, history) = h.runs.subscribe();
+    assert!(history.is_none(), "no run in progress yet");
+
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("feed", "GET product", "500ms") } }),
+        )
+        .await;
+    let msgs = collect_until_finished(&mut rx, &id).await;
+
+    match &msgs[0] {
+        ServerMsg::RunStarted { run } => {
+            assert_eq!(run.id, id);
+            assert_eq!(run.scenario, "feed");
+        }
+        other => panic!("RunStarted first, got {other:?}"),
+    }
+    assert!(
+        matches!(&msgs[1], ServerMsg::Status { run_id, status: RunStatus::Running } if *run_id == id),
+        "then Status(running), got {:?}",
+        msgs[1]
+    );
+    let Some(ServerMsg::Finished { run_id, summary }) = msgs.last() else {
+        panic!("Finished last: {msgs:?}")
+    };
+    assert_eq!(*run_id, id);
+    assert_eq!(summary.status, RunStatus::Completed);
+    assert_eq!(
+        msgs.iter()
+            .filter(|m| matches!(m, ServerMsg::Finished { .. } | ServerMsg::RunStarted { .. }))
+            .count(),
+        2,
+        "one start and one finish: {msgs:?}"
+    );
+    // The end status is announced just before the summary.
+    assert!(
+        matches!(
+            &msgs[msgs.len() - 2],
+            ServerMsg::Status {
+                status: RunStatus::Completed,
+                ..
+            }
+        ),
+        "{:?}",
+        msgs[msgs.len() - 2]
+    );
+    // Statuses move forward only.
+    let rank = |s: RunStatus| match s {
+        RunStatus::Pending => 0,
+        RunStatus::Running => 1,
+        RunStatus::Stopping => 2,
+        _ => 3,
+    };
+    let statuses: Vec<RunStatus> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Status { status, .. } => Some(*status),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        statuses.windows(2).all(|w| rank(w[0]) < rank(w[1])),
+        "{statuses:?}"
+    );
+    assert!(
+        !msgs.iter().any(|m| matches!(
+            m,
+            ServerMsg::Hello { .. } | ServerMsg::Lagged { .. } | ServerMsg::History { .. }
+        )),
+        "{msgs:?}"
+    );
+
+    // Snapshots: every interval once, in order, adding up to the summary.
+    let snaps = snapshots(&msgs);
+    assert!(
+        snaps.len() >= 3,
+        "500ms at 100ms intervals: {}",
+        snaps.len()
+    );
+    let seqs: Vec<u64> = snaps.iter().map(|s| s.seq).collect();
+    assert_eq!(seqs, (0..snaps.len() as u64).collect::<Vec<_>>());
+    assert!(snaps.windows(2).all(|w| w[0].elapsed_ms <= w[1].elapsed_ms));
+    let sum: u64 = snaps.iter().map(|s| s.interval.requests).sum();
+    assert_eq!(sum, summary.total.requests);
+    assert!(summary.total.requests > 0);
+    assert_eq!(
+        snaps.last().map(|s| s.total.requests),
+        Some(summary.total.requests)
+    );
+    assert_eq!(h.demo.stats().requests_total, summary.total.requests);
+
+    // Once it is over, a new subscriber gets no history.
+    let (_rx, history) = h.runs.subscribe();
+    assert!(history.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_mid_run_gets_history_then_live_snapshots() {
+    let h = Harness::new().await;
+    let (mut full, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("join", "GET product", "1s") } }),
+        )
+        .await;
+
+    // Wait on the first subscriber for the first snapshot, keeping what it saw.
+    let mut seen = Vec::new();
+    let first = async {
+        loop {
+            let msg = full.recv().await.expect("the feed is open");
+            let is_snapshot = matches!(msg, ServerMsg::Snapshot { .. });
+            seen.push(msg);
+            if is_snapshot {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(RUN_DEADLINE, first)
+        .await
+        .expect("a first snapshot");
+
+    let (mut late, history) = h.runs.subscribe();
+    let Some(ServerMsg::History {
+        run,
+        snapshots: past,
+        alerts: _,
+    }) = history
+    else {
+        panic!("a subscriber joining mid-run gets the history, got {history:?}")
+    };
+    assert_eq!(run.id, id);
+    assert!(!run.status.is_terminal(), "{run:?}");
+    assert!(!past.is_empty(), "the first snapshot is in the history");
+
+    let rest = collect_until_finished(&mut late, &id).await;
+    assert!(
+        !rest
+            .iter()
+            .any(|m| matches!(m, ServerMsg::RunStarted { .. })),
+        "the late subscriber joined after the start"
+    );
+    seen.extend(collect_until_finished(&mut full, &id).await);
+
+    let all: Vec<u64> = snapshots(&seen).iter().map(|s| s.seq).collect();
+    let mut joined: Vec<u64> = past.iter().map(|s| s.seq).collect();
+    joined.extend(snapshots(&rest).iter().map(|s| s.seq));
+    assert_eq!(
+        joined, all,
+        "history + live cover every snapshot exactly once, in order"
+    );
+    assert_eq!(all, (0..all.len() as u64).collect::<Vec<_>>());
+
+    let Some(ServerMsg::Finished { summary, .. }) = rest.last() else {
+        panic!("Finished last")
+    };
+    let sum: u64 = past
+        .iter()
+        .map(|s| s.interval.requests)
+        .chain(snapshots(&rest).iter().map(|s| s.interval.requests))
+        .sum();
+    assert_eq!(sum, summary.total.requests);
+}

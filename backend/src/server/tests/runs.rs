@@ -1,0 +1,653 @@
+//! Runs through the REST API: starting, conflicting, stopping; a completed run's history,
+//! series and reports; the test-type endpoints; monitoring and `/metrics` after a run; alerts.
+
+use std::time::Duration;
+
+use axum::http::{StatusCode, header};
+use serde_json::json;
+use shared::api::{
+    AlertKind, ErrorStats, PerformanceSeries, RunDetail, RunInfo, TestType, WorkloadStatus,
+};
+use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::report::JsonReport;
+use shared::run::{RunId, RunStatus};
+use shared::scenario::LoadProfile;
+use shared::units::HumanDuration;
+use shared::ws::ServerMsg;
+
+use super::{Harness, collect_until_finished, quick_scenario, wait_finished};
+use crate::demo_target::DemoConfig;
+use crate::server::{AlertLimits, TestConfig};
+
+/// The ids a listing returns, in order.
+async fn listed(h: &Harness, uri: &str) -> Vec<RunId> {
+    h.get(uri)
+        .await
+        .expect_status(StatusCode::OK)
+        .json::<Vec<RunInfo>>()
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+async fn detail(h: &Harness, id: &RunId) -> RunDetail {
+    h.get(&format!("/api/runs/{id}"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json()
+}
+
+async fn series(h: &Harness, id: &RunId) -> Vec<MetricsSnapshot> {
+    h.get(&format!("/api/runs/{id}/series"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json()
+}
+
+/// The series is in order, one snapshot per interval from 0, and adds up to the summary.
+#[track_caller]
+fn check_series(series: &[MetricsSnapshot], summary: &RunSummary) {
+    assert!(!series.is_empty());
+    let seqs: Vec<u64> = series.iter().map(|s| s.seq).collect();
+    let expected: Vec<u64> = (0..series.len() as u64).collect();
+    assert_eq!(seqs, expected, "every interval once, in order");
+    let sum: u64 = series.iter().map(|s| s.interval.requests).sum();
+    assert_eq!(sum, summary.total.requests, "interval requests add up");
+    let errors: u64 = series.iter().map(|s| s.interval.errors).sum();
+    assert_eq!(errors, summary.total.errors, "interval errors add up");
+    let last = series.last().expect("non-empty");
+    assert_eq!(last.total.requests, summary.total.requests);
+    assert_eq!(
+        last.status, summary.status,
+        "the final snapshot carries the end status"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workload_start_conflict_status_and_stop() {
+    let h = Harness::new().await;
+    let (mut rx, _) = h.runs.subscribe();
+
+    // By preset name; `ramping_rate` has no think times, so a stop ends it at once.
+    let start =
+        json!({ "scenario": { "name": "ramping_rate" }, "overrides": { "duration": "30s" } });
+    let id = h.start("/api/workload/start", &start).await;
+
+    // Everything that would start a second run is refused, naming the run in the way.
+    let quick = quick_scenario("quick", "GET product", "500ms");
+    for (uri, body) in [
+        ("/api/workload/start", start.clone()),
+        ("/api/runs", json!({ "scenario": { "inline": quick } })),
+        (
+            "/api/testing/performance",
+            json!({ "scenario": { "inline": quick }, "duration": "1s" }),
+        ),
+        (
+            "/api/testing/stress",
+            json!({ "scenario": { "inline": quick }, "users": 1, "max_users": 2 }),
+        ),
+        (
+            "/api/testing/scalability",
+            json!({ "scenario": { "inline": quick }, "users": 1, "max_users": 2 }),
+        ),
+    ] {
+        let err = h
+            .post_json(uri, &body)
+            .await
+            .error(StatusCode::CONFLICT, "run_in_progress");
+        assert_eq!(err.run_id.as_ref(), Some(&id), "{uri}: {err:?}");
+    }
+
+    // The status and the run itself show it in progress.
+    let status: WorkloadStatus = h
+        .get("/api/workload/status")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    let run = status.run.expect("a current run");
+    assert_eq!(run.id, id);
+    assert_eq!(run.scenario, "ramping_rate");
+    assert_eq!(run.test_type, TestType::Load);
+    assert!(!run.status.is_terminal(), "{run:?}");
+    let d = detail(&h, &id).await;
+    assert!(!d.info.status.is_terminal(), "{:?}", d.info);
+    assert!(d.summary.is_none());
+    assert_eq!(d.scenario_doc.name, "ramping_rate");
+    assert_eq!(
+        d.scenario_doc.target.as_deref(),
+        Some(h.demo.url().as_str()),
+        "presets aim at the demo target"
+    );
+    match &d.scenario_doc.load {
+        LoadProfile::RampingRate { stages, .. } => {
+            let total: f64 = stages.iter().map(|s| s.duration.get().as_secs_f64()).sum();
+            assert!((total - 30.0).abs() < 1e-6, "stretched to 30s: {stages:?}");
+        }
+        other => panic!("unexpected load {other:?}"),
+    }
+    let listed_running = listed(&h, "/api/runs?status=completed").await;
+    assert!(!listed_running.contains(&id));
+
+    // Stopping another run: unknown id is 404.
+    h.post_empty("/api/runs/no-such-run/stop")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    let stopped: RunInfo = h
+        .post_empty("/api/workload/stop")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(stopped.id, id);
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Cancelled, "{summary:?}");
+
+    let d = detail(&h, &id).await;
+    assert_eq!(d.info.status, RunStatus::Cancelled);
+    assert!(d.info.ended_at_ms.is_some());
+    assert_eq!(
+        d.summary.as_ref().map(|s| s.total.requests),
+        Some(summary.total.requests)
+    );
+    let status: WorkloadStatus = h.get("/api/workload/status").await.json();
+    assert_eq!(
+        status.run.map(|r| (r.id, r.status)),
+        Some((id.clone(), RunStatus::Cancelled))
+    );
+    assert_eq!(
+        listed(&h, "/api/runs?status=cancelled").await,
+        vec![id.clone()]
+    );
+
+    // Nothing left to stop.
+    h.post_empty("/api/workload/stop")
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    let err = h
+        .post_empty(&format!("/api/runs/{id}/stop"))
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    assert!(err.detail.contains("already ended"), "{err:?}");
+
+    // A new run starts through /api/runs and is stopped by id.
+    let long = quick_scenario("long", "GET product", "30s");
+    let id2 = h
+        .start("/api/runs", &json!({ "scenario": { "inline": long } }))
+        .await;
+    assert_ne!(id2, id);
+    let err = h
+        .post_empty(&format!("/api/runs/{id}/stop"))
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    assert!(err.detail.contains("already ended"), "{err:?}");
+    let stopped: RunInfo = h
+        .post_empty(&format!("/api/runs/{id2}/stop"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(stopped.id, id2);
+    let summary2 = wait_finished(&mut rx, &id2).await;
+    assert_eq!(summary2.status, RunStatus::Cancelled);
+    check_series(&series(&h, &id2).await, &summary2);
+
+    // Stopped runs let their in-flight requests finish: the target saw exactly what was counted.
+    assert_eq!(
+        h.demo.stats().requests_total,
+        summary.total.requests + summary2.total.requests
+    );
+    assert_eq!(listed(&h, "/api/runs").await, vec![id2, id]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completed_runs_history_series_reports_and_monitoring() {
+    let h = Harness::new().await;
+    let (a, sa) = h
+        .run_inline(&quick_scenario("quick_a", "GET product", "500ms"))
+        .await;
+    // A request name with a quote, for label escaping in /metrics.
+    let (b, sb) = h
+        .run_inline(&quick_scenario("quick_b", "GET \"product\"", "500ms"))
+        .await;
+    for s in [&sa, &sb] {
+        assert_eq!(s.status, RunStatus::Completed, "{s:?}");
+        assert!(s.total.requests > 0, "{s:?}");
+        assert_eq!(s.total.errors, 0, "{s:?}");
+    }
+
+    // Listing and filters: newest first.
+    assert_eq!(listed(&h, "/api/runs").await, vec![b.clone(), a.clone()]);
+    for (query, expected) in [
+        ("status=completed", vec![b.clone(), a.clone()]),
+        ("status=cancelled", vec![]),
+        ("test_type=load", vec![b.clone(), a.clone()]),
+        ("test_type=stress", vec![]),
+        ("scenario=quick_a", vec![a.clone()]),
+        ("scenario=nothing", vec![]),
+        ("limit=1", vec![b.clone()]),
+        (
+            "status=completed&test_type=load&scenario=quick_b&limit=5",
+            vec![b.clone()],
+        ),
+    ] {
+        assert_eq!(
+            listed(&h, &format!("/api/runs?{query}")).await,
+            expected,
+            "/api/runs?{query}"
+        );
+        assert_eq!(
+            listed(&h, &format!("/api/testing/results?{query}")).await,
+            expected,
+            "/api/testing/results?{query}"
+        );
+    }
+    for query in ["status=bogus", "test_type=nope", "limit=many", "limit=-1"] {
+        for base in ["/api/runs", "/api/testing/results"] {
+            let err = h
+                .get(&format!("{base}?{query}"))
+                .await
+                .error(StatusCode::BAD_REQUEST, "bad_request");
+            assert!(!err.detail.is_empty(), "{base}?{query}");
+        }
+    }
+    let infos: Vec<RunInfo> = h.get("/api/runs").await.json();
+    let totals = infos[0].totals.as_ref().expect("a finished run has totals");
+    assert_eq!(totals.requests, sb.total.requests);
+    assert_eq!(infos[0].thresholds_passed, Some(true));
+
+    // The run in detail.
+    let d = detail(&h, &b).await;
+    assert_eq!(d.info.id, b);
+    assert_eq!(d.info.status, RunStatus::Completed);
+    assert_eq!(d.info.scenario, "quick_b");
+    assert_eq!(d.scenario_doc.name, "quick_b");
+    assert_eq!(
+        d.scenario_doc.load,
+        LoadProfile::ConstantUsers {
+            users: 2,
+            duration: HumanDuration(Duration::from_millis(500))
+        }
+    );
+    let summary = d.summary.as_ref().expect("a summary");
+    assert_eq!(summary.total.requests, sb.total.requests);
+    assert_eq!(summary.per_request.len(), 1);
+    assert_eq!(summary.per_request[0].name, "GET \"product\"");
+
+    // The series adds up to the summary, and to what the target itself counted.
+    let series_a = series(&h, &a).await;
+    let series_b = series(&h, &b).await;
+    check_series(&series_a, &sa);
+    check_series(&series_b, &sb);
+    assert_eq!(
+        h.demo.stats().requests_total,
+        sa.total.requests + sb.total.requests,
+        "the demo target counted exactly the requests both runs recorded"
+    );
+
+    // Reports.
+    let report = |file: &'static str| {
+        let h = &h;
+        let b = b.clone();
+        async move {
+            h.get(&format!("/api/runs/{b}/{file}"))
+                .await
+                .expect_status(StatusCode::OK)
+        }
+    };
+    let json_report = report("report.json").await;
+    assert_eq!(json_report.content_type(), "application/json");
+    let parsed: JsonReport = json_report.json();
+    assert_eq!(parsed.test_id, b);
+    assert_eq!(parsed.scenario, "quick_b");
+    assert_eq!(parsed.status, RunStatus::Completed);
+    assert!(!parsed.partial);
+    assert_eq!(parsed.results.total_requests, sb.total.requests);
+    assert_eq!(parsed.per_request.len(), 1);
+    let disposition = json_report
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .expect("a content disposition")
+        .to_str()
+        .expect("ASCII");
+    assert_eq!(
+        disposition,
+        format!("inline; filename=\"stampede-{b}.json\"")
+    );
+
+    let html = report("report.html").await;
+    assert_eq!(html.content_type(), "text/html; charset=utf-8");
+    assert!(html.text().contains("data-chart=\"throughput\""));
+    assert!(html.text().contains("quick_b"));
+
+    let junit = report("report.junit.xml").await;
+    assert_eq!(junit.content_type(), "application/xml");
+    assert!(junit.text().contains("<testsuites"), "{}", junit.text());
+
+    let csv = report("report.csv").await;
+    assert_eq!(csv.content_type(), "text/csv; charset=utf-8");
+    let lines: Vec<&str> = csv.text().lines().collect();
+    assert_eq!(lines.len(), 1 + series_b.len(), "{}", csv.text());
+    assert!(lines[0].starts_with("seq,"), "{}", lines[0]);
+    let csv_requests: u64 = lines[1..]
+        .iter()
+        .map(|l| {
+            l.split(',')
+                .nth(3)
+                .expect("a requests column")
+                .parse::<u64>()
+                .expect("a count")
+        })
+        .sum();
+    assert_eq!(csv_requests, sb.total.requests);
+
+    let err = h
+        .get(&format!("/api/runs/{b}/report.pdf"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert!(err.detail.contains("report.pdf"), "{err:?}");
+
+    // Unknown runs.
+    for path in [
+        "/api/runs/no-such-run",
+        "/api/runs/no-such-run/series",
+        "/api/runs/no-such-run/report.json",
+        "/api/runs/no-such-run/report.html",
+    ] {
+        let err = h.get(path).await.error(StatusCode::NOT_FOUND, "not_found");
+        assert!(err.detail.contains("no-such-run"), "{path}: {err:?}");
+    }
+    h.post_empty("/api/runs/no-such-run/stop")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // Monitoring shows the most recent run.
+    let last = series_b.last().expect("snapshots");
+    let snap: MetricsSnapshot = h
+        .get("/api/monitoring/metrics")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(snap.seq, last.seq);
+    assert_eq!(snap.total.requests, sb.total.requests);
+    let perf: PerformanceSeries = h
+        .get("/api/monitoring/performance")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(perf.run_id, b);
+    assert_eq!(perf.points.len(), series_b.len());
+    let elapsed: Vec<u64> = perf.points.iter().map(|p| p.elapsed_ms).collect();
+    let expected: Vec<u64> = series_b.iter().map(|s| s.elapsed_ms).collect();
+    assert_eq!(elapsed, expected);
+    let errors: ErrorStats = h
+        .get("/api/monitoring/errors")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(errors.run_id, b);
+    assert_eq!(errors.requests, sb.total.requests);
+    assert_eq!(errors.errors, 0);
+    assert_eq!(errors.by_status.get(&200), Some(&sb.total.requests));
+    assert_eq!(errors.by_request.len(), 1);
+    assert_eq!(errors.by_request[0].name, "GET \"product\"");
+    assert_eq!(errors.over_time.len(), series_b.len());
+    let status: WorkloadStatus = h.get("/api/workload/status").await.json();
+    assert_eq!(status.run.as_ref().map(|r| &r.id), Some(&b));
+    assert_eq!(status.latest.map(|s| s.seq), Some(last.seq));
+
+    // Prometheus: the last run's figures, labels escaped.
+    let metrics = h.get("/metrics").await.expect_status(StatusCode::OK);
+    assert!(
+        metrics
+            .content_type()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = metrics.text();
+    assert!(text.lines().any(|l| l == "stampede_up 1"), "{text}");
+    let run_labels = format!("run_id=\"{b}\",scenario=\"quick_b\"");
+    assert!(
+        text.contains(&format!(
+            "stampede_run_info{{{run_labels},status=\"completed\"}} 1"
+        )),
+        "{text}"
+    );
+    let line = format!(
+        "stampede_requests_total{{{run_labels},request=\"GET \\\"product\\\"\"}} {}",
+        sb.total.requests
+    );
+    assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+    assert!(
+        text.contains(&format!(
+            "stampede_responses_total{{{run_labels},code=\"200\"}} {}",
+            sb.total.requests
+        )),
+        "{text}"
+    );
+    // Every sample line is `name{labels} value` with a number for the value.
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = l.rsplit(' ').next().expect("a value");
+        assert!(value.parse::<f64>().is_ok(), "bad sample line {l}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn performance_test_of_a_preset() {
+    let h = Harness::new().await;
+    let id = h
+        .start(
+            "/api/testing/performance",
+            &json!({ "scenario": { "name": "web_app" }, "duration": "1s", "users": 2 }),
+        )
+        .await;
+    let perf = listed(&h, "/api/testing/results?test_type=performance").await;
+    assert_eq!(perf, vec![id.clone()]);
+    assert!(
+        listed(&h, "/api/testing/results?test_type=load")
+            .await
+            .is_empty()
+    );
+    let d = detail(&h, &id).await;
+    assert_eq!(d.info.test_type, TestType::Performance);
+    assert_eq!(d.scenario_doc.name, "web_app");
+    assert_eq!(
+        d.scenario_doc.target.as_deref(),
+        Some(h.demo.url().as_str())
+    );
+    assert_eq!(
+        d.scenario_doc.load,
+        LoadProfile::ConstantUsers {
+            users: 2,
+            duration: HumanDuration(Duration::from_secs(1))
+        }
+    );
+    // web_app's journeys think for seconds, so the run is stopped rather than waited for.
+    let stopped: RunInfo = h
+        .post_empty("/api/workload/stop")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(stopped.id, id);
+    assert_eq!(stopped.test_type, TestType::Performance);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scalability_and_stress_tests_run() {
+    let h = Harness::new().await;
+    let base = quick_scenario("stepper", "GET product", "10s");
+    let (mut rx, _) = h.runs.subscribe();
+
+    let id = h
+        .start(
+            "/api/testing/scalability",
+            &json!({ "scenario": { "inline": base }, "duration": "500ms", "users": 1, "max_users": 3 }),
+        )
+        .await;
+    let s1 = wait_finished(&mut rx, &id).await;
+    assert_eq!(s1.status, RunStatus::Completed, "{s1:?}");
+    assert!(s1.peak_users <= 3, "{s1:?}");
+    let d = detail(&h, &id).await;
+    assert_eq!(d.info.test_type, TestType::Scalability);
+    match &d.scenario_doc.load {
+        LoadProfile::RampingUsers {
+            start_users,
+            stages,
+        } => {
+            assert_eq!(*start_users, 1);
+            assert_eq!(stages.len(), 10, "five steps: jump, hold");
+            assert_eq!(stages.last().map(|s| s.target), Some(3.0));
+        }
+        other => panic!("unexpected load {other:?}"),
+    }
+
+    let id2 = h
+        .start(
+            "/api/testing/stress",
+            &json!({ "scenario": { "inline": base }, "duration": "500ms", "users": 1, "max_users": 2 }),
+        )
+        .await;
+    let s2 = wait_finished(&mut rx, &id2).await;
+    assert_eq!(s2.status, RunStatus::Completed, "{s2:?}");
+    let d2 = detail(&h, &id2).await;
+    assert_eq!(d2.info.test_type, TestType::Stress);
+    assert!(
+        matches!(&d2.scenario_doc.load, LoadProfile::RampingUsers { start_users: 1, stages } if stages.iter().all(|s| s.target == 2.0)),
+        "{:?}",
+        d2.scenario_doc.load
+    );
+
+    assert_eq!(
+        listed(&h, "/api/testing/results?test_type=scalability").await,
+        vec![id.clone()]
+    );
+    assert_eq!(
+        listed(&h, "/api/testing/results?test_type=stress&status=completed").await,
+        vec![id2.clone()]
+    );
+    assert_eq!(
+        listed(&h, "/api/testing/results").await,
+        vec![id2.clone(), id.clone()]
+    );
+    check_series(&series(&h, &id).await, &s1);
+    check_series(&series(&h, &id2).await, &s2);
+    assert_eq!(
+        h.demo.stats().requests_total,
+        s1.total.requests + s2.total.requests
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_time_alerts_are_stored_and_pushed() {
+    let config = TestConfig {
+        alerts: AlertLimits {
+            response_time: 0.001,
+            error_rate: 1.0,
+        },
+        ..Default::default()
+    };
+    let h = Harness::with(DemoConfig::instant(), config).await;
+    let (mut rx, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("slow", "GET product", "500ms") } }),
+        )
+        .await;
+    let msgs = collect_until_finished(&mut rx, &id).await;
+    let pushed: Vec<_> = msgs
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Alert { alert, .. } => Some(alert.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!pushed.is_empty(), "no alert on the feed: {msgs:?}");
+    assert!(
+        pushed
+            .iter()
+            .all(|a| a.kind == AlertKind::ResponseTime && a.limit == 0.001 && a.value > 0.001),
+        "{pushed:?}"
+    );
+
+    let d = detail(&h, &id).await;
+    assert!(!d.alerts.is_empty());
+    let key = |a: &shared::api::Alert| (a.seq, a.kind == AlertKind::ResponseTime);
+    let stored: Vec<_> = d.alerts.iter().map(key).collect();
+    let live: Vec<_> = pushed.iter().map(key).collect();
+    assert_eq!(stored, live, "the stored alerts are the pushed ones");
+    // Each alert belongs to an interval that had requests.
+    let series = series(&h, &id).await;
+    for a in &d.alerts {
+        let snap = series
+            .iter()
+            .find(|s| s.seq == a.seq)
+            .unwrap_or_else(|| panic!("alert for unknown interval {a:?}"));
+        assert!(snap.interval.requests > 0);
+        assert_eq!(snap.elapsed_ms, a.elapsed_ms);
+    }
+    // The JSON report carries them too.
+    let report: JsonReport = h
+        .get(&format!("/api/runs/{id}/report.json"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(report.alerts.len(), d.alerts.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_rate_alerts_against_a_failing_target() {
+    let config = TestConfig {
+        alerts: AlertLimits {
+            response_time: 1e9,
+            error_rate: 0.0,
+        },
+        ..Default::default()
+    };
+    let demo = DemoConfig {
+        error_rate: 1.0,
+        ..DemoConfig::instant()
+    };
+    let h = Harness::with(demo, config).await;
+    let (mut rx, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("failing", "GET product", "500ms") } }),
+        )
+        .await;
+    let msgs = collect_until_finished(&mut rx, &id).await;
+    let Some(ServerMsg::Finished { summary, .. }) = msgs.last() else {
+        panic!("Finished last: {msgs:?}")
+    };
+    assert!(summary.total.requests > 0);
+    assert_eq!(summary.total.errors, summary.total.requests);
+    assert!(
+        msgs.iter().any(
+            |m| matches!(m, ServerMsg::Alert { alert, .. } if alert.kind == AlertKind::ErrorRate)
+        ),
+        "{msgs:?}"
+    );
+
+    let d = detail(&h, &id).await;
+    assert!(!d.alerts.is_empty());
+    for a in &d.alerts {
+        assert_eq!(a.kind, AlertKind::ErrorRate, "{a:?}");
+        assert_eq!(a.limit, 0.0);
+        assert_eq!(a.value, 1.0, "every request failed: {a:?}");
+    }
+
+    let errors: ErrorStats = h
+        .get("/api/monitoring/errors")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(errors.requests, summary.total.requests);
+    assert_eq!(errors.errors, summary.total.requests);
+    assert_eq!(errors.error_rate, 1.0);
+    assert_eq!(errors.by_status.get(&500), Some(&summary.total.requests));
+    assert_eq!(
+        errors.over_time.iter().map(|(_, n)| n).sum::<u64>(),
+        summary.total.requests
+    );
+    let stats = h.demo.stats();
+    assert_eq!(stats.requests_total, summary.total.requests);
+    assert_eq!(stats.errors_injected_total, summary.total.requests);
+}
