@@ -1,3 +1,6 @@
-//! Placeholder for the Leptos control panel (see the browser control panel issue).
-//! It already depends on `shared`, so the wire types are proven to build for wasm32.
-fn main() {}
+//! Entry point: panic hook and mount. Everything else is in the library.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(frontend::App);
+}

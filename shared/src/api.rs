@@ -407,3 +407,21 @@ pub struct Preset {
     /// The document.
     pub scenario: Scenario,
 }
+
+/// `POST /api/scenarios/validate`: the server reads a scenario (inline or as YAML/JSON text),
+/// checks it, and renders it as YAML — so the panel keeps its form and text views in sync
+/// without a YAML parser of its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioCheck {
+    /// True when the scenario can run.
+    pub valid: bool,
+    /// The document, when it could be read at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<Scenario>,
+    /// The document as YAML, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yaml: Option<String>,
+    /// Every problem, with field paths (and positions for text).
+    #[serde(default)]
+    pub problems: Vec<Problem>,
+}

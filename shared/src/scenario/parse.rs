@@ -4,6 +4,7 @@
 use std::fmt;
 
 use super::Scenario;
+#[cfg(feature = "yaml")]
 use super::locate::Locator;
 
 /// The syntax of a scenario document.
@@ -90,6 +91,13 @@ impl From<ScenarioError> for ScenarioErrors {
 
 impl ScenarioErrors {
     /// Fills in line and column for errors that lack them, from the source text.
+    #[cfg(not(feature = "yaml"))]
+    pub fn locate(self, _source: &str) -> Self {
+        self
+    }
+
+    /// Fills in line and column for errors that lack them, from the source text.
+    #[cfg(feature = "yaml")]
     pub fn locate(mut self, source: &str) -> Self {
         if self.0.iter().all(|e| e.line.is_some()) {
             return self;
@@ -155,6 +163,12 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
     Ok(scenario)
 }
 
+#[cfg(not(feature = "yaml"))]
+fn parse_yaml(_source: &str) -> Result<Scenario, ScenarioErrors> {
+    Err(ScenarioError::at("", "this build reads JSON scenarios only (YAML support is off)").into())
+}
+
+#[cfg(feature = "yaml")]
 fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     let options = serde_saphyr::options! { with_snippet: false };
     let mut path = String::new();

@@ -1,0 +1,130 @@
+//! Typed REST client: one async function per endpoint, shared DTOs only. Same origin as the
+//! page, so paths are absolute (`/api/...`).
+
+use gloo_net::http::{Request, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::api::{
+    ErrorBody, Preset, RunCreated, RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef,
+    StartRun, WorkloadStatus,
+};
+use shared::metrics::MetricsSnapshot;
+use shared::run::RunId;
+
+/// A failed call: the server's error body when it sent one, or what went wrong on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status (0 when the request never got an answer).
+    pub status: u16,
+    /// The server's `{error, detail, problems}`, when present.
+    pub body: Option<ErrorBody>,
+    /// A sentence for people.
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn transport(e: gloo_net::Error) -> ApiError {
+    ApiError { status: 0, body: None, message: format!("cannot reach the server: {e}") }
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    let status = resp.status();
+    let text = resp.text().await.map_err(transport)?;
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text)
+            .map_err(|e| ApiError { status, body: None, message: format!("unexpected answer from the server: {e}") });
+    }
+    let body: Option<ErrorBody> = serde_json::from_str(&text).ok();
+    let message = body.as_ref().map_or_else(|| format!("the server answered {status}"), |b| b.detail.clone());
+    Err(ApiError { status, body, message })
+}
+
+/// `GET path`.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(Request::get(path).send().await.map_err(transport)?).await
+}
+
+async fn send_json<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiError> {
+    let builder = match method {
+        "PUT" => Request::put(path),
+        _ => Request::post(path),
+    };
+    let req = builder.json(body).map_err(transport)?;
+    decode(req.send().await.map_err(transport)?).await
+}
+
+/// `POST path` with a JSON body.
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    send_json("POST", path, body).await
+}
+
+/// Presets (`web_app`, `api_load`, …).
+pub async fn presets() -> Result<Vec<Preset>, ApiError> {
+    get("/api/presets").await
+}
+
+/// Saved scenarios.
+pub async fn scenarios() -> Result<Vec<ScenarioEntry>, ApiError> {
+    get("/api/scenarios").await
+}
+
+/// Starts a run.
+pub async fn start(req: &StartRun) -> Result<RunCreated, ApiError> {
+    post("/api/runs", req).await
+}
+
+/// Stops a run.
+pub async fn stop(id: &RunId) -> Result<RunInfo, ApiError> {
+    post(&format!("/api/runs/{}/stop", id.0), &()).await
+}
+
+/// The current or most recent run.
+pub async fn status() -> Result<WorkloadStatus, ApiError> {
+    get("/api/workload/status").await
+}
+
+/// Runs, newest first.
+pub async fn runs(filter: &RunFilter) -> Result<Vec<RunInfo>, ApiError> {
+    let mut query = Vec::new();
+    if let Some(s) = filter.status {
+        query.push(format!("status={}", s.as_str()));
+    }
+    if let Some(t) = filter.test_type {
+        query.push(format!("test_type={}", t.as_str()));
+    }
+    if let Some(n) = filter.limit {
+        query.push(format!("limit={n}"));
+    }
+    let q = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    get(&format!("/api/runs{q}")).await
+}
+
+/// One run.
+pub async fn run(id: &str) -> Result<RunDetail, ApiError> {
+    get(&format!("/api/runs/{id}")).await
+}
+
+/// A run's snapshots.
+pub async fn series(id: &str) -> Result<Vec<MetricsSnapshot>, ApiError> {
+    get(&format!("/api/runs/{id}/series")).await
+}
+
+/// Reads and checks a scenario on the server (YAML or JSON text, or a document).
+pub async fn check(scenario: &ScenarioRef) -> Result<ScenarioCheck, ApiError> {
+    post("/api/scenarios/validate", scenario).await
+}
+
+/// Saves a scenario under a name.
+pub async fn save(name: &str, scenario: ScenarioRef) -> Result<ScenarioEntry, ApiError> {
+    post("/api/workload/scenario", &SaveScenario { name: Some(name.to_owned()), scenario }).await
+}
+
+/// Where a run's report is downloaded from.
+pub fn report_url(id: &str, file: &str) -> String {
+    format!("/api/runs/{id}/{file}")
+}

@@ -1,0 +1,72 @@
+//! Embedding in the platform's dashboard: `?embed=1` hides our header and navigation, and the
+//! panel reports run events to the parent window with `postMessage`:
+//! `{source: "stampede", type: "run_started" | "status" | "finished", run_id, status, summary?}`.
+
+use leptos::prelude::*;
+use serde::Serialize;
+use shared::metrics::RunSummary;
+
+use crate::live::LiveFeed;
+
+/// True when the page was opened with `embed=1` in its query.
+pub fn is_embedded() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|kv| kv == "embed=1" || kv == "embed=true"))
+}
+
+/// A message to the parent window.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbedEvent<'a> {
+    /// Always `"stampede"`, so the host can tell our messages from others.
+    pub source: &'static str,
+    /// `run_started`, `status` or `finished`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The run.
+    pub run_id: &'a str,
+    /// Its status.
+    pub status: &'static str,
+    /// The summary, with `finished`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<&'a RunSummary>,
+}
+
+fn post(event: &EmbedEvent<'_>) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(Some(parent)) = window.parent() else { return };
+    if parent == window {
+        return;
+    }
+    let Ok(json) = serde_json::to_string(event) else { return };
+    if let Ok(value) = js_sys::JSON::parse(&json) {
+        // The host page checks `event.origin`; we do not know its origin, so "*" (the data
+        // is what the host's own API would return).
+        let _ = parent.post_message(&value, "*");
+    }
+}
+
+/// Posts run events to the parent window when embedded.
+pub fn report_to_parent(feed: LiveFeed) {
+    if !is_embedded() {
+        return;
+    }
+    let last = StoredValue::new((String::new(), String::new(), false));
+    Effect::new(move |_| {
+        let Some(run) = feed.run.get() else { return };
+        let summary = feed.summary.get();
+        let status = run.status.as_str();
+        let (last_id, last_status, last_finished) = last.get_value();
+        if last_id != run.id.0 {
+            post(&EmbedEvent { source: "stampede", kind: "run_started", run_id: &run.id.0, status, summary: None });
+        }
+        if last_status != status {
+            post(&EmbedEvent { source: "stampede", kind: "status", run_id: &run.id.0, status, summary: None });
+        }
+        let finished = summary.is_some();
+        if finished && !(last_finished && last_id == run.id.0) {
+            post(&EmbedEvent { source: "stampede", kind: "finished", run_id: &run.id.0, status, summary: summary.as_ref() });
+        }
+        last.set_value((run.id.0.clone(), status.to_owned(), finished));
+    });
+}

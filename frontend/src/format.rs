@@ -1,0 +1,102 @@
+//! Numbers for people: units and sensible precision. Pure, tested natively.
+
+/// Milliseconds with precision that fits their size: `0.42 ms`, `12.3 ms`, `1.25 s`.
+pub fn ms(v: f64) -> String {
+    if !v.is_finite() {
+        "–".into()
+    } else if v >= 1000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 100.0 {
+        format!("{v:.0} ms")
+    } else if v >= 10.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.2} ms")
+    }
+}
+
+/// Requests per second: `0.5/s`, `123/s`, `12.3k/s`.
+pub fn rate(v: f64) -> String {
+    if !v.is_finite() {
+        "–".into()
+    } else if v >= 10_000.0 {
+        format!("{:.1}k/s", v / 1000.0)
+    } else if v >= 100.0 {
+        format!("{v:.0}/s")
+    } else {
+        format!("{v:.1}/s")
+    }
+}
+
+/// A ratio as a percentage: `0.00%`, `1.5%`, `100%`.
+pub fn percent(ratio: f64) -> String {
+    let p = ratio * 100.0;
+    if !p.is_finite() {
+        "–".into()
+    } else if p == 0.0 || p >= 10.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
+/// A count with thousands separators: `1,234,567`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes: `512 B`, `1.5 KiB`, `3.2 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+}
+
+/// A duration in seconds as `45 s`, `2 min 05 s`, `1 h 02 min`.
+pub fn duration_s(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, s % 3600 / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_and_precision() {
+        assert_eq!(ms(0.4213), "0.42 ms");
+        assert_eq!(ms(12.34), "12.3 ms");
+        assert_eq!(ms(512.0), "512 ms");
+        assert_eq!(ms(1250.0), "1.25 s");
+        assert_eq!(rate(0.5), "0.5/s");
+        assert_eq!(rate(123.4), "123/s");
+        assert_eq!(rate(12_345.0), "12.3k/s");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.015), "1.50%");
+        assert_eq!(percent(0.5), "50%");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(999), "999");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(duration_s(125.0), "2 min 05 s");
+        assert_eq!(duration_s(3720.0), "1 h 02 min");
+    }
+}

@@ -1,0 +1,157 @@
+//! The live feed: one WebSocket to `/api/ws`, decoded into signals every page can read. It
+//! reconnects by itself (with back-off) and, after a reconnect or a `lagged` notice, refetches
+//! the run so nothing is missing.
+
+use futures_util::StreamExt as _;
+use gloo_net::websocket::Message;
+use gloo_net::websocket::futures::WebSocket;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::api::{Alert, RunInfo};
+use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::ws::ServerMsg;
+
+/// What the panel knows about the current run, as signals.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveFeed {
+    /// True while the WebSocket is open.
+    pub connected: RwSignal<bool>,
+    /// The current (or last) run.
+    pub run: RwSignal<Option<RunInfo>>,
+    /// Its snapshots, in order.
+    pub snapshots: RwSignal<Vec<MetricsSnapshot>>,
+    /// Its alerts.
+    pub alerts: RwSignal<Vec<Alert>>,
+    /// Its summary, once finished.
+    pub summary: RwSignal<Option<RunSummary>>,
+}
+
+impl LiveFeed {
+    /// Opens the feed and keeps it open.
+    pub fn connect() -> Self {
+        let feed = Self {
+            connected: RwSignal::new(false),
+            run: RwSignal::new(None),
+            snapshots: RwSignal::new(Vec::new()),
+            alerts: RwSignal::new(Vec::new()),
+            summary: RwSignal::new(None),
+        };
+        spawn_local(feed.run_forever());
+        feed
+    }
+
+    /// The feed provided by [`crate::App`].
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+
+    fn url() -> Option<String> {
+        let location = web_sys::window()?.location();
+        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        Some(format!("{scheme}://{}/api/ws", location.host().ok()?))
+    }
+
+    async fn run_forever(self) {
+        let mut backoff_ms = 250;
+        loop {
+            if let Some(url) = Self::url()
+                && let Ok(mut ws) = WebSocket::open(&url)
+            {
+                while let Some(Ok(Message::Text(text))) = ws.next().await {
+                    if !self.connected.get_untracked() {
+                        self.connected.set(true);
+                        backoff_ms = 250;
+                        self.catch_up().await;
+                    }
+                    if let Ok(msg) = serde_json::from_str::<ServerMsg>(&text) {
+                        self.apply(msg).await;
+                    }
+                }
+            }
+            self.connected.set(false);
+            gloo_timers::future::TimeoutFuture::new(backoff_ms).await;
+            backoff_ms = (backoff_ms * 2).min(5_000);
+        }
+    }
+
+    /// After (re)connecting: load the most recent run, so a page opened mid-run or after a
+    /// drop shows the run from its start.
+    async fn catch_up(&self) {
+        if let Ok(status) = crate::api::status().await
+            && let Some(run) = status.run
+        {
+            self.load_run(run).await;
+        }
+    }
+
+    async fn load_run(&self, run: RunInfo) {
+        let id = run.id.0.clone();
+        let series = crate::api::series(&id).await.unwrap_or_default();
+        let detail = crate::api::run(&id).await.ok();
+        self.run.set(Some(run));
+        self.snapshots.set(series);
+        self.alerts.set(detail.as_ref().map(|d| d.alerts.clone()).unwrap_or_default());
+        self.summary.set(detail.and_then(|d| d.summary));
+    }
+
+    fn is_current(&self, id: &shared::run::RunId) -> bool {
+        self.run.with_untracked(|r| r.as_ref().is_some_and(|r| r.id == *id))
+    }
+
+    async fn apply(&self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Hello { .. } => {}
+            ServerMsg::RunStarted { run } => {
+                self.run.set(Some(run));
+                self.snapshots.set(Vec::new());
+                self.alerts.set(Vec::new());
+                self.summary.set(None);
+            }
+            ServerMsg::History { run, snapshots, alerts } => {
+                self.run.set(Some(run));
+                self.snapshots.set(snapshots);
+                self.alerts.set(alerts);
+                self.summary.set(None);
+            }
+            ServerMsg::Status { run_id, status } => {
+                if self.is_current(&run_id) {
+                    self.run.update(|r| {
+                        if let Some(r) = r {
+                            r.status = status;
+                        }
+                    });
+                }
+            }
+            ServerMsg::Snapshot { run_id, snapshot } => {
+                if self.is_current(&run_id) {
+                    // A snapshot already held (from a refetch racing the feed) is not added twice.
+                    self.snapshots.update(|s| {
+                        if s.last().is_none_or(|last| last.seq < snapshot.seq) {
+                            s.push(*snapshot);
+                        }
+                    });
+                }
+            }
+            ServerMsg::Alert { run_id, alert } => {
+                if self.is_current(&run_id) {
+                    self.alerts.update(|a| a.push(alert));
+                }
+            }
+            ServerMsg::Finished { run_id, summary } => {
+                if self.is_current(&run_id) {
+                    self.run.update(|r| {
+                        if let Some(r) = r {
+                            r.status = summary.status;
+                        }
+                    });
+                    self.summary.set(Some(*summary));
+                }
+            }
+            ServerMsg::Lagged { .. } => {
+                if let Some(run) = self.run.get_untracked() {
+                    self.load_run(run).await;
+                }
+            }
+        }
+    }
+}
