@@ -13,6 +13,7 @@ mod presets;
 mod prometheus;
 mod resources;
 mod routes;
+mod ui;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ pub use config::{AlertLimits, ServeArgs, ServerConfig, TestConfig};
 pub use error::ApiError;
 pub use manager::RunManager;
 pub use routes::ROUTES;
+pub use ui::Ui;
 
 use crate::store::Store;
 
@@ -35,15 +37,24 @@ pub struct AppState {
     pub runs: RunManager,
     /// Host CPU sampling for `/api/monitoring/resources`.
     pub(crate) resources: resources::Sampler,
+    /// The web UI.
+    pub ui: Ui,
 }
 
 impl AppState {
-    /// State over a store and a configuration.
+    /// State over a store and a configuration, serving the UI built into the binary.
     pub fn new(store: Store, config: ServerConfig) -> Self {
         Self {
             runs: RunManager::new(store, config),
             resources: resources::Sampler::default(),
+            ui: Ui::Embedded,
         }
+    }
+
+    /// Serves the UI from elsewhere.
+    pub fn with_ui(mut self, ui: Ui) -> Self {
+        self.ui = ui;
+        self
     }
 }
 
@@ -124,8 +135,13 @@ pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
             .filter(|s| !s.trim().is_empty()),
         demo_target_url: demo_url.clone(),
         test_config,
+        embed_origins: args.embed_origins.clone(),
     };
-    let state = AppState::new(store, config);
+    let ui = args.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir);
+    if !ui.is_built() {
+        println!("note: the web UI is not built (make run builds it); the API works without it");
+    }
+    let state = AppState::new(store, config).with_ui(ui);
     let interrupted = state
         .runs
         .recover()

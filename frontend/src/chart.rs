@@ -1,5 +1,10 @@
-//! Pure chart math: scales, axis ticks, downsampling. No DOM; tested natively.
-//! (Filled in by the live-page work; the signatures below are what components use.)
+//! Pure chart math for the panel's SVG line charts: the layout of a chart (scales, ticks, path
+//! strings of downsampled lines) and the hover read-out. No DOM; tested natively. The
+//! numeric building blocks (ticks, scales, downsampling) are shared with the HTML report.
+
+use std::fmt::Write as _;
+
+pub use shared::chart::{LinearScale, TimeUnit, downsample, nearest_index, nice_step, nice_ticks, tick_label, tick_step};
 
 /// A line to draw: a name for the legend, a CSS colour, and `(x, y)` points in data units.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,4 +15,420 @@ pub struct Series {
     pub color: String,
     /// Points, x ascending.
     pub points: Vec<(f64, f64)>,
+}
+
+impl Series {
+    /// An empty line.
+    pub fn new(name: impl Into<String>, color: impl Into<String>) -> Self {
+        Self { name: name.into(), color: color.into(), points: Vec::new() }
+    }
+
+    /// An empty line with capacity for `n` points.
+    pub fn with_capacity(name: impl Into<String>, color: impl Into<String>, n: usize) -> Self {
+        Self { name: name.into(), color: color.into(), points: Vec::with_capacity(n) }
+    }
+}
+
+/// The chart colours, as CSS custom properties defined in `style/main.css`.
+pub const PALETTE: [&str; 6] =
+    ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)", "var(--chart-5)", "var(--chart-6)"];
+
+/// The `i`-th chart colour (wrapping around).
+pub fn color(i: usize) -> &'static str {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Width of a chart in `viewBox` units (the SVG scales to its container).
+pub const WIDTH: f64 = 720.0;
+/// Height of a chart in `viewBox` units.
+pub const HEIGHT: f64 = 250.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 36.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 18.0;
+const RIGHT_WITH_AXIS: f64 = 56.0;
+
+/// The plot area inside the chart, in `viewBox` units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Left edge.
+    pub left: f64,
+    /// Right edge.
+    pub right: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Bottom edge (the x axis).
+    pub bottom: f64,
+}
+
+impl Frame {
+    fn new(right_axis: bool) -> Self {
+        let right = WIDTH - if right_axis { RIGHT_WITH_AXIS } else { RIGHT };
+        Self { left: LEFT, right, top: TOP, bottom: HEIGHT - BOTTOM }
+    }
+
+    /// Width of the plot area; also the most points a line needs (one per unit of width).
+    pub fn width(&self) -> f64 {
+        self.right - self.left
+    }
+
+    /// Height of the plot area.
+    pub fn height(&self) -> f64 {
+        self.bottom - self.top
+    }
+}
+
+/// A tick: where (in `viewBox` units along its axis) and its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tick {
+    /// Coordinate along the axis.
+    pub pos: f64,
+    /// Label text.
+    pub label: String,
+}
+
+/// One line as drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Legend name (`data-series`).
+    pub name: String,
+    /// CSS colour.
+    pub color: String,
+    /// The SVG path (`d` attribute); empty when the line has no points.
+    pub d: String,
+    /// Points drawn after downsampling (`data-points`).
+    pub points: usize,
+    /// Drawn against the right-hand axis.
+    pub right: bool,
+}
+
+/// Everything needed to draw a chart, computed once per data change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartModel {
+    /// The plot area.
+    pub frame: Frame,
+    /// Seconds into the run → x coordinate.
+    pub x: LinearScale,
+    /// Left-axis value → y coordinate.
+    pub y: LinearScale,
+    /// Right-axis value → y coordinate, when there is a right axis.
+    pub y2: Option<LinearScale>,
+    /// Unit of the time axis.
+    pub time_unit: TimeUnit,
+    /// Ticks along the x axis (x coordinates).
+    pub x_ticks: Vec<Tick>,
+    /// Ticks along the left axis (y coordinates).
+    pub y_ticks: Vec<Tick>,
+    /// Ticks along the right axis (y coordinates), same positions as the left ones.
+    pub y2_ticks: Vec<Tick>,
+    /// Lines, left-axis ones first.
+    pub lines: Vec<Line>,
+    /// True when no line has a point.
+    pub empty: bool,
+}
+
+/// Lays out a chart of `left` series against the left axis and `right` series against an
+/// optional right axis (drawn when `right_axis`). Time starts at 0 and values at 0 (or below,
+/// for negative data). Each line is downsampled to the plot width before its path is built.
+pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel {
+    let frame = Frame::new(right_axis);
+    let all = || left.iter().chain(right.iter()).flat_map(|s| s.points.iter());
+    let max_x = all().map(|p| p.0).filter(|x| x.is_finite()).fold(0.0_f64, f64::max);
+    let empty = all().next().is_none();
+
+    // Time axis: ticks in seconds or minutes, domain exactly the data (no empty tail).
+    let time_unit = TimeUnit::for_span(max_x);
+    let div = time_unit.seconds();
+    let x_end = if max_x > 0.0 { max_x } else { 1.0 };
+    let x = LinearScale::new((0.0, x_end), (frame.left, frame.right));
+    let raw_x_ticks = nice_ticks(0.0, x_end / div, 7);
+    let x_step = tick_step(&raw_x_ticks);
+    let x_ticks = raw_x_ticks
+        .iter()
+        .filter(|t| **t * div <= x_end * (1.0 + 1e-9))
+        .map(|t| Tick { pos: x.map(t * div), label: tick_label(*t, x_step) })
+        .collect();
+
+    // Left axis: nice ticks from 0 (or the lowest value) to at least the highest value.
+    let (lo, hi) = extent(left.iter());
+    let raw_y = nice_ticks(lo.min(0.0), hi.max(0.0), 5);
+    let y_step = tick_step(&raw_y);
+    let y_lo = raw_y.first().copied().unwrap_or(0.0);
+    let y_hi = raw_y.last().copied().unwrap_or(1.0);
+    let y = LinearScale::new((y_lo, y_hi), (frame.bottom, frame.top));
+    let y_ticks = raw_y.iter().map(|t| Tick { pos: y.map(*t), label: tick_label(*t, y_step) }).collect();
+
+    // Right axis: as many nice steps as the left one, so both share the grid lines.
+    let (y2, y2_ticks) = if right_axis {
+        let intervals = raw_y.len().saturating_sub(1).max(1);
+        let (_, hi2) = extent(right.iter());
+        let step2 = nice_step(hi2.max(0.0) / intervals as f64);
+        let top2 = step2 * intervals as f64;
+        let y2 = LinearScale::new((0.0, top2), (frame.bottom, frame.top));
+        let ticks = (0..=intervals)
+            .map(|i| {
+                let v = step2 * i as f64;
+                Tick { pos: y2.map(v), label: tick_label(v, step2) }
+            })
+            .collect();
+        (Some(y2), ticks)
+    } else {
+        (None, Vec::new())
+    };
+
+    let budget = frame.width() as usize;
+    let mut lines = Vec::with_capacity(left.len() + right.len());
+    for (s, on_right) in left.iter().map(|s| (s, false)).chain(right.iter().map(|s| (s, true))) {
+        let scale_y = if on_right { y2.as_ref().unwrap_or(&y) } else { &y };
+        let pts = downsample(&s.points, budget);
+        lines.push(Line {
+            name: s.name.clone(),
+            color: s.color.clone(),
+            d: path(&pts, &x, scale_y),
+            points: pts.len(),
+            right: on_right,
+        });
+    }
+
+    ChartModel { frame, x, y, y2, time_unit, x_ticks, y_ticks, y2_ticks, lines, empty }
+}
+
+/// Lowest and highest y over the series, `(0, 0)` without points.
+fn extent<'a>(series: impl Iterator<Item = &'a Series>) -> (f64, f64) {
+    shared::chart::y_extent(series.flat_map(|s| s.points.iter())).unwrap_or((0.0, 0.0))
+}
+
+/// An SVG path through the points: `M x,y L x,y …` with one decimal. A single point becomes a
+/// dot (a zero-length segment, drawn by round line caps). Non-finite points are skipped.
+pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> String {
+    let mut d = String::with_capacity(points.len() * 14);
+    let mut first = true;
+    for (px, py) in points {
+        if !px.is_finite() || !py.is_finite() {
+            continue;
+        }
+        let _ = write!(d, "{}{:.1},{:.1}", if first { 'M' } else { 'L' }, x.map(*px), y.map(*py));
+        first = false;
+    }
+    if points.len() == 1 && !first {
+        d.push_str("h0.1");
+    }
+    d
+}
+
+/// One row of the hover read-out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadoutRow {
+    /// Series name.
+    pub name: String,
+    /// Series colour.
+    pub color: String,
+    /// The value with its unit.
+    pub value: String,
+}
+
+/// The hover read-out at one moment: where to draw the guide, the time, and each line's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readout {
+    /// x coordinate of the guide (`viewBox` units).
+    pub x: f64,
+    /// The moment, as text (`12 s`, `2 min 05 s`).
+    pub time: String,
+    /// Values, in series order.
+    pub rows: Vec<ReadoutRow>,
+}
+
+/// The read-out for a pointer at `fraction` (0 = left edge, 1 = right edge of the plot): the
+/// data point nearest in time (of the line with the most points), and every line's value at
+/// the moment nearest to it. Values are formatted with `unit` (left) or `right_unit`. Uses
+/// the full data, not the downsampled lines, so spikes read exactly.
+pub fn readout(
+    model: &ChartModel,
+    left: &[Series],
+    right: &[Series],
+    fraction: f64,
+    unit: &str,
+    right_unit: &str,
+) -> Option<Readout> {
+    if model.empty || !fraction.is_finite() {
+        return None;
+    }
+    let target = model.x.invert(model.x.range.0 + fraction.clamp(0.0, 1.0) * model.frame.width());
+    let reference = left.iter().chain(right.iter()).max_by_key(|s| s.points.len())?;
+    let t = reference.points[nearest_index(&reference.points, target)?].0;
+    let mut rows = Vec::with_capacity(left.len() + right.len());
+    for (s, u) in left.iter().map(|s| (s, unit)).chain(right.iter().map(|s| (s, right_unit))) {
+        if let Some(i) = nearest_index(&s.points, t) {
+            rows.push(ReadoutRow { name: s.name.clone(), color: s.color.clone(), value: format_value(s.points[i].1, u) });
+        }
+    }
+    Some(Readout { x: model.x.map(t), time: crate::format::duration_s(t), rows })
+}
+
+/// A value with its unit, in the panel's number style: `12.3 ms`, `1.5k/s`, `42%`,
+/// `17 users`, `0.25 starts/s`.
+pub fn format_value(v: f64, unit: &str) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    match unit {
+        "ms" => crate::format::ms(v),
+        "req/s" | "/s" => crate::format::rate(v),
+        "%" => {
+            if v.abs() >= 10.0 {
+                format!("{v:.0}%")
+            } else {
+                format!("{v:.1}%")
+            }
+        }
+        _ => {
+            let mut s = if v == v.trunc() && v.abs() < 1e15 {
+                crate::format::count(v.abs() as u64)
+            } else if v.abs() >= 100.0 {
+                format!("{v:.0}")
+            } else if v.abs() >= 10.0 {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.2}")
+            };
+            if v < 0.0 && v == v.trunc() {
+                s.insert(0, '-');
+            }
+            if !unit.is_empty() {
+                s.push(' ');
+                s.push_str(unit);
+            }
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str, pts: &[(f64, f64)]) -> Series {
+        Series { name: name.into(), color: color(0).into(), points: pts.to_vec() }
+    }
+
+    #[test]
+    fn palette_wraps() {
+        assert_eq!(color(0), "var(--chart-1)");
+        assert_eq!(color(5), "var(--chart-6)");
+        assert_eq!(color(6), "var(--chart-1)");
+    }
+
+    #[test]
+    fn empty_chart_has_axes_but_no_lines_drawn() {
+        let m = layout(&[line("rps", &[])], &[], false);
+        assert!(m.empty);
+        assert_eq!(m.lines.len(), 1);
+        assert_eq!(m.lines[0].points, 0);
+        assert!(m.lines[0].d.is_empty());
+        assert!(!m.y_ticks.is_empty() && !m.x_ticks.is_empty());
+        assert!(m.y2.is_none() && m.y2_ticks.is_empty());
+    }
+
+    #[test]
+    fn layout_of_a_short_run() {
+        let pts: Vec<(f64, f64)> = (1..=30).map(|i| (i as f64, 40.0 + i as f64)).collect();
+        let m = layout(&[line("rps", &pts)], &[], false);
+        assert!(!m.empty);
+        assert_eq!(m.time_unit, TimeUnit::Seconds);
+        // Data fills the plot from x = 0 to the last point.
+        assert_eq!(m.x.map(0.0), m.frame.left);
+        assert_eq!(m.x.map(30.0), m.frame.right);
+        // y ticks 0..=75 in 25s cover the max of 70; the top tick is the top of the plot.
+        let labels: Vec<&str> = m.y_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(labels, ["0", "25", "50", "75"]);
+        assert_eq!(m.y_ticks[0].pos, m.frame.bottom);
+        assert_eq!(m.y_ticks[3].pos, m.frame.top);
+        let xl: Vec<&str> = m.x_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(xl, ["0", "5", "10", "15", "20", "25", "30"]);
+        assert_eq!(m.lines[0].points, 30);
+        assert!(m.lines[0].d.starts_with("M56.0,"));
+        assert_eq!(m.lines[0].d.matches('L').count(), 29);
+    }
+
+    #[test]
+    fn an_hour_switches_to_minutes_and_is_downsampled() {
+        let pts: Vec<(f64, f64)> = (1..=3600).map(|i| (i as f64, (i % 17) as f64)).collect();
+        let m = layout(&[line("p50", &pts), line("p99", &pts)], &[], false);
+        assert_eq!(m.time_unit, TimeUnit::Minutes);
+        let xl: Vec<&str> = m.x_ticks.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(xl, ["0", "10", "20", "30", "40", "50", "60"]);
+        for l in &m.lines {
+            assert!(l.points <= 700 && l.points >= 300, "{} points", l.points);
+            assert_eq!(l.d.matches('L').count() + 1, l.points);
+        }
+    }
+
+    #[test]
+    fn right_axis_shares_the_grid() {
+        let users = line("active users", &[(1.0, 10.0), (2.0, 50.0)]);
+        let rate = line("target rate", &[(1.0, 200.0), (2.0, 900.0)]);
+        let m = layout(&[users], &[rate], true);
+        let y2 = m.y2.expect("right axis");
+        assert_eq!(m.y2_ticks.len(), m.y_ticks.len());
+        for (a, b) in m.y_ticks.iter().zip(&m.y2_ticks) {
+            assert!((a.pos - b.pos).abs() < 1e-9);
+        }
+        assert!(y2.domain.1 >= 900.0);
+        assert!(m.lines[1].right);
+        // The right line's top point sits within the plot.
+        assert!(y2.map(900.0) >= m.frame.top);
+        assert!(m.frame.right < WIDTH - RIGHT);
+    }
+
+    #[test]
+    fn path_strings() {
+        let x = LinearScale::new((0.0, 10.0), (0.0, 100.0));
+        let y = LinearScale::new((0.0, 10.0), (100.0, 0.0));
+        assert_eq!(path(&[(0.0, 0.0), (5.0, 5.0), (10.0, 10.0)], &x, &y), "M0.0,100.0L50.0,50.0L100.0,0.0");
+        assert_eq!(path(&[(5.0, 2.0)], &x, &y), "M50.0,80.0h0.1");
+        assert_eq!(path(&[(1.0, f64::NAN), (2.0, 1.0)], &x, &y), "M20.0,90.0");
+        assert_eq!(path(&[], &x, &y), "");
+    }
+
+    #[test]
+    fn readout_picks_the_nearest_moment() {
+        let a = line("p50", &[(1.0, 10.0), (2.0, 12.5), (3.0, 11.0)]);
+        let b = line("p99", &[(1.0, 40.0), (2.0, 80.0), (3.0, 1250.0)]);
+        let left = [a, b];
+        let m = layout(&left, &[], false);
+        // 2/3 of the way along a 0..3 s axis is t = 2 s.
+        let r = readout(&m, &left, &[], 2.0 / 3.0, "ms", "").expect("readout");
+        assert_eq!(r.time, "2 s");
+        assert_eq!(r.x, m.x.map(2.0));
+        let vals: Vec<(&str, &str)> = r.rows.iter().map(|r| (r.name.as_str(), r.value.as_str())).collect();
+        assert_eq!(vals, [("p50", "12.5 ms"), ("p99", "80.0 ms")]);
+        // Far right: the last point; beyond the edges clamps.
+        let r = readout(&m, &left, &[], 1.5, "ms", "").expect("readout");
+        assert_eq!(r.rows[1].value, "1.25 s");
+        let r = readout(&m, &left, &[], -1.0, "ms", "").expect("readout");
+        assert_eq!(r.time, "1 s");
+        // Nothing to read on an empty chart.
+        let empty = layout(&[], &[], false);
+        assert_eq!(readout(&empty, &[], &[], 0.5, "ms", ""), None);
+    }
+
+    #[test]
+    fn values_with_units() {
+        for (v, unit, want) in [
+            (12.34, "ms", "12.3 ms"),
+            (1234.0, "req/s", "1234/s"),
+            (12_345.0, "req/s", "12.3k/s"),
+            (0.5, "/s", "0.5/s"),
+            (42.4, "%", "42%"),
+            (4.24, "%", "4.2%"),
+            (17.0, "users", "17 users"),
+            (1234.0, "users", "1,234 users"),
+            (0.25, "starts/s", "0.25 starts/s"),
+            (12.34, "", "12.3"),
+            (-3.0, "", "-3"),
+            (f64::NAN, "ms", "–"),
+        ] {
+            assert_eq!(format_value(v, unit), want, "format_value({v}, {unit:?})");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod chart;
+pub mod compare;
 pub mod components;
 pub mod embed;
 pub mod format;

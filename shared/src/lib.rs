@@ -3,6 +3,7 @@
 //! and is the single source of truth for files, REST bodies and WebSocket messages.
 
 pub mod api;
+pub mod chart;
 pub mod demo;
 pub mod metrics;
 pub mod plan;

@@ -3,6 +3,9 @@
 
 use std::fmt::Write as _;
 
+pub(super) use shared::chart::{downsample, nice_ticks};
+use shared::chart::{nice_step, tick_step};
+
 use super::{escape, finite};
 
 /// At most this many points are drawn per line.
@@ -379,121 +382,6 @@ impl Chart {
         }
         o.push_str("</g></svg>");
         o
-    }
-}
-
-/// Reduces a line to at most `max` points for drawing. Points are split into `max / 2` equal
-/// buckets and each bucket keeps its lowest and highest point (in their original order), so
-/// spikes and dips — and in particular the global minimum and maximum — stay visible.
-pub(super) fn downsample(points: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
-    if points.len() <= max {
-        return points.to_vec();
-    }
-    if max == 0 {
-        return Vec::new();
-    }
-    if max == 1 {
-        return points
-            .iter()
-            .copied()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .into_iter()
-            .collect();
-    }
-    let n = points.len();
-    let buckets = max / 2;
-    let mut out = Vec::with_capacity(buckets * 2);
-    for b in 0..buckets {
-        let start = b * n / buckets;
-        let end = ((b + 1) * n / buckets).min(n);
-        let bucket = &points[start..end];
-        let Some((lo_i, _)) = bucket
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
-        else {
-            continue;
-        };
-        let Some((hi_i, _)) = bucket
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
-        else {
-            continue;
-        };
-        let (first, second) = if lo_i <= hi_i {
-            (lo_i, hi_i)
-        } else {
-            (hi_i, lo_i)
-        };
-        out.push(bucket[first]);
-        if second != first {
-            out.push(bucket[second]);
-        }
-    }
-    out
-}
-
-/// A "nice" step of at least `raw`: 1, 2, 2.5 or 5 times a power of ten.
-pub(super) fn nice_step(raw: f64) -> f64 {
-    if !raw.is_finite() || raw <= 0.0 {
-        return 1.0;
-    }
-    let exp = raw.log10().floor();
-    let base = 10f64.powf(exp);
-    let f = raw / base;
-    let eps = 1e-9;
-    let m = if f <= 1.0 + eps {
-        1.0
-    } else if f <= 2.0 + eps {
-        2.0
-    } else if f <= 2.5 + eps {
-        2.5
-    } else if f <= 5.0 + eps {
-        5.0
-    } else {
-        10.0
-    };
-    m * base
-}
-
-/// Round tick values covering `[min, max]` with about `count` ticks (never more than
-/// `count + 1`): multiples of a nice step (see [`nice_step`]), from the multiple at or below
-/// `min` to the one at or above `max`. An empty range is widened so that it has ticks.
-pub(super) fn nice_ticks(min: f64, max: f64, count: usize) -> Vec<f64> {
-    if !min.is_finite() || !max.is_finite() {
-        return vec![0.0, 1.0];
-    }
-    let (mut lo, mut hi) = if min <= max { (min, max) } else { (max, min) };
-    if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
-        if lo == 0.0 {
-            hi = 1.0;
-        } else {
-            let pad = lo.abs() * 0.1;
-            lo -= pad;
-            hi += pad;
-        }
-    }
-    let count = count.max(2);
-    let step = nice_step((hi - lo) / (count - 1) as f64);
-    let first = (lo / step + 1e-9).floor();
-    let last = (hi / step - 1e-9).ceil();
-    let decimals = (-(step.log10().floor()) + 2.0).clamp(0.0, 15.0);
-    let scale = 10f64.powf(decimals);
-    let n = ((last - first).max(0.0) as usize).min(1000);
-    (0..=n)
-        .map(|i| {
-            let v = (first + i as f64) * step;
-            let v = (v * scale).round() / scale;
-            if v == 0.0 { 0.0 } else { v }
-        })
-        .collect()
-}
-
-fn tick_step(ticks: &[f64]) -> f64 {
-    match ticks {
-        [a, b, ..] => b - a,
-        _ => 1.0,
     }
 }
 

@@ -53,9 +53,31 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N")]
     pub max_users: Option<u32>,
 
+    /// Serve the web UI from this directory (a `trunk build` output) instead of the copy built
+    /// into the binary.
+    #[arg(long, env = "STAMPEDE_UI_DIR", value_name = "DIR")]
+    pub ui_dir: Option<PathBuf>,
+
+    /// An origin allowed to embed the panel in an iframe and call the API from the browser
+    /// (e.g. https://dashboard.example.com). Repeat for several.
+    #[arg(long = "embed-origin", env = "STAMPEDE_EMBED_ORIGINS", value_delimiter = ',', value_name = "ORIGIN", value_parser = parse_origin)]
+    pub embed_origins: Vec<String>,
+
     /// Generate reports (REPORT_GENERATION_ENABLED=false turns the report endpoints off).
     #[arg(long, env = "REPORT_GENERATION_ENABLED", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub reports: bool,
+}
+
+/// An origin is `scheme://host[:port]`, nothing more: it goes into a CSP header and a CORS list.
+fn parse_origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("\"{text}\" is not an origin: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("\"{text}\" is not an http(s) origin"));
+    }
+    if url.path() != "/" || url.query().is_some() {
+        return Err(format!("\"{text}\" has a path; an origin is scheme://host[:port]"));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 /// The brief's `test_config.json`.
@@ -182,6 +204,8 @@ pub struct ServerConfig {
     pub demo_target_url: Option<String>,
     /// test_config.json contents.
     pub test_config: TestConfig,
+    /// Origins allowed to frame the panel and call the API (CSP frame-ancestors, CORS).
+    pub embed_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -194,6 +218,7 @@ impl Default for ServerConfig {
             cloud_api_url: None,
             demo_target_url: None,
             test_config: TestConfig::default(),
+            embed_origins: Vec::new(),
         }
     }
 }
@@ -201,6 +226,15 @@ impl Default for ServerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_validated() {
+        assert_eq!(parse_origin("https://dash.example.com"), Ok("https://dash.example.com".into()));
+        assert_eq!(parse_origin("http://127.0.0.1:3000/"), Ok("http://127.0.0.1:3000".into()));
+        assert!(parse_origin("https://dash.example.com/app").is_err());
+        assert!(parse_origin("ftp://x").is_err());
+        assert!(parse_origin("not an origin").is_err());
+    }
 
     #[test]
     fn reads_the_brief_shape_and_rejects_mistakes() {

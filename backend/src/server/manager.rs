@@ -47,6 +47,8 @@ struct Inner {
     feed: broadcast::Sender<ServerMsg>,
     /// Pumps still saving a run (graceful shutdown waits for them).
     pumps: tokio_util::task::TaskTracker,
+    /// Held for the whole of a start, so racing starts cannot both store a run row.
+    launching: tokio::sync::Mutex<()>,
 }
 
 fn now_ms() -> u64 {
@@ -83,6 +85,7 @@ impl RunManager {
                 current: Mutex::new(None),
                 feed,
                 pumps: tokio_util::task::TaskTracker::new(),
+                launching: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -177,6 +180,9 @@ impl RunManager {
         valid: shared::scenario::ValidScenario,
         test_type: TestType,
     ) -> Result<RunInfo, ApiError> {
+        // Without this, two starts could both pass the check below and both store a run; the
+        // loser's row would then stay in the history as a run that never ran.
+        let _launching = self.inner.launching.lock().await;
         if let Some(id) = self.busy() {
             return Err(ApiError::Busy(id));
         }

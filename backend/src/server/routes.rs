@@ -11,7 +11,7 @@ mod workload;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 use super::AppState;
@@ -92,6 +92,7 @@ fn build() -> Api {
     route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, Some("ScenarioEntry"), scenarios::get);
     route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", Some("Scenario"), Some("ScenarioEntry"), scenarios::put);
     route!(api, delete "DELETE" "/api/scenarios/{name}", "scenarios", "Delete a saved scenario.", None, None, scenarios::delete);
+    route!(api, post "POST" "/api/scenarios/validate", "scenarios", "Read (YAML/JSON text or a document), check and render a scenario as YAML; problems with field paths.", Some("ScenarioRef"), Some("ScenarioCheck"), scenarios::validate);
     route!(api, get "GET" "/api/presets", "scenarios", "Built-in scenario presets.", None, Some("Preset[]"), scenarios::presets);
     route!(api, get "GET" "/api/ws", "live", "WebSocket live feed of status, snapshots, alerts and summaries (ServerMsg JSON).", None, None, super::live::upgrade);
     route!(api, get "GET" "/api/openapi.json", "meta", "This document.", None, None, openapi::document);
@@ -105,13 +106,32 @@ pub static ROUTES: std::sync::LazyLock<Vec<RouteDoc>> = std::sync::LazyLock::new
 
 pub(super) fn router(state: AppState) -> Router {
     let api = build();
-    api.router
-        .route("/", get(index))
-        .fallback(not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(
-            shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024,
-        ))
-        .with_state(state)
+    let origins = state.runs.config().embed_origins.clone();
+    // Who may frame the panel: ourselves, plus the configured dashboard origins.
+    let frame_ancestors =
+        std::iter::once("'self'".to_owned()).chain(origins.iter().cloned()).collect::<Vec<_>>().join(" ");
+    let csp = HeaderValue::from_str(&format!("frame-ancestors {frame_ancestors}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
+    let mut router = api
+        .router
+        .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp));
+    if !origins.is_empty() {
+        let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        router = router.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(allowed)
+                .allow_methods([
+                    axum::http::Method::GET,
+                    axum::http::Method::POST,
+                    axum::http::Method::PUT,
+                    axum::http::Method::DELETE,
+                ])
+                .allow_headers([header::CONTENT_TYPE]),
+        );
+    }
+    router.with_state(state)
 }
 
 async fn health() -> impl IntoResponse {
@@ -137,17 +157,12 @@ async fn prometheus(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-async fn index() -> Html<&'static str> {
-    Html(
-        "<!doctype html><meta charset=utf-8><title>Stampede</title>\
-         <h1>Stampede</h1><p>The control server is running. The REST API is described at \
-         <a href=\"/api/openapi.json\">/api/openapi.json</a>; live metrics stream from <code>/api/ws</code> \
-         and <a href=\"/metrics\">/metrics</a>.</p>",
-    )
-}
-
-async fn not_found(uri: axum::http::Uri) -> Response {
-    ApiError::NotFound(format!("no route for {}", uri.path())).into_response()
+/// Unknown API paths are JSON 404s; everything else is the web UI (its own routes included).
+async fn fallback(State(state): State<AppState>, method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") || uri.path() == "/api" || method != axum::http::Method::GET {
+        return ApiError::NotFound(format!("no route for {} {}", method, uri.path())).into_response();
+    }
+    state.ui.serve(&uri)
 }
 
 /// A plain `204 No Content`.

@@ -49,10 +49,10 @@ fn operation(doc: &RouteDoc) -> Value {
         None => json!({ "description": "OK" }),
     };
     let error = json!({ "description": "Error", "content": { "application/json": { "schema": schema_ref("ErrorBody") } } });
-    let status = if doc.response == Some("RunCreated") {
-        "201"
-    } else {
-        "200"
+    let status = match (doc.method, doc.response) {
+        (_, Some("RunCreated")) => "201",
+        ("DELETE", None) => "204",
+        _ => "200",
     };
     op.insert(
         "responses".into(),

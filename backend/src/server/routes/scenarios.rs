@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use shared::api::{Preset, ScenarioEntry};
+use shared::api::{Preset, Problem, ScenarioCheck, ScenarioEntry, ScenarioRef};
 use shared::scenario::{Format, Scenario, parse_scenario};
 
 use crate::server::AppState;
@@ -111,4 +111,24 @@ pub(super) async fn presets(State(state): State<AppState>) -> Json<Vec<Preset>> 
             })
             .collect(),
     )
+}
+
+/// Reads and checks a scenario and renders it as YAML. Always 200 with the verdict, so the
+/// panel can show problems while the user types; only a malformed request is an error.
+pub(super) async fn validate(State(state): State<AppState>, crate::server::extract::Body(reference): crate::server::extract::Body<ScenarioRef>) -> Result<Json<ScenarioCheck>, ApiError> {
+    let problems = |e: &shared::scenario::ScenarioErrors| e.0.iter().map(Problem::from).collect::<Vec<_>>();
+    let (scenario, source) = match state.runs.resolve(&reference).await {
+        Ok(found) => found,
+        Err(ApiError::InvalidScenario(errs)) => {
+            return Ok(Json(ScenarioCheck { valid: false, scenario: None, yaml: None, problems: problems(&errs) }));
+        }
+        Err(other) => return Err(other),
+    };
+    let yaml = serde_saphyr::to_string(&scenario).ok();
+    let found = match state.runs.validate(&scenario, source.as_deref()) {
+        Ok(_) => Vec::new(),
+        Err(ApiError::InvalidScenario(errs)) => problems(&errs),
+        Err(other) => return Err(other),
+    };
+    Ok(Json(ScenarioCheck { valid: found.is_empty(), scenario: Some(scenario), yaml, problems: found }))
 }

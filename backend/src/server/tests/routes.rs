@@ -403,10 +403,14 @@ async fn saved_scenarios_crud() {
         .json();
     assert_eq!(one.scenario.name, "from_yaml");
 
-    // Deleting.
+    // Deleting: 204, as documented.
     h.delete("/api/scenarios/quick")
         .await
         .expect_status(StatusCode::NO_CONTENT);
+    let doc: Value = h.get("/api/openapi.json").await.json();
+    let responses = &doc["paths"]["/api/scenarios/{name}"]["delete"]["responses"];
+    assert!(responses["204"].is_object(), "{responses}");
+    assert!(responses["200"].is_null(), "{responses}");
     h.get("/api/scenarios/quick")
         .await
         .error(StatusCode::NOT_FOUND, "not_found");

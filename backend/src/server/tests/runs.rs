@@ -654,3 +654,30 @@ async fn error_rate_alerts_against_a_failing_target() {
     assert_eq!(stats.requests_total, summary.total.requests);
     assert_eq!(stats.errors_injected_total, summary.total.requests);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_starts_create_exactly_one_run() {
+    let h = Harness::new().await;
+    let (mut rx, _) = h.runs.subscribe();
+    let body = json!({ "scenario": { "inline": quick_scenario("race", "GET product", "300ms") } });
+    let (a, b) = tokio::join!(
+        h.post_json("/api/workload/start", &body),
+        h.post_json("/api/runs", &body)
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
+    let (won, lost) = if a.status == StatusCode::CREATED {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let id = won.json::<shared::api::RunCreated>().run_id;
+    let err = lost.error(StatusCode::CONFLICT, "run_in_progress");
+    assert_eq!(err.run_id.as_ref(), Some(&id));
+    // The refused start left nothing behind in the history.
+    assert_eq!(listed(&h, "/api/runs").await, vec![id.clone()]);
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Completed);
+    assert_eq!(listed(&h, "/api/runs").await, vec![id]);
+}
