@@ -1,36 +1,49 @@
-# Stampede's two front-door commands. See README.md.
-#   make run   build, start the demo target, run the web_app example against it
-#   make test  every check CI runs (format, lints, all tests, wasm32 build of shared types)
+# Stampede's two front-door commands (see README.md):
+#   make run   install missing tools, build the web UI and the server, start `stampede serve`
+#   make test  everything CI checks: format, lints, all tests (browser tests included)
 
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(PATH)
-DEMO_BIND ?= 127.0.0.1:8090
-SCENARIO ?= examples/web_app.yaml
+TRUNK_VERSION := 0.21.14
+# The wasm-bindgen CLI must match the library in Cargo.lock exactly, or Trunk tries a download.
+WB_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3}' Cargo.lock)
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export TRUNK_SKIP_VERSION_CHECK := true
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+BIND ?= 127.0.0.1:8080
 
-.PHONY: run test tools build
+.PHONY: run test tools ui ui-debug browser size
 
+# Each line is skipped when already satisfied, so this is cheap after the first time.
 tools:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)$$" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WB_VERSION)$$" || cargo install wasm-bindgen-cli --version $(WB_VERSION)
+	@test -x node_modules/.bin/wasm-opt || npm ci --no-audit --no-fund
 
-build:
+# Browser tests need Debian's Chromium and its driver (root).
+browser:
+	@test -x /usr/bin/chromedriver || (apt-get update && apt-get install -y chromium chromium-driver)
+
+ui: tools
+	trunk build --release
+
+ui-debug: tools
+	trunk build
+
+run: ui
 	cargo build --release --bin stampede
+	./target/release/stampede serve --bind $(BIND) $(ARGS)
 
-# Starts the demo target in the background, runs the scenario against it, prints the target's
-# own request counter next to Stampede's summary, and stops the target.
-run: build
-	@set -e; \
-	./target/release/stampede demo-target --bind $(DEMO_BIND) > target/demo-target.log 2>&1 & pid=$$!; \
-	trap "kill $$pid 2>/dev/null" EXIT; \
-	for i in $$(seq 50); do grep -q listening target/demo-target.log && break; sleep 0.1; done; \
-	url=$$(grep -o 'http://[^ ]*' target/demo-target.log); \
-	echo "demo target: $$url"; \
-	./target/release/stampede run $(SCENARIO) --target $$url $(ARGS); status=$$?; \
-	echo "demo target's own counter: $$(curl -s $$url/__stampede/stats)"; \
-	exit $$status
-
-test: tools
+test: tools browser
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	trunk build
 	cargo build --bin stampede
 	cargo test
-	cargo check -p shared -p frontend --target wasm32-unknown-unknown
+	cargo test -p frontend --lib
+	cargo check -p shared --target wasm32-unknown-unknown
+
+# The release wasm's size, raw and gzipped (the budget is 150 KB gzip).
+size: ui
+	@for f in dist/*.wasm; do echo "$$f: $$(stat -c %s $$f) bytes, $$(gzip -9c $$f | wc -c) gzip"; done
