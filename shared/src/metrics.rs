@@ -162,7 +162,8 @@ pub struct RequestStats {
     /// Response bytes read (body).
     pub bytes_received: u64,
     /// Latency from the *scheduled* start (open model: includes time waiting to be sent;
-    /// closed model: equal to `service_time`). This is the truthful latency users saw.
+    /// closed model: from when the user was ready to send, which is the service time plus any
+    /// delay inside the generator). This is the truthful latency users saw.
     pub latency: LatencyStats,
     /// Raw service time: from the moment the request was actually sent to its last byte.
     pub service_time: LatencyStats,
