@@ -62,7 +62,8 @@ pub struct Frame {
 }
 
 impl Frame {
-    fn new(right_axis: bool) -> Self {
+    /// The plot area of a chart, with room for a right-hand axis or not.
+    pub fn for_chart(right_axis: bool) -> Self {
         let right = WIDTH - if right_axis { RIGHT_WITH_AXIS } else { RIGHT };
         Self { left: LEFT, right, top: TOP, bottom: HEIGHT - BOTTOM }
     }
@@ -128,10 +129,11 @@ pub struct ChartModel {
 }
 
 /// Lays out a chart of `left` series against the left axis and `right` series against an
-/// optional right axis (drawn when `right_axis`). Time starts at 0 and values at 0 (or below,
+/// optional right axis (drawn when `right_axis` and there is a right series). Time starts at 0 and values at 0 (or below,
 /// for negative data). Each line is downsampled to the plot width before its path is built.
 pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel {
-    let frame = Frame::new(right_axis);
+    let right_axis = right_axis && !right.is_empty();
+    let frame = Frame::for_chart(right_axis);
     let all = || left.iter().chain(right.iter()).flat_map(|s| s.points.iter());
     let max_x = all().map(|p| p.0).filter(|x| x.is_finite()).fold(0.0_f64, f64::max);
     let empty = all().next().is_none();

@@ -113,10 +113,16 @@ async fn health_and_unknown_paths() {
     let health = h.get("/health").await.expect_status(StatusCode::OK);
     assert_eq!(health.json::<Value>(), json!({ "status": "ok" }));
 
-    for path in ["/api/nope", "/api/runs/x/y/z", "/nope"] {
+    for path in ["/api/nope", "/api/runs/x/y/z", "/api"] {
         let err = h.get(path).await.error(StatusCode::NOT_FOUND, "not_found");
-        assert_eq!(err.detail, format!("no route for {path}"));
+        assert_eq!(err.detail, format!("no route for GET {path}"));
     }
+    // Outside /api, only GET falls through to the web UI; other methods are JSON 404s.
+    let err = h
+        .post_empty("/nope")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(err.detail, "no route for POST /nope");
 }
 
 #[tokio::test]
@@ -407,8 +413,8 @@ async fn saved_scenarios_crud() {
     h.delete("/api/scenarios/quick")
         .await
         .expect_status(StatusCode::NO_CONTENT);
-    let doc: Value = h.get("/api/openapi.json").await.json();
-    let responses = &doc["paths"]["/api/scenarios/{name}"]["delete"]["responses"];
+    let openapi: Value = h.get("/api/openapi.json").await.json();
+    let responses = &openapi["paths"]["/api/scenarios/{name}"]["delete"]["responses"];
     assert!(responses["204"].is_object(), "{responses}");
     assert!(responses["200"].is_null(), "{responses}");
     h.get("/api/scenarios/quick")

@@ -1,0 +1,118 @@
+//! The history table of past runs, with a checkbox per row to pick two for comparison, and the
+//! small badges (status, verdict) the history pages share.
+
+use leptos::prelude::*;
+use shared::api::RunInfo;
+use shared::run::RunStatus;
+
+use crate::compare::{self, HistoryRow, Verdict};
+
+/// Milliseconds since the Unix epoch in the browser's time zone, `2026-03-14 10:26:53`.
+pub fn local_time(ms: u64) -> String {
+    // The offset of that instant (daylight saving time differs across the year).
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    compare::local_date_time(ms, date.get_timezone_offset() as i32)
+}
+
+/// A run's status as a coloured word.
+#[component]
+pub fn StatusBadge(
+    /// The status.
+    status: RunStatus,
+) -> impl IntoView {
+    view! {
+        <span class="run-status" data-status=status.as_str() data-tone=compare::status_tone(status)>
+            {status.as_str()}
+        </span>
+    }
+}
+
+/// The thresholds' verdict as a coloured word (`—` before there is one).
+#[component]
+pub fn VerdictBadge(
+    /// The verdict.
+    verdict: Verdict,
+) -> impl IntoView {
+    view! { <span class="verdict" data-verdict=verdict.key()>{verdict.text()}</span> }
+}
+
+/// The table of runs. Each row links to the run's page and has a checkbox that adds the run
+/// to (or removes it from) `selected` as `(id, created_at_ms)`.
+#[component]
+pub fn RunList(
+    /// Runs, newest first.
+    runs: Vec<RunInfo>,
+    /// The runs picked for comparison.
+    selected: RwSignal<Vec<(String, u64)>>,
+) -> impl IntoView {
+    let rows = runs
+        .iter()
+        .map(|run| {
+            let row = HistoryRow::of(run);
+            let HistoryRow { id, created_at_ms, .. } = row.clone();
+            let href = format!("/history/{id}");
+            let id_for_check = id.clone();
+            let is_selected = Memo::new(move |_| selected.with(|s| s.iter().any(|(x, _)| *x == id_for_check)));
+            let toggle = {
+                let id = id.clone();
+                move |_| selected.update(|s| compare::toggle_selected(s, &id, created_at_ms))
+            };
+            view! {
+                <tr class="run-list__row" class:run-list__row--selected=is_selected data-run-id=id.clone()>
+                    <td class="run-list__select">
+                        <input
+                            type="checkbox"
+                            data-action="select-run"
+                            aria-label=format!("Select run {id} for comparison")
+                            prop:checked=is_selected
+                            on:change=toggle
+                        />
+                    </td>
+                    <td>
+                        <StatusBadge status=row.status/>
+                    </td>
+                    <td class="run-list__scenario">
+                        <a href=href class="run-list__link">{row.scenario}</a>
+                        <span class="run-list__id">{id.clone()}</span>
+                    </td>
+                    <td class="run-list__type">{row.test_type}</td>
+                    <td class="run-list__time num" title=shared::report::rfc3339_utc(created_at_ms)>
+                        {local_time(created_at_ms)}
+                    </td>
+                    <td class="num">{row.duration}</td>
+                    <td class="num">{row.requests}</td>
+                    <td class="num">{row.rps}</td>
+                    <td class="num">{row.p95}</td>
+                    <td class="num" class:run-list__errors=row.has_errors>{row.error_rate}</td>
+                    <td>
+                        <VerdictBadge verdict=row.verdict/>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="run-list">
+                <thead>
+                    <tr>
+                        <th scope="col" class="run-list__select">
+                            <span class="visually-hidden">"Compare"</span>
+                        </th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Scenario"</th>
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Started"</th>
+                        <th scope="col" class="num">"Duration"</th>
+                        <th scope="col" class="num">"Requests"</th>
+                        <th scope="col" class="num">"Throughput"</th>
+                        <th scope="col" class="num">"p95"</th>
+                        <th scope="col" class="num">"Errors"</th>
+                        <th scope="col">"Verdict"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
