@@ -10,6 +10,7 @@ pub mod embed;
 pub mod format;
 pub mod live;
 pub mod pages;
+pub mod scenario_form;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};

@@ -8,7 +8,10 @@
 //! * Error targets ([`errors`]): connection refused, reset, stall forever, 500, 404, garbage.
 //! * [`TlsServer`]: HTTPS with a self-signed certificate, HTTP/2 and HTTP/1.1 via ALPN.
 //! * [`harness`]: parse + validate a scenario, run it, collect snapshots, with a time bound.
+//! * [`binary`]: the real `stampede` binary, and `stampede serve` as a child process.
 
+pub mod binary;
+pub mod browser;
 pub mod errors;
 pub mod harness;
 mod server;

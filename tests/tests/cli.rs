@@ -3,42 +3,11 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
+use e2e::binary::{repo, stampede};
 use shared::demo::DemoStats;
 use shared::metrics::RunSummary;
-
-/// The binary Cargo built for this test run (integration tests of a workspace are built after
-/// every member's binaries).
-fn stampede() -> Command {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/cli-<hash> → target/<profile>/stampede
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let bin = dir.join(format!("stampede{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p backend` (or `make test`)",
-        bin.display()
-    );
-    let mut cmd = Command::new(bin);
-    // The environment must not leak into the runs (these are read by `stampede run`).
-    for var in [
-        "CLOUD_API_URL",
-        "LOAD_TEST_DURATION",
-        "MAX_CONCURRENT_USERS",
-        "METRICS_COLLECTION_INTERVAL",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,12 +2,11 @@
 //! until it finishes, check the live snapshots against the final totals and the demo target's
 //! own counter, download every report, and survive a `kill -9` mid-run.
 
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
+use e2e::binary::{Serve as Server, temp_dir};
 use shared::api::{RunCreated, RunDetail, RunInfo};
 use shared::demo::DemoStats;
 use shared::metrics::MetricsSnapshot;
@@ -15,88 +14,8 @@ use shared::run::RunStatus;
 use shared::ws::ServerMsg;
 use tokio_tungstenite::tungstenite::Message;
 
-fn stampede_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let bin = dir.join(format!("stampede{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p backend` (or `make test`)",
-        bin.display()
-    );
-    bin
-}
-
-/// `stampede serve` on free ports with its own data directory; killed on drop.
-struct Server {
-    child: Child,
-    api: String,
-    demo: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(stampede_bin())
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--demo-bind",
-                "127.0.0.1:0",
-                "--interval",
-                "200ms",
-            ])
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env_remove("CLOUD_API_URL")
-            .env_remove("MAX_CONCURRENT_USERS")
-            .env_remove("METRICS_COLLECTION_INTERVAL")
-            .env_remove("LOAD_TEST_DURATION")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("stampede serve starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let (mut api, mut demo) = (None, None);
-        while api.is_none() || demo.is_none() {
-            let line = lines
-                .next()
-                .expect("serve announces its addresses")
-                .expect("utf-8 line");
-            if let Some(url) = line.strip_prefix("stampede listening on ") {
-                api = Some(url.to_owned());
-            } else if let Some(url) = line.strip_prefix("demo target listening on ") {
-                demo = Some(url.to_owned());
-            }
-        }
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Self {
-            child,
-            api: api.expect("api url"),
-            demo: demo.expect("demo url"),
-        }
-    }
-
-    fn kill9(&mut self) {
-        let _ = self.child.kill(); // SIGKILL on Unix
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-fn data_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stampede-e2e-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn data_dir(name: &str) -> std::path::PathBuf {
+    temp_dir(name)
 }
 
 fn client() -> reqwest::Client {
@@ -132,7 +51,7 @@ async fn start_run(api: &str, body: &str) -> RunCreated {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_and_websocket_follow_a_run_to_its_reports() {
     let dir = data_dir("follow");
-    let server = Server::start(&dir);
+    let server = Server::start(&dir, &[]);
     let ws_url = server.api.replacen("http://", "ws://", 1) + "/api/ws";
     let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
         .await
@@ -261,7 +180,7 @@ fn parse(frame: &Message) -> Option<ServerMsg> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     let dir = data_dir("kill9");
-    let mut server = Server::start(&dir);
+    let mut server = Server::start(&dir, &[]);
     let created = start_run(
         &server.api,
         r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#,
@@ -285,7 +204,7 @@ async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     .expect("intervals are stored as the run goes");
     server.kill9();
 
-    let server = Server::start(&dir);
+    let server = Server::start(&dir, &[]);
     let detail: RunDetail = get_json(&format!("{}/api/runs/{}", server.api, created.run_id)).await;
     assert_eq!(detail.info.status, RunStatus::Interrupted);
     let series: Vec<MetricsSnapshot> = get_json(&format!(
@@ -315,7 +234,7 @@ async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_curl_walkthrough_works_end_to_end() {
     let dir = data_dir("curl");
-    let server = Server::start(&dir);
+    let server = Server::start(&dir, &[]);
     let out = dir.join("reports");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/api-walkthrough.sh");
     let output = tokio::process::Command::new("bash")

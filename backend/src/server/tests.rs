@@ -59,15 +59,20 @@ impl Harness {
 
     /// A demo target configured as given, and this test configuration (alert limits).
     async fn with(demo: DemoConfig, test_config: TestConfig) -> Self {
+        Self::configured(demo, |c| c.test_config = test_config).await
+    }
+
+    /// A demo target configured as given; the server configuration adjusted by `adjust`.
+    async fn configured(demo: DemoConfig, adjust: impl FnOnce(&mut ServerConfig)) -> Self {
         let demo = DemoServer::start(demo)
             .await
             .expect("the demo target binds 127.0.0.1:0");
-        let config = ServerConfig {
+        let mut config = ServerConfig {
             interval: Duration::from_millis(100),
             demo_target_url: Some(demo.url()),
-            test_config,
             ..Default::default()
         };
+        adjust(&mut config);
         let store = Store::open_in_memory().expect("an in-memory store opens");
         let state = AppState::new(store, config);
         let runs = state.runs.clone();

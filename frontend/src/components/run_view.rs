@@ -1,9 +1,129 @@
 //! Everything about one run's data: charts over time and the per-request table. Used by the
-//! live page (fed by the WebSocket) and by a stored run (fed by its series).
+//! live page (fed by the WebSocket) and by a stored run (fed by its series). The series the
+//! charts draw are pure functions of the snapshots ([`throughput_series`], …), each behind a
+//! `Memo`, so a new snapshot recomputes every chart once.
 
 use leptos::prelude::*;
 use shared::api::Alert;
-use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::metrics::{ErrorKind, MetricsSnapshot, RequestStats, RunSummary};
+
+use crate::chart::{Series, color};
+use crate::components::alerts::AlertList;
+use crate::components::breakdown::{ErrorBreakdown, kind_label};
+use crate::components::chart::LineChart;
+use crate::components::generator::{SaturationWarning, saturation_warnings};
+use crate::components::request_table::RequestTable;
+
+fn secs(s: &MetricsSnapshot) -> f64 {
+    s.elapsed_ms as f64 / 1000.0
+}
+
+/// Length of the snapshot's interval in seconds (never 0, so rates stay finite).
+fn interval_s(s: &MetricsSnapshot) -> f64 {
+    (s.interval_ms as f64 / 1000.0).max(0.001)
+}
+
+/// Requests per second per interval, and successful requests per second when any failed.
+pub fn throughput_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let mut all = Series::with_capacity("requests/s", color(0), snaps.len());
+    let mut ok = Series::with_capacity("successful/s", color(1), snaps.len());
+    let mut any_errors = false;
+    for s in snaps {
+        let t = secs(s);
+        let i = &s.interval;
+        all.points.push((t, i.rps));
+        any_errors |= i.errors > 0;
+        let ok_share = if i.requests == 0 { 1.0 } else { 1.0 - i.error_rate() };
+        ok.points.push((t, i.rps * ok_share));
+    }
+    if any_errors { vec![all, ok] } else { vec![all] }
+}
+
+/// Interval latency p50, p95 and p99 (intervals without completed requests are left out).
+pub fn latency_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let mut lines = [
+        Series::with_capacity("p50", color(0), snaps.len()),
+        Series::with_capacity("p95", color(1), snaps.len()),
+        Series::with_capacity("p99", color(2), snaps.len()),
+    ];
+    for s in snaps.iter().filter(|s| s.interval.requests > 0) {
+        let t = secs(s);
+        let l = &s.interval.latency;
+        lines[0].points.push((t, l.p50_ms));
+        lines[1].points.push((t, l.p95_ms));
+        lines[2].points.push((t, l.p99_ms));
+    }
+    lines.into()
+}
+
+/// Failed requests per second per interval: the total, and one line per kind seen in the run.
+pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let mut seen = [false; ErrorKind::ALL.len()];
+    for s in snaps {
+        for (k, n) in &s.interval.errors_by_kind {
+            seen[k.index()] |= *n > 0;
+        }
+    }
+    let mut total = Series::with_capacity("all errors", color(0), snaps.len());
+    let mut kinds: Vec<(ErrorKind, Series)> = ErrorKind::ALL
+        .into_iter()
+        .filter(|k| seen[k.index()])
+        .enumerate()
+        .map(|(i, k)| (k, Series::with_capacity(kind_label(k), color(i + 1), snaps.len())))
+        .collect();
+    for s in snaps {
+        let (t, per_s) = (secs(s), interval_s(s));
+        total.points.push((t, s.interval.errors as f64 / per_s));
+        for (k, line) in &mut kinds {
+            let n = s.interval.errors_by_kind.get(k).copied().unwrap_or(0);
+            line.points.push((t, n as f64 / per_s));
+        }
+    }
+    std::iter::once(total).chain(kinds.into_iter().map(|(_, s)| s)).collect()
+}
+
+/// True when the run follows an arrival rate (open model) rather than a number of users.
+pub fn is_open_model(snaps: &[MetricsSnapshot]) -> bool {
+    snaps.iter().any(|s| s.target_rate > 0.0)
+}
+
+/// Users in flight, and the users the plan called for (closed model).
+pub fn users_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let mut active = Series::with_capacity("active users", color(0), snaps.len());
+    let mut target = Series::with_capacity("target users", color(1), snaps.len());
+    for s in snaps {
+        active.points.push((secs(s), s.active_users as f64));
+        target.points.push((secs(s), s.target_users as f64));
+    }
+    if is_open_model(snaps) { vec![active] } else { vec![active, target] }
+}
+
+/// The arrival rate the plan called for (open model; no line for closed-model runs).
+pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    if !is_open_model(snaps) {
+        return Vec::new();
+    }
+    let mut rate = Series::with_capacity("target rate", color(2), snaps.len());
+    rate.points.extend(snaps.iter().map(|s| (secs(s), s.target_rate)));
+    vec![rate]
+}
+
+/// The generator's CPU use (percent of one core), with its capacity (all cores) for scale.
+pub fn cpu_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let mut cpu = Series::with_capacity("generator CPU", color(0), snaps.len());
+    cpu.points.extend(snaps.iter().map(|s| (secs(s), s.generator.cpu_percent)));
+    let cores = snaps.iter().map(|s| s.generator.cores).max().unwrap_or(0);
+    if cores == 0 {
+        return vec![cpu];
+    }
+    let mut cap = Series::with_capacity(format!("all {cores} cores"), color(5), 2);
+    let cap_v = f64::from(cores) * 100.0;
+    if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
+        cap.points.push((secs(first), cap_v));
+        cap.points.push((secs(last), cap_v));
+    }
+    vec![cpu, cap]
+}
 
 /// Charts and tables for a run.
 #[component]
@@ -17,7 +137,163 @@ pub fn RunView(
     /// The final summary, once there is one.
     #[prop(into)]
     summary: Signal<Option<RunSummary>>,
+    /// Leave out the alerts list (when the page shows alerts itself).
+    #[prop(optional)]
+    hide_alerts: bool,
 ) -> impl IntoView {
-    let _ = (snapshots, alerts, summary);
-    view! { <div class="run-view"></div> }
+    let throughput = Memo::new(move |_| snapshots.with(|s| throughput_series(s)));
+    let latency = Memo::new(move |_| snapshots.with(|s| latency_series(s)));
+    let errors = Memo::new(move |_| snapshots.with(|s| error_series(s)));
+    let users = Memo::new(move |_| snapshots.with(|s| users_series(s)));
+    let rate = Memo::new(move |_| snapshots.with(|s| rate_series(s)));
+    let cpu = Memo::new(move |_| snapshots.with(|s| cpu_series(s)));
+
+    let latest = Memo::new(move |_| snapshots.with(|s| s.last().cloned()));
+    // Cumulative figures: the summary's once the run is over, the latest snapshot's before.
+    let per_request: Memo<Vec<RequestStats>> = Memo::new(move |_| {
+        summary.with(|sum| match sum {
+            Some(sum) => sum.per_request.clone(),
+            None => latest.with(|l| l.as_ref().map(|l| l.per_request.clone()).unwrap_or_default()),
+        })
+    });
+    let total: Memo<Option<RequestStats>> = Memo::new(move |_| {
+        summary.with(|sum| match sum {
+            Some(sum) => Some(sum.total.clone()),
+            None => latest.with(|l| l.as_ref().map(|l| l.total.clone())),
+        })
+    });
+    let warnings = Memo::new(move |_| latest.with(|l| summary.with(|s| saturation_warnings(l.as_ref(), s.as_ref()))));
+
+    view! {
+        <div class="run-view">
+            <SaturationWarning warnings=warnings/>
+            <div class="run-view__charts">
+                <LineChart title="Throughput" y_unit="req/s" series=throughput name="throughput"/>
+                <LineChart title="Latency (per interval)" y_unit="ms" series=latency name="latency"/>
+                <LineChart title="Errors by kind" y_unit="errors/s" series=errors name="errors"/>
+                <LineChart
+                    title="Users and arrival rate"
+                    y_unit="users"
+                    series=users
+                    name="users"
+                    right_series=rate
+                    right_unit="starts/s"
+                />
+                <LineChart title="Generator CPU" y_unit="%" series=cpu name="cpu"/>
+            </div>
+            <section class="run-view__section">
+                <h2>"Requests"</h2>
+                <RequestTable stats=per_request/>
+            </section>
+            <section class="run-view__section">
+                <h2>"Errors and status codes"</h2>
+                <ErrorBreakdown total=total/>
+            </section>
+            {(!hide_alerts)
+                .then(|| {
+                    view! {
+                        <section class="run-view__section">
+                            <h2>"Alerts"</h2>
+                            <AlertList alerts=alerts empty="No alerts fired."/>
+                        </section>
+                    }
+                })}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::fixtures::snapshot;
+
+    fn run(n: u64) -> Vec<MetricsSnapshot> {
+        (0..n).map(|i| snapshot(i, 100.0 + i as f64, 100, 0)).collect()
+    }
+
+    fn names(lines: &[Series]) -> Vec<&str> {
+        lines.iter().map(|l| l.name.as_str()).collect()
+    }
+
+    #[test]
+    fn throughput_adds_successes_only_with_errors() {
+        let mut snaps = run(3);
+        let t = throughput_series(&snaps);
+        assert_eq!(names(&t), ["requests/s"]);
+        assert_eq!(t[0].points, [(1.0, 100.0), (2.0, 101.0), (3.0, 102.0)]);
+        snaps[1] = snapshot(1, 200.0, 200, 50);
+        let t = throughput_series(&snaps);
+        assert_eq!(names(&t), ["requests/s", "successful/s"]);
+        assert_eq!(t[1].points[1], (2.0, 150.0));
+        assert_eq!(t[1].points[0], (1.0, 100.0));
+    }
+
+    #[test]
+    fn latency_skips_idle_intervals() {
+        let mut snaps = run(3);
+        snaps[1] = snapshot(1, 0.0, 0, 0);
+        let l = latency_series(&snaps);
+        assert_eq!(names(&l), ["p50", "p95", "p99"]);
+        assert_eq!(l[2].points, [(1.0, 1250.0), (3.0, 1250.0)]);
+        assert!(latency_series(&[]).iter().all(|s| s.points.is_empty()));
+    }
+
+    #[test]
+    fn errors_one_line_per_kind_seen() {
+        let mut snaps = run(3);
+        assert_eq!(names(&error_series(&snaps)), ["all errors"]);
+        let mut s = snapshot(1, 100.0, 100, 10);
+        s.interval.errors_by_kind.insert(ErrorKind::Timeout, 4);
+        s.interval.errors = 14;
+        s.interval_ms = 2000;
+        snaps[1] = s;
+        let e = error_series(&snaps);
+        assert_eq!(names(&e), ["all errors", "timeout", "HTTP 5xx"]);
+        // Per second over a 2 s interval.
+        assert_eq!(e[0].points[1], (2.0, 7.0));
+        assert_eq!(e[1].points[1], (2.0, 2.0));
+        assert_eq!(e[2].points[1], (2.0, 5.0));
+        assert_eq!(e[2].points[0], (1.0, 0.0));
+        assert!(e.iter().all(|l| l.points.len() == 3));
+    }
+
+    #[test]
+    fn users_closed_and_open_model() {
+        let snaps = run(2);
+        assert!(!is_open_model(&snaps));
+        assert_eq!(names(&users_series(&snaps)), ["active users", "target users"]);
+        assert!(rate_series(&snaps).is_empty());
+        let open: Vec<MetricsSnapshot> = run(2)
+            .into_iter()
+            .map(|mut s| {
+                s.target_users = 0;
+                s.target_rate = 25.0;
+                s
+            })
+            .collect();
+        assert!(is_open_model(&open));
+        assert_eq!(names(&users_series(&open)), ["active users"]);
+        let r = rate_series(&open);
+        assert_eq!(names(&r), ["target rate"]);
+        assert_eq!(r[0].points, [(1.0, 25.0), (2.0, 25.0)]);
+    }
+
+    #[test]
+    fn cpu_with_capacity() {
+        let snaps = run(4);
+        let c = cpu_series(&snaps);
+        assert_eq!(names(&c), ["generator CPU", "all 2 cores"]);
+        assert_eq!(c[0].points.len(), 4);
+        assert_eq!(c[1].points, [(1.0, 200.0), (4.0, 200.0)]);
+        assert_eq!(names(&cpu_series(&[])), ["generator CPU"]);
+    }
+
+    #[test]
+    fn an_hour_of_snapshots_stays_cheap_to_draw() {
+        let snaps = run(3600);
+        for lines in [throughput_series(&snaps), latency_series(&snaps), users_series(&snaps)] {
+            let m = crate::chart::layout(&lines, &[], true);
+            assert!(m.lines.iter().all(|l| l.points <= 700), "{:?}", m.lines.iter().map(|l| l.points).collect::<Vec<_>>());
+        }
+    }
 }

@@ -1,21 +1,577 @@
-//! History: past runs, one run, and a comparison of two.
+//! History: past runs, one run, and a comparison of two. The figures are worked out in
+//! [`crate::compare`]; these pages fetch, lay out and link.
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use shared::api::{RunDetail, RunFilter};
+use shared::metrics::{MetricsSnapshot, RequestStats, RunSummary};
 
-/// Past runs.
+use crate::api::{self, ApiError};
+use crate::chart::{self, Series};
+use crate::compare::{self, Figures, Overlay, Verdict};
+use crate::components::chart::LineChart;
+use crate::components::compare_table::CompareTable;
+use crate::components::run_list::{RunList, StatusBadge, VerdictBadge, local_time};
+use crate::components::run_view::RunView;
+use crate::components::tiles::Tile;
+use crate::format;
+use crate::live::LiveFeed;
+
+/// The report files a run can be downloaded as: `(data-report, file, label)`.
+const REPORTS: [(&str, &str, &str); 4] = [
+    ("html", "report.html", "HTML"),
+    ("json", "report.json", "JSON"),
+    ("junit.xml", "report.junit.xml", "JUnit XML"),
+    ("csv", "report.csv", "CSV"),
+];
+
+fn loading() -> AnyView {
+    view! { <p class="history-loading" aria-live="polite">"Loading…"</p> }.into_any()
+}
+
+fn error_notice(what: &str, e: &ApiError) -> AnyView {
+    let headline = if e.status == 404 { format!("{what} not found.") } else { format!("Could not load {what}.") };
+    view! {
+        <div class="history-error" role="alert">
+            <p class="history-error__headline">{headline}</p>
+            <p class="history-error__detail">{e.message.clone()}</p>
+            <p>
+                <a href="/history">"Back to history"</a>
+            </p>
+        </div>
+    }
+    .into_any()
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+// ---------------------------------------------------------------------------------------------
+
+/// Past runs: filters, the table, and picking two to compare. Filters live in the query string
+/// (`?status=completed&test_type=load`) so the browser's back button keeps them.
 #[component]
 pub fn HistoryPage() -> impl IntoView {
-    view! { <section class="page page--history"><h1>"History"</h1></section> }
+    let feed = LiveFeed::use_context();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let status = Memo::new(move |_| query.with(|q| q.get("status")).and_then(|s| compare::parse_status(&s)));
+    let test_type = Memo::new(move |_| query.with(|q| q.get("test_type")).and_then(|s| compare::parse_test_type(&s)));
+
+    // Fetch again whenever the live run starts, changes state or finishes, so a run that was
+    // just stopped appears with its totals.
+    let live_key = Memo::new(move |_| feed.run.with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status))));
+    let runs = LocalResource::new(move || {
+        live_key.track();
+        feed.summary.track();
+        let filter = RunFilter { status: status.get(), test_type: test_type.get(), ..Default::default() };
+        async move { api::runs(&filter).await }
+    });
+    let selected = RwSignal::new(Vec::<(String, u64)>::new());
+    let compare_href = Memo::new(move |_| selected.with(|s| compare::compare_href(s)));
+
+    let set_filters = {
+        let navigate = navigate.clone();
+        move |status: Option<&str>, test_type: Option<&str>| {
+            let parts: Vec<String> = [("status", status), ("test_type", test_type)]
+                .into_iter()
+                .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={v}")))
+                .collect();
+            let q = if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) };
+            navigate(&format!("/history{q}"), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        }
+    };
+    let on_status = {
+        let set = set_filters.clone();
+        move |ev| set(Some(&event_target_value(&ev)), test_type.get_untracked().map(|t| t.as_str()))
+    };
+    let on_type = {
+        let set = set_filters.clone();
+        move |ev| set(status.get_untracked().map(|s| s.as_str()), Some(&event_target_value(&ev)))
+    };
+    let clear_filters = move |_| set_filters(None, None);
+    let on_compare = move |_| {
+        if let Some(href) = compare_href.get_untracked() {
+            navigate(&href, NavigateOptions::default());
+        }
+    };
+    let filtered = move || status.get().is_some() || test_type.get().is_some();
+
+    let table = move || match runs.get() {
+        None => loading(),
+        Some(Err(e)) => error_notice("the run history", &e),
+        Some(Ok(list)) if list.is_empty() => {
+            if filtered() {
+                view! {
+                    <div class="history-empty">
+                        <p>"No runs match these filters."</p>
+                        <button type="button" class="button" on:click=clear_filters.clone()>
+                            "Show all runs"
+                        </button>
+                    </div>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <div class="history-empty">
+                        <p>"No runs yet."</p>
+                        <p class="history-empty__hint">
+                            "Start one from " <a href="/compose">"Compose"</a>
+                            "; finished runs are listed here with their reports."
+                        </p>
+                    </div>
+                }
+                .into_any()
+            }
+        }
+        Some(Ok(list)) => view! { <RunList runs=list selected=selected/> }.into_any(),
+    };
+
+    view! {
+        <section class="page page--history">
+            <header class="history-head">
+                <h1>"History"</h1>
+                <div class="history-filters">
+                    <label class="history-filter">
+                        <span>"Status"</span>
+                        <select
+                            data-filter="status"
+                            on:change=on_status
+                            prop:value=move || status.get().map_or("", |s| s.as_str())
+                        >
+                            <option value="">"All"</option>
+                            {compare::STATUSES
+                                .map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <label class="history-filter">
+                        <span>"Test type"</span>
+                        <select
+                            data-filter="test_type"
+                            on:change=on_type
+                            prop:value=move || test_type.get().map_or("", |t| t.as_str())
+                        >
+                            <option value="">"All"</option>
+                            {compare::TEST_TYPES
+                                .map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                </div>
+                <div class="history-compare">
+                    <span class="history-compare__hint" aria-live="polite">
+                        {move || match selected.with(Vec::len) {
+                            0 => "Tick two runs to compare them.".to_owned(),
+                            1 => "1 run selected — tick one more.".to_owned(),
+                            2 => "2 runs selected.".to_owned(),
+                            n => format!("{n} runs selected — compare takes exactly two."),
+                        }}
+                    </span>
+                    <Show when=move || selected.with(|s| !s.is_empty())>
+                        <button type="button" class="button button--quiet" on:click=move |_| selected.set(Vec::new())>
+                            "Clear"
+                        </button>
+                    </Show>
+                    <button
+                        type="button"
+                        class="button button--primary"
+                        data-action="compare"
+                        disabled=move || compare_href.with(Option::is_none)
+                        on:click=on_compare
+                    >
+                        "Compare"
+                    </button>
+                </div>
+            </header>
+            {table}
+        </section>
+    }
 }
 
-/// One past run.
+// ---------------------------------------------------------------------------------------------
+// One run
+// ---------------------------------------------------------------------------------------------
+
+/// One past (or current) run: header, thresholds, checks, totals, charts, reports.
 #[component]
 pub fn RunPage() -> impl IntoView {
-    view! { <section class="page page--run"><h1>"Run"</h1></section> }
+    let feed = LiveFeed::use_context();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id")).unwrap_or_default());
+    // True while this is the live feed's run and it has not ended: charts then follow the
+    // feed, and everything is fetched again once it ends.
+    let live = Memo::new(move |_| {
+        let id = id.get();
+        feed.run.with(|r| r.as_ref().is_some_and(|r| r.id.0 == id && !r.status.is_terminal()))
+    });
+    let detail = LocalResource::new(move || {
+        let id = id.get();
+        live.track();
+        async move { api::run(&id).await }
+    });
+    let series = LocalResource::new(move || {
+        let id = id.get();
+        live.track();
+        async move { api::series(&id).await }
+    });
+    let stored: Memo<Vec<MetricsSnapshot>> =
+        Memo::new(move |_| series.with(|s| s.as_ref().and_then(|s| s.as_ref().ok().cloned())).unwrap_or_default());
+
+    let body = move || match detail.get() {
+        None => loading(),
+        Some(Err(e)) => error_notice(&format!("Run \"{}\"", id.get_untracked()), &e),
+        Some(Ok(d)) => {
+            let is_live = live.get_untracked();
+            let snapshots: Signal<Vec<MetricsSnapshot>> = if is_live { feed.snapshots.into() } else { stored.into() };
+            let alerts = if is_live { Signal::from(feed.alerts) } else { Signal::stored(d.alerts.clone()) };
+            run_detail(d, is_live, snapshots, alerts).into_any()
+        }
+    };
+    view! { <section class="page page--run">{body}</section> }
 }
 
-/// Two runs side by side.
+fn meta(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
+    view! {
+        <div class="run-meta__item">
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+        </div>
+    }
+}
+
+fn run_detail(
+    d: RunDetail,
+    is_live: bool,
+    snapshots: Signal<Vec<MetricsSnapshot>>,
+    alerts: Signal<Vec<shared::api::Alert>>,
+) -> impl IntoView {
+    let info = d.info.clone();
+    let id = info.id.0.clone();
+    let summary = d.summary.clone();
+    let verdict = Verdict::of(info.thresholds_passed.or_else(|| summary.as_ref().map(RunSummary::thresholds_passed)));
+    let reason = summary.as_ref().and_then(|s| s.reason.clone());
+    let ended = info.ended_at_ms.map(local_time).unwrap_or_else(|| "—".into());
+
+    // Totals from the summary, or from the latest snapshot while there is none.
+    let summary_for_total = summary.clone();
+    let total: Memo<Option<RequestStats>> = Memo::new(move |_| {
+        summary_for_total
+            .as_ref()
+            .map(|s| s.total.clone())
+            .or_else(|| snapshots.with(|s| s.last().map(|s| s.total.clone())))
+    });
+    let figure = move |f: fn(&RequestStats) -> String| Signal::derive(move || total.with(|t| t.as_ref().map_or_else(|| "—".into(), f)));
+    let error_tone = Signal::derive(move || {
+        total.with(|t| match t.as_ref().map(RequestStats::error_rate) {
+            Some(r) if r >= 0.05 => "bad".to_owned(),
+            Some(r) if r > 0.0 => "warn".to_owned(),
+            _ => String::new(),
+        })
+    });
+    let peak_users = summary.as_ref().map_or_else(|| "—".into(), |s| format::count(s.peak_users));
+    let iterations = summary.as_ref().map_or_else(
+        || snapshots.with_untracked(|s| s.last().map_or_else(|| "—".into(), |s| format::count(s.iterations))),
+        |s| format::count(s.iterations),
+    );
+
+    let thresholds = summary.as_ref().map(|s| s.thresholds.clone()).unwrap_or_default();
+    let checks = summary.as_ref().map(|s| s.checks.clone()).unwrap_or_default();
+    let has_summary = summary.is_some();
+
+    let thresholds_view = if thresholds.is_empty() {
+        let text = if has_summary { "This scenario has no thresholds." } else { "Thresholds are judged when the run ends." };
+        view! { <p class="run-empty">{text}</p> }.into_any()
+    } else {
+        let rows = thresholds
+            .into_iter()
+            .map(|t| {
+                let result = if t.passed { "pass" } else { "fail" };
+                let key = t.expr.clone();
+                view! {
+                    <tr data-threshold=key data-passed=t.passed.to_string()>
+                        <td class="mono">{t.expr}</td>
+                        <td>{t.request.unwrap_or_else(|| "all requests".into())}</td>
+                        <td class="num">{t.observed_text}</td>
+                        <td>
+                            <span class="verdict" data-verdict=if t.passed { "passed" } else { "failed" }>
+                                {result}
+                            </span>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-scroll">
+                <table class="run-table run-thresholds">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Threshold"</th>
+                            <th scope="col">"Applies to"</th>
+                            <th scope="col" class="num">"Observed"</th>
+                            <th scope="col">"Result"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+
+    let checks_view = if checks.is_empty() {
+        let text = if has_summary { "This scenario has no checks." } else { "Checks are counted when the run ends." };
+        view! { <p class="run-empty">{text}</p> }.into_any()
+    } else {
+        let rows = checks
+            .into_iter()
+            .map(|c| {
+                let all = c.passed + c.failed;
+                let rate = if all == 0 { "—".into() } else { format::percent(c.passed as f64 / all as f64) };
+                let failing = c.failed > 0;
+                let key = c.check.clone();
+                view! {
+                    <tr data-check=key class:run-table__row--bad=failing>
+                        <td>{c.request}</td>
+                        <td class="mono">{c.check}</td>
+                        <td class="num">{format::count(c.passed)}</td>
+                        <td class="num">{format::count(c.failed)}</td>
+                        <td class="num">{rate}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-scroll">
+                <table class="run-table run-checks">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Request"</th>
+                            <th scope="col">"Check"</th>
+                            <th scope="col" class="num">"Passed"</th>
+                            <th scope="col" class="num">"Failed"</th>
+                            <th scope="col" class="num">"Pass rate"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+
+    let reports = REPORTS
+        .map(|(key, file, label)| {
+            let download = format!("stampede-{id}.{}", file.trim_start_matches("report."));
+            view! {
+                <a class="button run-reports__link" href=api::report_url(&id, file) download=download data-report=key>
+                    {label}
+                </a>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <header class="run-head">
+            <p class="run-head__crumbs">
+                <a href="/history">"History"</a>
+                " / "
+                <span class="mono">{id.clone()}</span>
+            </p>
+            <h1>{info.scenario.clone()}</h1>
+            <dl class="run-meta">
+                {meta("Status", view! { <StatusBadge status=info.status/> })}
+                {meta("Verdict", view! { <VerdictBadge verdict=verdict/> })}
+                {meta("Type", info.test_type.as_str())}
+                {meta("Started", local_time(info.created_at_ms))}
+                {meta("Ended", ended)}
+                {meta("Duration", compare::duration_ms(info.duration_ms))}
+                {meta("Run id", view! { <span class="mono">{id.clone()}</span> })}
+            </dl>
+        </header>
+        {is_live
+            .then(|| {
+                view! {
+                    <div class="run-live" role="status">
+                        <p>"This run is in progress."</p>
+                        <a class="button button--primary" href="/">"Watch it live"</a>
+                    </div>
+                }
+            })}
+        {reason.map(|r| view! { <p class="run-reason" role="note">{r}</p> })}
+        <section class="run-section" aria-labelledby="run-totals">
+            <h2 id="run-totals" class="visually-hidden">"Totals"</h2>
+            <div class="run-tiles">
+                <Tile label="Requests" value=figure(|t| format::count(t.requests))/>
+                <Tile label="Throughput" value=figure(|t| format::rate(t.rps))/>
+                <Tile label="p50" value=figure(|t| format::ms(t.latency.p50_ms))/>
+                <Tile label="p95" value=figure(|t| format::ms(t.latency.p95_ms))/>
+                <Tile label="p99" value=figure(|t| format::ms(t.latency.p99_ms))/>
+                <Tile label="Error rate" value=figure(|t| format::percent(t.error_rate())) tone=error_tone/>
+                <Tile label="Iterations" value=Signal::stored(iterations)/>
+                <Tile label="Peak users" value=Signal::stored(peak_users)/>
+            </div>
+        </section>
+        <div class="run-columns">
+            <section class="run-section" aria-labelledby="run-thresholds">
+                <h2 id="run-thresholds">"Thresholds"</h2>
+                {thresholds_view}
+            </section>
+            <section class="run-section" aria-labelledby="run-checks">
+                <h2 id="run-checks">"Checks"</h2>
+                {checks_view}
+            </section>
+        </div>
+        <section class="run-section" aria-labelledby="run-charts">
+            <h2 id="run-charts" class="visually-hidden">"Charts and requests"</h2>
+            <RunView snapshots=snapshots alerts=alerts summary=Signal::stored(summary)/>
+        </section>
+        <section class="run-section run-reports" aria-labelledby="run-reports">
+            <h2 id="run-reports">"Reports"</h2>
+            <p class="run-reports__links">{reports}</p>
+        </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compare
+// ---------------------------------------------------------------------------------------------
+
+/// What the compare page loads for each run.
+#[derive(Debug, Clone)]
+struct Loaded {
+    detail: RunDetail,
+    series: Vec<MetricsSnapshot>,
+}
+
+impl Loaded {
+    /// The run's figures: its summary, or its last snapshot when it has none.
+    fn figures(&self) -> Option<Figures<'_>> {
+        self.detail.summary.as_ref().map(Figures::from).or_else(|| self.series.last().map(Figures::from))
+    }
+}
+
+async fn load(id: String) -> Result<Loaded, ApiError> {
+    let (detail, series) = futures_util::future::join(api::run(&id), api::series(&id)).await;
+    Ok(Loaded { detail: detail?, series: series.unwrap_or_default() })
+}
+
+/// Two runs side by side: the older is the baseline (`a`), the newer the candidate (`b`).
 #[component]
 pub fn ComparePage() -> impl IntoView {
-    view! { <section class="page page--compare"><h1>"Compare"</h1></section> }
+    let query = use_query_map();
+    let ids = Memo::new(move |_| query.with(|q| (q.get("a").unwrap_or_default(), q.get("b").unwrap_or_default())));
+    let data = LocalResource::new(move || {
+        let (a, b) = ids.get();
+        async move {
+            if a.is_empty() || b.is_empty() {
+                return None;
+            }
+            let (a, b) = futures_util::future::join(load(a), load(b)).await;
+            Some((a, b))
+        }
+    });
+
+    let body = move || match data.get() {
+        None => loading(),
+        Some(None) => view! {
+            <div class="history-empty">
+                <p>"Pick two runs to compare."</p>
+                <p class="history-empty__hint">
+                    "In " <a href="/history">"History"</a> ", tick two runs and press Compare."
+                </p>
+            </div>
+        }
+        .into_any(),
+        Some(Some((Err(e), _))) => error_notice("The baseline run", &e),
+        Some(Some((_, Err(e)))) => error_notice("The candidate run", &e),
+        Some(Some((Ok(a), Ok(b)))) => comparison(a, b).into_any(),
+    };
+    view! {
+        <section class="page page--compare">
+            <p class="run-head__crumbs">
+                <a href="/history">"History"</a>
+                " / Compare"
+            </p>
+            <h1>"Compare runs"</h1>
+            {body}
+        </section>
+    }
+}
+
+fn run_card(role: &'static str, l: &Loaded) -> impl IntoView + use<> {
+    let info = &l.detail.info;
+    let id = info.id.0.clone();
+    let verdict = Verdict::of(info.thresholds_passed);
+    view! {
+        <article class="compare-card" data-side=role.to_lowercase()>
+            <p class="compare-card__role">{role}</p>
+            <h2 class="compare-card__scenario">
+                <a href=format!("/history/{id}")>{info.scenario.clone()}</a>
+            </h2>
+            <p class="compare-card__id mono">{id.clone()}</p>
+            <dl class="run-meta run-meta--compact">
+                {meta("Started", local_time(info.created_at_ms))}
+                {meta("Duration", compare::duration_ms(info.duration_ms))}
+                {meta("Type", info.test_type.as_str())}
+                {meta("Status", view! { <StatusBadge status=info.status/> })}
+                {meta("Verdict", view! { <VerdictBadge verdict=verdict/> })}
+            </dl>
+        </article>
+    }
+}
+
+fn overlay(a: &Loaded, b: &Loaded, what: Overlay) -> Vec<Series> {
+    vec![
+        compare::overlay_series(&a.series, what, &format!("Baseline {}", a.detail.info.id), chart::color(0)),
+        compare::overlay_series(&b.series, what, &format!("Candidate {}", b.detail.info.id), chart::color(1)),
+    ]
+}
+
+fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
+    let rows = match (a.figures(), b.figures()) {
+        (Some(fa), Some(fb)) => Some(compare::compare(fa, fb)),
+        _ => None,
+    };
+    let (worse, better) = rows.as_deref().map(compare::tally).unwrap_or_default();
+    let swap = format!("/compare?a={}&b={}", b.detail.info.id, a.detail.info.id);
+    let throughput = Signal::stored(overlay(&a, &b, Overlay::Throughput));
+    let latency = Signal::stored(overlay(&a, &b, Overlay::P95));
+    let verdict_line = match (worse, better) {
+        (0, 0) => "No change beyond tolerance (5% and a noise floor).".to_owned(),
+        (w, b) => format!(
+            "{w} regression{} and {b} improvement{} beyond tolerance (5% and a noise floor).",
+            if w == 1 { "" } else { "s" },
+            if b == 1 { "" } else { "s" },
+        ),
+    };
+    let regressed = worse > 0;
+    let table = match rows {
+        Some(rows) => view! {
+            <p class="compare-tally" data-regressions=worse data-improvements=better class:compare-tally--worse=regressed>
+                {verdict_line}
+            </p>
+            <CompareTable rows=rows/>
+        }
+        .into_any(),
+        None => view! { <p class="run-empty">"One of the runs has no figures yet (no snapshot was recorded)."</p> }
+            .into_any(),
+    };
+    view! {
+        <div class="compare-cards">
+            {run_card("Baseline", &a)}
+            <a class="button button--quiet compare-swap" href=swap title="Swap baseline and candidate">
+                "⇄ Swap"
+            </a>
+            {run_card("Candidate", &b)}
+        </div>
+        <section class="run-section" aria-label="Figures compared">
+            {table}
+        </section>
+        <section class="run-section compare-charts" aria-label="Over time">
+            <LineChart title="Throughput over time" y_unit="req/s" series=throughput name="throughput"/>
+            <LineChart title="p95 latency over time" y_unit="ms" series=latency name="latency"/>
+        </section>
+    }
 }

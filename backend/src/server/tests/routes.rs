@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use shared::api::{ErrorBody, HostResources, Preset, ScenarioEntry};
+use shared::api::{ErrorBody, HostResources, Preset, ScenarioCheck, ScenarioEntry};
 
 use super::{Harness, quick_scenario};
 use crate::server::ROUTES;
@@ -23,9 +23,12 @@ fn sample_path(template: &str) -> String {
 async fn every_route_is_served_and_documented() {
     let h = Harness::new().await;
 
-    // The fallback is recognisable, so "not the fallback" below means something.
+    // The fallbacks are recognisable, so "not the fallback" below means something: unknown API
+    // paths (and non-GET requests) get a JSON 404, other GETs go to the web UI.
     let nope = h.get("/api/nope").await;
     assert!(nope.is_fallback(), "{nope:?}");
+    let ui = h.get("/surely/not/a/route").await;
+    let is_ui = |r: &super::Resp| r.status == ui.status && r.body == ui.body;
 
     let mut seen = BTreeSet::new();
     for route in ROUTES.iter() {
@@ -41,11 +44,11 @@ async fn every_route_is_served_and_documented() {
             .request(method, &path, Some("application/json"), Body::empty())
             .await;
         assert!(
-            !resp.is_fallback(),
+            !resp.is_fallback() && !is_ui(&resp),
             "{} {} ({path}) fell through to the fallback: {}",
             route.method,
             route.path,
-            resp.text()
+            String::from_utf8_lossy(&resp.body)
         );
         assert_ne!(
             resp.status,
@@ -577,4 +580,77 @@ async fn monitoring_and_metrics_before_any_run() {
         .await
         .error(StatusCode::CONFLICT, "conflict");
     assert!(err.run_id.is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn scenario_validate_endpoint() {
+    let h = Harness::new().await;
+    let check = |body: Value| {
+        let h = &h;
+        async move {
+            h.post_json("/api/scenarios/validate", &body)
+                .await
+                .expect_status(StatusCode::OK)
+                .json::<ScenarioCheck>()
+        }
+    };
+
+    // A valid document comes back with its YAML, which reads back to the same document.
+    let doc = quick_scenario("quick", "GET product", "500ms");
+    let ok = check(json!({ "inline": doc })).await;
+    assert!(ok.valid, "{ok:?}");
+    assert!(ok.problems.is_empty());
+    let yaml = ok.yaml.clone().expect("YAML for a readable document");
+    assert!(yaml.contains("quick"), "{yaml}");
+    let again = check(json!({ "text": yaml })).await;
+    assert!(again.valid, "{again:?}");
+    assert_eq!(again.scenario, ok.scenario, "the YAML round-trips");
+
+    // Invalid but readable: the document and its located problems.
+    let text = "name: bad\n\
+                journeys:\n  \
+                  - name: j\n    \
+                    steps:\n      \
+                      - request: { method: GET, path: /api/products/3 }\n\
+                load: { type: constant_users, users: 0, duration: 1s }\n";
+    let bad = check(json!({ "text": text })).await;
+    assert!(!bad.valid);
+    assert!(bad.scenario.is_some());
+    assert!(
+        bad.problems
+            .iter()
+            .any(|p| p.path == "load.users" && p.line == Some(6)),
+        "{bad:?}"
+    );
+
+    // Unreadable: problems only.
+    let broken = check(json!({ "text": "name: x\njourneys: [\n" })).await;
+    assert!(!broken.valid);
+    assert!(
+        broken.scenario.is_none() && broken.yaml.is_none(),
+        "{broken:?}"
+    );
+    assert!(
+        broken.problems.iter().any(|p| p.line.is_some()),
+        "{broken:?}"
+    );
+
+    // By name: presets resolve, aimed at the demo target.
+    let preset = check(json!({ "name": "web_app" })).await;
+    assert!(preset.valid, "{preset:?}");
+    assert_eq!(preset.scenario.and_then(|s| s.target), Some(h.demo.url()));
+    h.post_json("/api/scenarios/validate", &json!({ "name": "no_such" }))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
+    // Malformed requests.
+    h.post_empty("/api/scenarios/validate")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    h.post_json("/api/scenarios/validate", &json!({ "bogus": 1 }))
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    // Nothing was saved.
+    let saved: Vec<ScenarioEntry> = h.get("/api/scenarios").await.json();
+    assert!(saved.is_empty(), "{saved:?}");
 }

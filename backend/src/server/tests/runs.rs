@@ -681,3 +681,94 @@ async fn racing_starts_create_exactly_one_run() {
     assert_eq!(summary.status, RunStatus::Completed);
     assert_eq!(listed(&h, "/api/runs").await, vec![id]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_configuration_shapes_runs() {
+    // test_config.json defaults for a scenario name, the user cap, reports turned off.
+    let h = Harness::configured(DemoConfig::instant(), |c| {
+        c.max_users = Some(1);
+        c.reports = false;
+        c.default_duration = Duration::from_millis(300);
+        c.test_config.test_scenarios.insert(
+            "defaulted".into(),
+            crate::server::config::ScenarioDefaults {
+                duration: Some(0.3),
+                users: Some(5),
+                rate: None,
+            },
+        );
+    })
+    .await;
+    let (mut rx, _) = h.runs.subscribe();
+
+    // Defaults fill what the request leaves open; the cap wins over both.
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("defaulted", "GET product", "30s") } }),
+        )
+        .await;
+    let d = detail(&h, &id).await;
+    assert_eq!(
+        d.scenario_doc.load,
+        LoadProfile::ConstantUsers {
+            users: 1,
+            duration: HumanDuration(Duration::from_millis(300))
+        }
+    );
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Completed);
+    assert_eq!(summary.peak_users, 1, "{summary:?}");
+
+    // Request overrides win over the defaults (and the cap still applies).
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({
+                "scenario": { "inline": quick_scenario("defaulted", "GET product", "30s") },
+                "overrides": { "duration": "200ms", "users": 3 }
+            }),
+        )
+        .await;
+    let d = detail(&h, &id).await;
+    assert_eq!(
+        d.scenario_doc.load,
+        LoadProfile::ConstantUsers {
+            users: 1,
+            duration: HumanDuration(Duration::from_millis(200))
+        }
+    );
+    wait_finished(&mut rx, &id).await;
+
+    // The test-type endpoints use the default duration and the cap too.
+    let id = h
+        .start(
+            "/api/testing/performance",
+            &json!({ "scenario": { "inline": quick_scenario("other", "GET product", "30s") }, "users": 4 }),
+        )
+        .await;
+    let d = detail(&h, &id).await;
+    assert_eq!(
+        d.scenario_doc.load,
+        LoadProfile::ConstantUsers {
+            users: 1,
+            duration: HumanDuration(Duration::from_millis(300))
+        }
+    );
+    wait_finished(&mut rx, &id).await;
+
+    // Reports are off; the rest of the history is not.
+    for file in [
+        "report.json",
+        "report.html",
+        "report.junit.xml",
+        "report.csv",
+    ] {
+        let err = h
+            .get(&format!("/api/runs/{id}/{file}"))
+            .await
+            .error(StatusCode::NOT_FOUND, "not_found");
+        assert!(err.detail.contains("disabled"), "{file}: {err:?}");
+    }
+    series(&h, &id).await;
+}

@@ -1,0 +1,157 @@
+//! Where the errors come from: failures by kind and responses by HTTP status code.
+
+use leptos::prelude::*;
+use shared::metrics::{ErrorKind, RequestStats};
+
+use crate::format;
+
+/// A kind of failure in words (`HTTP 5xx`, `connection refused`).
+pub fn kind_label(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ConnectRefused => "connection refused",
+        ErrorKind::Connect => "connect error",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Reset => "connection reset",
+        ErrorKind::Tls => "TLS error",
+        ErrorKind::Http4xx => "HTTP 4xx",
+        ErrorKind::Http5xx => "HTTP 5xx",
+        ErrorKind::CheckFailed => "check failed",
+        ErrorKind::BodyRead => "body read error",
+        ErrorKind::Protocol => "protocol error",
+        ErrorKind::Other => "other",
+    }
+}
+
+/// One line of a breakdown: a label, a count and its share of all requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    /// What (`HTTP 5xx`, `200`).
+    pub label: String,
+    /// How many.
+    pub count: u64,
+    /// count / requests.
+    pub ratio: f64,
+    /// For status codes: the class (`2xx` … `5xx`), for styling.
+    pub class: &'static str,
+}
+
+fn ratio(n: u64, of: u64) -> f64 {
+    if of == 0 { 0.0 } else { n as f64 / of as f64 }
+}
+
+/// Failures by kind, most frequent first (report order on ties).
+pub fn by_kind(total: &RequestStats) -> Vec<Share> {
+    let mut out: Vec<Share> = total
+        .errors_by_kind
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| Share { label: kind_label(*k).into(), count: *n, ratio: ratio(*n, total.requests), class: "" })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out
+}
+
+/// Responses by status code, in code order.
+pub fn by_status(total: &RequestStats) -> Vec<Share> {
+    total
+        .status_counts
+        .iter()
+        .map(|(code, n)| Share {
+            label: code.to_string(),
+            count: *n,
+            ratio: ratio(*n, total.requests),
+            class: match code / 100 {
+                2 => "2xx",
+                3 => "3xx",
+                4 => "4xx",
+                5 => "5xx",
+                _ => "",
+            },
+        })
+        .collect()
+}
+
+/// Two small tables: errors by kind and status codes.
+#[component]
+pub fn ErrorBreakdown(
+    /// Totals over all requests (cumulative), if any yet.
+    #[prop(into)]
+    total: Signal<Option<RequestStats>>,
+) -> impl IntoView {
+    let kinds = Memo::new(move |_| total.with(|t| t.as_ref().map(by_kind).unwrap_or_default()));
+    let codes = Memo::new(move |_| total.with(|t| t.as_ref().map(by_status).unwrap_or_default()));
+    view! {
+        <div class="breakdown">
+            <section class="breakdown__part" data-breakdown="errors">
+                <h3>"Errors by kind"</h3>
+                {move || shares(kinds.get(), "No errors.")}
+            </section>
+            <section class="breakdown__part" data-breakdown="status">
+                <h3>"Status codes"</h3>
+                {move || shares(codes.get(), "No responses yet.")}
+            </section>
+        </div>
+    }
+}
+
+fn shares(rows: Vec<Share>, empty: &'static str) -> impl IntoView + use<> {
+    if rows.is_empty() {
+        return view! { <p class="muted">{empty}</p> }.into_any();
+    }
+    view! {
+        <table class="table table--compact">
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <tr>
+                                <th scope="row">
+                                    <span class="code" data-class=s.class>{s.label}</span>
+                                </th>
+                                <td class="num">{format::count(s.count)}</td>
+                                <td class="num muted">{format::percent(s.ratio)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::fixtures::stats;
+
+    #[test]
+    fn kinds_by_frequency() {
+        let mut t = stats("*", 1000, 30, 10.0);
+        t.errors_by_kind.insert(ErrorKind::Timeout, 25);
+        t.errors_by_kind.insert(ErrorKind::Reset, 0);
+        let k = by_kind(&t);
+        let got: Vec<(&str, u64)> = k.iter().map(|s| (s.label.as_str(), s.count)).collect();
+        assert_eq!(got, [("HTTP 5xx", 30), ("timeout", 25)]);
+        assert!((k[0].ratio - 0.03).abs() < 1e-12);
+        assert!(by_kind(&stats("*", 10, 0, 1.0)).is_empty());
+    }
+
+    #[test]
+    fn status_codes_in_order_with_classes() {
+        let mut t = stats("*", 100, 3, 10.0);
+        t.status_counts.insert(404, 1);
+        let s = by_status(&t);
+        let got: Vec<(&str, u64, &str)> = s.iter().map(|s| (s.label.as_str(), s.count, s.class)).collect();
+        assert_eq!(got, [("200", 97, "2xx"), ("404", 1, "4xx"), ("503", 3, "5xx")]);
+        assert!(by_status(&RequestStats::default()).iter().all(|s| s.ratio == 0.0));
+    }
+
+    #[test]
+    fn every_kind_has_words() {
+        for k in ErrorKind::ALL {
+            assert!(!kind_label(k).is_empty());
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The load generator's own health: a saturated generator measures itself, not the target,
+//! so a warning sits above the results whenever that may be the case.
+
+use leptos::prelude::*;
+use shared::metrics::{MetricsSnapshot, RunSummary};
+
+/// A start more than this late means the generator cannot keep to its schedule.
+pub const LAG_LIMIT_MS: f64 = 100.0;
+/// CPU use from this share of all cores up means the generator is (nearly) out of CPU.
+pub const CPU_LIMIT: f64 = 0.9;
+
+/// Plain-words warnings about the generator: the summary's verdict once the run is over,
+/// otherwise the latest interval's schedule lag and CPU use.
+pub fn saturation_warnings(latest: Option<&MetricsSnapshot>, summary: Option<&RunSummary>) -> Vec<String> {
+    if let Some(s) = summary {
+        let g = &s.generator;
+        if !g.warnings.is_empty() {
+            return g.warnings.clone();
+        }
+        if g.saturated {
+            return vec!["The load generator was saturated during this run; the figures may describe the generator rather than the target.".into()];
+        }
+        return Vec::new();
+    }
+    let Some(snap) = latest else { return Vec::new() };
+    let g = &snap.generator;
+    let mut out = Vec::new();
+    if g.max_schedule_lag_ms > LAG_LIMIT_MS {
+        out.push(format!(
+            "Requests are starting up to {} late: the generator cannot keep to the schedule, so latencies include its own delay.",
+            crate::format::ms(g.max_schedule_lag_ms)
+        ));
+    }
+    if g.cores > 0 && g.cpu_percent >= CPU_LIMIT * 100.0 * f64::from(g.cores) {
+        out.push(format!(
+            "The generator is using {:.0}% CPU ({} cores available): it is close to its limit, so results may describe the generator rather than the target.",
+            g.cpu_percent, g.cores
+        ));
+    }
+    out
+}
+
+/// A warning box, shown only when there is something to say.
+#[component]
+pub fn SaturationWarning(
+    /// The warnings (see [`saturation_warnings`]).
+    #[prop(into)]
+    warnings: Signal<Vec<String>>,
+) -> impl IntoView {
+    move || {
+        warnings.with(|w| {
+            (!w.is_empty()).then(|| {
+                view! {
+                    <div class="callout callout--warn" role="status" data-warning="generator">
+                        <strong>"Load generator saturated"</strong>
+                        <ul>{w.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ul>
+                    </div>
+                }
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::metrics::{GeneratorHealth, RequestStats};
+    use shared::run::RunStatus;
+
+    use super::*;
+    use crate::components::fixtures::snapshot;
+
+    fn summary(health: GeneratorHealth) -> RunSummary {
+        RunSummary {
+            scenario: "s".into(),
+            status: RunStatus::Completed,
+            reason: None,
+            started_at_ms: 0,
+            duration_ms: 1000,
+            total: RequestStats::default(),
+            per_request: Vec::new(),
+            checks: Vec::new(),
+            iterations: 0,
+            dropped_iterations: 0,
+            peak_users: 0,
+            thresholds: Vec::new(),
+            generator: health,
+        }
+    }
+
+    #[test]
+    fn live_checks() {
+        let mut s = snapshot(0, 10.0, 10, 0);
+        assert!(saturation_warnings(Some(&s), None).is_empty());
+        assert!(saturation_warnings(None, None).is_empty());
+        s.generator.max_schedule_lag_ms = 100.0;
+        assert!(saturation_warnings(Some(&s), None).is_empty(), "at the limit is fine");
+        s.generator.max_schedule_lag_ms = 250.0;
+        let w = saturation_warnings(Some(&s), None);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("250 ms late"), "{w:?}");
+        // 2 cores: 180% is 90% of the machine.
+        s.generator.cpu_percent = 179.0;
+        assert_eq!(saturation_warnings(Some(&s), None).len(), 1);
+        s.generator.cpu_percent = 180.0;
+        let w = saturation_warnings(Some(&s), None);
+        assert_eq!(w.len(), 2);
+        assert!(w[1].contains("180% CPU (2 cores"), "{w:?}");
+        // Unknown core count: no CPU verdict.
+        s.generator.cores = 0;
+        assert_eq!(saturation_warnings(Some(&s), None).len(), 1);
+    }
+
+    #[test]
+    fn the_summary_has_the_last_word() {
+        let mut busy = snapshot(0, 10.0, 10, 0);
+        busy.generator.max_schedule_lag_ms = 999.0;
+        let healthy = summary(GeneratorHealth::default());
+        assert!(saturation_warnings(Some(&busy), Some(&healthy)).is_empty());
+        let said = summary(GeneratorHealth { saturated: true, warnings: vec!["CPU at 98%".into()], ..Default::default() });
+        assert_eq!(saturation_warnings(None, Some(&said)), ["CPU at 98%"]);
+        let silent = summary(GeneratorHealth { saturated: true, ..Default::default() });
+        assert_eq!(saturation_warnings(None, Some(&silent)).len(), 1);
+    }
+}

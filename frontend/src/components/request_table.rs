@@ -1,0 +1,261 @@
+//! The per-request-name table (count, rate, latency percentiles, errors), sortable by any
+//! column. Rows and sorting are pure functions, tested natively.
+
+use std::cmp::Ordering;
+
+use leptos::prelude::*;
+use shared::metrics::RequestStats;
+
+use crate::format;
+
+/// One table row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Request name.
+    pub name: String,
+    /// Requests completed.
+    pub count: u64,
+    /// Requests per second.
+    pub rps: f64,
+    /// Latency percentiles, ms.
+    pub p50: f64,
+    /// 95th percentile, ms.
+    pub p95: f64,
+    /// 99th percentile, ms.
+    pub p99: f64,
+    /// Failed requests.
+    pub errors: u64,
+    /// errors / count.
+    pub error_rate: f64,
+}
+
+impl Row {
+    /// The row of one request name.
+    pub fn of(s: &RequestStats) -> Self {
+        Self {
+            name: s.name.clone(),
+            count: s.requests,
+            rps: s.rps,
+            p50: s.latency.p50_ms,
+            p95: s.latency.p95_ms,
+            p99: s.latency.p99_ms,
+            errors: s.errors,
+            error_rate: s.error_rate(),
+        }
+    }
+}
+
+/// A column to sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// Request name (A–Z first).
+    Name,
+    /// Requests.
+    Count,
+    /// Requests per second.
+    Rps,
+    /// Median latency.
+    P50,
+    /// 95th percentile.
+    P95,
+    /// 99th percentile.
+    P99,
+    /// Failed requests.
+    Errors,
+    /// Error ratio.
+    ErrorRate,
+}
+
+impl SortKey {
+    /// Columns in table order, with their headings.
+    pub const COLUMNS: [(SortKey, &'static str); 8] = [
+        (SortKey::Name, "Request"),
+        (SortKey::Count, "Count"),
+        (SortKey::Rps, "Rate"),
+        (SortKey::P50, "p50"),
+        (SortKey::P95, "p95"),
+        (SortKey::P99, "p99"),
+        (SortKey::Errors, "Errors"),
+        (SortKey::ErrorRate, "Error %"),
+    ];
+
+    /// The first click sorts names A–Z and figures largest first.
+    pub fn default_descending(self) -> bool {
+        self != SortKey::Name
+    }
+
+    fn compare(self, a: &Row, b: &Row) -> Ordering {
+        match self {
+            SortKey::Name => a.name.cmp(&b.name),
+            SortKey::Count => a.count.cmp(&b.count),
+            SortKey::Rps => a.rps.total_cmp(&b.rps),
+            SortKey::P50 => a.p50.total_cmp(&b.p50),
+            SortKey::P95 => a.p95.total_cmp(&b.p95),
+            SortKey::P99 => a.p99.total_cmp(&b.p99),
+            SortKey::Errors => a.errors.cmp(&b.errors),
+            SortKey::ErrorRate => a.error_rate.total_cmp(&b.error_rate),
+        }
+    }
+}
+
+/// A sort order: which column and which way. `None` keeps the scenario's order.
+pub type Sort = Option<(SortKey, bool)>;
+
+/// The next sort after a click on `key`'s heading: a new column starts in its natural
+/// direction, the same column flips.
+pub fn next_sort(current: Sort, key: SortKey) -> Sort {
+    match current {
+        Some((k, desc)) if k == key => Some((key, !desc)),
+        _ => Some((key, key.default_descending())),
+    }
+}
+
+/// Rows in the requested order (stable: equal rows keep the scenario's order; names break
+/// ties between equal figures).
+pub fn rows(stats: &[RequestStats], sort: Sort) -> Vec<Row> {
+    let mut rows: Vec<Row> = stats.iter().map(Row::of).collect();
+    if let Some((key, descending)) = sort {
+        rows.sort_by(|a, b| {
+            let o = key.compare(a, b);
+            let o = if descending { o.reverse() } else { o };
+            o.then_with(|| a.name.cmp(&b.name))
+        });
+    }
+    rows
+}
+
+/// The per-request table.
+#[component]
+pub fn RequestTable(
+    /// Stats per request name (cumulative).
+    #[prop(into)]
+    stats: Signal<Vec<RequestStats>>,
+) -> impl IntoView {
+    let sort = RwSignal::new(None::<(SortKey, bool)>);
+    let sorted = Memo::new(move |_| stats.with(|s| rows(s, sort.get())));
+    let headings = SortKey::COLUMNS
+        .iter()
+        .map(|&(key, label)| {
+            let aria = move || match sort.get() {
+                Some((k, true)) if k == key => "descending",
+                Some((k, false)) if k == key => "ascending",
+                _ => "none",
+            };
+            let numeric = key != SortKey::Name;
+            view! {
+                <th scope="col" class:num=numeric aria-sort=aria>
+                    <button type="button" class="th-sort" on:click=move |_| sort.update(|s| *s = next_sort(*s, key))>
+                        {label}
+                        <span class="th-sort__mark" aria-hidden="true">
+                            {move || match aria() {
+                                "descending" => "▼",
+                                "ascending" => "▲",
+                                _ => "",
+                            }}
+                        </span>
+                    </button>
+                </th>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="table request-table" data-table="requests">
+                <thead>
+                    <tr>{headings}</tr>
+                </thead>
+                <tbody>
+                    {move || {
+                        sorted
+                            .with(|rows| {
+                                if rows.is_empty() {
+                                    return view! {
+                                        <tr>
+                                            <td colspan="8" class="table__empty">
+                                                "No requests completed yet."
+                                            </td>
+                                        </tr>
+                                    }
+                                        .into_any();
+                                }
+                                rows.iter().map(row_view).collect_view().into_any()
+                            })
+                    }}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn row_view(r: &Row) -> impl IntoView + use<> {
+    let bad = r.errors > 0;
+    view! {
+        <tr data-request=r.name.clone()>
+            <th scope="row" class="request-table__name">{r.name.clone()}</th>
+            <td class="num">{format::count(r.count)}</td>
+            <td class="num">{format::rate(r.rps)}</td>
+            <td class="num">{format::ms(r.p50)}</td>
+            <td class="num">{format::ms(r.p95)}</td>
+            <td class="num">{format::ms(r.p99)}</td>
+            <td class="num" class:is-bad=bad>{format::count(r.errors)}</td>
+            <td class="num" class:is-bad=bad>{format::percent(r.error_rate)}</td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::fixtures::stats;
+
+    fn table() -> Vec<RequestStats> {
+        let mut slow = stats("GET /search", 50, 5, 5.0);
+        slow.latency.p95_ms = 900.0;
+        vec![stats("GET /", 600, 0, 60.0), stats("POST /cart", 400, 40, 40.0), slow]
+    }
+
+    fn names(rows: &[Row]) -> Vec<&str> {
+        rows.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn rows_carry_the_figures() {
+        let r = rows(&table(), None);
+        assert_eq!(names(&r), ["GET /", "POST /cart", "GET /search"]);
+        assert_eq!(r[1].count, 400);
+        assert_eq!(r[1].errors, 40);
+        assert!((r[1].error_rate - 0.1).abs() < 1e-12);
+        assert_eq!(r[2].p95, 900.0);
+        assert!(rows(&[], None).is_empty());
+    }
+
+    #[test]
+    fn sorting_table() {
+        let cases: &[(SortKey, bool, [&str; 3])] = &[
+            (SortKey::Name, false, ["GET /", "GET /search", "POST /cart"]),
+            (SortKey::Name, true, ["POST /cart", "GET /search", "GET /"]),
+            (SortKey::Count, true, ["GET /", "POST /cart", "GET /search"]),
+            (SortKey::Count, false, ["GET /search", "POST /cart", "GET /"]),
+            (SortKey::Rps, true, ["GET /", "POST /cart", "GET /search"]),
+            (SortKey::P95, true, ["GET /search", "GET /", "POST /cart"]),
+            (SortKey::Errors, true, ["POST /cart", "GET /search", "GET /"]),
+            (SortKey::ErrorRate, true, ["GET /search", "POST /cart", "GET /"]),
+        ];
+        for (key, desc, want) in cases {
+            assert_eq!(names(&rows(&table(), Some((*key, *desc)))), want, "{key:?} desc={desc}");
+        }
+        // Ties fall back to the name, whichever the direction.
+        let mut t = table();
+        t[0].errors = 40;
+        assert_eq!(names(&rows(&t, Some((SortKey::Errors, true)))), ["GET /", "POST /cart", "GET /search"]);
+        assert_eq!(names(&rows(&t, Some((SortKey::Errors, false)))), ["GET /search", "GET /", "POST /cart"]);
+    }
+
+    #[test]
+    fn clicks_cycle_the_direction() {
+        assert_eq!(next_sort(None, SortKey::Name), Some((SortKey::Name, false)));
+        assert_eq!(next_sort(None, SortKey::P99), Some((SortKey::P99, true)));
+        assert_eq!(next_sort(Some((SortKey::P99, true)), SortKey::P99), Some((SortKey::P99, false)));
+        assert_eq!(next_sort(Some((SortKey::P99, false)), SortKey::Count), Some((SortKey::Count, true)));
+    }
+}

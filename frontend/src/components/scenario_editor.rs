@@ -1,0 +1,154 @@
+//! The scenario form: basics, journeys and their steps, the load profile with its preview,
+//! thresholds and options. All state is one [`ScenarioForm`] signal in the [`Editor`] context;
+//! lists are keyed by index and every input reads and writes its field through that signal, so
+//! reordering or loading a whole scenario simply re-reads the fields.
+//!
+//! Hooks for browser tests: every input carries `data-field="<path>"` with the path problems
+//! use; containers carry `data-path`; buttons carry `data-action`; a problem shown next to a
+//! field is a `.field-error` with `data-error-path="<problem path>"`.
+
+mod fields;
+mod journey_editor;
+mod load_editor;
+mod load_preview;
+mod threshold_editor;
+
+use leptos::prelude::*;
+
+use crate::scenario_form::{PlacedProblems, ScenarioForm};
+
+pub use fields::FieldError;
+pub use load_preview::LoadPreviewChart;
+
+use fields::{Field, action_button, kv_editor};
+
+/// The form's state and the problems placed on it, shared by every part of the editor.
+#[derive(Debug, Clone, Copy)]
+pub struct Editor {
+    /// The form.
+    pub form: RwSignal<ScenarioForm>,
+    /// Problems by field (see [`crate::scenario_form::place`]).
+    pub problems: Signal<PlacedProblems>,
+}
+
+impl Editor {
+    /// The editor provided by the page.
+    pub fn use_context() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// True when a problem is shown at `path`.
+    pub fn has_problem(self, path: &str) -> bool {
+        self.problems.with(|p| p.by_field.contains_key(path))
+    }
+}
+
+/// The whole form. Expects an [`Editor`] in context.
+#[component]
+pub fn ScenarioEditor() -> impl IntoView {
+    let ed = Editor::use_context();
+    view! {
+        <div class="scenario-editor">
+            <section class="compose-section" aria-labelledby="compose-basics">
+                <h2 id="compose-basics">"Scenario"</h2>
+                <div class="field-grid">
+                    {Field::new("name", "Name").placeholder("shop_checkout").view(
+                        ed,
+                        |f| f.name.clone(),
+                        |f, v| f.name = v,
+                    )}
+                    {Field::new("target", "Target URL").placeholder("http://127.0.0.1:8090").wide().view(
+                        ed,
+                        |f| f.target.clone(),
+                        |f, v| f.target = v,
+                    )}
+                    {Field::new("description", "Description").placeholder("optional").wide().view(
+                        ed,
+                        |f| f.description.clone(),
+                        |f, v| f.description = v,
+                    )}
+                </div>
+                <div class="kv-pair">
+                    {kv_editor(
+                        ed,
+                        "headers".into(),
+                        "Headers (every request)",
+                        "header",
+                        |f| Some(&f.headers),
+                        |f| Some(&mut f.headers),
+                    )}
+                    {kv_editor(
+                        ed,
+                        "variables".into(),
+                        "Variables (${name} in paths, headers, text bodies)",
+                        "variable",
+                        |f| Some(&f.variables),
+                        |f| Some(&mut f.variables),
+                    )}
+                </div>
+            </section>
+            <journey_editor::JourneyList/>
+            <load_editor::LoadEditor/>
+            <threshold_editor::ThresholdEditor/>
+            <section class="compose-section" aria-labelledby="compose-options">
+                <h2 id="compose-options">"Options"</h2>
+                <FieldError path="options"/>
+                <div class="field-grid">
+                    {Field::new("options.timeout", "Request timeout").placeholder("30s").view(
+                        ed,
+                        |f| f.options.timeout.clone(),
+                        |f, v| f.options.timeout = v,
+                    )}
+                    {Field::new("options.graceful_stop", "Graceful stop").placeholder("5s").view(
+                        ed,
+                        |f| f.options.graceful_stop.clone(),
+                        |f, v| f.options.graceful_stop = v,
+                    )}
+                    {fields::check_field(
+                        ed,
+                        "options.insecure_tls".into(),
+                        "Accept invalid TLS certificates",
+                        |f| f.options.insecure_tls,
+                        |f, v| f.options.insecure_tls = v,
+                    )}
+                </div>
+            </section>
+        </div>
+    }
+}
+
+/// Up, down and remove buttons for row `i` of a list of `len`; `noun` names the row for
+/// screen readers and `data-action` (`move-<noun>-up`, `move-<noun>-down`, `remove-<noun>`).
+pub(crate) fn row_buttons(
+    noun: &'static str,
+    i: usize,
+    len: Memo<usize>,
+    on_move: impl Fn(bool) + Copy + 'static,
+    on_remove: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <span class="row-buttons">
+            {action_button(
+                "↑",
+                format!("move-{noun}-up"),
+                format!("Move {noun} {} up", i + 1),
+                Signal::derive(move || i == 0),
+                move || on_move(true),
+            )}
+            {action_button(
+                "↓",
+                format!("move-{noun}-down"),
+                format!("Move {noun} {} down", i + 1),
+                Signal::derive(move || i + 1 >= len.get()),
+                move || on_move(false),
+            )}
+            {action_button(
+                "✕",
+                format!("remove-{noun}"),
+                format!("Remove {noun} {}", i + 1),
+                Signal::derive(|| false),
+                on_remove,
+            )}
+        </span>
+    }
+}

@@ -1,0 +1,376 @@
+//! Form controls bound to one field of the [`ScenarioForm`]: a labelled input (or text area,
+//! select, checkbox) with its `data-field` path and the problems shown at that path.
+
+use leptos::prelude::*;
+
+use super::Editor;
+use crate::scenario_form::{KeyValue, ScenarioForm, remove_at};
+
+/// The DOM id of the input for `path` (for `<label for>`).
+pub(crate) fn field_id(path: &str) -> String {
+    format!("field-{path}")
+}
+
+fn error_id(path: &str) -> String {
+    format!("err-{path}")
+}
+
+/// The problems shown at `path`: each a `.field-error` with `data-error-path` (the problem's
+/// own path, which may be deeper than the field's).
+#[component]
+pub fn FieldError(
+    /// The field or slot path.
+    #[prop(into)]
+    path: String,
+) -> impl IntoView {
+    let ed = Editor::use_context();
+    let id = error_id(&path);
+    view! {
+        <span class="field-errors" id=id>
+            {move || {
+                ed.problems
+                    .with(|p| p.by_field.get(&path).cloned())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <span class="field-error" data-error-path=p.path>
+                                {p.message}
+                            </span>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </span>
+    }
+}
+
+/// A text input (or text area) for one field.
+pub(crate) struct Field {
+    path: String,
+    label: String,
+    unit: &'static str,
+    placeholder: String,
+    wide: bool,
+    multiline: bool,
+    mono: bool,
+    hide_label: bool,
+}
+
+impl Field {
+    /// An input for `path` labelled `label`.
+    pub(crate) fn new(path: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            label: label.into(),
+            unit: "",
+            placeholder: String::new(),
+            wide: false,
+            multiline: false,
+            mono: false,
+            hide_label: false,
+        }
+    }
+
+    /// The unit shown after the input (`users`, `/s`).
+    pub(crate) fn unit(mut self, unit: &'static str) -> Self {
+        self.unit = unit;
+        self
+    }
+
+    /// Placeholder text.
+    pub(crate) fn placeholder(mut self, text: impl Into<String>) -> Self {
+        self.placeholder = text.into();
+        self
+    }
+
+    /// Takes a whole row of the grid.
+    pub(crate) fn wide(mut self) -> Self {
+        self.wide = true;
+        self
+    }
+
+    /// A monospace text area (bodies).
+    pub(crate) fn multiline(mut self) -> Self {
+        self.multiline = true;
+        self.mono = true;
+        self
+    }
+
+    /// Monospace text (expressions, pointers).
+    pub(crate) fn mono(mut self) -> Self {
+        self.mono = true;
+        self
+    }
+
+    /// The label is for screen readers only (rows whose column says what they are).
+    pub(crate) fn hide_label(mut self) -> Self {
+        self.hide_label = true;
+        self
+    }
+
+    /// The control, reading with `get` and writing with `set`.
+    pub(crate) fn view(
+        self,
+        ed: Editor,
+        get: impl Fn(&ScenarioForm) -> String + Send + Sync + 'static,
+        set: impl Fn(&mut ScenarioForm, String) + Send + Sync + 'static,
+    ) -> AnyView {
+        let Field { path, label, unit, placeholder, wide, multiline, mono, hide_label } = self;
+        let id = field_id(&path);
+        let invalid = {
+            let path = path.clone();
+            move || if ed.has_problem(&path) { "true" } else { "false" }
+        };
+        let control = if multiline {
+            view! {
+                <textarea
+                    id=id.clone()
+                    class="field__input field__input--mono"
+                    data-field=path.clone()
+                    rows="4"
+                    spellcheck="false"
+                    placeholder=placeholder
+                    aria-invalid=invalid
+                    aria-describedby=error_id(&path)
+                    prop:value=move || ed.form.with(|f| get(f))
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        ed.form.update(|f| set(f, v));
+                    }
+                ></textarea>
+            }
+            .into_any()
+        } else {
+            view! {
+                <input
+                    type="text"
+                    id=id.clone()
+                    class="field__input"
+                    class:field__input--mono=mono
+                    data-field=path.clone()
+                    spellcheck="false"
+                    autocomplete="off"
+                    placeholder=placeholder
+                    aria-invalid=invalid
+                    aria-describedby=error_id(&path)
+                    prop:value=move || ed.form.with(|f| get(f))
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        ed.form.update(|f| set(f, v));
+                    }
+                />
+            }
+            .into_any()
+        };
+        view! {
+            <div class="field" class:field--wide=wide>
+                <label for=id class="field__label" class:sr-only=hide_label>
+                    {label}
+                </label>
+                <span class="field__control">
+                    {control}
+                    {(!unit.is_empty()).then(|| view! { <span class="field__unit">{unit}</span> })}
+                </span>
+                <FieldError path=path/>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+/// A select for one field; `options` are `(value, label)` pairs.
+pub(crate) fn select_field(
+    ed: Editor,
+    path: String,
+    label: impl Into<String>,
+    hide_label: bool,
+    options: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
+    get: impl Fn(&ScenarioForm) -> String + Copy + Send + Sync + 'static,
+    set: impl Fn(&mut ScenarioForm, String) + Send + Sync + 'static,
+) -> AnyView {
+    let id = field_id(&path);
+    let label = label.into();
+    view! {
+        <div class="field field--select">
+            <label for=id.clone() class="field__label" class:sr-only=hide_label>
+                {label}
+            </label>
+            <span class="field__control">
+                <select
+                    id=id
+                    class="field__input"
+                    data-field=path.clone()
+                    aria-describedby=error_id(&path)
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        ed.form.update(|f| set(f, v));
+                    }
+                >
+                    {move || {
+                        options()
+                            .into_iter()
+                            .map(|(value, text)| {
+                                let v = value.clone();
+                                view! {
+                                    <option
+                                        value=value
+                                        prop:selected=move || ed.form.with(|f| get(f)) == v
+                                    >
+                                        {text}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </span>
+            <FieldError path=path/>
+        </div>
+    }
+    .into_any()
+}
+
+/// A checkbox for one field.
+pub(crate) fn check_field(
+    ed: Editor,
+    path: String,
+    label: impl Into<String>,
+    get: impl Fn(&ScenarioForm) -> bool + Send + Sync + 'static,
+    set: impl Fn(&mut ScenarioForm, bool) + Send + Sync + 'static,
+) -> AnyView {
+    let id = field_id(&path);
+    let label = label.into();
+    view! {
+        <div class="field field--check">
+            <span class="field__control">
+                <input
+                    type="checkbox"
+                    id=id.clone()
+                    data-field=path.clone()
+                    aria-describedby=error_id(&path)
+                    prop:checked=move || ed.form.with(|f| get(f))
+                    on:change=move |ev| {
+                        let v = event_target_checked(&ev);
+                        ed.form.update(|f| set(f, v));
+                    }
+                />
+                <label for=id class="field__label">
+                    {label}
+                </label>
+            </span>
+            <FieldError path=path/>
+        </div>
+    }
+    .into_any()
+}
+
+/// A small button with a `data-action` and an accessible name.
+pub(crate) fn action_button(
+    text: &'static str,
+    action: String,
+    name: String,
+    disabled: Signal<bool>,
+    on_click: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="icon-button"
+            data-action=action
+            aria-label=name.clone()
+            title=name
+            prop:disabled=move || disabled.get()
+            on:click=move |_| on_click()
+        >
+            {text}
+        </button>
+    }
+}
+
+/// Name/value rows (headers, variables) under `base`: inputs `base[k].name`, `base[k].value`,
+/// buttons `remove-<noun>` and `add-<noun>`.
+pub(crate) fn kv_editor(
+    ed: Editor,
+    base: String,
+    title: &'static str,
+    noun: &'static str,
+    rows: impl Fn(&ScenarioForm) -> Option<&Vec<KeyValue>> + Copy + Send + Sync + 'static,
+    rows_mut: impl Fn(&mut ScenarioForm) -> Option<&mut Vec<KeyValue>> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let count = Memo::new(move |_| ed.form.with(|f| rows(f).map_or(0, Vec::len)));
+    let row_base = base.clone();
+    view! {
+        <div class="kv" data-path=base.clone()>
+            <div class="kv__title">{title}</div>
+            <FieldError path=base/>
+            <For
+                each=move || 0..count.get()
+                key=|k| *k
+                children=move |k| {
+                    let p = format!("{row_base}[{k}]");
+                    let cell = move |f: &ScenarioForm| rows(f).and_then(|r| r.get(k)).cloned().unwrap_or_default();
+                    view! {
+                        <div class="kv__row" data-path=p.clone()>
+                            {Field::new(format!("{p}.name"), format!("{noun} {} name", k + 1))
+                                .hide_label()
+                                .mono()
+                                .placeholder("name")
+                                .view(
+                                    ed,
+                                    move |f| cell(f).key,
+                                    move |f, v| {
+                                        if let Some(r) = rows_mut(f).and_then(|r| r.get_mut(k)) {
+                                            r.key = v;
+                                        }
+                                    },
+                                )}
+                            {Field::new(format!("{p}.value"), format!("{noun} {} value", k + 1))
+                                .hide_label()
+                                .mono()
+                                .placeholder("value")
+                                .view(
+                                    ed,
+                                    move |f| cell(f).value,
+                                    move |f, v| {
+                                        if let Some(r) = rows_mut(f).and_then(|r| r.get_mut(k)) {
+                                            r.value = v;
+                                        }
+                                    },
+                                )}
+                            {action_button(
+                                "✕",
+                                format!("remove-{noun}"),
+                                format!("Remove {noun} {}", k + 1),
+                                Signal::derive(|| false),
+                                move || {
+                                    ed.form
+                                        .update(|f| {
+                                            if let Some(r) = rows_mut(f) {
+                                                remove_at(r, k);
+                                            }
+                                        })
+                                },
+                            )}
+                        </div>
+                    }
+                }
+            />
+            <button
+                type="button"
+                class="add-button"
+                data-action=format!("add-{noun}")
+                on:click=move |_| {
+                    ed.form
+                        .update(|f| {
+                            if let Some(r) = rows_mut(f) {
+                                r.push(KeyValue::default());
+                            }
+                        })
+                }
+            >
+                {format!("+ {noun}")}
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,140 @@
+//! The load profile: type menu (`load.type`), the type's fields (`load.<key>`), the stages of
+//! ramping types (`load.stages[i].duration|target`), and the live preview next to them.
+
+use leptos::prelude::*;
+
+use super::fields::{Field, action_button, select_field};
+use super::{Editor, FieldError, LoadPreviewChart};
+use crate::scenario_form::{LoadKind, preview};
+
+/// The load section.
+#[component]
+pub(super) fn LoadEditor() -> impl IntoView {
+    let ed = Editor::use_context();
+    let load = Memo::new(move |_| ed.form.with(|f| f.load.clone()));
+    let kind = Memo::new(move |_| load.with(|l| l.kind));
+    let shape = Memo::new(move |_| load.with(|l| l.to_profile().ok().as_ref().and_then(preview)));
+    view! {
+        <section class="compose-section" aria-labelledby="compose-load">
+            <h2 id="compose-load">"Load"</h2>
+            <div class="load">
+                <div class="load__form">
+                    {select_field(
+                        ed,
+                        "load.type".into(),
+                        "Profile",
+                        false,
+                        || LoadKind::ALL.iter().map(|k| (k.as_str().to_owned(), k.label().to_owned())).collect(),
+                        |f| f.load.kind.as_str().to_owned(),
+                        |f, v| {
+                            if let Some(k) = LoadKind::parse(&v) {
+                                f.load.set_kind(k);
+                            }
+                        },
+                    )}
+                    <FieldError path="load"/>
+                    <p class="hint">
+                        {move || {
+                            if kind.get().is_open() {
+                                "Open model: journeys start on schedule whatever the target's latency; a start that finds every user busy is dropped."
+                            } else {
+                                "Closed model: each user runs its journey in a loop, so a slower target gets fewer requests."
+                            }
+                        }}
+                    </p>
+                    <div class="field-grid">
+                        {move || {
+                            kind.get()
+                                .fields()
+                                .iter()
+                                .map(|field| {
+                                    let key = field.key;
+                                    let placeholder = if field.optional {
+                                        format!("optional: {}", field.placeholder)
+                                    } else {
+                                        field.placeholder.to_owned()
+                                    };
+                                    Field::new(format!("load.{key}"), field.label)
+                                        .unit(field.unit)
+                                        .placeholder(placeholder)
+                                        .view(ed, move |f| f.load.get(key).to_owned(), move |f, v| f.load.set(key, v))
+                                })
+                                .collect_view()
+                        }}
+                    </div>
+                    <Show when=move || kind.get().is_staged()>
+                        <StageEditor kind=kind/>
+                    </Show>
+                </div>
+                <LoadPreviewChart preview=shape/>
+            </div>
+        </section>
+    }
+}
+
+/// The stages table of a ramping profile.
+#[component]
+fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
+    let ed = Editor::use_context();
+    let count = Memo::new(move |_| ed.form.with(|f| f.load.stages.len()));
+    view! {
+        <div class="stages" data-path="load.stages">
+            <div class="kv__title">"Stages: each moves linearly to its target"</div>
+            <FieldError path="load.stages"/>
+            <ol class="stages__list">
+                <For
+                    each=move || 0..count.get()
+                    key=|s| *s
+                    children=move |s| {
+                        let sp = format!("load.stages[{s}]");
+                        view! {
+                            <li class="stages__row" data-path=sp.clone()>
+                                {Field::new(format!("{sp}.duration"), format!("Stage {} length", s + 1))
+                                    .placeholder("30s")
+                                    .view(
+                                        ed,
+                                        move |f| f.load.stages.get(s).map(|st| st.duration.clone()).unwrap_or_default(),
+                                        move |f, v| {
+                                            if let Some(st) = f.load.stages.get_mut(s) {
+                                                st.duration = v;
+                                            }
+                                        },
+                                    )}
+                                {move || {
+                                    Field::new(format!("load.stages[{s}].target"), format!("Stage {} target", s + 1))
+                                        .unit(kind.get().stage_unit())
+                                        .placeholder("10")
+                                        .view(
+                                            ed,
+                                            move |f| f.load.stages.get(s).map(|st| st.target.clone()).unwrap_or_default(),
+                                            move |f, v| {
+                                                if let Some(st) = f.load.stages.get_mut(s) {
+                                                    st.target = v;
+                                                }
+                                            },
+                                        )
+                                }}
+                                <FieldError path=sp/>
+                                {action_button(
+                                    "✕",
+                                    "remove-stage".into(),
+                                    format!("Remove stage {}", s + 1),
+                                    Signal::derive(|| false),
+                                    move || ed.form.update(|f| f.load.remove_stage(s)),
+                                )}
+                            </li>
+                        }
+                    }
+                />
+            </ol>
+            <button
+                type="button"
+                class="add-button"
+                data-action="add-stage"
+                on:click=move |_| ed.form.update(|f| f.load.add_stage())
+            >
+                "+ stage"
+            </button>
+        </div>
+    }
+}

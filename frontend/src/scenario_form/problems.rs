@@ -1,0 +1,151 @@
+//! Where the form shows a problem: every problem path (`journeys[0].steps[1].request.method`,
+//! `headers.x-api-key`, `load.stages[2].target`) is mapped to the nearest field or error slot
+//! the form renders; the rest go to a list at the top of the page.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use shared::api::Problem;
+
+use super::{BodyKind, ScenarioForm, StepForm, ThinkKind};
+
+/// Problems sorted by where they are shown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlacedProblems {
+    /// By slot path ([`ScenarioForm::slots`]), in the order they came.
+    pub by_field: BTreeMap<String, Vec<Problem>>,
+    /// Problems no field of the form stands for.
+    pub unplaced: Vec<Problem>,
+}
+
+impl PlacedProblems {
+    /// Every problem, placed or not.
+    pub fn len(&self) -> usize {
+        self.by_field.values().map(Vec::len).sum::<usize>() + self.unplaced.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn kv_paths(out: &mut Vec<String>, base: &str, rows: usize) {
+    out.push(base.to_owned());
+    for k in 0..rows {
+        out.push(format!("{base}[{k}].name"));
+        out.push(format!("{base}[{k}].value"));
+    }
+}
+
+impl ScenarioForm {
+    /// Every path the form shows problems at: its inputs (each carries `data-field` with the same
+    /// path) and a few slots for problems about a whole part (`journeys[0]`, `load.stages`).
+    pub fn slots(&self) -> BTreeSet<String> {
+        let mut out: Vec<String> =
+            ["name", "description", "target", "journeys", "thresholds", "options"].map(String::from).to_vec();
+        kv_paths(&mut out, "headers", self.headers.len());
+        kv_paths(&mut out, "variables", self.variables.len());
+        for (i, j) in self.journeys.iter().enumerate() {
+            let jp = format!("journeys[{i}]");
+            out.extend([jp.clone(), format!("{jp}.name"), format!("{jp}.weight"), format!("{jp}.steps")]);
+            for (s, step) in j.steps.iter().enumerate() {
+                let sp = format!("{jp}.steps[{s}]");
+                out.push(sp.clone());
+                match step {
+                    StepForm::Think(t) => {
+                        out.push(format!("{sp}.think"));
+                        if t.kind == ThinkKind::Uniform {
+                            out.extend([format!("{sp}.think.min"), format!("{sp}.think.max")]);
+                        }
+                    }
+                    StepForm::Request(r) => {
+                        let rp = format!("{sp}.request");
+                        out.extend(["name", "method", "path", "body"].map(|f| format!("{rp}.{f}")));
+                        kv_paths(&mut out, &format!("{rp}.headers"), r.headers.len());
+                        if r.body.kind != BodyKind::None {
+                            out.push(format!("{rp}.body.{}", r.body.kind.as_str()));
+                        }
+                        out.push(format!("{rp}.checks"));
+                        for (k, c) in r.checks.iter().enumerate() {
+                            let cp = format!("{rp}.checks[{k}]");
+                            out.push(format!("{cp}.{}", c.value_segment()));
+                            if c.kind == super::CheckKind::Json {
+                                out.push(format!("{cp}.json.equals"));
+                            }
+                            out.push(cp);
+                        }
+                    }
+                }
+            }
+        }
+        out.extend(self.load.field_paths());
+        for t in 0..self.thresholds.len() {
+            out.extend([format!("thresholds[{t}]"), format!("thresholds[{t}].request"), format!("thresholds[{t}].abort_on_fail")]);
+        }
+        out.extend(["options.timeout", "options.graceful_stop", "options.insecure_tls"].map(String::from));
+        out.into_iter().collect()
+    }
+}
+
+/// `headers.<key>` paths name a header by key; the form has rows. The row with that key, as
+/// `headers[i].name`.
+fn keyed_row(rows: &[super::KeyValue], base: &str, key: &str) -> Option<String> {
+    rows.iter().position(|r| r.key == key).map(|i| format!("{base}[{i}].name"))
+}
+
+/// `journeys[3].steps[1]` → (3, 1).
+fn step_indices(prefix: &str) -> Option<(usize, usize)> {
+    let rest = prefix.strip_prefix("journeys[")?;
+    let (i, rest) = rest.split_once("].steps[")?;
+    let j = rest.strip_suffix(']')?;
+    Some((i.parse().ok()?, j.parse().ok()?))
+}
+
+/// Rewrites key-named map entries (`headers.x-api-key`, `variables.id`,
+/// `journeys[0].steps[2].request.headers.accept`) to the form's row paths.
+fn to_row_path(form: &ScenarioForm, path: &str) -> Option<String> {
+    if let Some(key) = path.strip_prefix("headers.") {
+        return keyed_row(&form.headers, "headers", key);
+    }
+    if let Some(key) = path.strip_prefix("variables.") {
+        return keyed_row(&form.variables, "variables", key);
+    }
+    let (prefix, key) = path.split_once(".request.headers.")?;
+    let (i, j) = step_indices(prefix)?;
+    keyed_row(&form.request(i, j)?.headers, &format!("{prefix}.request.headers"), key)
+}
+
+/// Parents of a path, nearest first: `a.b[1].c` → `a.b[1].c`, `a.b[1]`, `a.b`, `a`.
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let cuts = path.char_indices().filter(|&(_, c)| c == '.' || c == '[').map(|(i, _)| i);
+    std::iter::once(path).chain(cuts.collect::<Vec<_>>().into_iter().rev().map(move |i| &path[..i]))
+}
+
+/// The slot a problem at `path` is shown at: the field itself, else its nearest enclosing slot;
+/// `None` (the top list) when no part of the form stands for it.
+pub fn locate(form: &ScenarioForm, path: &str) -> Option<String> {
+    locate_in(form, &form.slots(), path)
+}
+
+fn locate_in(form: &ScenarioForm, slots: &BTreeSet<String>, path: &str) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    if let Some(row) = to_row_path(form, path) {
+        return Some(row);
+    }
+    ancestors(path).find(|p| slots.contains(*p)).map(str::to_owned)
+}
+
+/// Sorts problems by the slot they are shown at.
+pub fn place(form: &ScenarioForm, problems: &[Problem]) -> PlacedProblems {
+    let slots = form.slots();
+    let mut placed = PlacedProblems::default();
+    for p in problems {
+        match locate_in(form, &slots, &p.path) {
+            Some(slot) => placed.by_field.entry(slot).or_default().push(p.clone()),
+            None => placed.unplaced.push(p.clone()),
+        }
+    }
+    placed
+}

@@ -1,0 +1,93 @@
+//! The real `stampede` binary, for tests that drive it as a user would: locating it, and
+//! `stampede serve` as a child process on free ports (killed on drop).
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// The environment variables `stampede` reads; tests clear them so the host's settings never
+/// leak into a run.
+pub const ENV_VARS: [&str; 5] =
+    ["CLOUD_API_URL", "LOAD_TEST_DURATION", "MAX_CONCURRENT_USERS", "METRICS_COLLECTION_INTERVAL", "REPORT_GENERATION_ENABLED"];
+
+/// The binary Cargo built next to the running test (integration tests of a workspace are built
+/// after every member's binaries).
+pub fn stampede_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/<test>-<hash> → target/<profile>/stampede
+    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let bin = dir.join(format!("stampede{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo build -p backend` (or `make test`)", bin.display());
+    bin
+}
+
+/// A `stampede` command with a clean environment.
+pub fn stampede() -> Command {
+    let mut cmd = Command::new(stampede_bin());
+    for var in ENV_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stampede-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// `stampede serve` on free ports with its own data directory.
+pub struct Serve {
+    child: Child,
+    /// Base URL of the API and UI.
+    pub api: String,
+    /// Base URL of the in-process demo target.
+    pub demo: String,
+}
+
+impl Serve {
+    /// Starts the server with `--interval 200ms` plus `extra` arguments and waits until it
+    /// announces its addresses.
+    pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut child = stampede()
+            .args(["serve", "--bind", "127.0.0.1:0", "--demo-bind", "127.0.0.1:0", "--interval", "200ms"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("stampede serve starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let (mut api, mut demo) = (None, None);
+        while api.is_none() || demo.is_none() {
+            let line = lines.next().expect("serve announces its addresses").expect("utf-8 line");
+            if let Some(url) = line.strip_prefix("stampede listening on ") {
+                api = Some(url.to_owned());
+            } else if let Some(url) = line.strip_prefix("demo target listening on ") {
+                demo = Some(url.to_owned());
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child, api: api.expect("api url"), demo: demo.expect("demo url") }
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}

@@ -1,0 +1,176 @@
+//! The panel in a real browser (headless Chromium): compose → launch → live charts → stop →
+//! history → report; a field error for an invalid scenario; the embed mode in an iframe host.
+//! Screenshots of each page are saved under `target/browser-screenshots/`.
+
+use e2e::binary::{Serve, repo, temp_dir};
+use e2e::browser::Browser;
+use fantoccini::Locator;
+
+fn dist_dir() -> String {
+    let dist = repo().join("dist");
+    assert!(dist.join("index.html").exists(), "dist/ is missing: run `trunk build` (make test does) before the browser tests");
+    dist.display().to_string()
+}
+
+async fn attr(b: &Browser, css: &str, name: &str) -> Option<String> {
+    let el = b.client.find(Locator::Css(css)).await.ok()?;
+    el.attr(name).await.ok().flatten()
+}
+
+async fn text(b: &Browser, css: &str) -> Option<String> {
+    let el = b.client.find(Locator::Css(css)).await.ok()?;
+    el.text().await.ok()
+}
+
+async fn set_input(b: &Browser, css: &str, value: &str) {
+    let input = b.find(css).await;
+    input.clear().await.expect("clear");
+    input.send_keys(value).await.expect("type");
+}
+
+/// The number of points the throughput chart draws for its first series.
+async fn throughput_points(b: &Browser) -> Option<u64> {
+    attr(b, "[data-chart=throughput] [data-series]", "data-points").await?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compose_launch_watch_stop_and_find_it_in_history() {
+    let data = temp_dir("browser-flow");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    b.client.goto(&format!("{}/compose", server.api)).await.expect("open compose");
+
+    // Load the web_app preset and change its duration.
+    let preset = b.find("[data-field=preset]").await;
+    preset.select_by_value("web_app").await.expect("select the web_app preset");
+    b.until(10, "the preset's duration in the form", || async {
+        attr(&b, "[data-field='load.duration']", "value").await.filter(|v| v == "30s")
+    })
+    .await;
+    set_input(&b, "[data-field='load.duration']", "20s").await;
+    b.screenshot("compose").await;
+    b.find("[data-action=launch]").await.click().await.expect("launch");
+
+    // The live page: the throughput chart gains points, the tiles show numbers.
+    b.until(15, "the live page", || async {
+        let url = b.client.current_url().await.ok()?;
+        (url.path() == "/").then_some(())
+    })
+    .await;
+    let first = b.until(15, "throughput points", || async { throughput_points(&b).await.filter(|n| *n >= 2) }).await;
+    let later = b.until(15, "more throughput points", || async { throughput_points(&b).await.filter(|n| *n > first) }).await;
+    assert!(later > first);
+    let tile = b
+        .until(10, "a non-zero throughput tile", || async {
+            text(&b, "[data-tile=throughput]").await.filter(|t| t.chars().any(|c| c.is_ascii_digit() && c != '0'))
+        })
+        .await;
+    assert!(!tile.is_empty());
+    b.screenshot("live").await;
+
+    // Stop it; it ends cancelled.
+    b.find("[data-action=stop]").await.click().await.expect("stop");
+    let run_id: String = b
+        .until(20, "the run to end", || async {
+            let status: shared::api::WorkloadStatus =
+                serde_json::from_str(&http_get(&format!("{}/api/workload/status", server.api)).await?).ok()?;
+            let run = status.run?;
+            (run.status == shared::run::RunStatus::Cancelled).then_some(run.id.0)
+        })
+        .await;
+
+    // History lists it; its page offers the reports.
+    b.client.goto(&format!("{}/history", server.api)).await.expect("open history");
+    let row = b.find(&format!("[data-run-id='{run_id}']")).await;
+    b.screenshot("history").await;
+    row.find(Locator::Css("a")).await.expect("a link in the row").click().await.expect("open the run");
+    let link = b.find("a[data-report=html]").await;
+    let href = link.attr("href").await.expect("href").expect("a report link");
+    let report = http_get(&absolute(&server.api, &href)).await.expect("the HTML report downloads");
+    assert!(report.contains("data-chart=\"throughput\""));
+    b.screenshot("run").await;
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_scenario_shows_the_error_next_to_its_field() {
+    let data = temp_dir("browser-invalid");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    b.client.goto(&format!("{}/compose", server.api)).await.expect("open compose");
+    b.find("[data-field=preset]").await.select_by_value("web_app").await.expect("select preset");
+    b.until(10, "the preset's rate in the form", || async { attr(&b, "[data-field='load.rate']", "value").await.filter(|v| !v.is_empty()) })
+        .await;
+    set_input(&b, "[data-field='load.rate']", "0").await;
+    let message = b
+        .until(10, "a field error on load.rate", || async { text(&b, "[data-error-path='load.rate']").await.filter(|t| !t.is_empty()) })
+        .await;
+    assert!(message.contains("above 0"), "{message}");
+    b.screenshot("compose-error").await;
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_panel_reports_the_finished_run_to_its_host() {
+    // The host page is served from another origin, which the server is told to allow.
+    let host = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind host page");
+    let host_url = format!("http://{}", host.local_addr().expect("addr"));
+    let page = std::fs::read_to_string(repo().join("docs/embed-example.html")).expect("the example host page");
+    let app = axum::Router::new().route("/embed-example.html", axum::routing::get(move || async move { axum::response::Html(page) }));
+    let host_task = tokio::spawn(async move { axum::serve(host, app).await });
+
+    let data = temp_dir("browser-embed");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir(), "--embed-origin", &host_url]);
+    let b = Browser::start().await;
+    b.client.goto(&format!("{host_url}/embed-example.html?panel={}", server.api)).await.expect("open the host page");
+    // Whether the panel connects before or after the run, it reports it: on connecting it
+    // loads the latest run (and its summary, if finished) and posts the events.
+    let started = post_json(
+        &format!("{}/api/workload/start", server.api),
+        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"1s"}}"#,
+    )
+    .await;
+    assert!(started.contains("run_id"), "{started}");
+    let line = b.until(20, "the finished event in the host page", || async { text(&b, "#events [data-event=finished]").await }).await;
+    assert!(line.contains("requests="), "{line}");
+    b.screenshot("embed").await;
+    // Inside the frame there is no header or navigation.
+    let frame = b.find("iframe#stampede").await;
+    frame.enter_frame().await.expect("enter the panel's frame");
+    assert!(b.client.find(Locator::Css(".app__header")).await.is_err(), "embed mode hides the header");
+    drop(b);
+    drop(server);
+    host_task.abort();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+fn absolute(base: &str, href: &str) -> String {
+    if href.starts_with("http") { href.to_owned() } else { format!("{base}{href}") }
+}
+
+async fn http_get(url: &str) -> Option<String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let resp = reqwest::get(url).await.ok()?;
+    if !resp.status().is_success() {
+        return None;
+    }
+    resp.text().await.ok()
+}
+
+async fn post_json(url: &str, body: &str) -> String {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("POST")
+        .text()
+        .await
+        .expect("body")
+}
