@@ -318,8 +318,10 @@ pub struct HostResources {
     pub load_avg_1m: f64,
 }
 
-/// Query of `GET /api/testing/results` and `GET /api/runs`.
+/// Query of `GET /api/testing/results` and `GET /api/runs`. Unknown parameters are refused, so
+/// a typo does not silently list everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunFilter {
     /// Only this status.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -158,8 +158,8 @@ impl Aggregator {
             active_users: active,
             target_users: u64::from(plan.users_at(elapsed)),
             target_rate: plan.rate_at(elapsed),
-            iterations: state.iterations.load(Ordering::Relaxed),
-            dropped_iterations: state.dropped.load(Ordering::Relaxed),
+            iterations: state.iterations(),
+            dropped_iterations: state.dropped(),
             generator,
         };
         self.seq += 1;

@@ -2,14 +2,18 @@
 //! transport failure mapped to an [`ErrorKind`]. Failures are data here, never `Err` of the run.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{
+    ACCEPT, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT as USER_AGENT_HEADER,
+};
 use shared::metrics::ErrorKind;
 use shared::scenario::{ValidBody, ValidRequest};
 
 use crate::error::EngineError;
+use crate::http1::{FastRequest, Origin};
 use crate::payload;
 
 /// Installs rustls's ring provider as the process default, once. Ring keeps the build free of
@@ -34,7 +38,7 @@ pub(crate) fn build(
         .tcp_nodelay(true)
         .redirect(reqwest::redirect::Policy::none())
         .danger_accept_invalid_certs(insecure_tls)
-        .user_agent(concat!("stampede/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .build()
         .map_err(|e| EngineError::Client(e.to_string()))
 }
@@ -46,12 +50,38 @@ pub(crate) struct PreparedRequest {
     pub(crate) url: reqwest::Url,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
-    /// Approximate bytes on the wire for the request (request line, headers, body).
+    /// Bytes on the wire for the request (exact on the direct path; approximate through
+    /// reqwest: request line, headers, body).
     pub(crate) bytes_sent: u64,
+    /// The direct HTTP/1.1 path ([`crate::http1`]), for plain `http://` requests with ordinary
+    /// headers; `None`: the request goes through reqwest.
+    pub(crate) fast: Option<FastRequest>,
+    /// The scenario's per-request timeout (reqwest applies its own copy of it).
+    pub(crate) timeout: Duration,
 }
 
+/// Headers that change how a message is framed or what the connection does: a request that
+/// sets one goes through reqwest, which knows what they mean.
+const FRAMING_HEADERS: [&str; 7] = [
+    "connection",
+    "content-length",
+    "expect",
+    "keep-alive",
+    "te",
+    "transfer-encoding",
+    "upgrade",
+];
+
+const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
+
 impl PreparedRequest {
-    pub(crate) fn new(req: &ValidRequest) -> Result<Self, EngineError> {
+    /// Prepares `req`. `origins` interns the `http://` origins of a run so that requests to the
+    /// same host and port share pooled connections.
+    pub(crate) fn new(
+        req: &ValidRequest,
+        timeout: Duration,
+        origins: &mut Vec<Arc<Origin>>,
+    ) -> Result<Self, EngineError> {
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .map_err(|e| EngineError::Prepare(format!("method {}: {e}", req.method)))?;
         let mut headers = HeaderMap::new();
@@ -74,20 +104,31 @@ impl PreparedRequest {
                 .map_err(|e| EngineError::Prepare(format!("header {k}: {e}")))?;
             headers.insert(name, value);
         }
-        let header_bytes: usize = headers
-            .iter()
-            .map(|(k, v)| k.as_str().len() + v.len() + 4)
-            .sum();
-        let line =
-            method.as_str().len() + req.url.path().len() + req.url.query().map_or(0, str::len) + 12;
-        let host = req.url.host_str().map_or(0, str::len) + 8;
-        let body_len = body.as_ref().map_or(0, Bytes::len);
+        let fast = fast_request(req, &method, &headers, body.as_ref(), origins);
+        let bytes_sent = match &fast {
+            Some(f) => f.bytes.len() as u64,
+            None => {
+                let header_bytes: usize = headers
+                    .iter()
+                    .map(|(k, v)| k.as_str().len() + v.len() + 4)
+                    .sum();
+                let line = method.as_str().len()
+                    + req.url.path().len()
+                    + req.url.query().map_or(0, str::len)
+                    + 12;
+                let host = req.url.host_str().map_or(0, str::len) + 8;
+                let body_len = body.as_ref().map_or(0, Bytes::len);
+                (line + host + header_bytes + 2 + body_len) as u64
+            }
+        };
         Ok(Self {
             method,
             url: req.url.clone(),
             headers,
             body,
-            bytes_sent: (line + host + header_bytes + 2 + body_len) as u64,
+            bytes_sent,
+            fast,
+            timeout,
         })
     }
 
@@ -100,6 +141,83 @@ impl PreparedRequest {
         }
         b
     }
+}
+
+/// The wire form of `req` for the direct path, or `None` when reqwest should send it.
+fn fast_request(
+    req: &ValidRequest,
+    method: &reqwest::Method,
+    headers: &HeaderMap,
+    body: Option<&Bytes>,
+    origins: &mut Vec<Arc<Origin>>,
+) -> Option<FastRequest> {
+    let url = &req.url;
+    if url.scheme() != "http" || !url.username().is_empty() || url.password().is_some() {
+        return None;
+    }
+    if FRAMING_HEADERS.iter().any(|h| headers.contains_key(*h)) {
+        return None;
+    }
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    let origin = match origins.iter().find(|o| o.same_place(host, port)) {
+        Some(o) => Arc::clone(o),
+        None => {
+            let o = Arc::new(Origin::new(host, port));
+            origins.push(Arc::clone(&o));
+            o
+        }
+    };
+    let mut out = Vec::with_capacity(256 + body.map_or(0, Bytes::len));
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(url.path().as_bytes());
+    if let Some(q) = url.query() {
+        out.push(b'?');
+        out.extend_from_slice(q.as_bytes());
+    }
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+    let mut line = |name: &str, value: &[u8]| {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    };
+    if !headers.contains_key(HOST) {
+        // As hyper writes it: the port only when it is not the scheme's default.
+        match url.port() {
+            Some(p) => line("host", format!("{host}:{p}").as_bytes()),
+            None => line("host", host.as_bytes()),
+        }
+    }
+    for (name, value) in headers {
+        line(name.as_str(), value.as_bytes());
+    }
+    if !headers.contains_key(USER_AGENT_HEADER) {
+        line("user-agent", USER_AGENT.as_bytes());
+    }
+    if !headers.contains_key(ACCEPT) {
+        line("accept", b"*/*");
+    }
+    let needs_length = matches!(
+        *method,
+        reqwest::Method::POST | reqwest::Method::PUT | reqwest::Method::PATCH
+    );
+    if body.is_some() || needs_length {
+        line(
+            "content-length",
+            body.map_or(0, Bytes::len).to_string().as_bytes(),
+        );
+    }
+    out.extend_from_slice(b"\r\n");
+    if let Some(body) = body {
+        out.extend_from_slice(body);
+    }
+    Some(FastRequest {
+        origin,
+        bytes: Bytes::from(out),
+        head: *method == reqwest::Method::HEAD,
+    })
 }
 
 /// Maps a reqwest failure to its kind by walking the error's causes.

@@ -3,6 +3,7 @@
 //! scheduled start for an open-model iteration's first request, the end of a think time for a
 //! request after a pause, the previous response otherwise.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
@@ -13,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::client::{PreparedRequest, classify};
 use crate::error::EngineError;
+use crate::http1::{self, Origin, Sink};
 use crate::recorder::Outcome;
 use crate::state::RunState;
 
@@ -37,36 +39,64 @@ struct RequestPlan {
     request: PreparedRequest,
     checks: Vec<(usize, ValidCheck)>,
     keep_body: bool,
-    keep_headers: bool,
+    /// Names (lower case) of the headers that `HeaderPresent` checks ask about, in check order;
+    /// a response reports their presence as a bit mask over this list.
+    header_names: Vec<String>,
     has_status_check: bool,
 }
 
 impl PreparedJourney {
-    pub(crate) fn new(journey: &ValidJourney) -> Result<Self, EngineError> {
+    /// Prepares a journey's requests. `origins` interns the `http://` origins of the whole run
+    /// (see [`PreparedRequest::new`]).
+    pub(crate) fn new(
+        journey: &ValidJourney,
+        timeout: Duration,
+        origins: &mut Vec<Arc<Origin>>,
+    ) -> Result<Self, EngineError> {
         let steps = journey
             .steps
             .iter()
             .map(|step| {
                 Ok(match step {
                     ValidStep::Think(t) => PreparedStep::Think(*t),
-                    ValidStep::Request(r) => PreparedStep::Request(Box::new(RequestPlan {
-                        id: r.id,
-                        request: PreparedRequest::new(r)?,
-                        keep_body: r.checks.iter().any(|(_, c)| c.needs_body()),
-                        keep_headers: r
-                            .checks
-                            .iter()
-                            .any(|(_, c)| matches!(c, ValidCheck::HeaderPresent(_))),
-                        has_status_check: r
-                            .checks
-                            .iter()
-                            .any(|(_, c)| matches!(c, ValidCheck::Status(_))),
-                        checks: r.checks.clone(),
-                    })),
+                    ValidStep::Request(r) => {
+                        let mut header_names: Vec<String> = Vec::new();
+                        for (_, c) in &r.checks {
+                            if let ValidCheck::HeaderPresent(name) = c {
+                                let name = name.to_ascii_lowercase();
+                                if !header_names.contains(&name) {
+                                    header_names.push(name);
+                                }
+                            }
+                        }
+                        let mut request = PreparedRequest::new(r, timeout, origins)?;
+                        if header_names.len() > 64 {
+                            // The direct path reports header presence in 64 bits.
+                            request.fast = None;
+                        }
+                        PreparedStep::Request(Box::new(RequestPlan {
+                            id: r.id,
+                            request,
+                            keep_body: r.checks.iter().any(|(_, c)| c.needs_body()),
+                            header_names,
+                            has_status_check: r
+                                .checks
+                                .iter()
+                                .any(|(_, c)| matches!(c, ValidCheck::Status(_))),
+                            checks: r.checks.clone(),
+                        }))
+                    }
                 })
             })
             .collect::<Result<_, EngineError>>()?;
         Ok(Self { steps })
+    }
+
+    /// True when some request of the journey goes through reqwest.
+    pub(crate) fn needs_reqwest(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, PreparedStep::Request(r) if r.request.fast.is_none()))
     }
 }
 
@@ -108,7 +138,7 @@ impl Picker {
 
     pub(crate) fn pick(&self, rng: &mut SmallRng) -> usize {
         let total = self.cumulative.last().copied().unwrap_or(0);
-        if total == 0 {
+        if total == 0 || self.cumulative.len() == 1 {
             return 0;
         }
         let x = rng.random_range(0..total);
@@ -116,11 +146,12 @@ impl Picker {
     }
 }
 
-/// Runs one iteration of `journey`, scheduled to start at `scheduled`.
+/// Runs one iteration of `journey`, scheduled to start at `scheduled` (open model), or as soon
+/// as it is called (`None`, closed model).
 pub(crate) async fn run_iteration(
     state: &RunState,
     journey: usize,
-    scheduled: Instant,
+    scheduled: Option<Instant>,
     rng: &mut SmallRng,
 ) {
     let Some(journey) = state.journeys.get(journey) else {
@@ -141,61 +172,90 @@ pub(crate) async fn run_iteration(
                 let due = Instant::now() + pause;
                 tokio::time::sleep_until(due).await;
                 state.note_lag(Instant::now().saturating_duration_since(due));
-                intended = due;
+                intended = Some(due);
             }
             PreparedStep::Request(plan) => {
                 check_results.clear();
-                let outcome = send(state, plan, intended, &mut check_results).await;
+                let (outcome, done) = send(state, plan, intended, &mut check_results).await;
                 state.recorder.record(&outcome, &check_results);
-                intended = Instant::now();
+                // The next request is due as soon as this one is done.
+                intended = Some(done);
             }
         }
     }
 }
 
+/// Sends one request, evaluates its checks; returns the outcome and when the response ended.
 async fn send(
     state: &RunState,
     plan: &RequestPlan,
-    intended: Instant,
+    intended: Option<Instant>,
     checks: &mut Vec<(usize, bool)>,
-) -> Outcome {
+) -> (Outcome, Instant) {
     let sent_at = Instant::now();
     // Never report a latency shorter than the service time, even if `intended` is later.
-    let intended = intended.min(sent_at);
+    let intended = intended.map_or(sent_at, |i| i.min(sent_at));
     let mut status = None;
     let mut error = None;
     let mut bytes_received = 0u64;
     let mut body = Vec::new();
-    let mut headers = None;
-    match plan.request.build(&state.client).send().await {
-        Err(e) => error = Some(classify(&e)),
-        Ok(mut resp) => {
-            status = Some(resp.status().as_u16());
-            if plan.keep_headers {
-                headers = Some(resp.headers().clone());
+    let mut headers_seen = 0u64;
+    if let Some(fast) = &plan.request.fast {
+        let mut sink = Sink {
+            body: plan.keep_body.then_some(&mut body),
+            body_limit: MAX_CHECKED_BODY,
+            header_names: &plan.header_names,
+            headers_seen: 0,
+        };
+        match tokio::time::timeout(plan.request.timeout, http1::exchange(fast, &mut sink)).await {
+            Ok(Ok(resp)) => {
+                status = Some(resp.status);
+                bytes_received = resp.body_bytes;
             }
-            loop {
-                match resp.chunk().await {
-                    Ok(Some(chunk)) => {
-                        bytes_received += chunk.len() as u64;
-                        if plan.keep_body && body.len() < MAX_CHECKED_BODY {
-                            body.extend_from_slice(
-                                &chunk[..chunk.len().min(MAX_CHECKED_BODY - body.len())],
-                            );
-                        }
+            Ok(Err(failure)) => {
+                error = Some(failure.kind);
+                status = failure.status;
+                bytes_received = failure.body_bytes;
+            }
+            Err(_) => error = Some(ErrorKind::Timeout),
+        }
+        headers_seen = sink.headers_seen;
+    } else if let Some(client) = &state.client {
+        match plan.request.build(client).send().await {
+            Err(e) => error = Some(classify(&e)),
+            Ok(mut resp) => {
+                status = Some(resp.status().as_u16());
+                for (i, name) in plan.header_names.iter().enumerate().take(64) {
+                    if resp.headers().contains_key(name.as_str()) {
+                        headers_seen |= 1 << i;
                     }
-                    Ok(None) => break,
-                    Err(e) => {
-                        error = Some(match classify(&e) {
-                            ErrorKind::Timeout => ErrorKind::Timeout,
-                            ErrorKind::Reset => ErrorKind::Reset,
-                            _ => ErrorKind::BodyRead,
-                        });
-                        break;
+                }
+                loop {
+                    match resp.chunk().await {
+                        Ok(Some(chunk)) => {
+                            bytes_received += chunk.len() as u64;
+                            if plan.keep_body && body.len() < MAX_CHECKED_BODY {
+                                body.extend_from_slice(
+                                    &chunk[..chunk.len().min(MAX_CHECKED_BODY - body.len())],
+                                );
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            error = Some(match classify(&e) {
+                                ErrorKind::Timeout => ErrorKind::Timeout,
+                                ErrorKind::Reset => ErrorKind::Reset,
+                                _ => ErrorKind::BodyRead,
+                            });
+                            break;
+                        }
                     }
                 }
             }
         }
+    } else {
+        // Cannot happen: the run builds a reqwest client whenever a request needs one.
+        error = Some(ErrorKind::Other);
     }
     let done = Instant::now();
     let latency = done - intended;
@@ -204,7 +264,13 @@ async fn send(
     let mut check_failed = false;
     let mut status_ok = None;
     for (index, check) in &plan.checks {
-        let passed = error.is_none() && evaluate(check, status, &body, latency, headers.as_ref());
+        let header_present = |name: &str| {
+            plan.header_names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .is_some_and(|i| i < 64 && headers_seen & (1 << i) != 0)
+        };
+        let passed = error.is_none() && evaluate(check, status, &body, latency, header_present);
         if let ValidCheck::Status(_) = check {
             status_ok = Some(passed);
         }
@@ -230,7 +296,7 @@ async fn send(
             error = Some(ErrorKind::CheckFailed);
         }
     }
-    Outcome {
+    let outcome = Outcome {
         request: plan.id,
         latency,
         service,
@@ -238,7 +304,8 @@ async fn send(
         error,
         bytes_sent: plan.request.bytes_sent,
         bytes_received,
-    }
+    };
+    (outcome, done)
 }
 
 fn evaluate(
@@ -246,7 +313,7 @@ fn evaluate(
     status: Option<u16>,
     body: &[u8],
     latency: Duration,
-    headers: Option<&reqwest::header::HeaderMap>,
+    header_present: impl Fn(&str) -> bool,
 ) -> bool {
     match check {
         ValidCheck::Status(codes) => status.is_some_and(|s| codes.contains(&s)),
@@ -257,7 +324,7 @@ fn evaluate(
         ValidCheck::Json { pointer, equals } => serde_json::from_slice::<serde_json::Value>(body)
             .ok()
             .is_some_and(|v| v.pointer(pointer) == Some(equals)),
-        ValidCheck::HeaderPresent(name) => headers.is_some_and(|h| h.contains_key(name.as_str())),
+        ValidCheck::HeaderPresent(name) => header_present(name),
         ValidCheck::LatencyUnder(limit) => latency < *limit,
     }
 }

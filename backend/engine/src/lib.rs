@@ -6,6 +6,7 @@
 mod aggregator;
 mod client;
 mod error;
+mod http1;
 mod journey;
 mod monitor;
 mod payload;

@@ -1,7 +1,7 @@
 //! Recording of request outcomes: O(1) and allocation-free per request after warm-up.
 //!
-//! Workers record into one of a few shards (chosen per thread, so locks are practically
-//! uncontended); the aggregator drains every shard once per interval. Nothing per request is
+//! Workers record into one of a few shards (one per worker thread, so locks are uncontended
+//! but for the aggregator's drain once per interval). Nothing per request is
 //! kept: only HdrHistograms and counters, so memory is bounded however long the run.
 
 use std::cell::Cell;
@@ -128,13 +128,27 @@ thread_local! {
     static THREAD_SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-fn thread_slot() -> usize {
+/// This thread's slot: set by a run's worker thread to its index, otherwise handed out in
+/// order of first use. Shards and per-worker counters are picked by it (modulo their count).
+pub(crate) fn thread_slot() -> usize {
     THREAD_SLOT.with(|slot| {
         if slot.get() == usize::MAX {
             slot.set(NEXT_THREAD_SLOT.fetch_add(1, Ordering::Relaxed));
         }
         slot.get()
     })
+}
+
+/// Gives this thread a fixed slot (a worker thread: its index in the run).
+pub(crate) fn set_thread_slot(index: usize) {
+    THREAD_SLOT.with(|slot| slot.set(index));
+}
+
+/// How many slots (shards, counter lines) a recorder has: enough for every worker thread to
+/// have its own, and a few for other threads.
+pub(crate) fn slot_count() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    (cores * 2).max(crate::run::worker_threads())
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
@@ -145,8 +159,7 @@ fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 
 impl Recorder {
     pub(crate) fn new(requests: usize, checks: usize) -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let shards = (0..cores * 2)
+        let shards = (0..slot_count())
             .map(|_| {
                 Mutex::new(Shard {
                     tallies: (0..requests).map(|_| None).collect(),
@@ -155,6 +168,11 @@ impl Recorder {
             })
             .collect();
         Self { shards }
+    }
+
+    /// Number of shards.
+    pub(crate) fn slots(&self) -> usize {
+        self.shards.len()
     }
 
     fn shard(&self) -> MutexGuard<'_, Shard> {

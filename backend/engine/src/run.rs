@@ -16,10 +16,10 @@ use tokio_util::task::TaskTracker;
 use crate::aggregator::Aggregator;
 use crate::error::EngineError;
 use crate::journey::{Picker, PreparedJourney};
-use crate::recorder::Recorder;
-use crate::scheduler::{Stops, drive};
+use crate::recorder::{Recorder, set_thread_slot};
+use crate::scheduler::{Share, Stops, drive};
 use crate::state::RunState;
-use crate::{EngineConfig, client};
+use crate::{EngineConfig, client, http1};
 
 /// Controls a running test. Dropping it does not stop the run; call [`RunHandle::cancel`].
 #[derive(Debug, Clone)]
@@ -81,7 +81,19 @@ impl RunHandle {
     }
 }
 
-/// Starts a run of `scenario` on the current tokio runtime.
+/// Worker threads a run uses: `STAMPEDE_THREADS` when set to a positive number, otherwise
+/// the cores this process may run on (so `taskset -c 0 stampede run …` gets one).
+pub(crate) fn worker_threads() -> usize {
+    std::env::var("STAMPEDE_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// Starts a run of `scenario`. The control task (snapshots, thresholds, status) runs on the
+/// current tokio runtime; the load runs on the run's own worker threads, one current-thread
+/// runtime each (see [`worker_threads`]).
 pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle, EngineError> {
     let seed = config.seed.unwrap_or_else(|| {
         SystemTime::now()
@@ -89,16 +101,22 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
             .map_or(0, |d| d.as_nanos() as u64)
     });
     let plan = LoadPlan::new(scenario.load(), seed);
-    let client = client::build(
-        scenario.timeout,
-        scenario.insecure_tls,
-        plan.max_users() as usize,
-    )?;
+    let mut origins = Vec::new();
     let journeys = scenario
         .journeys
         .iter()
-        .map(PreparedJourney::new)
+        .map(|j| PreparedJourney::new(j, scenario.timeout, &mut origins))
         .collect::<Result<Vec<_>, _>>()?;
+    // reqwest (and its TLS set-up) only when some request needs it.
+    let client = if journeys.iter().any(PreparedJourney::needs_reqwest) {
+        Some(client::build(
+            scenario.timeout,
+            scenario.insecure_tls,
+            plan.max_users() as usize,
+        )?)
+    } else {
+        None
+    };
     let recorder = Recorder::new(scenario.request_names.len(), scenario.checks.len());
     let state = Arc::new(RunState::new(
         client,
@@ -120,7 +138,7 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
 
     let run = Run {
         scenario,
-        plan,
+        plan: Arc::new(plan),
         state,
         config,
         seed,
@@ -135,9 +153,46 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
     Ok(handle)
 }
 
+/// Starts `count` worker threads, each driving its share of the plan on a current-thread
+/// runtime of its own. Each holds a token of `tracker` until its share is done.
+fn spawn_workers(
+    count: usize,
+    state: &Arc<RunState>,
+    plan: &Arc<LoadPlan>,
+    start: Instant,
+    seed: u64,
+    stops: &Stops,
+    tracker: &TaskTracker,
+) -> Result<(), String> {
+    for index in 0..count {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
+        let (state, plan, stops) = (Arc::clone(state), Arc::clone(plan), stops.clone());
+        let token = tracker.token();
+        let share = Share {
+            index: index as u64,
+            count: count as u64,
+        };
+        std::thread::Builder::new()
+            .name(format!("stampede-worker-{index}"))
+            .spawn(move || {
+                set_thread_slot(index);
+                runtime.block_on(drive(state, &plan, start, seed, share, &stops));
+                // Pooled connections belong to this runtime's reactor: close them before it goes.
+                http1::close_idle();
+                drop(runtime);
+                drop(token);
+            })
+            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+    }
+    Ok(())
+}
+
 struct Run {
     scenario: ValidScenario,
-    plan: LoadPlan,
+    plan: Arc<LoadPlan>,
     state: Arc<RunState>,
     config: EngineConfig,
     seed: u64,
@@ -161,20 +216,22 @@ impl Run {
         let mut abort_reason: Option<String> = None;
         self.status.send_replace(RunStatus::Running);
 
-        // Load phase: the scheduler runs until the plan ends, a cancel, or a threshold abort;
-        // the tick loop runs alongside it.
+        // Load phase: the workers run until the plan ends, a cancel, or a threshold abort;
+        // the tick loop runs here alongside.
         let plan_end = start + self.plan.duration();
+        if let Err(reason) = spawn_workers(
+            worker_threads(),
+            &self.state,
+            &self.plan,
+            start,
+            self.seed,
+            &stops,
+            &tracker,
+        ) {
+            abort_reason = Some(reason);
+            stops.stop.cancel();
+        }
         let load = async {
-            drive(
-                self.state.clone(),
-                &self.plan,
-                start,
-                self.seed,
-                &stops,
-                &tracker,
-            )
-            .await;
-            // Open plans finish scheduling at their last arrival; the load lasts to the end.
             tokio::select! {
                 () = tokio::time::sleep_until(plan_end) => {}
                 () = stops.stop.cancelled() => {}
@@ -241,14 +298,8 @@ impl Run {
             total,
             per_request,
             checks: agg.checks(),
-            iterations: self
-                .state
-                .iterations
-                .load(std::sync::atomic::Ordering::Relaxed),
-            dropped_iterations: self
-                .state
-                .dropped
-                .load(std::sync::atomic::Ordering::Relaxed),
+            iterations: self.state.iterations(),
+            dropped_iterations: self.state.dropped(),
             peak_users: agg.peak_users(),
             thresholds: agg.verdicts(&self.scenario.thresholds, load_duration),
             generator: agg.health(),

@@ -4,17 +4,20 @@
 //!
 //! Pacing (this module), execution ([`crate::journey`]) and recording ([`crate::recorder`]) are
 //! separate pieces: one worker loop serves every profile.
+//!
+//! A run has one worker per thread (see [`crate::run`]); each drives its [`Share`] of the plan
+//! on its own current-thread runtime: users whose position is `index` modulo `count`, and the
+//! arrivals whose sequence number is. Nothing per request crosses threads.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use shared::plan::LoadPlan;
-use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::journey::run_iteration;
 use crate::state::RunState;
@@ -27,20 +30,48 @@ pub(crate) struct Stops {
     pub(crate) kill: CancellationToken,
 }
 
-/// Runs the plan until its end or until `stops.stop` fires. Spawned work is tracked by
-/// `tracker`; the caller waits for it (graceful stop).
+/// Which part of the plan a worker drives: users and arrivals whose number is `index` modulo
+/// `count`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Share {
+    pub(crate) index: u64,
+    pub(crate) count: u64,
+}
+
+impl Share {
+    /// The whole plan (a single worker).
+    #[cfg(test)]
+    pub(crate) const ALL: Share = Share { index: 0, count: 1 };
+
+    fn mine(self, n: u64) -> bool {
+        n % self.count.max(1) == self.index
+    }
+}
+
+/// Runs this worker's share of the plan until its end or until `stops.stop` fires, then waits
+/// for the iterations in flight (or cuts them when `stops.kill` fires). Spawns onto the current
+/// runtime.
 pub(crate) async fn drive(
     state: Arc<RunState>,
     plan: &LoadPlan,
     start: Instant,
     seed: u64,
+    share: Share,
     stops: &Stops,
-    tracker: &TaskTracker,
 ) {
+    let mut tasks = JoinSet::new();
     match plan {
-        LoadPlan::Users(_) => drive_closed(state, plan, start, seed, stops, tracker).await,
-        _ => drive_open(state, plan, start, seed, stops, tracker).await,
+        LoadPlan::Users(_) => drive_closed(&state, plan, start, seed, share, stops, &mut tasks).await,
+        _ => drive_open(&state, plan, start, seed, share, stops, &mut tasks).await,
     }
+    // Graceful stop: users finish the iteration they are in, unless killed. Aborting drops
+    // the iterations' futures (and with them their connections) at their next await.
+    tokio::select! {
+        biased;
+        () = stops.kill.cancelled() => tasks.abort_all(),
+        () = async { while tasks.join_next().await.is_some() {} } => {}
+    }
+    while tasks.join_next().await.is_some() {}
 }
 
 async fn wait_until(at: Instant, stop: &CancellationToken) -> bool {
@@ -52,93 +83,101 @@ async fn wait_until(at: Instant, stop: &CancellationToken) -> bool {
 }
 
 async fn drive_closed(
-    state: Arc<RunState>,
+    state: &Arc<RunState>,
     plan: &LoadPlan,
     start: Instant,
     seed: u64,
+    share: Share,
     stops: &Stops,
-    tracker: &TaskTracker,
+    tasks: &mut JoinSet<()>,
 ) {
-    // Each user has its own stop token, so a ramp-down stops the newest users first and lets
-    // them finish the iteration they are in.
-    let mut users: Vec<CancellationToken> = Vec::new();
+    // This worker's users, oldest first, as (position, stop flag). Each user has its own flag,
+    // so a ramp-down stops the newest users first and lets them finish the iteration they are
+    // in. A flag costs a relaxed load per iteration; a cancellation token would lock a mutex.
+    let mut users: Vec<(u64, Arc<AtomicBool>)> = Vec::new();
+    // Users alive across all workers, and users ever started (seeds their random source).
+    let mut level = 0u64;
     let mut next_user = 0u64;
     for (at, target) in plan.user_changes() {
         if !wait_until(start + at, &stops.stop).await {
             break;
         }
-        let target = target as usize;
-        while users.len() < target {
-            let own = stops.stop.child_token();
-            users.push(own.clone());
-            let state = state.clone();
-            let kill = stops.kill.clone();
-            let mut rng =
-                SmallRng::seed_from_u64(seed ^ next_user.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let target = u64::from(target);
+        while level < target {
+            let position = level;
+            let seq = next_user;
+            level += 1;
             next_user += 1;
-            tracker.spawn(async move {
-                let _alive = state.enter();
-                while !own.is_cancelled() {
+            if !share.mine(position) {
+                continue;
+            }
+            let own = Arc::new(AtomicBool::new(false));
+            users.push((position, Arc::clone(&own)));
+            let active = state.enter();
+            let mut rng = SmallRng::seed_from_u64(seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            tasks.spawn(async move {
+                let state = active.state();
+                while !own.load(Ordering::Relaxed) {
                     let journey = state.picker.pick(&mut rng);
-                    let iteration = run_iteration(&state, journey, Instant::now(), &mut rng);
-                    tokio::select! {
-                        biased;
-                        () = kill.cancelled() => return,
-                        () = iteration => {}
-                    }
-                    state.iterations.fetch_add(1, Ordering::Relaxed);
+                    run_iteration(state, journey, None, &mut rng).await;
+                    state.count_iteration();
                 }
             });
         }
-        while users.len() > target {
-            if let Some(user) = users.pop() {
-                user.cancel();
+        level = level.min(target);
+        while users.last().is_some_and(|(position, _)| *position >= target) {
+            if let Some((_, user)) = users.pop() {
+                user.store(true, Ordering::Relaxed);
             }
         }
+        // Reap users that ramped down and finished, so the set stays small.
+        while tasks.try_join_next().is_some() {}
     }
-    for user in users {
-        user.cancel();
+    for (_, user) in users {
+        user.store(true, Ordering::Relaxed);
     }
 }
 
 async fn drive_open(
-    state: Arc<RunState>,
+    state: &Arc<RunState>,
     plan: &LoadPlan,
     start: Instant,
     seed: u64,
+    share: Share,
     stops: &Stops,
-    tracker: &TaskTracker,
+    tasks: &mut JoinSet<()>,
 ) {
-    let pool = Arc::new(Semaphore::new(plan.max_users() as usize));
+    let cap = u64::from(plan.max_users());
     for (n, offset) in (0u64..).zip(plan.arrivals()) {
+        if !share.mine(n) {
+            continue;
+        }
         let due = start + offset;
         let now = Instant::now();
         if due > now {
             if !wait_until(due, &stops.stop).await {
                 break;
             }
+            state.note_lag(Instant::now().saturating_duration_since(due));
         } else if stops.stop.is_cancelled() {
             break;
+        } else {
+            state.note_lag(now.saturating_duration_since(due));
         }
-        state.note_lag(Instant::now().saturating_duration_since(due));
-        let Ok(permit) = pool.clone().try_acquire_owned() else {
-            state.dropped.fetch_add(1, Ordering::Relaxed);
+        // The pool is shared by all workers: at most `cap` iterations in flight in the run.
+        let Some(active) = state.try_enter(cap) else {
+            state.count_dropped();
             continue;
         };
-        let state = state.clone();
-        let kill = stops.kill.clone();
-        tracker.spawn(async move {
-            let _permit = permit;
-            let _active = state.enter();
+        tasks.spawn(async move {
+            let state = active.state();
             let mut rng = SmallRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let journey = state.picker.pick(&mut rng);
-            tokio::select! {
-                biased;
-                () = kill.cancelled() => return,
-                () = run_iteration(&state, journey, due, &mut rng) => {}
-            }
-            state.iterations.fetch_add(1, Ordering::Relaxed);
+            run_iteration(state, journey, Some(due), &mut rng).await;
+            state.count_iteration();
         });
+        // Reap finished iterations so the set holds only those in flight.
+        while tasks.try_join_next().is_some() {}
     }
 }
 

@@ -1,15 +1,32 @@
 //! What every worker of a run shares: the client, the prepared journeys, the recorder and a few
 //! counters. Built once at start; read-only apart from atomics and the sharded recorder.
+//!
+//! Counters touched once per iteration (iterations, dropped starts, schedule lag) live in one
+//! cache line per worker thread, so workers on different cores never write the same line; a
+//! snapshot sums them.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::journey::{Picker, PreparedJourney};
-use crate::recorder::Recorder;
+use crate::recorder::{Recorder, thread_slot};
+
+/// One worker's counters, alone on its cache line(s).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct WorkerCounters {
+    iterations: AtomicU64,
+    dropped: AtomicU64,
+    /// Worst schedule lag since the last snapshot, µs.
+    lag_us: AtomicU64,
+}
 
 #[derive(Debug)]
 pub(crate) struct RunState {
-    pub(crate) client: reqwest::Client,
+    /// reqwest, for the requests the direct HTTP/1.1 path does not take (`https://`, unusual
+    /// headers); `None` when every request goes the direct way.
+    pub(crate) client: Option<reqwest::Client>,
     pub(crate) journeys: Vec<PreparedJourney>,
     pub(crate) picker: Picker,
     pub(crate) recorder: Recorder,
@@ -17,19 +34,17 @@ pub(crate) struct RunState {
     pub(crate) active: AtomicU64,
     /// Highest `active` ever reached.
     pub(crate) peak: AtomicU64,
-    pub(crate) iterations: AtomicU64,
-    pub(crate) dropped: AtomicU64,
-    /// Worst schedule lag since the last snapshot, µs.
-    lag_us: AtomicU64,
+    counters: Box<[WorkerCounters]>,
 }
 
 impl RunState {
     pub(crate) fn new(
-        client: reqwest::Client,
+        client: Option<reqwest::Client>,
         journeys: Vec<PreparedJourney>,
         picker: Picker,
         recorder: Recorder,
     ) -> Self {
+        let slots = recorder.slots();
         Self {
             client,
             journeys,
@@ -37,34 +52,99 @@ impl RunState {
             recorder,
             active: AtomicU64::new(0),
             peak: AtomicU64::new(0),
-            iterations: AtomicU64::new(0),
-            dropped: AtomicU64::new(0),
-            lag_us: AtomicU64::new(0),
+            counters: (0..slots).map(|_| WorkerCounters::default()).collect(),
         }
+    }
+
+    fn mine(&self) -> &WorkerCounters {
+        &self.counters[thread_slot() % self.counters.len()]
+    }
+
+    /// Counts a finished iteration.
+    pub(crate) fn count_iteration(&self) {
+        self.mine().iterations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a scheduled start that found the pool exhausted.
+    pub(crate) fn count_dropped(&self) {
+        self.mine().dropped.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Iterations finished so far.
+    pub(crate) fn iterations(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.iterations.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Starts dropped so far.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.dropped.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Notes how late a scheduled start or timer fired.
     pub(crate) fn note_lag(&self, lag: Duration) {
         let us = u64::try_from(lag.as_micros()).unwrap_or(u64::MAX);
-        self.lag_us.fetch_max(us, Ordering::Relaxed);
+        let slot = &self.mine().lag_us;
+        // Most calls find nothing worse to note: read first, write only then.
+        if us > slot.load(Ordering::Relaxed) {
+            slot.fetch_max(us, Ordering::Relaxed);
+        }
     }
 
     /// Worst lag since the last call.
     pub(crate) fn take_lag(&self) -> Duration {
-        Duration::from_micros(self.lag_us.swap(0, Ordering::Relaxed))
+        let worst = self
+            .counters
+            .iter()
+            .map(|c| c.lag_us.swap(0, Ordering::Relaxed))
+            .max()
+            .unwrap_or(0);
+        Duration::from_micros(worst)
     }
 
-    /// Marks one user / iteration active until the guard drops (also on cancellation).
-    pub(crate) fn enter(&self) -> ActiveGuard<'_> {
+    fn note_active(&self, now: u64) {
+        if now > self.peak.load(Ordering::Relaxed) {
+            self.peak.fetch_max(now, Ordering::Relaxed);
+        }
+    }
+
+    /// Marks one user active until the guard drops (also on cancellation).
+    pub(crate) fn enter(self: &Arc<Self>) -> ActiveGuard {
         let now = self.active.fetch_add(1, Ordering::Relaxed) + 1;
-        self.peak.fetch_max(now, Ordering::Relaxed);
-        ActiveGuard(self)
+        self.note_active(now);
+        ActiveGuard(Arc::clone(self))
+    }
+
+    /// Marks one iteration in flight if fewer than `cap` are (the open model's pool); `None`
+    /// when the pool is exhausted.
+    pub(crate) fn try_enter(self: &Arc<Self>, cap: u64) -> Option<ActiveGuard> {
+        let now = self
+            .active
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < cap).then_some(n + 1))
+            .ok()?
+            + 1;
+        self.note_active(now);
+        Some(ActiveGuard(Arc::clone(self)))
     }
 }
 
-pub(crate) struct ActiveGuard<'a>(&'a RunState);
+/// One active user or in-flight iteration; gives access to the run's state and counts itself
+/// out when dropped.
+#[derive(Debug)]
+pub(crate) struct ActiveGuard(Arc<RunState>);
 
-impl Drop for ActiveGuard<'_> {
+impl ActiveGuard {
+    pub(crate) fn state(&self) -> &Arc<RunState> {
+        &self.0
+    }
+}
+
+impl Drop for ActiveGuard {
     fn drop(&mut self) {
         self.0.active.fetch_sub(1, Ordering::Relaxed);
     }

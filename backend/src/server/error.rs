@@ -19,6 +19,12 @@ pub enum ApiError {
     /// The request is malformed (bad JSON, bad query, bad parameter).
     #[error("{0}")]
     BadRequest(String),
+    /// The body is over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The path exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// No such run, scenario or report format.
     #[error("{0}")]
     NotFound(String),
@@ -44,6 +50,8 @@ impl IntoResponse for ApiError {
         let (status, kind) = match &self {
             ApiError::InvalidScenario(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Busy(_) => (StatusCode::CONFLICT, "run_in_progress"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

@@ -371,13 +371,15 @@ impl RunManager {
         let summary = handle.wait().await;
         let store = self.inner.store.clone();
         let (sid, s) = (id.clone(), summary.clone());
-        if let Err(e) = blocking(move || store.finish_run(&sid, &s, now_ms())).await {
+        // One end time for the store and the live view, so both report the same run.
+        let ended_at_ms = now_ms();
+        if let Err(e) = blocking(move || store.finish_run(&sid, &s, ended_at_ms)).await {
             eprintln!("error: run {id}: could not store the summary: {e}");
         }
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == id) {
             c.info.status = summary.status;
-            c.info.ended_at_ms = Some(now_ms());
+            c.info.ended_at_ms = Some(ended_at_ms);
             c.info.duration_ms = summary.duration_ms;
             c.info.totals = Some(RunTotals::of(&summary));
             c.info.thresholds_passed = Some(summary.thresholds_passed());

@@ -115,6 +115,7 @@ pub(super) fn router(state: AppState) -> Router {
     let mut router = api
         .router
         .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024))
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp));
     if !origins.is_empty() {
@@ -155,6 +156,10 @@ async fn prometheus(State(state): State<AppState>) -> Response {
         text,
     )
         .into_response()
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path())).into_response()
 }
 
 /// Unknown API paths are JSON 404s; everything else is the web UI (its own routes included).

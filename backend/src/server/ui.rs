@@ -66,7 +66,9 @@ impl Ui {
     /// Answers a GET for `uri`.
     pub fn serve(&self, uri: &Uri) -> Response {
         let path = uri.path().trim_start_matches('/');
-        let path = if path.is_empty() { "index.html" } else { path };
+        if path.is_empty() {
+            return self.index();
+        }
         if let Some(bytes) = self.read(path) {
             return file(path, bytes);
         }
@@ -74,6 +76,10 @@ impl Ui {
         if looks_like_file {
             return (StatusCode::NOT_FOUND, "not found").into_response();
         }
+        self.index()
+    }
+
+    fn index(&self) -> Response {
         match self.read("index.html") {
             Some(index) => file("index.html", index),
             None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),

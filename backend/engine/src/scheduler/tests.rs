@@ -10,17 +10,15 @@ use shared::scenario::{LoadProfile, Stage};
 use shared::units::HumanDuration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use super::{Stops, drive};
+use super::{Share, Stops, drive};
 use crate::journey::{Picker, PreparedJourney};
 use crate::recorder::Recorder;
 use crate::state::RunState;
 
 fn state(pause: Duration) -> Arc<RunState> {
-    let client = crate::client::build(Duration::from_secs(1), false, 1).expect("client builds");
     Arc::new(RunState::new(
-        client,
+        None,
         vec![PreparedJourney::pausing(pause)],
         Picker::single(),
         Recorder::new(0, 0),
@@ -34,7 +32,6 @@ fn d(secs: f64) -> HumanDuration {
 struct Running {
     state: Arc<RunState>,
     stops: Stops,
-    tracker: TaskTracker,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -44,25 +41,18 @@ fn run(profile: LoadProfile, pause: Duration) -> Running {
         stop: CancellationToken::new(),
         kill: CancellationToken::new(),
     };
-    let tracker = TaskTracker::new();
-    let (s, st, tr) = (state.clone(), stops.clone(), tracker.clone());
+    let (s, st) = (state.clone(), stops.clone());
     let task = tokio::spawn(async move {
         let plan = LoadPlan::new(&profile, 1);
-        drive(s, &plan, Instant::now(), 1, &st, &tr).await;
+        drive(s, &plan, Instant::now(), 1, Share::ALL, &st).await;
     });
-    Running {
-        state,
-        stops,
-        tracker,
-        task,
-    }
+    Running { state, stops, task }
 }
 
 impl Running {
     async fn finish(self) -> Arc<RunState> {
+        // `drive` returns once its iterations are done.
         self.task.await.expect("scheduler task");
-        self.tracker.close();
-        self.tracker.wait().await;
         self.state
     }
 }
@@ -78,8 +68,8 @@ async fn open_model_starts_exactly_the_planned_iterations() {
         Duration::from_millis(1),
     );
     let state = r.finish().await;
-    assert_eq!(state.iterations.load(Ordering::Relaxed), 1000);
-    assert_eq!(state.dropped.load(Ordering::Relaxed), 0);
+    assert_eq!(state.iterations(), 1000);
+    assert_eq!(state.dropped(), 0);
     assert_eq!(
         state.take_lag(),
         Duration::ZERO,
@@ -99,8 +89,8 @@ async fn open_model_counts_starts_that_find_the_pool_busy_as_dropped() {
         Duration::from_millis(950),
     );
     let state = r.finish().await;
-    assert_eq!(state.iterations.load(Ordering::Relaxed), 25);
-    assert_eq!(state.dropped.load(Ordering::Relaxed), 25);
+    assert_eq!(state.iterations(), 25);
+    assert_eq!(state.dropped(), 25);
 }
 
 #[tokio::test(start_paused = true)]
@@ -137,7 +127,7 @@ async fn closed_model_follows_the_ramp() {
     );
     // Users loop 100 ms iterations: user k (started at k s) runs until 15 s.
     let expected: u64 = (1..=10).map(|k| ((15 - k) * 10) as u64).sum();
-    let got = state.iterations.load(Ordering::Relaxed);
+    let got = state.iterations();
     assert!(
         got.abs_diff(expected) <= 10,
         "iterations {got}, expected about {expected}"

@@ -1,5 +1,6 @@
 //! The live feed, without sockets: `RunManager::subscribe` and the messages a run pushes.
 
+use axum::extract::ws::Message;
 use serde_json::json;
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunStatus;
@@ -183,4 +184,134 @@ async fn joining_mid_run_gets_history_then_live_snapshots() {
         .chain(snapshots(&rest).iter().map(|s| s.interval.requests))
         .sum();
     assert_eq!(sum, summary.total.requests);
+}
+
+/// A viewer of `live::feed` driven by channels: what the server sends, and a way to close.
+struct Viewer {
+    frames: tokio::sync::mpsc::UnboundedReceiver<Message>,
+    client: tokio::sync::mpsc::UnboundedSender<Result<Message, std::convert::Infallible>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Viewer {
+    fn connect(h: &Harness) -> Self {
+        let (out_tx, frames) = tokio::sync::mpsc::unbounded_channel::<Message>();
+        let sink = Box::pin(futures_util::sink::unfold(
+            out_tx,
+            |tx, msg: Message| async move {
+                tx.send(msg).map_err(|_| "the viewer is gone")?;
+                Ok::<_, &'static str>(tx)
+            },
+        ));
+        let (client, in_rx) = tokio::sync::mpsc::unbounded_channel();
+        let stream = Box::pin(futures_util::stream::unfold(in_rx, |mut rx| async move {
+            rx.recv().await.map(|m| (m, rx))
+        }));
+        let task = tokio::spawn(crate::server::live::feed(sink, stream, h.runs.clone()));
+        Self {
+            frames,
+            client,
+            task,
+        }
+    }
+
+    /// The next message, parsed from its JSON text frame.
+    async fn next(&mut self) -> ServerMsg {
+        let frame = tokio::time::timeout(RUN_DEADLINE, self.frames.recv())
+            .await
+            .expect("a frame in time")
+            .expect("the feed is open");
+        match frame {
+            Message::Text(text) => serde_json::from_str(text.as_str())
+                .unwrap_or_else(|e| panic!("not a ServerMsg ({e}): {}", text.as_str())),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    /// Messages up to and including `Finished`.
+    async fn until_finished(&mut self) -> Vec<ServerMsg> {
+        let mut out = Vec::new();
+        loop {
+            let msg = self.next().await;
+            let done = matches!(msg, ServerMsg::Finished { .. });
+            out.push(msg);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    /// Closes like a browser does; the feed ends and closes its side.
+    async fn close(mut self) {
+        self.client
+            .send(Ok(Message::Close(None)))
+            .expect("the feed reads");
+        tokio::time::timeout(RUN_DEADLINE, &mut self.task)
+            .await
+            .expect("the feed ends when the viewer closes")
+            .expect("the feed does not panic");
+        // Anything still buffered, then the end: the feed dropped its sink.
+        while let Some(frame) = self.frames.recv().await {
+            assert!(
+                matches!(frame, Message::Text(_)),
+                "only messages before the end: {frame:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_feed_hello_history_and_live() {
+    let h = Harness::new().await;
+    let mut early = Viewer::connect(&h);
+    assert_eq!(
+        early.next().await,
+        ServerMsg::Hello {
+            protocol: shared::ws::PROTOCOL_VERSION
+        }
+    );
+
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("viewers", "GET product", "1s") } }),
+        )
+        .await;
+    // Wait for the first snapshot on the early viewer, then join with a second one.
+    let mut early_msgs = Vec::new();
+    loop {
+        let msg = early.next().await;
+        let snap = matches!(msg, ServerMsg::Snapshot { .. });
+        early_msgs.push(msg);
+        if snap {
+            break;
+        }
+    }
+    let mut late = Viewer::connect(&h);
+    assert!(matches!(late.next().await, ServerMsg::Hello { .. }));
+    let ServerMsg::History {
+        run,
+        snapshots: past,
+        ..
+    } = late.next().await
+    else {
+        panic!("History second for a viewer joining mid-run")
+    };
+    assert_eq!(run.id, id);
+
+    early_msgs.extend(early.until_finished().await);
+    let late_msgs = late.until_finished().await;
+    assert!(
+        matches!(&early_msgs[0], ServerMsg::RunStarted { run } if run.id == id),
+        "{:?}",
+        early_msgs[0]
+    );
+    let all: Vec<u64> = snapshots(&early_msgs).iter().map(|s| s.seq).collect();
+    let mut joined: Vec<u64> = past.iter().map(|s| s.seq).collect();
+    joined.extend(snapshots(&late_msgs).iter().map(|s| s.seq));
+    assert_eq!(joined, all);
+    assert_eq!(early_msgs.last(), late_msgs.last(), "the same Finished");
+
+    early.close().await;
+    late.close().await;
 }

@@ -772,3 +772,19 @@ async fn server_configuration_shapes_runs() {
     }
     series(&h, &id).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_view_and_the_history_agree_on_a_finished_run() {
+    let h = Harness::new().await;
+    let (id, summary) = h
+        .run_inline(&quick_scenario("agree", "GET product", "300ms"))
+        .await;
+    let live: WorkloadStatus = h.get("/api/workload/status").await.json();
+    let live = live.run.expect("the last run");
+    let listed: Vec<RunInfo> = h.get("/api/runs").await.json();
+    let stored = detail(&h, &id).await.info;
+    assert_eq!(live, listed[0], "status vs list");
+    assert_eq!(stored, listed[0], "detail vs list");
+    assert_eq!(live.duration_ms, summary.duration_ms);
+    assert_eq!(live.status, RunStatus::Completed);
+}

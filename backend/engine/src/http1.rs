@@ -1,0 +1,631 @@
+//! The direct HTTP/1.1 path for plain `http://` targets: a raw [`TcpStream`] per connection,
+//! request bytes built once per run and sent with one `write`, responses read into one large
+//! per-thread buffer and parsed in place (`httparse` for the head; content-length, chunked and
+//! read-to-close bodies), keep-alive connections kept in a per-thread pool.
+//!
+//! Why: a load generator must cost less per request than the target it measures. Going through
+//! reqwest/hyper costs a connection task, channels between it and the caller, a `HeaderMap` and
+//! a `Url` per request; here a request in steady state is one `write`, one `read` (a share of an
+//! `epoll_wait`), a head parse and no allocation. reqwest stays in charge of `https://` (TLS,
+//! HTTP/2) and of requests whose headers ask for something this path does not do.
+//!
+//! Failures map to the same [`ErrorKind`]s as [`crate::client::classify`] gives for reqwest:
+//! refused → `ConnectRefused`, other connect failures → `Connect`, a reset or a close before the
+//! response head is complete → `Reset`, a head that is not HTTP → `Protocol`, a body cut short or
+//! malformed → `BodyRead` (a reset while reading it → `Reset`). Redirects are not followed.
+
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use shared::metrics::ErrorKind;
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+/// Size of the per-thread read buffer: a 100 KiB body arrives in one or two reads.
+const READ_BUFFER: usize = 256 * 1024;
+/// Most header lines accepted in a response head (hyper's limit too).
+const MAX_HEADERS: usize = 100;
+/// Largest response head accepted.
+const MAX_HEAD_BYTES: usize = 1 << 20;
+
+/// Where a prepared request goes: host and port, and the address when the host is an IP
+/// literal (no resolver call per connection then). `id` is unique in the process, so pooled
+/// connections of different runs sharing a thread never mix.
+#[derive(Debug)]
+pub(crate) struct Origin {
+    id: u64,
+    host: String,
+    port: u16,
+    ip: Option<IpAddr>,
+}
+
+static NEXT_ORIGIN: AtomicU64 = AtomicU64::new(1);
+
+impl Origin {
+    pub(crate) fn new(host: &str, port: u16) -> Self {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        Self {
+            id: NEXT_ORIGIN.fetch_add(1, Ordering::Relaxed),
+            host: host.to_owned(),
+            port,
+            ip: bare.parse().ok(),
+        }
+    }
+
+    /// True when `other` names the same host and port (requests of one run share an origin).
+    pub(crate) fn same_place(&self, host: &str, port: u16) -> bool {
+        self.port == port && self.host.eq_ignore_ascii_case(host)
+    }
+}
+
+/// A request ready for the wire.
+#[derive(Debug)]
+pub(crate) struct FastRequest {
+    pub(crate) origin: std::sync::Arc<Origin>,
+    /// Request line, headers and body.
+    pub(crate) bytes: Bytes,
+    /// A HEAD request: the response has no body whatever its headers say.
+    pub(crate) head: bool,
+}
+
+/// What the caller wants kept from a response besides status and size.
+#[derive(Debug, Default)]
+pub(crate) struct Sink<'a> {
+    /// Body bytes are appended here (up to `body_limit`) when present.
+    pub(crate) body: Option<&'a mut Vec<u8>>,
+    pub(crate) body_limit: usize,
+    /// Header names (lower case) whose presence a check asks about.
+    pub(crate) header_names: &'a [String],
+    /// Bit i set: `header_names[i]` was present in the final response head.
+    pub(crate) headers_seen: u64,
+}
+
+impl Sink<'_> {
+    fn body(&mut self, data: &[u8]) {
+        if let Some(body) = self.body.as_deref_mut()
+            && body.len() < self.body_limit
+        {
+            let room = self.body_limit - body.len();
+            body.extend_from_slice(&data[..data.len().min(room)]);
+        }
+    }
+}
+
+/// A complete response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) body_bytes: u64,
+}
+
+/// A failed exchange: the kind, and what had arrived before it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub(crate) kind: ErrorKind,
+    pub(crate) status: Option<u16>,
+    pub(crate) body_bytes: u64,
+}
+
+impl Failure {
+    fn new(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            status: None,
+            body_bytes: 0,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections and the per-thread pool
+
+#[derive(Debug)]
+struct Conn {
+    stream: TcpStream,
+    /// Bytes of a response head that arrived split over reads (empty almost always).
+    pending: Vec<u8>,
+}
+
+thread_local! {
+    /// Idle keep-alive connections of this thread, per origin id (a run has one or a few).
+    static POOL: RefCell<Vec<(u64, Vec<Conn>)>> = const { RefCell::new(Vec::new()) };
+    /// The read buffer every connection of this thread reads into. It is borrowed only inside
+    /// one `poll`, never across an `.await`, so one buffer serves every connection.
+    static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn take_idle(origin: u64) -> Option<Conn> {
+    POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let idle = &mut pool.iter_mut().find(|(id, _)| *id == origin)?.1;
+        while let Some(conn) = idle.pop() {
+            // An idle connection has nothing to read. If it has (the server closed it, or sent
+            // something unasked), it cannot carry a request: drop it. tokio's readiness says so
+            // without a system call.
+            let waker = std::task::Waker::noop();
+            let mut cx = Context::from_waker(waker);
+            if conn.stream.poll_read_ready(&mut cx).is_pending() {
+                return Some(conn);
+            }
+        }
+        None
+    })
+}
+
+fn put_idle(origin: u64, conn: Conn) {
+    POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        match pool.iter_mut().find(|(id, _)| *id == origin) {
+            Some((_, idle)) => idle.push(conn),
+            None => pool.push((origin, vec![conn])),
+        }
+    });
+}
+
+/// Closes this thread's idle connections (a worker calls it before its runtime goes away).
+pub(crate) fn close_idle() {
+    let idle = POOL.with(|pool| std::mem::take(&mut *pool.borrow_mut()));
+    drop(idle);
+}
+
+/// Idle connections of this thread, for tests.
+#[cfg(test)]
+fn idle_count() -> usize {
+    POOL.with(|pool| pool.borrow().iter().map(|(_, v)| v.len()).sum())
+}
+
+fn connect_error(e: &io::Error) -> ErrorKind {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => ErrorKind::ConnectRefused,
+        io::ErrorKind::TimedOut => ErrorKind::Timeout,
+        _ => ErrorKind::Connect,
+    }
+}
+
+async fn connect(origin: &Origin) -> Result<Conn, Failure> {
+    let stream = match origin.ip {
+        Some(ip) => TcpStream::connect(SocketAddr::new(ip, origin.port))
+            .await
+            .map_err(|e| Failure::new(connect_error(&e)))?,
+        None => {
+            let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port))
+                .await
+                .map_err(|_| Failure::new(ErrorKind::Connect))?;
+            let mut last = ErrorKind::Connect;
+            let mut found = None;
+            for addr in addrs {
+                match TcpStream::connect(addr).await {
+                    Ok(s) => {
+                        found = Some(s);
+                        break;
+                    }
+                    Err(e) => last = connect_error(&e),
+                }
+            }
+            found.ok_or(Failure::new(last))?
+        }
+    };
+    // Requests are written whole; never hold one back for Nagle.
+    let _ = stream.set_nodelay(true);
+    Ok(Conn {
+        stream,
+        pending: Vec::new(),
+    })
+}
+
+fn io_kind(e: &io::Error) -> Option<ErrorKind> {
+    use io::ErrorKind as Io;
+    match e.kind() {
+        Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
+            Some(ErrorKind::Reset)
+        }
+        Io::TimedOut => Some(ErrorKind::Timeout),
+        _ => None,
+    }
+}
+
+/// Sends `req` and reads its response, on a pooled connection or a new one. The connection
+/// goes back to the pool only after a complete response that allows keep-alive and nothing
+/// after it. Cancel-safe in the sense that matters: dropping the future (a timeout) drops the
+/// connection, which is never reused half-read.
+pub(crate) async fn exchange(req: &FastRequest, sink: &mut Sink<'_>) -> Result<Response, Failure> {
+    let mut conn = match take_idle(req.origin.id) {
+        Some(conn) => conn,
+        None => connect(&req.origin).await?,
+    };
+    if let Err(e) = conn.stream.write_all(&req.bytes).await {
+        return Err(Failure::new(io_kind(&e).unwrap_or(ErrorKind::Other)));
+    }
+    let mut parser = Parser::new(req.head);
+    let result = poll_fn(|cx| read_response(cx, &mut conn, &mut parser, sink)).await;
+    if result.is_ok() && parser.reusable() {
+        conn.pending.clear();
+        put_idle(req.origin.id, conn);
+    }
+    result
+}
+
+/// Reads until the response is complete, feeding the parser from this thread's read buffer.
+fn read_response(
+    cx: &mut Context<'_>,
+    conn: &mut Conn,
+    parser: &mut Parser,
+    sink: &mut Sink<'_>,
+) -> Poll<Result<Response, Failure>> {
+    READ_BUF.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        if guard.len() < READ_BUFFER {
+            guard.resize(READ_BUFFER, 0);
+        }
+        let buf = guard.as_mut_slice();
+        loop {
+            let mut rb = ReadBuf::new(&mut buf[..]);
+            // tokio clears the socket's readiness after a read that does not fill the buffer,
+            // so the next poll returns Pending without a system call until epoll says more.
+            let n = match Pin::new(&mut conn.stream).poll_read(cx, &mut rb) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(parser.io_error(&e))),
+                Poll::Ready(Ok(())) => rb.filled().len(),
+            };
+            let step = if n == 0 {
+                parser.eof()
+            } else {
+                parser.feed(&buf[..n], &mut conn.pending, sink)
+            };
+            match step {
+                Step::More => {}
+                Step::Done(r) => return Poll::Ready(r),
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The response parser: a state machine fed with whatever each read returned
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Waiting for (the rest of) a head.
+    Head,
+    /// `remaining` bytes of a content-length body.
+    Length(u64),
+    Chunked(Chunk),
+    /// No length: the body ends when the server closes.
+    UntilClose,
+    Done,
+}
+
+/// Where a chunked body stands (RFC 9112 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chunk {
+    /// Reading the hex size; `digits` so far.
+    Size { size: u64, digits: u8 },
+    /// After the size: extensions or whitespace up to CR.
+    Extension { size: u64 },
+    /// CR seen after the size line, LF expected.
+    SizeLf { size: u64 },
+    Data { remaining: u64 },
+    DataCr,
+    DataLf,
+    /// After the last chunk: at the start of a trailer line (or of the final CRLF).
+    TrailerStart,
+    TrailerLine,
+    TrailerLf,
+    EndLf,
+}
+
+#[derive(Debug)]
+enum Step {
+    More,
+    Done(Result<Response, Failure>),
+}
+
+#[derive(Debug)]
+struct Parser {
+    head_request: bool,
+    body: Body,
+    status: Option<u16>,
+    keep_alive: bool,
+    /// Bytes arrived after the end of the response (garbage, or an answer nobody asked for).
+    trailing: bool,
+    body_bytes: u64,
+}
+
+impl Parser {
+    fn new(head_request: bool) -> Self {
+        Self {
+            head_request,
+            body: Body::Head,
+            status: None,
+            keep_alive: false,
+            trailing: false,
+            body_bytes: 0,
+        }
+    }
+
+    fn reusable(&self) -> bool {
+        self.body == Body::Done && self.keep_alive && !self.trailing
+    }
+
+    fn fail(&self, kind: ErrorKind) -> Step {
+        Step::Done(Err(Failure {
+            kind,
+            status: self.status,
+            body_bytes: self.body_bytes,
+        }))
+    }
+
+    fn done(&self) -> Step {
+        Step::Done(Ok(Response {
+            status: self.status.unwrap_or(0),
+            body_bytes: self.body_bytes,
+        }))
+    }
+
+    fn io_error(&self, e: &io::Error) -> Failure {
+        let kind = match (io_kind(e), self.body) {
+            (Some(kind), _) => kind,
+            (None, Body::Head) => ErrorKind::Other,
+            (None, _) => ErrorKind::BodyRead,
+        };
+        Failure {
+            kind,
+            status: self.status,
+            body_bytes: self.body_bytes,
+        }
+    }
+
+    /// The server closed the connection.
+    fn eof(&mut self) -> Step {
+        match self.body {
+            // Closed before the response was complete: what hyper calls "connection closed
+            // before message completed", which reqwest's classification makes a reset.
+            Body::Head => self.fail(ErrorKind::Reset),
+            Body::UntilClose => {
+                self.body = Body::Done;
+                self.keep_alive = false;
+                self.done()
+            }
+            Body::Done => self.done(),
+            Body::Length(_) | Body::Chunked(_) => self.fail(ErrorKind::BodyRead),
+        }
+    }
+
+    /// Consumes `data` (one read's worth). `pending` keeps a head that is split over reads.
+    fn feed(&mut self, data: &[u8], pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
+        if self.body != Body::Head {
+            return self.body_data(data, sink);
+        }
+        if pending.is_empty() {
+            // The usual case: the whole head is in this read; parse it in place.
+            return match self.head(data, sink) {
+                Ok(Some(used)) => self.after_head(&data[used..], pending, sink),
+                Ok(None) => {
+                    pending.extend_from_slice(data);
+                    Step::More
+                }
+                Err(kind) => self.fail(kind),
+            };
+        }
+        pending.extend_from_slice(data);
+        let mut buffered = std::mem::take(pending);
+        let step = match self.head(&buffered, sink) {
+            Ok(Some(used)) => self.after_head(&buffered[used..], pending, sink),
+            Ok(None) if buffered.len() > MAX_HEAD_BYTES => self.fail(ErrorKind::Protocol),
+            Ok(None) => {
+                *pending = buffered;
+                return Step::More;
+            }
+            Err(kind) => self.fail(kind),
+        };
+        // Keep the allocation for the next split head on this connection.
+        if pending.is_empty() {
+            buffered.clear();
+            *pending = buffered;
+        }
+        step
+    }
+
+    /// After a complete head: an informational (1xx) head is skipped and the rest parsed as
+    /// the next head; otherwise the rest is body.
+    fn after_head(&mut self, rest: &[u8], pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
+        if self.body == Body::Head {
+            // A 1xx response: what follows is another head.
+            if rest.is_empty() {
+                return Step::More;
+            }
+            return self.feed(rest, pending, sink);
+        }
+        self.body_data(rest, sink)
+    }
+
+    /// Parses a head at the start of `data`. `Ok(None)`: incomplete; `Ok(Some(n))`: the head
+    /// took `n` bytes and the body state is set (or, for 1xx, left at `Head`).
+    fn head(&mut self, data: &[u8], sink: &mut Sink<'_>) -> Result<Option<usize>, ErrorKind> {
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut headers);
+        let used = match resp.parse(data) {
+            Ok(httparse::Status::Complete(n)) => n,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(_) => return Err(ErrorKind::Protocol),
+        };
+        let code = resp.code.unwrap_or(0);
+        if (100..200).contains(&code) && code != 101 {
+            return Ok(Some(used));
+        }
+        let mut length: Option<u64> = None;
+        let mut chunked = false;
+        let mut encoded = false;
+        let mut close = false;
+        let mut keep_alive = false;
+        let mut seen = 0u64;
+        for h in resp.headers.iter() {
+            let name = h.name;
+            if name.eq_ignore_ascii_case("content-length") {
+                let text = std::str::from_utf8(h.value).map_err(|_| ErrorKind::Protocol)?;
+                let n: u64 = text.trim().parse().map_err(|_| ErrorKind::Protocol)?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(ErrorKind::Protocol);
+                }
+                length = Some(n);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                encoded = true;
+                // Chunked only when it is the last coding.
+                chunked = h
+                    .value
+                    .rsplit(|&b| b == b',')
+                    .next()
+                    .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+            } else if name.eq_ignore_ascii_case("connection") {
+                for token in h.value.split(|&b| b == b',') {
+                    let token = token.trim_ascii();
+                    close |= token.eq_ignore_ascii_case(b"close");
+                    keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                }
+            }
+            for (i, wanted) in sink.header_names.iter().enumerate().take(64) {
+                if name.eq_ignore_ascii_case(wanted) {
+                    seen |= 1 << i;
+                }
+            }
+        }
+        sink.headers_seen = seen;
+        self.status = Some(code);
+        self.keep_alive = match resp.version {
+            Some(1) => !close,
+            _ => keep_alive && !close,
+        };
+        self.body = if self.head_request || code == 204 || code == 304 || code == 101 {
+            if code == 101 {
+                self.keep_alive = false;
+            }
+            Body::Done
+        } else if encoded {
+            if chunked {
+                Body::Chunked(Chunk::Size { size: 0, digits: 0 })
+            } else {
+                self.keep_alive = false;
+                Body::UntilClose
+            }
+        } else if let Some(n) = length {
+            if n == 0 { Body::Done } else { Body::Length(n) }
+        } else {
+            self.keep_alive = false;
+            Body::UntilClose
+        };
+        Ok(Some(used))
+    }
+
+    fn body_data(&mut self, mut data: &[u8], sink: &mut Sink<'_>) -> Step {
+        loop {
+            match self.body {
+                Body::Done => {
+                    if !data.is_empty() {
+                        self.trailing = true;
+                    }
+                    return self.done();
+                }
+                Body::Head => return Step::More,
+                Body::UntilClose => {
+                    self.body_bytes += data.len() as u64;
+                    sink.body(data);
+                    return Step::More;
+                }
+                Body::Length(remaining) => {
+                    let take = remaining.min(data.len() as u64) as usize;
+                    self.body_bytes += take as u64;
+                    sink.body(&data[..take]);
+                    data = &data[take..];
+                    let left = remaining - take as u64;
+                    self.body = if left == 0 {
+                        Body::Done
+                    } else {
+                        Body::Length(left)
+                    };
+                    if left > 0 {
+                        return Step::More;
+                    }
+                }
+                Body::Chunked(state) => {
+                    if data.is_empty() {
+                        return Step::More;
+                    }
+                    match self.chunk(state, data, sink) {
+                        Some(used) => data = &data[used..],
+                        None => return self.fail(ErrorKind::BodyRead),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Advances the chunked decoder over a prefix of `data`; returns the bytes used, or None
+    /// for a malformed body.
+    fn chunk(&mut self, state: Chunk, data: &[u8], sink: &mut Sink<'_>) -> Option<usize> {
+        let b = *data.first()?;
+        let next = match state {
+            Chunk::Data { remaining } => {
+                let take = remaining.min(data.len() as u64) as usize;
+                self.body_bytes += take as u64;
+                sink.body(&data[..take]);
+                let left = remaining - take as u64;
+                self.body = Body::Chunked(if left == 0 {
+                    Chunk::DataCr
+                } else {
+                    Chunk::Data { remaining: left }
+                });
+                return Some(take);
+            }
+            Chunk::Size { size, digits } => match (b as char).to_digit(16) {
+                Some(d) if digits < 16 => Chunk::Size {
+                    size: (size << 4) | u64::from(d),
+                    digits: digits + 1,
+                },
+                Some(_) => return None,
+                None if digits == 0 => return None,
+                None if b == b'\r' => Chunk::SizeLf { size },
+                None if b == b';' || b == b' ' || b == b'\t' => Chunk::Extension { size },
+                None => return None,
+            },
+            Chunk::Extension { size } => match b {
+                b'\r' => Chunk::SizeLf { size },
+                b'\n' => return None,
+                _ => Chunk::Extension { size },
+            },
+            Chunk::SizeLf { size } => match (b, size) {
+                (b'\n', 0) => Chunk::TrailerStart,
+                (b'\n', size) => Chunk::Data { remaining: size },
+                _ => return None,
+            },
+            Chunk::DataCr => (b == b'\r').then_some(Chunk::DataLf)?,
+            Chunk::DataLf => (b == b'\n').then_some(Chunk::Size { size: 0, digits: 0 })?,
+            Chunk::TrailerStart => match b {
+                b'\r' => Chunk::EndLf,
+                _ => Chunk::TrailerLine,
+            },
+            Chunk::TrailerLine => match b {
+                b'\r' => Chunk::TrailerLf,
+                _ => Chunk::TrailerLine,
+            },
+            Chunk::TrailerLf => (b == b'\n').then_some(Chunk::TrailerStart)?,
+            Chunk::EndLf => {
+                if b != b'\n' {
+                    return None;
+                }
+                self.body = Body::Done;
+                return Some(1);
+            }
+        };
+        self.body = Body::Chunked(next);
+        Some(1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

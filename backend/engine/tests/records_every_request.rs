@@ -1,0 +1,114 @@
+//! The engine records every request it sends, at the highest rate this machine allows: a
+//! closed loop without think time for about a second against an in-process HTTP/1.1 target
+//! that counts what it answers; the two counts must be equal, and the snapshots must add up to
+//! the totals. An optimisation that drops samples fails here.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use engine::EngineConfig;
+use shared::run::RunStatus;
+use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Answers each request head on a connection with a tiny keep-alive response; counts answers.
+async fn serve(mut stream: TcpStream, answered: Arc<AtomicU64>) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut held = 0usize;
+    loop {
+        let n = match stream.read(&mut buf[held..]).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        held += n;
+        // Answer every complete head in the buffer (requests here have no body).
+        let mut start = 0;
+        let mut out = Vec::new();
+        while let Some(end) = buf[start..held].windows(4).position(|w| w == b"\r\n\r\n") {
+            start += end + 4;
+            out.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            answered.fetch_add(1, Ordering::SeqCst);
+        }
+        buf.copy_within(start..held, 0);
+        held -= start;
+        if !out.is_empty() && stream.write_all(&out).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn scenario(target: &str, users: u32, duration: &str) -> shared::scenario::ValidScenario {
+    let yaml = format!(
+        "name: count
+target: {target}
+journeys:
+  - name: one
+    steps:
+      - request: {{ method: GET, path: /count }}
+load: {{ type: constant_users, users: {users}, duration: {duration} }}
+options: {{ timeout: 5s, graceful_stop: 5s }}
+"
+    );
+    let parsed = parse_scenario(&yaml, Format::Yaml).expect("scenario parses");
+    validate(&parsed, &ValidationEnv::default()).expect("scenario is valid")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_is_recorded_at_full_speed() {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let answered = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&answered);
+    let server = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream, Arc::clone(&counter)));
+        }
+    });
+
+    let handle = engine::start(
+        scenario(&format!("http://{addr}"), 16, "1s"),
+        EngineConfig {
+            interval: Duration::from_millis(250),
+            seed: Some(7),
+        },
+    )
+    .expect("the run starts");
+    let mut snapshots = handle.subscribe();
+    let summary = tokio::time::timeout(Duration::from_secs(30), handle.wait())
+        .await
+        .expect("the run ends");
+    server.abort();
+
+    assert_eq!(summary.status, RunStatus::Completed, "{:?}", summary.reason);
+    let total = &summary.total;
+    let served = answered.load(Ordering::SeqCst);
+    eprintln!(
+        "{} requests in {} ms ({:.0}/s), target answered {served}",
+        total.requests, summary.duration_ms, total.rps
+    );
+    assert!(total.requests > 1000, "too few requests: {}", total.requests);
+    assert_eq!(total.errors, 0, "{:?}", total.errors_by_kind);
+    assert_eq!(
+        total.requests, served,
+        "the engine recorded {} requests, the target answered {served}",
+        total.requests
+    );
+    assert_eq!(total.status_counts.get(&200), Some(&served));
+    assert_eq!(summary.iterations, served);
+    assert_eq!(total.latency.count, served);
+    assert_eq!(total.service_time.count, served);
+
+    // The snapshots add up to the totals.
+    let mut summed = 0;
+    let mut last = None;
+    while let Ok(snap) = snapshots.try_recv() {
+        summed += snap.interval.requests;
+        last = Some(snap);
+    }
+    assert_eq!(summed, served, "interval counts sum to the total");
+    let last = last.expect("snapshots were sent");
+    assert_eq!(last.total.requests, served);
+    assert_eq!(last.iterations, served);
+}
