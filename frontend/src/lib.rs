@@ -21,7 +21,7 @@ use leptos_router::path;
 pub fn App() -> impl IntoView {
     let embedded = embed::is_embedded();
     let feed = live::LiveFeed::connect();
-    provide_context(feed.clone());
+    provide_context(feed);
     embed::report_to_parent(feed);
     view! {
         <Router>
