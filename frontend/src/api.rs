@@ -5,8 +5,8 @@ use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ErrorBody, Preset, RunCreated, RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef,
-    StartRun, WorkloadStatus,
+    ErrorBody, Preset, RunCreated, RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck,
+    ScenarioEntry, ScenarioRef, StartRun, WorkloadStatus,
 };
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunId;
@@ -29,19 +29,33 @@ impl std::fmt::Display for ApiError {
 }
 
 fn transport(e: gloo_net::Error) -> ApiError {
-    ApiError { status: 0, body: None, message: format!("cannot reach the server: {e}") }
+    ApiError {
+        status: 0,
+        body: None,
+        message: format!("cannot reach the server: {e}"),
+    }
 }
 
 async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
     if (200..300).contains(&status) {
-        return serde_json::from_str(&text)
-            .map_err(|e| ApiError { status, body: None, message: format!("unexpected answer from the server: {e}") });
+        return serde_json::from_str(&text).map_err(|e| ApiError {
+            status,
+            body: None,
+            message: format!("unexpected answer from the server: {e}"),
+        });
     }
     let body: Option<ErrorBody> = serde_json::from_str(&text).ok();
-    let message = body.as_ref().map_or_else(|| format!("the server answered {status}"), |b| b.detail.clone());
-    Err(ApiError { status, body, message })
+    let message = body.as_ref().map_or_else(
+        || format!("the server answered {status}"),
+        |b| b.detail.clone(),
+    );
+    Err(ApiError {
+        status,
+        body,
+        message,
+    })
 }
 
 /// `GET path`.
@@ -49,7 +63,11 @@ pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     decode(Request::get(path).send().await.map_err(transport)?).await
 }
 
-async fn send_json<B: Serialize, T: DeserializeOwned>(method: &str, path: &str, body: &B) -> Result<T, ApiError> {
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
     let builder = match method {
         "PUT" => Request::put(path),
         _ => Request::post(path),
@@ -100,7 +118,11 @@ pub async fn runs(filter: &RunFilter) -> Result<Vec<RunInfo>, ApiError> {
     if let Some(n) = filter.limit {
         query.push(format!("limit={n}"));
     }
-    let q = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+    let q = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
     get(&format!("/api/runs{q}")).await
 }
 
@@ -121,7 +143,14 @@ pub async fn check(scenario: &ScenarioRef) -> Result<ScenarioCheck, ApiError> {
 
 /// Saves a scenario under a name.
 pub async fn save(name: &str, scenario: ScenarioRef) -> Result<ScenarioEntry, ApiError> {
-    post("/api/workload/scenario", &SaveScenario { name: Some(name.to_owned()), scenario }).await
+    post(
+        "/api/workload/scenario",
+        &SaveScenario {
+            name: Some(name.to_owned()),
+            scenario,
+        },
+    )
+    .await
 }
 
 /// Where a run's report is downloaded from.

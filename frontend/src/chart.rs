@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-pub use shared::chart::{LinearScale, TimeUnit, downsample, nearest_index, nice_step, nice_ticks, tick_label, tick_step};
+pub use shared::chart::{
+    LinearScale, TimeUnit, downsample, nearest_index, nice_step, nice_ticks, tick_label, tick_step,
+};
 
 /// A line to draw: a name for the legend, a CSS colour, and `(x, y)` points in data units.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,18 +22,32 @@ pub struct Series {
 impl Series {
     /// An empty line.
     pub fn new(name: impl Into<String>, color: impl Into<String>) -> Self {
-        Self { name: name.into(), color: color.into(), points: Vec::new() }
+        Self {
+            name: name.into(),
+            color: color.into(),
+            points: Vec::new(),
+        }
     }
 
     /// An empty line with capacity for `n` points.
     pub fn with_capacity(name: impl Into<String>, color: impl Into<String>, n: usize) -> Self {
-        Self { name: name.into(), color: color.into(), points: Vec::with_capacity(n) }
+        Self {
+            name: name.into(),
+            color: color.into(),
+            points: Vec::with_capacity(n),
+        }
     }
 }
 
 /// The chart colours, as CSS custom properties defined in `style/main.css`.
-pub const PALETTE: [&str; 6] =
-    ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)", "var(--chart-5)", "var(--chart-6)"];
+pub const PALETTE: [&str; 6] = [
+    "var(--chart-1)",
+    "var(--chart-2)",
+    "var(--chart-3)",
+    "var(--chart-4)",
+    "var(--chart-5)",
+    "var(--chart-6)",
+];
 
 /// The `i`-th chart colour (wrapping around).
 pub fn color(i: usize) -> &'static str {
@@ -47,6 +63,9 @@ const BOTTOM: f64 = 36.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 18.0;
 const RIGHT_WITH_AXIS: f64 = 56.0;
+/// The time axis spans at least this many seconds, so the first points of a live run do not
+/// stretch over the whole width with fractional-second ticks.
+pub const MIN_SPAN_S: f64 = 10.0;
 
 /// The plot area inside the chart, in `viewBox` units.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,7 +84,12 @@ impl Frame {
     /// The plot area of a chart, with room for a right-hand axis or not.
     pub fn for_chart(right_axis: bool) -> Self {
         let right = WIDTH - if right_axis { RIGHT_WITH_AXIS } else { RIGHT };
-        Self { left: LEFT, right, top: TOP, bottom: HEIGHT - BOTTOM }
+        Self {
+            left: LEFT,
+            right,
+            top: TOP,
+            bottom: HEIGHT - BOTTOM,
+        }
     }
 
     /// Width of the plot area; also the most points a line needs (one per unit of width).
@@ -134,21 +158,32 @@ pub struct ChartModel {
 pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel {
     let right_axis = right_axis && !right.is_empty();
     let frame = Frame::for_chart(right_axis);
-    let all = || left.iter().chain(right.iter()).flat_map(|s| s.points.iter());
-    let max_x = all().map(|p| p.0).filter(|x| x.is_finite()).fold(0.0_f64, f64::max);
+    let all = || {
+        left.iter()
+            .chain(right.iter())
+            .flat_map(|s| s.points.iter())
+    };
+    let max_x = all()
+        .map(|p| p.0)
+        .filter(|x| x.is_finite())
+        .fold(0.0_f64, f64::max);
     let empty = all().next().is_none();
 
-    // Time axis: ticks in seconds or minutes, domain exactly the data (no empty tail).
+    // Time axis: ticks in seconds or minutes, the domain exactly the data (no empty tail)
+    // once the run is longer than the minimum span.
     let time_unit = TimeUnit::for_span(max_x);
     let div = time_unit.seconds();
-    let x_end = if max_x > 0.0 { max_x } else { 1.0 };
+    let x_end = max_x.max(MIN_SPAN_S);
     let x = LinearScale::new((0.0, x_end), (frame.left, frame.right));
     let raw_x_ticks = nice_ticks(0.0, x_end / div, 7);
     let x_step = tick_step(&raw_x_ticks);
     let x_ticks = raw_x_ticks
         .iter()
         .filter(|t| **t * div <= x_end * (1.0 + 1e-9))
-        .map(|t| Tick { pos: x.map(t * div), label: tick_label(*t, x_step) })
+        .map(|t| Tick {
+            pos: x.map(t * div),
+            label: tick_label(*t, x_step),
+        })
         .collect();
 
     // Left axis: nice ticks from 0 (or the lowest value) to at least the highest value.
@@ -158,7 +193,13 @@ pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel
     let y_lo = raw_y.first().copied().unwrap_or(0.0);
     let y_hi = raw_y.last().copied().unwrap_or(1.0);
     let y = LinearScale::new((y_lo, y_hi), (frame.bottom, frame.top));
-    let y_ticks = raw_y.iter().map(|t| Tick { pos: y.map(*t), label: tick_label(*t, y_step) }).collect();
+    let y_ticks = raw_y
+        .iter()
+        .map(|t| Tick {
+            pos: y.map(*t),
+            label: tick_label(*t, y_step),
+        })
+        .collect();
 
     // Right axis: as many nice steps as the left one, so both share the grid lines.
     let (y2, y2_ticks) = if right_axis {
@@ -170,7 +211,10 @@ pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel
         let ticks = (0..=intervals)
             .map(|i| {
                 let v = step2 * i as f64;
-                Tick { pos: y2.map(v), label: tick_label(v, step2) }
+                Tick {
+                    pos: y2.map(v),
+                    label: tick_label(v, step2),
+                }
             })
             .collect();
         (Some(y2), ticks)
@@ -180,8 +224,16 @@ pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel
 
     let budget = frame.width() as usize;
     let mut lines = Vec::with_capacity(left.len() + right.len());
-    for (s, on_right) in left.iter().map(|s| (s, false)).chain(right.iter().map(|s| (s, true))) {
-        let scale_y = if on_right { y2.as_ref().unwrap_or(&y) } else { &y };
+    for (s, on_right) in left
+        .iter()
+        .map(|s| (s, false))
+        .chain(right.iter().map(|s| (s, true)))
+    {
+        let scale_y = if on_right {
+            y2.as_ref().unwrap_or(&y)
+        } else {
+            &y
+        };
         let pts = downsample(&s.points, budget);
         lines.push(Line {
             name: s.name.clone(),
@@ -192,7 +244,18 @@ pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel
         });
     }
 
-    ChartModel { frame, x, y, y2, time_unit, x_ticks, y_ticks, y2_ticks, lines, empty }
+    ChartModel {
+        frame,
+        x,
+        y,
+        y2,
+        time_unit,
+        x_ticks,
+        y_ticks,
+        y2_ticks,
+        lines,
+        empty,
+    }
 }
 
 /// Lowest and highest y over the series, `(0, 0)` without points.
@@ -209,7 +272,13 @@ pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> String {
         if !px.is_finite() || !py.is_finite() {
             continue;
         }
-        let _ = write!(d, "{}{:.1},{:.1}", if first { 'M' } else { 'L' }, x.map(*px), y.map(*py));
+        let _ = write!(
+            d,
+            "{}{:.1},{:.1}",
+            if first { 'M' } else { 'L' },
+            x.map(*px),
+            y.map(*py)
+        );
         first = false;
     }
     if points.len() == 1 && !first {
@@ -255,16 +324,33 @@ pub fn readout(
     if model.empty || !fraction.is_finite() {
         return None;
     }
-    let target = model.x.invert(model.x.range.0 + fraction.clamp(0.0, 1.0) * model.frame.width());
-    let reference = left.iter().chain(right.iter()).max_by_key(|s| s.points.len())?;
+    let target = model
+        .x
+        .invert(model.x.range.0 + fraction.clamp(0.0, 1.0) * model.frame.width());
+    let reference = left
+        .iter()
+        .chain(right.iter())
+        .max_by_key(|s| s.points.len())?;
     let t = reference.points[nearest_index(&reference.points, target)?].0;
     let mut rows = Vec::with_capacity(left.len() + right.len());
-    for (s, u) in left.iter().map(|s| (s, unit)).chain(right.iter().map(|s| (s, right_unit))) {
+    for (s, u) in left
+        .iter()
+        .map(|s| (s, unit))
+        .chain(right.iter().map(|s| (s, right_unit)))
+    {
         if let Some(i) = nearest_index(&s.points, t) {
-            rows.push(ReadoutRow { name: s.name.clone(), color: s.color.clone(), value: format_value(s.points[i].1, u) });
+            rows.push(ReadoutRow {
+                name: s.name.clone(),
+                color: s.color.clone(),
+                value: format_value(s.points[i].1, u),
+            });
         }
     }
-    Some(Readout { x: model.x.map(t), time: crate::format::duration_s(t), rows })
+    Some(Readout {
+        x: model.x.map(t),
+        time: crate::format::duration_s(t),
+        rows,
+    })
 }
 
 /// A value with its unit, in the panel's number style: `12.3 ms`, `1.5k/s`, `42%`,
@@ -310,7 +396,11 @@ mod tests {
     use super::*;
 
     fn line(name: &str, pts: &[(f64, f64)]) -> Series {
-        Series { name: name.into(), color: color(0).into(), points: pts.to_vec() }
+        Series {
+            name: name.into(),
+            color: color(0).into(),
+            points: pts.to_vec(),
+        }
     }
 
     #[test]
@@ -340,15 +430,15 @@ mod tests {
         // Data fills the plot from x = 0 to the last point.
         assert_eq!(m.x.map(0.0), m.frame.left);
         assert_eq!(m.x.map(30.0), m.frame.right);
-        // y ticks 0..=75 in 25s cover the max of 70; the top tick is the top of the plot.
+        // y ticks 0..=80 in 20s cover the max of 70; the top tick is the top of the plot.
         let labels: Vec<&str> = m.y_ticks.iter().map(|t| t.label.as_str()).collect();
-        assert_eq!(labels, ["0", "25", "50", "75"]);
+        assert_eq!(labels, ["0", "20", "40", "60", "80"]);
         assert_eq!(m.y_ticks[0].pos, m.frame.bottom);
-        assert_eq!(m.y_ticks[3].pos, m.frame.top);
+        assert_eq!(m.y_ticks[4].pos, m.frame.top);
         let xl: Vec<&str> = m.x_ticks.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(xl, ["0", "5", "10", "15", "20", "25", "30"]);
         assert_eq!(m.lines[0].points, 30);
-        assert!(m.lines[0].d.starts_with("M56.0,"));
+        assert!(m.lines[0].d.starts_with(&format!("M{:.1},", m.x.map(1.0))));
         assert_eq!(m.lines[0].d.matches('L').count(), 29);
     }
 
@@ -386,7 +476,10 @@ mod tests {
     fn path_strings() {
         let x = LinearScale::new((0.0, 10.0), (0.0, 100.0));
         let y = LinearScale::new((0.0, 10.0), (100.0, 0.0));
-        assert_eq!(path(&[(0.0, 0.0), (5.0, 5.0), (10.0, 10.0)], &x, &y), "M0.0,100.0L50.0,50.0L100.0,0.0");
+        assert_eq!(
+            path(&[(0.0, 0.0), (5.0, 5.0), (10.0, 10.0)], &x, &y),
+            "M0.0,100.0L50.0,50.0L100.0,0.0"
+        );
         assert_eq!(path(&[(5.0, 2.0)], &x, &y), "M50.0,80.0h0.1");
         assert_eq!(path(&[(1.0, f64::NAN), (2.0, 1.0)], &x, &y), "M20.0,90.0");
         assert_eq!(path(&[], &x, &y), "");
@@ -398,11 +491,16 @@ mod tests {
         let b = line("p99", &[(1.0, 40.0), (2.0, 80.0), (3.0, 1250.0)]);
         let left = [a, b];
         let m = layout(&left, &[], false);
-        // 2/3 of the way along a 0..3 s axis is t = 2 s.
-        let r = readout(&m, &left, &[], 2.0 / 3.0, "ms", "").expect("readout");
+        // The axis spans at least 10 s: a fifth of the way along is t = 2 s.
+        assert_eq!(m.x.domain, (0.0, MIN_SPAN_S));
+        let r = readout(&m, &left, &[], 0.2, "ms", "").expect("readout");
         assert_eq!(r.time, "2 s");
         assert_eq!(r.x, m.x.map(2.0));
-        let vals: Vec<(&str, &str)> = r.rows.iter().map(|r| (r.name.as_str(), r.value.as_str())).collect();
+        let vals: Vec<(&str, &str)> = r
+            .rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.value.as_str()))
+            .collect();
         assert_eq!(vals, [("p50", "12.5 ms"), ("p99", "80.0 ms")]);
         // Far right: the last point; beyond the edges clamps.
         let r = readout(&m, &left, &[], 1.5, "ms", "").expect("readout");

@@ -130,7 +130,8 @@ impl HistoryRow {
     /// The row of a listed run.
     pub fn of(run: &RunInfo) -> Self {
         let t = run.totals.as_ref();
-        let or_dash = |f: &dyn Fn(&shared::api::RunTotals) -> String| t.map_or_else(|| DASH.to_owned(), f);
+        let or_dash =
+            |f: &dyn Fn(&shared::api::RunTotals) -> String| t.map_or_else(|| DASH.to_owned(), f);
         Self {
             id: run.id.0.clone(),
             scenario: run.scenario.clone(),
@@ -161,11 +162,17 @@ pub fn duration_ms(ms: u64) -> String {
 /// the zone's offset as JavaScript reports it (`Date.getTimezoneOffset()`: minutes *behind*
 /// UTC, so UTC+1 is `-60`).
 pub fn local_date_time(ms: u64, timezone_offset_min: i32) -> String {
-    let local_ms = i64::try_from(ms).unwrap_or(i64::MAX / 2) - i64::from(timezone_offset_min) * 60_000;
+    let local_ms =
+        i64::try_from(ms).unwrap_or(i64::MAX / 2) - i64::from(timezone_offset_min) * 60_000;
     let secs = local_ms.div_euclid(1000);
     let (y, m, d) = shared::report::civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Where the Compare button goes when exactly two runs are selected (`(id, created_at_ms)`):
@@ -173,7 +180,11 @@ pub fn local_date_time(ms: u64, timezone_offset_min: i32) -> String {
 pub fn compare_href(selected: &[(String, u64)]) -> Option<String> {
     match selected {
         [x, y] => {
-            let (a, b) = if (x.1, &x.0) <= (y.1, &y.0) { (x, y) } else { (y, x) };
+            let (a, b) = if (x.1, &x.0) <= (y.1, &y.0) {
+                (x, y)
+            } else {
+                (y, x)
+            };
             Some(format!("/compare?a={}&b={}", a.0, b.0))
         }
         _ => None,
@@ -384,8 +395,8 @@ pub fn classify(metric: Metric, baseline: f64, candidate: f64) -> Change {
         return Change::Same;
     }
     let d = Delta::between(baseline, candidate);
-    let significant = d.abs.abs() > metric.noise_floor()
-        && d.rel.is_none_or(|r| r.abs() > RELATIVE_TOLERANCE);
+    let significant =
+        d.abs.abs() > metric.noise_floor() && d.rel.is_none_or(|r| r.abs() > RELATIVE_TOLERANCE);
     if !significant {
         Change::Same
     } else if d.abs * dir > 0.0 {
@@ -411,29 +422,42 @@ pub struct MetricCell {
 }
 
 impl MetricCell {
-    fn new(metric: Metric, baseline: Option<&RequestStats>, candidate: Option<&RequestStats>) -> Self {
+    fn new(
+        metric: Metric,
+        baseline: Option<&RequestStats>,
+        candidate: Option<&RequestStats>,
+    ) -> Self {
         let baseline = baseline.map(|s| metric.of(s));
         let candidate = candidate.map(|s| metric.of(s));
         let (delta, change) = match (baseline, candidate) {
             (Some(b), Some(c)) => (Some(Delta::between(b, c)), classify(metric, b, c)),
             _ => (None, Change::Same),
         };
-        Self { metric, baseline, candidate, delta, change }
+        Self {
+            metric,
+            baseline,
+            candidate,
+            delta,
+            change,
+        }
     }
 
     /// The baseline value with its unit, `—` when missing.
     pub fn baseline_text(&self) -> String {
-        self.baseline.map_or_else(|| DASH.to_owned(), |v| self.metric.format(v))
+        self.baseline
+            .map_or_else(|| DASH.to_owned(), |v| self.metric.format(v))
     }
 
     /// The candidate value with its unit, `—` when missing.
     pub fn candidate_text(&self) -> String {
-        self.candidate.map_or_else(|| DASH.to_owned(), |v| self.metric.format(v))
+        self.candidate
+            .map_or_else(|| DASH.to_owned(), |v| self.metric.format(v))
     }
 
     /// The absolute difference with its unit, `—` when one side is missing.
     pub fn delta_text(&self) -> String {
-        self.delta.map_or_else(|| DASH.to_owned(), |d| self.metric.format_delta(d.abs))
+        self.delta
+            .map_or_else(|| DASH.to_owned(), |d| self.metric.format_delta(d.abs))
     }
 
     /// The relative difference, `—` when one side is missing or the baseline is zero.
@@ -476,14 +500,25 @@ pub struct CompareRow {
 }
 
 impl CompareRow {
-    fn new(request: Option<String>, baseline: Option<&RequestStats>, candidate: Option<&RequestStats>) -> Self {
+    fn new(
+        request: Option<String>,
+        baseline: Option<&RequestStats>,
+        candidate: Option<&RequestStats>,
+    ) -> Self {
         let presence = match (baseline.is_some(), candidate.is_some()) {
             (true, false) => Presence::BaselineOnly,
             (false, true) => Presence::CandidateOnly,
             _ => Presence::Both,
         };
-        let cells = Metric::ALL.into_iter().map(|m| MetricCell::new(m, baseline, candidate)).collect();
-        Self { request, presence, cells }
+        let cells = Metric::ALL
+            .into_iter()
+            .map(|m| MetricCell::new(m, baseline, candidate))
+            .collect();
+        Self {
+            request,
+            presence,
+            cells,
+        }
     }
 
     /// `Total` or the request name.
@@ -508,21 +543,31 @@ pub struct Figures<'a> {
 
 impl<'a> From<&'a RunSummary> for Figures<'a> {
     fn from(s: &'a RunSummary) -> Self {
-        Self { total: &s.total, per_request: &s.per_request }
+        Self {
+            total: &s.total,
+            per_request: &s.per_request,
+        }
     }
 }
 
 impl<'a> From<&'a MetricsSnapshot> for Figures<'a> {
     /// A run without a summary (interrupted, or still running): its cumulative figures so far.
     fn from(s: &'a MetricsSnapshot) -> Self {
-        Self { total: &s.total, per_request: &s.per_request }
+        Self {
+            total: &s.total,
+            per_request: &s.per_request,
+        }
     }
 }
 
 /// The comparison table: the total first, then every request name present in either run —
 /// the baseline's in its order, then those only the candidate has, in its order.
 pub fn compare(baseline: Figures<'_>, candidate: Figures<'_>) -> Vec<CompareRow> {
-    let mut rows = vec![CompareRow::new(None, Some(baseline.total), Some(candidate.total))];
+    let mut rows = vec![CompareRow::new(
+        None,
+        Some(baseline.total),
+        Some(candidate.total),
+    )];
     let find = |list: &[RequestStats], name: &str| list.iter().position(|s| s.name == name);
     for (i, b) in baseline.per_request.iter().enumerate() {
         // A name repeated within one run would be a server bug; show it once.
@@ -533,7 +578,9 @@ pub fn compare(baseline: Figures<'_>, candidate: Figures<'_>) -> Vec<CompareRow>
         rows.push(CompareRow::new(Some(b.name.clone()), Some(b), c));
     }
     for (j, c) in candidate.per_request.iter().enumerate() {
-        if find(baseline.per_request, &c.name).is_none() && find(candidate.per_request, &c.name) == Some(j) {
+        if find(baseline.per_request, &c.name).is_none()
+            && find(candidate.per_request, &c.name) == Some(j)
+        {
             rows.push(CompareRow::new(Some(c.name.clone()), None, Some(c)));
         }
     }
@@ -565,7 +612,12 @@ pub enum Overlay {
 }
 
 /// A run's series for an overlaid chart: x in seconds since the run started.
-pub fn overlay_series(snapshots: &[MetricsSnapshot], what: Overlay, name: &str, color: &str) -> Series {
+pub fn overlay_series(
+    snapshots: &[MetricsSnapshot],
+    what: Overlay,
+    name: &str,
+    color: &str,
+) -> Series {
     let points = snapshots
         .iter()
         .filter(|s| what == Overlay::Throughput || s.interval.requests > 0)
@@ -577,7 +629,11 @@ pub fn overlay_series(snapshots: &[MetricsSnapshot], what: Overlay, name: &str, 
             (s.elapsed_ms as f64 / 1000.0, y)
         })
         .collect();
-    Series { name: name.to_owned(), color: color.to_owned(), points }
+    Series {
+        name: name.to_owned(),
+        color: color.to_owned(),
+        points,
+    }
 }
 
 #[cfg(test)]
@@ -588,13 +644,27 @@ mod tests {
 
     use super::*;
 
-    fn stats(name: &str, requests: u64, errors: u64, rps: f64, p50: f64, p95: f64, p99: f64) -> RequestStats {
+    fn stats(
+        name: &str,
+        requests: u64,
+        errors: u64,
+        rps: f64,
+        p50: f64,
+        p95: f64,
+        p99: f64,
+    ) -> RequestStats {
         RequestStats {
             name: name.into(),
             requests,
             errors,
             rps,
-            latency: LatencyStats { count: requests, p50_ms: p50, p95_ms: p95, p99_ms: p99, ..Default::default() },
+            latency: LatencyStats {
+                count: requests,
+                p50_ms: p50,
+                p95_ms: p95,
+                p99_ms: p99,
+                ..Default::default()
+            },
             ..Default::default()
         }
     }
@@ -625,7 +695,7 @@ mod tests {
             (P95, 100.0, 90.0, Better),
             (P95, 10.0, 10.9, Same), // 9 % but under 1 ms
             (P95, 10.0, 11.5, Worse),
-            (P50, 2.0, 2.9, Same), // 45 % but under 1 ms
+            (P50, 2.0, 2.9, Same),  // 45 % but under 1 ms
             (P99, 0.0, 3.0, Worse), // from zero: the floor decides
             (P99, 0.0, 0.5, Same),
             (P99, 1000.0, 1040.0, Same), // 40 ms but 4 %
@@ -650,7 +720,11 @@ mod tests {
             (P95, f64::NAN, 10.0, Same),
         ];
         for &(metric, base, cand, expected) in cases {
-            assert_eq!(classify(metric, base, cand), expected, "{metric:?} {base} -> {cand}");
+            assert_eq!(
+                classify(metric, base, cand),
+                expected,
+                "{metric:?} {base} -> {cand}"
+            );
         }
     }
 
@@ -707,7 +781,15 @@ mod tests {
         let titles: Vec<_> = rows.iter().map(CompareRow::title).collect();
         assert_eq!(titles, ["Total", "GET /", "GET /old", "POST /new"]);
         let presence: Vec<_> = rows.iter().map(|r| r.presence).collect();
-        assert_eq!(presence, [Presence::Both, Presence::Both, Presence::BaselineOnly, Presence::CandidateOnly]);
+        assert_eq!(
+            presence,
+            [
+                Presence::Both,
+                Presence::Both,
+                Presence::BaselineOnly,
+                Presence::CandidateOnly
+            ]
+        );
 
         let total = &rows[0];
         assert_eq!(total.cells.len(), Metric::ALL.len());
@@ -719,20 +801,42 @@ mod tests {
         assert_eq!(change(Metric::ErrorRate), Some(Change::Worse)); // 1 % -> 5 %
         assert_eq!(change(Metric::Requests), Some(Change::Same));
         let p95 = total.cell(Metric::P95).expect("p95 cell");
-        assert_eq!((p95.baseline_text(), p95.candidate_text()), ("50.0 ms".into(), "80.0 ms".into()));
-        assert_eq!((p95.delta_text(), p95.rel_text()), ("+30.0 ms".into(), "+60.0%".into()));
+        assert_eq!(
+            (p95.baseline_text(), p95.candidate_text()),
+            ("50.0 ms".into(), "80.0 ms".into())
+        );
+        assert_eq!(
+            (p95.delta_text(), p95.rel_text()),
+            ("+30.0 ms".into(), "+60.0%".into())
+        );
         let err = total.cell(Metric::ErrorRate).expect("error-rate cell");
         assert_eq!(err.delta_text(), "+4.00 pp");
 
         let gone = rows[2].cell(Metric::P95).expect("cell");
-        assert_eq!((gone.baseline, gone.candidate, gone.delta), (Some(60.0), None, None));
-        assert_eq!((gone.candidate_text(), gone.delta_text(), gone.rel_text()), ("—".into(), "—".into(), "—".into()));
+        assert_eq!(
+            (gone.baseline, gone.candidate, gone.delta),
+            (Some(60.0), None, None)
+        );
+        assert_eq!(
+            (gone.candidate_text(), gone.delta_text(), gone.rel_text()),
+            ("—".into(), "—".into(), "—".into())
+        );
         assert_eq!(gone.change, Change::Same);
         let new = rows[3].cell(Metric::Requests).expect("cell");
-        assert_eq!((new.baseline_text(), new.candidate_text()), ("—".into(), "300".into()));
+        assert_eq!(
+            (new.baseline_text(), new.candidate_text()),
+            ("—".into(), "300".into())
+        );
 
         assert_eq!(tally(&rows), (3, 0));
-        assert_eq!(rows[1].cells.iter().filter(|c| c.change != Change::Same).count(), 0);
+        assert_eq!(
+            rows[1]
+                .cells
+                .iter()
+                .filter(|c| c.change != Change::Same)
+                .count(),
+            0
+        );
     }
 
     #[test]
@@ -774,10 +878,17 @@ mod tests {
             dropped_iterations: 0,
             generator: Default::default(),
         };
-        let snaps = [mk(0, 10, 10.0, 5.0), mk(1, 0, 0.0, 0.0), mk(2, 20, 20.0, 7.0)];
+        let snaps = [
+            mk(0, 10, 10.0, 5.0),
+            mk(1, 0, 0.0, 0.0),
+            mk(2, 20, 20.0, 7.0),
+        ];
         let t = overlay_series(&snaps, Overlay::Throughput, "baseline", "var(--chart-1)");
         assert_eq!(t.points, vec![(1.0, 10.0), (2.0, 0.0), (3.0, 20.0)]);
-        assert_eq!((t.name.as_str(), t.color.as_str()), ("baseline", "var(--chart-1)"));
+        assert_eq!(
+            (t.name.as_str(), t.color.as_str()),
+            ("baseline", "var(--chart-1)")
+        );
         let p = overlay_series(&snaps, Overlay::P95, "candidate", "var(--chart-2)");
         assert_eq!(p.points, vec![(1.0, 5.0), (3.0, 7.0)]);
     }
@@ -802,12 +913,21 @@ mod tests {
         assert_eq!(row.p95, "12.3 ms");
         assert_eq!(row.error_rate, "0.10%");
         assert!(row.has_errors);
-        assert_eq!((row.verdict.text(), row.verdict.key()), ("passed", "passed"));
+        assert_eq!(
+            (row.verdict.text(), row.verdict.key()),
+            ("passed", "passed")
+        );
 
         let running = HistoryRow::of(&run("r2", 6, None, None));
-        assert_eq!((running.requests.as_str(), running.p95.as_str()), ("—", "—"));
+        assert_eq!(
+            (running.requests.as_str(), running.p95.as_str()),
+            ("—", "—")
+        );
         assert!(!running.has_errors);
-        assert_eq!((running.verdict.text(), running.verdict.key()), ("—", "none"));
+        assert_eq!(
+            (running.verdict.text(), running.verdict.key()),
+            ("—", "none")
+        );
         assert_eq!(Verdict::of(Some(false)).text(), "failed");
     }
 
@@ -836,7 +956,10 @@ mod tests {
         toggle_selected(&mut sel, "third", 300);
         assert_eq!(compare_href(&sel), None);
         toggle_selected(&mut sel, "new", 200);
-        assert_eq!(compare_href(&sel).as_deref(), Some("/compare?a=old&b=third"));
+        assert_eq!(
+            compare_href(&sel).as_deref(),
+            Some("/compare?a=old&b=third")
+        );
     }
 
     #[test]

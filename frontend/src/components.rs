@@ -14,3 +14,4 @@ pub(crate) mod fixtures;
 
 pub mod compare_table;
 pub mod run_list;
+pub mod scenario_editor;

@@ -12,7 +12,11 @@ use crate::live::LiveFeed;
 pub fn is_embedded() -> bool {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
-        .is_some_and(|q| q.trim_start_matches('?').split('&').any(|kv| kv == "embed=1" || kv == "embed=true"))
+        .is_some_and(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .any(|kv| kv == "embed=1" || kv == "embed=true")
+        })
 }
 
 /// A message to the parent window.
@@ -33,12 +37,18 @@ pub struct EmbedEvent<'a> {
 }
 
 fn post(event: &EmbedEvent<'_>) {
-    let Some(window) = web_sys::window() else { return };
-    let Ok(Some(parent)) = window.parent() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
     if parent == window {
         return;
     }
-    let Ok(json) = serde_json::to_string(event) else { return };
+    let Ok(json) = serde_json::to_string(event) else {
+        return;
+    };
     if let Ok(value) = js_sys::JSON::parse(&json) {
         // The host page checks `event.origin`; we do not know its origin, so "*" (the data
         // is what the host's own API would return).
@@ -58,14 +68,32 @@ pub fn report_to_parent(feed: LiveFeed) {
         let status = run.status.as_str();
         let (last_id, last_status, last_finished) = last.get_value();
         if last_id != run.id.0 {
-            post(&EmbedEvent { source: "stampede", kind: "run_started", run_id: &run.id.0, status, summary: None });
+            post(&EmbedEvent {
+                source: "stampede",
+                kind: "run_started",
+                run_id: &run.id.0,
+                status,
+                summary: None,
+            });
         }
         if last_status != status {
-            post(&EmbedEvent { source: "stampede", kind: "status", run_id: &run.id.0, status, summary: None });
+            post(&EmbedEvent {
+                source: "stampede",
+                kind: "status",
+                run_id: &run.id.0,
+                status,
+                summary: None,
+            });
         }
         let finished = summary.is_some();
         if finished && !(last_finished && last_id == run.id.0) {
-            post(&EmbedEvent { source: "stampede", kind: "finished", run_id: &run.id.0, status, summary: summary.as_ref() });
+            post(&EmbedEvent {
+                source: "stampede",
+                kind: "finished",
+                run_id: &run.id.0,
+                status,
+                summary: summary.as_ref(),
+            });
         }
         last.set_value((run.id.0.clone(), status.to_owned(), finished));
     });

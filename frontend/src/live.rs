@@ -47,7 +47,11 @@ impl LiveFeed {
 
     fn url() -> Option<String> {
         let location = web_sys::window()?.location();
-        let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
         Some(format!("{scheme}://{}/api/ws", location.host().ok()?))
     }
 
@@ -90,12 +94,18 @@ impl LiveFeed {
         let detail = crate::api::run(&id).await.ok();
         self.run.set(Some(run));
         self.snapshots.set(series);
-        self.alerts.set(detail.as_ref().map(|d| d.alerts.clone()).unwrap_or_default());
+        self.alerts.set(
+            detail
+                .as_ref()
+                .map(|d| d.alerts.clone())
+                .unwrap_or_default(),
+        );
         self.summary.set(detail.and_then(|d| d.summary));
     }
 
     fn is_current(&self, id: &shared::run::RunId) -> bool {
-        self.run.with_untracked(|r| r.as_ref().is_some_and(|r| r.id == *id))
+        self.run
+            .with_untracked(|r| r.as_ref().is_some_and(|r| r.id == *id))
     }
 
     async fn apply(&self, msg: ServerMsg) {
@@ -107,7 +117,11 @@ impl LiveFeed {
                 self.alerts.set(Vec::new());
                 self.summary.set(None);
             }
-            ServerMsg::History { run, snapshots, alerts } => {
+            ServerMsg::History {
+                run,
+                snapshots,
+                alerts,
+            } => {
                 self.run.set(Some(run));
                 self.snapshots.set(snapshots);
                 self.alerts.set(alerts);

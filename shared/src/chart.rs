@@ -132,8 +132,10 @@ pub fn tick_label(v: f64, step: f64) -> String {
         0.0
     };
     let decimals = (-exp + extra).clamp(0.0, 10.0) as usize;
-    // `-0` reads oddly next to `0`.
-    let v = if v == 0.0 { 0.0 } else { v };
+    // Zero is plain `0` whatever the step (not `0k`, `0.00` or `-0`).
+    if v == 0.0 {
+        return "0".into();
+    }
     format!("{v:.decimals$}{suffix}")
 }
 
@@ -268,9 +270,12 @@ pub fn y_extent<'a>(points: impl IntoIterator<Item = &'a (f64, f64)>) -> Option<
 mod tests {
     use super::*;
 
+    /// Domain, range, a value and where it maps to.
+    type ScaleCase = ((f64, f64), (f64, f64), f64, f64);
+
     #[test]
     fn scale_maps_and_inverts() {
-        let cases: &[((f64, f64), (f64, f64), f64, f64)] = &[
+        let cases: &[ScaleCase] = &[
             ((0.0, 10.0), (0.0, 100.0), 5.0, 50.0),
             ((0.0, 10.0), (40.0, 140.0), 0.0, 40.0),
             // A y axis: high values at the top (small coordinate).
@@ -370,6 +375,8 @@ mod tests {
             (2000.0, 1000.0, "2k"),
             (2_500_000.0, 2_500_000.0, "2.5M"),
             (-0.0, 1.0, "0"),
+            (0.0, 1000.0, "0"),
+            (0.0, 0.25, "0"),
             (3.0, 0.0, "3"),
         ] {
             assert_eq!(tick_label(v, step), want, "tick_label({v}, {step})");

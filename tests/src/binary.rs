@@ -7,17 +7,29 @@ use std::process::{Child, Command, Stdio};
 
 /// The environment variables `stampede` reads; tests clear them so the host's settings never
 /// leak into a run.
-pub const ENV_VARS: [&str; 5] =
-    ["CLOUD_API_URL", "LOAD_TEST_DURATION", "MAX_CONCURRENT_USERS", "METRICS_COLLECTION_INTERVAL", "REPORT_GENERATION_ENABLED"];
+pub const ENV_VARS: [&str; 5] = [
+    "CLOUD_API_URL",
+    "LOAD_TEST_DURATION",
+    "MAX_CONCURRENT_USERS",
+    "METRICS_COLLECTION_INTERVAL",
+    "REPORT_GENERATION_ENABLED",
+];
 
 /// The binary Cargo built next to the running test (integration tests of a workspace are built
 /// after every member's binaries).
 pub fn stampede_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/<test>-<hash> → target/<profile>/stampede
-    let dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
     let bin = dir.join(format!("stampede{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} is missing: run `cargo build -p backend` (or `make test`)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p backend` (or `make test`)",
+        bin.display()
+    );
     bin
 }
 
@@ -56,7 +68,15 @@ impl Serve {
     /// announces its addresses.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
         let mut child = stampede()
-            .args(["serve", "--bind", "127.0.0.1:0", "--demo-bind", "127.0.0.1:0", "--interval", "200ms"])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--demo-bind",
+                "127.0.0.1:0",
+                "--interval",
+                "200ms",
+            ])
             .arg("--data-dir")
             .arg(data_dir)
             .args(extra)
@@ -67,7 +87,10 @@ impl Serve {
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let (mut api, mut demo) = (None, None);
         while api.is_none() || demo.is_none() {
-            let line = lines.next().expect("serve announces its addresses").expect("utf-8 line");
+            let line = lines
+                .next()
+                .expect("serve announces its addresses")
+                .expect("utf-8 line");
             if let Some(url) = line.strip_prefix("stampede listening on ") {
                 api = Some(url.to_owned());
             } else if let Some(url) = line.strip_prefix("demo target listening on ") {
@@ -76,7 +99,11 @@ impl Serve {
         }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, api: api.expect("api url"), demo: demo.expect("demo url") }
+        Self {
+            child,
+            api: api.expect("api url"),
+            demo: demo.expect("demo url"),
+        }
     }
 
     /// SIGKILL, as a crash would.

@@ -24,13 +24,17 @@ pub struct Browser {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
 
 impl Browser {
     /// Starts chromedriver and opens a headless Chromium session.
     pub async fn start() -> Self {
-        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
@@ -38,7 +42,11 @@ impl Browser {
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}); install chromium-driver (make test does)"));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {chromedriver} ({e}); install chromium-driver (make test does)"
+                )
+            });
         let profile = super::binary::temp_dir(&format!("chrome-{port}"));
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -107,7 +115,9 @@ impl Drop for Browser {
     fn drop(&mut self) {
         // The session dies with the driver; kill the whole group (driver and Chromium).
         let pid = self.driver.id();
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status();
         let _ = self.driver.wait();
     }
 }

@@ -8,7 +8,10 @@ use fantoccini::Locator;
 
 fn dist_dir() -> String {
     let dist = repo().join("dist");
-    assert!(dist.join("index.html").exists(), "dist/ is missing: run `trunk build` (make test does) before the browser tests");
+    assert!(
+        dist.join("index.html").exists(),
+        "dist/ is missing: run `trunk build` (make test does) before the browser tests"
+    );
     dist.display().to_string()
 }
 
@@ -30,7 +33,10 @@ async fn set_input(b: &Browser, css: &str, value: &str) {
 
 /// The number of points the throughput chart draws for its first series.
 async fn throughput_points(b: &Browser) -> Option<u64> {
-    attr(b, "[data-chart=throughput] [data-series]", "data-points").await?.parse().ok()
+    attr(b, "[data-chart=throughput] [data-series]", "data-points")
+        .await?
+        .parse()
+        .ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -38,18 +44,30 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
     let data = temp_dir("browser-flow");
     let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
     let b = Browser::start().await;
-    b.client.goto(&format!("{}/compose", server.api)).await.expect("open compose");
+    b.client
+        .goto(&format!("{}/compose", server.api))
+        .await
+        .expect("open compose");
 
     // Load the web_app preset and change its duration.
     let preset = b.find("[data-field=preset]").await;
-    preset.select_by_value("web_app").await.expect("select the web_app preset");
+    preset
+        .select_by_value("web_app")
+        .await
+        .expect("select the web_app preset");
     b.until(10, "the preset's duration in the form", || async {
-        attr(&b, "[data-field='load.duration']", "value").await.filter(|v| v == "30s")
+        attr(&b, "[data-field='load.duration']", "value")
+            .await
+            .filter(|v| v == "30s")
     })
     .await;
     set_input(&b, "[data-field='load.duration']", "20s").await;
     b.screenshot("compose").await;
-    b.find("[data-action=launch]").await.click().await.expect("launch");
+    b.find("[data-action=launch]")
+        .await
+        .click()
+        .await
+        .expect("launch");
 
     // The live page: the throughput chart gains points, the tiles show numbers.
     b.until(15, "the live page", || async {
@@ -57,36 +75,66 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
         (url.path() == "/").then_some(())
     })
     .await;
-    let first = b.until(15, "throughput points", || async { throughput_points(&b).await.filter(|n| *n >= 2) }).await;
-    let later = b.until(15, "more throughput points", || async { throughput_points(&b).await.filter(|n| *n > first) }).await;
+    let first = b
+        .until(15, "throughput points", || async {
+            throughput_points(&b).await.filter(|n| *n >= 2)
+        })
+        .await;
+    let later = b
+        .until(15, "more throughput points", || async {
+            throughput_points(&b).await.filter(|n| *n > first)
+        })
+        .await;
     assert!(later > first);
     let tile = b
         .until(10, "a non-zero throughput tile", || async {
-            text(&b, "[data-tile=throughput]").await.filter(|t| t.chars().any(|c| c.is_ascii_digit() && c != '0'))
+            text(&b, "[data-tile=throughput]")
+                .await
+                .filter(|t| t.chars().any(|c| c.is_ascii_digit() && c != '0'))
         })
         .await;
     assert!(!tile.is_empty());
     b.screenshot("live").await;
 
     // Stop it; it ends cancelled.
-    b.find("[data-action=stop]").await.click().await.expect("stop");
+    b.find("[data-action=stop]")
+        .await
+        .click()
+        .await
+        .expect("stop");
     let run_id: String = b
         .until(20, "the run to end", || async {
-            let status: shared::api::WorkloadStatus =
-                serde_json::from_str(&http_get(&format!("{}/api/workload/status", server.api)).await?).ok()?;
+            let status: shared::api::WorkloadStatus = serde_json::from_str(
+                &http_get(&format!("{}/api/workload/status", server.api)).await?,
+            )
+            .ok()?;
             let run = status.run?;
             (run.status == shared::run::RunStatus::Cancelled).then_some(run.id.0)
         })
         .await;
 
     // History lists it; its page offers the reports.
-    b.client.goto(&format!("{}/history", server.api)).await.expect("open history");
+    b.client
+        .goto(&format!("{}/history", server.api))
+        .await
+        .expect("open history");
     let row = b.find(&format!("[data-run-id='{run_id}']")).await;
     b.screenshot("history").await;
-    row.find(Locator::Css("a")).await.expect("a link in the row").click().await.expect("open the run");
+    row.find(Locator::Css("a"))
+        .await
+        .expect("a link in the row")
+        .click()
+        .await
+        .expect("open the run");
     let link = b.find("a[data-report=html]").await;
-    let href = link.attr("href").await.expect("href").expect("a report link");
-    let report = http_get(&absolute(&server.api, &href)).await.expect("the HTML report downloads");
+    let href = link
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("a report link");
+    let report = http_get(&absolute(&server.api, &href))
+        .await
+        .expect("the HTML report downloads");
     assert!(report.contains("data-chart=\"throughput\""));
     b.screenshot("run").await;
     drop(b);
@@ -99,13 +147,28 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field() {
     let data = temp_dir("browser-invalid");
     let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
     let b = Browser::start().await;
-    b.client.goto(&format!("{}/compose", server.api)).await.expect("open compose");
-    b.find("[data-field=preset]").await.select_by_value("web_app").await.expect("select preset");
-    b.until(10, "the preset's rate in the form", || async { attr(&b, "[data-field='load.rate']", "value").await.filter(|v| !v.is_empty()) })
-        .await;
+    b.client
+        .goto(&format!("{}/compose", server.api))
+        .await
+        .expect("open compose");
+    b.find("[data-field=preset]")
+        .await
+        .select_by_value("web_app")
+        .await
+        .expect("select preset");
+    b.until(10, "the preset's rate in the form", || async {
+        attr(&b, "[data-field='load.rate']", "value")
+            .await
+            .filter(|v| !v.is_empty())
+    })
+    .await;
     set_input(&b, "[data-field='load.rate']", "0").await;
     let message = b
-        .until(10, "a field error on load.rate", || async { text(&b, "[data-error-path='load.rate']").await.filter(|t| !t.is_empty()) })
+        .until(10, "a field error on load.rate", || async {
+            text(&b, "[data-error-path='load.rate']")
+                .await
+                .filter(|t| !t.is_empty())
+        })
         .await;
     assert!(message.contains("above 0"), "{message}");
     b.screenshot("compose-error").await;
@@ -117,16 +180,31 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_panel_reports_the_finished_run_to_its_host() {
     // The host page is served from another origin, which the server is told to allow.
-    let host = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind host page");
+    let host = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind host page");
     let host_url = format!("http://{}", host.local_addr().expect("addr"));
-    let page = std::fs::read_to_string(repo().join("docs/embed-example.html")).expect("the example host page");
-    let app = axum::Router::new().route("/embed-example.html", axum::routing::get(move || async move { axum::response::Html(page) }));
+    let page = std::fs::read_to_string(repo().join("docs/embed-example.html"))
+        .expect("the example host page");
+    let app = axum::Router::new().route(
+        "/embed-example.html",
+        axum::routing::get(move || async move { axum::response::Html(page) }),
+    );
     let host_task = tokio::spawn(async move { axum::serve(host, app).await });
 
     let data = temp_dir("browser-embed");
-    let server = Serve::start(&data, &["--ui-dir", &dist_dir(), "--embed-origin", &host_url]);
+    let server = Serve::start(
+        &data,
+        &["--ui-dir", &dist_dir(), "--embed-origin", &host_url],
+    );
     let b = Browser::start().await;
-    b.client.goto(&format!("{host_url}/embed-example.html?panel={}", server.api)).await.expect("open the host page");
+    b.client
+        .goto(&format!(
+            "{host_url}/embed-example.html?panel={}",
+            server.api
+        ))
+        .await
+        .expect("open the host page");
     // Whether the panel connects before or after the run, it reports it: on connecting it
     // loads the latest run (and its summary, if finished) and posts the events.
     let started = post_json(
@@ -135,13 +213,20 @@ async fn the_embedded_panel_reports_the_finished_run_to_its_host() {
     )
     .await;
     assert!(started.contains("run_id"), "{started}");
-    let line = b.until(20, "the finished event in the host page", || async { text(&b, "#events [data-event=finished]").await }).await;
+    let line = b
+        .until(20, "the finished event in the host page", || async {
+            text(&b, "#events [data-event=finished]").await
+        })
+        .await;
     assert!(line.contains("requests="), "{line}");
     b.screenshot("embed").await;
     // Inside the frame there is no header or navigation.
     let frame = b.find("iframe#stampede").await;
     frame.enter_frame().await.expect("enter the panel's frame");
-    assert!(b.client.find(Locator::Css(".app__header")).await.is_err(), "embed mode hides the header");
+    assert!(
+        b.client.find(Locator::Css(".app__header")).await.is_err(),
+        "embed mode hides the header"
+    );
     drop(b);
     drop(server);
     host_task.abort();
@@ -149,7 +234,11 @@ async fn the_embedded_panel_reports_the_finished_run_to_its_host() {
 }
 
 fn absolute(base: &str, href: &str) -> String {
-    if href.starts_with("http") { href.to_owned() } else { format!("{base}{href}") }
+    if href.starts_with("http") {
+        href.to_owned()
+    } else {
+        format!("{base}{href}")
+    }
 }
 
 async fn http_get(url: &str) -> Option<String> {

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use e2e::binary::{Serve as Server, temp_dir};
+use futures_util::StreamExt as _;
 use shared::api::{RunCreated, RunDetail, RunInfo};
 use shared::demo::DemoStats;
 use shared::metrics::MetricsSnapshot;
@@ -245,13 +245,19 @@ async fn the_curl_walkthrough_works_end_to_end() {
         .await
         .expect("bash runs the walkthrough (curl must be installed)");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "walkthrough failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "walkthrough failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let run = std::fs::read_to_string(out.join("run-id")).expect("run id written");
     let run = run.trim();
     let detail: RunDetail = get_json(&format!("{}/api/runs/{run}", server.api)).await;
     assert_eq!(detail.info.status, RunStatus::Cancelled);
     for ext in ["json", "html", "junit.xml", "csv"] {
-        let len = std::fs::metadata(out.join(format!("{run}.{ext}"))).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(out.join(format!("{run}.{ext}")))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert!(len > 100, "{ext} report downloaded ({len} bytes)");
     }
     drop(server);

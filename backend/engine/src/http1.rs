@@ -24,8 +24,9 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use shared::metrics::ErrorKind;
-use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
 
 /// Size of the per-thread read buffer: a 100 KiB body arrives in one or two reads.
 const READ_BUFFER: usize = 256 * 1024;
@@ -130,6 +131,32 @@ struct Conn {
     stream: TcpStream,
     /// Bytes of a response head that arrived split over reads (empty almost always).
     pending: Vec<u8>,
+    /// The request timeout, armed lazily: registered once per connection and re-armed only
+    /// when it fires before the current request's deadline, so a request in steady state
+    /// costs no timer-wheel insert and remove (a `tokio::time::timeout` per request would).
+    timer: Pin<Box<Sleep>>,
+}
+
+impl Conn {
+    /// Makes the timer fire no later than `deadline`.
+    fn arm(&mut self, deadline: Instant) {
+        if self.timer.deadline() > deadline {
+            self.timer.as_mut().reset(deadline);
+        }
+    }
+
+    /// True once `deadline` has passed. Registers the task's waker with the timer otherwise.
+    fn expired(&mut self, cx: &mut Context<'_>, deadline: Instant) -> bool {
+        if self.timer.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        // Fired: for this request's deadline, or for an earlier one set by a previous request.
+        if self.timer.deadline() >= deadline {
+            return true;
+        }
+        self.timer.as_mut().reset(deadline);
+        self.timer.as_mut().poll(cx).is_ready()
+    }
 }
 
 thread_local! {
@@ -188,7 +215,7 @@ fn connect_error(e: &io::Error) -> ErrorKind {
     }
 }
 
-async fn connect(origin: &Origin) -> Result<Conn, Failure> {
+async fn connect(origin: &Origin, deadline: Instant) -> Result<Conn, Failure> {
     let stream = match origin.ip {
         Some(ip) => TcpStream::connect(SocketAddr::new(ip, origin.port))
             .await
@@ -216,6 +243,7 @@ async fn connect(origin: &Origin) -> Result<Conn, Failure> {
     Ok(Conn {
         stream,
         pending: Vec::new(),
+        timer: Box::pin(tokio::time::sleep_until(deadline)),
     })
 }
 
@@ -230,25 +258,62 @@ fn io_kind(e: &io::Error) -> Option<ErrorKind> {
     }
 }
 
-/// Sends `req` and reads its response, on a pooled connection or a new one. The connection
-/// goes back to the pool only after a complete response that allows keep-alive and nothing
-/// after it. Cancel-safe in the sense that matters: dropping the future (a timeout) drops the
-/// connection, which is never reused half-read.
-pub(crate) async fn exchange(req: &FastRequest, sink: &mut Sink<'_>) -> Result<Response, Failure> {
+/// Sends `req` and reads its response, on a pooled connection or a new one, failing with
+/// `Timeout` at `deadline`. The connection goes back to the pool only after a complete response
+/// that allows keep-alive and nothing after it; dropping the future drops the connection, which
+/// is never reused half-read.
+pub(crate) async fn exchange(
+    req: &FastRequest,
+    deadline: Instant,
+    sink: &mut Sink<'_>,
+) -> Result<Response, Failure> {
     let mut conn = match take_idle(req.origin.id) {
         Some(conn) => conn,
-        None => connect(&req.origin).await?,
+        None => match tokio::time::timeout_at(deadline, connect(&req.origin, deadline)).await {
+            Ok(conn) => conn?,
+            Err(_) => return Err(Failure::new(ErrorKind::Timeout)),
+        },
     };
-    if let Err(e) = conn.stream.write_all(&req.bytes).await {
-        return Err(Failure::new(io_kind(&e).unwrap_or(ErrorKind::Other)));
-    }
+    conn.arm(deadline);
     let mut parser = Parser::new(req.head);
-    let result = poll_fn(|cx| read_response(cx, &mut conn, &mut parser, sink)).await;
+    let mut written = 0;
+    let result = poll_fn(|cx| {
+        let progress = match write_request(cx, &mut conn, &req.bytes, &mut written) {
+            Poll::Ready(Ok(())) => read_response(cx, &mut conn, &mut parser, sink),
+            Poll::Ready(Err(failure)) => Poll::Ready(Err(failure)),
+            Poll::Pending => Poll::Pending,
+        };
+        if progress.is_pending() && conn.expired(cx, deadline) {
+            return Poll::Ready(Err(parser.timed_out()));
+        }
+        progress
+    })
+    .await;
     if result.is_ok() && parser.reusable() {
         conn.pending.clear();
         put_idle(req.origin.id, conn);
     }
     result
+}
+
+/// Writes what is left of the request (one `write` in practice).
+fn write_request(
+    cx: &mut Context<'_>,
+    conn: &mut Conn,
+    bytes: &[u8],
+    written: &mut usize,
+) -> Poll<Result<(), Failure>> {
+    while *written < bytes.len() {
+        match Pin::new(&mut conn.stream).poll_write(cx, &bytes[*written..]) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::new(ErrorKind::Reset))),
+            Poll::Ready(Ok(n)) => *written += n,
+            Poll::Ready(Err(e)) => {
+                return Poll::Ready(Err(Failure::new(io_kind(&e).unwrap_or(ErrorKind::Other))));
+            }
+        }
+    }
+    Poll::Ready(Ok(()))
 }
 
 /// Reads until the response is complete, feeding the parser from this thread's read buffer.
@@ -305,12 +370,21 @@ enum Body {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
     /// Reading the hex size; `digits` so far.
-    Size { size: u64, digits: u8 },
+    Size {
+        size: u64,
+        digits: u8,
+    },
     /// After the size: extensions or whitespace up to CR.
-    Extension { size: u64 },
+    Extension {
+        size: u64,
+    },
     /// CR seen after the size line, LF expected.
-    SizeLf { size: u64 },
-    Data { remaining: u64 },
+    SizeLf {
+        size: u64,
+    },
+    Data {
+        remaining: u64,
+    },
     DataCr,
     DataLf,
     /// After the last chunk: at the start of a trailer line (or of the final CRLF).
@@ -318,6 +392,17 @@ enum Chunk {
     TrailerLine,
     TrailerLf,
     EndLf,
+}
+
+/// A content-length value: decimal digits, optionally surrounded by blanks.
+fn parse_length(value: &[u8]) -> Option<u64> {
+    let digits = value.trim_ascii();
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
 }
 
 #[derive(Debug)]
@@ -366,6 +451,14 @@ impl Parser {
             status: self.status.unwrap_or(0),
             body_bytes: self.body_bytes,
         }))
+    }
+
+    fn timed_out(&self) -> Failure {
+        Failure {
+            kind: ErrorKind::Timeout,
+            status: self.status,
+            body_bytes: self.body_bytes,
+        }
     }
 
     fn io_error(&self, e: &io::Error) -> Failure {
@@ -448,9 +541,15 @@ impl Parser {
     /// Parses a head at the start of `data`. `Ok(None)`: incomplete; `Ok(Some(n))`: the head
     /// took `n` bytes and the body state is set (or, for 1xx, left at `Head`).
     fn head(&mut self, data: &[u8], sink: &mut Sink<'_>) -> Result<Option<usize>, ErrorKind> {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        let used = match resp.parse(data) {
+        // Uninitialised slots: no 3 KiB memset per response.
+        let mut headers =
+            [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut []);
+        let used = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut resp,
+            data,
+            &mut headers,
+        ) {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => return Ok(None),
             Err(_) => return Err(ErrorKind::Protocol),
@@ -466,32 +565,44 @@ impl Parser {
         let mut keep_alive = false;
         let mut seen = 0u64;
         for h in resp.headers.iter() {
-            let name = h.name;
-            if name.eq_ignore_ascii_case("content-length") {
-                let text = std::str::from_utf8(h.value).map_err(|_| ErrorKind::Protocol)?;
-                let n: u64 = text.trim().parse().map_err(|_| ErrorKind::Protocol)?;
-                if length.is_some_and(|l| l != n) {
-                    return Err(ErrorKind::Protocol);
+            let name = h.name.as_bytes();
+            // The length rules out most names before any byte is compared, and the usual
+            // spelling is tried before the case-insensitive comparison.
+            match name.len() {
+                14 if name == b"Content-Length" || name.eq_ignore_ascii_case(b"content-length") => {
+                    let n = parse_length(h.value).ok_or(ErrorKind::Protocol)?;
+                    if length.is_some_and(|l| l != n) {
+                        return Err(ErrorKind::Protocol);
+                    }
+                    length = Some(n);
                 }
-                length = Some(n);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                encoded = true;
-                // Chunked only when it is the last coding.
-                chunked = h
-                    .value
-                    .rsplit(|&b| b == b',')
-                    .next()
-                    .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
-            } else if name.eq_ignore_ascii_case("connection") {
-                for token in h.value.split(|&b| b == b',') {
-                    let token = token.trim_ascii();
-                    close |= token.eq_ignore_ascii_case(b"close");
-                    keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                    encoded = true;
+                    // Chunked only when it is the last coding.
+                    chunked = h
+                        .value
+                        .rsplit(|&b| b == b',')
+                        .next()
+                        .is_some_and(|last| last.trim_ascii().eq_ignore_ascii_case(b"chunked"));
                 }
+                10 if name == b"Connection" || name.eq_ignore_ascii_case(b"connection") => {
+                    if h.value == b"keep-alive" {
+                        keep_alive = true;
+                    } else {
+                        for token in h.value.split(|&b| b == b',') {
+                            let token = token.trim_ascii();
+                            close |= token.eq_ignore_ascii_case(b"close");
+                            keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                        }
+                    }
+                }
+                _ => {}
             }
-            for (i, wanted) in sink.header_names.iter().enumerate().take(64) {
-                if name.eq_ignore_ascii_case(wanted) {
-                    seen |= 1 << i;
+            if !sink.header_names.is_empty() {
+                for (i, wanted) in sink.header_names.iter().enumerate().take(64) {
+                    if name.eq_ignore_ascii_case(wanted.as_bytes()) {
+                        seen |= 1 << i;
+                    }
                 }
             }
         }

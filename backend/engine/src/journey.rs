@@ -207,20 +207,20 @@ async fn send(
             header_names: &plan.header_names,
             headers_seen: 0,
         };
-        match tokio::time::timeout(plan.request.timeout, http1::exchange(fast, &mut sink)).await {
-            Ok(Ok(resp)) => {
+        let deadline = sent_at + plan.request.timeout;
+        match http1::exchange(fast, deadline, &mut sink).await {
+            Ok(resp) => {
                 status = Some(resp.status);
                 bytes_received = resp.body_bytes;
             }
-            Ok(Err(failure)) => {
+            Err(failure) => {
                 error = Some(failure.kind);
                 status = failure.status;
                 bytes_received = failure.body_bytes;
             }
-            Err(_) => error = Some(ErrorKind::Timeout),
         }
         headers_seen = sink.headers_seen;
-    } else if let Some(client) = &state.client {
+    } else if let Some(client) = state.client() {
         match plan.request.build(client).send().await {
             Err(e) => error = Some(classify(&e)),
             Ok(mut resp) => {

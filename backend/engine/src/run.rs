@@ -107,19 +107,23 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
         .iter()
         .map(|j| PreparedJourney::new(j, scenario.timeout, &mut origins))
         .collect::<Result<Vec<_>, _>>()?;
-    // reqwest (and its TLS set-up) only when some request needs it.
-    let client = if journeys.iter().any(PreparedJourney::needs_reqwest) {
-        Some(client::build(
-            scenario.timeout,
-            scenario.insecure_tls,
-            plan.max_users() as usize,
-        )?)
+    // reqwest (and its TLS set-up) only when some request needs it: one client per worker.
+    let clients = if journeys.iter().any(PreparedJourney::needs_reqwest) {
+        (0..worker_threads())
+            .map(|_| {
+                client::build(
+                    scenario.timeout,
+                    scenario.insecure_tls,
+                    plan.max_users() as usize,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?
     } else {
-        None
+        Vec::new()
     };
     let recorder = Recorder::new(scenario.request_names.len(), scenario.checks.len());
     let state = Arc::new(RunState::new(
-        client,
+        clients,
         journeys,
         Picker::new(&scenario.journeys),
         recorder,

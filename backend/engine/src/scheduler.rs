@@ -61,7 +61,9 @@ pub(crate) async fn drive(
 ) {
     let mut tasks = JoinSet::new();
     match plan {
-        LoadPlan::Users(_) => drive_closed(&state, plan, start, seed, share, stops, &mut tasks).await,
+        LoadPlan::Users(_) => {
+            drive_closed(&state, plan, start, seed, share, stops, &mut tasks).await
+        }
         _ => drive_open(&state, plan, start, seed, share, stops, &mut tasks).await,
     }
     // Graceful stop: users finish the iteration they are in, unless killed. Aborting drops
@@ -125,7 +127,10 @@ async fn drive_closed(
             });
         }
         level = level.min(target);
-        while users.last().is_some_and(|(position, _)| *position >= target) {
+        while users
+            .last()
+            .is_some_and(|(position, _)| *position >= target)
+        {
             if let Some((_, user)) = users.pop() {
                 user.store(true, Ordering::Relaxed);
             }

@@ -25,8 +25,10 @@ struct WorkerCounters {
 #[derive(Debug)]
 pub(crate) struct RunState {
     /// reqwest, for the requests the direct HTTP/1.1 path does not take (`https://`, unusual
-    /// headers); `None` when every request goes the direct way.
-    pub(crate) client: Option<reqwest::Client>,
+    /// headers): one client per worker thread, so that a pooled connection (whose task runs on
+    /// the runtime that opened it) is only ever used by that runtime. Empty when every request
+    /// goes the direct way.
+    clients: Vec<reqwest::Client>,
     pub(crate) journeys: Vec<PreparedJourney>,
     pub(crate) picker: Picker,
     pub(crate) recorder: Recorder,
@@ -39,20 +41,28 @@ pub(crate) struct RunState {
 
 impl RunState {
     pub(crate) fn new(
-        client: Option<reqwest::Client>,
+        clients: Vec<reqwest::Client>,
         journeys: Vec<PreparedJourney>,
         picker: Picker,
         recorder: Recorder,
     ) -> Self {
         let slots = recorder.slots();
         Self {
-            client,
+            clients,
             journeys,
             picker,
             recorder,
             active: AtomicU64::new(0),
             peak: AtomicU64::new(0),
             counters: (0..slots).map(|_| WorkerCounters::default()).collect(),
+        }
+    }
+
+    /// This worker thread's reqwest client, if the run has any.
+    pub(crate) fn client(&self) -> Option<&reqwest::Client> {
+        match self.clients.len() {
+            0 => None,
+            n => self.clients.get(thread_slot() % n),
         }
     }
 
@@ -125,7 +135,9 @@ impl RunState {
     pub(crate) fn try_enter(self: &Arc<Self>, cap: u64) -> Option<ActiveGuard> {
         let now = self
             .active
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| (n < cap).then_some(n + 1))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < cap).then_some(n + 1)
+            })
             .ok()?
             + 1;
         self.note_active(now);

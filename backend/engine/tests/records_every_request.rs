@@ -88,7 +88,11 @@ async fn every_request_is_recorded_at_full_speed() {
         "{} requests in {} ms ({:.0}/s), target answered {served}",
         total.requests, summary.duration_ms, total.rps
     );
-    assert!(total.requests > 1000, "too few requests: {}", total.requests);
+    assert!(
+        total.requests > 1000,
+        "too few requests: {}",
+        total.requests
+    );
     assert_eq!(total.errors, 0, "{:?}", total.errors_by_kind);
     assert_eq!(
         total.requests, served,

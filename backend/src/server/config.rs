@@ -70,12 +70,15 @@ pub struct ServeArgs {
 
 /// An origin is `scheme://host[:port]`, nothing more: it goes into a CSP header and a CORS list.
 fn parse_origin(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text.trim()).map_err(|e| format!("\"{text}\" is not an origin: {e}"))?;
+    let url =
+        url::Url::parse(text.trim()).map_err(|e| format!("\"{text}\" is not an origin: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!("\"{text}\" is not an http(s) origin"));
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(format!("\"{text}\" has a path; an origin is scheme://host[:port]"));
+        return Err(format!(
+            "\"{text}\" has a path; an origin is scheme://host[:port]"
+        ));
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -229,8 +232,14 @@ mod tests {
 
     #[test]
     fn origins_are_validated() {
-        assert_eq!(parse_origin("https://dash.example.com"), Ok("https://dash.example.com".into()));
-        assert_eq!(parse_origin("http://127.0.0.1:3000/"), Ok("http://127.0.0.1:3000".into()));
+        assert_eq!(
+            parse_origin("https://dash.example.com"),
+            Ok("https://dash.example.com".into())
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:3000/"),
+            Ok("http://127.0.0.1:3000".into())
+        );
         assert!(parse_origin("https://dash.example.com/app").is_err());
         assert!(parse_origin("ftp://x").is_err());
         assert!(parse_origin("not an origin").is_err());

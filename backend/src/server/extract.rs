@@ -14,13 +14,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(format!("the request body is too large: {e}"))
-            } else {
-                ApiError::BadRequest(format!("cannot read the request body: {e}"))
-            }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge(format!("the request body is too large: {e}"))
+                } else {
+                    ApiError::BadRequest(format!("cannot read the request body: {e}"))
+                }
+            })?;
         if bytes.is_empty() {
             return Err(ApiError::BadRequest("the request needs a JSON body".into()));
         }

@@ -108,18 +108,28 @@ pub(super) fn router(state: AppState) -> Router {
     let api = build();
     let origins = state.runs.config().embed_origins.clone();
     // Who may frame the panel: ourselves, plus the configured dashboard origins.
-    let frame_ancestors =
-        std::iter::once("'self'".to_owned()).chain(origins.iter().cloned()).collect::<Vec<_>>().join(" ");
+    let frame_ancestors = std::iter::once("'self'".to_owned())
+        .chain(origins.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
     let csp = HeaderValue::from_str(&format!("frame-ancestors {frame_ancestors}"))
         .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
     let mut router = api
         .router
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::extract::DefaultBodyLimit::max(shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024))
-        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp));
+        .layer(axum::extract::DefaultBodyLimit::max(
+            shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024,
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ));
     if !origins.is_empty() {
-        let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        let allowed: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
         router = router.layer(
             tower_http::cors::CorsLayer::new()
                 .allow_origin(allowed)
@@ -163,9 +173,15 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
 }
 
 /// Unknown API paths are JSON 404s; everything else is the web UI (its own routes included).
-async fn fallback(State(state): State<AppState>, method: axum::http::Method, uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") || uri.path() == "/api" || method != axum::http::Method::GET {
-        return ApiError::NotFound(format!("no route for {} {}", method, uri.path())).into_response();
+async fn fallback(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    if uri.path().starts_with("/api/") || uri.path() == "/api" || method != axum::http::Method::GET
+    {
+        return ApiError::NotFound(format!("no route for {} {}", method, uri.path()))
+            .into_response();
     }
     state.ui.serve(&uri)
 }

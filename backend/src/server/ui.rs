@@ -72,7 +72,10 @@ impl Ui {
         if let Some(bytes) = self.read(path) {
             return file(path, bytes);
         }
-        let looks_like_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+        let looks_like_file = path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'));
         if looks_like_file {
             return (StatusCode::NOT_FOUND, "not found").into_response();
         }
@@ -90,9 +93,16 @@ impl Ui {
 fn file(path: &str, bytes: Vec<u8>) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(path)),
+    );
     // index.html names the hashed assets, so it must be revalidated; the assets never change.
-    let cache = if path == "index.html" { "no-cache" } else { "public, max-age=31536000, immutable" };
+    let cache = if path == "index.html" {
+        "no-cache"
+    } else {
+        "public, max-age=31536000, immutable"
+    };
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     response
 }
@@ -112,12 +122,23 @@ mod tests {
         let wasm = get("/app-123.wasm");
         assert_eq!(wasm.status(), StatusCode::OK);
         assert_eq!(wasm.headers()[header::CONTENT_TYPE], "application/wasm");
-        assert_eq!(get("/history/abc").status(), StatusCode::OK, "panel routes get index.html");
+        assert_eq!(
+            get("/history/abc").status(),
+            StatusCode::OK,
+            "panel routes get index.html"
+        );
         assert_eq!(get("/missing.js").status(), StatusCode::NOT_FOUND);
-        assert_eq!(get("/../etc/passwd").status(), StatusCode::OK, "normalised by the URI; never escapes");
+        assert_eq!(
+            get("/../etc/passwd").status(),
+            StatusCode::OK,
+            "normalised by the URI; never escapes"
+        );
         assert!(ui.read("../etc/passwd").is_none());
         let empty = Ui::Dir(dir.join("nothing"));
-        assert_eq!(empty.serve(&"/".parse::<Uri>().expect("uri")).status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            empty.serve(&"/".parse::<Uri>().expect("uri")).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

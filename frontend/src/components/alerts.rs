@@ -18,7 +18,11 @@ pub fn kind_name(kind: AlertKind) -> &'static str {
 pub fn figures(a: &Alert) -> String {
     match a.kind {
         AlertKind::ResponseTime => format!("p95 {} > {}", format::ms(a.value), format::ms(a.limit)),
-        AlertKind::ErrorRate => format!("errors {} > {}", format::percent(a.value), format::percent(a.limit)),
+        AlertKind::ErrorRate => format!(
+            "errors {} > {}",
+            format::percent(a.value),
+            format::percent(a.limit)
+        ),
     }
 }
 
@@ -75,7 +79,12 @@ mod tests {
             message: "p95 over the limit".into(),
         };
         assert_eq!(figures(&a), "p95 812 ms > 500 ms");
-        let e = Alert { kind: AlertKind::ErrorRate, value: 0.12, limit: 0.05, ..a };
+        let e = Alert {
+            kind: AlertKind::ErrorRate,
+            value: 0.12,
+            limit: 0.05,
+            ..a
+        };
         assert_eq!(figures(&e), "errors 12% > 5.00%");
         assert_eq!(kind_name(e.kind), "error_rate");
     }

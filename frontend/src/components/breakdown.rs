@@ -45,9 +45,14 @@ pub fn by_kind(total: &RequestStats) -> Vec<Share> {
         .errors_by_kind
         .iter()
         .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| Share { label: kind_label(*k).into(), count: *n, ratio: ratio(*n, total.requests), class: "" })
+        .map(|(k, n)| Share {
+            label: kind_label(*k).into(),
+            count: *n,
+            ratio: ratio(*n, total.requests),
+            class: "",
+        })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out.sort_by_key(|s| std::cmp::Reverse(s.count));
     out
 }
 
@@ -143,9 +148,19 @@ mod tests {
         let mut t = stats("*", 100, 3, 10.0);
         t.status_counts.insert(404, 1);
         let s = by_status(&t);
-        let got: Vec<(&str, u64, &str)> = s.iter().map(|s| (s.label.as_str(), s.count, s.class)).collect();
-        assert_eq!(got, [("200", 97, "2xx"), ("404", 1, "4xx"), ("503", 3, "5xx")]);
-        assert!(by_status(&RequestStats::default()).iter().all(|s| s.ratio == 0.0));
+        let got: Vec<(&str, u64, &str)> = s
+            .iter()
+            .map(|s| (s.label.as_str(), s.count, s.class))
+            .collect();
+        assert_eq!(
+            got,
+            [("200", 97, "2xx"), ("404", 1, "4xx"), ("503", 3, "5xx")]
+        );
+        assert!(
+            by_status(&RequestStats::default())
+                .iter()
+                .all(|s| s.ratio == 0.0)
+        );
     }
 
     #[test]

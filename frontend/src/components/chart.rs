@@ -31,7 +31,8 @@ pub fn LineChart(
     right_unit: String,
 ) -> impl IntoView {
     let right = right_series.unwrap_or_else(|| Signal::stored(Vec::new()));
-    let model: Memo<ChartModel> = Memo::new(move |_| series.with(|l| right.with(|r| chart::layout(l, r, true))));
+    let model: Memo<ChartModel> =
+        Memo::new(move |_| series.with(|l| right.with(|r| chart::layout(l, r, true))));
 
     // Pointer position over the plot, as a fraction of its width; None when away.
     let hover = RwSignal::new(None::<f64>);
@@ -39,7 +40,9 @@ pub fn LineChart(
     let readout: Memo<Option<Readout>> = Memo::new(move |_| {
         let fraction = hover.get()?;
         units.with_value(|(unit, right_unit)| {
-            model.with(|m| series.with(|l| right.with(|r| chart::readout(m, l, r, fraction, unit, right_unit))))
+            model.with(|m| {
+                series.with(|l| right.with(|r| chart::readout(m, l, r, fraction, unit, right_unit)))
+            })
         })
     });
 
@@ -47,7 +50,9 @@ pub fn LineChart(
         let el: web_sys::Element = event_target(&ev);
         let rect = el.get_bounding_client_rect();
         if rect.width() > 0.0 {
-            hover.set(Some((f64::from(ev.client_x()) - rect.left()) / rect.width()));
+            hover.set(Some(
+                (f64::from(ev.client_x()) - rect.left()) / rect.width(),
+            ));
         }
     };
     // Keyboard users move the read-out with the arrow keys once the chart has focus.
@@ -174,7 +179,11 @@ fn plot(m: &ChartModel, y_unit: &str, right_unit: &str) -> impl IntoView + use<>
             }
         })
         .collect_view();
-    let x_unit = if m.time_unit == TimeUnit::Minutes { "time into run (min)" } else { "time into run (s)" };
+    let x_unit = if m.time_unit == TimeUnit::Minutes {
+        "time into run (min)"
+    } else {
+        "time into run (s)"
+    };
     let right_label = m.y2.is_some().then(|| {
         view! {
             <text

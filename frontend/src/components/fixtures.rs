@@ -9,7 +9,13 @@ pub(crate) fn stats(name: &str, requests: u64, errors: u64, rps: f64) -> Request
         name: name.into(),
         requests,
         errors,
-        latency: LatencyStats { count: requests, p50_ms: 12.34, p95_ms: 48.0, p99_ms: 1250.0, ..Default::default() },
+        latency: LatencyStats {
+            count: requests,
+            p50_ms: 12.34,
+            p95_ms: 48.0,
+            p99_ms: 1250.0,
+            ..Default::default()
+        },
         rps,
         ..Default::default()
     };
@@ -33,12 +39,20 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
         status: RunStatus::Running,
         interval: stats("*", requests, errors, rps),
         total: stats("*", requests * 10, errors * 10, rps),
-        per_request: vec![stats("GET /", requests * 6, errors * 6, rps * 0.6), stats("POST /cart", requests * 4, 0, rps * 0.4)],
+        per_request: vec![
+            stats("GET /", requests * 6, errors * 6, rps * 0.6),
+            stats("POST /cart", requests * 4, 0, rps * 0.4),
+        ],
         active_users: 8,
         target_users: 10,
         target_rate: 0.0,
         iterations: 0,
         dropped_iterations: 0,
-        generator: GeneratorStats { cpu_percent: 20.0, cores: 2, rss_bytes: 1 << 20, max_schedule_lag_ms: 0.5 },
+        generator: GeneratorStats {
+            cpu_percent: 20.0,
+            cores: 2,
+            rss_bytes: 1 << 20,
+            max_schedule_lag_ms: 0.5,
+        },
     }
 }

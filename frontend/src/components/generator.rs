@@ -11,7 +11,10 @@ pub const CPU_LIMIT: f64 = 0.9;
 
 /// Plain-words warnings about the generator: the summary's verdict once the run is over,
 /// otherwise the latest interval's schedule lag and CPU use.
-pub fn saturation_warnings(latest: Option<&MetricsSnapshot>, summary: Option<&RunSummary>) -> Vec<String> {
+pub fn saturation_warnings(
+    latest: Option<&MetricsSnapshot>,
+    summary: Option<&RunSummary>,
+) -> Vec<String> {
     if let Some(s) = summary {
         let g = &s.generator;
         if !g.warnings.is_empty() {
@@ -22,7 +25,9 @@ pub fn saturation_warnings(latest: Option<&MetricsSnapshot>, summary: Option<&Ru
         }
         return Vec::new();
     }
-    let Some(snap) = latest else { return Vec::new() };
+    let Some(snap) = latest else {
+        return Vec::new();
+    };
     let g = &snap.generator;
     let mut out = Vec::new();
     if g.max_schedule_lag_ms > LAG_LIMIT_MS {
@@ -93,7 +98,10 @@ mod tests {
         assert!(saturation_warnings(Some(&s), None).is_empty());
         assert!(saturation_warnings(None, None).is_empty());
         s.generator.max_schedule_lag_ms = 100.0;
-        assert!(saturation_warnings(Some(&s), None).is_empty(), "at the limit is fine");
+        assert!(
+            saturation_warnings(Some(&s), None).is_empty(),
+            "at the limit is fine"
+        );
         s.generator.max_schedule_lag_ms = 250.0;
         let w = saturation_warnings(Some(&s), None);
         assert_eq!(w.len(), 1);
@@ -116,9 +124,16 @@ mod tests {
         busy.generator.max_schedule_lag_ms = 999.0;
         let healthy = summary(GeneratorHealth::default());
         assert!(saturation_warnings(Some(&busy), Some(&healthy)).is_empty());
-        let said = summary(GeneratorHealth { saturated: true, warnings: vec!["CPU at 98%".into()], ..Default::default() });
+        let said = summary(GeneratorHealth {
+            saturated: true,
+            warnings: vec!["CPU at 98%".into()],
+            ..Default::default()
+        });
         assert_eq!(saturation_warnings(None, Some(&said)), ["CPU at 98%"]);
-        let silent = summary(GeneratorHealth { saturated: true, ..Default::default() });
+        let silent = summary(GeneratorHealth {
+            saturated: true,
+            ..Default::default()
+        });
         assert_eq!(saturation_warnings(None, Some(&silent)).len(), 1);
     }
 }

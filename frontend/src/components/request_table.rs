@@ -159,7 +159,7 @@ pub fn RequestTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-scroll">
             <table class="table request-table" data-table="requests">
                 <thead>
                     <tr>{headings}</tr>
@@ -211,7 +211,11 @@ mod tests {
     fn table() -> Vec<RequestStats> {
         let mut slow = stats("GET /search", 50, 5, 5.0);
         slow.latency.p95_ms = 900.0;
-        vec![stats("GET /", 600, 0, 60.0), stats("POST /cart", 400, 40, 40.0), slow]
+        vec![
+            stats("GET /", 600, 0, 60.0),
+            stats("POST /cart", 400, 40, 40.0),
+            slow,
+        ]
     }
 
     fn names(rows: &[Row]) -> Vec<&str> {
@@ -235,27 +239,55 @@ mod tests {
             (SortKey::Name, false, ["GET /", "GET /search", "POST /cart"]),
             (SortKey::Name, true, ["POST /cart", "GET /search", "GET /"]),
             (SortKey::Count, true, ["GET /", "POST /cart", "GET /search"]),
-            (SortKey::Count, false, ["GET /search", "POST /cart", "GET /"]),
+            (
+                SortKey::Count,
+                false,
+                ["GET /search", "POST /cart", "GET /"],
+            ),
             (SortKey::Rps, true, ["GET /", "POST /cart", "GET /search"]),
             (SortKey::P95, true, ["GET /search", "GET /", "POST /cart"]),
-            (SortKey::Errors, true, ["POST /cart", "GET /search", "GET /"]),
-            (SortKey::ErrorRate, true, ["GET /search", "POST /cart", "GET /"]),
+            (
+                SortKey::Errors,
+                true,
+                ["POST /cart", "GET /search", "GET /"],
+            ),
+            (
+                SortKey::ErrorRate,
+                true,
+                ["GET /search", "POST /cart", "GET /"],
+            ),
         ];
         for (key, desc, want) in cases {
-            assert_eq!(names(&rows(&table(), Some((*key, *desc)))), want, "{key:?} desc={desc}");
+            assert_eq!(
+                names(&rows(&table(), Some((*key, *desc)))),
+                want,
+                "{key:?} desc={desc}"
+            );
         }
         // Ties fall back to the name, whichever the direction.
         let mut t = table();
         t[0].errors = 40;
-        assert_eq!(names(&rows(&t, Some((SortKey::Errors, true)))), ["GET /", "POST /cart", "GET /search"]);
-        assert_eq!(names(&rows(&t, Some((SortKey::Errors, false)))), ["GET /search", "GET /", "POST /cart"]);
+        assert_eq!(
+            names(&rows(&t, Some((SortKey::Errors, true)))),
+            ["GET /", "POST /cart", "GET /search"]
+        );
+        assert_eq!(
+            names(&rows(&t, Some((SortKey::Errors, false)))),
+            ["GET /search", "GET /", "POST /cart"]
+        );
     }
 
     #[test]
     fn clicks_cycle_the_direction() {
         assert_eq!(next_sort(None, SortKey::Name), Some((SortKey::Name, false)));
         assert_eq!(next_sort(None, SortKey::P99), Some((SortKey::P99, true)));
-        assert_eq!(next_sort(Some((SortKey::P99, true)), SortKey::P99), Some((SortKey::P99, false)));
-        assert_eq!(next_sort(Some((SortKey::P99, false)), SortKey::Count), Some((SortKey::Count, true)));
+        assert_eq!(
+            next_sort(Some((SortKey::P99, true)), SortKey::P99),
+            Some((SortKey::P99, false))
+        );
+        assert_eq!(
+            next_sort(Some((SortKey::P99, false)), SortKey::Count),
+            Some((SortKey::Count, true))
+        );
     }
 }

@@ -76,7 +76,7 @@ pub fn RunList(
                         <span class="run-list__id">{id.clone()}</span>
                     </td>
                     <td class="run-list__type">{row.test_type}</td>
-                    <td class="run-list__time num" title=shared::report::rfc3339_utc(created_at_ms)>
+                    <td class="run-list__time tabular" title=shared::report::rfc3339_utc(created_at_ms)>
                         {local_time(created_at_ms)}
                     </td>
                     <td class="num">{row.duration}</td>
@@ -107,7 +107,7 @@ pub fn RunList(
                         <th scope="col" class="num">"Requests"</th>
                         <th scope="col" class="num">"Throughput"</th>
                         <th scope="col" class="num">"p95"</th>
-                        <th scope="col" class="num">"Errors"</th>
+                        <th scope="col" class="num">"Error rate"</th>
                         <th scope="col">"Verdict"</th>
                     </tr>
                 </thead>

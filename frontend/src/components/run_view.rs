@@ -33,7 +33,11 @@ pub fn throughput_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
         let i = &s.interval;
         all.points.push((t, i.rps));
         any_errors |= i.errors > 0;
-        let ok_share = if i.requests == 0 { 1.0 } else { 1.0 - i.error_rate() };
+        let ok_share = if i.requests == 0 {
+            1.0
+        } else {
+            1.0 - i.error_rate()
+        };
         ok.points.push((t, i.rps * ok_share));
     }
     if any_errors { vec![all, ok] } else { vec![all] }
@@ -69,7 +73,12 @@ pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
         .into_iter()
         .filter(|k| seen[k.index()])
         .enumerate()
-        .map(|(i, k)| (k, Series::with_capacity(kind_label(k), color(i + 1), snaps.len())))
+        .map(|(i, k)| {
+            (
+                k,
+                Series::with_capacity(kind_label(k), color(i + 1), snaps.len()),
+            )
+        })
         .collect();
     for s in snaps {
         let (t, per_s) = (secs(s), interval_s(s));
@@ -79,7 +88,9 @@ pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
             line.points.push((t, n as f64 / per_s));
         }
     }
-    std::iter::once(total).chain(kinds.into_iter().map(|(_, s)| s)).collect()
+    std::iter::once(total)
+        .chain(kinds.into_iter().map(|(_, s)| s))
+        .collect()
 }
 
 /// True when the run follows an arrival rate (open model) rather than a number of users.
@@ -95,7 +106,11 @@ pub fn users_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
         active.points.push((secs(s), s.active_users as f64));
         target.points.push((secs(s), s.target_users as f64));
     }
-    if is_open_model(snaps) { vec![active] } else { vec![active, target] }
+    if is_open_model(snaps) {
+        vec![active]
+    } else {
+        vec![active, target]
+    }
 }
 
 /// The arrival rate the plan called for (open model; no line for closed-model runs).
@@ -104,14 +119,16 @@ pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
         return Vec::new();
     }
     let mut rate = Series::with_capacity("target rate", color(2), snaps.len());
-    rate.points.extend(snaps.iter().map(|s| (secs(s), s.target_rate)));
+    rate.points
+        .extend(snaps.iter().map(|s| (secs(s), s.target_rate)));
     vec![rate]
 }
 
 /// The generator's CPU use (percent of one core), with its capacity (all cores) for scale.
 pub fn cpu_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut cpu = Series::with_capacity("generator CPU", color(0), snaps.len());
-    cpu.points.extend(snaps.iter().map(|s| (secs(s), s.generator.cpu_percent)));
+    cpu.points
+        .extend(snaps.iter().map(|s| (secs(s), s.generator.cpu_percent)));
     let cores = snaps.iter().map(|s| s.generator.cores).max().unwrap_or(0);
     if cores == 0 {
         return vec![cpu];
@@ -153,7 +170,11 @@ pub fn RunView(
     let per_request: Memo<Vec<RequestStats>> = Memo::new(move |_| {
         summary.with(|sum| match sum {
             Some(sum) => sum.per_request.clone(),
-            None => latest.with(|l| l.as_ref().map(|l| l.per_request.clone()).unwrap_or_default()),
+            None => latest.with(|l| {
+                l.as_ref()
+                    .map(|l| l.per_request.clone())
+                    .unwrap_or_default()
+            }),
         })
     });
     let total: Memo<Option<RequestStats>> = Memo::new(move |_| {
@@ -162,7 +183,9 @@ pub fn RunView(
             None => latest.with(|l| l.as_ref().map(|l| l.total.clone())),
         })
     });
-    let warnings = Memo::new(move |_| latest.with(|l| summary.with(|s| saturation_warnings(l.as_ref(), s.as_ref()))));
+    let warnings = Memo::new(move |_| {
+        latest.with(|l| summary.with(|s| saturation_warnings(l.as_ref(), s.as_ref())))
+    });
 
     view! {
         <div class="run-view">
@@ -208,7 +231,9 @@ mod tests {
     use crate::components::fixtures::snapshot;
 
     fn run(n: u64) -> Vec<MetricsSnapshot> {
-        (0..n).map(|i| snapshot(i, 100.0 + i as f64, 100, 0)).collect()
+        (0..n)
+            .map(|i| snapshot(i, 100.0 + i as f64, 100, 0))
+            .collect()
     }
 
     fn names(lines: &[Series]) -> Vec<&str> {
@@ -261,7 +286,10 @@ mod tests {
     fn users_closed_and_open_model() {
         let snaps = run(2);
         assert!(!is_open_model(&snaps));
-        assert_eq!(names(&users_series(&snaps)), ["active users", "target users"]);
+        assert_eq!(
+            names(&users_series(&snaps)),
+            ["active users", "target users"]
+        );
         assert!(rate_series(&snaps).is_empty());
         let open: Vec<MetricsSnapshot> = run(2)
             .into_iter()
@@ -291,9 +319,17 @@ mod tests {
     #[test]
     fn an_hour_of_snapshots_stays_cheap_to_draw() {
         let snaps = run(3600);
-        for lines in [throughput_series(&snaps), latency_series(&snaps), users_series(&snaps)] {
+        for lines in [
+            throughput_series(&snaps),
+            latency_series(&snaps),
+            users_series(&snaps),
+        ] {
             let m = crate::chart::layout(&lines, &[], true);
-            assert!(m.lines.iter().all(|l| l.points <= 700), "{:?}", m.lines.iter().map(|l| l.points).collect::<Vec<_>>());
+            assert!(
+                m.lines.iter().all(|l| l.points <= 700),
+                "{:?}",
+                m.lines.iter().map(|l| l.points).collect::<Vec<_>>()
+            );
         }
     }
 }

@@ -7,11 +7,11 @@
 //! use; containers carry `data-path`; buttons carry `data-action`; a problem shown next to a
 //! field is a `.field-error` with `data-error-path="<problem path>"`.
 
-mod fields;
-mod journey_editor;
-mod load_editor;
-mod load_preview;
-mod threshold_editor;
+pub mod fields;
+pub mod journey_editor;
+pub mod load_editor;
+pub mod load_preview;
+pub mod threshold_editor;
 
 use leptos::prelude::*;
 
@@ -123,9 +123,20 @@ pub(crate) fn row_buttons(
     noun: &'static str,
     i: usize,
     len: Memo<usize>,
-    on_move: impl Fn(bool) + Copy + 'static,
+    on_move: impl Fn(bool) + 'static,
     on_remove: impl Fn() + 'static,
-) -> impl IntoView {
+) -> AnyView {
+    render_row_buttons(noun, i, len, std::rc::Rc::new(on_move), Box::new(on_remove))
+}
+
+fn render_row_buttons(
+    noun: &'static str,
+    i: usize,
+    len: Memo<usize>,
+    on_move: std::rc::Rc<dyn Fn(bool)>,
+    on_remove: Box<dyn Fn()>,
+) -> AnyView {
+    let on_move_down = on_move.clone();
     view! {
         <span class="row-buttons">
             {action_button(
@@ -140,7 +151,7 @@ pub(crate) fn row_buttons(
                 format!("move-{noun}-down"),
                 format!("Move {noun} {} down", i + 1),
                 Signal::derive(move || i + 1 >= len.get()),
-                move || on_move(false),
+                move || on_move_down(false),
             )}
             {action_button(
                 "✕",
@@ -151,4 +162,5 @@ pub(crate) fn row_buttons(
             )}
         </span>
     }
+    .into_any()
 }

@@ -1,7 +1,7 @@
 //! Headline number tiles, and the live run's headline figures ([`headline`], pure).
 
 use leptos::prelude::*;
-use shared::metrics::MetricsSnapshot;
+use shared::metrics::{MetricsSnapshot, RunSummary};
 
 use crate::format;
 
@@ -20,15 +20,15 @@ pub fn Tile(
     /// A `data-tile` name for tests (`throughput`, `p95`, …).
     #[prop(into, optional)]
     name: Option<String>,
-    /// A short explanation under the value (`interval`, `since start`).
+    /// A short explanation under the value (`last interval`, `since start`).
     #[prop(into, optional)]
-    hint: Option<String>,
+    hint: MaybeProp<String>,
 ) -> impl IntoView {
     view! {
         <div class="tile" data-tile=name data-tone=move || tone.get()>
             <div class="tile__label">{label}</div>
             <div class="tile__value">{move || value.get()}</div>
-            {hint.map(|h| view! { <div class="tile__hint">{h}</div> })}
+            {move || hint.get().map(|h| view! { <div class="tile__hint">{h}</div> })}
         </div>
     }
 }
@@ -77,7 +77,13 @@ pub fn headline(latest: Option<&MetricsSnapshot>) -> Headline {
     };
     let lat = &s.interval.latency;
     // An interval without completed requests has no latency to show.
-    let latency = |v: f64| if s.interval.requests == 0 { NONE.to_owned() } else { format::ms(v) };
+    let latency = |v: f64| {
+        if s.interval.requests == 0 {
+            NONE.to_owned()
+        } else {
+            format::ms(v)
+        }
+    };
     let rate = s.total.error_rate();
     Headline {
         throughput: format::rate(s.interval.rps),
@@ -85,22 +91,47 @@ pub fn headline(latest: Option<&MetricsSnapshot>) -> Headline {
         p95: latency(lat.p95_ms),
         p99: latency(lat.p99_ms),
         error_rate: format::percent(rate),
-        error_tone: if s.total.requests == 0 {
-            ""
-        } else if rate >= BAD_ERROR_RATE {
-            "bad"
-        } else if s.total.errors > 0 {
-            "warn"
-        } else {
-            "ok"
-        },
+        error_tone: error_tone(s.total.requests, s.total.errors, rate),
         active_users: if s.target_users > 0 {
-            format!("{} / {}", format::count(s.active_users), format::count(s.target_users))
+            format!(
+                "{} / {}",
+                format::count(s.active_users),
+                format::count(s.target_users)
+            )
         } else {
             format::count(s.active_users)
         },
         dropped: format::count(s.dropped_iterations),
         dropped_tone: if s.dropped_iterations > 0 { "warn" } else { "" },
+    }
+}
+
+/// The headline figures of a finished run: whole-run rate and latencies, peak users.
+pub fn summary_headline(s: &RunSummary) -> Headline {
+    let lat = &s.total.latency;
+    let rate = s.total.error_rate();
+    Headline {
+        throughput: format::rate(s.total.rps),
+        p50: format::ms(lat.p50_ms),
+        p95: format::ms(lat.p95_ms),
+        p99: format::ms(lat.p99_ms),
+        error_rate: format::percent(rate),
+        error_tone: error_tone(s.total.requests, s.total.errors, rate),
+        active_users: format::count(s.peak_users),
+        dropped: format::count(s.dropped_iterations),
+        dropped_tone: if s.dropped_iterations > 0 { "warn" } else { "" },
+    }
+}
+
+fn error_tone(requests: u64, errors: u64, rate: f64) -> &'static str {
+    if requests == 0 {
+        ""
+    } else if rate >= BAD_ERROR_RATE {
+        "bad"
+    } else if errors > 0 {
+        "warn"
+    } else {
+        "ok"
     }
 }
 
@@ -125,7 +156,10 @@ mod tests {
     fn figures_and_tones() {
         let h = headline(Some(&snapshot(123.4, 123, 0)));
         assert_eq!(h.throughput, "123/s");
-        assert_eq!((h.p50.as_str(), h.p95.as_str(), h.p99.as_str()), ("12.3 ms", "48.0 ms", "1.25 s"));
+        assert_eq!(
+            (h.p50.as_str(), h.p95.as_str(), h.p99.as_str()),
+            ("12.3 ms", "48.0 ms", "1.25 s")
+        );
         assert_eq!(h.error_rate, "0%");
         assert_eq!(h.error_tone, "ok");
         assert_eq!(h.active_users, "8 / 10");
@@ -146,5 +180,32 @@ mod tests {
         assert_eq!((h.dropped.as_str(), h.dropped_tone), ("5", "warn"));
         assert_eq!(h.p50, "–");
         assert_eq!(h.error_tone, "");
+    }
+
+    #[test]
+    fn after_the_run_the_whole_run_counts() {
+        let mut total = crate::components::fixtures::stats("*", 1000, 100, 25.0);
+        total.latency.p50_ms = 8.0;
+        let sum = RunSummary {
+            scenario: "s".into(),
+            status: shared::run::RunStatus::Completed,
+            reason: None,
+            started_at_ms: 0,
+            duration_ms: 40_000,
+            total,
+            per_request: Vec::new(),
+            checks: Vec::new(),
+            iterations: 900,
+            dropped_iterations: 0,
+            peak_users: 33,
+            thresholds: Vec::new(),
+            generator: Default::default(),
+        };
+        let h = summary_headline(&sum);
+        assert_eq!(h.throughput, "25.0/s");
+        assert_eq!(h.p50, "8.00 ms");
+        assert_eq!((h.error_rate.as_str(), h.error_tone), ("10%", "bad"));
+        assert_eq!(h.active_users, "33");
+        assert_eq!((h.dropped.as_str(), h.dropped_tone), ("0", ""));
     }
 }

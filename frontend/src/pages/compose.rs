@@ -1,9 +1,684 @@
-//! The compose page.
+//! The compose page: build a scenario with forms or as YAML/JSON text, check it, save it, and
+//! launch it.
+//!
+//! Both views edit one scenario. Form edits are read locally ([`ScenarioForm::to_scenario`]);
+//! after a pause the scenario goes to `POST /api/scenarios/validate`, whose answer brings the
+//! problems and the YAML for the text view. Text edits go to the same endpoint as text, and a
+//! scenario that could be read replaces the form. A generation counter drops answers that a
+//! newer edit has overtaken. The browser never parses YAML; the server does.
 
+use gloo_timers::future::TimeoutFuture;
+use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use shared::api::{LoadOverrides, Preset, Problem, ScenarioEntry, ScenarioRef, StartRun, TestType};
+use shared::scenario::Scenario;
+
+use crate::api::{self, ApiError};
+use crate::components::scenario_editor::{Editor, ScenarioEditor};
+use crate::scenario_form::{PlacedProblems, ScenarioForm, place, text_offset};
+
+/// Pause after the last keystroke before asking the server.
+const DEBOUNCE_MS: u32 = 400;
+/// Session storage key of the draft, so leaving the page (to watch a run) keeps the work.
+const DRAFT_KEY: &str = "stampede.compose.draft";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Form,
+    Text,
+}
+
+/// Where a check came from, which decides what its answer updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A form edit: the answer's YAML replaces the text while the form is shown.
+    Form,
+    /// A text edit: the answer's scenario replaces the form.
+    Text,
+    /// A preset or saved scenario was loaded, or the view switched: the text follows.
+    Loaded,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum CheckState {
+    Checking,
+    Done { valid: bool },
+    Offline(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Notice {
+    Info(String),
+    Error(String),
+    /// 409: another run is going on.
+    Busy {
+        run_id: Option<String>,
+    },
+}
+
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn load_draft() -> Option<Scenario> {
+    let text = session()?.get_item(DRAFT_KEY).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+fn save_draft(s: &Scenario) {
+    if let (Some(store), Ok(text)) = (session(), serde_json::to_string(s)) {
+        // A full or disabled storage only loses the draft.
+        let _ = store.set_item(DRAFT_KEY, &text);
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn position(p: &Problem) -> Option<String> {
+    match (p.line, p.column) {
+        (Some(l), Some(c)) => Some(format!("{l}:{c}")),
+        (Some(l), None) => Some(format!("{l}")),
+        _ => None,
+    }
+}
 
 /// Compose a scenario with forms or as text, and launch it.
 #[component]
 pub fn ComposePage() -> impl IntoView {
-    view! { <section class="page page--compose"><h1>"Compose"</h1></section> }
+    let navigate = use_navigate();
+    let form = RwSignal::new(
+        load_draft()
+            .map(|s| ScenarioForm::from_scenario(&s))
+            .unwrap_or_default(),
+    );
+    let text = RwSignal::new(String::new());
+    let mode = RwSignal::new(Mode::Form);
+    let server = RwSignal::new(Vec::<Problem>::new());
+    let check_state = RwSignal::new(CheckState::Checking);
+    let text_readable = RwSignal::new(true);
+    let notice = RwSignal::new(None::<Notice>);
+    // `None` until loaded: the preset menu appears with its options, never empty.
+    let presets = RwSignal::new(None::<Vec<Preset>>);
+    let saved = RwSignal::new(Vec::<ScenarioEntry>::new());
+    let save_name = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let generation = StoredValue::new(0u64);
+    let last_checked = StoredValue::new(None::<Scenario>);
+    let text_area = NodeRef::<html::Textarea>::new();
+    let recheck_text = RwSignal::new(0u64);
+
+    let parsed = Memo::new(move |_| form.with(ScenarioForm::to_scenario));
+    let local = Memo::new(move |_| {
+        parsed.with(|r| match r {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors
+                .iter()
+                .map(|(path, message)| Problem {
+                    path: path.clone(),
+                    message: message.clone(),
+                    line: None,
+                    column: None,
+                })
+                .collect(),
+        })
+    });
+    // The form shows its own reading problems, and the server's about other fields.
+    let shown = Memo::new(move |_| {
+        if mode.get() == Mode::Text {
+            return server.get();
+        }
+        let mut all = local.get();
+        let others: Vec<Problem> = server.with(|s| {
+            s.iter()
+                .filter(|p| !all.iter().any(|l| l.path == p.path))
+                .cloned()
+                .collect()
+        });
+        all.extend(others);
+        all
+    });
+    let placed = Memo::new(move |_| {
+        let shown = shown.get();
+        if mode.get() == Mode::Text {
+            PlacedProblems {
+                unplaced: shown,
+                ..PlacedProblems::default()
+            }
+        } else {
+            form.with(|f| place(f, &shown))
+        }
+    });
+    provide_context(Editor {
+        form,
+        problems: placed.into(),
+    });
+
+    let apply_error = move |e: ApiError| match e.status {
+        422 => {
+            let problems = e.body.map(|b| b.problems).unwrap_or_default();
+            notice.try_set(Some(Notice::Error(format!(
+                "The server did not accept the scenario: {}.",
+                plural(problems.len(), "problem", "problems")
+            ))));
+            server.try_set(problems);
+            check_state.try_set(CheckState::Done { valid: false });
+        }
+        409 => {
+            notice.try_set(Some(Notice::Busy {
+                run_id: e.body.and_then(|b| b.run_id).map(|id| id.0),
+            }));
+        }
+        _ => {
+            notice.try_set(Some(Notice::Error(e.message)));
+        }
+    };
+
+    // Asks the server to read `source`; the answer is applied unless a newer check started.
+    let run_check = move |source: ScenarioRef, delay_ms: u32, origin: Origin| {
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        check_state.set(CheckState::Checking);
+        spawn_local(async move {
+            if delay_ms > 0 {
+                TimeoutFuture::new(delay_ms).await;
+            }
+            let current = move || generation.try_get_value() == Some(mine);
+            if !current() {
+                return;
+            }
+            let answer = api::check(&source).await;
+            if !current() {
+                return;
+            }
+            let check = match answer {
+                Ok(check) => check,
+                Err(e) => {
+                    check_state.try_set(CheckState::Offline(e.message));
+                    return;
+                }
+            };
+            server.try_set(check.problems);
+            check_state.try_set(CheckState::Done { valid: check.valid });
+            match origin {
+                Origin::Text => {
+                    text_readable.try_set(check.scenario.is_some());
+                    if let Some(s) = check.scenario {
+                        save_draft(&s);
+                        let next = ScenarioForm::from_scenario(&s);
+                        last_checked.try_set_value(Some(s));
+                        form.try_update(|f| {
+                            if *f != next {
+                                *f = next;
+                            }
+                        });
+                    }
+                }
+                Origin::Form | Origin::Loaded => {
+                    let follow =
+                        origin == Origin::Loaded || mode.try_get_untracked() == Some(Mode::Form);
+                    if let (true, Some(yaml)) = (follow, check.yaml) {
+                        text.try_set(yaml);
+                        text_readable.try_set(true);
+                        if mode.try_get_untracked() == Some(Mode::Text) {
+                            // Problems in text mode carry line and column: read the new text.
+                            recheck_text.try_update(|n| *n += 1);
+                        }
+                    }
+                }
+            }
+        });
+    };
+
+    // Form edits: read locally at once, ask the server after a pause.
+    Effect::new(move |prev: Option<()>| {
+        let result = parsed.get();
+        if mode.get_untracked() == Mode::Text {
+            return;
+        }
+        match result {
+            Ok(s) => {
+                if last_checked.with_value(|l| l.as_ref() == Some(&s)) {
+                    return;
+                }
+                save_draft(&s);
+                last_checked.set_value(Some(s.clone()));
+                let delay = if prev.is_none() { 0 } else { DEBOUNCE_MS };
+                run_check(ScenarioRef::Inline(Box::new(s)), delay, Origin::Form);
+            }
+            Err(_) => {
+                // Nothing to send; a pending check is for an older form.
+                generation.update_value(|g| *g += 1);
+                last_checked.set_value(None);
+            }
+        }
+    });
+
+    Effect::new(move |_| {
+        recheck_text.track();
+        if mode.get_untracked() == Mode::Text {
+            run_check(ScenarioRef::Text(text.get_untracked()), 0, Origin::Text);
+        }
+    });
+
+    let on_text = move |ev| {
+        let v = event_target_value(&ev);
+        text.set(v.clone());
+        run_check(ScenarioRef::Text(v), DEBOUNCE_MS, Origin::Text);
+    };
+
+    let set_mode = move |next: Mode| {
+        if mode.get_untracked() == next {
+            return;
+        }
+        mode.set(next);
+        match next {
+            Mode::Text => match parsed.get_untracked() {
+                Ok(s) => {
+                    if text.with_untracked(String::is_empty) {
+                        // Until the server answers with YAML; it reads JSON just as well.
+                        text.set(serde_json::to_string_pretty(&s).unwrap_or_default());
+                    }
+                    // The answer brings the YAML; reading that text then brings positions.
+                    run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::Loaded);
+                }
+                Err(_) => run_check(ScenarioRef::Text(text.get_untracked()), 0, Origin::Text),
+            },
+            Mode::Form => {
+                last_checked.set_value(None);
+                if let Ok(s) = parsed.get_untracked() {
+                    last_checked.set_value(Some(s.clone()));
+                    run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::Form);
+                }
+            }
+        }
+    };
+
+    let load_scenario = move |s: Scenario, what: String| {
+        save_draft(&s);
+        last_checked.set_value(Some(s.clone()));
+        form.set(ScenarioForm::from_scenario(&s));
+        save_name.set(String::new());
+        text_readable.set(true);
+        run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::Loaded);
+        notice.set(Some(Notice::Info(format!("Loaded {what}."))));
+    };
+
+    let refresh_saved = move || {
+        spawn_local(async move {
+            if let Ok(list) = api::scenarios().await {
+                saved.try_set(list);
+            }
+        })
+    };
+    spawn_local(async move {
+        if let Ok(list) = api::presets().await {
+            // A fresh form gets the presets' target (the demo target), so it runs as is.
+            if let Some(target) = list.iter().find_map(|p| p.scenario.target.clone()) {
+                form.try_update(|f| {
+                    if *f == ScenarioForm::default() {
+                        f.target = target;
+                    }
+                });
+            }
+            presets.try_set(Some(list));
+        }
+    });
+    refresh_saved();
+
+    // What launch and save send: the document from the form, or the text as typed.
+    let current_ref = move || -> Option<ScenarioRef> {
+        match mode.get_untracked() {
+            Mode::Text => Some(ScenarioRef::Text(text.get_untracked())),
+            Mode::Form => match parsed.get_untracked() {
+                Ok(s) => Some(ScenarioRef::Inline(Box::new(s))),
+                Err(errors) => {
+                    notice.set(Some(Notice::Error(format!(
+                        "{} cannot be read; see the marked fields.",
+                        plural(errors.len(), "field", "fields")
+                    ))));
+                    None
+                }
+            },
+        }
+    };
+
+    let launch = move |_| {
+        let Some(scenario) = current_ref() else {
+            return;
+        };
+        busy.set(true);
+        notice.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let request = StartRun {
+                scenario,
+                overrides: LoadOverrides::default(),
+                test_type: TestType::Load,
+            };
+            let result = api::start(&request).await;
+            busy.try_set(false);
+            match result {
+                Ok(_) => navigate("/", Default::default()),
+                Err(e) => apply_error(e),
+            }
+        });
+    };
+
+    let save = move |_| {
+        let Some(scenario) = current_ref() else {
+            return;
+        };
+        let typed = save_name.get_untracked().trim().to_owned();
+        let name = if typed.is_empty() {
+            form.with_untracked(|f| f.name.trim().to_owned())
+        } else {
+            typed
+        };
+        if name.is_empty() {
+            notice.set(Some(Notice::Error("Enter a name to save under.".into())));
+            return;
+        }
+        busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            let result = api::save(&name, scenario).await;
+            busy.try_set(false);
+            match result {
+                Ok(entry) => {
+                    notice.try_set(Some(Notice::Info(format!("Saved as “{}”.", entry.name))));
+                    refresh_saved();
+                }
+                Err(e) => apply_error(e),
+            }
+        });
+    };
+
+    let status = move || {
+        let n = shown.with(Vec::len);
+        if mode.get() == Mode::Form && local.with(|l| !l.is_empty()) {
+            return ("invalid", plural(n, "problem", "problems"));
+        }
+        match check_state.get() {
+            CheckState::Checking => ("checking", "checking…".to_owned()),
+            CheckState::Done { valid: true } if n == 0 => ("valid", "valid ✓".to_owned()),
+            CheckState::Done { .. } => ("invalid", plural(n.max(1), "problem", "problems")),
+            CheckState::Offline(why) => ("offline", format!("cannot check: {why}")),
+        }
+    };
+
+    // Puts the text cursor on a problem's line and column.
+    let go_to = move |line: u64, column: u64| {
+        if let Some(area) = text_area.get_untracked() {
+            let (at, lines) =
+                text.with_untracked(|t| (text_offset(t, line, column), t.lines().count().max(1)));
+            let _ = area.focus();
+            let _ = area.set_selection_range(at, at);
+            // Selecting does not scroll a text area; bring the line a third of the way down.
+            let per_line = f64::from(area.scroll_height()) / lines as f64;
+            let top = (line.saturating_sub(1) as f64 * per_line
+                - f64::from(area.client_height()) / 3.0)
+                .max(0.0);
+            area.set_scroll_top(top as i32);
+        }
+    };
+
+    // Problems as a list; those with a position get a button that puts the cursor there.
+    let problem_items = move |list: Vec<Problem>| {
+        list.into_iter()
+            .map(|p| {
+                let pos = position(&p);
+                let (line, column) = (p.line, p.column);
+                view! {
+                    <li class="problem" data-error-path=p.path.clone()>
+                        {pos
+                            .map(|pos| {
+                                view! {
+                                    <button
+                                        type="button"
+                                        class="problem__pos"
+                                        title="Go to this line and column"
+                                        on:click=move |_| go_to(line.unwrap_or(1), column.unwrap_or(1))
+                                    >
+                                        {pos}
+                                    </button>
+                                }
+                            })}
+                        {(!p.path.is_empty()).then(|| view! { <code class="problem__path">{p.path.clone()}</code> })}
+                        <span class="problem__message">{p.message}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <section class="page page--compose compose">
+            <header class="compose__bar">
+                <h1 class="compose__title">"Compose"</h1>
+                <div class="compose__modes" role="group" aria-label="Edit the scenario as">
+                    <button
+                        type="button"
+                        data-action="mode-form"
+                        aria-pressed=move || (mode.get() == Mode::Form).to_string()
+                        on:click=move |_| set_mode(Mode::Form)
+                    >
+                        "Form"
+                    </button>
+                    <button
+                        type="button"
+                        data-action="mode-text"
+                        aria-pressed=move || (mode.get() == Mode::Text).to_string()
+                        on:click=move |_| set_mode(Mode::Text)
+                    >
+                        "YAML / JSON"
+                    </button>
+                </div>
+                <span class="compose__status" role="status" data-status=move || status().0>
+                    {move || status().1}
+                </span>
+                <div class="compose__actions">
+                    <label for="compose-save-name" class="compose__label">
+                        "Save as"
+                    </label>
+                    <input
+                        id="compose-save-name"
+                        type="text"
+                        data-field="save-name"
+                        autocomplete="off"
+                        placeholder=move || form.with(|f| f.name.clone())
+                        prop:value=move || save_name.get()
+                        on:input=move |ev| save_name.set(event_target_value(&ev))
+                    />
+                    <button type="button" data-action="save" prop:disabled=move || busy.get() on:click=save>
+                        "Save"
+                    </button>
+                    <button
+                        type="button"
+                        class="compose__launch"
+                        data-action="launch"
+                        prop:disabled=move || busy.get()
+                        on:click=launch
+                    >
+                        "Launch run"
+                    </button>
+                </div>
+            </header>
+            <div class="compose__sources">
+                <label for="compose-preset" class="compose__label">
+                    "Preset"
+                </label>
+                <Show
+                    when=move || presets.with(Option::is_some)
+                    fallback=|| {
+                        view! {
+                            <select id="compose-preset" disabled>
+                                <option>"loading…"</option>
+                            </select>
+                        }
+                    }
+                >
+                    <select
+                        id="compose-preset"
+                        data-field="preset"
+                        on:change=move |ev| {
+                            let name = event_target_value(&ev);
+                            event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
+                            let found = presets
+                                .with_untracked(|ps| ps.iter().flatten().find(|p| p.name == name).cloned());
+                            if let Some(p) = found {
+                                load_scenario(p.scenario, format!("preset “{}”", p.name));
+                            }
+                        }
+                    >
+                        <option value="">"load a preset…"</option>
+                        {move || {
+                            presets
+                                .get()
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(|p| {
+                                    let label = match &p.description {
+                                        Some(d) => format!("{} — {d}", p.name),
+                                        None => p.name.clone(),
+                                    };
+                                    view! { <option value=p.name>{label}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
+                </Show>
+                <label for="compose-saved" class="compose__label">
+                    "Saved"
+                </label>
+                <select
+                    id="compose-saved"
+                    data-field="saved"
+                    on:change=move |ev| {
+                        let name = event_target_value(&ev);
+                        event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
+                        let found = saved.with_untracked(|ss| ss.iter().find(|s| s.name == name).cloned());
+                        if let Some(entry) = found {
+                            load_scenario(entry.scenario, format!("saved scenario “{}”", entry.name));
+                        }
+                    }
+                >
+                    <option value="">
+                        {move || if saved.with(Vec::is_empty) { "none saved yet" } else { "open a saved scenario…" }}
+                    </option>
+                    {move || {
+                        saved
+                            .get()
+                            .into_iter()
+                            .map(|s| {
+                                let label = s.name.clone();
+                                view! { <option value=s.name>{label}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+
+            {move || {
+                notice
+                    .get()
+                    .map(|n| match n {
+                        Notice::Info(text) => {
+                            view! { <p class="compose__notice" data-tone="ok" role="status">{text}</p> }.into_any()
+                        }
+                        Notice::Error(text) => {
+                            view! { <p class="compose__notice" data-tone="bad" role="alert">{text}</p> }.into_any()
+                        }
+                        Notice::Busy { run_id } => {
+                            view! {
+                                <p class="compose__notice" data-tone="warn" role="alert" data-notice="run-in-progress">
+                                    {match run_id {
+                                        Some(id) => format!("A run is in progress ({id}); wait for it or stop it first. "),
+                                        None => "A run is in progress; wait for it or stop it first. ".to_owned(),
+                                    }}
+                                    <a href="/" data-action="view-run">
+                                        "Watch it on the Live page"
+                                    </a>
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+
+            <Show when=move || mode.get() == Mode::Form && placed.with(|p| !p.unplaced.is_empty())>
+                <ul class="compose__problems" data-field="problems">
+                    {move || problem_items(placed.get().unplaced)}
+                </ul>
+            </Show>
+
+            <div class="compose__body">
+                <Show
+                    when=move || mode.get() == Mode::Form
+                    fallback=move || {
+                        view! {
+                            <div class="compose__text">
+                                <div class="compose__text-main">
+                                    <label for="compose-text" class="compose__label">
+                                        "Scenario as YAML or JSON"
+                                    </label>
+                                    <Show when=move || local.with(|l| !l.is_empty())>
+                                        <p class="hint">
+                                            "Some form fields cannot be read; this is the last version that could."
+                                        </p>
+                                    </Show>
+                                    <textarea
+                                        id="compose-text"
+                                        class="compose__textarea"
+                                        data-field="text"
+                                        node_ref=text_area
+                                        spellcheck="false"
+                                        autocomplete="off"
+                                        prop:value=move || text.get()
+                                        on:input=on_text
+                                    ></textarea>
+                                </div>
+                                <aside class="compose__text-problems" aria-labelledby="compose-text-problems">
+                                    <h2 id="compose-text-problems">"Problems"</h2>
+                                    {move || {
+                                        let all = placed.get().unplaced;
+                                        if all.is_empty() {
+                                            view! {
+                                                <p class="hint">
+                                                    {move || match check_state.get() {
+                                                        CheckState::Checking => "Checking…",
+                                                        CheckState::Offline(_) => "The server cannot be reached to check the text.",
+                                                        CheckState::Done { .. } => "None: the scenario can run.",
+                                                    }}
+                                                </p>
+                                            }
+                                                .into_any()
+                                        } else {
+                                            view! {
+                                                <ul class="compose__problems" data-field="problems">
+                                                    {problem_items(all)}
+                                                </ul>
+                                            }
+                                                .into_any()
+                                        }
+                                    }}
+                                </aside>
+                            </div>
+                        }
+                    }
+                >
+                    <Show when=move || !text_readable.get()>
+                        <p class="hint">
+                            "The text cannot be read; the form shows the last version that could."
+                        </p>
+                    </Show>
+                    <ScenarioEditor/>
+                </Show>
+            </div>
+
+        </section>
+    }
 }

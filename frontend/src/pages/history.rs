@@ -31,7 +31,11 @@ fn loading() -> AnyView {
 }
 
 fn error_notice(what: &str, e: &ApiError) -> AnyView {
-    let headline = if e.status == 404 { format!("{what} not found.") } else { format!("Could not load {what}.") };
+    let headline = if e.status == 404 {
+        format!("{what} not found.")
+    } else {
+        format!("Could not load {what}.")
+    };
     view! {
         <div class="history-error" role="alert">
             <p class="history-error__headline">{headline}</p>
@@ -55,16 +59,31 @@ pub fn HistoryPage() -> impl IntoView {
     let feed = LiveFeed::use_context();
     let query = use_query_map();
     let navigate = use_navigate();
-    let status = Memo::new(move |_| query.with(|q| q.get("status")).and_then(|s| compare::parse_status(&s)));
-    let test_type = Memo::new(move |_| query.with(|q| q.get("test_type")).and_then(|s| compare::parse_test_type(&s)));
+    let status = Memo::new(move |_| {
+        query
+            .with(|q| q.get("status"))
+            .and_then(|s| compare::parse_status(&s))
+    });
+    let test_type = Memo::new(move |_| {
+        query
+            .with(|q| q.get("test_type"))
+            .and_then(|s| compare::parse_test_type(&s))
+    });
 
     // Fetch again whenever the live run starts, changes state or finishes, so a run that was
     // just stopped appears with its totals.
-    let live_key = Memo::new(move |_| feed.run.with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status))));
+    let live_key = Memo::new(move |_| {
+        feed.run
+            .with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status)))
+    });
     let runs = LocalResource::new(move || {
         live_key.track();
         feed.summary.track();
-        let filter = RunFilter { status: status.get(), test_type: test_type.get(), ..Default::default() };
+        let filter = RunFilter {
+            status: status.get(),
+            test_type: test_type.get(),
+            ..Default::default()
+        };
         async move { api::runs(&filter).await }
     });
     let selected = RwSignal::new(Vec::<(String, u64)>::new());
@@ -77,17 +96,38 @@ pub fn HistoryPage() -> impl IntoView {
                 .into_iter()
                 .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={v}")))
                 .collect();
-            let q = if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) };
-            navigate(&format!("/history{q}"), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+            let q = if parts.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", parts.join("&"))
+            };
+            navigate(
+                &format!("/history{q}"),
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
         }
     };
     let on_status = {
         let set = set_filters.clone();
-        move |ev| set(Some(&event_target_value(&ev)), test_type.get_untracked().map(|t| t.as_str()))
+        move |ev| {
+            set(
+                Some(&event_target_value(&ev)),
+                test_type.get_untracked().map(|t| t.as_str()),
+            )
+        }
     };
     let on_type = {
         let set = set_filters.clone();
-        move |ev| set(status.get_untracked().map(|s| s.as_str()), Some(&event_target_value(&ev)))
+        move |ev| {
+            set(
+                status.get_untracked().map(|s| s.as_str()),
+                Some(&event_target_value(&ev)),
+            )
+        }
     };
     let clear_filters = move |_| set_filters(None, None);
     let on_compare = move |_| {
@@ -203,7 +243,10 @@ pub fn RunPage() -> impl IntoView {
     // feed, and everything is fetched again once it ends.
     let live = Memo::new(move |_| {
         let id = id.get();
-        feed.run.with(|r| r.as_ref().is_some_and(|r| r.id.0 == id && !r.status.is_terminal()))
+        feed.run.with(|r| {
+            r.as_ref()
+                .is_some_and(|r| r.id.0 == id && !r.status.is_terminal())
+        })
     });
     let detail = LocalResource::new(move || {
         let id = id.get();
@@ -215,17 +258,35 @@ pub fn RunPage() -> impl IntoView {
         live.track();
         async move { api::series(&id).await }
     });
-    let stored: Memo<Vec<MetricsSnapshot>> =
-        Memo::new(move |_| series.with(|s| s.as_ref().and_then(|s| s.as_ref().ok().cloned())).unwrap_or_default());
+    let stored: Memo<Vec<MetricsSnapshot>> = Memo::new(move |_| {
+        series
+            .with(|s| s.as_ref().and_then(|s| s.as_ref().ok().cloned()))
+            .unwrap_or_default()
+    });
 
     let body = move || match detail.get() {
         None => loading(),
         Some(Err(e)) => error_notice(&format!("Run \"{}\"", id.get_untracked()), &e),
         Some(Ok(d)) => {
             let is_live = live.get_untracked();
-            let snapshots: Signal<Vec<MetricsSnapshot>> = if is_live { feed.snapshots.into() } else { stored.into() };
-            let alerts = if is_live { Signal::from(feed.alerts) } else { Signal::stored(d.alerts.clone()) };
-            run_detail(d, is_live, snapshots, alerts).into_any()
+            let snapshots: Signal<Vec<MetricsSnapshot>> = if is_live {
+                feed.snapshots.into()
+            } else {
+                stored.into()
+            };
+            let alerts = if is_live {
+                Signal::from(feed.alerts)
+            } else {
+                Signal::stored(d.alerts.clone())
+            };
+            // The live run's status moves on (running → stopping) before it is fetched again.
+            let fetched = d.info.status;
+            let status = if is_live {
+                Signal::derive(move || feed.run.with(|r| r.as_ref().map_or(fetched, |r| r.status)))
+            } else {
+                Signal::stored(fetched)
+            };
+            run_detail(d, is_live, status, snapshots, alerts).into_any()
         }
     };
     view! { <section class="page page--run">{body}</section> }
@@ -243,15 +304,22 @@ fn meta(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
 fn run_detail(
     d: RunDetail,
     is_live: bool,
+    status: Signal<shared::run::RunStatus>,
     snapshots: Signal<Vec<MetricsSnapshot>>,
     alerts: Signal<Vec<shared::api::Alert>>,
 ) -> impl IntoView {
     let info = d.info.clone();
     let id = info.id.0.clone();
     let summary = d.summary.clone();
-    let verdict = Verdict::of(info.thresholds_passed.or_else(|| summary.as_ref().map(RunSummary::thresholds_passed)));
+    let verdict = Verdict::of(
+        info.thresholds_passed
+            .or_else(|| summary.as_ref().map(RunSummary::thresholds_passed)),
+    );
     let reason = summary.as_ref().and_then(|s| s.reason.clone());
-    let ended = info.ended_at_ms.map(local_time).unwrap_or_else(|| "—".into());
+    let ended = info
+        .ended_at_ms
+        .map(local_time)
+        .unwrap_or_else(|| "—".into());
 
     // Totals from the summary, or from the latest snapshot while there is none.
     let summary_for_total = summary.clone();
@@ -261,7 +329,9 @@ fn run_detail(
             .map(|s| s.total.clone())
             .or_else(|| snapshots.with(|s| s.last().map(|s| s.total.clone())))
     });
-    let figure = move |f: fn(&RequestStats) -> String| Signal::derive(move || total.with(|t| t.as_ref().map_or_else(|| "—".into(), f)));
+    let figure = move |f: fn(&RequestStats) -> String| {
+        Signal::derive(move || total.with(|t| t.as_ref().map_or_else(|| "—".into(), f)))
+    };
     let error_tone = Signal::derive(move || {
         total.with(|t| match t.as_ref().map(RequestStats::error_rate) {
             Some(r) if r >= 0.05 => "bad".to_owned(),
@@ -269,18 +339,35 @@ fn run_detail(
             _ => String::new(),
         })
     });
-    let peak_users = summary.as_ref().map_or_else(|| "—".into(), |s| format::count(s.peak_users));
+    let peak_users = summary
+        .as_ref()
+        .map_or_else(|| "—".into(), |s| format::count(s.peak_users));
     let iterations = summary.as_ref().map_or_else(
-        || snapshots.with_untracked(|s| s.last().map_or_else(|| "—".into(), |s| format::count(s.iterations))),
+        || {
+            snapshots.with_untracked(|s| {
+                s.last()
+                    .map_or_else(|| "—".into(), |s| format::count(s.iterations))
+            })
+        },
         |s| format::count(s.iterations),
     );
 
-    let thresholds = summary.as_ref().map(|s| s.thresholds.clone()).unwrap_or_default();
-    let checks = summary.as_ref().map(|s| s.checks.clone()).unwrap_or_default();
+    let thresholds = summary
+        .as_ref()
+        .map(|s| s.thresholds.clone())
+        .unwrap_or_default();
+    let checks = summary
+        .as_ref()
+        .map(|s| s.checks.clone())
+        .unwrap_or_default();
     let has_summary = summary.is_some();
 
     let thresholds_view = if thresholds.is_empty() {
-        let text = if has_summary { "This scenario has no thresholds." } else { "Thresholds are judged when the run ends." };
+        let text = if has_summary {
+            "This scenario has no thresholds."
+        } else {
+            "Thresholds are judged when the run ends."
+        };
         view! { <p class="run-empty">{text}</p> }.into_any()
     } else {
         let rows = thresholds
@@ -321,14 +408,22 @@ fn run_detail(
     };
 
     let checks_view = if checks.is_empty() {
-        let text = if has_summary { "This scenario has no checks." } else { "Checks are counted when the run ends." };
+        let text = if has_summary {
+            "This scenario has no checks."
+        } else {
+            "Checks are counted when the run ends."
+        };
         view! { <p class="run-empty">{text}</p> }.into_any()
     } else {
         let rows = checks
             .into_iter()
             .map(|c| {
                 let all = c.passed + c.failed;
-                let rate = if all == 0 { "—".into() } else { format::percent(c.passed as f64 / all as f64) };
+                let rate = if all == 0 {
+                    "—".into()
+                } else {
+                    format::percent(c.passed as f64 / all as f64)
+                };
                 let failing = c.failed > 0;
                 let key = c.check.clone();
                 view! {
@@ -374,21 +469,26 @@ fn run_detail(
 
     view! {
         <header class="run-head">
-            <p class="run-head__crumbs">
-                <a href="/history">"History"</a>
-                " / "
-                <span class="mono">{id.clone()}</span>
-            </p>
-            <h1>{info.scenario.clone()}</h1>
-            <dl class="run-meta">
-                {meta("Status", view! { <StatusBadge status=info.status/> })}
-                {meta("Verdict", view! { <VerdictBadge verdict=verdict/> })}
-                {meta("Type", info.test_type.as_str())}
-                {meta("Started", local_time(info.created_at_ms))}
-                {meta("Ended", ended)}
-                {meta("Duration", compare::duration_ms(info.duration_ms))}
-                {meta("Run id", view! { <span class="mono">{id.clone()}</span> })}
-            </dl>
+            <div class="run-head__main">
+                <p class="run-head__crumbs">
+                    <a href="/history">"History"</a>
+                    " / "
+                    <span class="mono">{id.clone()}</span>
+                </p>
+                <h1>{info.scenario.clone()}</h1>
+                <dl class="run-meta">
+                    {meta("Status", move || view! { <StatusBadge status=status.get()/> })}
+                    {meta("Verdict", view! { <VerdictBadge verdict=verdict/> })}
+                    {meta("Type", info.test_type.as_str())}
+                    {meta("Started", local_time(info.created_at_ms))}
+                    {meta("Ended", ended)}
+                    {meta("Duration", compare::duration_ms(info.duration_ms))}
+                </dl>
+            </div>
+            <nav class="run-reports" aria-labelledby="run-reports">
+                <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
+                <div class="run-reports__links">{reports}</div>
+            </nav>
         </header>
         {is_live
             .then(|| {
@@ -403,14 +503,14 @@ fn run_detail(
         <section class="run-section" aria-labelledby="run-totals">
             <h2 id="run-totals" class="visually-hidden">"Totals"</h2>
             <div class="run-tiles">
-                <Tile label="Requests" value=figure(|t| format::count(t.requests))/>
-                <Tile label="Throughput" value=figure(|t| format::rate(t.rps))/>
-                <Tile label="p50" value=figure(|t| format::ms(t.latency.p50_ms))/>
-                <Tile label="p95" value=figure(|t| format::ms(t.latency.p95_ms))/>
-                <Tile label="p99" value=figure(|t| format::ms(t.latency.p99_ms))/>
-                <Tile label="Error rate" value=figure(|t| format::percent(t.error_rate())) tone=error_tone/>
-                <Tile label="Iterations" value=Signal::stored(iterations)/>
-                <Tile label="Peak users" value=Signal::stored(peak_users)/>
+                <Tile label="Requests" name="requests" value=figure(|t| format::count(t.requests))/>
+                <Tile label="Throughput" name="throughput" value=figure(|t| format::rate(t.rps))/>
+                <Tile label="p50" name="p50" value=figure(|t| format::ms(t.latency.p50_ms))/>
+                <Tile label="p95" name="p95" value=figure(|t| format::ms(t.latency.p95_ms))/>
+                <Tile label="p99" name="p99" value=figure(|t| format::ms(t.latency.p99_ms))/>
+                <Tile label="Error rate" name="error_rate" value=figure(|t| format::percent(t.error_rate())) tone=error_tone/>
+                <Tile label="Iterations" name="iterations" value=Signal::stored(iterations)/>
+                <Tile label="Peak users" name="peak_users" value=Signal::stored(peak_users)/>
             </div>
         </section>
         <div class="run-columns">
@@ -426,10 +526,6 @@ fn run_detail(
         <section class="run-section" aria-labelledby="run-charts">
             <h2 id="run-charts" class="visually-hidden">"Charts and requests"</h2>
             <RunView snapshots=snapshots alerts=alerts summary=Signal::stored(summary)/>
-        </section>
-        <section class="run-section run-reports" aria-labelledby="run-reports">
-            <h2 id="run-reports">"Reports"</h2>
-            <p class="run-reports__links">{reports}</p>
         </section>
     }
 }
@@ -448,20 +544,34 @@ struct Loaded {
 impl Loaded {
     /// The run's figures: its summary, or its last snapshot when it has none.
     fn figures(&self) -> Option<Figures<'_>> {
-        self.detail.summary.as_ref().map(Figures::from).or_else(|| self.series.last().map(Figures::from))
+        self.detail
+            .summary
+            .as_ref()
+            .map(Figures::from)
+            .or_else(|| self.series.last().map(Figures::from))
     }
 }
 
 async fn load(id: String) -> Result<Loaded, ApiError> {
     let (detail, series) = futures_util::future::join(api::run(&id), api::series(&id)).await;
-    Ok(Loaded { detail: detail?, series: series.unwrap_or_default() })
+    Ok(Loaded {
+        detail: detail?,
+        series: series.unwrap_or_default(),
+    })
 }
 
 /// Two runs side by side: the older is the baseline (`a`), the newer the candidate (`b`).
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let query = use_query_map();
-    let ids = Memo::new(move |_| query.with(|q| (q.get("a").unwrap_or_default(), q.get("b").unwrap_or_default())));
+    let ids = Memo::new(move |_| {
+        query.with(|q| {
+            (
+                q.get("a").unwrap_or_default(),
+                q.get("b").unwrap_or_default(),
+            )
+        })
+    });
     let data = LocalResource::new(move || {
         let (a, b) = ids.get();
         async move {
@@ -524,8 +634,18 @@ fn run_card(role: &'static str, l: &Loaded) -> impl IntoView + use<> {
 
 fn overlay(a: &Loaded, b: &Loaded, what: Overlay) -> Vec<Series> {
     vec![
-        compare::overlay_series(&a.series, what, &format!("Baseline {}", a.detail.info.id), chart::color(0)),
-        compare::overlay_series(&b.series, what, &format!("Candidate {}", b.detail.info.id), chart::color(1)),
+        compare::overlay_series(
+            &a.series,
+            what,
+            &format!("Baseline {}", a.detail.info.id),
+            chart::color(0),
+        ),
+        compare::overlay_series(
+            &b.series,
+            what,
+            &format!("Candidate {}", b.detail.info.id),
+            chart::color(1),
+        ),
     ]
 }
 
@@ -566,12 +686,14 @@ fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
             </a>
             {run_card("Candidate", &b)}
         </div>
-        <section class="run-section" aria-label="Figures compared">
-            {table}
-        </section>
-        <section class="run-section compare-charts" aria-label="Over time">
-            <LineChart title="Throughput over time" y_unit="req/s" series=throughput name="throughput"/>
-            <LineChart title="p95 latency over time" y_unit="ms" series=latency name="latency"/>
-        </section>
+        <div class="compare-body">
+            <section class="run-section compare-figures" aria-label="Figures compared">
+                {table}
+            </section>
+            <section class="run-section compare-charts" aria-label="Over time">
+                <LineChart title="Throughput over time" y_unit="req/s" series=throughput name="throughput"/>
+                <LineChart title="p95 latency over time" y_unit="ms" series=latency name="latency"/>
+            </section>
+        </div>
     }
 }

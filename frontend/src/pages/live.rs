@@ -1,9 +1,517 @@
-//! The live run page.
+//! The live run page (`/`): the current (or last) run as it happens — headline tiles, a stop
+//! button, alerts as they fire, then charts and tables ([`RunView`]). Before any run it
+//! explains how to start one and offers one-click presets; after a run, its verdict.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use shared::api::{LoadOverrides, RunInfo, ScenarioRef, StartRun, TestType};
+use shared::run::{RunId, RunStatus};
+use shared::scenario::LoadProfile;
+
+use crate::api;
+use crate::components::alerts::AlertList;
+use crate::components::run_view::RunView;
+use crate::components::tiles::{Tile, headline, summary_headline};
+use crate::format;
+use crate::live::LiveFeed;
+
+/// How long a load profile lasts, in ms (the graceful stop comes after).
+pub fn planned_ms(load: &LoadProfile) -> u64 {
+    let d = match load {
+        LoadProfile::ConstantUsers { duration, .. }
+        | LoadProfile::ConstantRate { duration, .. }
+        | LoadProfile::Spike { duration, .. }
+        | LoadProfile::Random { duration, .. } => duration.0,
+        LoadProfile::RampingUsers { stages, .. } | LoadProfile::RampingRate { stages, .. } => {
+            stages.iter().map(|s| s.duration.0).sum()
+        }
+    };
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Time into the run against the plan: `12 s / 1 min 00 s`, or just `12 s` when the plan is
+/// not known (yet).
+pub fn progress_text(elapsed_ms: u64, planned_ms: Option<u64>) -> String {
+    let elapsed = format::duration_s(elapsed_ms as f64 / 1000.0);
+    match planned_ms {
+        Some(p) if p > 0 => format!("{elapsed} / {}", format::duration_s(p as f64 / 1000.0)),
+        _ => elapsed,
+    }
+}
+
+/// Share of the plan done, 0 to 1 (none without a plan).
+pub fn progress_ratio(elapsed_ms: u64, planned_ms: Option<u64>) -> Option<f64> {
+    planned_ms
+        .filter(|p| *p > 0)
+        .map(|p| (elapsed_ms as f64 / p as f64).clamp(0.0, 1.0))
+}
+
+/// `ok`, `warn`, `bad` or `active` for a run status badge.
+pub fn status_tone(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Pending | RunStatus::Running | RunStatus::Stopping => "active",
+        RunStatus::Completed => "ok",
+        RunStatus::Cancelled | RunStatus::Interrupted => "warn",
+        RunStatus::Failed => "bad",
+    }
+}
+
+/// True when the Stop button can do something.
+pub fn can_stop(status: RunStatus, stop_requested: bool) -> bool {
+    !stop_requested && matches!(status, RunStatus::Pending | RunStatus::Running)
+}
+
+/// Presets offered for a one-click start: name, label, what it does.
+pub const QUICK_PRESETS: [(&str, &str, &str); 2] = [
+    (
+        "web_app",
+        "Web app",
+        "Page views and API calls at a steady arrival rate (open model).",
+    ),
+    (
+        "api_load",
+        "API load",
+        "REST CRUD with 1–100 KB payloads, ramping to 20 users (closed model).",
+    ),
+];
 
 /// Live run: tiles, charts, per-request table, stop, alerts.
 #[component]
 pub fn LivePage() -> impl IntoView {
-    view! { <section class="page page--live"><h1>"Live run"</h1></section> }
+    let feed = LiveFeed::use_context();
+    let has_run = Memo::new(move |_| feed.run.with(Option::is_some));
+    view! {
+        <section class="page page--live">
+            <Show
+                when=move || has_run.get()
+                fallback=move || {
+                    if feed.connected.get() {
+                        view! { <NoRun/> }.into_any()
+                    } else {
+                        view! { <p class="empty" data-empty="connecting">"Connecting to the Stampede server…"</p> }
+                            .into_any()
+                    }
+                }
+            >
+                <LiveRun feed=feed/>
+            </Show>
+        </section>
+    }
+}
+
+/// The empty state: what to do before the first run.
+#[component]
+fn NoRun() -> impl IntoView {
+    view! {
+        <div class="empty empty--live" data-empty="live">
+            <h1>"No run yet"</h1>
+            <p>
+                "Stampede shows a run here live as it happens: throughput, latency, errors and users, "
+                "second by second. Write a scenario on the " <A href="/compose">"Compose"</A>
+                " page, or start a preset against the built-in demo target:"
+            </p>
+            <QuickLaunch/>
+        </div>
+    }
+}
+
+/// One-click start of a preset (a load test with the preset's own settings).
+#[component]
+fn QuickLaunch() -> impl IntoView {
+    let feed = LiveFeed::use_context();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let launch = move |preset: &'static str| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let req = StartRun {
+                scenario: ScenarioRef::Name(preset.to_owned()),
+                overrides: LoadOverrides::default(),
+                test_type: TestType::Load,
+            };
+            match api::start(&req).await {
+                Ok(created) => adopt(feed, created.run_id).await,
+                Err(e) => error.set(Some(e.message)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="quick-launch">
+            {QUICK_PRESETS
+                .iter()
+                .map(|&(name, label, about)| {
+                    view! {
+                        <button
+                            type="button"
+                            class="quick-launch__preset"
+                            data-action="quick-launch"
+                            data-preset=name
+                            disabled=move || busy.get()
+                            on:click=move |_| launch(name)
+                        >
+                            <span class="quick-launch__label">"Run " {label}</span>
+                            <span class="quick-launch__about">{about}</span>
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+    }
+}
+
+/// Shows a run just started from this page, unless the live feed already has (it normally
+/// announces the run itself; this covers a feed that is reconnecting).
+async fn adopt(feed: LiveFeed, id: RunId) {
+    let is_current = || {
+        feed.run
+            .with_untracked(|r| r.as_ref().is_some_and(|r| r.id == id))
+    };
+    if is_current() {
+        return;
+    }
+    if let Ok(detail) = api::run(&id.0).await
+        && !is_current()
+    {
+        feed.run.set(Some(detail.info));
+        feed.snapshots.set(Vec::new());
+        feed.alerts.set(Vec::new());
+        feed.summary.set(None);
+    }
+}
+
+/// The current (or last) run.
+#[component]
+fn LiveRun(feed: LiveFeed) -> impl IntoView {
+    let run_id = Memo::new(move |_| feed.run.with(|r| r.as_ref().map(|r| r.id.0.clone())));
+    let status = Memo::new(move |_| {
+        feed.run
+            .with(|r| r.as_ref().map_or(RunStatus::Pending, |r| r.status))
+    });
+    let info =
+        move |f: fn(&RunInfo) -> String| feed.run.with(|r| r.as_ref().map(f).unwrap_or_default());
+
+    // The planned duration comes from the scenario as run (after overrides); once per run.
+    let planned = LocalResource::new(move || {
+        let id = run_id.get();
+        async move {
+            match id {
+                Some(id) => api::run(&id)
+                    .await
+                    .ok()
+                    .map(|d| planned_ms(&d.scenario_doc.load)),
+                None => None,
+            }
+        }
+    });
+    let planned_ms = move || planned.get().flatten();
+    // Load time so far; once over, the summary's (which leaves out the graceful stop).
+    let elapsed_ms = Memo::new(move |_| {
+        feed.summary
+            .with(|s| s.as_ref().map(|s| s.duration_ms))
+            .or_else(|| feed.snapshots.with(|s| s.last().map(|s| s.elapsed_ms)))
+            .unwrap_or_else(|| feed.run.with(|r| r.as_ref().map_or(0, |r| r.duration_ms)))
+    });
+
+    // During the run: the last interval; after it: the whole run.
+    let finished = Memo::new(move |_| feed.summary.with(Option::is_some));
+    let figures = Memo::new(move |_| {
+        feed.summary.with(|sum| match sum {
+            Some(sum) => summary_headline(sum),
+            None => feed.snapshots.with(|s| headline(s.last())),
+        })
+    });
+    let hint = move |live: &'static str, after: &'static str| {
+        Signal::derive(move || if finished.get() { after } else { live }.to_owned())
+    };
+    let tile = move |f: fn(&crate::components::tiles::Headline) -> String| {
+        Signal::derive(move || figures.with(f))
+    };
+
+    // Stop: one request at a time; the feed reports the status changes that follow.
+    let stop_requested = RwSignal::new(false);
+    let stop_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        // A new run gets a fresh button.
+        run_id.track();
+        stop_requested.set(false);
+        stop_error.set(None);
+    });
+    let on_stop = move |_| {
+        let Some(run) = feed.run.get_untracked() else {
+            return;
+        };
+        stop_requested.set(true);
+        stop_error.set(None);
+        spawn_local(async move {
+            match api::stop(&run.id).await {
+                Ok(after) => feed.run.update(|r| {
+                    if let Some(r) = r
+                        && r.id == after.id
+                        && !r.status.is_terminal()
+                    {
+                        r.status = after.status;
+                    }
+                }),
+                Err(e) => {
+                    stop_error.set(Some(e.message));
+                    stop_requested.set(false);
+                }
+            }
+        });
+    };
+
+    let has_alerts = Memo::new(move |_| feed.alerts.with(|a| !a.is_empty()));
+
+    view! {
+        <header class="live-head">
+            <div class="live-head__main">
+                <h1 class="live-head__title">
+                    {move || info(|r| r.scenario.clone())}
+                    <span class="badge" data-status=move || status.get().as_str() data-tone=move || status_tone(status.get())>
+                        {move || status.get().as_str()}
+                    </span>
+                </h1>
+                <p class="live-head__meta">
+                    <span>"Run " <code class="live-head__id">{move || run_id.get().unwrap_or_default()}</code></span>
+                    <span class="live-head__progress" data-progress="">
+                        {move || progress_text(elapsed_ms.get(), planned_ms())}
+                    </span>
+                </p>
+            </div>
+            <div class="live-head__actions">
+                <button
+                    type="button"
+                    class="button button--danger"
+                    data-action="stop"
+                    disabled=move || !can_stop(status.get(), stop_requested.get())
+                    on:click=on_stop
+                >
+                    {move || if status.get() == RunStatus::Stopping || stop_requested.get() && !status.get().is_terminal() { "Stopping…" } else { "Stop" }}
+                </button>
+            </div>
+            <div class="progress" aria-hidden="true">
+                <div
+                    class="progress__bar"
+                    style:width=move || {
+                        progress_ratio(elapsed_ms.get(), planned_ms()).map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_default()
+                    }
+                ></div>
+            </div>
+        </header>
+        {move || stop_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+
+        <div class="tiles" data-tiles="live">
+            <Tile label="Throughput" name="throughput" hint=hint("last interval", "whole run") value=tile(|h| h.throughput.clone())/>
+            <Tile label="p50 latency" name="p50" hint=hint("last interval", "whole run") value=tile(|h| h.p50.clone())/>
+            <Tile label="p95 latency" name="p95" hint=hint("last interval", "whole run") value=tile(|h| h.p95.clone())/>
+            <Tile label="p99 latency" name="p99" hint=hint("last interval", "whole run") value=tile(|h| h.p99.clone())/>
+            <Tile
+                label="Error rate"
+                name="error_rate"
+                hint="since start"
+                value=tile(|h| h.error_rate.clone())
+                tone=tile(|h| h.error_tone.to_owned())
+            />
+            <Tile label="Active users" name="active_users" hint=hint("in flight", "peak") value=tile(|h| h.active_users.clone())/>
+            <Tile
+                label="Dropped iterations"
+                name="dropped"
+                hint="since start"
+                value=tile(|h| h.dropped.clone())
+                tone=tile(|h| h.dropped_tone.to_owned())
+            />
+        </div>
+
+        <Show when=move || has_alerts.get()>
+            <section class="live-alerts" aria-label="Alerts">
+                <h2>"Alerts"</h2>
+                <AlertList alerts=feed.alerts/>
+            </section>
+        </Show>
+
+        <Verdict feed=feed/>
+
+        <RunView snapshots=feed.snapshots alerts=feed.alerts summary=feed.summary hide_alerts=true/>
+    }
+}
+
+/// After the run: thresholds passed or failed, each threshold, and where to look next.
+#[component]
+fn Verdict(feed: LiveFeed) -> impl IntoView {
+    move || {
+        let summary = feed.summary.get()?;
+        let id = feed.run.with(|r| r.as_ref().map(|r| r.id.0.clone()))?;
+        let passed = summary.thresholds_passed();
+        let none = summary.thresholds.is_empty();
+        let heading = match (none, passed) {
+            (true, _) => "Run finished: no thresholds to check",
+            (false, true) => "Thresholds passed",
+            (false, false) => "Thresholds failed",
+        };
+        let outcome = if none {
+            "none"
+        } else if passed {
+            "passed"
+        } else {
+            "failed"
+        };
+        let status = summary.status.as_str();
+        let took = format::duration_s(summary.duration_ms as f64 / 1000.0);
+        let checks = summary
+            .thresholds
+            .iter()
+            .map(|t| {
+                let scope = t.request.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+                view! {
+                    <li class="live-verdict__item" data-passed=t.passed.to_string()>
+                        <span class="live-verdict__mark" aria-hidden="true">{if t.passed { "✓" } else { "✗" }}</span>
+                        <span class="sr-only">{if t.passed { "passed: " } else { "failed: " }}</span>
+                        <code>{t.expr.clone()}</code>
+                        {scope}
+                        <span class="muted">" — observed " {t.observed_text.clone()}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        let history = format!("/history/{id}");
+        let report = api::report_url(&id, "report.html");
+        Some(view! {
+            <section class="live-verdict" data-verdict=outcome>
+                <h2 class="live-verdict__title">{heading}</h2>
+                <p class="live-verdict__meta">
+                    "Run " {status} " after " {took} {summary.reason.map(|r| format!(": {r}"))} "."
+                </p>
+                {(!none).then(|| view! { <ul class="live-verdict__list">{checks}</ul> })}
+                <p class="live-verdict__links">
+                    <A href=history attr:data-link="history">"Open in History"</A>
+                    <a href=report target="_blank" rel="noopener">"HTML report"</a>
+                    <A href="/compose">"Compose a new run"</A>
+                </p>
+                <div class="live-verdict__again">
+                    <span class="muted">"Run a preset again:"</span>
+                    <QuickLaunch/>
+                </div>
+            </section>
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use shared::scenario::Stage;
+    use shared::units::HumanDuration;
+
+    use super::*;
+
+    fn d(s: u64) -> HumanDuration {
+        HumanDuration(Duration::from_secs(s))
+    }
+
+    #[test]
+    fn planned_duration_of_every_profile() {
+        let stages = vec![
+            Stage {
+                duration: d(10),
+                target: 20.0,
+            },
+            Stage {
+                duration: d(20),
+                target: 20.0,
+            },
+        ];
+        let cases = [
+            (
+                LoadProfile::ConstantUsers {
+                    users: 5,
+                    duration: d(30),
+                },
+                30_000,
+            ),
+            (
+                LoadProfile::RampingUsers {
+                    start_users: 0,
+                    stages: stages.clone(),
+                },
+                30_000,
+            ),
+            (
+                LoadProfile::ConstantRate {
+                    rate: 5.0,
+                    duration: d(60),
+                    max_users: 10,
+                },
+                60_000,
+            ),
+            (
+                LoadProfile::RampingRate {
+                    start_rate: 0.0,
+                    stages,
+                    max_users: 10,
+                },
+                30_000,
+            ),
+            (
+                LoadProfile::Spike {
+                    base_rate: 1.0,
+                    spike_rate: 9.0,
+                    spike_duration: d(5),
+                    period: d(20),
+                    duration: d(120),
+                    max_users: 10,
+                },
+                120_000,
+            ),
+            (
+                LoadProfile::Random {
+                    mean_rate: 3.0,
+                    duration: d(3600),
+                    max_users: 10,
+                    walk: 0.0,
+                    min_rate: None,
+                    max_rate: None,
+                    seed: None,
+                },
+                3_600_000,
+            ),
+        ];
+        for (profile, want) in cases {
+            assert_eq!(planned_ms(&profile), want, "{profile:?}");
+        }
+    }
+
+    #[test]
+    fn progress() {
+        assert_eq!(progress_text(12_000, Some(60_000)), "12 s / 1 min 00 s");
+        assert_eq!(progress_text(12_000, None), "12 s");
+        assert_eq!(progress_text(0, Some(0)), "0 s");
+        assert_eq!(progress_ratio(15_000, Some(60_000)), Some(0.25));
+        assert_eq!(progress_ratio(90_000, Some(60_000)), Some(1.0));
+        assert_eq!(progress_ratio(1, None), None);
+    }
+
+    #[test]
+    fn status_and_stop() {
+        assert_eq!(status_tone(RunStatus::Running), "active");
+        assert_eq!(status_tone(RunStatus::Completed), "ok");
+        assert_eq!(status_tone(RunStatus::Failed), "bad");
+        assert_eq!(status_tone(RunStatus::Cancelled), "warn");
+        assert!(can_stop(RunStatus::Running, false));
+        assert!(can_stop(RunStatus::Pending, false));
+        assert!(!can_stop(RunStatus::Running, true));
+        assert!(!can_stop(RunStatus::Stopping, false));
+        for s in [
+            RunStatus::Completed,
+            RunStatus::Failed,
+            RunStatus::Cancelled,
+            RunStatus::Interrupted,
+        ] {
+            assert!(!can_stop(s, false), "{s:?}");
+        }
+    }
 }

@@ -43,12 +43,34 @@ pub struct LoadField {
     pub optional: bool,
 }
 
-const fn field(key: &'static str, label: &'static str, unit: &'static str, placeholder: &'static str) -> LoadField {
-    LoadField { key, label, unit, placeholder, optional: false }
+const fn field(
+    key: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    placeholder: &'static str,
+) -> LoadField {
+    LoadField {
+        key,
+        label,
+        unit,
+        placeholder,
+        optional: false,
+    }
 }
 
-const fn optional(key: &'static str, label: &'static str, unit: &'static str, placeholder: &'static str) -> LoadField {
-    LoadField { key, label, unit, placeholder, optional: true }
+const fn optional(
+    key: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    placeholder: &'static str,
+) -> LoadField {
+    LoadField {
+        key,
+        label,
+        unit,
+        placeholder,
+        optional: true,
+    }
 }
 
 const DURATION: LoadField = field("duration", "Duration", "", "30s, 2m");
@@ -136,7 +158,11 @@ impl LoadKind {
 
 const CONSTANT_USERS: &[LoadField] = &[field("users", "Users", "users", "10"), DURATION];
 const RAMPING_USERS: &[LoadField] = &[field("start_users", "Start users", "users", "0")];
-const CONSTANT_RATE: &[LoadField] = &[field("rate", "Arrival rate", "/s", "10"), DURATION, MAX_USERS];
+const CONSTANT_RATE: &[LoadField] = &[
+    field("rate", "Arrival rate", "/s", "10"),
+    DURATION,
+    MAX_USERS,
+];
 const RAMPING_RATE: &[LoadField] = &[field("start_rate", "Start rate", "/s", "0"), MAX_USERS];
 const SPIKE: &[LoadField] = &[
     field("base_rate", "Base rate", "/s", "5"),
@@ -242,28 +268,51 @@ fn secs(d: Duration) -> String {
 impl LoadForm {
     /// The form for a profile (other types' fields empty).
     pub fn from_profile(p: &LoadProfile) -> Self {
-        let mut f = Self { kind: LoadKind::of(p), users: String::new(), duration: String::new(), ..Self::default() };
+        let mut f = Self {
+            kind: LoadKind::of(p),
+            users: String::new(),
+            duration: String::new(),
+            ..Self::default()
+        };
         let n = |v: f64| format_number(v);
         match p {
             LoadProfile::ConstantUsers { users, duration } => {
                 f.users = users.to_string();
                 f.duration = duration.to_string();
             }
-            LoadProfile::RampingUsers { start_users, stages } => {
+            LoadProfile::RampingUsers {
+                start_users,
+                stages,
+            } => {
                 f.start_users = start_users.to_string();
                 f.stages = stages_form(stages);
             }
-            LoadProfile::ConstantRate { rate, duration, max_users } => {
+            LoadProfile::ConstantRate {
+                rate,
+                duration,
+                max_users,
+            } => {
                 f.rate = n(*rate);
                 f.duration = duration.to_string();
                 f.max_users = max_users.to_string();
             }
-            LoadProfile::RampingRate { start_rate, stages, max_users } => {
+            LoadProfile::RampingRate {
+                start_rate,
+                stages,
+                max_users,
+            } => {
                 f.start_rate = n(*start_rate);
                 f.stages = stages_form(stages);
                 f.max_users = max_users.to_string();
             }
-            LoadProfile::Spike { base_rate, spike_rate, spike_duration, period, duration, max_users } => {
+            LoadProfile::Spike {
+                base_rate,
+                spike_rate,
+                spike_duration,
+                period,
+                duration,
+                max_users,
+            } => {
                 f.base_rate = n(*base_rate);
                 f.spike_rate = n(*spike_rate);
                 f.spike_duration = spike_duration.to_string();
@@ -271,7 +320,15 @@ impl LoadForm {
                 f.duration = duration.to_string();
                 f.max_users = max_users.to_string();
             }
-            LoadProfile::Random { mean_rate, duration, max_users, walk, min_rate, max_rate, seed } => {
+            LoadProfile::Random {
+                mean_rate,
+                duration,
+                max_users,
+                walk,
+                min_rate,
+                max_rate,
+                seed,
+            } => {
                 f.mean_rate = n(*mean_rate);
                 f.duration = duration.to_string();
                 f.max_users = max_users.to_string();
@@ -350,7 +407,10 @@ impl LoadForm {
     /// Highest stage target (or start level), when they read.
     fn stages_peak(&self, start: &str) -> Option<f64> {
         let start = parse_number(start).unwrap_or(0.0);
-        self.stages.iter().map(|s| parse_number(&s.target).ok()).try_fold(start, |m, t| t.map(|t| m.max(t)))
+        self.stages
+            .iter()
+            .map(|s| parse_number(&s.target).ok())
+            .try_fold(start, |m, t| t.map(|t| m.max(t)))
     }
 
     /// Switches the profile type. What the old type said carries over: the duration (a staged
@@ -365,11 +425,16 @@ impl LoadForm {
         let duration = if old.is_staged() {
             self.stages_total().map(secs)
         } else {
-            parse_duration(&self.duration).ok().filter(|d| !d.get().is_zero()).map(|_| self.duration.clone())
+            parse_duration(&self.duration)
+                .ok()
+                .filter(|d| !d.get().is_zero())
+                .map(|_| self.duration.clone())
         };
         let users = match old {
             LoadKind::ConstantUsers => Some(self.users.clone()),
-            LoadKind::RampingUsers => self.stages_peak(&self.start_users).map(|v| format_number(v.ceil())),
+            LoadKind::RampingUsers => self
+                .stages_peak(&self.start_users)
+                .map(|v| format_number(v.ceil())),
             _ => Some(self.max_users.clone()),
         }
         .filter(|u| parse_count(u).is_ok_and(|u| u > 0));
@@ -389,8 +454,15 @@ impl LoadForm {
         };
         if kind.is_staged() {
             if !old.is_staged() {
-                let level = if kind.is_open() { rate.clone() } else { users.clone() };
-                let total = duration.as_deref().and_then(|d| parse_duration(d).ok()).map_or(Duration::from_secs(40), |d| d.get());
+                let level = if kind.is_open() {
+                    rate.clone()
+                } else {
+                    users.clone()
+                };
+                let total = duration
+                    .as_deref()
+                    .and_then(|d| parse_duration(d).ok())
+                    .map_or(Duration::from_secs(40), |d| d.get());
                 self.stages = up_hold_down(total, level.as_deref().unwrap_or("10"));
             }
         } else {
@@ -420,7 +492,10 @@ impl LoadForm {
 
     /// Adds a stage: a copy of the last one, or 10 s to 10.
     pub fn add_stage(&mut self) {
-        let next = self.stages.last().cloned().unwrap_or(StageForm { duration: "10s".into(), target: "10".into() });
+        let next = self.stages.last().cloned().unwrap_or(StageForm {
+            duration: "10s".into(),
+            target: "10".into(),
+        });
         self.stages.push(next);
     }
 
@@ -432,17 +507,30 @@ impl LoadForm {
     /// The profile, or every field that cannot be read (paths `load.<key>`, `load.stages[i].target`).
     pub fn to_profile(&self) -> Result<LoadProfile, Vec<FieldError>> {
         let mut errs = Errors::default();
-        let count = |errs: &mut Errors, key: &str| errs.take(format!("load.{key}"), parse_count(self.get(key)));
-        let number = |errs: &mut Errors, key: &str| errs.take(format!("load.{key}"), parse_number(self.get(key)));
-        let duration = |errs: &mut Errors, key: &str| errs.take(format!("load.{key}"), parse_duration(self.get(key)));
+        let count = |errs: &mut Errors, key: &str| {
+            errs.take(format!("load.{key}"), parse_count(self.get(key)))
+        };
+        let number = |errs: &mut Errors, key: &str| {
+            errs.take(format!("load.{key}"), parse_number(self.get(key)))
+        };
+        let duration = |errs: &mut Errors, key: &str| {
+            errs.take(format!("load.{key}"), parse_duration(self.get(key)))
+        };
         let opt_number = |errs: &mut Errors, key: &str| {
             let text = self.get(key);
-            if text.trim().is_empty() { Some(None) } else { number(errs, key).map(Some) }
+            if text.trim().is_empty() {
+                Some(None)
+            } else {
+                number(errs, key).map(Some)
+            }
         };
         let stages = |errs: &mut Errors| -> Option<Vec<Stage>> {
             let mut out = Vec::new();
             for (i, s) in self.stages.iter().enumerate() {
-                let d = errs.take(format!("load.stages[{i}].duration"), parse_duration(&s.duration));
+                let d = errs.take(
+                    format!("load.stages[{i}].duration"),
+                    parse_duration(&s.duration),
+                );
                 let t = errs.take(format!("load.stages[{i}].target"), parse_number(&s.target));
                 if let (Some(duration), Some(target)) = (d, t) {
                     out.push(Stage { duration, target });
@@ -452,17 +540,31 @@ impl LoadForm {
         };
         let profile = match self.kind {
             LoadKind::ConstantUsers => {
-                let (users, duration) = (count(&mut errs, "users"), duration(&mut errs, "duration"));
-                Some(LoadProfile::ConstantUsers { users: users.unwrap_or(0), duration: duration.unwrap_or_default() })
+                let (users, duration) =
+                    (count(&mut errs, "users"), duration(&mut errs, "duration"));
+                Some(LoadProfile::ConstantUsers {
+                    users: users.unwrap_or(0),
+                    duration: duration.unwrap_or_default(),
+                })
             }
             LoadKind::RampingUsers => {
-                let start_users = if self.start_users.trim().is_empty() { Some(0) } else { count(&mut errs, "start_users") };
+                let start_users = if self.start_users.trim().is_empty() {
+                    Some(0)
+                } else {
+                    count(&mut errs, "start_users")
+                };
                 let stages = stages(&mut errs);
-                Some(LoadProfile::RampingUsers { start_users: start_users.unwrap_or(0), stages: stages.unwrap_or_default() })
+                Some(LoadProfile::RampingUsers {
+                    start_users: start_users.unwrap_or(0),
+                    stages: stages.unwrap_or_default(),
+                })
             }
             LoadKind::ConstantRate => {
-                let (rate, duration, max_users) =
-                    (number(&mut errs, "rate"), duration(&mut errs, "duration"), count(&mut errs, "max_users"));
+                let (rate, duration, max_users) = (
+                    number(&mut errs, "rate"),
+                    duration(&mut errs, "duration"),
+                    count(&mut errs, "max_users"),
+                );
                 Some(LoadProfile::ConstantRate {
                     rate: rate.unwrap_or(0.0),
                     duration: duration.unwrap_or_default(),
@@ -470,8 +572,11 @@ impl LoadForm {
                 })
             }
             LoadKind::RampingRate => {
-                let start_rate =
-                    if self.start_rate.trim().is_empty() { Some(0.0) } else { number(&mut errs, "start_rate") };
+                let start_rate = if self.start_rate.trim().is_empty() {
+                    Some(0.0)
+                } else {
+                    number(&mut errs, "start_rate")
+                };
                 let stages = stages(&mut errs);
                 let max_users = count(&mut errs, "max_users");
                 Some(LoadProfile::RampingRate {
@@ -500,17 +605,24 @@ impl LoadForm {
                 let mean_rate = number(&mut errs, "mean_rate");
                 let total = duration(&mut errs, "duration");
                 let max_users = count(&mut errs, "max_users");
-                let walk = if self.walk.trim().is_empty() { Some(0.0) } else { number(&mut errs, "walk") };
+                let walk = if self.walk.trim().is_empty() {
+                    Some(0.0)
+                } else {
+                    number(&mut errs, "walk")
+                };
                 let min_rate = opt_number(&mut errs, "min_rate");
                 let max_rate = opt_number(&mut errs, "max_rate");
-                let seed = if self.seed.trim().is_empty() {
-                    Some(None)
-                } else {
-                    errs.take(
-                        "load.seed",
-                        self.seed.trim().parse::<u64>().map(Some).map_err(|_| format!("\"{}\" is not a whole number", self.seed.trim())),
-                    )
-                };
+                let seed =
+                    if self.seed.trim().is_empty() {
+                        Some(None)
+                    } else {
+                        errs.take(
+                            "load.seed",
+                            self.seed.trim().parse::<u64>().map(Some).map_err(|_| {
+                                format!("\"{}\" is not a whole number", self.seed.trim())
+                            }),
+                        )
+                    };
                 Some(LoadProfile::Random {
                     mean_rate: mean_rate.unwrap_or(0.0),
                     duration: total.unwrap_or_default(),
@@ -547,7 +659,10 @@ impl LoadForm {
 fn stages_form(stages: &[Stage]) -> Vec<StageForm> {
     stages
         .iter()
-        .map(|s| StageForm { duration: s.duration.to_string(), target: format_number(s.target) })
+        .map(|s| StageForm {
+            duration: s.duration.to_string(),
+            target: format_number(s.target),
+        })
         .collect()
 }
 
@@ -556,7 +671,10 @@ fn up_hold_down(total: Duration, level: &str) -> Vec<StageForm> {
     let total_s = total.as_secs().max(1);
     let ramp = (total_s as f64 / 4.0).round().max(1.0) as u64;
     let hold = total_s.saturating_sub(2 * ramp);
-    let stage = |s: u64, target: &str| StageForm { duration: secs(Duration::from_secs(s)), target: target.into() };
+    let stage = |s: u64, target: &str| StageForm {
+        duration: secs(Duration::from_secs(s)),
+        target: target.into(),
+    };
     let mut stages = vec![stage(ramp, level)];
     if hold > 0 {
         stages.push(stage(hold, level));
@@ -602,7 +720,9 @@ pub fn preview(profile: &LoadProfile) -> Option<LoadPreview> {
     // Guards against plans that would loop forever or allocate without bound while the user is
     // still typing (a period of 0s, a week of random walk).
     match profile {
-        LoadProfile::Spike { period, duration, .. } => {
+        LoadProfile::Spike {
+            period, duration, ..
+        } => {
             let p = period.get().as_secs_f64();
             if p <= 0.0 || duration.get().as_secs_f64() / p > MAX_SPIKE_PERIODS {
                 return None;
@@ -619,6 +739,18 @@ pub fn preview(profile: &LoadProfile) -> Option<LoadPreview> {
     let points = plan.preview(preview_points(duration_s));
     let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
     let open = plan.is_open();
-    let starts = open.then(|| points.windows(2).map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0).sum());
-    Some(LoadPreview { open, points, duration_s, peak, max_users: open.then(|| plan.max_users()), starts })
+    let starts = open.then(|| {
+        points
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+            .sum()
+    });
+    Some(LoadPreview {
+        open,
+        points,
+        duration_s,
+        peak,
+        max_users: open.then(|| plan.max_users()),
+        starts,
+    })
 }

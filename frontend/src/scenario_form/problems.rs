@@ -41,13 +41,26 @@ impl ScenarioForm {
     /// Every path the form shows problems at: its inputs (each carries `data-field` with the same
     /// path) and a few slots for problems about a whole part (`journeys[0]`, `load.stages`).
     pub fn slots(&self) -> BTreeSet<String> {
-        let mut out: Vec<String> =
-            ["name", "description", "target", "journeys", "thresholds", "options"].map(String::from).to_vec();
+        let mut out: Vec<String> = [
+            "name",
+            "description",
+            "target",
+            "journeys",
+            "thresholds",
+            "options",
+        ]
+        .map(String::from)
+        .to_vec();
         kv_paths(&mut out, "headers", self.headers.len());
         kv_paths(&mut out, "variables", self.variables.len());
         for (i, j) in self.journeys.iter().enumerate() {
             let jp = format!("journeys[{i}]");
-            out.extend([jp.clone(), format!("{jp}.name"), format!("{jp}.weight"), format!("{jp}.steps")]);
+            out.extend([
+                jp.clone(),
+                format!("{jp}.name"),
+                format!("{jp}.weight"),
+                format!("{jp}.steps"),
+            ]);
             for (s, step) in j.steps.iter().enumerate() {
                 let sp = format!("{jp}.steps[{s}]");
                 out.push(sp.clone());
@@ -80,9 +93,20 @@ impl ScenarioForm {
         }
         out.extend(self.load.field_paths());
         for t in 0..self.thresholds.len() {
-            out.extend([format!("thresholds[{t}]"), format!("thresholds[{t}].request"), format!("thresholds[{t}].abort_on_fail")]);
+            out.extend([
+                format!("thresholds[{t}]"),
+                format!("thresholds[{t}].request"),
+                format!("thresholds[{t}].abort_on_fail"),
+            ]);
         }
-        out.extend(["options.timeout", "options.graceful_stop", "options.insecure_tls"].map(String::from));
+        out.extend(
+            [
+                "options.timeout",
+                "options.graceful_stop",
+                "options.insecure_tls",
+            ]
+            .map(String::from),
+        );
         out.into_iter().collect()
     }
 }
@@ -90,7 +114,9 @@ impl ScenarioForm {
 /// `headers.<key>` paths name a header by key; the form has rows. The row with that key, as
 /// `headers[i].name`.
 fn keyed_row(rows: &[super::KeyValue], base: &str, key: &str) -> Option<String> {
-    rows.iter().position(|r| r.key == key).map(|i| format!("{base}[{i}].name"))
+    rows.iter()
+        .position(|r| r.key == key)
+        .map(|i| format!("{base}[{i}].name"))
 }
 
 /// `journeys[3].steps[1]` → (3, 1).
@@ -112,13 +138,25 @@ fn to_row_path(form: &ScenarioForm, path: &str) -> Option<String> {
     }
     let (prefix, key) = path.split_once(".request.headers.")?;
     let (i, j) = step_indices(prefix)?;
-    keyed_row(&form.request(i, j)?.headers, &format!("{prefix}.request.headers"), key)
+    keyed_row(
+        &form.request(i, j)?.headers,
+        &format!("{prefix}.request.headers"),
+        key,
+    )
 }
 
 /// Parents of a path, nearest first: `a.b[1].c` → `a.b[1].c`, `a.b[1]`, `a.b`, `a`.
 fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    let cuts = path.char_indices().filter(|&(_, c)| c == '.' || c == '[').map(|(i, _)| i);
-    std::iter::once(path).chain(cuts.collect::<Vec<_>>().into_iter().rev().map(move |i| &path[..i]))
+    let cuts = path
+        .char_indices()
+        .filter(|&(_, c)| c == '.' || c == '[')
+        .map(|(i, _)| i);
+    std::iter::once(path).chain(
+        cuts.collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .map(move |i| &path[..i]),
+    )
 }
 
 /// The slot a problem at `path` is shown at: the field itself, else its nearest enclosing slot;
@@ -134,7 +172,9 @@ fn locate_in(form: &ScenarioForm, slots: &BTreeSet<String>, path: &str) -> Optio
     if let Some(row) = to_row_path(form, path) {
         return Some(row);
     }
-    ancestors(path).find(|p| slots.contains(*p)).map(str::to_owned)
+    ancestors(path)
+        .find(|p| slots.contains(*p))
+        .map(str::to_owned)
 }
 
 /// Sorts problems by the slot they are shown at.

@@ -21,28 +21,38 @@ fn secs(s: u64) -> HumanDuration {
 }
 
 fn problem(path: &str) -> Problem {
-    Problem { path: path.into(), message: "bad".into(), line: None, column: None }
+    Problem {
+        path: path.into(),
+        message: "bad".into(),
+        line: None,
+        column: None,
+    }
 }
 
 /// A scenario with what the examples leave out: a text body, a range think time given in ms,
 /// scenario headers, every option set.
 fn odd_scenario() -> Scenario {
-    let mut s = examples().into_iter().find(|s| s.name == "constant_users").expect("example");
+    let mut s = examples()
+        .into_iter()
+        .find(|s| s.name == "constant_users")
+        .expect("example");
     s.description = Some("odd one".into());
     s.headers.insert("x-api-key".into(), "secret".into());
-    s.journeys[0].steps.push(Step::Request(shared::scenario::RequestStep {
-        name: Some("login".into()),
-        method: Method::Patch,
-        path: "https://other.test/login?x=${y}".into(),
-        headers: [("content-type".to_owned(), "text/plain".to_owned())].into(),
-        body: Some(Body::Text("user=a&pw=b\nsecond line".into())),
-        checks: vec![
-            Check::HeaderPresent("set-cookie".into()),
-            Check::LatencyUnder(HumanDuration(Duration::from_millis(250))),
-            Check::BodyContains("welcome".into()),
-            Check::Status(vec![200, 201, 204]),
-        ],
-    }));
+    s.journeys[0]
+        .steps
+        .push(Step::Request(shared::scenario::RequestStep {
+            name: Some("login".into()),
+            method: Method::Patch,
+            path: "https://other.test/login?x=${y}".into(),
+            headers: [("content-type".to_owned(), "text/plain".to_owned())].into(),
+            body: Some(Body::Text("user=a&pw=b\nsecond line".into())),
+            checks: vec![
+                Check::HeaderPresent("set-cookie".into()),
+                Check::LatencyUnder(HumanDuration(Duration::from_millis(250))),
+                Check::BodyContains("welcome".into()),
+                Check::Status(vec![200, 201, 204]),
+            ],
+        }));
     s.journeys[0].steps.push(Step::Think(Think::Uniform {
         min: HumanDuration(Duration::from_millis(250)),
         max: secs(90),
@@ -70,8 +80,16 @@ fn every_example_round_trips_through_the_form() {
 
 #[test]
 fn the_default_form_is_a_scenario() {
-    let s = ScenarioForm::default().to_scenario().expect("default reads");
-    assert_eq!(s.load, LoadProfile::ConstantUsers { users: 10, duration: secs(30) });
+    let s = ScenarioForm::default()
+        .to_scenario()
+        .expect("default reads");
+    assert_eq!(
+        s.load,
+        LoadProfile::ConstantUsers {
+            users: 10,
+            duration: secs(30)
+        }
+    );
     assert_eq!(s.journeys.len(), 1);
     assert_eq!(s.thresholds.len(), 2);
 }
@@ -80,15 +98,27 @@ fn the_default_form_is_a_scenario() {
 fn half_typed_values_stay_and_report_at_their_fields() {
     let mut f = ScenarioForm::default();
     f.load.duration = "10".into(); // a bare number is seconds
-    assert_eq!(f.to_scenario().map(|s| s.load), Ok(LoadProfile::ConstantUsers { users: 10, duration: secs(10) }));
+    assert_eq!(
+        f.to_scenario().map(|s| s.load),
+        Ok(LoadProfile::ConstantUsers {
+            users: 10,
+            duration: secs(10)
+        })
+    );
 
     f.load.duration = "10x".into();
     f.load.users = "ten".into();
     f.journeys[0].weight = "-1".into();
     if let Some(r) = f.request_mut(0, 0) {
-        r.body = BodyForm { kind: BodyKind::Payload, content: "10Q".into() };
+        r.body = BodyForm {
+            kind: BodyKind::Payload,
+            content: "10Q".into(),
+        };
         r.checks[0].value = "200, abc".into();
-        r.headers.push(KeyValue { key: String::new(), value: "orphan".into() });
+        r.headers.push(KeyValue {
+            key: String::new(),
+            value: "orphan".into(),
+        });
     }
     if let Some(t) = f.think_mut(0, 1) {
         t.fixed = "soon".into();
@@ -120,17 +150,49 @@ fn half_typed_values_stay_and_report_at_their_fields() {
 fn bodies_and_checks_read_as_typed() {
     let mut f = ScenarioForm::default();
     let r = f.request_mut(0, 0).expect("step 0 is a request");
-    r.body = BodyForm { kind: BodyKind::Payload, content: "10K".into() };
+    r.body = BodyForm {
+        kind: BodyKind::Payload,
+        content: "10K".into(),
+    };
     r.checks = vec![
-        CheckForm { kind: CheckKind::Json, value: "/status".into(), equals: "ok".into() },
-        CheckForm { kind: CheckKind::Json, value: "/id".into(), equals: "5".into() },
-        CheckForm { kind: CheckKind::Status, value: "200 204".into(), equals: String::new() },
+        CheckForm {
+            kind: CheckKind::Json,
+            value: "/status".into(),
+            equals: "ok".into(),
+        },
+        CheckForm {
+            kind: CheckKind::Json,
+            value: "/id".into(),
+            equals: "5".into(),
+        },
+        CheckForm {
+            kind: CheckKind::Status,
+            value: "200 204".into(),
+            equals: String::new(),
+        },
     ];
     let s = f.to_scenario().expect("reads");
-    let Step::Request(req) = &s.journeys[0].steps[0] else { panic!("request") };
-    assert_eq!(req.body, Some(Body::Payload(shared::units::ByteSize(10 * 1024))));
-    assert_eq!(req.checks[0], Check::Json(shared::scenario::JsonCheck { pointer: "/status".into(), equals: "ok".into() }));
-    assert_eq!(req.checks[1], Check::Json(shared::scenario::JsonCheck { pointer: "/id".into(), equals: 5.into() }));
+    let Step::Request(req) = &s.journeys[0].steps[0] else {
+        panic!("request")
+    };
+    assert_eq!(
+        req.body,
+        Some(Body::Payload(shared::units::ByteSize(10 * 1024)))
+    );
+    assert_eq!(
+        req.checks[0],
+        Check::Json(shared::scenario::JsonCheck {
+            pointer: "/status".into(),
+            equals: "ok".into()
+        })
+    );
+    assert_eq!(
+        req.checks[1],
+        Check::Json(shared::scenario::JsonCheck {
+            pointer: "/id".into(),
+            equals: 5.into()
+        })
+    );
     assert_eq!(req.checks[2], Check::Status(vec![200, 204]));
 
     let r = f.request_mut(0, 0).expect("request");
@@ -147,30 +209,65 @@ fn bodies_and_checks_read_as_typed() {
 
 #[test]
 fn header_rows_skip_blanks_and_catch_duplicates() {
-    let mut f = ScenarioForm::default();
-    f.headers = vec![
-        KeyValue { key: "accept".into(), value: "a".into() },
-        KeyValue::default(),
-        KeyValue { key: "accept".into(), value: "b".into() },
-    ];
+    let mut f = ScenarioForm {
+        headers: vec![
+            KeyValue {
+                key: "accept".into(),
+                value: "a".into(),
+            },
+            KeyValue::default(),
+            KeyValue {
+                key: "accept".into(),
+                value: "b".into(),
+            },
+        ],
+        ..ScenarioForm::default()
+    };
     let errors = f.to_scenario().expect_err("duplicate");
-    assert_eq!(errors, vec![("headers[2].name".to_owned(), "\"accept\" is listed twice".to_owned())]);
+    assert_eq!(
+        errors,
+        vec![(
+            "headers[2].name".to_owned(),
+            "\"accept\" is listed twice".to_owned()
+        )]
+    );
     f.headers.pop();
     assert_eq!(f.to_scenario().map(|s| s.headers.len()), Ok(1));
 }
 
 #[test]
 fn problems_land_next_to_the_field_they_name() {
-    let s = examples().into_iter().find(|s| s.name == "web_app").expect("example");
+    let s = examples()
+        .into_iter()
+        .find(|s| s.name == "web_app")
+        .expect("example");
     let f = ScenarioForm::from_scenario(&s);
     let cases = [
-        ("journeys[0].steps[1].think", Some("journeys[0].steps[1].think")),
-        ("journeys[0].steps[0].request.method", Some("journeys[0].steps[0].request.method")),
-        ("journeys[0].steps[0].request.checks[0].status", Some("journeys[0].steps[0].request.checks[0].status")),
-        ("journeys[1].steps[2].request.checks[1].json.pointer", Some("journeys[1].steps[2].request.checks[1].json.pointer")),
+        (
+            "journeys[0].steps[1].think",
+            Some("journeys[0].steps[1].think"),
+        ),
+        (
+            "journeys[0].steps[0].request.method",
+            Some("journeys[0].steps[0].request.method"),
+        ),
+        (
+            "journeys[0].steps[0].request.checks[0].status",
+            Some("journeys[0].steps[0].request.checks[0].status"),
+        ),
+        (
+            "journeys[1].steps[2].request.checks[1].json.pointer",
+            Some("journeys[1].steps[2].request.checks[1].json.pointer"),
+        ),
         // Deeper than any input: the nearest enclosing one.
-        ("journeys[0].steps[0].request.checks[0].status[3]", Some("journeys[0].steps[0].request.checks[0].status")),
-        ("journeys[0].steps[0].request.bogus", Some("journeys[0].steps[0]")),
+        (
+            "journeys[0].steps[0].request.checks[0].status[3]",
+            Some("journeys[0].steps[0].request.checks[0].status"),
+        ),
+        (
+            "journeys[0].steps[0].request.bogus",
+            Some("journeys[0].steps[0]"),
+        ),
         ("journeys[0].steps", Some("journeys[0].steps")),
         ("journeys[9].name", Some("journeys")),
         ("load.rate", Some("load.rate")),
@@ -183,7 +280,10 @@ fn problems_land_next_to_the_field_they_name() {
         // Map entries are named by key; the form has rows.
         ("headers.user-agent", Some("headers[0].name")),
         ("variables.user_id", Some("variables[1].name")),
-        ("journeys[2].steps[0].request.headers.accept", Some("journeys[2].steps[0].request.headers[0].name")),
+        (
+            "journeys[2].steps[0].request.headers.accept",
+            Some("journeys[2].steps[0].request.headers[0].name"),
+        ),
         ("headers.nope", Some("headers")),
         // Nothing in the form stands for these.
         ("", None),
@@ -196,18 +296,50 @@ fn problems_land_next_to_the_field_they_name() {
 
 #[test]
 fn staged_and_think_paths_and_placement() {
-    let s = examples().into_iter().find(|s| s.name == "api_load").expect("example");
+    let s = examples()
+        .into_iter()
+        .find(|s| s.name == "api_load")
+        .expect("example");
     let f = ScenarioForm::from_scenario(&s);
-    assert_eq!(locate(&f, "load.stages[2].target").as_deref(), Some("load.stages[2].target"));
-    assert_eq!(locate(&f, "load.stages[1]").as_deref(), Some("load.stages[1]"));
-    assert_eq!(locate(&f, "load.stages[7].target").as_deref(), Some("load.stages"));
-    assert_eq!(locate(&f, "load.start_users").as_deref(), Some("load.start_users"));
+    assert_eq!(
+        locate(&f, "load.stages[2].target").as_deref(),
+        Some("load.stages[2].target")
+    );
+    assert_eq!(
+        locate(&f, "load.stages[1]").as_deref(),
+        Some("load.stages[1]")
+    );
+    assert_eq!(
+        locate(&f, "load.stages[7].target").as_deref(),
+        Some("load.stages")
+    );
+    assert_eq!(
+        locate(&f, "load.start_users").as_deref(),
+        Some("load.start_users")
+    );
     // A range think time has min and max inputs and a slot for the pair.
-    assert_eq!(locate(&f, "journeys[0].steps[6].think").as_deref(), Some("journeys[0].steps[6].think"));
-    assert_eq!(locate(&f, "journeys[0].steps[6].think.max").as_deref(), Some("journeys[0].steps[6].think.max"));
-    assert_eq!(locate(&f, "journeys[0].steps[1].request.body.payload").as_deref(), Some("journeys[0].steps[1].request.body.payload"));
+    assert_eq!(
+        locate(&f, "journeys[0].steps[6].think").as_deref(),
+        Some("journeys[0].steps[6].think")
+    );
+    assert_eq!(
+        locate(&f, "journeys[0].steps[6].think.max").as_deref(),
+        Some("journeys[0].steps[6].think.max")
+    );
+    assert_eq!(
+        locate(&f, "journeys[0].steps[1].request.body.payload").as_deref(),
+        Some("journeys[0].steps[1].request.body.payload")
+    );
 
-    let placed = place(&f, &[problem("load.stages[0].target"), problem("bogus"), problem("load.stages[0].target"), problem("")]);
+    let placed = place(
+        &f,
+        &[
+            problem("load.stages[0].target"),
+            problem("bogus"),
+            problem("load.stages[0].target"),
+            problem(""),
+        ],
+    );
     assert_eq!(placed.len(), 4);
     assert_eq!(placed.by_field["load.stages[0].target"].len(), 2);
     assert_eq!(placed.unplaced.len(), 2);
@@ -216,16 +348,30 @@ fn staged_and_think_paths_and_placement() {
 
 #[test]
 fn switching_profiles_carries_duration_users_and_rate() {
-    let mut load = LoadForm { users: "50".into(), duration: "45s".into(), ..LoadForm::default() };
+    let mut load = LoadForm {
+        users: "50".into(),
+        duration: "45s".into(),
+        ..LoadForm::default()
+    };
 
     load.set_kind(LoadKind::ConstantRate);
-    assert_eq!((load.duration.as_str(), load.max_users.as_str(), load.rate.as_str()), ("45s", "50", "10"));
+    assert_eq!(
+        (
+            load.duration.as_str(),
+            load.max_users.as_str(),
+            load.rate.as_str()
+        ),
+        ("45s", "50", "10")
+    );
     load.rate = "25".into();
 
     load.set_kind(LoadKind::Spike);
     assert_eq!(load.base_rate, "25");
     assert_eq!(load.spike_rate, "125");
-    assert_eq!((load.duration.as_str(), load.max_users.as_str()), ("45s", "50"));
+    assert_eq!(
+        (load.duration.as_str(), load.max_users.as_str()),
+        ("45s", "50")
+    );
 
     load.set_kind(LoadKind::Random);
     assert_eq!((load.mean_rate.as_str(), load.walk.as_str()), ("25", "0"));
@@ -234,7 +380,11 @@ fn switching_profiles_carries_duration_users_and_rate() {
     let targets: Vec<&str> = load.stages.iter().map(|s| s.target.as_str()).collect();
     let lengths: Vec<&str> = load.stages.iter().map(|s| s.duration.as_str()).collect();
     assert_eq!(targets, ["25", "25", "0"]);
-    assert_eq!(lengths, ["11s", "23s", "11s"], "up, hold, down over the 45s");
+    assert_eq!(
+        lengths,
+        ["11s", "23s", "11s"],
+        "up, hold, down over the 45s"
+    );
     assert_eq!(load.start_rate, "0");
 
     // Between the two staged types the stages stay as they are.
@@ -268,7 +418,11 @@ fn load_fields_match_the_form_and_errors_name_them() {
         }
         let errors = l.to_profile().expect_err("all fields unreadable");
         for f in kind.fields() {
-            assert!(errors.iter().any(|(p, _)| *p == format!("load.{}", f.key)), "{kind:?} {}", f.key);
+            assert!(
+                errors.iter().any(|(p, _)| *p == format!("load.{}", f.key)),
+                "{kind:?} {}",
+                f.key
+            );
         }
     }
     assert_eq!(LoadKind::parse("spike"), Some(LoadKind::Spike));
@@ -280,16 +434,31 @@ fn stages_add_and_remove() {
     let mut l = LoadForm::default();
     l.set_kind(LoadKind::RampingUsers);
     let n = l.stages.len();
-    l.stages[n - 1] = StageForm { duration: "7s".into(), target: "3".into() };
+    l.stages[n - 1] = StageForm {
+        duration: "7s".into(),
+        target: "3".into(),
+    };
     l.add_stage();
     assert_eq!(l.stages.len(), n + 1);
-    assert_eq!(l.stages[n], StageForm { duration: "7s".into(), target: "3".into() });
+    assert_eq!(
+        l.stages[n],
+        StageForm {
+            duration: "7s".into(),
+            target: "3".into()
+        }
+    );
     l.remove_stage(0);
     l.remove_stage(99);
     assert_eq!(l.stages.len(), n);
     l.stages.clear();
     l.add_stage();
-    assert_eq!(l.stages, vec![StageForm { duration: "10s".into(), target: "10".into() }]);
+    assert_eq!(
+        l.stages,
+        vec![StageForm {
+            duration: "10s".into(),
+            target: "10".into()
+        }]
+    );
     l.stages[0].target = "x".into();
     let errors = l.to_profile().expect_err("bad target");
     assert_eq!(errors[0].0, "load.stages[0].target");
@@ -302,23 +471,36 @@ fn preview_samples_the_plan() {
     assert_eq!(preview_points(30.0), 121);
     assert_eq!(preview_points(3600.0), 601);
 
-    let p = preview(&LoadProfile::ConstantUsers { users: 10, duration: secs(30) }).expect("draws");
+    let p = preview(&LoadProfile::ConstantUsers {
+        users: 10,
+        duration: secs(30),
+    })
+    .expect("draws");
     assert!(!p.open);
     assert_eq!(p.points.len(), 121);
     assert_eq!(p.points.first(), Some(&(0.0, 10.0)));
     assert_eq!(p.points.last(), Some(&(30.0, 10.0)));
-    assert_eq!((p.peak, p.duration_s, p.starts, p.max_users), (10.0, 30.0, None, None));
+    assert_eq!(
+        (p.peak, p.duration_s, p.starts, p.max_users),
+        (10.0, 30.0, None, None)
+    );
 
     let ramp = LoadProfile::RampingRate {
         start_rate: 0.0,
-        stages: vec![shared::scenario::Stage { duration: secs(10), target: 10.0 }],
+        stages: vec![shared::scenario::Stage {
+            duration: secs(10),
+            target: 10.0,
+        }],
         max_users: 20,
     };
     let p = preview(&ramp).expect("draws");
     assert!(p.open);
     assert_eq!(p.max_users, Some(20));
     let starts = p.starts.expect("open profiles count starts");
-    assert!((starts - 50.0).abs() < 0.5, "area under 0→10/s over 10s is 50, got {starts}");
+    assert!(
+        (starts - 50.0).abs() < 0.5,
+        "area under 0→10/s over 10s is 50, got {starts}"
+    );
 
     // Shapes the plan cannot draw while the user is still typing.
     let spike = |period| LoadProfile::Spike {
@@ -332,7 +514,13 @@ fn preview_samples_the_plan() {
     assert!(preview(&spike(secs(0))).is_none());
     assert!(preview(&spike(HumanDuration(Duration::from_micros(1)))).is_none());
     assert_eq!(preview(&spike(secs(20))).map(|p| p.peak), Some(5.0));
-    assert!(preview(&LoadProfile::ConstantUsers { users: 10, duration: secs(0) }).is_none());
+    assert!(
+        preview(&LoadProfile::ConstantUsers {
+            users: 10,
+            duration: secs(0)
+        })
+        .is_none()
+    );
     let long_random = LoadProfile::Random {
         mean_rate: 1.0,
         duration: secs(2 * 86_400),
@@ -377,9 +565,20 @@ fn request_names_and_new_journeys() {
     }
     assert_eq!(f.request_names(), ["GET /", "home"]);
 
-    let s = examples().into_iter().find(|s| s.name == "web_app").expect("example");
+    let s = examples()
+        .into_iter()
+        .find(|s| s.name == "web_app")
+        .expect("example");
     let f = ScenarioForm::from_scenario(&s);
-    assert_eq!(f.request_names(), ["GET /", "GET /products", "GET /api/products/{id}", "GET /api/users/{id}"]);
+    assert_eq!(
+        f.request_names(),
+        [
+            "GET /",
+            "GET /products",
+            "GET /api/products/{id}",
+            "GET /api/users/{id}"
+        ]
+    );
 }
 
 #[test]
@@ -399,4 +598,20 @@ fn checks_switch_kind_with_fresh_values() {
     }
     assert_eq!(parse_status_list("200,201  204"), Ok(vec![200, 201, 204]));
     assert!(parse_status_list("2xx").is_err());
+}
+
+#[test]
+fn text_positions_count_utf16_units() {
+    let text = "name: a\ndescription: é😀x\nload: {}\n";
+    assert_eq!(text_offset(text, 1, 1), 0);
+    assert_eq!(text_offset(text, 2, 1), 8);
+    // "é" is one unit, "😀" two: column 16 is "x".
+    assert_eq!(text_offset(text, 2, 16), 8 + 13 + 1 + 2);
+    assert_eq!(
+        text_offset(text, 2, 99),
+        8 + 17,
+        "the end of the line, before its newline"
+    );
+    assert_eq!(text_offset(text, 3, 3), 8 + 18 + 2);
+    assert_eq!(text_offset(text, 9, 1), 8 + 18 + 9, "past the end: the end");
 }

@@ -165,7 +165,11 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
 
 #[cfg(not(feature = "yaml"))]
 fn parse_yaml(_source: &str) -> Result<Scenario, ScenarioErrors> {
-    Err(ScenarioError::at("", "this build reads JSON scenarios only (YAML support is off)").into())
+    Err(ScenarioError::at(
+        "",
+        "this build reads JSON scenarios only (YAML support is off)",
+    )
+    .into())
 }
 
 #[cfg(feature = "yaml")]

@@ -124,8 +124,7 @@ fn malformed_chunk_is_a_body_read_error() {
 
 #[test]
 fn head_204_and_304_have_no_body() {
-    let (r, reusable, _) =
-        parse_all_ways(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", true);
+    let (r, reusable, _) = parse_all_ways(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", true);
     assert_eq!(r, ok(200, 0));
     assert!(reusable);
     for code in [204, 304] {
@@ -175,19 +174,20 @@ fn body_without_length_runs_to_close() {
 fn garbage_is_a_protocol_error() {
     let (r, _, _) = parse_all_ways(b"HELLO THIS IS NOT HTTP\r\n\r\n", false);
     assert_eq!(r, failed(ErrorKind::Protocol, None, 0));
-    let (r, _, _) = parse_all_ways(
-        b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n",
-        false,
-    );
+    let (r, _, _) = parse_all_ways(b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n", false);
     assert_eq!(r, failed(ErrorKind::Protocol, None, 0));
 }
 
 #[test]
 fn bytes_after_the_response_make_the_connection_unusable() {
-    let (r, reusable, _) =
-        parse_all_ways(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE", false);
-    assert_eq!(r, ok(200, 2));
-    assert!(!reusable);
+    // Bytes that arrive with the end of the response; bytes arriving later are caught when the
+    // pool hands the connection out again (see `pipelined_garbage_discards_the_connection`).
+    let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE";
+    for cuts in [&[][..], &[10], &[39]] {
+        let (r, parser) = parse_in_pieces(wire, cuts, false, &mut Sink::default());
+        assert_eq!(r, ok(200, 2));
+        assert!(!parser.reusable(), "cut at {cuts:?}");
+    }
 }
 
 #[test]
@@ -285,9 +285,7 @@ fn request(addr: SocketAddr, head: bool) -> FastRequest {
 
 async fn send(req: &FastRequest) -> Result<Response, Failure> {
     let mut sink = Sink::default();
-    tokio::time::timeout(Duration::from_secs(5), exchange(req, &mut sink))
-        .await
-        .expect("the exchange ends")
+    exchange(req, Instant::now() + Duration::from_secs(5), &mut sink).await
 }
 
 /// Answers every request on a connection with `response`.
@@ -350,7 +348,10 @@ async fn chunked_and_head_over_the_wire() {
         body_limit: 100,
         ..Sink::default()
     };
-    assert_eq!(exchange(&req, &mut sink).await, ok(200, 9));
+    assert_eq!(
+        exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await,
+        ok(200, 9)
+    );
     assert_eq!(body, b"wikipedia");
     assert_eq!(send(&req).await, ok(200, 9));
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
@@ -365,7 +366,8 @@ async fn chunked_and_head_over_the_wire() {
 #[tokio::test]
 async fn partial_writes_by_the_server_are_put_together() {
     let body = vec![b'x'; 300_000];
-    let mut wire = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+    let mut wire =
+        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
     wire.extend_from_slice(&body);
     let wire: &'static [u8] = wire.leak();
     let server = raw_server(move |mut s| async move {
@@ -391,10 +393,9 @@ async fn partial_writes_by_the_server_are_put_together() {
 
 #[tokio::test]
 async fn informational_responses_over_the_wire() {
-    let server = answer_each(
-        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
-    )
-    .await;
+    let server =
+        answer_each(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            .await;
     let req = request(server.addr, false);
     assert_eq!(send(&req).await, ok(200, 2));
     assert_eq!(send(&req).await, ok(200, 2));
@@ -464,10 +465,7 @@ async fn close_before_the_response_is_reset() {
     .await;
     let req = request(server.addr, false);
     let r = send(&req).await;
-    assert!(
-        matches!(r, Err(f) if f.kind == ErrorKind::Reset),
-        "{r:?}"
-    );
+    assert!(matches!(r, Err(f) if f.kind == ErrorKind::Reset), "{r:?}");
 }
 
 #[tokio::test]
@@ -497,4 +495,64 @@ async fn an_idle_connection_the_server_closed_is_not_reused() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(send(&req).await, ok(200, 2));
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_silent_server_times_out_at_the_deadline() {
+    let server = raw_server(|mut s| async move {
+        let mut buf = [0u8; 1024];
+        while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+    })
+    .await;
+    let req = request(server.addr, false);
+    let started = Instant::now();
+    let mut sink = Sink::default();
+    let r = exchange(&req, started + Duration::from_millis(200), &mut sink).await;
+    let took = started.elapsed();
+    assert_eq!(r, failed(ErrorKind::Timeout, None, 0));
+    assert!(
+        took >= Duration::from_millis(199) && took < Duration::from_millis(600),
+        "took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reused_connection_times_out_at_the_new_deadline() {
+    // First request answered; the second never is. The connection's timer was armed for the
+    // first request's (long) deadline and must follow the second's.
+    let server = raw_server(|mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+        let mut buf = [0u8; 1024];
+        while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+    })
+    .await;
+    let req = request(server.addr, false);
+    let mut sink = Sink::default();
+    let first = exchange(&req, Instant::now() + Duration::from_secs(60), &mut sink).await;
+    assert_eq!(first, ok(200, 2));
+    let started = Instant::now();
+    let second = exchange(&req, started + Duration::from_millis(150), &mut sink).await;
+    let took = started.elapsed();
+    assert_eq!(second, failed(ErrorKind::Timeout, None, 0));
+    assert!(
+        took >= Duration::from_millis(149) && took < Duration::from_millis(600),
+        "took {took:?}"
+    );
+    // And the other way round: a timer armed for an earlier deadline re-arms for a later one.
+    let server = answer_each(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
+    let req = request(server.addr, false);
+    assert_eq!(
+        exchange(&req, Instant::now() + Duration::from_millis(30), &mut sink).await,
+        ok(200, 2)
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(
+        exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await,
+        ok(200, 2)
+    );
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
 }

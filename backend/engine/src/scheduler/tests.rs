@@ -18,7 +18,7 @@ use crate::state::RunState;
 
 fn state(pause: Duration) -> Arc<RunState> {
     Arc::new(RunState::new(
-        None,
+        Vec::new(),
         vec![PreparedJourney::pausing(pause)],
         Picker::single(),
         Recorder::new(0, 0),

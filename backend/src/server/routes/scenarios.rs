@@ -115,12 +115,21 @@ pub(super) async fn presets(State(state): State<AppState>) -> Json<Vec<Preset>> 
 
 /// Reads and checks a scenario and renders it as YAML. Always 200 with the verdict, so the
 /// panel can show problems while the user types; only a malformed request is an error.
-pub(super) async fn validate(State(state): State<AppState>, crate::server::extract::Body(reference): crate::server::extract::Body<ScenarioRef>) -> Result<Json<ScenarioCheck>, ApiError> {
-    let problems = |e: &shared::scenario::ScenarioErrors| e.0.iter().map(Problem::from).collect::<Vec<_>>();
+pub(super) async fn validate(
+    State(state): State<AppState>,
+    crate::server::extract::Body(reference): crate::server::extract::Body<ScenarioRef>,
+) -> Result<Json<ScenarioCheck>, ApiError> {
+    let problems =
+        |e: &shared::scenario::ScenarioErrors| e.0.iter().map(Problem::from).collect::<Vec<_>>();
     let (scenario, source) = match state.runs.resolve(&reference).await {
         Ok(found) => found,
         Err(ApiError::InvalidScenario(errs)) => {
-            return Ok(Json(ScenarioCheck { valid: false, scenario: None, yaml: None, problems: problems(&errs) }));
+            return Ok(Json(ScenarioCheck {
+                valid: false,
+                scenario: None,
+                yaml: None,
+                problems: problems(&errs),
+            }));
         }
         Err(other) => return Err(other),
     };
@@ -130,5 +139,10 @@ pub(super) async fn validate(State(state): State<AppState>, crate::server::extra
         Err(ApiError::InvalidScenario(errs)) => problems(&errs),
         Err(other) => return Err(other),
     };
-    Ok(Json(ScenarioCheck { valid: found.is_empty(), scenario: Some(scenario), yaml, problems: found }))
+    Ok(Json(ScenarioCheck {
+        valid: found.is_empty(),
+        scenario: Some(scenario),
+        yaml,
+        problems: found,
+    }))
 }

@@ -1,10 +1,23 @@
 //! Form controls bound to one field of the [`ScenarioForm`]: a labelled input (or text area,
 //! select, checkbox) with its `data-field` path and the problems shown at that path.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use super::Editor;
 use crate::scenario_form::{KeyValue, ScenarioForm, remove_at};
+
+// The helpers below take closures but render through trait objects: each is compiled once,
+// not once per call site, which keeps the WebAssembly small.
+
+/// Reads one field of the form.
+type Getter<T> = Arc<dyn Fn(&ScenarioForm) -> T + Send + Sync>;
+/// Writes one field of the form.
+type Setter<T> = Arc<dyn Fn(&mut ScenarioForm, T) + Send + Sync>;
+/// Rows of a name/value list, to read or to change.
+type Rows = Arc<dyn Fn(&ScenarioForm) -> Option<&Vec<KeyValue>> + Send + Sync>;
+type RowsMut = Arc<dyn Fn(&mut ScenarioForm) -> Option<&mut Vec<KeyValue>> + Send + Sync>;
 
 /// The DOM id of the input for `path` (for `<label for>`).
 pub(crate) fn field_id(path: &str) -> String {
@@ -55,6 +68,7 @@ pub(crate) struct Field {
     multiline: bool,
     mono: bool,
     hide_label: bool,
+    suggestions: Option<&'static str>,
 }
 
 impl Field {
@@ -69,7 +83,14 @@ impl Field {
             multiline: false,
             mono: false,
             hide_label: false,
+            suggestions: None,
         }
+    }
+
+    /// Offers the values of the `<datalist>` with this id while typing.
+    pub(crate) fn suggestions(mut self, datalist: &'static str) -> Self {
+        self.suggestions = Some(datalist);
+        self
     }
 
     /// The unit shown after the input (`users`, `/s`).
@@ -116,11 +137,32 @@ impl Field {
         get: impl Fn(&ScenarioForm) -> String + Send + Sync + 'static,
         set: impl Fn(&mut ScenarioForm, String) + Send + Sync + 'static,
     ) -> AnyView {
-        let Field { path, label, unit, placeholder, wide, multiline, mono, hide_label } = self;
+        self.render(ed, Arc::new(get), Arc::new(set))
+    }
+
+    fn render(self, ed: Editor, get: Getter<String>, set: Setter<String>) -> AnyView {
+        let Field {
+            path,
+            label,
+            unit,
+            placeholder,
+            wide,
+            multiline,
+            mono,
+            hide_label,
+            suggestions,
+        } = self;
         let id = field_id(&path);
+        let get_attr = get.clone();
         let invalid = {
             let path = path.clone();
-            move || if ed.has_problem(&path) { "true" } else { "false" }
+            move || {
+                if ed.has_problem(&path) {
+                    "true"
+                } else {
+                    "false"
+                }
+            }
         };
         let control = if multiline {
             view! {
@@ -151,9 +193,12 @@ impl Field {
                     data-field=path.clone()
                     spellcheck="false"
                     autocomplete="off"
+                    list=suggestions
                     placeholder=placeholder
                     aria-invalid=invalid
                     aria-describedby=error_id(&path)
+                    // The attribute too, so tests and tools reading `value` see the field.
+                    value=move || ed.form.with(|f| get_attr(f))
                     prop:value=move || ed.form.with(|f| get(f))
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
@@ -186,11 +231,30 @@ pub(crate) fn select_field(
     label: impl Into<String>,
     hide_label: bool,
     options: impl Fn() -> Vec<(String, String)> + Send + Sync + 'static,
-    get: impl Fn(&ScenarioForm) -> String + Copy + Send + Sync + 'static,
+    get: impl Fn(&ScenarioForm) -> String + Send + Sync + 'static,
     set: impl Fn(&mut ScenarioForm, String) + Send + Sync + 'static,
 ) -> AnyView {
+    render_select(
+        ed,
+        path,
+        label.into(),
+        hide_label,
+        Arc::new(options),
+        Arc::new(get),
+        Arc::new(set),
+    )
+}
+
+fn render_select(
+    ed: Editor,
+    path: String,
+    label: String,
+    hide_label: bool,
+    options: Arc<dyn Fn() -> Vec<(String, String)> + Send + Sync>,
+    get: Getter<String>,
+    set: Setter<String>,
+) -> AnyView {
     let id = field_id(&path);
-    let label = label.into();
     view! {
         <div class="field field--select">
             <label for=id.clone() class="field__label" class:sr-only=hide_label>
@@ -212,6 +276,7 @@ pub(crate) fn select_field(
                             .into_iter()
                             .map(|(value, text)| {
                                 let v = value.clone();
+                                let get = get.clone();
                                 view! {
                                     <option
                                         value=value
@@ -239,8 +304,17 @@ pub(crate) fn check_field(
     get: impl Fn(&ScenarioForm) -> bool + Send + Sync + 'static,
     set: impl Fn(&mut ScenarioForm, bool) + Send + Sync + 'static,
 ) -> AnyView {
+    render_check(ed, path, label.into(), Arc::new(get), Arc::new(set))
+}
+
+fn render_check(
+    ed: Editor,
+    path: String,
+    label: String,
+    get: Getter<bool>,
+    set: Setter<bool>,
+) -> AnyView {
     let id = field_id(&path);
-    let label = label.into();
     view! {
         <div class="field field--check">
             <span class="field__control">
@@ -272,7 +346,17 @@ pub(crate) fn action_button(
     name: String,
     disabled: Signal<bool>,
     on_click: impl Fn() + 'static,
-) -> impl IntoView {
+) -> AnyView {
+    render_button(text, action, name, disabled, Box::new(on_click))
+}
+
+fn render_button(
+    text: &'static str,
+    action: String,
+    name: String,
+    disabled: Signal<bool>,
+    on_click: Box<dyn Fn()>,
+) -> AnyView {
     view! {
         <button
             type="button"
@@ -286,6 +370,7 @@ pub(crate) fn action_button(
             {text}
         </button>
     }
+    .into_any()
 }
 
 /// Name/value rows (headers, variables) under `base`: inputs `base[k].name`, `base[k].value`,
@@ -295,13 +380,27 @@ pub(crate) fn kv_editor(
     base: String,
     title: &'static str,
     noun: &'static str,
-    rows: impl Fn(&ScenarioForm) -> Option<&Vec<KeyValue>> + Copy + Send + Sync + 'static,
-    rows_mut: impl Fn(&mut ScenarioForm) -> Option<&mut Vec<KeyValue>> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let count = Memo::new(move |_| ed.form.with(|f| rows(f).map_or(0, Vec::len)));
+    rows: impl Fn(&ScenarioForm) -> Option<&Vec<KeyValue>> + Send + Sync + 'static,
+    rows_mut: impl Fn(&mut ScenarioForm) -> Option<&mut Vec<KeyValue>> + Send + Sync + 'static,
+) -> AnyView {
+    render_kv(ed, base, title, noun, Arc::new(rows), Arc::new(rows_mut))
+}
+
+fn render_kv(
+    ed: Editor,
+    base: String,
+    title: &'static str,
+    noun: &'static str,
+    rows: Rows,
+    rows_mut: RowsMut,
+) -> AnyView {
+    let count_rows = rows.clone();
+    let add_row = rows_mut.clone();
+    let count = Memo::new(move |_| ed.form.with(|f| count_rows(f).map_or(0, Vec::len)));
     let row_base = base.clone();
+    let data_path = base.clone();
     view! {
-        <div class="kv" data-path=base.clone()>
+        <div class="kv" data-path=data_path>
             <div class="kv__title">{title}</div>
             <FieldError path=base/>
             <For
@@ -309,7 +408,10 @@ pub(crate) fn kv_editor(
                 key=|k| *k
                 children=move |k| {
                     let p = format!("{row_base}[{k}]");
+                    let rows = rows.clone();
                     let cell = move |f: &ScenarioForm| rows(f).and_then(|r| r.get(k)).cloned().unwrap_or_default();
+                    let cell2 = cell.clone();
+                    let (set_key, set_value, remove) = (rows_mut.clone(), rows_mut.clone(), rows_mut.clone());
                     view! {
                         <div class="kv__row" data-path=p.clone()>
                             {Field::new(format!("{p}.name"), format!("{noun} {} name", k + 1))
@@ -320,7 +422,7 @@ pub(crate) fn kv_editor(
                                     ed,
                                     move |f| cell(f).key,
                                     move |f, v| {
-                                        if let Some(r) = rows_mut(f).and_then(|r| r.get_mut(k)) {
+                                        if let Some(r) = set_key(f).and_then(|r| r.get_mut(k)) {
                                             r.key = v;
                                         }
                                     },
@@ -331,9 +433,9 @@ pub(crate) fn kv_editor(
                                 .placeholder("value")
                                 .view(
                                     ed,
-                                    move |f| cell(f).value,
+                                    move |f| cell2(f).value,
                                     move |f, v| {
-                                        if let Some(r) = rows_mut(f).and_then(|r| r.get_mut(k)) {
+                                        if let Some(r) = set_value(f).and_then(|r| r.get_mut(k)) {
                                             r.value = v;
                                         }
                                     },
@@ -346,7 +448,7 @@ pub(crate) fn kv_editor(
                                 move || {
                                     ed.form
                                         .update(|f| {
-                                            if let Some(r) = rows_mut(f) {
+                                            if let Some(r) = remove(f) {
                                                 remove_at(r, k);
                                             }
                                         })
@@ -363,7 +465,7 @@ pub(crate) fn kv_editor(
                 on:click=move |_| {
                     ed.form
                         .update(|f| {
-                            if let Some(r) = rows_mut(f) {
+                            if let Some(r) = add_row(f) {
                                 r.push(KeyValue::default());
                             }
                         })
@@ -373,4 +475,5 @@ pub(crate) fn kv_editor(
             </button>
         </div>
     }
+    .into_any()
 }

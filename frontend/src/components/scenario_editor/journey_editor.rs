@@ -7,14 +7,14 @@ use leptos::prelude::*;
 use super::fields::{Field, action_button, kv_editor, select_field};
 use super::{Editor, FieldError, row_buttons};
 use crate::scenario_form::{
-    BodyKind, CheckForm, CheckKind, JourneyForm, RequestForm, ScenarioForm, StepForm, StepKind, ThinkForm,
-    ThinkKind, move_item, parse_count, remove_at,
+    BodyKind, CheckForm, CheckKind, JourneyForm, RequestForm, ScenarioForm, StepForm, StepKind,
+    ThinkForm, ThinkKind, move_item, parse_count, remove_at,
 };
 use shared::scenario::Method;
 
 /// Every journey, and a button to add one.
 #[component]
-pub(super) fn JourneyList() -> impl IntoView {
+pub fn JourneyList() -> impl IntoView {
     let ed = Editor::use_context();
     let count = Memo::new(move |_| ed.form.with(|f| f.journeys.len()));
     view! {
@@ -50,7 +50,10 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
         ed.form.with(|f| {
             let weight = |j: &JourneyForm| f64::from(parse_count(&j.weight).unwrap_or(0));
             let total: f64 = f.journeys.iter().map(weight).sum();
-            f.journey(i).map(weight).filter(|_| total > 0.0).map(|w| w / total)
+            f.journey(i)
+                .map(weight)
+                .filter(|_| total > 0.0)
+                .map(|w| w / total)
         })
     });
     let push = move |step: fn() -> StepForm| {
@@ -132,8 +135,9 @@ fn StepEditor(i: usize, j: usize, count: Memo<usize>) -> impl IntoView {
     let sp = format!("journeys[{i}].steps[{j}]");
     let kind = Memo::new(move |_| ed.form.with(|f| f.step(i, j).map(StepForm::kind)));
     let is_think = move || kind.get() == Some(StepKind::Think);
+    let data_path = sp.clone();
     view! {
-        <li class="step" data-path=sp.clone() data-kind=move || if is_think() { "think" } else { "request" }>
+        <li class="step" data-path=data_path data-kind=move || if is_think() { "think" } else { "request" }>
             <div class="step__head">
                 <span class="step__kind">{move || if is_think() { "Think" } else { "Request" }}</span>
                 <FieldError path=sp/>
@@ -193,9 +197,13 @@ fn rset(
 fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
     let rp = format!("journeys[{i}].steps[{j}].request");
     let body_kind = Memo::new(move |_| ed.form.with(|f| f.request(i, j).map(|r| r.body.kind)));
-    let checks = Memo::new(move |_| ed.form.with(|f| f.request(i, j).map_or(0, |r| r.checks.len())));
+    let checks = Memo::new(move |_| {
+        ed.form
+            .with(|f| f.request(i, j).map_or(0, |r| r.checks.len()))
+    });
     let body_path = rp.clone();
     let checks_path = format!("{rp}.checks");
+    let checks_data_path = checks_path.clone();
     view! {
         <div class="request">
             <div class="request__line">
@@ -276,7 +284,7 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                     }
                 }}
             </div>
-            <div class="checks" data-path=checks_path.clone()>
+            <div class="checks" data-path=checks_data_path>
                 <div class="kv__title">"Checks"</div>
                 <FieldError path=checks_path/>
                 <For
@@ -306,9 +314,18 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
 
 fn check_row(ed: Editor, i: usize, j: usize, k: usize) -> impl IntoView {
     let cp = format!("journeys[{i}].steps[{j}].request.checks[{k}]");
-    let kind = Memo::new(move |_| ed.form.with(|f| f.request(i, j).and_then(|r| r.checks.get(k)).map(|c| c.kind)));
+    let kind = Memo::new(move |_| {
+        ed.form.with(|f| {
+            f.request(i, j)
+                .and_then(|r| r.checks.get(k))
+                .map(|c| c.kind)
+        })
+    });
     let value = move |f: &ScenarioForm| {
-        f.request(i, j).and_then(|r| r.checks.get(k)).map(|c| c.value.clone()).unwrap_or_default()
+        f.request(i, j)
+            .and_then(|r| r.checks.get(k))
+            .map(|c| c.value.clone())
+            .unwrap_or_default()
     };
     let set_value = move |f: &mut ScenarioForm, v: String| {
         if let Some(c) = f.request_mut(i, j).and_then(|r| r.checks.get_mut(k)) {
@@ -316,8 +333,9 @@ fn check_row(ed: Editor, i: usize, j: usize, k: usize) -> impl IntoView {
         }
     };
     let inputs_path = cp.clone();
+    let data_path = cp.clone();
     view! {
-        <div class="check" data-path=cp.clone()>
+        <div class="check" data-path=data_path>
             {select_field(
                 ed,
                 format!("{cp}.kind"),

@@ -9,7 +9,7 @@ use crate::scenario_form::{LoadKind, preview};
 
 /// The load section.
 #[component]
-pub(super) fn LoadEditor() -> impl IntoView {
+pub fn LoadEditor() -> impl IntoView {
     let ed = Editor::use_context();
     let load = Memo::new(move |_| ed.form.with(|f| f.load.clone()));
     let kind = Memo::new(move |_| load.with(|l| l.kind));
@@ -81,15 +81,23 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
         <div class="stages" data-path="load.stages">
             <div class="kv__title">"Stages: each moves linearly to its target"</div>
             <FieldError path="load.stages"/>
+            <div class="stages__head" aria-hidden="true">
+                <span></span>
+                <span>"Length"</span>
+                <span>{move || if kind.get().is_open() { "Target rate" } else { "Target users" }}</span>
+                <span></span>
+            </div>
             <ol class="stages__list">
                 <For
                     each=move || 0..count.get()
                     key=|s| *s
                     children=move |s| {
                         let sp = format!("load.stages[{s}]");
+                        let data_path = sp.clone();
                         view! {
-                            <li class="stages__row" data-path=sp.clone()>
+                            <li class="stages__row" data-path=data_path>
                                 {Field::new(format!("{sp}.duration"), format!("Stage {} length", s + 1))
+                                    .hide_label()
                                     .placeholder("30s")
                                     .view(
                                         ed,
@@ -102,6 +110,7 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
                                     )}
                                 {move || {
                                     Field::new(format!("load.stages[{s}].target"), format!("Stage {} target", s + 1))
+                                        .hide_label()
                                         .unit(kind.get().stage_unit())
                                         .placeholder("10")
                                         .view(

@@ -1,0 +1,280 @@
+//! The load preview: users or starts per second over time, drawn as a small SVG with labelled
+//! axes. Its own few lines of axis math (tested below) keep it independent of the live charts.
+
+use leptos::prelude::*;
+
+use crate::scenario_form::LoadPreview;
+
+const W: f64 = 520.0;
+const H: f64 = 220.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 14.0;
+const TOP: f64 = 14.0;
+const BOTTOM: f64 = 40.0;
+
+/// Evenly spaced ticks from 0 covering `max` with a 1–2–5 step, about `target` of them.
+pub(crate) fn value_ticks(max: f64, target: usize) -> Vec<f64> {
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
+    let raw = max / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let n = (max / step - 1e-9).ceil().max(1.0) as usize;
+    (0..=n).map(|k| k as f64 * step).collect()
+}
+
+/// Time ticks for a run of `duration_s`: at most about six, on round seconds or minutes.
+pub(crate) fn time_ticks(duration_s: f64) -> Vec<f64> {
+    const STEPS: [f64; 16] = [
+        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+        21600.0, 86400.0,
+    ];
+    if !duration_s.is_finite() || duration_s <= 0.0 {
+        return vec![0.0];
+    }
+    let step = STEPS
+        .into_iter()
+        .find(|s| duration_s / s <= 6.0)
+        .unwrap_or(86400.0);
+    let n = (duration_s / step + 1e-9).floor() as usize;
+    (0..=n).map(|k| k as f64 * step).collect()
+}
+
+/// A time tick's label: `45s`, `2m`, `1m30s`, `1h`.
+pub(crate) fn time_label(s: f64) -> String {
+    let s = s.round() as u64;
+    if s < 60 {
+        format!("{s}s")
+    } else if s.is_multiple_of(3600) {
+        format!("{}h", s / 3600)
+    } else if s.is_multiple_of(60) {
+        format!("{}m", s / 60)
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// A value tick's label: `0`, `2.5`, `40`, `1.5k`.
+pub(crate) fn value_label(v: f64) -> String {
+    if v >= 1000.0 {
+        let k = v / 1000.0;
+        if k.fract() == 0.0 {
+            format!("{k}k")
+        } else {
+            format!("{k:.1}k")
+        }
+    } else if v.fract() == 0.0 {
+        format!("{v}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// SVG geometry of a preview: the line, the area under it, and the axis ticks with positions.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Geometry {
+    /// `points` attribute of the line.
+    pub line: String,
+    /// `d` of the filled area.
+    pub area: String,
+    /// `(x, label)` of time ticks.
+    pub x_ticks: Vec<(f64, String)>,
+    /// `(y, label)` of value ticks.
+    pub y_ticks: Vec<(f64, String)>,
+}
+
+pub(crate) fn geometry(p: &LoadPreview) -> Geometry {
+    let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
+    let ys = value_ticks(p.peak, 4);
+    let y_max = ys.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+    let dur = p.duration_s.max(f64::MIN_POSITIVE);
+    let x = |t: f64| LEFT + t / dur * pw;
+    // Half-typed negative targets are drawn at 0 (the server reports them).
+    let y = |v: f64| TOP + ph - v.max(0.0) / y_max * ph;
+    let line: Vec<String> = p
+        .points
+        .iter()
+        .map(|&(t, v)| format!("{:.1},{:.1}", x(t), y(v)))
+        .collect();
+    let base = TOP + ph;
+    let area = format!(
+        "M{:.1},{base:.1} L{} L{:.1},{base:.1} Z",
+        LEFT,
+        line.join(" L"),
+        x(dur)
+    );
+    Geometry {
+        line: line.join(" "),
+        area,
+        x_ticks: time_ticks(p.duration_s)
+            .into_iter()
+            .map(|t| (x(t), time_label(t)))
+            .collect(),
+        y_ticks: ys.into_iter().map(|v| (y(v), value_label(v))).collect(),
+    }
+}
+
+/// The preview chart (`data-chart="load-preview"`), with a one-line summary under it.
+#[component]
+pub fn LoadPreviewChart(
+    /// The curve, or `None` while the profile cannot be read.
+    #[prop(into)]
+    preview: Signal<Option<LoadPreview>>,
+) -> impl IntoView {
+    let summary = move || {
+        preview.get().map(|p| {
+            let unit = if p.open { "/s" } else { " users" };
+            let mut parts = vec![
+                format!("peak {}{unit}", value_label(p.peak)),
+                format!("lasts {}", crate::format::duration_s(p.duration_s)),
+            ];
+            if let Some(starts) = p.starts {
+                parts.push(format!(
+                    "≈ {} journey starts",
+                    crate::format::count(starts.round() as u64)
+                ));
+            }
+            if let Some(cap) = p.max_users {
+                parts.push(format!(
+                    "pool cap {} users",
+                    crate::format::count(u64::from(cap))
+                ));
+            }
+            parts.join(" · ")
+        })
+    };
+    view! {
+        <figure class="load-preview" data-chart="load-preview">
+            <figcaption class="load-preview__title">"Preview"</figcaption>
+            {move || match preview.get() {
+                None => {
+                    view! {
+                        <p class="load-preview__empty">
+                            "Nothing to draw yet: fix the marked load fields."
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(p) => {
+                    let g = geometry(&p);
+                    let y_title = if p.open { "journey starts per second" } else { "users" };
+                    let plot_bottom = H - BOTTOM;
+                    view! {
+                        <svg
+                            class="load-preview__svg"
+                            viewBox=format!("0 0 {W} {H}")
+                            role="img"
+                            aria-label=format!("Load over time: {y_title}")
+                        >
+                            {g
+                                .y_ticks
+                                .into_iter()
+                                .map(|(y, label)| {
+                                    view! {
+                                        <line class="load-preview__grid" x1=LEFT x2=W - RIGHT y1=y y2=y></line>
+                                        <text class="load-preview__tick" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">
+                                            {label}
+                                        </text>
+                                    }
+                                })
+                                .collect_view()}
+                            {g
+                                .x_ticks
+                                .into_iter()
+                                .map(|(x, label)| {
+                                    view! {
+                                        <line class="load-preview__axis" x1=x x2=x y1=plot_bottom y2=plot_bottom + 4.0></line>
+                                        <text class="load-preview__tick" x=x y=plot_bottom + 16.0 text-anchor="middle">
+                                            {label}
+                                        </text>
+                                    }
+                                })
+                                .collect_view()}
+                            <line class="load-preview__axis" x1=LEFT x2=W - RIGHT y1=plot_bottom y2=plot_bottom></line>
+                            <path class="load-preview__area" d=g.area></path>
+                            <polyline class="load-preview__line" points=g.line></polyline>
+                            <text class="load-preview__axis-title" x=LEFT + (W - LEFT - RIGHT) / 2.0 y=H - 4.0 text-anchor="middle">
+                                "time"
+                            </text>
+                            <text
+                                class="load-preview__axis-title"
+                                x="12"
+                                y=TOP + (H - TOP - BOTTOM) / 2.0
+                                text-anchor="middle"
+                                transform=format!("rotate(-90 12 {})", TOP + (H - TOP - BOTTOM) / 2.0)
+                            >
+                                {if p.open { "starts/s" } else { "users" }}
+                            </text>
+                        </svg>
+                    }
+                        .into_any()
+                }
+            }}
+            <p class="load-preview__summary" data-field="preview-summary">
+                {summary}
+            </p>
+        </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_ticks_are_round_and_cover_the_peak() {
+        assert_eq!(value_ticks(10.0, 4), [0.0, 5.0, 10.0]);
+        assert_eq!(value_ticks(20.0, 4), [0.0, 5.0, 10.0, 15.0, 20.0]);
+        assert_eq!(value_ticks(7.0, 4), [0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(value_ticks(0.0, 4), [0.0, 0.5, 1.0]);
+        assert_eq!(value_ticks(f64::NAN, 4), [0.0, 0.5, 1.0]);
+        let t = value_ticks(1234.0, 4);
+        assert!(
+            t.last().is_some_and(|m| *m >= 1234.0) && t.len() <= 6,
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn time_ticks_and_labels() {
+        assert_eq!(time_ticks(30.0), [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]);
+        assert_eq!(time_ticks(35.0), [0.0, 10.0, 20.0, 30.0]);
+        assert_eq!(time_ticks(0.0), [0.0]);
+        assert_eq!(time_ticks(3600.0).len(), 7);
+        assert_eq!(time_label(45.0), "45s");
+        assert_eq!(time_label(120.0), "2m");
+        assert_eq!(time_label(90.0), "1m30s");
+        assert_eq!(time_label(7200.0), "2h");
+        assert_eq!(value_label(2.5), "2.5");
+        assert_eq!(value_label(40.0), "40");
+        assert_eq!(value_label(1500.0), "1.5k");
+        assert_eq!(value_label(2000.0), "2k");
+    }
+
+    #[test]
+    fn geometry_spans_the_plot() {
+        let p = LoadPreview {
+            open: false,
+            points: vec![(0.0, 0.0), (10.0, 10.0)],
+            duration_s: 10.0,
+            peak: 10.0,
+            max_users: None,
+            starts: None,
+        };
+        let g = geometry(&p);
+        assert_eq!(
+            g.line,
+            format!("{LEFT:.1},{:.1} {:.1},{TOP:.1}", H - BOTTOM, W - RIGHT)
+        );
+        assert!(g.area.starts_with('M') && g.area.ends_with('Z'));
+        assert_eq!(g.y_ticks.first().map(|t| t.1.as_str()), Some("0"));
+        assert_eq!(g.x_ticks.last().map(|t| t.1.as_str()), Some("10s"));
+    }
+}
