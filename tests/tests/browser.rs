@@ -63,6 +63,12 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
     .await;
     set_input(&b, "[data-field='load.duration']", "20s").await;
     b.screenshot("compose").await;
+    // The launch bar is sticky; WebDriver scrolls sticky elements under the header when it
+    // brings them into view, so start from the top of the page as a user would see it.
+    b.client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .expect("scroll to top");
     b.find("[data-action=launch]")
         .await
         .click()
