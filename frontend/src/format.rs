@@ -53,21 +53,8 @@ pub fn count(n: u64) -> String {
     out
 }
 
-/// Bytes: `512 B`, `1.5 KiB`, `3.2 MiB`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+/// Bytes: `512 B`, `1.5 KiB`, `3.2 MiB` (the same text as the reports and the CLI).
+pub use shared::units::human_bytes as bytes;
 
 /// A duration in seconds as `45 s`, `2 min 05 s`, `1 h 02 min`.
 pub fn duration_s(secs: f64) -> String {

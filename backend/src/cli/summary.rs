@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use shared::metrics::{ErrorKind, LatencyStats, RequestStats, RunSummary};
 use shared::scenario::ValidScenario;
+use shared::units::human_bytes;
 
 /// Renders the summary. Figures are the engine's; nothing here computes new ones.
 pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
@@ -28,8 +29,8 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let _ = writeln!(
         out,
         "  data     sent {}   received {}",
-        bytes(t.bytes_sent),
-        bytes(t.bytes_received)
+        human_bytes(t.bytes_sent),
+        human_bytes(t.bytes_received)
     );
     let open = scenario.load().is_open_model();
     let _ = writeln!(
@@ -121,7 +122,7 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
         "\n  generator: peak CPU {:.0}% ({} cores), peak memory {}, worst schedule lag {:.1} ms — {}",
         g.peak_cpu_percent,
         g.cores,
-        bytes(g.peak_rss_bytes),
+        human_bytes(g.peak_rss_bytes),
         g.max_schedule_lag_ms,
         if g.saturated { "SATURATED" } else { "ok" }
     );
@@ -150,19 +151,4 @@ fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: 
         "  {name:<width$} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8}",
         r.requests, r.rps, l.avg_ms, l.p50_ms, l.p90_ms, l.p95_ms, l.p99_ms, l.max_ms, r.errors
     );
-}
-
-fn bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
 }

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use shared::api::{AlertKind, RunDetail};
 use shared::metrics::{ErrorKind, MetricsSnapshot};
 use shared::report::{JsonReport, Results, rfc3339_utc};
+use shared::units::human_bytes;
 
 use super::svg::{Chart, Dash, Marker, PALETTE, Series};
 use super::{escape, finite, json};
@@ -668,15 +669,19 @@ fn generator(o: &mut String, r: &JsonReport) {
             }
         ),
     );
-    meta(o, "Peak memory", &fmt_bytes(g.generator_peak_memory_bytes));
+    meta(
+        o,
+        "Peak memory",
+        &human_bytes(g.generator_peak_memory_bytes),
+    );
     meta(o, "Worst schedule lag", &fmt_ms(g.max_schedule_lag_ms));
     meta(
         o,
         "Traffic",
         &format!(
             "{} sent · {} received",
-            fmt_bytes(r.results.bytes_sent),
-            fmt_bytes(r.results.bytes_received)
+            human_bytes(r.results.bytes_sent),
+            human_bytes(r.results.bytes_received)
         ),
     );
     o.push_str("</dl></section>\n");
@@ -792,22 +797,6 @@ fn fmt_rps(v: f64) -> String {
         format!("{}/s", fmt_int(v.round() as u64))
     } else {
         format!("{v:.1}/s")
-    }
-}
-
-/// Bytes in binary units.
-pub(super) fn fmt_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
     }
 }
 
