@@ -217,6 +217,14 @@ fn fast_request(
         origin,
         bytes: Bytes::from(out),
         head: *method == reqwest::Method::HEAD,
+        idempotent: matches!(
+            *method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+                | reqwest::Method::OPTIONS
+        ),
     })
 }
 

@@ -73,6 +73,9 @@ pub(crate) struct FastRequest {
     pub(crate) bytes: Bytes,
     /// A HEAD request: the response has no body whatever its headers say.
     pub(crate) head: bool,
+    /// An idempotent method (GET, HEAD, PUT, DELETE, OPTIONS): may be sent again on a new
+    /// connection when a kept-alive one turns out to be closed (see [`exchange`]).
+    pub(crate) idempotent: bool,
 }
 
 /// What the caller wants kept from a response besides status and size.
@@ -267,13 +270,29 @@ pub(crate) async fn exchange(
     deadline: Instant,
     sink: &mut Sink<'_>,
 ) -> Result<Response, Failure> {
-    let mut conn = match take_idle(req.origin.id) {
-        Some(conn) => conn,
-        None => match tokio::time::timeout_at(deadline, connect(&req.origin, deadline)).await {
-            Ok(conn) => conn?,
-            Err(_) => return Err(Failure::new(ErrorKind::Timeout)),
-        },
+    if let Some(conn) = take_idle(req.origin.id) {
+        match exchange_on(conn, req, deadline, sink).await {
+            // A kept-alive connection the server closed just as the request went out (its
+            // idle timeout): not one byte of a response arrived, so an idempotent request is
+            // sent once more on a new connection, as browsers do (RFC 9110 §9.2.2).
+            (Err(f), false) if f.kind == ErrorKind::Reset && req.idempotent => {}
+            (other, _) => return other,
+        }
+    }
+    let conn = match tokio::time::timeout_at(deadline, connect(&req.origin, deadline)).await {
+        Ok(conn) => conn?,
+        Err(_) => return Err(Failure::new(ErrorKind::Timeout)),
     };
+    exchange_on(conn, req, deadline, sink).await.0
+}
+
+/// One exchange on `conn`; the flag says whether any byte of a response arrived.
+async fn exchange_on(
+    mut conn: Conn,
+    req: &FastRequest,
+    deadline: Instant,
+    sink: &mut Sink<'_>,
+) -> (Result<Response, Failure>, bool) {
     conn.arm(deadline);
     let mut parser = Parser::new(req.head);
     let mut written = 0;
@@ -293,7 +312,7 @@ pub(crate) async fn exchange(
         conn.pending.clear();
         put_idle(req.origin.id, conn);
     }
-    result
+    (result, parser.received)
 }
 
 /// Writes what is left of the request (one `write` in practice).
@@ -419,6 +438,8 @@ struct Parser {
     keep_alive: bool,
     /// Bytes arrived after the end of the response (garbage, or an answer nobody asked for).
     trailing: bool,
+    /// Any byte of a response arrived.
+    received: bool,
     body_bytes: u64,
 }
 
@@ -430,6 +451,7 @@ impl Parser {
             status: None,
             keep_alive: false,
             trailing: false,
+            received: false,
             body_bytes: 0,
         }
     }
@@ -492,6 +514,7 @@ impl Parser {
 
     /// Consumes `data` (one read's worth). `pending` keeps a head that is split over reads.
     fn feed(&mut self, data: &[u8], pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
+        self.received |= !data.is_empty();
         if self.body != Body::Head {
             return self.body_data(data, sink);
         }

@@ -280,6 +280,7 @@ fn request(addr: SocketAddr, head: bool) -> FastRequest {
             "{method} / HTTP/1.1\r\nhost: {addr}\r\nuser-agent: test\r\n\r\n"
         )),
         head,
+        idempotent: true,
     }
 }
 
@@ -554,5 +555,58 @@ async fn a_reused_connection_times_out_at_the_new_deadline() {
         exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await,
         ok(200, 2)
     );
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_closed_by_the_server_is_retried_once_on_a_new_one() {
+    // Each connection answers its first request; a second request on it is read and the
+    // connection closed without an answer (a server's idle timeout racing the request).
+    let server = raw_server(|mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+        let _ = read_request(&mut s).await;
+    })
+    .await;
+    let req = request(server.addr, false);
+    assert_eq!(send(&req).await, ok(200, 2));
+    assert_eq!(send(&req).await, ok(200, 2));
+    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+
+    // A request that is not idempotent is not sent twice: the failure is reported.
+    let server = raw_server(|mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+        let _ = read_request(&mut s).await;
+    })
+    .await;
+    let mut post = request(server.addr, false);
+    post.idempotent = false;
+    assert_eq!(send(&post).await, ok(200, 2));
+    assert_eq!(send(&post).await, failed(ErrorKind::Reset, None, 0));
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
+
+    // Part of a response arrived before the close: the server saw the request, so the
+    // failure is reported rather than the request sent twice.
+    let server = raw_server(|mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+        if read_request(&mut s).await {
+            let _ = s.write_all(b"HTTP/1.1 20").await;
+        }
+    })
+    .await;
+    let req = request(server.addr, false);
+    assert_eq!(send(&req).await, ok(200, 2));
+    assert_eq!(send(&req).await, failed(ErrorKind::Reset, None, 0));
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
 }
