@@ -19,6 +19,7 @@
 #
 # Knobs (environment, defaults in brackets):
 #   RUNS [3] DURATION [10] CONNS [50] GEN_CPU [0] TARGET_CPU [1] PORT [18090]
+#   BODIES ["root 1k 100k"]        closed-loop paths: / (2 B), /1k.bin, /100k.bin
 #   OPEN_RATES ["5000 20000"] OPEN_DURATION [15] OPEN_MAX_USERS [2000]
 #   MEM_USERS ["1000 10000"] MEM_HOLD [30] LONG [600] LONG_RATE [5000] QUICK [0]
 #   QUICK=1: LONG=60, MEM_HOLD=20 (development; the long-run figure then says little)
@@ -40,6 +41,7 @@ QUICK="${QUICK:-0}"
 RUNS="${RUNS:-3}"
 DURATION="${DURATION:-10}"
 CONNS="${CONNS:-50}"
+BODIES="${BODIES:-root 1k 100k}"
 GEN_CPU="${GEN_CPU:-0}"
 TARGET_CPU="${TARGET_CPU:-1}"
 PORT="${PORT:-18090}"
@@ -119,7 +121,7 @@ record_env() {
         echo "kernel: $(uname -r)"
         echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p')"
         echo "nproc: $(nproc)"
-        echo "settings: RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS GEN_CPU=$GEN_CPU TARGET_CPU=$TARGET_CPU NICE=$NICE OPEN_RATES='$OPEN_RATES' OPEN_DURATION=$OPEN_DURATION MEM_USERS='$MEM_USERS' MEM_HOLD=$MEM_HOLD LONG=$LONG LONG_RATE=$LONG_RATE"
+        echo "settings: RUNS=$RUNS DURATION=$DURATION CONNS=$CONNS BODIES='$BODIES' GEN_CPU=$GEN_CPU TARGET_CPU=$TARGET_CPU NICE=$NICE OPEN_RATES='$OPEN_RATES' OPEN_DURATION=$OPEN_DURATION MEM_USERS='$MEM_USERS' MEM_HOLD=$MEM_HOLD LONG=$LONG LONG_RATE=$LONG_RATE"
         echo "stampede: $("$STAMPEDE" --version 2>&1 | head -1) ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet -- backend shared 2>/dev/null || echo '+local changes'))"
         echo "nginx: $("$NGINX" -v 2>&1)"
         echo "wrk: $(wrk -v 2>&1 | head -1) (debian $(dpkg-query -W -f '${Version}' wrk 2>/dev/null || echo '?'))"
@@ -247,9 +249,14 @@ closed_cmd() {  # closed_cmd TOOL PATH NAME BASE -> CMD
 
 closed_table() {
     log "== closed loop: $CONNS connections, ${DURATION}s, $RUNS runs per tool and path"
-    local entry path name run tool
-    for entry in /:root /1k.bin:1k /100k.bin:100k; do
-        path="${entry%%:*}"; name="${entry#*:}"
+    local path name run tool
+    for name in $BODIES; do
+        case "$name" in
+        root) path=/ ;;
+        1k) path=/1k.bin ;;
+        100k) path=/100k.bin ;;
+        *) die "unknown body $name (root, 1k, 100k)" ;;
+        esac
         # warm-up: caches, nginx's open-file cache, the first connections
         nice -n "$NICE" taskset -c "$GEN_CPU" timeout 10 wrk -t1 -c"$CONNS" -d2s "$URL$path" >/dev/null 2>&1 || true
         for run in $(seq "$RUNS"); do

@@ -187,6 +187,8 @@ def closed_table():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     ratios = []
     for name, title in BODIES:
+        if not any(f"{tool}__{name}" in runs for tool in ("stampede", "wrk", "oha")):
+            continue
         per_tool = {}
         for tool in ("stampede", "wrk", "oha"):
             rs = runs.get(f"{tool}__{name}")
