@@ -268,3 +268,106 @@ fn validate_subcommand_and_help() {
         assert!(text.contains(sub), "{text}");
     }
 }
+
+/// Worker threads of the `stampede` process `pid` right now, from the thread names in /proc (a
+/// name is cut to 15 bytes there, so every `stampede-worker-N` reads `stampede-worker`).
+#[cfg(target_os = "linux")]
+fn worker_threads(pid: u32) -> usize {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+        .filter(|name| name.trim() == "stampede-worker")
+        .count()
+}
+
+/// Runs a small closed-model scenario (4 users, 1 s) against `target` and returns the exit
+/// code, the largest number of worker threads seen while it ran, and the requests it counted.
+#[cfg(target_os = "linux")]
+fn run_counting_workers(
+    target: &DemoTarget,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, usize, u64) {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let out_file = temp_file(&format!("threads-{n}.json"));
+    let mut cmd = stampede();
+    cmd.env_remove("STAMPEDE_THREADS")
+        .arg("run")
+        .arg(fixture("many_users.yaml"))
+        .args(["--target", &target.url, "--users", "4", "--quiet"])
+        .arg("--out")
+        .arg(&out_file)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("stampede run starts");
+    let limit = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut most = 0;
+    let status = loop {
+        most = most.max(worker_threads(child.id()));
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > limit {
+            let _ = child.kill();
+            panic!("stampede run did not finish within 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let requests = if status.success() {
+        read_summary(&out_file).total.requests
+    } else {
+        0
+    };
+    let _ = std::fs::remove_file(&out_file);
+    (status.code(), most, requests)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn threads_flag_and_stampede_threads_set_the_worker_count() {
+    let target = DemoTarget::start(&[]);
+    let (code, workers, first) = run_counting_workers(&target, &["--threads", "3"], &[]);
+    assert_eq!((code, workers), (Some(0), 3));
+    // The environment variable is the fallback; the flag wins over it.
+    let (code, workers, second) = run_counting_workers(&target, &[], &[("STAMPEDE_THREADS", "2")]);
+    assert_eq!((code, workers), (Some(0), 2));
+    let (code, workers, third) =
+        run_counting_workers(&target, &["--threads", "1"], &[("STAMPEDE_THREADS", "2")]);
+    assert_eq!((code, workers), (Some(0), 1));
+    assert!(first > 0 && second > 0 && third > 0);
+    assert_eq!(
+        target.stats().requests_total,
+        first + second + third,
+        "engine counts == target count"
+    );
+}
+
+#[test]
+fn threads_must_be_a_positive_whole_number() {
+    let many = fixture("many_users.yaml");
+    let many = many.to_str().expect("utf-8");
+    // Nothing listens there; validation fails before anything would be sent.
+    let target = "http://127.0.0.1:9";
+    let zero = run(&[many, "--target", target, "--threads", "0"], &[]);
+    let stderr = String::from_utf8_lossy(&zero.stderr);
+    assert_eq!(zero.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--threads <N>"), "{stderr}");
+    assert!(stderr.contains("must be at least 1"), "{stderr}");
+    let env = run(&[many, "--target", target], &[("STAMPEDE_THREADS", "many")]);
+    let stderr = String::from_utf8_lossy(&env.stderr);
+    assert_eq!(env.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a thread count"), "{stderr}");
+
+    let help = stampede().args(["run", "--help"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("--threads <N>"), "{text}");
+    assert!(text.contains("STAMPEDE_THREADS"), "{text}");
+}

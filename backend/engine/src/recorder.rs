@@ -144,11 +144,11 @@ pub(crate) fn set_thread_slot(index: usize) {
     THREAD_SLOT.with(|slot| slot.set(index));
 }
 
-/// How many slots (shards, counter lines) a recorder has: enough for every worker thread to
-/// have its own, and a few for other threads.
-pub(crate) fn slot_count() -> usize {
+/// How many slots (shards, counter lines) a recorder has: enough for each of `workers` worker
+/// threads to have its own, and a few for other threads.
+pub(crate) fn slot_count(workers: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    (cores * 2).max(crate::run::worker_threads())
+    (cores * 2).max(workers)
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
@@ -158,8 +158,10 @@ fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 }
 
 impl Recorder {
-    pub(crate) fn new(requests: usize, checks: usize) -> Self {
-        let shards = (0..slot_count())
+    /// A recorder for `requests` request names and `checks` checks, written by `workers`
+    /// worker threads.
+    pub(crate) fn new(requests: usize, checks: usize, workers: usize) -> Self {
+        let shards = (0..slot_count(workers))
             .map(|_| {
                 Mutex::new(Shard {
                     tallies: (0..requests).map(|_| None).collect(),
@@ -236,7 +238,7 @@ mod tests {
 
     #[test]
     fn drain_moves_everything_once() {
-        let rec = Recorder::new(2, 1);
+        let rec = Recorder::new(2, 1, 1);
         std::thread::scope(|s| {
             for t in 0..4 {
                 let rec = &rec;

@@ -1,6 +1,7 @@
 //! Starting a run and the handle that controls it: status as a `watch`, snapshots as a
 //! `broadcast`, the final summary as a `watch`, and cancellation.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -81,20 +82,30 @@ impl RunHandle {
     }
 }
 
-/// Worker threads a run uses: `STAMPEDE_THREADS` when set to a positive number, otherwise
-/// the cores this process may run on (so `taskset -c 0 stampede run …` gets one).
-pub(crate) fn worker_threads() -> usize {
+/// Worker threads a run uses unless told otherwise: `STAMPEDE_THREADS` when set to a positive
+/// number, otherwise the cores this process may run on (so `taskset -c 0 stampede run …` gets
+/// one).
+pub fn default_threads() -> NonZeroUsize {
     std::env::var("STAMPEDE_THREADS")
         .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .and_then(|v| v.trim().parse::<NonZeroUsize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN))
 }
 
-/// Starts a run of `scenario`. The control task (snapshots, thresholds, status) runs on the
-/// current tokio runtime; the load runs on the run's own worker threads, one current-thread
-/// runtime each (see [`worker_threads`]).
+/// Starts a run of `scenario` on [`default_threads`] worker threads. The control task
+/// (snapshots, thresholds, status) runs on the current tokio runtime; the load runs on the
+/// run's own worker threads, one current-thread runtime each.
 pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle, EngineError> {
+    start_with_threads(scenario, config, default_threads())
+}
+
+/// [`start`] with `threads` worker threads.
+pub fn start_with_threads(
+    scenario: ValidScenario,
+    config: EngineConfig,
+    threads: NonZeroUsize,
+) -> Result<RunHandle, EngineError> {
+    let threads = threads.get();
     let seed = config.seed.unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -109,7 +120,7 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
         .collect::<Result<Vec<_>, _>>()?;
     // reqwest (and its TLS set-up) only when some request needs it: one client per worker.
     let clients = if journeys.iter().any(PreparedJourney::needs_reqwest) {
-        (0..worker_threads())
+        (0..threads)
             .map(|_| {
                 client::build(
                     scenario.timeout,
@@ -121,7 +132,7 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
     } else {
         Vec::new()
     };
-    let recorder = Recorder::new(scenario.request_names.len(), scenario.checks.len());
+    let recorder = Recorder::new(scenario.request_names.len(), scenario.checks.len(), threads);
     let state = Arc::new(RunState::new(
         clients,
         journeys,
@@ -145,6 +156,7 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
         plan: Arc::new(plan),
         state,
         config,
+        threads,
         seed,
         status: status_tx,
         snapshots: snap_tx,
@@ -199,6 +211,8 @@ struct Run {
     plan: Arc<LoadPlan>,
     state: Arc<RunState>,
     config: EngineConfig,
+    /// Worker threads.
+    threads: usize,
     seed: u64,
     status: watch::Sender<RunStatus>,
     snapshots: broadcast::Sender<MetricsSnapshot>,
@@ -224,7 +238,7 @@ impl Run {
         // the tick loop runs here alongside.
         let plan_end = start + self.plan.duration();
         if let Err(reason) = spawn_workers(
-            worker_threads(),
+            self.threads,
             &self.state,
             &self.plan,
             start,

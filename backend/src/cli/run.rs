@@ -2,6 +2,7 @@
 //! environment, run it, show progress, print the summary, write `--out`, pick the exit code.
 
 use std::io::IsTerminal as _;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -56,6 +57,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
+    /// Worker threads generating the load, each with its own event loop and connection pool.
+    /// Default: the cores this process may run on (one under `taskset -c 0`).
+    #[arg(long, env = "STAMPEDE_THREADS", value_parser = parse_threads, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+
     /// No live progress line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -87,6 +93,16 @@ pub(crate) fn parse_env_duration(text: &str) -> Result<Duration, String> {
                     Ok(d)
                 }
             }),
+    }
+}
+
+/// A worker thread count: a whole number, at least 1.
+fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) => NonZeroUsize::new(n).ok_or_else(|| "must be at least 1".to_owned()),
+        Err(_) => Err(format!(
+            "\"{text}\" is not a thread count (a whole number, at least 1)"
+        )),
     }
 }
 
@@ -151,7 +167,8 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         seed: args.seed,
     };
     let plan_duration = shared::plan::LoadPlan::new(scenario.load(), 0).duration();
-    let handle = match engine::start(scenario.clone(), config) {
+    let threads = args.threads.unwrap_or_else(engine::default_threads);
+    let handle = match engine::start_with_threads(scenario.clone(), config, threads) {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
@@ -225,5 +242,15 @@ mod tests {
         assert!(parse_env_duration("-3").is_err());
         assert!(parse_env_duration("0s").is_err());
         assert!(parse_env_duration("soon").is_err());
+    }
+
+    #[test]
+    fn thread_counts() {
+        assert_eq!(parse_threads("1"), Ok(NonZeroUsize::MIN));
+        assert_eq!(parse_threads(" 4 ").map(NonZeroUsize::get), Ok(4));
+        assert_eq!(parse_threads("0"), Err("must be at least 1".to_owned()));
+        for bad in ["-1", "1.5", "many", ""] {
+            assert!(parse_threads(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -21,7 +21,7 @@ fn state(pause: Duration) -> Arc<RunState> {
         Vec::new(),
         vec![PreparedJourney::pausing(pause)],
         Picker::single(),
-        Recorder::new(0, 0),
+        Recorder::new(0, 0, 1),
     ))
 }
 
