@@ -1,7 +1,8 @@
 //! The direct HTTP/1.1 path for plain `http://` targets: a raw [`TcpStream`] per connection,
 //! request bytes built once per run and sent with one `write`, responses read into one large
 //! per-thread buffer and parsed in place (`httparse` for the head; content-length, chunked and
-//! read-to-close bodies), keep-alive connections kept in a per-thread pool.
+//! read-to-close bodies), keep-alive connections kept in a per-thread pool (closed after
+//! [`IDLE_TIMEOUT`] unused).
 //!
 //! Why: a load generator must cost less per request than the target it measures. Going through
 //! reqwest/hyper costs a connection task, channels between it and the caller, a `HeaderMap` and
@@ -15,12 +16,14 @@
 //! malformed → `BodyRead` (a reset while reading it → `Reset`). Redirects are not followed.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use shared::metrics::ErrorKind;
@@ -34,6 +37,12 @@ const READ_BUFFER: usize = 256 * 1024;
 const MAX_HEADERS: usize = 100;
 /// Largest response head accepted.
 const MAX_HEAD_BYTES: usize = 1 << 20;
+/// How long a connection may wait unused in the pool before it is closed: the same as the
+/// reqwest path's `pool_idle_timeout` (and in the range of servers' keep-alive timeouts).
+/// After a burst of concurrency (a stalled generator, a spike), the connections the load no
+/// longer needs are closed rather than kept open, with their buffers and timers, to the end of
+/// the run.
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Where a prepared request goes: host and port, and the address when the host is an IP
 /// literal (no resolver call per connection then). `id` is unique in the process, so pooled
@@ -162,9 +171,14 @@ impl Conn {
     }
 }
 
+/// Idle connections to one origin, each with the time it was put back, oldest at the front.
+/// Taken from the back (the most recently used first), so under a steady load the same few
+/// connections cycle and the ones a burst left behind sink to the front, where they expire.
+type Idle = VecDeque<(Instant, Conn)>;
+
 thread_local! {
     /// Idle keep-alive connections of this thread, per origin id (a run has one or a few).
-    static POOL: RefCell<Vec<(u64, Vec<Conn>)>> = const { RefCell::new(Vec::new()) };
+    static POOL: RefCell<Vec<(u64, Idle)>> = const { RefCell::new(Vec::new()) };
     /// The read buffer every connection of this thread reads into. It is borrowed only inside
     /// one `poll`, never across an `.await`, so one buffer serves every connection.
     static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -174,7 +188,7 @@ fn take_idle(origin: u64) -> Option<Conn> {
     POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
         let idle = &mut pool.iter_mut().find(|(id, _)| *id == origin)?.1;
-        while let Some(conn) = idle.pop() {
+        while let Some((_, conn)) = idle.pop_back() {
             // An idle connection has nothing to read. If it has (the server closed it, or sent
             // something unasked), it cannot carry a request: drop it. tokio's readiness says so
             // without a system call.
@@ -188,12 +202,31 @@ fn take_idle(origin: u64) -> Option<Conn> {
     })
 }
 
+/// Returns `conn` to the pool, and closes the connections that have been idle for
+/// [`IDLE_TIMEOUT`] (one clock read and one comparison when there are none). Expiry happens
+/// here only: while no response completes on this thread nothing is closed, and a connection
+/// taken after a long pause is checked for a close by the server (and a request that meets one
+/// anyway is sent again, see [`exchange`]).
 fn put_idle(origin: u64, conn: Conn) {
+    let now = Instant::now();
     POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
         match pool.iter_mut().find(|(id, _)| *id == origin) {
-            Some((_, idle)) => idle.push(conn),
-            None => pool.push((origin, vec![conn])),
+            Some((_, idle)) => {
+                let before = idle.len();
+                while idle
+                    .front()
+                    .is_some_and(|(since, _)| now.saturating_duration_since(*since) >= IDLE_TIMEOUT)
+                {
+                    idle.pop_front();
+                }
+                // After a burst has expired, give back the room it took too.
+                if idle.len() < before && idle.len() < idle.capacity() / 4 {
+                    idle.shrink_to(idle.len() * 2);
+                }
+                idle.push_back((now, conn));
+            }
+            None => pool.push((origin, VecDeque::from([(now, conn)]))),
         }
     });
 }

@@ -610,3 +610,55 @@ async fn a_kept_alive_connection_closed_by_the_server_is_retried_once_on_a_new_o
     assert_eq!(send(&req).await, failed(ErrorKind::Reset, None, 0));
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn connections_idle_for_the_idle_timeout_are_closed() {
+    // Counts the connections the client closed (the server sees end of file).
+    let closed = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&closed);
+    let server = raw_server(move |mut s| {
+        let seen = Arc::clone(&seen);
+        async move {
+            while read_request(&mut s).await {
+                if s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+    })
+    .await;
+    let req = request(server.addr, false);
+    // A burst: three requests at once need three connections; all go back to the pool.
+    let (a, b, c) = tokio::join!(send(&req), send(&req), send(&req));
+    assert_eq!([a, b, c], [ok(200, 2); 3]);
+    assert_eq!(server.connections.load(Ordering::SeqCst), 3);
+    assert_eq!(idle_count(), 3);
+
+    // The load goes on with one request at a time: it reuses the most recently returned
+    // connection. Just short of the idle timeout, nothing is closed.
+    tokio::time::pause();
+    tokio::time::advance(IDLE_TIMEOUT - Duration::from_secs(1)).await;
+    tokio::time::resume();
+    assert_eq!(send(&req).await, ok(200, 2));
+    assert_eq!(idle_count(), 3);
+
+    // Past it, the two connections the burst left unused are closed when the next one comes
+    // back; the one in use stays.
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(2)).await;
+    tokio::time::resume();
+    assert_eq!(send(&req).await, ok(200, 2));
+    assert_eq!(idle_count(), 1);
+    assert_eq!(server.connections.load(Ordering::SeqCst), 3);
+    for _ in 0..500 {
+        if closed.load(Ordering::SeqCst) >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(closed.load(Ordering::SeqCst), 2);
+}
