@@ -97,21 +97,50 @@ pub mod status_map {
 
     /// Reads keys written as strings (or integers) into status codes.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
-        #[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-        #[serde(untagged)]
-        enum Key {
-            Number(u16),
-            Text(String),
-        }
-        BTreeMap::<Key, u64>::deserialize(d)?
+        Ok(BTreeMap::<Code, u64>::deserialize(d)?
             .into_iter()
-            .map(|(k, v)| match k {
-                Key::Number(code) => Ok((code, v)),
-                Key::Text(text) => text.parse::<u16>().map(|code| (code, v)).map_err(|_| {
-                    serde::de::Error::custom(format!("\"{text}\" is not an HTTP status code"))
-                }),
+            .map(|(Code(code), n)| (code, n))
+            .collect())
+    }
+
+    /// A status code as a map key: an integer, or a string holding one. Read with a visitor
+    /// rather than an untagged enum, which serde would buffer (and which would put a second copy
+    /// of the map's code into the panel's WebAssembly).
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    struct Code(u16);
+
+    impl<'de> Deserialize<'de> for Code {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(CodeVisitor)
+        }
+    }
+
+    struct CodeVisitor;
+
+    impl serde::de::Visitor<'_> for CodeVisitor {
+        type Value = Code;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an HTTP status code")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Code, E> {
+            u16::try_from(v).map(Code).map_err(|_| {
+                E::invalid_value(serde::de::Unexpected::Unsigned(v), &"an HTTP status code")
             })
-            .collect()
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Code, E> {
+            u16::try_from(v).map(Code).map_err(|_| {
+                E::invalid_value(serde::de::Unexpected::Signed(v), &"an HTTP status code")
+            })
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Code, E> {
+            text.parse::<u16>()
+                .map(Code)
+                .map_err(|_| E::custom(format!("\"{text}\" is not an HTTP status code")))
+        }
     }
 }
 
@@ -313,6 +342,32 @@ mod tests {
         let json = serde_json::to_string(&Wrapper::Stats(stats.clone())).expect("serializes");
         let back: Wrapper = serde_json::from_str(&json).expect("deserializes");
         assert_eq!(back, Wrapper::Stats(stats));
+    }
+
+    #[test]
+    fn status_keys_read_from_strings_or_integers() {
+        let stats: RequestStats = serde_json::from_str(
+            r#"{"name":"*","requests":2,"errors":0,"status_counts":{"200":1,"404":1},
+                "bytes_sent":0,"bytes_received":0,"latency":{"count":0,"avg_ms":0,"min_ms":0,
+                "p50_ms":0,"p90_ms":0,"p95_ms":0,"p99_ms":0,"p999_ms":0,"max_ms":0},
+                "service_time":{"count":0,"avg_ms":0,"min_ms":0,"p50_ms":0,"p90_ms":0,
+                "p95_ms":0,"p99_ms":0,"p999_ms":0,"max_ms":0},"rps":0}"#,
+        )
+        .expect("deserializes");
+        assert_eq!(stats.status_counts, BTreeMap::from([(200, 1), (404, 1)]));
+        let from_ints = status_map::deserialize(serde::de::value::MapDeserializer::<
+            _,
+            serde::de::value::Error,
+        >::new([(503u64, 4u64)].into_iter()))
+        .expect("integer keys");
+        assert_eq!(from_ints, BTreeMap::from([(503, 4)]));
+        let err = serde_json::from_str::<RequestStats>(r#"{"status_counts":{"ok":1}}"#)
+            .expect_err("not a status code");
+        assert!(
+            err.to_string()
+                .contains("\"ok\" is not an HTTP status code"),
+            "{err}"
+        );
     }
 
     #[test]
