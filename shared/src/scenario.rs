@@ -308,8 +308,12 @@ pub struct JsonCheck {
 /// arrival rate falls when the target slows down. Open model (`*_rate`, `spike`, `random`):
 /// journeys start on a schedule that does not wait for responses; a start that finds all
 /// `max_users` busy is counted as a dropped iteration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Written as one mapping with a `type` tag (`{ type: constant_users, users: 10, duration: 1m }`).
+/// Serialization is derived; reading goes through a flat list of every field, so that errors
+/// keep their field path (`load.users`) and serde does not buffer the mapping.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum LoadProfile {
     /// N users, each looping its journey for the duration.
     ConstantUsers {
@@ -320,8 +324,7 @@ pub enum LoadProfile {
     },
     /// Users ramp linearly from stage to stage.
     RampingUsers {
-        /// Users at t = 0.
-        #[serde(default)]
+        /// Users at t = 0 (default 0).
         start_users: u32,
         /// Each stage ramps linearly to `target` users over `duration`.
         stages: Vec<Stage>,
@@ -337,8 +340,7 @@ pub enum LoadProfile {
     },
     /// The arrival rate ramps linearly from stage to stage.
     RampingRate {
-        /// Journey starts per second at t = 0.
-        #[serde(default)]
+        /// Journey starts per second at t = 0 (default 0).
         start_rate: f64,
         /// Each stage ramps linearly to `target` starts per second over `duration`.
         stages: Vec<Stage>,
@@ -370,17 +372,16 @@ pub enum LoadProfile {
         /// Pool cap.
         max_users: u32,
         /// Let the mean drift: every second it moves by a random ±`walk` fraction, kept within
-        /// [`min_rate`, `max_rate`]. 0 disables the walk.
-        #[serde(default)]
+        /// [`min_rate`, `max_rate`]. 0 (the default) disables the walk.
         walk: f64,
         /// Lower bound of the drifting mean (default: half the mean).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         min_rate: Option<f64>,
         /// Upper bound of the drifting mean (default: twice the mean).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         max_rate: Option<f64>,
         /// Random seed, so a run can be replayed exactly.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         seed: Option<u64>,
     },
 }
@@ -395,6 +396,190 @@ impl LoadProfile {
     }
 }
 
+/// The `type` of a load profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LoadKind {
+    ConstantUsers,
+    RampingUsers,
+    ConstantRate,
+    RampingRate,
+    Spike,
+    Random,
+}
+
+impl LoadKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            LoadKind::ConstantUsers => "constant_users",
+            LoadKind::RampingUsers => "ramping_users",
+            LoadKind::ConstantRate => "constant_rate",
+            LoadKind::RampingRate => "ramping_rate",
+            LoadKind::Spike => "spike",
+            LoadKind::Random => "random",
+        }
+    }
+
+    /// The fields a profile of this type takes, besides `type`.
+    fn fields(self) -> &'static [&'static str] {
+        match self {
+            LoadKind::ConstantUsers => &["users", "duration"],
+            LoadKind::RampingUsers => &["start_users", "stages"],
+            LoadKind::ConstantRate => &["rate", "duration", "max_users"],
+            LoadKind::RampingRate => &["start_rate", "stages", "max_users"],
+            LoadKind::Spike => &[
+                "base_rate",
+                "spike_rate",
+                "spike_duration",
+                "period",
+                "duration",
+                "max_users",
+            ],
+            LoadKind::Random => &[
+                "mean_rate",
+                "duration",
+                "max_users",
+                "walk",
+                "min_rate",
+                "max_rate",
+                "seed",
+            ],
+        }
+    }
+}
+
+/// Every field of every load profile, as written. Each is `Some` exactly when it is present
+/// (`null` is read as the field's own type would read it, so `users: null` is still an error).
+#[derive(Deserialize)]
+#[serde(rename = "LoadProfile", deny_unknown_fields)]
+struct LoadFields {
+    #[serde(rename = "type")]
+    kind: LoadKind,
+    #[serde(default, deserialize_with = "present")]
+    users: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    duration: Option<HumanDuration>,
+    #[serde(default, deserialize_with = "present")]
+    start_users: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    stages: Option<Vec<Stage>>,
+    #[serde(default, deserialize_with = "present")]
+    rate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    max_users: Option<u32>,
+    #[serde(default, deserialize_with = "present")]
+    start_rate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    base_rate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    spike_rate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    spike_duration: Option<HumanDuration>,
+    #[serde(default, deserialize_with = "present")]
+    period: Option<HumanDuration>,
+    #[serde(default, deserialize_with = "present")]
+    mean_rate: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    walk: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    min_rate: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "present")]
+    max_rate: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "present")]
+    seed: Option<Option<u64>>,
+}
+
+/// A field that is present: read as its own type, wrapped in `Some` (absent fields default to
+/// `None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl LoadFields {
+    /// The names of the fields that are present, besides `type`.
+    fn present_fields(&self) -> impl Iterator<Item = &'static str> {
+        [
+            ("users", self.users.is_some()),
+            ("duration", self.duration.is_some()),
+            ("start_users", self.start_users.is_some()),
+            ("stages", self.stages.is_some()),
+            ("rate", self.rate.is_some()),
+            ("max_users", self.max_users.is_some()),
+            ("start_rate", self.start_rate.is_some()),
+            ("base_rate", self.base_rate.is_some()),
+            ("spike_rate", self.spike_rate.is_some()),
+            ("spike_duration", self.spike_duration.is_some()),
+            ("period", self.period.is_some()),
+            ("mean_rate", self.mean_rate.is_some()),
+            ("walk", self.walk.is_some()),
+            ("min_rate", self.min_rate.is_some()),
+            ("max_rate", self.max_rate.is_some()),
+            ("seed", self.seed.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, is_present)| is_present.then_some(name))
+    }
+
+    /// The profile of this `type`, or why these fields do not make one.
+    fn into_profile(self) -> Result<LoadProfile, String> {
+        let kind = self.kind;
+        let takes = kind.fields();
+        if let Some(extra) = self.present_fields().find(|f| !takes.contains(f)) {
+            return Err(format!(
+                "field `{extra}` does not apply to type {} (it takes {})",
+                kind.as_str(),
+                takes.join(", ")
+            ));
+        }
+        let need = |field: &str| format!("missing field `{field}` for type {}", kind.as_str());
+        Ok(match kind {
+            LoadKind::ConstantUsers => LoadProfile::ConstantUsers {
+                users: self.users.ok_or_else(|| need("users"))?,
+                duration: self.duration.ok_or_else(|| need("duration"))?,
+            },
+            LoadKind::RampingUsers => LoadProfile::RampingUsers {
+                start_users: self.start_users.unwrap_or_default(),
+                stages: self.stages.ok_or_else(|| need("stages"))?,
+            },
+            LoadKind::ConstantRate => LoadProfile::ConstantRate {
+                rate: self.rate.ok_or_else(|| need("rate"))?,
+                duration: self.duration.ok_or_else(|| need("duration"))?,
+                max_users: self.max_users.ok_or_else(|| need("max_users"))?,
+            },
+            LoadKind::RampingRate => LoadProfile::RampingRate {
+                start_rate: self.start_rate.unwrap_or_default(),
+                stages: self.stages.ok_or_else(|| need("stages"))?,
+                max_users: self.max_users.ok_or_else(|| need("max_users"))?,
+            },
+            LoadKind::Spike => LoadProfile::Spike {
+                base_rate: self.base_rate.ok_or_else(|| need("base_rate"))?,
+                spike_rate: self.spike_rate.ok_or_else(|| need("spike_rate"))?,
+                spike_duration: self.spike_duration.ok_or_else(|| need("spike_duration"))?,
+                period: self.period.ok_or_else(|| need("period"))?,
+                duration: self.duration.ok_or_else(|| need("duration"))?,
+                max_users: self.max_users.ok_or_else(|| need("max_users"))?,
+            },
+            LoadKind::Random => LoadProfile::Random {
+                mean_rate: self.mean_rate.ok_or_else(|| need("mean_rate"))?,
+                duration: self.duration.ok_or_else(|| need("duration"))?,
+                max_users: self.max_users.ok_or_else(|| need("max_users"))?,
+                walk: self.walk.unwrap_or_default(),
+                min_rate: self.min_rate.flatten(),
+                max_rate: self.max_rate.flatten(),
+                seed: self.seed.flatten(),
+            },
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for LoadProfile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        LoadFields::deserialize(d)?
+            .into_profile()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// One stage of a staged profile: move linearly to `target` over `duration`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -403,4 +588,141 @@ pub struct Stage {
     pub duration: HumanDuration,
     /// Users (for `ramping_users`) or starts per second (for `ramping_rate`) at the stage's end.
     pub target: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: u64) -> HumanDuration {
+        HumanDuration(std::time::Duration::from_secs(s))
+    }
+
+    fn every_profile() -> Vec<LoadProfile> {
+        let stages = vec![
+            Stage {
+                duration: secs(10),
+                target: 20.0,
+            },
+            Stage {
+                duration: secs(5),
+                target: 0.0,
+            },
+        ];
+        vec![
+            LoadProfile::ConstantUsers {
+                users: 10,
+                duration: secs(30),
+            },
+            LoadProfile::RampingUsers {
+                start_users: 2,
+                stages: stages.clone(),
+            },
+            LoadProfile::ConstantRate {
+                rate: 12.5,
+                duration: secs(60),
+                max_users: 100,
+            },
+            LoadProfile::RampingRate {
+                start_rate: 1.0,
+                stages,
+                max_users: 50,
+            },
+            LoadProfile::Spike {
+                base_rate: 5.0,
+                spike_rate: 50.0,
+                spike_duration: secs(2),
+                period: secs(10),
+                duration: secs(60),
+                max_users: 200,
+            },
+            LoadProfile::Random {
+                mean_rate: 8.0,
+                duration: secs(60),
+                max_users: 40,
+                walk: 0.1,
+                min_rate: Some(2.0),
+                max_rate: None,
+                seed: Some(7),
+            },
+        ]
+    }
+
+    fn read(json: &str) -> Result<LoadProfile, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_profile_round_trips_and_keeps_its_wire_form() {
+        for profile in every_profile() {
+            let json = serde_json::to_string(&profile).expect("serializes");
+            assert_eq!(read(&json), Ok(profile), "{json}");
+        }
+        let json = serde_json::to_string(&every_profile()[0]).expect("serializes");
+        assert_eq!(
+            json,
+            r#"{"type":"constant_users","users":10,"duration":"30s"}"#
+        );
+    }
+
+    #[test]
+    fn defaults_and_tag_anywhere() {
+        assert_eq!(
+            read(r#"{"stages":[],"type":"ramping_users"}"#),
+            Ok(LoadProfile::RampingUsers {
+                start_users: 0,
+                stages: vec![],
+            })
+        );
+        assert_eq!(
+            read(r#"{"type":"random","mean_rate":1,"duration":"1s","max_users":1,"seed":null}"#),
+            Ok(LoadProfile::Random {
+                mean_rate: 1.0,
+                duration: secs(1),
+                max_users: 1,
+                walk: 0.0,
+                min_rate: None,
+                max_rate: None,
+                seed: None,
+            })
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field_and_the_type() {
+        let err =
+            read(r#"{"type":"constant_rate","rate":5,"duration":"1s"}"#).expect_err("rejected");
+        assert!(
+            err.starts_with("missing field `max_users` for type constant_rate"),
+            "{err}"
+        );
+        let err = read(r#"{"type":"constant_users","users":1,"duration":"1s","rate":5}"#)
+            .expect_err("rejected");
+        assert!(
+            err.starts_with(
+                "field `rate` does not apply to type constant_users (it takes users, duration)"
+            ),
+            "{err}"
+        );
+        let err = read(r#"{"type":"constant_users","users":1,"duration":"1s","seed":null}"#)
+            .expect_err("rejected");
+        assert!(err.starts_with("field `seed` does not apply"), "{err}");
+        let err = read(r#"{"type":"constant_users","users":null,"duration":"1s"}"#)
+            .expect_err("rejected");
+        assert!(err.starts_with("invalid type: null, expected u32"), "{err}");
+        let err = read(r#"{"users":1,"duration":"1s"}"#).expect_err("rejected");
+        assert!(err.starts_with("missing field `type`"), "{err}");
+        let err = read(r#"{"type":"constant_vus"}"#).expect_err("rejected");
+        assert!(err.starts_with("unknown variant `constant_vus`"), "{err}");
+        let err = read(r#"{"type":"constant_users","users":1,"duration":"1s","rps":1}"#)
+            .expect_err("rejected");
+        assert!(err.starts_with("unknown field `rps`"), "{err}");
+    }
+
+    #[test]
+    fn json_errors_keep_the_field_path() {
+        let doc = r#"{"name":"x","journeys":[],"load":{"type":"constant_users","users":-3,"duration":"1s"}}"#;
+        let errs = parse_scenario(doc, Format::Json).expect_err("rejected");
+        assert_eq!(errs.0[0].path, "load.users", "{errs}");
+    }
 }
