@@ -245,8 +245,12 @@ pub struct Alert {
     pub message: String,
 }
 
-/// A run with everything known about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A run with everything known about it: the fields of [`RunInfo`] and, next to them, the rest.
+///
+/// Serialization flattens `info`; reading goes through a flat struct with every field instead
+/// of `#[serde(flatten)]`, which serde would buffer (and which would put a second copy of all
+/// the code reading these types into the panel's WebAssembly).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunDetail {
     /// The listing fields.
     #[serde(flatten)]
@@ -262,6 +266,55 @@ pub struct RunDetail {
     /// The latest snapshot (while running).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<MetricsSnapshot>,
+}
+
+/// [`RunDetail`] as on the wire: [`RunInfo`]'s fields (with the same serde attributes) and the
+/// rest. Like a flattened struct, it ignores unknown fields.
+#[derive(Deserialize)]
+#[serde(rename = "RunDetail")]
+struct RunDetailWire {
+    id: RunId,
+    scenario: String,
+    test_type: TestType,
+    status: RunStatus,
+    created_at_ms: u64,
+    #[serde(default)]
+    ended_at_ms: Option<u64>,
+    duration_ms: u64,
+    #[serde(default)]
+    totals: Option<RunTotals>,
+    #[serde(default)]
+    thresholds_passed: Option<bool>,
+    scenario_doc: Scenario,
+    #[serde(default)]
+    summary: Option<RunSummary>,
+    #[serde(default)]
+    alerts: Vec<Alert>,
+    #[serde(default)]
+    latest: Option<MetricsSnapshot>,
+}
+
+impl<'de> Deserialize<'de> for RunDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let w = RunDetailWire::deserialize(d)?;
+        Ok(RunDetail {
+            info: RunInfo {
+                id: w.id,
+                scenario: w.scenario,
+                test_type: w.test_type,
+                status: w.status,
+                created_at_ms: w.created_at_ms,
+                ended_at_ms: w.ended_at_ms,
+                duration_ms: w.duration_ms,
+                totals: w.totals,
+                thresholds_passed: w.thresholds_passed,
+            },
+            scenario_doc: w.scenario_doc,
+            summary: w.summary,
+            alerts: w.alerts,
+            latest: w.latest,
+        })
+    }
 }
 
 /// `GET /api/workload/status`.
@@ -426,4 +479,48 @@ pub struct ScenarioCheck {
     /// Every problem, with field paths (and positions for text).
     #[serde(default)]
     pub problems: Vec<Problem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples;
+
+    #[test]
+    fn run_detail_round_trips_with_the_listing_fields_at_the_top_level() {
+        let detail = samples::run_detail();
+        let json = serde_json::to_string(&detail).expect("serializes");
+        assert_eq!(
+            serde_json::from_str::<RunDetail>(&json).expect("deserializes"),
+            detail
+        );
+        // The wire form is RunInfo's fields next to the rest, as with `#[serde(flatten)]`.
+        let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let mut info = serde_json::to_value(samples::run_info()).expect("serializes");
+        let info = info.as_object_mut().expect("an object");
+        for (key, v) in info.iter() {
+            assert_eq!(value.get(key), Some(v), "{key}");
+        }
+        let keys: Vec<&String> = value.as_object().expect("an object").keys().collect();
+        assert_eq!(keys.len(), info.len() + 4, "{keys:?}");
+
+        // Optional fields may be absent; unknown fields are ignored, as before.
+        let mut bare = RunDetail {
+            summary: None,
+            alerts: Vec::new(),
+            latest: None,
+            ..samples::run_detail()
+        };
+        bare.info.ended_at_ms = None;
+        bare.info.totals = None;
+        bare.info.thresholds_passed = None;
+        let mut value = serde_json::to_value(&bare).expect("serializes");
+        let object = value.as_object_mut().expect("an object");
+        object.remove("alerts");
+        object.insert("added_later".into(), serde_json::json!({ "x": 1 }));
+        assert_eq!(
+            serde_json::from_value::<RunDetail>(value).expect("deserializes"),
+            bare
+        );
+    }
 }

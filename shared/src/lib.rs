@@ -9,6 +9,8 @@ pub mod metrics;
 pub mod plan;
 pub mod report;
 pub mod run;
+#[cfg(test)]
+mod samples;
 pub mod scenario;
 pub mod threshold;
 pub mod units;

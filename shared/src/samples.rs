@@ -1,0 +1,167 @@
+//! Realistic values of the wire types, for the serde round-trip tests.
+
+use std::collections::BTreeMap;
+
+use crate::api::{Alert, AlertKind, RunDetail, RunInfo, RunTotals, TestType};
+use crate::metrics::{
+    CheckStats, ErrorKind, GeneratorHealth, GeneratorStats, LatencyStats, MetricsSnapshot,
+    RequestStats, RunSummary,
+};
+use crate::run::{RunId, RunStatus};
+use crate::scenario::Scenario;
+use crate::threshold::ThresholdResult;
+
+fn latency(base: f64) -> LatencyStats {
+    LatencyStats {
+        count: 120,
+        avg_ms: base,
+        min_ms: base / 4.0,
+        p50_ms: base * 0.9,
+        p90_ms: base * 1.5,
+        p95_ms: base * 2.0,
+        p99_ms: base * 3.5,
+        p999_ms: base * 5.25,
+        max_ms: base * 8.0,
+    }
+}
+
+fn stats(name: &str) -> RequestStats {
+    RequestStats {
+        name: name.to_owned(),
+        requests: 120,
+        errors: 3,
+        errors_by_kind: BTreeMap::from([(ErrorKind::Timeout, 1), (ErrorKind::Http5xx, 2)]),
+        status_counts: BTreeMap::from([(200, 117), (503, 2)]),
+        bytes_sent: 12_345,
+        bytes_received: 987_654,
+        latency: latency(12.5),
+        service_time: latency(10.25),
+        rps: 59.5,
+    }
+}
+
+/// A finished run's listing entry.
+pub(crate) fn run_info() -> RunInfo {
+    RunInfo {
+        id: RunId("r-42".into()),
+        scenario: "shop".into(),
+        test_type: TestType::Performance,
+        status: RunStatus::Completed,
+        created_at_ms: 1_764_000_000_000,
+        ended_at_ms: Some(1_764_000_060_000),
+        duration_ms: 60_000,
+        totals: Some(RunTotals {
+            requests: 120,
+            errors: 3,
+            error_rate: 0.025,
+            rps: 59.5,
+            p50_ms: 11.25,
+            p95_ms: 25.0,
+            p99_ms: 43.75,
+        }),
+        thresholds_passed: Some(false),
+    }
+}
+
+/// One interval's snapshot.
+pub(crate) fn snapshot(seq: u64) -> MetricsSnapshot {
+    MetricsSnapshot {
+        seq,
+        elapsed_ms: (seq + 1) * 1000,
+        interval_ms: 1000,
+        status: RunStatus::Running,
+        interval: stats("*"),
+        total: stats("*"),
+        per_request: vec![stats("GET /products"), stats("POST /api/orders")],
+        active_users: 7,
+        target_users: 8,
+        target_rate: 12.5,
+        iterations: 99,
+        dropped_iterations: 1,
+        generator: GeneratorStats {
+            cpu_percent: 37.5,
+            cores: 2,
+            rss_bytes: 40 << 20,
+            max_schedule_lag_ms: 1.75,
+        },
+    }
+}
+
+/// An alert.
+pub(crate) fn alert() -> Alert {
+    Alert {
+        kind: AlertKind::ResponseTime,
+        seq: 3,
+        elapsed_ms: 4000,
+        value: 250.5,
+        limit: 200.0,
+        message: "p95 250.5 ms above 200 ms".into(),
+    }
+}
+
+/// A finished run's summary.
+pub(crate) fn summary() -> RunSummary {
+    RunSummary {
+        scenario: "shop".into(),
+        status: RunStatus::Failed,
+        reason: Some("threshold p(95) < 200ms failed".into()),
+        started_at_ms: 1_764_000_000_000,
+        duration_ms: 60_000,
+        total: stats("*"),
+        per_request: vec![stats("GET /products")],
+        checks: vec![CheckStats {
+            request: "GET /products".into(),
+            check: "status in [200]".into(),
+            passed: 117,
+            failed: 3,
+        }],
+        iterations: 99,
+        dropped_iterations: 1,
+        peak_users: 8,
+        thresholds: vec![ThresholdResult {
+            expr: "p(95) < 200ms".into(),
+            request: None,
+            observed: Some(250.5),
+            observed_text: "250.5 ms".into(),
+            passed: false,
+        }],
+        generator: GeneratorHealth {
+            saturated: true,
+            warnings: vec!["generator CPU above 90%".into()],
+            peak_cpu_percent: 95.5,
+            cores: 2,
+            max_schedule_lag_ms: 12.0,
+            peak_rss_bytes: 50 << 20,
+        },
+    }
+}
+
+/// A scenario document.
+pub(crate) fn scenario() -> Scenario {
+    serde_json::from_str(
+        r#"{
+            "name": "shop",
+            "target": "http://127.0.0.1:8090",
+            "journeys": [{ "name": "browse", "weight": 3, "steps": [
+                { "request": { "method": "GET", "path": "/products",
+                               "checks": [{ "status": [200] }] } },
+                { "think": { "min": "1s", "max": "3s" } }
+            ] }],
+            "load": { "type": "ramping_rate", "start_rate": 1, "max_users": 50,
+                      "stages": [{ "duration": "10s", "target": 20 }] },
+            "thresholds": ["p(95) < 200ms"]
+        }"#,
+    )
+    .expect("a valid scenario document")
+}
+
+/// Everything known about a finished run.
+pub(crate) fn run_detail() -> RunDetail {
+    RunDetail {
+        info: run_info(),
+        scenario_doc: scenario(),
+        summary: Some(summary()),
+        alerts: vec![alert()],
+        latest: Some(snapshot(59)),
+    }
+}
