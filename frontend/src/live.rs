@@ -67,7 +67,7 @@ impl LiveFeed {
                         backoff_ms = 250;
                         self.catch_up().await;
                     }
-                    if let Ok(msg) = serde_json::from_str::<ServerMsg>(&text) {
+                    if let Ok(msg) = ServerMsg::from_json(&text) {
                         self.apply(msg).await;
                     }
                 }

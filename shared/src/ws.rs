@@ -1,5 +1,5 @@
 //! Live-feed messages pushed over the WebSocket (`GET /api/ws`). One tagged enum; the panel
-//! matches on it exhaustively.
+//! matches on it exhaustively and reads it with [`ServerMsg::from_json`].
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,11 @@ use crate::run::{RunId, RunStatus};
 /// Bumped when a message changes incompatibly.
 pub const PROTOCOL_VERSION: u32 = 1;
 
-/// A message from the server.
+/// A message from the server: a JSON object with a `type` tag next to the variant's fields.
+///
+/// The derived `Deserialize` works with any format but buffers the whole message (serde's
+/// internally tagged enums do), which doubles the reading code in the panel's WebAssembly;
+/// the panel uses [`ServerMsg::from_json`] instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
@@ -66,4 +70,192 @@ pub enum ServerMsg {
         /// Messages skipped.
         skipped: u64,
     },
+}
+
+impl ServerMsg {
+    /// The `type` tags, in declaration order.
+    const TYPES: &[&str] = &[
+        "hello",
+        "run_started",
+        "history",
+        "status",
+        "snapshot",
+        "alert",
+        "finished",
+        "lagged",
+    ];
+
+    /// Reads a message from its JSON text in two steps, without buffering: the `type` tag
+    /// first (every other field ignored), then that variant's fields from the same text (the
+    /// `type` field ignored). Accepts exactly what the derived `Deserialize` accepts from JSON.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Tag<'a> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+        }
+        #[derive(Deserialize)]
+        struct Hello {
+            protocol: u32,
+        }
+        #[derive(Deserialize)]
+        struct RunStarted {
+            run: RunInfo,
+        }
+        #[derive(Deserialize)]
+        struct History {
+            run: RunInfo,
+            snapshots: Vec<MetricsSnapshot>,
+            alerts: Vec<Alert>,
+        }
+        #[derive(Deserialize)]
+        struct Status {
+            run_id: RunId,
+            status: RunStatus,
+        }
+        #[derive(Deserialize)]
+        struct Snapshot {
+            run_id: RunId,
+            snapshot: Box<MetricsSnapshot>,
+        }
+        #[derive(Deserialize)]
+        struct AlertFired {
+            run_id: RunId,
+            alert: Alert,
+        }
+        #[derive(Deserialize)]
+        struct Finished {
+            run_id: RunId,
+            summary: Box<RunSummary>,
+        }
+        #[derive(Deserialize)]
+        struct Lagged {
+            skipped: u64,
+        }
+
+        let tag: Tag<'_> = serde_json::from_str(text)?;
+        Ok(match tag.kind {
+            "hello" => {
+                let Hello { protocol } = serde_json::from_str(text)?;
+                ServerMsg::Hello { protocol }
+            }
+            "run_started" => {
+                let RunStarted { run } = serde_json::from_str(text)?;
+                ServerMsg::RunStarted { run }
+            }
+            "history" => {
+                let History {
+                    run,
+                    snapshots,
+                    alerts,
+                } = serde_json::from_str(text)?;
+                ServerMsg::History {
+                    run,
+                    snapshots,
+                    alerts,
+                }
+            }
+            "status" => {
+                let Status { run_id, status } = serde_json::from_str(text)?;
+                ServerMsg::Status { run_id, status }
+            }
+            "snapshot" => {
+                let Snapshot { run_id, snapshot } = serde_json::from_str(text)?;
+                ServerMsg::Snapshot { run_id, snapshot }
+            }
+            "alert" => {
+                let AlertFired { run_id, alert } = serde_json::from_str(text)?;
+                ServerMsg::Alert { run_id, alert }
+            }
+            "finished" => {
+                let Finished { run_id, summary } = serde_json::from_str(text)?;
+                ServerMsg::Finished { run_id, summary }
+            }
+            "lagged" => {
+                let Lagged { skipped } = serde_json::from_str(text)?;
+                ServerMsg::Lagged { skipped }
+            }
+            other => {
+                return Err(serde::de::Error::unknown_variant(other, Self::TYPES));
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples;
+
+    fn every_message() -> Vec<ServerMsg> {
+        let id = || RunId("r-42".into());
+        vec![
+            ServerMsg::Hello {
+                protocol: PROTOCOL_VERSION,
+            },
+            ServerMsg::RunStarted {
+                run: samples::run_info(),
+            },
+            ServerMsg::History {
+                run: samples::run_info(),
+                snapshots: vec![samples::snapshot(0), samples::snapshot(1)],
+                alerts: vec![samples::alert()],
+            },
+            ServerMsg::Status {
+                run_id: id(),
+                status: RunStatus::Stopping,
+            },
+            ServerMsg::Snapshot {
+                run_id: id(),
+                snapshot: Box::new(samples::snapshot(7)),
+            },
+            ServerMsg::Alert {
+                run_id: id(),
+                alert: samples::alert(),
+            },
+            ServerMsg::Finished {
+                run_id: id(),
+                summary: Box::new(samples::summary()),
+            },
+            ServerMsg::Lagged { skipped: 12 },
+        ]
+    }
+
+    #[test]
+    fn every_message_reads_back_equal() {
+        let messages = every_message();
+        let mut tags = Vec::new();
+        for msg in messages {
+            let json = serde_json::to_string(&msg).expect("serializes");
+            let back = ServerMsg::from_json(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+            assert_eq!(back, msg, "{json}");
+            // The derived reader agrees (it is what other clients use).
+            assert_eq!(
+                serde_json::from_str::<ServerMsg>(&json).expect("derived reader"),
+                msg
+            );
+            let value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+            tags.push(value["type"].as_str().expect("a type tag").to_owned());
+        }
+        assert_eq!(tags, ServerMsg::TYPES, "every variant, in order");
+    }
+
+    #[test]
+    fn the_tag_may_come_anywhere_and_unknown_types_are_errors() {
+        let msg = ServerMsg::from_json(r#"{"skipped":3,"extra":[1],"type":"lagged"}"#)
+            .expect("tag last, unknown field ignored");
+        assert_eq!(msg, ServerMsg::Lagged { skipped: 3 });
+
+        let err =
+            ServerMsg::from_json(r#"{"type":"goodbye","skipped":3}"#).expect_err("unknown type");
+        assert!(
+            err.to_string().contains("unknown variant `goodbye`"),
+            "{err}"
+        );
+        let err = ServerMsg::from_json(r#"{"skipped":3}"#).expect_err("no type");
+        assert!(err.to_string().contains("missing field `type`"), "{err}");
+        let err = ServerMsg::from_json(r#"{"type":"lagged"}"#).expect_err("no payload");
+        assert!(err.to_string().contains("missing field `skipped`"), "{err}");
+        assert!(ServerMsg::from_json("not json").is_err());
+    }
 }
