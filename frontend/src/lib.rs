@@ -9,12 +9,12 @@ pub mod components;
 pub mod embed;
 pub mod format;
 pub mod live;
+pub mod nav;
 pub mod pages;
 pub mod scenario_form;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
+use nav::{Nav, NavLink, Page};
 
 /// The application: header and navigation (unless embedded), and the pages.
 #[component]
@@ -23,30 +23,30 @@ pub fn App() -> impl IntoView {
     let feed = live::LiveFeed::connect();
     provide_context(feed);
     embed::report_to_parent(feed);
+    let nav = Nav::provide();
+    // Each page is mounted when the path changes to it, not when only the query does.
+    let page = move || match nav.page() {
+        Page::Live => view! { <pages::live::LivePage/> }.into_any(),
+        Page::Compose => view! { <pages::compose::ComposePage/> }.into_any(),
+        Page::History => view! { <pages::history::HistoryPage/> }.into_any(),
+        Page::Run(id) => view! { <pages::history::RunPage id=id/> }.into_any(),
+        Page::Compare => view! { <pages::history::ComparePage/> }.into_any(),
+        Page::NotFound => view! { <p class="empty">"Page not found."</p> }.into_any(),
+    };
     view! {
-        <Router>
-            <div class="app" class:app--embedded=embedded>
-                <Show when=move || !embedded>
-                    <header class="app__header">
-                        <span class="app__brand">"Stampede"</span>
-                        <nav class="app__nav">
-                            <A href="/">"Live"</A>
-                            <A href="/compose">"Compose"</A>
-                            <A href="/history">"History"</A>
-                        </nav>
-                        <components::connection::ConnectionBadge/>
-                    </header>
-                </Show>
-                <main class="app__main">
-                    <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                        <Route path=path!("/") view=pages::live::LivePage/>
-                        <Route path=path!("/compose") view=pages::compose::ComposePage/>
-                        <Route path=path!("/history") view=pages::history::HistoryPage/>
-                        <Route path=path!("/history/:id") view=pages::history::RunPage/>
-                        <Route path=path!("/compare") view=pages::history::ComparePage/>
-                    </Routes>
-                </main>
-            </div>
-        </Router>
+        <div class="app" class:app--embedded=embedded>
+            <Show when=move || !embedded>
+                <header class="app__header">
+                    <span class="app__brand">"Stampede"</span>
+                    <nav class="app__nav">
+                        <NavLink href="/">"Live"</NavLink>
+                        <NavLink href="/compose">"Compose"</NavLink>
+                        <NavLink href="/history">"History"</NavLink>
+                    </nav>
+                    <components::connection::ConnectionBadge/>
+                </header>
+            </Show>
+            <main class="app__main">{page}</main>
+        </div>
     }
 }

@@ -7,11 +7,11 @@
 //! scenario that could be read replaces the form. A generation counter drops answers that a
 //! newer edit has overtaken. The browser never parses YAML; the server does.
 
+use crate::nav::Nav;
 use gloo_timers::future::TimeoutFuture;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use shared::api::{LoadOverrides, Preset, Problem, ScenarioEntry, ScenarioRef, StartRun, TestType};
 use shared::scenario::Scenario;
 
@@ -89,7 +89,7 @@ fn position(p: &Problem) -> Option<String> {
 /// Compose a scenario with forms or as text, and launch it.
 #[component]
 pub fn ComposePage() -> impl IntoView {
-    let navigate = use_navigate();
+    let nav = Nav::use_context();
     let form = RwSignal::new(
         load_draft()
             .map(|s| ScenarioForm::from_scenario(&s))
@@ -352,7 +352,6 @@ pub fn ComposePage() -> impl IntoView {
         };
         busy.set(true);
         notice.set(None);
-        let navigate = navigate.clone();
         spawn_local(async move {
             let request = StartRun {
                 scenario,
@@ -362,7 +361,7 @@ pub fn ComposePage() -> impl IntoView {
             let result = api::start(&request).await;
             busy.try_set(false);
             match result {
-                Ok(_) => navigate("/", Default::default()),
+                Ok(_) => nav.navigate("/"),
                 Err(e) => apply_error(e),
             }
         });

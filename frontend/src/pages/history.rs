@@ -1,9 +1,8 @@
 //! History: past runs, one run, and a comparison of two. The figures are worked out in
 //! [`crate::compare`]; these pages fetch, lay out and link.
 
+use crate::nav::{self, Nav};
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use shared::api::{RunDetail, RunFilter};
 use shared::metrics::{MetricsSnapshot, RequestStats, RunSummary};
 
@@ -57,16 +56,10 @@ fn error_notice(what: &str, e: &ApiError) -> AnyView {
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let feed = LiveFeed::use_context();
-    let query = use_query_map();
-    let navigate = use_navigate();
-    let status = Memo::new(move |_| {
-        query
-            .with(|q| q.get("status"))
-            .and_then(|s| compare::parse_status(&s))
-    });
+    let nav = Nav::use_context();
+    let status = Memo::new(move |_| nav.query("status").and_then(|s| compare::parse_status(&s)));
     let test_type = Memo::new(move |_| {
-        query
-            .with(|q| q.get("test_type"))
+        nav.query("test_type")
             .and_then(|s| compare::parse_test_type(&s))
     });
 
@@ -89,30 +82,23 @@ pub fn HistoryPage() -> impl IntoView {
     let selected = RwSignal::new(Vec::<(String, u64)>::new());
     let compare_href = Memo::new(move |_| selected.with(|s| compare::compare_href(s)));
 
-    let set_filters = {
-        let navigate = navigate.clone();
-        move |status: Option<&str>, test_type: Option<&str>| {
-            let parts: Vec<String> = [("status", status), ("test_type", test_type)]
-                .into_iter()
-                .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={v}")))
-                .collect();
-            let q = if parts.is_empty() {
-                String::new()
-            } else {
-                format!("?{}", parts.join("&"))
-            };
-            navigate(
-                &format!("/history{q}"),
-                NavigateOptions {
-                    replace: true,
-                    scroll: false,
-                    ..Default::default()
-                },
-            );
-        }
+    let set_filters = move |status: Option<&str>, test_type: Option<&str>| {
+        let parts: Vec<String> = [("status", status), ("test_type", test_type)]
+            .into_iter()
+            .filter_map(|(k, v)| {
+                v.filter(|v| !v.is_empty())
+                    .map(|v| format!("{k}={}", nav::encode(v)))
+            })
+            .collect();
+        let q = if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        };
+        nav.replace(&format!("/history{q}"));
     };
     let on_status = {
-        let set = set_filters.clone();
+        let set = set_filters;
         move |ev| {
             set(
                 Some(&event_target_value(&ev)),
@@ -121,7 +107,7 @@ pub fn HistoryPage() -> impl IntoView {
         }
     };
     let on_type = {
-        let set = set_filters.clone();
+        let set = set_filters;
         move |ev| {
             set(
                 status.get_untracked().map(|s| s.as_str()),
@@ -132,7 +118,7 @@ pub fn HistoryPage() -> impl IntoView {
     let clear_filters = move |_| set_filters(None, None);
     let on_compare = move |_| {
         if let Some(href) = compare_href.get_untracked() {
-            navigate(&href, NavigateOptions::default());
+            nav.navigate(&href);
         }
     };
     let filtered = move || status.get().is_some() || test_type.get().is_some();
@@ -145,7 +131,7 @@ pub fn HistoryPage() -> impl IntoView {
                 view! {
                     <div class="history-empty">
                         <p>"No runs match these filters."</p>
-                        <button type="button" class="button" on:click=clear_filters.clone()>
+                        <button type="button" class="button" on:click=clear_filters>
                             "Show all runs"
                         </button>
                     </div>
@@ -235,10 +221,12 @@ pub fn HistoryPage() -> impl IntoView {
 
 /// One past (or current) run: header, thresholds, checks, totals, charts, reports.
 #[component]
-pub fn RunPage() -> impl IntoView {
+pub fn RunPage(
+    /// The run's id, from the path.
+    id: String,
+) -> impl IntoView {
     let feed = LiveFeed::use_context();
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id")).unwrap_or_default());
+    let id = Signal::stored(id);
     // True while this is the live feed's run and it has not ended: charts then follow the
     // feed, and everything is fetched again once it ends.
     let live = Memo::new(move |_| {
@@ -563,14 +551,12 @@ async fn load(id: String) -> Result<Loaded, ApiError> {
 /// Two runs side by side: the older is the baseline (`a`), the newer the candidate (`b`).
 #[component]
 pub fn ComparePage() -> impl IntoView {
-    let query = use_query_map();
+    let nav = Nav::use_context();
     let ids = Memo::new(move |_| {
-        query.with(|q| {
-            (
-                q.get("a").unwrap_or_default(),
-                q.get("b").unwrap_or_default(),
-            )
-        })
+        (
+            nav.query("a").unwrap_or_default(),
+            nav.query("b").unwrap_or_default(),
+        )
     });
     let data = LocalResource::new(move || {
         let (a, b) = ids.get();

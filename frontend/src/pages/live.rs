@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::A;
 use shared::api::{LoadOverrides, RunInfo, ScenarioRef, StartRun, TestType};
 use shared::run::{RunId, RunStatus};
 use shared::scenario::LoadProfile;
@@ -108,7 +107,7 @@ fn NoRun() -> impl IntoView {
             <h1>"No run yet"</h1>
             <p>
                 "Stampede shows a run here live as it happens: throughput, latency, errors and users, "
-                "second by second. Write a scenario on the " <A href="/compose">"Compose"</A>
+                "second by second. Write a scenario on the " <a href="/compose">"Compose"</a>
                 " page, or start a preset against the built-in demo target:"
             </p>
             <QuickLaunch/>
@@ -387,9 +386,9 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                 </p>
                 {(!none).then(|| view! { <ul class="live-verdict__list">{checks}</ul> })}
                 <p class="live-verdict__links">
-                    <A href=history attr:data-link="history">"Open in History"</A>
+                    <a href=history data-link="history">"Open in History"</a>
                     <a href=report target="_blank" rel="noopener">"HTML report"</a>
-                    <A href="/compose">"Compose a new run"</A>
+                    <a href="/compose">"Compose a new run"</a>
                 </p>
                 <div class="live-verdict__again">
                     <span class="muted">"Run a preset again:"</span>
