@@ -287,6 +287,111 @@ pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> String {
     d
 }
 
+/// Escapes text for SVG markup (text and quoted attributes).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The static part of a chart as SVG markup: grid, axes with ticks and unit labels, one
+/// `<path data-series data-points>` per line, and the empty state. Built as one string (into
+/// a `<g>`) rather than as view nodes: it is redrawn whole on every data change anyway, and
+/// markup keeps the WebAssembly small.
+pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
+    let f = m.frame;
+    let mid_x = (f.left + f.right) / 2.0;
+    let mid_y = (f.top + f.bottom) / 2.0;
+    let points: usize = m.lines.iter().map(|l| l.d.len()).sum();
+    let mut o = String::with_capacity(2048 + points + m.lines.len() * 128);
+    o.push_str("<g class=\"chart__grid\">");
+    for t in &m.y_ticks {
+        let _ = write!(
+            o,
+            "<line x1=\"{}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            f.left, f.right, t.pos, t.pos
+        );
+    }
+    let _ = write!(
+        o,
+        "</g><g class=\"chart__axis\"><line class=\"chart__baseline\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>",
+        f.left, f.right, f.bottom, f.bottom
+    );
+    for t in &m.y_ticks {
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" dy=\"0.32em\">{}</text>",
+            f.left - 6.0,
+            t.pos,
+            t.label
+        );
+    }
+    for t in &m.y2_ticks {
+        let _ = write!(
+            o,
+            "<text x=\"{}\" y=\"{:.1}\" text-anchor=\"start\" dy=\"0.32em\">{}</text>",
+            f.right + 6.0,
+            t.pos,
+            t.label
+        );
+    }
+    for t in &m.x_ticks {
+        let _ = write!(
+            o,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\"/><text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            f.bottom,
+            f.bottom + 4.0,
+            f.bottom + 17.0,
+            t.label,
+            x = t.pos,
+        );
+    }
+    let _ = write!(
+        o,
+        "<text class=\"chart__unit\" x=\"{mid_x}\" y=\"{}\" text-anchor=\"middle\">time into run ({})</text>\
+         <text class=\"chart__unit\" transform=\"translate(14 {mid_y}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
+        HEIGHT - 3.0,
+        m.time_unit.symbol(),
+        escape(y_unit),
+    );
+    if m.y2.is_some() {
+        let _ = write!(
+            o,
+            "<text class=\"chart__unit\" transform=\"translate({} {mid_y}) rotate(90)\" text-anchor=\"middle\">{}</text>",
+            WIDTH - 12.0,
+            escape(right_unit),
+        );
+    }
+    o.push_str("</g><g class=\"chart__lines\">");
+    for l in &m.lines {
+        let _ = write!(
+            o,
+            "<path class=\"chart__line\" d=\"{}\" style=\"stroke:{}\" data-series=\"{}\" data-points=\"{}\"/>",
+            l.d,
+            escape(&l.color),
+            escape(&l.name),
+            l.points
+        );
+    }
+    o.push_str("</g>");
+    if m.empty {
+        let _ = write!(
+            o,
+            "<text class=\"chart__empty\" x=\"{mid_x}\" y=\"{mid_y}\" text-anchor=\"middle\">waiting for data…</text>"
+        );
+    }
+    o
+}
+
 /// One row of the hover read-out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReadoutRow {
@@ -483,6 +588,39 @@ mod tests {
         assert_eq!(path(&[(5.0, 2.0)], &x, &y), "M50.0,80.0h0.1");
         assert_eq!(path(&[(1.0, f64::NAN), (2.0, 1.0)], &x, &y), "M20.0,90.0");
         assert_eq!(path(&[], &x, &y), "");
+    }
+
+    #[test]
+    fn markup_has_one_path_per_line_with_its_point_count() {
+        let pts: Vec<(f64, f64)> = (1..=3600).map(|i| (i as f64, (i % 7) as f64)).collect();
+        let lines = [line("p50", &pts), line("a <b> & \"c\"", &pts[..3])];
+        let m = layout(&lines, &[], false);
+        let svg = plot_markup(&m, "ms", "");
+        assert_eq!(svg.matches("<path ").count(), 2);
+        assert!(svg.contains(&format!(
+            "data-series=\"p50\" data-points=\"{}\"",
+            m.lines[0].points
+        )));
+        assert!(svg.contains("data-series=\"a &lt;b&gt; &amp; &quot;c&quot;\" data-points=\"3\""));
+        assert!(svg.contains("time into run (min)"));
+        assert!(svg.contains(">ms</text>"));
+        assert!(svg.contains("style=\"stroke:var(--chart-1)\""));
+        assert!(!svg.contains("waiting for data"));
+        // Tags balance.
+        assert_eq!(svg.matches("<g").count(), svg.matches("</g>").count());
+        assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+
+        let empty = plot_markup(&layout(&[line("rps", &[])], &[], false), "req/s", "");
+        assert!(empty.contains("waiting for data…"));
+        assert!(empty.contains("data-points=\"0\""));
+        assert!(empty.contains("time into run (s)"));
+
+        let two_axes = layout(
+            &[line("users", &pts[..5])],
+            &[line("rate", &pts[..5])],
+            true,
+        );
+        assert!(plot_markup(&two_axes, "users", "starts/s").contains(">starts/s</text>"));
     }
 
     #[test]

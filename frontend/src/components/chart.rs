@@ -1,11 +1,11 @@
 //! An SVG line chart with labelled axes, a legend and a hover read-out. Drawn by us (no chart
 //! library): [`crate::chart::layout`] turns the series into ticks and downsampled path
-//! strings once per data change (a `Memo`), and the plot is redrawn from that model; moving
-//! the pointer only recomputes the read-out.
+//! strings once per data change (a `Memo`), and the plot is redrawn from that model as SVG
+//! markup ([`crate::chart::plot_markup`]); moving the pointer only recomputes the read-out.
 
 use leptos::prelude::*;
 
-use crate::chart::{self, ChartModel, HEIGHT, Readout, Series, TimeUnit, WIDTH};
+use crate::chart::{self, ChartModel, HEIGHT, Readout, Series, WIDTH};
 
 /// A line chart of one or more series over time.
 #[component]
@@ -102,7 +102,12 @@ pub fn LineChart(
                 on:blur=move |_| hover.set(None)
             >
                 <svg class="chart__svg" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-hidden="true">
-                    {move || units.with_value(|(unit, right_unit)| model.with(|m| plot(m, unit, right_unit)))}
+                    <g
+                        class="chart__drawing"
+                        inner_html=move || {
+                            units.with_value(|(unit, right_unit)| model.with(|m| chart::plot_markup(m, unit, right_unit)))
+                        }
+                    ></g>
                     {move || {
                         readout
                             .with(|r| {
@@ -132,108 +137,6 @@ pub fn LineChart(
                 {move || readout.get().map(readout_box)}
             </div>
         </figure>
-    }
-}
-
-/// Grid, axes with ticks and unit labels, and the lines (or the empty state).
-fn plot(m: &ChartModel, y_unit: &str, right_unit: &str) -> impl IntoView + use<> {
-    let f = m.frame;
-    let mid_x = (f.left + f.right) / 2.0;
-    let mid_y = (f.top + f.bottom) / 2.0;
-    let grid = m
-        .y_ticks
-        .iter()
-        .map(|t| view! { <line x1=f.left x2=f.right y1=t.pos y2=t.pos></line> })
-        .collect_view();
-    let y_labels = m
-        .y_ticks
-        .iter()
-        .map(|t| {
-            view! {
-                <text x=f.left - 6.0 y=t.pos text-anchor="end" dy="0.32em">
-                    {t.label.clone()}
-                </text>
-            }
-        })
-        .collect_view();
-    let y2_labels = m
-        .y2_ticks
-        .iter()
-        .map(|t| {
-            view! {
-                <text x=f.right + 6.0 y=t.pos text-anchor="start" dy="0.32em">
-                    {t.label.clone()}
-                </text>
-            }
-        })
-        .collect_view();
-    let x_labels = m
-        .x_ticks
-        .iter()
-        .map(|t| {
-            view! {
-                <line x1=t.pos x2=t.pos y1=f.bottom y2=f.bottom + 4.0></line>
-                <text x=t.pos y=f.bottom + 17.0 text-anchor="middle">
-                    {t.label.clone()}
-                </text>
-            }
-        })
-        .collect_view();
-    let x_unit = if m.time_unit == TimeUnit::Minutes {
-        "time into run (min)"
-    } else {
-        "time into run (s)"
-    };
-    let right_label = m.y2.is_some().then(|| {
-        view! {
-            <text
-                class="chart__unit"
-                transform=format!("translate({} {mid_y}) rotate(90)", WIDTH - 12.0)
-                text-anchor="middle"
-            >
-                {right_unit.to_owned()}
-            </text>
-        }
-    });
-    let lines = m
-        .lines
-        .iter()
-        .map(|l| {
-            view! {
-                <path
-                    class="chart__line"
-                    d=l.d.clone()
-                    style:stroke=l.color.clone()
-                    data-series=l.name.clone()
-                    data-points=l.points
-                ></path>
-            }
-        })
-        .collect_view();
-    let empty = m.empty.then(|| {
-        view! {
-            <text class="chart__empty" x=mid_x y=mid_y text-anchor="middle">
-                "waiting for data…"
-            </text>
-        }
-    });
-    view! {
-        <g class="chart__grid">{grid}</g>
-        <g class="chart__axis">
-            <line class="chart__baseline" x1=f.left x2=f.right y1=f.bottom y2=f.bottom></line>
-            {y_labels}
-            {y2_labels}
-            {x_labels}
-            <text class="chart__unit" x=mid_x y=HEIGHT - 3.0 text-anchor="middle">
-                {x_unit}
-            </text>
-            <text class="chart__unit" transform=format!("translate(14 {mid_y}) rotate(-90)") text-anchor="middle">
-                {y_unit.to_owned()}
-            </text>
-            {right_label}
-        </g>
-        <g class="chart__lines">{lines}</g>
-        {empty}
     }
 }
 
