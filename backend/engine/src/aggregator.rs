@@ -31,6 +31,11 @@ pub(crate) struct Aggregator {
     cumulative: Vec<Tally>,
     check_counts: Vec<(u64, u64)>,
     interval: Vec<Tally>,
+    /// Scratch for the interval's and the run's totals over all requests. Every tally here is
+    /// reset and reused each tick: allocating them afresh (two 188 KiB histograms each) made
+    /// the heap grow and shrink by ~0.4 MiB from one tick to the next.
+    interval_sum: Tally,
+    total_sum: Tally,
     seq: u64,
     last_tick: Duration,
     last_cpu: Option<Duration>,
@@ -90,10 +95,16 @@ fn request_stats(name: &str, t: &Tally, span: Duration) -> RequestStats {
 
 fn total(tallies: &[Tally]) -> Tally {
     let mut sum = Tally::new();
+    total_into(&mut sum, tallies);
+    sum
+}
+
+/// Sets `sum` to the sum of `tallies`, reusing its memory.
+fn total_into(sum: &mut Tally, tallies: &[Tally]) {
+    sum.reset();
     for t in tallies {
         sum.merge(t);
     }
-    sum
 }
 
 impl Aggregator {
@@ -109,6 +120,8 @@ impl Aggregator {
             cumulative: (0..n).map(|_| Tally::new()).collect(),
             check_counts: vec![(0, 0); scenario.checks.len()],
             interval: (0..n).map(|_| Tally::new()).collect(),
+            interval_sum: Tally::new(),
+            total_sum: Tally::new(),
             seq: 0,
             last_tick: Duration::ZERO,
             last_cpu: monitor::process_cpu(),
@@ -132,7 +145,7 @@ impl Aggregator {
         status: RunStatus,
     ) -> MetricsSnapshot {
         for t in &mut self.interval {
-            *t = Tally::new();
+            t.reset();
         }
         state
             .recorder
@@ -152,8 +165,14 @@ impl Aggregator {
             elapsed_ms: elapsed.as_millis() as u64,
             interval_ms: span.as_millis() as u64,
             status,
-            interval: request_stats("*", &total(&self.interval), span),
-            total: request_stats("*", &total(&self.cumulative), elapsed),
+            interval: {
+                total_into(&mut self.interval_sum, &self.interval);
+                request_stats("*", &self.interval_sum, span)
+            },
+            total: {
+                total_into(&mut self.total_sum, &self.cumulative);
+                request_stats("*", &self.total_sum, elapsed)
+            },
             per_request: self.per_request(elapsed),
             active_users: active,
             target_users: u64::from(plan.users_at(elapsed)),

@@ -93,7 +93,8 @@ impl Tally {
         self.bytes_received += other.bytes_received;
     }
 
-    fn reset(&mut self) {
+    /// Empties the tally, keeping its memory.
+    pub(crate) fn reset(&mut self) {
         self.latency.reset();
         self.service.reset();
         self.requests = 0;
