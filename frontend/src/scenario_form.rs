@@ -22,7 +22,9 @@ pub use journey::{
     BodyForm, BodyKind, CheckForm, CheckKind, JourneyForm, RequestForm, StepForm, StepKind,
     ThinkForm, ThinkKind, parse_status_list,
 };
-pub use load::{LoadField, LoadForm, LoadKind, LoadPreview, StageForm, preview, preview_points};
+pub use load::{
+    LoadField, LoadForm, LoadKind, LoadKindForm, LoadPreview, StageForm, preview, preview_points,
+};
 pub use problems::{PlacedProblems, locate, place};
 
 /// A problem found while reading the form: the field path and what is wrong.

@@ -387,29 +387,56 @@ pub enum LoadProfile {
 }
 
 impl LoadProfile {
+    /// The profile's type.
+    pub fn kind(&self) -> LoadKind {
+        match self {
+            LoadProfile::ConstantUsers { .. } => LoadKind::ConstantUsers,
+            LoadProfile::RampingUsers { .. } => LoadKind::RampingUsers,
+            LoadProfile::ConstantRate { .. } => LoadKind::ConstantRate,
+            LoadProfile::RampingRate { .. } => LoadKind::RampingRate,
+            LoadProfile::Spike { .. } => LoadKind::Spike,
+            LoadProfile::Random { .. } => LoadKind::Random,
+        }
+    }
+
     /// True for open-model profiles (arrival rates), false for closed-model ones (users).
     pub fn is_open_model(&self) -> bool {
-        !matches!(
-            self,
-            LoadProfile::ConstantUsers { .. } | LoadProfile::RampingUsers { .. }
-        )
+        self.kind().is_open()
     }
 }
 
-/// The `type` of a load profile.
+/// The `type` of a load profile (`constant_users`, …): what the scenario editor offers and
+/// what reading a profile checks its fields against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum LoadKind {
+pub enum LoadKind {
+    /// [`LoadProfile::ConstantUsers`].
     ConstantUsers,
+    /// [`LoadProfile::RampingUsers`].
     RampingUsers,
+    /// [`LoadProfile::ConstantRate`].
     ConstantRate,
+    /// [`LoadProfile::RampingRate`].
     RampingRate,
+    /// [`LoadProfile::Spike`].
     Spike,
+    /// [`LoadProfile::Random`].
     Random,
 }
 
 impl LoadKind {
-    fn as_str(self) -> &'static str {
+    /// Every type, closed model first.
+    pub const ALL: [LoadKind; 6] = [
+        LoadKind::ConstantUsers,
+        LoadKind::RampingUsers,
+        LoadKind::ConstantRate,
+        LoadKind::RampingRate,
+        LoadKind::Spike,
+        LoadKind::Random,
+    ];
+
+    /// The `type` as written in a scenario.
+    pub fn as_str(self) -> &'static str {
         match self {
             LoadKind::ConstantUsers => "constant_users",
             LoadKind::RampingUsers => "ramping_users",
@@ -420,8 +447,23 @@ impl LoadKind {
         }
     }
 
+    /// The type named `s` ([`LoadKind::as_str`]).
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// True for the staged types (`ramping_*`).
+    pub fn is_staged(self) -> bool {
+        matches!(self, LoadKind::RampingUsers | LoadKind::RampingRate)
+    }
+
+    /// True for open-model (arrival rate) types.
+    pub fn is_open(self) -> bool {
+        !matches!(self, LoadKind::ConstantUsers | LoadKind::RampingUsers)
+    }
+
     /// The fields a profile of this type takes, besides `type`.
-    fn fields(self) -> &'static [&'static str] {
+    pub fn field_names(self) -> &'static [&'static str] {
         match self {
             LoadKind::ConstantUsers => &["users", "duration"],
             LoadKind::RampingUsers => &["start_users", "stages"],
@@ -523,7 +565,7 @@ impl LoadFields {
     /// The profile of this `type`, or why these fields do not make one.
     fn into_profile(self) -> Result<LoadProfile, String> {
         let kind = self.kind;
-        let takes = kind.fields();
+        let takes = kind.field_names();
         if let Some(extra) = self.present_fields().find(|f| !takes.contains(f)) {
             return Err(format!(
                 "field `{extra}` does not apply to type {} (it takes {})",

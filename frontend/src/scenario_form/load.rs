@@ -5,27 +5,11 @@
 use std::time::Duration;
 
 use shared::plan::LoadPlan;
+pub use shared::scenario::LoadKind;
 use shared::scenario::{LoadProfile, Stage};
 use shared::units::HumanDuration;
 
 use super::{Errors, FieldError, format_number, parse_count, parse_duration, parse_number};
-
-/// The six profile types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoadKind {
-    /// `constant_users`.
-    ConstantUsers,
-    /// `ramping_users`.
-    RampingUsers,
-    /// `constant_rate`.
-    ConstantRate,
-    /// `ramping_rate`.
-    RampingRate,
-    /// `spike`.
-    Spike,
-    /// `random`.
-    Random,
-}
 
 /// One input of a profile type: its key in the document (and under `load.` its path), label,
 /// the unit shown next to it, a placeholder, and whether it may stay empty.
@@ -76,31 +60,18 @@ const fn optional(
 const DURATION: LoadField = field("duration", "Duration", "", "30s, 2m");
 const MAX_USERS: LoadField = field("max_users", "Max users (pool cap)", "users", "100");
 
-impl LoadKind {
-    /// Every type, in menu order.
-    pub const ALL: [LoadKind; 6] = [
-        LoadKind::ConstantUsers,
-        LoadKind::RampingUsers,
-        LoadKind::ConstantRate,
-        LoadKind::RampingRate,
-        LoadKind::Spike,
-        LoadKind::Random,
-    ];
-
-    /// The `type` in the document.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LoadKind::ConstantUsers => "constant_users",
-            LoadKind::RampingUsers => "ramping_users",
-            LoadKind::ConstantRate => "constant_rate",
-            LoadKind::RampingRate => "ramping_rate",
-            LoadKind::Spike => "spike",
-            LoadKind::Random => "random",
-        }
-    }
-
+/// What the form shows of a load type, besides what [`LoadKind`] knows of itself.
+pub trait LoadKindForm {
     /// Label in the type menu.
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str;
+    /// Unit of a stage target.
+    fn stage_unit(self) -> &'static str;
+    /// The type's inputs besides its stages, in form order.
+    fn fields(self) -> &'static [LoadField];
+}
+
+impl LoadKindForm for LoadKind {
+    fn label(self) -> &'static str {
         match self {
             LoadKind::ConstantUsers => "Constant users (closed model)",
             LoadKind::RampingUsers => "Ramping users (closed model)",
@@ -111,40 +82,11 @@ impl LoadKind {
         }
     }
 
-    /// The type named `s` ([`LoadKind::as_str`]).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The type of a profile.
-    pub fn of(p: &LoadProfile) -> Self {
-        match p {
-            LoadProfile::ConstantUsers { .. } => LoadKind::ConstantUsers,
-            LoadProfile::RampingUsers { .. } => LoadKind::RampingUsers,
-            LoadProfile::ConstantRate { .. } => LoadKind::ConstantRate,
-            LoadProfile::RampingRate { .. } => LoadKind::RampingRate,
-            LoadProfile::Spike { .. } => LoadKind::Spike,
-            LoadProfile::Random { .. } => LoadKind::Random,
-        }
-    }
-
-    /// True for the staged types.
-    pub fn is_staged(self) -> bool {
-        matches!(self, LoadKind::RampingUsers | LoadKind::RampingRate)
-    }
-
-    /// True for open-model (arrival rate) types.
-    pub fn is_open(self) -> bool {
-        !matches!(self, LoadKind::ConstantUsers | LoadKind::RampingUsers)
-    }
-
-    /// Unit of a stage target.
-    pub fn stage_unit(self) -> &'static str {
+    fn stage_unit(self) -> &'static str {
         if self.is_open() { "/s" } else { "users" }
     }
 
-    /// The type's inputs besides its stages, in form order.
-    pub fn fields(self) -> &'static [LoadField] {
+    fn fields(self) -> &'static [LoadField] {
         match self {
             LoadKind::ConstantUsers => CONSTANT_USERS,
             LoadKind::RampingUsers => RAMPING_USERS,
@@ -269,7 +211,7 @@ impl LoadForm {
     /// The form for a profile (other types' fields empty).
     pub fn from_profile(p: &LoadProfile) -> Self {
         let mut f = Self {
-            kind: LoadKind::of(p),
+            kind: p.kind(),
             users: String::new(),
             duration: String::new(),
             ..Self::default()

@@ -66,7 +66,7 @@ fn odd_scenario() -> Scenario {
 fn every_example_round_trips_through_the_form() {
     let all = examples();
     assert_eq!(all.len(), 6);
-    let kinds: Vec<_> = all.iter().map(|s| LoadKind::of(&s.load)).collect();
+    let kinds: Vec<_> = all.iter().map(|s| s.load.kind()).collect();
     for k in LoadKind::ALL {
         assert!(kinds.contains(&k), "the examples cover {k:?}");
     }
@@ -402,7 +402,7 @@ fn switching_profiles_carries_duration_users_and_rate() {
         l.set_kind(kind);
         assert_eq!(l.kind, kind);
         let p = l.to_profile().unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
-        assert_eq!(LoadKind::of(&p), kind);
+        assert_eq!(p.kind(), kind);
         assert!(preview(&p).is_some(), "{kind:?} previews");
     }
 }

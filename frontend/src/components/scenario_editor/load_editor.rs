@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::fields::{Field, action_button, select_field};
 use super::{Editor, FieldError, LoadPreviewChart};
-use crate::scenario_form::{LoadKind, preview};
+use crate::scenario_form::{LoadKind, LoadKindForm, preview};
 
 /// The load section.
 #[component]
