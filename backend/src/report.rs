@@ -12,6 +12,7 @@ mod svg;
 mod tests;
 
 use shared::api::RunDetail;
+use shared::markup::escape;
 use shared::metrics::MetricsSnapshot;
 use shared::report::JsonReport;
 
@@ -35,28 +36,6 @@ pub fn junit(detail: &RunDetail) -> String {
 /// The metrics series as CSV, one row per snapshot (interval figures), header first.
 pub fn csv(series: &[MetricsSnapshot]) -> String {
     csv::render(series)
-}
-
-/// Escapes text for XML and HTML, in text and in quoted attributes alike. Characters that XML
-/// 1.0 forbids (most C0 controls) become U+FFFD; tabs and line breaks are kept as character
-/// references so that attribute values keep them too.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A finite float, or 0 (NaN and infinities never reach a document).

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use shared::markup::escape;
+
 pub use shared::chart::{
     LinearScale, TimeUnit, downsample, nearest_index, nice_step, nice_ticks, tick_label, tick_step,
 };
@@ -285,22 +287,6 @@ pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> String {
         d.push_str("h0.1");
     }
     d
-}
-
-/// Escapes text for SVG markup (text and quoted attributes).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The static part of a chart as SVG markup: grid, axes with ticks and unit labels, one

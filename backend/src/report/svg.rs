@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 pub(super) use shared::chart::{downsample, nice_ticks};
-use shared::chart::{nice_step, tick_step};
+use shared::chart::{nice_step, tick_label, tick_step};
 
 use super::{escape, finite};
 
@@ -210,7 +210,7 @@ impl Chart {
             let _ = write!(
                 o,
                 "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"end\" dy=\"0.32em\">{}</text>",
-                fmt_tick(*t, y_step),
+                tick_label(*t, y_step),
                 x = LEFT - 6.0,
                 y = py(*t, false),
             );
@@ -221,7 +221,7 @@ impl Chart {
                 let _ = write!(
                     o,
                     "<text x=\"{x:.1}\" y=\"{y:.1}\" dy=\"0.32em\">{}</text>",
-                    fmt_tick(v, y2_step),
+                    tick_label(v, y2_step),
                     x = LEFT + plot_w + 6.0,
                     y = py(v, true),
                 );
@@ -233,7 +233,7 @@ impl Chart {
                 o,
                 "<line x1=\"{x:.1}\" y1=\"{plot_bottom:.1}\" x2=\"{x:.1}\" y2=\"{y2:.1}\"/>\
                  <text x=\"{x:.1}\" y=\"{ty:.1}\" text-anchor=\"middle\">{}</text>",
-                fmt_tick(*t, x_step),
+                tick_label(*t, x_step),
                 y2 = plot_bottom + 4.0,
                 ty = plot_bottom + 16.0,
             );
@@ -383,27 +383,6 @@ impl Chart {
         o.push_str("</g></svg>");
         o
     }
-}
-
-/// A tick label with as many decimals as the step needs; thousands become `k`, millions `M`.
-pub(super) fn fmt_tick(v: f64, step: f64) -> String {
-    let (v, step, suffix) = if step.abs() >= 1e6 {
-        (v / 1e6, step / 1e6, "M")
-    } else if step.abs() >= 1e3 {
-        (v / 1e3, step / 1e3, "k")
-    } else {
-        (v, step, "")
-    };
-    let step = if step > 0.0 { step } else { 1.0 };
-    let exp = step.log10().floor();
-    let mantissa = step / 10f64.powf(exp);
-    let extra = if (mantissa - 2.5).abs() < 1e-6 {
-        1.0
-    } else {
-        0.0
-    };
-    let decimals = (-exp + extra).clamp(0.0, 10.0) as usize;
-    format!("{v:.decimals$}{suffix}")
 }
 
 /// A value with its unit for read-outs.
