@@ -149,13 +149,9 @@ impl HistoryRow {
     }
 }
 
-/// A run's duration: whole seconds, or `0.4 s` when under one second (short smoke runs).
+/// A run's duration: whole seconds, or tenths under ten seconds (`0.4 s` for a smoke run).
 pub fn duration_ms(ms: u64) -> String {
-    if ms > 0 && ms < 1000 {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    } else {
-        format::duration_s(ms as f64 / 1000.0)
-    }
+    format::duration_s(ms as f64 / 1000.0)
 }
 
 /// Milliseconds since the Unix epoch as local wall-clock time, `2026-03-14 10:26:53`, given
@@ -936,7 +932,7 @@ mod tests {
         assert_eq!(duration_ms(0), "0 s");
         assert_eq!(duration_ms(400), "0.4 s");
         assert_eq!(duration_ms(3_000), "3 s");
-        assert_eq!(duration_ms(3_720_000), "1 h 02 min");
+        assert_eq!(duration_ms(3_720_000), "1 h 02 min 00 s");
         // 2026-03-14T09:26:53.589Z
         let t = 1_773_480_413_589;
         assert_eq!(local_date_time(t, 0), "2026-03-14 09:26:53");

@@ -55,18 +55,7 @@ pub fn count(n: u64) -> String {
 
 /// Bytes: `512 B`, `1.5 KiB`, `3.2 MiB` (the same text as the reports and the CLI).
 pub use shared::units::human_bytes as bytes;
-
-/// A duration in seconds as `45 s`, `2 min 05 s`, `1 h 02 min`.
-pub fn duration_s(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    if s < 60 {
-        format!("{s} s")
-    } else if s < 3600 {
-        format!("{} min {:02} s", s / 60, s % 60)
-    } else {
-        format!("{} h {:02} min", s / 3600, s % 3600 / 60)
-    }
-}
+pub use shared::units::human_duration as duration_s;
 
 #[cfg(test)]
 mod tests {
@@ -87,7 +76,5 @@ mod tests {
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(999), "999");
         assert_eq!(bytes(1536), "1.5 KiB");
-        assert_eq!(duration_s(125.0), "2 min 05 s");
-        assert_eq!(duration_s(3720.0), "1 h 02 min");
     }
 }

@@ -214,9 +214,45 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// A length of time in seconds for people: `0.5 s`, `45 s`, `2 min 05 s`, `1 h 02 min 05 s`.
+/// Tenths show only under 10 s and when they are not zero; negative and non-finite read as 0.
+pub fn human_duration(secs: f64) -> String {
+    let secs = if secs.is_finite() { secs.max(0.0) } else { 0.0 };
+    let tenths = (secs * 10.0).round();
+    if secs < 10.0 && tenths % 10.0 != 0.0 {
+        return format!("{:.1} s", tenths / 10.0);
+    }
+    let s = secs.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min {:02} s", s / 3600, s % 3600 / 60, s % 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_for_people() {
+        for (secs, want) in [
+            (0.0, "0 s"),
+            (0.5, "0.5 s"),
+            (5.003, "5 s"),
+            (9.96, "10 s"),
+            (12.4, "12 s"),
+            (45.0, "45 s"),
+            (59.6, "1 min 00 s"),
+            (125.0, "2 min 05 s"),
+            (3600.0, "1 h 00 min 00 s"),
+            (3725.0, "1 h 02 min 05 s"),
+            (-3.0, "0 s"),
+            (f64::NAN, "0 s"),
+        ] {
+            assert_eq!(human_duration(secs), want, "{secs}");
+        }
+    }
 
     #[test]
     fn durations_parse_with_units() {

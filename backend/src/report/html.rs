@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use shared::api::{AlertKind, RunDetail};
 use shared::metrics::{ErrorKind, MetricsSnapshot};
 use shared::report::{JsonReport, Results, rfc3339_utc};
-use shared::units::human_bytes;
+use shared::units::{human_bytes, human_duration};
 
 use super::svg::{Chart, Dash, Marker, PALETTE, Series};
 use super::{escape, finite, json};
@@ -168,7 +168,7 @@ fn header(o: &mut String, detail: &RunDetail, r: &JsonReport) {
             escape(&human_time(started_ms))
         ),
     );
-    meta(o, "Duration", &escape(&fmt_duration(r.duration)));
+    meta(o, "Duration", &escape(&human_duration(r.duration)));
     if let Some(t) = detail.scenario_doc.target.as_deref() {
         meta(o, "Target", &format!("<code>{}</code>", escape(t)));
     }
@@ -422,7 +422,7 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
     };
 
     let per = interval_s.map_or_else(String::new, |s| {
-        format!("one point per {} interval", fmt_duration(s))
+        format!("one point per {} interval", human_duration(s))
     });
     o.push_str("<section class=\"plain\"><h2>Over time</h2>\n");
     for (chart, caption, note) in [
@@ -797,29 +797,5 @@ fn fmt_rps(v: f64) -> String {
         format!("{}/s", fmt_int(v.round() as u64))
     } else {
         format!("{v:.1}/s")
-    }
-}
-
-/// Seconds as `45.2 s`, `2m 05s` or `1h 02m 03s`.
-pub(super) fn fmt_duration(secs: f64) -> String {
-    let secs = finite(secs).max(0.0);
-    if secs < 60.0 {
-        if secs == secs.trunc() {
-            format!("{secs:.0} s")
-        } else {
-            format!("{secs:.1} s")
-        }
-    } else {
-        let whole = secs.round() as u64;
-        if whole >= 3600 {
-            format!(
-                "{}h {:02}m {:02}s",
-                whole / 3600,
-                whole % 3600 / 60,
-                whole % 60
-            )
-        } else {
-            format!("{}m {:02}s", whole / 60, whole % 60)
-        }
     }
 }
