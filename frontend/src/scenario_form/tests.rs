@@ -3,17 +3,31 @@
 use std::time::Duration;
 
 use shared::api::Problem;
-use shared::scenario::{Body, Check, LoadProfile, Method, Scenario, Step, Think};
+use shared::scenario::{
+    Body, Check, Format, LoadProfile, Method, Scenario, Step, Think, parse_scenario,
+};
 use shared::units::HumanDuration;
 
 use super::*;
 
-/// The six files of `examples/`, as JSON (the browser build reads no YAML). Regenerate with
-/// `python3 -c 'import yaml,json,glob; print(json.dumps([yaml.safe_load(open(f)) for f in sorted(glob.glob("examples/*.yaml"))], indent=1))'`.
-const EXAMPLES: &str = include_str!("examples.json");
-
+/// The scenarios of `examples/*.yaml`, in file-name order, read as the server reads them.
 fn examples() -> Vec<Scenario> {
-    serde_json::from_str(EXAMPLES).expect("examples.json is a list of scenarios")
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples/ is readable")
+        .map(|e| e.expect("examples/ lists").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no examples in {dir}");
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("an example is readable");
+            parse_scenario(&text, Format::Yaml)
+                .unwrap_or_else(|e| panic!("{} does not parse: {e:?}", p.display()))
+        })
+        .collect()
 }
 
 fn secs(s: u64) -> HumanDuration {
