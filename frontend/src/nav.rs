@@ -131,12 +131,27 @@ pub fn is_internal(href: &str) -> bool {
     href.starts_with('/') && !href.starts_with("//") && !href.starts_with("/api/")
 }
 
+/// `href` with `embed=1` in its query unless it is there already, so that an embedded panel
+/// stays embedded on every page it navigates to (and when its frame is reloaded).
+pub fn keep_embedded(href: &str) -> String {
+    let (path, query) = split_href(href);
+    if query_value(query, "embed").is_some_and(|v| v == "1" || v == "true") {
+        href.to_owned()
+    } else if query.is_empty() {
+        format!("{path}?embed=1")
+    } else {
+        format!("{path}?{query}&embed=1")
+    }
+}
+
 /// The panel's location: path and query, as signals. Copy it freely.
 #[derive(Clone, Copy)]
 pub struct Nav {
     path: RwSignal<String>,
     query: RwSignal<String>,
     page: Memo<Page>,
+    /// Opened with `?embed=1`: kept in the URL through navigation.
+    embedded: bool,
 }
 
 impl Nav {
@@ -149,6 +164,7 @@ impl Nav {
             path,
             query: RwSignal::new(query),
             page: Memo::new(move |_| path.with(|p| Page::from_path(p))),
+            embedded: crate::embed::is_embedded(),
         };
         let _ = window_event_listener(ev::popstate, move |_| {
             let (path, query) = current_location();
@@ -192,6 +208,13 @@ impl Nav {
     }
 
     fn go(&self, href: &str, replace: bool) {
+        let kept;
+        let href = if self.embedded {
+            kept = keep_embedded(href);
+            kept.as_str()
+        } else {
+            href
+        };
         if let Ok(history) = window().history() {
             let state = wasm_bindgen::JsValue::NULL;
             let _ = if replace {
@@ -325,6 +348,21 @@ mod tests {
         assert!(is_current("/history", "/history/r-1"));
         assert!(!is_current("/history", "/historyx"));
         assert!(!is_current("/compose", "/history"));
+    }
+
+    #[test]
+    fn embedded_navigation_keeps_the_flag() {
+        assert_eq!(keep_embedded("/"), "/?embed=1");
+        assert_eq!(
+            keep_embedded("/history?status=failed"),
+            "/history?status=failed&embed=1"
+        );
+        assert_eq!(keep_embedded("/compose?embed=1"), "/compose?embed=1");
+        assert_eq!(keep_embedded("/compose?embed=true"), "/compose?embed=true");
+        assert_eq!(
+            keep_embedded("/compare?a=x&embed=1&b=y"),
+            "/compare?a=x&embed=1&b=y"
+        );
     }
 
     #[test]
