@@ -289,6 +289,24 @@ async fn send(req: &FastRequest) -> Result<Response, Failure> {
     exchange(req, Instant::now() + Duration::from_secs(5), &mut sink).await
 }
 
+/// A `200` with the 2-byte body `ok`.
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+/// Answers the first request on each connection with [`OK`], then reads a second request,
+/// writes `second` (possibly nothing) and closes: a server whose idle timeout races the
+/// client's next request.
+async fn answer_once_then(second: &'static [u8]) -> RawServer {
+    raw_server(move |mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s.write_all(OK).await;
+        }
+        if read_request(&mut s).await {
+            let _ = s.write_all(second).await;
+        }
+    })
+    .await
+}
+
 /// Answers every request on a connection with `response`.
 async fn answer_each(response: &'static [u8]) -> RawServer {
     raw_server(move |mut s| async move {
@@ -303,7 +321,7 @@ async fn answer_each(response: &'static [u8]) -> RawServer {
 
 #[tokio::test]
 async fn keep_alive_reuses_one_connection() {
-    let server = answer_each(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
+    let server = answer_each(OK).await;
     let req = request(server.addr, false);
     for _ in 0..5 {
         assert_eq!(send(&req).await, ok(200, 2));
@@ -483,9 +501,7 @@ async fn an_idle_connection_the_server_closed_is_not_reused() {
     // The server answers once per connection, then closes it.
     let server = raw_server(|mut s| async move {
         if read_request(&mut s).await {
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                .await;
+            let _ = s.write_all(OK).await;
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
@@ -523,9 +539,7 @@ async fn a_reused_connection_times_out_at_the_new_deadline() {
     // first request's (long) deadline and must follow the second's.
     let server = raw_server(|mut s| async move {
         if read_request(&mut s).await {
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                .await;
+            let _ = s.write_all(OK).await;
         }
         let mut buf = [0u8; 1024];
         while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
@@ -544,7 +558,7 @@ async fn a_reused_connection_times_out_at_the_new_deadline() {
         "took {took:?}"
     );
     // And the other way round: a timer armed for an earlier deadline re-arms for a later one.
-    let server = answer_each(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
+    let server = answer_each(OK).await;
     let req = request(server.addr, false);
     assert_eq!(
         exchange(&req, Instant::now() + Duration::from_millis(30), &mut sink).await,
@@ -562,30 +576,14 @@ async fn a_reused_connection_times_out_at_the_new_deadline() {
 async fn a_kept_alive_connection_closed_by_the_server_is_retried_once_on_a_new_one() {
     // Each connection answers its first request; a second request on it is read and the
     // connection closed without an answer (a server's idle timeout racing the request).
-    let server = raw_server(|mut s| async move {
-        if read_request(&mut s).await {
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                .await;
-        }
-        let _ = read_request(&mut s).await;
-    })
-    .await;
+    let server = answer_once_then(b"").await;
     let req = request(server.addr, false);
     assert_eq!(send(&req).await, ok(200, 2));
     assert_eq!(send(&req).await, ok(200, 2));
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
 
     // A request that is not idempotent is not sent twice: the failure is reported.
-    let server = raw_server(|mut s| async move {
-        if read_request(&mut s).await {
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                .await;
-        }
-        let _ = read_request(&mut s).await;
-    })
-    .await;
+    let server = answer_once_then(b"").await;
     let mut post = request(server.addr, false);
     post.idempotent = false;
     assert_eq!(send(&post).await, ok(200, 2));
@@ -594,17 +592,7 @@ async fn a_kept_alive_connection_closed_by_the_server_is_retried_once_on_a_new_o
 
     // Part of a response arrived before the close: the server saw the request, so the
     // failure is reported rather than the request sent twice.
-    let server = raw_server(|mut s| async move {
-        if read_request(&mut s).await {
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                .await;
-        }
-        if read_request(&mut s).await {
-            let _ = s.write_all(b"HTTP/1.1 20").await;
-        }
-    })
-    .await;
+    let server = answer_once_then(b"HTTP/1.1 20").await;
     let req = request(server.addr, false);
     assert_eq!(send(&req).await, ok(200, 2));
     assert_eq!(send(&req).await, failed(ErrorKind::Reset, None, 0));
@@ -620,10 +608,7 @@ async fn connections_idle_for_the_idle_timeout_are_closed() {
         let seen = Arc::clone(&seen);
         async move {
             while read_request(&mut s).await {
-                if s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                    .await
-                    .is_err()
-                {
+                if s.write_all(OK).await.is_err() {
                     return;
                 }
             }
