@@ -12,11 +12,15 @@ use crate::live::LiveFeed;
 pub fn is_embedded() -> bool {
     web_sys::window()
         .and_then(|w| w.location().search().ok())
-        .is_some_and(|q| {
-            q.trim_start_matches('?')
-                .split('&')
-                .any(|kv| kv == "embed=1" || kv == "embed=true")
-        })
+        .is_some_and(|q| flag_in(&q))
+}
+
+/// True when a query string (with or without its `?`) has `embed=1` or `embed=true`.
+pub fn flag_in(query: &str) -> bool {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .any(|kv| kv == "embed=1" || kv == "embed=true")
 }
 
 /// A message to the parent window.
@@ -56,9 +60,9 @@ fn post(event: &EmbedEvent<'_>) {
     }
 }
 
-/// Posts run events to the parent window when embedded.
-pub fn report_to_parent(feed: LiveFeed) {
-    if !is_embedded() {
+/// Posts run events to the parent window when `embedded`.
+pub fn report_to_parent(feed: LiveFeed, embedded: bool) {
+    if !embedded {
         return;
     }
     let last = StoredValue::new((String::new(), String::new(), false));

@@ -19,11 +19,11 @@ use nav::{Nav, NavLink, Page};
 /// The application: header and navigation (unless embedded), and the pages.
 #[component]
 pub fn App() -> impl IntoView {
-    let embedded = embed::is_embedded();
+    let nav = Nav::provide();
+    let embedded = nav.embedded();
     let feed = live::LiveFeed::connect();
     provide_context(feed);
-    embed::report_to_parent(feed);
-    let nav = Nav::provide();
+    embed::report_to_parent(feed, embedded);
     // Each page is mounted when the path changes to it, not when only the query does.
     let page = move || match nav.page() {
         Page::Live => view! { <pages::live::LivePage/> }.into_any(),

@@ -135,7 +135,7 @@ pub fn is_internal(href: &str) -> bool {
 /// stays embedded on every page it navigates to (and when its frame is reloaded).
 pub fn keep_embedded(href: &str) -> String {
     let (path, query) = split_href(href);
-    if query_value(query, "embed").is_some_and(|v| v == "1" || v == "true") {
+    if crate::embed::flag_in(query) {
         href.to_owned()
     } else if query.is_empty() {
         format!("{path}?embed=1")
@@ -185,9 +185,9 @@ impl Nav {
         self.page.get()
     }
 
-    /// The current path (tracked).
-    pub fn path(&self) -> String {
-        self.path.get()
+    /// Whether the panel was opened with `?embed=1` (read once, at start).
+    pub fn embedded(&self) -> bool {
+        self.embedded
     }
 
     /// A query parameter of the current location (tracked).

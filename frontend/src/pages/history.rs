@@ -97,23 +97,17 @@ pub fn HistoryPage() -> impl IntoView {
         };
         nav.replace(&format!("/history{q}"));
     };
-    let on_status = {
-        let set = set_filters;
-        move |ev| {
-            set(
-                Some(&event_target_value(&ev)),
-                test_type.get_untracked().map(|t| t.as_str()),
-            )
-        }
+    let on_status = move |ev| {
+        set_filters(
+            Some(&event_target_value(&ev)),
+            test_type.get_untracked().map(|t| t.as_str()),
+        )
     };
-    let on_type = {
-        let set = set_filters;
-        move |ev| {
-            set(
-                status.get_untracked().map(|s| s.as_str()),
-                Some(&event_target_value(&ev)),
-            )
-        }
+    let on_type = move |ev| {
+        set_filters(
+            status.get_untracked().map(|s| s.as_str()),
+            Some(&event_target_value(&ev)),
+        )
     };
     let clear_filters = move |_| set_filters(None, None);
     let on_compare = move |_| {

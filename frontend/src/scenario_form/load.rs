@@ -49,11 +49,8 @@ const fn optional(
     placeholder: &'static str,
 ) -> LoadField {
     LoadField {
-        key,
-        label,
-        unit,
-        placeholder,
         optional: true,
+        ..field(key, label, unit, placeholder)
     }
 }
 
