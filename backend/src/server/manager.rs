@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use super::config::ServerConfig;
 use super::error::{ApiError, blocking};
 use super::presets;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// A run in progress (or the last one, until the next starts).
 #[derive(Debug)]
@@ -57,21 +57,43 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// A run id that sorts by time and is unique per server: `20261126-231501-3f9a`.
-fn new_run_id() -> RunId {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+/// A run id that sorts by time: `20261126-231501-3f9a`. The 16-bit suffix mixes the sub-second
+/// clock, the process id and `salt`, so a retry after a collision gets a different id.
+fn run_id_at(now: Duration, salt: u32) -> RunId {
     let secs = now.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = shared::report::civil_from_days(days as i64);
-    let suffix = (now.subsec_nanos() ^ (std::process::id() << 16)) & 0xffff;
+    let mixed = now.subsec_nanos() ^ (std::process::id() << 16) ^ salt.wrapping_mul(0x9e37_79b9);
+    let suffix = (mixed ^ (mixed >> 16)) & 0xffff;
     RunId(format!(
         "{y:04}{m:02}{d:02}-{:02}{:02}{:02}-{suffix:04x}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
     ))
+}
+
+/// How many ids [`create_run`] tries before it gives up.
+const RUN_ID_ATTEMPTS: u32 = 16;
+
+/// Stores `info` as a new run under the first id from `ids` that is not taken yet (an id can
+/// collide with an earlier run's from the same second), and returns the run as stored.
+fn create_run(
+    store: &Store,
+    mut info: RunInfo,
+    doc: &Scenario,
+    ids: impl IntoIterator<Item = RunId>,
+) -> Result<RunInfo, StoreError> {
+    let mut last = None;
+    for id in ids {
+        info.id = id;
+        match store.create_run(&info, doc) {
+            Ok(()) => return Ok(info),
+            Err(e @ StoreError::AlreadyExists(_)) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| StoreError::AlreadyExists("run (no id to try)".to_owned())))
 }
 
 impl RunManager {
@@ -108,7 +130,7 @@ impl RunManager {
     }
 
     /// Marks runs a previous process left unfinished as interrupted.
-    pub fn recover(&self) -> Result<Vec<RunId>, crate::store::StoreError> {
+    pub fn recover(&self) -> Result<Vec<RunId>, StoreError> {
         self.inner.store.mark_interrupted()
     }
 
@@ -190,8 +212,11 @@ impl RunManager {
             interval: self.inner.config.interval,
             seed: None,
         };
-        let info = RunInfo {
-            id: new_run_id(),
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let pending = RunInfo {
+            id: RunId(String::new()), // chosen by create_run
             scenario: valid.name().to_owned(),
             test_type,
             status: RunStatus::Pending,
@@ -202,8 +227,9 @@ impl RunManager {
             thresholds_passed: None,
         };
         let store = self.inner.store.clone();
-        let (i, doc) = (info.clone(), valid.source.clone());
-        blocking(move || store.create_run(&i, &doc)).await?;
+        let doc = valid.source.clone();
+        let ids = (0..RUN_ID_ATTEMPTS).map(move |salt| run_id_at(now, salt));
+        let info = blocking(move || create_run(&store, pending, &doc, ids)).await?;
 
         let mut current = self.current();
         // Checked again under the lock: two starts racing must not both win.
@@ -504,8 +530,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn run_ids_sort_by_time() {
-        let id = new_run_id();
+    fn run_ids_read_as_the_utc_time_they_were_made() {
+        // 2026-11-26 23:15:01.5 UTC
+        let now = Duration::from_millis(1_795_734_901_500);
+        let id = run_id_at(now, 0);
+        assert!(id.0.starts_with("20261126-231501-"), "{id}");
         assert_eq!(id.0.len(), "20261126-231501-3f9a".len(), "{id}");
+        assert_ne!(
+            run_id_at(now, 0),
+            run_id_at(now, 1),
+            "a retry gets another id"
+        );
+    }
+
+    fn pending(name: &str) -> (RunInfo, Scenario) {
+        let doc = presets::get("web_app").expect("the web_app preset");
+        let info = RunInfo {
+            id: RunId(String::new()),
+            scenario: name.to_owned(),
+            test_type: TestType::Load,
+            status: RunStatus::Pending,
+            created_at_ms: 0,
+            ended_at_ms: None,
+            duration_ms: 0,
+            totals: None,
+            thresholds_passed: None,
+        };
+        (info, doc)
+    }
+
+    #[test]
+    fn a_run_whose_id_is_taken_is_stored_under_the_next_one() -> Result<(), StoreError> {
+        let store = Store::open_in_memory()?;
+        let (info, doc) = pending("shop");
+        let taken = RunId("20261126-231501-0001".to_owned());
+        let first = create_run(&store, info.clone(), &doc, [taken.clone()])?;
+        assert_eq!(first.id, taken);
+
+        let ids = [taken.clone(), RunId("20261126-231501-0002".to_owned())];
+        let second = create_run(&store, info.clone(), &doc, ids)?;
+        assert_eq!(second.id.0, "20261126-231501-0002");
+        let stored = store.get_run(&second.id)?.expect("stored");
+        assert_eq!(stored.info.scenario, "shop");
+
+        let again = create_run(&store, info, &doc, [taken]);
+        assert!(
+            matches!(again, Err(StoreError::AlreadyExists(_))),
+            "{again:?}"
+        );
+        Ok(())
     }
 }
