@@ -11,8 +11,9 @@
 #   bench/burst.sh                        # builds target/release/stampede if STAMPEDE is unset
 #   STAMPEDE=/path/to/stampede DUR=150 BURSTS=20 bench/burst.sh
 #
-# Needs nginx (Debian) and taskset; nginx is pinned to CPU 1, Stampede to CPU 0. Loopback only,
-# bounded by DUR and `timeout`.
+# Needs nginx (Debian), taskset and curl; nginx (started by lib.sh, as in run.sh, in a temporary
+# prefix that is removed at exit) is pinned to CPU 1, Stampede to CPU 0. Loopback only, bounded
+# by DUR and `timeout`.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
@@ -27,19 +28,16 @@ if [[ -z "${STAMPEDE:-}" ]]; then
     STAMPEDE="${CARGO_TARGET_DIR:-$ROOT/target}/release/stampede"
 fi
 
-DIR="$(mktemp -d "${TMPDIR:-/tmp}/stampede-burst.XXXXXX")"
-chmod 755 "$DIR"
-mkdir -p "$DIR/logs" "$DIR/tmp" "$DIR/html"
-sed "s/127\.0\.0\.1:18090/127.0.0.1:$PORT/" "$HERE/nginx.conf" > "$DIR/nginx.conf"
-taskset -c 1 "$NGINX" -p "$DIR" -e logs/error.log -c "$DIR/nginx.conf"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$HERE/lib.sh"
+PID=""
 cleanup() {
-    [[ -n "${PID:-}" ]] && kill "$PID" 2>/dev/null
-    [[ -f "$DIR/nginx.pid" ]] && kill -QUIT "$(cat "$DIR/nginx.pid")" 2>/dev/null
-    sleep 0.5
-    rm -rf "$DIR"
+    if [[ -n "$PID" ]]; then kill "$PID" 2>/dev/null || true; fi
+    remove_nginx
 }
 trap cleanup EXIT
-for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+start_nginx "$PORT" 1 0 stampede-burst
+DIR="$NGINX_DIR"   # nginx's prefix; Stampede's output goes there too
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 now_us() { echo "${EPOCHREALTIME/./}"; }

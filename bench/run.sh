@@ -131,44 +131,19 @@ record_env() {
 }
 
 # ------------------------------------------------------------------------------ nginx
-NGINX_DIR=""
+# start_nginx, stop_nginx, nginx_pids, remove_nginx: the nginx target, shared with burst.sh.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$HERE/lib.sh"
+
 BG_PIDS=()
 cleanup() {
     local p
     for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    stop_nginx
-    if [[ -n "$NGINX_DIR" ]]; then rm -rf "$NGINX_DIR"; fi
+    remove_nginx
     return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-nginx_pids() { local m; m="$(cat "$NGINX_DIR/nginx.pid")"; echo "$m $(pgrep -P "$m" | tr '\n' ' ')"; }
-
-start_nginx() {
-    NGINX_DIR="$(mktemp -d "${TMPDIR:-/tmp}/stampede-bench-nginx.XXXXXX")"
-    # nginx started as root serves files as `nobody`: mktemp's 0700 would hide them.
-    chmod 755 "$NGINX_DIR"
-    mkdir -p "$NGINX_DIR/logs" "$NGINX_DIR/tmp" "$NGINX_DIR/html"
-    head -c 1024 /dev/zero | tr '\0' 'a' > "$NGINX_DIR/html/1k.bin"
-    head -c 102400 /dev/zero | tr '\0' 'b' > "$NGINX_DIR/html/100k.bin"
-    sed "s/127\.0\.0\.1:18090/127.0.0.1:$PORT/" "$HERE/nginx.conf" > "$NGINX_DIR/nginx.conf"
-    "$NGINX" -t -q -p "$NGINX_DIR" -e logs/error.log -c "$NGINX_DIR/nginx.conf"
-    nice -n "$NICE" taskset -c "$TARGET_CPU" "$NGINX" -p "$NGINX_DIR" -e logs/error.log -c "$NGINX_DIR/nginx.conf"
-    local i
-    for i in $(seq 50); do curl -fs -o /dev/null "$URL/" && break; sleep 0.1; done
-    curl -fs -o /dev/null "$URL/100k.bin" || die "nginx does not answer on $URL (see $NGINX_DIR/logs/error.log)"
-    log "nginx on $URL, pinned to CPU $TARGET_CPU (pids $(nginx_pids))"
-}
-
-stop_nginx() {
-    [[ -n "$NGINX_DIR" && -f "$NGINX_DIR/nginx.pid" ]] || return 0
-    local pid; pid="$(cat "$NGINX_DIR/nginx.pid")"
-    kill -QUIT "$pid" 2>/dev/null || return 0
-    local i
-    for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -TERM "$pid" 2>/dev/null || true
-}
 
 # ------------------------------------------------------------------------------ accounting
 # "busy all-ticks" over the whole machine, from /proc/stat.
@@ -386,7 +361,8 @@ ensure_tools
 record_env
 log "results -> $OUT"
 log "machine busy before start: $(busy_pct 2)% of all CPUs"
-start_nginx
+start_nginx "$PORT" "$TARGET_CPU" "$NICE" || die "nginx did not start on $URL"
+log "nginx on $URL, pinned to CPU $TARGET_CPU (pids $(nginx_pids))"
 for t in "${TABLES[@]}"; do
     case "$t" in
     closed) closed_table ;;
