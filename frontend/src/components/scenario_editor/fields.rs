@@ -339,6 +339,20 @@ fn render_check(
     .into_any()
 }
 
+/// Rows `0..count`, keyed by index: adding or removing a row leaves the other rows (and the
+/// focus in them) in place, and typing in a row rebuilds nothing. Every list of the form goes
+/// through this one `<For>`.
+pub(crate) fn index_rows(
+    count: Memo<usize>,
+    row: impl Fn(usize) -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    render_rows(count, Arc::new(row))
+}
+
+fn render_rows(count: Memo<usize>, row: Arc<dyn Fn(usize) -> AnyView + Send + Sync>) -> AnyView {
+    view! { <For each=move || 0..count.get() key=|k| *k children=move |k| row(k)/> }.into_any()
+}
+
 /// A small button with a `data-action` and an accessible name.
 pub(crate) fn action_button(
     text: &'static str,
@@ -403,10 +417,9 @@ fn render_kv(
         <div class="kv" data-path=data_path>
             <div class="kv__title">{title}</div>
             <FieldError path=base/>
-            <For
-                each=move || 0..count.get()
-                key=|k| *k
-                children=move |k| {
+            {index_rows(
+                count,
+                move |k| {
                     let p = format!("{row_base}[{k}]");
                     let rows = rows.clone();
                     let cell = move |f: &ScenarioForm| rows(f).and_then(|r| r.get(k)).cloned().unwrap_or_default();
@@ -456,8 +469,9 @@ fn render_kv(
                             )}
                         </div>
                     }
-                }
-            />
+                    .into_any()
+                },
+            )}
             <button
                 type="button"
                 class="add-button"

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, action_button, kv_editor, select_field};
+use super::fields::{Field, action_button, index_rows, kv_editor, select_field};
 use super::{Editor, FieldError, row_buttons};
 use crate::scenario_form::{
     BodyKind, CheckForm, CheckKind, JourneyForm, RequestForm, ScenarioForm, StepForm, StepKind,
@@ -24,11 +24,7 @@ pub fn JourneyList() -> impl IntoView {
                 "Each iteration picks one journey by weight and runs its steps in order."
             </p>
             <FieldError path="journeys"/>
-            <For
-                each=move || 0..count.get()
-                key=|i| *i
-                children=move |i| view! { <JourneyEditor i=i count=count/> }
-            />
+            {index_rows(count, move |i| view! { <JourneyEditor i=i count=count/> }.into_any())}
             <button
                 type="button"
                 class="add-button"
@@ -100,11 +96,7 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
             </div>
             <FieldError path=jp.clone()/>
             <ol class="steps">
-                <For
-                    each=move || 0..steps.get()
-                    key=|j| *j
-                    children=move |j| view! { <StepEditor i=i j=j count=steps/> }
-                />
+                {index_rows(steps, move |j| view! { <StepEditor i=i j=j count=steps/> }.into_any())}
             </ol>
             <FieldError path=format!("{jp}.steps")/>
             <div class="journey__add">
@@ -287,11 +279,7 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
             <div class="checks" data-path=checks_data_path>
                 <div class="kv__title">"Checks"</div>
                 <FieldError path=checks_path/>
-                <For
-                    each=move || 0..checks.get()
-                    key=|k| *k
-                    children=move |k| check_row(ed, i, j, k)
-                />
+                {index_rows(checks, move |k| check_row(ed, i, j, k).into_any())}
                 <button
                     type="button"
                     class="add-button"

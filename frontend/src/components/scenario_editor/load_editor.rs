@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, action_button, select_field};
+use super::fields::{Field, action_button, index_rows, select_field};
 use super::{Editor, FieldError, LoadPreviewChart};
 use crate::scenario_form::{LoadKind, LoadKindForm, preview};
 
@@ -88,10 +88,9 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
                 <span></span>
             </div>
             <ol class="stages__list">
-                <For
-                    each=move || 0..count.get()
-                    key=|s| *s
-                    children=move |s| {
+                {index_rows(
+                    count,
+                    move |s| {
                         let sp = format!("load.stages[{s}]");
                         let data_path = sp.clone();
                         view! {
@@ -133,8 +132,9 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
                                 )}
                             </li>
                         }
-                    }
-                />
+                        .into_any()
+                    },
+                )}
             </ol>
             <button
                 type="button"

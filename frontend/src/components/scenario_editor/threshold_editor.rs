@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, check_field, select_field};
+use super::fields::{Field, check_field, index_rows, select_field};
 use super::{Editor, FieldError, row_buttons};
 use crate::scenario_form::{ThresholdForm, move_item, remove_at};
 
@@ -40,10 +40,9 @@ pub fn ThresholdEditor() -> impl IntoView {
             </datalist>
             <FieldError path="thresholds"/>
             <ol class="thresholds">
-                <For
-                    each=move || 0..count.get()
-                    key=|t| *t
-                    children=move |t| {
+                {index_rows(
+                    count,
+                    move |t| {
                         let tp = format!("thresholds[{t}]");
                         let get = move |f: &crate::scenario_form::ScenarioForm| f.thresholds.get(t).cloned().unwrap_or_default();
                         let current = Memo::new(move |_| ed.form.with(|f| get(f).request));
@@ -104,8 +103,9 @@ pub fn ThresholdEditor() -> impl IntoView {
                                 )}
                             </li>
                         }
-                    }
-                />
+                        .into_any()
+                    },
+                )}
             </ol>
             <button
                 type="button"
