@@ -8,6 +8,7 @@
 
 mod journey;
 mod load;
+pub mod markup;
 mod problems;
 #[cfg(test)]
 mod tests;

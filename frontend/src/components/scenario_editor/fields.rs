@@ -6,7 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Editor;
-use crate::scenario_form::{KeyValue, ScenarioForm, remove_at};
+use crate::scenario_form::{KeyValue, ScenarioForm, markup, remove_at};
 
 // The helpers below take closures but render through trait objects: each is compiled once,
 // not once per call site, which keeps the WebAssembly small.
@@ -39,22 +39,13 @@ pub fn FieldError(
     let ed = Editor::use_context();
     let id = error_id(&path);
     view! {
-        <span class="field-errors" id=id>
-            {move || {
-                ed.problems
-                    .with(|p| p.by_field.get(&path).cloned())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|p| {
-                        view! {
-                            <span class="field-error" data-error-path=p.path>
-                                {p.message}
-                            </span>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </span>
+        <span
+            class="field-errors"
+            id=id
+            inner_html=move || {
+                ed.problems.with(|p| p.by_field.get(&path).map(|l| markup::field_errors(l)).unwrap_or_default())
+            }
+        ></span>
     }
 }
 

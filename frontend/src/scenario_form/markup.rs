@@ -1,0 +1,157 @@
+//! Read-only parts of the compose page as markup: problems next to a field, the list of
+//! problems without one, and the options of a menu. The page sets them with `inner_html`, which
+//! keeps the WebAssembly far smaller than a view per item; every text is escaped here.
+
+use shared::api::Problem;
+use shared::markup::escape;
+
+/// Appends `<tag class="class" name="value">` with the value escaped (no attributes when
+/// `attr` is empty).
+fn open(out: &mut String, tag: &str, class: &str, attrs: &[(&str, &str)]) {
+    out.push('<');
+    out.push_str(tag);
+    if !class.is_empty() {
+        out.push_str(" class=\"");
+        out.push_str(class);
+        out.push('"');
+    }
+    for (name, value) in attrs {
+        out.push(' ');
+        out.push_str(name);
+        out.push_str("=\"");
+        out.push_str(&escape(value));
+        out.push('"');
+    }
+    out.push('>');
+}
+
+/// Appends `<tag class="class">text</tag>`, the text escaped.
+fn element(out: &mut String, tag: &str, class: &str, attrs: &[(&str, &str)], text: &str) {
+    open(out, tag, class, attrs);
+    out.push_str(&escape(text));
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
+}
+
+/// The problems shown at one field: each a `.field-error` with `data-error-path` (the
+/// problem's own path, which may be deeper than the field's).
+pub fn field_errors(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for p in problems {
+        element(
+            &mut out,
+            "span",
+            "field-error",
+            &[("data-error-path", &p.path)],
+            &p.message,
+        );
+    }
+    out
+}
+
+/// The items of a list of problems. One with a position gets a button that carries it in
+/// `data-line` and `data-column`, for a click handler on the list to put the cursor there.
+pub fn problem_items(problems: &[Problem]) -> String {
+    let mut out = String::new();
+    for p in problems {
+        open(&mut out, "li", "problem", &[("data-error-path", &p.path)]);
+        if let Some(line) = p.line {
+            let line = line.to_string();
+            let column = p.column.unwrap_or(1).to_string();
+            let pos = match p.column {
+                Some(_) => format!("{line}:{column}"),
+                None => line.clone(),
+            };
+            element(
+                &mut out,
+                "button",
+                "problem__pos",
+                &[
+                    ("type", "button"),
+                    ("title", "Go to this line and column"),
+                    ("data-line", &line),
+                    ("data-column", &column),
+                ],
+                &pos,
+            );
+        }
+        if !p.path.is_empty() {
+            element(&mut out, "code", "problem__path", &[], &p.path);
+        }
+        element(&mut out, "span", "problem__message", &[], &p.message);
+        out.push_str("</li>");
+    }
+    out
+}
+
+/// The options of a menu: `(value, label)` pairs, the one whose value is `selected` marked so.
+pub fn options<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, selected: &str) -> String {
+    let mut out = String::new();
+    for (value, label) in items {
+        let attrs: &[(&str, &str)] = if value == selected {
+            &[("value", value), ("selected", "")]
+        } else {
+            &[("value", value)]
+        };
+        element(&mut out, "option", "", attrs, label);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(path: &str, message: &str, line: Option<u64>, column: Option<u64>) -> Problem {
+        Problem {
+            path: path.into(),
+            message: message.into(),
+            line,
+            column,
+        }
+    }
+
+    #[test]
+    fn field_errors_are_escaped_spans_with_their_path() {
+        assert_eq!(field_errors(&[]), "");
+        assert_eq!(
+            field_errors(&[
+                problem("load.rate", "must be > 0 & <5", None, None),
+                problem("a\"b", "x", None, None)
+            ]),
+            "<span class=\"field-error\" data-error-path=\"load.rate\">must be &gt; 0 &amp; &lt;5</span>\
+             <span class=\"field-error\" data-error-path=\"a&quot;b\">x</span>"
+        );
+    }
+
+    #[test]
+    fn problem_items_show_position_path_and_message() {
+        assert_eq!(
+            problem_items(&[problem("target", "<bad>", Some(3), Some(7))]),
+            "<li class=\"problem\" data-error-path=\"target\">\
+             <button class=\"problem__pos\" type=\"button\" title=\"Go to this line and column\" \
+             data-line=\"3\" data-column=\"7\">3:7</button>\
+             <code class=\"problem__path\">target</code>\
+             <span class=\"problem__message\">&lt;bad&gt;</span></li>"
+        );
+        // A line without a column goes to its start; no path, no position: just the message.
+        assert!(
+            problem_items(&[problem("", "m", Some(2), None)])
+                .contains("data-line=\"2\" data-column=\"1\">2</button><span")
+        );
+        assert_eq!(
+            problem_items(&[problem("", "m", None, Some(4))]),
+            "<li class=\"problem\" data-error-path=\"\"><span class=\"problem__message\">m</span></li>"
+        );
+    }
+
+    #[test]
+    fn options_mark_the_selected_value() {
+        assert_eq!(
+            options([("", "all"), ("a&b", "a & b")], "a&b"),
+            "<option value=\"\">all</option><option value=\"a&amp;b\" selected=\"\">a &amp; b</option>"
+        );
+        assert_eq!(options([], "x"), "");
+    }
+}
