@@ -17,7 +17,8 @@ use shared::scenario::Scenario;
 
 use crate::api::{self, ApiError};
 use crate::components::scenario_editor::{Editor, ScenarioEditor};
-use crate::scenario_form::{PlacedProblems, ScenarioForm, place, text_offset};
+use crate::scenario_form::{PlacedProblems, ScenarioForm, markup, place, text_offset};
+use wasm_bindgen::JsCast;
 
 /// Pause after the last keystroke before asking the server.
 const DEBOUNCE_MS: u32 = 400;
@@ -76,14 +77,6 @@ fn save_draft(s: &Scenario) {
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn position(p: &Problem) -> Option<String> {
-    match (p.line, p.column) {
-        (Some(l), Some(c)) => Some(format!("{l}:{c}")),
-        (Some(l), None) => Some(format!("{l}")),
-        _ => None,
-    }
 }
 
 /// Compose a scenario with forms or as text, and launch it.
@@ -425,34 +418,46 @@ pub fn ComposePage() -> impl IntoView {
         }
     };
 
-    // Problems as a list; those with a position get a button that puts the cursor there.
-    let problem_items = move |list: Vec<Problem>| {
-        list.into_iter()
-            .map(|p| {
-                let pos = position(&p);
-                let (line, column) = (p.line, p.column);
-                view! {
-                    <li class="problem" data-error-path=p.path.clone()>
-                        {pos
-                            .map(|pos| {
-                                view! {
-                                    <button
-                                        type="button"
-                                        class="problem__pos"
-                                        title="Go to this line and column"
-                                        on:click=move |_| go_to(line.unwrap_or(1), column.unwrap_or(1))
-                                    >
-                                        {pos}
-                                    </button>
-                                }
-                            })}
-                        {(!p.path.is_empty()).then(|| view! { <code class="problem__path">{p.path.clone()}</code> })}
-                        <span class="problem__message">{p.message}</span>
-                    </li>
-                }
-            })
-            .collect_view()
+    // A click on a problem's position puts the cursor there.
+    let on_problem_click = move |ev: web_sys::MouseEvent| {
+        let button = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("[data-line]").ok().flatten());
+        if let Some(button) = button {
+            let num = |name| {
+                button
+                    .get_attribute(name)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1)
+            };
+            go_to(num("data-line"), num("data-column"));
+        }
     };
+    // The problems no field shows.
+    let problem_list = move || {
+        view! {
+            <ul
+                class="compose__problems"
+                data-field="problems"
+                on:click=on_problem_click
+                inner_html=move || placed.with(|p| markup::problem_items(&p.unplaced))
+            ></ul>
+        }
+    };
+    let pick_preset = Callback::new(move |name: String| {
+        let found =
+            presets.with_untracked(|ps| ps.iter().flatten().find(|p| p.name == name).cloned());
+        if let Some(p) = found {
+            load_scenario(p.scenario, format!("preset “{}”", p.name));
+        }
+    });
+    let pick_saved = Callback::new(move |name: String| {
+        let found = saved.with_untracked(|ss| ss.iter().find(|s| s.name == name).cloned());
+        if let Some(entry) = found {
+            load_scenario(entry.scenario, format!("saved scenario “{}”", entry.name));
+        }
+    });
 
     view! {
         <section class="page page--compose compose">
@@ -510,109 +515,90 @@ pub fn ComposePage() -> impl IntoView {
                 <label for="compose-preset" class="compose__label">
                     "Preset"
                 </label>
-                <Show
-                    when=move || presets.with(Option::is_some)
-                    fallback=|| {
-                        view! {
-                            <select id="compose-preset" disabled>
-                                <option>"loading…"</option>
-                            </select>
-                        }
-                    }
-                >
-                    <select
-                        id="compose-preset"
-                        data-field="preset"
-                        on:change=move |ev| {
-                            let name = event_target_value(&ev);
-                            event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
-                            let found = presets
-                                .with_untracked(|ps| ps.iter().flatten().find(|p| p.name == name).cloned());
-                            if let Some(p) = found {
-                                load_scenario(p.scenario, format!("preset “{}”", p.name));
-                            }
-                        }
-                    >
-                        <option value="">"load a preset…"</option>
-                        {move || {
-                            presets
-                                .get()
-                                .unwrap_or_default()
-                                .into_iter()
-                                .map(|p| {
-                                    let label = match &p.description {
-                                        Some(d) => format!("{} — {d}", p.name),
-                                        None => p.name.clone(),
-                                    };
-                                    view! { <option value=p.name>{label}</option> }
-                                })
-                                .collect_view()
-                        }}
-                    </select>
-                </Show>
+                {menu(
+                    "compose-preset",
+                    "preset",
+                    Signal::derive(move || {
+                        presets
+                            .with(|ps| {
+                                ps.as_ref()
+                                    .map(|ps| {
+                                        let mut items = vec![(String::new(), "load a preset…".to_owned())];
+                                        items
+                                            .extend(
+                                                ps
+                                                    .iter()
+                                                    .map(|p| {
+                                                        let mut label = p.name.clone();
+                                                        if let Some(d) = &p.description {
+                                                            label.push_str(" — ");
+                                                            label.push_str(d);
+                                                        }
+                                                        (p.name.clone(), label)
+                                                    }),
+                                            );
+                                        markup::options(&items, "")
+                                    })
+                            })
+                    }),
+                    pick_preset,
+                )}
                 <label for="compose-saved" class="compose__label">
                     "Saved"
                 </label>
-                <select
-                    id="compose-saved"
-                    data-field="saved"
-                    on:change=move |ev| {
-                        let name = event_target_value(&ev);
-                        event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
-                        let found = saved.with_untracked(|ss| ss.iter().find(|s| s.name == name).cloned());
-                        if let Some(entry) = found {
-                            load_scenario(entry.scenario, format!("saved scenario “{}”", entry.name));
-                        }
-                    }
-                >
-                    <option value="">
-                        {move || if saved.with(Vec::is_empty) { "none saved yet" } else { "open a saved scenario…" }}
-                    </option>
-                    {move || {
+                {menu(
+                    "compose-saved",
+                    "saved",
+                    Signal::derive(move || {
                         saved
-                            .get()
-                            .into_iter()
-                            .map(|s| {
-                                let label = s.name.clone();
-                                view! { <option value=s.name>{label}</option> }
+                            .with(|ss| {
+                                let first = if ss.is_empty() { "none saved yet" } else { "open a saved scenario…" };
+                                let mut items = vec![(String::new(), first.to_owned())];
+                                items.extend(ss.iter().map(|s| (s.name.clone(), s.name.clone())));
+                                Some(markup::options(&items, ""))
                             })
-                            .collect_view()
-                    }}
-                </select>
+                    }),
+                    pick_saved,
+                )}
             </div>
 
             {move || {
                 notice
                     .get()
-                    .map(|n| match n {
-                        Notice::Info(text) => {
-                            view! { <p class="compose__notice" data-tone="ok" role="status">{text}</p> }.into_any()
-                        }
-                        Notice::Error(text) => {
-                            view! { <p class="compose__notice" data-tone="bad" role="alert">{text}</p> }.into_any()
-                        }
-                        Notice::Busy { run_id } => {
-                            view! {
-                                <p class="compose__notice" data-tone="warn" role="alert" data-notice="run-in-progress">
-                                    {match run_id {
-                                        Some(id) => format!("A run is in progress ({id}); wait for it or stop it first. "),
-                                        None => "A run is in progress; wait for it or stop it first. ".to_owned(),
-                                    }}
-                                    <a href="/" data-action="view-run">
-                                        "Watch it on the Live page"
-                                    </a>
-                                </p>
+                    .map(|n| {
+                        let (tone, role, text, busy) = match n {
+                            Notice::Info(text) => ("ok", "status", text, false),
+                            Notice::Error(text) => ("bad", "alert", text, false),
+                            Notice::Busy { run_id } => {
+                                let text = match run_id {
+                                    Some(id) => format!("A run is in progress ({id}); wait for it or stop it first. "),
+                                    None => "A run is in progress; wait for it or stop it first. ".to_owned(),
+                                };
+                                ("warn", "alert", text, true)
                             }
-                                .into_any()
+                        };
+                        view! {
+                            <p
+                                class="compose__notice"
+                                data-tone=tone
+                                role=role
+                                data-notice=busy.then_some("run-in-progress")
+                            >
+                                {text}
+                                {busy
+                                    .then(|| {
+                                        view! {
+                                            <a href="/" data-action="view-run">
+                                                "Watch it on the Live page"
+                                            </a>
+                                        }
+                                    })}
+                            </p>
                         }
                     })
             }}
 
-            <Show when=move || mode.get() == Mode::Form && placed.with(|p| !p.unplaced.is_empty())>
-                <ul class="compose__problems" data-field="problems">
-                    {move || problem_items(placed.get().unplaced)}
-                </ul>
-            </Show>
+            {move || (mode.get() == Mode::Form && placed.with(|p| !p.unplaced.is_empty())).then(problem_list)}
 
             <div class="compose__body">
                 <Show
@@ -643,8 +629,7 @@ pub fn ComposePage() -> impl IntoView {
                                 <aside class="compose__text-problems" aria-labelledby="compose-text-problems">
                                     <h2 id="compose-text-problems">"Problems"</h2>
                                     {move || {
-                                        let all = placed.get().unplaced;
-                                        if all.is_empty() {
+                                        if placed.with(|p| p.unplaced.is_empty()) {
                                             view! {
                                                 <p class="hint">
                                                     {move || match check_state.get() {
@@ -656,12 +641,7 @@ pub fn ComposePage() -> impl IntoView {
                                             }
                                                 .into_any()
                                         } else {
-                                            view! {
-                                                <ul class="compose__problems" data-field="problems">
-                                                    {problem_items(all)}
-                                                </ul>
-                                            }
-                                                .into_any()
+                                            problem_list().into_any()
                                         }
                                     }}
                                 </aside>
@@ -680,4 +660,29 @@ pub fn ComposePage() -> impl IntoView {
 
         </section>
     }
+}
+
+/// A menu of scenarios to load (`id`, `data-field`): `options` is the markup of its options,
+/// `None` while they load (then it is disabled and has no `data-field`). Picking one calls
+/// `pick` with its value and puts the menu back on its first option.
+fn menu(
+    id: &'static str,
+    field: &'static str,
+    options: Signal<Option<String>>,
+    pick: Callback<String>,
+) -> AnyView {
+    view! {
+        <select
+            id=id
+            data-field=move || options.with(Option::is_some).then_some(field)
+            prop:disabled=move || options.with(Option::is_none)
+            inner_html=move || options.get().unwrap_or_else(|| "<option>loading…</option>".to_owned())
+            on:change=move |ev| {
+                let name = event_target_value(&ev);
+                event_target::<web_sys::HtmlSelectElement>(&ev).set_value("");
+                pick.run(name);
+            }
+        ></select>
+    }
+    .into_any()
 }

@@ -86,9 +86,10 @@ pub fn problem_items(problems: &[Problem]) -> String {
 }
 
 /// The options of a menu: `(value, label)` pairs, the one whose value is `selected` marked so.
-pub fn options<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>, selected: &str) -> String {
+pub fn options(items: &[(String, String)], selected: &str) -> String {
     let mut out = String::new();
     for (value, label) in items {
+        let value = value.as_str();
         let attrs: &[(&str, &str)] = if value == selected {
             &[("value", value), ("selected", "")]
         } else {
@@ -149,9 +150,12 @@ mod tests {
     #[test]
     fn options_mark_the_selected_value() {
         assert_eq!(
-            options([("", "all"), ("a&b", "a & b")], "a&b"),
+            options(
+                &[("".into(), "all".into()), ("a&b".into(), "a & b".into())],
+                "a&b"
+            ),
             "<option value=\"\">all</option><option value=\"a&amp;b\" selected=\"\">a &amp; b</option>"
         );
-        assert_eq!(options([], "x"), "");
+        assert_eq!(options(&[], "x"), "");
     }
 }
