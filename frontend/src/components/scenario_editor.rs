@@ -18,7 +18,6 @@ use leptos::prelude::*;
 use crate::scenario_form::{PlacedProblems, ScenarioForm};
 
 pub use fields::FieldError;
-pub use load_preview::LoadPreviewChart;
 
 use fields::{Field, action_button, kv_editor};
 

@@ -4,16 +4,15 @@
 use leptos::prelude::*;
 
 use super::fields::{Field, action_button, index_rows, select_field};
-use super::{Editor, FieldError, LoadPreviewChart};
+use super::load_preview::preview_markup;
+use super::{Editor, FieldError};
 use crate::scenario_form::{LoadKind, LoadKindForm, preview};
 
 /// The load section.
 #[component]
 pub fn LoadEditor() -> impl IntoView {
     let ed = Editor::use_context();
-    let load = Memo::new(move |_| ed.form.with(|f| f.load.clone()));
-    let kind = Memo::new(move |_| load.with(|l| l.kind));
-    let shape = Memo::new(move |_| load.with(|l| l.to_profile().ok().as_ref().and_then(preview)));
+    let kind = Memo::new(move |_| ed.form.with(|f| f.load.kind));
     view! {
         <section class="compose-section" aria-labelledby="compose-load">
             <h2 id="compose-load">"Load"</h2>
@@ -66,7 +65,14 @@ pub fn LoadEditor() -> impl IntoView {
                         <StageEditor kind=kind/>
                     </Show>
                 </div>
-                <LoadPreviewChart preview=shape/>
+                <figure
+                    class="load-preview"
+                    data-chart="load-preview"
+                    // Rebuilt as markup on each edit; the page changes only when the curve does.
+                    inner_html=move || {
+                        ed.form.with(|f| preview_markup(f.load.to_profile().ok().as_ref().and_then(preview).as_ref()))
+                    }
+                ></figure>
             </div>
         </section>
     }

@@ -1,7 +1,9 @@
 //! The load preview: users or starts per second over time, drawn as a small SVG with labelled
 //! axes. Its own few lines of axis math (tested below) keep it independent of the live charts.
 
-use leptos::prelude::*;
+use std::fmt::Write;
+
+use shared::markup::escape;
 
 use crate::scenario_form::LoadPreview;
 
@@ -121,107 +123,91 @@ pub(crate) fn geometry(p: &LoadPreview) -> Geometry {
     }
 }
 
-/// The preview chart (`data-chart="load-preview"`), with a one-line summary under it.
-#[component]
-pub fn LoadPreviewChart(
-    /// The curve, or `None` while the profile cannot be read.
-    #[prop(into)]
-    preview: Signal<Option<LoadPreview>>,
-) -> impl IntoView {
-    let summary = move || {
-        preview.get().map(|p| {
-            let unit = if p.open { "/s" } else { " users" };
-            let mut parts = vec![
-                format!("peak {}{unit}", value_label(p.peak)),
-                format!("lasts {}", crate::format::duration_s(p.duration_s)),
-            ];
-            if let Some(starts) = p.starts {
-                parts.push(format!(
-                    "≈ {} journey starts",
-                    crate::format::count(starts.round() as u64)
-                ));
-            }
-            if let Some(cap) = p.max_users {
-                parts.push(format!(
-                    "pool cap {} users",
-                    crate::format::count(u64::from(cap))
-                ));
-            }
-            parts.join(" · ")
-        })
-    };
-    view! {
-        <figure class="load-preview" data-chart="load-preview">
-            <figcaption class="load-preview__title">"Preview"</figcaption>
-            {move || match preview.get() {
-                None => {
-                    view! {
-                        <p class="load-preview__empty">
-                            "Nothing to draw yet: fix the marked load fields."
-                        </p>
-                    }
-                        .into_any()
-                }
-                Some(p) => {
-                    let g = geometry(&p);
-                    let y_title = if p.open { "journey starts per second" } else { "users" };
-                    let plot_bottom = H - BOTTOM;
-                    view! {
-                        <svg
-                            class="load-preview__svg"
-                            viewBox=format!("0 0 {W} {H}")
-                            role="img"
-                            aria-label=format!("Load over time: {y_title}")
-                        >
-                            {g
-                                .y_ticks
-                                .into_iter()
-                                .map(|(y, label)| {
-                                    view! {
-                                        <line class="load-preview__grid" x1=LEFT x2=W - RIGHT y1=y y2=y></line>
-                                        <text class="load-preview__tick" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">
-                                            {label}
-                                        </text>
-                                    }
-                                })
-                                .collect_view()}
-                            {g
-                                .x_ticks
-                                .into_iter()
-                                .map(|(x, label)| {
-                                    view! {
-                                        <line class="load-preview__axis" x1=x x2=x y1=plot_bottom y2=plot_bottom + 4.0></line>
-                                        <text class="load-preview__tick" x=x y=plot_bottom + 16.0 text-anchor="middle">
-                                            {label}
-                                        </text>
-                                    }
-                                })
-                                .collect_view()}
-                            <line class="load-preview__axis" x1=LEFT x2=W - RIGHT y1=plot_bottom y2=plot_bottom></line>
-                            <path class="load-preview__area" d=g.area></path>
-                            <polyline class="load-preview__line" points=g.line></polyline>
-                            <text class="load-preview__axis-title" x=LEFT + (W - LEFT - RIGHT) / 2.0 y=H - 4.0 text-anchor="middle">
-                                "time"
-                            </text>
-                            <text
-                                class="load-preview__axis-title"
-                                x="12"
-                                y=TOP + (H - TOP - BOTTOM) / 2.0
-                                text-anchor="middle"
-                                transform=format!("rotate(-90 12 {})", TOP + (H - TOP - BOTTOM) / 2.0)
-                            >
-                                {if p.open { "starts/s" } else { "users" }}
-                            </text>
-                        </svg>
-                    }
-                        .into_any()
-                }
-            }}
-            <p class="load-preview__summary" data-field="preview-summary">
-                {summary}
-            </p>
-        </figure>
+/// The one-line summary under the chart: peak, length, journey starts, pool cap.
+pub(crate) fn summary(p: &LoadPreview) -> String {
+    let mut out = String::from("peak ");
+    out.push_str(&value_label(p.peak));
+    out.push_str(if p.open { "/s" } else { " users" });
+    out.push_str(" · lasts ");
+    out.push_str(&crate::format::duration_s(p.duration_s));
+    if let Some(starts) = p.starts {
+        out.push_str(" · ≈ ");
+        out.push_str(&crate::format::count(starts.round() as u64));
+        out.push_str(" journey starts");
     }
+    if let Some(cap) = p.max_users {
+        out.push_str(" · pool cap ");
+        out.push_str(&crate::format::count(u64::from(cap)));
+        out.push_str(" users");
+    }
+    out
+}
+
+/// The inside of the preview figure (`data-chart="load-preview"`): its title, the chart (or
+/// why there is none while the profile cannot be read), and the summary
+/// (`data-field="preview-summary"`).
+pub(crate) fn preview_markup(preview: Option<&LoadPreview>) -> String {
+    let mut out = String::from("<figcaption class=\"load-preview__title\">Preview</figcaption>");
+    let Some(p) = preview else {
+        out.push_str(
+            "<p class=\"load-preview__empty\">Nothing to draw yet: fix the marked load fields.</p>\
+             <p class=\"load-preview__summary\" data-field=\"preview-summary\"></p>",
+        );
+        return out;
+    };
+    let g = geometry(p);
+    let y_title = if p.open {
+        "journey starts per second"
+    } else {
+        "users"
+    };
+    let plot_bottom = H - BOTTOM;
+    let mid_y = TOP + (H - TOP - BOTTOM) / 2.0;
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "<svg class=\"load-preview__svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" \
+         aria-label=\"Load over time: {y_title}\">"
+    );
+    for (y, label) in &g.y_ticks {
+        let _ = write!(
+            out,
+            "<line class=\"load-preview__grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\"></line>\
+             <text class=\"load-preview__tick\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            W - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            escape(label)
+        );
+    }
+    for (x, label) in &g.x_ticks {
+        let _ = write!(
+            out,
+            "<line class=\"load-preview__axis\" x1=\"{x}\" x2=\"{x}\" y1=\"{plot_bottom}\" y2=\"{}\"></line>\
+             <text class=\"load-preview__tick\" x=\"{x}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            plot_bottom + 4.0,
+            plot_bottom + 16.0,
+            escape(label)
+        );
+    }
+    let _ = write!(
+        out,
+        "<line class=\"load-preview__axis\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{plot_bottom}\" y2=\"{plot_bottom}\"></line>\
+         <path class=\"load-preview__area\" d=\"{}\"></path>\
+         <polyline class=\"load-preview__line\" points=\"{}\"></polyline>\
+         <text class=\"load-preview__axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">time</text>\
+         <text class=\"load-preview__axis-title\" x=\"12\" y=\"{mid_y}\" text-anchor=\"middle\" \
+         transform=\"rotate(-90 12 {mid_y})\">{}</text></svg>\
+         <p class=\"load-preview__summary\" data-field=\"preview-summary\">{}</p>",
+        W - RIGHT,
+        g.area,
+        g.line,
+        LEFT + (W - LEFT - RIGHT) / 2.0,
+        H - 4.0,
+        if p.open { "starts/s" } else { "users" },
+        escape(&summary(p))
+    );
+    out
 }
 
 #[cfg(test)]
@@ -276,5 +262,36 @@ mod tests {
         assert!(g.area.starts_with('M') && g.area.ends_with('Z'));
         assert_eq!(g.y_ticks.first().map(|t| t.1.as_str()), Some("0"));
         assert_eq!(g.x_ticks.last().map(|t| t.1.as_str()), Some("10s"));
+    }
+
+    #[test]
+    fn markup_has_the_chart_and_its_summary() {
+        let mut p = LoadPreview {
+            open: true,
+            points: vec![(0.0, 0.0), (60.0, 20.0)],
+            duration_s: 60.0,
+            peak: 20.0,
+            max_users: Some(50),
+            starts: Some(600.0),
+        };
+        let m = preview_markup(Some(&p));
+        assert!(
+            m.starts_with("<figcaption class=\"load-preview__title\">Preview</figcaption><svg")
+        );
+        assert!(m.contains("viewBox=\"0 0 520 220\""));
+        assert!(m.contains("aria-label=\"Load over time: journey starts per second\""));
+        assert!(m.contains(&format!("points=\"{}\"", geometry(&p).line)));
+        assert!(m.contains(">1m</text>") && m.contains(">starts/s</text></svg>"));
+        assert!(m.ends_with(
+            "<p class=\"load-preview__summary\" data-field=\"preview-summary\">\
+             peak 20/s · lasts 1 min 00 s · ≈ 600 journey starts · pool cap 50 users</p>"
+        ));
+        p.open = false;
+        p.starts = None;
+        p.max_users = None;
+        assert_eq!(summary(&p), "peak 20 users · lasts 1 min 00 s");
+        let none = preview_markup(None);
+        assert!(none.contains("<p class=\"load-preview__empty\">"));
+        assert!(!none.contains("<svg"));
     }
 }
