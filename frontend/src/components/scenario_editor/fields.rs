@@ -257,29 +257,13 @@ fn render_select(
                     class="field__input"
                     data-field=path.clone()
                     aria-describedby=error_id(&path)
+                    // The options as markup, the current value's marked selected.
+                    inner_html=move || markup::options(&options(), &ed.form.with(|f| get(f)))
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
                         ed.form.update(|f| set(f, v));
                     }
-                >
-                    {move || {
-                        options()
-                            .into_iter()
-                            .map(|(value, text)| {
-                                let v = value.clone();
-                                let get = get.clone();
-                                view! {
-                                    <option
-                                        value=value
-                                        prop:selected=move || ed.form.with(|f| get(f)) == v
-                                    >
-                                        {text}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </select>
+                ></select>
             </span>
             <FieldError path=path/>
         </div>
