@@ -16,6 +16,7 @@ use shared::api::{LoadOverrides, Preset, Problem, ScenarioEntry, ScenarioRef, St
 use shared::scenario::Scenario;
 
 use crate::api::{self, ApiError};
+use crate::components::scenario_editor::fields::dyn_view;
 use crate::components::scenario_editor::{Editor, ScenarioEditor};
 use crate::scenario_form::{PlacedProblems, ScenarioForm, markup, place, text_offset};
 use wasm_bindgen::JsCast;
@@ -482,7 +483,7 @@ pub fn ComposePage() -> impl IntoView {
                     </button>
                 </div>
                 <span class="compose__status" role="status" data-status=move || status().0>
-                    {move || status().1}
+                    {dyn_view(move || status().1.into_any())}
                 </span>
                 <div class="compose__actions">
                     <label for="compose-save-name" class="compose__label">
@@ -562,7 +563,7 @@ pub fn ComposePage() -> impl IntoView {
                 )}
             </div>
 
-            {move || {
+            {dyn_view(move || {
                 notice
                     .get()
                     .map(|n| {
@@ -596,25 +597,50 @@ pub fn ComposePage() -> impl IntoView {
                             </p>
                         }
                     })
-            }}
+                    .into_any()
+            })}
 
-            {move || (mode.get() == Mode::Form && placed.with(|p| !p.unplaced.is_empty())).then(problem_list)}
+            {dyn_view(move || {
+                (mode.get() == Mode::Form && placed.with(|p| !p.unplaced.is_empty())).then(problem_list).into_any()
+            })}
 
             <div class="compose__body">
-                <Show
-                    when=move || mode.get() == Mode::Form
-                    fallback=move || {
+                {dyn_view(move || {
+                    if mode.get() == Mode::Form {
+                        return view! {
+                            {dyn_view(move || {
+                                (!text_readable.get())
+                                    .then(|| {
+                                        view! {
+                                            <p class="hint">
+                                                "The text cannot be read; the form shows the last version that could."
+                                            </p>
+                                        }
+                                    })
+                                    .into_any()
+                            })}
+                            <ScenarioEditor/>
+                        }
+                            .into_any();
+                    }
                         view! {
                             <div class="compose__text">
                                 <div class="compose__text-main">
                                     <label for="compose-text" class="compose__label">
                                         "Scenario as YAML or JSON"
                                     </label>
-                                    <Show when=move || local.with(|l| !l.is_empty())>
-                                        <p class="hint">
-                                            "Some form fields cannot be read; this is the last version that could."
-                                        </p>
-                                    </Show>
+                                    {dyn_view(move || {
+                                        local
+                                            .with(|l| !l.is_empty())
+                                            .then(|| {
+                                                view! {
+                                                    <p class="hint">
+                                                        "Some form fields cannot be read; this is the last version that could."
+                                                    </p>
+                                                }
+                                            })
+                                            .into_any()
+                                    })}
                                     <textarea
                                         id="compose-text"
                                         class="compose__textarea"
@@ -628,34 +654,30 @@ pub fn ComposePage() -> impl IntoView {
                                 </div>
                                 <aside class="compose__text-problems" aria-labelledby="compose-text-problems">
                                     <h2 id="compose-text-problems">"Problems"</h2>
-                                    {move || {
+                                    {dyn_view(move || {
                                         if placed.with(|p| p.unplaced.is_empty()) {
                                             view! {
                                                 <p class="hint">
-                                                    {move || match check_state.get() {
-                                                        CheckState::Checking => "Checking…",
-                                                        CheckState::Offline(_) => "The server cannot be reached to check the text.",
-                                                        CheckState::Done { .. } => "None: the scenario can run.",
-                                                    }}
+                                                    {dyn_view(move || {
+                                                        match check_state.get() {
+                                                            CheckState::Checking => "Checking…",
+                                                            CheckState::Offline(_) => "The server cannot be reached to check the text.",
+                                                            CheckState::Done { .. } => "None: the scenario can run.",
+                                                        }
+                                                            .into_any()
+                                                    })}
                                                 </p>
                                             }
                                                 .into_any()
                                         } else {
                                             problem_list().into_any()
                                         }
-                                    }}
+                                    })}
                                 </aside>
                             </div>
                         }
-                    }
-                >
-                    <Show when=move || !text_readable.get()>
-                        <p class="hint">
-                            "The text cannot be read; the form shows the last version that could."
-                        </p>
-                    </Show>
-                    <ScenarioEditor/>
-                </Show>
+                        .into_any()
+                })}
             </div>
 
         </section>

@@ -314,6 +314,16 @@ fn render_check(
     .into_any()
 }
 
+/// A part of the view that `f` builds again whenever a signal it reads changes. Every such
+/// part of the compose page goes through here, so the reactive rendering is compiled once.
+pub(crate) fn dyn_view(f: impl Fn() -> AnyView + Send + Sync + 'static) -> AnyView {
+    render_dyn(Arc::new(f))
+}
+
+fn render_dyn(f: Arc<dyn Fn() -> AnyView + Send + Sync>) -> AnyView {
+    (move || f()).into_any()
+}
+
 /// Rows `0..count`, keyed by index: adding or removing a row leaves the other rows (and the
 /// focus in them) in place, and typing in a row rebuilds nothing. Every list of the form goes
 /// through this one `<For>`.
