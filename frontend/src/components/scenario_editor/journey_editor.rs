@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, action_button, index_rows, kv_editor, select_field};
+use super::fields::{Field, action_button, dyn_view, index_rows, kv_editor, select_field};
 use super::{Editor, FieldError, row_buttons};
 use crate::scenario_form::{
     BodyKind, CheckForm, CheckKind, JourneyForm, RequestForm, ScenarioForm, StepForm, StepKind,
@@ -82,9 +82,9 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
                     },
                 )}
                 <span class="journey__share">
-                    {move || {
-                        share.get().map(|s| format!("{} of iterations", crate::format::percent(s)))
-                    }}
+                    {dyn_view(move || {
+                        share.get().map(|s| format!("{} of iterations", crate::format::percent(s))).into_any()
+                    })}
                 </span>
                 {row_buttons(
                     "journey",
@@ -131,7 +131,7 @@ fn StepEditor(i: usize, j: usize, count: Memo<usize>) -> impl IntoView {
     view! {
         <li class="step" data-path=data_path data-kind=move || if is_think() { "think" } else { "request" }>
             <div class="step__head">
-                <span class="step__kind">{move || if is_think() { "Think" } else { "Request" }}</span>
+                <span class="step__kind">{dyn_view(move || if is_think() { "Think" } else { "Request" }.into_any())}</span>
                 <FieldError path=sp/>
                 {row_buttons(
                     "step",
@@ -155,11 +155,11 @@ fn StepEditor(i: usize, j: usize, count: Memo<usize>) -> impl IntoView {
                     },
                 )}
             </div>
-            {move || match kind.get() {
+            {dyn_view(move || match kind.get() {
                 Some(StepKind::Request) => request_editor(ed, i, j).into_any(),
                 Some(StepKind::Think) => think_editor(ed, i, j).into_any(),
                 None => ().into_any(),
-            }}
+            })}
         </li>
     }
 }
@@ -251,7 +251,7 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                         },
                     ),
                 )}
-                {move || {
+                {dyn_view(move || {
                     let get = rget(i, j, |r| r.body.content.clone());
                     let set = rset(i, j, |r, v| r.body.content = v);
                     let at = |kind: BodyKind| format!("{body_path}.body.{}", kind.as_str());
@@ -274,7 +274,7 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                         }
                         Some(BodyKind::None) | None => ().into_any(),
                     }
-                }}
+                })}
             </div>
             <div class="checks" data-path=checks_data_path>
                 <div class="kv__title">"Checks"</div>
@@ -337,7 +337,7 @@ fn check_row(ed: Editor, i: usize, j: usize, k: usize) -> impl IntoView {
                     }
                 },
             )}
-            {move || {
+            {dyn_view(move || {
                 let cp = &inputs_path;
                 let field = |seg: &str, label: &str, placeholder: &str| {
                     Field::new(format!("{cp}.{seg}"), label).hide_label().mono().placeholder(placeholder).view(ed, value, set_value)
@@ -374,7 +374,7 @@ fn check_row(ed: Editor, i: usize, j: usize, k: usize) -> impl IntoView {
                     }
                     None => ().into_any(),
                 }
-            }}
+            })}
             <FieldError path=cp/>
             {action_button(
                 "✕",
@@ -428,7 +428,7 @@ fn think_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                     }
                 },
             )}
-            {move || {
+            {dyn_view(move || {
                 let tp = inputs_path.clone();
                 match kind.get() {
                     Some(ThinkKind::Fixed) => {
@@ -448,7 +448,7 @@ fn think_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                     }
                     None => ().into_any(),
                 }
-            }}
+            })}
         </div>
     }
 }

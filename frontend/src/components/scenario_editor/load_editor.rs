@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, action_button, index_rows, select_field};
+use super::fields::{Field, action_button, dyn_view, index_rows, select_field};
 use super::load_preview::preview_markup;
 use super::{Editor, FieldError};
 use crate::scenario_form::{LoadKind, LoadKindForm, preview};
@@ -13,6 +13,7 @@ use crate::scenario_form::{LoadKind, LoadKindForm, preview};
 pub fn LoadEditor() -> impl IntoView {
     let ed = Editor::use_context();
     let kind = Memo::new(move |_| ed.form.with(|f| f.load.kind));
+    let staged = Memo::new(move |_| kind.get().is_staged());
     view! {
         <section class="compose-section" aria-labelledby="compose-load">
             <h2 id="compose-load">"Load"</h2>
@@ -33,16 +34,17 @@ pub fn LoadEditor() -> impl IntoView {
                     )}
                     <FieldError path="load"/>
                     <p class="hint">
-                        {move || {
+                        {dyn_view(move || {
                             if kind.get().is_open() {
                                 "Open model: journeys start on schedule whatever the target's latency; a start that finds every user busy is dropped."
                             } else {
                                 "Closed model: each user runs its journey in a loop, so a slower target gets fewer requests."
                             }
-                        }}
+                                .into_any()
+                        })}
                     </p>
                     <div class="field-grid">
-                        {move || {
+                        {dyn_view(move || {
                             kind.get()
                                 .fields()
                                 .iter()
@@ -59,11 +61,10 @@ pub fn LoadEditor() -> impl IntoView {
                                         .view(ed, move |f| f.load.get(key).to_owned(), move |f, v| f.load.set(key, v))
                                 })
                                 .collect_view()
-                        }}
+                                .into_any()
+                        })}
                     </div>
-                    <Show when=move || kind.get().is_staged()>
-                        <StageEditor kind=kind/>
-                    </Show>
+                    {dyn_view(move || staged.get().then(|| view! { <StageEditor kind=kind/> }).into_any())}
                 </div>
                 <figure
                     class="load-preview"
@@ -90,7 +91,7 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
             <div class="stages__head" aria-hidden="true">
                 <span></span>
                 <span>"Length"</span>
-                <span>{move || if kind.get().is_open() { "Target rate" } else { "Target users" }}</span>
+                <span>{dyn_view(move || if kind.get().is_open() { "Target rate" } else { "Target users" }.into_any())}</span>
                 <span></span>
             </div>
             <ol class="stages__list">
@@ -113,7 +114,7 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
                                             }
                                         },
                                     )}
-                                {move || {
+                                {dyn_view(move || {
                                     Field::new(format!("load.stages[{s}].target"), format!("Stage {} target", s + 1))
                                         .hide_label()
                                         .unit(kind.get().stage_unit())
@@ -127,7 +128,7 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
                                                 }
                                             },
                                         )
-                                }}
+                                })}
                                 <FieldError path=sp/>
                                 {action_button(
                                     "✕",
