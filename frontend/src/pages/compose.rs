@@ -106,8 +106,19 @@ pub fn ComposePage() -> impl IntoView {
     let recheck_text = RwSignal::new(0u64);
 
     let parsed = Memo::new(move |_| form.with(ScenarioForm::to_scenario));
-    let local = Memo::new(move |_| {
-        parsed.with(|r| match r {
+    // True when some field of the form cannot be read.
+    let unreadable = move || parsed.with(|r| r.as_ref().is_err_and(|e| !e.is_empty()));
+    // The form shows its own reading problems, and the server's about other fields. Each
+    // problem is placed once, at a field or in the list without one.
+    let placed = Memo::new(move |_| {
+        let server = server.get();
+        if mode.get() == Mode::Text {
+            return PlacedProblems {
+                unplaced: server,
+                ..PlacedProblems::default()
+            };
+        }
+        let mut all: Vec<Problem> = parsed.with(|r| match r {
             Ok(_) => Vec::new(),
             Err(errors) => errors
                 .iter()
@@ -118,33 +129,13 @@ pub fn ComposePage() -> impl IntoView {
                     column: None,
                 })
                 .collect(),
-        })
-    });
-    // The form shows its own reading problems, and the server's about other fields.
-    let shown = Memo::new(move |_| {
-        if mode.get() == Mode::Text {
-            return server.get();
-        }
-        let mut all = local.get();
-        let others: Vec<Problem> = server.with(|s| {
-            s.iter()
-                .filter(|p| !all.iter().any(|l| l.path == p.path))
-                .cloned()
-                .collect()
         });
+        let others: Vec<Problem> = server
+            .into_iter()
+            .filter(|p| !all.iter().any(|l| l.path == p.path))
+            .collect();
         all.extend(others);
-        all
-    });
-    let placed = Memo::new(move |_| {
-        let shown = shown.get();
-        if mode.get() == Mode::Text {
-            PlacedProblems {
-                unplaced: shown,
-                ..PlacedProblems::default()
-            }
-        } else {
-            form.with(|f| place(f, &shown))
-        }
+        form.with(|f| place(f, &all))
     });
     provide_context(Editor {
         form,
@@ -391,8 +382,8 @@ pub fn ComposePage() -> impl IntoView {
     };
 
     let status = move || {
-        let n = shown.with(Vec::len);
-        if mode.get() == Mode::Form && local.with(|l| !l.is_empty()) {
+        let n = placed.with(PlacedProblems::len);
+        if mode.get() == Mode::Form && unreadable() {
             return ("invalid", plural(n, "problem", "problems"));
         }
         match check_state.get() {
@@ -630,8 +621,7 @@ pub fn ComposePage() -> impl IntoView {
                                         "Scenario as YAML or JSON"
                                     </label>
                                     {dyn_view(move || {
-                                        local
-                                            .with(|l| !l.is_empty())
+                                        unreadable()
                                             .then(|| {
                                                 view! {
                                                     <p class="hint">
