@@ -465,6 +465,9 @@ pub fn ComposePage() -> impl IntoView {
         }
     };
 
+    // One closure type each for the two mode buttons and the two busy buttons.
+    let pressed = move |m: Mode| move || (mode.get() == m).to_string();
+    let is_busy = move || busy.get();
     // A click on a problem's position puts the cursor there.
     let on_problem_click = move |ev: web_sys::MouseEvent| {
         let button = ev
@@ -514,7 +517,7 @@ pub fn ComposePage() -> impl IntoView {
                     <button
                         type="button"
                         data-action="mode-form"
-                        aria-pressed=move || (mode.get() == Mode::Form).to_string()
+                        aria-pressed=pressed(Mode::Form)
                         on:click=move |_| set_mode(Mode::Form)
                     >
                         "Form"
@@ -522,7 +525,7 @@ pub fn ComposePage() -> impl IntoView {
                     <button
                         type="button"
                         data-action="mode-text"
-                        aria-pressed=move || (mode.get() == Mode::Text).to_string()
+                        aria-pressed=pressed(Mode::Text)
                         on:click=move |_| set_mode(Mode::Text)
                     >
                         "YAML / JSON"
@@ -544,14 +547,14 @@ pub fn ComposePage() -> impl IntoView {
                         prop:value=move || save_name.get()
                         on:input=move |ev| save_name.set(event_target_value(&ev))
                     />
-                    <button type="button" data-action="save" prop:disabled=move || busy.get() on:click=save>
+                    <button type="button" data-action="save" prop:disabled=is_busy on:click=save>
                         "Save"
                     </button>
                     <button
                         type="button"
                         class="compose__launch"
                         data-action="launch"
-                        prop:disabled=move || busy.get()
+                        prop:disabled=is_busy
                         on:click=launch
                     >
                         "Launch run"

@@ -42,7 +42,8 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
     let ed = Editor::use_context();
     let jp = format!("journeys[{i}]");
     let steps = Memo::new(move |_| ed.form.with(|f| f.journey(i).map_or(0, |j| j.steps.len())));
-    let share = Memo::new(move |_| {
+    // This journey's share of the weights, read again on each edit (cheap).
+    let share = move || {
         ed.form.with(|f| {
             let weight = |j: &JourneyForm| f64::from(parse_count(&j.weight).unwrap_or(0));
             let total: f64 = f.journeys.iter().map(weight).sum();
@@ -51,7 +52,7 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
                 .filter(|_| total > 0.0)
                 .map(|w| w / total)
         })
-    });
+    };
     let push = move |step: fn() -> StepForm| {
         ed.form.update(|f| {
             if let Some(j) = f.journey_mut(i) {
@@ -83,7 +84,7 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
                 )}
                 <span class="journey__share">
                     {dyn_view(move || {
-                        share.get().map(|s| format!("{} of iterations", crate::format::percent(s))).into_any()
+                        share().map(|s| format!("{} of iterations", crate::format::percent(s))).into_any()
                     })}
                 </span>
                 {row_buttons(

@@ -22,7 +22,6 @@ const EXAMPLES: [&str; 6] = [
 pub fn ThresholdEditor() -> impl IntoView {
     let ed = Editor::use_context();
     let count = Memo::new(move |_| ed.form.with(|f| f.thresholds.len()));
-    let names = Memo::new(move |_| ed.form.with(|f| f.request_names()));
     view! {
         <section class="compose-section" aria-labelledby="compose-thresholds">
             <h2 id="compose-thresholds">"Thresholds"</h2>
@@ -45,7 +44,6 @@ pub fn ThresholdEditor() -> impl IntoView {
                     move |t| {
                         let tp = format!("thresholds[{t}]");
                         let get = move |f: &crate::scenario_form::ScenarioForm| f.thresholds.get(t).cloned().unwrap_or_default();
-                        let current = Memo::new(move |_| ed.form.with(|f| get(f).request));
                         view! {
                             <li class="threshold" data-path=tp.clone()>
                                 {Field::new(tp.clone(), format!("Threshold {}", t + 1))
@@ -67,9 +65,8 @@ pub fn ThresholdEditor() -> impl IntoView {
                                     "For",
                                     false,
                                     move || {
-                                        let current = current.get();
+                                        let (current, list) = ed.form.with(|f| (get(f).request, f.request_names()));
                                         let mut options = vec![(String::new(), "all requests".to_owned())];
-                                        let list = names.get();
                                         if !current.is_empty() && !list.contains(&current) {
                                             options.push((current.clone(), format!("{current} (no such request)")));
                                         }
