@@ -9,6 +9,7 @@ pub mod components;
 pub mod embed;
 pub mod format;
 pub mod live;
+pub mod markup;
 pub mod nav;
 pub mod pages;
 pub mod scenario_form;

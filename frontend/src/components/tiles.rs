@@ -1,36 +1,128 @@
 //! Headline number tiles, and the live run's headline figures ([`headline`], pure).
 
-use leptos::prelude::*;
-use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::metrics::{MetricsSnapshot, RequestStats, RunSummary};
 
 use crate::format;
+use crate::markup::Html;
 
-/// One figure with its label.
-#[component]
-pub fn Tile(
+/// One headline figure with its label.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TileData {
     /// What it is.
-    #[prop(into)]
-    label: String,
-    /// The formatted value (with its unit).
-    #[prop(into)]
-    value: Signal<String>,
-    /// `ok`, `warn`, `bad` or empty.
-    #[prop(into, optional)]
-    tone: Signal<String>,
+    pub label: &'static str,
     /// A `data-tile` name for tests (`throughput`, `p95`, …).
-    #[prop(into, optional)]
-    name: Option<String>,
-    /// A short explanation under the value (`last interval`, `since start`).
-    #[prop(into, optional)]
-    hint: MaybeProp<String>,
-) -> impl IntoView {
-    view! {
-        <div class="tile" data-tile=name data-tone=move || tone.get()>
-            <div class="tile__label">{label}</div>
-            <div class="tile__value">{move || value.get()}</div>
-            {move || hint.get().map(|h| view! { <div class="tile__hint">{h}</div> })}
-        </div>
+    pub name: &'static str,
+    /// The formatted value (with its unit).
+    pub value: String,
+    /// `ok`, `warn`, `bad` or empty.
+    pub tone: &'static str,
+    /// A short explanation under the value (`last interval`, `since start`), or empty.
+    pub hint: &'static str,
+}
+
+/// The tiles' markup: one `div.tile` each, with its label, value and hint.
+pub fn tiles_markup(tiles: &[TileData]) -> String {
+    let mut h = Html::new();
+    for t in tiles {
+        h.open(
+            "div",
+            &[
+                ("class", "tile"),
+                ("data-tile", t.name),
+                ("data-tone", t.tone),
+            ],
+        )
+        .el("div", &[("class", "tile__label")], t.label)
+        .el("div", &[("class", "tile__value")], &t.value);
+        if !t.hint.is_empty() {
+            h.el("div", &[("class", "tile__hint")], t.hint);
+        }
+        h.close("div");
     }
+    h.finish()
+}
+
+/// The live page's tiles: the last interval's figures while the run goes on, the whole
+/// run's once it is over.
+pub fn live_tiles(h: &Headline, finished: bool) -> Vec<TileData> {
+    let hint = |live, after| if finished { after } else { live };
+    let tile = |label, name, value: &String, tone, hint| TileData {
+        label,
+        name,
+        value: value.clone(),
+        tone,
+        hint,
+    };
+    let interval = hint("last interval", "whole run");
+    vec![
+        tile("Throughput", "throughput", &h.throughput, "", interval),
+        tile("p50 latency", "p50", &h.p50, "", interval),
+        tile("p95 latency", "p95", &h.p95, "", interval),
+        tile("p99 latency", "p99", &h.p99, "", interval),
+        tile(
+            "Error rate",
+            "error_rate",
+            &h.error_rate,
+            h.error_tone,
+            "since start",
+        ),
+        tile(
+            "Active users",
+            "active_users",
+            &h.active_users,
+            "",
+            hint("in flight", "peak"),
+        ),
+        tile(
+            "Dropped iterations",
+            "dropped",
+            &h.dropped,
+            h.dropped_tone,
+            "since start",
+        ),
+    ]
+}
+
+/// A stored run's totals: from its summary, or its latest snapshot while there is none
+/// (dashes before any). `iterations` and `peak_users` come formatted.
+pub fn run_tiles(
+    total: Option<&RequestStats>,
+    iterations: &str,
+    peak_users: &str,
+) -> Vec<TileData> {
+    let figure = |f: fn(&RequestStats) -> String| total.map_or_else(|| "—".into(), f);
+    let tone = match total.map(RequestStats::error_rate) {
+        Some(r) if r >= BAD_ERROR_RATE => "bad",
+        Some(r) if r > 0.0 => "warn",
+        _ => "",
+    };
+    let tile = |label, name, value| TileData {
+        label,
+        name,
+        value,
+        ..Default::default()
+    };
+    vec![
+        tile(
+            "Requests",
+            "requests",
+            figure(|t| format::count(t.requests)),
+        ),
+        tile("Throughput", "throughput", figure(|t| format::rate(t.rps))),
+        tile("p50", "p50", figure(|t| format::ms(t.latency.p50_ms))),
+        tile("p95", "p95", figure(|t| format::ms(t.latency.p95_ms))),
+        tile("p99", "p99", figure(|t| format::ms(t.latency.p99_ms))),
+        TileData {
+            tone,
+            ..tile(
+                "Error rate",
+                "error_rate",
+                figure(|t| format::percent(t.error_rate())),
+            )
+        },
+        tile("Iterations", "iterations", iterations.to_owned()),
+        tile("Peak users", "peak_users", peak_users.to_owned()),
+    ]
 }
 
 /// The live page's headline figures, formatted, from the latest snapshot.
@@ -207,5 +299,56 @@ mod tests {
         assert_eq!((h.error_rate.as_str(), h.error_tone), ("10%", "bad"));
         assert_eq!(h.active_users, "33");
         assert_eq!((h.dropped.as_str(), h.dropped_tone), ("0", ""));
+    }
+
+    #[test]
+    fn tiles_markup_has_names_tones_and_hints() {
+        let h = headline(Some(&snapshot(100.0, 200, 20)));
+        let live = tiles_markup(&live_tiles(&h, false));
+        assert!(live.starts_with(
+            "<div class=\"tile\" data-tile=\"throughput\"><div class=\"tile__label\">Throughput</div><div class=\"tile__value\">100/s</div><div class=\"tile__hint\">last interval</div></div>"
+        ), "{live}");
+        assert!(live.contains(
+            "<div class=\"tile\" data-tile=\"error_rate\" data-tone=\"bad\"><div class=\"tile__label\">Error rate</div><div class=\"tile__value\">10%</div><div class=\"tile__hint\">since start</div></div>"
+        ), "{live}");
+        assert_eq!(live.matches("class=\"tile\"").count(), 7);
+        let after = tiles_markup(&live_tiles(&h, true));
+        assert!(
+            after.contains(">whole run<") && after.contains(">peak<"),
+            "{after}"
+        );
+        assert!(!after.contains("last interval"));
+        let odd = tiles_markup(&[TileData {
+            label: "L",
+            name: "x",
+            value: "<script>".into(),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            odd,
+            "<div class=\"tile\" data-tile=\"x\"><div class=\"tile__label\">L</div><div class=\"tile__value\">&lt;script&gt;</div></div>"
+        );
+        assert_eq!(tiles_markup(&[]), "");
+    }
+
+    #[test]
+    fn stored_run_tiles() {
+        let none = run_tiles(None, "—", "—");
+        assert!(none.iter().all(|t| t.value == "—" && t.tone.is_empty()));
+        let t = crate::components::fixtures::stats("*", 1000, 10, 25.0);
+        let tiles = run_tiles(Some(&t), "900", "33");
+        let got: Vec<(&str, &str, &str)> = tiles
+            .iter()
+            .map(|t| (t.name, t.value.as_str(), t.tone))
+            .collect();
+        assert_eq!(got[0], ("requests", "1,000", ""));
+        assert_eq!(got[1], ("throughput", "25.0/s", ""));
+        assert_eq!(got[5], ("error_rate", "1.00%", "warn"));
+        assert_eq!(
+            got[6..],
+            [("iterations", "900", ""), ("peak_users", "33", "")]
+        );
+        let bad = crate::components::fixtures::stats("*", 100, 5, 25.0);
+        assert_eq!(run_tiles(Some(&bad), "", "")[5].tone, "bad");
     }
 }

@@ -13,7 +13,7 @@ use crate::components::chart::LineChart;
 use crate::components::compare_table::CompareTable;
 use crate::components::run_list::{RunList, StatusBadge, VerdictBadge, local_time};
 use crate::components::run_view::RunView;
-use crate::components::tiles::Tile;
+use crate::components::tiles::{run_tiles, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
 
@@ -311,16 +311,6 @@ fn run_detail(
             .map(|s| s.total.clone())
             .or_else(|| snapshots.with(|s| s.last().map(|s| s.total.clone())))
     });
-    let figure = move |f: fn(&RequestStats) -> String| {
-        Signal::derive(move || total.with(|t| t.as_ref().map_or_else(|| "—".into(), f)))
-    };
-    let error_tone = Signal::derive(move || {
-        total.with(|t| match t.as_ref().map(RequestStats::error_rate) {
-            Some(r) if r >= 0.05 => "bad".to_owned(),
-            Some(r) if r > 0.0 => "warn".to_owned(),
-            _ => String::new(),
-        })
-    });
     let peak_users = summary
         .as_ref()
         .map_or_else(|| "—".into(), |s| format::count(s.peak_users));
@@ -484,16 +474,10 @@ fn run_detail(
         {reason.map(|r| view! { <p class="run-reason" role="note">{r}</p> })}
         <section class="run-section" aria-labelledby="run-totals">
             <h2 id="run-totals" class="visually-hidden">"Totals"</h2>
-            <div class="run-tiles">
-                <Tile label="Requests" name="requests" value=figure(|t| format::count(t.requests))/>
-                <Tile label="Throughput" name="throughput" value=figure(|t| format::rate(t.rps))/>
-                <Tile label="p50" name="p50" value=figure(|t| format::ms(t.latency.p50_ms))/>
-                <Tile label="p95" name="p95" value=figure(|t| format::ms(t.latency.p95_ms))/>
-                <Tile label="p99" name="p99" value=figure(|t| format::ms(t.latency.p99_ms))/>
-                <Tile label="Error rate" name="error_rate" value=figure(|t| format::percent(t.error_rate())) tone=error_tone/>
-                <Tile label="Iterations" name="iterations" value=Signal::stored(iterations)/>
-                <Tile label="Peak users" name="peak_users" value=Signal::stored(peak_users)/>
-            </div>
+            <div
+                class="run-tiles"
+                inner_html=move || total.with(|t| tiles_markup(&run_tiles(t.as_ref(), &iterations, &peak_users)))
+            ></div>
         </section>
         <div class="run-columns">
             <section class="run-section" aria-labelledby="run-thresholds">

@@ -11,7 +11,7 @@ use shared::scenario::LoadProfile;
 use crate::api;
 use crate::components::alerts::AlertList;
 use crate::components::run_view::RunView;
-use crate::components::tiles::{Tile, headline, summary_headline};
+use crate::components::tiles::{headline, live_tiles, summary_headline, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
 
@@ -223,12 +223,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
             None => feed.snapshots.with(|s| headline(s.last())),
         })
     });
-    let hint = move |live: &'static str, after: &'static str| {
-        Signal::derive(move || if finished.get() { after } else { live }.to_owned())
-    };
-    let tile = move |f: fn(&crate::components::tiles::Headline) -> String| {
-        Signal::derive(move || figures.with(f))
-    };
+    let tiles = move || figures.with(|h| tiles_markup(&live_tiles(h, finished.get())));
 
     // Stop: one request at a time; the feed reports the status changes that follow.
     let stop_requested = RwSignal::new(false);
@@ -303,27 +298,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
         </header>
         {move || stop_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
 
-        <div class="tiles" data-tiles="live">
-            <Tile label="Throughput" name="throughput" hint=hint("last interval", "whole run") value=tile(|h| h.throughput.clone())/>
-            <Tile label="p50 latency" name="p50" hint=hint("last interval", "whole run") value=tile(|h| h.p50.clone())/>
-            <Tile label="p95 latency" name="p95" hint=hint("last interval", "whole run") value=tile(|h| h.p95.clone())/>
-            <Tile label="p99 latency" name="p99" hint=hint("last interval", "whole run") value=tile(|h| h.p99.clone())/>
-            <Tile
-                label="Error rate"
-                name="error_rate"
-                hint="since start"
-                value=tile(|h| h.error_rate.clone())
-                tone=tile(|h| h.error_tone.to_owned())
-            />
-            <Tile label="Active users" name="active_users" hint=hint("in flight", "peak") value=tile(|h| h.active_users.clone())/>
-            <Tile
-                label="Dropped iterations"
-                name="dropped"
-                hint="since start"
-                value=tile(|h| h.dropped.clone())
-                tone=tile(|h| h.dropped_tone.to_owned())
-            />
-        </div>
+        <div class="tiles" data-tiles="live" inner_html=tiles></div>
 
         <Show when=move || has_alerts.get()>
             <section class="live-alerts" aria-label="Alerts">
