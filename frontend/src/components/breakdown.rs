@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use shared::metrics::{ErrorKind, RequestStats};
 
 use crate::format;
+use crate::markup::Html;
 
 /// A kind of failure in words (`HTTP 5xx`, `connection refused`).
 pub fn kind_label(kind: ErrorKind) -> &'static str {
@@ -76,6 +77,50 @@ pub fn by_status(total: &RequestStats) -> Vec<Share> {
         .collect()
 }
 
+/// Two small tables, errors by kind and status codes, as markup (empty states before data).
+pub fn breakdown_markup(total: Option<&RequestStats>) -> String {
+    let mut h = Html::new();
+    let parts = [
+        (
+            "errors",
+            "Errors by kind",
+            by_kind as fn(&RequestStats) -> Vec<Share>,
+            "No errors.",
+        ),
+        ("status", "Status codes", by_status, "No responses yet."),
+    ];
+    for (key, title, rows, empty) in parts {
+        h.open(
+            "section",
+            &[("class", "breakdown__part"), ("data-breakdown", key)],
+        )
+        .el("h3", &[], title);
+        let rows = total.map(rows).unwrap_or_default();
+        if rows.is_empty() {
+            h.el("p", &[("class", "muted")], empty);
+        } else {
+            h.open("table", &[("class", "table table--compact")])
+                .open("tbody", &[]);
+            for s in rows {
+                h.open("tr", &[])
+                    .open("th", &[("scope", "row")])
+                    .el(
+                        "span",
+                        &[("class", "code"), ("data-class", s.class)],
+                        &s.label,
+                    )
+                    .close("th")
+                    .el("td", &[("class", "num")], &format::count(s.count))
+                    .el("td", &[("class", "num muted")], &format::percent(s.ratio))
+                    .close("tr");
+            }
+            h.close("tbody").close("table");
+        }
+        h.close("section");
+    }
+    h.finish()
+}
+
 /// Two small tables: errors by kind and status codes.
 #[component]
 pub fn ErrorBreakdown(
@@ -83,47 +128,7 @@ pub fn ErrorBreakdown(
     #[prop(into)]
     total: Signal<Option<RequestStats>>,
 ) -> impl IntoView {
-    let kinds = Memo::new(move |_| total.with(|t| t.as_ref().map(by_kind).unwrap_or_default()));
-    let codes = Memo::new(move |_| total.with(|t| t.as_ref().map(by_status).unwrap_or_default()));
-    view! {
-        <div class="breakdown">
-            <section class="breakdown__part" data-breakdown="errors">
-                <h3>"Errors by kind"</h3>
-                {move || shares(kinds.get(), "No errors.")}
-            </section>
-            <section class="breakdown__part" data-breakdown="status">
-                <h3>"Status codes"</h3>
-                {move || shares(codes.get(), "No responses yet.")}
-            </section>
-        </div>
-    }
-}
-
-fn shares(rows: Vec<Share>, empty: &'static str) -> impl IntoView + use<> {
-    if rows.is_empty() {
-        return view! { <p class="muted">{empty}</p> }.into_any();
-    }
-    view! {
-        <table class="table table--compact">
-            <tbody>
-                {rows
-                    .into_iter()
-                    .map(|s| {
-                        view! {
-                            <tr>
-                                <th scope="row">
-                                    <span class="code" data-class=s.class>{s.label}</span>
-                                </th>
-                                <td class="num">{format::count(s.count)}</td>
-                                <td class="num muted">{format::percent(s.ratio)}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
+    view! { <div class="breakdown" inner_html=move || total.with(|t| breakdown_markup(t.as_ref()))></div> }
 }
 
 #[cfg(test)]
@@ -168,5 +173,28 @@ mod tests {
         for k in ErrorKind::ALL {
             assert!(!kind_label(k).is_empty());
         }
+    }
+
+    #[test]
+    fn breakdown_markup_tables_and_empty_states() {
+        let none = breakdown_markup(None);
+        assert_eq!(
+            none,
+            "<section class=\"breakdown__part\" data-breakdown=\"errors\"><h3>Errors by kind</h3><p class=\"muted\">No errors.</p></section>\
+             <section class=\"breakdown__part\" data-breakdown=\"status\"><h3>Status codes</h3><p class=\"muted\">No responses yet.</p></section>"
+        );
+        let mut t = stats("*", 1000, 30, 10.0);
+        t.errors_by_kind.insert(ErrorKind::Timeout, 25);
+        let m = breakdown_markup(Some(&t));
+        assert!(m.contains(
+            "<table class=\"table table--compact\"><tbody><tr><th scope=\"row\"><span class=\"code\">HTTP 5xx</span></th><td class=\"num\">30</td><td class=\"num muted\">3.00%</td></tr>"
+        ), "{m}");
+        assert!(
+            m.contains(
+                "<span class=\"code\" data-class=\"2xx\">200</span></th><td class=\"num\">970</td>"
+            ),
+            "{m}"
+        );
+        assert!(!m.contains("No errors.") && !m.contains("No responses yet."));
     }
 }
