@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use shared::api::{Alert, AlertKind};
 
 use crate::format;
+use crate::markup::Html;
 
 /// The alert's kind as a `data-kind` word.
 pub fn kind_name(kind: AlertKind) -> &'static str {
@@ -26,6 +27,30 @@ pub fn figures(a: &Alert) -> String {
     }
 }
 
+/// The alerts' list items, newest first.
+pub fn alert_items_markup(alerts: &[Alert]) -> String {
+    let mut h = Html::new();
+    for a in alerts.iter().rev() {
+        h.open(
+            "li",
+            &[
+                ("class", "alert"),
+                ("data-kind", kind_name(a.kind)),
+                ("data-seq", &a.seq.to_string()),
+            ],
+        )
+        .el(
+            "span",
+            &[("class", "alert__time")],
+            &format::duration_s(a.elapsed_ms as f64 / 1000.0),
+        )
+        .el("span", &[("class", "alert__figures")], &figures(a))
+        .el("span", &[("class", "alert__message")], &a.message)
+        .close("li");
+    }
+    h.finish()
+}
+
 /// Alerts, newest first.
 #[component]
 pub fn AlertList(
@@ -36,31 +61,24 @@ pub fn AlertList(
     #[prop(optional, into)]
     empty: Option<String>,
 ) -> impl IntoView {
-    let empty = StoredValue::new(empty);
+    // The list stays while there are alerts, so its live region announces new ones.
+    let any = Memo::new(move |_| alerts.with(|a| !a.is_empty()));
     move || {
-        alerts.with(|list| {
-            if list.is_empty() {
-                return empty.with_value(|e| e.clone().map(|e| view! { <p class="muted">{e}</p> })).into_any();
-            }
+        if any.get() {
             view! {
-                <ul class="alerts" aria-live="polite">
-                    {list
-                        .iter()
-                        .rev()
-                        .map(|a| {
-                            view! {
-                                <li class="alert" data-kind=kind_name(a.kind) data-seq=a.seq>
-                                    <span class="alert__time">{format::duration_s(a.elapsed_ms as f64 / 1000.0)}</span>
-                                    <span class="alert__figures">{figures(a)}</span>
-                                    <span class="alert__message">{a.message.clone()}</span>
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
+                <ul
+                    class="alerts"
+                    aria-live="polite"
+                    inner_html=move || alerts.with(|a| alert_items_markup(a))
+                ></ul>
             }
             .into_any()
-        })
+        } else {
+            empty
+                .clone()
+                .map(|e| view! { <p class="muted">{e}</p> })
+                .into_any()
+        }
     }
 }
 
@@ -87,5 +105,34 @@ mod tests {
         };
         assert_eq!(figures(&e), "errors 12% > 5.00%");
         assert_eq!(kind_name(e.kind), "error_rate");
+    }
+
+    #[test]
+    fn alert_items_newest_first_and_escaped() {
+        let a = Alert {
+            kind: AlertKind::ResponseTime,
+            seq: 1,
+            elapsed_ms: 4000,
+            value: 812.0,
+            limit: 500.0,
+            message: "p95 <b>over</b>".into(),
+        };
+        let b = Alert {
+            kind: AlertKind::ErrorRate,
+            seq: 2,
+            value: 0.12,
+            limit: 0.05,
+            message: "errors".into(),
+            ..a.clone()
+        };
+        let m = alert_items_markup(&[a, b]);
+        assert!(m.starts_with(
+            "<li class=\"alert\" data-kind=\"error_rate\" data-seq=\"2\"><span class=\"alert__time\">"
+        ), "{m}");
+        assert!(m.ends_with(
+            "<span class=\"alert__figures\">p95 812 ms &gt; 500 ms</span><span class=\"alert__message\">p95 &lt;b&gt;over&lt;/b&gt;</span></li>"
+        ), "{m}");
+        assert_eq!(m.matches("<li ").count(), 2);
+        assert_eq!(alert_items_markup(&[]), "");
     }
 }
