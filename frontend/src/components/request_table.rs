@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use shared::metrics::RequestStats;
 
 use crate::format;
+use crate::markup::Html;
 
 /// One table row.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,43 +165,44 @@ pub fn RequestTable(
                 <thead>
                     <tr>{headings}</tr>
                 </thead>
-                <tbody>
-                    {move || {
-                        sorted
-                            .with(|rows| {
-                                if rows.is_empty() {
-                                    return view! {
-                                        <tr>
-                                            <td colspan="8" class="table__empty">
-                                                "No requests completed yet."
-                                            </td>
-                                        </tr>
-                                    }
-                                        .into_any();
-                                }
-                                rows.iter().map(row_view).collect_view().into_any()
-                            })
-                    }}
-                </tbody>
+                <tbody inner_html=move || sorted.with(|rows| rows_markup(rows))></tbody>
             </table>
         </div>
     }
 }
 
-fn row_view(r: &Row) -> impl IntoView + use<> {
-    let bad = r.errors > 0;
-    view! {
-        <tr data-request=r.name.clone()>
-            <th scope="row" class="request-table__name">{r.name.clone()}</th>
-            <td class="num">{format::count(r.count)}</td>
-            <td class="num">{format::rate(r.rps)}</td>
-            <td class="num">{format::ms(r.p50)}</td>
-            <td class="num">{format::ms(r.p95)}</td>
-            <td class="num">{format::ms(r.p99)}</td>
-            <td class="num" class:is-bad=bad>{format::count(r.errors)}</td>
-            <td class="num" class:is-bad=bad>{format::percent(r.error_rate)}</td>
-        </tr>
+/// The table body's markup: one row per request name, or a note when there are none yet.
+pub fn rows_markup(rows: &[Row]) -> String {
+    let mut h = Html::new();
+    if rows.is_empty() {
+        return h
+            .open("tr", &[])
+            .el(
+                "td",
+                &[("colspan", "8"), ("class", "table__empty")],
+                "No requests completed yet.",
+            )
+            .close("tr")
+            .finish();
     }
+    for r in rows {
+        let errors = if r.errors > 0 { "num is-bad" } else { "num" };
+        h.open("tr", &[("data-request", &r.name)])
+            .el(
+                "th",
+                &[("scope", "row"), ("class", "request-table__name")],
+                &r.name,
+            )
+            .el("td", &[("class", "num")], &format::count(r.count))
+            .el("td", &[("class", "num")], &format::rate(r.rps))
+            .el("td", &[("class", "num")], &format::ms(r.p50))
+            .el("td", &[("class", "num")], &format::ms(r.p95))
+            .el("td", &[("class", "num")], &format::ms(r.p99))
+            .el("td", &[("class", errors)], &format::count(r.errors))
+            .el("td", &[("class", errors)], &format::percent(r.error_rate))
+            .close("tr");
+    }
+    h.finish()
 }
 
 #[cfg(test)]
@@ -289,5 +291,28 @@ mod tests {
             next_sort(Some((SortKey::P99, false)), SortKey::Count),
             Some((SortKey::Count, true))
         );
+    }
+
+    #[test]
+    fn body_markup() {
+        assert_eq!(
+            rows_markup(&[]),
+            "<tr><td colspan=\"8\" class=\"table__empty\">No requests completed yet.</td></tr>"
+        );
+        let mut t = table();
+        t[0].name = "GET /?q=<script>\"".into();
+        let m = rows_markup(&rows(&t, Some((SortKey::Count, true))));
+        assert!(m.starts_with(
+            "<tr data-request=\"GET /?q=&lt;script&gt;&quot;\"><th scope=\"row\" class=\"request-table__name\">GET /?q=&lt;script&gt;&quot;</th><td class=\"num\">600</td><td class=\"num\">60.0/s</td>"
+        ), "{m}");
+        assert!(
+            m.contains("<td class=\"num is-bad\">40</td><td class=\"num is-bad\">10%</td></tr>"),
+            "{m}"
+        );
+        assert!(
+            m.contains("<td class=\"num\">0</td><td class=\"num\">0%</td></tr>"),
+            "{m}"
+        );
+        assert_eq!(m.matches("<tr ").count(), 3);
     }
 }
