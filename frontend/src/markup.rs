@@ -33,6 +33,12 @@ impl Html {
         self
     }
 
+    /// Markup written as it is: for literals of this crate only (hence `'static`), never data.
+    pub fn raw(&mut self, markup: &'static str) -> &mut Self {
+        self.0.push_str(markup);
+        self
+    }
+
     /// Text, escaped.
     pub fn text(&mut self, text: &str) -> &mut Self {
         self.0.push_str(&escape(text));
@@ -68,10 +74,11 @@ mod tests {
         h.open("p", &[("class", "a"), ("data-x", ""), ("title", "\"q\"")])
             .text("<script>&")
             .close("p")
-            .el("span", &[], "x");
+            .el("span", &[], "x")
+            .raw("<br>");
         assert_eq!(
             h.finish(),
-            "<p class=\"a\" title=\"&quot;q&quot;\">&lt;script&gt;&amp;</p><span>x</span>"
+            "<p class=\"a\" title=\"&quot;q&quot;\">&lt;script&gt;&amp;</p><span>x</span><br>"
         );
         assert_eq!(h.finish(), "");
     }

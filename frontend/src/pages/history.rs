@@ -16,6 +16,7 @@ use crate::components::run_view::RunView;
 use crate::components::tiles::{run_tiles, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
+use crate::markup::Html;
 
 /// The report files a run can be downloaded as: `(data-report, file, label)`.
 const REPORTS: [(&str, &str, &str); 4] = [
@@ -283,6 +284,88 @@ fn meta(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
     }
 }
 
+/// The thresholds' and the checks' sections of a run (side by side), from its summary; before
+/// there is one, a note that they come at the end.
+pub fn run_columns_markup(summary: Option<&RunSummary>) -> String {
+    let mut h = Html::new();
+    h.raw(r#"<section class="run-section" aria-labelledby="run-thresholds"><h2 id="run-thresholds">Thresholds</h2>"#);
+    match summary.map(|s| s.thresholds.as_slice()) {
+        None => h.raw(r#"<p class="run-empty">Thresholds are judged when the run ends.</p>"#),
+        Some([]) => h.raw(r#"<p class="run-empty">This scenario has no thresholds.</p>"#),
+        Some(thresholds) => {
+            h.raw(concat!(
+                r#"<div class="table-scroll"><table class="run-table run-thresholds"><thead><tr>"#,
+                r#"<th scope="col">Threshold</th><th scope="col">Applies to</th>"#,
+                r#"<th scope="col" class="num">Observed</th><th scope="col">Result</th>"#,
+                "</tr></thead><tbody>"
+            ));
+            for t in thresholds {
+                let (passed, verdict, result) = if t.passed {
+                    ("true", "passed", "pass")
+                } else {
+                    ("false", "failed", "fail")
+                };
+                h.raw(r#"<tr data-threshold=""#)
+                    .text(&t.expr)
+                    .raw(r#"" data-passed=""#)
+                    .raw(passed)
+                    .raw(r#""><td class="mono">"#)
+                    .text(&t.expr)
+                    .raw("</td><td>")
+                    .text(t.request.as_deref().unwrap_or("all requests"))
+                    .raw(r#"</td><td class="num">"#)
+                    .text(&t.observed_text)
+                    .raw(r#"</td><td><span class="verdict" data-verdict=""#)
+                    .raw(verdict)
+                    .raw(r#"">"#)
+                    .raw(result)
+                    .raw("</span></td></tr>");
+            }
+            h.raw("</tbody></table></div>")
+        }
+    };
+    h.raw(r#"</section><section class="run-section" aria-labelledby="run-checks"><h2 id="run-checks">Checks</h2>"#);
+    match summary.map(|s| s.checks.as_slice()) {
+        None => h.raw(r#"<p class="run-empty">Checks are counted when the run ends.</p>"#),
+        Some([]) => h.raw(r#"<p class="run-empty">This scenario has no checks.</p>"#),
+        Some(checks) => {
+            h.raw(concat!(
+                r#"<div class="table-scroll"><table class="run-table run-checks"><thead><tr>"#,
+                r#"<th scope="col">Request</th><th scope="col">Check</th>"#,
+                r#"<th scope="col" class="num">Passed</th><th scope="col" class="num">Failed</th>"#,
+                r#"<th scope="col" class="num">Pass rate</th></tr></thead><tbody>"#
+            ));
+            for c in checks {
+                let all = c.passed + c.failed;
+                let rate = if all == 0 {
+                    "—".into()
+                } else {
+                    format::percent(c.passed as f64 / all as f64)
+                };
+                h.raw(r#"<tr data-check=""#)
+                    .text(&c.check)
+                    .raw(if c.failed > 0 {
+                        r#"" class="run-table__row--bad"><td>"#
+                    } else {
+                        r#""><td>"#
+                    });
+                h.text(&c.request)
+                    .raw(r#"</td><td class="mono">"#)
+                    .text(&c.check)
+                    .raw(r#"</td><td class="num">"#)
+                    .text(&format::count(c.passed))
+                    .raw(r#"</td><td class="num">"#)
+                    .text(&format::count(c.failed))
+                    .raw(r#"</td><td class="num">"#)
+                    .text(&rate)
+                    .raw("</td></tr>");
+            }
+            h.raw("</tbody></table></div>")
+        }
+    };
+    h.raw("</section>").finish()
+}
+
 fn run_detail(
     d: RunDetail,
     is_live: bool,
@@ -324,109 +407,7 @@ fn run_detail(
         |s| format::count(s.iterations),
     );
 
-    let thresholds = summary
-        .as_ref()
-        .map(|s| s.thresholds.clone())
-        .unwrap_or_default();
-    let checks = summary
-        .as_ref()
-        .map(|s| s.checks.clone())
-        .unwrap_or_default();
-    let has_summary = summary.is_some();
-
-    let thresholds_view = if thresholds.is_empty() {
-        let text = if has_summary {
-            "This scenario has no thresholds."
-        } else {
-            "Thresholds are judged when the run ends."
-        };
-        view! { <p class="run-empty">{text}</p> }.into_any()
-    } else {
-        let rows = thresholds
-            .into_iter()
-            .map(|t| {
-                let result = if t.passed { "pass" } else { "fail" };
-                let key = t.expr.clone();
-                view! {
-                    <tr data-threshold=key data-passed=t.passed.to_string()>
-                        <td class="mono">{t.expr}</td>
-                        <td>{t.request.unwrap_or_else(|| "all requests".into())}</td>
-                        <td class="num">{t.observed_text}</td>
-                        <td>
-                            <span class="verdict" data-verdict=if t.passed { "passed" } else { "failed" }>
-                                {result}
-                            </span>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <div class="table-scroll">
-                <table class="run-table run-thresholds">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Threshold"</th>
-                            <th scope="col">"Applies to"</th>
-                            <th scope="col" class="num">"Observed"</th>
-                            <th scope="col">"Result"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        }
-        .into_any()
-    };
-
-    let checks_view = if checks.is_empty() {
-        let text = if has_summary {
-            "This scenario has no checks."
-        } else {
-            "Checks are counted when the run ends."
-        };
-        view! { <p class="run-empty">{text}</p> }.into_any()
-    } else {
-        let rows = checks
-            .into_iter()
-            .map(|c| {
-                let all = c.passed + c.failed;
-                let rate = if all == 0 {
-                    "—".into()
-                } else {
-                    format::percent(c.passed as f64 / all as f64)
-                };
-                let failing = c.failed > 0;
-                let key = c.check.clone();
-                view! {
-                    <tr data-check=key class:run-table__row--bad=failing>
-                        <td>{c.request}</td>
-                        <td class="mono">{c.check}</td>
-                        <td class="num">{format::count(c.passed)}</td>
-                        <td class="num">{format::count(c.failed)}</td>
-                        <td class="num">{rate}</td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <div class="table-scroll">
-                <table class="run-table run-checks">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Request"</th>
-                            <th scope="col">"Check"</th>
-                            <th scope="col" class="num">"Passed"</th>
-                            <th scope="col" class="num">"Failed"</th>
-                            <th scope="col" class="num">"Pass rate"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-        }
-        .into_any()
-    };
+    let columns = run_columns_markup(summary.as_ref());
 
     let reports = REPORTS
         .map(|(key, file, label)| {
@@ -479,16 +460,7 @@ fn run_detail(
                 inner_html=move || total.with(|t| tiles_markup(&run_tiles(t.as_ref(), &iterations, &peak_users)))
             ></div>
         </section>
-        <div class="run-columns">
-            <section class="run-section" aria-labelledby="run-thresholds">
-                <h2 id="run-thresholds">"Thresholds"</h2>
-                {thresholds_view}
-            </section>
-            <section class="run-section" aria-labelledby="run-checks">
-                <h2 id="run-checks">"Checks"</h2>
-                {checks_view}
-            </section>
-        </div>
+        <div class="run-columns" inner_html=columns></div>
         <section class="run-section" aria-labelledby="run-charts">
             <h2 id="run-charts" class="visually-hidden">"Charts and requests"</h2>
             <RunView snapshots=snapshots alerts=alerts summary=Signal::stored(summary)/>
@@ -659,5 +631,100 @@ fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
                 <LineChart title="p95 latency over time" y_unit="ms" series=latency name="latency"/>
             </section>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::metrics::CheckStats;
+    use shared::threshold::ThresholdResult;
+
+    use super::*;
+
+    fn summary() -> RunSummary {
+        RunSummary {
+            scenario: "s".into(),
+            status: shared::run::RunStatus::Completed,
+            reason: None,
+            started_at_ms: 0,
+            duration_ms: 1000,
+            total: RequestStats::default(),
+            per_request: Vec::new(),
+            checks: Vec::new(),
+            iterations: 0,
+            dropped_iterations: 0,
+            peak_users: 0,
+            thresholds: Vec::new(),
+            generator: Default::default(),
+        }
+    }
+
+    #[test]
+    fn columns_before_the_end_and_without_any() {
+        let before = run_columns_markup(None);
+        assert_eq!(
+            before,
+            "<section class=\"run-section\" aria-labelledby=\"run-thresholds\"><h2 id=\"run-thresholds\">Thresholds</h2><p class=\"run-empty\">Thresholds are judged when the run ends.</p></section>\
+             <section class=\"run-section\" aria-labelledby=\"run-checks\"><h2 id=\"run-checks\">Checks</h2><p class=\"run-empty\">Checks are counted when the run ends.</p></section>"
+        );
+        let none = run_columns_markup(Some(&summary()));
+        assert!(
+            none.contains(">This scenario has no thresholds.<"),
+            "{none}"
+        );
+        assert!(none.contains(">This scenario has no checks.<"), "{none}");
+    }
+
+    #[test]
+    fn threshold_and_check_rows() {
+        let mut s = summary();
+        s.thresholds = vec![
+            ThresholdResult {
+                expr: "p95 < 500ms".into(),
+                request: None,
+                observed: Some(120.0),
+                observed_text: "120 ms".into(),
+                passed: true,
+            },
+            ThresholdResult {
+                expr: "errors < 1% & \"x\"".into(),
+                request: Some("<b>GET</b>".into()),
+                observed: Some(0.2),
+                observed_text: "20%".into(),
+                passed: false,
+            },
+        ];
+        s.checks = vec![
+            CheckStats {
+                request: "GET /".into(),
+                check: "status in [200]".into(),
+                passed: 1500,
+                failed: 500,
+            },
+            CheckStats {
+                request: "GET /x".into(),
+                check: "body <script>".into(),
+                passed: 0,
+                failed: 0,
+            },
+        ];
+        let m = run_columns_markup(Some(&s));
+        assert!(m.contains(
+            "<div class=\"table-scroll\"><table class=\"run-table run-thresholds\"><thead><tr><th scope=\"col\">Threshold</th><th scope=\"col\">Applies to</th><th scope=\"col\" class=\"num\">Observed</th><th scope=\"col\">Result</th></tr></thead><tbody>"
+        ), "{m}");
+        assert!(m.contains(
+            "<tr data-threshold=\"p95 &lt; 500ms\" data-passed=\"true\"><td class=\"mono\">p95 &lt; 500ms</td><td>all requests</td><td class=\"num\">120 ms</td><td><span class=\"verdict\" data-verdict=\"passed\">pass</span></td></tr>"
+        ), "{m}");
+        assert!(m.contains(
+            "<tr data-threshold=\"errors &lt; 1% &amp; &quot;x&quot;\" data-passed=\"false\"><td class=\"mono\">errors &lt; 1% &amp; &quot;x&quot;</td><td>&lt;b&gt;GET&lt;/b&gt;</td><td class=\"num\">20%</td><td><span class=\"verdict\" data-verdict=\"failed\">fail</span></td></tr>"
+        ), "{m}");
+        assert!(m.contains(
+            "<tr data-check=\"status in [200]\" class=\"run-table__row--bad\"><td>GET /</td><td class=\"mono\">status in [200]</td><td class=\"num\">1,500</td><td class=\"num\">500</td><td class=\"num\">75%</td></tr>"
+        ), "{m}");
+        assert!(m.contains(
+            "<tr data-check=\"body &lt;script&gt;\"><td>GET /x</td><td class=\"mono\">body &lt;script&gt;</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">—</td></tr>"
+        ), "{m}");
+        assert!(!m.contains("<script>") && !m.contains("<b>"));
+        assert!(m.ends_with("</tbody></table></div></section>"));
     }
 }
