@@ -17,26 +17,27 @@ pub fn local_time(ms: u64) -> String {
     compare::local_date_time(ms, date.get_timezone_offset() as i32)
 }
 
-/// A run's status as a coloured word.
-#[component]
-pub fn StatusBadge(
-    /// The status.
-    status: RunStatus,
-) -> impl IntoView {
-    view! {
-        <span class="run-status" data-status=status.as_str() data-tone=compare::status_tone(status)>
-            {status.as_str()}
-        </span>
-    }
+/// A run's status as a coloured word (`span.run-status`).
+pub fn status_badge_markup(h: &mut Html, status: RunStatus) {
+    h.open(
+        "span",
+        &[
+            ("class", "run-status"),
+            ("data-status", status.as_str()),
+            ("data-tone", compare::status_tone(status)),
+        ],
+    )
+    .text(status.as_str())
+    .close("span");
 }
 
 /// The thresholds' verdict as a coloured word (`—` before there is one).
-#[component]
-pub fn VerdictBadge(
-    /// The verdict.
-    verdict: Verdict,
-) -> impl IntoView {
-    view! { <span class="verdict" data-verdict=verdict.key()>{verdict.text()}</span> }
+pub fn verdict_badge_markup(h: &mut Html, verdict: Verdict) {
+    h.el(
+        "span",
+        &[("class", "verdict"), ("data-verdict", verdict.key())],
+        verdict.text(),
+    );
 }
 
 /// The table of runs' body: one row per run, with its checkbox ticked when it is in
@@ -67,37 +68,29 @@ pub fn run_rows_markup(
             ],
         )
         .close("td")
-        .open("td", &[])
-        .el(
-            "span",
-            &[
-                ("class", "run-status"),
-                ("data-status", row.status.as_str()),
-                ("data-tone", compare::status_tone(row.status)),
-            ],
-            row.status.as_str(),
-        )
-        .close("td")
-        .open("td", &[("class", "run-list__scenario")])
-        .el(
-            "a",
-            &[
-                ("href", &format!("/history/{id}")),
-                ("class", "run-list__link"),
-            ],
-            &row.scenario,
-        )
-        .el("span", &[("class", "run-list__id")], id)
-        .close("td")
-        .el("td", &[("class", "run-list__type")], row.test_type)
-        .el(
-            "td",
-            &[
-                ("class", "run-list__time tabular"),
-                ("title", &shared::report::rfc3339_utc(row.created_at_ms)),
-            ],
-            &time(row.created_at_ms),
-        );
+        .open("td", &[]);
+        status_badge_markup(&mut h, row.status);
+        h.close("td")
+            .open("td", &[("class", "run-list__scenario")])
+            .el(
+                "a",
+                &[
+                    ("href", &format!("/history/{id}")),
+                    ("class", "run-list__link"),
+                ],
+                &row.scenario,
+            )
+            .el("span", &[("class", "run-list__id")], id)
+            .close("td")
+            .el("td", &[("class", "run-list__type")], row.test_type)
+            .el(
+                "td",
+                &[
+                    ("class", "run-list__time tabular"),
+                    ("title", &shared::report::rfc3339_utc(row.created_at_ms)),
+                ],
+                &time(row.created_at_ms),
+            );
         for figure in [&row.duration, &row.requests, &row.rps, &row.p95] {
             h.el("td", &[("class", "num")], figure);
         }
@@ -113,14 +106,9 @@ pub fn run_rows_markup(
             )],
             &row.error_rate,
         )
-        .open("td", &[])
-        .el(
-            "span",
-            &[("class", "verdict"), ("data-verdict", row.verdict.key())],
-            row.verdict.text(),
-        )
-        .close("td")
-        .close("tr");
+        .open("td", &[]);
+        verdict_badge_markup(&mut h, row.verdict);
+        h.close("td").close("tr");
     }
     h.finish()
 }

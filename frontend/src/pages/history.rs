@@ -11,7 +11,7 @@ use crate::chart::{self, Series};
 use crate::compare::{self, Figures, Overlay, Verdict};
 use crate::components::chart::LineChart;
 use crate::components::compare_table::CompareTable;
-use crate::components::run_list::{RunList, StatusBadge, VerdictBadge, local_time};
+use crate::components::run_list::{RunList, local_time, status_badge_markup, verdict_badge_markup};
 use crate::components::run_view::RunView;
 use crate::components::tiles::{run_tiles, tiles_markup};
 use crate::format;
@@ -275,13 +275,34 @@ pub fn RunPage(
     view! { <section class="page page--run">{body}</section> }
 }
 
-fn meta(label: &'static str, value: impl IntoView + 'static) -> impl IntoView {
-    view! {
-        <div class="run-meta__item">
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-        </div>
+/// The value of a run's meta item: text or a badge.
+#[derive(Debug, Clone, Copy)]
+pub enum MetaValue<'a> {
+    /// Plain text.
+    Text(&'a str),
+    /// A status badge.
+    Status(shared::run::RunStatus),
+    /// A verdict badge.
+    Verdict(Verdict),
+}
+
+/// A run's meta list items (`div.run-meta__item` with `dt` and `dd`), for a `dl.run-meta`.
+pub fn meta_markup(items: &[(&str, MetaValue<'_>)]) -> String {
+    let mut h = Html::new();
+    for (label, value) in items {
+        h.raw(r#"<div class="run-meta__item"><dt>"#)
+            .text(label)
+            .raw("</dt><dd>");
+        match *value {
+            MetaValue::Text(t) => {
+                h.text(t);
+            }
+            MetaValue::Status(s) => status_badge_markup(&mut h, s),
+            MetaValue::Verdict(v) => verdict_badge_markup(&mut h, v),
+        }
+        h.raw("</dd></div>");
     }
+    h.finish()
 }
 
 /// The thresholds' and the checks' sections of a run (side by side), from its summary; before
@@ -381,6 +402,8 @@ fn run_detail(
             .or_else(|| summary.as_ref().map(RunSummary::thresholds_passed)),
     );
     let reason = summary.as_ref().and_then(|s| s.reason.clone());
+    let started = local_time(info.created_at_ms);
+    let duration = compare::duration_ms(info.duration_ms);
     let ended = info
         .ended_at_ms
         .map(local_time)
@@ -429,14 +452,14 @@ fn run_detail(
                     <span class="mono">{id.clone()}</span>
                 </p>
                 <h1>{info.scenario.clone()}</h1>
-                <dl class="run-meta">
-                    {meta("Status", move || view! { <StatusBadge status=status.get()/> })}
-                    {meta("Verdict", view! { <VerdictBadge verdict=verdict/> })}
-                    {meta("Type", info.test_type.as_str())}
-                    {meta("Started", local_time(info.created_at_ms))}
-                    {meta("Ended", ended)}
-                    {meta("Duration", compare::duration_ms(info.duration_ms))}
-                </dl>
+                <dl class="run-meta" inner_html=move || meta_markup(&[
+                    ("Status", MetaValue::Status(status.get())),
+                    ("Verdict", MetaValue::Verdict(verdict)),
+                    ("Type", MetaValue::Text(info.test_type.as_str())),
+                    ("Started", MetaValue::Text(&started)),
+                    ("Ended", MetaValue::Text(&ended)),
+                    ("Duration", MetaValue::Text(&duration)),
+                ])></dl>
             </div>
             <nav class="run-reports" aria-labelledby="run-reports">
                 <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
@@ -557,13 +580,13 @@ fn run_card(role: &'static str, l: &Loaded) -> impl IntoView + use<> {
                 <a href=format!("/history/{id}")>{info.scenario.clone()}</a>
             </h2>
             <p class="compare-card__id mono">{id.clone()}</p>
-            <dl class="run-meta run-meta--compact">
-                {meta("Started", local_time(info.created_at_ms))}
-                {meta("Duration", compare::duration_ms(info.duration_ms))}
-                {meta("Type", info.test_type.as_str())}
-                {meta("Status", view! { <StatusBadge status=info.status/> })}
-                {meta("Verdict", view! { <VerdictBadge verdict=verdict/> })}
-            </dl>
+            <dl class="run-meta run-meta--compact" inner_html=meta_markup(&[
+                ("Started", MetaValue::Text(&local_time(info.created_at_ms))),
+                ("Duration", MetaValue::Text(&compare::duration_ms(info.duration_ms))),
+                ("Type", MetaValue::Text(info.test_type.as_str())),
+                ("Status", MetaValue::Status(info.status)),
+                ("Verdict", MetaValue::Verdict(verdict)),
+            ])></dl>
         </article>
     }
 }
@@ -726,5 +749,21 @@ mod tests {
         ), "{m}");
         assert!(!m.contains("<script>") && !m.contains("<b>"));
         assert!(m.ends_with("</tbody></table></div></section>"));
+    }
+
+    #[test]
+    fn meta_items_text_and_badges() {
+        let m = meta_markup(&[
+            ("Status", MetaValue::Status(shared::run::RunStatus::Failed)),
+            ("Verdict", MetaValue::Verdict(Verdict::Passed)),
+            ("Type", MetaValue::Text("<load>")),
+        ]);
+        assert_eq!(
+            m,
+            "<div class=\"run-meta__item\"><dt>Status</dt><dd><span class=\"run-status\" data-status=\"failed\" data-tone=\"bad\">failed</span></dd></div>\
+             <div class=\"run-meta__item\"><dt>Verdict</dt><dd><span class=\"verdict\" data-verdict=\"passed\">passed</span></dd></div>\
+             <div class=\"run-meta__item\"><dt>Type</dt><dd>&lt;load&gt;</dd></div>"
+        );
+        assert_eq!(meta_markup(&[]), "");
     }
 }
