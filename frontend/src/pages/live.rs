@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use shared::api::{LoadOverrides, RunInfo, ScenarioRef, StartRun, TestType};
 use shared::run::{RunId, RunStatus};
 use shared::scenario::LoadProfile;
+use shared::threshold::ThresholdResult;
 
 use crate::api;
 use crate::components::alerts::AlertList;
@@ -14,6 +15,7 @@ use crate::components::run_view::RunView;
 use crate::components::tiles::{headline, live_tiles, summary_headline, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
+use crate::markup::Html;
 
 /// How long a load profile lasts, in ms (the graceful stop comes after).
 pub fn planned_ms(load: &LoadProfile) -> u64 {
@@ -313,6 +315,28 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
     }
 }
 
+/// The thresholds after the run, one list item each: a mark, the expression, its scope and
+/// the observed value.
+pub fn verdict_items_markup(thresholds: &[ThresholdResult]) -> String {
+    let mut h = Html::new();
+    for t in thresholds {
+        h.raw(if t.passed {
+            r#"<li class="live-verdict__item" data-passed="true"><span class="live-verdict__mark" aria-hidden="true">✓</span><span class="sr-only">passed: </span><code>"#
+        } else {
+            r#"<li class="live-verdict__item" data-passed="false"><span class="live-verdict__mark" aria-hidden="true">✗</span><span class="sr-only">failed: </span><code>"#
+        })
+        .text(&t.expr)
+        .raw("</code>");
+        if let Some(r) = &t.request {
+            h.raw(" (").text(r).raw(")");
+        }
+        h.raw(r#"<span class="muted"> — observed "#)
+            .text(&t.observed_text)
+            .raw("</span></li>");
+    }
+    h.finish()
+}
+
 /// After the run: thresholds passed or failed, each threshold, and where to look next.
 #[component]
 fn Verdict(feed: LiveFeed) -> impl IntoView {
@@ -335,22 +359,6 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
         };
         let status = summary.status.as_str();
         let took = format::duration_s(summary.duration_ms as f64 / 1000.0);
-        let checks = summary
-            .thresholds
-            .iter()
-            .map(|t| {
-                let scope = t.request.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
-                view! {
-                    <li class="live-verdict__item" data-passed=t.passed.to_string()>
-                        <span class="live-verdict__mark" aria-hidden="true">{if t.passed { "✓" } else { "✗" }}</span>
-                        <span class="sr-only">{if t.passed { "passed: " } else { "failed: " }}</span>
-                        <code>{t.expr.clone()}</code>
-                        {scope}
-                        <span class="muted">" — observed " {t.observed_text.clone()}</span>
-                    </li>
-                }
-            })
-            .collect_view();
         let history = format!("/history/{id}");
         let report = api::report_url(&id, "report.html");
         Some(view! {
@@ -359,7 +367,7 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                 <p class="live-verdict__meta">
                     "Run " {status} " after " {took} {summary.reason.map(|r| format!(": {r}"))} "."
                 </p>
-                {(!none).then(|| view! { <ul class="live-verdict__list">{checks}</ul> })}
+                {(!none).then(|| view! { <ul class="live-verdict__list" inner_html=verdict_items_markup(&summary.thresholds)></ul> })}
                 <p class="live-verdict__links">
                     <a href=history data-link="history">"Open in History"</a>
                     <a href=report target="_blank" rel="noopener">"HTML report"</a>
@@ -487,5 +495,26 @@ mod tests {
         ] {
             assert!(!can_stop(s, false), "{s:?}");
         }
+    }
+
+    #[test]
+    fn verdict_items() {
+        let t = |expr: &str, request: Option<&str>, passed| ThresholdResult {
+            expr: expr.into(),
+            request: request.map(Into::into),
+            observed: None,
+            observed_text: "120 ms".into(),
+            passed,
+        };
+        let m = verdict_items_markup(&[
+            t("p95 < 500ms", None, true),
+            t("errors < 1%", Some("<GET />"), false),
+        ]);
+        assert_eq!(
+            m,
+            "<li class=\"live-verdict__item\" data-passed=\"true\"><span class=\"live-verdict__mark\" aria-hidden=\"true\">✓</span><span class=\"sr-only\">passed: </span><code>p95 &lt; 500ms</code><span class=\"muted\"> — observed 120 ms</span></li>\
+             <li class=\"live-verdict__item\" data-passed=\"false\"><span class=\"live-verdict__mark\" aria-hidden=\"true\">✗</span><span class=\"sr-only\">failed: </span><code>errors &lt; 1%</code> (&lt;GET /&gt;)<span class=\"muted\"> — observed 120 ms</span></li>"
+        );
+        assert_eq!(verdict_items_markup(&[]), "");
     }
 }
