@@ -1,6 +1,8 @@
 //! Test data for the run components' pure functions.
 
-use shared::metrics::{ErrorKind, GeneratorStats, LatencyStats, MetricsSnapshot, RequestStats};
+use shared::metrics::{
+    ErrorKind, GeneratorStats, LatencyStats, MetricsSnapshot, RequestStats, RunSummary,
+};
 use shared::run::RunStatus;
 
 /// Request stats with fixed latencies (p50 12.34 ms, p95 48 ms, p99 1.25 s).
@@ -54,5 +56,24 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
             rss_bytes: 1 << 20,
             max_schedule_lag_ms: 0.5,
         },
+    }
+}
+
+/// The summary of a completed one-second run of scenario `s` with nothing in it.
+pub(crate) fn summary() -> RunSummary {
+    RunSummary {
+        scenario: "s".into(),
+        status: RunStatus::Completed,
+        reason: None,
+        started_at_ms: 0,
+        duration_ms: 1000,
+        total: RequestStats::default(),
+        per_request: Vec::new(),
+        checks: Vec::new(),
+        iterations: 0,
+        dropped_iterations: 0,
+        peak_users: 0,
+        thresholds: Vec::new(),
+        generator: Default::default(),
     }
 }

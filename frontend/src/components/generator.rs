@@ -83,27 +83,15 @@ pub fn SaturationWarning(
 
 #[cfg(test)]
 mod tests {
-    use shared::metrics::{GeneratorHealth, RequestStats};
-    use shared::run::RunStatus;
+    use shared::metrics::GeneratorHealth;
 
     use super::*;
-    use crate::components::fixtures::snapshot;
+    use crate::components::fixtures::{self, snapshot};
 
     fn summary(health: GeneratorHealth) -> RunSummary {
         RunSummary {
-            scenario: "s".into(),
-            status: RunStatus::Completed,
-            reason: None,
-            started_at_ms: 0,
-            duration_ms: 1000,
-            total: RequestStats::default(),
-            per_request: Vec::new(),
-            checks: Vec::new(),
-            iterations: 0,
-            dropped_iterations: 0,
-            peak_users: 0,
-            thresholds: Vec::new(),
             generator: health,
+            ..fixtures::summary()
         }
     }
 

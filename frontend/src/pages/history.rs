@@ -663,24 +663,7 @@ mod tests {
     use shared::threshold::ThresholdResult;
 
     use super::*;
-
-    fn summary() -> RunSummary {
-        RunSummary {
-            scenario: "s".into(),
-            status: shared::run::RunStatus::Completed,
-            reason: None,
-            started_at_ms: 0,
-            duration_ms: 1000,
-            total: RequestStats::default(),
-            per_request: Vec::new(),
-            checks: Vec::new(),
-            iterations: 0,
-            dropped_iterations: 0,
-            peak_users: 0,
-            thresholds: Vec::new(),
-            generator: Default::default(),
-        }
-    }
+    use crate::components::fixtures::summary;
 
     #[test]
     fn columns_before_the_end_and_without_any() {

@@ -1,61 +1,31 @@
 //! Read-only parts of the compose page as markup: problems next to a field, the list of
 //! problems without one, and the options of a menu. The page sets them with `inner_html`, which
-//! keeps the WebAssembly far smaller than a view per item; every text is escaped here.
+//! keeps the WebAssembly far smaller than a view per item; [`Html`] escapes every text.
 
 use shared::api::Problem;
-use shared::markup::escape;
 
-/// Appends `<tag class="class" name="value">` with the value escaped (no attributes when
-/// `attr` is empty).
-fn open(out: &mut String, tag: &str, class: &str, attrs: &[(&str, &str)]) {
-    out.push('<');
-    out.push_str(tag);
-    if !class.is_empty() {
-        out.push_str(" class=\"");
-        out.push_str(class);
-        out.push('"');
-    }
-    for (name, value) in attrs {
-        out.push(' ');
-        out.push_str(name);
-        out.push_str("=\"");
-        out.push_str(&escape(value));
-        out.push('"');
-    }
-    out.push('>');
-}
-
-/// Appends `<tag class="class">text</tag>`, the text escaped.
-fn element(out: &mut String, tag: &str, class: &str, attrs: &[(&str, &str)], text: &str) {
-    open(out, tag, class, attrs);
-    out.push_str(&escape(text));
-    out.push_str("</");
-    out.push_str(tag);
-    out.push('>');
-}
+use crate::markup::Html;
 
 /// The problems shown at one field: each a `.field-error` with `data-error-path` (the
 /// problem's own path, which may be deeper than the field's).
 pub fn field_errors(problems: &[Problem]) -> String {
-    let mut out = String::new();
+    let mut h = Html::new();
     for p in problems {
-        element(
-            &mut out,
+        h.el(
             "span",
-            "field-error",
-            &[("data-error-path", &p.path)],
+            &[("class", "field-error"), ("data-error-path", &p.path)],
             &p.message,
         );
     }
-    out
+    h.finish()
 }
 
 /// The items of a list of problems. One with a position gets a button that carries it in
 /// `data-line` and `data-column`, for a click handler on the list to put the cursor there.
 pub fn problem_items(problems: &[Problem]) -> String {
-    let mut out = String::new();
+    let mut h = Html::new();
     for p in problems {
-        open(&mut out, "li", "problem", &[("data-error-path", &p.path)]);
+        h.open("li", &[("class", "problem"), ("data-error-path", &p.path)]);
         if let Some(line) = p.line {
             let line = line.to_string();
             let column = p.column.unwrap_or(1).to_string();
@@ -63,11 +33,10 @@ pub fn problem_items(problems: &[Problem]) -> String {
                 Some(_) => format!("{line}:{column}"),
                 None => line.clone(),
             };
-            element(
-                &mut out,
+            h.el(
                 "button",
-                "problem__pos",
                 &[
+                    ("class", "problem__pos"),
                     ("type", "button"),
                     ("title", "Go to this line and column"),
                     ("data-line", &line),
@@ -77,27 +46,26 @@ pub fn problem_items(problems: &[Problem]) -> String {
             );
         }
         if !p.path.is_empty() {
-            element(&mut out, "code", "problem__path", &[], &p.path);
+            h.el("code", &[("class", "problem__path")], &p.path);
         }
-        element(&mut out, "span", "problem__message", &[], &p.message);
-        out.push_str("</li>");
+        h.el("span", &[("class", "problem__message")], &p.message);
+        h.close("li");
     }
-    out
+    h.finish()
 }
 
 /// The options of a menu: `(value, label)` pairs, the one whose value is `selected` marked so.
+/// (An option's `value` is always written, even when empty: that is the "all"/"none" choice.)
 pub fn options(items: &[(String, String)], selected: &str) -> String {
-    let mut out = String::new();
+    let mut h = Html::new();
     for (value, label) in items {
-        let value = value.as_str();
-        let attrs: &[(&str, &str)] = if value == selected {
-            &[("value", value), ("selected", "")]
-        } else {
-            &[("value", value)]
-        };
-        element(&mut out, "option", "", attrs, label);
+        h.raw("<option value=\"").text(value).raw("\"");
+        if value == selected {
+            h.raw(" selected");
+        }
+        h.raw(">").text(label).close("option");
     }
-    out
+    h.finish()
 }
 
 #[cfg(test)]
@@ -143,7 +111,7 @@ mod tests {
         );
         assert_eq!(
             problem_items(&[problem("", "m", None, Some(4))]),
-            "<li class=\"problem\" data-error-path=\"\"><span class=\"problem__message\">m</span></li>"
+            "<li class=\"problem\"><span class=\"problem__message\">m</span></li>"
         );
     }
 
@@ -154,7 +122,7 @@ mod tests {
                 &[("".into(), "all".into()), ("a&b".into(), "a & b".into())],
                 "a&b"
             ),
-            "<option value=\"\">all</option><option value=\"a&amp;b\" selected=\"\">a &amp; b</option>"
+            "<option value=\"\">all</option><option value=\"a&amp;b\" selected>a &amp; b</option>"
         );
         assert_eq!(options(&[], "x"), "");
     }
