@@ -149,7 +149,7 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invalid_scenario_shows_the_error_next_to_its_field() {
+async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_the_text() {
     let data = temp_dir("browser-invalid");
     let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
     let b = Browser::start().await;
@@ -178,6 +178,67 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field() {
         .await;
     assert!(message.contains("above 0"), "{message}");
     b.screenshot("compose-error").await;
+
+    // In the text view a problem carries its position; clicking it puts the cursor there.
+    b.find("[data-action=mode-text]")
+        .await
+        .click()
+        .await
+        .expect("switch to text");
+    b.find("#compose-text").await;
+    let doc = "name: bad\njourneys:\n  - name: j\n    steps:\n      - request: { method: GET, path: / }\nload:\n  type: constant_users\n  users: 1\n  duration: 5s\n  colour: blue\n";
+    b.client
+        .execute(
+            "const t = document.getElementById('compose-text'); t.value = arguments[0]; \
+             t.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![doc.into()],
+        )
+        .await
+        .expect("type the scenario");
+    // Wait for the check of this text (the preset's own problem is listed until then).
+    b.until(10, "the problem with the unknown field", || async {
+        text(&b, ".compose__text-problems")
+            .await
+            .filter(|t| t.contains("colour"))
+    })
+    .await;
+    let button = b.find(".compose__text-problems [data-line]").await;
+    let position = |name: &'static str| {
+        let button = button.clone();
+        async move {
+            button
+                .attr(name)
+                .await
+                .ok()
+                .flatten()
+                .and_then(|v| v.parse::<usize>().ok())
+                .expect("a numeric position")
+        }
+    };
+    let (line, column) = (position("data-line").await, position("data-column").await);
+    assert_eq!(line, 10, "the unknown field is on line 10");
+    button.click().await.expect("click the position");
+    let expected: usize = doc
+        .lines()
+        .take(line - 1)
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + column
+        - 1;
+    let cursor = b
+        .client
+        .execute(
+            "const t = document.getElementById('compose-text'); \
+             return document.activeElement === t ? t.selectionStart : -1;",
+            vec![],
+        )
+        .await
+        .expect("read the cursor");
+    assert_eq!(
+        cursor.as_u64(),
+        Some(expected as u64),
+        "cursor at {line}:{column}"
+    );
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
