@@ -263,3 +263,56 @@ async fn the_curl_walkthrough_works_end_to_end() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The embedded panel goes out gzipped to a client that accepts it, and gunzips to the very
+/// bytes a client without gzip gets. (Needs the UI built into `dist/`, as `make test` does.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_is_served_gzipped_to_clients_that_accept_it() {
+    let data = data_dir("serve-gzip");
+    let server = Server::start(&data, &[]);
+    let index = client()
+        .get(format!("{}/", server.api))
+        .send()
+        .await
+        .expect("GET /")
+        .text()
+        .await
+        .expect("index");
+    let wasm = index
+        .split('"')
+        .find(|s| s.ends_with("_bg.wasm"))
+        .unwrap_or_else(|| panic!("index.html names no wasm (is dist/ built?): {index}"))
+        .trim_start_matches('/')
+        .to_owned();
+    let url = format!("{}/{wasm}", server.api);
+    let plain = client().get(&url).send().await.expect("GET wasm");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.expect("wasm");
+    assert!(plain.starts_with(b"\0asm"), "a wasm module");
+
+    let packed = client()
+        .get(&url)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("GET wasm gzipped");
+    assert_eq!(packed.status().as_u16(), 200);
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(packed.headers()["vary"], "accept-encoding");
+    let packed = packed.bytes().await.expect("gzipped wasm");
+    assert!(
+        packed.len() < plain.len() / 2,
+        "{} of {} bytes",
+        packed.len(),
+        plain.len()
+    );
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(packed.as_ref()),
+        &mut unpacked,
+    )
+    .expect("valid gzip");
+    assert!(unpacked == plain.as_ref(), "gunzips to the same wasm");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -177,13 +177,14 @@ async fn fallback(
     State(state): State<AppState>,
     method: axum::http::Method,
     uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     if uri.path().starts_with("/api/") || uri.path() == "/api" || method != axum::http::Method::GET
     {
         return ApiError::NotFound(format!("no route for {} {}", method, uri.path()))
             .into_response();
     }
-    state.ui.serve(&uri)
+    state.ui.serve(&uri, &headers)
 }
 
 /// A plain `204 No Content`.
