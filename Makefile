@@ -32,7 +32,7 @@ ui-debug: tools
 
 run: ui
 	cargo build --release --bin stampede
-	./target/release/stampede serve --bind $(BIND) $(ARGS)
+	"$${CARGO_TARGET_DIR:-target}/release/stampede" serve --bind $(BIND) $(ARGS)
 
 test: tools browser
 	cargo fmt --all --check
