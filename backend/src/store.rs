@@ -32,6 +32,8 @@ mod scenarios;
 #[cfg(test)]
 mod tests;
 
+pub use runs::RunDeletion;
+
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use super::config::ServerConfig;
 use super::error::{ApiError, blocking};
 use super::presets;
-use crate::store::{Store, StoreError};
+use crate::store::{RunDeletion, Store, StoreError};
 
 /// A run in progress (or the last one, until the next starts).
 #[derive(Debug)]
@@ -70,6 +70,12 @@ fn run_id_at(now: Duration, salt: u32) -> RunId {
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
+    ))
+}
+
+fn in_progress(id: &RunId) -> ApiError {
+    ApiError::Conflict(format!(
+        "run {id} is in progress: stop it before deleting it"
     ))
 }
 
@@ -319,6 +325,27 @@ impl RunManager {
                 Some(id) => Err(ApiError::Conflict(format!("run {id} is not in progress"))),
                 None => Err(ApiError::Conflict("no run is in progress".into())),
             },
+        }
+    }
+
+    /// Deletes a run that has ended, with its intervals, alerts and summary. A run in progress
+    /// is refused (stop it first). Deleting the last run also clears it from the status.
+    pub async fn delete(&self, id: &RunId) -> Result<(), ApiError> {
+        {
+            let mut current = self.current();
+            if let Some(c) = current.as_ref().filter(|c| c.info.id == *id) {
+                if !c.done {
+                    return Err(in_progress(id));
+                }
+                *current = None;
+            }
+        }
+        let store = self.inner.store.clone();
+        let key = id.clone();
+        match blocking(move || store.delete_run(&key)).await? {
+            RunDeletion::Deleted => Ok(()),
+            RunDeletion::NotFound => Err(ApiError::NotFound(format!("no run has the id \"{id}\""))),
+            RunDeletion::InProgress => Err(in_progress(id)),
         }
     }
 

@@ -85,6 +85,7 @@ fn build() -> Api {
     route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit).", None, Some("RunInfo[]"), runs::list);
     route!(api, post "POST" "/api/runs", "runs", "Start a run.", Some("StartRun"), Some("RunCreated"), runs::create);
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, Some("RunDetail"), runs::get);
+    route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, None, runs::delete);
     route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run.", None, Some("RunInfo"), runs::stop);
     route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run.", None, Some("MetricsSnapshot[]"), runs::series);
     route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, None, runs::report);

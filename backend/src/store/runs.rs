@@ -13,6 +13,17 @@ use super::{Store, StoreError, enum_name, to_i64};
 /// The states a run can be left in when its process dies.
 const NON_TERMINAL: [RunStatus; 3] = [RunStatus::Pending, RunStatus::Running, RunStatus::Stopping];
 
+/// What [`Store::delete_run`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunDeletion {
+    /// The run, its intervals and its alerts are gone.
+    Deleted,
+    /// No run has that id.
+    NotFound,
+    /// The run has not ended (pending, running or stopping); nothing was deleted.
+    InProgress,
+}
+
 /// The totals as column values (all NULL when absent).
 type TotalsColumns = (
     Option<i64>,
@@ -197,6 +208,29 @@ impl Store {
             return Err(StoreError::NotFound(format!("run {id}")));
         }
         Ok(())
+    }
+
+    /// Deletes a run that has ended, with its intervals and alerts (one transaction).
+    pub fn delete_run(&self, id: &RunId) -> Result<RunDeletion, StoreError> {
+        let [pending, running, stopping] = active_names()?;
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let status: Option<String> = tx
+            .query_row("SELECT status FROM runs WHERE id = ?1", [&id.0], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let outcome = match status {
+            None => RunDeletion::NotFound,
+            Some(s) if [&pending, &running, &stopping].contains(&&s) => RunDeletion::InProgress,
+            Some(_) => {
+                // Intervals and alerts go with it (ON DELETE CASCADE).
+                tx.execute("DELETE FROM runs WHERE id = ?1", [&id.0])?;
+                RunDeletion::Deleted
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
     }
 
     /// Marks every run left `pending`, `running` or `stopping` (by a process that died) as

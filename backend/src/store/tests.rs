@@ -5,7 +5,7 @@ use shared::api::{AlertKind, RunFilter, RunTotals, TestType};
 use shared::run::RunStatus;
 
 use super::fixtures::{alert, id, mem, run_info, scenario, snapshot, summary};
-use super::{Store, StoreError};
+use super::{RunDeletion, Store, StoreError};
 
 #[test]
 fn store_is_a_shareable_handle() {
@@ -228,6 +228,47 @@ fn missing_runs_are_none_or_not_found() -> Result<(), StoreError> {
         matches!(dup, Err(StoreError::AlreadyExists(ref w)) if w == "run r"),
         "{dup:?}"
     );
+    Ok(())
+}
+
+#[test]
+fn a_run_that_has_ended_is_deleted_with_its_intervals_and_alerts() -> Result<(), StoreError> {
+    let store = mem();
+    let (done, live) = (id("done"), id("live"));
+    for (run, at) in [(&done, 1), (&live, 2)] {
+        store.create_run(
+            &run_info(&run.0, "shop", TestType::Load, at),
+            &scenario("shop"),
+        )?;
+        store.append_snapshot(run, &snapshot(0))?;
+        store.add_alert(run, &alert(0, AlertKind::ErrorRate))?;
+    }
+    store.finish_run(&done, &summary("shop", RunStatus::Completed), 2)?;
+    store.set_status(&live, RunStatus::Running)?;
+
+    assert_eq!(store.delete_run(&live)?, RunDeletion::InProgress);
+    assert_eq!(
+        store.series(&live)?.len(),
+        1,
+        "a run in progress keeps its data"
+    );
+    assert_eq!(store.delete_run(&done)?, RunDeletion::Deleted);
+    assert!(store.get_run(&done)?.is_none());
+    assert!(matches!(store.series(&done), Err(StoreError::NotFound(_))));
+    let orphans: i64 = store.lock().query_row(
+        "SELECT (SELECT COUNT(*) FROM intervals WHERE run_id = 'done') \
+              + (SELECT COUNT(*) FROM alerts WHERE run_id = 'done')",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(orphans, 0, "intervals and alerts go with the run");
+    assert_eq!(store.delete_run(&done)?, RunDeletion::NotFound);
+    let listed: Vec<_> = store
+        .list_runs(&RunFilter::default())?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(listed, vec![live]);
     Ok(())
 }
 

@@ -51,6 +51,14 @@ pub(super) async fn get(
     detail(&state, &RunId(id)).await.map(Json)
 }
 
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state.runs.delete(&RunId(id)).await?;
+    Ok(super::no_content())
+}
+
 pub(super) async fn stop(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -183,6 +183,11 @@ async fn workload_start_conflict_status_and_stop() {
     assert!(err.detail.contains(&id.0), "{err:?}");
     let d2 = detail(&h, &id2).await;
     assert!(!d2.info.status.is_terminal(), "{:?}", d2.info);
+    let err = h
+        .delete(&format!("/api/runs/{id2}"))
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    assert!(err.detail.contains("in progress"), "{err:?}");
     let stopped: RunInfo = h
         .post_empty(&format!("/api/runs/{id2}/stop"))
         .await
@@ -198,7 +203,29 @@ async fn workload_start_conflict_status_and_stop() {
         h.demo.stats().requests_total,
         summary.total.requests + summary2.total.requests
     );
-    assert_eq!(listed(&h, "/api/runs").await, vec![id2, id]);
+    assert_eq!(listed(&h, "/api/runs").await, vec![id2.clone(), id.clone()]);
+
+    // An ended run is deleted with its series and reports; the last one leaves the status too.
+    h.delete(&format!("/api/runs/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    for uri in [
+        format!("/api/runs/{id}"),
+        format!("/api/runs/{id}/series"),
+        format!("/api/runs/{id}/report.json"),
+    ] {
+        h.get(&uri).await.error(StatusCode::NOT_FOUND, "not_found");
+    }
+    h.delete(&format!("/api/runs/{id}"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(listed(&h, "/api/runs").await, vec![id2.clone()]);
+    h.delete(&format!("/api/runs/{id2}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    let status: WorkloadStatus = h.get("/api/workload/status").await.json();
+    assert!(status.run.is_none(), "{status:?}");
+    assert!(listed(&h, "/api/runs").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
