@@ -136,6 +136,7 @@ pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
         demo_target_url: demo_url.clone(),
         test_config,
         embed_origins: args.embed_origins.clone(),
+        keep_runs: args.keep_runs,
     };
     let ui = args.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir);
     if !ui.is_built() {
@@ -148,6 +149,10 @@ pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot recover unfinished runs")?;
     for id in &interrupted {
         println!("run {id} was interrupted by the previous shutdown; its data so far is kept");
+    }
+    let pruned = state.runs.prune().await.context("cannot prune old runs")?;
+    if pruned > 0 {
+        println!("deleted the {pruned} oldest run(s) beyond --keep-runs");
     }
     let listener = TcpListener::bind(args.bind)
         .await

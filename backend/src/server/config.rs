@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -63,9 +64,20 @@ pub struct ServeArgs {
     #[arg(long = "embed-origin", env = "STAMPEDE_EMBED_ORIGINS", value_delimiter = ',', value_name = "ORIGIN", value_parser = parse_origin)]
     pub embed_origins: Vec<String>,
 
+    /// Keep only the newest N runs: older ended runs (with their intervals and alerts) are
+    /// deleted at start-up and whenever a run ends. Without it, every run is kept.
+    #[arg(long, env = "STAMPEDE_KEEP_RUNS", value_name = "N", value_parser = parse_keep_runs)]
+    pub keep_runs: Option<NonZeroUsize>,
+
     /// Generate reports (REPORT_GENERATION_ENABLED=false turns the report endpoints off).
     #[arg(long, env = "REPORT_GENERATION_ENABLED", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub reports: bool,
+}
+
+fn parse_keep_runs(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number of runs to keep (1 or more)"))
 }
 
 /// An origin is `scheme://host[:port]`, nothing more: it goes into a CSP header and a CORS list.
@@ -209,6 +221,8 @@ pub struct ServerConfig {
     pub test_config: TestConfig,
     /// Origins allowed to frame the panel and call the API (CSP frame-ancestors, CORS).
     pub embed_origins: Vec<String>,
+    /// Keep only this many runs (the newest); `None` keeps all.
+    pub keep_runs: Option<NonZeroUsize>,
 }
 
 impl Default for ServerConfig {
@@ -222,6 +236,7 @@ impl Default for ServerConfig {
             demo_target_url: None,
             test_config: TestConfig::default(),
             embed_origins: Vec::new(),
+            keep_runs: None,
         }
     }
 }
@@ -229,6 +244,15 @@ impl Default for ServerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keep_runs_is_one_or_more() {
+        assert_eq!(parse_keep_runs(" 20 ").map(NonZeroUsize::get), Ok(20));
+        for bad in ["0", "-1", "many", ""] {
+            let err = parse_keep_runs(bad).expect_err(bad);
+            assert!(err.contains("1 or more"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn origins_are_validated() {

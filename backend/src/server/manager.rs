@@ -328,6 +328,16 @@ impl RunManager {
         }
     }
 
+    /// With `keep_runs` set, deletes the ended runs beyond the newest that many; returns how
+    /// many went.
+    pub async fn prune(&self) -> Result<usize, ApiError> {
+        let Some(keep) = self.inner.config.keep_runs else {
+            return Ok(0);
+        };
+        let store = self.inner.store.clone();
+        blocking(move || store.prune_runs(keep.get())).await
+    }
+
     /// Deletes a run that has ended, with its intervals, alerts and summary. A run in progress
     /// is refused (stop it first). Deleting the last run also clears it from the status.
     pub async fn delete(&self, id: &RunId) -> Result<(), ApiError> {
@@ -428,6 +438,9 @@ impl RunManager {
         let ended_at_ms = now_ms();
         if let Err(e) = blocking(move || store.finish_run(&sid, &s, ended_at_ms)).await {
             eprintln!("error: run {id}: could not store the summary: {e}");
+        }
+        if let Err(e) = self.prune().await {
+            eprintln!("error: could not delete old runs (--keep-runs): {e}");
         }
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == id) {

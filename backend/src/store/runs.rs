@@ -233,6 +233,20 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Deletes the ended runs older than the newest `keep` (newest by creation time), with
+    /// their intervals and alerts. Runs that have not ended are never deleted. Returns how
+    /// many went.
+    pub fn prune_runs(&self, keep: usize) -> Result<usize, StoreError> {
+        let [pending, running, stopping] = active_names()?;
+        let keep = i64::try_from(keep).unwrap_or(i64::MAX);
+        let deleted = self.lock().execute(
+            "DELETE FROM runs WHERE status NOT IN (?1, ?2, ?3) AND id NOT IN \
+                 (SELECT id FROM runs ORDER BY created_at_ms DESC, id DESC LIMIT ?4)",
+            params![pending, running, stopping, keep],
+        )?;
+        Ok(deleted)
+    }
+
     /// Marks every run left `pending`, `running` or `stopping` (by a process that died) as
     /// `interrupted`, keeping its data. Its end time becomes the time its last snapshot was
     /// stored, or its creation time if it has none. Returns those runs, oldest first.

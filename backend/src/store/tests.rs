@@ -272,6 +272,45 @@ fn a_run_that_has_ended_is_deleted_with_its_intervals_and_alerts() -> Result<(),
     Ok(())
 }
 
+#[test]
+fn pruning_keeps_the_newest_runs_and_every_run_in_progress() -> Result<(), StoreError> {
+    let store = mem();
+    // Oldest first: a run still in progress, then four ended ones.
+    store.create_run(
+        &run_info("live", "shop", TestType::Load, 1),
+        &scenario("shop"),
+    )?;
+    store.set_status(&id("live"), RunStatus::Running)?;
+    for (n, at) in [("a", 2), ("b", 3), ("c", 4), ("d", 5)] {
+        store.create_run(&run_info(n, "shop", TestType::Load, at), &scenario("shop"))?;
+        store.append_snapshot(&id(n), &snapshot(0))?;
+        store.finish_run(&id(n), &summary("shop", RunStatus::Completed), at + 1)?;
+    }
+    assert_eq!(store.prune_runs(10)?, 0, "fewer runs than kept");
+    assert_eq!(store.prune_runs(2)?, 2);
+    let ids = |store: &Store| -> Result<Vec<String>, StoreError> {
+        Ok(store
+            .list_runs(&RunFilter::default())?
+            .into_iter()
+            .map(|r| r.id.0)
+            .collect())
+    };
+    assert_eq!(
+        ids(&store)?,
+        ["d", "c", "live"],
+        "the in-progress run stays"
+    );
+    let orphans: i64 = store.lock().query_row(
+        "SELECT COUNT(*) FROM intervals WHERE run_id IN ('a', 'b')",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(orphans, 0);
+    assert_eq!(store.prune_runs(1)?, 1);
+    assert_eq!(ids(&store)?, ["d", "live"]);
+    Ok(())
+}
+
 /// Runs raw SQL on the store's connection, as a bad disk or a hand edit would.
 fn tamper(store: &Store, sql: &str) -> Result<(), StoreError> {
     store.lock().execute_batch(sql)?;

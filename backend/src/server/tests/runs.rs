@@ -815,3 +815,27 @@ async fn the_live_view_and_the_history_agree_on_a_finished_run() {
     assert_eq!(live.duration_ms, summary.duration_ms);
     assert_eq!(live.status, RunStatus::Completed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keep_runs_deletes_the_oldest_when_a_run_ends() {
+    let h = Harness::configured(DemoConfig::instant(), |c| {
+        c.keep_runs = std::num::NonZeroUsize::new(2);
+    })
+    .await;
+    let mut ids = Vec::new();
+    for name in ["first", "second", "third"] {
+        let (id, summary) = h
+            .run_inline(&quick_scenario(name, "GET product", "200ms"))
+            .await;
+        assert_eq!(summary.status, RunStatus::Completed, "{summary:?}");
+        ids.push(id);
+    }
+    assert_eq!(
+        listed(&h, "/api/runs").await,
+        vec![ids[2].clone(), ids[1].clone()],
+        "the two newest are kept"
+    );
+    h.get(&format!("/api/runs/{}/series", ids[0]))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
