@@ -45,6 +45,13 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl ApiError {
+    /// No run has this id.
+    pub(crate) fn no_run(id: &RunId) -> Self {
+        ApiError::NotFound(format!("no run has the id \"{id}\""))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind) = match &self {

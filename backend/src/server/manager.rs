@@ -341,22 +341,22 @@ impl RunManager {
     /// Deletes a run that has ended, with its intervals, alerts and summary. A run in progress
     /// is refused (stop it first). Deleting the last run also clears it from the status.
     pub async fn delete(&self, id: &RunId) -> Result<(), ApiError> {
-        {
-            let mut current = self.current();
-            if let Some(c) = current.as_ref().filter(|c| c.info.id == *id) {
-                if !c.done {
-                    return Err(in_progress(id));
-                }
-                *current = None;
-            }
+        if self.busy().as_ref() == Some(id) {
+            return Err(in_progress(id));
         }
         let store = self.inner.store.clone();
         let key = id.clone();
         match blocking(move || store.delete_run(&key)).await? {
-            RunDeletion::Deleted => Ok(()),
-            RunDeletion::NotFound => Err(ApiError::NotFound(format!("no run has the id \"{id}\""))),
-            RunDeletion::InProgress => Err(in_progress(id)),
+            RunDeletion::Deleted => {}
+            RunDeletion::NotFound => return Err(ApiError::no_run(id)),
+            RunDeletion::InProgress => return Err(in_progress(id)),
         }
+        // Stored as ended, so if it is the current run, that run is done: forget it.
+        let mut current = self.current();
+        if current.as_ref().is_some_and(|c| c.info.id == *id) {
+            *current = None;
+        }
+        Ok(())
     }
 
     /// The current or most recent run of this process, with its latest snapshot.

@@ -33,7 +33,7 @@ pub(super) async fn detail(state: &AppState, id: &RunId) -> Result<RunDetail, Ap
     let key = id.clone();
     let mut detail = blocking(move || store.get_run(&key))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no run has the id \"{id}\"")))?;
+        .ok_or_else(|| ApiError::no_run(id))?;
     if let Some((info, snapshots, alerts)) = state.runs.live(id)
         && !detail.info.status.is_terminal()
     {
