@@ -5,11 +5,13 @@
 //! raw size on the wire. The embedded files are compressed once and kept; a directory's files
 //! are compressed per request (they change between builds).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 
@@ -50,16 +52,20 @@ fn content_type(path: &str) -> &'static str {
 }
 
 impl Ui {
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
+    /// The file's bytes; an embedded file is not copied (a release binary holds it statically).
+    fn read(&self, path: &str) -> Option<Bytes> {
         match self {
-            Ui::Embedded => Embedded::get(path).map(|f| f.data.into_owned()),
+            Ui::Embedded => Embedded::get(path).map(|f| match f.data {
+                Cow::Borrowed(data) => Bytes::from_static(data),
+                Cow::Owned(data) => Bytes::from(data),
+            }),
             Ui::Dir(dir) => {
                 // Only plain relative components: no way out of the directory.
                 let rel = Path::new(path);
                 if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
                     return None;
                 }
-                std::fs::read(dir.join(rel)).ok()
+                std::fs::read(dir.join(rel)).ok().map(Bytes::from)
             }
         }
     }
@@ -97,23 +103,22 @@ impl Ui {
     }
 
     /// The body to send for `path`, gzipped when that is worth it and the client accepts it.
-    fn body(&self, path: &str, bytes: Vec<u8>, gzip: bool) -> (Vec<u8>, bool) {
+    fn body(&self, path: &str, bytes: Bytes, gzip: bool) -> (Bytes, bool) {
         if !gzip || !compressible(path) || bytes.len() < MIN_GZIP_BYTES {
             return (bytes, false);
         }
         let packed = match self {
             Ui::Embedded => {
-                static CACHE: OnceLock<Mutex<HashMap<String, Arc<[u8]>>>> = OnceLock::new();
+                static CACHE: OnceLock<Mutex<HashMap<String, Bytes>>> = OnceLock::new();
                 let cache = CACHE.get_or_init(Mutex::default);
                 let cached = cache.lock().ok().and_then(|c| c.get(path).cloned());
-                match cached {
-                    Some(packed) => Some(packed.to_vec()),
-                    None => gzip_bytes(&bytes, flate2::Compression::best()).inspect(|packed| {
-                        if let Ok(mut c) = cache.lock() {
-                            c.insert(path.to_owned(), Arc::from(packed.as_slice()));
-                        }
-                    }),
-                }
+                cached.or_else(|| {
+                    let packed = gzip_bytes(&bytes, flate2::Compression::best())?;
+                    if let Ok(mut c) = cache.lock() {
+                        c.insert(path.to_owned(), packed.clone());
+                    }
+                    Some(packed)
+                })
             }
             Ui::Dir(_) => gzip_bytes(&bytes, flate2::Compression::fast()),
         };
@@ -123,7 +128,7 @@ impl Ui {
         }
     }
 
-    fn file(&self, path: &str, bytes: Vec<u8>, gzip: bool) -> Response {
+    fn file(&self, path: &str, bytes: Bytes, gzip: bool) -> Response {
         let (body, gzipped) = self.body(path, bytes, gzip);
         let mut response = body.into_response();
         let headers = response.headers_mut();
@@ -173,10 +178,10 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
         })
 }
 
-fn gzip_bytes(bytes: &[u8], level: flate2::Compression) -> Option<Vec<u8>> {
+fn gzip_bytes(bytes: &[u8], level: flate2::Compression) -> Option<Bytes> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), level);
     encoder.write_all(bytes).ok()?;
-    encoder.finish().ok()
+    encoder.finish().ok().map(Bytes::from)
 }
 
 fn cache_control(path: &str, headers: &mut HeaderMap) {
