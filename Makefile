@@ -49,7 +49,7 @@ test: tools browser
 # It also fails when the gzip size passes WASM_GZIP_MAX: a ratchet against regressions, not the
 # budget. Lower it when the panel shrinks; raise it only on purpose. Builds into target/size-dist,
 # not dist/.
-WASM_GZIP_MAX := 410000
+WASM_GZIP_MAX := 386000
 size: tools
 	trunk build --release --dist target/size-dist
 	@f=$$(ls target/size-dist/*.wasm); n=$$(gzip -9c $$f | wc -c); \

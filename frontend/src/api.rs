@@ -40,13 +40,13 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
     if (200..300).contains(&status) {
-        return serde_json::from_str(&text).map_err(|e| ApiError {
+        return crate::json::from_str(&text).map_err(|e| ApiError {
             status,
             body: None,
             message: format!("unexpected answer from the server: {e}"),
         });
     }
-    let body: Option<ErrorBody> = serde_json::from_str(&text).ok();
+    let body: Option<ErrorBody> = crate::json::from_str(&text).ok();
     let message = body.as_ref().map_or_else(
         || format!("the server answered {status}"),
         |b| b.detail.clone(),
@@ -72,7 +72,15 @@ async fn send_json<B: Serialize, T: DeserializeOwned>(
         "PUT" => Request::put(path),
         _ => Request::post(path),
     };
-    let req = builder.json(body).map_err(transport)?;
+    let json = crate::json::to_string(body).map_err(|e| ApiError {
+        status: 0,
+        body: None,
+        message: format!("cannot write the request: {e}"),
+    })?;
+    let req = builder
+        .header("content-type", "application/json")
+        .body(json)
+        .map_err(transport)?;
     decode(req.send().await.map_err(transport)?).await
 }
 

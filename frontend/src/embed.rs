@@ -50,7 +50,7 @@ fn post(event: &EmbedEvent<'_>) {
     if parent == window {
         return;
     }
-    let Ok(json) = serde_json::to_string(event) else {
+    let Ok(json) = crate::json::to_string(event) else {
         return;
     };
     if let Ok(value) = js_sys::JSON::parse(&json) {

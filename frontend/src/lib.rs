@@ -8,6 +8,7 @@ pub mod compare;
 pub mod components;
 pub mod embed;
 pub mod format;
+pub mod json;
 pub mod live;
 pub mod markup;
 pub mod nav;

@@ -88,11 +88,13 @@ impl ErrorKind {
 pub mod status_map {
     use std::collections::BTreeMap;
 
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::{Deserialize, Deserializer, Serializer};
 
-    /// Writes the map as is (serde_json turns the keys into strings).
+    /// Writes the keys as strings, as JSON objects have them. (serde_json would turn integer
+    /// keys into strings itself; formats that map onto JavaScript objects, like the panel's
+    /// serde-wasm-bindgen, refuse keys that are not strings.)
     pub fn serialize<S: Serializer>(map: &BTreeMap<u16, u64>, s: S) -> Result<S::Ok, S::Error> {
-        map.serialize(s)
+        s.collect_map(map.iter().map(|(code, n)| (code.to_string(), n)))
     }
 
     /// Reads keys written as strings (or integers) into status codes.

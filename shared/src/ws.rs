@@ -1,5 +1,6 @@
 //! Live-feed messages pushed over the WebSocket (`GET /api/ws`). One tagged enum; the panel
-//! matches on it exhaustively and reads it with [`ServerMsg::from_json`].
+//! matches on it exhaustively and reads it with [`ServerMsg::from_json`] (or, from an already
+//! parsed value, [`ServerMsg::from_tagged`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 ///
 /// The derived `Deserialize` works with any format but buffers the whole message (serde's
 /// internally tagged enums do), which doubles the reading code in the panel's WebAssembly;
-/// the panel uses [`ServerMsg::from_json`] instead.
+/// the panel uses [`ServerMsg::from_tagged`] instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
@@ -88,12 +89,28 @@ impl ServerMsg {
     /// Reads a message from its JSON text in two steps, without buffering: the `type` tag
     /// first (every other field ignored), then that variant's fields from the same text (the
     /// `type` field ignored). Accepts exactly what the derived `Deserialize` accepts from JSON.
+    /// The panel reads through [`ServerMsg::from_tagged`] directly.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         struct Tag<'a> {
             #[serde(rename = "type")]
             kind: &'a str,
         }
+        let tag: Tag<'_> = serde_json::from_str(text)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let msg = Self::from_tagged(tag.kind, &mut de)?;
+        de.end()?;
+        Ok(msg)
+    }
+
+    /// Reads the fields of the variant tagged `kind` from `de` (any self-describing format;
+    /// the `type` field and unknown fields are ignored). The second step of
+    /// [`ServerMsg::from_json`], for readers that find the tag another way (the panel reads it
+    /// from the value the browser's `JSON.parse` built).
+    pub fn from_tagged<'de, D: serde::Deserializer<'de>>(
+        kind: &str,
+        de: D,
+    ) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Hello {
             protocol: u32,
@@ -133,14 +150,13 @@ impl ServerMsg {
             skipped: u64,
         }
 
-        let tag: Tag<'_> = serde_json::from_str(text)?;
-        Ok(match tag.kind {
+        Ok(match kind {
             "hello" => {
-                let Hello { protocol } = serde_json::from_str(text)?;
+                let Hello { protocol } = Hello::deserialize(de)?;
                 ServerMsg::Hello { protocol }
             }
             "run_started" => {
-                let RunStarted { run } = serde_json::from_str(text)?;
+                let RunStarted { run } = RunStarted::deserialize(de)?;
                 ServerMsg::RunStarted { run }
             }
             "history" => {
@@ -148,7 +164,7 @@ impl ServerMsg {
                     run,
                     snapshots,
                     alerts,
-                } = serde_json::from_str(text)?;
+                } = History::deserialize(de)?;
                 ServerMsg::History {
                     run,
                     snapshots,
@@ -156,23 +172,23 @@ impl ServerMsg {
                 }
             }
             "status" => {
-                let Status { run_id, status } = serde_json::from_str(text)?;
+                let Status { run_id, status } = Status::deserialize(de)?;
                 ServerMsg::Status { run_id, status }
             }
             "snapshot" => {
-                let Snapshot { run_id, snapshot } = serde_json::from_str(text)?;
+                let Snapshot { run_id, snapshot } = Snapshot::deserialize(de)?;
                 ServerMsg::Snapshot { run_id, snapshot }
             }
             "alert" => {
-                let AlertFired { run_id, alert } = serde_json::from_str(text)?;
+                let AlertFired { run_id, alert } = AlertFired::deserialize(de)?;
                 ServerMsg::Alert { run_id, alert }
             }
             "finished" => {
-                let Finished { run_id, summary } = serde_json::from_str(text)?;
+                let Finished { run_id, summary } = Finished::deserialize(de)?;
                 ServerMsg::Finished { run_id, summary }
             }
             "lagged" => {
-                let Lagged { skipped } = serde_json::from_str(text)?;
+                let Lagged { skipped } = Lagged::deserialize(de)?;
                 ServerMsg::Lagged { skipped }
             }
             other => {
@@ -238,6 +254,21 @@ mod tests {
             tags.push(value["type"].as_str().expect("a type tag").to_owned());
         }
         assert_eq!(tags, ServerMsg::TYPES, "every variant, in order");
+    }
+
+    #[test]
+    fn every_message_reads_from_any_self_describing_format() {
+        // The panel finds the tag itself and hands `from_tagged` a deserializer over the
+        // browser's parsed value; a `serde_json::Value` stands in for it here.
+        for msg in every_message() {
+            let value = serde_json::to_value(&msg).expect("serializes");
+            let tag = value["type"].as_str().expect("a type tag").to_owned();
+            let back = ServerMsg::from_tagged(&tag, value).expect("reads");
+            assert_eq!(back, msg);
+        }
+        let err = ServerMsg::from_tagged("lagged", serde_json::json!({"skipped": "3"}))
+            .expect_err("a string is not a count");
+        assert!(err.to_string().contains("invalid type"), "{err}");
     }
 
     #[test]

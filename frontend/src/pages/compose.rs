@@ -66,69 +66,14 @@ fn session() -> Option<web_sys::Storage> {
 
 fn load_draft() -> Option<Scenario> {
     let text = session()?.get_item(DRAFT_KEY).ok()??;
-    serde_json::from_str(&text).ok()
+    crate::json::from_str(&text).ok()
 }
 
 fn save_draft(s: &Scenario) {
-    if let (Some(store), Ok(text)) = (session(), serde_json::to_string(s)) {
+    if let (Some(store), Ok(text)) = (session(), crate::json::to_string(s)) {
         // A full or disabled storage only loses the draft.
         let _ = store.set_item(DRAFT_KEY, &text);
     }
-}
-
-/// Compact JSON laid out as `serde_json::to_string_pretty` does (two-space indent, `"key": value`,
-/// `[]` and `{}` when empty): one small loop instead of a second, pretty, serializer of the
-/// whole scenario.
-fn pretty_json(compact: &str) -> String {
-    fn newline(out: &mut String, depth: usize) {
-        out.push('\n');
-        for _ in 0..depth {
-            out.push_str("  ");
-        }
-    }
-    let mut out = String::with_capacity(compact.len() * 2);
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let mut chars = compact.chars().peekable();
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                out.push(c);
-                if let Some(close) = chars.next_if(|n| matches!(n, '}' | ']')) {
-                    out.push(close);
-                } else {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -320,7 +265,7 @@ pub fn ComposePage() -> impl IntoView {
                 Ok(s) => {
                     if text.with_untracked(String::is_empty) {
                         // Until the server answers with YAML; it reads JSON just as well.
-                        text.set(pretty_json(&serde_json::to_string(&s).unwrap_or_default()));
+                        text.set(crate::json::to_string_pretty(&s).unwrap_or_default());
                     }
                     // The answer brings the YAML; reading that text then brings positions.
                     run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::Loaded);
@@ -755,48 +700,4 @@ fn menu(
         ></select>
     }
     .into_any()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pretty_json;
-    use crate::scenario_form::ScenarioForm;
-    use shared::scenario::{Format, parse_scenario};
-
-    #[test]
-    fn pretty_json_lays_out_as_serde_json_does() {
-        let value = serde_json::json!({
-            "name": "a \"quoted\" {name}, [with] : marks \\",
-            "empty_list": [],
-            "empty_map": {},
-            "nested": [{"a": 1, "b": [true, null, 2.5]}, [], "x"],
-            "unicode": "ü ✓",
-        });
-        let compact = serde_json::to_string(&value).expect("serializes");
-        assert_eq!(
-            pretty_json(&compact),
-            serde_json::to_string_pretty(&value).expect("serializes")
-        );
-        // The default form and every example scenario.
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
-        let mut scenarios = vec![
-            ScenarioForm::default()
-                .to_scenario()
-                .expect("the default form reads"),
-        ];
-        for entry in std::fs::read_dir(dir).expect("examples/ is readable") {
-            let path = entry.expect("examples/ lists").path();
-            if path.extension().is_some_and(|x| x == "yaml") {
-                let text = std::fs::read_to_string(&path).expect("an example is readable");
-                scenarios.push(parse_scenario(&text, Format::Yaml).expect("an example parses"));
-            }
-        }
-        assert!(scenarios.len() > 1);
-        for scenario in scenarios {
-            assert_eq!(
-                pretty_json(&serde_json::to_string(&scenario).expect("serializes")),
-                serde_json::to_string_pretty(&scenario).expect("serializes")
-            );
-        }
-    }
 }

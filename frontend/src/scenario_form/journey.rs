@@ -355,7 +355,7 @@ impl RequestForm {
             },
             Some(Body::Json(v)) => BodyForm {
                 kind: BodyKind::Json,
-                content: serde_json::to_string_pretty(v).unwrap_or_default(),
+                content: crate::json::to_string_pretty(v).unwrap_or_default(),
             },
             Some(Body::Payload(size)) => BodyForm {
                 kind: BodyKind::Payload,
@@ -381,7 +381,7 @@ impl RequestForm {
             BodyKind::Json => errs
                 .take(
                     body_path,
-                    serde_json::from_str(&self.body.content)
+                    crate::json::from_str(&self.body.content)
                         .map_err(|e| format!("not valid JSON: {e}")),
                 )
                 .map(Body::Json),
@@ -462,7 +462,7 @@ impl CheckForm {
                     return None;
                 }
                 // Plain text that is not JSON is meant as a string: `ok` is "ok".
-                let equals = serde_json::from_str(text)
+                let equals = crate::json::from_str(text)
                     .unwrap_or_else(|_| serde_json::Value::String(text.into()));
                 Some(Check::Json(JsonCheck {
                     pointer: self.value.clone(),

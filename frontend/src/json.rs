@@ -1,0 +1,121 @@
+//! JSON text in and out of the panel.
+//!
+//! In the browser, the browser's own `JSON.parse` and `JSON.stringify` do the text work, and
+//! serde (through serde-wasm-bindgen) only maps between JavaScript values and `shared`'s types.
+//! So the wire is still `shared`'s types, but no JSON parser or printer is compiled into the
+//! wasm (23 KB gzip; see docs/panel-size.md). Natively (the unit tests) serde_json does the
+//! same job.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Reads `T` from JSON text; the error says what is wrong.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    imp::from_str(text)
+}
+
+/// Compact JSON.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
+    imp::to_string(value, false)
+}
+
+/// JSON laid out for people: two-space indentation.
+pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
+    imp::to_string(value, true)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use imp::{from_value, parse};
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    fn message(e: &JsValue) -> String {
+        e.dyn_ref::<js_sys::Error>()
+            .map_or_else(|| "not valid JSON".to_owned(), |e| e.message().into())
+    }
+
+    /// `JSON.parse`: the text as a JavaScript value.
+    pub fn parse(text: &str) -> Result<JsValue, String> {
+        js_sys::JSON::parse(text).map_err(|e| message(&e))
+    }
+
+    /// A JavaScript value (from [`parse`]) as `T`.
+    pub fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+        serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+        from_value(parse(text)?)
+    }
+
+    pub(super) fn to_string<T: Serialize + ?Sized>(
+        value: &T,
+        pretty: bool,
+    ) -> Result<String, String> {
+        // Plain objects for maps and `null` for `None`, as JSON has them.
+        let value = value
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| e.to_string())?;
+        let text = if pretty {
+            js_sys::JSON::stringify_with_replacer_and_space(
+                &value,
+                &JsValue::NULL,
+                &JsValue::from(2),
+            )
+        } else {
+            js_sys::JSON::stringify(&value)
+        };
+        text.map(String::from).map_err(|e| message(&e))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    pub(super) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn to_string<T: Serialize + ?Sized>(
+        value: &T,
+        pretty: bool,
+    ) -> Result<String, String> {
+        if pretty {
+            serde_json::to_string_pretty(value)
+        } else {
+            serde_json::to_string(value)
+        }
+        .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::scenario::{Body, Scenario};
+
+    #[test]
+    fn reads_and_writes_shared_types() {
+        let body: Body = from_str(r#"{"json":{"a":[1,2.5,null]}}"#).expect("a JSON body");
+        let Body::Json(value) = &body else {
+            panic!("{body:?}")
+        };
+        assert_eq!(value["a"][1], 2.5);
+        assert_eq!(
+            from_str::<Body>(&to_string(&body).expect("writes")),
+            Ok(body)
+        );
+        assert_eq!(
+            to_string_pretty(&serde_json::json!({"a": [1]})).as_deref(),
+            Ok("{\n  \"a\": [\n    1\n  ]\n}")
+        );
+        let err = from_str::<Scenario>(r#"{"name": 3}"#).expect_err("a number is no name");
+        assert!(err.contains("invalid type"), "{err}");
+    }
+}
