@@ -959,12 +959,29 @@ mod tests {
     }
 
     #[test]
+    fn status_tones() {
+        // One tone per status, on the Live page and in History alike: a run the user stopped
+        // is neither a failure nor a warning.
+        let tones = [
+            (RunStatus::Pending, "active"),
+            (RunStatus::Running, "active"),
+            (RunStatus::Stopping, "active"),
+            (RunStatus::Completed, "ok"),
+            (RunStatus::Cancelled, "muted"),
+            (RunStatus::Interrupted, "warn"),
+            (RunStatus::Failed, "bad"),
+        ];
+        for (status, tone) in tones {
+            assert_eq!(status_tone(status), tone, "{status:?}");
+        }
+    }
+
+    #[test]
     fn filters_parse_wire_names() {
         assert_eq!(parse_status("completed"), Some(RunStatus::Completed));
         assert_eq!(parse_status(""), None);
         assert_eq!(parse_test_type("scalability"), Some(TestType::Scalability));
         assert_eq!(parse_test_type("all"), None);
-        assert_eq!(status_tone(RunStatus::Failed), "bad");
         for s in STATUSES {
             assert_eq!(parse_status(s.as_str()), Some(s));
         }

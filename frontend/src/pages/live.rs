@@ -10,6 +10,7 @@ use shared::scenario::LoadProfile;
 use shared::threshold::ThresholdResult;
 
 use crate::api;
+use crate::compare::status_tone;
 use crate::components::alerts::AlertList;
 use crate::components::run_view::RunView;
 use crate::components::tiles::{headline, live_tiles, summary_headline, tiles_markup};
@@ -46,16 +47,6 @@ pub fn progress_ratio(elapsed_ms: u64, planned_ms: Option<u64>) -> Option<f64> {
     planned_ms
         .filter(|p| *p > 0)
         .map(|p| (elapsed_ms as f64 / p as f64).clamp(0.0, 1.0))
-}
-
-/// `ok`, `warn`, `bad` or `active` for a run status badge.
-pub fn status_tone(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Pending | RunStatus::Running | RunStatus::Stopping => "active",
-        RunStatus::Completed => "ok",
-        RunStatus::Cancelled | RunStatus::Interrupted => "warn",
-        RunStatus::Failed => "bad",
-    }
 }
 
 /// True when the Stop button can do something.
@@ -479,10 +470,6 @@ mod tests {
 
     #[test]
     fn status_and_stop() {
-        assert_eq!(status_tone(RunStatus::Running), "active");
-        assert_eq!(status_tone(RunStatus::Completed), "ok");
-        assert_eq!(status_tone(RunStatus::Failed), "bad");
-        assert_eq!(status_tone(RunStatus::Cancelled), "warn");
         assert!(can_stop(RunStatus::Running, false));
         assert!(can_stop(RunStatus::Pending, false));
         assert!(!can_stop(RunStatus::Running, true));
