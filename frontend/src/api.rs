@@ -46,16 +46,21 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
             message: format!("unexpected answer from the server: {e}"),
         });
     }
-    let body: Option<ErrorBody> = crate::json::from_str(&text).ok();
+    Err(failure(status, &text))
+}
+
+/// A non-2xx answer: the server's error body, when it sent one.
+fn failure(status: u16, text: &str) -> ApiError {
+    let body: Option<ErrorBody> = crate::json::from_str(text).ok();
     let message = body.as_ref().map_or_else(
         || format!("the server answered {status}"),
         |b| b.detail.clone(),
     );
-    Err(ApiError {
+    ApiError {
         status,
         body,
         message,
-    })
+    }
 }
 
 /// `GET path`.
@@ -159,6 +164,19 @@ pub async fn save(name: &str, scenario: ScenarioRef) -> Result<ScenarioEntry, Ap
         },
     )
     .await
+}
+
+/// Deletes an ended run with its series, alerts and reports (409 while it runs).
+pub async fn delete_run(id: &str) -> Result<(), ApiError> {
+    let resp = Request::delete(&format!("/api/runs/{id}"))
+        .send()
+        .await
+        .map_err(transport)?;
+    if resp.ok() {
+        return Ok(());
+    }
+    let text = resp.text().await.unwrap_or_default();
+    Err(failure(resp.status(), &text))
 }
 
 /// Where a run's report is downloaded from.

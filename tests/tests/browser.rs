@@ -143,6 +143,33 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
         .expect("the HTML report downloads");
     assert!(report.contains("data-chart=\"throughput\""));
     b.screenshot("run").await;
+
+    // Deleting it asks first, in place; then History no longer has it, nor has the API.
+    b.find(".run-delete__ask")
+        .await
+        .click()
+        .await
+        .expect("delete the run");
+    let yes = b
+        .until(10, "the confirmation", || async {
+            let yes = b.client.find(Locator::Css(".run-delete__yes")).await.ok()?;
+            yes.is_displayed().await.ok()?.then_some(yes)
+        })
+        .await;
+    b.screenshot("run-delete").await;
+    yes.click().await.expect("confirm");
+    let empty = b
+        .until(20, "History without the run", || async {
+            text(&b, ".history-empty").await
+        })
+        .await;
+    assert!(empty.contains("No runs yet"), "{empty}");
+    assert!(
+        http_get(&format!("{}/api/runs/{run_id}", server.api))
+            .await
+            .is_none(),
+        "the API no longer has the run"
+    );
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -275,6 +275,58 @@ pub fn RunPage(
     view! { <section class="page page--run">{body}</section> }
 }
 
+/// Deletes the run, after asking in place (a dialog may be blocked inside a host's frame);
+/// then back to History. Only an ended run can go.
+#[component]
+fn DeleteRun(id: String, status: Signal<shared::run::RunStatus>) -> impl IntoView {
+    let nav = Nav::use_context();
+    let asking = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(String::new());
+    let keep = NodeRef::<leptos::html::Button>::new();
+    let ask = move |_| {
+        error.set(String::new());
+        asking.set(true);
+        // Focus the safe answer once it is shown.
+        request_animation_frame(move || {
+            if let Some(button) = keep.get_untracked() {
+                let _ = button.focus();
+            }
+        });
+    };
+    let delete = move |_| {
+        busy.set(true);
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            match api::delete_run(&id).await {
+                Ok(()) => nav.navigate("/history"),
+                Err(e) => {
+                    error.set(format!("Not deleted: {}", e.message));
+                    busy.set(false);
+                    asking.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <div class="run-delete">
+            <button
+                class="button run-delete__ask"
+                hidden=asking
+                disabled=move || !status.get().is_terminal()
+                title=move || if status.get().is_terminal() { "" } else { "A run can be deleted once it has ended" }
+                on:click=ask
+            >"Delete run"</button>
+            <div class="run-delete__confirm" role="group" aria-label="Delete this run?" hidden=move || !asking.get()>
+                <span>"Delete this run and its reports?"</span>
+                <button class="button button--danger run-delete__yes" disabled=busy on:click=delete>"Delete"</button>
+                <button class="button run-delete__no" node_ref=keep on:click=move |_| asking.set(false)>"Keep"</button>
+            </div>
+            <p class="run-delete__error" role="alert">{error}</p>
+        </div>
+    }
+}
+
 /// The value of a run's meta item: text or a badge.
 #[derive(Debug, Clone, Copy)]
 pub enum MetaValue<'a> {
@@ -461,10 +513,13 @@ fn run_detail(
                     ("Duration", MetaValue::Text(&duration)),
                 ])></dl>
             </div>
-            <nav class="run-reports" aria-labelledby="run-reports">
-                <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
-                <div class="run-reports__links">{reports}</div>
-            </nav>
+            <div class="run-head__side">
+                <nav class="run-reports" aria-labelledby="run-reports">
+                    <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
+                    <div class="run-reports__links">{reports}</div>
+                </nav>
+                <DeleteRun id=id.clone() status=status />
+            </div>
         </header>
         {is_live
             .then(|| {
