@@ -276,21 +276,25 @@ pub fn RunPage(
 }
 
 /// Deletes the run, after asking in place (a dialog may be blocked inside a host's frame);
-/// then back to History. Only an ended run can go.
+/// then back to History. Offered once the run has ended (the server refuses a running one).
 #[component]
-fn DeleteRun(id: String, status: Signal<shared::run::RunStatus>) -> impl IntoView {
+fn DeleteRun(id: String) -> impl IntoView {
     let nav = Nav::use_context();
     let asking = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(String::new());
-    let keep = NodeRef::<leptos::html::Button>::new();
     let ask = move |_| {
         error.set(String::new());
         asking.set(true);
         // Focus the safe answer once it is shown.
-        request_animation_frame(move || {
-            if let Some(button) = keep.get_untracked() {
-                let _ = button.focus();
+        request_animation_frame(|| {
+            if let Some(keep) = document()
+                .query_selector(".run-delete__no")
+                .ok()
+                .flatten()
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = keep.focus();
             }
         });
     };
@@ -310,21 +314,34 @@ fn DeleteRun(id: String, status: Signal<shared::run::RunStatus>) -> impl IntoVie
     };
     view! {
         <div class="run-delete">
-            <button
-                class="button run-delete__ask"
-                hidden=asking
-                disabled=move || !status.get().is_terminal()
-                title=move || if status.get().is_terminal() { "" } else { "A run can be deleted once it has ended" }
-                on:click=ask
-            >"Delete run"</button>
+            <button class="button run-delete__ask" hidden=asking on:click=ask>"Delete run"</button>
             <div class="run-delete__confirm" role="group" aria-label="Delete this run?" hidden=move || !asking.get()>
                 <span>"Delete this run and its reports?"</span>
                 <button class="button button--danger run-delete__yes" disabled=busy on:click=delete>"Delete"</button>
-                <button class="button run-delete__no" node_ref=keep on:click=move |_| asking.set(false)>"Keep"</button>
+                <button class="button run-delete__no" on:click=move |_| asking.set(false)>"Keep"</button>
             </div>
             <p class="run-delete__error" role="alert">{error}</p>
         </div>
     }
+}
+
+/// A run's report links (`a.run-reports__link`), each downloading as `stampede-<id>.<ext>`.
+pub fn reports_markup(id: &str) -> String {
+    let mut h = Html::new();
+    for (key, file, label) in REPORTS {
+        let download = format!("stampede-{id}.{}", file.trim_start_matches("report."));
+        h.el(
+            "a",
+            &[
+                ("class", "button run-reports__link"),
+                ("href", &api::report_url(id, file)),
+                ("download", &download),
+                ("data-report", key),
+            ],
+            label,
+        );
+    }
+    h.finish()
 }
 
 /// The value of a run's meta item: text or a badge.
@@ -484,17 +501,6 @@ fn run_detail(
 
     let columns = run_columns_markup(summary.as_ref());
 
-    let reports = REPORTS
-        .map(|(key, file, label)| {
-            let download = format!("stampede-{id}.{}", file.trim_start_matches("report."));
-            view! {
-                <a class="button run-reports__link" href=api::report_url(&id, file) download=download data-report=key>
-                    {label}
-                </a>
-            }
-        })
-        .collect_view();
-
     view! {
         <header class="run-head">
             <div class="run-head__main">
@@ -516,9 +522,9 @@ fn run_detail(
             <div class="run-head__side">
                 <nav class="run-reports" aria-labelledby="run-reports">
                     <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
-                    <div class="run-reports__links">{reports}</div>
+                    <div class="run-reports__links" inner_html=reports_markup(&id)></div>
                 </nav>
-                <DeleteRun id=id.clone() status=status />
+                {(!is_live).then(|| view! { <DeleteRun id=id.clone() /> })}
             </div>
         </header>
         {is_live
@@ -787,6 +793,20 @@ mod tests {
         ), "{m}");
         assert!(!m.contains("<script>") && !m.contains("<b>"));
         assert!(m.ends_with("</tbody></table></div></section>"));
+    }
+
+    #[test]
+    fn report_links_download_under_the_run_id() {
+        let m = reports_markup("r-1");
+        assert!(m.starts_with(
+            "<a class=\"button run-reports__link\" href=\"/api/runs/r-1/report.html\" download=\"stampede-r-1.html\" data-report=\"html\">HTML</a>"
+        ), "{m}");
+        assert!(m.contains(
+            "href=\"/api/runs/r-1/report.junit.xml\" download=\"stampede-r-1.junit.xml\" data-report=\"junit.xml\">JUnit XML</a>"
+        ), "{m}");
+        assert_eq!(m.matches("<a ").count(), REPORTS.len());
+        // Ids come from the server; an odd one is escaped, not markup.
+        assert!(reports_markup("\"><b>").contains("stampede-&quot;&gt;&lt;b&gt;.html"));
     }
 
     #[test]
