@@ -11,7 +11,7 @@ export TRUNK_SKIP_VERSION_CHECK := true
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 BIND ?= 127.0.0.1:8080
 
-.PHONY: run test tools ui ui-debug browser size
+.PHONY: run test tools ui ui-debug browser size wasm-test
 
 # Each line is skipped when already satisfied, so this is cheap after the first time.
 tools:
@@ -37,13 +37,19 @@ run: ui
 test: tools browser
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 	trunk build
 	cargo build --bin stampede
 	cargo test
 	cargo test -p frontend --lib
+	$(MAKE) --no-print-directory wasm-test
 	cargo check -p shared --target wasm32-unknown-unknown
 	$(MAKE) --no-print-directory size
+
+# The panel's JSON path as the browser runs it (frontend/tests/wasm.rs), under Node.js through
+# wasm-bindgen-test-runner (the runner in .cargo/config.toml; installed with the wasm-bindgen CLI).
+wasm-test: tools
+	cargo test -p frontend --target wasm32-unknown-unknown --test wasm
 
 # The release wasm's size, raw and gzipped (issue 5's budget is 150 KB gzip; docs/panel-size.md).
 # It also fails when the gzip size passes WASM_GZIP_MAX: a ratchet against regressions, not the

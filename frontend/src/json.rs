@@ -4,10 +4,12 @@
 //! serde (through serde-wasm-bindgen) only maps between JavaScript values and `shared`'s types.
 //! So the wire is still `shared`'s types, but no JSON parser or printer is compiled into the
 //! wasm (23 KB gzip; see docs/panel-size.md). Natively (the unit tests) serde_json does the
-//! same job.
+//! same job. `tests/wasm.rs` checks the browser's path against what the server writes and reads
+//! (`make wasm-test`, under Node.js).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::ws::ServerMsg;
 
 /// Reads `T` from JSON text; the error says what is wrong.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
@@ -24,6 +26,11 @@ pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, Stri
     imp::to_string(value, true)
 }
 
+/// A live-feed message (its `type` tag, then that variant's fields).
+pub fn server_msg(text: &str) -> Result<ServerMsg, String> {
+    imp::server_msg(text)
+}
+
 #[cfg(target_arch = "wasm32")]
 pub use imp::{from_value, parse};
 
@@ -31,6 +38,7 @@ pub use imp::{from_value, parse};
 mod imp {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
+    use shared::ws::ServerMsg;
     use wasm_bindgen::{JsCast, JsValue};
 
     fn message(e: &JsValue) -> String {
@@ -50,6 +58,16 @@ mod imp {
 
     pub(super) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
         from_value(parse(text)?)
+    }
+
+    pub(super) fn server_msg(text: &str) -> Result<ServerMsg, String> {
+        let value = parse(text)?;
+        let kind = js_sys::Reflect::get(&value, &"type".into())
+            .ok()
+            .and_then(|t| t.as_string())
+            .ok_or("a message without a `type`")?;
+        ServerMsg::from_tagged(&kind, serde_wasm_bindgen::Deserializer::from(value))
+            .map_err(|e| e.to_string())
     }
 
     pub(super) fn to_string<T: Serialize + ?Sized>(
@@ -77,9 +95,14 @@ mod imp {
 mod imp {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
+    use shared::ws::ServerMsg;
 
     pub(super) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn server_msg(text: &str) -> Result<ServerMsg, String> {
+        ServerMsg::from_json(text).map_err(|e| e.to_string())
     }
 
     pub(super) fn to_string<T: Serialize + ?Sized>(

@@ -67,7 +67,7 @@ impl LiveFeed {
                         backoff_ms = 250;
                         self.catch_up().await;
                     }
-                    if let Some(msg) = read_msg(&text) {
+                    if let Ok(msg) = crate::json::server_msg(&text) {
                         self.apply(msg).await;
                     }
                 }
@@ -168,20 +168,4 @@ impl LiveFeed {
             }
         }
     }
-}
-
-/// One live-feed message, or `None` when it is not one (a newer server's message, say).
-#[cfg(target_arch = "wasm32")]
-fn read_msg(text: &str) -> Option<ServerMsg> {
-    let value = crate::json::parse(text).ok()?;
-    let kind = js_sys::Reflect::get(&value, &"type".into())
-        .ok()?
-        .as_string()?;
-    ServerMsg::from_tagged(&kind, serde_wasm_bindgen::Deserializer::from(value)).ok()
-}
-
-/// One live-feed message, or `None` when it is not one (a newer server's message, say).
-#[cfg(not(target_arch = "wasm32"))]
-fn read_msg(text: &str) -> Option<ServerMsg> {
-    ServerMsg::from_json(text).ok()
 }

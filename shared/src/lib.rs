@@ -10,8 +10,8 @@ pub mod metrics;
 pub mod plan;
 pub mod report;
 pub mod run;
-#[cfg(test)]
-mod samples;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 pub mod scenario;
 pub mod threshold;
 pub mod units;

@@ -1,4 +1,5 @@
-//! Realistic values of the wire types, for the serde round-trip tests.
+//! Realistic values of the wire types, for the serde round-trip tests (here and, with the
+//! `samples` feature, the panel's tests of its own JSON path).
 
 use std::collections::BTreeMap;
 
@@ -41,7 +42,7 @@ fn stats(name: &str) -> RequestStats {
 }
 
 /// A finished run's listing entry.
-pub(crate) fn run_info() -> RunInfo {
+pub fn run_info() -> RunInfo {
     RunInfo {
         id: RunId("r-42".into()),
         scenario: "shop".into(),
@@ -64,7 +65,7 @@ pub(crate) fn run_info() -> RunInfo {
 }
 
 /// One interval's snapshot.
-pub(crate) fn snapshot(seq: u64) -> MetricsSnapshot {
+pub fn snapshot(seq: u64) -> MetricsSnapshot {
     MetricsSnapshot {
         seq,
         elapsed_ms: (seq + 1) * 1000,
@@ -88,7 +89,7 @@ pub(crate) fn snapshot(seq: u64) -> MetricsSnapshot {
 }
 
 /// An alert.
-pub(crate) fn alert() -> Alert {
+pub fn alert() -> Alert {
     Alert {
         kind: AlertKind::ResponseTime,
         seq: 3,
@@ -100,7 +101,7 @@ pub(crate) fn alert() -> Alert {
 }
 
 /// A finished run's summary.
-pub(crate) fn summary() -> RunSummary {
+pub fn summary() -> RunSummary {
     RunSummary {
         scenario: "shop".into(),
         status: RunStatus::Failed,
@@ -137,7 +138,7 @@ pub(crate) fn summary() -> RunSummary {
 }
 
 /// A scenario document.
-pub(crate) fn scenario() -> Scenario {
+pub fn scenario() -> Scenario {
     serde_json::from_str(
         r#"{
             "name": "shop",
@@ -156,7 +157,7 @@ pub(crate) fn scenario() -> Scenario {
 }
 
 /// Everything known about a finished run.
-pub(crate) fn run_detail() -> RunDetail {
+pub fn run_detail() -> RunDetail {
     RunDetail {
         info: run_info(),
         scenario_doc: scenario(),

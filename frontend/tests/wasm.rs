@@ -1,0 +1,174 @@
+//! The panel's JSON path as the browser runs it: `JSON.parse`/`JSON.stringify` with
+//! serde-wasm-bindgen (`src/json.rs`), checked against serde_json, which is what the server
+//! writes and reads with. Runs under Node.js: `make wasm-test`.
+#![cfg(target_arch = "wasm32")]
+
+use frontend::json;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::api::{RunInfo, WorkloadStatus};
+use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::run::{RunId, RunStatus};
+use shared::samples;
+use shared::scenario::Scenario;
+use shared::ws::ServerMsg;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
+
+/// What the server sends, read by the panel.
+fn from_server<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let text = serde_json::to_string(value).expect("the server writes it");
+    let read: T = json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(&read, value, "{text}");
+}
+
+/// What the panel sends, read by the server.
+fn to_server<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: &T) {
+    let text = json::to_string(value).expect("the panel writes it");
+    let read: T = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(&read, value, "{text}");
+}
+
+/// A scenario with every kind of body and check, JSON values among them.
+fn scenario() -> Scenario {
+    serde_json::from_str(
+        r#"{
+            "name": "shop \"quoted\" ✓",
+            "target": "http://127.0.0.1:8090",
+            "headers": {"x-team": "web"},
+            "variables": {"user": "u-1"},
+            "journeys": [{ "name": "buy", "weight": 2, "steps": [
+                { "request": { "name": "order", "method": "POST", "path": "/api/orders",
+                               "body": { "json": {"items": [1, 2.5, null, true], "note": "ü"} },
+                               "checks": [{ "status": [200, 201] },
+                                          { "json": { "pointer": "/id", "equals": 5 } },
+                                          { "body_contains": "ok" }] } },
+                { "request": { "method": "PUT", "path": "/api/blob",
+                               "body": { "payload": "10KB" } } },
+                { "think": { "min": "1s", "max": "3s" } }
+            ] }],
+            "load": { "type": "ramping_rate", "start_rate": 1, "max_users": 50,
+                      "stages": [{ "duration": "10s", "target": 20 }] },
+            "thresholds": ["p(95) < 200ms"]
+        }"#,
+    )
+    .expect("a valid scenario document")
+}
+
+#[wasm_bindgen_test]
+fn the_panel_reads_what_the_server_writes() {
+    from_server(&samples::run_detail());
+    from_server(&vec![samples::run_info(), samples::run_info()]);
+    from_server(&samples::snapshot(7));
+    from_server(&samples::summary());
+    from_server(&scenario());
+    from_server(&WorkloadStatus {
+        run: Some(samples::run_info()),
+        latest: Some(samples::snapshot(2)),
+    });
+}
+
+#[wasm_bindgen_test]
+fn the_server_reads_what_the_panel_writes() {
+    to_server(&scenario());
+    to_server(&samples::scenario());
+    // Status-code maps are JSON objects with string keys (the embed events carry a summary).
+    to_server(&samples::summary());
+    let text = json::to_string(&samples::summary()).expect("writes");
+    assert!(
+        text.contains(r#""status_counts":{"200":117,"503":2}"#),
+        "{text}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn every_live_message_reads() {
+    let id = || RunId("r-42".into());
+    let messages = [
+        ServerMsg::Hello { protocol: 1 },
+        ServerMsg::RunStarted {
+            run: samples::run_info(),
+        },
+        ServerMsg::History {
+            run: samples::run_info(),
+            snapshots: vec![samples::snapshot(0), samples::snapshot(1)],
+            alerts: vec![samples::alert()],
+        },
+        ServerMsg::Status {
+            run_id: id(),
+            status: RunStatus::Stopping,
+        },
+        ServerMsg::Snapshot {
+            run_id: id(),
+            snapshot: Box::new(samples::snapshot(3)),
+        },
+        ServerMsg::Alert {
+            run_id: id(),
+            alert: samples::alert(),
+        },
+        ServerMsg::Finished {
+            run_id: id(),
+            summary: Box::new(samples::summary()),
+        },
+        ServerMsg::Lagged { skipped: 4 },
+    ];
+    for msg in messages {
+        let text = serde_json::to_string(&msg).expect("the server writes it");
+        assert_eq!(json::server_msg(&text), Ok(msg), "{text}");
+    }
+    let unknown = json::server_msg(r#"{"type":"goodbye"}"#).expect_err("an unknown type");
+    assert!(unknown.contains("unknown variant `goodbye`"), "{unknown}");
+    assert!(json::server_msg(r#"{"skipped":1}"#).is_err(), "no type");
+    assert!(json::server_msg("{").is_err(), "not JSON");
+}
+
+#[wasm_bindgen_test]
+fn errors_say_what_is_wrong() {
+    let syntax = json::from_str::<RunInfo>("{\"id\": ").expect_err("cut short");
+    assert!(!syntax.is_empty());
+    let wrong = json::from_str::<RunInfo>(r#"{"id": 3}"#).expect_err("a number is no id");
+    assert!(wrong.contains("invalid type"), "{wrong}");
+    let code = json::from_str::<RunSummary>(
+        &serde_json::to_string(&samples::summary())
+            .expect("writes")
+            .replace(r#""503":2"#, r#""busy":2"#),
+    )
+    .expect_err("not a status code");
+    assert!(
+        code.contains("\"busy\" is not an HTTP status code"),
+        "{code}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn pretty_text_is_indented_and_reads_back() {
+    let text = json::to_string_pretty(&scenario()).expect("writes");
+    assert!(
+        text.starts_with("{\n  \"name\": \"shop \\\"quoted\\\" ✓\",\n"),
+        "{text}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Scenario>(&text).ok(),
+        Some(scenario())
+    );
+}
+
+/// An hour of 1 s snapshots, as `GET /api/runs/{id}/series` sends it. Also prints how long the
+/// browser's path and serde_json take to read it (a figure, not a limit).
+#[wasm_bindgen_test]
+fn an_hours_series_reads() {
+    let series: Vec<MetricsSnapshot> = (0..3600).map(samples::snapshot).collect();
+    let text = serde_json::to_string(&series).expect("writes");
+    let t0 = js_sys::Date::now();
+    let read: Vec<MetricsSnapshot> = json::from_str(&text).expect("reads");
+    let t1 = js_sys::Date::now();
+    let by_serde_json: Vec<MetricsSnapshot> = serde_json::from_str(&text).expect("reads");
+    let t2 = js_sys::Date::now();
+    assert_eq!(read, series);
+    assert_eq!(by_serde_json, series);
+    console_log!(
+        "an hour's series ({} KB): JSON.parse + serde-wasm-bindgen {} ms, serde_json {} ms",
+        text.len() / 1024,
+        t1 - t0,
+        t2 - t1
+    );
+}
