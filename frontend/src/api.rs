@@ -144,9 +144,27 @@ pub async fn run(id: &str) -> Result<RunDetail, ApiError> {
     get(&format!("/api/runs/{id}")).await
 }
 
-/// A run's snapshots.
+/// A run's snapshots, for its charts: without per-request stats, which are most of a long
+/// run's series (the request table reads them from the summary or the latest snapshot).
 pub async fn series(id: &str) -> Result<Vec<MetricsSnapshot>, ApiError> {
-    get(&format!("/api/runs/{id}/series")).await
+    get(&format!("/api/runs/{id}/series?per_request=false")).await
+}
+
+/// A series fetched by [`series`], with its newest snapshot complete again: the run's `latest`
+/// (from [`run`]) replaces the snapshot of the same interval, or is added when it is newer.
+pub fn with_latest(
+    mut series: Vec<MetricsSnapshot>,
+    latest: Option<&MetricsSnapshot>,
+) -> Vec<MetricsSnapshot> {
+    let Some(latest) = latest else {
+        return series;
+    };
+    match series.last_mut() {
+        Some(last) if last.seq > latest.seq => {}
+        Some(last) if last.seq == latest.seq => *last = latest.clone(),
+        _ => series.push(latest.clone()),
+    }
+    series
 }
 
 /// Reads and checks a scenario on the server (YAML or JSON text, or a document).
@@ -182,4 +200,48 @@ pub async fn delete_run(id: &str) -> Result<(), ApiError> {
 /// Where a run's report is downloaded from.
 pub fn report_url(id: &str, file: &str) -> String {
     format!("/api/runs/{id}/{file}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_latest;
+    use crate::components::fixtures::{snapshot, stats};
+
+    #[test]
+    fn the_latest_snapshot_completes_a_slim_series() {
+        let slim = |seq| {
+            let mut s = snapshot(seq, 10.0, 100, 0);
+            s.per_request.clear();
+            s
+        };
+        let mut latest = slim(2);
+        latest.per_request = vec![stats("GET /", 100, 0, 10.0)];
+        let seqs = |s: &[shared::metrics::MetricsSnapshot]| {
+            s.iter()
+                .map(|s| (s.seq, s.per_request.len()))
+                .collect::<Vec<_>>()
+        };
+        let cases = [
+            (vec![], None, vec![]),
+            (vec![slim(0), slim(1)], None, vec![(0, 0), (1, 0)]),
+            // The same interval: replaced by the complete one.
+            (
+                vec![slim(0), slim(1), slim(2)],
+                Some(&latest),
+                vec![(0, 0), (1, 0), (2, 1)],
+            ),
+            // Newer than the series (it arrived in between): added.
+            (
+                vec![slim(0), slim(1)],
+                Some(&latest),
+                vec![(0, 0), (1, 0), (2, 1)],
+            ),
+            (vec![], Some(&latest), vec![(2, 1)]),
+            // Older than the series: the series stands.
+            (vec![slim(2), slim(3)], Some(&slim(1)), vec![(2, 0), (3, 0)]),
+        ];
+        for (series, latest, expected) in cases {
+            assert_eq!(seqs(&with_latest(series, latest)), expected);
+        }
+    }
 }

@@ -93,7 +93,10 @@ impl LiveFeed {
         let series = crate::api::series(&id).await.unwrap_or_default();
         let detail = crate::api::run(&id).await.ok();
         self.run.set(Some(run));
-        self.snapshots.set(series);
+        self.snapshots.set(crate::api::with_latest(
+            series,
+            detail.as_ref().and_then(|d| d.latest.as_ref()),
+        ));
         self.alerts.set(
             detail
                 .as_ref()

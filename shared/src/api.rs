@@ -390,6 +390,17 @@ pub struct RunFilter {
     pub limit: Option<u32>,
 }
 
+/// Query of `GET /api/runs/{id}/series`. Unknown parameters are refused.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesQuery {
+    /// `false` leaves each snapshot's `per_request` empty. Charts need only the totals, and the
+    /// per-request stats are most of a long run's series (an hour of a six-request scenario:
+    /// three quarters of it). Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_request: Option<bool>,
+}
+
 /// One point of `GET /api/monitoring/performance`: an interval's throughput and latency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PerformancePoint {

@@ -87,7 +87,7 @@ fn build() -> Api {
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, Some("RunDetail"), runs::get);
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, None, runs::delete);
     route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run.", None, Some("RunInfo"), runs::stop);
-    route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run.", None, Some("MetricsSnapshot[]"), runs::series);
+    route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, Some("MetricsSnapshot[]"), runs::series);
     route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, None, runs::report);
     route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, Some("ScenarioEntry[]"), scenarios::list);
     route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, Some("ScenarioEntry"), scenarios::get);

@@ -242,9 +242,15 @@ pub fn RunPage(
         async move { api::series(&id).await }
     });
     let stored: Memo<Vec<MetricsSnapshot>> = Memo::new(move |_| {
-        series
+        let series = series
             .with(|s| s.as_ref().and_then(|s| s.as_ref().ok().cloned()))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let latest = detail.with(|d| {
+            d.as_ref()
+                .and_then(|d| d.as_ref().ok())
+                .and_then(|d| d.latest.clone())
+        });
+        api::with_latest(series, latest.as_ref())
     });
 
     let body = move || match detail.get() {
@@ -576,10 +582,9 @@ impl Loaded {
 
 async fn load(id: String) -> Result<Loaded, ApiError> {
     let (detail, series) = futures_util::future::join(api::run(&id), api::series(&id)).await;
-    Ok(Loaded {
-        detail: detail?,
-        series: series.unwrap_or_default(),
-    })
+    let detail = detail?;
+    let series = api::with_latest(series.unwrap_or_default(), detail.latest.as_ref());
+    Ok(Loaded { detail, series })
 }
 
 /// Two runs side by side: the older is the baseline (`a`), the newer the candidate (`b`).

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use shared::api::{RunCreated, RunDetail, RunFilter, RunInfo, StartRun};
+use shared::api::{RunCreated, RunDetail, RunFilter, RunInfo, SeriesQuery, StartRun};
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunId;
 
@@ -77,10 +77,17 @@ async fn series_of(state: &AppState, id: &RunId) -> Result<Vec<MetricsSnapshot>,
 pub(super) async fn series(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Params(query): Params<SeriesQuery>,
 ) -> Result<Json<Vec<MetricsSnapshot>>, ApiError> {
     let id = RunId(id);
     detail(&state, &id).await?;
-    series_of(&state, &id).await.map(Json)
+    let mut series = series_of(&state, &id).await?;
+    if query.per_request == Some(false) {
+        for snapshot in &mut series {
+            snapshot.per_request = Vec::new();
+        }
+    }
+    Ok(Json(series))
 }
 
 /// `report.json`, `report.html`, `report.junit.xml`, `report.csv`.

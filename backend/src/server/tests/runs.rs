@@ -307,6 +307,32 @@ async fn completed_runs_history_series_reports_and_monitoring() {
     let series_b = series(&h, &b).await;
     check_series(&series_a, &sa);
     check_series(&series_b, &sb);
+    assert!(series_b.iter().all(|s| s.per_request.len() == 1));
+    // Without the per-request stats: the same snapshots otherwise.
+    let slim: Vec<MetricsSnapshot> = h
+        .get(&format!("/api/runs/{b}/series?per_request=false"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert!(slim.iter().all(|s| s.per_request.is_empty()));
+    let mut stripped = series_b.clone();
+    for s in &mut stripped {
+        s.per_request.clear();
+    }
+    assert_eq!(slim, stripped);
+    let full: Vec<MetricsSnapshot> = h
+        .get(&format!("/api/runs/{b}/series?per_request=true"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(full, series_b);
+    for query in ["per_request=maybe", "per_requests=false"] {
+        let err = h
+            .get(&format!("/api/runs/{b}/series?{query}"))
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(!err.detail.is_empty(), "{query}");
+    }
     assert_eq!(
         h.demo.stats().requests_total,
         sa.total.requests + sb.total.requests,
