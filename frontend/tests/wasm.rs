@@ -152,23 +152,30 @@ fn pretty_text_is_indented_and_reads_back() {
     );
 }
 
-/// An hour of 1 s snapshots, as `GET /api/runs/{id}/series` sends it. Also prints how long the
-/// browser's path and serde_json take to read it (a figure, not a limit).
+/// An hour of 1 s snapshots, as `GET /api/runs/{id}/series` sends it, with and without the
+/// per-request stats (`?per_request=false`, which the panel asks for). Also prints how long the
+/// browser's path and serde_json take to read each (figures, not limits).
 #[wasm_bindgen_test]
 fn an_hours_series_reads() {
-    let series: Vec<MetricsSnapshot> = (0..3600).map(samples::snapshot).collect();
-    let text = serde_json::to_string(&series).expect("writes");
-    let t0 = js_sys::Date::now();
-    let read: Vec<MetricsSnapshot> = json::from_str(&text).expect("reads");
-    let t1 = js_sys::Date::now();
-    let by_serde_json: Vec<MetricsSnapshot> = serde_json::from_str(&text).expect("reads");
-    let t2 = js_sys::Date::now();
-    assert_eq!(read, series);
-    assert_eq!(by_serde_json, series);
-    console_log!(
-        "an hour's series ({} KB): JSON.parse + serde-wasm-bindgen {} ms, serde_json {} ms",
-        text.len() / 1024,
-        t1 - t0,
-        t2 - t1
-    );
+    let full: Vec<MetricsSnapshot> = (0..3600).map(samples::snapshot).collect();
+    let mut slim = full.clone();
+    for s in &mut slim {
+        s.per_request.clear();
+    }
+    for (what, series) in [("full", full), ("per_request=false", slim)] {
+        let text = serde_json::to_string(&series).expect("writes");
+        let t0 = js_sys::Date::now();
+        let read: Vec<MetricsSnapshot> = json::from_str(&text).expect("reads");
+        let t1 = js_sys::Date::now();
+        let by_serde_json: Vec<MetricsSnapshot> = serde_json::from_str(&text).expect("reads");
+        let t2 = js_sys::Date::now();
+        assert_eq!(read, series);
+        assert_eq!(by_serde_json, series);
+        console_log!(
+            "an hour's series, {what} ({} KB): JSON.parse + serde-wasm-bindgen {} ms, serde_json {} ms",
+            text.len() / 1024,
+            t1 - t0,
+            t2 - t1
+        );
+    }
 }
