@@ -1,7 +1,7 @@
 //! Typed REST client: one async function per endpoint, shared DTOs only. Same origin as the
 //! page, so paths are absolute (`/api/...`).
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::Request;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
@@ -16,8 +16,8 @@ use shared::run::RunId;
 pub struct ApiError {
     /// HTTP status (0 when the request never got an answer).
     pub status: u16,
-    /// The server's `{error, detail, problems}`, when present.
-    pub body: Option<ErrorBody>,
+    /// The server's `{error, detail, problems}`, when present (boxed: errors stay small).
+    pub body: Option<Box<ErrorBody>>,
     /// A sentence for people.
     pub message: String,
 }
@@ -36,22 +36,43 @@ fn transport(e: gloo_net::Error) -> ApiError {
     }
 }
 
-async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+/// One exchange with the server: a 2xx answer's status and body, or what went wrong. Not
+/// generic, so the request's async code is in the wasm once, not once per endpoint's type.
+async fn call(method: &str, path: &str, json: Option<String>) -> Result<(u16, String), ApiError> {
+    let builder = match method {
+        "POST" => Request::post(path),
+        "DELETE" => Request::delete(path),
+        _ => Request::get(path),
+    };
+    let req = match json {
+        Some(json) => builder
+            .header("content-type", "application/json")
+            .body(json),
+        None => builder.build(),
+    }
+    .map_err(transport)?;
+    let resp = req.send().await.map_err(transport)?;
     let status = resp.status();
     let text = resp.text().await.map_err(transport)?;
-    if (200..300).contains(&status) {
-        return crate::json::from_str(&text).map_err(|e| ApiError {
-            status,
-            body: None,
-            message: format!("unexpected answer from the server: {e}"),
-        });
+    if resp.ok() {
+        Ok((status, text))
+    } else {
+        Err(failure(status, &text))
     }
-    Err(failure(status, &text))
+}
+
+/// A 2xx answer's body as `T`.
+fn decode<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
+    crate::json::from_str(&text).map_err(|e| ApiError {
+        status,
+        body: None,
+        message: format!("unexpected answer from the server: {e}"),
+    })
 }
 
 /// A non-2xx answer: the server's error body, when it sent one.
 fn failure(status: u16, text: &str) -> ApiError {
-    let body: Option<ErrorBody> = crate::json::from_str(text).ok();
+    let body: Option<Box<ErrorBody>> = crate::json::from_str(text).ok();
     let message = body.as_ref().map_or_else(
         || format!("the server answered {status}"),
         |b| b.detail.clone(),
@@ -65,33 +86,17 @@ fn failure(status: u16, text: &str) -> ApiError {
 
 /// `GET path`.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    decode(Request::get(path).send().await.map_err(transport)?).await
+    decode(call("GET", path, None).await?)
 }
 
-async fn send_json<B: Serialize, T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    body: &B,
-) -> Result<T, ApiError> {
-    let builder = match method {
-        "PUT" => Request::put(path),
-        _ => Request::post(path),
-    };
+/// `POST path` with a JSON body.
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
     let json = crate::json::to_string(body).map_err(|e| ApiError {
         status: 0,
         body: None,
         message: format!("cannot write the request: {e}"),
     })?;
-    let req = builder
-        .header("content-type", "application/json")
-        .body(json)
-        .map_err(transport)?;
-    decode(req.send().await.map_err(transport)?).await
-}
-
-/// `POST path` with a JSON body.
-pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    send_json("POST", path, body).await
+    decode(call("POST", path, Some(json)).await?)
 }
 
 /// Presets (`web_app`, `api_load`, …).
@@ -186,15 +191,9 @@ pub async fn save(name: &str, scenario: ScenarioRef) -> Result<ScenarioEntry, Ap
 
 /// Deletes an ended run with its series, alerts and reports (409 while it runs).
 pub async fn delete_run(id: &str) -> Result<(), ApiError> {
-    let resp = Request::delete(&format!("/api/runs/{id}"))
-        .send()
+    call("DELETE", &format!("/api/runs/{id}"), None)
         .await
-        .map_err(transport)?;
-    if resp.ok() {
-        return Ok(());
-    }
-    let text = resp.text().await.unwrap_or_default();
-    Err(failure(resp.status(), &text))
+        .map(drop)
 }
 
 /// Where a run's report is downloaded from.
