@@ -7,6 +7,7 @@ pub mod chart;
 pub mod compare;
 pub mod components;
 pub mod embed;
+pub mod fetched;
 pub mod format;
 pub mod json;
 pub mod live;

@@ -1,9 +1,13 @@
-//! The panel's JSON path as the browser runs it: `JSON.parse`/`JSON.stringify` with
-//! serde-wasm-bindgen (`src/json.rs`), checked against serde_json, which is what the server
-//! writes and reads with. Runs under Node.js: `make wasm-test`.
+//! The panel's code that only runs in WebAssembly, under Node.js (`make wasm-test`): its JSON
+//! path (`JSON.parse`/`JSON.stringify` with serde-wasm-bindgen, `src/json.rs`), checked against
+//! serde_json, which is what the server writes and reads with; and [`fetched`]'s refetching.
 #![cfg(target_arch = "wasm32")]
 
+use frontend::fetched::fetched;
 use frontend::json;
+use futures_channel::oneshot;
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{RunInfo, WorkloadStatus};
@@ -12,6 +16,8 @@ use shared::run::{RunId, RunStatus};
 use shared::samples;
 use shared::scenario::Scenario;
 use shared::ws::ServerMsg;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 /// What the server sends, read by the panel.
@@ -178,4 +184,74 @@ fn an_hours_series_reads() {
             t2 - t1
         );
     }
+}
+
+/// The fetches waiting to answer, by what they fetch.
+type Gates = Rc<RefCell<Vec<(u32, oneshot::Sender<()>)>>>;
+
+/// Lets the event loop run: spawned tasks and effects go as far as they can.
+async fn settle() {
+    for _ in 0..3 {
+        TimeoutFuture::new(0).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn fetched_follows_its_inputs_and_drops_overtaken_answers() {
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.set();
+    let wanted = RwSignal::new(1u32);
+    // Each fetch answers when the test opens its gate.
+    let gates: Gates = Rc::default();
+    let open = |n: u32| {
+        let mut gates = gates.borrow_mut();
+        let at = gates
+            .iter()
+            .position(|(m, _)| *m == n)
+            .expect("a fetch of n");
+        let (_, gate) = gates.remove(at);
+        gate.send(()).expect("the fetch waits");
+    };
+    let value = fetched({
+        let gates = Rc::clone(&gates);
+        move || {
+            let n = wanted.get();
+            let (gate, opened) = oneshot::channel();
+            gates.borrow_mut().push((n, gate));
+            async move {
+                let _ = opened.await;
+                n
+            }
+        }
+    });
+    settle().await;
+    assert_eq!(
+        value.get_untracked(),
+        None,
+        "nothing before the first answer"
+    );
+    wanted.set(2);
+    settle().await;
+    open(2);
+    settle().await;
+    assert_eq!(value.get_untracked(), Some(2));
+    open(1);
+    settle().await;
+    assert_eq!(
+        value.get_untracked(),
+        Some(2),
+        "the overtaken first answer is dropped"
+    );
+    wanted.set(3);
+    settle().await;
+    assert_eq!(
+        value.get_untracked(),
+        Some(2),
+        "the last answer stays meanwhile"
+    );
+    open(3);
+    settle().await;
+    assert_eq!(value.get_untracked(), Some(3));
+    drop(owner);
 }

@@ -70,7 +70,7 @@ pub fn HistoryPage() -> impl IntoView {
         feed.run
             .with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status)))
     });
-    let runs = LocalResource::new(move || {
+    let runs = crate::fetched::fetched(move || {
         live_key.track();
         feed.summary.track();
         let filter = RunFilter {
@@ -231,12 +231,12 @@ pub fn RunPage(
                 .is_some_and(|r| r.id.0 == id && !r.status.is_terminal())
         })
     });
-    let detail = LocalResource::new(move || {
+    let detail = crate::fetched::fetched(move || {
         let id = id.get();
         live.track();
         async move { api::run(&id).await }
     });
-    let series = LocalResource::new(move || {
+    let series = crate::fetched::fetched(move || {
         let id = id.get();
         live.track();
         async move { api::series(&id).await }
@@ -597,7 +597,7 @@ pub fn ComparePage() -> impl IntoView {
             nav.query("b").unwrap_or_default(),
         )
     });
-    let data = LocalResource::new(move || {
+    let data = crate::fetched::fetched(move || {
         let (a, b) = ids.get();
         async move {
             if a.is_empty() || b.is_empty() {

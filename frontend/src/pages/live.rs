@@ -187,7 +187,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
         move |f: fn(&RunInfo) -> String| feed.run.with(|r| r.as_ref().map(f).unwrap_or_default());
 
     // The planned duration comes from the scenario as run (after overrides); once per run.
-    let planned = LocalResource::new(move || {
+    let planned = crate::fetched::fetched(move || {
         let id = run_id.get();
         async move {
             match id {
