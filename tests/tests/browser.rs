@@ -1,5 +1,6 @@
 //! The panel in a real browser (headless Chromium): compose → launch → live charts → stop →
-//! history → report; a field error for an invalid scenario; the embed mode in an iframe host.
+//! history → report → delete; a field error for an invalid scenario; two runs compared; the
+//! embed mode in an iframe host.
 //! Screenshots of each page are saved under `target/browser-screenshots/`.
 
 use e2e::binary::{Serve, repo, temp_dir};
@@ -324,6 +325,88 @@ async fn the_embedded_panel_reports_the_finished_run_to_its_host() {
     drop(b);
     drop(server);
     host_task.abort();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// Starts a one-second `web_app` run through the API and waits for it to end; its id.
+async fn finished_run(server: &Serve, b: &Browser) -> String {
+    let started = post_json(
+        &format!("{}/api/workload/start", server.api),
+        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"1s"}}"#,
+    )
+    .await;
+    let created: shared::api::RunCreated =
+        serde_json::from_str(&started).unwrap_or_else(|e| panic!("{e}: {started}"));
+    let id = created.run_id.0;
+    b.until(30, "the run to end", || async {
+        let run: shared::api::RunDetail =
+            serde_json::from_str(&http_get(&format!("{}/api/runs/{id}", server.api)).await?)
+                .ok()?;
+        run.info.status.is_terminal().then_some(())
+    })
+    .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_from_history_compare_side_by_side_with_deltas() {
+    let data = temp_dir("browser-compare");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    let first = finished_run(&server, &b).await;
+    let second = finished_run(&server, &b).await;
+
+    b.client
+        .goto(&format!("{}/history", server.api))
+        .await
+        .expect("open history");
+    for id in [&first, &second] {
+        b.find(&format!("[data-run-id='{id}'] [data-action=select-run]"))
+            .await
+            .click()
+            .await
+            .expect("tick the run");
+    }
+    b.until(10, "Compare to be enabled", || async {
+        let button = b
+            .client
+            .find(Locator::Css("[data-action=compare]"))
+            .await
+            .ok()?;
+        button.is_enabled().await.ok()?.then_some(button)
+    })
+    .await
+    .click()
+    .await
+    .expect("compare");
+
+    // The older run is the baseline; each figure has its delta.
+    let url = b
+        .until(10, "the compare page", || async {
+            let url = b.client.current_url().await.ok()?;
+            (url.path() == "/compare").then_some(url)
+        })
+        .await;
+    let query = url.query().unwrap_or_default().to_owned();
+    assert!(
+        query.contains(&format!("a={first}")) && query.contains(&format!("b={second}")),
+        "{query}"
+    );
+    for metric in ["p95", "rps", "error_rate"] {
+        let delta = b
+            .until(20, "a delta", || async {
+                text(
+                    &b,
+                    &format!("tr[data-metric={metric}] td.compare-table__delta"),
+                )
+                .await
+            })
+            .await;
+        assert!(!delta.trim().is_empty(), "{metric}: {delta}");
+    }
+    b.screenshot("compare").await;
+    drop(b);
+    drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
 
