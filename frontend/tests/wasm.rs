@@ -12,10 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{RunInfo, WorkloadStatus};
 use shared::metrics::{MetricsSnapshot, RunSummary};
-use shared::run::{RunId, RunStatus};
 use shared::samples;
 use shared::scenario::Scenario;
-use shared::ws::ServerMsg;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
@@ -34,30 +32,11 @@ fn to_server<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(valu
     assert_eq!(&read, value, "{text}");
 }
 
-/// A scenario with every kind of body and check, JSON values among them.
+/// The sample scenario, named with characters that JSON escapes.
 fn scenario() -> Scenario {
-    serde_json::from_str(
-        r#"{
-            "name": "shop \"quoted\" ✓",
-            "target": "http://127.0.0.1:8090",
-            "headers": {"x-team": "web"},
-            "variables": {"user": "u-1"},
-            "journeys": [{ "name": "buy", "weight": 2, "steps": [
-                { "request": { "name": "order", "method": "POST", "path": "/api/orders",
-                               "body": { "json": {"items": [1, 2.5, null, true], "note": "ü"} },
-                               "checks": [{ "status": [200, 201] },
-                                          { "json": { "pointer": "/id", "equals": 5 } },
-                                          { "body_contains": "ok" }] } },
-                { "request": { "method": "PUT", "path": "/api/blob",
-                               "body": { "payload": "10KB" } } },
-                { "think": { "min": "1s", "max": "3s" } }
-            ] }],
-            "load": { "type": "ramping_rate", "start_rate": 1, "max_users": 50,
-                      "stages": [{ "duration": "10s", "target": 20 }] },
-            "thresholds": ["p(95) < 200ms"]
-        }"#,
-    )
-    .expect("a valid scenario document")
+    let mut s = samples::scenario();
+    s.name = "shop \"quoted\" ✓".into();
+    s
 }
 
 #[wasm_bindgen_test]
@@ -76,7 +55,6 @@ fn the_panel_reads_what_the_server_writes() {
 #[wasm_bindgen_test]
 fn the_server_reads_what_the_panel_writes() {
     to_server(&scenario());
-    to_server(&samples::scenario());
     // Status-code maps are JSON objects with string keys (the embed events carry a summary).
     to_server(&samples::summary());
     let text = json::to_string(&samples::summary()).expect("writes");
@@ -88,35 +66,7 @@ fn the_server_reads_what_the_panel_writes() {
 
 #[wasm_bindgen_test]
 fn every_live_message_reads() {
-    let id = || RunId("r-42".into());
-    let messages = [
-        ServerMsg::Hello { protocol: 1 },
-        ServerMsg::RunStarted {
-            run: samples::run_info(),
-        },
-        ServerMsg::History {
-            run: samples::run_info(),
-            snapshots: vec![samples::snapshot(0), samples::snapshot(1)],
-            alerts: vec![samples::alert()],
-        },
-        ServerMsg::Status {
-            run_id: id(),
-            status: RunStatus::Stopping,
-        },
-        ServerMsg::Snapshot {
-            run_id: id(),
-            snapshot: Box::new(samples::snapshot(3)),
-        },
-        ServerMsg::Alert {
-            run_id: id(),
-            alert: samples::alert(),
-        },
-        ServerMsg::Finished {
-            run_id: id(),
-            summary: Box::new(samples::summary()),
-        },
-        ServerMsg::Lagged { skipped: 4 },
-    ];
+    let messages = samples::messages();
     for msg in messages {
         let text = serde_json::to_string(&msg).expect("the server writes it");
         assert_eq!(json::server_msg(&text), Ok(msg), "{text}");

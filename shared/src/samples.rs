@@ -11,6 +11,7 @@ use crate::metrics::{
 use crate::run::{RunId, RunStatus};
 use crate::scenario::Scenario;
 use crate::threshold::ThresholdResult;
+use crate::ws::{PROTOCOL_VERSION, ServerMsg};
 
 fn latency(base: f64) -> LatencyStats {
     LatencyStats {
@@ -137,16 +138,26 @@ pub fn summary() -> RunSummary {
     }
 }
 
-/// A scenario document.
+/// A scenario document with every kind of body and check, JSON values among them.
 pub fn scenario() -> Scenario {
     serde_json::from_str(
         r#"{
             "name": "shop",
             "target": "http://127.0.0.1:8090",
+            "headers": {"x-team": "web"},
+            "variables": {"user": "u-1"},
             "journeys": [{ "name": "browse", "weight": 3, "steps": [
                 { "request": { "method": "GET", "path": "/products",
                                "checks": [{ "status": [200] }] } },
                 { "think": { "min": "1s", "max": "3s" } }
+            ] }, { "name": "buy", "weight": 1, "steps": [
+                { "request": { "name": "order", "method": "POST", "path": "/api/orders",
+                               "body": { "json": {"items": [1, 2.5, null, true], "note": "ü"} },
+                               "checks": [{ "status": [200, 201] },
+                                          { "json": { "pointer": "/id", "equals": 5 } },
+                                          { "body_contains": "ok" }] } },
+                { "request": { "method": "PUT", "path": "/api/blob",
+                               "body": { "payload": "10KB" } } }
             ] }],
             "load": { "type": "ramping_rate", "start_rate": 1, "max_users": 50,
                       "stages": [{ "duration": "10s", "target": 20 }] },
@@ -154,6 +165,39 @@ pub fn scenario() -> Scenario {
         }"#,
     )
     .expect("a valid scenario document")
+}
+
+/// One live-feed message of each type, in declaration order.
+pub fn messages() -> Vec<ServerMsg> {
+    let id = || RunId("r-42".into());
+    vec![
+        ServerMsg::Hello {
+            protocol: PROTOCOL_VERSION,
+        },
+        ServerMsg::RunStarted { run: run_info() },
+        ServerMsg::History {
+            run: run_info(),
+            snapshots: vec![snapshot(0), snapshot(1)],
+            alerts: vec![alert()],
+        },
+        ServerMsg::Status {
+            run_id: id(),
+            status: RunStatus::Stopping,
+        },
+        ServerMsg::Snapshot {
+            run_id: id(),
+            snapshot: Box::new(snapshot(7)),
+        },
+        ServerMsg::Alert {
+            run_id: id(),
+            alert: alert(),
+        },
+        ServerMsg::Finished {
+            run_id: id(),
+            summary: Box::new(summary()),
+        },
+        ServerMsg::Lagged { skipped: 12 },
+    ]
 }
 
 /// Everything known about a finished run.

@@ -203,43 +203,9 @@ mod tests {
     use super::*;
     use crate::samples;
 
-    fn every_message() -> Vec<ServerMsg> {
-        let id = || RunId("r-42".into());
-        vec![
-            ServerMsg::Hello {
-                protocol: PROTOCOL_VERSION,
-            },
-            ServerMsg::RunStarted {
-                run: samples::run_info(),
-            },
-            ServerMsg::History {
-                run: samples::run_info(),
-                snapshots: vec![samples::snapshot(0), samples::snapshot(1)],
-                alerts: vec![samples::alert()],
-            },
-            ServerMsg::Status {
-                run_id: id(),
-                status: RunStatus::Stopping,
-            },
-            ServerMsg::Snapshot {
-                run_id: id(),
-                snapshot: Box::new(samples::snapshot(7)),
-            },
-            ServerMsg::Alert {
-                run_id: id(),
-                alert: samples::alert(),
-            },
-            ServerMsg::Finished {
-                run_id: id(),
-                summary: Box::new(samples::summary()),
-            },
-            ServerMsg::Lagged { skipped: 12 },
-        ]
-    }
-
     #[test]
     fn every_message_reads_back_equal() {
-        let messages = every_message();
+        let messages = samples::messages();
         let mut tags = Vec::new();
         for msg in messages {
             let json = serde_json::to_string(&msg).expect("serializes");
@@ -260,7 +226,7 @@ mod tests {
     fn every_message_reads_from_any_self_describing_format() {
         // The panel finds the tag itself and hands `from_tagged` a deserializer over the
         // browser's parsed value; a `serde_json::Value` stands in for it here.
-        for msg in every_message() {
+        for msg in samples::messages() {
             let value = serde_json::to_value(&msg).expect("serializes");
             let tag = value["type"].as_str().expect("a type tag").to_owned();
             let back = ServerMsg::from_tagged(&tag, value).expect("reads");
