@@ -640,7 +640,7 @@ fn run_card(role: &'static str, l: &Loaded) -> impl IntoView + use<> {
     let id = info.id.0.clone();
     let verdict = Verdict::of(info.thresholds_passed);
     view! {
-        <article class="compare-card" data-side=role.to_lowercase()>
+        <article class="compare-card" data-side=role.to_ascii_lowercase()>
             <p class="compare-card__role">{role}</p>
             <h2 class="compare-card__scenario">
                 <a href=format!("/history/{id}")>{info.scenario.clone()}</a>
