@@ -157,7 +157,7 @@ pub fn parse_duration(text: &str) -> Result<HumanDuration, String> {
     if t.is_empty() {
         return Err("enter a duration, e.g. 30s, 2m or 500ms".into());
     }
-    if t.parse::<f64>().is_ok_and(f64::is_finite) {
+    if shared::units::parse_decimal(t).is_some() {
         return HumanDuration::parse(&format!("{t}s"));
     }
     HumanDuration::parse(t)
@@ -179,10 +179,8 @@ pub fn parse_number(text: &str) -> Result<f64, String> {
     if t.is_empty() {
         return Err("enter a number".into());
     }
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("\"{t}\" is not a number (e.g. 5 or 0.5)")),
-    }
+    shared::units::parse_decimal(t)
+        .ok_or_else(|| format!("\"{t}\" is not a number (e.g. 5 or 0.5)"))
 }
 
 /// A decimal as the form shows it: `5`, `0.5` (shortest text that reads back the same).

@@ -242,9 +242,8 @@ fn parse_metric(text: &str) -> Result<ThresholdMetric, String> {
                 .ok_or_else(|| {
                     format!("unknown metric \"{other}\" (expected avg, min, max, med, p(N), error_rate or rps)")
                 })?;
-            let q: f64 = q
-                .parse()
-                .map_err(|_| format!("\"{q}\" is not a percentile"))?;
+            let q = crate::units::parse_decimal(q.trim())
+                .ok_or_else(|| format!("\"{q}\" is not a percentile"))?;
             if !(q > 0.0 && q <= 100.0) {
                 return Err(format!("percentile {q} is out of range (0, 100]"));
             }
@@ -258,14 +257,14 @@ fn parse_limit(metric: ThresholdMetric, text: &str) -> Result<f64, String> {
         return Err("missing value after the comparison".to_owned());
     }
     let number = |t: &str| -> Result<f64, String> {
-        let v: f64 = t
-            .trim()
-            .parse()
-            .map_err(|_| format!("\"{text}\" is not a number"))?;
-        if !v.is_finite() || v < 0.0 {
-            return Err(format!("\"{text}\" must be a finite, non-negative number"));
-        }
-        Ok(v)
+        let t = t.trim();
+        crate::units::parse_decimal(t).ok_or_else(|| {
+            if t.starts_with('-') {
+                format!("\"{text}\" must be a finite, non-negative number")
+            } else {
+                format!("\"{text}\" is not a number")
+            }
+        })
     };
     match metric {
         ThresholdMetric::ErrorRate => {

@@ -24,9 +24,9 @@ impl HumanDuration {
                 format!("duration \"{text}\" needs a unit (us, ms, s, m or h), e.g. \"{text}s\"")
             })?;
         let (number, unit) = text.split_at(split);
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("\"{text}\" is not a duration (expected e.g. 500ms, 30s, 2m)"))?;
+        let value = parse_decimal(number).ok_or_else(|| {
+            format!("\"{text}\" is not a duration (expected e.g. 500ms, 30s, 2m)")
+        })?;
         let seconds_per_unit = match unit.trim() {
             "us" | "µs" => 1e-6,
             "ms" => 1e-3,
@@ -130,9 +130,8 @@ impl ByteSize {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let value: f64 = number
-            .parse()
-            .map_err(|_| format!("\"{text}\" is not a size (expected e.g. 512B, 10KB, 1MB)"))?;
+        let value = parse_decimal(number)
+            .ok_or_else(|| format!("\"{text}\" is not a size (expected e.g. 512B, 10KB, 1MB)"))?;
         let factor = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1.0,
             "kb" | "kib" | "k" => 1024.0,
@@ -230,9 +229,131 @@ pub fn human_duration(secs: f64) -> String {
     }
 }
 
+/// Powers of ten that an `f64` holds exactly.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Reads a plain decimal as scenarios write numbers: digits with at most one `.` (`30`, `0.5`,
+/// `.5`, `2.`), nothing else (no sign, exponent, spaces, `inf` or `NaN`).
+///
+/// For up to 15 significant digits and 22 digits after the point (every number a scenario
+/// needs) the result is exactly `str::parse::<f64>`'s: the digits as an integer divided or
+/// multiplied by an exact power of ten is one correctly rounded operation. Longer inputs are
+/// read to 19 significant digits, within a few units in the last place. It is written out,
+/// rather than `str::parse`, because core's general float parser brings 21 KB of tables into
+/// the panel's WebAssembly (see docs/panel-size.md).
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    // value = mantissa × 10^exp10, with at most 19 significant digits in the mantissa.
+    let (mut mantissa, mut significant, mut exp10) = (0u64, 0u32, 0i32);
+    for (i, b) in int.bytes().chain(frac.bytes()).enumerate() {
+        let after_point = i >= int.len();
+        if significant < 19 {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+            if mantissa > 0 {
+                significant += 1;
+            }
+            if after_point {
+                exp10 -= 1;
+            }
+        } else if !after_point {
+            exp10 += 1;
+        }
+    }
+    let mut value = mantissa as f64;
+    let mut left = exp10.unsigned_abs() as usize;
+    while left > 0 {
+        let step = left.min(EXACT_POW10.len() - 1);
+        if exp10 < 0 {
+            value /= EXACT_POW10[step];
+        } else {
+            value *= EXACT_POW10[step];
+        }
+        left -= step;
+    }
+    Some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_read_as_written() {
+        for (text, expected) in [
+            ("30", Some(30.0)),
+            ("0.5", Some(0.5)),
+            (".5", Some(0.5)),
+            ("2.", Some(2.0)),
+            ("007", Some(7.0)),
+            ("0", Some(0.0)),
+            ("0.000", Some(0.0)),
+            ("99.9", Some(99.9)),
+            ("12.34", Some(12.34)),
+            ("", None),
+            (".", None),
+            ("1.2.3", None),
+            ("1e3", None),
+            ("-1", None),
+            ("+1", None),
+            (" 1", None),
+            ("1 ", None),
+            ("inf", None),
+            ("NaN", None),
+            ("1_000", None),
+            ("٣", None),
+        ] {
+            assert_eq!(parse_decimal(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn decimals_match_the_standard_parser() {
+        // Up to 15 significant digits and 22 after the point: exactly what `str::parse` gives.
+        // A fixed pseudo-random sweep (xorshift), so the test is the same on every run.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let digits = 1 + (next() % 15) as usize;
+            let mut text: String = (0..digits)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect();
+            let point = (next() % (digits as u64 + 1)) as usize;
+            text.insert(point, '.');
+            let zeros = (next() % 8) as usize;
+            if point == 0 {
+                text.insert_str(1, &"0".repeat(zeros));
+            }
+            let expected: f64 = text.parse().expect("a decimal");
+            assert_eq!(parse_decimal(&text), Some(expected), "{text}");
+        }
+        // Longer than that: within a few units in the last place.
+        for text in [
+            "0.12345678901234567890123",
+            "123456789012345678901234567890",
+            "3.141592653589793238462643383279",
+            "0.0000000000000000000000000001",
+        ] {
+            let expected: f64 = text.parse().expect("a decimal");
+            let got = parse_decimal(text).expect("reads");
+            assert!(
+                ((got - expected) / expected).abs() < 1e-15,
+                "{text}: {got} vs {expected}"
+            );
+        }
+    }
 
     #[test]
     fn durations_for_people() {
