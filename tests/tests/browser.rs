@@ -133,12 +133,13 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
         .click()
         .await
         .expect("open the run");
-    let link = b.find("a[data-report=html]").await;
-    let href = link
-        .attr("href")
-        .await
-        .expect("href")
-        .expect("a report link");
+    // The page may draw itself again when the feed learns the run has ended (it then fetches
+    // the run again), so elements are looked up afresh rather than held.
+    let href = b
+        .until(10, "a report link", || async {
+            attr(&b, "a[data-report=html]", "href").await
+        })
+        .await;
     let report = http_get(&absolute(&server.api, &href))
         .await
         .expect("the HTML report downloads");
@@ -146,19 +147,21 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
     b.screenshot("run").await;
 
     // Deleting it asks first, in place; then History no longer has it, nor has the API.
-    b.find(".run-delete__ask")
-        .await
-        .click()
-        .await
-        .expect("delete the run");
-    let yes = b
-        .until(10, "the confirmation", || async {
-            let yes = b.client.find(Locator::Css(".run-delete__yes")).await.ok()?;
-            yes.is_displayed().await.ok()?.then_some(yes)
-        })
-        .await;
-    b.screenshot("run-delete").await;
-    yes.click().await.expect("confirm");
+    // (Asked again if the page is drawn anew in between.)
+    b.until(20, "the run to be deleted", || async {
+        if let Ok(yes) = b.client.find(Locator::Css(".run-delete__yes")).await
+            && yes.is_displayed().await.unwrap_or(false)
+        {
+            b.screenshot("run-delete").await;
+            return yes.click().await.ok();
+        }
+        let ask = b.client.find(Locator::Css(".run-delete__ask")).await.ok()?;
+        if ask.is_displayed().await.ok()? {
+            let _ = ask.click().await;
+        }
+        None
+    })
+    .await;
     let empty = b
         .until(20, "History without the run", || async {
             text(&b, ".history-empty").await
@@ -360,12 +363,18 @@ async fn two_runs_from_history_compare_side_by_side_with_deltas() {
         .goto(&format!("{}/history", server.api))
         .await
         .expect("open history");
+    // Looked up afresh each time: the list is fetched again when the feed reports a run's end.
     for id in [&first, &second] {
-        b.find(&format!("[data-run-id='{id}'] [data-action=select-run]"))
-            .await
-            .click()
-            .await
-            .expect("tick the run");
+        let css = format!("[data-run-id='{id}'] [data-action=select-run]");
+        b.until(10, "the run ticked", || async {
+            let check = b.client.find(Locator::Css(&css)).await.ok()?;
+            if check.is_selected().await.ok()? {
+                return Some(());
+            }
+            let _ = check.click().await;
+            None
+        })
+        .await;
     }
     b.until(10, "Compare to be enabled", || async {
         let button = b
