@@ -67,10 +67,18 @@ impl fmt::Display for HumanDuration {
             } else {
                 write!(f, "{s}s")
             }
-        } else if d.as_nanos().is_multiple_of(1_000_000) {
-            write!(f, "{}ms", d.as_millis())
+        } else if d.subsec_nanos().is_multiple_of(1_000_000) {
+            // `as_millis()`, written as seconds then three digits: no u128 formatting (which
+            // the panel's wasm would otherwise carry for this one line).
+            match d.as_secs() {
+                0 => write!(f, "{}ms", d.subsec_millis()),
+                s => write!(f, "{s}{:03}ms", d.subsec_millis()),
+            }
         } else {
-            write!(f, "{}us", d.as_micros())
+            match d.as_secs() {
+                0 => write!(f, "{}us", d.subsec_micros()),
+                s => write!(f, "{s}{:06}us", d.subsec_micros()),
+            }
         }
     }
 }
@@ -400,6 +408,24 @@ mod tests {
     fn durations_reject_nonsense() {
         for text in ["", "30", "-5s", "5 parsecs", "1e400s", "9999h", "s", ".s"] {
             assert!(HumanDuration::parse(text).is_err(), "{text:?} should fail");
+        }
+    }
+
+    #[test]
+    fn durations_display_in_their_largest_whole_unit() {
+        for (d, text) in [
+            (Duration::from_secs(7200), "2h"),
+            (Duration::from_secs(120), "2m"),
+            (Duration::from_secs(90), "90s"),
+            (Duration::from_millis(500), "500ms"),
+            (Duration::from_millis(1500), "1500ms"),
+            (Duration::from_millis(60_005), "60005ms"),
+            (Duration::from_micros(250), "250us"),
+            (Duration::from_micros(2_000_001), "2000001us"),
+            (Duration::from_micros(1_000_050), "1000050us"),
+            (Duration::ZERO, "0ms"),
+        ] {
+            assert_eq!(HumanDuration(d).to_string(), text, "{d:?}");
         }
     }
 
