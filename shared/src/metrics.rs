@@ -99,10 +99,13 @@ pub mod status_map {
 
     /// Reads keys written as strings (or integers) into status codes.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
-        Ok(BTreeMap::<Code, u64>::deserialize(d)?
-            .into_iter()
-            .map(|(Code(code), n)| (code, n))
-            .collect())
+        // Inserted one by one: the keys come in order, and collecting into a map would sort
+        // them again (one more sort routine in the panel's wasm).
+        let mut map = BTreeMap::new();
+        for (Code(code), n) in BTreeMap::<Code, u64>::deserialize(d)? {
+            map.insert(code, n);
+        }
+        Ok(map)
     }
 
     /// A status code as a map key: an integer, or a string holding one. Read with a visitor

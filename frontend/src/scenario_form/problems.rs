@@ -107,7 +107,13 @@ impl ScenarioForm {
             ]
             .map(String::from),
         );
-        out.into_iter().collect()
+        // Inserted one by one: collecting into a set sorts first, one more sort routine in the
+        // wasm.
+        let mut slots = BTreeSet::new();
+        for slot in out {
+            slots.insert(slot);
+        }
+        slots
     }
 }
 
