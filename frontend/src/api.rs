@@ -155,9 +155,18 @@ pub async fn series(id: &str) -> Result<Vec<MetricsSnapshot>, ApiError> {
     get(&format!("/api/runs/{id}/series?per_request=false")).await
 }
 
+/// A run and its series, fetched side by side, with the series' newest snapshot complete (see
+/// [`with_latest`]). The series is empty when it could not be fetched.
+pub async fn run_with_series(id: &str) -> (Result<RunDetail, ApiError>, Vec<MetricsSnapshot>) {
+    let (detail, series) = futures_util::future::join(run(id), series(id)).await;
+    let latest = detail.as_ref().ok().and_then(|d| d.latest.as_ref());
+    let series = with_latest(series.unwrap_or_default(), latest);
+    (detail, series)
+}
+
 /// A series fetched by [`series`], with its newest snapshot complete again: the run's `latest`
 /// (from [`run`]) replaces the snapshot of the same interval, or is added when it is newer.
-pub fn with_latest(
+fn with_latest(
     mut series: Vec<MetricsSnapshot>,
     latest: Option<&MetricsSnapshot>,
 ) -> Vec<MetricsSnapshot> {

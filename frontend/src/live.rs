@@ -90,13 +90,10 @@ impl LiveFeed {
 
     async fn load_run(&self, run: RunInfo) {
         let id = run.id.0.clone();
-        let series = crate::api::series(&id).await.unwrap_or_default();
-        let detail = crate::api::run(&id).await.ok();
+        let (detail, series) = crate::api::run_with_series(&id).await;
+        let detail = detail.ok();
         self.run.set(Some(run));
-        self.snapshots.set(crate::api::with_latest(
-            series,
-            detail.as_ref().and_then(|d| d.latest.as_ref()),
-        ));
+        self.snapshots.set(series);
         self.alerts.set(
             detail
                 .as_ref()

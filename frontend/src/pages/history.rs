@@ -231,29 +231,17 @@ pub fn RunPage(
                 .is_some_and(|r| r.id.0 == id && !r.status.is_terminal())
         })
     });
-    let detail = crate::fetched::fetched(move || {
+    let data = crate::fetched::fetched(move || {
         let id = id.get();
         live.track();
-        async move { api::run(&id).await }
-    });
-    let series = crate::fetched::fetched(move || {
-        let id = id.get();
-        live.track();
-        async move { api::series(&id).await }
+        async move { api::run_with_series(&id).await }
     });
     let stored: Memo<Vec<MetricsSnapshot>> = Memo::new(move |_| {
-        let series = series
-            .with(|s| s.as_ref().and_then(|s| s.as_ref().ok().cloned()))
-            .unwrap_or_default();
-        let latest = detail.with(|d| {
-            d.as_ref()
-                .and_then(|d| d.as_ref().ok())
-                .and_then(|d| d.latest.clone())
-        });
-        api::with_latest(series, latest.as_ref())
+        data.with(|d| d.as_ref().map(|(_, series)| series.clone()))
+            .unwrap_or_default()
     });
 
-    let body = move || match detail.get() {
+    let body = move || match data.with(|d| d.as_ref().map(|(detail, _)| detail.clone())) {
         None => loading(),
         Some(Err(e)) => error_notice(&format!("Run \"{}\"", id.get_untracked()), &e),
         Some(Ok(d)) => {
@@ -581,10 +569,11 @@ impl Loaded {
 }
 
 async fn load(id: String) -> Result<Loaded, ApiError> {
-    let (detail, series) = futures_util::future::join(api::run(&id), api::series(&id)).await;
-    let detail = detail?;
-    let series = api::with_latest(series.unwrap_or_default(), detail.latest.as_ref());
-    Ok(Loaded { detail, series })
+    let (detail, series) = api::run_with_series(&id).await;
+    Ok(Loaded {
+        detail: detail?,
+        series,
+    })
 }
 
 /// Two runs side by side: the older is the baseline (`a`), the newer the candidate (`b`).
