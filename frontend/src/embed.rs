@@ -50,10 +50,7 @@ fn post(event: &EmbedEvent<'_>) {
     if parent == window {
         return;
     }
-    let Ok(json) = crate::json::to_string(event) else {
-        return;
-    };
-    if let Ok(value) = js_sys::JSON::parse(&json) {
+    if let Ok(value) = crate::json::to_js(event) {
         // The host page checks `event.origin`; we do not know its origin, so "*" (the data
         // is what the host's own API would return).
         let _ = parent.post_message(&value, "*");

@@ -31,8 +31,10 @@ pub fn server_msg(text: &str) -> Result<ServerMsg, String> {
     imp::server_msg(text)
 }
 
-#[cfg(target_arch = "wasm32")]
-pub use imp::{from_value, parse};
+/// The value as a JavaScript value with JSON's shape (for `postMessage`).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<wasm_bindgen::JsValue, String> {
+    imp::to_js(value)
+}
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
@@ -47,12 +49,12 @@ mod imp {
     }
 
     /// `JSON.parse`: the text as a JavaScript value.
-    pub fn parse(text: &str) -> Result<JsValue, String> {
+    fn parse(text: &str) -> Result<JsValue, String> {
         js_sys::JSON::parse(text).map_err(|e| message(&e))
     }
 
     /// A JavaScript value (from [`parse`]) as `T`.
-    pub fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
+    fn from_value<T: DeserializeOwned>(value: JsValue) -> Result<T, String> {
         serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
     }
 
@@ -70,14 +72,18 @@ mod imp {
             .map_err(|e| e.to_string())
     }
 
+    /// Plain objects for maps and `null` for `None`, as JSON has them.
+    pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
+        value
+            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(|e| e.to_string())
+    }
+
     pub(super) fn to_string<T: Serialize + ?Sized>(
         value: &T,
         pretty: bool,
     ) -> Result<String, String> {
-        // Plain objects for maps and `null` for `None`, as JSON has them.
-        let value = value
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| e.to_string())?;
+        let value = to_js(value)?;
         let text = if pretty {
             js_sys::JSON::stringify_with_replacer_and_space(
                 &value,
@@ -115,6 +121,12 @@ mod imp {
             serde_json::to_string(value)
         }
         .map_err(|e| e.to_string())
+    }
+
+    /// Only meaningful in a browser (`JSON.parse` is JavaScript's); the panel runs there.
+    pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<wasm_bindgen::JsValue, String> {
+        let text = to_string(value, false)?;
+        js_sys::JSON::parse(&text).map_err(|_| "not valid JSON".to_owned())
     }
 }
 

@@ -62,6 +62,12 @@ fn the_server_reads_what_the_panel_writes() {
         text.contains(r#""status_counts":{"200":117,"503":2}"#),
         "{text}"
     );
+    // The value posted to an embedding page is the same JSON.
+    let posted = json::to_js(&samples::summary()).expect("a value");
+    assert_eq!(
+        js_sys::JSON::stringify(&posted).map(String::from).ok(),
+        Some(text)
+    );
 }
 
 #[wasm_bindgen_test]
