@@ -1,6 +1,7 @@
 //! The panel's code that only runs in WebAssembly, under Node.js (`make wasm-test`): its JSON
 //! path (`JSON.parse`/`JSON.stringify` with serde-wasm-bindgen, `src/json.rs`), checked against
-//! serde_json, which is what the server writes and reads with; and [`fetched`]'s refetching.
+//! serde_json, which is what the server writes and reads with; [`fetched`]'s refetching; and
+//! the charts' per-interval work for an hour-long run.
 #![cfg(target_arch = "wasm32")]
 
 use frontend::fetched::fetched;
@@ -210,4 +211,50 @@ async fn fetched_follows_its_inputs_and_drops_overtaken_answers() {
     settle().await;
     assert_eq!(value.get_untracked(), Some(3));
     drop(owner);
+}
+
+/// What the panel computes each interval of an hour-long run (3,600 snapshots): every chart's
+/// series, layout (downsampled to the plot width) and SVG markup, and one hover read-out. Prints
+/// the time per interval (a figure, not a limit; run it with `--profile wasm-release` for the
+/// shipped code's speed) and checks that each line was downsampled to at most the plot's width.
+#[wasm_bindgen_test]
+fn an_hours_charts_redraw_within_an_interval() {
+    use frontend::chart::{layout, plot_markup, readout};
+    use frontend::components::run_view::{
+        cpu_series, error_series, latency_series, rate_series, throughput_series, users_series,
+    };
+    let snaps: Vec<MetricsSnapshot> = (0..3600).map(samples::snapshot).collect();
+    let rounds = 5;
+    let t0 = js_sys::Date::now();
+    let mut widest = 0;
+    let mut markup = 0;
+    for _ in 0..rounds {
+        let charts = [
+            (throughput_series(&snaps), Vec::new(), "req/s"),
+            (latency_series(&snaps), Vec::new(), "ms"),
+            (error_series(&snaps), Vec::new(), "errors/s"),
+            (users_series(&snaps), rate_series(&snaps), "users"),
+            (cpu_series(&snaps), Vec::new(), "%"),
+        ];
+        for (left, right, unit) in &charts {
+            let model = layout(left, right, true);
+            assert!(!model.empty);
+            widest = model
+                .lines
+                .iter()
+                .map(|l| l.points)
+                .fold(widest, usize::max);
+            markup += plot_markup(&model, unit, "starts/s").len();
+            assert!(readout(&model, left, right, 0.5, unit, "starts/s").is_some());
+        }
+    }
+    let per_interval = (js_sys::Date::now() - t0) / f64::from(rounds);
+    assert!(
+        widest > 0 && widest <= frontend::chart::WIDTH as usize,
+        "{widest} points"
+    );
+    console_log!(
+        "an hour's five charts: {per_interval:.1} ms per interval, at most {widest} points a line, {} KB of SVG",
+        markup / rounds as usize / 1024
+    );
 }
