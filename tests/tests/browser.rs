@@ -270,6 +270,41 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
         Some(expected as u64),
         "cursor at {line}:{column}"
     );
+
+    // Text that cannot be read survives a trip to the form and back: the form says so, and
+    // its own check does not replace the text.
+    b.find("[data-action=mode-form]")
+        .await
+        .click()
+        .await
+        .expect("switch to the form");
+    b.find("[data-hint=text-unreadable]").await;
+    b.until(10, "the form's check", || async {
+        attr(&b, ".compose__status", "data-status")
+            .await
+            .filter(|s| s != "checking")
+    })
+    .await;
+    b.find("[data-action=mode-text]")
+        .await
+        .click()
+        .await
+        .expect("back to the text");
+    let kept = b
+        .client
+        .execute(
+            "return document.getElementById('compose-text').value;",
+            vec![],
+        )
+        .await
+        .expect("read the text");
+    assert_eq!(kept.as_str(), Some(doc), "the text typed is kept");
+    b.until(10, "the text's problem listed again", || async {
+        text(&b, ".compose__text-problems")
+            .await
+            .filter(|t| t.contains("colour"))
+    })
+    .await;
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -41,6 +41,9 @@ enum Origin {
     Text,
     /// A preset or saved scenario was loaded, or the view switched: the text follows.
     Loaded,
+    /// The view switched to the form: the text follows only if it could be read. Text that
+    /// cannot be read is kept for the user to fix, until they edit the form instead.
+    ToForm,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -202,9 +205,15 @@ pub fn ComposePage() -> impl IntoView {
                         });
                     }
                 }
-                Origin::Form | Origin::Loaded => {
-                    let follow =
-                        origin == Origin::Loaded || mode.try_get_untracked() == Some(Mode::Form);
+                Origin::Form | Origin::Loaded | Origin::ToForm => {
+                    let on_form = mode.try_get_untracked() == Some(Mode::Form);
+                    let follow = match origin {
+                        Origin::Form => on_form,
+                        Origin::ToForm => {
+                            on_form && text_readable.try_get_untracked() == Some(true)
+                        }
+                        _ => true,
+                    };
                     if let (true, Some(yaml)) = (follow, check.yaml) {
                         text.try_set(yaml);
                         text_readable.try_set(true);
@@ -261,8 +270,9 @@ pub fn ComposePage() -> impl IntoView {
         }
         mode.set(next);
         match next {
+            // Text that could not be read was kept (see `Origin::ToForm`): show it again.
             Mode::Text => match parsed.get_untracked() {
-                Ok(s) => {
+                Ok(s) if text_readable.get_untracked() => {
                     if text.with_untracked(String::is_empty) {
                         // Until the server answers with YAML; it reads JSON just as well.
                         text.set(crate::json::to_string_pretty(&s).unwrap_or_default());
@@ -270,13 +280,13 @@ pub fn ComposePage() -> impl IntoView {
                     // The answer brings the YAML; reading that text then brings positions.
                     run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::Loaded);
                 }
-                Err(_) => run_check(ScenarioRef::Text(text.get_untracked()), 0, Origin::Text),
+                _ => run_check(ScenarioRef::Text(text.get_untracked()), 0, Origin::Text),
             },
             Mode::Form => {
                 last_checked.set_value(None);
                 if let Ok(s) = parsed.get_untracked() {
                     last_checked.set_value(Some(s.clone()));
-                    run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::Form);
+                    run_check(ScenarioRef::Inline(Box::new(s)), 0, Origin::ToForm);
                 }
             }
         }
@@ -606,8 +616,8 @@ pub fn ComposePage() -> impl IntoView {
                                 (!text_readable.get())
                                     .then(|| {
                                         view! {
-                                            <p class="hint">
-                                                "The text cannot be read; the form shows the last version that could."
+                                            <p class="hint" data-hint="text-unreadable">
+                                                "The text cannot be read, so the form shows the last version that could. The text is kept: switch back to YAML / JSON to fix it, or edit the form to replace it."
                                             </p>
                                         }
                                     })
