@@ -64,6 +64,35 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
     .await;
     set_input(&b, "[data-field='load.duration']", "20s").await;
     b.screenshot("compose").await;
+    // Nothing comes from another host: every resource the page fetched, and every stylesheet,
+    // script and icon it names, is on the panel's own origin or inline (the icon is).
+    let outside = b
+        .client
+        .execute(
+            "const o = location.origin + '/'; \
+             const urls = performance.getEntriesByType('resource').map(e => e.name).concat( \
+               [...document.querySelectorAll('link[href], script[src], img[src]')] \
+                 .map(e => e.href || e.src)); \
+             return [urls.length, urls.filter(u => !u.startsWith(o) && !u.startsWith('data:'))];",
+            vec![],
+        )
+        .await
+        .expect("list the page's resources");
+    assert!(outside[0].as_u64() > Some(3), "{outside}");
+    assert_eq!(outside[1], serde_json::json!([]), "loaded from elsewhere");
+    let icon = b
+        .client
+        .execute(
+            "return document.querySelector('link[rel=icon]')?.href ?? '';",
+            vec![],
+        )
+        .await
+        .expect("the icon");
+    assert!(
+        icon.as_str()
+            .is_some_and(|i| i.starts_with("data:image/svg+xml")),
+        "{icon}"
+    );
     // The launch bar is sticky; WebDriver scrolls sticky elements under the header when it
     // brings them into view, so start from the top of the page as a user would see it.
     b.client

@@ -173,19 +173,31 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path())).into_response()
 }
 
-/// Unknown API paths are JSON 404s; everything else is the web UI (its own routes included).
+/// Unknown API paths are JSON 404s; everything else is the web UI (its own routes included),
+/// for GET and for HEAD (uptime checks and `curl -I`), which gets the same headers and no body.
 async fn fallback(
     State(state): State<AppState>,
     method: axum::http::Method,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    if uri.path().starts_with("/api/") || uri.path() == "/api" || method != axum::http::Method::GET
-    {
+    use axum::http::Method;
+    let head = method == Method::HEAD;
+    if uri.path().starts_with("/api/") || uri.path() == "/api" || !(head || method == Method::GET) {
         return ApiError::NotFound(format!("no route for {} {}", method, uri.path()))
             .into_response();
     }
-    state.ui.serve(&uri, &headers)
+    let mut response = state.ui.serve(&uri, &headers);
+    if head {
+        use axum::body::HttpBody;
+        if let Some(length) = response.body().size_hint().exact() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_LENGTH, length.into());
+        }
+        *response.body_mut() = axum::body::Body::empty();
+    }
+    response
 }
 
 /// A plain `204 No Content`.

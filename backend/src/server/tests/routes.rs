@@ -29,6 +29,17 @@ async fn every_route_is_served_and_documented() {
     assert!(nope.is_fallback(), "{nope:?}");
     let ui = h.get("/surely/not/a/route").await;
     let is_ui = |r: &super::Resp| r.status == ui.status && r.body == ui.body;
+    // HEAD on a page gets the GET's status and headers, without the body.
+    let head = h
+        .request(Method::HEAD, "/surely/not/a/route", None, Body::empty())
+        .await;
+    assert_eq!(head.status, ui.status);
+    assert_eq!(head.content_type(), ui.content_type());
+    assert!(head.body.is_empty(), "{head:?}");
+    assert_eq!(
+        head.headers[axum::http::header::CONTENT_LENGTH],
+        ui.body.len().to_string().as_str()
+    );
 
     let mut seen = BTreeSet::new();
     for route in ROUTES.iter() {
