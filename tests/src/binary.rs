@@ -67,11 +67,17 @@ impl Serve {
     /// Starts the server with `--interval 200ms` plus `extra` arguments and waits until it
     /// announces its addresses.
     pub fn start(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::start_at(data_dir, "127.0.0.1:0", extra)
+    }
+
+    /// As [`Serve::start`], with the API and UI on `bind` (to restart a server where its
+    /// clients expect it: pass the `host:port` of [`Serve::api`]).
+    pub fn start_at(data_dir: &Path, bind: &str, extra: &[&str]) -> Self {
         let mut child = stampede()
             .args([
                 "serve",
                 "--bind",
-                "127.0.0.1:0",
+                bind,
                 "--demo-bind",
                 "127.0.0.1:0",
                 "--interval",
@@ -117,4 +123,14 @@ impl Drop for Serve {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// An HTTP client for talking to `stampede serve` (20 s timeout).
+pub fn http_client() -> reqwest::Client {
+    // reqwest is built without a TLS provider of its own; install ring (Err: already installed).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .expect("an HTTP client")
 }

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use e2e::binary::{Serve as Server, temp_dir};
+use e2e::binary::{Serve as Server, http_client, temp_dir};
 use futures_util::StreamExt as _;
-use shared::api::{RunCreated, RunDetail, RunInfo};
+use shared::api::{RunCreated, RunDetail, RunInfo, WorkloadStatus};
 use shared::demo::DemoStats;
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunStatus;
@@ -18,24 +18,15 @@ fn data_dir(name: &str) -> std::path::PathBuf {
     temp_dir(name)
 }
 
-fn client() -> reqwest::Client {
-    // reqwest is built without a TLS provider of its own; install ring (Err: already installed).
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client")
-}
-
 async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
-    let resp = client().get(url).send().await.expect("GET");
+    let resp = http_client().get(url).send().await.expect("GET");
     assert!(resp.status().is_success(), "GET {url}: {}", resp.status());
     let text = resp.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url}: {e}: {text}"))
 }
 
 async fn start_run(api: &str, body: &str) -> RunCreated {
-    let resp = client()
+    let resp = http_client()
         .post(format!("{api}/api/workload/start"))
         .header("content-type", "application/json")
         .body(body.to_owned())
@@ -126,7 +117,7 @@ async fn rest_and_websocket_follow_a_run_to_its_reports() {
         ("report.junit.xml", "application/xml", "<testsuites"),
         ("report.csv", "text/csv", "seq,elapsed_s"),
     ] {
-        let resp = client()
+        let resp = http_client()
             .get(format!("{}/api/runs/{}/{file}", server.api, created.run_id))
             .send()
             .await
@@ -148,7 +139,7 @@ async fn rest_and_websocket_follow_a_run_to_its_reports() {
     ))
     .await;
     assert_eq!(report.results.total_requests, summary.total.requests);
-    let junit = client()
+    let junit = http_client()
         .get(format!(
             "{}/api/runs/{}/report.junit.xml",
             server.api, created.run_id
@@ -220,6 +211,15 @@ async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     let listed: Vec<RunInfo> =
         get_json(&format!("{}/api/runs?status=interrupted", server.api)).await;
     assert!(listed.iter().any(|r| r.id == created.run_id));
+    // The status endpoint, which the panel's live feed reads after reconnecting, tells how
+    // the run it followed ended, with its last stored snapshot.
+    let status: WorkloadStatus = get_json(&format!("{}/api/workload/status", server.api)).await;
+    let run = status.run.expect("the most recent run");
+    assert_eq!(
+        (run.id, run.status),
+        (created.run_id.clone(), RunStatus::Interrupted)
+    );
+    assert_eq!(status.latest.map(|l| l.seq), series.last().map(|l| l.seq));
     // The restarted server accepts a new run (the interrupted one no longer blocks).
     let again = start_run(
         &server.api,
@@ -270,7 +270,7 @@ async fn the_curl_walkthrough_works_end_to_end() {
 async fn the_panel_is_served_gzipped_to_clients_that_accept_it() {
     let data = data_dir("serve-gzip");
     let server = Server::start(&data, &[]);
-    let index = client()
+    let index = http_client()
         .get(format!("{}/", server.api))
         .send()
         .await
@@ -285,12 +285,12 @@ async fn the_panel_is_served_gzipped_to_clients_that_accept_it() {
         .trim_start_matches('/')
         .to_owned();
     let url = format!("{}/{wasm}", server.api);
-    let plain = client().get(&url).send().await.expect("GET wasm");
+    let plain = http_client().get(&url).send().await.expect("GET wasm");
     assert!(plain.headers().get("content-encoding").is_none());
     let plain = plain.bytes().await.expect("wasm");
     assert!(plain.starts_with(b"\0asm"), "a wasm module");
 
-    let packed = client()
+    let packed = http_client()
         .get(&url)
         .header("accept-encoding", "gzip, br")
         .send()

@@ -202,6 +202,39 @@ impl Store {
         }))
     }
 
+    /// The newest run and its last snapshot (finished or not), or `None` when there is no run.
+    pub fn latest_run(&self) -> Result<Option<(RunInfo, Option<MetricsSnapshot>)>, StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let info = tx
+            .query_row(
+                &format!(
+                    "SELECT {INFO_COLUMNS} FROM runs ORDER BY created_at_ms DESC, rowid DESC LIMIT 1"
+                ),
+                [],
+                RunRow::read,
+            )
+            .optional()?
+            .map(RunRow::into_info)
+            .transpose()?;
+        let Some(info) = info else {
+            return Ok(None);
+        };
+        let id = &info.id;
+        let latest = tx
+            .query_row(
+                "SELECT seq, snapshot_json FROM intervals WHERE run_id = ?1 \
+                 ORDER BY seq DESC LIMIT 1",
+                [&id.0],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+            .map(|(seq, json)| from_json(&json, format_args!("run {id}: snapshot {seq}")))
+            .transpose()?;
+        tx.commit()?;
+        Ok(Some((info, latest)))
+    }
+
     /// A run's interval snapshots, by `seq`. `NotFound` if there is no such run.
     pub fn series(&self, id: &RunId) -> Result<Vec<MetricsSnapshot>, StoreError> {
         let mut conn = self.lock();

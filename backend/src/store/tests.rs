@@ -403,3 +403,28 @@ fn a_panic_while_holding_the_lock_does_not_break_the_store() -> Result<(), Store
     assert_eq!(store.list_runs(&RunFilter::default())?.len(), 1);
     Ok(())
 }
+
+#[test]
+fn latest_run_is_the_newest_with_its_last_snapshot() -> Result<(), StoreError> {
+    let store = mem();
+    assert_eq!(store.latest_run()?, None, "no runs yet");
+    store.create_run(
+        &run_info("old", "shop", TestType::Load, 100),
+        &scenario("shop"),
+    )?;
+    store.append_snapshot(&id("old"), &snapshot(0))?;
+    let new = run_info("new", "shop", TestType::Load, 200);
+    store.create_run(&new, &scenario("shop"))?;
+    assert_eq!(store.latest_run()?, Some((new, None)), "no snapshot yet");
+    for seq in [1, 0] {
+        store.append_snapshot(&id("new"), &snapshot(seq))?;
+    }
+    // Finished runs keep their last snapshot here (get_run gives their summary instead).
+    store.finish_run(&id("new"), &summary("shop", RunStatus::Completed), 1_000)?;
+    let (info, latest) = store.latest_run()?.expect("a run");
+    assert_eq!(
+        (info.id, info.status, latest),
+        (id("new"), RunStatus::Completed, Some(snapshot(1)))
+    );
+    Ok(())
+}

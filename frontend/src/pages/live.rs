@@ -332,8 +332,29 @@ pub fn verdict_items_markup(thresholds: &[ThresholdResult]) -> String {
 #[component]
 fn Verdict(feed: LiveFeed) -> impl IntoView {
     move || {
-        let summary = feed.summary.get()?;
-        let id = feed.run.with(|r| r.as_ref().map(|r| r.id.0.clone()))?;
+        let (id, status) = feed
+            .run
+            .with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status)))?;
+        let history = format!("/history/{id}");
+        let Some(summary) = feed.summary.get() else {
+            // A run without a summary that is over: the server stopped while it ran, and
+            // marked it so when it started again (the feed learns this on reconnecting).
+            return (status == RunStatus::Interrupted).then(|| {
+                view! {
+                    <section class="live-verdict" data-verdict="interrupted">
+                        <h2 class="live-verdict__title">"Run interrupted"</h2>
+                        <p class="live-verdict__meta">
+                            "The server stopped during this run, so it has no summary. Its intervals up to then are kept."
+                        </p>
+                        <p class="live-verdict__links">
+                            <a href=history data-link="history">"Open in History"</a>
+                            <a href="/compose">"Compose a new run"</a>
+                        </p>
+                    </section>
+                }
+                .into_any()
+            });
+        };
         let passed = summary.thresholds_passed();
         let none = summary.thresholds.is_empty();
         let heading = match (none, passed) {
@@ -350,7 +371,6 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
         };
         let status = summary.status.as_str();
         let took = format::duration_s(summary.duration_ms as f64 / 1000.0);
-        let history = format!("/history/{id}");
         let report = api::report_url(&id, "report.html");
         Some(view! {
             <section class="live-verdict" data-verdict=outcome>
@@ -369,7 +389,8 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                     <QuickLaunch/>
                 </div>
             </section>
-        })
+        }
+        .into_any())
     }
 }
 

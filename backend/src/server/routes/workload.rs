@@ -29,12 +29,22 @@ pub(super) async fn stop(State(state): State<AppState>) -> Result<Json<RunInfo>,
     state.runs.stop(None).map(Json)
 }
 
-pub(super) async fn status(State(state): State<AppState>) -> Json<WorkloadStatus> {
-    let (run, latest) = state
-        .runs
-        .status()
-        .map_or((None, None), |(i, s)| (Some(i), s));
-    Json(WorkloadStatus { run, latest })
+/// The current run, or else the most recent one in the history: after a restart, that is how a
+/// client (the panel's live feed, a polling script) learns that the run it followed was
+/// `interrupted`.
+pub(super) async fn status(
+    State(state): State<AppState>,
+) -> Result<Json<WorkloadStatus>, ApiError> {
+    let (run, latest) = match state.runs.status() {
+        Some((run, latest)) => (Some(run), latest),
+        None => {
+            let store = state.runs.store().clone();
+            blocking(move || store.latest_run())
+                .await?
+                .map_or((None, None), |(run, latest)| (Some(run), latest))
+        }
+    };
+    Ok(Json(WorkloadStatus { run, latest }))
 }
 
 pub(super) async fn save_scenario(
