@@ -402,6 +402,22 @@ async fn the_live_page_catches_up_mid_run_and_reconnects_after_a_crash() {
         .expect("href");
     assert_eq!(link.as_deref(), Some(format!("/history/{run_id}").as_str()));
     b.screenshot("live-interrupted").await;
+    // One click starts a new run from here, and the page follows it.
+    verdict
+        .find(Locator::Css(
+            "[data-action=quick-launch][data-preset=web_app]",
+        ))
+        .await
+        .expect("a quick launch")
+        .click()
+        .await
+        .expect("launch");
+    b.until(15, "the new run, running", || async {
+        let shown = text(&b, ".live-head__id").await?;
+        let status = attr(&b, ".live-head .badge", "data-status").await?;
+        (shown != run_id && status == "running").then_some(())
+    })
+    .await;
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

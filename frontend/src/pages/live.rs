@@ -350,6 +350,10 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                             <a href=history data-link="history">"Open in History"</a>
                             <a href="/compose">"Compose a new run"</a>
                         </p>
+                        <div class="live-verdict__again">
+                            <span class="muted">"Run a preset:"</span>
+                            <QuickLaunch/>
+                        </div>
                     </section>
                 }
                 .into_any()
