@@ -10,6 +10,7 @@ use crate::units::HumanDuration;
 
 /// Every error response: `{ "error": "...", "detail": "...", "problems": [...] }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// A short machine-friendly kind, e.g. `invalid_scenario`, `not_found`, `conflict`.
     pub error: String,
@@ -25,6 +26,7 @@ pub struct ErrorBody {
 
 /// One problem in a submitted scenario.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// Field path, e.g. `journeys[0].steps[1].request.method`.
     pub path: String,
@@ -52,6 +54,7 @@ impl From<&ScenarioError> for Problem {
 /// The kind of test a run is. Today they differ in their default load shape; later issues add
 /// their analyses (capacity knee, fault injection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TestType {
     /// A scenario run as written.
@@ -83,6 +86,7 @@ impl TestType {
 /// A scenario given inline (as a document, or as YAML/JSON text) or by the name it was saved
 /// under.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScenarioRef {
     /// The document itself.
@@ -95,6 +99,7 @@ pub enum ScenarioRef {
 
 /// Load overrides for a start request (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoadOverrides {
     /// Load duration.
@@ -113,6 +118,7 @@ pub struct LoadOverrides {
 
 /// `POST /api/workload/start`, `POST /api/runs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartRun {
     /// What to run.
@@ -128,6 +134,7 @@ pub struct StartRun {
 /// `POST /api/testing/{stress,performance,scalability}`: a base scenario and the parameters
 /// the test type shapes its load from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartTest {
     /// The base scenario (its journeys and thresholds are used; its load is replaced).
@@ -151,6 +158,7 @@ pub struct StartTest {
 
 /// The answer to a start: the new run's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunCreated {
     /// The run's id.
     pub run_id: RunId,
@@ -160,6 +168,7 @@ pub struct RunCreated {
 
 /// Headline figures of a finished run, for lists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunTotals {
     /// Requests completed.
     pub requests: u64,
@@ -194,6 +203,7 @@ impl RunTotals {
 
 /// A run as listed in history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunInfo {
     /// Id.
     pub id: RunId,
@@ -220,6 +230,7 @@ pub struct RunInfo {
 
 /// Which live figure an alert watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// Interval p95 latency above the limit.
@@ -230,6 +241,7 @@ pub enum AlertKind {
 
 /// An alert fired during a run, when one interval crossed a configured limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Alert {
     /// What crossed.
     pub kind: AlertKind,
@@ -251,6 +263,13 @@ pub struct Alert {
 /// of `#[serde(flatten)]`, which serde would buffer (and which would put a second copy of all
 /// the code reading these types into the panel's WebAssembly).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(
+        description = "A run with everything known about it: the fields of RunInfo and, next to them, the rest."
+    )
+)]
 pub struct RunDetail {
     /// The listing fields.
     #[serde(flatten)]
@@ -319,6 +338,7 @@ impl<'de> Deserialize<'de> for RunDetail {
 
 /// `GET /api/workload/status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct WorkloadStatus {
     /// The current (or most recent) run, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,6 +350,7 @@ pub struct WorkloadStatus {
 
 /// A saved scenario in listings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScenarioEntry {
     /// The name it is saved under.
     pub name: String,
@@ -341,6 +362,7 @@ pub struct ScenarioEntry {
 
 /// `POST /api/workload/scenario`: store or update a named scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SaveScenario {
     /// Name to save under (default: the scenario's own name).
@@ -352,6 +374,7 @@ pub struct SaveScenario {
 
 /// Generator host resources (`GET /api/monitoring/resources`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostResources {
     /// Whole-host CPU use since the previous call (or boot), percent of all cores.
     pub cpu_percent: f64,
@@ -374,6 +397,7 @@ pub struct HostResources {
 /// Query of `GET /api/testing/results` and `GET /api/runs`. Unknown parameters are refused, so
 /// a typo does not silently list everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunFilter {
     /// Only this status.
@@ -392,6 +416,7 @@ pub struct RunFilter {
 
 /// Query of `GET /api/runs/{id}/series`. Unknown parameters are refused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SeriesQuery {
     /// `false` leaves each snapshot's `per_request` empty. Charts need only the totals, and the
@@ -403,6 +428,7 @@ pub struct SeriesQuery {
 
 /// One point of `GET /api/monitoring/performance`: an interval's throughput and latency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PerformancePoint {
     /// End of the interval, ms into the run.
     pub elapsed_ms: u64,
@@ -420,6 +446,7 @@ pub struct PerformancePoint {
 
 /// `GET /api/monitoring/performance`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PerformanceSeries {
     /// The run.
     pub run_id: RunId,
@@ -429,6 +456,7 @@ pub struct PerformanceSeries {
 
 /// Errors of one request name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequestErrors {
     /// Request name.
     pub name: String,
@@ -437,11 +465,16 @@ pub struct RequestErrors {
     /// Failed requests.
     pub errors: u64,
     /// By kind.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::error_kind_map")
+    )]
     pub by_kind: std::collections::BTreeMap<crate::metrics::ErrorKind, u64>,
 }
 
 /// `GET /api/monitoring/errors`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorStats {
     /// The run.
     pub run_id: RunId,
@@ -452,9 +485,17 @@ pub struct ErrorStats {
     /// errors / requests.
     pub error_rate: f64,
     /// By kind.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::error_kind_map")
+    )]
     pub by_kind: std::collections::BTreeMap<crate::metrics::ErrorKind, u64>,
     /// Responses by status code.
     #[serde(with = "crate::metrics::status_map")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::status_map")
+    )]
     pub by_status: std::collections::BTreeMap<u16, u64>,
     /// By request name.
     pub by_request: Vec<RequestErrors>,
@@ -464,6 +505,7 @@ pub struct ErrorStats {
 
 /// A preset in `GET /api/presets`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Preset {
     /// Preset name (start a run with `{"scenario": {"name": "<this>"}}`).
     pub name: String,
@@ -478,6 +520,7 @@ pub struct Preset {
 /// checks it, and renders it as YAML — so the panel keeps its form and text views in sync
 /// without a YAML parser of its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ScenarioCheck {
     /// True when the scenario can run.
     pub valid: bool,

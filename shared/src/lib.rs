@@ -13,6 +13,8 @@ pub mod run;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
 pub mod scenario;
+#[cfg(feature = "schema")]
+mod schema;
 pub mod threshold;
 pub mod units;
 pub mod ws;

@@ -10,6 +10,7 @@ use crate::threshold::ThresholdResult;
 
 /// Why a request failed. Per-request failures are data, never errors of the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// The target refused the connection (nothing listening).
@@ -151,6 +152,7 @@ pub mod status_map {
 
 /// Latency distribution summary, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LatencyStats {
     /// Samples behind these figures.
     pub count: u64,
@@ -174,6 +176,7 @@ pub struct LatencyStats {
 
 /// Counters and latencies for one request name (or all requests), over some time span.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequestStats {
     /// Request name (`"*"` for the total over all requests).
     pub name: String,
@@ -183,12 +186,20 @@ pub struct RequestStats {
     pub errors: u64,
     /// Failures by kind.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::error_kind_map")
+    )]
     pub errors_by_kind: BTreeMap<ErrorKind, u64>,
     /// Responses by HTTP status code.
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         with = "status_map"
+    )]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(schema_with = "crate::schema::status_map")
     )]
     pub status_counts: BTreeMap<u16, u64>,
     /// Request bytes written (headers and body).
@@ -218,6 +229,7 @@ impl RequestStats {
 
 /// Pass/fail counts of one check on one request name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CheckStats {
     /// The request name the check belongs to.
     pub request: String,
@@ -232,6 +244,7 @@ pub struct CheckStats {
 /// How the load generator itself is doing. A saturated generator measures itself, not the
 /// target, so this is reported next to every result.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeneratorStats {
     /// CPU used by this process over the span, in percent of one core.
     pub cpu_percent: f64,
@@ -245,6 +258,7 @@ pub struct GeneratorStats {
 
 /// One interval's view of a running test, pushed every `METRICS_COLLECTION_INTERVAL`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MetricsSnapshot {
     /// Sequence number, from 0.
     pub seq: u64,
@@ -276,6 +290,7 @@ pub struct MetricsSnapshot {
 
 /// The generator's verdict on itself for the whole run.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeneratorHealth {
     /// True when the generator could not keep up; results then describe the generator.
     pub saturated: bool,
@@ -293,6 +308,7 @@ pub struct GeneratorHealth {
 
 /// The final result of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RunSummary {
     /// Scenario name.
     pub scenario: String,

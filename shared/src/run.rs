@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Identifies a run (assigned by whoever starts it: the CLI or the control server).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct RunId(pub String);
 
@@ -18,6 +19,7 @@ impl fmt::Display for RunId {
 /// The lifecycle of a run: `Pending → Running → Stopping → Completed | Failed | Cancelled`.
 /// `Interrupted` is set later by the control server for a run whose process died mid-way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// Accepted, not yet generating load.

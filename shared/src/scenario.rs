@@ -38,6 +38,7 @@ pub use validate::{
 
 /// A whole scenario document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short name, shown in reports.
@@ -68,6 +69,7 @@ pub struct Scenario {
 
 /// Engine options that are not part of the load shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct RunOptions {
     /// Per-request timeout.
@@ -90,6 +92,7 @@ impl Default for RunOptions {
 
 /// A user journey: a named sequence of steps, chosen with probability weight / Σweights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Journey {
     /// Journey name, used in reports.
@@ -108,6 +111,7 @@ fn one() -> u32 {
 /// One step of a journey. An enum so that later workloads (WebSocket, GraphQL helpers, batch
 /// uploads, streams) are new variants, not optional fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// Send an HTTP request and check the response.
@@ -171,6 +175,7 @@ impl<'de> Deserialize<'de> for Think {
 
 /// An HTTP request step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RequestStep {
     /// Metric tag for this request (default: method and path template, e.g. `GET /api/users/${id}`).
@@ -266,6 +271,7 @@ impl<'de> Deserialize<'de> for Method {
 
 /// A request body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Body {
     /// Literal text (`${var}` substituted), sent as is.
@@ -278,6 +284,7 @@ pub enum Body {
 
 /// A check on a response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Check {
     /// The status code is one of these.
@@ -294,6 +301,7 @@ pub enum Check {
 
 /// `json: { pointer: /data/id, equals: 5 }`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct JsonCheck {
     /// An RFC 6901 JSON pointer, such as `/data/items/0/id`.
@@ -624,6 +632,7 @@ impl<'de> Deserialize<'de> for LoadProfile {
 
 /// One stage of a staged profile: move linearly to `target` over `duration`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
     /// Length of the stage.

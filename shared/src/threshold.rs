@@ -294,6 +294,7 @@ fn parse_limit(metric: ThresholdMetric, text: &str) -> Result<f64, String> {
 
 /// The verdict of one threshold at the end of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ThresholdResult {
     /// The expression as written.
     pub expr: String,

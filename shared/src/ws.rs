@@ -17,6 +17,13 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// internally tagged enums do), which doubles the reading code in the panel's WebAssembly;
 /// the panel uses [`ServerMsg::from_tagged`] instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "schema",
+    derive(schemars::JsonSchema),
+    schemars(
+        description = "A live-feed message: a JSON object with a `type` tag next to the variant's fields."
+    )
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// First message on every connection.

@@ -13,12 +13,63 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use shared::api::{
+    ErrorStats, HostResources, PerformanceSeries, Preset, RunCreated, RunDetail, RunFilter,
+    RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef, SeriesQuery, StartRun,
+    StartTest, WorkloadStatus,
+};
+use shared::metrics::MetricsSnapshot;
+use shared::scenario::Scenario;
+use shared::ws::ServerMsg;
 
 use super::AppState;
 use super::error::ApiError;
 
+/// Writes the JSON Schema of a body into the document's generator and returns it (a `$ref` to
+/// `#/components/schemas/...` for named types). Routes name Rust types, never schema names, so
+/// the document cannot refer to a schema that is not generated.
+pub(crate) type SchemaFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// The schema of `T`, as the `SchemaFn` of a route.
+fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// A JSON request body of type `T`.
+fn body<T: JsonSchema>() -> Option<SchemaFn> {
+    Some(schema::<T>)
+}
+
+/// `200 OK` with a JSON body of type `T`.
+fn ok<T: JsonSchema>() -> Reply {
+    Reply::Json(schema::<T>)
+}
+
+/// `201 Created` with a JSON body of type `T`.
+fn created<T: JsonSchema>() -> Reply {
+    Reply::Created(schema::<T>)
+}
+
+/// What a route answers when it succeeds.
+#[derive(Debug, Clone, Copy)]
+pub enum Reply {
+    /// `200 OK` with a JSON body.
+    Json(SchemaFn),
+    /// `201 Created` with a JSON body.
+    Created(SchemaFn),
+    /// `201 Created` when new, `200 OK` when it replaced one; a JSON body either way.
+    Saved(SchemaFn),
+    /// `204 No Content`.
+    NoContent,
+    /// `101 Switching Protocols`, then WebSocket text messages, each a JSON document.
+    WebSocket(SchemaFn),
+    /// `200 OK` with a body of one of these media types, not described by a schema.
+    Media(&'static [&'static str]),
+}
+
 /// One documented route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct RouteDoc {
     /// HTTP method, upper case.
     pub method: &'static str,
@@ -28,10 +79,12 @@ pub struct RouteDoc {
     pub summary: &'static str,
     /// Tag (group) in the documentation.
     pub tag: &'static str,
-    /// Request body schema name, if any.
-    pub request: Option<&'static str>,
-    /// Success response schema name, if JSON.
-    pub response: Option<&'static str>,
+    /// The query string's type: each of its fields is an optional query parameter.
+    pub query: Option<SchemaFn>,
+    /// The JSON request body's type, if any.
+    pub request: Option<SchemaFn>,
+    /// The answer on success.
+    pub reply: Reply,
 }
 
 struct Api {
@@ -48,19 +101,30 @@ impl Api {
 }
 
 macro_rules! route {
-    ($api:ident, $m:ident $method:literal $path:literal, $tag:literal, $summary:literal, $req:expr, $resp:expr, $handler:expr) => {
+    ($api:ident, $m:ident $method:literal $path:literal, $tag:literal, $summary:literal, $req:expr, $reply:expr, $handler:expr $(; query $query:ty)?) => {
         $api = $api.add(
             RouteDoc {
                 method: $method,
                 path: $path,
                 summary: $summary,
                 tag: $tag,
+                query: None $(.or(Some(schema::<$query> as SchemaFn)))?,
                 request: $req,
-                response: $resp,
+                reply: $reply,
             },
             $m($handler),
         );
     };
+}
+
+/// The JSON answer of `/health`.
+fn health_schema(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "properties": { "status": { "const": "ok" } },
+        "required": ["status"],
+        "additionalProperties": false,
+    })
 }
 
 fn build() -> Api {
@@ -69,36 +133,36 @@ fn build() -> Api {
         docs: Vec::new(),
     };
     // The endpoints named in the product brief, exactly.
-    route!(api, post "POST" "/api/workload/start", "workload", "Start a run of a scenario (inline, as text, or by name).", Some("StartRun"), Some("RunCreated"), workload::start);
-    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish).", None, Some("RunInfo"), workload::stop);
-    route!(api, get "GET" "/api/workload/status", "workload", "The current or most recent run and its latest snapshot.", None, Some("WorkloadStatus"), workload::status);
-    route!(api, post "POST" "/api/workload/scenario", "workload", "Store or update a named scenario; validation errors carry field paths.", Some("SaveScenario"), Some("ScenarioEntry"), workload::save_scenario);
-    route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", Some("StartTest"), Some("RunCreated"), testing::stress);
-    route!(api, post "POST" "/api/testing/performance", "testing", "Start a performance test: steady users (or a steady rate) judged by thresholds.", Some("StartTest"), Some("RunCreated"), testing::performance);
-    route!(api, post "POST" "/api/testing/scalability", "testing", "Start a scalability test: equal steps from `users` to `max_users`.", Some("StartTest"), Some("RunCreated"), testing::scalability);
-    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit).", None, Some("RunInfo[]"), testing::results);
-    route!(api, get "GET" "/api/monitoring/metrics", "monitoring", "Latest snapshot of the current run.", None, Some("MetricsSnapshot"), monitoring::metrics);
-    route!(api, get "GET" "/api/monitoring/performance", "monitoring", "Throughput and latency percentiles over time for the current run.", None, Some("PerformanceSeries"), monitoring::performance);
-    route!(api, get "GET" "/api/monitoring/errors", "monitoring", "Error statistics by kind, status and request name.", None, Some("ErrorStats"), monitoring::errors);
-    route!(api, get "GET" "/api/monitoring/resources", "monitoring", "Generator host CPU, memory and network I/O.", None, Some("HostResources"), monitoring::resources);
+    route!(api, post "POST" "/api/workload/start", "workload", "Start a run of a scenario (inline, as text, or by name).", body::<StartRun>(), created::<RunCreated>(), workload::start);
+    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish).", None, ok::<RunInfo>(), workload::stop);
+    route!(api, get "GET" "/api/workload/status", "workload", "The current or most recent run and its latest snapshot.", None, ok::<WorkloadStatus>(), workload::status);
+    route!(api, post "POST" "/api/workload/scenario", "workload", "Store or update a named scenario; validation errors carry field paths.", body::<SaveScenario>(), Reply::Saved(schema::<ScenarioEntry>), workload::save_scenario);
+    route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::stress);
+    route!(api, post "POST" "/api/testing/performance", "testing", "Start a performance test: steady users (or a steady rate) judged by thresholds.", body::<StartTest>(), created::<RunCreated>(), testing::performance);
+    route!(api, post "POST" "/api/testing/scalability", "testing", "Start a scalability test: equal steps from `users` to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::scalability);
+    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit).", None, ok::<Vec<RunInfo>>(), testing::results; query RunFilter);
+    route!(api, get "GET" "/api/monitoring/metrics", "monitoring", "Latest snapshot of the current run.", None, ok::<MetricsSnapshot>(), monitoring::metrics);
+    route!(api, get "GET" "/api/monitoring/performance", "monitoring", "Throughput and latency percentiles over time for the current run.", None, ok::<PerformanceSeries>(), monitoring::performance);
+    route!(api, get "GET" "/api/monitoring/errors", "monitoring", "Error statistics by kind, status and request name.", None, ok::<ErrorStats>(), monitoring::errors);
+    route!(api, get "GET" "/api/monitoring/resources", "monitoring", "Generator host CPU, memory and network I/O.", None, ok::<HostResources>(), monitoring::resources);
     // The resource-oriented API underneath.
-    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit).", None, Some("RunInfo[]"), runs::list);
-    route!(api, post "POST" "/api/runs", "runs", "Start a run.", Some("StartRun"), Some("RunCreated"), runs::create);
-    route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, Some("RunDetail"), runs::get);
-    route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, None, runs::delete);
-    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run.", None, Some("RunInfo"), runs::stop);
-    route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, Some("MetricsSnapshot[]"), runs::series);
-    route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, None, runs::report);
-    route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, Some("ScenarioEntry[]"), scenarios::list);
-    route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, Some("ScenarioEntry"), scenarios::get);
-    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", Some("Scenario"), Some("ScenarioEntry"), scenarios::put);
-    route!(api, delete "DELETE" "/api/scenarios/{name}", "scenarios", "Delete a saved scenario.", None, None, scenarios::delete);
-    route!(api, post "POST" "/api/scenarios/validate", "scenarios", "Read (YAML/JSON text or a document), check and render a scenario as YAML; problems with field paths.", Some("ScenarioRef"), Some("ScenarioCheck"), scenarios::validate);
-    route!(api, get "GET" "/api/presets", "scenarios", "Built-in scenario presets.", None, Some("Preset[]"), scenarios::presets);
-    route!(api, get "GET" "/api/ws", "live", "WebSocket live feed of status, snapshots, alerts and summaries (ServerMsg JSON).", None, None, super::live::upgrade);
-    route!(api, get "GET" "/api/openapi.json", "meta", "This document.", None, None, openapi::document);
-    route!(api, get "GET" "/metrics", "meta", "Prometheus text exposition of the current run's live metrics.", None, None, prometheus);
-    route!(api, get "GET" "/health", "meta", "Liveness.", None, None, health);
+    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit).", None, ok::<Vec<RunInfo>>(), runs::list; query RunFilter);
+    route!(api, post "POST" "/api/runs", "runs", "Start a run.", body::<StartRun>(), created::<RunCreated>(), runs::create);
+    route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, ok::<RunDetail>(), runs::get);
+    route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);
+    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run.", None, ok::<RunInfo>(), runs::stop);
+    route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, ok::<Vec<MetricsSnapshot>>(), runs::series; query SeriesQuery);
+    route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, Reply::Media(&["application/json", "text/html", "application/xml", "text/csv"]), runs::report);
+    route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, ok::<Vec<ScenarioEntry>>(), scenarios::list);
+    route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, ok::<ScenarioEntry>(), scenarios::get);
+    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", body::<Scenario>(), Reply::Saved(schema::<ScenarioEntry>), scenarios::put);
+    route!(api, delete "DELETE" "/api/scenarios/{name}", "scenarios", "Delete a saved scenario.", None, Reply::NoContent, scenarios::delete);
+    route!(api, post "POST" "/api/scenarios/validate", "scenarios", "Read (YAML/JSON text or a document), check and render a scenario as YAML; problems with field paths.", body::<ScenarioRef>(), ok::<ScenarioCheck>(), scenarios::validate);
+    route!(api, get "GET" "/api/presets", "scenarios", "Built-in scenario presets.", None, ok::<Vec<Preset>>(), scenarios::presets);
+    route!(api, get "GET" "/api/ws", "live", "WebSocket live feed of status, snapshots, alerts and summaries: each text message is a ServerMsg.", None, Reply::WebSocket(schema::<ServerMsg>), super::live::upgrade);
+    route!(api, get "GET" "/api/openapi.json", "meta", "This document.", None, Reply::Media(&["application/json"]), openapi::document);
+    route!(api, get "GET" "/metrics", "meta", "Prometheus text exposition of the current run's live metrics.", None, Reply::Media(&["text/plain"]), prometheus);
+    route!(api, get "GET" "/health", "meta", "Liveness.", None, Reply::Json(health_schema), health);
     api
 }
 

@@ -1,6 +1,8 @@
 //! The route table against the router and the OpenAPI document; request validation; saved
 //! scenarios and presets; everything that needs no run.
 
+mod openapi;
+
 use std::collections::BTreeSet;
 
 use axum::body::Body;
