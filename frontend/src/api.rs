@@ -136,6 +136,9 @@ pub async fn runs(filter: &RunFilter) -> Result<Vec<RunInfo>, ApiError> {
     if let Some(n) = filter.limit {
         query.push(format!("limit={n}"));
     }
+    if let Some(n) = filter.offset {
+        query.push(format!("offset={n}"));
+    }
     let q = if query.is_empty() {
         String::new()
     } else {

@@ -187,6 +187,45 @@ pub fn compare_href(selected: &[(String, u64)]) -> Option<String> {
     }
 }
 
+/// Runs on one History page.
+pub const PAGE_SIZE: u32 = 50;
+
+/// The History page number in the query (`page=3`), 1 when absent or not a number above 0.
+pub fn parse_page(s: Option<&str>) -> u32 {
+    s.and_then(|s| s.parse::<u32>().ok())
+        .filter(|p| *p > 0)
+        .unwrap_or(1)
+}
+
+/// The History address for these filters (wire names; empty means all) and page (the first
+/// is left out), so the back button and a shared link keep them.
+pub fn history_href(status: Option<&str>, test_type: Option<&str>, page: u32) -> String {
+    let page = (page > 1).then(|| page.to_string());
+    let parts: Vec<String> = [
+        ("status", status),
+        ("test_type", test_type),
+        ("page", page.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.filter(|v| !v.is_empty())
+            .map(|v| format!("{k}={}", crate::nav::encode(v)))
+    })
+    .collect();
+    if parts.is_empty() {
+        "/history".to_owned()
+    } else {
+        format!("/history?{}", parts.join("&"))
+    }
+}
+
+/// Which runs a page shows, as 1-based positions in the newest-first list: `(first, last)`
+/// for `shown` runs on `page`; `None` when it shows none.
+pub fn page_span(page: u32, shown: usize) -> Option<(u64, u64)> {
+    let first = u64::from(page.max(1) - 1) * u64::from(PAGE_SIZE) + 1;
+    (shown > 0).then(|| (first, first + shown as u64 - 1))
+}
+
 /// Adds the run to the selection, or removes it when it is already there.
 pub fn toggle_selected(selected: &mut Vec<(String, u64)>, id: &str, created_at_ms: u64) {
     if let Some(i) = selected.iter().position(|(s, _)| s == id) {
@@ -639,6 +678,41 @@ mod tests {
     use shared::run::RunId;
 
     use super::*;
+
+    #[test]
+    fn history_pages_in_the_address() {
+        assert_eq!(parse_page(None), 1);
+        for (raw, page) in [
+            ("2", 2),
+            ("0", 1),
+            ("-1", 1),
+            ("x", 1),
+            ("", 1),
+            ("4000000000", 4_000_000_000),
+        ] {
+            assert_eq!(parse_page(Some(raw)), page, "{raw:?}");
+        }
+        assert_eq!(history_href(None, None, 1), "/history");
+        assert_eq!(history_href(Some(""), Some(""), 0), "/history");
+        assert_eq!(history_href(None, None, 3), "/history?page=3");
+        assert_eq!(
+            history_href(Some("completed"), Some("load"), 2),
+            "/history?status=completed&test_type=load&page=2"
+        );
+        assert_eq!(
+            history_href(Some("failed"), None, 1),
+            "/history?status=failed"
+        );
+    }
+
+    #[test]
+    fn page_spans_count_from_the_newest() {
+        assert_eq!(page_span(1, 0), None);
+        assert_eq!(page_span(1, 1), Some((1, 1)));
+        assert_eq!(page_span(1, 50), Some((1, 50)));
+        assert_eq!(page_span(3, 7), Some((101, 107)));
+        assert_eq!(page_span(0, 2), Some((1, 2)), "page 0 reads as the first");
+    }
 
     fn stats(
         name: &str,

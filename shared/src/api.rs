@@ -409,9 +409,12 @@ pub struct RunFilter {
     /// Only this scenario name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
-    /// At most this many (newest first; default 100).
+    /// At most this many (newest first; default 100, at most 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// Skip this many of the newest matching runs first (to page through a long history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u32>,
 }
 
 /// Query of `GET /api/runs/{id}/series`. Unknown parameters are refused.

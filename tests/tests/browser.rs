@@ -423,6 +423,93 @@ async fn the_live_page_catches_up_mid_run_and_reconnects_after_a_crash() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_through_a_long_history() {
+    use shared::api::{RunInfo, TestType};
+    use shared::run::{RunId, RunStatus};
+    let data = temp_dir("browser-pages");
+    // 120 ended runs, a minute apart, as a long-lived server's history holds them.
+    {
+        let store = backend::store::Store::open(&data).expect("open the store");
+        let text = std::fs::read_to_string(repo().join("examples/web_app.yaml")).expect("example");
+        let scenario = shared::scenario::parse_scenario(&text, shared::scenario::Format::Yaml)
+            .expect("the example reads");
+        for i in 0..120u64 {
+            let info = RunInfo {
+                id: RunId(format!("seeded-{i:03}")),
+                scenario: "seeded".into(),
+                test_type: TestType::Load,
+                status: RunStatus::Pending,
+                created_at_ms: 1_790_000_000_000 + i * 60_000,
+                ended_at_ms: None,
+                duration_ms: 0,
+                totals: None,
+                thresholds_passed: None,
+            };
+            store.create_run(&info, &scenario).expect("a run");
+            store
+                .set_status(&info.id, RunStatus::Cancelled)
+                .expect("ended");
+        }
+    }
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    b.client
+        .goto(&format!("{}/history", server.api))
+        .await
+        .expect("open history");
+
+    // Each page: how many rows, the newest row, the span, and whether older runs follow.
+    let page = |rows: usize, newest: &'static str, span: &'static str, older: bool| {
+        let b = &b;
+        async move {
+            b.until(15, span, || async {
+                let shown = text(b, "[data-span]").await?;
+                let ids = b
+                    .client
+                    .execute(
+                        "return [...document.querySelectorAll('[data-run-id]')] \
+                           .map(r => r.getAttribute('data-run-id'));",
+                        vec![],
+                    )
+                    .await
+                    .ok()?;
+                let ids = ids.as_array()?.clone();
+                (shown == span && ids.len() == rows && ids[0] == newest).then_some(())
+            })
+            .await;
+            let disabled = attr(b, "[data-action=older]", "disabled").await.is_some();
+            assert_eq!(!disabled, older, "{span}: older runs follow");
+        }
+    };
+    page(50, "seeded-119", "Runs 1–50", true).await;
+    assert!(
+        attr(&b, "[data-action=newer]", "disabled").await.is_some(),
+        "the first page has nothing newer"
+    );
+    b.find("[data-action=older]")
+        .await
+        .click()
+        .await
+        .expect("older");
+    page(50, "seeded-069", "Runs 51–100", true).await;
+    b.screenshot("history-page-2").await;
+    b.find("[data-action=older]")
+        .await
+        .click()
+        .await
+        .expect("older");
+    page(20, "seeded-019", "Runs 101–120", false).await;
+    let url = b.client.current_url().await.expect("url");
+    assert_eq!(url.query(), Some("page=3"));
+    // The browser's back button goes to the page before.
+    b.client.back().await.expect("back");
+    page(50, "seeded-069", "Runs 51–100", true).await;
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// Waits until the run's series (at `url`) holds at least `n` intervals; returns how many.
 async fn until_stored(http: &reqwest::Client, url: &str, n: u64) -> u64 {
     for _ in 0..200 {

@@ -140,13 +140,13 @@ fn build() -> Api {
     route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::stress);
     route!(api, post "POST" "/api/testing/performance", "testing", "Start a performance test: steady users (or a steady rate) judged by thresholds.", body::<StartTest>(), created::<RunCreated>(), testing::performance);
     route!(api, post "POST" "/api/testing/scalability", "testing", "Start a scalability test: equal steps from `users` to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::scalability);
-    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit).", None, ok::<Vec<RunInfo>>(), testing::results; query RunFilter);
+    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit, offset).", None, ok::<Vec<RunInfo>>(), testing::results; query RunFilter);
     route!(api, get "GET" "/api/monitoring/metrics", "monitoring", "Latest snapshot of the current run.", None, ok::<MetricsSnapshot>(), monitoring::metrics);
     route!(api, get "GET" "/api/monitoring/performance", "monitoring", "Throughput and latency percentiles over time for the current run.", None, ok::<PerformanceSeries>(), monitoring::performance);
     route!(api, get "GET" "/api/monitoring/errors", "monitoring", "Error statistics by kind, status and request name.", None, ok::<ErrorStats>(), monitoring::errors);
     route!(api, get "GET" "/api/monitoring/resources", "monitoring", "Generator host CPU, memory and network I/O.", None, ok::<HostResources>(), monitoring::resources);
     // The resource-oriented API underneath.
-    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit).", None, ok::<Vec<RunInfo>>(), runs::list; query RunFilter);
+    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit, offset).", None, ok::<Vec<RunInfo>>(), runs::list; query RunFilter);
     route!(api, post "POST" "/api/runs", "runs", "Start a run.", body::<StartRun>(), created::<RunCreated>(), runs::create);
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, ok::<RunDetail>(), runs::get);
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);

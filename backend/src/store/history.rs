@@ -125,8 +125,8 @@ fn read_series(conn: &Connection, id: &RunId) -> Result<Vec<MetricsSnapshot>, St
 }
 
 impl Store {
-    /// Runs matching the filter, newest first; at most `filter.limit` (default 100, capped
-    /// at 1000).
+    /// Runs matching the filter, newest first, after skipping `filter.offset` of them; at most
+    /// `filter.limit` (default 100, capped at 1000).
     pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
         let status = filter.status.map(|s| enum_name(&s)).transpose()?;
         let test_type = filter.test_type.map(|t| enum_name(&t)).transpose()?;
@@ -139,10 +139,16 @@ impl Store {
             "SELECT {INFO_COLUMNS} FROM runs \
              WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR test_type = ?2) \
                AND (?3 IS NULL OR scenario_name = ?3) \
-             ORDER BY created_at_ms DESC, rowid DESC LIMIT ?4"
+             ORDER BY created_at_ms DESC, rowid DESC LIMIT ?4 OFFSET ?5"
         ))?;
         let rows = stmt.query_map(
-            params![status, test_type, filter.scenario, limit],
+            params![
+                status,
+                test_type,
+                filter.scenario,
+                limit,
+                filter.offset.unwrap_or(0)
+            ],
             RunRow::read,
         )?;
         rows.map(|row| row?.into_info()).collect()

@@ -130,8 +130,24 @@ fn filters_and_newest_first() -> Result<(), StoreError> {
         test_type: Some(TestType::Load),
         scenario: Some("shop".to_owned()),
         limit: Some(1),
+        offset: None,
     };
     assert_eq!(ids(combined)?, ["e"]);
+    // Pages: skip the newest, then take two; past the end there is nothing.
+    let page = |offset, limit| RunFilter {
+        offset: Some(offset),
+        limit: Some(limit),
+        ..RunFilter::default()
+    };
+    assert_eq!(ids(page(1, 2))?, ["d", "c"]);
+    assert_eq!(ids(page(3, 2))?, ["b", "a"]);
+    assert!(ids(page(5, 2))?.is_empty());
+    let completed_after_first = RunFilter {
+        status: Some(RunStatus::Completed),
+        offset: Some(1),
+        ..RunFilter::default()
+    };
+    assert_eq!(ids(completed_after_first)?, ["c", "a"]);
     assert_eq!(
         ids(RunFilter {
             limit: Some(2),

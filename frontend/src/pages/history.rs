@@ -1,7 +1,7 @@
 //! History: past runs, one run, and a comparison of two. The figures are worked out in
 //! [`crate::compare`]; these pages fetch, lay out and link.
 
-use crate::nav::{self, Nav};
+use crate::nav::Nav;
 use leptos::prelude::*;
 use shared::api::{RunDetail, RunFilter};
 use shared::metrics::{MetricsSnapshot, RequestStats, RunSummary};
@@ -70,33 +70,36 @@ pub fn HistoryPage() -> impl IntoView {
         feed.run
             .with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status)))
     });
+    let page = Memo::new(move |_| compare::parse_page(nav.query("page").as_deref()));
+    // One run more than a page holds: if it comes, there are older runs to page to.
     let runs = crate::fetched::fetched(move || {
         live_key.track();
         feed.summary.track();
         let filter = RunFilter {
             status: status.get(),
             test_type: test_type.get(),
+            limit: Some(compare::PAGE_SIZE + 1),
+            offset: Some((page.get() - 1).saturating_mul(compare::PAGE_SIZE)),
             ..Default::default()
         };
         async move { api::runs(&filter).await }
     });
+    let older = Memo::new(move |_| {
+        runs.with(|r| matches!(r, Some(Ok(list)) if list.len() > compare::PAGE_SIZE as usize))
+    });
     let selected = RwSignal::new(Vec::<(String, u64)>::new());
     let compare_href = Memo::new(move |_| selected.with(|s| compare::compare_href(s)));
 
+    // New filters start again from the newest runs.
     let set_filters = move |status: Option<&str>, test_type: Option<&str>| {
-        let parts: Vec<String> = [("status", status), ("test_type", test_type)]
-            .into_iter()
-            .filter_map(|(k, v)| {
-                v.filter(|v| !v.is_empty())
-                    .map(|v| format!("{k}={}", nav::encode(v)))
-            })
-            .collect();
-        let q = if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        };
-        nav.replace(&format!("/history{q}"));
+        nav.replace(&compare::history_href(status, test_type, 1));
+    };
+    let go_to_page = move |to: u32| {
+        nav.navigate(&compare::history_href(
+            status.get_untracked().map(|s| s.as_str()),
+            test_type.get_untracked().map(|t| t.as_str()),
+            to,
+        ));
     };
     let on_status = move |ev| {
         set_filters(
@@ -121,6 +124,15 @@ pub fn HistoryPage() -> impl IntoView {
     let table = move || match runs.get() {
         None => loading(),
         Some(Err(e)) => error_notice("the run history", &e),
+        Some(Ok(list)) if list.is_empty() && page.get_untracked() > 1 => view! {
+            <div class="history-empty">
+                <p>"No runs on this page."</p>
+                <button type="button" class="button" on:click=move |_| go_to_page(1)>
+                    "Newest runs"
+                </button>
+            </div>
+        }
+        .into_any(),
         Some(Ok(list)) if list.is_empty() => {
             if filtered() {
                 view! {
@@ -145,7 +157,46 @@ pub fn HistoryPage() -> impl IntoView {
                 .into_any()
             }
         }
-        Some(Ok(list)) => view! { <RunList runs=list selected=selected/> }.into_any(),
+        Some(Ok(mut list)) => {
+            list.truncate(compare::PAGE_SIZE as usize);
+            view! { <RunList runs=list selected=selected/> }.into_any()
+        }
+    };
+    // Newer and older pages, once the history is longer than a page.
+    let pager = move || {
+        let page = page.get();
+        let shown = runs.with(|r| match r {
+            Some(Ok(list)) => list.len().min(compare::PAGE_SIZE as usize),
+            _ => 0,
+        });
+        let (first, last) = compare::page_span(page, shown)?;
+        (page > 1 || older.get()).then(|| {
+            view! {
+                <nav class="history-pager" aria-label="History pages">
+                    <button
+                        type="button"
+                        class="button"
+                        data-action="newer"
+                        disabled=page == 1
+                        on:click=move |_| go_to_page(page - 1)
+                    >
+                        "← Newer"
+                    </button>
+                    <span class="history-pager__span" data-span="">
+                        {format!("Runs {first}–{last}")}
+                    </span>
+                    <button
+                        type="button"
+                        class="button"
+                        data-action="older"
+                        disabled=!older.get()
+                        on:click=move |_| go_to_page(page + 1)
+                    >
+                        "Older →"
+                    </button>
+                </nav>
+            }
+        })
     };
 
     view! {
@@ -206,6 +257,7 @@ pub fn HistoryPage() -> impl IntoView {
                 </div>
             </header>
             {table}
+            {pager}
         </section>
     }
 }

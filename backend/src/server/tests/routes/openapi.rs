@@ -284,7 +284,7 @@ async fn every_ref_resolves_and_no_schema_is_a_placeholder() {
         .collect::<BTreeSet<_>>();
     assert_eq!(
         params,
-        BTreeSet::from(["limit", "scenario", "status", "test_type"])
+        BTreeSet::from(["limit", "offset", "scenario", "status", "test_type"])
     );
 }
 
