@@ -393,6 +393,10 @@ async fn the_live_page_catches_up_mid_run_and_reconnects_after_a_crash() {
     })
     .await;
     let verdict = b.find("[data-verdict=interrupted]").await;
+    let users = text(&b, "[data-tile=active_users]")
+        .await
+        .unwrap_or_default();
+    assert!(users.contains("at the end"), "{users}");
     let link = verdict
         .find(Locator::Css("[data-link=history]"))
         .await

@@ -42,10 +42,27 @@ pub fn tiles_markup(tiles: &[TileData]) -> String {
     h.finish()
 }
 
-/// The live page's tiles: the last interval's figures while the run goes on, the whole
-/// run's once it is over.
-pub fn live_tiles(h: &Headline, finished: bool) -> Vec<TileData> {
+/// What the live page's tiles describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// A run going on: its last interval.
+    Running,
+    /// A run that ended without a summary (the server stopped meanwhile): its last interval.
+    Ended,
+    /// A run with its summary: the whole run.
+    Summarised,
+}
+
+/// The live page's tiles: the last interval's figures while the run goes on (or when it
+/// ended without a summary), the whole run's once it has one.
+pub fn live_tiles(h: &Headline, phase: Phase) -> Vec<TileData> {
+    let finished = phase == Phase::Summarised;
     let hint = |live, after| if finished { after } else { live };
+    let users = match phase {
+        Phase::Running => "in flight",
+        Phase::Ended => "at the end",
+        Phase::Summarised => "peak",
+    };
     let tile = |label, name, value: &String, tone, hint| TileData {
         label,
         name,
@@ -66,13 +83,7 @@ pub fn live_tiles(h: &Headline, finished: bool) -> Vec<TileData> {
             h.error_tone,
             "since start",
         ),
-        tile(
-            "Active users",
-            "active_users",
-            &h.active_users,
-            "",
-            hint("in flight", "peak"),
-        ),
+        tile("Active users", "active_users", &h.active_users, "", users),
         tile(
             "Dropped iterations",
             "dropped",
@@ -304,7 +315,7 @@ mod tests {
     #[test]
     fn tiles_markup_has_names_tones_and_hints() {
         let h = headline(Some(&snapshot(100.0, 200, 20)));
-        let live = tiles_markup(&live_tiles(&h, false));
+        let live = tiles_markup(&live_tiles(&h, Phase::Running));
         assert!(live.starts_with(
             "<div class=\"tile\" data-tile=\"throughput\"><div class=\"tile__label\">Throughput</div><div class=\"tile__value\">100/s</div><div class=\"tile__hint\">last interval</div></div>"
         ), "{live}");
@@ -312,12 +323,20 @@ mod tests {
             "<div class=\"tile\" data-tile=\"error_rate\" data-tone=\"bad\"><div class=\"tile__label\">Error rate</div><div class=\"tile__value\">10%</div><div class=\"tile__hint\">since start</div></div>"
         ), "{live}");
         assert_eq!(live.matches("class=\"tile\"").count(), 7);
-        let after = tiles_markup(&live_tiles(&h, true));
+        assert!(live.contains(">in flight<"), "{live}");
+        let after = tiles_markup(&live_tiles(&h, Phase::Summarised));
         assert!(
             after.contains(">whole run<") && after.contains(">peak<"),
             "{after}"
         );
         assert!(!after.contains("last interval"));
+        // Ended without a summary: still the last interval, but nobody is in flight.
+        let ended = tiles_markup(&live_tiles(&h, Phase::Ended));
+        assert!(
+            ended.contains(">last interval<") && ended.contains(">at the end<"),
+            "{ended}"
+        );
+        assert!(!ended.contains("in flight"));
         let odd = tiles_markup(&[TileData {
             label: "L",
             name: "x",

@@ -13,7 +13,7 @@ use crate::api;
 use crate::compare::status_tone;
 use crate::components::alerts::AlertList;
 use crate::components::run_view::RunView;
-use crate::components::tiles::{headline, live_tiles, summary_headline, tiles_markup};
+use crate::components::tiles::{Phase, headline, live_tiles, summary_headline, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
 use crate::markup::Html;
@@ -209,14 +209,22 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
     });
 
     // During the run: the last interval; after it: the whole run.
-    let finished = Memo::new(move |_| feed.summary.with(Option::is_some));
+    let phase = Memo::new(move |_| {
+        if feed.summary.with(Option::is_some) {
+            Phase::Summarised
+        } else if status.get().is_terminal() {
+            Phase::Ended
+        } else {
+            Phase::Running
+        }
+    });
     let figures = Memo::new(move |_| {
         feed.summary.with(|sum| match sum {
             Some(sum) => summary_headline(sum),
             None => feed.snapshots.with(|s| headline(s.last())),
         })
     });
-    let tiles = move || figures.with(|h| tiles_markup(&live_tiles(h, finished.get())));
+    let tiles = move || figures.with(|h| tiles_markup(&live_tiles(h, phase.get())));
 
     // Stop: one request at a time; the feed reports the status changes that follow.
     let stop_requested = RwSignal::new(false);
