@@ -28,7 +28,8 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub enum ServerMsg {
     /// First message on every connection.
     Hello {
-        /// [`PROTOCOL_VERSION`].
+        /// The wire protocol's version ([`PROTOCOL_VERSION`]); it changes when messages
+        /// change incompatibly.
         protocol: u32,
     },
     /// A run was created.

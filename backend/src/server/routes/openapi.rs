@@ -182,7 +182,7 @@ fn build() -> Value {
             .or_default()
             .insert(doc.method.to_ascii_lowercase(), op);
     }
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Stampede control server",
@@ -193,7 +193,28 @@ fn build() -> Value {
         },
         "paths": paths,
         "components": { "schemas": generator.take_definitions(true) }
-    })
+    });
+    unlink(&mut document);
+    document
+}
+
+/// Descriptions come from doc comments, whose intra-doc links (`` [`RunInfo`] ``) mean nothing
+/// to the API's readers: they become plain code spans (`` `RunInfo` ``).
+fn unlink(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(text) if key == "description" => {
+                        *text = text.replace("[`", "`").replace("`]", "`");
+                    }
+                    _ => unlink(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(unlink),
+        _ => {}
+    }
 }
 
 pub(super) async fn document() -> Json<Value> {
