@@ -162,8 +162,9 @@ pub fn HistoryPage() -> impl IntoView {
             view! { <RunList runs=list selected=selected/> }.into_any()
         }
     };
-    // Newer and older pages, once the history is longer than a page.
-    let pager = move || {
+    // Newer and older pages, once the history is longer than a page: above the table (where a
+    // page change lands, at the top) and below it (where reading a page ends).
+    let pager = move |label: &'static str| {
         let page = page.get();
         let shown = runs.with(|r| match r {
             Some(Ok(list)) => list.len().min(compare::PAGE_SIZE as usize),
@@ -172,7 +173,7 @@ pub fn HistoryPage() -> impl IntoView {
         let (first, last) = compare::page_span(page, shown)?;
         (page > 1 || older.get()).then(|| {
             view! {
-                <nav class="history-pager" aria-label="History pages">
+                <nav class="history-pager" aria-label=label>
                     <button
                         type="button"
                         class="button"
@@ -256,8 +257,9 @@ pub fn HistoryPage() -> impl IntoView {
                     </button>
                 </div>
             </header>
+            {move || pager("History pages, top")}
             {table}
-            {pager}
+            {move || pager("History pages, bottom")}
         </section>
     }
 }
