@@ -308,6 +308,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
         .await
         .expect("switch to the form");
     b.find("[data-hint=text-unreadable]").await;
+    b.screenshot("compose-text-kept").await;
     b.until(10, "the form's check", || async {
         attr(&b, ".compose__status", "data-status")
             .await

@@ -616,7 +616,7 @@ pub fn ComposePage() -> impl IntoView {
                                 (!text_readable.get())
                                     .then(|| {
                                         view! {
-                                            <p class="hint" data-hint="text-unreadable">
+                                            <p class="compose__notice" data-tone="warn" role="status" data-hint="text-unreadable">
                                                 "The text cannot be read, so the form shows the last version that could. The text is kept: switch back to YAML / JSON to fix it, or edit the form to replace it."
                                             </p>
                                         }
