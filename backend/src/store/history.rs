@@ -124,6 +124,20 @@ fn read_series(conn: &Connection, id: &RunId) -> Result<Vec<MetricsSnapshot>, St
     Ok(out)
 }
 
+fn read_last_snapshot(
+    conn: &Connection,
+    id: &RunId,
+) -> Result<Option<MetricsSnapshot>, StoreError> {
+    conn.query_row(
+        "SELECT seq, snapshot_json FROM intervals WHERE run_id = ?1 ORDER BY seq DESC LIMIT 1",
+        [&id.0],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+    )
+    .optional()?
+    .map(|(seq, json)| from_json(&json, format_args!("run {id}: snapshot {seq}")))
+    .transpose()
+}
+
 impl Store {
     /// Runs matching the filter, newest first, after skipping `filter.offset` of them; at most
     /// `filter.limit` (default 100, capped at 1000).
@@ -188,15 +202,7 @@ impl Store {
         let latest = if summary.is_some() {
             None
         } else {
-            tx.query_row(
-                "SELECT seq, snapshot_json FROM intervals WHERE run_id = ?1 \
-                 ORDER BY seq DESC LIMIT 1",
-                [&id.0],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-            .map(|(seq, json)| from_json(&json, format_args!("run {id}: snapshot {seq}")))
-            .transpose()?
+            read_last_snapshot(&tx, id)?
         };
         tx.commit()?;
         Ok(Some(RunDetail {
@@ -226,17 +232,7 @@ impl Store {
         let Some(info) = info else {
             return Ok(None);
         };
-        let id = &info.id;
-        let latest = tx
-            .query_row(
-                "SELECT seq, snapshot_json FROM intervals WHERE run_id = ?1 \
-                 ORDER BY seq DESC LIMIT 1",
-                [&id.0],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-            .map(|(seq, json)| from_json(&json, format_args!("run {id}: snapshot {seq}")))
-            .transpose()?;
+        let latest = read_last_snapshot(&tx, &info.id)?;
         tx.commit()?;
         Ok(Some((info, latest)))
     }

@@ -343,57 +343,52 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
         let (id, status) = feed
             .run
             .with(|r| r.as_ref().map(|r| (r.id.0.clone(), r.status)))?;
+        let summary = feed.summary.get();
+        // A run that is over without a summary: the server stopped while it ran, and marked it
+        // so when it started again (the feed learns this on reconnecting).
+        if summary.is_none() && status != RunStatus::Interrupted {
+            return None;
+        }
+        let (outcome, heading, meta, items) = match &summary {
+            None => (
+                "interrupted",
+                "Run interrupted",
+                "The server stopped during this run, so it has no summary. Its intervals up to \
+                 then are kept."
+                    .to_owned(),
+                None,
+            ),
+            Some(summary) => {
+                let passed = summary.thresholds_passed();
+                let none = summary.thresholds.is_empty();
+                let (outcome, heading) = match (none, passed) {
+                    (true, _) => ("none", "Run finished: no thresholds to check"),
+                    (false, true) => ("passed", "Thresholds passed"),
+                    (false, false) => ("failed", "Thresholds failed"),
+                };
+                let took = format::duration_s(summary.duration_ms as f64 / 1000.0);
+                let reason = summary
+                    .reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let meta = format!("Run {} after {took}{reason}.", summary.status.as_str());
+                let items = (!none).then(|| verdict_items_markup(&summary.thresholds));
+                (outcome, heading, meta, items)
+            }
+        };
         let history = format!("/history/{id}");
-        let Some(summary) = feed.summary.get() else {
-            // A run without a summary that is over: the server stopped while it ran, and
-            // marked it so when it started again (the feed learns this on reconnecting).
-            return (status == RunStatus::Interrupted).then(|| {
-                view! {
-                    <section class="live-verdict" data-verdict="interrupted">
-                        <h2 class="live-verdict__title">"Run interrupted"</h2>
-                        <p class="live-verdict__meta">
-                            "The server stopped during this run, so it has no summary. Its intervals up to then are kept."
-                        </p>
-                        <p class="live-verdict__links">
-                            <a href=history data-link="history">"Open in History"</a>
-                            <a href="/compose">"Compose a new run"</a>
-                        </p>
-                        <div class="live-verdict__again">
-                            <span class="muted">"Run a preset:"</span>
-                            <QuickLaunch/>
-                        </div>
-                    </section>
-                }
-                .into_any()
-            });
-        };
-        let passed = summary.thresholds_passed();
-        let none = summary.thresholds.is_empty();
-        let heading = match (none, passed) {
-            (true, _) => "Run finished: no thresholds to check",
-            (false, true) => "Thresholds passed",
-            (false, false) => "Thresholds failed",
-        };
-        let outcome = if none {
-            "none"
-        } else if passed {
-            "passed"
-        } else {
-            "failed"
-        };
-        let status = summary.status.as_str();
-        let took = format::duration_s(summary.duration_ms as f64 / 1000.0);
-        let report = api::report_url(&id, "report.html");
+        let report = summary
+            .is_some()
+            .then(|| api::report_url(&id, "report.html"));
         Some(view! {
             <section class="live-verdict" data-verdict=outcome>
                 <h2 class="live-verdict__title">{heading}</h2>
-                <p class="live-verdict__meta">
-                    "Run " {status} " after " {took} {summary.reason.map(|r| format!(": {r}"))} "."
-                </p>
-                {(!none).then(|| view! { <ul class="live-verdict__list" inner_html=verdict_items_markup(&summary.thresholds)></ul> })}
+                <p class="live-verdict__meta">{meta}</p>
+                {items.map(|m| view! { <ul class="live-verdict__list" inner_html=m></ul> })}
                 <p class="live-verdict__links">
                     <a href=history data-link="history">"Open in History"</a>
-                    <a href=report target="_blank" rel="noopener">"HTML report"</a>
+                    {report.map(|r| view! { <a href=r target="_blank" rel="noopener">"HTML report"</a> })}
                     <a href="/compose">"Compose a new run"</a>
                 </p>
                 <div class="live-verdict__again">
@@ -401,8 +396,7 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                     <QuickLaunch/>
                 </div>
             </section>
-        }
-        .into_any())
+        })
     }
 }
 
