@@ -112,6 +112,39 @@ impl Serve {
         }
     }
 
+    /// Starts a run through `POST /api/workload/start` with this JSON body; expects a 201.
+    pub async fn start_run(&self, body: &str) -> shared::api::RunCreated {
+        let resp = http_client()
+            .post(format!("{}/api/workload/start", self.api))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("POST start");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        assert_eq!(status.as_u16(), 201, "{text}");
+        serde_json::from_str(&text).expect("RunCreated")
+    }
+
+    /// Waits (polling, for at most 20 s) until the run's stored series holds at least `n`
+    /// intervals; returns how many it holds.
+    pub async fn until_stored(&self, run: &shared::run::RunId, n: usize) -> usize {
+        let url = format!("{}/api/runs/{run}/series", self.api);
+        let http = http_client();
+        for _ in 0..200 {
+            if let Ok(resp) = http.get(&url).send().await
+                && let Ok(text) = resp.text().await
+                && let Ok(series) = serde_json::from_str::<Vec<serde_json::Value>>(&text)
+                && series.len() >= n
+            {
+                return series.len();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("run {run} did not store {n} intervals within 20 s");
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();

@@ -3,7 +3,7 @@
 //! live page opened mid-run and across a server crash; the embed mode in an iframe host.
 //! Screenshots of each page are saved under `target/browser-screenshots/`.
 
-use e2e::binary::{Serve, http_client, repo, temp_dir};
+use e2e::binary::{Serve, repo, temp_dir};
 use e2e::browser::Browser;
 use fantoccini::Locator;
 
@@ -344,20 +344,11 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
 async fn the_live_page_catches_up_mid_run_and_reconnects_after_a_crash() {
     let data = temp_dir("browser-reconnect");
     let mut server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
-    let http = http_client();
-    let started = http
-        .post(format!("{}/api/workload/start", server.api))
-        .header("content-type", "application/json")
-        .body(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#)
-        .send()
-        .await
-        .expect("start a run");
-    assert_eq!(started.status().as_u16(), 201);
-    let run: serde_json::Value =
-        serde_json::from_str(&started.text().await.expect("a body")).expect("RunCreated");
-    let run_id = run["run_id"].as_str().expect("a run id").to_owned();
-    let series = format!("{}/api/runs/{run_id}/series", server.api);
-    let stored = until_stored(&http, &series, 5).await;
+    let created = server
+        .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#)
+        .await;
+    let run_id = created.run_id.0.clone();
+    let stored = server.until_stored(&created.run_id, 5).await as u64;
 
     // Opened mid-run, the page shows the run from its start, not from the next interval.
     let b = Browser::start().await;
@@ -513,21 +504,6 @@ async fn history_pages_through_a_long_history() {
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
-}
-
-/// Waits until the run's series (at `url`) holds at least `n` intervals; returns how many.
-async fn until_stored(http: &reqwest::Client, url: &str, n: u64) -> u64 {
-    for _ in 0..200 {
-        if let Ok(resp) = http.get(url).send().await
-            && let Ok(text) = resp.text().await
-            && let Ok(series) = serde_json::from_str::<Vec<serde_json::Value>>(&text)
-            && series.len() as u64 >= n
-        {
-            return series.len() as u64;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the run did not store {n} intervals within 20 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use e2e::binary::{Serve as Server, http_client, temp_dir};
 use futures_util::StreamExt as _;
-use shared::api::{RunCreated, RunDetail, RunInfo, WorkloadStatus};
+use shared::api::{RunDetail, RunInfo, WorkloadStatus};
 use shared::demo::DemoStats;
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunStatus;
@@ -25,20 +25,6 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url}: {e}: {text}"))
 }
 
-async fn start_run(api: &str, body: &str) -> RunCreated {
-    let resp = http_client()
-        .post(format!("{api}/api/workload/start"))
-        .header("content-type", "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("POST start");
-    let status = resp.status();
-    let text = resp.text().await.expect("body");
-    assert_eq!(status.as_u16(), 201, "{text}");
-    serde_json::from_str(&text).expect("RunCreated")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_and_websocket_follow_a_run_to_its_reports() {
     let dir = data_dir("follow");
@@ -53,11 +39,9 @@ async fn rest_and_websocket_follow_a_run_to_its_reports() {
         Some(ServerMsg::Hello { protocol: 1 })
     ));
 
-    let created = start_run(
-        &server.api,
-        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"2s","rate":20}}"#,
-    )
-    .await;
+    let created = server
+        .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"2s","rate":20}}"#)
+        .await;
     let mut snapshots: Vec<MetricsSnapshot> = Vec::new();
     let mut statuses = Vec::new();
     let summary = tokio::time::timeout(Duration::from_secs(30), async {
@@ -172,27 +156,11 @@ fn parse(frame: &Message) -> Option<ServerMsg> {
 async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     let dir = data_dir("kill9");
     let mut server = Server::start(&dir, &[]);
-    let created = start_run(
-        &server.api,
-        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#,
-    )
-    .await;
+    let created = server
+        .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#)
+        .await;
     // Wait until at least three intervals are stored, then kill -9.
-    let stored = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            let series: Vec<MetricsSnapshot> = get_json(&format!(
-                "{}/api/runs/{}/series",
-                server.api, created.run_id
-            ))
-            .await;
-            if series.len() >= 3 {
-                break series.len();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    })
-    .await
-    .expect("intervals are stored as the run goes");
+    let stored = server.until_stored(&created.run_id, 3).await;
     server.kill9();
 
     let server = Server::start(&dir, &[]);
@@ -221,11 +189,9 @@ async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     );
     assert_eq!(status.latest.map(|l| l.seq), series.last().map(|l| l.seq));
     // The restarted server accepts a new run (the interrupted one no longer blocks).
-    let again = start_run(
-        &server.api,
-        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"1s"}}"#,
-    )
-    .await;
+    let again = server
+        .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"1s"}}"#)
+        .await;
     assert_ne!(again.run_id, created.run_id);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
