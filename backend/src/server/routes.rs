@@ -181,7 +181,7 @@ pub(super) fn router(state: AppState) -> Router {
         .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"));
     let mut router = api
         .router
-        .fallback(fallback)
+        .fallback(get(ui_page).fallback(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(
             shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024,
@@ -237,31 +237,23 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     ApiError::MethodNotAllowed(format!("{} does not accept {method}", uri.path())).into_response()
 }
 
-/// Unknown API paths are JSON 404s; everything else is the web UI (its own routes included),
-/// for GET and for HEAD (uptime checks and `curl -I`), which gets the same headers and no body.
-async fn fallback(
+/// A page of the web UI (its own routes included). Routed with `get`, so axum answers HEAD
+/// (uptime checks, `curl -I`) with the same headers and no body. Unknown API paths are JSON 404s.
+async fn ui_page(
     State(state): State<AppState>,
     method: axum::http::Method,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    use axum::http::Method;
-    let head = method == Method::HEAD;
-    if uri.path().starts_with("/api/") || uri.path() == "/api" || !(head || method == Method::GET) {
-        return ApiError::NotFound(format!("no route for {} {}", method, uri.path()))
-            .into_response();
+    if uri.path().starts_with("/api/") || uri.path() == "/api" {
+        return not_found(method, uri).await;
     }
-    let mut response = state.ui.serve(&uri, &headers);
-    if head {
-        use axum::body::HttpBody;
-        if let Some(length) = response.body().size_hint().exact() {
-            response
-                .headers_mut()
-                .insert(axum::http::header::CONTENT_LENGTH, length.into());
-        }
-        *response.body_mut() = axum::body::Body::empty();
-    }
-    response
+    state.ui.serve(&uri, &headers)
+}
+
+/// No route: a JSON 404 (also for methods other than GET and HEAD outside the API).
+async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    ApiError::NotFound(format!("no route for {} {}", method, uri.path())).into_response()
 }
 
 /// A plain `204 No Content`.
