@@ -124,6 +124,10 @@ fn read_series(conn: &Connection, id: &RunId) -> Result<Vec<MetricsSnapshot>, St
     Ok(out)
 }
 
+/// "Newest first" for runs, the same in listings and for the latest run: by creation time, then
+/// by insertion order among runs created in the same millisecond.
+const NEWEST_FIRST: &str = "ORDER BY created_at_ms DESC, rowid DESC";
+
 fn read_last_snapshot(
     conn: &Connection,
     id: &RunId,
@@ -153,7 +157,7 @@ impl Store {
             "SELECT {INFO_COLUMNS} FROM runs \
              WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR test_type = ?2) \
                AND (?3 IS NULL OR scenario_name = ?3) \
-             ORDER BY created_at_ms DESC, rowid DESC LIMIT ?4 OFFSET ?5"
+             {NEWEST_FIRST} LIMIT ?4 OFFSET ?5"
         ))?;
         let rows = stmt.query_map(
             params![
@@ -220,9 +224,7 @@ impl Store {
         let tx = conn.transaction()?;
         let info = tx
             .query_row(
-                &format!(
-                    "SELECT {INFO_COLUMNS} FROM runs ORDER BY created_at_ms DESC, rowid DESC LIMIT 1"
-                ),
+                &format!("SELECT {INFO_COLUMNS} FROM runs {NEWEST_FIRST} LIMIT 1"),
                 [],
                 RunRow::read,
             )
