@@ -319,7 +319,9 @@ pub struct RunSummary {
     pub reason: Option<String>,
     /// Wall-clock start, ms since the Unix epoch.
     pub started_at_ms: u64,
-    /// Time from start to the end of the load (excluding the graceful stop), ms.
+    /// Time from start to the end of the run, ms: the load and the graceful stop that lets
+    /// in-flight journeys finish. Rates in the summary divide by it, because its totals count
+    /// the requests made while stopping.
     pub duration_ms: u64,
     /// All requests.
     pub total: RequestStats,

@@ -448,6 +448,71 @@ options: {{ timeout: 5s, graceful_stop: 5s }}
     demo.shutdown().await.expect("demo target stops cleanly");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_runs_rates_cover_its_graceful_stop() {
+    let _cpu = harness::exclusive().await;
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    // Every journey is mid-think when the run is cancelled, and makes its second request
+    // during the graceful stop, about 600 ms later.
+    let yaml = format!(
+        "name: stop-rates
+target: {}
+journeys:
+  - name: two-steps
+    steps:
+      - request: {{ name: first, method: GET, path: /api/products }}
+      - think: 600ms
+      - request: {{ name: second, method: GET, path: /api/products }}
+load: {{ type: constant_users, users: 3, duration: 60s }}
+options: {{ timeout: 5s, graceful_stop: 5s }}
+",
+        demo.url()
+    );
+    let mut started = harness::start(&yaml, Duration::from_millis(100));
+    let first = started.next_snapshot(Duration::from_secs(5)).await;
+    assert_eq!(first.status, RunStatus::Running);
+    let cancelled_at = Instant::now();
+    started.handle.cancel();
+    let run = started.finish().await;
+    let stopping = cancelled_at.elapsed();
+    let s = &run.summary;
+
+    assert_eq!(s.status, RunStatus::Cancelled, "reason: {:?}", s.reason);
+    let second = s.per_request.iter().find(|r| r.name == "second");
+    assert!(
+        second.is_some_and(|r| r.requests > 0),
+        "the journeys finished during the graceful stop: {:?}",
+        s.per_request
+    );
+    // The duration covers the graceful stop that made those requests...
+    let last = run.snapshots.last().expect("a final snapshot");
+    assert_eq!(s.duration_ms, last.elapsed_ms);
+    assert!(
+        s.duration_ms >= 500,
+        "{} ms cannot contain a 600 ms think time",
+        s.duration_ms
+    );
+    assert!(
+        stopping >= Duration::from_millis(400),
+        "stopping took {stopping:?}"
+    );
+    // ...so every rate is its count over that duration, as a reader of the summary computes it.
+    let secs = s.duration_ms as f64 / 1000.0;
+    for r in std::iter::once(&s.total).chain(&s.per_request) {
+        let expected = r.requests as f64 / secs;
+        assert!(
+            (r.rps - expected).abs() <= expected * 0.01 + 0.01,
+            "{}: {} req/s, but {} requests in {secs} s",
+            r.name,
+            r.rps,
+            r.requests
+        );
+    }
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Threshold abort
 

@@ -275,7 +275,6 @@ impl Run {
             }
         }
         stops.stop.cancel();
-        let load_duration = start.elapsed();
 
         // Graceful stop: in-flight iterations finish, up to the limit; then they are cut.
         self.status.send_replace(RunStatus::Stopping);
@@ -303,23 +302,26 @@ impl Run {
         } else {
             RunStatus::Completed
         };
+        // The whole run, graceful stop included: the totals count the requests that in-flight
+        // journeys made while stopping, so their rates must divide by the time they took.
+        let duration = start.elapsed();
         // The final partial interval, so the snapshots add up to the totals.
-        let final_snap = agg.tick(&self.state, &self.plan, start.elapsed(), status);
+        let final_snap = agg.tick(&self.state, &self.plan, duration, status);
         let _ = self.snapshots.send(final_snap);
-        let (total, per_request) = agg.totals(load_duration.max(Duration::from_millis(1)));
+        let (total, per_request) = agg.totals(duration.max(Duration::from_millis(1)));
         let summary = RunSummary {
             scenario: self.scenario.name().to_owned(),
             status,
             reason: abort_reason,
             started_at_ms,
-            duration_ms: load_duration.as_millis() as u64,
+            duration_ms: duration.as_millis() as u64,
             total,
             per_request,
             checks: agg.checks(),
             iterations: self.state.iterations(),
             dropped_iterations: self.state.dropped(),
             peak_users: agg.peak_users(),
-            thresholds: agg.verdicts(&self.scenario.thresholds, load_duration),
+            thresholds: agg.verdicts(&self.scenario.thresholds, duration),
             generator: agg.health(),
         };
         self.status.send_replace(status);
