@@ -353,8 +353,9 @@ impl LoadForm {
     }
 
     /// Switches the profile type. What the old type said carries over: the duration (a staged
-    /// profile's total), the number of users (users ↔ max_users, a ramp's peak) and the rate
-    /// (rate, mean rate, base rate, a ramp's peak). Other fields the new type needs get defaults
+    /// profile's total), the number of users (into an open profile's pool cap, a ramp's peak)
+    /// and the rate (rate, mean rate, base rate, a ramp's peak). A pool cap does not become
+    /// users: the closed profile keeps the users it had, or gets the default. Other fields the new type needs get defaults
     /// when empty; a switch into a staged type from a flat one builds up–hold–down stages.
     pub fn set_kind(&mut self, kind: LoadKind) {
         let old = self.kind;
@@ -369,14 +370,21 @@ impl LoadForm {
                 .filter(|d| !d.get().is_zero())
                 .map(|_| self.duration.clone())
         };
+        // An open profile's pool cap is a limit, not a level of load: it carries to another
+        // open profile's cap, but a closed profile keeps its own user count (or the default).
         let users = match old {
             LoadKind::ConstantUsers => Some(self.users.clone()),
             LoadKind::RampingUsers => self
                 .stages_peak(&self.start_users)
                 .map(|v| format_number(v.ceil())),
-            _ => Some(self.max_users.clone()),
+            _ => None,
         }
         .filter(|u| parse_count(u).is_ok_and(|u| u > 0));
+        let cap = if old.is_open() {
+            Some(self.max_users.clone()).filter(|u| parse_count(u).is_ok_and(|u| u > 0))
+        } else {
+            users.clone()
+        };
         let rate = match old {
             LoadKind::ConstantRate => Some(self.rate.clone()),
             LoadKind::RampingRate => self.stages_peak(&self.start_rate).map(format_number),
@@ -425,7 +433,7 @@ impl LoadForm {
             }
         }
         if kind.is_open() {
-            carry(&mut self.max_users, &users, "100");
+            carry(&mut self.max_users, &cap, "100");
         }
     }
 

@@ -410,6 +410,27 @@ fn switching_profiles_carries_duration_users_and_rate() {
     load.set_kind(LoadKind::ConstantUsers);
     assert_eq!((load.duration.as_str(), load.users.as_str()), ("45s", "30"));
 
+    // A pool cap is not a concurrency: an open profile switched to a closed one keeps the
+    // closed profile's own users (here the 30 just carried), or gets the default.
+    load.set_kind(LoadKind::ConstantRate);
+    assert_eq!(load.max_users, "30");
+    load.max_users = "300".into();
+    load.set_kind(LoadKind::ConstantUsers);
+    assert_eq!(load.users, "30");
+    let mut open = LoadForm {
+        rate: "50".into(),
+        max_users: "300".into(),
+        ..LoadForm::default()
+    };
+    open.kind = LoadKind::ConstantRate;
+    open.users.clear();
+    open.set_kind(LoadKind::ConstantUsers);
+    assert_eq!(open.users, "10");
+    open.kind = LoadKind::Spike;
+    open.set_kind(LoadKind::RampingUsers);
+    let peak = open.stages.iter().map(|s| s.target.as_str()).max();
+    assert_eq!(peak, Some("10"), "a ramp up to the users, not to the cap");
+
     // Every switch leaves a profile that reads.
     for kind in LoadKind::ALL {
         let mut l = LoadForm::default();
