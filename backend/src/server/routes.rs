@@ -37,8 +37,28 @@ fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
 }
 
 /// A JSON request body of type `T`.
-fn body<T: JsonSchema>() -> Option<SchemaFn> {
-    Some(schema::<T>)
+fn body<T: JsonSchema>() -> Option<RequestBody> {
+    Some(RequestBody {
+        schema: schema::<T>,
+        media: &["application/json"],
+    })
+}
+
+/// A request body of type `T`, as JSON or, with a YAML content type, as YAML.
+fn json_or_yaml<T: JsonSchema>() -> Option<RequestBody> {
+    Some(RequestBody {
+        schema: schema::<T>,
+        media: &["application/json", "application/yaml"],
+    })
+}
+
+/// A request body: its type, and the media types it may be sent as (each read into that type).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestBody {
+    /// The body's type.
+    pub schema: SchemaFn,
+    /// Media types accepted.
+    pub media: &'static [&'static str],
 }
 
 /// `200 OK` with a JSON body of type `T`.
@@ -81,8 +101,8 @@ pub struct RouteDoc {
     pub tag: &'static str,
     /// The query string's type: each of its fields is an optional query parameter.
     pub query: Option<SchemaFn>,
-    /// The JSON request body's type, if any.
-    pub request: Option<SchemaFn>,
+    /// The request body, if any.
+    pub request: Option<RequestBody>,
     /// The answer on success.
     pub reply: Reply,
 }
@@ -155,7 +175,7 @@ fn build() -> Api {
     route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, Reply::Media(&["application/json", "text/html", "application/xml", "text/csv"]), runs::report);
     route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, ok::<Vec<ScenarioEntry>>(), scenarios::list);
     route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, ok::<ScenarioEntry>(), scenarios::get);
-    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", body::<Scenario>(), Reply::Saved(schema::<ScenarioEntry>), scenarios::put);
+    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", json_or_yaml::<Scenario>(), Reply::Saved(schema::<ScenarioEntry>), scenarios::put);
     route!(api, delete "DELETE" "/api/scenarios/{name}", "scenarios", "Delete a saved scenario.", None, Reply::NoContent, scenarios::delete);
     route!(api, post "POST" "/api/scenarios/validate", "scenarios", "Read (YAML/JSON text or a document), check and render a scenario as YAML; problems with field paths.", body::<ScenarioRef>(), ok::<ScenarioCheck>(), scenarios::validate);
     route!(api, get "GET" "/api/presets", "scenarios", "Built-in scenario presets.", None, ok::<Vec<Preset>>(), scenarios::presets);

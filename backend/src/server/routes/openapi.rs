@@ -121,9 +121,15 @@ fn operation(doc: &RouteDoc, generator: &mut SchemaGenerator, error: &Value) -> 
         op.insert("parameters".into(), Value::Array(params));
     }
     if let Some(request) = doc.request {
+        let schema = (request.schema)(generator);
+        let content: Map<String, Value> = request
+            .media
+            .iter()
+            .map(|media| ((*media).to_owned(), json!({ "schema": schema })))
+            .collect();
         op.insert(
             "requestBody".into(),
-            json!({ "required": true, "content": { "application/json": { "schema": request(generator) } } }),
+            json!({ "required": true, "content": content }),
         );
     }
     let mut responses = Map::new();

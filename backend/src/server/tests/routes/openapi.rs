@@ -450,6 +450,21 @@ async fn real_responses_match_the_schemas() {
             .expect_status(expected);
         c.check("PUT", "/api/scenarios/{name}", &resp);
     }
+    // The same route documents YAML, with the same schema, and takes it.
+    let put = c.operation("PUT", "/api/scenarios/{name}");
+    assert_eq!(
+        put["requestBody"]["content"]["application/yaml"]["schema"],
+        c.component("Scenario")
+    );
+    let yaml = "name: yaml-put\njourneys: [{ name: j, steps: [{ request: { path: / } }] }]\nload: { type: constant_users, users: 1, duration: 1s }\n";
+    let resp = h
+        .put("/api/scenarios/yaml-put", "application/yaml", yaml)
+        .await
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(
+        c.check("PUT", "/api/scenarios/{name}", &resp)["name"],
+        "yaml-put"
+    );
     let save = json!({ "name": "contract2", "scenario": { "text": "name: t\njourneys: [{ name: j, steps: [{ request: { path: / } }] }]\nload: { type: constant_users, users: 1, duration: 1s }\n" } });
     c.check_request("POST", "/api/workload/scenario", &save);
     c.check(
