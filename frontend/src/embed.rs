@@ -57,15 +57,41 @@ fn post(event: &EmbedEvent<'_>) {
     }
 }
 
-/// Posts run events to the parent window when `embedded`.
+/// Posts run events to the parent window when `embedded`: what happens while the panel is
+/// open. What the panel finds when it first catches up is the baseline: a run that ended before
+/// is history, not news (so a host that reloads is not told of it again), and a run in
+/// progress is reported by a `status` event.
 pub fn report_to_parent(feed: LiveFeed, embedded: bool) {
     if !embedded {
         return;
     }
+    let baseline_taken = StoredValue::new(false);
     let last = StoredValue::new((String::new(), String::new(), false));
     Effect::new(move |_| {
-        let Some(run) = feed.run.get() else { return };
+        let caught_up = feed.connected.get();
+        let run = feed.run.get();
         let summary = feed.summary.get();
+        let finished = summary.is_some();
+        if !baseline_taken.get_value() {
+            if !caught_up {
+                return;
+            }
+            baseline_taken.set_value(true);
+            if let Some(run) = &run {
+                if !run.status.is_terminal() {
+                    post(&EmbedEvent {
+                        source: "stampede",
+                        kind: "status",
+                        run_id: &run.id.0,
+                        status: run.status.as_str(),
+                        summary: None,
+                    });
+                }
+                last.set_value((run.id.0.clone(), run.status.as_str().to_owned(), finished));
+            }
+            return;
+        }
+        let Some(run) = run else { return };
         let status = run.status.as_str();
         let (last_id, last_status, last_finished) = last.get_value();
         if last_id != run.id.0 {
@@ -77,7 +103,7 @@ pub fn report_to_parent(feed: LiveFeed, embedded: bool) {
                 summary: None,
             });
         }
-        if last_status != status {
+        if last_status != status || last_id != run.id.0 {
             post(&EmbedEvent {
                 source: "stampede",
                 kind: "status",
@@ -86,7 +112,6 @@ pub fn report_to_parent(feed: LiveFeed, embedded: bool) {
                 summary: None,
             });
         }
-        let finished = summary.is_some();
         if finished && !(last_finished && last_id == run.id.0) {
             post(&EmbedEvent {
                 source: "stampede",

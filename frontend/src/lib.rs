@@ -37,7 +37,7 @@ pub fn App() -> impl IntoView {
         Page::NotFound => view! { <p class="empty">"Page not found."</p> }.into_any(),
     };
     view! {
-        <div class="app" class:app--embedded=embedded>
+        <div class="app" class:app--embedded=embedded data-feed=move || if feed.connected.get() { "live" } else { "connecting" }>
             <Show when=move || !embedded>
                 <header class="app__header">
                     <span class="app__brand">"Stampede"</span>

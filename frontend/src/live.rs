@@ -14,7 +14,7 @@ use shared::ws::ServerMsg;
 /// What the panel knows about the current run, as signals.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveFeed {
-    /// True while the WebSocket is open.
+    /// True while the WebSocket is open and the run it found on opening is loaded.
     pub connected: RwSignal<bool>,
     /// The current (or last) run.
     pub run: RwSignal<Option<RunInfo>>,
@@ -63,9 +63,9 @@ impl LiveFeed {
             {
                 while let Some(Ok(Message::Text(text))) = ws.next().await {
                     if !self.connected.get_untracked() {
-                        self.connected.set(true);
                         backoff_ms = 250;
                         self.catch_up().await;
+                        self.connected.set(true);
                     }
                     if let Ok(msg) = crate::json::server_msg(&text) {
                         self.apply(msg).await;

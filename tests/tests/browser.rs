@@ -527,28 +527,75 @@ async fn the_embedded_panel_reports_the_finished_run_to_its_host() {
         &["--ui-dir", &dist_dir(), "--embed-origin", &host_url],
     );
     let b = Browser::start().await;
-    b.client
-        .goto(&format!(
-            "{host_url}/embed-example.html?panel={}",
-            server.api
-        ))
-        .await
-        .expect("open the host page");
-    // Whether the panel connects before or after the run, it reports it: on connecting it
-    // loads the latest run (and its summary, if finished) and posts the events.
+    // A run that ended before the host page opened is history, not an event.
+    let old = finished_run(&server, &b).await;
+    let host_page = format!("{host_url}/embed-example.html?panel={}", server.api);
+    let open_host = || async {
+        b.client.goto(&host_page).await.expect("open the host page");
+        // Wait until the panel in the frame has connected and caught up with the server.
+        b.find("iframe#stampede")
+            .await
+            .enter_frame()
+            .await
+            .expect("enter the panel's frame");
+        b.find(".app[data-feed=live]").await;
+        b.client
+            .enter_parent_frame()
+            .await
+            .expect("back to the host");
+    };
+    let events = || async {
+        let lines = b
+            .client
+            .find_all(Locator::Css("#events [data-event]"))
+            .await
+            .expect("the event log");
+        let mut out = Vec::new();
+        for line in lines {
+            out.push(line.text().await.expect("an event's text"));
+        }
+        out
+    };
+    open_host().await;
+    assert_eq!(events().await, Vec::<String>::new(), "nothing about {old}");
+
     let started = post_json(
         &format!("{}/api/workload/start", server.api),
         r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"1s"}}"#,
     )
     .await;
-    assert!(started.contains("run_id"), "{started}");
+    let created: shared::api::RunCreated =
+        serde_json::from_str(&started).unwrap_or_else(|e| panic!("{e}: {started}"));
+    let id = created.run_id.0;
     let line = b
         .until(20, "the finished event in the host page", || async {
             text(&b, "#events [data-event=finished]").await
         })
         .await;
     assert!(line.contains("requests="), "{line}");
+    let seen = events().await;
+    assert!(
+        seen.first()
+            .is_some_and(|e| e.starts_with(&format!("run_started {id} "))),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().all(|e| e.contains(&id)),
+        "only the new run: {seen:?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|e| e.starts_with("finished ")).count(),
+        1,
+        "{seen:?}"
+    );
     b.screenshot("embed").await;
+    // A host that reloads is not told again of the run it has seen end.
+    open_host().await;
+    assert_eq!(
+        events().await,
+        Vec::<String>::new(),
+        "nothing about {id} again"
+    );
     // Inside the frame there is no header or navigation.
     let frame = b.find("iframe#stampede").await;
     frame.enter_frame().await.expect("enter the panel's frame");
