@@ -87,7 +87,7 @@ impl SortKey {
 
     fn compare(self, a: &Row, b: &Row) -> Ordering {
         match self {
-            SortKey::Name => a.name.cmp(&b.name),
+            SortKey::Name => by_name(&a.name, &b.name),
             SortKey::Count => a.count.cmp(&b.count),
             SortKey::Rps => a.rps.total_cmp(&b.rps),
             SortKey::P50 => a.p50.total_cmp(&b.p50),
@@ -97,6 +97,18 @@ impl SortKey {
             SortKey::ErrorRate => a.error_rate.total_cmp(&b.error_rate),
         }
     }
+}
+
+/// Names as people read them: `latency-check` between `GET /products` and `POST /cart`, not
+/// after every capital (ASCII case only, so no Unicode case tables in the wasm); names equal
+/// but for case keep a fixed order.
+fn by_name(a: &str, b: &str) -> Ordering {
+    let folded = |s: &str| {
+        s.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<Vec<u8>>()
+    };
+    folded(a).cmp(&folded(b)).then_with(|| a.cmp(b))
 }
 
 /// A sort order: which column and which way. `None` keeps the scenario's order.
@@ -119,7 +131,7 @@ pub fn rows(stats: &[RequestStats], sort: Sort) -> Vec<Row> {
         rows.sort_by(|a, b| {
             let o = key.compare(a, b);
             let o = if descending { o.reverse() } else { o };
-            o.then_with(|| a.name.cmp(&b.name))
+            o.then_with(|| by_name(&a.name, &b.name))
         });
     }
     rows
@@ -266,6 +278,13 @@ mod tests {
                 "{key:?} desc={desc}"
             );
         }
+        // Names sort without regard to case: `latency-check` before `POST /cart`.
+        let mut t = table();
+        t[2].name = "latency-check".into();
+        assert_eq!(
+            names(&rows(&t, Some((SortKey::Name, false)))),
+            ["GET /", "latency-check", "POST /cart"]
+        );
         // Ties fall back to the name, whichever the direction.
         let mut t = table();
         t[0].errors = 40;
