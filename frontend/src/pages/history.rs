@@ -32,7 +32,11 @@ fn loading() -> AnyView {
 
 fn error_notice(what: &str, e: &ApiError) -> AnyView {
     let headline = if e.status == 404 {
-        format!("{what} not found.")
+        let mut h = format!("{what} was not found.");
+        if let Some(first) = h.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        h
     } else {
         format!("Could not load {what}.")
     };
@@ -297,7 +301,7 @@ pub fn RunPage(
 
     let body = move || match data.with(|d| d.as_ref().map(|(detail, _)| detail.clone())) {
         None => loading(),
-        Some(Err(e)) => error_notice(&format!("Run \"{}\"", id.get_untracked()), &e),
+        Some(Err(e)) => error_notice(&format!("run \"{}\"", id.get_untracked()), &e),
         Some(Ok(d)) => {
             let is_live = live.get_untracked();
             let snapshots: Signal<Vec<MetricsSnapshot>> = if is_live {
@@ -331,20 +335,28 @@ fn DeleteRun(id: String) -> impl IntoView {
     let asking = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(String::new());
-    let ask = move |_| {
-        error.set(String::new());
-        asking.set(true);
-        // Focus the safe answer once it is shown.
-        request_animation_frame(|| {
-            if let Some(keep) = document()
-                .query_selector(".run-delete__no")
+    // Focus follows the question: to the safe answer when it is asked, back to the button when
+    // it is answered "Keep" (or Escape), so the keyboard never drops to the page's start.
+    let focus_later = |css: &'static str| {
+        request_animation_frame(move || {
+            if let Some(el) = document()
+                .query_selector(css)
                 .ok()
                 .flatten()
                 .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
             {
-                let _ = keep.focus();
+                let _ = el.focus();
             }
         });
+    };
+    let ask = move |_| {
+        error.set(String::new());
+        asking.set(true);
+        focus_later(".run-delete__no");
+    };
+    let keep = move || {
+        asking.set(false);
+        focus_later(".run-delete__ask");
     };
     let delete = move |_| {
         busy.set(true);
@@ -363,10 +375,20 @@ fn DeleteRun(id: String) -> impl IntoView {
     view! {
         <div class="run-delete">
             <button class="button run-delete__ask" hidden=asking on:click=ask>"Delete run"</button>
-            <div class="run-delete__confirm" role="group" aria-label="Delete this run?" hidden=move || !asking.get()>
+            <div
+                class="run-delete__confirm"
+                role="group"
+                aria-label="Delete this run?"
+                hidden=move || !asking.get()
+                on:keydown=move |ev: web_sys::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        keep();
+                    }
+                }
+            >
                 <span>"Delete this run and its reports?"</span>
                 <button class="button button--danger run-delete__yes" disabled=busy on:click=delete>"Delete"</button>
-                <button class="button run-delete__no" on:click=move |_| asking.set(false)>"Keep"</button>
+                <button class="button run-delete__no" on:click=move |_| keep()>"Keep"</button>
             </div>
             <p class="run-delete__error" role="alert">{error}</p>
         </div>
@@ -662,8 +684,8 @@ pub fn ComparePage() -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some(Some((Err(e), _))) => error_notice("The baseline run", &e),
-        Some(Some((_, Err(e)))) => error_notice("The candidate run", &e),
+        Some(Some((Err(e), _))) => error_notice("the baseline run", &e),
+        Some(Some((_, Err(e)))) => error_notice("the candidate run", &e),
         Some(Some((Ok(a), Ok(b)))) => comparison(a, b).into_any(),
     };
     view! {
