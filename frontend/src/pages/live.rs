@@ -32,13 +32,17 @@ pub fn planned_ms(load: &LoadProfile) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Time into the run against the plan: `12 s / 1 min 00 s`, or just `12 s` when the plan is
-/// not known (yet).
+/// Time into the run against the plan: `12 s / 1 min 00 s`; past the plan, the graceful stop
+/// that lets in-flight journeys finish apart: `8 s / 8 s + 4 s graceful stop`; just `12 s`
+/// when the plan is not known (yet).
 pub fn progress_text(elapsed_ms: u64, planned_ms: Option<u64>) -> String {
-    let elapsed = format::duration_s(elapsed_ms as f64 / 1000.0);
+    let s = |ms: u64| format::duration_s(ms as f64 / 1000.0);
     match planned_ms {
-        Some(p) if p > 0 => format!("{elapsed} / {}", format::duration_s(p as f64 / 1000.0)),
-        _ => elapsed,
+        Some(p) if p > 0 && elapsed_ms > p => {
+            format!("{0} / {0} + {1} graceful stop", s(p), s(elapsed_ms - p))
+        }
+        Some(p) if p > 0 => format!("{} / {}", s(elapsed_ms), s(p)),
+        _ => s(elapsed_ms),
     }
 }
 
@@ -200,7 +204,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
         }
     });
     let planned_ms = move || planned.get().flatten();
-    // Load time so far; once over, the summary's (which leaves out the graceful stop).
+    // Time so far; once over, the summary's (the whole run, graceful stop included).
     let elapsed_ms = Memo::new(move |_| {
         feed.summary
             .with(|s| s.as_ref().map(|s| s.duration_ms))
@@ -283,6 +287,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
                     class="button button--danger"
                     data-action="stop"
                     disabled=move || !can_stop(status.get(), stop_requested.get())
+                    hidden=move || status.get().is_terminal()
                     on:click=on_stop
                 >
                     {move || if status.get() == RunStatus::Stopping || stop_requested.get() && !status.get().is_terminal() { "Stopping…" } else { "Stop" }}
@@ -361,8 +366,10 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
             Some(summary) => {
                 let passed = summary.thresholds_passed();
                 let none = summary.thresholds.is_empty();
+                let early = summary.status == RunStatus::Cancelled;
                 let (outcome, heading) = match (none, passed) {
                     (true, _) => ("none", "Run finished: no thresholds to check"),
+                    (false, true) if early => ("passed", "Stopped early: thresholds passed so far"),
                     (false, true) => ("passed", "Thresholds passed"),
                     (false, false) => ("failed", "Thresholds failed"),
                 };
@@ -372,7 +379,14 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                     .as_ref()
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default();
-                let meta = format!("Run {} after {took}{reason}.", summary.status.as_str());
+                let mut meta = format!("Run {} after {took}{reason}.", summary.status.as_str());
+                if summary.dropped_iterations > 0 {
+                    meta.push_str(&format!(
+                        " {} iterations were dropped: not started on time because every user \
+                         in the pool was busy.",
+                        format::count(summary.dropped_iterations)
+                    ));
+                }
                 let items = (!none).then(|| verdict_items_markup(&summary.thresholds));
                 (outcome, heading, meta, items)
             }
@@ -490,6 +504,11 @@ mod tests {
         assert_eq!(progress_text(12_000, Some(60_000)), "12 s / 1 min 00 s");
         assert_eq!(progress_text(12_000, None), "12 s");
         assert_eq!(progress_text(0, Some(0)), "0 s");
+        assert_eq!(progress_text(8_000, Some(8_000)), "8 s / 8 s");
+        assert_eq!(
+            progress_text(11_600, Some(8_000)),
+            "8 s / 8 s + 3.6 s graceful stop"
+        );
         assert_eq!(progress_ratio(15_000, Some(60_000)), Some(0.25));
         assert_eq!(progress_ratio(90_000, Some(60_000)), Some(1.0));
         assert_eq!(progress_ratio(1, None), None);
