@@ -113,7 +113,8 @@ pub fn users_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     }
 }
 
-/// The arrival rate the plan called for (open model; no line for closed-model runs).
+/// The arrival rate the plan called for and, when any were dropped, the starts per second that
+/// could not be made (open model; no lines for closed-model runs).
 pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     if !is_open_model(snaps) {
         return Vec::new();
@@ -121,7 +122,22 @@ pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut rate = Series::with_capacity("target rate", color(2), snaps.len());
     rate.points
         .extend(snaps.iter().map(|s| (secs(s), s.target_rate)));
-    vec![rate]
+    if !snaps.last().is_some_and(|s| s.dropped_iterations > 0) {
+        return vec![rate];
+    }
+    // Starts the pool could not make, per second of each interval: the gap between the plan
+    // and what ran. Drawn only when some were dropped.
+    let mut dropped = Series::with_capacity("dropped starts", color(3), snaps.len());
+    let mut before = 0;
+    for s in snaps {
+        let span = s.interval_ms as f64 / 1000.0;
+        let n = s.dropped_iterations.saturating_sub(before) as f64;
+        before = s.dropped_iterations;
+        dropped
+            .points
+            .push((secs(s), if span > 0.0 { n / span } else { 0.0 }));
+    }
+    vec![rate, dropped]
 }
 
 /// The generator's CPU use (percent of one core), with its capacity (all cores) for scale.
@@ -304,6 +320,14 @@ mod tests {
         let r = rate_series(&open);
         assert_eq!(names(&r), ["target rate"]);
         assert_eq!(r[0].points, [(1.0, 25.0), (2.0, 25.0)]);
+        // Dropped starts appear as a rate per interval once there are any.
+        let mut dropping = open.clone();
+        dropping[0].dropped_iterations = 5;
+        dropping[1].dropped_iterations = 15;
+        let r = rate_series(&dropping);
+        assert_eq!(names(&r), ["target rate", "dropped starts"]);
+        let per_s = 1000.0 / dropping[0].interval_ms as f64;
+        assert_eq!(r[1].points, [(1.0, 5.0 * per_s), (2.0, 10.0 * per_s)]);
     }
 
     #[test]
