@@ -23,14 +23,15 @@ pub fn kind_label(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// One line of a breakdown: a label, a count and its share of all requests.
+/// One line of a breakdown: a label, a count and its share (of requests for errors, of
+/// responses for status codes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Share {
     /// What (`HTTP 5xx`, `200`).
     pub label: String,
     /// How many.
     pub count: u64,
-    /// count / requests.
+    /// count / requests (errors) or count / responses (status codes).
     pub ratio: f64,
     /// For status codes: the class (`2xx` … `5xx`), for styling.
     pub class: &'static str,
@@ -57,15 +58,17 @@ pub fn by_kind(total: &RequestStats) -> Vec<Share> {
     out
 }
 
-/// Responses by status code, in code order.
+/// Responses by status code, in code order; each a share of the responses (requests that got
+/// none, such as refused connections, are in the errors), so the shares add up to 100 %.
 pub fn by_status(total: &RequestStats) -> Vec<Share> {
+    let responses = total.status_counts.values().sum();
     total
         .status_counts
         .iter()
         .map(|(code, n)| Share {
             label: code.to_string(),
             count: *n,
-            ratio: ratio(*n, total.requests),
+            ratio: ratio(*n, responses),
             class: match code / 100 {
                 2 => "2xx",
                 3 => "3xx",
@@ -83,11 +86,16 @@ pub fn breakdown_markup(total: Option<&RequestStats>) -> String {
     let parts = [
         (
             "errors",
-            "Errors by kind",
+            "Errors by kind (% of requests)",
             by_kind as fn(&RequestStats) -> Vec<Share>,
             "No errors.",
         ),
-        ("status", "Status codes", by_status, "No responses yet."),
+        (
+            "status",
+            "Status codes (% of responses)",
+            by_status,
+            "No responses yet.",
+        ),
     ];
     for (key, title, rows, empty) in parts {
         h.open(
@@ -161,6 +169,13 @@ mod tests {
             got,
             [("200", 97, "2xx"), ("404", 1, "4xx"), ("503", 3, "5xx")]
         );
+        // Shares are of the responses: requests without one (refused) do not count.
+        let mut refused = stats("*", 100, 20, 10.0);
+        refused.status_counts.clear();
+        refused.status_counts.insert(200, 60);
+        refused.status_counts.insert(404, 20);
+        let ratios: Vec<f64> = by_status(&refused).iter().map(|s| s.ratio).collect();
+        assert_eq!(ratios, [0.75, 0.25]);
         assert!(
             by_status(&RequestStats::default())
                 .iter()
@@ -180,8 +195,8 @@ mod tests {
         let none = breakdown_markup(None);
         assert_eq!(
             none,
-            "<section class=\"breakdown__part\" data-breakdown=\"errors\"><h3>Errors by kind</h3><p class=\"muted\">No errors.</p></section>\
-             <section class=\"breakdown__part\" data-breakdown=\"status\"><h3>Status codes</h3><p class=\"muted\">No responses yet.</p></section>"
+            "<section class=\"breakdown__part\" data-breakdown=\"errors\"><h3>Errors by kind (% of requests)</h3><p class=\"muted\">No errors.</p></section>\
+             <section class=\"breakdown__part\" data-breakdown=\"status\"><h3>Status codes (% of responses)</h3><p class=\"muted\">No responses yet.</p></section>"
         );
         let mut t = stats("*", 1000, 30, 10.0);
         t.errors_by_kind.insert(ErrorKind::Timeout, 25);
