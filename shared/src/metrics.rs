@@ -65,6 +65,24 @@ impl ErrorKind {
         self as usize
     }
 
+    /// The kind in words, for people (`HTTP 5xx`, `connection refused`); [`Self::as_str`] is
+    /// the wire name.
+    pub fn label(self) -> &'static str {
+        match self {
+            ErrorKind::ConnectRefused => "connection refused",
+            ErrorKind::Connect => "connect error",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "connection reset",
+            ErrorKind::Tls => "TLS error",
+            ErrorKind::Http4xx => "HTTP 4xx",
+            ErrorKind::Http5xx => "HTTP 5xx",
+            ErrorKind::CheckFailed => "check failed",
+            ErrorKind::BodyRead => "body read error",
+            ErrorKind::Protocol => "protocol error",
+            ErrorKind::Other => "other",
+        }
+    }
+
     /// The kind's name as used on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -246,7 +264,9 @@ pub struct CheckStats {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeneratorStats {
-    /// CPU used by this process over the span, in percent of one core.
+    /// CPU used by this process over the span, in percent of one core. A span too short to
+    /// measure (under half the interval, or under 250 ms; typically the run's final partial
+    /// interval) repeats the previous measurement.
     pub cpu_percent: f64,
     /// CPU cores available to the process.
     pub cores: u32,
@@ -296,7 +316,8 @@ pub struct GeneratorHealth {
     pub saturated: bool,
     /// Plain-words explanations, empty when healthy.
     pub warnings: Vec<String>,
-    /// Highest per-interval CPU use, percent of one core.
+    /// Highest per-interval CPU use, percent of one core. Spans too short to measure (see
+    /// [`GeneratorStats::cpu_percent`]) do not count.
     pub peak_cpu_percent: f64,
     /// Cores available.
     pub cores: u32,
@@ -391,6 +412,16 @@ mod tests {
                 .contains("\"ok\" is not an HTTP status code"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn labels_are_words_and_distinct() {
+        assert_eq!(ErrorKind::Http4xx.label(), "HTTP 4xx");
+        assert_eq!(ErrorKind::ConnectRefused.label(), "connection refused");
+        let labels: std::collections::BTreeSet<_> =
+            ErrorKind::ALL.iter().map(|k| k.label()).collect();
+        assert_eq!(labels.len(), ErrorKind::ALL.len(), "one label per kind");
+        assert!(labels.iter().all(|l| !l.contains('_')), "{labels:?}");
     }
 
     #[test]

@@ -23,6 +23,74 @@ use crate::state::RunState;
 const LAG_WARNING: Duration = Duration::from_millis(100);
 /// CPU use, as a share of all cores, above which an interval counts as saturated.
 const CPU_SATURATED: f64 = 0.9;
+/// The shortest span the CPU figure is measured over, whatever the interval. The process CPU
+/// clock ticks every 10 ms (`monitor::process_cpu`) and user and system time are rounded
+/// apart, so a reading is off by up to 20 ms: over 250 ms that is at most 8% of one core.
+const CPU_MIN_SPAN_FLOOR: Duration = Duration::from_millis(250);
+
+/// The generator's CPU use, measured over spans long enough for the CPU clock to say something.
+///
+/// A span shorter than half the snapshot interval (or than [`CPU_MIN_SPAN_FLOOR`]) — above all
+/// the run's final partial interval, often a few tens of ms — is not measured: over 47 ms
+/// the clock's 10 ms steps read 0%, 21%, 43% or 63% of a core whatever the generator did. Such a span repeats the
+/// previous reading, and its CPU time is counted in the next measurement instead. Only
+/// measurements feed the peak and the saturated-interval counts.
+#[derive(Debug)]
+struct CpuWatch {
+    /// Spans shorter than this are not measured.
+    min_span: Duration,
+    /// Percent of one core at or above which a measurement counts as saturated.
+    saturated_percent: f64,
+    /// Elapsed time and process CPU time at the last measurement (or the start).
+    mark: Option<(Duration, Duration)>,
+    /// The last measurement, percent of one core.
+    last_percent: f64,
+    /// The highest measurement, percent of one core.
+    peak_percent: f64,
+    /// Measurements taken.
+    measured: u64,
+    /// Measurements at or above `saturated_percent`.
+    saturated: u64,
+}
+
+impl CpuWatch {
+    fn new(interval: Duration, cores: u32, cpu_at_start: Option<Duration>) -> Self {
+        Self {
+            min_span: (interval / 2).max(CPU_MIN_SPAN_FLOOR),
+            saturated_percent: CPU_SATURATED * 100.0 * f64::from(cores),
+            mark: cpu_at_start.map(|cpu| (Duration::ZERO, cpu)),
+            last_percent: 0.0,
+            peak_percent: 0.0,
+            measured: 0,
+            saturated: 0,
+        }
+    }
+
+    /// The CPU figure, percent of one core, for the snapshot at `elapsed`, given the process's
+    /// CPU time then (`None` where it cannot be read).
+    fn observe(&mut self, elapsed: Duration, cpu: Option<Duration>) -> f64 {
+        let Some(cpu) = cpu else {
+            return self.last_percent;
+        };
+        let Some((mark_elapsed, mark_cpu)) = self.mark else {
+            self.mark = Some((elapsed, cpu));
+            return self.last_percent;
+        };
+        let span = elapsed.saturating_sub(mark_elapsed);
+        if span < self.min_span {
+            return self.last_percent;
+        }
+        let percent = cpu.saturating_sub(mark_cpu).as_secs_f64() / span.as_secs_f64() * 100.0;
+        self.mark = Some((elapsed, cpu));
+        self.last_percent = percent;
+        self.peak_percent = self.peak_percent.max(percent);
+        self.measured += 1;
+        if percent >= self.saturated_percent {
+            self.saturated += 1;
+        }
+        percent
+    }
+}
 
 #[derive(Debug)]
 pub(crate) struct Aggregator {
@@ -38,11 +106,9 @@ pub(crate) struct Aggregator {
     total_sum: Tally,
     seq: u64,
     last_tick: Duration,
-    last_cpu: Option<Duration>,
+    cpu: CpuWatch,
     cores: u32,
     health: GeneratorHealth,
-    saturated_intervals: u64,
-    intervals: u64,
     peak_users: u64,
 }
 
@@ -108,7 +174,8 @@ fn total_into(sum: &mut Tally, tallies: &[Tally]) {
 }
 
 impl Aggregator {
-    pub(crate) fn new(scenario: &ValidScenario) -> Self {
+    /// `interval` is the snapshot interval, which decides the shortest span CPU is measured over.
+    pub(crate) fn new(scenario: &ValidScenario, interval: Duration) -> Self {
         let n = scenario.request_names.len();
         Self {
             names: scenario.request_names.clone(),
@@ -124,14 +191,12 @@ impl Aggregator {
             total_sum: Tally::new(),
             seq: 0,
             last_tick: Duration::ZERO,
-            last_cpu: monitor::process_cpu(),
+            cpu: CpuWatch::new(interval, monitor::cores(), monitor::process_cpu()),
             cores: monitor::cores(),
             health: GeneratorHealth {
                 cores: monitor::cores(),
                 ..GeneratorHealth::default()
             },
-            saturated_intervals: 0,
-            intervals: 0,
             peak_users: 0,
         }
     }
@@ -156,7 +221,7 @@ impl Aggregator {
         let span = elapsed.saturating_sub(self.last_tick);
         self.last_tick = elapsed;
 
-        let generator = self.generator_stats(state, span);
+        let generator = self.generator_stats(state, elapsed);
         let active = state.active.load(Ordering::Relaxed);
         // The peak is tracked on every start, so short iterations between ticks count too.
         self.peak_users = state.peak.load(Ordering::Relaxed);
@@ -193,26 +258,12 @@ impl Aggregator {
             .collect()
     }
 
-    fn generator_stats(&mut self, state: &RunState, span: Duration) -> GeneratorStats {
-        let cpu_now = monitor::process_cpu();
-        let cpu_percent = match (self.last_cpu, cpu_now) {
-            (Some(before), Some(now)) if !span.is_zero() => {
-                now.saturating_sub(before).as_secs_f64() / span.as_secs_f64() * 100.0
-            }
-            _ => 0.0,
-        };
-        self.last_cpu = cpu_now;
+    fn generator_stats(&mut self, state: &RunState, elapsed: Duration) -> GeneratorStats {
+        let cpu_percent = self.cpu.observe(elapsed, monitor::process_cpu());
         let lag = state.take_lag();
         let rss = monitor::process_rss();
-        // Short spans (the final partial interval) say little about saturation.
-        if span >= Duration::from_millis(500) {
-            self.intervals += 1;
-            if cpu_percent >= CPU_SATURATED * 100.0 * f64::from(self.cores) {
-                self.saturated_intervals += 1;
-            }
-        }
         let h = &mut self.health;
-        h.peak_cpu_percent = h.peak_cpu_percent.max(cpu_percent);
+        h.peak_cpu_percent = self.cpu.peak_percent;
         h.max_schedule_lag_ms = h.max_schedule_lag_ms.max(lag.as_secs_f64() * 1000.0);
         h.peak_rss_bytes = h.peak_rss_bytes.max(rss);
         GeneratorStats {
@@ -330,13 +381,110 @@ impl Aggregator {
                 h.max_schedule_lag_ms
             ));
         }
-        if self.saturated_intervals > 0 && self.saturated_intervals * 5 >= self.intervals.max(1) {
+        let (saturated, measured) = (self.cpu.saturated, self.cpu.measured);
+        if saturated > 0 && saturated * 5 >= measured.max(1) {
             h.saturated = true;
             h.warnings.push(format!(
-                "the generator's CPU was saturated ({:.0}% of {} cores at peak) for {} of {} intervals: results are limited by the load generator, not the target",
-                h.peak_cpu_percent, h.cores, self.saturated_intervals, self.intervals
+                "the generator's CPU was saturated ({:.0}% of {} cores at peak) for {saturated} of {measured} intervals: results are limited by the load generator, not the target",
+                h.peak_cpu_percent, h.cores
             ));
         }
         h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::CpuWatch;
+
+    const fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    /// Feeds `(elapsed ms, cpu ms)` readings to a watch for one core, and returns
+    /// what each snapshot shows, with the peak, measurements and saturated ones at the end.
+    fn watch(interval: Duration, readings: &[(u64, Option<u64>)]) -> (Vec<f64>, f64, u64, u64) {
+        let mut w = CpuWatch::new(interval, 1, Some(Duration::ZERO));
+        let shown = readings
+            .iter()
+            .map(|&(t, cpu)| (w.observe(ms(t), cpu.map(ms)) * 10.0).round() / 10.0)
+            .collect();
+        (shown, w.peak_percent, w.measured, w.saturated)
+    }
+
+    #[test]
+    fn cpu_is_measured_only_over_spans_long_enough() {
+        type Case = (
+            &'static str,
+            u64,
+            &'static [(u64, Option<u64>)],
+            (&'static [f64], f64, u64, u64),
+        );
+        let cases: &[Case] = &[
+            (
+                "full intervals are measured",
+                1000,
+                &[(1000, Some(50)), (2000, Some(140))],
+                (&[5.0, 9.0], 9.0, 2, 0),
+            ),
+            (
+                // The QA run: 5-9% every second, then 30 ms of CPU over the final 47 ms.
+                "a final 47 ms span repeats the last reading and leaves the peak alone",
+                1000,
+                &[(1000, Some(50)), (2000, Some(140)), (2047, Some(170))],
+                (&[5.0, 9.0, 9.0], 9.0, 2, 0),
+            ),
+            (
+                "exactly half the interval is long enough",
+                1000,
+                &[(1000, Some(50)), (1500, Some(100))],
+                (&[5.0, 10.0], 10.0, 2, 0),
+            ),
+            (
+                "a short span's CPU counts in the next measurement, over both spans",
+                1000,
+                &[(1000, Some(100)), (1100, Some(190)), (2000, Some(300))],
+                (&[10.0, 10.0, 20.0], 20.0, 2, 0),
+            ),
+            (
+                "a tiny interval is measured over at least 250 ms",
+                100,
+                &[
+                    (100, Some(30)),
+                    (200, Some(60)),
+                    (300, Some(90)),
+                    (400, Some(100)),
+                ],
+                (&[0.0, 0.0, 30.0, 30.0], 30.0, 1, 0),
+            ),
+            (
+                "saturation counts measurements only",
+                1000,
+                &[(1000, Some(950)), (2000, Some(1900)), (2010, Some(1910))],
+                (&[95.0, 95.0, 95.0], 95.0, 2, 2),
+            ),
+            (
+                "no CPU clock: nothing measured",
+                1000,
+                &[(1000, None), (2000, None)],
+                (&[0.0, 0.0], 0.0, 0, 0),
+            ),
+        ];
+        for (name, interval, readings, (shown, peak, measured, saturated)) in cases {
+            let got = watch(ms(*interval), readings);
+            assert_eq!(got.0, *shown, "{name}: shown");
+            assert!(
+                (got.1 - peak).abs() < 1e-9,
+                "{name}: peak {} != {peak}",
+                got.1
+            );
+            assert_eq!(
+                (got.2, got.3),
+                (*measured, *saturated),
+                "{name}: measured, saturated"
+            );
+        }
     }
 }

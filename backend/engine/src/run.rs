@@ -230,7 +230,7 @@ impl Run {
             kill: CancellationToken::new(),
         };
         let tracker = TaskTracker::new();
-        let mut agg = Aggregator::new(&self.scenario);
+        let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
         self.status.send_replace(RunStatus::Running);
 
