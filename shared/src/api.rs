@@ -239,7 +239,8 @@ pub enum AlertKind {
     ErrorRate,
 }
 
-/// An alert fired during a run, when one interval crossed a configured limit.
+/// An alert fired during a run, when an interval crossed a configured limit that the
+/// interval before it had not (one alert per crossing, not one per interval above the limit).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Alert {
@@ -253,8 +254,76 @@ pub struct Alert {
     pub value: f64,
     /// The limit (ms or ratio).
     pub limit: f64,
-    /// For people.
+    /// For people: [`AlertKind::describe`] of `value` and `limit`.
     pub message: String,
+}
+
+impl AlertKind {
+    /// The watched figure, for people: `p95 latency`, `error rate`.
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertKind::ResponseTime => "p95 latency",
+            AlertKind::ErrorRate => "error rate",
+        }
+    }
+
+    /// A value of the watched figure in its unit, with the same precision wherever it is
+    /// shown: `960 ms`, `12.5 ms`, `65%`, `0.25%`.
+    pub fn format_value(self, value: f64) -> String {
+        if !value.is_finite() {
+            return "–".to_owned();
+        }
+        match self {
+            AlertKind::ResponseTime => {
+                let decimals = if value >= 100.0 {
+                    0
+                } else if value >= 10.0 {
+                    1
+                } else if value >= 1.0 {
+                    2
+                } else {
+                    3
+                };
+                format!("{} ms", trimmed(value, decimals))
+            }
+            AlertKind::ErrorRate => format!("{}%", trimmed(value * 100.0, 2)),
+        }
+    }
+
+    /// The alert's sentence: `error rate 65% is above the 5% limit`.
+    pub fn describe(self, value: f64, limit: f64) -> String {
+        format!(
+            "{} {} is above the {} limit",
+            self.label(),
+            self.format_value(value),
+            self.format_value(limit)
+        )
+    }
+}
+
+/// `value` with at most `decimals` decimals, trailing zeros dropped: `65`, `12.5`, `0.25`.
+fn trimmed(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+impl Alert {
+    /// The alert for interval `seq` (ending `elapsed_ms` into the run) whose figure `value`
+    /// crossed `limit`, with its sentence.
+    pub fn new(kind: AlertKind, seq: u64, elapsed_ms: u64, value: f64, limit: f64) -> Self {
+        Self {
+            kind,
+            seq,
+            elapsed_ms,
+            value,
+            limit,
+            message: kind.describe(value, limit),
+        }
+    }
 }
 
 /// A run with everything known about it: the fields of [`RunInfo`] and, next to them, the rest.
@@ -542,6 +611,73 @@ pub struct ScenarioCheck {
 mod tests {
     use super::*;
     use crate::samples;
+
+    #[test]
+    fn alert_sentences_use_one_precision_for_value_and_limit() {
+        let cases = [
+            (
+                AlertKind::ErrorRate,
+                0.5,
+                0.05,
+                "error rate 50% is above the 5% limit",
+            ),
+            (
+                AlertKind::ErrorRate,
+                0.6543,
+                0.05,
+                "error rate 65.43% is above the 5% limit",
+            ),
+            (
+                AlertKind::ErrorRate,
+                0.003,
+                0.0025,
+                "error rate 0.3% is above the 0.25% limit",
+            ),
+            (
+                AlertKind::ErrorRate,
+                1.0,
+                0.0,
+                "error rate 100% is above the 0% limit",
+            ),
+            (
+                AlertKind::ResponseTime,
+                960.4,
+                500.0,
+                "p95 latency 960 ms is above the 500 ms limit",
+            ),
+            (
+                AlertKind::ResponseTime,
+                12.34,
+                10.0,
+                "p95 latency 12.3 ms is above the 10 ms limit",
+            ),
+            (
+                AlertKind::ResponseTime,
+                1.5,
+                0.001,
+                "p95 latency 1.5 ms is above the 0.001 ms limit",
+            ),
+            (
+                AlertKind::ResponseTime,
+                f64::NAN,
+                500.0,
+                "p95 latency – is above the 500 ms limit",
+            ),
+        ];
+        for (kind, value, limit, want) in cases {
+            assert_eq!(
+                kind.describe(value, limit),
+                want,
+                "{kind:?} {value} {limit}"
+            );
+        }
+        let a = Alert::new(AlertKind::ErrorRate, 3, 4000, 0.5, 0.05);
+        assert_eq!(a.message, "error rate 50% is above the 5% limit");
+        assert_eq!(
+            (a.seq, a.elapsed_ms, a.value, a.limit),
+            (3, 4000, 0.5, 0.05)
+        );
+    }
 
     #[test]
     fn run_detail_round_trips_with_the_listing_fields_at_the_top_level() {

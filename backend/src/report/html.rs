@@ -94,6 +94,10 @@ h2,h3,figcaption{break-after:avoid;page-break-after:avoid}
 }
 "#;
 
+/// The panel's icon (`frontend/index.html`), inline so the page stays self-contained and the
+/// browser does not ask for `/favicon.ico`.
+pub(super) const FAVICON: &str = "<link rel=\"icon\" href=\"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='7' fill='%232f6fde'/%3E%3Cpath d='M6 23l6-7 5 4 9-11' fill='none' stroke='white' stroke-width='3' stroke-linecap='round' stroke-linejoin='round'/%3E%3C/svg%3E\">";
+
 pub(super) fn render(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
     let report = json::report(detail, series);
     let mut o = String::with_capacity(64 * 1024 + series.len() * 256);
@@ -102,7 +106,8 @@ pub(super) fn render(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"stampede\">\n<title>{}</title>\n<style>{STYLE}</style>\n\
+         <meta name=\"generator\" content=\"stampede\">\n{FAVICON}\n<title>{}</title>\n\
+         <style>{STYLE}</style>\n\
          </head>\n<body>\n<main>\n",
         escape(&title)
     );
@@ -363,7 +368,7 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            let mut line = Series::new(k.as_str(), PALETTE[(i + 2) % PALETTE.len()], "errors");
+            let mut line = Series::new(k.label(), PALETTE[(i + 2) % PALETTE.len()], "errors");
             for s in series {
                 let n = s.interval.errors_by_kind.get(k).copied().unwrap_or(0);
                 line.push(x(s), Some(n as f64));
@@ -566,8 +571,8 @@ fn errors_and_status(o: &mut String, t: &Results) {
         for (k, n) in kinds {
             let _ = write!(
                 o,
-                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                escape(k.as_str()),
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(k.label()),
                 fmt_int(*n),
                 fmt_pct(ratio(*n, t.total_requests)),
             );
@@ -694,20 +699,15 @@ fn alerts(o: &mut String, r: &JsonReport) {
         return;
     }
     o.push_str("<ul class=\"alerts\">");
+    // The message states the figure and the limit (`error rate 65% is above the 5% limit`,
+    // the wording the live feed used); repeating them in another format would say it twice.
     for a in &r.alerts {
-        let (kind, value, limit) = match a.kind {
-            AlertKind::ResponseTime => ("response time", fmt_ms(a.value), fmt_ms(a.limit)),
-            AlertKind::ErrorRate => ("error rate", fmt_pct(a.value), fmt_pct(a.limit)),
-        };
         let _ = write!(
             o,
-            "<li><strong>{kind}</strong> at {} (interval #{}): {} <span class=\"muted\">\
-             (observed {}, limit {})</span></li>",
+            "<li><strong>{}</strong> <span class=\"muted\">(interval #{})</span>: {}</li>",
             escape(&super::svg::fmt_time(a.elapsed_ms as f64 / 1000.0)),
             a.seq,
             escape(&a.message),
-            escape(&value),
-            escape(&limit),
         );
     }
     o.push_str("</ul></section>\n");

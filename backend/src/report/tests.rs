@@ -244,14 +244,13 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
         },
         scenario_doc: scenario_doc(),
         summary: Some(summary),
-        alerts: vec![Alert {
-            kind: AlertKind::ResponseTime,
-            seq: 40,
-            elapsed_ms: 41_000,
-            value: 960.0,
-            limit: 500.0,
-            message: "interval p95 960 ms is above 500 ms".into(),
-        }],
+        alerts: vec![Alert::new(
+            AlertKind::ResponseTime,
+            40,
+            41_000,
+            960.0,
+            500.0,
+        )],
         latest: None,
     }
 }
@@ -417,16 +416,21 @@ fn html_has_the_four_charts_and_the_tables() {
     );
     assert!(page.contains("status in [200]"));
     assert!(
-        page.contains("interval p95 960 ms is above 500 ms"),
+        page.contains("p95 latency 960 ms is above the 500 ms limit"),
         "alert listed"
     );
-    assert!(page.contains("http_5xx") && page.contains(">503<"));
+    // Error kinds in words, as the panel shows them, not their wire names.
+    assert!(page.contains("<td>HTTP 5xx</td>") && page.contains(">503<"));
+    assert!(!page.contains("http_5xx"), "wire name of an error kind");
+    // Each share says what it is a share of.
+    assert!(page.contains("<th class=\"n\">Of requests</th>"));
+    assert!(page.contains("<th class=\"n\">Of responses</th>"));
     assert!(page.contains("Browse &amp; buy"));
     assert!(page.contains("<style>") && page.contains("@media print"));
     assert!(page.contains("break-inside:avoid"));
     // Both error kinds have their own line in the errors chart, plus the total.
     let errors_svg = svg_of(&page, "errors");
-    assert!(errors_svg.contains(">timeout<") && errors_svg.contains(">http_5xx<"));
+    assert!(errors_svg.contains(">timeout<") && errors_svg.contains(">HTTP 5xx<"));
     assert!(errors_svg.contains(">all errors<"));
     // The alert is marked on the latency chart.
     assert!(svg_of(&page, "latency").contains("class=\"marker\""));
@@ -440,6 +444,20 @@ fn html_has_the_four_charts_and_the_tables() {
     }
     assert_eq!(page.matches("<html").count(), 1);
     assert!(page.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn html_states_an_alert_once_in_the_alert_message_words() {
+    let (mut d, s) = fixture();
+    d.alerts = vec![Alert::new(AlertKind::ErrorRate, 2, 3000, 0.65, 0.05)];
+    let page = html(&d, &s);
+    let section = &page[page.find("<h2>Alerts</h2>").expect("alerts section")..];
+    let section = &section[..section.find("</section>").expect("section end")];
+    assert_eq!(
+        section,
+        "<h2>Alerts</h2><ul class=\"alerts\"><li><strong>t = 3s</strong> \
+         <span class=\"muted\">(interval #2)</span>: error rate 65% is above the 5% limit</li></ul>"
+    );
 }
 
 #[test]
@@ -473,6 +491,11 @@ fn html_escapes_strings_from_the_data() {
 fn html_refers_to_no_external_assets() {
     let (d, s) = fixture();
     let page = html(&d, &s);
+    // The one link is the icon, inline: without it the browser asks for /favicon.ico (a 404).
+    let icon = "<link rel=\"icon\" href=\"data:image/svg+xml,";
+    let head = &page[..page.find("</head>").expect("head")];
+    assert_eq!(head.matches(icon).count(), 1, "inline icon: {head}");
+    let page = page.replace(super::html::FAVICON, "");
     for banned in [
         "src=", "href=", "url(", "@import", "<link", "<script", "<img", "<iframe",
     ] {

@@ -134,7 +134,7 @@ pub struct Monitoring {
     pub interval: Option<f64>,
 }
 
-/// Alert limits: an interval above either fires an alert.
+/// Alert limits: an interval that goes above either, after one that was not, fires an alert.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertLimits {

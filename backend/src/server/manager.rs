@@ -408,10 +408,11 @@ impl RunManager {
         mut status: tokio::sync::watch::Receiver<RunStatus>,
     ) {
         let limits = self.inner.config.test_config.alerts.clone();
+        let mut alerting = Alerting::default();
         loop {
             tokio::select! {
                 snap = snapshots.recv() => match snap {
-                    Ok(snap) => self.on_snapshot(&id, snap, &limits).await,
+                    Ok(snap) => self.on_snapshot(&id, snap, &limits, &mut alerting).await,
                     Err(broadcast::error::RecvError::Lagged(n)) => eprintln!("warning: run {id}: {n} snapshots were not stored (store too slow)"),
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
@@ -429,7 +430,7 @@ impl RunManager {
         }
         // Whatever is still queued (the final snapshot) goes in before the summary.
         while let Ok(snap) = snapshots.try_recv() {
-            self.on_snapshot(&id, snap, &limits).await;
+            self.on_snapshot(&id, snap, &limits, &mut alerting).await;
         }
         let summary = handle.wait().await;
         let store = self.inner.store.clone();
@@ -486,8 +487,9 @@ impl RunManager {
         id: &RunId,
         snap: MetricsSnapshot,
         limits: &super::config::AlertLimits,
+        alerting: &mut Alerting,
     ) {
-        let alerts = alerts_for(&snap, limits);
+        let alerts = alerts_for(&snap, limits, alerting);
         let store = self.inner.store.clone();
         let (sid, s, a) = (id.clone(), snap.clone(), alerts.clone());
         let stored = blocking(move || {
@@ -526,37 +528,45 @@ impl RunManager {
     }
 }
 
-/// Alerts fired by one interval.
-fn alerts_for(snap: &MetricsSnapshot, limits: &super::config::AlertLimits) -> Vec<Alert> {
-    let mut out = Vec::new();
+/// Which alert conditions held at the last interval that could tell (one with requests).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Alerting {
+    response_time: bool,
+    error_rate: bool,
+}
+
+/// Alerts fired by one interval: one per condition that starts holding here. A condition
+/// that keeps holding fires nothing more until an interval has cleared it; an interval without
+/// requests neither holds nor clears anything.
+fn alerts_for(
+    snap: &MetricsSnapshot,
+    limits: &super::config::AlertLimits,
+    alerting: &mut Alerting,
+) -> Vec<Alert> {
     let i = &snap.interval;
-    if i.requests > 0 && i.latency.p95_ms > limits.response_time {
-        out.push(Alert {
-            kind: AlertKind::ResponseTime,
-            seq: snap.seq,
-            elapsed_ms: snap.elapsed_ms,
-            value: i.latency.p95_ms,
-            limit: limits.response_time,
-            message: format!(
-                "p95 latency {:.1} ms is above {:.0} ms",
-                i.latency.p95_ms, limits.response_time
-            ),
-        });
+    if i.requests == 0 {
+        return Vec::new();
     }
-    if i.requests > 0 && i.error_rate() > limits.error_rate {
-        out.push(Alert {
-            kind: AlertKind::ErrorRate,
-            seq: snap.seq,
-            elapsed_ms: snap.elapsed_ms,
-            value: i.error_rate(),
-            limit: limits.error_rate,
-            message: format!(
-                "error rate {:.1}% is above {:.1}%",
-                i.error_rate() * 100.0,
-                limits.error_rate * 100.0
-            ),
-        });
-    }
+    let mut out = Vec::new();
+    let mut watch = |kind: AlertKind, value: f64, limit: f64, holding: &mut bool| {
+        let holds = value > limit;
+        if holds && !*holding {
+            out.push(Alert::new(kind, snap.seq, snap.elapsed_ms, value, limit));
+        }
+        *holding = holds;
+    };
+    watch(
+        AlertKind::ResponseTime,
+        i.latency.p95_ms,
+        limits.response_time,
+        &mut alerting.response_time,
+    );
+    watch(
+        AlertKind::ErrorRate,
+        i.error_rate(),
+        limits.error_rate,
+        &mut alerting.error_rate,
+    );
     out
 }
 
@@ -568,6 +578,75 @@ pub(crate) fn problem(path: &str, message: impl Into<String>) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alert_fires_when_its_condition_starts_holding_not_every_interval() {
+        let limits = super::super::config::AlertLimits {
+            response_time: 500.0,
+            error_rate: 0.05,
+        };
+        // Per interval: (requests, errors, p95 ms).
+        type Case = (
+            &'static str,
+            &'static [(u64, u64, f64)],
+            &'static [(u64, AlertKind)],
+        );
+        let cases: &[Case] = &[
+            ("healthy", &[(100, 0, 20.0), (100, 1, 30.0)], &[]),
+            (
+                // The QA run: ~60% errors for 15 s gave 15 alerts.
+                "errors above the limit throughout fire once",
+                &[
+                    (100, 60, 20.0),
+                    (100, 55, 20.0),
+                    (100, 65, 20.0),
+                    (3, 2, 20.0),
+                ],
+                &[(0, AlertKind::ErrorRate)],
+            ),
+            (
+                "a condition that clears and comes back fires again",
+                &[(100, 60, 20.0), (100, 0, 20.0), (100, 60, 20.0)],
+                &[(0, AlertKind::ErrorRate), (2, AlertKind::ErrorRate)],
+            ),
+            (
+                "an interval without requests neither holds nor clears",
+                &[(100, 60, 20.0), (0, 0, 0.0), (100, 60, 20.0)],
+                &[(0, AlertKind::ErrorRate)],
+            ),
+            (
+                "each condition on its own",
+                &[
+                    (100, 0, 900.0),
+                    (100, 60, 900.0),
+                    (100, 60, 20.0),
+                    (100, 0, 900.0),
+                ],
+                &[
+                    (0, AlertKind::ResponseTime),
+                    (1, AlertKind::ErrorRate),
+                    (3, AlertKind::ResponseTime),
+                ],
+            ),
+            ("at the limit is not above it", &[(100, 5, 500.0)], &[]),
+        ];
+        for (name, intervals, want) in cases {
+            let mut alerting = Alerting::default();
+            let mut fired = Vec::new();
+            for (seq, &(requests, errors, p95)) in intervals.iter().enumerate() {
+                let mut snap = shared::samples::snapshot(seq as u64);
+                snap.interval.requests = requests;
+                snap.interval.errors = errors;
+                snap.interval.latency.p95_ms = p95;
+                for a in alerts_for(&snap, &limits, &mut alerting) {
+                    assert_eq!((a.seq, a.elapsed_ms), (snap.seq, snap.elapsed_ms), "{name}");
+                    assert_eq!(a.message, a.kind.describe(a.value, a.limit), "{name}");
+                    fired.push((a.seq, a.kind));
+                }
+            }
+            assert_eq!(fired, *want, "{name}");
+        }
+    }
 
     #[test]
     fn run_ids_read_as_the_utc_time_they_were_made() {
