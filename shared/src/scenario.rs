@@ -355,8 +355,9 @@ pub enum LoadProfile {
         /// Pool cap.
         max_users: u32,
     },
-    /// A base rate with periodic spikes: `spike_rate` for `spike_duration` at the start of every
-    /// `period` after the first.
+    /// A base rate with periodic spikes: `spike_rate` for the last `spike_duration` of every
+    /// `period`, so the run starts calm and the first spike ends one period in. The spike rate
+    /// must be above the base rate, and the period at most the duration.
     Spike {
         /// Rate outside spikes (starts per second).
         base_rate: f64,
@@ -364,7 +365,7 @@ pub enum LoadProfile {
         spike_rate: f64,
         /// How long each spike lasts.
         spike_duration: HumanDuration,
-        /// Time from one spike's start to the next.
+        /// Time from one spike's start to the next; the first spike ends one period into the run.
         period: HumanDuration,
         /// Total duration.
         duration: HumanDuration,

@@ -340,16 +340,22 @@ fn check_threshold_scope(spec: &ThresholdSpec, names: &[String], path: &str, err
     if let Some(r) = &spec.request
         && !names.iter().any(|n| n == r)
     {
-        let known = names
-            .iter()
-            .map(|n| format!("\"{n}\""))
-            .collect::<Vec<_>>()
-            .join(", ");
-        errs.push(
-            format!("{path}.request"),
-            format!("no request is named \"{r}\" (known: {known})"),
-        );
+        errs.push(format!("{path}.request"), unknown_request(r, names));
     }
+}
+
+/// The problem with a threshold scoped to `name` when the requests are named `names` (an
+/// unnamed request is named `METHOD path`).
+fn unknown_request(name: &str, names: &[String]) -> String {
+    if names.is_empty() {
+        return format!("no request is named \"{name}\": the scenario has no requests yet");
+    }
+    let known = names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("no request is named \"{name}\" (known: {known})")
 }
 
 fn resolve_base(scenario: &Scenario, env: &ValidationEnv, errs: &mut Errors) -> Option<url::Url> {
@@ -538,18 +544,23 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             errs.push(format!("load.{field}"), "must be longer than 0s");
         }
     };
-    let rate = |r: f64, field: &str, allow_zero: bool, errs: &mut Errors| {
+    // Reports a rate out of range; true when it is in range (and can be compared).
+    let rate = |r: f64, field: &str, allow_zero: bool, errs: &mut Errors| -> bool {
         if !r.is_finite() || r < 0.0 || (!allow_zero && r == 0.0) {
             let need = if allow_zero { "0 or more" } else { "above 0" };
             errs.push(
                 format!("load.{field}"),
                 format!("rate {r} must be a number {need} (starts per second)"),
             );
+            false
         } else if r > MAX_RATE {
             errs.push(
                 format!("load.{field}"),
                 format!("rate {r} is above the limit of {MAX_RATE}/s"),
             );
+            false
+        } else {
+            true
         }
     };
     let users = |u: u32, field: &str, errs: &mut Errors| {
@@ -608,7 +619,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             duration,
             max_users,
         } => {
-            rate(*r, "rate", false, errs);
+            let _ = rate(*r, "rate", false, errs);
             positive_duration(*duration, "duration", errs);
             users(*max_users, "max_users", errs);
         }
@@ -617,7 +628,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             stages: s,
             max_users,
         } => {
-            rate(*start_rate, "start_rate", true, errs);
+            let _ = rate(*start_rate, "start_rate", true, errs);
             stages(s, true, errs);
             users(*max_users, "max_users", errs);
         }
@@ -629,16 +640,36 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             duration,
             max_users,
         } => {
-            rate(*base_rate, "base_rate", true, errs);
-            rate(*spike_rate, "spike_rate", false, errs);
+            let base_ok = rate(*base_rate, "base_rate", true, errs);
+            let spike_ok = rate(*spike_rate, "spike_rate", false, errs);
             positive_duration(*spike_duration, "spike_duration", errs);
             positive_duration(*duration, "duration", errs);
             users(*max_users, "max_users", errs);
+            if base_ok && spike_ok && spike_rate <= base_rate {
+                errs.push(
+                    "load.spike_rate",
+                    format!(
+                        "a spike rate of {spike_rate}/s must be above the base rate \
+                         ({base_rate}/s), or there is no spike"
+                    ),
+                );
+            }
             if spike_duration >= period {
                 errs.push(
                     "load.spike_duration",
                     format!(
                         "a spike ({spike_duration}) must be shorter than its period ({period})"
+                    ),
+                );
+            } else if !duration.get().is_zero() && period > duration {
+                // `LoadPlan` puts each spike at the end of its period, so the first one ends
+                // one period into the run.
+                errs.push(
+                    "load.period",
+                    format!(
+                        "no spike fits in the run: each spike is the last {spike_duration} of \
+                         its period, so the first ends at {period}, after the {duration} run; \
+                         the period must be at most the duration"
                     ),
                 );
             }
@@ -652,7 +683,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             max_rate,
             ..
         } => {
-            rate(*mean_rate, "mean_rate", false, errs);
+            let mean_ok = rate(*mean_rate, "mean_rate", false, errs);
             positive_duration(*duration, "duration", errs);
             users(*max_users, "max_users", errs);
             if !(0.0..=1.0).contains(walk) {
@@ -661,17 +692,178 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
                     format!("{walk} must be between 0 and 1 (a fraction of the mean per second)"),
                 );
             }
-            let lo = min_rate.unwrap_or(mean_rate * 0.5);
-            let hi = max_rate.unwrap_or(mean_rate * 2.0);
-            if let Some(r) = min_rate {
-                rate(*r, "min_rate", true, errs);
+            // Each bound is reported at its own field (a default bound, half or twice the
+            // mean, always holds), and only when both rates it compares are in range.
+            if let Some(r) = min_rate
+                && rate(*r, "min_rate", true, errs)
+                && mean_ok
+                && r > mean_rate
+            {
+                errs.push(
+                    "load.min_rate",
+                    format!("min_rate ({r}) must not be above mean_rate ({mean_rate})"),
+                );
             }
-            if let Some(r) = max_rate {
-                rate(*r, "max_rate", false, errs);
-            }
-            if !(lo <= *mean_rate && *mean_rate <= hi) {
-                errs.push("load", format!("min_rate ({lo}) <= mean_rate ({mean_rate}) <= max_rate ({hi}) does not hold"));
+            if let Some(r) = max_rate
+                && rate(*r, "max_rate", false, errs)
+                && mean_ok
+                && r < mean_rate
+            {
+                errs.push(
+                    "load.max_rate",
+                    format!("max_rate ({r}) must not be below mean_rate ({mean_rate})"),
+                );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Errors, LoadProfile, unknown_request, validate_load};
+    use crate::units::HumanDuration;
+
+    fn d(secs: u64) -> HumanDuration {
+        HumanDuration(std::time::Duration::from_secs(secs))
+    }
+
+    fn spike(base_rate: f64, spike_rate: f64, spike: u64, period: u64, total: u64) -> LoadProfile {
+        LoadProfile::Spike {
+            base_rate,
+            spike_rate,
+            spike_duration: d(spike),
+            period: d(period),
+            duration: d(total),
+            max_users: 50,
+        }
+    }
+
+    fn random(mean_rate: f64, min_rate: Option<f64>, max_rate: Option<f64>) -> LoadProfile {
+        LoadProfile::Random {
+            mean_rate,
+            duration: d(60),
+            max_users: 50,
+            walk: 0.1,
+            min_rate,
+            max_rate,
+            seed: None,
+        }
+    }
+
+    fn problems(load: &LoadProfile) -> Vec<(String, String)> {
+        let mut errs = Errors(Vec::new());
+        validate_load(load, &mut errs);
+        errs.0.into_iter().map(|e| (e.path, e.message)).collect()
+    }
+
+    /// A case: its name, the profile, and the `(path, message)` problems expected.
+    type Case = (&'static str, LoadProfile, Vec<(&'static str, &'static str)>);
+
+    #[test]
+    fn load_profile_rules_report_at_the_field_that_is_wrong() {
+        let cases: Vec<Case> = vec![
+            (
+                "spike: shipped example",
+                spike(5.0, 50.0, 5, 20, 60),
+                vec![],
+            ),
+            (
+                "spike: period equal to the duration",
+                spike(5.0, 50.0, 5, 20, 20),
+                vec![],
+            ),
+            ("spike: from a base of 0", spike(0.0, 1.0, 1, 4, 8), vec![]),
+            (
+                "spike: no higher than the base",
+                spike(10.0, 10.0, 5, 20, 60),
+                vec![(
+                    "load.spike_rate",
+                    "a spike rate of 10/s must be above the base rate (10/s), or there is no spike",
+                )],
+            ),
+            (
+                "spike: below the base",
+                spike(10.0, 4.0, 5, 20, 60),
+                vec![(
+                    "load.spike_rate",
+                    "a spike rate of 4/s must be above the base rate (10/s), or there is no spike",
+                )],
+            ),
+            (
+                "spike: an invalid rate is reported once",
+                spike(10.0, -1.0, 5, 20, 60),
+                vec![(
+                    "load.spike_rate",
+                    "rate -1 must be a number above 0 (starts per second)",
+                )],
+            ),
+            (
+                "spike: period longer than the run",
+                spike(1.0, 10.0, 5, 30, 20),
+                vec![(
+                    "load.period",
+                    "no spike fits in the run: each spike is the last 5s of its period, so the \
+                     first ends at 30s, after the 20s run; the period must be at most the duration",
+                )],
+            ),
+            (
+                "spike: spike as long as its period is the spike's problem only",
+                spike(1.0, 10.0, 30, 30, 20),
+                vec![(
+                    "load.spike_duration",
+                    "a spike (30s) must be shorter than its period (30s)",
+                )],
+            ),
+            ("random: default bounds", random(10.0, None, None), vec![]),
+            (
+                "random: bounds around the mean",
+                random(10.0, Some(10.0), Some(10.0)),
+                vec![],
+            ),
+            (
+                // The QA case.
+                "random: min above the mean",
+                random(10.0, Some(20.0), Some(20.0)),
+                vec![(
+                    "load.min_rate",
+                    "min_rate (20) must not be above mean_rate (10)",
+                )],
+            ),
+            (
+                "random: max below the mean",
+                random(10.0, Some(1.0), Some(5.0)),
+                vec![(
+                    "load.max_rate",
+                    "max_rate (5) must not be below mean_rate (10)",
+                )],
+            ),
+            (
+                "random: an invalid mean is reported once",
+                random(0.0, Some(1.0), Some(5.0)),
+                vec![(
+                    "load.mean_rate",
+                    "rate 0 must be a number above 0 (starts per second)",
+                )],
+            ),
+        ];
+        for (name, load, want) in cases {
+            let want: Vec<(String, String)> = want
+                .into_iter()
+                .map(|(p, m)| (p.to_owned(), m.to_owned()))
+                .collect();
+            assert_eq!(problems(&load), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_request_names_the_known_ones_or_says_there_are_none() {
+        assert_eq!(
+            unknown_request("create item", &[]),
+            "no request is named \"create item\": the scenario has no requests yet"
+        );
+        assert_eq!(
+            unknown_request("x", &["GET /".to_owned(), "login".to_owned()]),
+            "no request is named \"x\" (known: \"GET /\", \"login\")"
+        );
     }
 }

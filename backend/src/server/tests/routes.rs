@@ -400,6 +400,40 @@ async fn saved_scenarios_crud() {
             .await
             .error(StatusCode::BAD_REQUEST, "bad_request");
         assert!(err.detail.contains("not a valid scenario name"), "{err:?}");
+        assert!(
+            err.detail.contains("ASCII letter"),
+            "states the rule: {err:?}"
+        );
+    }
+    // Names that are only dots would be saved but never fetched again: a client resolves
+    // `/api/scenarios/..` to `/api`. Sent encoded, they reach the handler and are refused.
+    for name in ["%2E", "%2E%2E", ".%2E"] {
+        let err = h
+            .put(
+                &format!("/api/scenarios/{name}"),
+                "application/json",
+                &doc.to_string(),
+            )
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(err.detail.contains("only dots"), "{name}: {err:?}");
+    }
+    for name in [".", ".."] {
+        let err = h
+            .post_json(
+                "/api/workload/scenario",
+                &json!({ "name": name, "scenario": { "inline": doc } }),
+            )
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert_eq!(
+            err.detail,
+            format!(
+                "\"{name}\" is not a valid scenario name: it is only dots; a scenario name is 1 \
+                 to 128 characters, each an ASCII letter, digit, '-', '_' or '.', and not only \
+                 dots (\".\" and \"..\" do not survive in a URL path)"
+            )
+        );
     }
     let long = "x".repeat(129);
     h.put(
