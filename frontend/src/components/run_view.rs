@@ -9,7 +9,7 @@ use shared::metrics::{ErrorKind, MetricsSnapshot, RequestStats, RunSummary};
 
 use crate::chart::{Series, color};
 use crate::components::alerts::AlertList;
-use crate::components::breakdown::{ErrorBreakdown, kind_label};
+use crate::components::breakdown::ErrorBreakdown;
 use crate::components::chart::LineChart;
 use crate::components::generator::{SaturationWarning, saturation_warnings};
 use crate::components::request_table::RequestTable;
@@ -76,7 +76,7 @@ pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
         .map(|(i, k)| {
             (
                 k,
-                Series::with_capacity(kind_label(k), color(i + 1), snaps.len()),
+                Series::with_capacity(k.label(), color(i + 1), snaps.len()),
             )
         })
         .collect();
@@ -122,7 +122,7 @@ pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut rate = Series::with_capacity("target rate", color(2), snaps.len());
     rate.points
         .extend(snaps.iter().map(|s| (secs(s), s.target_rate)));
-    if !snaps.last().is_some_and(|s| s.dropped_iterations > 0) {
+    if snaps.last().is_none_or(|s| s.dropped_iterations == 0) {
         return vec![rate];
     }
     // Starts the pool could not make, per second of each interval: the gap between the plan
