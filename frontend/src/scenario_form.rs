@@ -24,9 +24,10 @@ pub use journey::{
     ThinkForm, ThinkKind, parse_status_list,
 };
 pub use load::{
-    LoadField, LoadForm, LoadKind, LoadKindForm, LoadPreview, StageForm, preview, preview_points,
+    LoadField, LoadForm, LoadKind, LoadKindForm, LoadPreview, StageForm, checked_preview, preview,
+    preview_points,
 };
-pub use problems::{PlacedProblems, locate, place};
+pub use problems::{PlacedProblems, form_problems, locate, place};
 
 /// A problem found while reading the form: the field path and what is wrong.
 pub type FieldError = (String, String);
@@ -151,16 +152,13 @@ impl Errors {
     }
 }
 
-/// A duration field: `30s`, `2m`, `500ms`; a bare number means seconds.
+/// A duration field: `30s`, `2m`, `500ms`. Read by the document's own parser, so the form
+/// accepts exactly what YAML/JSON does: a bare number (`10`, even `0`) needs a unit.
 pub fn parse_duration(text: &str) -> Result<HumanDuration, String> {
-    let t = text.trim();
-    if t.is_empty() {
+    if text.trim().is_empty() {
         return Err("enter a duration, e.g. 30s, 2m or 500ms".into());
     }
-    if shared::units::parse_decimal(t).is_some() {
-        return HumanDuration::parse(&format!("{t}s"));
-    }
-    HumanDuration::parse(t)
+    HumanDuration::parse(text)
 }
 
 /// A whole-number field (users, weights).

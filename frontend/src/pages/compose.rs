@@ -18,7 +18,9 @@ use shared::scenario::Scenario;
 use crate::api::{self, ApiError};
 use crate::components::scenario_editor::fields::dyn_view;
 use crate::components::scenario_editor::{Editor, ScenarioEditor};
-use crate::scenario_form::{PlacedProblems, ScenarioForm, markup, place, text_offset};
+use crate::scenario_form::{
+    PlacedProblems, ScenarioForm, form_problems, markup, place, text_offset,
+};
 use wasm_bindgen::JsCast;
 
 /// Pause after the last keystroke before asking the server.
@@ -79,6 +81,14 @@ fn save_draft(s: &Scenario) {
     }
 }
 
+/// The document a request sends, when it is one (text is read by the server).
+fn sent_document(scenario: &ScenarioRef) -> Option<Scenario> {
+    match scenario {
+        ScenarioRef::Inline(s) => Some(s.as_ref().clone()),
+        ScenarioRef::Text(_) | ScenarioRef::Name(_) => None,
+    }
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -94,7 +104,10 @@ pub fn ComposePage() -> impl IntoView {
     );
     let text = RwSignal::new(String::new());
     let mode = RwSignal::new(Mode::Form);
+    // The server's last answer and the document it is about (set first: the problems' change
+    // is what reruns their placing).
     let server = RwSignal::new(Vec::<Problem>::new());
+    let checked = StoredValue::new(None::<Scenario>);
     let check_state = RwSignal::new(CheckState::Checking);
     let text_readable = RwSignal::new(true);
     let notice = RwSignal::new(None::<Notice>);
@@ -111,8 +124,9 @@ pub fn ComposePage() -> impl IntoView {
     let parsed = Memo::new(move |_| form.with(ScenarioForm::to_scenario));
     // True when some field of the form cannot be read.
     let unreadable = move || parsed.with(|r| r.as_ref().is_err_and(|e| !e.is_empty()));
-    // The form shows its own reading problems, and the server's about other fields. Each
-    // problem is placed once, at a field or in the list without one.
+    // The form shows its own reading problems, and the server's while they are about what the
+    // form holds (see `form_problems`). Each problem is placed once, at a field or in the list
+    // without one.
     let placed = Memo::new(move |_| {
         let server = server.get();
         if mode.get() == Mode::Text {
@@ -121,37 +135,26 @@ pub fn ComposePage() -> impl IntoView {
                 ..PlacedProblems::default()
             };
         }
-        let mut all: Vec<Problem> = parsed.with(|r| match r {
-            Ok(_) => Vec::new(),
-            Err(errors) => errors
-                .iter()
-                .map(|(path, message)| Problem {
-                    path: path.clone(),
-                    message: message.clone(),
-                    line: None,
-                    column: None,
-                })
-                .collect(),
-        });
-        let others: Vec<Problem> = server
-            .into_iter()
-            .filter(|p| !all.iter().any(|l| l.path == p.path))
-            .collect();
-        all.extend(others);
-        form.with(|f| place(f, &all))
+        form.with(|f| {
+            let all = parsed
+                .with(|r| checked.with_value(|about| form_problems(f, r, about.as_ref(), &server)));
+            place(f, &all)
+        })
     });
     provide_context(Editor {
         form,
         problems: placed.into(),
     });
 
-    let apply_error = move |e: ApiError| match e.status {
+    // `about`: the document sent, when it was one (not text).
+    let apply_error = move |e: ApiError, about: Option<Scenario>| match e.status {
         422 => {
             let problems = e.body.map(|b| b.problems).unwrap_or_default();
             notice.try_set(Some(Notice::Error(format!(
                 "The server did not accept the scenario: {}.",
                 plural(problems.len(), "problem", "problems")
             ))));
+            checked.try_set_value(about);
             server.try_set(problems);
             check_state.try_set(CheckState::Done { valid: false });
         }
@@ -189,6 +192,12 @@ pub fn ComposePage() -> impl IntoView {
                     return;
                 }
             };
+            // A document's problems are about it; text's, about what the server read from it.
+            let about = match source {
+                ScenarioRef::Inline(s) => Some(*s),
+                ScenarioRef::Text(_) | ScenarioRef::Name(_) => check.scenario.clone(),
+            };
+            checked.try_set_value(about);
             server.try_set(check.problems);
             check_state.try_set(CheckState::Done { valid: check.valid });
             match origin {
@@ -345,6 +354,7 @@ pub fn ComposePage() -> impl IntoView {
         let Some(scenario) = current_ref() else {
             return;
         };
+        let about = sent_document(&scenario);
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
@@ -357,7 +367,7 @@ pub fn ComposePage() -> impl IntoView {
             busy.try_set(false);
             match result {
                 Ok(_) => nav.navigate("/"),
-                Err(e) => apply_error(e),
+                Err(e) => apply_error(e, about),
             }
         });
     };
@@ -376,6 +386,7 @@ pub fn ComposePage() -> impl IntoView {
             notice.set(Some(Notice::Error("Enter a name to save under.".into())));
             return;
         }
+        let about = sent_document(&scenario);
         busy.set(true);
         notice.set(None);
         spawn_local(async move {
@@ -386,7 +397,7 @@ pub fn ComposePage() -> impl IntoView {
                     notice.try_set(Some(Notice::Info(format!("Saved as “{}”.", entry.name))));
                     refresh_saved();
                 }
-                Err(e) => apply_error(e),
+                Err(e) => apply_error(e, about),
             }
         });
     };

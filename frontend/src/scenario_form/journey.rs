@@ -135,26 +135,82 @@ impl BodyKind {
     }
 }
 
-/// A request body: its kind and what was typed (text, JSON, or a size such as `10KB`).
+/// A request body: its kind and what was typed for each kind, kept apart (like the load
+/// form's fields) so switching the kind and back restores what was there.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BodyForm {
     /// Kind.
     pub kind: BodyKind,
-    /// Content, interpreted by kind.
-    pub content: String,
+    /// Text body.
+    pub text: String,
+    /// JSON body.
+    pub json: String,
+    /// Generated payload size, such as `10KB`.
+    pub payload: String,
 }
 
 impl BodyForm {
-    /// Switches the kind, keeping the content when it still makes sense.
-    pub fn set_kind(&mut self, kind: BodyKind) {
+    /// A body of one kind holding `content`.
+    pub fn new(kind: BodyKind, content: String) -> Self {
+        let mut body = Self {
+            kind,
+            ..Self::default()
+        };
+        body.set_content(content);
+        body
+    }
+
+    fn slot_mut(&mut self, kind: BodyKind) -> Option<&mut String> {
         match kind {
-            BodyKind::Payload if ByteSize::parse(&self.content).is_err() => {
-                self.content = "10KB".into()
-            }
-            BodyKind::Json if self.content.trim().is_empty() => self.content = "{}".into(),
-            _ => {}
+            BodyKind::None => None,
+            BodyKind::Text => Some(&mut self.text),
+            BodyKind::Json => Some(&mut self.json),
+            BodyKind::Payload => Some(&mut self.payload),
         }
+    }
+
+    /// What was typed for the current kind (empty for no body).
+    pub fn content(&self) -> &str {
+        match self.kind {
+            BodyKind::None => "",
+            BodyKind::Text => &self.text,
+            BodyKind::Json => &self.json,
+            BodyKind::Payload => &self.payload,
+        }
+    }
+
+    /// Sets what the current kind holds.
+    pub fn set_content(&mut self, value: String) {
+        if let Some(slot) = self.slot_mut(self.kind) {
+            *slot = value;
+        }
+    }
+
+    /// Switches the kind. The new kind shows what was typed for it before; when that is
+    /// nothing, text and JSON take each other's content (the same characters) and the rest
+    /// start from an example.
+    pub fn set_kind(&mut self, kind: BodyKind) {
+        let carried = match (self.kind, kind) {
+            (BodyKind::Text, BodyKind::Json) | (BodyKind::Json, BodyKind::Text) => {
+                self.content().to_owned()
+            }
+            _ => String::new(),
+        };
         self.kind = kind;
+        let example = match kind {
+            BodyKind::Json => "{}",
+            BodyKind::Payload => "10KB",
+            BodyKind::None | BodyKind::Text => "",
+        };
+        if let Some(slot) = self.slot_mut(kind)
+            && slot.trim().is_empty()
+        {
+            *slot = if carried.trim().is_empty() {
+                example.to_owned()
+            } else {
+                carried
+            };
+        }
     }
 }
 
@@ -349,18 +405,12 @@ impl RequestForm {
     fn from_request(r: &RequestStep) -> Self {
         let body = match &r.body {
             None => BodyForm::default(),
-            Some(Body::Text(t)) => BodyForm {
-                kind: BodyKind::Text,
-                content: t.clone(),
-            },
-            Some(Body::Json(v)) => BodyForm {
-                kind: BodyKind::Json,
-                content: crate::json::to_string_pretty(v).unwrap_or_default(),
-            },
-            Some(Body::Payload(size)) => BodyForm {
-                kind: BodyKind::Payload,
-                content: size.to_string(),
-            },
+            Some(Body::Text(t)) => BodyForm::new(BodyKind::Text, t.clone()),
+            Some(Body::Json(v)) => BodyForm::new(
+                BodyKind::Json,
+                crate::json::to_string_pretty(v).unwrap_or_default(),
+            ),
+            Some(Body::Payload(size)) => BodyForm::new(BodyKind::Payload, size.to_string()),
         };
         Self {
             name: r.name.clone().unwrap_or_default(),
@@ -377,16 +427,16 @@ impl RequestForm {
         let body_path = format!("{path}.body.{}", self.body.kind.as_str());
         let body = match self.body.kind {
             BodyKind::None => None,
-            BodyKind::Text => Some(Body::Text(self.body.content.clone())),
+            BodyKind::Text => Some(Body::Text(self.body.text.clone())),
             BodyKind::Json => errs
                 .take(
                     body_path,
-                    crate::json::from_str(&self.body.content)
+                    crate::json::from_str(&self.body.json)
                         .map_err(|e| format!("not valid JSON: {e}")),
                 )
                 .map(Body::Json),
             BodyKind::Payload => errs
-                .take(body_path, ByteSize::parse(&self.body.content))
+                .take(body_path, ByteSize::parse(&self.body.payload))
                 .map(Body::Payload),
         };
         let checks = self

@@ -9,7 +9,9 @@ pub use shared::scenario::LoadKind;
 use shared::scenario::{LoadProfile, Stage};
 use shared::units::HumanDuration;
 
-use super::{Errors, FieldError, format_number, parse_count, parse_duration, parse_number};
+use super::{
+    Errors, FieldError, PlacedProblems, format_number, parse_count, parse_duration, parse_number,
+};
 
 /// One input of a profile type: its key in the document (and under `load.` its path), label,
 /// the unit shown next to it, a placeholder, and whether it may stay empty.
@@ -700,4 +702,14 @@ pub fn preview(profile: &LoadProfile) -> Option<LoadPreview> {
         max_users: open.then(|| plan.max_users()),
         starts,
     })
+}
+
+/// The preview the form shows: none while a problem is shown in the load section, so a
+/// profile that cannot be read or that validation rejected (a spike longer than its period)
+/// is neither drawn nor summarised.
+pub fn checked_preview(load: &LoadForm, placed: &PlacedProblems) -> Option<LoadPreview> {
+    if placed.in_load() {
+        return None;
+    }
+    preview(&load.to_profile().ok()?)
 }

@@ -1,12 +1,58 @@
-//! Where the form shows a problem: every problem path (`journeys[0].steps[1].request.method`,
-//! `headers.x-api-key`, `load.stages[2].target`) is mapped to the nearest field or error slot
-//! the form renders; the rest go to a list at the top of the page.
+//! Which problems the form shows and where: its own reading problems, and the server's while
+//! they are still about what the form holds ([`form_problems`]); every problem path
+//! (`journeys[0].steps[1].request.method`, `headers.x-api-key`, `load.stages[2].target`) is
+//! mapped to the nearest field or error slot the form renders; the rest go to a list at the
+//! top of the page.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use shared::api::Problem;
+use shared::scenario::Scenario;
 
-use super::{BodyKind, ScenarioForm, StepForm, ThinkKind};
+use super::{BodyKind, FieldError, ScenarioForm, StepForm, ThinkKind};
+
+/// True for `load` and the paths under it (no other part of a scenario starts with `load`).
+fn in_load(path: &str) -> bool {
+    path.starts_with("load")
+}
+
+/// The problems the form shows: what it cannot read (`read`'s errors) and the problems the
+/// server found in the document `about` (`None`: no document, such as text it could not read)
+/// while the form still holds what they are about. They stand while the form reads as exactly
+/// that document; problems under `load` depend on the load profile alone (shared's validation
+/// checks it on its own), so they also stand while the profile is unchanged, whatever else was
+/// edited. Anything else waits for the answer about the new document, which a form that cannot
+/// be read never gets.
+pub fn form_problems(
+    form: &ScenarioForm,
+    read: &Result<Scenario, Vec<FieldError>>,
+    about: Option<&Scenario>,
+    server: &[Problem],
+) -> Vec<Problem> {
+    let mut out: Vec<Problem> = match read {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors
+            .iter()
+            .map(|(path, message)| Problem {
+                path: path.clone(),
+                message: message.clone(),
+                line: None,
+                column: None,
+            })
+            .collect(),
+    };
+    let Some(about) = about else {
+        return out;
+    };
+    if read.as_ref().is_ok_and(|s| s == about) {
+        out.extend_from_slice(server);
+    } else if server.iter().any(|p| in_load(&p.path))
+        && form.load.to_profile().is_ok_and(|l| l == about.load)
+    {
+        out.extend(server.iter().filter(|p| in_load(&p.path)).cloned());
+    }
+    out
+}
 
 /// Problems sorted by where they are shown.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,6 +72,12 @@ impl PlacedProblems {
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// True when a problem is shown in the load section: the profile cannot be read, or
+    /// validation rejected it.
+    pub fn in_load(&self) -> bool {
+        self.by_field.keys().any(|slot| in_load(slot))
     }
 }
 

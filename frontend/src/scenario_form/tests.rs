@@ -111,23 +111,11 @@ fn the_default_form_is_a_scenario() {
 #[test]
 fn half_typed_values_stay_and_report_at_their_fields() {
     let mut f = ScenarioForm::default();
-    f.load.duration = "10".into(); // a bare number is seconds
-    assert_eq!(
-        f.to_scenario().map(|s| s.load),
-        Ok(LoadProfile::ConstantUsers {
-            users: 10,
-            duration: secs(10)
-        })
-    );
-
     f.load.duration = "10x".into();
     f.load.users = "ten".into();
     f.journeys[0].weight = "-1".into();
     if let Some(r) = f.request_mut(0, 0) {
-        r.body = BodyForm {
-            kind: BodyKind::Payload,
-            content: "10Q".into(),
-        };
+        r.body = BodyForm::new(BodyKind::Payload, "10Q".into());
         r.checks[0].value = "200, abc".into();
         r.headers.push(KeyValue {
             key: String::new(),
@@ -161,13 +149,61 @@ fn half_typed_values_stay_and_report_at_their_fields() {
 }
 
 #[test]
+fn durations_need_a_unit_as_in_the_document() {
+    // What the text view and the server say about `duration: "10"`.
+    let json = |d: &str| {
+        format!(
+            r#"{{"name": "n", "journeys": [], "load": {{"type": "constant_users", "users": 1, "duration": "{d}"}}}}"#
+        )
+    };
+    let document_says = |d: &str| {
+        parse_scenario(&json(d), Format::Json)
+            .err()
+            .map(|e| e.0[0].message.clone())
+    };
+    let mut f = ScenarioForm::default();
+    for bare in ["10", "0", "1.5", " 10 "] {
+        f.load.duration = bare.into();
+        let errors = f.to_scenario().expect_err("a bare number is refused");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, "load.duration");
+        let said = document_says(bare.trim()).expect("the document refuses it too");
+        assert!(said.contains(&errors[0].1), "{said:?} vs {:?}", errors[0].1);
+    }
+    assert_eq!(
+        parse_duration("10"),
+        Err("duration \"10\" needs a unit (us, ms, s, m or h), e.g. \"10s\"".into())
+    );
+    // A think time of `0` likewise; `0s` is fine in both.
+    if let Some(t) = f.think_mut(0, 1) {
+        t.fixed = "0".into();
+    }
+    f.load.duration = "10s".into();
+    let errors = f.to_scenario().expect_err("think 0 is refused");
+    assert_eq!(
+        errors.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(),
+        ["journeys[0].steps[1].think"]
+    );
+    if let Some(t) = f.think_mut(0, 1) {
+        t.fixed = "0s".into();
+    }
+    assert_eq!(document_says("0s"), None);
+    let s = f.to_scenario().expect("units given");
+    assert_eq!(s.journeys[0].steps[1], Step::Think(Think::Fixed(secs(0))));
+    assert_eq!(
+        s.load,
+        LoadProfile::ConstantUsers {
+            users: 10,
+            duration: secs(10)
+        }
+    );
+}
+
+#[test]
 fn bodies_and_checks_read_as_typed() {
     let mut f = ScenarioForm::default();
     let r = f.request_mut(0, 0).expect("step 0 is a request");
-    r.body = BodyForm {
-        kind: BodyKind::Payload,
-        content: "10K".into(),
-    };
+    r.body = BodyForm::new(BodyKind::Payload, "10K".into());
     r.checks = vec![
         CheckForm {
             kind: CheckKind::Json,
@@ -211,14 +247,64 @@ fn bodies_and_checks_read_as_typed() {
 
     let r = f.request_mut(0, 0).expect("request");
     r.body.set_kind(BodyKind::Json);
-    assert_eq!(r.body.content, "10K", "content kept until it is changed");
-    r.body.content = "{\"a\": ".into();
+    assert_eq!(r.body.content(), "{}", "a size is no JSON: the example");
+    r.body.set_content("{\"a\": ".into());
     let errors = f.to_scenario().expect_err("bad JSON");
     assert_eq!(errors[0].0, "journeys[0].steps[0].request.body.json");
-    // Switching to a payload with unreadable content starts from a sensible size.
     let r = f.request_mut(0, 0).expect("request");
     r.body.set_kind(BodyKind::Payload);
-    assert_eq!(r.body.content, "10KB");
+    assert_eq!(r.body.content(), "10K", "the payload size is still there");
+}
+
+#[test]
+fn each_body_kind_keeps_what_was_typed_for_it() {
+    let mut f = ScenarioForm::default();
+    let r = f.request_mut(0, 0).expect("step 0 is a request");
+    r.method = Method::Post;
+    r.body.set_kind(BodyKind::Json);
+    r.body.set_content("{\"a\": 1}".into());
+    r.body.set_kind(BodyKind::Payload);
+    assert_eq!(
+        r.body.content(),
+        "10KB",
+        "a new payload starts from an example"
+    );
+    r.body.set_content("-1".into());
+    r.body.set_kind(BodyKind::Json);
+    assert_eq!(
+        r.body.content(),
+        "{\"a\": 1}",
+        "the JSON comes back, not the size"
+    );
+    let body = |f: &ScenarioForm| match &f.to_scenario().expect("reads").journeys[0].steps[0] {
+        Step::Request(req) => req.body.clone(),
+        Step::Think(_) => None,
+    };
+    assert_eq!(body(&f), Some(Body::Json(serde_json::json!({"a": 1}))));
+
+    let r = f.request_mut(0, 0).expect("request");
+    r.body.set_kind(BodyKind::None);
+    assert_eq!(body(&f), None);
+    let r = f.request_mut(0, 0).expect("request");
+    r.body.set_kind(BodyKind::Payload);
+    assert_eq!(
+        r.body.content(),
+        "-1",
+        "what was typed, even unreadable, stays"
+    );
+    let errors = f.to_scenario().expect_err("-1 is no size");
+    assert_eq!(errors[0].0, "journeys[0].steps[0].request.body.payload");
+
+    // Text and JSON are the same characters: a kind still empty takes the other's content.
+    let r = f.request_mut(0, 0).expect("request");
+    r.body.set_kind(BodyKind::Json);
+    r.body.set_kind(BodyKind::Text);
+    assert_eq!(r.body.content(), "{\"a\": 1}");
+    r.body.set_content("plain".into());
+    r.body.set_kind(BodyKind::Json);
+    assert_eq!(r.body.content(), "{\"a\": 1}", "JSON had its own content");
+    r.body.set_kind(BodyKind::Text);
+    assert_eq!(body(&f), Some(Body::Text("plain".into())));
 }
 
 #[test]
@@ -649,4 +735,163 @@ fn text_positions_count_utf16_units() {
     );
     assert_eq!(text_offset(text, 3, 3), 8 + 18 + 2);
     assert_eq!(text_offset(text, 9, 1), 8 + 18 + 9, "past the end: the end");
+}
+
+/// The server's answer: the document it checked and what shared's validation found in it, as
+/// `POST /api/scenarios/validate` answers.
+#[derive(Default)]
+struct Answer {
+    about: Option<Scenario>,
+    problems: Vec<Problem>,
+}
+
+fn server_answer(s: &Scenario) -> Answer {
+    let problems = match shared::scenario::validate(s, &Default::default()) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0.iter().map(Problem::from).collect(),
+    };
+    Answer {
+        about: Some(s.clone()),
+        problems,
+    }
+}
+
+/// The problems the form shows, by slot, given the server's last answer.
+fn shown(f: &ScenarioForm, server: &Answer) -> PlacedProblems {
+    let all = form_problems(f, &f.to_scenario(), server.about.as_ref(), &server.problems);
+    place(f, &all)
+}
+
+fn slots_of(p: &PlacedProblems) -> Vec<&str> {
+    p.by_field.keys().map(String::as_str).collect()
+}
+
+#[test]
+fn server_problems_are_shown_only_for_the_document_they_are_about() {
+    let mut f = ScenarioForm {
+        target: "ftp://x".into(),
+        ..ScenarioForm::default()
+    };
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    let p = shown(&f, &answer);
+    assert_eq!(slots_of(&p), ["target"]);
+    assert_eq!(
+        p.by_field["target"][0].message,
+        "\"ftp://x\" must be an http:// or https:// URL"
+    );
+
+    // Fixed, and another field half-typed before the next answer: the form cannot be read,
+    // so no answer is about it; only what it cannot read is shown.
+    f.target = "http://127.0.0.1:18290".into();
+    f.load.users = "abc".into();
+    let p = shown(&f, &answer);
+    assert_eq!(slots_of(&p), ["load.users"]);
+    assert_eq!(p.len(), 1);
+    // Readable again but not yet checked: the old answer is about another target.
+    f.load.users = "10".into();
+    assert!(shown(&f, &answer).is_empty());
+    // Back to the very document the server checked: its answer holds again.
+    f.target = "ftp://x".into();
+    assert_eq!(slots_of(&shown(&f, &answer)), ["target"]);
+
+    // A bad header name, then the name cleared: only "enter a name".
+    let mut f = ScenarioForm {
+        target: "http://127.0.0.1:18290".into(),
+        ..ScenarioForm::default()
+    };
+    f.headers.push(KeyValue {
+        key: "X Bad".into(),
+        value: "1".into(),
+    });
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    let p = shown(&f, &answer);
+    assert_eq!(slots_of(&p), ["headers[0].name"]);
+    assert!(
+        p.by_field["headers[0].name"][0]
+            .message
+            .contains("is not a valid header name")
+    );
+    f.headers[0].key.clear();
+    let p = shown(&f, &answer);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p.by_field["headers[0].name"][0].message, "enter a name");
+
+    // Nothing checked yet, or text the server could not read: only the form's own problems.
+    assert_eq!(shown(&f, &Answer::default()).len(), 1);
+}
+
+/// The spike profile QA drew: a 30 s spike in a 20 s period, for 30 s.
+fn overlong_spike() -> ScenarioForm {
+    let mut f = ScenarioForm {
+        target: "http://127.0.0.1:18290".into(),
+        ..ScenarioForm::default()
+    };
+    f.load.set_kind(LoadKind::Spike);
+    f.load.spike_duration = "30s".into();
+    f.load.period = "20s".into();
+    f.load.duration = "30s".into();
+    f
+}
+
+#[test]
+fn load_problems_hold_while_the_profile_is_unchanged() {
+    let mut f = overlong_spike();
+    f.target = "ftp://x".into();
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    assert_eq!(
+        slots_of(&shown(&f, &answer)),
+        ["load.spike_duration", "target"]
+    );
+
+    // Other fields edited (even unreadable): the profile is the one checked, and shared's
+    // validation judges a profile on its own, so its problems stand; the target's do not.
+    f.name = "renamed".into();
+    assert_eq!(slots_of(&shown(&f, &answer)), ["load.spike_duration"]);
+    f.headers.push(KeyValue {
+        key: String::new(),
+        value: "orphan".into(),
+    });
+    assert_eq!(
+        slots_of(&shown(&f, &answer)),
+        ["headers[0].name", "load.spike_duration"]
+    );
+    // The profile changed: wait for the next answer.
+    f.load.period = "40s".into();
+    assert_eq!(slots_of(&shown(&f, &answer)), ["headers[0].name"]);
+}
+
+#[test]
+fn rejected_profiles_have_no_preview() {
+    let f = overlong_spike();
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    assert!(
+        !answer.problems.is_empty(),
+        "shared's validation rejects the spike"
+    );
+    assert_eq!(checked_preview(&f.load, &shown(&f, &answer)), None);
+    // Until the server answers, the profile is not known to be wrong.
+    let unchecked = Answer::default();
+    assert!(checked_preview(&f.load, &shown(&f, &unchecked)).is_some());
+
+    // A random profile whose minimum is above its mean.
+    let mut f = overlong_spike();
+    f.load.set_kind(LoadKind::Random);
+    f.load.mean_rate = "10".into();
+    f.load.min_rate = "20".into();
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    let placed = shown(&f, &answer);
+    assert!(placed.in_load(), "{placed:?}");
+    assert_eq!(checked_preview(&f.load, &placed), None);
+
+    // Fixed: the answer about the fixed profile has nothing under `load`, so it is drawn.
+    f.load.min_rate = "5".into();
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    let placed = shown(&f, &answer);
+    assert!(!placed.in_load(), "{placed:?}");
+    let p = checked_preview(&f.load, &placed).expect("draws");
+    assert_eq!(p.duration_s, 30.0);
+
+    // A profile that cannot be read is not drawn either.
+    f.load.mean_rate = "ten".into();
+    assert_eq!(checked_preview(&f.load, &shown(&f, &answer)), None);
 }

@@ -253,8 +253,8 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                     ),
                 )}
                 {dyn_view(move || {
-                    let get = rget(i, j, |r| r.body.content.clone());
-                    let set = rset(i, j, |r, v| r.body.content = v);
+                    let get = rget(i, j, |r| r.body.content().to_owned());
+                    let set = rset(i, j, |r, v| r.body.set_content(v));
                     let at = |kind: BodyKind| format!("{body_path}.body.{}", kind.as_str());
                     match body_kind.get() {
                         Some(BodyKind::Text) => {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::fields::{Field, action_button, dyn_view, index_rows, select_field};
 use super::load_preview::preview_markup;
 use super::{Editor, FieldError};
-use crate::scenario_form::{LoadKind, LoadKindForm, preview};
+use crate::scenario_form::{LoadKind, LoadKindForm, checked_preview};
 
 /// The load section.
 #[component]
@@ -71,7 +71,7 @@ pub fn LoadEditor() -> impl IntoView {
                     data-chart="load-preview"
                     // Rebuilt as markup on each edit; the page changes only when the curve does.
                     inner_html=move || {
-                        ed.form.with(|f| preview_markup(f.load.to_profile().ok().as_ref().and_then(preview).as_ref()))
+                        ed.problems.with(|p| ed.form.with(|f| preview_markup(checked_preview(&f.load, p).as_ref())))
                     }
                 ></figure>
             </div>

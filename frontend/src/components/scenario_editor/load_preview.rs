@@ -144,13 +144,13 @@ pub(crate) fn summary(p: &LoadPreview) -> String {
 }
 
 /// The inside of the preview figure (`data-chart="load-preview"`): its title, the chart (or
-/// why there is none while the profile cannot be read), and the summary
+/// why there is none while the profile cannot be read or was rejected), and the summary
 /// (`data-field="preview-summary"`).
 pub(crate) fn preview_markup(preview: Option<&LoadPreview>) -> String {
     let mut out = String::from("<figcaption class=\"load-preview__title\">Preview</figcaption>");
     let Some(p) = preview else {
         out.push_str(
-            "<p class=\"load-preview__empty\">Nothing to draw yet: fix the marked load fields.</p>\
+            "<p class=\"load-preview__empty\">No preview: fix the marked load fields.</p>\
              <p class=\"load-preview__summary\" data-field=\"preview-summary\"></p>",
         );
         return out;
