@@ -23,8 +23,22 @@ fn interval_s(s: &MetricsSnapshot) -> f64 {
     (s.interval_ms as f64 / 1000.0).max(0.001)
 }
 
+/// The snapshots whose rates are worth drawing: all but a last interval shorter than half the
+/// one before it. A run's final tick often covers a few milliseconds, and 1 request in 12 ms
+/// reads as 81/s in a run that averaged 40/s. Its requests stay in the run's totals; only the
+/// rate lines leave it out.
+fn rate_spans(snaps: &[MetricsSnapshot]) -> &[MetricsSnapshot] {
+    match snaps {
+        [.., before, last] if last.interval_ms.saturating_mul(2) < before.interval_ms => {
+            &snaps[..snaps.len() - 1]
+        }
+        _ => snaps,
+    }
+}
+
 /// Requests per second per interval, and successful requests per second when any failed.
 pub fn throughput_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let snaps = rate_spans(snaps);
     let mut all = Series::with_capacity("requests/s", color(0), snaps.len());
     let mut ok = Series::with_capacity("successful/s", color(1), snaps.len());
     let mut any_errors = false;
@@ -62,6 +76,7 @@ pub fn latency_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
 
 /// Failed requests per second per interval: the total, and one line per kind seen in the run.
 pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+    let snaps = rate_spans(snaps);
     let mut seen = [false; ErrorKind::ALL.len()];
     for s in snaps {
         for (k, n) in &s.interval.errors_by_kind {
@@ -129,7 +144,7 @@ pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     // and what ran. Drawn only when some were dropped.
     let mut dropped = Series::with_capacity("dropped starts", color(3), snaps.len());
     let mut before = 0;
-    for s in snaps {
+    for s in rate_spans(snaps) {
         let span = s.interval_ms as f64 / 1000.0;
         let n = s.dropped_iterations.saturating_sub(before) as f64;
         before = s.dropped_iterations;
@@ -267,6 +282,23 @@ mod tests {
         assert_eq!(names(&t), ["requests/s", "successful/s"]);
         assert_eq!(t[1].points[1], (2.0, 150.0));
         assert_eq!(t[1].points[0], (1.0, 100.0));
+    }
+
+    #[test]
+    fn rates_leave_out_a_last_interval_too_short_to_measure() {
+        let mut snaps = run(3);
+        // The final tick: 1 request in 12 ms.
+        let mut last = snapshot(3, 83.3, 1, 1);
+        last.interval_ms = 12;
+        snaps.push(last);
+        for lines in [throughput_series(&snaps), error_series(&snaps)] {
+            assert!(lines.iter().all(|l| l.points.len() == 3), "{lines:?}");
+        }
+        // A last interval of at least half the one before is drawn.
+        snaps[3].interval_ms = 500;
+        assert_eq!(throughput_series(&snaps)[0].points.len(), 4);
+        // A run of one short interval is all there is.
+        assert_eq!(throughput_series(&snaps[3..])[0].points.len(), 1);
     }
 
     #[test]
