@@ -837,6 +837,7 @@ mod tests {
             checks: vec![],
             iterations: 0,
             dropped_iterations: 0,
+            interrupted_iterations: 0,
             peak_users: 0,
             thresholds: vec![],
             generator: Default::default(),
@@ -924,6 +925,7 @@ mod tests {
             target_rate: 0.0,
             iterations: 40,
             dropped_iterations: 0,
+            interrupted_iterations: 0,
             generator: Default::default(),
         };
         let rows = compare((&snap).into(), (&snap).into());
@@ -946,6 +948,7 @@ mod tests {
             target_rate: 0.0,
             iterations: 0,
             dropped_iterations: 0,
+            interrupted_iterations: 0,
             generator: Default::default(),
         };
         let snaps = [

@@ -198,7 +198,10 @@ pub struct LatencyStats {
 pub struct RequestStats {
     /// Request name (`"*"` for the total over all requests).
     pub name: String,
-    /// Requests completed (successfully or not).
+    /// Requests completed (successfully or not). A request still in flight when the graceful
+    /// stop runs out never completes and is not counted (as in k6): not here, nor in the errors,
+    /// bytes, latencies or rates; its iteration counts as interrupted (see
+    /// [`RunSummary::interrupted_iterations`]).
     pub requests: u64,
     /// Requests counted as failed (any [`ErrorKind`]).
     pub errors: u64,
@@ -220,9 +223,18 @@ pub struct RequestStats {
         schemars(schema_with = "crate::schema::status_map")
     )]
     pub status_counts: BTreeMap<u16, u64>,
-    /// Request bytes written (headers and body).
+    /// Request bytes written to a connection (request line, headers and body). A request that
+    /// never got a connection (refused, unreachable, TLS failure) sent nothing; one that failed
+    /// part-way counts what the operating system accepted before the failure, and a request sent
+    /// again on a fresh connection (a kept-alive one closed under it) counts both writes. Exact
+    /// on the direct HTTP/1.1 path; through the general client (`https://`, framing headers)
+    /// the request's size, counted once a connection was made, is an estimate (HTTP/2 headers
+    /// are compressed on the wire).
     pub bytes_sent: u64,
-    /// Response bytes read (body).
+    /// Response bytes read from the connection: heads, bodies and their framing, and bytes that
+    /// are not HTTP at all (a protocol error still received them). Exact on the direct HTTP/1.1
+    /// path; through the general client, the body as decoded plus an estimate of the head, and
+    /// nothing for a response that failed before its head was parsed.
     pub bytes_received: u64,
     /// Latency from the *scheduled* start (open model: includes time waiting to be sent;
     /// closed model: from when the user was ready to send, which is the service time plus any
@@ -304,6 +316,10 @@ pub struct MetricsSnapshot {
     pub iterations: u64,
     /// Scheduled starts dropped because every user in the pool was busy, since the start.
     pub dropped_iterations: u64,
+    /// Iterations cut off when the graceful stop ran out, since the start (0 until then; see
+    /// [`RunSummary::interrupted_iterations`]). Absent in snapshots stored by older versions.
+    #[serde(default)]
+    pub interrupted_iterations: u64,
     /// The generator's own health over this interval.
     pub generator: GeneratorStats,
 }
@@ -354,6 +370,13 @@ pub struct RunSummary {
     pub iterations: u64,
     /// Scheduled starts dropped for lack of a free user.
     pub dropped_iterations: u64,
+    /// Iterations started but cut off when the graceful stop ran out (k6's "interrupted
+    /// iterations"): they are not in `iterations`. The request each was waiting on when cut
+    /// is not counted as a request (it never completed): no latency, no error, no bytes in
+    /// `total`. Every iteration the run started is either in `iterations` or here. Absent in
+    /// summaries stored by older versions.
+    #[serde(default)]
+    pub interrupted_iterations: u64,
     /// Highest number of users in flight.
     pub peak_users: u64,
     /// Threshold verdicts, in scenario order.
@@ -411,6 +434,36 @@ mod tests {
             err.to_string()
                 .contains("\"ok\" is not an HTTP status code"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn interrupted_iterations_are_read_as_zero_when_absent() {
+        let summary = crate::samples::summary();
+        let snapshot = crate::samples::snapshot(3);
+        assert_ne!(summary.interrupted_iterations, 0, "the sample has some");
+        let mut old_summary = serde_json::to_value(&summary).expect("serializes");
+        let mut old_snapshot = serde_json::to_value(&snapshot).expect("serializes");
+        for old in [&mut old_summary, &mut old_snapshot] {
+            let fields = old.as_object_mut().expect("an object");
+            assert!(fields.remove("interrupted_iterations").is_some());
+        }
+        let back: RunSummary = serde_json::from_value(old_summary).expect("an older summary");
+        assert_eq!(
+            back,
+            RunSummary {
+                interrupted_iterations: 0,
+                ..summary
+            }
+        );
+        let back: MetricsSnapshot =
+            serde_json::from_value(old_snapshot).expect("an older snapshot");
+        assert_eq!(
+            back,
+            MetricsSnapshot {
+                interrupted_iterations: 0,
+                ..snapshot
+            }
         );
     }
 

@@ -80,6 +80,7 @@ pub fn snapshot(seq: u64) -> MetricsSnapshot {
         target_rate: 12.5,
         iterations: 99,
         dropped_iterations: 1,
+        interrupted_iterations: 2,
         generator: GeneratorStats {
             cpu_percent: 37.5,
             cores: 2,
@@ -119,6 +120,7 @@ pub fn summary() -> RunSummary {
         }],
         iterations: 99,
         dropped_iterations: 1,
+        interrupted_iterations: 2,
         peak_users: 8,
         thresholds: vec![ThresholdResult {
             expr: "p(95) < 200ms".into(),

@@ -553,3 +553,125 @@ options: {{ timeout: 2s }}
     assert_all_errors(&s.total, ErrorKind::Http5xx);
     target.shutdown().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. Truthful byte counts and interrupted iterations
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_connections_send_no_bytes() {
+    let url = errors::refused_url().await.expect("free port");
+    // The direct HTTP/1.1 path, and reqwest's (a `connection` header sends it that way).
+    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
+    for request in [GET_X, through_reqwest] {
+        let run = harness::run(&closed(&url, request, 2, "1s", "2s"), INTERVAL).await;
+        assert_completed(&run);
+        let t = &run.summary.total;
+        assert_all_errors(t, ErrorKind::ConnectRefused);
+        assert_eq!(
+            (t.bytes_sent, t.bytes_received),
+            (0, 0),
+            "{request}: nothing can be sent without a connection"
+        );
+        let last = run.snapshots.last().expect("a final snapshot");
+        assert_eq!(last.total.bytes_sent, 0, "{request}");
+        let summed: u64 = run.snapshots.iter().map(|s| s.interval.bytes_sent).sum();
+        assert_eq!(summed, 0, "{request}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_answers_count_as_bytes_received() {
+    let target = errors::raw_server(RawBehaviour::Garbage)
+        .await
+        .expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert_all_errors(t, ErrorKind::Protocol);
+    // Each request read the target's whole answer (one write, one read) before giving up on it.
+    assert_eq!(
+        t.bytes_received,
+        t.requests * errors::GARBAGE.len() as u64,
+        "{}",
+        describe(t)
+    );
+    // Every request was written whole, and they are all the same.
+    assert!(t.bytes_sent > 0, "{}", describe(t));
+    assert_eq!(t.bytes_sent % t.requests, 0, "{}", describe(t));
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iterations_cut_at_the_end_of_the_graceful_stop_are_interrupted() {
+    // The target accepts and never answers; requests would time out only after 10 s.
+    let target = errors::raw_server(RawBehaviour::StallForever)
+        .await
+        .expect("target starts");
+    // Open model: 10 starts over 1 s; the first two take the pool of 2 and hang, the other
+    // eight are dropped; the graceful stop ends 0.5 s after the load and cuts the two.
+    let open = format!(
+        "name: interrupted open
+target: {}
+journeys:
+  - name: one
+    steps:
+      - request: {GET_X}
+load: {{ type: constant_rate, rate: 10, duration: 1s, max_users: 2 }}
+options: {{ timeout: 10s, graceful_stop: 500ms }}
+",
+        target.url()
+    );
+    // Closed model: two users, both waiting on their first response when cut.
+    let closed = format!(
+        "name: interrupted closed
+target: {}
+journeys:
+  - name: one
+    steps:
+      - request: {GET_X}
+load: {{ type: constant_users, users: 2, duration: 1s }}
+options: {{ timeout: 10s, graceful_stop: 500ms }}
+",
+        target.url()
+    );
+    let (open, closed) = tokio::join!(
+        harness::run(&open, INTERVAL),
+        harness::run(&closed, INTERVAL)
+    );
+    for (run, dropped) in [(&open, 8), (&closed, 0)] {
+        assert_completed(run);
+        let s = &run.summary;
+        let t = &s.total;
+        assert_eq!(
+            (s.iterations, s.interrupted_iterations, s.dropped_iterations),
+            (0, 2, dropped),
+            "{}: {}",
+            s.scenario,
+            describe(t)
+        );
+        // The cut requests never completed: they are not requests, errors or latency samples,
+        // and they leave the rates alone.
+        assert_eq!((t.requests, t.errors), (0, 0), "{}", describe(t));
+        assert!(t.errors_by_kind.is_empty(), "{}", describe(t));
+        assert_eq!(t.latency.count, 0);
+        assert_eq!(t.rps, 0.0);
+        assert!(
+            run.elapsed < Duration::from_secs(5),
+            "{}: the graceful stop cut the run short, it took {:?}",
+            s.scenario,
+            run.elapsed
+        );
+        // The final snapshot says so too; earlier ones had nothing to report yet.
+        let last = run.snapshots.last().expect("a final snapshot");
+        assert_eq!(last.interrupted_iterations, 2, "{}", s.scenario);
+        assert_eq!(last.iterations, 0, "{}", s.scenario);
+        assert!(
+            run.snapshots[..run.snapshots.len() - 1]
+                .iter()
+                .all(|x| x.interrupted_iterations == 0),
+            "{}",
+            s.scenario
+        );
+    }
+    target.shutdown().await;
+}

@@ -244,6 +244,7 @@ impl Aggregator {
             target_rate: plan.rate_at(elapsed),
             iterations: state.iterations(),
             dropped_iterations: state.dropped(),
+            interrupted_iterations: state.interrupted(),
             generator,
         };
         self.seq += 1;

@@ -50,9 +50,11 @@ pub(crate) struct PreparedRequest {
     pub(crate) url: reqwest::Url,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Bytes>,
-    /// Bytes on the wire for the request (exact on the direct path; approximate through
-    /// reqwest: request line, headers, body).
-    pub(crate) bytes_sent: u64,
+    /// Size of the request on the wire (exact on the direct path; approximate through
+    /// reqwest: request line, headers, body). Not what a send counted as sent: the direct path
+    /// counts the bytes it wrote, reqwest's path this size once a connection was made (see
+    /// [`nothing_sent`]).
+    pub(crate) wire_size: u64,
     /// The direct HTTP/1.1 path ([`crate::http1`]), for plain `http://` requests with ordinary
     /// headers; `None`: the request goes through reqwest.
     pub(crate) fast: Option<FastRequest>,
@@ -105,7 +107,7 @@ impl PreparedRequest {
             headers.insert(name, value);
         }
         let fast = fast_request(req, &method, &headers, body.as_ref(), origins);
-        let bytes_sent = match &fast {
+        let wire_size = match &fast {
             Some(f) => f.bytes.len() as u64,
             None => {
                 let header_bytes: usize = headers
@@ -126,7 +128,7 @@ impl PreparedRequest {
             url: req.url.clone(),
             headers,
             body,
-            bytes_sent,
+            wire_size,
             fast,
             timeout,
         })
@@ -226,6 +228,32 @@ fn fast_request(
                 | reqwest::Method::OPTIONS
         ),
     })
+}
+
+/// True when a reqwest failure (of kind `kind`, see [`classify`]) happened before the request
+/// was handed to a connection — connecting or the TLS handshake — so none of it was sent.
+/// reqwest does not say how much of a request went out before a later failure; the whole
+/// request is then counted as sent.
+pub(crate) fn nothing_sent(err: &reqwest::Error, kind: ErrorKind) -> bool {
+    err.is_connect()
+        || matches!(
+            kind,
+            ErrorKind::ConnectRefused | ErrorKind::Connect | ErrorKind::Tls
+        )
+}
+
+/// An estimate of a response head's size as HTTP/1.1 would carry it (status line, headers,
+/// blank line): reqwest hands over the parsed head, not its bytes.
+pub(crate) fn head_size(resp: &reqwest::Response) -> u64 {
+    let status = resp.status();
+    // `HTTP/1.1 200 OK\r\n`
+    let line = "HTTP/1.1 200 \r\n".len() + status.canonical_reason().map_or(0, str::len);
+    let headers: usize = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    (line + headers + 2) as u64
 }
 
 /// Maps a reqwest failure to its kind by walking the error's causes.

@@ -87,7 +87,8 @@ pub(crate) struct FastRequest {
     pub(crate) idempotent: bool,
 }
 
-/// What the caller wants kept from a response besides status and size.
+/// What the caller wants kept from a response besides status and size, and what the exchange
+/// moved over the wire, whether it succeeded or not.
 #[derive(Debug, Default)]
 pub(crate) struct Sink<'a> {
     /// Body bytes are appended here (up to `body_limit`) when present.
@@ -97,6 +98,13 @@ pub(crate) struct Sink<'a> {
     pub(crate) header_names: &'a [String],
     /// Bit i set: `header_names[i]` was present in the final response head.
     pub(crate) headers_seen: u64,
+    /// Request bytes the operating system accepted on a connection, over every attempt (a
+    /// request sent again on a new connection counts twice); 0 when no connection was made.
+    /// A write cut short by a failure counts what went out before it.
+    pub(crate) bytes_written: u64,
+    /// Bytes read from the connection: response heads, bodies with their framing, and bytes
+    /// that turned out not to be HTTP.
+    pub(crate) bytes_read: u64,
 }
 
 impl Sink<'_> {
@@ -341,6 +349,7 @@ async fn exchange_on(
         progress
     })
     .await;
+    sink.bytes_written += written as u64;
     if result.is_ok() && parser.reusable() {
         conn.pending.clear();
         put_idle(req.origin.id, conn);
@@ -390,6 +399,7 @@ fn read_response(
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(parser.io_error(&e))),
                 Poll::Ready(Ok(())) => rb.filled().len(),
             };
+            sink.bytes_read += n as u64;
             let step = if n == 0 {
                 parser.eof()
             } else {

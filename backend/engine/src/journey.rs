@@ -12,7 +12,7 @@ use shared::metrics::ErrorKind;
 use shared::scenario::{RequestId, ValidCheck, ValidJourney, ValidStep, ValidThink};
 use tokio::time::Instant;
 
-use crate::client::{PreparedRequest, classify};
+use crate::client::{PreparedRequest, classify, head_size, nothing_sent};
 use crate::error::EngineError;
 use crate::http1::{self, Origin, Sink};
 use crate::recorder::Outcome;
@@ -147,7 +147,9 @@ impl Picker {
 }
 
 /// Runs one iteration of `journey`, scheduled to start at `scheduled` (open model), or as soon
-/// as it is called (`None`, closed model).
+/// as it is called (`None`, closed model). Each request is recorded when it completes; if the
+/// future is dropped mid-request (the graceful stop ran out), that request is recorded nowhere
+/// (it never completed) and the caller counts the iteration as interrupted.
 pub(crate) async fn run_iteration(
     state: &RunState,
     journey: usize,
@@ -197,6 +199,9 @@ async fn send(
     let intended = intended.map_or(sent_at, |i| i.min(sent_at));
     let mut status = None;
     let mut error = None;
+    // What went over the wire (see `RequestStats::bytes_sent`): only what was written to a
+    // connection counts as sent, and everything read from it as received.
+    let mut bytes_sent = 0u64;
     let mut bytes_received = 0u64;
     let mut body = Vec::new();
     let mut headers_seen = 0u64;
@@ -205,25 +210,31 @@ async fn send(
             body: plan.keep_body.then_some(&mut body),
             body_limit: MAX_CHECKED_BODY,
             header_names: &plan.header_names,
-            headers_seen: 0,
+            ..Sink::default()
         };
         let deadline = sent_at + plan.request.timeout;
         match http1::exchange(fast, deadline, &mut sink).await {
-            Ok(resp) => {
-                status = Some(resp.status);
-                bytes_received = resp.body_bytes;
-            }
+            Ok(resp) => status = Some(resp.status),
             Err(failure) => {
                 error = Some(failure.kind);
                 status = failure.status;
-                bytes_received = failure.body_bytes;
             }
         }
         headers_seen = sink.headers_seen;
+        bytes_sent = sink.bytes_written;
+        bytes_received = sink.bytes_read;
     } else if let Some(client) = state.client() {
         match plan.request.build(client).send().await {
-            Err(e) => error = Some(classify(&e)),
+            Err(e) => {
+                let kind = classify(&e);
+                if !nothing_sent(&e, kind) {
+                    bytes_sent = plan.request.wire_size;
+                }
+                error = Some(kind);
+            }
             Ok(mut resp) => {
+                bytes_sent = plan.request.wire_size;
+                bytes_received = head_size(&resp);
                 status = Some(resp.status().as_u16());
                 for (i, name) in plan.header_names.iter().enumerate().take(64) {
                     if resp.headers().contains_key(name.as_str()) {
@@ -302,7 +313,7 @@ async fn send(
         service,
         status,
         error,
-        bytes_sent: plan.request.bytes_sent,
+        bytes_sent,
         bytes_received,
     };
     (outcome, done)

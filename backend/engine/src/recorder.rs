@@ -33,7 +33,10 @@ pub(crate) struct Outcome {
     pub(crate) service: Duration,
     pub(crate) status: Option<u16>,
     pub(crate) error: Option<ErrorKind>,
+    /// Request bytes written to a connection (0 when none was made); see
+    /// `shared::metrics::RequestStats::bytes_sent` for the rule.
     pub(crate) bytes_sent: u64,
+    /// Bytes read from the connection, head and framing included.
     pub(crate) bytes_received: u64,
 }
 

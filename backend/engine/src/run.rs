@@ -73,6 +73,7 @@ impl RunHandle {
                     checks: Vec::new(),
                     iterations: 0,
                     dropped_iterations: 0,
+                    interrupted_iterations: 0,
                     peak_users: 0,
                     thresholds: Vec::new(),
                     generator: Default::default(),
@@ -276,7 +277,8 @@ impl Run {
         }
         stops.stop.cancel();
 
-        // Graceful stop: in-flight iterations finish, up to the limit; then they are cut.
+        // Graceful stop: in-flight iterations finish, up to the limit; then they are cut (and
+        // counted as interrupted by the workers before they let go of the tracker).
         self.status.send_replace(RunStatus::Stopping);
         tracker.close();
         let deadline = Instant::now() + self.scenario.graceful_stop;
@@ -320,6 +322,7 @@ impl Run {
             checks: agg.checks(),
             iterations: self.state.iterations(),
             dropped_iterations: self.state.dropped(),
+            interrupted_iterations: self.state.interrupted(),
             peak_users: agg.peak_users(),
             thresholds: agg.verdicts(&self.scenario.thresholds, duration),
             generator: agg.health(),

@@ -1,6 +1,7 @@
 //! Drives a [`LoadPlan`]: the closed model keeps the planned number of users looping; the open
 //! model starts iterations at the planned instants whatever the responses do, and counts a
-//! start that finds the pool exhausted as a dropped iteration.
+//! start that finds the pool exhausted as a dropped iteration. An iteration still running when
+//! the graceful stop runs out is cut and counted as interrupted.
 //!
 //! Pacing (this module), execution ([`crate::journey`]) and recording ([`crate::recorder`]) are
 //! separate pieces: one worker loop serves every profile.
@@ -67,7 +68,9 @@ pub(crate) async fn drive(
         _ => drive_open(&state, plan, start, seed, share, stops, &mut tasks).await,
     }
     // Graceful stop: users finish the iteration they are in, unless killed. Aborting drops
-    // the iterations' futures (and with them their connections) at their next await.
+    // the iterations' futures (and with them their connections) at their next await; each
+    // iteration dropped unfinished counts itself as interrupted (`state::Iteration`), and the
+    // request it was waiting on is recorded nowhere, as it never completed.
     tokio::select! {
         biased;
         () = stops.kill.cancelled() => tasks.abort_all(),
@@ -120,9 +123,10 @@ async fn drive_closed(
             tasks.spawn(async move {
                 let state = active.state();
                 while !own.load(Ordering::Relaxed) {
+                    let iteration = state.begin_iteration();
                     let journey = state.picker.pick(&mut rng);
                     run_iteration(state, journey, None, &mut rng).await;
-                    state.count_iteration();
+                    iteration.finish();
                 }
             });
         }
@@ -176,10 +180,12 @@ async fn drive_open(
         };
         tasks.spawn(async move {
             let state = active.state();
+            // Begun on the task's first poll: a task aborted before it ran started nothing.
+            let iteration = state.begin_iteration();
             let mut rng = SmallRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let journey = state.picker.pick(&mut rng);
             run_iteration(state, journey, Some(due), &mut rng).await;
-            state.count_iteration();
+            iteration.finish();
         });
         // Reap finished iterations so the set holds only those in flight.
         while tasks.try_join_next().is_some() {}

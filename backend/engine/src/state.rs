@@ -1,7 +1,8 @@
 //! What every worker of a run shares: the client, the prepared journeys, the recorder and a few
 //! counters. Built once at start; read-only apart from atomics and the sharded recorder.
 //!
-//! Counters touched once per iteration (iterations, dropped starts, schedule lag) live in one
+//! Counters touched once per iteration (iterations, dropped and interrupted ones, schedule lag)
+//! live in one
 //! cache line per worker thread, so workers on different cores never write the same line; a
 //! snapshot sums them.
 
@@ -18,6 +19,7 @@ use crate::recorder::{Recorder, thread_slot};
 struct WorkerCounters {
     iterations: AtomicU64,
     dropped: AtomicU64,
+    interrupted: AtomicU64,
     /// Worst schedule lag since the last snapshot, µs.
     lag_us: AtomicU64,
 }
@@ -70,14 +72,14 @@ impl RunState {
         &self.counters[thread_slot() % self.counters.len()]
     }
 
-    /// Counts a finished iteration.
-    pub(crate) fn count_iteration(&self) {
-        self.mine().iterations.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Counts a scheduled start that found the pool exhausted.
-    pub(crate) fn count_dropped(&self) {
-        self.mine().dropped.fetch_add(1, Ordering::Relaxed);
+    /// Marks the start of an iteration: it counts as finished when [`Iteration::finish`] is
+    /// called, and as interrupted if the guard is dropped before (the iteration's future was
+    /// dropped at the end of the graceful stop, see [`crate::scheduler`]).
+    pub(crate) fn begin_iteration(&self) -> Iteration<'_> {
+        Iteration {
+            state: self,
+            finished: false,
+        }
     }
 
     /// Iterations finished so far.
@@ -86,6 +88,19 @@ impl RunState {
             .iter()
             .map(|c| c.iterations.load(Ordering::Relaxed))
             .sum()
+    }
+
+    /// Iterations interrupted so far.
+    pub(crate) fn interrupted(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.interrupted.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Counts a scheduled start that found the pool exhausted.
+    pub(crate) fn count_dropped(&self) {
+        self.mine().dropped.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Starts dropped so far.
@@ -142,6 +157,34 @@ impl RunState {
             + 1;
         self.note_active(now);
         Some(ActiveGuard(Arc::clone(self)))
+    }
+}
+
+/// An iteration in progress. Counted once: as finished by [`Iteration::finish`], or as
+/// interrupted when dropped unfinished (its future dropped mid-way: the graceful stop ran out,
+/// or, should one ever panic, the iteration did not finish either).
+#[derive(Debug)]
+pub(crate) struct Iteration<'a> {
+    state: &'a RunState,
+    finished: bool,
+}
+
+impl Iteration<'_> {
+    /// Counts the iteration as finished.
+    pub(crate) fn finish(mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for Iteration<'_> {
+    fn drop(&mut self) {
+        let counters = self.state.mine();
+        let counter = if self.finished {
+            &counters.iterations
+        } else {
+            &counters.interrupted
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -17,12 +17,13 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     }
     let _ = writeln!(
         out,
-        "  requests {} ({:.1}/s)   errors {} ({:.2}%)   iterations {}   dropped {}   peak users {}",
+        "  requests {} ({:.1}/s)   errors {} ({:.2}%)   iterations {}   interrupted {}   dropped {}   peak users {}",
         t.requests,
         t.rps,
         t.errors,
         t.error_rate() * 100.0,
         s.iterations,
+        s.interrupted_iterations,
         s.dropped_iterations,
         s.peak_users
     );
@@ -151,4 +152,28 @@ fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: 
         "  {name:<width$} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8}",
         r.requests, r.rps, l.avg_ms, l.p50_ms, l.p90_ms, l.p95_ms, l.p99_ms, l.max_ms, r.errors
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::scenario::{ValidationEnv, validate};
+
+    use super::*;
+
+    #[test]
+    fn iterations_line_shows_interrupted_next_to_finished_and_dropped() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let summary = RunSummary {
+            iterations: 5,
+            interrupted_iterations: 5,
+            dropped_iterations: 190,
+            ..shared::samples::summary()
+        };
+        let text = render(&summary, &scenario);
+        assert!(
+            text.contains("iterations 5   interrupted 5   dropped 190   peak users"),
+            "{text}"
+        );
+    }
 }

@@ -4,8 +4,10 @@ use std::fmt::Write as _;
 
 use shared::metrics::MetricsSnapshot;
 
-/// Column names, in order.
-pub(super) const COLUMNS: [&str; 20] = [
+/// Column names, in order. Every column is of its interval except those ending in `_total`
+/// (running totals since the start) and the levels at the interval's end (users, target rate,
+/// generator CPU).
+pub(super) const COLUMNS: [&str; 21] = [
     "seq",
     "elapsed_s",
     "interval_s",
@@ -21,8 +23,9 @@ pub(super) const COLUMNS: [&str; 20] = [
     "active_users",
     "target_users",
     "target_rate",
-    "iterations",
-    "dropped_iterations",
+    "iterations_total",
+    "dropped_iterations_total",
+    "interrupted_iterations_total",
     "bytes_sent",
     "bytes_received",
     "generator_cpu_percent",
@@ -54,6 +57,7 @@ pub(super) fn render(series: &[MetricsSnapshot]) -> String {
                 num(s.target_rate),
                 s.iterations.to_string(),
                 s.dropped_iterations.to_string(),
+                s.interrupted_iterations.to_string(),
                 i.bytes_sent.to_string(),
                 i.bytes_received.to_string(),
                 num(s.generator.cpu_percent),

@@ -182,19 +182,26 @@ fn header(o: &mut String, detail: &RunDetail, r: &JsonReport) {
         meta(
             o,
             "Iterations",
-            &format!(
-                "{}{}",
-                fmt_int(s.iterations),
-                if s.dropped_iterations > 0 {
-                    format!(" ({} dropped)", fmt_int(s.dropped_iterations))
-                } else {
-                    String::new()
-                }
-            ),
+            &iterations_text(s.iterations, s.interrupted_iterations, s.dropped_iterations),
         );
         meta(o, "Peak users", &fmt_int(s.peak_users));
     }
     o.push_str("</dl>\n");
+}
+
+/// Finished iterations, with the interrupted (cut off by the end of the graceful stop) and
+/// dropped (never started) ones when there are any: `1,200 (3 interrupted, 40 dropped)`.
+fn iterations_text(finished: u64, interrupted: u64, dropped: u64) -> String {
+    let notes: Vec<String> = [(interrupted, "interrupted"), (dropped, "dropped")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{} {what}", fmt_int(n)))
+        .collect();
+    if notes.is_empty() {
+        fmt_int(finished)
+    } else {
+        format!("{} ({})", fmt_int(finished), notes.join(", "))
+    }
 }
 
 fn meta(o: &mut String, key: &str, value_html: &str) {

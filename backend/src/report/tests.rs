@@ -135,6 +135,7 @@ fn series() -> Vec<MetricsSnapshot> {
             target_rate: 0.0,
             iterations,
             dropped_iterations: 0,
+            interrupted_iterations: 0,
             generator: GeneratorStats {
                 cpu_percent: 20.0 + (i % 10) as f64,
                 cores: 2,
@@ -197,6 +198,7 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
         ],
         iterations: last.iterations,
         dropped_iterations: 0,
+        interrupted_iterations: 0,
         peak_users: 20,
         thresholds: vec![
             ThresholdResult {
@@ -444,6 +446,30 @@ fn html_has_the_four_charts_and_the_tables() {
     }
     assert_eq!(page.matches("<html").count(), 1);
     assert!(page.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn html_shows_interrupted_and_dropped_iterations_next_to_the_finished_ones() {
+    let iterations_of = |interrupted: u64, dropped: u64| {
+        let (mut d, s) = fixture();
+        let sum = d.summary.as_mut().expect("fixture has a summary");
+        sum.iterations = 1_200;
+        sum.interrupted_iterations = interrupted;
+        sum.dropped_iterations = dropped;
+        let page = html(&d, &s);
+        let at = page
+            .find("<dt>Iterations</dt><dd>")
+            .expect("an iterations line");
+        let rest = &page[at + "<dt>Iterations</dt><dd>".len()..];
+        rest[..rest.find("</dd>").expect("closed")].to_owned()
+    };
+    assert_eq!(iterations_of(0, 0), "1,200");
+    assert_eq!(iterations_of(5, 0), "1,200 (5 interrupted)");
+    assert_eq!(iterations_of(0, 190), "1,200 (190 dropped)");
+    assert_eq!(
+        iterations_of(5, 1_900),
+        "1,200 (5 interrupted, 1,900 dropped)"
+    );
 }
 
 #[test]
@@ -791,11 +817,11 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
     assert_eq!(
         lines[0],
         "seq,elapsed_s,interval_s,requests,rps,errors,error_rate,p50_ms,p90_ms,p95_ms,p99_ms,\
-         max_ms,active_users,target_users,target_rate,iterations,dropped_iterations,bytes_sent,\
-         bytes_received,generator_cpu_percent"
+         max_ms,active_users,target_users,target_rate,iterations_total,dropped_iterations_total,\
+         interrupted_iterations_total,bytes_sent,bytes_received,generator_cpu_percent"
     );
     for line in &lines {
-        assert_eq!(line.split(',').count(), 20, "{line}");
+        assert_eq!(line.split(',').count(), 21, "{line}");
     }
     let row = |i: usize| -> Vec<&str> { lines[i + 1].split(',').collect() };
     let r0 = row(0);
@@ -809,8 +835,8 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
     assert_eq!(r0[6], "0");
     assert_eq!(r0[7], "20");
     assert_eq!(r0[12], "2");
-    assert_eq!(r0[17], s[0].interval.bytes_sent.to_string());
-    assert_eq!(r0[19], "20");
+    assert_eq!(r0[18], s[0].interval.bytes_sent.to_string());
+    assert_eq!(r0[20], "20");
     let r22 = row(22);
     assert_eq!(r22[0], "22");
     assert_eq!(r22[5], "2");

@@ -144,6 +144,7 @@ pub(super) fn snapshot(seq: u64) -> MetricsSnapshot {
         target_rate: 50.0,
         iterations: total - 3,
         dropped_iterations: 0,
+        interrupted_iterations: 0,
         generator: GeneratorStats {
             cpu_percent: 12.5,
             cores: 2,
@@ -186,6 +187,7 @@ pub(super) fn summary(scenario: &str, status: RunStatus) -> RunSummary {
         }],
         iterations: 1497,
         dropped_iterations: 0,
+        interrupted_iterations: 0,
         peak_users: 9,
         thresholds: vec![
             ThresholdResult {

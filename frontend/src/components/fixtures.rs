@@ -50,6 +50,7 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
         target_rate: 0.0,
         iterations: 0,
         dropped_iterations: 0,
+        interrupted_iterations: 0,
         generator: GeneratorStats {
             cpu_percent: 20.0,
             cores: 2,
@@ -72,6 +73,7 @@ pub(crate) fn summary() -> RunSummary {
         checks: Vec::new(),
         iterations: 0,
         dropped_iterations: 0,
+        interrupted_iterations: 0,
         peak_users: 0,
         thresholds: Vec::new(),
         generator: Default::default(),

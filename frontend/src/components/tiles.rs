@@ -300,6 +300,7 @@ mod tests {
             checks: Vec::new(),
             iterations: 900,
             dropped_iterations: 0,
+            interrupted_iterations: 0,
             peak_users: 33,
             thresholds: Vec::new(),
             generator: Default::default(),

@@ -387,6 +387,13 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                         format::count(summary.dropped_iterations)
                     ));
                 }
+                if summary.interrupted_iterations > 0 {
+                    meta.push_str(&format!(
+                        " {} iterations were cut off when the graceful stop ran out; their \
+                         unanswered requests are not counted.",
+                        format::count(summary.interrupted_iterations)
+                    ));
+                }
                 let items = (!none).then(|| verdict_items_markup(&summary.thresholds));
                 (outcome, heading, meta, items)
             }

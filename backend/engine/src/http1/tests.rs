@@ -212,7 +212,7 @@ fn header_checks_and_body_limit() {
         body: Some(&mut body),
         body_limit: 4,
         header_names: &names,
-        headers_seen: 0,
+        ..Sink::default()
     };
     let (r, _) = parse_in_pieces(wire, &[20, 40], false, &mut sink);
     assert_eq!(r, ok(200, 10));
@@ -646,4 +646,52 @@ async fn connections_idle_for_the_idle_timeout_are_closed() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(closed.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn wire_counts_are_what_went_over_the_connection() {
+    let deadline = || Instant::now() + Duration::from_secs(5);
+    // Answered: the whole request written, the whole response read, head included.
+    let server = answer_each(OK).await;
+    let req = request(server.addr, false);
+    let mut sink = Sink::default();
+    assert_eq!(exchange(&req, deadline(), &mut sink).await, ok(200, 2));
+    assert_eq!(
+        (sink.bytes_written, sink.bytes_read),
+        (req.bytes.len() as u64, OK.len() as u64)
+    );
+
+    // Refused: no connection, so nothing was sent.
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    drop(listener);
+    let mut sink = Sink::default();
+    let r = exchange(&request(addr, false), deadline(), &mut sink).await;
+    assert_eq!(r, failed(ErrorKind::ConnectRefused, None, 0));
+    assert_eq!((sink.bytes_written, sink.bytes_read), (0, 0));
+
+    // Not HTTP: a protocol error, but the bytes did arrive.
+    let garbage: &[u8] = b"HELLO THIS IS NOT HTTP\r\n\r\n";
+    let server = answer_each(garbage).await;
+    let req = request(server.addr, false);
+    let mut sink = Sink::default();
+    let r = exchange(&req, deadline(), &mut sink).await;
+    assert_eq!(r, failed(ErrorKind::Protocol, None, 0));
+    assert_eq!(
+        (sink.bytes_written, sink.bytes_read),
+        (req.bytes.len() as u64, garbage.len() as u64)
+    );
+
+    // Sent again on a new connection after the kept-alive one was closed under it: both
+    // writes went out.
+    let server = answer_once_then(b"").await;
+    let req = request(server.addr, false);
+    assert_eq!(send(&req).await, ok(200, 2));
+    let mut sink = Sink::default();
+    assert_eq!(exchange(&req, deadline(), &mut sink).await, ok(200, 2));
+    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        (sink.bytes_written, sink.bytes_read),
+        (2 * req.bytes.len() as u64, OK.len() as u64)
+    );
 }

@@ -153,3 +153,58 @@ async fn stop_ends_the_schedule_early() {
     );
     assert_eq!(state.active.load(Ordering::Relaxed), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn iterations_cut_by_the_kill_are_counted_as_interrupted() {
+    // 10/s for 2 s, pool of 5, each iteration busy 1.45 s: starts at 0.0–0.4 s run and finish
+    // at 1.45–1.85 s, the ten starts at 0.5–1.4 s are dropped, and the starts at 1.5–1.9 s
+    // run, due to finish at 2.95–3.35 s, after the kill at 2.5 s.
+    let r = run(
+        LoadProfile::ConstantRate {
+            rate: 10.0,
+            duration: d(2.0),
+            max_users: 5,
+        },
+        Duration::from_millis(1450),
+    );
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    r.stops.kill.cancel();
+    let state = r.finish().await;
+    assert_eq!(state.iterations(), 5);
+    assert_eq!(state.dropped(), 10);
+    assert_eq!(state.interrupted(), 5);
+    assert_eq!(state.active.load(Ordering::Relaxed), 0);
+
+    // Closed model: every user is mid-iteration when killed.
+    let r = run(
+        LoadProfile::ConstantUsers {
+            users: 3,
+            duration: d(60.0),
+        },
+        Duration::from_secs(10),
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    r.stops.stop.cancel();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    r.stops.kill.cancel();
+    let state = r.finish().await;
+    assert_eq!(state.iterations(), 0);
+    assert_eq!(state.interrupted(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_graceful_stop_that_lets_iterations_finish_interrupts_none() {
+    let r = run(
+        LoadProfile::ConstantUsers {
+            users: 3,
+            duration: d(60.0),
+        },
+        Duration::from_millis(300),
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    r.stops.stop.cancel();
+    let state = r.finish().await;
+    // Each user finished the iteration it was in: four 300 ms iterations each.
+    assert_eq!(state.iterations(), 12);
+    assert_eq!(state.interrupted(), 0);
+}
