@@ -146,7 +146,7 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
-        let message = strip_position(&inner.to_string());
+        let message = humanize(strip_position(&inner.to_string()));
         ScenarioError {
             path,
             message,
@@ -184,7 +184,7 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     });
     result.map_err(|err| {
         let location = err.location();
-        let message = strip_position(&err.without_snippet().to_string());
+        let message = humanize(strip_position(&err.without_snippet().to_string()));
         let error = ScenarioError {
             path,
             message,
@@ -195,13 +195,41 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     })
 }
 
-/// serde_path_to_error writes `.` for "no path"; we use the empty string.
+/// serde_path_to_error writes `.` for "no path", and `?` for a segment it could not name
+/// (a duplicate key); we use the empty string and the named part.
 fn clean_path(path: &str) -> String {
-    if path == "." {
+    let path = path.strip_suffix(".?").unwrap_or(path);
+    if path == "." || path == "?" {
         String::new()
     } else {
         path.to_owned()
     }
+}
+
+/// Rewrites parser messages that speak the library's language: Rust integer types
+/// (`invalid u32`, `expected u32`) and advice meant for programmers (`set DuplicateKeyPolicy
+/// in Options`).
+fn humanize(message: String) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(", set ").next().unwrap_or(rest).trim();
+        return format!("duplicate key \"{key}\" (each key may appear once per mapping)");
+    }
+    let integers = [
+        ("u8", u64::from(u8::MAX)),
+        ("u16", u64::from(u16::MAX)),
+        ("u32", u64::from(u32::MAX)),
+        ("u64", u64::MAX),
+    ];
+    for (ty, max) in integers {
+        let whole = format!("a whole number from 0 to {max}");
+        if message == format!("invalid {ty}") {
+            return format!("expected {whole}");
+        }
+        if let Some(head) = message.strip_suffix(&format!(", expected {ty}")) {
+            return format!("{head}, expected {whole}");
+        }
+    }
+    message
 }
 
 /// Parser messages end with their own position ("… at line 3 column 5"); we print ours.
@@ -213,4 +241,58 @@ fn strip_position(message: &str) -> String {
         }
     }
     m.trim_end_matches([',', '.', ' ']).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "name: t\ntarget: http://127.0.0.1:1\njourneys: [{name: j, steps: [{request: {path: /}}]}]\n";
+
+    fn first_error(source: &str, format: Format) -> ScenarioError {
+        parse_scenario(source, format)
+            .expect_err("invalid")
+            .0
+            .remove(0)
+    }
+
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn a_duplicate_key_is_named_at_its_mapping() {
+        let doc = format!(
+            "{HEAD}load:\n  type: constant_users\n  users: 2\n  users: 3\n  duration: 1s\n"
+        );
+        let e = first_error(&doc, Format::Yaml);
+        assert_eq!(e.path, "load");
+        assert_eq!(
+            e.message,
+            "duplicate key \"users\" (each key may appear once per mapping)"
+        );
+        assert_eq!(e.line, Some(7));
+    }
+
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn counts_that_are_not_whole_numbers_say_so_in_words() {
+        for bad in ["two", "-5", "1.5"] {
+            let doc = format!("{HEAD}load: {{type: constant_users, users: {bad}, duration: 1s}}\n");
+            let e = first_error(&doc, Format::Yaml);
+            assert_eq!(e.path, "load.users", "{bad}");
+            assert_eq!(
+                e.message, "expected a whole number from 0 to 4294967295",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_counts_too() {
+        let doc = r#"{"name":"t","journeys":[],"load":{"type":"constant_users","users":-5,"duration":"1s"}}"#;
+        let e = first_error(doc, Format::Json);
+        assert_eq!(e.path, "load.users");
+        assert_eq!(
+            e.message,
+            "invalid value: integer `-5`, expected a whole number from 0 to 4294967295"
+        );
+    }
 }
