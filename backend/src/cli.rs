@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub(crate) use run::parse_env_duration;
+pub use run::{MAX_INTERVAL, MIN_INTERVAL};
 pub use run::{RunArgs, ValidateArgs};
+pub(crate) use run::{parse_env_duration, parse_interval};
 
 use crate::demo_target::DemoTargetArgs;
 
@@ -23,7 +24,8 @@ pub mod exit {
     pub const INVALID_INPUT: u8 = 2;
     /// The run could not start, or failed for a reason other than thresholds.
     pub const RUN_FAILED: u8 = 3;
-    /// Interrupted with Ctrl-C; the summary of what ran is still printed.
+    /// Interrupted with Ctrl-C (even if thresholds failed); the summary of what ran is still
+    /// printed and `--out` written.
     pub const INTERRUPTED: u8 = 130;
 }
 

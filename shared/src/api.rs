@@ -189,14 +189,24 @@ pub struct RunTotals {
 impl RunTotals {
     /// The headline figures of a summary.
     pub fn of(s: &RunSummary) -> Self {
+        Self::of_stats(&s.total)
+    }
+
+    /// The headline figures of a run that never got a summary (it was interrupted), from the
+    /// since-the-start totals of its last snapshot.
+    pub fn of_snapshot(s: &MetricsSnapshot) -> Self {
+        Self::of_stats(&s.total)
+    }
+
+    fn of_stats(t: &crate::metrics::RequestStats) -> Self {
         Self {
-            requests: s.total.requests,
-            errors: s.total.errors,
-            error_rate: s.total.error_rate(),
-            rps: s.total.rps,
-            p50_ms: s.total.latency.p50_ms,
-            p95_ms: s.total.latency.p95_ms,
-            p99_ms: s.total.latency.p99_ms,
+            requests: t.requests,
+            errors: t.errors,
+            error_rate: t.error_rate(),
+            rps: t.rps,
+            p50_ms: t.latency.p50_ms,
+            p95_ms: t.latency.p95_ms,
+            p99_ms: t.latency.p99_ms,
         }
     }
 }
@@ -412,7 +422,9 @@ pub struct WorkloadStatus {
     /// The current (or most recent) run, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunInfo>,
-    /// Its latest snapshot.
+    /// Its latest snapshot. For a run that ended without a final snapshot (interrupted: the
+    /// process running it died), this is the last one stored, with `status` set to the run's
+    /// so the two do not disagree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<MetricsSnapshot>,
 }

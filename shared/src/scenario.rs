@@ -29,11 +29,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::threshold::ThresholdSpec;
 use crate::units::{ByteSize, HumanDuration};
 
-pub use overrides::Overrides;
+pub use overrides::{AppliedOverrides, OverrideNames, Overrides, validate_overridden};
 pub use parse::{Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, parse_scenario};
 pub use validate::{
-    MAX_RATE, MAX_USERS, RequestId, ValidBody, ValidCheck, ValidJourney, ValidRequest,
-    ValidScenario, ValidStep, ValidThink, ValidationEnv, describe_check, validate,
+    MAX_RATE, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck, ValidJourney,
+    ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, describe_check, validate,
 };
 
 /// A whole scenario document.

@@ -371,3 +371,129 @@ fn threads_must_be_a_positive_whole_number() {
     assert!(text.contains("--threads <N>"), "{text}");
     assert!(text.contains("STAMPEDE_THREADS"), "{text}");
 }
+
+/// Ctrl-C during a run whose thresholds fail: the exit code says "interrupted" (130), not
+/// "thresholds failed" (1), and the summary and `--out` are still written.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_even_when_thresholds_fail() {
+    let target = DemoTarget::start(&[]);
+    let out_file = temp_file("interrupted.json");
+    let mut child = stampede()
+        .arg("run")
+        .arg(fixture("failing_threshold.yaml"))
+        .args(["--target", &target.url, "--duration", "60s"])
+        .args(["--interval", "200ms"])
+        .arg("--out")
+        .arg(&out_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stampede run starts");
+    // The first progress line (stderr is not a terminal: one line per snapshot) is printed
+    // from the loop that already listens for Ctrl-C.
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("a progress line");
+    assert!(line.contains("req/s"), "unexpected first line {line:?}");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let rest = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let output = child.wait_with_output().expect("stampede run ends");
+    let stderr = rest.join().expect("stderr reader");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stdout.contains("FAIL rps > 1000000"), "{stdout}");
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&out_file);
+    assert!(!summary.thresholds_passed());
+    assert!(summary.duration_ms < 30_000, "stopped early: {summary:?}");
+}
+
+/// A mistake made by an override flag names the flag, not a line of the file that holds
+/// another value; a mistake the flag causes in another field says the flag was in effect.
+#[test]
+fn errors_caused_by_override_flags_name_the_flag() {
+    let many = fixture("many_users.yaml");
+    let many = many.to_str().expect("utf-8");
+    let zero = run(
+        &[many, "--target", "http://127.0.0.1:9", "--users", "0"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&zero.stderr);
+    assert_eq!(zero.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("  --users: must be at least 1\n"),
+        "{stderr}"
+    );
+
+    let ftp = run(&[many, "--target", "ftp://x"], &[]);
+    let stderr = String::from_utf8_lossy(&ftp.stderr);
+    assert_eq!(ftp.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("  --target: \"ftp://x\" must be an http:// or https:// URL\n"),
+        "{stderr}"
+    );
+
+    let spike = repo().join("examples/spike.yaml");
+    let short = run(&[spike.to_str().expect("utf-8"), "--duration", "10s"], &[]);
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert_eq!(short.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("  load.period: no spike fits"), "{stderr}");
+    assert!(
+        stderr.contains("(with --duration 10s) at line 18, column 11"),
+        "{stderr}"
+    );
+}
+
+/// Settings that would waste the run are refused before any load: a snapshot interval below
+/// the floor, and an `--out` path that cannot be created.
+#[test]
+fn too_short_interval_and_unwritable_out_are_refused_before_the_run() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let many = many.to_str().expect("utf-8");
+    let output = stampede()
+        .args(["run", many, "--target", &target.url, "--quiet"])
+        .args(["--interval", "0.001"])
+        .output()
+        .expect("stampede run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at least 100ms"), "{stderr}");
+
+    let env = stampede()
+        .args(["run", many, "--target", &target.url, "--quiet"])
+        .env("METRICS_COLLECTION_INTERVAL", "0.001")
+        .output()
+        .expect("stampede run");
+    assert_eq!(env.status.code(), Some(2));
+
+    let out = run(
+        &[
+            many,
+            "--target",
+            &target.url,
+            "--duration",
+            "30s",
+            "--out",
+            "/nonexistent/dir/x.json",
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write --out /nonexistent/dir/x.json"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "no summary: nothing ran");
+    assert_eq!(target.stats().requests_total, 0, "no load was sent");
+}

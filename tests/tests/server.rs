@@ -282,3 +282,46 @@ async fn the_panel_is_served_gzipped_to_clients_that_accept_it() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// After a `kill -9` and a restart, an interrupted run has the totals of its last stored
+/// snapshot everywhere (status, listing, detail, report.json agree), and the status answer's
+/// latest snapshot carries the run's status instead of the `running` it was stored with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_gets_totals_from_its_last_snapshot() {
+    let dir = data_dir("kill9-totals");
+    let mut server = Server::start(&dir, &[]);
+    let created = server
+        .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#)
+        .await;
+    server.until_stored(&created.run_id, 2).await;
+    server.kill9();
+
+    let server = Server::start(&dir, &[]);
+    let id = &created.run_id;
+    let series: Vec<MetricsSnapshot> =
+        get_json(&format!("{}/api/runs/{id}/series", server.api)).await;
+    let last = series.last().expect("stored intervals");
+
+    let status: WorkloadStatus = get_json(&format!("{}/api/workload/status", server.api)).await;
+    let run = status.run.expect("the most recent run");
+    assert_eq!((&run.id, run.status), (id, RunStatus::Interrupted));
+    let totals = run.totals.as_ref().expect("totals from the last snapshot");
+    assert_eq!(totals.requests, last.total.requests);
+    assert_eq!(totals.errors, last.total.errors);
+    assert!(run.duration_ms >= last.elapsed_ms, "{run:?}");
+    let latest = status.latest.expect("the last snapshot");
+    assert_eq!(latest.seq, last.seq);
+    assert_eq!(latest.status, RunStatus::Interrupted, "no contradiction");
+
+    let listed: Vec<RunInfo> = get_json(&format!("{}/api/runs", server.api)).await;
+    let listed = listed.iter().find(|r| r.id == *id).expect("listed");
+    assert_eq!(listed.totals.as_ref(), Some(totals));
+    let detail: RunDetail = get_json(&format!("{}/api/runs/{id}", server.api)).await;
+    assert_eq!(detail.info.totals.as_ref(), Some(totals));
+    let report: shared::report::JsonReport =
+        get_json(&format!("{}/api/runs/{id}/report.json", server.api)).await;
+    assert!(report.partial);
+    assert_eq!(report.results.total_requests, totals.requests);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

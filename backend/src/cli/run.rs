@@ -9,7 +9,8 @@ use std::time::Duration;
 use shared::metrics::RunSummary;
 use shared::run::RunStatus;
 use shared::scenario::{
-    Format, Overrides, ValidScenario, ValidationEnv, parse_scenario, validate as validate_scenario,
+    Format, OverrideNames, Overrides, ValidScenario, ValidationEnv, parse_scenario,
+    validate_overridden,
 };
 use shared::units::HumanDuration;
 
@@ -45,8 +46,8 @@ pub struct RunArgs {
     #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N")]
     pub max_users: Option<u32>,
 
-    /// Time between metric snapshots (a bare number is seconds).
-    #[arg(long, env = "METRICS_COLLECTION_INTERVAL", value_parser = parse_env_duration, default_value = "1s", value_name = "DURATION")]
+    /// Time between metric snapshots (a bare number is seconds; 100ms to 1h).
+    #[arg(long, env = "METRICS_COLLECTION_INTERVAL", value_parser = parse_interval, default_value = "1s", value_name = "DURATION")]
     pub interval: Duration,
 
     /// Write the run summary as JSON to this file.
@@ -96,6 +97,31 @@ pub(crate) fn parse_env_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// Shortest time between metric snapshots. Each snapshot merges every worker's histograms;
+/// taken every millisecond, that alone keeps a core busy on a 2-user run.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+/// Longest time between metric snapshots.
+pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// A snapshot interval from a flag or the environment: as [`parse_env_duration`], between
+/// [`MIN_INTERVAL`] and [`MAX_INTERVAL`].
+pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
+    let d = parse_env_duration(text)?;
+    if d < MIN_INTERVAL {
+        Err(format!(
+            "\"{text}\" is too short: the snapshot interval is at least {} (each snapshot costs CPU on the generator)",
+            HumanDuration(MIN_INTERVAL)
+        ))
+    } else if d > MAX_INTERVAL {
+        Err(format!(
+            "\"{text}\" is too long: the snapshot interval is at most {}",
+            HumanDuration(MAX_INTERVAL)
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
 /// A worker thread count: a whole number, at least 1.
 fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
     match text.trim().parse::<usize>() {
@@ -127,11 +153,9 @@ fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, 
         }
         exit::INVALID_INPUT
     };
-    let mut scenario = parse_scenario(&source, Format::from_path(path)).map_err(report)?;
-    scenario
-        .apply_overrides(overrides)
-        .map_err(|e| report(e.into()))?;
-    validate_scenario(&scenario, &env_target()).map_err(|e| report(e.locate(&source)))
+    let scenario = parse_scenario(&source, Format::from_path(path)).map_err(report)?;
+    let names = OverrideNames::flags();
+    validate_overridden(&scenario, overrides, &names, &env_target(), Some(&source)).map_err(report)
 }
 
 pub(super) fn validate(args: &ValidateArgs) -> u8 {
@@ -162,6 +186,14 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    // Before any load: a run whose results cannot be written is not worth making.
+    let out = match args.out.as_deref().map(OutFile::open).transpose() {
+        Ok(out) => out,
+        Err((path, e)) => {
+            eprintln!("error: cannot write --out {}: {e}", path.display());
+            return exit::INVALID_INPUT;
+        }
+    };
     let config = engine::EngineConfig {
         interval: args.interval,
         seed: args.seed,
@@ -172,6 +204,9 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
+            if let Some(out) = out {
+                out.discard();
+            }
             return exit::RUN_FAILED;
         }
     };
@@ -179,49 +214,111 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let live = !args.quiet;
     let mut progress = Progress::new(plan_duration, std::io::stderr().is_terminal());
     let mut interrupted = false;
+    // One listener for the whole run, polled first on every turn: by the time a progress line
+    // is shown the handler is installed, and a Ctrl-C between two turns is not lost.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut listening = true;
     let summary_future = handle.wait();
     tokio::pin!(summary_future);
     let summary = loop {
         tokio::select! {
+            biased;
+            signal = &mut ctrl_c, if listening => {
+                listening = false;
+                if signal.is_err() {
+                    // No handler could be installed: Ctrl-C keeps its default effect.
+                    continue;
+                }
+                interrupted = true;
+                eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to quit at once)…");
+                handle.cancel();
+                // Quitting at once writes no summary: leave no empty --out file behind.
+                let created = out.as_ref().filter(|o| o.created).map(|o| o.path.clone());
+                tokio::spawn(async move {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        if let Some(path) = created {
+                            let _ = std::fs::remove_file(path);
+                        }
+                        std::process::exit(i32::from(exit::INTERRUPTED));
+                    }
+                });
+            }
             summary = &mut summary_future => break summary,
             snap = snapshots.recv() => {
                 if let Ok(snap) = snap && live {
                     progress.show(&snap);
                 }
             }
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
-                interrupted = true;
-                eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to quit at once)…");
-                handle.cancel();
-                tokio::spawn(async {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        std::process::exit(i32::from(exit::INTERRUPTED));
-                    }
-                });
-            }
         }
     };
     progress.finish();
     print!("{}", super::summary::render(&summary, &scenario));
-    if let Some(path) = &args.out
-        && let Err(e) = write_json(path, &summary)
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return exit::RUN_FAILED;
+    if let Some(out) = out {
+        let path = out.path.clone();
+        if let Err(e) = out.write(&summary) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return exit::RUN_FAILED;
+        }
     }
     exit_code(&summary, interrupted)
 }
 
-fn write_json(path: &std::path::Path, summary: &RunSummary) -> std::io::Result<()> {
-    let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
-    std::fs::write(path, json)
+/// The `--out` file, opened before the run so that a path that cannot be written is reported
+/// before any load is sent rather than after the whole run.
+struct OutFile {
+    path: PathBuf,
+    file: std::fs::File,
+    /// True when opening it created it (so giving up removes it again).
+    created: bool,
 }
 
+impl OutFile {
+    fn open(path: &std::path::Path) -> Result<Self, (&std::path::Path, std::io::Error)> {
+        let existed = path.exists();
+        // No truncation yet: an existing file keeps its content until there is a summary.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| (path, e))?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            created: !existed,
+        })
+    }
+
+    fn write(mut self, summary: &RunSummary) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
+        self.file.set_len(0)?;
+        self.file.write_all(&json)?;
+        self.file.flush()
+    }
+
+    /// Nothing will be written: remove the file if this run created it.
+    fn discard(self) {
+        let Self {
+            path,
+            file,
+            created,
+        } = self;
+        drop(file);
+        if created {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Interruption wins: a CI script must tell a run cut short by Ctrl-C (whose thresholds were
+/// judged on a partial run) from one that finished and failed.
 fn exit_code(summary: &RunSummary, interrupted: bool) -> u8 {
-    if !summary.thresholds_passed() {
-        exit::THRESHOLDS_FAILED
-    } else if interrupted {
+    if interrupted {
         exit::INTERRUPTED
+    } else if !summary.thresholds_passed() {
+        exit::THRESHOLDS_FAILED
     } else if summary.status == RunStatus::Failed {
         exit::RUN_FAILED
     } else {
@@ -242,6 +339,66 @@ mod tests {
         assert!(parse_env_duration("-3").is_err());
         assert!(parse_env_duration("0s").is_err());
         assert!(parse_env_duration("soon").is_err());
+    }
+
+    fn summary(status: RunStatus, threshold_passed: bool) -> RunSummary {
+        RunSummary {
+            scenario: "s".to_owned(),
+            status,
+            reason: None,
+            started_at_ms: 0,
+            duration_ms: 1_000,
+            total: Default::default(),
+            per_request: Vec::new(),
+            checks: Vec::new(),
+            iterations: 0,
+            dropped_iterations: 0,
+            interrupted_iterations: 0,
+            peak_users: 1,
+            thresholds: vec![shared::threshold::ThresholdResult {
+                expr: "rps > 1000000".to_owned(),
+                request: None,
+                observed: Some(3.0),
+                observed_text: "3 req/s".to_owned(),
+                passed: threshold_passed,
+            }],
+            generator: Default::default(),
+        }
+    }
+
+    #[test]
+    fn interruption_wins_over_failed_thresholds() {
+        let failing = summary(RunStatus::Cancelled, false);
+        assert_eq!(exit_code(&failing, true), exit::INTERRUPTED);
+        assert_eq!(exit_code(&failing, false), exit::THRESHOLDS_FAILED);
+        assert_eq!(
+            exit_code(&summary(RunStatus::Cancelled, true), true),
+            exit::INTERRUPTED
+        );
+        assert_eq!(
+            exit_code(&summary(RunStatus::Completed, true), false),
+            exit::OK
+        );
+        assert_eq!(
+            exit_code(&summary(RunStatus::Failed, true), false),
+            exit::RUN_FAILED
+        );
+    }
+
+    #[test]
+    fn intervals_have_a_floor_and_a_ceiling() {
+        assert_eq!(parse_interval("100ms"), Ok(MIN_INTERVAL));
+        assert_eq!(parse_interval("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_interval("1h"), Ok(MAX_INTERVAL));
+        for bad in ["0.001", "99ms", "2h"] {
+            let err = parse_interval(bad).expect_err(bad);
+            assert!(err.contains(bad), "{err}");
+        }
+        assert!(
+            parse_interval("0.001")
+                .expect_err("too short")
+                .contains("at least 100ms")
+        );
     }
 
     #[test]

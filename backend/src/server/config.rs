@@ -42,8 +42,8 @@ pub struct ServeArgs {
     #[arg(long, env = "STAMPEDE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Time between metric snapshots (a bare number is seconds).
-    #[arg(long, env = "METRICS_COLLECTION_INTERVAL", value_name = "DURATION", value_parser = crate::cli::parse_env_duration)]
+    /// Time between metric snapshots (a bare number is seconds; 100ms to 1h).
+    #[arg(long, env = "METRICS_COLLECTION_INTERVAL", value_name = "DURATION", value_parser = crate::cli::parse_interval)]
     pub interval: Option<Duration>,
 
     /// Default load duration for test-type endpoints that are not given one (a bare number is seconds).
@@ -170,11 +170,15 @@ impl TestConfig {
         let mut de = serde_json::Deserializer::from_str(&text);
         let cfg: TestConfig =
             parse_config_json(&mut de).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (min, max) = (
+            crate::cli::MIN_INTERVAL.as_secs_f64(),
+            crate::cli::MAX_INTERVAL.as_secs_f64(),
+        );
         if let Some(i) = cfg.monitoring.interval
-            && !(i.is_finite() && i > 0.0 && i <= 3600.0)
+            && !(i.is_finite() && i >= min && i <= max)
         {
             return Err(format!(
-                "{}: monitoring.interval must be between 0 and 3600 seconds",
+                "{}: monitoring.interval must be between {min} and {max} seconds",
                 path.display()
             ));
         }
@@ -292,6 +296,12 @@ mod tests {
             TestConfig::load(&bad)
                 .expect_err("5 is not a fraction")
                 .contains("error_rate")
+        );
+        std::fs::write(&bad, r#"{"monitoring": {"interval": 0.001}}"#).expect("write");
+        assert!(
+            TestConfig::load(&bad)
+                .expect_err("below the snapshot interval floor")
+                .contains("monitoring.interval must be between 0.1 and 3600 seconds")
         );
         std::fs::write(&bad, r#"{"alertz": {}}"#).expect("write");
         assert!(

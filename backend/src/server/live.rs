@@ -6,23 +6,38 @@
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use shared::ws::{PROTOCOL_VERSION, ServerMsg};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::AppState;
+use super::error::ApiError;
 use super::manager::RunManager;
 
 /// A viewer that cannot take a message within this time is disconnected.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(crate) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket: WebSocket| {
-        let (sink, stream) = socket.split();
-        feed(sink, stream, state.runs)
-    })
+/// A request that is not a WebSocket handshake gets the API's JSON error (400), not axum's
+/// plain-text rejection.
+pub(crate) async fn upgrade(
+    State(state): State<AppState>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match ws {
+        Ok(ws) => ws.on_upgrade(move |socket: WebSocket| {
+            let (sink, stream) = socket.split();
+            feed(sink, stream, state.runs)
+        }),
+        Err(rejection) => ApiError::BadRequest(format!(
+            "{} is a WebSocket endpoint: {}",
+            "/api/ws",
+            rejection.body_text()
+        ))
+        .into_response(),
+    }
 }
 
 async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMsg) -> bool {

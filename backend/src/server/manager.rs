@@ -11,8 +11,8 @@ use shared::api::{
 use shared::metrics::MetricsSnapshot;
 use shared::run::{RunId, RunStatus};
 use shared::scenario::{
-    Format, Overrides, Scenario, ScenarioError, ScenarioErrors, ValidationEnv, parse_scenario,
-    validate,
+    Format, OverrideNames, Overrides, Scenario, ScenarioError, ScenarioErrors, ValidationEnv,
+    parse_scenario, validate, validate_overridden,
 };
 use shared::ws::ServerMsg;
 use tokio::sync::broadcast;
@@ -29,6 +29,8 @@ struct Current {
     handle: engine::RunHandle,
     snapshots: Vec<MetricsSnapshot>,
     alerts: Vec<Alert>,
+    /// When the engine started, for the elapsed time between snapshots.
+    started: std::time::Instant,
     /// Set when the pump has stored the summary: the run is fully over.
     done: bool,
 }
@@ -173,20 +175,23 @@ impl RunManager {
         }
     }
 
+    fn validation_env(&self) -> ValidationEnv {
+        let cfg = &self.inner.config;
+        ValidationEnv {
+            cloud_api_url: cfg
+                .cloud_api_url
+                .clone()
+                .or_else(|| cfg.demo_target_url.clone()),
+        }
+    }
+
     /// Validates a document as the engine would run it.
     pub fn validate(
         &self,
         scenario: &Scenario,
         source: Option<&str>,
     ) -> Result<shared::scenario::ValidScenario, ApiError> {
-        let cfg = &self.inner.config;
-        let env = ValidationEnv {
-            cloud_api_url: cfg
-                .cloud_api_url
-                .clone()
-                .or_else(|| cfg.demo_target_url.clone()),
-        };
-        validate(scenario, &env).map_err(|e| {
+        validate(scenario, &self.validation_env()).map_err(|e| {
             ApiError::InvalidScenario(match source {
                 Some(text) => e.locate(text),
                 None => e,
@@ -194,11 +199,24 @@ impl RunManager {
         })
     }
 
+    /// Applies overrides and validates the result; problems an override caused name it
+    /// (`overrides.users`), the document's own keep their position in `source`.
+    pub fn validate_overridden(
+        &self,
+        scenario: &Scenario,
+        overrides: &Overrides,
+        names: &OverrideNames,
+        source: Option<&str>,
+    ) -> Result<shared::scenario::ValidScenario, ApiError> {
+        validate_overridden(scenario, overrides, names, &self.validation_env(), source)
+            .map_err(ApiError::InvalidScenario)
+    }
+
     /// Starts a run. Fails with [`ApiError::Busy`] while another is in progress.
     pub async fn start(&self, request: StartRun) -> Result<RunInfo, ApiError> {
-        let (mut scenario, source) = self.resolve(&request.scenario).await?;
-        self.apply_defaults(&mut scenario, &request.overrides)?;
-        let valid = self.validate(&scenario, source.as_deref())?;
+        let (scenario, source) = self.resolve(&request.scenario).await?;
+        let (overrides, names) = self.overrides(&scenario, &request.overrides);
+        let valid = self.validate_overridden(&scenario, &overrides, &names, source.as_deref())?;
         self.launch(valid, request.test_type).await
     }
 
@@ -257,6 +275,7 @@ impl RunManager {
             handle: handle.clone(),
             snapshots: Vec::new(),
             alerts: Vec::new(),
+            started: std::time::Instant::now(),
             done: false,
         });
         let _ = self
@@ -272,9 +291,9 @@ impl RunManager {
         Ok(info)
     }
 
-    /// Applies request overrides, then per-scenario defaults from test_config.json for what the
-    /// request left open, then the user cap.
-    fn apply_defaults(&self, scenario: &mut Scenario, o: &LoadOverrides) -> Result<(), ApiError> {
+    /// The request's overrides, then per-scenario defaults from test_config.json for what the
+    /// request left open, then the user cap; each named after where it came from.
+    fn overrides(&self, scenario: &Scenario, o: &LoadOverrides) -> (Overrides, OverrideNames) {
         let defaults = self
             .inner
             .config
@@ -283,6 +302,18 @@ impl RunManager {
             .get(&scenario.name)
             .cloned()
             .unwrap_or_default();
+        let mut names = OverrideNames::request();
+        let default_name =
+            |field: &str| format!("test_config.json test_scenarios.{}.{field}", scenario.name);
+        if o.duration.is_none() {
+            names.duration = default_name("duration");
+        }
+        if o.users.is_none() {
+            names.users = default_name("users");
+        }
+        if o.rate.is_none() {
+            names.rate = default_name("rate");
+        }
         let overrides = Overrides {
             duration: o.duration.map(|d| d.get()).or(defaults
                 .duration
@@ -297,9 +328,7 @@ impl RunManager {
             target: o.target.clone(),
             max_users_cap: self.inner.config.max_users,
         };
-        scenario
-            .apply_overrides(&overrides)
-            .map_err(|e| ApiError::InvalidScenario(ScenarioErrors(vec![e])))
+        (overrides, names)
     }
 
     fn busy(&self) -> Option<RunId> {
@@ -309,12 +338,18 @@ impl RunManager {
             .map(|c| c.info.id.clone())
     }
 
-    /// Stops the run in progress (graceful).
+    /// Stops the run in progress (graceful). Answers with the run as of the stop request:
+    /// `stopping` (in-flight iterations are finishing) and the time it has run so far.
     pub fn stop(&self, id: Option<&RunId>) -> Result<RunInfo, ApiError> {
-        let current = self.current();
-        match current.as_ref() {
+        let mut current = self.current();
+        match current.as_mut() {
             Some(c) if !c.done && id.is_none_or(|id| *id == c.info.id) => {
                 c.handle.cancel();
+                if !c.info.status.is_terminal() {
+                    c.info.status = RunStatus::Stopping;
+                }
+                let elapsed = u64::try_from(c.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                c.info.duration_ms = c.info.duration_ms.max(elapsed);
                 Ok(c.info.clone())
             }
             Some(c) if id.is_some_and(|id| *id == c.info.id) => Err(ApiError::Conflict(format!(
@@ -474,7 +509,13 @@ impl RunManager {
         }
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
-            c.info.status = status;
+            // A stop request already made the run `stopping`; a late `running` from the engine
+            // must not take that back.
+            if !(c.info.status == RunStatus::Stopping
+                && matches!(status, RunStatus::Pending | RunStatus::Running))
+            {
+                c.info.status = status;
+            }
         }
         let _ = self.inner.feed.send(ServerMsg::Status {
             run_id: id.clone(),
@@ -510,7 +551,7 @@ impl RunManager {
         // exactly once: either in its history or on the feed.
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
-            c.info.duration_ms = snap.elapsed_ms;
+            c.info.duration_ms = c.info.duration_ms.max(snap.elapsed_ms);
             c.snapshots.push(snap.clone());
             c.alerts.extend(alerts.iter().cloned());
         }

@@ -154,7 +154,7 @@ fn build() -> Api {
     };
     // The endpoints named in the product brief, exactly.
     route!(api, post "POST" "/api/workload/start", "workload", "Start a run of a scenario (inline, as text, or by name).", body::<StartRun>(), created::<RunCreated>(), workload::start);
-    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish).", None, ok::<RunInfo>(), workload::stop);
+    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish); answers with the run as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), workload::stop);
     route!(api, get "GET" "/api/workload/status", "workload", "The current or most recent run and its latest snapshot.", None, ok::<WorkloadStatus>(), workload::status);
     route!(api, post "POST" "/api/workload/scenario", "workload", "Store or update a named scenario; validation errors carry field paths.", body::<SaveScenario>(), Reply::Saved(schema::<ScenarioEntry>), workload::save_scenario);
     route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::stress);
@@ -170,12 +170,12 @@ fn build() -> Api {
     route!(api, post "POST" "/api/runs", "runs", "Start a run.", body::<StartRun>(), created::<RunCreated>(), runs::create);
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, ok::<RunDetail>(), runs::get);
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);
-    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run.", None, ok::<RunInfo>(), runs::stop);
+    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run; answers with it as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), runs::stop);
     route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, ok::<Vec<MetricsSnapshot>>(), runs::series; query SeriesQuery);
     route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, Reply::Media(&["application/json", "text/html", "application/xml", "text/csv"]), runs::report);
     route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, ok::<Vec<ScenarioEntry>>(), scenarios::list);
     route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, ok::<ScenarioEntry>(), scenarios::get);
-    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type).", json_or_yaml::<Scenario>(), Reply::Saved(schema::<ScenarioEntry>), scenarios::put);
+    route!(api, put "PUT" "/api/scenarios/{name}", "scenarios", "Save a scenario under a name (JSON, or YAML with a YAML content type; without a JSON or YAML content type, a body starting with `{` is JSON and any other YAML).", json_or_yaml::<Scenario>(), Reply::Saved(schema::<ScenarioEntry>), scenarios::put);
     route!(api, delete "DELETE" "/api/scenarios/{name}", "scenarios", "Delete a saved scenario.", None, Reply::NoContent, scenarios::delete);
     route!(api, post "POST" "/api/scenarios/validate", "scenarios", "Read (YAML/JSON text or a document), check and render a scenario as YAML; problems with field paths.", body::<ScenarioRef>(), ok::<ScenarioCheck>(), scenarios::validate);
     route!(api, get "GET" "/api/presets", "scenarios", "Built-in scenario presets.", None, ok::<Vec<Preset>>(), scenarios::presets);

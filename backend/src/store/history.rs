@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use shared::api::{Alert, RunDetail, RunFilter, RunInfo, RunTotals};
 use shared::metrics::{MetricsSnapshot, RunSummary};
-use shared::run::RunId;
+use shared::run::{RunId, RunStatus};
 
 use super::runs::ensure_run;
 use super::{
@@ -128,7 +128,8 @@ fn read_series(conn: &Connection, id: &RunId) -> Result<Vec<MetricsSnapshot>, St
 /// by insertion order among runs created in the same millisecond.
 const NEWEST_FIRST: &str = "ORDER BY created_at_ms DESC, rowid DESC";
 
-fn read_last_snapshot(
+/// The run's last stored snapshot.
+pub(super) fn read_last_snapshot(
     conn: &Connection,
     id: &RunId,
 ) -> Result<Option<MetricsSnapshot>, StoreError> {
@@ -140,6 +141,16 @@ fn read_last_snapshot(
     .optional()?
     .map(|(seq, json)| from_json(&json, format_args!("run {id}: snapshot {seq}")))
     .transpose()
+}
+
+/// The last snapshot of a run, as of the run's own status: an interrupted run never got its
+/// final snapshot, and its last stored one would show `running` next to `interrupted` on the
+/// run. (A run that ended in-process stores a final snapshot with its end status.)
+fn as_of_run(mut snap: MetricsSnapshot, status: RunStatus) -> MetricsSnapshot {
+    if status == RunStatus::Interrupted && !snap.status.is_terminal() {
+        snap.status = status;
+    }
+    snap
 }
 
 impl Store {
@@ -173,7 +184,8 @@ impl Store {
     }
 
     /// Everything about one run, or `None` if there is no such run. `latest` is its last
-    /// snapshot while it has no summary (running, or interrupted), `None` once finished.
+    /// snapshot while it has no summary (running, or interrupted: then with the run's status),
+    /// `None` once finished.
     pub fn get_run(&self, id: &RunId) -> Result<Option<RunDetail>, StoreError> {
         let mut conn = self.lock();
         // One read transaction, so the row, alerts and snapshot are from the same moment even
@@ -206,7 +218,7 @@ impl Store {
         let latest = if summary.is_some() {
             None
         } else {
-            read_last_snapshot(&tx, id)?
+            read_last_snapshot(&tx, id)?.map(|l| as_of_run(l, info.status))
         };
         tx.commit()?;
         Ok(Some(RunDetail {
@@ -218,7 +230,8 @@ impl Store {
         }))
     }
 
-    /// The newest run and its last snapshot (finished or not), or `None` when there is no run.
+    /// The newest run and its last snapshot (finished or not; an interrupted run's carries its
+    /// status), or `None` when there is no run.
     pub fn latest_run(&self) -> Result<Option<(RunInfo, Option<MetricsSnapshot>)>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -234,7 +247,7 @@ impl Store {
         let Some(info) = info else {
             return Ok(None);
         };
-        let latest = read_last_snapshot(&tx, &info.id)?;
+        let latest = read_last_snapshot(&tx, &info.id)?.map(|l| as_of_run(l, info.status));
         tx.commit()?;
         Ok(Some((info, latest)))
     }

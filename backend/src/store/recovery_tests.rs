@@ -3,7 +3,8 @@
 //! a non-database file refused with a clear error. Each uses a real file in a temp directory.
 
 use rusqlite::Connection;
-use shared::api::{RunDetail, TestType};
+use shared::api::{RunDetail, RunFilter, RunTotals, TestType};
+use shared::metrics::MetricsSnapshot;
 use shared::run::RunStatus;
 
 use super::fixtures::{TempDir, id, mem, run_info, scenario, snapshot, summary};
@@ -48,7 +49,23 @@ fn check_recovered(dir: &std::path::Path, done_before: &RunDetail) -> Result<(),
         ended >= live.info.created_at_ms,
         "ended {ended} before creation"
     );
-    assert_eq!(live.latest, Some(snapshot(2)));
+    // Its totals are those of its last snapshot, in the run, the listing and the latest
+    // snapshot, which now carries the run's status rather than the `running` it was stored with.
+    let last = snapshot(2);
+    assert_eq!(live.info.totals, Some(RunTotals::of_snapshot(&last)));
+    assert_eq!(live.info.totals.as_ref().map(|t| t.requests), Some(150));
+    assert_eq!(live.info.thresholds_passed, None, "never judged");
+    let listed = store.list_runs(&RunFilter::default())?;
+    let listed = listed.iter().find(|r| r.id == id("live")).expect("listed");
+    assert_eq!(listed, &live.info);
+    let interrupted = MetricsSnapshot {
+        status: RunStatus::Interrupted,
+        ..last
+    };
+    assert_eq!(live.latest.as_ref(), Some(&interrupted));
+    let (newest, latest) = store.latest_run()?.expect("a newest run");
+    assert_eq!((newest, latest), (live.info.clone(), Some(interrupted)));
+    // The stored series is history and stays as it was recorded.
     assert_eq!(
         store.series(&id("live"))?,
         vec![snapshot(0), snapshot(1), snapshot(2)]

@@ -7,6 +7,7 @@ use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::{RunId, RunStatus};
 use shared::scenario::Scenario;
 
+use super::history::read_last_snapshot;
 use super::migrations::now_ms;
 use super::{Store, StoreError, enum_name, to_i64};
 
@@ -249,24 +250,59 @@ impl Store {
 
     /// Marks every run left `pending`, `running` or `stopping` (by a process that died) as
     /// `interrupted`, keeping its data. Its end time becomes the time its last snapshot was
-    /// stored, or its creation time if it has none. Returns those runs, oldest first.
+    /// stored, or its creation time if it has none; its totals and duration come from that
+    /// last snapshot (the figures as far as the run got), so listings show them like any
+    /// ended run's. Returns those runs, oldest first. One transaction.
     /// Call once at startup, before any new run is created.
     pub fn mark_interrupted(&self) -> Result<Vec<RunId>, StoreError> {
         let [pending, running, stopping] = active_names()?;
         let interrupted = enum_name(&RunStatus::Interrupted)?;
-        let conn = self.lock();
-        // One statement, so atomic on its own.
-        let mut stmt = conn.prepare(
-            "UPDATE runs SET status = ?4, ended_at_ms = MAX(created_at_ms, COALESCE( \
-                 (SELECT MAX(recorded_at_ms) FROM intervals WHERE intervals.run_id = runs.id), \
-                 created_at_ms)) \
-             WHERE status IN (?1, ?2, ?3) RETURNING id, created_at_ms",
-        )?;
-        let rows = stmt.query_map(params![pending, running, stopping, interrupted], |r| {
-            Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?))
-        })?;
-        let mut ids = rows.collect::<Result<Vec<_>, _>>()?;
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut ids = {
+            let mut stmt = tx.prepare(
+                "UPDATE runs SET status = ?4, ended_at_ms = MAX(created_at_ms, COALESCE( \
+                     (SELECT MAX(recorded_at_ms) FROM intervals WHERE intervals.run_id = runs.id), \
+                     created_at_ms)) \
+                 WHERE status IN (?1, ?2, ?3) RETURNING id, created_at_ms",
+            )?;
+            let rows = stmt.query_map(params![pending, running, stopping, interrupted], |r| {
+                Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?))
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
         ids.sort();
-        Ok(ids.into_iter().map(|(_, id)| RunId(id)).collect())
+        let ids: Vec<RunId> = ids.into_iter().map(|(_, id)| RunId(id)).collect();
+        for id in &ids {
+            let last = match read_last_snapshot(&tx, id) {
+                Ok(Some(last)) => last,
+                Ok(None) => continue,
+                // An unreadable snapshot costs this run its totals, not the server its start.
+                Err(StoreError::Corrupt(e)) => {
+                    eprintln!("warning: run {id}: no totals from its last snapshot: {e}");
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let t = totals_columns(Some(&RunTotals::of_snapshot(&last)))?;
+            tx.execute(
+                "UPDATE runs SET duration_ms = MAX(duration_ms, ?2), total_requests = ?3, \
+                 total_errors = ?4, error_rate = ?5, rps = ?6, p50_ms = ?7, p95_ms = ?8, \
+                 p99_ms = ?9 WHERE id = ?1",
+                params![
+                    id.0,
+                    to_i64(last.elapsed_ms, "snapshot elapsed_ms")?,
+                    t.0,
+                    t.1,
+                    t.2,
+                    t.3,
+                    t.4,
+                    t.5,
+                    t.6,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids)
     }
 }

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use super::{LoadProfile, Scenario, ScenarioError, Stage};
+use super::{
+    LoadProfile, Scenario, ScenarioError, ScenarioErrors, Stage, ValidScenario, ValidationEnv,
+    validate,
+};
 use crate::units::HumanDuration;
 
 /// What the operator asked to change for this run.
@@ -23,32 +26,255 @@ pub struct Overrides {
     pub max_users_cap: Option<u32>,
 }
 
+/// Where each override came from, as the person who set it knows it: `--users` on the command
+/// line, `overrides.users` in an API request. Errors an override causes carry these names
+/// instead of a position in the file, which never said that.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverrideNames {
+    /// Name of [`Overrides::duration`].
+    pub duration: String,
+    /// Name of [`Overrides::users`].
+    pub users: String,
+    /// Name of [`Overrides::rate`].
+    pub rate: String,
+    /// Name of [`Overrides::target`].
+    pub target: String,
+    /// Name of [`Overrides::max_users_cap`].
+    pub max_users_cap: String,
+}
+
+impl OverrideNames {
+    /// The `stampede run` flags (the default).
+    pub fn flags() -> Self {
+        Self {
+            duration: "--duration".into(),
+            users: "--users".into(),
+            rate: "--rate".into(),
+            target: "--target".into(),
+            max_users_cap: "--max-users".into(),
+        }
+    }
+
+    /// The fields of an API request's `overrides` object.
+    pub fn request() -> Self {
+        Self {
+            duration: "overrides.duration".into(),
+            users: "overrides.users".into(),
+            rate: "overrides.rate".into(),
+            target: "overrides.target".into(),
+            max_users_cap: "the server's --max-users".into(),
+        }
+    }
+}
+
+impl Default for OverrideNames {
+    fn default() -> Self {
+        Self::flags()
+    }
+}
+
+/// One override that changed the document.
+#[derive(Debug, Clone, PartialEq)]
+struct Applied {
+    /// Its name, e.g. `--duration`.
+    name: String,
+    /// Its value as written back to the user, e.g. `10s`.
+    value: String,
+    /// Field paths set to exactly this value (an error there is the override's own).
+    fields: Vec<&'static str>,
+    /// Paths under which a changed value may cause an error (`load`, or everything).
+    scope: &'static str,
+}
+
+impl Applied {
+    /// `--duration 10s`, or `overrides.duration = 10s` for names that are not flags.
+    fn describe(&self) -> String {
+        if self.name.starts_with("--") {
+            format!("{} {}", self.name, self.value)
+        } else {
+            format!("{} = {}", self.name, self.value)
+        }
+    }
+}
+
+/// The overrides that changed a scenario, to tell which validation errors they caused.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppliedOverrides(Vec<Applied>);
+
+impl AppliedOverrides {
+    /// True when no override changed anything.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Rewrites the errors found in the overridden scenario: an error at a field an override
+    /// set is reported under the override's name (and without a position in the file, which
+    /// holds another value); an error the document did not have before (`baseline`) in a part
+    /// an override changed says which overrides were in effect. Others are left alone.
+    pub fn attribute(&self, errors: ScenarioErrors, baseline: &[ScenarioError]) -> ScenarioErrors {
+        if self.0.is_empty() {
+            return errors;
+        }
+        let mut out = Vec::with_capacity(errors.0.len());
+        for mut e in errors.0 {
+            // The last override that set a field decides its value (the cap comes after --users).
+            if let Some(own) = self
+                .0
+                .iter()
+                .rev()
+                .find(|a| a.fields.contains(&e.path.as_str()))
+            {
+                e.path = own.name.clone();
+                e.line = None;
+                e.column = None;
+            } else if !baseline
+                .iter()
+                .any(|b| b.path == e.path && b.message == e.message)
+            {
+                let involved: Vec<String> = self
+                    .0
+                    .iter()
+                    .filter(|a| in_scope(&e.path, a.scope))
+                    .map(Applied::describe)
+                    .collect();
+                if !involved.is_empty() {
+                    e.message = format!("{} (with {})", e.message, involved.join(", "));
+                }
+            }
+            out.push(e);
+        }
+        ScenarioErrors(out)
+    }
+}
+
+fn in_scope(path: &str, scope: &str) -> bool {
+    scope.is_empty()
+        || path == scope
+        || path
+            .strip_prefix(scope)
+            .is_some_and(|rest| rest.starts_with(['.', '[']))
+}
+
+/// Applies `overrides` to a copy of `scenario` and validates the result, attributing errors to
+/// the overrides that caused them (see [`AppliedOverrides::attribute`]). With `source`, the
+/// document's own errors get their line and column.
+pub fn validate_overridden(
+    scenario: &Scenario,
+    overrides: &Overrides,
+    names: &OverrideNames,
+    env: &ValidationEnv,
+    source: Option<&str>,
+) -> Result<ValidScenario, ScenarioErrors> {
+    let mut effective = scenario.clone();
+    let applied = effective.apply_overrides_named(overrides, names)?;
+    let errors = match validate(&effective, env) {
+        Ok(valid) => return Ok(valid),
+        Err(errors) => errors,
+    };
+    let errors = if applied.is_empty() {
+        errors
+    } else {
+        let baseline = validate(scenario, env)
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
+        applied.attribute(errors, &baseline)
+    };
+    Err(match source {
+        Some(text) => errors.locate(text),
+        None => errors,
+    })
+}
+
 impl Scenario {
-    /// Applies overrides in place. Fails when an override does not fit the profile (e.g. a rate
-    /// for a closed-model profile).
-    pub fn apply_overrides(&mut self, o: &Overrides) -> Result<(), ScenarioError> {
-        if let Some(t) = &o.target {
+    /// Applies overrides in place and returns the ones that changed something. Fails when an
+    /// override does not fit the profile (e.g. a rate for a closed-model profile). Errors name
+    /// the overrides by their `stampede run` flags.
+    pub fn apply_overrides(&mut self, o: &Overrides) -> Result<AppliedOverrides, ScenarioError> {
+        self.apply_overrides_named(o, &OverrideNames::flags())
+    }
+
+    /// As [`Scenario::apply_overrides`], naming the overrides as `names` says.
+    pub fn apply_overrides_named(
+        &mut self,
+        o: &Overrides,
+        names: &OverrideNames,
+    ) -> Result<AppliedOverrides, ScenarioError> {
+        let mut applied = Vec::new();
+        if let Some(t) = &o.target
+            && self.target.as_ref() != Some(t)
+        {
             self.target = Some(t.clone());
+            applied.push(Applied {
+                name: names.target.clone(),
+                value: format!("{t:?}"),
+                fields: vec!["target"],
+                scope: "",
+            });
         }
         if let Some(total) = o.duration {
             if total.is_zero() {
-                return Err(ScenarioError::at("--duration", "must be longer than 0s"));
+                return Err(ScenarioError::at(&names.duration, "must be longer than 0s"));
             }
             if total > Duration::from_secs(7 * 86_400) {
-                return Err(ScenarioError::at("--duration", "must be at most one week"));
+                return Err(ScenarioError::at(
+                    &names.duration,
+                    "must be at most one week",
+                ));
             }
-            set_duration(&mut self.load, total);
+            let before = self.load.clone();
+            let fields = set_duration(&mut self.load, total);
+            record(&mut applied, &before, &self.load, || Applied {
+                name: names.duration.clone(),
+                value: HumanDuration(total).to_string(),
+                fields,
+                scope: "load",
+            });
         }
         if let Some(users) = o.users {
-            set_users(&mut self.load, users);
+            let before = self.load.clone();
+            let fields = set_users(&mut self.load, users);
+            record(&mut applied, &before, &self.load, || Applied {
+                name: names.users.clone(),
+                value: users.to_string(),
+                fields,
+                scope: "load",
+            });
         }
         if let Some(rate) = o.rate {
-            set_rate(&mut self.load, rate)?;
+            let before = self.load.clone();
+            let fields = set_rate(&mut self.load, rate, names)?;
+            record(&mut applied, &before, &self.load, || Applied {
+                name: names.rate.clone(),
+                value: rate.to_string(),
+                fields,
+                scope: "load",
+            });
         }
         if let Some(cap) = o.max_users_cap {
-            cap_users(&mut self.load, cap);
+            let before = self.load.clone();
+            let fields = cap_users(&mut self.load, cap);
+            record(&mut applied, &before, &self.load, || Applied {
+                name: names.max_users_cap.clone(),
+                value: cap.to_string(),
+                fields,
+                scope: "load",
+            });
         }
-        Ok(())
+        Ok(AppliedOverrides(applied))
+    }
+}
+
+/// Keeps an override only when it changed the profile: one that restates the file's value
+/// (or a cap above every user count) cannot have caused anything.
+fn record(
+    applied: &mut Vec<Applied>,
+    before: &LoadProfile,
+    after: &LoadProfile,
+    make: impl FnOnce() -> Applied,
+) {
+    if before != after {
+        applied.push(make());
     }
 }
 
@@ -75,21 +301,30 @@ fn scale_targets(start: &mut f64, stages: &mut [Stage], peak: f64) {
     }
 }
 
-fn set_duration(load: &mut LoadProfile, total: Duration) {
+/// The `set_*` functions return the fields they set to the override's value as given;
+/// fields they scale are not among them.
+fn set_duration(load: &mut LoadProfile, total: Duration) -> Vec<&'static str> {
     match load {
         LoadProfile::ConstantUsers { duration, .. }
         | LoadProfile::ConstantRate { duration, .. }
         | LoadProfile::Spike { duration, .. }
-        | LoadProfile::Random { duration, .. } => *duration = HumanDuration(total),
+        | LoadProfile::Random { duration, .. } => {
+            *duration = HumanDuration(total);
+            vec!["load.duration"]
+        }
         LoadProfile::RampingUsers { stages, .. } | LoadProfile::RampingRate { stages, .. } => {
             scale_durations(stages, total);
+            Vec::new()
         }
     }
 }
 
-fn set_users(load: &mut LoadProfile, n: u32) {
+fn set_users(load: &mut LoadProfile, n: u32) -> Vec<&'static str> {
     match load {
-        LoadProfile::ConstantUsers { users, .. } => *users = n,
+        LoadProfile::ConstantUsers { users, .. } => {
+            *users = n;
+            vec!["load.users"]
+        }
         LoadProfile::RampingUsers {
             start_users,
             stages,
@@ -100,26 +335,48 @@ fn set_users(load: &mut LoadProfile, n: u32) {
                 s.target = s.target.round();
             }
             *start_users = start.round() as u32;
+            Vec::new()
         }
         LoadProfile::ConstantRate { max_users, .. }
         | LoadProfile::RampingRate { max_users, .. }
         | LoadProfile::Spike { max_users, .. }
-        | LoadProfile::Random { max_users, .. } => *max_users = n,
+        | LoadProfile::Random { max_users, .. } => {
+            *max_users = n;
+            vec!["load.max_users"]
+        }
     }
 }
 
-fn set_rate(load: &mut LoadProfile, r: f64) -> Result<(), ScenarioError> {
-    match load {
+fn set_rate(
+    load: &mut LoadProfile,
+    r: f64,
+    names: &OverrideNames,
+) -> Result<Vec<&'static str>, ScenarioError> {
+    // Point at the users override of the same origin: `--rate` → `--users`, `overrides.rate`
+    // → `overrides.users`.
+    let users = names.rate.strip_suffix("rate").map_or_else(
+        || "the users override".to_owned(),
+        |head| format!("{head}users"),
+    );
+    Ok(match load {
         LoadProfile::ConstantUsers { .. } | LoadProfile::RampingUsers { .. } => {
             return Err(ScenarioError::at(
-                "--rate",
-                "a rate applies to open-model profiles (constant_rate, ramping_rate, spike, random); this scenario's load is closed-model: use --users",
+                &names.rate,
+                format!(
+                    "a rate applies to open-model profiles (constant_rate, ramping_rate, spike, random); this scenario's load is closed-model: use {users}"
+                ),
             ));
         }
-        LoadProfile::ConstantRate { rate, .. } => *rate = r,
+        LoadProfile::ConstantRate { rate, .. } => {
+            *rate = r;
+            vec!["load.rate"]
+        }
         LoadProfile::RampingRate {
             start_rate, stages, ..
-        } => scale_targets(start_rate, stages, r),
+        } => {
+            scale_targets(start_rate, stages, r);
+            Vec::new()
+        }
         LoadProfile::Spike {
             base_rate,
             spike_rate,
@@ -130,6 +387,7 @@ fn set_rate(load: &mut LoadProfile, r: f64) -> Result<(), ScenarioError> {
                 *base_rate *= r / peak;
                 *spike_rate *= r / peak;
             }
+            Vec::new()
         }
         LoadProfile::Random {
             mean_rate,
@@ -142,14 +400,17 @@ fn set_rate(load: &mut LoadProfile, r: f64) -> Result<(), ScenarioError> {
             for bound in [min_rate, max_rate].into_iter().flatten() {
                 *bound *= factor;
             }
+            vec!["load.mean_rate"]
         }
-    }
-    Ok(())
+    })
 }
 
-fn cap_users(load: &mut LoadProfile, cap: u32) {
+fn cap_users(load: &mut LoadProfile, cap: u32) -> Vec<&'static str> {
     match load {
-        LoadProfile::ConstantUsers { users, .. } => *users = (*users).min(cap),
+        LoadProfile::ConstantUsers { users, .. } => {
+            *users = (*users).min(cap);
+            vec!["load.users"]
+        }
         LoadProfile::RampingUsers {
             start_users,
             stages,
@@ -158,11 +419,15 @@ fn cap_users(load: &mut LoadProfile, cap: u32) {
             for s in stages {
                 s.target = s.target.min(f64::from(cap));
             }
+            Vec::new()
         }
         LoadProfile::ConstantRate { max_users, .. }
         | LoadProfile::RampingRate { max_users, .. }
         | LoadProfile::Spike { max_users, .. }
-        | LoadProfile::Random { max_users, .. } => *max_users = (*max_users).min(cap),
+        | LoadProfile::Random { max_users, .. } => {
+            *max_users = (*max_users).min(cap);
+            vec!["load.max_users"]
+        }
     }
 }
 
@@ -235,6 +500,123 @@ mod tests {
             })
             .expect_err("rate on closed");
         assert!(err.message.contains("closed-model"), "{err}");
+    }
+
+    const FILE: &str = "name: t\ntarget: http://127.0.0.1:1\njourneys: [{name: j, steps: [{request: {path: /}}]}]\nload:\n  type: spike\n  base_rate: 5\n  spike_rate: 50\n  spike_duration: 5s\n  period: 20s\n  duration: 60s\n  max_users: 2\n";
+
+    fn check(overrides: Overrides) -> Vec<String> {
+        check_named(overrides, &OverrideNames::flags())
+    }
+
+    fn check_named(overrides: Overrides, names: &OverrideNames) -> Vec<String> {
+        let doc = parse_scenario(FILE, Format::Yaml).expect("parses");
+        let env = ValidationEnv::default();
+        match validate_overridden(&doc, &overrides, names, &env, Some(FILE)) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn errors_at_an_overridden_field_name_the_override_not_the_file() {
+        assert_eq!(
+            check(Overrides {
+                users: Some(0),
+                ..Default::default()
+            }),
+            ["--users: must be at least 1"]
+        );
+        assert_eq!(
+            check(Overrides {
+                target: Some("ftp://x".into()),
+                ..Default::default()
+            }),
+            ["--target: \"ftp://x\" must be an http:// or https:// URL"]
+        );
+        // The API names its request fields.
+        assert_eq!(
+            check_named(
+                Overrides {
+                    users: Some(0),
+                    ..Default::default()
+                },
+                &OverrideNames::request()
+            ),
+            ["overrides.users: must be at least 1"]
+        );
+        // The cap is applied last, so it owns the value it set.
+        assert_eq!(
+            check(Overrides {
+                users: Some(5),
+                max_users_cap: Some(0),
+                ..Default::default()
+            }),
+            ["--max-users: must be at least 1"]
+        );
+    }
+
+    #[test]
+    fn errors_an_override_causes_elsewhere_say_so_and_keep_their_position() {
+        assert_eq!(
+            check(Overrides {
+                duration: Some(Duration::from_secs(10)),
+                ..Default::default()
+            }),
+            [
+                "load.period: no spike fits in the run: each spike is the last 5s of its period, \
+              so the first ends at 20s, after the 10s run; the period must be at most the \
+              duration (with --duration 10s) at line 9, column 11"
+            ]
+        );
+        let request = check_named(
+            Overrides {
+                duration: Some(Duration::from_secs(10)),
+                ..Default::default()
+            },
+            &OverrideNames::request(),
+        );
+        assert!(
+            request[0].ends_with("(with overrides.duration = 10s) at line 9, column 11"),
+            "{request:?}"
+        );
+        // An override that restates the file's value changes nothing and is not blamed.
+        let doc = FILE.replace("duration: 60s", "duration: 10s");
+        let parsed = parse_scenario(&doc, Format::Yaml).expect("parses");
+        let errors = validate_overridden(
+            &parsed,
+            &Overrides {
+                duration: Some(Duration::from_secs(10)),
+                ..Default::default()
+            },
+            &OverrideNames::flags(),
+            &ValidationEnv::default(),
+            Some(&doc),
+        )
+        .expect_err("the file's own period is too long");
+        assert_eq!(errors.0[0].path, "load.period");
+        assert!(!errors.0[0].message.contains("with"), "{errors}");
+        assert_eq!(errors.0[0].line, Some(9));
+    }
+
+    #[test]
+    fn the_files_own_errors_are_unchanged_by_unrelated_overrides() {
+        let doc = FILE.replace("spike_rate: 50", "spike_rate: 1");
+        let parsed = parse_scenario(&doc, Format::Yaml).expect("parses");
+        let errors = validate_overridden(
+            &parsed,
+            &Overrides {
+                users: Some(9),
+                ..Default::default()
+            },
+            &OverrideNames::flags(),
+            &ValidationEnv::default(),
+            Some(&doc),
+        )
+        .expect_err("spike below base");
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].path, "load.spike_rate");
+        assert!(!errors.0[0].message.contains("--users"), "{errors}");
+        assert_eq!((errors.0[0].line, errors.0[0].column), (Some(7), Some(15)));
     }
 
     #[test]

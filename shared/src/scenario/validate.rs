@@ -14,6 +14,9 @@ use crate::threshold::{Threshold, ThresholdSpec};
 pub const MAX_USERS: u32 = 1_000_000;
 /// Highest arrival rate accepted, starts per second.
 pub const MAX_RATE: f64 = 10_000_000.0;
+/// Shortest load duration accepted: a run shorter than this sends next to nothing and its
+/// figures mean nothing (a `2us` run "completes" with no requests at all).
+pub const MIN_LOAD_DURATION: std::time::Duration = std::time::Duration::from_millis(100);
 const MAX_JOURNEYS: usize = 1_000;
 const MAX_STEPS: usize = 10_000;
 
@@ -538,10 +541,26 @@ pub fn describe_check(check: &ValidCheck) -> String {
     }
 }
 
+/// Why a load may not last less than [`MIN_LOAD_DURATION`], for messages.
+fn at_least() -> String {
+    format!(
+        "a run lasts at least {} (shorter ones send next to nothing)",
+        crate::units::HumanDuration(MIN_LOAD_DURATION)
+    )
+}
+
 fn validate_load(load: &LoadProfile, errs: &mut Errors) {
     let positive_duration = |d: crate::units::HumanDuration, field: &str, errs: &mut Errors| {
         if d.get().is_zero() {
             errs.push(format!("load.{field}"), "must be longer than 0s");
+        }
+    };
+    // The length of the whole load, as opposed to a part of it (`spike_duration`).
+    let load_duration = |d: crate::units::HumanDuration, errs: &mut Errors| {
+        if d.get().is_zero() {
+            errs.push("load.duration", "must be longer than 0s");
+        } else if d.get() < MIN_LOAD_DURATION {
+            errs.push("load.duration", format!("{d} is too short: {}", at_least()));
         }
     };
     // Reports a rate out of range; true when it is in range (and can be compared).
@@ -590,14 +609,24 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
                 );
             }
         }
-        if stages.iter().all(|s| s.duration.get().is_zero()) && !stages.is_empty() {
+        let total: std::time::Duration = stages.iter().map(|s| s.duration.get()).sum();
+        if total.is_zero() && !stages.is_empty() {
             errs.push("load.stages", "the stages add up to 0s");
+        } else if !stages.is_empty() && total < MIN_LOAD_DURATION {
+            errs.push(
+                "load.stages",
+                format!(
+                    "the stages add up to {}: {}",
+                    crate::units::HumanDuration(total),
+                    at_least()
+                ),
+            );
         }
     };
     match load {
         LoadProfile::ConstantUsers { users: u, duration } => {
             users(*u, "users", errs);
-            positive_duration(*duration, "duration", errs);
+            load_duration(*duration, errs);
         }
         LoadProfile::RampingUsers {
             start_users,
@@ -620,7 +649,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             max_users,
         } => {
             let _ = rate(*r, "rate", false, errs);
-            positive_duration(*duration, "duration", errs);
+            load_duration(*duration, errs);
             users(*max_users, "max_users", errs);
         }
         LoadProfile::RampingRate {
@@ -643,7 +672,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             let base_ok = rate(*base_rate, "base_rate", true, errs);
             let spike_ok = rate(*spike_rate, "spike_rate", false, errs);
             positive_duration(*spike_duration, "spike_duration", errs);
-            positive_duration(*duration, "duration", errs);
+            load_duration(*duration, errs);
             users(*max_users, "max_users", errs);
             if base_ok && spike_ok && spike_rate <= base_rate {
                 errs.push(
@@ -684,7 +713,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             ..
         } => {
             let mean_ok = rate(*mean_rate, "mean_rate", false, errs);
-            positive_duration(*duration, "duration", errs);
+            load_duration(*duration, errs);
             users(*max_users, "max_users", errs);
             if !(0.0..=1.0).contains(walk) {
                 errs.push(
@@ -853,6 +882,43 @@ mod tests {
                 .collect();
             assert_eq!(problems(&load), want, "{name}");
         }
+    }
+
+    #[test]
+    fn a_load_shorter_than_the_minimum_is_refused() {
+        let us = |n: u64| HumanDuration(std::time::Duration::from_micros(n));
+        let closed = |duration| LoadProfile::ConstantUsers { users: 2, duration };
+        assert_eq!(
+            problems(&closed(us(2))),
+            [(
+                "load.duration".to_owned(),
+                "2us is too short: a run lasts at least 100ms (shorter ones send next to nothing)"
+                    .to_owned()
+            )]
+        );
+        assert!(problems(&closed(us(100_000))).is_empty());
+        let staged = LoadProfile::RampingUsers {
+            start_users: 1,
+            stages: vec![
+                crate::scenario::Stage {
+                    duration: us(30_000),
+                    target: 2.0,
+                },
+                crate::scenario::Stage {
+                    duration: us(30_000),
+                    target: 2.0,
+                },
+            ],
+        };
+        let found = problems(&staged);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "load.stages");
+        assert!(
+            found[0]
+                .1
+                .starts_with("the stages add up to 60ms: a run lasts at least 100ms"),
+            "{found:?}"
+        );
     }
 
     #[test]

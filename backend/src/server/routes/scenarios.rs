@@ -93,7 +93,21 @@ pub(super) async fn get(
         .ok_or_else(|| ApiError::NotFound(format!("no saved scenario is named \"{name}\"")))
 }
 
-/// The body is the scenario document: JSON, or YAML when the content type says so.
+/// The format of a scenario body: as the content type says; when it names neither JSON nor
+/// YAML (or is missing, as with a bare `curl --data-binary @file.yaml`), a body that starts
+/// with `{` is JSON and anything else YAML (which is also how `scenario.text` is read).
+fn body_format(content_type: &str, text: &str) -> Format {
+    let content_type = content_type.to_ascii_lowercase();
+    if content_type.contains("yaml") {
+        Format::Yaml
+    } else if content_type.contains("json") || text.trim_start().starts_with('{') {
+        Format::Json
+    } else {
+        Format::Yaml
+    }
+}
+
+/// The body is the scenario document: JSON or YAML (see [`body_format`]).
 pub(super) async fn put(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -107,11 +121,7 @@ pub(super) async fn put(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let format = if content_type.contains("yaml") {
-        Format::Yaml
-    } else {
-        Format::Json
-    };
+    let format = body_format(content_type, text);
     let scenario = parse_scenario(text, format)?;
     state.runs.validate(&scenario, Some(text))?;
     save(&state, name, scenario).await

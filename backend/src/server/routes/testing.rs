@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use shared::api::{RunCreated, RunFilter, RunInfo, StartTest, TestType};
-use shared::scenario::{LoadProfile, Stage};
+use shared::scenario::{LoadProfile, MIN_LOAD_DURATION, Stage};
 use shared::units::HumanDuration;
 
 use crate::server::AppState;
@@ -24,6 +24,16 @@ pub(crate) fn profile(
     let duration = req.duration.map_or(default_duration, HumanDuration::get);
     if duration.is_zero() {
         return Err(problem("duration", "must be longer than 0s"));
+    }
+    if duration < MIN_LOAD_DURATION {
+        return Err(problem(
+            "duration",
+            format!(
+                "{} is too short: a test lasts at least {} (shorter ones send next to nothing)",
+                HumanDuration(duration),
+                HumanDuration(MIN_LOAD_DURATION)
+            ),
+        ));
     }
     let secs = |s: f64| HumanDuration(Duration::from_secs_f64(s));
     let total = duration.as_secs_f64();
@@ -114,18 +124,18 @@ async fn start(
     if let Some(target) = &req.target {
         scenario.target = Some(target.clone());
     }
-    if let Some(cap) = state.runs.config().max_users {
-        let overrides = shared::scenario::Overrides {
-            max_users_cap: Some(cap),
-            ..Default::default()
-        };
-        scenario
-            .apply_overrides(&overrides)
-            .map_err(|e| ApiError::InvalidScenario(shared::scenario::ScenarioErrors(vec![e])))?;
-    }
+    let overrides = shared::scenario::Overrides {
+        max_users_cap: state.runs.config().max_users,
+        ..Default::default()
+    };
     // Positions refer to the submitted text only while the load is the text's own.
     let _ = source;
-    let valid = state.runs.validate(&scenario, None)?;
+    let valid = state.runs.validate_overridden(
+        &scenario,
+        &overrides,
+        &shared::scenario::OverrideNames::request(),
+        None,
+    )?;
     let info = state.runs.launch(valid, kind).await?;
     Ok((
         StatusCode::CREATED,

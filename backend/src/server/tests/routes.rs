@@ -247,7 +247,11 @@ async fn start_requests_are_validated() {
         )
         .await
         .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
-    assert!(!err.problems.is_empty(), "{err:?}");
+    assert_eq!(err.problems[0].path, "overrides.rate", "{err:?}");
+    assert!(
+        err.problems[0].message.contains("use overrides.users"),
+        "{err:?}"
+    );
 
     // Unknown preset or saved scenario.
     let err = h
@@ -700,4 +704,110 @@ async fn scenario_validate_endpoint() {
     // Nothing was saved.
     let saved: Vec<ScenarioEntry> = h.get("/api/scenarios").await.json();
     assert!(saved.is_empty(), "{saved:?}");
+}
+
+/// A problem at a field an override set names the override; one the override caused in
+/// another field says which override was in effect.
+#[tokio::test]
+async fn override_problems_name_the_override() {
+    let h = Harness::new().await;
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("q", "r", "1s") }, "overrides": { "users": 0 } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems.len(), 1, "{err:?}");
+    assert_eq!(err.problems[0].path, "overrides.users", "{err:?}");
+    assert_eq!(err.problems[0].message, "must be at least 1", "{err:?}");
+
+    let spike = "name: s\njourneys: [{name: j, steps: [{request: {path: /}}]}]\nload: {type: spike, base_rate: 1, spike_rate: 5, spike_duration: 5s, period: 20s, duration: 60s, max_users: 5}\n";
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "text": spike }, "overrides": { "duration": "10s" } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems.len(), 1, "{err:?}");
+    let p = &err.problems[0];
+    assert_eq!(p.path, "load.period", "{err:?}");
+    assert!(
+        p.message.ends_with("(with overrides.duration = 10s)"),
+        "{err:?}"
+    );
+    // The period itself is where the text says.
+    assert_eq!(p.line, Some(3), "{err:?}");
+}
+
+/// A test-type run too short to send anything is refused at its `duration`, like a scenario
+/// whose load is shorter than the minimum.
+#[tokio::test]
+async fn too_short_test_durations_are_refused() {
+    let h = Harness::new().await;
+    let quick = quick_scenario("q", "r", "1s");
+    for kind in ["stress", "performance", "scalability"] {
+        let err = h
+            .post_json(
+                &format!("/api/testing/{kind}"),
+                &json!({ "scenario": { "inline": quick }, "duration": "2us" }),
+            )
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+        assert_eq!(err.problems[0].path, "duration", "{kind}: {err:?}");
+        assert!(
+            err.problems[0].message.contains("at least 100ms"),
+            "{kind}: {err:?}"
+        );
+    }
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick }, "overrides": { "duration": "2us" } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems[0].path, "overrides.duration", "{err:?}");
+    assert!(h.runs.status().is_none(), "no run was created");
+}
+
+/// A YAML body without a content type is read as YAML (a JSON one still as JSON), and a plain
+/// GET of the WebSocket endpoint answers with the API's JSON error, not plain text.
+#[tokio::test]
+async fn untyped_yaml_bodies_and_non_websocket_requests() {
+    let h = Harness::new().await;
+    let yaml = "name: untyped\njourneys:\n  - name: j\n    steps:\n      - request: { path: /api/products }\nload: { type: constant_users, users: 1, duration: 1s }\n";
+    let saved: ScenarioEntry = h
+        .request(Method::PUT, "/api/scenarios/untyped", None, yaml.to_owned())
+        .await
+        .expect_status(StatusCode::CREATED)
+        .json();
+    assert_eq!(saved.scenario.name, "untyped");
+    let json_body = serde_json::to_string(&saved.scenario).expect("JSON");
+    h.request(
+        Method::PUT,
+        "/api/scenarios/untyped",
+        None,
+        format!("  {json_body}"),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    // A YAML mistake is reported with YAML's position, not as bad JSON.
+    let err = h
+        .request(
+            Method::PUT,
+            "/api/scenarios/untyped",
+            None,
+            yaml.replace("users: 1", "users: two"),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems[0].path, "load.users", "{err:?}");
+
+    let err = h
+        .get("/api/ws")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(err.detail.contains("WebSocket"), "{err:?}");
 }

@@ -15,7 +15,7 @@ use shared::scenario::LoadProfile;
 use shared::units::HumanDuration;
 use shared::ws::ServerMsg;
 
-use super::{Harness, collect_until_finished, quick_scenario, wait_finished};
+use super::{Harness, RUN_DEADLINE, collect_until_finished, quick_scenario, wait_finished};
 use crate::demo_target::DemoConfig;
 use crate::server::{AlertLimits, TestConfig};
 
@@ -867,4 +867,58 @@ async fn keep_runs_deletes_the_oldest_when_a_run_ends() {
     h.get(&format!("/api/runs/{}/series", ids[0]))
         .await
         .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+/// The stop answer is the run as of the stop: `stopping`, with the time it has run so far,
+/// on both stop routes; the status route agrees until the run has ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_answers_stopping_with_the_elapsed_time() {
+    let h = Harness::new().await;
+    for by_id in [false, true] {
+        let (mut rx, _) = h.runs.subscribe();
+        let long = quick_scenario("long", "GET product", "30s");
+        let id = h
+            .start("/api/runs", &json!({ "scenario": { "inline": long } }))
+            .await;
+        // Wait (on the feed) for the first snapshot: the run has been going for an interval.
+        let first = tokio::time::timeout(RUN_DEADLINE, async {
+            loop {
+                match rx.recv().await {
+                    Ok(ServerMsg::Snapshot { run_id, snapshot }) if run_id == id => {
+                        break snapshot.elapsed_ms;
+                    }
+                    Ok(_) => {}
+                    Err(e) => panic!("feed: {e}"),
+                }
+            }
+        })
+        .await
+        .expect("a snapshot within the deadline");
+        assert!(first > 0);
+        let uri = if by_id {
+            format!("/api/runs/{id}/stop")
+        } else {
+            "/api/workload/stop".to_owned()
+        };
+        let stopped: RunInfo = h
+            .post_empty(&uri)
+            .await
+            .expect_status(StatusCode::OK)
+            .json();
+        assert_eq!(stopped.id, id);
+        assert_eq!(stopped.status, RunStatus::Stopping, "{uri}: {stopped:?}");
+        assert!(
+            stopped.duration_ms >= first,
+            "{uri}: {stopped:?} vs {first}"
+        );
+        let status: WorkloadStatus = h.get("/api/workload/status").await.json();
+        let run = status.run.expect("the current run");
+        assert!(
+            run.status == RunStatus::Stopping || run.status.is_terminal(),
+            "{run:?}"
+        );
+        let summary = wait_finished(&mut rx, &id).await;
+        assert_eq!(summary.status, RunStatus::Cancelled);
+        assert!(summary.duration_ms >= stopped.duration_ms, "{summary:?}");
+    }
 }
