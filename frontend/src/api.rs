@@ -201,6 +201,14 @@ pub async fn save(name: &str, scenario: ScenarioRef) -> Result<ScenarioEntry, Ap
     .await
 }
 
+/// Deletes a saved scenario (404 when none has that name). Saved names are letters, digits,
+/// `-`, `_` and `.`, so the name goes into the path as it is.
+pub async fn delete_scenario(name: &str) -> Result<(), ApiError> {
+    call("DELETE", &format!("/api/scenarios/{name}"), None)
+        .await
+        .map(drop)
+}
+
 /// Deletes an ended run with its series, alerts and reports (409 while it runs).
 pub async fn delete_run(id: &str) -> Result<(), ApiError> {
     call("DELETE", &format!("/api/runs/{id}"), None)

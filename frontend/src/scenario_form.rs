@@ -161,14 +161,17 @@ pub fn parse_duration(text: &str) -> Result<HumanDuration, String> {
     HumanDuration::parse(text)
 }
 
-/// A whole-number field (users, weights).
-pub fn parse_count(text: &str) -> Result<u32, String> {
+/// A whole-number field (weights, users). `min` is the least the server accepts there (1 for
+/// `users` and `max_users`, 0 for weights and `start_users`; see `shared`'s validation): the
+/// message for text that is no whole number names it, and a number below it is left for the
+/// server to refuse, so each rule is stated once.
+pub fn parse_count(text: &str, min: u32) -> Result<u32, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("enter a whole number".into());
     }
     t.parse::<u32>()
-        .map_err(|_| format!("\"{t}\" is not a whole number (0 or more)"))
+        .map_err(|_| format!("\"{t}\" is not a whole number ({min} or more)"))
 }
 
 /// A decimal field (rates, fractions).
@@ -381,6 +384,32 @@ pub fn move_item<T>(items: &mut [T], i: usize, up: bool) {
         items.swap(i - 1, i);
     } else if !up && i + 1 < items.len() {
         items.swap(i, i + 1);
+    }
+}
+
+/// Where the keyboard focus goes after row `i` of `len` rows moved up (`up`) or down, so it
+/// follows the row: how many rows from `i` the row now is, and whether to its up button (else
+/// its down button). The same direction as the move, unless the row reached that end of the
+/// list, where that button is disabled.
+pub fn focus_after_move(i: usize, up: bool, len: usize) -> (isize, bool) {
+    let at = if up {
+        i.saturating_sub(1)
+    } else {
+        (i + 1).min(len.saturating_sub(1)).max(i)
+    };
+    let offset = if at < i { -1 } else { isize::from(at > i) };
+    (offset, if up { at > 0 } else { at + 1 >= len })
+}
+
+/// Where the keyboard focus goes after row `i` of `len` rows (counted before) is removed: the
+/// first field of the row before it, counted from `i`, or of the row that took its place when
+/// it was the first; `None` when the list is now empty (its add button takes the focus). Never
+/// a button of another row, which a second Enter would press.
+pub fn focus_after_remove(i: usize, len: usize) -> Option<isize> {
+    if i > 0 {
+        Some(-1)
+    } else {
+        (len > 1).then_some(0)
     }
 }
 

@@ -727,3 +727,181 @@ async fn post_json(url: &str, body: &str) -> String {
         .await
         .expect("body")
 }
+
+/// The saved scenario `name` as the API has it (`None`: not saved).
+async fn saved_scenario(server: &Serve, name: &str) -> Option<shared::api::ScenarioEntry> {
+    let body = http_get(&format!("{}/api/scenarios/{name}", server.api)).await?;
+    serde_json::from_str(&body).ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_deleted() {
+    let data = temp_dir("browser-save-over");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    b.client
+        .goto(&format!("{}/compose", server.api))
+        .await
+        .expect("open compose");
+    let active = || async {
+        b.client
+            .execute(
+                "const a = document.activeElement; return a && a.getAttribute('data-action');",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    let notice = |expected: String| {
+        let b = &b;
+        async move {
+            b.until(10, &format!("the notice {expected:?}"), || async {
+                text(b, ".compose__notice").await.filter(|t| *t == expected)
+            })
+            .await
+        }
+    };
+
+    // The default form, saved under a new name: no question.
+    b.find("[data-field=saved]").await;
+    set_input(&b, "[data-field=save-name]", "e2e_saved").await;
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save");
+    notice("Saved as “e2e_saved”.".into()).await;
+    let first = saved_scenario(&server, "e2e_saved")
+        .await
+        .expect("saved through the API");
+    assert_eq!(first.scenario.name, "my_scenario");
+
+    // Another scenario under the same name: asked in place, the safe answer focused.
+    b.find("[data-field=preset]")
+        .await
+        .select_by_value("web_app")
+        .await
+        .expect("select preset");
+    let preset_name = b
+        .until(10, "the preset in the form", || async {
+            attr(&b, "[data-field=name]", "value")
+                .await
+                .filter(|v| v != "my_scenario")
+        })
+        .await;
+    set_input(&b, "[data-field=save-name]", "e2e_saved").await;
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save");
+    let question = b
+        .until(10, "the question", || async {
+            text(&b, ".compose__ask").await
+        })
+        .await;
+    assert!(
+        question.contains("Replace the saved “e2e_saved”?"),
+        "{question}"
+    );
+    b.until(5, "the focus on Cancel", || async {
+        active().await.filter(|a| a == "cancel-ask")
+    })
+    .await;
+    b.screenshot("compose-replace-question").await;
+
+    // Cancel: nothing is saved, the focus is back on Save.
+    b.find("[data-action=cancel-ask]")
+        .await
+        .click()
+        .await
+        .expect("cancel");
+    b.until(5, "the question gone and the focus on Save", || async {
+        let gone = text(&b, ".compose__ask").await.is_none();
+        active().await.filter(|a| gone && a == "save")
+    })
+    .await;
+    let kept = saved_scenario(&server, "e2e_saved")
+        .await
+        .expect("still saved");
+    assert_eq!(
+        kept.scenario, first.scenario,
+        "cancel leaves the saved one as it was"
+    );
+
+    // Replace: the preset is saved over it.
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save");
+    b.find("[data-action=confirm-ask]")
+        .await
+        .click()
+        .await
+        .expect("replace");
+    notice("Saved as “e2e_saved”.".into()).await;
+    let replaced = b
+        .until(10, "the preset saved over it", || async {
+            saved_scenario(&server, "e2e_saved")
+                .await
+                .filter(|e| e.scenario.name == preset_name)
+        })
+        .await;
+    assert_ne!(replaced.scenario, first.scenario);
+
+    // Saving it back under the name it was saved as is editing it: not asked again.
+    set_input(&b, "[data-field=description]", "edited").await;
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save");
+    b.until(10, "the edit saved without a question", || async {
+        saved_scenario(&server, "e2e_saved")
+            .await
+            .filter(|e| e.scenario.description.as_deref() == Some("edited"))
+    })
+    .await;
+    assert!(text(&b, ".compose__ask").await.is_none(), "no question");
+
+    // Delete it from the page, after a question of the same kind.
+    b.find("[data-action=delete-saved]")
+        .await
+        .click()
+        .await
+        .expect("delete");
+    let question = b
+        .until(10, "the delete question", || async {
+            text(&b, ".compose__ask").await
+        })
+        .await;
+    assert!(
+        question.contains("Delete the saved “e2e_saved”?"),
+        "{question}"
+    );
+    b.find("[data-action=confirm-ask]")
+        .await
+        .click()
+        .await
+        .expect("confirm the delete");
+    notice("Deleted “e2e_saved”.".into()).await;
+    assert!(
+        saved_scenario(&server, "e2e_saved").await.is_none(),
+        "deleted"
+    );
+    b.until(10, "the saved menu empty", || async {
+        text(&b, "[data-field=saved]")
+            .await
+            .filter(|t| t.contains("none saved yet") && !t.contains("e2e_saved"))
+    })
+    .await;
+    assert!(
+        text(&b, "[data-action=delete-saved]").await.is_none(),
+        "nothing left to delete"
+    );
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -15,11 +15,11 @@ pub mod threshold_editor;
 
 use leptos::prelude::*;
 
-use crate::scenario_form::{PlacedProblems, ScenarioForm};
+use crate::scenario_form::{PlacedProblems, ScenarioForm, focus_after_move};
 
 pub use fields::FieldError;
 
-use fields::{Field, action_button, kv_editor};
+use fields::{Field, action_button, kv_editor, remove_button};
 
 /// The form's state and the problems placed on it, shared by every part of the editor.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +56,9 @@ pub fn ScenarioEditor() -> impl IntoView {
                         |f| f.name.clone(),
                         |f, v| f.name = v,
                     )}
-                    {Field::new("target", "Target URL").placeholder("http://127.0.0.1:8090").wide().view(
+                    // What the server runs a scenario without a target against (`ValidationEnv`): its
+                    // CLOUD_API_URL when set, else the demo target it started.
+                    {Field::new("target", "Target URL").placeholder("empty: the server's CLOUD_API_URL, else its demo target").wide().view(
                         ed,
                         |f| f.target.clone(),
                         |f, v| f.target = v,
@@ -135,7 +137,21 @@ fn render_row_buttons(
     on_move: std::rc::Rc<dyn Fn(bool)>,
     on_remove: Box<dyn Fn()>,
 ) -> AnyView {
-    let on_move_down = on_move.clone();
+    // The rows are keyed by index, so the pressed button stays where it was while its row's
+    // content moves: the focus follows the row ([`focus_after_move`]).
+    let mover = move |up: bool| {
+        let on_move = on_move.clone();
+        move |button: web_sys::Element| {
+            let (offset, up_button) = focus_after_move(i, up, len.get_untracked());
+            on_move(up);
+            let dir = if up_button { "up" } else { "down" };
+            fields::refocus(
+                &button,
+                Some(offset),
+                &format!("[data-action=move-{noun}-{dir}]"),
+            );
+        }
+    };
     view! {
         <span class="row-buttons">
             {action_button(
@@ -143,22 +159,16 @@ fn render_row_buttons(
                 format!("move-{noun}-up"),
                 format!("Move {noun} {} up", i + 1),
                 Signal::derive(move || i == 0),
-                move || on_move(true),
+                mover(true),
             )}
             {action_button(
                 "↓",
                 format!("move-{noun}-down"),
                 format!("Move {noun} {} down", i + 1),
                 Signal::derive(move || i + 1 >= len.get()),
-                move || on_move_down(false),
+                mover(false),
             )}
-            {action_button(
-                "✕",
-                format!("remove-{noun}"),
-                format!("Remove {noun} {}", i + 1),
-                Signal::derive(|| false),
-                on_remove,
-            )}
+            {remove_button(noun, i, len, on_remove)}
         </span>
     }
     .into_any()

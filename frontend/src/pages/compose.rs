@@ -55,6 +55,16 @@ enum CheckState {
     Offline(String),
 }
 
+/// A question asked in place before a saved scenario is lost (not `window.confirm`: the panel
+/// may be in a frame where dialogs are blocked).
+#[derive(Debug, Clone, PartialEq)]
+enum Ask {
+    /// Save over the saved scenario of this name.
+    Replace(String),
+    /// Delete the saved scenario of this name.
+    Delete(String),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Notice {
     Info(String),
@@ -89,6 +99,20 @@ fn sent_document(scenario: &ScenarioRef) -> Option<Scenario> {
     }
 }
 
+/// Focuses the element matching `css` once the page is redrawn (next frame).
+fn focus_later(css: &'static str) {
+    request_animation_frame(move || {
+        if let Some(el) = document()
+            .query_selector(css)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
@@ -115,6 +139,11 @@ pub fn ComposePage() -> impl IntoView {
     let presets = RwSignal::new(None::<Vec<Preset>>);
     let saved = RwSignal::new(Vec::<ScenarioEntry>::new());
     let save_name = RwSignal::new(String::new());
+    // The saved scenario the form was opened from or last saved as: saving under that name
+    // again is editing it, so it is not asked about; any other saved name is (see `save`).
+    // A draft restored when the page opens has none, so its first save over a name asks.
+    let opened = RwSignal::new(None::<String>);
+    let asking = RwSignal::new(None::<Ask>);
     let busy = RwSignal::new(false);
     let generation = StoredValue::new(0u64);
     let last_checked = StoredValue::new(None::<Scenario>);
@@ -302,6 +331,8 @@ pub fn ComposePage() -> impl IntoView {
     };
 
     let load_scenario = move |s: Scenario, what: String| {
+        opened.set(None);
+        asking.set(None);
         save_draft(&s);
         last_checked.set_value(Some(s.clone()));
         form.set(ScenarioForm::from_scenario(&s));
@@ -372,10 +403,30 @@ pub fn ComposePage() -> impl IntoView {
         });
     };
 
-    let save = move |_| {
+    // Saves under `name`, which from then on is the scenario being edited.
+    let store = move |name: String| {
         let Some(scenario) = current_ref() else {
             return;
         };
+        let about = sent_document(&scenario);
+        busy.set(true);
+        notice.set(None);
+        spawn_local(async move {
+            let result = api::save(&name, scenario).await;
+            busy.try_set(false);
+            match result {
+                Ok(entry) => {
+                    notice.try_set(Some(Notice::Info(format!("Saved as “{}”.", entry.name))));
+                    opened.try_set(Some(entry.name));
+                    refresh_saved();
+                }
+                Err(e) => apply_error(e, about),
+            }
+        });
+    };
+
+    // A name another saved scenario has is asked about first (see `opened`).
+    let save = move |_| {
         let typed = save_name.get_untracked().trim().to_owned();
         let name = if typed.is_empty() {
             form.with_untracked(|f| f.name.trim().to_owned())
@@ -386,20 +437,95 @@ pub fn ComposePage() -> impl IntoView {
             notice.set(Some(Notice::Error("Enter a name to save under.".into())));
             return;
         }
-        let about = sent_document(&scenario);
-        busy.set(true);
-        notice.set(None);
-        spawn_local(async move {
-            let result = api::save(&name, scenario).await;
-            busy.try_set(false);
-            match result {
-                Ok(entry) => {
-                    notice.try_set(Some(Notice::Info(format!("Saved as “{}”.", entry.name))));
-                    refresh_saved();
+        let taken = saved.with_untracked(|ss| ss.iter().any(|s| s.name == name));
+        if taken && opened.with_untracked(|o| o.as_deref() != Some(name.as_str())) {
+            notice.set(None);
+            asking.set(Some(Ask::Replace(name)));
+            focus_later("[data-action=cancel-ask]");
+        } else {
+            asking.set(None);
+            store(name);
+        }
+    };
+
+    let cancel = Callback::new(move |()| {
+        let back = match asking.get_untracked() {
+            Some(Ask::Delete(_)) => "[data-action=delete-saved]",
+            _ => "[data-action=save]",
+        };
+        asking.set(None);
+        focus_later(back);
+    });
+    let confirm = Callback::new(move |()| match asking.get_untracked() {
+        Some(Ask::Replace(name)) => {
+            asking.set(None);
+            store(name);
+            focus_later("[data-action=save]");
+        }
+        Some(Ask::Delete(name)) => {
+            asking.set(None);
+            busy.set(true);
+            notice.set(None);
+            spawn_local(async move {
+                let result = api::delete_scenario(&name).await;
+                busy.try_set(false);
+                match result {
+                    Ok(()) => {
+                        notice.try_set(Some(Notice::Info(format!("Deleted “{name}”."))));
+                        opened.try_set(None);
+                    }
+                    Err(e) => {
+                        notice.try_set(Some(Notice::Error(format!("Not deleted: {}", e.message))));
+                    }
                 }
-                Err(e) => apply_error(e, about),
-            }
-        });
+                refresh_saved();
+                focus_later("#compose-saved");
+            });
+        }
+        None => {}
+    });
+    // The question while `asking` is `which` (its name comes from the ask).
+    let question = move |which: fn(&Ask) -> Option<(&str, &'static str)>| {
+        dyn_view(move || {
+            asking
+                .with(|a| a.as_ref().and_then(which).map(|(n, yes)| (n.to_owned(), yes)))
+                .map(|(name, yes)| {
+                    let text = if yes == "Replace" {
+                        format!("Replace the saved “{name}”?")
+                    } else {
+                        format!("Delete the saved “{name}”?")
+                    };
+                    let label = text.clone();
+                    view! {
+                        <span
+                            class="compose__ask"
+                            role="group"
+                            aria-label=label
+                            on:keydown=move |ev: web_sys::KeyboardEvent| {
+                                if ev.key() == "Escape" {
+                                    cancel.run(());
+                                }
+                            }
+                        >
+                            <span class="compose__ask-text">{text}</span>
+                            <button type="button" class="button--danger" data-action="confirm-ask" on:click=move |_| confirm.run(())>
+                                {yes}
+                            </button>
+                            <button type="button" data-action="cancel-ask" on:click=move |_| cancel.run(())>
+                                "Cancel"
+                            </button>
+                        </span>
+                    }
+                })
+                .into_any()
+        })
+    };
+    // The saved scenario the form holds, when there is one to delete.
+    let deletable = move || {
+        opened.with(|o| {
+            o.clone()
+                .filter(|n| saved.with(|ss| ss.iter().any(|s| &s.name == n)))
+        })
     };
 
     let status = move || {
@@ -471,7 +597,11 @@ pub fn ComposePage() -> impl IntoView {
     let pick_saved = Callback::new(move |name: String| {
         let found = saved.with_untracked(|ss| ss.iter().find(|s| s.name == name).cloned());
         if let Some(entry) = found {
+            // Saved under another name than the scenario's own: saving it back keeps that one.
+            let renamed = (entry.name != entry.scenario.name).then(|| entry.name.clone());
             load_scenario(entry.scenario, format!("saved scenario “{}”", entry.name));
+            save_name.set(renamed.unwrap_or_default());
+            opened.set(Some(entry.name));
         }
     });
 
@@ -525,6 +655,10 @@ pub fn ComposePage() -> impl IntoView {
                     >
                         "Launch run"
                     </button>
+                    {question(|a| match a {
+                        Ask::Replace(n) => Some((n.as_str(), "Replace")),
+                        Ask::Delete(_) => None,
+                    })}
                 </div>
             </header>
             <div class="compose__sources">
@@ -576,6 +710,30 @@ pub fn ComposePage() -> impl IntoView {
                     }),
                     pick_saved,
                 )}
+                {dyn_view(move || {
+                    deletable()
+                        .map(|name| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="compose__delete"
+                                    data-action="delete-saved"
+                                    prop:disabled=is_busy
+                                    on:click=move |_| {
+                                        asking.set(Some(Ask::Delete(name.clone())));
+                                        focus_later("[data-action=cancel-ask]");
+                                    }
+                                >
+                                    {format!("Delete “{name}”")}
+                                </button>
+                            }
+                        })
+                        .into_any()
+                })}
+                {question(|a| match a {
+                    Ask::Delete(n) => Some((n.as_str(), "Delete")),
+                    Ask::Replace(_) => None,
+                })}
             </div>
 
             {dyn_view(move || {

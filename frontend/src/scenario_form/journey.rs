@@ -377,7 +377,7 @@ impl JourneyForm {
 
     pub(super) fn to_journey(&self, path: &str, errs: &mut Errors) -> Journey {
         let weight = errs
-            .take(format!("{path}.weight"), parse_count(&self.weight))
+            .take(format!("{path}.weight"), parse_count(&self.weight, 0))
             .unwrap_or(1);
         let steps = self
             .steps

@@ -381,9 +381,9 @@ impl LoadForm {
                 .map(|v| format_number(v.ceil())),
             _ => None,
         }
-        .filter(|u| parse_count(u).is_ok_and(|u| u > 0));
+        .filter(|u| parse_count(u, 1).is_ok_and(|u| u > 0));
         let cap = if old.is_open() {
-            Some(self.max_users.clone()).filter(|u| parse_count(u).is_ok_and(|u| u > 0))
+            Some(self.max_users.clone()).filter(|u| parse_count(u, 1).is_ok_and(|u| u > 0))
         } else {
             users.clone()
         };
@@ -456,8 +456,10 @@ impl LoadForm {
     /// The profile, or every field that cannot be read (paths `load.<key>`, `load.stages[i].target`).
     pub fn to_profile(&self) -> Result<LoadProfile, Vec<FieldError>> {
         let mut errs = Errors::default();
+        // `start_users` may be 0; every other count here is a number of users (at least 1).
         let count = |errs: &mut Errors, key: &str| {
-            errs.take(format!("load.{key}"), parse_count(self.get(key)))
+            let min = u32::from(key != "start_users");
+            errs.take(format!("load.{key}"), parse_count(self.get(key), min))
         };
         let number = |errs: &mut Errors, key: &str| {
             errs.take(format!("load.{key}"), parse_number(self.get(key)))

@@ -670,6 +670,67 @@ fn lists_move_and_remove() {
 }
 
 #[test]
+fn focus_follows_a_moved_row_and_leaves_a_removed_one_for_a_field() {
+    // Up from the third row: the row is now the second, still on its up button.
+    assert_eq!(focus_after_move(2, true, 3), (-1, true));
+    // Up to the top, where the up button is disabled: its down button.
+    assert_eq!(focus_after_move(1, true, 3), (-1, false));
+    assert_eq!(focus_after_move(0, false, 3), (1, false));
+    // Down to the bottom: its up button.
+    assert_eq!(focus_after_move(1, false, 3), (1, true));
+    assert_eq!(focus_after_move(0, false, 2), (1, true));
+    // No move at the ends (those buttons are disabled): the focus stays.
+    assert_eq!(focus_after_move(0, true, 2), (0, false));
+    assert_eq!(focus_after_move(1, false, 2), (0, true));
+
+    // The row before; the one that took the first's place; the add button.
+    assert_eq!(focus_after_remove(2, 3), Some(-1));
+    assert_eq!(focus_after_remove(1, 2), Some(-1));
+    assert_eq!(focus_after_remove(0, 3), Some(0));
+    assert_eq!(focus_after_remove(0, 1), None);
+}
+
+#[test]
+fn counts_that_need_a_user_say_so() {
+    let message = |f: &ScenarioForm, path: &str| {
+        f.to_scenario()
+            .expect_err("the form cannot be read")
+            .into_iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, m)| m)
+    };
+    let mut f = ScenarioForm::default();
+    f.load.users = "-5".into();
+    f.journeys[0].weight = "-1".into();
+    assert_eq!(
+        message(&f, "load.users").as_deref(),
+        Some("\"-5\" is not a whole number (1 or more)")
+    );
+    // A weight may be 0 (shared's validation wants one journey above 0).
+    assert_eq!(
+        message(&f, "journeys[0].weight").as_deref(),
+        Some("\"-1\" is not a whole number (0 or more)")
+    );
+    f.load.set_kind(LoadKind::ConstantRate);
+    f.load.max_users = "x".into();
+    assert_eq!(
+        message(&f, "load.max_users").as_deref(),
+        Some("\"x\" is not a whole number (1 or more)")
+    );
+    f.load.set_kind(LoadKind::RampingUsers);
+    f.load.start_users = "-1".into();
+    assert_eq!(
+        message(&f, "load.start_users").as_deref(),
+        Some("\"-1\" is not a whole number (0 or more)")
+    );
+    // 0 users is read, and refused by the server with shared's own words ("must be at least 1").
+    f.load.set_kind(LoadKind::ConstantUsers);
+    f.load.users = "0".into();
+    f.journeys[0].weight = "1".into();
+    assert!(f.to_scenario().is_ok());
+}
+
+#[test]
 fn request_names_and_new_journeys() {
     let mut f = ScenarioForm::default();
     f.add_journey();

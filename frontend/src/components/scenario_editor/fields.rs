@@ -6,7 +6,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::Editor;
-use crate::scenario_form::{KeyValue, ScenarioForm, markup, remove_at};
+use crate::scenario_form::{KeyValue, ScenarioForm, focus_after_remove, markup, remove_at};
+use wasm_bindgen::JsCast;
 
 // The helpers below take closures but render through trait objects: each is compiled once,
 // not once per call site, which keeps the WebAssembly small.
@@ -338,13 +339,14 @@ fn render_rows(count: Memo<usize>, row: Arc<dyn Fn(usize) -> AnyView + Send + Sy
     view! { <For each=move || 0..count.get() key=|k| *k children=move |k| row(k)/> }.into_any()
 }
 
-/// A small button with a `data-action` and an accessible name.
+/// A small button with a `data-action` and an accessible name; a click calls `on_click` with
+/// the button.
 pub(crate) fn action_button(
     text: &'static str,
     action: String,
     name: String,
     disabled: Signal<bool>,
-    on_click: impl Fn() + 'static,
+    on_click: impl Fn(web_sys::Element) + 'static,
 ) -> AnyView {
     render_button(text, action, name, disabled, Box::new(on_click))
 }
@@ -354,7 +356,7 @@ fn render_button(
     action: String,
     name: String,
     disabled: Signal<bool>,
-    on_click: Box<dyn Fn()>,
+    on_click: Box<dyn Fn(web_sys::Element)>,
 ) -> AnyView {
     view! {
         <button
@@ -364,12 +366,78 @@ fn render_button(
             aria-label=name.clone()
             title=name
             prop:disabled=move || disabled.get()
-            on:click=move |_| on_click()
+            on:click=move |ev| {
+                if let Some(button) = ev.current_target().and_then(|t| t.dyn_into().ok()) {
+                    on_click(button);
+                }
+            }
         >
             {text}
         </button>
     }
     .into_any()
+}
+
+/// The remove button of row `i` of `len` rows (`remove-<noun>`, "Remove <noun> <i+1>"):
+/// `remove` takes the row out and the focus goes to a field nearby ([`focus_after_remove`]).
+/// Rows are keyed by index, so without that it would stay on this button, which then removes
+/// the next row.
+pub(crate) fn remove_button(
+    noun: &'static str,
+    i: usize,
+    len: Memo<usize>,
+    remove: impl Fn() + 'static,
+) -> AnyView {
+    render_remove(noun, i, len, Box::new(remove))
+}
+
+fn render_remove(noun: &'static str, i: usize, len: Memo<usize>, remove: Box<dyn Fn()>) -> AnyView {
+    action_button(
+        "✕",
+        format!("remove-{noun}"),
+        format!("Remove {noun} {}", i + 1),
+        Signal::derive(|| false),
+        move |button| {
+            let to = focus_after_remove(i, len.get_untracked());
+            remove();
+            refocus(&button, to, "input, select, textarea");
+        },
+    )
+}
+
+/// Moves the keyboard focus from the row holding `button` (its closest `[data-path]`) to the
+/// first element matching `css` in the row `offset` rows from it, or with no `offset`, to the
+/// add button of its list, which is then empty. In the next frame: the list is redrawn first.
+pub(crate) fn refocus(button: &web_sys::Element, offset: Option<isize>, css: &str) {
+    let Some(row) = button.closest("[data-path]").ok().flatten() else {
+        return;
+    };
+    let list = row.parent_element();
+    let css = css.to_owned();
+    request_animation_frame(move || {
+        let found = |el: &web_sys::Element, css: &str| el.query_selector(css).ok().flatten();
+        let target = match offset {
+            Some(offset) => {
+                let mut at = Some(row);
+                for _ in 0..offset.unsigned_abs() {
+                    at = at.and_then(|r| {
+                        if offset < 0 {
+                            r.previous_element_sibling()
+                        } else {
+                            r.next_element_sibling()
+                        }
+                    });
+                }
+                at.and_then(|r| found(&r, &css))
+            }
+            // The nearest add button around the empty list is its own.
+            None => std::iter::successors(list, |el| el.parent_element())
+                .find_map(|el| found(&el, ".add-button")),
+        };
+        if let Some(el) = target.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.focus();
+        }
+    });
 }
 
 /// Name/value rows (headers, variables) under `base`: inputs `base[k].name`, `base[k].value`,
@@ -438,11 +506,10 @@ fn render_kv(
                                         }
                                     },
                                 )}
-                            {action_button(
-                                "✕",
-                                format!("remove-{noun}"),
-                                format!("Remove {noun} {}", k + 1),
-                                Signal::derive(|| false),
+                            {remove_button(
+                                noun,
+                                k,
+                                count,
                                 move || {
                                     ed.form
                                         .update(|f| {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, action_button, dyn_view, index_rows, kv_editor, select_field};
+use super::fields::{Field, dyn_view, index_rows, kv_editor, remove_button, select_field};
 use super::{Editor, FieldError, row_buttons};
 use crate::scenario_form::{
     BodyKind, CheckForm, CheckKind, JourneyForm, RequestForm, ScenarioForm, StepForm, StepKind,
@@ -45,7 +45,7 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
     // This journey's share of the weights, read again on each edit (cheap).
     let share = move || {
         ed.form.with(|f| {
-            let weight = |j: &JourneyForm| f64::from(parse_count(&j.weight).unwrap_or(0));
+            let weight = |j: &JourneyForm| f64::from(parse_count(&j.weight, 0).unwrap_or(0));
             let total: f64 = f.journeys.iter().map(weight).sum();
             f.journey(i)
                 .map(weight)
@@ -280,7 +280,7 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
             <div class="checks" data-path=checks_data_path>
                 <div class="kv__title">"Checks"</div>
                 <FieldError path=checks_path/>
-                {index_rows(checks, move |k| check_row(ed, i, j, k).into_any())}
+                {index_rows(checks, move |k| check_row(ed, i, j, k, checks).into_any())}
                 <button
                     type="button"
                     class="add-button"
@@ -301,7 +301,7 @@ fn request_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
     }
 }
 
-fn check_row(ed: Editor, i: usize, j: usize, k: usize) -> impl IntoView {
+fn check_row(ed: Editor, i: usize, j: usize, k: usize, count: Memo<usize>) -> impl IntoView {
     let cp = format!("journeys[{i}].steps[{j}].request.checks[{k}]");
     let kind = Memo::new(move |_| {
         ed.form.with(|f| {
@@ -377,11 +377,10 @@ fn check_row(ed: Editor, i: usize, j: usize, k: usize) -> impl IntoView {
                 }
             })}
             <FieldError path=cp/>
-            {action_button(
-                "✕",
-                "remove-check".into(),
-                format!("Remove check {}", k + 1),
-                Signal::derive(|| false),
+            {remove_button(
+                "check",
+                k,
+                count,
                 move || {
                     ed.form
                         .update(|f| {

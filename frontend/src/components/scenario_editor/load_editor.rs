@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::fields::{Field, action_button, dyn_view, index_rows, select_field};
+use super::fields::{Field, dyn_view, index_rows, remove_button, select_field};
 use super::load_preview::preview_markup;
 use super::{Editor, FieldError};
 use crate::scenario_form::{LoadKind, LoadKindForm, checked_preview};
@@ -130,13 +130,7 @@ fn StageEditor(kind: Memo<LoadKind>) -> impl IntoView {
                                         )
                                 })}
                                 <FieldError path=sp/>
-                                {action_button(
-                                    "✕",
-                                    "remove-stage".into(),
-                                    format!("Remove stage {}", s + 1),
-                                    Signal::derive(|| false),
-                                    move || ed.form.update(|f| f.load.remove_stage(s)),
-                                )}
+                                {remove_button("stage", s, count, move || ed.form.update(|f| f.load.remove_stage(s)))}
                             </li>
                         }
                         .into_any()
