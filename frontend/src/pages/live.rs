@@ -38,7 +38,9 @@ pub fn planned_ms(load: &LoadProfile) -> u64 {
 pub fn progress_text(elapsed_ms: u64, planned_ms: Option<u64>) -> String {
     let s = |ms: u64| format::duration_s(ms as f64 / 1000.0);
     match planned_ms {
-        Some(p) if p > 0 && elapsed_ms > p => {
+        // A run ends a few milliseconds after its plan even with nothing in flight: under
+        // 100 ms past the plan is just the plan.
+        Some(p) if p > 0 && elapsed_ms >= p + 100 => {
             format!("{0} / {0} + {1} graceful stop", s(p), s(elapsed_ms - p))
         }
         Some(p) if p > 0 => format!("{} / {}", s(elapsed_ms), s(p)),
@@ -512,6 +514,7 @@ mod tests {
         assert_eq!(progress_text(12_000, None), "12 s");
         assert_eq!(progress_text(0, Some(0)), "0 s");
         assert_eq!(progress_text(8_000, Some(8_000)), "8 s / 8 s");
+        assert_eq!(progress_text(8_040, Some(8_000)), "8 s / 8 s");
         assert_eq!(
             progress_text(11_600, Some(8_000)),
             "8 s / 8 s + 3.6 s graceful stop"
