@@ -1,6 +1,7 @@
 //! The `stampede` command line: subcommands, their flags, and exit codes.
 
 mod progress;
+mod reports;
 mod run;
 mod summary;
 
@@ -25,7 +26,7 @@ pub mod exit {
     /// The run could not start, or failed for a reason other than thresholds.
     pub const RUN_FAILED: u8 = 3;
     /// Interrupted with Ctrl-C (even if thresholds failed); the summary of what ran is still
-    /// printed and `--out` written.
+    /// printed and `--out` and `--report` written.
     pub const INTERRUPTED: u8 = 130;
 }
 

@@ -497,3 +497,155 @@ fn too_short_interval_and_unwritable_out_are_refused_before_the_run() {
     assert!(out.stdout.is_empty(), "no summary: nothing ran");
     assert_eq!(target.stats().requests_total, 0, "no load was sent");
 }
+
+/// A minimal XML well-formedness check (no XML crate in this workspace): a declaration, then
+/// elements that nest properly, with exactly one root. Returns the element names in order.
+fn xml_elements(text: &str) -> Vec<String> {
+    let body = text
+        .trim_start()
+        .strip_prefix("<?xml")
+        .and_then(|rest| rest.split_once("?>"))
+        .map(|(_, body)| body)
+        .unwrap_or_else(|| panic!("no XML declaration:\n{text}"));
+    let (mut open, mut names, mut roots) = (Vec::<String>::new(), Vec::new(), 0);
+    let mut rest = body;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("a tag is closed") + start;
+        let tag = &rest[start + 1..end];
+        rest = &rest[end + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(
+                open.pop().as_deref(),
+                Some(name.trim()),
+                "mismatched tag:\n{text}"
+            );
+            continue;
+        }
+        let name = tag
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .expect("a name")
+            .to_owned();
+        if open.is_empty() {
+            roots += 1;
+        }
+        names.push(name.clone());
+        if !tag.ends_with('/') {
+            open.push(name);
+        }
+    }
+    assert!(open.is_empty(), "unclosed {open:?}:\n{text}");
+    assert_eq!(roots, 1, "one root element:\n{text}");
+    names
+}
+
+/// `--report` writes the server's reports from the CLI, the format following each file name,
+/// also when thresholds fail (exit 1).
+#[test]
+fn report_flags_write_html_junit_json_and_csv() {
+    let target = DemoTarget::start(&[]);
+    let files = ["a.html", "a.junit.xml", "a.json", "a.csv", "summary.json"].map(temp_file);
+    let [html, junit, json, csv, out] = &files;
+    let path = |p: &PathBuf| p.to_str().expect("utf-8").to_owned();
+    let scenario = fixture("failing_threshold.yaml");
+    let output = run(
+        &[
+            &path(&scenario),
+            "--target",
+            &target.url,
+            "--duration",
+            "1s",
+            "--report",
+            &path(html),
+            "--report",
+            &path(junit),
+            "--report",
+            &path(json),
+            "--report",
+            &path(csv),
+            "--out",
+            &path(out),
+        ],
+        &[],
+    );
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{} written: {e}", p.display()))
+    };
+    let texts = files.each_ref().map(read);
+    for f in &files {
+        let _ = std::fs::remove_file(f);
+    }
+    let [html, junit, json, csv, out] = texts;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "thresholds fail; stderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: RunSummary = serde_json::from_str(&out).expect("--out is a RunSummary");
+    assert!(summary.total.requests > 0);
+
+    assert!(html.starts_with("<!DOCTYPE html>"), "an HTML page");
+    assert!(html.contains("<svg"), "charts are inline SVG");
+    assert!(html.contains("too-demanding"), "the scenario name");
+
+    let elements = xml_elements(&junit);
+    assert!(elements.iter().any(|e| e == "testsuite"), "{junit}");
+    let cases = junit.matches("<testcase ").count();
+    assert_eq!(summary.thresholds.len(), 2);
+    assert_eq!(
+        junit.matches("classname=\"thresholds\"").count(),
+        summary.thresholds.len(),
+        "{junit}"
+    );
+    assert_eq!(
+        cases,
+        summary.thresholds.len() + summary.checks.len(),
+        "{junit}"
+    );
+    assert!(junit.contains("rps &gt; 1000000"), "{junit}");
+
+    let report: shared::report::JsonReport = serde_json::from_str(&json).expect("JSON report");
+    assert_eq!(report.results.total_requests, summary.total.requests);
+    assert_eq!(report.thresholds_passed, Some(false));
+
+    let mut lines = csv.lines();
+    let header = lines.next().expect("a header");
+    assert!(header.starts_with("seq,elapsed_s,"), "{header}");
+    let seqs: Vec<u64> = lines
+        .map(|l| l.split(',').next().expect("seq").parse().expect("a number"))
+        .collect();
+    // 1 s at one snapshot per 200 ms, plus the final one; each interval exactly once.
+    assert!(seqs.len() >= 4, "{csv}");
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{csv}");
+}
+
+/// An unknown report ending is a usage error, reported before any load is sent.
+#[test]
+fn unknown_report_ending_is_refused_before_the_run() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let pdf = temp_file("x.pdf");
+    let output = run(
+        &[
+            many.to_str().expect("utf-8"),
+            "--target",
+            &target.url,
+            "--duration",
+            "2s",
+            "--report",
+            pdf.to_str().expect("utf-8"),
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--report <FILE>"), "{stderr}");
+    assert!(
+        stderr.contains(".html, .json, .junit.xml or .xml, .csv"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no summary: nothing ran");
+    assert!(!pdf.exists(), "no file created");
+    assert_eq!(target.stats().requests_total, 0, "no load was sent");
+}

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use shared::metrics::RunSummary;
+use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::RunStatus;
 use shared::scenario::{
     Format, OverrideNames, Overrides, ValidScenario, ValidationEnv, parse_scenario,
@@ -16,6 +16,7 @@ use shared::units::HumanDuration;
 
 use super::exit;
 use super::progress::Progress;
+use super::reports::{self, ReportTarget};
 
 /// Flags of `stampede run`.
 #[derive(Debug, clap::Args)]
@@ -53,6 +54,12 @@ pub struct RunArgs {
     /// Write the run summary as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+
+    /// Write a report of the run to this file, as the server's report routes do; the format
+    /// follows the name: .html (self-contained page with charts), .json, .junit.xml or .xml
+    /// (JUnit: one test case per threshold and check), .csv (one row per interval). Repeatable.
+    #[arg(long, value_parser = reports::parse_report, value_name = "FILE")]
+    pub report: Vec<ReportTarget>,
 
     /// Seed for journey picks, think times and random arrivals, to replay a run's choices.
     #[arg(long, value_name = "N")]
@@ -194,6 +201,19 @@ pub(super) async fn run(args: RunArgs) -> u8 {
             return exit::INVALID_INPUT;
         }
     };
+    let mut report_files = Vec::with_capacity(args.report.len());
+    for target in &args.report {
+        match OutFile::open(&target.path) {
+            Ok(file) => report_files.push((target.format, file)),
+            Err((path, e)) => {
+                eprintln!("error: cannot write --report {}: {e}", path.display());
+                out.into_iter()
+                    .chain(report_files.into_iter().map(|(_, f)| f))
+                    .for_each(OutFile::discard);
+                return exit::INVALID_INPUT;
+            }
+        }
+    }
     let config = engine::EngineConfig {
         interval: args.interval,
         seed: args.seed,
@@ -204,9 +224,9 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
-            if let Some(out) = out {
-                out.discard();
-            }
+            out.into_iter()
+                .chain(report_files.into_iter().map(|(_, f)| f))
+                .for_each(OutFile::discard);
             return exit::RUN_FAILED;
         }
     };
@@ -214,6 +234,9 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let live = !args.quiet;
     let mut progress = Progress::new(plan_duration, std::io::stderr().is_terminal());
     let mut interrupted = false;
+    // The reports' time series: one snapshot per interval, kept only when a report wants it.
+    let keep_series = !report_files.is_empty();
+    let mut series: Vec<MetricsSnapshot> = Vec::new();
     // One listener for the whole run, polled first on every turn: by the time a progress line
     // is shown the handler is installed, and a Ctrl-C between two turns is not lost.
     let ctrl_c = tokio::signal::ctrl_c();
@@ -233,11 +256,16 @@ pub(super) async fn run(args: RunArgs) -> u8 {
                 interrupted = true;
                 eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to quit at once)…");
                 handle.cancel();
-                // Quitting at once writes no summary: leave no empty --out file behind.
-                let created = out.as_ref().filter(|o| o.created).map(|o| o.path.clone());
+                // Quitting at once writes no summary: leave no empty --out or --report file behind.
+                let created: Vec<PathBuf> = out
+                    .iter()
+                    .chain(report_files.iter().map(|(_, f)| f))
+                    .filter(|o| o.created)
+                    .map(|o| o.path.clone())
+                    .collect();
                 tokio::spawn(async move {
                     if tokio::signal::ctrl_c().await.is_ok() {
-                        if let Some(path) = created {
+                        for path in created {
                             let _ = std::fs::remove_file(path);
                         }
                         std::process::exit(i32::from(exit::INTERRUPTED));
@@ -246,26 +274,63 @@ pub(super) async fn run(args: RunArgs) -> u8 {
             }
             summary = &mut summary_future => break summary,
             snap = snapshots.recv() => {
-                if let Ok(snap) = snap && live {
-                    progress.show(&snap);
+                if let Ok(snap) = snap {
+                    if live {
+                        progress.show(&snap);
+                    }
+                    if keep_series {
+                        series.push(snap);
+                    }
                 }
             }
         }
     };
     progress.finish();
-    print!("{}", super::summary::render(&summary, &scenario));
-    if let Some(out) = out {
-        let path = out.path.clone();
-        if let Err(e) = out.write(&summary) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return exit::RUN_FAILED;
+    // Whatever is still queued (the final snapshot) belongs to the series too.
+    if keep_series {
+        loop {
+            match snapshots.try_recv() {
+                Ok(snap) => series.push(snap),
+                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {}
+                Err(_) => break,
+            }
         }
     }
-    exit_code(&summary, interrupted)
+    print!("{}", super::summary::render(&summary, &scenario));
+    let mut code = exit_code(&summary, interrupted);
+    if let Some(out) = out {
+        let path = out.path.clone();
+        let written = serde_json::to_vec_pretty(summary.as_ref())
+            .map_err(std::io::Error::other)
+            .and_then(|json| out.write(&json));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            code = exit::RUN_FAILED;
+        }
+    }
+    if !report_files.is_empty() {
+        let detail = reports::run_detail(&scenario, &summary, now_ms());
+        for (format, file) in report_files {
+            let path = file.path.clone();
+            let written =
+                reports::render(format, &detail, &series).and_then(|doc| file.write(&doc));
+            if let Err(e) = written {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                code = exit::RUN_FAILED;
+            }
+        }
+    }
+    code
 }
 
-/// The `--out` file, opened before the run so that a path that cannot be written is reported
-/// before any load is sent rather than after the whole run.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// An `--out` or `--report` file, opened before the run so that a path that cannot be written
+/// is reported before any load is sent rather than after the whole run.
 struct OutFile {
     path: PathBuf,
     file: std::fs::File,
@@ -290,11 +355,10 @@ impl OutFile {
         })
     }
 
-    fn write(mut self, summary: &RunSummary) -> std::io::Result<()> {
+    fn write(mut self, content: &[u8]) -> std::io::Result<()> {
         use std::io::Write as _;
-        let json = serde_json::to_vec_pretty(summary).map_err(std::io::Error::other)?;
         self.file.set_len(0)?;
-        self.file.write_all(&json)?;
+        self.file.write_all(content)?;
         self.file.flush()
     }
 

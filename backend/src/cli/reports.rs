@@ -1,0 +1,161 @@
+//! `stampede run --report FILE`: the server's run reports (HTML, JSON, JUnit XML, CSV), written
+//! by the CLI. The format follows the file name; the documents come from [`crate::report`],
+//! fed with the same [`RunDetail`] and series the server's report route gives it.
+
+use std::path::PathBuf;
+
+use shared::api::{RunDetail, RunInfo, RunTotals, TestType};
+use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::run::RunId;
+use shared::scenario::ValidScenario;
+
+/// Which report a `--report` file gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ReportFormat {
+    Html,
+    Json,
+    Junit,
+    Csv,
+}
+
+/// The endings `--report` accepts, for help and error messages.
+const ENDINGS: &str = ".html, .json, .junit.xml or .xml, .csv";
+
+impl ReportFormat {
+    /// The format named by a file name's ending (case-insensitive), if any.
+    fn of(path: &std::path::Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        // `.junit.xml` is also `.xml`: both are JUnit.
+        [
+            (".html", Self::Html),
+            (".json", Self::Json),
+            (".xml", Self::Junit),
+            (".csv", Self::Csv),
+        ]
+        .into_iter()
+        .find(|(ending, _)| name.len() > ending.len() && name.ends_with(ending))
+        .map(|(_, format)| format)
+    }
+}
+
+/// A `--report` value: a path and the format its name asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub(super) path: PathBuf,
+    pub(super) format: ReportFormat,
+}
+
+/// Parses a `--report` value; an unknown ending is a usage error naming the accepted ones.
+pub(super) fn parse_report(text: &str) -> Result<ReportTarget, String> {
+    let path = PathBuf::from(text);
+    match ReportFormat::of(&path) {
+        Some(format) => Ok(ReportTarget { path, format }),
+        None => Err(format!(
+            "\"{text}\" has no known report ending (the format follows the file name: {ENDINGS})"
+        )),
+    }
+}
+
+/// What the report renderers take about a run, as the server builds it from its store for a
+/// finished run; a CLI run has no alerts and an id made from its start time.
+pub(super) fn run_detail(
+    scenario: &ValidScenario,
+    summary: &RunSummary,
+    ended_at_ms: u64,
+) -> RunDetail {
+    RunDetail {
+        info: RunInfo {
+            id: run_id(summary.started_at_ms),
+            scenario: summary.scenario.clone(),
+            test_type: TestType::Load,
+            status: summary.status,
+            created_at_ms: summary.started_at_ms,
+            ended_at_ms: Some(ended_at_ms),
+            duration_ms: summary.duration_ms,
+            totals: Some(RunTotals::of(summary)),
+            thresholds_passed: Some(summary.thresholds_passed()),
+        },
+        scenario_doc: scenario.source.clone(),
+        summary: Some(summary.clone()),
+        alerts: Vec::new(),
+        latest: None,
+    }
+}
+
+/// `cli-YYYYMMDD-HHMMSS` (UTC): server run ids read as their time too.
+fn run_id(started_at_ms: u64) -> RunId {
+    let digits: String = shared::report::rfc3339_utc(started_at_ms - started_at_ms % 1000)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let (date, time) = digits.split_at(digits.len().min(8));
+    RunId(format!("cli-{date}-{time}"))
+}
+
+/// The document for one report.
+pub(super) fn render(
+    format: ReportFormat,
+    detail: &RunDetail,
+    series: &[MetricsSnapshot],
+) -> std::io::Result<Vec<u8>> {
+    Ok(match format {
+        ReportFormat::Html => crate::report::html(detail, series).into_bytes(),
+        ReportFormat::Json => serde_json::to_vec_pretty(&crate::report::json(detail, series))
+            .map_err(std::io::Error::other)?,
+        ReportFormat::Junit => crate::report::junit(detail).into_bytes(),
+        ReportFormat::Csv => crate::report::csv(series).into_bytes(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_follows_the_file_name() {
+        let format = |text: &str| parse_report(text).map(|t| t.format);
+        assert_eq!(format("out/report.html"), Ok(ReportFormat::Html));
+        assert_eq!(format("r.JSON"), Ok(ReportFormat::Json));
+        assert_eq!(format("r.junit.xml"), Ok(ReportFormat::Junit));
+        assert_eq!(format("r.xml"), Ok(ReportFormat::Junit));
+        assert_eq!(format("series.csv"), Ok(ReportFormat::Csv));
+        for bad in ["x.pdf", "report", ".html", "x.html.txt"] {
+            let err = parse_report(bad).expect_err(bad);
+            assert!(err.contains(bad) && err.contains(ENDINGS), "{err}");
+        }
+    }
+
+    #[test]
+    fn cli_runs_get_an_id_from_their_start_time() {
+        // 2026-11-26 23:15:01.5 UTC
+        assert_eq!(run_id(1_795_734_901_500).0, "cli-20261126-231501");
+    }
+
+    #[test]
+    fn a_run_detail_carries_the_summary_and_its_verdict() {
+        let scenario = shared::scenario::validate(
+            &shared::samples::scenario(),
+            &shared::scenario::ValidationEnv::default(),
+        )
+        .expect("the sample scenario is valid");
+        let summary = RunSummary {
+            status: shared::run::RunStatus::Completed,
+            ..shared::samples::summary()
+        };
+        let detail = run_detail(&scenario, &summary, summary.started_at_ms + 5_000);
+        assert_eq!(detail.info.status, summary.status);
+        assert_eq!(detail.info.totals, Some(RunTotals::of(&summary)));
+        assert_eq!(
+            detail.info.thresholds_passed,
+            Some(summary.thresholds_passed())
+        );
+        assert_eq!(detail.scenario_doc, scenario.source);
+        let junit = String::from_utf8(render(ReportFormat::Junit, &detail, &[]).expect("renders"))
+            .expect("utf-8");
+        assert_eq!(
+            junit.matches("<testcase").count(),
+            summary.thresholds.len() + summary.checks.len(),
+            "{junit}"
+        );
+    }
+}
