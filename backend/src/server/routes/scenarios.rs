@@ -56,13 +56,21 @@ fn name_problem(name: &str) -> Option<NameProblem> {
     }
 }
 
+/// Checks a name to save a scenario under: a valid name, and not a built-in preset's, which a
+/// saved scenario would silently replace when a run is started by that name.
 fn check_name(name: &str) -> Result<(), ApiError> {
-    match name_problem(name) {
-        None => Ok(()),
-        Some(problem) => Err(ApiError::BadRequest(format!(
+    if let Some(problem) = name_problem(name) {
+        return Err(ApiError::BadRequest(format!(
             "\"{name}\" is not a valid scenario name: {problem}; {NAME_RULE}"
-        ))),
+        )));
     }
+    if presets::get(name).is_some() {
+        return Err(ApiError::Conflict(format!(
+            "\"{name}\" is the name of a built-in preset: saved under it, a scenario would \
+             replace the preset when a run is started by that name; save under another name"
+        )));
+    }
+    Ok(())
 }
 
 pub(super) async fn save(

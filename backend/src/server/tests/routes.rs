@@ -340,6 +340,28 @@ async fn saved_scenarios_crud() {
         .await
         .expect_status(StatusCode::OK);
 
+    // A preset's name is taken: a scenario saved under it would replace the preset for
+    // start-by-name. The preset still starts by its name.
+    for resp in [
+        h.put(
+            "/api/scenarios/web_app",
+            "application/json",
+            &doc.to_string(),
+        )
+        .await,
+        h.post_json(
+            "/api/workload/scenario",
+            &json!({ "name": "web_app", "scenario": { "inline": doc } }),
+        )
+        .await,
+    ] {
+        let err = resp.error(StatusCode::CONFLICT, "conflict");
+        assert!(err.detail.contains("built-in preset"), "{err:?}");
+    }
+    h.get("/api/scenarios/web_app")
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+
     // YAML with a YAML content type; saved under the URL's name, not the document's.
     let yaml = "name: from_yaml\n\
                 journeys:\n  \
