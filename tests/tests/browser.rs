@@ -901,6 +901,23 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
         text(&b, "[data-action=delete-saved]").await.is_none(),
         "nothing left to delete"
     );
+
+    // A preset's name is refused, and the page says why (not that a run is in progress).
+    set_input(&b, "[data-field=save-name]", "web_app").await;
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save under a preset's name");
+    let refused = b
+        .until(10, "the refusal", || async {
+            text(&b, ".compose__notice")
+                .await
+                .filter(|t| t.contains("built-in preset"))
+        })
+        .await;
+    assert!(!refused.contains("run is in progress"), "{refused}");
+    assert!(saved_scenario(&server, "web_app").await.is_none());
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -187,7 +187,9 @@ pub fn ComposePage() -> impl IntoView {
             server.try_set(problems);
             check_state.try_set(CheckState::Done { valid: false });
         }
-        409 => {
+        // A conflict with the run in progress names that run; other conflicts (a preset's
+        // name on save) are said in the server's words.
+        409 if e.body.as_ref().is_some_and(|b| b.run_id.is_some()) => {
             notice.try_set(Some(Notice::Busy {
                 run_id: e.body.and_then(|b| b.run_id).map(|id| id.0),
             }));
