@@ -445,11 +445,15 @@ pub fn meta_markup(items: &[(&str, MetaValue<'_>)]) -> String {
 }
 
 /// The thresholds' and the checks' sections of a run (side by side), from its summary; before
-/// there is one, a note that they come at the end.
-pub fn run_columns_markup(summary: Option<&RunSummary>) -> String {
+/// there is one, a note that they come at the end, or, for a run that `ended` without one (an
+/// interrupted run), that they never will.
+pub fn run_columns_markup(summary: Option<&RunSummary>, ended: bool) -> String {
     let mut h = Html::new();
     h.raw(r#"<section class="run-section" aria-labelledby="run-thresholds"><h2 id="run-thresholds">Thresholds</h2>"#);
     match summary.map(|s| s.thresholds.as_slice()) {
+        None if ended => h.raw(
+            r#"<p class="run-empty">Not judged: the run ended without a summary (partial results).</p>"#,
+        ),
         None => h.raw(r#"<p class="run-empty">Thresholds are judged when the run ends.</p>"#),
         Some([]) => h.raw(r#"<p class="run-empty">This scenario has no thresholds.</p>"#),
         Some(thresholds) => {
@@ -486,6 +490,9 @@ pub fn run_columns_markup(summary: Option<&RunSummary>) -> String {
     };
     h.raw(r#"</section><section class="run-section" aria-labelledby="run-checks"><h2 id="run-checks">Checks</h2>"#);
     match summary.map(|s| s.checks.as_slice()) {
+        None if ended => h.raw(
+            r#"<p class="run-empty">Not counted: the run ended without a summary (partial results).</p>"#,
+        ),
         None => h.raw(r#"<p class="run-empty">Checks are counted when the run ends.</p>"#),
         Some([]) => h.raw(r#"<p class="run-empty">This scenario has no checks.</p>"#),
         Some(checks) => {
@@ -569,7 +576,7 @@ fn run_detail(
         |s| format::count(s.iterations),
     );
 
-    let columns = run_columns_markup(summary.as_ref());
+    let columns = run_columns_markup(summary.as_ref(), info.status.is_terminal());
 
     view! {
         <header class="run-head">
@@ -798,13 +805,20 @@ mod tests {
 
     #[test]
     fn columns_before_the_end_and_without_any() {
-        let before = run_columns_markup(None);
+        let before = run_columns_markup(None, false);
         assert_eq!(
             before,
             "<section class=\"run-section\" aria-labelledby=\"run-thresholds\"><h2 id=\"run-thresholds\">Thresholds</h2><p class=\"run-empty\">Thresholds are judged when the run ends.</p></section>\
              <section class=\"run-section\" aria-labelledby=\"run-checks\"><h2 id=\"run-checks\">Checks</h2><p class=\"run-empty\">Checks are counted when the run ends.</p></section>"
         );
-        let none = run_columns_markup(Some(&summary()));
+        let interrupted = run_columns_markup(None, true);
+        assert!(
+            interrupted
+                .contains(">Not judged: the run ended without a summary (partial results).<")
+                && interrupted.contains(">Not counted: the run ended without a summary"),
+            "{interrupted}"
+        );
+        let none = run_columns_markup(Some(&summary()), false);
         assert!(
             none.contains(">This scenario has no thresholds.<"),
             "{none}"
@@ -845,7 +859,7 @@ mod tests {
                 failed: 0,
             },
         ];
-        let m = run_columns_markup(Some(&s));
+        let m = run_columns_markup(Some(&s), true);
         assert!(m.contains(
             "<div class=\"table-scroll\"><table class=\"run-table run-thresholds\"><thead><tr><th scope=\"col\">Threshold</th><th scope=\"col\">Applies to</th><th scope=\"col\" class=\"num\">Observed</th><th scope=\"col\">Result</th></tr></thead><tbody>"
         ), "{m}");
