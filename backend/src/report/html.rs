@@ -260,7 +260,7 @@ fn tiles(o: &mut String, r: &JsonReport) {
         o,
         "Throughput",
         &fmt_rps(t.throughput_rps),
-        "requests/s",
+        "whole run",
         false,
     );
     tile(
@@ -324,7 +324,9 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
     let mut rps = Series::new("requests/s", PALETTE[0], "req/s");
     let mut ok_rps = Series::new("successful/s", PALETTE[3], "req/s").dash(Dash::Dashed);
     let mut any_errors = false;
-    for s in series {
+    // Rates and per-interval counts leave out a last interval too short to mean anything.
+    let rated = shared::chart::rate_spans(series);
+    for s in rated {
         let secs = s.interval_ms as f64 / 1000.0;
         rps.push(x(s), Some(finite(s.interval.rps)));
         let ok = s.interval.requests.saturating_sub(s.interval.errors) as f64;
@@ -376,7 +378,7 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         .enumerate()
         .map(|(i, k)| {
             let mut line = Series::new(k.label(), PALETTE[(i + 2) % PALETTE.len()], "errors");
-            for s in series {
+            for s in rated {
                 let n = s.interval.errors_by_kind.get(k).copied().unwrap_or(0);
                 line.push(x(s), Some(n as f64));
             }
@@ -388,7 +390,7 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         if kinds.len() > 1 {
             total = total.dash(Dash::Dotted);
         }
-        for s in series {
+        for s in rated {
             total.push(x(s), Some(s.interval.errors as f64));
         }
         error_series.push(total);

@@ -581,6 +581,32 @@ fn html_downsamples_long_series() {
 }
 
 #[test]
+fn html_rate_lines_leave_out_a_last_interval_too_short_to_measure() {
+    let (d, mut s) = fixture();
+    let points = |page: &str| {
+        let svg = svg_of(page, "throughput");
+        let polyline = svg.split("<polyline").nth(1).expect("a throughput line");
+        polyline
+            .split("points=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .expect("points")
+            .split(' ')
+            .count()
+    };
+    let full = points(&html(&d, &s));
+    // The final tick: 1 request in 12 ms, which would read 83/s.
+    let mut last = s.last().expect("a series").clone();
+    last.seq += 1;
+    last.elapsed_ms += 12;
+    last.interval_ms = 12;
+    last.interval.requests = 1;
+    last.interval.rps = 1000.0 / 12.0;
+    s.push(last);
+    assert_eq!(points(&html(&d, &s)), full);
+}
+
+#[test]
 fn write_sample_report_for_people() {
     let (d, s) = fixture();
     let page = html(&d, &s);

@@ -23,22 +23,9 @@ fn interval_s(s: &MetricsSnapshot) -> f64 {
     (s.interval_ms as f64 / 1000.0).max(0.001)
 }
 
-/// The snapshots whose rates are worth drawing: all but a last interval shorter than half the
-/// one before it. A run's final tick often covers a few milliseconds, and 1 request in 12 ms
-/// reads as 81/s in a run that averaged 40/s. Its requests stay in the run's totals; only the
-/// rate lines leave it out.
-fn rate_spans(snaps: &[MetricsSnapshot]) -> &[MetricsSnapshot] {
-    match snaps {
-        [.., before, last] if last.interval_ms.saturating_mul(2) < before.interval_ms => {
-            &snaps[..snaps.len() - 1]
-        }
-        _ => snaps,
-    }
-}
-
 /// Requests per second per interval, and successful requests per second when any failed.
 pub fn throughput_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
-    let snaps = rate_spans(snaps);
+    let snaps = shared::chart::rate_spans(snaps);
     let mut all = Series::with_capacity("requests/s", color(0), snaps.len());
     let mut ok = Series::with_capacity("successful/s", color(1), snaps.len());
     let mut any_errors = false;
@@ -76,7 +63,7 @@ pub fn latency_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
 
 /// Failed requests per second per interval: the total, and one line per kind seen in the run.
 pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
-    let snaps = rate_spans(snaps);
+    let snaps = shared::chart::rate_spans(snaps);
     let mut seen = [false; ErrorKind::ALL.len()];
     for s in snaps {
         for (k, n) in &s.interval.errors_by_kind {
@@ -144,7 +131,7 @@ pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     // and what ran. Drawn only when some were dropped.
     let mut dropped = Series::with_capacity("dropped starts", color(3), snaps.len());
     let mut before = 0;
-    for s in rate_spans(snaps) {
+    for s in shared::chart::rate_spans(snaps) {
         let span = s.interval_ms as f64 / 1000.0;
         let n = s.dropped_iterations.saturating_sub(before) as f64;
         before = s.dropped_iterations;
