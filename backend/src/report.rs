@@ -38,6 +38,35 @@ pub fn csv(series: &[MetricsSnapshot]) -> String {
     csv::render(series)
 }
 
+/// One of the four reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// [`html`].
+    Html,
+    /// [`json`], pretty-printed.
+    Json,
+    /// [`junit`].
+    Junit,
+    /// [`csv`].
+    Csv,
+}
+
+impl ReportFormat {
+    /// The report as a document.
+    pub fn render(
+        self,
+        detail: &RunDetail,
+        series: &[MetricsSnapshot],
+    ) -> Result<String, serde_json::Error> {
+        Ok(match self {
+            ReportFormat::Html => html(detail, series),
+            ReportFormat::Json => serde_json::to_string_pretty(&json(detail, series))?,
+            ReportFormat::Junit => junit(detail),
+            ReportFormat::Csv => csv(series),
+        })
+    }
+}
+
 /// A finite float, or 0 (NaN and infinities never reach a document).
 fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }

@@ -5,37 +5,28 @@
 use std::path::PathBuf;
 
 use shared::api::{RunDetail, RunInfo, RunTotals, TestType};
-use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::metrics::RunSummary;
 use shared::run::RunId;
 use shared::scenario::ValidScenario;
 
-/// Which report a `--report` file gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum ReportFormat {
-    Html,
-    Json,
-    Junit,
-    Csv,
-}
+use crate::report::ReportFormat;
 
 /// The endings `--report` accepts, for help and error messages.
 const ENDINGS: &str = ".html, .json, .junit.xml or .xml, .csv";
 
-impl ReportFormat {
-    /// The format named by a file name's ending (case-insensitive), if any.
-    fn of(path: &std::path::Path) -> Option<Self> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-        // `.junit.xml` is also `.xml`: both are JUnit.
-        [
-            (".html", Self::Html),
-            (".json", Self::Json),
-            (".xml", Self::Junit),
-            (".csv", Self::Csv),
-        ]
-        .into_iter()
-        .find(|(ending, _)| name.len() > ending.len() && name.ends_with(ending))
-        .map(|(_, format)| format)
-    }
+/// The format a file name's ending (case-insensitive) names, if any.
+fn format_of(path: &std::path::Path) -> Option<ReportFormat> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    // `.junit.xml` is also `.xml`: both are JUnit.
+    [
+        (".html", ReportFormat::Html),
+        (".json", ReportFormat::Json),
+        (".xml", ReportFormat::Junit),
+        (".csv", ReportFormat::Csv),
+    ]
+    .into_iter()
+    .find(|(ending, _)| name.len() > ending.len() && name.ends_with(ending))
+    .map(|(_, format)| format)
 }
 
 /// A `--report` value: a path and the format its name asks for.
@@ -48,7 +39,7 @@ pub struct ReportTarget {
 /// Parses a `--report` value; an unknown ending is a usage error naming the accepted ones.
 pub(super) fn parse_report(text: &str) -> Result<ReportTarget, String> {
     let path = PathBuf::from(text);
-    match ReportFormat::of(&path) {
+    match format_of(&path) {
         Some(format) => Ok(ReportTarget { path, format }),
         None => Err(format!(
             "\"{text}\" has no known report ending (the format follows the file name: {ENDINGS})"
@@ -90,21 +81,6 @@ fn run_id(started_at_ms: u64) -> RunId {
         .collect();
     let (date, time) = digits.split_at(digits.len().min(8));
     RunId(format!("cli-{date}-{time}"))
-}
-
-/// The document for one report.
-pub(super) fn render(
-    format: ReportFormat,
-    detail: &RunDetail,
-    series: &[MetricsSnapshot],
-) -> std::io::Result<Vec<u8>> {
-    Ok(match format {
-        ReportFormat::Html => crate::report::html(detail, series).into_bytes(),
-        ReportFormat::Json => serde_json::to_vec_pretty(&crate::report::json(detail, series))
-            .map_err(std::io::Error::other)?,
-        ReportFormat::Junit => crate::report::junit(detail).into_bytes(),
-        ReportFormat::Csv => crate::report::csv(series).into_bytes(),
-    })
 }
 
 #[cfg(test)]
@@ -150,8 +126,7 @@ mod tests {
             Some(summary.thresholds_passed())
         );
         assert_eq!(detail.scenario_doc, scenario.source);
-        let junit = String::from_utf8(render(ReportFormat::Junit, &detail, &[]).expect("renders"))
-            .expect("utf-8");
+        let junit = ReportFormat::Junit.render(&detail, &[]).expect("renders");
         assert_eq!(
             junit.matches("<testcase").count(),
             summary.thresholds.len() + summary.checks.len(),

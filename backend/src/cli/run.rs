@@ -312,8 +312,10 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         let detail = reports::run_detail(&scenario, &summary, now_ms());
         for (format, file) in report_files {
             let path = file.path.clone();
-            let written =
-                reports::render(format, &detail, &series).and_then(|doc| file.write(&doc));
+            let written = format
+                .render(&detail, &series)
+                .map_err(std::io::Error::other)
+                .and_then(|doc| file.write(doc.as_bytes()));
             if let Err(e) = written {
                 eprintln!("error: cannot write {}: {e}", path.display());
                 code = exit::RUN_FAILED;

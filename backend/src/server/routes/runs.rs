@@ -8,6 +8,7 @@ use shared::api::{RunCreated, RunDetail, RunFilter, RunInfo, SeriesQuery, StartR
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunId;
 
+use crate::report::ReportFormat;
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
 use crate::server::extract::{Body, Params};
@@ -96,10 +97,10 @@ pub(super) async fn report(
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let kind = match file.as_str() {
-        "report.json" => ("application/json", "json"),
-        "report.html" => ("text/html; charset=utf-8", "html"),
-        "report.junit.xml" => ("application/xml", "junit.xml"),
-        "report.csv" => ("text/csv; charset=utf-8", "csv"),
+        "report.json" => ("application/json", "json", ReportFormat::Json),
+        "report.html" => ("text/html; charset=utf-8", "html", ReportFormat::Html),
+        "report.junit.xml" => ("application/xml", "junit.xml", ReportFormat::Junit),
+        "report.csv" => ("text/csv; charset=utf-8", "csv", ReportFormat::Csv),
         other => {
             return Err(ApiError::NotFound(format!(
                 "no report \"{other}\" (report.json, report.html, report.junit.xml, report.csv)"
@@ -114,13 +115,10 @@ pub(super) async fn report(
     let id = RunId(id);
     let detail = detail(&state, &id).await?;
     let series = series_of(&state, &id).await?;
-    let body = match kind.1 {
-        "json" => serde_json::to_string_pretty(&crate::report::json(&detail, &series))
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-        "html" => crate::report::html(&detail, &series),
-        "junit.xml" => crate::report::junit(&detail),
-        _ => crate::report::csv(&series),
-    };
+    let body = kind
+        .2
+        .render(&detail, &series)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let disposition = format!("inline; filename=\"stampede-{}.{}\"", id.0, kind.1);
     let mut response = body.into_response();
     let headers = response.headers_mut();
