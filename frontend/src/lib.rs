@@ -19,6 +19,21 @@ pub mod scenario_form;
 use leptos::prelude::*;
 use nav::{Nav, NavLink, Page};
 
+/// Focuses the element matching `css` once the page is redrawn (next frame), so keyboard focus
+/// follows an element that a state change shows or brings back.
+pub(crate) fn focus_later(css: &'static str) {
+    request_animation_frame(move || {
+        if let Some(el) = document()
+            .query_selector(css)
+            .ok()
+            .flatten()
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = el.focus();
+        }
+    });
+}
+
 /// The application: header and navigation (unless embedded), and the pages.
 #[component]
 pub fn App() -> impl IntoView {

@@ -7,6 +7,7 @@
 //! scenario that could be read replaces the form. A generation counter drops answers that a
 //! newer edit has overtaken. The browser never parses YAML; the server does.
 
+use crate::focus_later;
 use crate::nav::Nav;
 use gloo_timers::future::TimeoutFuture;
 use leptos::html;
@@ -97,20 +98,6 @@ fn sent_document(scenario: &ScenarioRef) -> Option<Scenario> {
         ScenarioRef::Inline(s) => Some(s.as_ref().clone()),
         ScenarioRef::Text(_) | ScenarioRef::Name(_) => None,
     }
-}
-
-/// Focuses the element matching `css` once the page is redrawn (next frame).
-fn focus_later(css: &'static str) {
-    request_animation_frame(move || {
-        if let Some(el) = document()
-            .query_selector(css)
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
-        }
-    });
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

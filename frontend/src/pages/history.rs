@@ -1,6 +1,7 @@
 //! History: past runs, one run, and a comparison of two. The figures are worked out in
 //! [`crate::compare`]; these pages fetch, lay out and link.
 
+use crate::focus_later;
 use crate::nav::Nav;
 use leptos::prelude::*;
 use shared::api::{RunDetail, RunFilter};
@@ -337,18 +338,6 @@ fn DeleteRun(id: String) -> impl IntoView {
     let error = RwSignal::new(String::new());
     // Focus follows the question: to the safe answer when it is asked, back to the button when
     // it is answered "Keep" (or Escape), so the keyboard never drops to the page's start.
-    let focus_later = |css: &'static str| {
-        request_animation_frame(move || {
-            if let Some(el) = document()
-                .query_selector(css)
-                .ok()
-                .flatten()
-                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-            {
-                let _ = el.focus();
-            }
-        });
-    };
     let ask = move |_| {
         error.set(String::new());
         asking.set(true);
