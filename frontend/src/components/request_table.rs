@@ -103,12 +103,10 @@ impl SortKey {
 /// after every capital (ASCII case only, so no Unicode case tables in the wasm); names equal
 /// but for case keep a fixed order.
 fn by_name(a: &str, b: &str) -> Ordering {
-    let folded = |s: &str| {
-        s.bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<Vec<u8>>()
-    };
-    folded(a).cmp(&folded(b)).then_with(|| a.cmp(b))
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+        .then_with(|| a.cmp(b))
 }
 
 /// A sort order: which column and which way. `None` keeps the scenario's order.
