@@ -228,7 +228,7 @@ pub struct RunInfo {
     /// When it ended, ms since the Unix epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at_ms: Option<u64>,
-    /// Load duration so far or in total, ms.
+    /// Time run so far, or in total (the graceful stop included), ms.
     pub duration_ms: u64,
     /// Headline figures, once finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
