@@ -94,6 +94,14 @@ impl ThresholdMetric {
     }
 }
 
+/// The quantile (0–1) of a percentile (0–100), rounded once as if written out: `99.9 / 100.0`
+/// is `0.9990000000000001`, which a histogram reads as the next rank up (the maximum of 1000
+/// values), while this gives `0.999`, the quantile the summary's `p999` uses. Exact for
+/// percentiles written with up to 9 decimals.
+pub fn quantile(percentile: f64) -> f64 {
+    (percentile * 1e9).round() / 1e11
+}
+
 impl fmt::Display for ThresholdMetric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -256,9 +264,10 @@ fn parse_limit(metric: ThresholdMetric, text: &str) -> Result<f64, String> {
     if text.is_empty() {
         return Err("missing value after the comparison".to_owned());
     }
-    let number = |t: &str| -> Result<f64, String> {
+    // `text × 10^shift`, rounded once.
+    let number = |t: &str, shift: i32| -> Result<f64, String> {
         let t = t.trim();
-        crate::units::parse_decimal(t).ok_or_else(|| {
+        crate::units::parse_decimal_scaled(t, shift).ok_or_else(|| {
             if t.starts_with('-') {
                 format!("\"{text}\" must be a finite, non-negative number")
             } else {
@@ -269,24 +278,26 @@ fn parse_limit(metric: ThresholdMetric, text: &str) -> Result<f64, String> {
     match metric {
         ThresholdMetric::ErrorRate => {
             let v = match text.strip_suffix('%') {
-                Some(p) => number(p)? / 100.0,
-                None => number(text)?,
+                // One rounding: `0.7%` is exactly 0.007, as 7 errors in 1000 are.
+                Some(p) => number(p, -2)?,
+                None => number(text, 0)?,
             };
             if v > 1.0 {
                 return Err(format!("error rate {text} is above 100%"));
             }
             Ok(v)
         }
-        ThresholdMetric::Rps => number(text.strip_suffix("/s").unwrap_or(text)),
+        ThresholdMetric::Rps => number(text.strip_suffix("/s").unwrap_or(text), 0),
         _ => {
             // k6 treats a bare number as milliseconds; accept that, and explicit units.
             if text
                 .chars()
                 .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
             {
-                number(text)
+                number(text, 0)
             } else {
-                crate::units::HumanDuration::parse(text).map(|d| d.get().as_secs_f64() * 1000.0)
+                // Nanoseconds to milliseconds in one rounding: `1.1ms` is exactly 1.1.
+                crate::units::HumanDuration::parse(text).map(|d| d.get().as_nanos() as f64 / 1e6)
             }
         }
     }
@@ -393,6 +404,43 @@ mod tests {
             let err = parse(expr).expect_err(expr);
             assert!(err.contains(want), "{expr}: {err}");
         }
+    }
+
+    #[test]
+    fn limits_are_the_numbers_written() {
+        // An error rate of k errors in 1000 must meet a limit of k/10 percent exactly.
+        for k in 0..=1000u32 {
+            let observed = f64::from(k) / 1000.0;
+            let text = format!("error_rate <= {}.{}%", k / 10, k % 10);
+            let t = parse(&text).expect("valid");
+            assert_eq!(t.limit, observed, "{text}");
+            assert!(t.check(Some(observed)), "{text}");
+            let t = parse(&format!("error_rate < {}.{}%", k / 10, k % 10)).expect("valid");
+            assert!(!t.check(Some(observed)), "{text} with <");
+        }
+        for (expr, ms) in [
+            ("avg < 1.1ms", 1.1),
+            ("avg < 0.3s", 300.0),
+            ("avg < 2.5", 2.5),
+        ] {
+            assert_eq!(parse(expr).expect("valid").limit, ms, "{expr}");
+        }
+    }
+
+    #[test]
+    fn percentiles_are_the_quantiles_written() {
+        for (p, q) in [
+            (99.9, 0.999),
+            (95.0, 0.95),
+            (99.99, 0.9999),
+            (50.0, 0.5),
+            (100.0, 1.0),
+            (0.1, 0.001),
+            (33.3, 0.333),
+        ] {
+            assert_eq!(quantile(p), q, "p({p})");
+        }
+        assert_ne!(99.9 / 100.0, 0.999, "the pitfall quantile() avoids");
     }
 
     #[test]

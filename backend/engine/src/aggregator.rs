@@ -304,7 +304,9 @@ impl Aggregator {
             ThresholdMetric::Min => Some(ms(h.min())),
             ThresholdMetric::Max => Some(ms(h.max())),
             ThresholdMetric::Med => Some(ms(h.value_at_quantile(0.5))),
-            ThresholdMetric::Percentile(q) => Some(ms(h.value_at_quantile(q / 100.0))),
+            ThresholdMetric::Percentile(p) => {
+                Some(ms(h.value_at_quantile(shared::threshold::quantile(p))))
+            }
         }
     }
 
