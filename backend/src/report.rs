@@ -3,6 +3,7 @@
 //! for CI, and a CSV of the time series. Nothing here does I/O.
 
 mod csv;
+mod format;
 mod html;
 mod json;
 mod junit;
@@ -15,6 +16,7 @@ use shared::api::RunDetail;
 use shared::markup::escape;
 use shared::metrics::MetricsSnapshot;
 use shared::report::JsonReport;
+use shared::run::RunStatus;
 
 /// The JSON report of a run. Without a final summary (running or interrupted runs) the
 /// figures come from the last snapshot and the report is marked `partial`.
@@ -70,4 +72,63 @@ impl ReportFormat {
 /// A finite float, or 0 (NaN and infinities never reach a document).
 fn finite(v: f64) -> f64 {
     if v.is_finite() { v } else { 0.0 }
+}
+
+/// How a judged run (one with a final summary) stopped before the end of its schedule: its
+/// thresholds were judged on the part that ran, which a reader of the verdict must know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum EarlyStop {
+    /// Cancelled by a person.
+    Cancelled,
+    /// Stopped by a failing `abort_on_fail` threshold: its expression, when the reason names it.
+    Aborted(Option<String>),
+}
+
+impl EarlyStop {
+    /// The early stop of a run, if it had one. Runs without a summary (interrupted or still
+    /// going) are not judged at all and have none.
+    fn of(detail: &RunDetail) -> Option<Self> {
+        let summary = detail.summary.as_ref()?;
+        match detail.info.status {
+            RunStatus::Cancelled => Some(EarlyStop::Cancelled),
+            RunStatus::Failed => summary
+                .reason
+                .as_deref()
+                .filter(|r| is_abort_reason(r))
+                .map(|r| EarlyStop::Aborted(aborting_threshold(r).map(str::to_owned))),
+            _ => None,
+        }
+    }
+
+    /// What happened, to follow "the run was": `cancelled before the end of its schedule`.
+    fn what(&self) -> String {
+        match self {
+            EarlyStop::Cancelled => "cancelled before the end of its schedule".to_owned(),
+            EarlyStop::Aborted(Some(expr)) => {
+                format!("aborted early by the abort_on_fail threshold \"{expr}\"")
+            }
+            EarlyStop::Aborted(None) => "aborted early by an abort_on_fail threshold".to_owned(),
+        }
+    }
+
+    /// One sentence on what the verdict was judged on, plain text.
+    fn note(&self) -> String {
+        format!(
+            "The run was {}, so its thresholds were judged on the part that ran.",
+            self.what()
+        )
+    }
+}
+
+/// The engine records a threshold abort as a failed run whose reason reads
+/// `threshold "<expr>" failed (observed …), aborting`; other failures (a worker that could not
+/// start) do not mention aborting.
+fn is_abort_reason(reason: &str) -> bool {
+    reason.contains("aborting")
+}
+
+/// The expression in an abort reason (see [`is_abort_reason`]).
+fn aborting_threshold(reason: &str) -> Option<&str> {
+    let rest = reason.strip_prefix("threshold \"")?;
+    rest.rfind("\" failed").map(|end| &rest[..end])
 }

@@ -4,13 +4,14 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use shared::api::{AlertKind, RunDetail};
+use shared::api::{Alert, AlertKind, RunDetail};
 use shared::metrics::{ErrorKind, MetricsSnapshot};
 use shared::report::{JsonReport, Results, rfc3339_utc};
-use shared::units::{human_bytes, human_duration};
+use shared::units::{HumanDuration, human_bytes, human_duration};
 
+use super::format::{fmt_int, fmt_ms, fmt_observed, fmt_pct, fmt_rps, fmt_time};
 use super::svg::{Chart, Dash, Marker, PALETTE, Series};
-use super::{escape, finite, json};
+use super::{EarlyStop, escape, finite, json};
 
 const STYLE: &str = r#"
 :root{--fg:#1f2933;--muted:#616e7c;--line:#d9dee3;--bg:#f4f6f8;--card:#fff;
@@ -28,6 +29,8 @@ p{margin:4px 0}
 .eyebrow{text-transform:uppercase;letter-spacing:.08em;font-size:11px;color:var(--muted);margin:0}
 .desc{color:var(--muted)}
 header.top{display:flex;justify-content:space-between;align-items:flex-start;gap:16px}
+.verdict{display:flex;flex-direction:column;align-items:flex-end;gap:6px;max-width:320px}
+.vnote{margin:0;font-size:12px;color:var(--warn);text-align:right}
 .badge{display:inline-block;padding:6px 14px;border-radius:6px;font-weight:700;font-size:15px;
 letter-spacing:.04em;border:2px solid currentColor;white-space:nowrap}
 .badge.pass{color:var(--pass);background:var(--pass-bg)}
@@ -60,6 +63,7 @@ figcaption span{font-weight:400;color:var(--muted);font-size:12px;margin-left:6p
 .chart .label{fill:#3e4c59;font-weight:600}
 .chart .nodata{fill:#9aa5b1;font-size:14px}
 .chart .marker{stroke:#b42318;stroke-width:1.2;stroke-dasharray:3 3}
+.chart .marker-n{fill:#b42318;font-size:10px;font-weight:700;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .chart .pt{fill:transparent;stroke:none}
 .chart .pt:hover{fill:currentColor}
 .chart polyline:hover{stroke-width:3}
@@ -74,11 +78,13 @@ tr.fail td{background:var(--fail-bg)}
 .bad{color:var(--fail);font-weight:650}
 .muted{color:var(--muted)}
 .two{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:18px}
-ul.alerts{margin:0;padding-left:18px}
-ul.alerts li{margin:2px 0}
+ol.alerts{margin:0;padding-left:22px}
+ol.alerts li{margin:2px 0}
+.key{display:inline-block;width:16px;margin-right:6px;vertical-align:middle;border-top:3px solid currentColor}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
-@media (max-width:600px){header.top{flex-direction:column}.tile .v{font-size:18px}}
+@media (max-width:600px){header.top{flex-direction:column}.verdict{align-items:flex-start}
+.vnote{text-align:left}.tile .v{font-size:18px}}
 @media print{
 @page{size:A4;margin:14mm}
 :root{--bg:#fff;--card:#fff}
@@ -114,7 +120,7 @@ pub(super) fn render(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
     header(&mut o, detail, &report);
     notices(&mut o, &report);
     tiles(&mut o, &report);
-    charts(&mut o, detail, series);
+    charts(&mut o, &report.alerts, series);
     thresholds(&mut o, detail, &report);
     requests(&mut o, &report);
     errors_and_status(&mut o, &report.results);
@@ -147,9 +153,13 @@ fn header(o: &mut String, detail: &RunDetail, r: &JsonReport) {
     {
         let _ = write!(o, "<p class=\"desc\">{}</p>", escape(d));
     }
+    let note = verdict_note(detail, class)
+        .map(|n| format!("<p class=\"vnote\">{}</p>", escape(&n)))
+        .unwrap_or_default();
     let _ = writeln!(
         o,
-        "</div><div class=\"badge {class}\" title=\"threshold verdict\">{text}</div></header>"
+        "</div><div class=\"verdict\"><div class=\"badge {class}\" title=\"threshold \
+         verdict\">{text}</div>{note}</div></header>"
     );
 
     o.push_str("<dl class=\"meta\">");
@@ -217,6 +227,15 @@ fn verdict(detail: &RunDetail, r: &JsonReport) -> (&'static str, &'static str) {
         None if detail.scenario_doc.thresholds.is_empty() => ("none", "NO THRESHOLDS"),
         None => ("none", "NOT EVALUATED"),
     }
+}
+
+/// Under a PASS or FAIL badge, what the verdict was judged on when the run stopped before the
+/// end of its schedule.
+fn verdict_note(detail: &RunDetail, verdict_class: &str) -> Option<String> {
+    if !matches!(verdict_class, "pass" | "fail") {
+        return None;
+    }
+    EarlyStop::of(detail).map(|stop| stop.note())
 }
 
 fn notices(o: &mut String, r: &JsonReport) {
@@ -305,19 +324,54 @@ fn tile(o: &mut String, key: &str, value: &str, sub: &str, bad: bool) {
     );
 }
 
-fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
+/// The chart an alert kind is marked on: its `data-chart` id and its caption.
+fn alert_chart(kind: AlertKind) -> (&'static str, &'static str) {
+    match kind {
+        AlertKind::ResponseTime => ("latency", "Latency"),
+        AlertKind::ErrorRate => ("errors", "Errors"),
+    }
+}
+
+/// The markers of the alerts shown on chart `id`, numbered by their place in `alerts` (the
+/// numbered list of the Alerts section).
+fn alert_markers(alerts: &[Alert], id: &str) -> Vec<Marker> {
+    alerts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| alert_chart(a.kind).0 == id)
+        .map(|(i, a)| Marker {
+            x: a.elapsed_ms as f64 / 1000.0,
+            number: i + 1,
+            label: a.message.clone(),
+        })
+        .collect()
+}
+
+/// The colour of an error kind's line and key: fixed per kind, so that a kind looks the same
+/// in every chart and table of every report whatever else failed. The common kinds each have
+/// a palette colour of their own (HTTP 5xx red, HTTP 4xx orange, …); the rare ones (connect
+/// error, TLS, other) take three extra tones.
+pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ConnectRefused => PALETTE[0],
+        ErrorKind::Connect => "#7ea6d8",
+        ErrorKind::Timeout => PALETTE[4],
+        ErrorKind::Reset => PALETTE[3],
+        ErrorKind::Tls => "#b59a2a",
+        ErrorKind::Http4xx => PALETTE[1],
+        ErrorKind::Http5xx => PALETTE[2],
+        ErrorKind::CheckFailed => PALETTE[6],
+        ErrorKind::BodyRead => PALETTE[5],
+        ErrorKind::Protocol => PALETTE[7],
+        ErrorKind::Other => "#a3acb9",
+    }
+}
+
+/// The line of all errors together: darker than every kind's colour.
+pub(super) const ALL_ERRORS_COLOR: &str = "#1f2933";
+
+fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
     let x = |s: &MetricsSnapshot| s.elapsed_ms as f64 / 1000.0;
-    let alert_markers = |kind: AlertKind| -> Vec<Marker> {
-        detail
-            .alerts
-            .iter()
-            .filter(|a| a.kind == kind)
-            .map(|a| Marker {
-                x: a.elapsed_ms as f64 / 1000.0,
-                label: a.message.clone(),
-            })
-            .collect()
-    };
     let interval_s = typical_interval_s(series);
 
     // Throughput.
@@ -342,8 +396,9 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         title: "Throughput over time (requests per second)".into(),
         y_label: "requests/s".into(),
         y2_label: None,
+        y_counts: false,
         series: throughput_series,
-        markers: Vec::new(),
+        markers: alert_markers(alerts, "throughput"),
     };
 
     // Latency percentiles per interval; intervals without requests are gaps.
@@ -362,8 +417,9 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         title: "Latency percentiles over time (ms)".into(),
         y_label: "latency (ms)".into(),
         y2_label: None,
+        y_counts: false,
         series: vec![p50, p95, p99],
-        markers: alert_markers(AlertKind::ResponseTime),
+        markers: alert_markers(alerts, "latency"),
     };
 
     // Errors per interval, one line per kind seen (plus the total when there are several).
@@ -375,9 +431,8 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         .collect();
     let mut error_series: Vec<Series> = kinds
         .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let mut line = Series::new(k.label(), PALETTE[(i + 2) % PALETTE.len()], "errors");
+        .map(|k| {
+            let mut line = Series::new(k.label(), error_kind_color(*k), "errors");
             for s in rated {
                 let n = s.interval.errors_by_kind.get(k).copied().unwrap_or(0);
                 line.push(x(s), Some(n as f64));
@@ -386,7 +441,7 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         })
         .collect();
     if kinds.len() != 1 {
-        let mut total = Series::new("all errors", PALETTE[7], "errors");
+        let mut total = Series::new("all errors", ALL_ERRORS_COLOR, "errors");
         if kinds.len() > 1 {
             total = total.dash(Dash::Dotted);
         }
@@ -400,8 +455,9 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         title: "Errors per interval, by kind".into(),
         y_label: "errors per interval".into(),
         y2_label: None,
+        y_counts: true,
         series: error_series,
-        markers: alert_markers(AlertKind::ErrorRate),
+        markers: alert_markers(alerts, "errors"),
     };
 
     // Users and the plan's targets.
@@ -431,8 +487,9 @@ fn charts(o: &mut String, detail: &RunDetail, series: &[MetricsSnapshot]) {
         title: "Active users over time".into(),
         y_label: "users".into(),
         y2_label,
+        y_counts: true,
         series: users_series,
-        markers: Vec::new(),
+        markers: alert_markers(alerts, "users"),
     };
 
     let per = interval_s.map_or_else(String::new, |s| {
@@ -471,6 +528,10 @@ fn typical_interval_s(series: &[MetricsSnapshot]) -> Option<f64> {
 }
 
 fn thresholds(o: &mut String, detail: &RunDetail, r: &JsonReport) {
+    let aborted_by = match EarlyStop::of(detail) {
+        Some(EarlyStop::Aborted(expr)) => expr,
+        _ => None,
+    };
     o.push_str("<section class=\"keep\"><h2>Thresholds</h2>");
     if r.thresholds.is_empty() {
         if r.partial && !detail.scenario_doc.thresholds.is_empty() {
@@ -486,16 +547,22 @@ fn thresholds(o: &mut String, detail: &RunDetail, r: &JsonReport) {
          <th>Result</th></tr></thead><tbody>",
     );
     for t in &r.thresholds {
+        let stopped_the_run = !t.passed && aborted_by.as_deref() == Some(t.expr.as_str());
         let _ = write!(
             o,
-            "<tr{}><td><code>{}</code></td><td class=\"name\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<tr{}><td><code>{}</code></td><td class=\"name\">{}</td><td class=\"n\">{}</td><td>{}{}</td></tr>",
             if t.passed { "" } else { " class=\"fail\"" },
             escape(&t.expr),
             t.request
                 .as_deref()
                 .map_or_else(|| "all requests".to_owned(), escape),
-            escape(&t.observed_text),
+            escape(&fmt_observed(t)),
             pass_fail(t.passed),
+            if stopped_the_run {
+                " <span class=\"muted\">· stopped the run</span>"
+            } else {
+                ""
+            },
         );
     }
     o.push_str("</tbody></table></section>\n");
@@ -540,7 +607,7 @@ fn requests(o: &mut String, r: &JsonReport) {
                 format!(
                     "<span class=\"bad\">{}</span> ({})",
                     fmt_int(t.failed_requests),
-                    fmt_pct(t.error_rate)
+                    escape(&fmt_pct(t.error_rate))
                 )
             },
         );
@@ -580,10 +647,12 @@ fn errors_and_status(o: &mut String, t: &Results) {
         for (k, n) in kinds {
             let _ = write!(
                 o,
-                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr><td><i class=\"key\" style=\"color:{}\"></i>{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td></tr>",
+                error_kind_color(*k),
                 escape(k.label()),
                 fmt_int(*n),
-                fmt_pct(ratio(*n, t.total_requests)),
+                escape(&fmt_pct(ratio(*n, t.total_requests))),
             );
         }
         o.push_str("</tbody></table>");
@@ -604,7 +673,7 @@ fn errors_and_status(o: &mut String, t: &Results) {
                 "<tr><td><span{class}>{code}</span></td><td class=\"n\">{}</td>\
                  <td class=\"n\">{}</td></tr>",
                 fmt_int(*n),
-                fmt_pct(ratio(*n, responses)),
+                escape(&fmt_pct(ratio(*n, responses))),
             );
         }
         o.push_str("</tbody></table>");
@@ -637,7 +706,7 @@ fn checks(o: &mut String, r: &JsonReport) {
             escape(&c.check),
             fmt_int(c.passed),
             fmt_int(c.failed),
-            fmt_pct(ratio(c.passed, c.passed.saturating_add(c.failed))),
+            escape(&fmt_pct(ratio(c.passed, c.passed.saturating_add(c.failed)))),
             pass_fail(c.failed == 0),
         );
     }
@@ -707,22 +776,25 @@ fn alerts(o: &mut String, r: &JsonReport) {
         o.push_str("<p class=\"muted\">No alerts fired.</p></section>\n");
         return;
     }
-    o.push_str("<ul class=\"alerts\">");
+    // Numbered: the charts mark each alert with its number.
+    o.push_str("<ol class=\"alerts\">");
     // The message states the figure and the limit (`error rate 65% is above the 5% limit`,
     // the wording the live feed used); repeating them in another format would say it twice.
     for a in &r.alerts {
         let _ = write!(
             o,
-            "<li><strong>{}</strong> <span class=\"muted\">(interval #{})</span>: {}</li>",
-            escape(&super::svg::fmt_time(a.elapsed_ms as f64 / 1000.0)),
+            "<li><strong>{}</strong> <span class=\"muted\">(interval #{}, on the {} chart)\
+             </span>: {}</li>",
+            escape(&fmt_time(a.elapsed_ms as f64 / 1000.0)),
             a.seq,
+            alert_chart(a.kind).1,
             escape(&a.message),
         );
     }
-    o.push_str("</ul></section>\n");
+    o.push_str("</ol></section>\n");
 }
 
-/// The load profile in one line: `constant_rate · rate 50 · duration 30s · max_users 200`.
+/// The load profile in one line: `constant_rate · rate 50 · duration 30 s · max_users 200`.
 fn load_text(detail: &RunDetail) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&detail.scenario_doc.load) else {
         return String::new();
@@ -736,7 +808,9 @@ fn load_text(detail: &RunDetail) -> String {
             continue;
         }
         let v = match v {
-            serde_json::Value::String(s) => s.clone(),
+            // Durations as the rest of the page writes them (`1 min 00 s`, not `1m`).
+            serde_json::Value::String(s) => HumanDuration::parse(s)
+                .map_or_else(|_| s.clone(), |d| human_duration(d.get().as_secs_f64())),
             serde_json::Value::Array(items) => format!("{} stages", items.len()),
             other => other.to_string(),
         };
@@ -757,54 +831,4 @@ fn ratio(part: u64, whole: u64) -> f64 {
 fn human_time(ms: u64) -> String {
     let s = rfc3339_utc(ms - ms % 1000);
     s.replacen('T', " ", 1).replace('Z', " UTC")
-}
-
-/// 12345 → `12,345`.
-pub(super) fn fmt_int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Milliseconds with sensible precision; seconds from 1 s up.
-pub(super) fn fmt_ms(ms: f64) -> String {
-    let ms = finite(ms);
-    if ms >= 10_000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else if ms >= 1_000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.2} ms")
-    }
-}
-
-/// A ratio as a percentage.
-pub(super) fn fmt_pct(r: f64) -> String {
-    let p = finite(r) * 100.0;
-    if p == 0.0 {
-        "0%".to_owned()
-    } else if p < 0.01 {
-        "<0.01%".to_owned()
-    } else {
-        format!("{p:.2}%")
-    }
-}
-
-fn fmt_rps(v: f64) -> String {
-    let v = finite(v);
-    if v >= 1000.0 {
-        format!("{}/s", fmt_int(v.round() as u64))
-    } else {
-        format!("{v:.1}/s")
-    }
 }

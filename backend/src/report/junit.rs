@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use shared::api::RunDetail;
 use shared::run::RunStatus;
 
-use super::escape;
+use super::{EarlyStop, escape};
 
 /// One test case before rendering.
 struct Case {
@@ -17,6 +17,12 @@ struct Case {
 
 pub(super) fn render(detail: &RunDetail) -> String {
     let info = &detail.info;
+    let early_stop = EarlyStop::of(detail);
+    // A failed threshold says what it was judged on when the run stopped early.
+    let judged_on = early_stop
+        .as_ref()
+        .map(|stop| format!(" {}", stop.note()))
+        .unwrap_or_default();
     let mut cases = Vec::new();
 
     if let Some(s) = &detail.summary {
@@ -30,7 +36,7 @@ pub(super) fn render(detail: &RunDetail) -> String {
                     format!("observed {}", t.observed_text),
                     "threshold",
                     format!(
-                        "Threshold \"{}\" on {} failed: observed {}.",
+                        "Threshold \"{}\" on {} failed: observed {}.{judged_on}",
                         t.expr,
                         t.request.as_deref().unwrap_or("all requests"),
                         t.observed_text
@@ -66,6 +72,9 @@ pub(super) fn render(detail: &RunDetail) -> String {
     let reason = detail.summary.as_ref().and_then(|s| s.reason.clone());
     let run_failure = match info.status {
         RunStatus::Completed => None,
+        RunStatus::Failed if let Some(stop) = &early_stop => {
+            Some(format!("run was {}", stop.what()))
+        }
         RunStatus::Failed => Some(format!(
             "run failed: {}",
             reason.as_deref().unwrap_or("no reason recorded")
@@ -90,10 +99,18 @@ pub(super) fn render(detail: &RunDetail) -> String {
         )),
     };
     if let Some(message) = run_failure {
+        // An aborted run's message names the threshold; the body adds the engine's own words
+        // (with the value observed when it aborted).
+        let body = match (&early_stop, &reason) {
+            (Some(EarlyStop::Aborted(_)), Some(r)) => {
+                format!("{message}. Reason recorded: {r}")
+            }
+            _ => message.clone(),
+        };
         cases.push(Case {
             classname: "run".into(),
             name: "run".into(),
-            failure: Some((message.clone(), "run", message)),
+            failure: Some((message, "run", body)),
         });
     }
 

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 pub(super) use shared::chart::{downsample, nice_ticks};
 use shared::chart::{nice_step, tick_label, tick_step};
 
+use super::format::{fmt_ms, fmt_time};
 use super::{escape, finite};
 
 /// At most this many points are drawn per line.
@@ -97,12 +98,17 @@ impl Series {
     }
 }
 
-/// A vertical marker at a moment of the run (an alert).
+/// A vertical marker at a moment of the run (an alert), with its number in the report's list
+/// of alerts shown next to it.
 #[derive(Debug, Clone)]
 pub(super) struct Marker {
     pub(super) x: f64,
+    pub(super) number: usize,
     pub(super) label: String,
 }
+
+/// What the legend of markers says.
+const MARKER_LEGEND: &str = "alert (numbered as in Alerts below)";
 
 /// A line chart over run time.
 #[derive(Debug, Clone)]
@@ -113,8 +119,25 @@ pub(super) struct Chart {
     pub(super) title: String,
     pub(super) y_label: String,
     pub(super) y2_label: Option<String>,
+    /// The left axis counts things (users, errors): whole-number ticks only.
+    pub(super) y_counts: bool,
     pub(super) series: Vec<Series>,
     pub(super) markers: Vec<Marker>,
+}
+
+/// One entry of a chart's legend.
+enum Key<'a> {
+    Line(&'a Series),
+    Marker,
+}
+
+impl Key<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Key::Line(s) => &s.name,
+            Key::Marker => MARKER_LEGEND,
+        }
+    }
 }
 
 const WIDTH: f64 = 760.0;
@@ -129,18 +152,23 @@ impl Chart {
         let plot_w = WIDTH - LEFT - right_margin;
 
         // Legend layout: items flow left to right and wrap.
+        let keys = self
+            .series
+            .iter()
+            .map(Key::Line)
+            .chain((!self.markers.is_empty()).then_some(Key::Marker));
         let mut legend = Vec::new();
         let (mut lx, mut row) = (LEFT, 0usize);
-        for s in &self.series {
-            let w = 30.0 + 6.6 * s.name.chars().count() as f64 + 18.0;
+        for key in keys {
+            let w = 30.0 + 6.6 * key.name().chars().count() as f64 + 18.0;
             if lx + w > WIDTH - right_margin && lx > LEFT {
                 lx = LEFT;
                 row += 1;
             }
-            legend.push((lx, row, s));
+            legend.push((lx, row, key));
             lx += w;
         }
-        let rows = if self.series.is_empty() { 0 } else { row + 1 };
+        let rows = if legend.is_empty() { 0 } else { row + 1 };
         let top = 14.0 + rows as f64 * LEGEND_ROW;
         let height = top + PLOT_HEIGHT + BOTTOM;
         let plot_bottom = top + PLOT_HEIGHT;
@@ -167,7 +195,11 @@ impl Chart {
                 .map(|p| p.1)
                 .fold(0.0_f64, f64::max)
         };
-        let y_ticks = nice_ticks(0.0, max_of(false), 5);
+        let y_ticks = if self.y_counts {
+            count_ticks(max_of(false), 5)
+        } else {
+            nice_ticks(0.0, max_of(false), 5)
+        };
         let y_top = y_ticks
             .last()
             .copied()
@@ -274,14 +306,30 @@ impl Chart {
         }
         o.push_str("</g>");
 
-        // Alert markers.
+        // Alert markers, each with its number at the top; numbers of markers too close to
+        // tell apart step down.
+        let mut previous: Option<(f64, usize)> = None;
         for m in &self.markers {
             let x = px(m.x);
+            let level = match previous {
+                Some((prev_x, level)) if (x - prev_x).abs() < 14.0 => (level + 1) % 4,
+                _ => 0,
+            };
+            previous = Some((x, level));
             let _ = write!(
                 o,
-                "<line class=\"marker\" x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" \
-                 y2=\"{plot_bottom:.1}\"><title>{}</title></line>",
-                escape(&format!("{} — {}", fmt_time(m.x), m.label)),
+                "<g class=\"alert\"><title>{}</title><line class=\"marker\" x1=\"{x:.1}\" \
+                 y1=\"{top:.1}\" x2=\"{x:.1}\" y2=\"{plot_bottom:.1}\"/>\
+                 <text class=\"marker-n\" x=\"{tx:.1}\" y=\"{ty:.1}\">{}</text></g>",
+                escape(&format!(
+                    "alert {} — {} — {}",
+                    m.number,
+                    fmt_time(m.x),
+                    m.label
+                )),
+                m.number,
+                tx = x + 3.0,
+                ty = top + 10.0 + level as f64 * 11.0,
             );
         }
 
@@ -366,8 +414,22 @@ impl Chart {
 
         // Legend.
         o.push_str("<g class=\"legend\">");
-        for (x, row, s) in legend {
+        for (x, row, key) in legend {
             let y = 12.0 + row as f64 * LEGEND_ROW;
+            let s = match key {
+                Key::Line(s) => s,
+                Key::Marker => {
+                    let _ = write!(
+                        o,
+                        "<g><line class=\"marker\" x1=\"{x:.1}\" y1=\"{y:.1}\" \
+                         x2=\"{x2:.1}\" y2=\"{y:.1}\"/><text x=\"{tx:.1}\" y=\"{y:.1}\" \
+                         dy=\"0.32em\">{MARKER_LEGEND}</text></g>",
+                        x2 = x + 22.0,
+                        tx = x + 28.0,
+                    );
+                    continue;
+                }
+            };
             let _ = write!(
                 o,
                 "<g style=\"color:{c}\"><line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{x2:.1}\" y2=\"{y:.1}\" \
@@ -385,9 +447,27 @@ impl Chart {
     }
 }
 
-/// A value with its unit for read-outs.
+/// Ticks for an axis that counts things (users, errors per interval): [`nice_ticks`] from 0
+/// when its step is whole, else steps of 1 (or 2 for a step of 2.5), so that no tick reads
+/// `0.25` users.
+pub(super) fn count_ticks(max: f64, approx_count: usize) -> Vec<f64> {
+    let max = finite(max).max(0.0);
+    let ticks = nice_ticks(0.0, max, approx_count);
+    let step = tick_step(&ticks);
+    if (step - step.round()).abs() < 1e-9 && step >= 1.0 {
+        return ticks;
+    }
+    let step = step.floor().max(1.0);
+    let last = (max / step).ceil().clamp(1.0, 1000.0) as usize;
+    (0..=last).map(|i| i as f64 * step).collect()
+}
+
+/// A value with its unit for read-outs; milliseconds as in the report's tables.
 pub(super) fn fmt_value(v: f64, unit: &str) -> String {
     let v = finite(v);
+    if unit == "ms" {
+        return fmt_ms(v);
+    }
     let decimals = if v == v.trunc() && v.abs() < 1e15 {
         0
     } else if v.abs() < 10.0 {
@@ -401,26 +481,5 @@ pub(super) fn fmt_value(v: f64, unit: &str) -> String {
         format!("{v:.decimals$}")
     } else {
         format!("{v:.decimals$} {unit}")
-    }
-}
-
-/// Seconds into the run as `t = 1m 05s`.
-pub(super) fn fmt_time(secs: f64) -> String {
-    let secs = finite(secs).max(0.0);
-    if secs < 60.0 {
-        let d = if secs == secs.trunc() { 0 } else { 1 };
-        format!("t = {secs:.d$}s")
-    } else {
-        let whole = secs.round() as u64;
-        if whole >= 3600 {
-            format!(
-                "t = {}h {:02}m {:02}s",
-                whole / 3600,
-                whole % 3600 / 60,
-                whole % 60
-            )
-        } else {
-            format!("t = {}m {:02}s", whole / 60, whole % 60)
-        }
     }
 }

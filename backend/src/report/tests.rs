@@ -422,7 +422,7 @@ fn html_has_the_four_charts_and_the_tables() {
         "alert listed"
     );
     // Error kinds in words, as the panel shows them, not their wire names.
-    assert!(page.contains("<td>HTTP 5xx</td>") && page.contains(">503<"));
+    assert!(page.contains("></i>HTTP 5xx</td>") && page.contains(">503<"));
     assert!(!page.contains("http_5xx"), "wire name of an error kind");
     // Each share says what it is a share of.
     assert!(page.contains("<th class=\"n\">Of requests</th>"));
@@ -481,8 +481,9 @@ fn html_states_an_alert_once_in_the_alert_message_words() {
     let section = &section[..section.find("</section>").expect("section end")];
     assert_eq!(
         section,
-        "<h2>Alerts</h2><ul class=\"alerts\"><li><strong>t = 3s</strong> \
-         <span class=\"muted\">(interval #2)</span>: error rate 65% is above the 5% limit</li></ul>"
+        "<h2>Alerts</h2><ol class=\"alerts\"><li><strong>t = 3 s</strong> \
+         <span class=\"muted\">(interval #2, on the Errors chart)</span>: error rate 65% is \
+         above the 5% limit</li></ol>"
     );
 }
 
@@ -987,4 +988,610 @@ fn users_chart_of_an_open_model_run_has_a_rate_axis() {
         ),
         svg,
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML: alert markers, error-kind colours, verdict notes and formatting
+
+/// The `<section>` whose heading is `h2`, up to its end.
+fn section_of<'a>(page: &'a str, h2: &str) -> &'a str {
+    let start = page
+        .find(&format!("<h2>{h2}</h2>"))
+        .unwrap_or_else(|| panic!("no {h2} section"));
+    let len = page[start..].find("</section>").expect("closed section");
+    &page[start..start + len]
+}
+
+/// The page's header (scenario name, verdict badge and any note on the verdict).
+fn header_of(page: &str) -> &str {
+    let start = page.find("<header class=\"top\">").expect("a header");
+    let len = page[start..].find("</header>").expect("closed header");
+    &page[start..start + len]
+}
+
+/// The `<g class="legend">…</g>` of a chart.
+fn legend_of(svg: &str) -> &str {
+    &svg[svg.find("<g class=\"legend\">").expect("a legend")..]
+}
+
+/// The text of every `<li>` in `html`, tags stripped.
+fn list_items(html: &str) -> Vec<String> {
+    html.split("<li")
+        .skip(1)
+        .map(|li| {
+            let body = &li[li.find('>').map_or(0, |i| i + 1)..];
+            let body = &body[..body.find("</li>").unwrap_or(body.len())];
+            strip_tags(body)
+        })
+        .collect()
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn html_alert_markers_have_a_legend_entry_and_numbers_matching_the_alert_list() {
+    let (mut d, s) = fixture();
+    d.alerts = vec![
+        Alert::new(AlertKind::ErrorRate, 21, 22_000, 0.04, 0.02),
+        Alert::new(AlertKind::ResponseTime, 40, 41_000, 960.0, 500.0),
+    ];
+    let page = html(&d, &s);
+
+    // The alerts are listed in a numbered list, in order.
+    let section = section_of(&page, "Alerts");
+    assert!(section.contains("<ol class=\"alerts\">"), "{section}");
+    let items = list_items(section);
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[0].contains(&d.alerts[0].message), "{items:?}");
+    assert!(items[1].contains(&d.alerts[1].message), "{items:?}");
+
+    // Each chart with a marker shows the alert's number at it and explains the red dash in
+    // its legend, in words that print.
+    for (chart, number, alert) in [("errors", 1, &d.alerts[0]), ("latency", 2, &d.alerts[1])] {
+        let svg = svg_of(&page, chart);
+        check_well_formed(svg).unwrap_or_else(|e| panic!("{chart}: {e}"));
+        let legend = legend_of(svg);
+        assert!(
+            legend.contains("class=\"marker\""),
+            "{chart}: the legend shows the marker's red dash: {legend}"
+        );
+        assert!(
+            legend.contains(">alert"),
+            "{chart}: the legend names it: {legend}"
+        );
+        assert!(
+            svg.contains("<text class=\"marker-n\""),
+            "{chart}: a number at the marker"
+        );
+        let marker_numbers: Vec<&str> = svg
+            .split("<text class=\"marker-n\"")
+            .skip(1)
+            .filter_map(|t| t.split('>').nth(1)?.split('<').next())
+            .collect();
+        assert_eq!(marker_numbers, vec![number.to_string()], "{chart}");
+        assert!(
+            svg.contains(&format!("alert {number} — ")) && svg.contains(&alert.message),
+            "{chart}: the hover read-out names the alert"
+        );
+    }
+    // A chart without markers has no alert legend entry.
+    for chart in ["throughput", "users"] {
+        let legend = legend_of(svg_of(&page, chart));
+        assert!(!legend.contains(">alert"), "{chart}: {legend}");
+    }
+    // Without alerts, no chart has one.
+    d.alerts.clear();
+    let page = html(&d, &s);
+    for chart in ["throughput", "latency", "errors", "users"] {
+        assert!(!svg_of(&page, chart).contains("marker"), "{chart}");
+    }
+}
+
+/// The fixture with `kinds` each failing one request per interval in intervals 10 to 14, and
+/// nothing else failing.
+fn fixture_with_error_kinds(kinds: &[ErrorKind]) -> (RunDetail, Vec<MetricsSnapshot>) {
+    let (mut d, mut s) = fixture();
+    let mut total = BTreeMap::new();
+    for (i, snap) in s.iter_mut().enumerate() {
+        snap.interval.errors_by_kind.clear();
+        snap.interval.errors = 0;
+        if (10..15).contains(&i) {
+            for k in kinds {
+                snap.interval.errors_by_kind.insert(*k, 1);
+                *total.entry(*k).or_insert(0) += 1;
+            }
+            snap.interval.errors = kinds.len() as u64;
+        }
+    }
+    if let Some(sum) = d.summary.as_mut() {
+        sum.total.errors = total.values().sum();
+        sum.total.errors_by_kind = total;
+    }
+    (d, s)
+}
+
+/// The colour of the line named `name` in a chart, read from its legend entry.
+fn legend_colour(svg: &str, name: &str) -> String {
+    let legend = legend_of(svg);
+    let at = legend
+        .find(&format!(">{name}</text>"))
+        .unwrap_or_else(|| panic!("no legend entry {name}: {legend}"));
+    let open = legend[..at]
+        .rfind("style=\"color:")
+        .expect("a coloured entry");
+    let rest = &legend[open + "style=\"color:".len()..];
+    rest[..rest.find('"').expect("closed attribute")].to_owned()
+}
+
+#[test]
+fn html_error_kinds_keep_their_colour_whatever_else_failed() {
+    use ErrorKind::*;
+    let errors_svg = |kinds: &[ErrorKind]| {
+        let (d, s) = fixture_with_error_kinds(kinds);
+        svg_of(&html(&d, &s), "errors").to_owned()
+    };
+    let alone = errors_svg(&[Http4xx]);
+    let with_others = errors_svg(&[ConnectRefused, Timeout, Http4xx]);
+    let with_more = errors_svg(&[Connect, Tls, Reset, Http4xx, Http5xx]);
+    let colour = legend_colour(&alone, "HTTP 4xx");
+    assert_eq!(legend_colour(&with_others, "HTTP 4xx"), colour);
+    assert_eq!(legend_colour(&with_more, "HTTP 4xx"), colour);
+    assert_eq!(
+        legend_colour(&with_others, "timeout"),
+        legend_colour(&errors_svg(&[Timeout]), "timeout")
+    );
+
+    // With every kind at once, the common kinds and the total each have a colour of their own.
+    let all = errors_svg(&ErrorKind::ALL);
+    let common = [
+        Timeout,
+        ConnectRefused,
+        Reset,
+        Http4xx,
+        Http5xx,
+        CheckFailed,
+        BodyRead,
+        Protocol,
+    ];
+    let mut colours: Vec<String> = common
+        .iter()
+        .map(|k| legend_colour(&all, k.label()))
+        .collect();
+    colours.push(legend_colour(&all, "all errors"));
+    let mut distinct = colours.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), colours.len(), "{colours:?}");
+    // Every kind has a line.
+    for k in ErrorKind::ALL {
+        legend_colour(&all, k.label());
+    }
+}
+
+#[test]
+fn html_errors_by_kind_table_uses_the_chart_colours() {
+    use ErrorKind::*;
+    let (d, s) = fixture_with_error_kinds(&[Timeout, Http4xx, Http5xx]);
+    let page = html(&d, &s);
+    let chart = svg_of(&page, "errors");
+    let table = section_of(&page, "Errors by kind");
+    for k in [Timeout, Http4xx, Http5xx] {
+        let colour = legend_colour(chart, k.label());
+        let row = table
+            .split("<tr>")
+            .find(|r| r.contains(&format!("{}</td>", k.label())))
+            .unwrap_or_else(|| panic!("no row for {}: {table}", k.label()));
+        assert!(
+            row.contains(&format!("color:{colour}")),
+            "{}: the row's key has the chart colour {colour}: {row}",
+            k.label()
+        );
+    }
+}
+
+/// The fixture as a run stopped by a failing `abort_on_fail` threshold, the way the engine
+/// records one.
+fn aborted_fixture() -> (RunDetail, Vec<MetricsSnapshot>) {
+    let (mut d, s) = fixture();
+    d.info.status = RunStatus::Failed;
+    d.scenario_doc.thresholds[2].abort_on_fail = true;
+    if let Some(sum) = d.summary.as_mut() {
+        sum.status = RunStatus::Failed;
+        sum.duration_ms = 12_000;
+        sum.reason =
+            Some("threshold \"p(99) < 100ms\" failed (observed 160.00ms), aborting".into());
+    }
+    (d, s)
+}
+
+#[test]
+fn html_verdict_says_when_the_run_was_cancelled_or_aborted() {
+    // A completed run: the verdict stands alone.
+    let (d, s) = fixture();
+    let header = header_of(&html(&d, &s)).to_owned();
+    assert!(header.contains(">FAIL<"));
+    assert!(
+        !header.contains("cancelled") && !header.contains("aborted"),
+        "{header}"
+    );
+
+    // A cancelled run: judged, with a note that it stopped before the end of its schedule.
+    let (mut d, s) = fixture();
+    d.info.status = RunStatus::Cancelled;
+    if let Some(sum) = d.summary.as_mut() {
+        sum.status = RunStatus::Cancelled;
+        sum.duration_ms = 30_000;
+    }
+    let page = html(&d, &s);
+    let header = header_of(&page);
+    assert!(header.contains(">FAIL<"), "{header}");
+    assert!(
+        header.contains("cancelled before the end of its schedule"),
+        "{header}"
+    );
+    // The same note whatever the verdict.
+    if let Some(sum) = d.summary.as_mut() {
+        for t in &mut sum.thresholds {
+            t.passed = true;
+        }
+    }
+    let header = header_of(&html(&d, &s)).to_owned();
+    assert!(header.contains(">PASS<"), "{header}");
+    assert!(
+        header.contains("cancelled before the end of its schedule"),
+        "{header}"
+    );
+
+    // A run aborted by an abort_on_fail threshold: the note names the threshold.
+    let (d, s) = aborted_fixture();
+    let page = html(&d, &s);
+    let header = header_of(&page);
+    assert!(header.contains(">FAIL<"), "{header}");
+    assert!(
+        header.contains("aborted early by the abort_on_fail threshold"),
+        "{header}"
+    );
+    assert!(header.contains("p(99) &lt; 100ms"), "{header}");
+
+    // A run that failed for another reason is not called aborted.
+    let (mut d, s) = fixture();
+    d.info.status = RunStatus::Failed;
+    if let Some(sum) = d.summary.as_mut() {
+        sum.status = RunStatus::Failed;
+        sum.reason = Some("cannot start a worker thread: out of memory".into());
+    }
+    let header = header_of(&html(&d, &s)).to_owned();
+    assert!(
+        !header.contains("aborted") && !header.contains("cancelled"),
+        "{header}"
+    );
+
+    // An interrupted run without a summary is still "not evaluated", without a stop note.
+    let (mut d, s) = fixture();
+    d.summary = None;
+    d.info.status = RunStatus::Interrupted;
+    let header = header_of(&html(&d, &s[..10])).to_owned();
+    assert!(header.contains("NOT EVALUATED"), "{header}");
+    assert!(
+        !header.contains("aborted") && !header.contains("cancelled"),
+        "{header}"
+    );
+}
+
+#[test]
+fn junit_says_when_thresholds_were_judged_on_a_run_stopped_early() {
+    // Aborted: the run case says by what.
+    let (d, _) = aborted_fixture();
+    let xml = junit(&d);
+    check_well_formed(&xml).expect("well-formed XML");
+    let run_case = &xml[xml.find("<testcase classname=\"run\"").expect("a run case")..];
+    assert!(
+        run_case.contains(
+            "<failure message=\"run was aborted early by the abort_on_fail threshold \
+             &quot;p(99) &lt; 100ms&quot;\" type=\"run\">"
+        ),
+        "{run_case}"
+    );
+    // The engine's reason, with the value observed when it aborted, is kept in the body.
+    assert!(
+        run_case.contains("Reason recorded: threshold &quot;p(99) &lt; 100ms&quot; failed"),
+        "{run_case}"
+    );
+    // The failed thresholds say what they were judged on.
+    let failure = &xml[xml
+        .find("name=\"p(99) &lt; 100ms\"")
+        .expect("the threshold case")..];
+    let failure = &failure[..failure.find("</testcase>").expect("closed")];
+    assert!(failure.contains("aborted early"), "{failure}");
+
+    // Cancelled.
+    let (mut d, _) = fixture();
+    d.info.status = RunStatus::Cancelled;
+    let xml = junit(&d);
+    check_well_formed(&xml).expect("well-formed XML");
+    let failure = &xml[xml
+        .find("name=\"p(99) &lt; 100ms\"")
+        .expect("the threshold case")..];
+    let failure = &failure[..failure.find("</testcase>").expect("closed")];
+    assert!(
+        failure.contains("cancelled before the end of its schedule"),
+        "{failure}"
+    );
+
+    // Completed: no such note.
+    let (d, _) = fixture();
+    let xml = junit(&d);
+    assert!(!xml.contains("cancelled") && !xml.contains("aborted"));
+}
+
+#[test]
+fn html_threshold_values_have_the_tables_unit_style() {
+    let (d, s) = fixture();
+    let page = html(&d, &s);
+    let section = section_of(&page, "Thresholds");
+    let observed: Vec<String> = section
+        .split("<td class=\"n\">")
+        .skip(1)
+        .map(|c| strip_tags(&c[..c.find("</td>").expect("closed cell")]))
+        .collect();
+    let cart_rate = d
+        .summary
+        .as_ref()
+        .map_or(0.0, |s| s.per_request[1].error_rate());
+    assert_eq!(
+        observed,
+        vec![
+            "95.0 ms".to_owned(),
+            format!("{:.2}%", cart_rate * 100.0),
+            "160 ms".to_owned()
+        ]
+    );
+    // The same style as the requests table.
+    assert!(section_of(&page, "Requests").contains(" ms</td>"));
+}
+
+/// Every `t = …` read-out in `page`, up to the end of its text.
+fn time_readouts(page: &str) -> Vec<String> {
+    page.split("t = ")
+        .skip(1)
+        .map(|r| {
+            let end = r.find(['<', '—', ':']).unwrap_or(r.len());
+            r[..end].trim().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn html_times_read_the_same_way_everywhere() {
+    let (mut d, mut s) = fixture();
+    // Real snapshots land a few ms after each whole second.
+    for (i, snap) in s.iter_mut().enumerate() {
+        snap.elapsed_ms += (i as u64 * 7) % 5;
+    }
+    d.alerts = vec![Alert::new(
+        AlertKind::ResponseTime,
+        40,
+        41_003,
+        960.0,
+        500.0,
+    )];
+    let page = html(&d, &s);
+    let times = time_readouts(&page);
+    assert!(times.len() > 100, "{}", times.len());
+    for t in &times {
+        // `41 s`, `1 min 05 s`: a number, a space and a unit, without a redundant `.0`.
+        assert!(t.ends_with(" s") && !t.contains(".0 "), "{t:?}");
+    }
+    assert!(times.contains(&"41 s".to_owned()), "{times:?}");
+    // The alert list reads the same way.
+    assert!(section_of(&page, "Alerts").contains("t = 41 s"));
+}
+
+/// Every percentage in the text of `html`: the run of digits, `.`, `<` and `>` before each `%`.
+fn percentages(html: &str) -> Vec<String> {
+    let text = strip_tags(&html.replace('<', " <"))
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices('%') {
+        let start = text[..at]
+            .rfind(|c: char| !(c.is_ascii_digit() || c == '.' || c == '<' || c == '>'))
+            .map_or(0, |i| i + 1);
+        out.push(text[start..=at].to_owned());
+    }
+    out
+}
+
+#[test]
+fn html_percentages_have_one_precision_per_table() {
+    let (mut d, s) = fixture();
+    if let Some(sum) = d.summary.as_mut() {
+        // A check that never passed, one that failed once in a hundred thousand.
+        sum.checks[0].passed = 0;
+        sum.checks[0].failed = 40;
+        sum.checks[1].passed = 99_999;
+        sum.checks[1].failed = 1;
+    }
+    let page = html(&d, &s);
+    let checks = section_of(&page, "Checks");
+    let rates = percentages(checks);
+    assert_eq!(rates, vec!["0.00%".to_owned(), ">99.99%".to_owned()]);
+    // Error shares and the error-rate tile.
+    let (d, s) = fixture_with_error_kinds(&[]);
+    let page = html(&d, &s);
+    let tiles = &page[page.find("<div class=\"tiles\">").expect("tiles")..];
+    let tiles = &tiles[..tiles.find("</div>\n").expect("tiles end")];
+    assert!(tiles.contains(">0.00%<"), "{tiles}");
+    for section in ["Errors by kind", "Requests"] {
+        for p in percentages(section_of(&page, section)) {
+            let digits = p.trim_start_matches(['<', '>']).trim_end_matches('%');
+            assert_eq!(
+                digits.split('.').nth(1).map(str::len),
+                Some(2),
+                "{section}: {p}"
+            );
+        }
+    }
+}
+
+/// The labels of a chart's left-axis ticks.
+fn left_ticks(svg: &str) -> Vec<String> {
+    svg.split("text-anchor=\"end\" dy=\"0.32em\">")
+        .skip(1)
+        .map(|t| t[..t.find('<').expect("closed text")].to_owned())
+        .collect()
+}
+
+#[test]
+fn html_count_axes_have_whole_number_ticks() {
+    for users in [1u64, 2, 3, 7, 10, 13] {
+        let (d, mut s) = fixture();
+        for (i, snap) in s.iter_mut().enumerate() {
+            snap.active_users = users.min(i as u64 + 1);
+            snap.target_users = users;
+        }
+        let page = html(&d, &s);
+        let ticks = left_ticks(svg_of(&page, "users"));
+        assert!(ticks.len() >= 2, "{users} users: {ticks:?}");
+        for t in &ticks {
+            let v: f64 = t.parse().unwrap_or_else(|_| panic!("{users}: tick {t:?}"));
+            assert_eq!(v.fract(), 0.0, "{users} users: {ticks:?}");
+        }
+        assert!(
+            ticks.last().and_then(|t| t.parse::<f64>().ok()) >= Some(users as f64),
+            "{users} users: {ticks:?}"
+        );
+    }
+    // Errors per interval are counts too.
+    let (d, s) = fixture_with_error_kinds(&[ErrorKind::Timeout]);
+    let page = html(&d, &s);
+    for t in left_ticks(svg_of(&page, "errors")) {
+        assert!(!t.contains('.'), "errors tick {t}");
+    }
+}
+
+#[test]
+fn count_ticks_are_whole_and_cover_the_data() {
+    use super::svg::count_ticks;
+    for max in [
+        0.0, 0.4, 1.0, 2.0, 3.0, 4.0, 5.0, 7.0, 9.0, 10.0, 11.0, 13.0, 20.0, 99.0, 250.0,
+    ] {
+        let ticks = count_ticks(max, 5);
+        assert!(ticks.len() >= 2 && ticks.len() <= 7, "{max}: {ticks:?}");
+        assert_eq!(ticks[0], 0.0, "{max}: {ticks:?}");
+        assert!(ticks.iter().all(|t| t.fract() == 0.0), "{max}: {ticks:?}");
+        assert!(ticks.last() >= Some(&max), "{max}: {ticks:?}");
+        let step = ticks[1] - ticks[0];
+        assert!(
+            ticks.windows(2).all(|w| (w[1] - w[0] - step).abs() < 1e-9),
+            "{max}: {ticks:?}"
+        );
+    }
+    assert_eq!(count_ticks(1.0, 5), vec![0.0, 1.0]);
+    assert_eq!(count_ticks(10.0, 5), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+    assert_eq!(count_ticks(f64::NAN, 5), vec![0.0, 1.0]);
+    assert_eq!(count_ticks(-3.0, 5), vec![0.0, 1.0]);
+}
+
+#[test]
+fn percentages_have_two_decimals_and_never_round_to_nothing_or_everything() {
+    use super::format::fmt_pct;
+    let cases = [
+        (0.0, "0.00%"),
+        (0.000_01, "<0.01%"),
+        (0.000_1, "0.01%"),
+        (0.004_5, "0.45%"),
+        (0.25, "25.00%"),
+        (0.999_9, "99.99%"),
+        (0.999_99, ">99.99%"),
+        (1.0, "100.00%"),
+        (f64::NAN, "0.00%"),
+    ];
+    for (ratio, want) in cases {
+        assert_eq!(fmt_pct(ratio), want, "{ratio}");
+    }
+}
+
+#[test]
+fn every_error_kind_has_its_own_colour() {
+    use super::html::{ALL_ERRORS_COLOR, error_kind_color};
+    let mut colours: Vec<&str> = ErrorKind::ALL
+        .iter()
+        .map(|k| error_kind_color(*k))
+        .collect();
+    colours.push(ALL_ERRORS_COLOR);
+    let mut distinct = colours.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), ErrorKind::ALL.len() + 1, "{colours:?}");
+}
+
+#[test]
+fn an_abort_is_recognised_by_the_engine_reason() {
+    use super::EarlyStop;
+    let (d, _) = aborted_fixture();
+    assert_eq!(
+        EarlyStop::of(&d),
+        Some(EarlyStop::Aborted(Some("p(99) < 100ms".into())))
+    );
+    // An abort reason in other words still counts as an abort, without a threshold named.
+    let (mut d, _) = aborted_fixture();
+    if let Some(s) = d.summary.as_mut() {
+        s.reason = Some("aborting: thresholds failed".into());
+    }
+    assert_eq!(EarlyStop::of(&d), Some(EarlyStop::Aborted(None)));
+    // An expression with quotes in it.
+    if let Some(s) = d.summary.as_mut() {
+        s.reason =
+            Some("threshold \"p(95) < 1s\" failed\" failed (observed no data), aborting".into());
+    }
+    assert_eq!(
+        EarlyStop::of(&d),
+        Some(EarlyStop::Aborted(Some("p(95) < 1s\" failed".into())))
+    );
+    // Other failures, completed runs and runs without a summary stopped nothing early.
+    let (mut d, _) = fixture();
+    assert_eq!(EarlyStop::of(&d), None);
+    d.info.status = RunStatus::Failed;
+    assert_eq!(EarlyStop::of(&d), None);
+    d.info.status = RunStatus::Cancelled;
+    assert_eq!(EarlyStop::of(&d), Some(EarlyStop::Cancelled));
+    d.summary = None;
+    assert_eq!(EarlyStop::of(&d), None);
+}
+
+#[test]
+fn html_load_line_writes_durations_like_the_rest_of_the_page() {
+    let load_of = |page: &str| {
+        let at = page.find("<dt>Load</dt><dd>").expect("a load line");
+        let rest = &page[at + "<dt>Load</dt><dd>".len()..];
+        rest[..rest.find("</dd>").expect("closed")].to_owned()
+    };
+    let (mut d, s) = fixture();
+    assert_eq!(
+        load_of(&html(&d, &s)),
+        "constant_users · duration 1 min 00 s · users 20"
+    );
+    d.scenario_doc.load = serde_json::from_value(json!({
+        "type": "spike", "base_rate": 10, "spike_rate": 50, "spike_duration": "1500ms",
+        "period": "30s", "duration": "2m", "max_users": 100
+    }))
+    .expect("a valid spike profile");
+    let line = load_of(&html(&d, &s));
+    assert!(line.contains("spike_duration 1.5 s"), "{line}");
+    assert!(line.contains("period 30 s"), "{line}");
+    assert!(line.contains("duration 2 min 00 s"), "{line}");
+    assert!(line.contains("max_users 100"), "{line}");
 }
