@@ -14,6 +14,9 @@ use crate::server::{Counters, TestServer, serve_axum};
 /// What a garbage server answers instead of HTTP.
 pub const GARBAGE: &[u8] = b"HELLO THIS IS NOT HTTP\r\n\r\n";
 
+/// What [`RawBehaviour::ShortBody`] answers: a body cut short after 3 of its 1000 bytes.
+pub const SHORT_BODY: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nabc";
+
 /// Bytes a raw target reads at most before it decides the request is complete.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
@@ -60,6 +63,9 @@ pub enum RawBehaviour {
     StallForever,
     /// Read the request, answer [`GARBAGE`], close.
     Garbage,
+    /// Read the request, answer a 200 head promising a 1000-byte body, send 3 bytes of it and
+    /// close cleanly (FIN, not a reset).
+    ShortBody,
 }
 
 /// A raw-TCP target that treats every connection as `behaviour` says.
@@ -130,11 +136,15 @@ async fn handle(mut stream: TcpStream, behaviour: RawBehaviour, counters: Arc<Co
             let mut buf = [0u8; 4096];
             while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
         }
-        RawBehaviour::Garbage => {
+        RawBehaviour::Garbage | RawBehaviour::ShortBody => {
             if read_head(&mut stream).await > 0 {
                 counters.add_request();
             }
-            let _ = stream.write_all(GARBAGE).await;
+            let answer: &[u8] = match behaviour {
+                RawBehaviour::ShortBody => SHORT_BODY,
+                _ => GARBAGE,
+            };
+            let _ = stream.write_all(answer).await;
             let _ = stream.shutdown().await;
             // Drain until the client closes, so our close never turns into a reset.
             let mut buf = [0u8; 4096];

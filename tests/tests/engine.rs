@@ -580,6 +580,26 @@ async fn refused_connections_send_no_bytes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_cut_short_is_a_body_read_error_on_both_paths() {
+    let target = errors::raw_server(RawBehaviour::ShortBody)
+        .await
+        .expect("target starts");
+    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
+    for request in [GET_X, through_reqwest] {
+        let run = harness::run(&closed(&target.url(), request, 2, "1s", "2s"), INTERVAL).await;
+        assert_completed(&run);
+        let t = &run.summary.total;
+        assert_all_errors(t, ErrorKind::BodyRead);
+        assert_eq!(
+            t.status_counts.get(&200).copied(),
+            Some(t.requests),
+            "{request}: the head said 200"
+        );
+    }
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_answers_count_as_bytes_received() {
     let target = errors::raw_server(RawBehaviour::Garbage)
         .await

@@ -257,6 +257,31 @@ pub(crate) fn head_size(resp: &reqwest::Response) -> u64 {
 }
 
 /// Maps a reqwest failure to its kind by walking the error's causes.
+/// The kind of an error while reading a response body, as the HTTP/1.1 path names it: a reset
+/// connection is `Reset`, running out of time is `Timeout`, and anything else (in particular a
+/// connection closed before the promised length arrived, which hyper reports as an unexpected
+/// end of file) is `BodyRead`.
+pub(crate) fn classify_body(err: &reqwest::Error) -> ErrorKind {
+    if err.is_timeout() {
+        return ErrorKind::Timeout;
+    }
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as Io;
+            match io.kind() {
+                Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => {
+                    return ErrorKind::Reset;
+                }
+                Io::TimedOut => return ErrorKind::Timeout,
+                _ => {}
+            }
+        }
+        source = e.source();
+    }
+    ErrorKind::BodyRead
+}
+
 pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
     if err.is_timeout() {
         return ErrorKind::Timeout;

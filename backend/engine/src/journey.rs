@@ -1,7 +1,8 @@
 //! One iteration of a journey: send each request, evaluate its checks, honour think times, and
 //! record outcomes. Latency is measured from when the request *should* have gone out: the
 //! scheduled start for an open-model iteration's first request, the end of a think time for a
-//! request after a pause, the previous response otherwise.
+//! request after a pause, the previous response otherwise. Lateness within the timer's
+//! resolution ([`TIMER_SLACK`]) is not counted.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,11 +13,16 @@ use shared::metrics::ErrorKind;
 use shared::scenario::{RequestId, ValidCheck, ValidJourney, ValidStep, ValidThink};
 use tokio::time::Instant;
 
-use crate::client::{PreparedRequest, classify, head_size, nothing_sent};
+use crate::client::{PreparedRequest, classify, classify_body, head_size, nothing_sent};
 use crate::error::EngineError;
 use crate::http1::{self, Origin, Sink};
 use crate::recorder::Outcome;
 use crate::state::RunState;
+
+/// How late a send may be, after the time it was due, without the wait counting as latency:
+/// tokio's timer fires on whole milliseconds, so a sleep ends up to 1 ms late, plus the
+/// wake-up. A request that waited longer had its due time moved by this much only.
+pub(crate) const TIMER_SLACK: Duration = Duration::from_millis(2);
 
 /// Bodies kept for checks are capped; the rest is still read and counted.
 const MAX_CHECKED_BODY: usize = 8 << 20;
@@ -195,8 +201,7 @@ async fn send(
     checks: &mut Vec<(usize, bool)>,
 ) -> (Outcome, Instant) {
     let sent_at = Instant::now();
-    // Never report a latency shorter than the service time, even if `intended` is later.
-    let intended = intended.map_or(sent_at, |i| i.min(sent_at));
+    let intended = latency_start(intended, sent_at);
     let mut status = None;
     let mut error = None;
     // What went over the wire (see `RequestStats::bytes_sent`): only what was written to a
@@ -253,11 +258,7 @@ async fn send(
                         }
                         Ok(None) => break,
                         Err(e) => {
-                            error = Some(match classify(&e) {
-                                ErrorKind::Timeout => ErrorKind::Timeout,
-                                ErrorKind::Reset => ErrorKind::Reset,
-                                _ => ErrorKind::BodyRead,
-                            });
+                            error = Some(classify_body(&e));
                             break;
                         }
                     }
@@ -334,8 +335,106 @@ fn evaluate(
         }
         ValidCheck::Json { pointer, equals } => serde_json::from_slice::<serde_json::Value>(body)
             .ok()
-            .is_some_and(|v| v.pointer(pointer) == Some(equals)),
+            .is_some_and(|v| v.pointer(pointer).is_some_and(|v| json_equals(v, equals))),
         ValidCheck::HeaderPresent(name) => header_present(name),
         ValidCheck::LatencyUnder(limit) => latency < *limit,
+    }
+}
+
+/// Where a request's latency starts, for a request due at `intended` and sent at `sent_at`.
+///
+/// Lateness within the timer's resolution is the generator's, not the target's: counting it put
+/// a steady ~1.4 ms on every request after a sleep, so a 0.4 ms service read as 1.8 ms. Beyond
+/// it, the wait is counted (less the slack), so coordinated omission stays corrected. Never
+/// later than the send, so latency is never shorter than the service time.
+fn latency_start(intended: Option<Instant>, sent_at: Instant) -> Instant {
+    intended.map_or(sent_at, |i| (i + TIMER_SLACK).min(sent_at))
+}
+
+/// JSON equality as a reader means it: numbers by value (`1` equals `1.0`, which serde_json's
+/// `==` tells apart), everything else structurally.
+fn json_equals(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            match (x.as_i64(), y.as_i64(), x.as_u64(), y.as_u64()) {
+                (Some(x), Some(y), ..) => x == y,
+                (.., Some(x), Some(y)) => x == y,
+                _ => x.as_f64() == y.as_f64(),
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equals(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equals(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TIMER_SLACK, json_equals, latency_start};
+    use serde_json::json;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    #[test]
+    fn lateness_within_the_timers_resolution_is_not_latency() {
+        let due = Instant::now();
+        let ms = |n: f64| Duration::from_secs_f64(n / 1000.0);
+        // (sent this late after it was due, latency counted before the send)
+        for (late, counted) in [
+            (0.0, 0.0),
+            (0.6, 0.0),
+            (1.4, 0.0),
+            (2.0, 0.0),
+            (3.0, 1.0),
+            (500.0, 498.0),
+        ] {
+            let sent = due + ms(late);
+            assert_eq!(
+                sent - latency_start(Some(due), sent),
+                ms(counted),
+                "{late} ms late"
+            );
+        }
+        // Sent before it was due (a response came back early), or no due time: from the send.
+        assert_eq!(latency_start(Some(due + ms(5.0)), due), due);
+        assert_eq!(latency_start(None, due), due);
+        assert_eq!(TIMER_SLACK, ms(2.0));
+    }
+
+    #[test]
+    fn json_numbers_compare_by_value() {
+        let same = [
+            (json!(1), json!(1.0)),
+            (json!(-3), json!(-3.0)),
+            (json!(0.5), json!(0.5)),
+            (json!(u64::MAX), json!(u64::MAX)),
+            (json!([1, {"a": 2.0}]), json!([1.0, {"a": 2}])),
+            (json!("x"), json!("x")),
+            (json!(null), json!(null)),
+        ];
+        for (a, b) in same {
+            assert!(json_equals(&a, &b), "{a} = {b}");
+            assert!(json_equals(&b, &a), "{b} = {a}");
+        }
+        let different = [
+            (json!(1), json!(2)),
+            (json!(1), json!("1")),
+            (json!(i64::MAX), json!(i64::MAX - 1)),
+            (json!(u64::MAX), json!(u64::MAX - 1)),
+            (json!([1]), json!([1, 1])),
+            (json!({"a": 1}), json!({"a": 1, "b": 1})),
+            (json!({"a": 1}), json!({"b": 1})),
+            (json!(true), json!(1)),
+        ];
+        for (a, b) in different {
+            assert!(!json_equals(&a, &b), "{a} != {b}");
+        }
     }
 }
