@@ -310,7 +310,8 @@ pub struct MetricsSnapshot {
     pub active_users: u64,
     /// Users the plan called for (closed model) at the end of the interval.
     pub target_users: u64,
-    /// Arrival rate the plan called for (open model), starts per second.
+    /// Arrival rate the plan called for (open model), starts per second: its mean over the
+    /// interval, so it compares with the interval's achieved rate.
     pub target_rate: f64,
     /// Iterations finished since the start.
     pub iterations: u64,

@@ -53,6 +53,21 @@ impl Curve {
         self.segments.last().map_or(0.0, |s| s.1)
     }
 
+    /// The area under the curve between `a` and `b` seconds (0 outside it).
+    pub fn area(&self, a: f64, b: f64) -> f64 {
+        self.segments
+            .iter()
+            .map(|&(t0, t1, v0, v1)| {
+                let (s0, s1) = (a.max(t0), b.min(t1));
+                if s1 <= s0 {
+                    return 0.0;
+                }
+                let v = |t: f64| v0 + (v1 - v0) * (t - t0) / (t1 - t0);
+                (s1 - s0) * (v(s0) + v(s1)) / 2.0
+            })
+            .sum()
+    }
+
     /// The value at `t` seconds (0 outside the curve).
     pub fn at(&self, t: f64) -> f64 {
         for &(t0, t1, v0, v1) in &self.segments {
@@ -208,6 +223,36 @@ impl LoadPlan {
                 }
             }
         }
+    }
+
+    /// The mean arrival rate the plan calls for between `from` and `to` (open model; 0 for
+    /// closed plans): the starts planned in that span divided by its length. This is what an
+    /// interval's achieved rate compares with; the rate at the interval's end is not (an
+    /// interval that ends just as a spike begins would show the spike's rate next to the base
+    /// traffic it carried). An empty span gives the rate at `to`.
+    pub fn mean_rate(&self, from: Duration, to: Duration) -> f64 {
+        let (a, b) = (from.as_secs_f64(), to.as_secs_f64());
+        if b <= a {
+            return self.rate_at(to);
+        }
+        let area = match self {
+            LoadPlan::Users(_) => 0.0,
+            LoadPlan::Rate { curve, .. } => curve.area(a, b),
+            LoadPlan::Poisson {
+                means, duration, ..
+            } => {
+                let end = b.min(duration.as_secs_f64());
+                means
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        let (s0, s1) = (a.max(i as f64), end.min(i as f64 + 1.0));
+                        if s1 > s0 { m * (s1 - s0) } else { 0.0 }
+                    })
+                    .sum()
+            }
+        };
+        area / (b - a)
     }
 
     /// The pool cap of an open plan (users for a closed plan: its peak).

@@ -137,6 +137,20 @@ options: {{ timeout: 5s }}
     assert_eq!(last.status, RunStatus::Completed);
     assert_eq!(last.total.requests, s.total.requests);
     assert_eq!(last.iterations, s.iterations);
+    // The planned rate is the interval's mean, so it compares with the interval's achieved
+    // rate: 200/s for every interval of the load, its share of 200/s for one that straddles the
+    // end (the rate at the interval's end read 0 for the interval that ends the load).
+    for snap in snaps {
+        let (from, to) = (snap.elapsed_ms - snap.interval_ms, snap.elapsed_ms);
+        let inside = to.min(5000).saturating_sub(from);
+        let want = 200.0 * inside as f64 / snap.interval_ms.max(1) as f64;
+        assert!(
+            (snap.target_rate - want).abs() < 2.0,
+            "interval #{} ({from}–{to} ms): target_rate {} (want {want})",
+            snap.seq,
+            snap.target_rate
+        );
+    }
 
     demo.shutdown().await.expect("demo target stops cleanly");
 }

@@ -241,7 +241,7 @@ impl Aggregator {
             per_request: self.per_request(elapsed),
             active_users: active,
             target_users: u64::from(plan.users_at(elapsed)),
-            target_rate: plan.rate_at(elapsed),
+            target_rate: plan.mean_rate(elapsed.saturating_sub(span), elapsed),
             iterations: state.iterations(),
             dropped_iterations: state.dropped(),
             interrupted_iterations: state.interrupted(),

@@ -286,3 +286,78 @@ fn preview_samples_the_curve() {
     assert_eq!(points[5], (5.0, 5.0));
     assert_eq!(points[10].1, 9.0, "just inside the end of the ramp");
 }
+
+#[test]
+fn mean_rate_over_spans() {
+    // 0 → 10/s over 10 s, then 10/s for 5 s.
+    let ramp = LoadPlan::new(
+        &LoadProfile::RampingRate {
+            start_rate: 0.0,
+            stages: vec![stage(10.0, 10.0), stage(5.0, 10.0)],
+            max_users: 10,
+        },
+        0,
+    );
+    // Spike: base 20/s, 100/s for the last second of every 3 s period, 9 s.
+    let spike = LoadPlan::new(
+        &LoadProfile::Spike {
+            base_rate: 20.0,
+            spike_rate: 100.0,
+            spike_duration: d(1.0),
+            period: d(3.0),
+            duration: d(9.0),
+            max_users: 10,
+        },
+        0,
+    );
+    let users = LoadPlan::new(
+        &LoadProfile::ConstantUsers {
+            users: 3,
+            duration: d(5.0),
+        },
+        0,
+    );
+    let table = [
+        (&ramp, 0.0, 1.0, 0.5),
+        (&ramp, 1.0, 2.0, 1.5),
+        (&ramp, 9.0, 11.0, 9.75),
+        (&ramp, 14.0, 15.0, 10.0),
+        // Half of the span is past the end of the load.
+        (&ramp, 14.5, 15.5, 5.0),
+        (&ramp, 16.0, 17.0, 0.0),
+        // The interval before the spike is base traffic, the spike's own is the spike's.
+        (&spike, 1.0, 2.0, 20.0),
+        (&spike, 2.0, 3.0, 100.0),
+        (&spike, 1.5, 2.5, 60.0),
+        (&spike, 0.0, 9.0, 140.0 / 3.0),
+        (&users, 0.0, 1.0, 0.0),
+    ];
+    for (plan, a, b, want) in table {
+        let got = plan.mean_rate(secs(a), secs(b));
+        assert!((got - want).abs() < 1e-9, "[{a}, {b}]: {got} != {want}");
+    }
+    // An empty span: the rate at that instant.
+    assert_eq!(
+        ramp.mean_rate(secs(5.0), secs(5.0)),
+        ramp.rate_at(secs(5.0))
+    );
+
+    // Random: the mean over a span is the mean of the per-second means it covers.
+    let random = LoadPlan::new(
+        &LoadProfile::Random {
+            mean_rate: 50.0,
+            duration: d(4.0),
+            max_users: 10,
+            walk: 0.5,
+            min_rate: None,
+            max_rate: None,
+            seed: Some(7),
+        },
+        0,
+    );
+    let per_second: Vec<f64> = (0..4).map(|s| random.rate_at(secs(f64::from(s)))).collect();
+    let got = random.mean_rate(secs(0.5), secs(2.5));
+    let want = (per_second[0] / 2.0 + per_second[1] + per_second[2] / 2.0) / 2.0;
+    assert!((got - want).abs() < 1e-9, "{got} != {want}");
+    assert_eq!(random.mean_rate(secs(4.0), secs(5.0)), 0.0);
+}
