@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{
-    ACCEPT, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, USER_AGENT as USER_AGENT_HEADER,
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue,
+    USER_AGENT as USER_AGENT_HEADER,
 };
 use shared::metrics::ErrorKind;
 use shared::scenario::{ValidBody, ValidRequest};
@@ -110,17 +111,15 @@ impl PreparedRequest {
         let wire_size = match &fast {
             Some(f) => f.bytes.len() as u64,
             None => {
-                let header_bytes: usize = headers
-                    .iter()
-                    .map(|(k, v)| k.as_str().len() + v.len() + 4)
-                    .sum();
-                let line = method.as_str().len()
-                    + req.url.path().len()
-                    + req.url.query().map_or(0, str::len)
-                    + 12;
-                let host = req.url.host_str().map_or(0, str::len) + 8;
-                let body_len = body.as_ref().map_or(0, Bytes::len);
-                (line + host + header_bytes + 2 + body_len) as u64
+                // What hyper writes for HTTP/1.1; over HTTP/2 (negotiated by TLS) the head is
+                // compressed, so this over-counts it.
+                let mut head = Vec::new();
+                let host = req.url.host_str().unwrap_or_default();
+                let body_len = body.as_ref().map(Bytes::len);
+                write_head(
+                    &mut head, &method, &req.url, host, &headers, body_len, false,
+                );
+                (head.len() + body_len.unwrap_or(0)) as u64
             }
         };
         Ok(Self {
@@ -171,6 +170,45 @@ fn fast_request(
         }
     };
     let mut out = Vec::with_capacity(256 + body.map_or(0, Bytes::len));
+    write_head(
+        &mut out,
+        method,
+        url,
+        host,
+        headers,
+        body.map(Bytes::len),
+        true,
+    );
+    if let Some(body) = body {
+        out.extend_from_slice(body);
+    }
+    Some(FastRequest {
+        origin,
+        bytes: Bytes::from(out),
+        head: *method == reqwest::Method::HEAD,
+        idempotent: matches!(
+            *method,
+            reqwest::Method::GET
+                | reqwest::Method::HEAD
+                | reqwest::Method::PUT
+                | reqwest::Method::DELETE
+                | reqwest::Method::OPTIONS
+        ),
+    })
+}
+
+/// Writes the request line and head as hyper writes them (through reqwest, whose client adds
+/// `user-agent` and `accept`): the `direct` path sends exactly this, and reqwest's path is sized
+/// by it.
+fn write_head(
+    out: &mut Vec<u8>,
+    method: &reqwest::Method,
+    url: &reqwest::Url,
+    host: &str,
+    headers: &HeaderMap,
+    body_len: Option<usize>,
+    direct: bool,
+) {
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(url.path().as_bytes());
@@ -201,33 +239,20 @@ fn fast_request(
     if !headers.contains_key(ACCEPT) {
         line("accept", b"*/*");
     }
-    let needs_length = matches!(
-        *method,
-        reqwest::Method::POST | reqwest::Method::PUT | reqwest::Method::PATCH
-    );
-    if body.is_some() || needs_length {
+    // The direct path says `content-length: 0` for a bodiless POST, PUT or PATCH, which some
+    // servers require; hyper does not.
+    let needs_length = direct
+        && matches!(
+            *method,
+            reqwest::Method::POST | reqwest::Method::PUT | reqwest::Method::PATCH
+        );
+    if (body_len.is_some() || needs_length) && !headers.contains_key(CONTENT_LENGTH) {
         line(
             "content-length",
-            body.map_or(0, Bytes::len).to_string().as_bytes(),
+            body_len.unwrap_or(0).to_string().as_bytes(),
         );
     }
     out.extend_from_slice(b"\r\n");
-    if let Some(body) = body {
-        out.extend_from_slice(body);
-    }
-    Some(FastRequest {
-        origin,
-        bytes: Bytes::from(out),
-        head: *method == reqwest::Method::HEAD,
-        idempotent: matches!(
-            *method,
-            reqwest::Method::GET
-                | reqwest::Method::HEAD
-                | reqwest::Method::PUT
-                | reqwest::Method::DELETE
-                | reqwest::Method::OPTIONS
-        ),
-    })
 }
 
 /// True when a reqwest failure (of kind `kind`, see [`classify`]) happened before the request
@@ -256,7 +281,6 @@ pub(crate) fn head_size(resp: &reqwest::Response) -> u64 {
     (line + headers + 2) as u64
 }
 
-/// Maps a reqwest failure to its kind by walking the error's causes.
 /// The kind of an error while reading a response body, as the HTTP/1.1 path names it: a reset
 /// connection is `Reset`, running out of time is `Timeout`, and anything else (in particular a
 /// connection closed before the promised length arrived, which hyper reports as an unexpected
@@ -282,6 +306,7 @@ pub(crate) fn classify_body(err: &reqwest::Error) -> ErrorKind {
     ErrorKind::BodyRead
 }
 
+/// Maps a reqwest failure to its kind by walking the error's causes.
 pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
     if err.is_timeout() {
         return ErrorKind::Timeout;
@@ -323,5 +348,101 @@ pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
         ErrorKind::BodyRead
     } else {
         ErrorKind::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::scenario::{Method, RequestId, ValidBody};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// Accepts one connection, reads one request whole (head, then a `content-length` body),
+    /// answers 204 and returns how many bytes the request took.
+    async fn bytes_of_one_request(listener: TcpListener) -> usize {
+        let (mut stream, _) = listener.accept().await.expect("accepts");
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.expect("reads");
+            assert!(n > 0, "the client closed early");
+            got.extend_from_slice(&buf[..n]);
+            let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .map_or(0, |v| v.trim().parse::<usize>().expect("a length"));
+            if got.len() >= end + 4 + length {
+                break;
+            }
+        }
+        stream
+            .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+            .await
+            .expect("answers");
+        got.len()
+    }
+
+    #[tokio::test]
+    async fn reqwests_size_is_what_goes_over_the_wire() {
+        let client = build(Duration::from_secs(5), false, 1).expect("client");
+        let cases = [
+            // A framing header sends a request through reqwest.
+            (
+                Method::Get,
+                "/a/b?x=1&y=2",
+                vec![("connection", "keep-alive")],
+                ValidBody::Empty,
+            ),
+            (
+                Method::Post,
+                "/orders",
+                vec![("connection", "keep-alive"), ("x-trace", "abc")],
+                ValidBody::Json(r#"{"id":1}"#.into()),
+            ),
+            (
+                Method::Put,
+                "/p",
+                vec![("connection", "keep-alive")],
+                ValidBody::Payload(1000),
+            ),
+            (
+                Method::Post,
+                "/empty",
+                vec![
+                    ("connection", "keep-alive"),
+                    ("user-agent", "mine"),
+                    ("accept", "text/plain"),
+                ],
+                ValidBody::Empty,
+            ),
+        ];
+        for (method, path, headers, body) in cases {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+            let addr = listener.local_addr().expect("address");
+            let req = ValidRequest {
+                id: RequestId(0),
+                method,
+                url: format!("http://{addr}{path}").parse().expect("url"),
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+                body,
+                checks: Vec::new(),
+            };
+            let prepared =
+                PreparedRequest::new(&req, Duration::from_secs(5), &mut Vec::new()).expect("ok");
+            assert!(prepared.fast.is_none(), "{path} goes through reqwest");
+            let server = tokio::spawn(bytes_of_one_request(listener));
+            let resp = prepared.build(&client).send().await.expect("sent");
+            assert_eq!(resp.status(), 204);
+            let sent = server.await.expect("server task");
+            assert_eq!(prepared.wire_size, sent as u64, "{path}");
+        }
     }
 }
