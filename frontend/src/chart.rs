@@ -5,6 +5,9 @@
 use std::fmt::Write as _;
 
 use shared::markup::escape;
+use shared::metrics::ErrorKind;
+
+use crate::markup::Html;
 
 pub use shared::chart::{
     LinearScale, TimeUnit, downsample, nearest_index, nice_step, nice_ticks, tick_label, tick_step,
@@ -54,6 +57,33 @@ pub const PALETTE: [&str; 6] = [
 /// The `i`-th chart colour (wrapping around).
 pub fn color(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
+}
+
+/// Each error kind's colour, by [`ErrorKind::index`] (a test pins each kind's): the same in
+/// every run, chart and table, each kind's its own, and never `--chart-1` (the total of all
+/// errors). They match the HTML report's (backend/src/report/html.rs), except connection
+/// refused, blue there.
+const KIND_COLORS: [&str; 11] = [
+    "var(--chart-12)", // connection refused
+    "var(--chart-10)", // connect error
+    "var(--chart-5)",  // timeout
+    "var(--chart-4)",  // connection reset
+    "var(--chart-9)",  // TLS error
+    "var(--chart-2)",  // HTTP 4xx
+    "var(--chart-3)",  // HTTP 5xx
+    "var(--chart-7)",  // check failed
+    "var(--chart-8)",  // body read error
+    "var(--chart-11)", // protocol error
+    "var(--chart-6)",  // other
+];
+
+/// An error kind's colour (see `KIND_COLORS`); a kind added since is grey (and fails the test
+/// until it has a colour of its own).
+pub fn kind_color(kind: ErrorKind) -> &'static str {
+    KIND_COLORS
+        .get(kind.index())
+        .copied()
+        .unwrap_or("var(--chart-6)")
 }
 
 /// Width of a chart in `viewBox` units (the SVG scales to its container).
@@ -154,11 +184,12 @@ pub struct ChartModel {
     pub empty: bool,
 }
 
-/// Lays out a chart of `left` series against the left axis and `right` series against an
-/// optional right axis (drawn when `right_axis` and there is a right series). Time starts at 0 and values at 0 (or below,
-/// for negative data). Each line is downsampled to the plot width before its path is built.
-pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel {
-    let right_axis = right_axis && !right.is_empty();
+/// Lays out a chart of `left` series against the left axis and `right` series against a
+/// right axis (drawn when there is a right series). Time starts at 0 and values at 0 (or
+/// below, for negative data); `whole` left values (counts, such as users) get whole-number
+/// ticks. Each line is downsampled to the plot width before its path is built.
+pub fn layout(left: &[Series], right: &[Series], whole: bool) -> ChartModel {
+    let right_axis = !right.is_empty();
     let frame = Frame::for_chart(right_axis);
     let all = || {
         left.iter()
@@ -191,6 +222,7 @@ pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel
     // Left axis: nice ticks from 0 (or the lowest value) to at least the highest value.
     let (lo, hi) = extent(left.iter());
     let raw_y = nice_ticks(lo.min(0.0), hi.max(0.0), 5);
+    let raw_y = if whole { whole_ticks(raw_y) } else { raw_y };
     let y_step = tick_step(&raw_y);
     let y_lo = raw_y.first().copied().unwrap_or(0.0);
     let y_hi = raw_y.last().copied().unwrap_or(1.0);
@@ -258,6 +290,17 @@ pub fn layout(left: &[Series], right: &[Series], right_axis: bool) -> ChartModel
         lines,
         empty,
     }
+}
+
+/// Ticks for a count: steps under 1 (`0.25` users) become steps of 1 over the same span, or
+/// `0, 1` at least; other ticks are kept.
+pub fn whole_ticks(ticks: Vec<f64>) -> Vec<f64> {
+    if tick_step(&ticks) >= 1.0 {
+        return ticks;
+    }
+    let lo = ticks.first().map_or(0.0, |t| t.floor());
+    let n = ticks.last().map_or(1.0, |t| t.ceil() - lo).max(1.0) as usize;
+    (0..=n).map(|i| lo + i as f64).collect()
 }
 
 /// Lowest and highest y over the series, `(0, 0)` without points.
@@ -376,6 +419,62 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
         );
     }
     o
+}
+
+/// The legend: one `li.chart__key` per line, its colour's swatch and its name.
+pub fn legend_markup(lines: &[Line]) -> String {
+    let mut h = Html::new();
+    for l in lines {
+        h.raw(r#"<li class="chart__key">"#);
+        swatch(&mut h, &l.color).text(&l.name).raw("</li>");
+    }
+    h.finish()
+}
+
+/// A line's colour as a small swatch (legends, read-outs, breakdowns).
+pub fn swatch<'h>(h: &'h mut Html, color: &str) -> &'h mut Html {
+    h.open(
+        "span",
+        &[
+            ("class", "chart__swatch"),
+            ("style", &["background:", color].concat()),
+        ],
+    )
+    .close("span")
+}
+
+/// The hover read-out as markup over the plot: a dashed guide at the moment read, and next to
+/// it a box with the time and each line's value (to the guide's left past the middle, so it
+/// stays inside the chart).
+pub fn readout_markup(r: &Readout) -> String {
+    let pct = r.x / WIDTH * 100.0;
+    let left = format!("left:{pct:.2}%");
+    let mut h = Html::new();
+    h.open("div", &[("class", "chart__guide"), ("style", &left)])
+        .close("div")
+        .open(
+            "div",
+            &[
+                (
+                    "class",
+                    if pct > 55.0 {
+                        "chart__readout chart__readout--flip"
+                    } else {
+                        "chart__readout"
+                    },
+                ),
+                ("style", &left),
+            ],
+        )
+        .el("div", &[("class", "chart__readout-time")], &r.time);
+    for row in &r.rows {
+        h.raw(r#"<div class="chart__readout-row">"#);
+        swatch(&mut h, &row.color)
+            .el("span", &[("class", "chart__readout-name")], &row.name)
+            .el("span", &[("class", "chart__readout-value")], &row.value)
+            .raw("</div>");
+    }
+    h.raw("</div>").finish()
 }
 
 /// One row of the hover read-out.
@@ -502,6 +601,32 @@ mod tests {
     }
 
     #[test]
+    fn error_kinds_keep_their_colour() {
+        // By kind, not by position, so a kind moved in `ErrorKind::ALL` shows here.
+        for (kind, n) in [
+            (ErrorKind::ConnectRefused, 12),
+            (ErrorKind::Connect, 10),
+            (ErrorKind::Timeout, 5),
+            (ErrorKind::Reset, 4),
+            (ErrorKind::Tls, 9),
+            (ErrorKind::Http4xx, 2),
+            (ErrorKind::Http5xx, 3),
+            (ErrorKind::CheckFailed, 7),
+            (ErrorKind::BodyRead, 8),
+            (ErrorKind::Protocol, 11),
+            (ErrorKind::Other, 6),
+        ] {
+            assert_eq!(kind_color(kind), format!("var(--chart-{n})"), "{kind:?}");
+        }
+        // Each kind its own colour, none the total's.
+        let mut colors: Vec<&str> = ErrorKind::ALL.into_iter().map(kind_color).collect();
+        colors.push(color(0));
+        colors.sort_unstable();
+        colors.dedup();
+        assert_eq!(colors.len(), ErrorKind::ALL.len() + 1, "{colors:?}");
+    }
+
+    #[test]
     fn empty_chart_has_axes_but_no_lines_drawn() {
         let m = layout(&[line("rps", &[])], &[], false);
         assert!(m.empty);
@@ -547,10 +672,43 @@ mod tests {
     }
 
     #[test]
+    fn counts_get_whole_ticks() {
+        for (ticks, want) in [
+            (vec![0.0, 0.25, 0.5, 0.75, 1.0], vec![0.0, 1.0]),
+            (vec![0.0, 0.5, 1.0, 1.5, 2.0], vec![0.0, 1.0, 2.0]),
+            (
+                vec![0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0],
+                vec![0.0, 1.0, 2.0, 3.0],
+            ),
+            (vec![-0.5, 0.0, 0.5], vec![-1.0, 0.0, 1.0]),
+            (vec![0.0, 0.2], vec![0.0, 1.0]),
+            (vec![0.0, 1.0, 2.0], vec![0.0, 1.0, 2.0]),
+            (vec![0.0, 25.0, 50.0], vec![0.0, 25.0, 50.0]),
+        ] {
+            assert_eq!(whole_ticks(ticks.clone()), want, "{ticks:?}");
+        }
+        // One user: 0 and 1 on the axis, not 0.25 steps; other charts keep fine steps.
+        let users = [line("active users", &[(1.0, 1.0), (2.0, 1.0)])];
+        let labels =
+            |m: &ChartModel| -> Vec<String> { m.y_ticks.iter().map(|t| t.label.clone()).collect() };
+        assert_eq!(labels(&layout(&users, &[], true)), ["0", "1"]);
+        assert_eq!(
+            labels(&layout(&users, &[], false)),
+            ["0", "0.25", "0.50", "0.75", "1.00"]
+        );
+        let three = [line("active users", &[(1.0, 3.0)])];
+        assert_eq!(labels(&layout(&three, &[], true)), ["0", "1", "2", "3"]);
+        // The right axis (a rate) keeps the left one's grid lines.
+        let rate = [line("target rate", &[(1.0, 0.5)])];
+        let m = layout(&users, &rate, true);
+        assert_eq!(m.y2_ticks.len(), 2);
+    }
+
+    #[test]
     fn right_axis_shares_the_grid() {
         let users = line("active users", &[(1.0, 10.0), (2.0, 50.0)]);
         let rate = line("target rate", &[(1.0, 200.0), (2.0, 900.0)]);
-        let m = layout(&[users], &[rate], true);
+        let m = layout(&[users], &[rate], false);
         let y2 = m.y2.expect("right axis");
         assert_eq!(m.y2_ticks.len(), m.y_ticks.len());
         for (a, b) in m.y_ticks.iter().zip(&m.y2_ticks) {
@@ -604,7 +762,7 @@ mod tests {
         let two_axes = layout(
             &[line("users", &pts[..5])],
             &[line("rate", &pts[..5])],
-            true,
+            false,
         );
         assert!(plot_markup(&two_axes, "users", "starts/s").contains(">starts/s</text>"));
     }
@@ -634,6 +792,34 @@ mod tests {
         // Nothing to read on an empty chart.
         let empty = layout(&[], &[], false);
         assert_eq!(readout(&empty, &[], &[], 0.5, "ms", ""), None);
+    }
+
+    #[test]
+    fn legend_and_readout_markup() {
+        let a = line("p50 <x>", &[(1.0, 10.0), (2.0, 12.5)]);
+        let m = layout(std::slice::from_ref(&a), &[], false);
+        assert_eq!(
+            legend_markup(&m.lines),
+            "<li class=\"chart__key\"><span class=\"chart__swatch\" style=\"background:var(--chart-1)\"></span>p50 &lt;x&gt;</li>"
+        );
+        let r = readout(&m, &[a], &[], 0.2, "ms", "").expect("readout");
+        let left = r.x / WIDTH * 100.0;
+        assert_eq!(
+            readout_markup(&r),
+            format!(
+                "<div class=\"chart__guide\" style=\"left:{left:.2}%\"></div>\
+                 <div class=\"chart__readout\" style=\"left:{left:.2}%\"><div class=\"chart__readout-time\">2 s</div>\
+                 <div class=\"chart__readout-row\"><span class=\"chart__swatch\" style=\"background:var(--chart-1)\"></span>\
+                 <span class=\"chart__readout-name\">p50 &lt;x&gt;</span><span class=\"chart__readout-value\">12.5 ms</span></div></div>"
+            )
+        );
+        // Past the middle the box opens to the left.
+        let far = Readout {
+            x: WIDTH * 0.9,
+            time: "9 s".into(),
+            rows: vec![],
+        };
+        assert!(readout_markup(&far).contains("class=\"chart__readout chart__readout--flip\""));
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub struct Share {
     pub ratio: f64,
     /// For status codes: the class (`2xx` … `5xx`), for styling.
     pub class: &'static str,
+    /// For error kinds: the kind's colour, as in the errors chart.
+    pub color: &'static str,
 }
 
 fn ratio(n: u64, of: u64) -> f64 {
@@ -35,6 +37,7 @@ pub fn by_kind(total: &RequestStats) -> Vec<Share> {
             count: *n,
             ratio: ratio(*n, total.requests),
             class: "",
+            color: crate::chart::kind_color(*k),
         })
         .collect();
     out.sort_by_key(|s| std::cmp::Reverse(s.count));
@@ -59,6 +62,7 @@ pub fn by_status(total: &RequestStats) -> Vec<Share> {
                 5 => "5xx",
                 _ => "",
             },
+            color: "",
         })
         .collect()
 }
@@ -93,17 +97,20 @@ pub fn breakdown_markup(total: Option<&RequestStats>) -> String {
             h.open("table", &[("class", "table table--compact")])
                 .open("tbody", &[]);
             for s in rows {
-                h.open("tr", &[])
-                    .open("th", &[("scope", "row")])
-                    .el(
-                        "span",
-                        &[("class", "code"), ("data-class", s.class)],
-                        &s.label,
-                    )
-                    .close("th")
-                    .el("td", &[("class", "num")], &format::count(s.count))
-                    .el("td", &[("class", "num muted")], &format::percent(s.ratio))
-                    .close("tr");
+                h.open("tr", &[]).open("th", &[("scope", "row")]);
+                if !s.color.is_empty() {
+                    // The kind's line colour, as in the chart's legend.
+                    crate::chart::swatch(&mut h, s.color);
+                }
+                h.el(
+                    "span",
+                    &[("class", "code"), ("data-class", s.class)],
+                    &s.label,
+                )
+                .close("th")
+                .el("td", &[("class", "num")], &format::count(s.count))
+                .el("td", &[("class", "num muted")], &format::percent(s.ratio))
+                .close("tr");
             }
             h.close("tbody").close("table");
         }
@@ -179,8 +186,11 @@ mod tests {
         t.errors_by_kind.insert(ErrorKind::Timeout, 25);
         let m = breakdown_markup(Some(&t));
         assert!(m.contains(
-            "<table class=\"table table--compact\"><tbody><tr><th scope=\"row\"><span class=\"code\">HTTP 5xx</span></th><td class=\"num\">30</td><td class=\"num muted\">3.00%</td></tr>"
+            "<table class=\"table table--compact\"><tbody><tr><th scope=\"row\"><span class=\"chart__swatch\" style=\"background:var(--chart-3)\"></span><span class=\"code\">HTTP 5xx</span></th><td class=\"num\">30</td><td class=\"num muted\">3.00%</td></tr>"
         ), "{m}");
+        // Each kind in its own colour, as in the errors chart; status codes have none.
+        assert!(m.contains("<span class=\"chart__swatch\" style=\"background:var(--chart-5)\"></span><span class=\"code\">timeout</span>"), "{m}");
+        assert_eq!(m.matches("chart__swatch").count(), 2, "{m}");
         assert!(
             m.contains(
                 "<span class=\"code\" data-class=\"2xx\">200</span></th><td class=\"num\">970</td>"

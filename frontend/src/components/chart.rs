@@ -29,10 +29,13 @@ pub fn LineChart(
     /// Unit of the right-hand axis.
     #[prop(into, optional)]
     right_unit: String,
+    /// The left axis counts (users): whole-number ticks.
+    #[prop(optional)]
+    whole: bool,
 ) -> impl IntoView {
     let right = right_series.unwrap_or_else(|| Signal::stored(Vec::new()));
     let model: Memo<ChartModel> =
-        Memo::new(move |_| series.with(|l| right.with(|r| chart::layout(l, r, true))));
+        Memo::new(move |_| series.with(|l| right.with(|r| chart::layout(l, r, whole))));
 
     // Pointer position over the plot, as a fraction of its width; None when away.
     let hover = RwSignal::new(None::<f64>);
@@ -75,24 +78,7 @@ pub fn LineChart(
         <figure class="chart" data-chart=name>
             <figcaption class="chart__head">
                 <span class="chart__title">{title}</span>
-                <ul class="chart__legend">
-                    {move || {
-                        model
-                            .with(|m| {
-                                m.lines
-                                    .iter()
-                                    .map(|l| {
-                                        view! {
-                                            <li class="chart__key">
-                                                <span class="chart__swatch" style:background=l.color.clone()></span>
-                                                {l.name.clone()}
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()
-                            })
-                    }}
-                </ul>
+                <ul class="chart__legend" inner_html=move || model.with(|m| chart::legend_markup(&m.lines))></ul>
             </figcaption>
             <div
                 class="chart__plot"
@@ -109,16 +95,6 @@ pub fn LineChart(
                         }
                     ></g>
                     {move || {
-                        readout
-                            .with(|r| {
-                                r.as_ref()
-                                    .map(|r| {
-                                        let f = model.with(|m| m.frame);
-                                        view! { <line class="chart__guide" x1=r.x x2=r.x y1=f.top y2=f.bottom></line> }
-                                    })
-                            })
-                    }}
-                    {move || {
                         let f = model.with(|m| m.frame);
                         view! {
                             <rect
@@ -134,33 +110,8 @@ pub fn LineChart(
                         }
                     }}
                 </svg>
-                {move || readout.get().map(readout_box)}
+                <div inner_html=move || readout.with(|r| r.as_ref().map(chart::readout_markup))></div>
             </div>
         </figure>
-    }
-}
-
-/// The small box next to the guide line listing each line's value.
-fn readout_box(r: Readout) -> impl IntoView {
-    let pct = r.x / WIDTH * 100.0;
-    // Past the middle the box opens to the left of the guide, so it stays inside the chart.
-    let flip = pct > 55.0;
-    view! {
-        <div class="chart__readout" class:chart__readout--flip=flip style:left=format!("{pct:.2}%")>
-            <div class="chart__readout-time">{r.time}</div>
-            {r
-                .rows
-                .into_iter()
-                .map(|row| {
-                    view! {
-                        <div class="chart__readout-row">
-                            <span class="chart__swatch" style:background=row.color></span>
-                            <span class="chart__readout-name">{row.name}</span>
-                            <span class="chart__readout-value">{row.value}</span>
-                        </div>
-                    }
-                })
-                .collect_view()}
-        </div>
     }
 }

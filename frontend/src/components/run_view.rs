@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use shared::api::Alert;
 use shared::metrics::{ErrorKind, MetricsSnapshot, RequestStats, RunSummary};
 
-use crate::chart::{Series, color};
+use crate::chart::{Series, color, kind_color};
 use crate::components::alerts::AlertList;
 use crate::components::breakdown::ErrorBreakdown;
 use crate::components::chart::LineChart;
@@ -61,7 +61,8 @@ pub fn latency_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     lines.into()
 }
 
-/// Failed requests per second per interval: the total, and one line per kind seen in the run.
+/// Failed requests per second per interval: the total, and one line per kind seen in the run,
+/// each in its kind's own colour.
 pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let snaps = shared::chart::rate_spans(snaps);
     let mut seen = [false; ErrorKind::ALL.len()];
@@ -74,12 +75,9 @@ pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut kinds: Vec<(ErrorKind, Series)> = ErrorKind::ALL
         .into_iter()
         .filter(|k| seen[k.index()])
-        .enumerate()
-        .map(|(i, k)| {
-            (
-                k,
-                Series::with_capacity(k.label(), color(i + 1), snaps.len()),
-            )
+        .map(|k| {
+            let line = Series::with_capacity(k.label(), kind_color(k), snaps.len());
+            (k, line)
         })
         .collect();
     for s in snaps {
@@ -217,6 +215,7 @@ pub fn RunView(
                     y_unit="users"
                     series=users
                     name="users"
+                    whole=true
                     right_series=rate
                     right_unit="starts/s"
                 />
@@ -309,6 +308,16 @@ mod tests {
         snaps[1] = s;
         let e = error_series(&snaps);
         assert_eq!(names(&e), ["all errors", "timeout", "HTTP 5xx"]);
+        // A kind's colour is its own, whatever else the run saw.
+        let colors: Vec<&str> = e.iter().map(|l| l.color.as_str()).collect();
+        let (timeout, http_5xx) = (
+            kind_color(ErrorKind::Timeout),
+            kind_color(ErrorKind::Http5xx),
+        );
+        assert_eq!(colors, [color(0), timeout, http_5xx]);
+        let only_5xx = error_series(&[snapshot(0, 100.0, 100, 10)]);
+        assert_eq!(names(&only_5xx), ["all errors", "HTTP 5xx"]);
+        assert_eq!(only_5xx[1].color, http_5xx);
         // Per second over a 2 s interval.
         assert_eq!(e[0].points[1], (2.0, 7.0));
         assert_eq!(e[1].points[1], (2.0, 2.0));
@@ -367,7 +376,7 @@ mod tests {
             latency_series(&snaps),
             users_series(&snaps),
         ] {
-            let m = crate::chart::layout(&lines, &[], true);
+            let m = crate::chart::layout(&lines, &[], false);
             assert!(
                 m.lines.iter().all(|l| l.points <= 700),
                 "{:?}",
