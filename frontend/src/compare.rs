@@ -637,6 +637,41 @@ pub fn tally(rows: &[CompareRow]) -> (usize, usize) {
     })
 }
 
+/// Why a run's figures are not those of a whole, normal run, for the compare page; `None`
+/// for a completed run. `role` names the run (`baseline`), `ran_ms` is how long it ran,
+/// `planned_ms` how long its load was planned to last (0 when not known), `reason` is its
+/// summary's (why it failed).
+pub fn partial_note(
+    role: &str,
+    status: RunStatus,
+    ran_ms: u64,
+    planned_ms: u64,
+    reason: Option<&str>,
+) -> Option<String> {
+    let what = match status {
+        RunStatus::Completed => return None,
+        RunStatus::Cancelled => "was cancelled after",
+        RunStatus::Failed => "failed after",
+        RunStatus::Interrupted => {
+            "was interrupted (the server stopped during it, so it has no summary) after"
+        }
+        RunStatus::Pending | RunStatus::Running | RunStatus::Stopping => "was still running at",
+    };
+    let mut s = format!("The {role} run {what} {}", duration_ms(ran_ms));
+    if ran_ms < planned_ms {
+        s.push_str(" of ");
+        s.push_str(&duration_ms(planned_ms));
+        s.push_str(": its figures cover only part of its schedule");
+    }
+    s.push('.');
+    if let Some(r) = reason {
+        s.push_str(" Reason: ");
+        s.push_str(r.trim_end_matches('.'));
+        s.push('.');
+    }
+    Some(s)
+}
+
 /// What an overlaid chart plots from each snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
@@ -1032,6 +1067,43 @@ mod tests {
         assert_eq!(
             compare_href(&sel).as_deref(),
             Some("/compare?a=old&b=third")
+        );
+    }
+
+    #[test]
+    fn runs_that_did_not_complete_are_named_with_why() {
+        let note =
+            |status, ran, planned, reason| partial_note("candidate", status, ran, planned, reason);
+        assert_eq!(note(RunStatus::Completed, 30_000, 30_000, None), None);
+        assert_eq!(
+            note(RunStatus::Cancelled, 4_200, 30_000, None).as_deref(),
+            Some(
+                "The candidate run was cancelled after 4.2 s of 30 s: its figures cover only part of its schedule."
+            )
+        );
+        let aborted = "threshold \"p95 < 200ms\" failed (observed 350 ms), aborting";
+        assert_eq!(
+            partial_note("baseline", RunStatus::Failed, 12_000, 60_000, Some(aborted)).as_deref(),
+            Some(
+                "The baseline run failed after 12 s of 1 min 00 s: its figures cover only part of its schedule. \
+                 Reason: threshold \"p95 < 200ms\" failed (observed 350 ms), aborting."
+            )
+        );
+        assert_eq!(
+            note(RunStatus::Interrupted, 8_000, 0, None).as_deref(),
+            Some(
+                "The candidate run was interrupted (the server stopped during it, so it has no summary) after 8 s."
+            )
+        );
+        // Failed once its schedule was over (an engine failure in the graceful stop).
+        assert_eq!(
+            note(RunStatus::Failed, 31_000, 30_000, Some("internal error.")).as_deref(),
+            Some("The candidate run failed after 31 s. Reason: internal error.")
+        );
+        assert!(
+            note(RunStatus::Running, 5_000, 30_000, None).is_some_and(
+                |n| n.starts_with("The candidate run was still running at 5 s of 30 s:")
+            )
         );
     }
 

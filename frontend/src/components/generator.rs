@@ -47,11 +47,10 @@ pub fn saturation_warnings(
     out
 }
 
-/// The warning box's contents: a heading and one item per warning.
-pub fn warnings_markup(warnings: &[String]) -> String {
+/// A warning box's contents: a heading and one item per warning.
+pub fn warnings_markup(heading: &str, warnings: &[String]) -> String {
     let mut h = Html::new();
-    h.el("strong", &[], "Load generator saturated")
-        .open("ul", &[]);
+    h.el("strong", &[], heading).open("ul", &[]);
     for w in warnings {
         h.el("li", &[], w);
     }
@@ -73,7 +72,7 @@ pub fn SaturationWarning(
                         class="callout callout--warn"
                         role="status"
                         data-warning="generator"
-                        inner_html=warnings_markup(w)
+                        inner_html=warnings_markup("Load generator saturated", w)
                     ></div>
                 }
             })
@@ -143,7 +142,10 @@ mod tests {
     #[test]
     fn warning_box_contents() {
         assert_eq!(
-            warnings_markup(&["CPU at 98% & <rising>".into(), "late".into()]),
+            warnings_markup(
+                "Load generator saturated",
+                &["CPU at 98% & <rising>".into(), "late".into()]
+            ),
             "<strong>Load generator saturated</strong><ul><li>CPU at 98% &amp; &lt;rising&gt;</li><li>late</li></ul>"
         );
     }

@@ -5,19 +5,22 @@ use crate::focus_later;
 use crate::nav::Nav;
 use leptos::prelude::*;
 use shared::api::{RunDetail, RunFilter};
-use shared::metrics::{MetricsSnapshot, RequestStats, RunSummary};
+use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::run::RunStatus;
 
 use crate::api::{self, ApiError};
 use crate::chart::{self, Series};
 use crate::compare::{self, Figures, Overlay, Verdict};
 use crate::components::chart::LineChart;
 use crate::components::compare_table::CompareTable;
+use crate::components::generator::warnings_markup;
 use crate::components::run_list::{RunList, local_time, status_badge_markup, verdict_badge_markup};
 use crate::components::run_view::RunView;
 use crate::components::tiles::{run_tiles, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
 use crate::markup::Html;
+use crate::pages::live::planned_ms;
 
 /// The report files a run can be downloaded as: `(data-report, file, label)`.
 const REPORTS: [(&str, &str, &str); 4] = [
@@ -78,7 +81,8 @@ pub fn HistoryPage() -> impl IntoView {
     let page = Memo::new(move |_| compare::parse_page(nav.query("page").as_deref()));
     // One run more than a page holds: if it comes, there are older runs to page to.
     let runs = crate::fetched::fetched(move || {
-        live_key.track();
+        // Read: a memo only tracked is never worked out, so it would never report a change.
+        let _ = live_key.get();
         feed.summary.track();
         let filter = RunFilter {
             status: status.get(),
@@ -281,57 +285,55 @@ pub fn RunPage(
 ) -> impl IntoView {
     let feed = LiveFeed::use_context();
     let id = Signal::stored(id);
-    // True while this is the live feed's run and it has not ended: charts then follow the
-    // feed, and everything is fetched again once it ends.
-    let live = Memo::new(move |_| {
+    // True while the live feed's run is this one (running or just ended): the page then
+    // follows the feed's snapshots, alerts and summary.
+    let follow = Memo::new(move |_| {
         let id = id.get();
-        feed.run.with(|r| {
-            r.as_ref()
-                .is_some_and(|r| r.id.0 == id && !r.status.is_terminal())
-        })
+        feed.run.with(|r| r.as_ref().is_some_and(|r| r.id.0 == id))
+    });
+    // True while this run is going on: everything is fetched again once it ends.
+    let live = Memo::new(move |_| {
+        follow.get()
+            && feed
+                .run
+                .with(|r| r.as_ref().is_some_and(|r| !r.status.is_terminal()))
     });
     let data = crate::fetched::fetched(move || {
         let id = id.get();
-        live.track();
+        let _ = live.get();
         async move { api::run_with_series(&id).await }
     });
     let stored: Memo<Vec<MetricsSnapshot>> = Memo::new(move |_| {
         data.with(|d| d.as_ref().map(|(_, series)| series.clone()))
             .unwrap_or_default()
     });
+    // Drawn again only when loading ends or fails, or the feed moves to or from this run: the
+    // fetch at the run's end updates the page in place (no flicker, scroll and hover kept).
+    let loaded = Memo::new(move |_| {
+        data.with(|d| {
+            d.as_ref()
+                .map_or(0u32, |(d, _)| if d.is_ok() { 1 } else { 2 })
+        })
+    });
 
-    let body = move || match data.with(|d| d.as_ref().map(|(detail, _)| detail.clone())) {
-        None => loading(),
-        Some(Err(e)) => error_notice(&format!("run \"{}\"", id.get_untracked()), &e),
-        Some(Ok(d)) => {
-            let is_live = live.get_untracked();
-            let snapshots: Signal<Vec<MetricsSnapshot>> = if is_live {
-                feed.snapshots.into()
-            } else {
-                stored.into()
-            };
-            let alerts = if is_live {
-                Signal::from(feed.alerts)
-            } else {
-                Signal::stored(d.alerts.clone())
-            };
-            // The live run's status moves on (running → stopping) before it is fetched again.
-            let fetched = d.info.status;
-            let status = if is_live {
-                Signal::derive(move || feed.run.with(|r| r.as_ref().map_or(fetched, |r| r.status)))
-            } else {
-                Signal::stored(fetched)
-            };
-            run_detail(d, is_live, status, snapshots, alerts).into_any()
+    let body = move || {
+        let follow = follow.get();
+        // Read, not just tracked: a memo is worked out when read, and one never read has no
+        // sources to tell it of a change.
+        let _ = loaded.get();
+        match data.with_untracked(|d| d.as_ref().map(|(detail, _)| detail.clone())) {
+            None => loading(),
+            Some(Err(e)) => error_notice(&format!("run \"{}\"", id.get_untracked()), &e),
+            Some(Ok(d)) => run_detail(d, data, follow, live, stored).into_any(),
         }
     };
     view! { <section class="page page--run">{body}</section> }
 }
 
 /// Deletes the run, after asking in place (a dialog may be blocked inside a host's frame);
-/// then back to History. Offered once the run has ended (the server refuses a running one).
+/// then back to History. Hidden while the run goes on (the server refuses to delete it).
 #[component]
-fn DeleteRun(id: String) -> impl IntoView {
+fn DeleteRun(id: String, hidden: Memo<bool>) -> impl IntoView {
     let nav = Nav::use_context();
     let asking = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -362,7 +364,7 @@ fn DeleteRun(id: String) -> impl IntoView {
         });
     };
     view! {
-        <div class="run-delete">
+        <div class="run-delete" hidden=hidden>
             <button class="button run-delete__ask" hidden=asking on:click=ask>"Delete run"</button>
             <div
                 class="run-delete__confirm"
@@ -522,50 +524,92 @@ pub fn run_columns_markup(summary: Option<&RunSummary>, ended: bool) -> String {
     h.raw("</section>").finish()
 }
 
+/// What the run page fetches: the run, and its series.
+type Fetched = (Result<RunDetail, ApiError>, Vec<MetricsSnapshot>);
+
+/// A run's page, drawn once per load: what changes as a followed run ends (status, summary,
+/// verdict, end time, tiles, the live note) is updated in place.
 fn run_detail(
     d: RunDetail,
-    is_live: bool,
-    status: Signal<shared::run::RunStatus>,
-    snapshots: Signal<Vec<MetricsSnapshot>>,
-    alerts: Signal<Vec<shared::api::Alert>>,
+    data: ReadSignal<Option<Fetched>>,
+    follow: bool,
+    live: Memo<bool>,
+    stored: Memo<Vec<MetricsSnapshot>>,
 ) -> impl IntoView {
-    let info = d.info.clone();
-    let id = info.id.0.clone();
-    let summary = d.summary.clone();
-    let verdict = Verdict::of(
-        info.thresholds_passed
-            .or_else(|| summary.as_ref().map(RunSummary::thresholds_passed)),
-    );
-    let reason = summary.as_ref().and_then(|s| s.reason.clone());
-    let started = local_time(info.created_at_ms);
-    let duration = compare::duration_ms(info.duration_ms);
-    let ended = info
-        .ended_at_ms
-        .map(local_time)
-        .unwrap_or_else(|| "—".into());
-
+    let feed = LiveFeed::use_context();
+    let RunDetail {
+        info,
+        summary,
+        alerts,
+        ..
+    } = d;
+    let id = info.id.0;
+    // The followed run's status moves on (running → stopping → completed) before it is
+    // fetched again.
+    let fetched = info.status;
+    let (status, summary, snapshots, alerts): (_, _, Signal<Vec<MetricsSnapshot>>, _) = if follow {
+        (
+            Signal::derive(move || feed.run.with(|r| r.as_ref().map_or(fetched, |r| r.status))),
+            Signal::from(feed.summary),
+            Signal::from(feed.snapshots),
+            Signal::from(feed.alerts),
+        )
+    } else {
+        (
+            Signal::stored(fetched),
+            Signal::stored(summary),
+            stored.into(),
+            Signal::stored(alerts),
+        )
+    };
+    // A run over without a summary: a followed run gets its summary right after its last
+    // status, unless the server stopped during it (interrupted).
+    let ended = move || {
+        let s = status.get();
+        if follow {
+            s == RunStatus::Interrupted
+        } else {
+            s.is_terminal()
+        }
+    };
+    let meta = move || {
+        data.with(|x| {
+            let Some((Ok(d), _)) = x else {
+                return String::new();
+            };
+            let i = &d.info;
+            let verdict = Verdict::of(
+                i.thresholds_passed
+                    .or_else(|| d.summary.as_ref().map(RunSummary::thresholds_passed)),
+            );
+            let ended = i.ended_at_ms.map_or_else(|| "—".into(), local_time);
+            meta_markup(&[
+                ("Status", MetaValue::Status(status.get())),
+                ("Verdict", MetaValue::Verdict(verdict)),
+                ("Type", MetaValue::Text(i.test_type.as_str())),
+                ("Started", MetaValue::Text(&local_time(i.created_at_ms))),
+                ("Ended", MetaValue::Text(&ended)),
+                (
+                    "Duration",
+                    MetaValue::Text(&compare::duration_ms(i.duration_ms)),
+                ),
+            ])
+        })
+    };
     // Totals from the summary, or from the latest snapshot while there is none.
-    let summary_for_total = summary.clone();
-    let total: Memo<Option<RequestStats>> = Memo::new(move |_| {
-        summary_for_total
-            .as_ref()
-            .map(|s| s.total.clone())
-            .or_else(|| snapshots.with(|s| s.last().map(|s| s.total.clone())))
-    });
-    let peak_users = summary
-        .as_ref()
-        .map_or_else(|| "—".into(), |s| format::count(s.peak_users));
-    let iterations = summary.as_ref().map_or_else(
-        || {
-            snapshots.with_untracked(|s| {
-                s.last()
-                    .map_or_else(|| "—".into(), |s| format::count(s.iterations))
+    let tiles = move || {
+        summary.with(|s| {
+            snapshots.with(|snaps| {
+                let (s, last) = (s.as_ref(), snaps.last());
+                let count = |n: Option<u64>| n.map_or_else(|| "—".into(), format::count);
+                tiles_markup(&run_tiles(
+                    s.map(|s| &s.total).or(last.map(|l| &l.total)),
+                    &count(s.map(|s| s.iterations).or(last.map(|l| l.iterations))),
+                    &count(s.map(|s| s.peak_users)),
+                ))
             })
-        },
-        |s| format::count(s.iterations),
-    );
-
-    let columns = run_columns_markup(summary.as_ref(), info.status.is_terminal());
+        })
+    };
 
     view! {
         <header class="run-head">
@@ -575,45 +619,32 @@ fn run_detail(
                     " / "
                     <span class="mono">{id.clone()}</span>
                 </p>
-                <h1>{info.scenario.clone()}</h1>
-                <dl class="run-meta" inner_html=move || meta_markup(&[
-                    ("Status", MetaValue::Status(status.get())),
-                    ("Verdict", MetaValue::Verdict(verdict)),
-                    ("Type", MetaValue::Text(info.test_type.as_str())),
-                    ("Started", MetaValue::Text(&started)),
-                    ("Ended", MetaValue::Text(&ended)),
-                    ("Duration", MetaValue::Text(&duration)),
-                ])></dl>
+                <h1>{info.scenario}</h1>
+                <dl class="run-meta" inner_html=meta></dl>
             </div>
             <div class="run-head__side">
                 <nav class="run-reports" aria-labelledby="run-reports">
                     <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
                     <div class="run-reports__links" inner_html=reports_markup(&id)></div>
                 </nav>
-                {(!is_live).then(|| view! { <DeleteRun id=id.clone() /> })}
+                <DeleteRun id=id.clone() hidden=live/>
             </div>
         </header>
-        {is_live
-            .then(|| {
-                view! {
-                    <div class="run-live" role="status">
-                        <p>"This run is in progress."</p>
-                        <a class="button button--primary" href="/">"Watch it live"</a>
-                    </div>
-                }
-            })}
-        {reason.map(|r| view! { <p class="run-reason" role="note">{r}</p> })}
+        <div class="run-live" role="status" hidden=move || !live.get()>
+            <p>"This run is in progress."</p>
+            <a class="button button--primary" href="/">"Watch it live"</a>
+        </div>
+        <p class="run-reason" role="note">
+            {move || summary.with(|s| s.as_ref().and_then(|s| s.reason.clone()))}
+        </p>
         <section class="run-section" aria-labelledby="run-totals">
             <h2 id="run-totals" class="visually-hidden">"Totals"</h2>
-            <div
-                class="run-tiles"
-                inner_html=move || total.with(|t| tiles_markup(&run_tiles(t.as_ref(), &iterations, &peak_users)))
-            ></div>
+            <div class="run-tiles" inner_html=tiles></div>
         </section>
-        <div class="run-columns" inner_html=columns></div>
+        <div class="run-columns" inner_html=move || summary.with(|s| run_columns_markup(s.as_ref(), ended()))></div>
         <section class="run-section" aria-labelledby="run-charts">
             <h2 id="run-charts" class="visually-hidden">"Charts and requests"</h2>
-            <RunView snapshots=snapshots alerts=alerts summary=Signal::stored(summary)/>
+            <RunView snapshots=snapshots alerts=alerts summary=summary/>
         </section>
     }
 }
@@ -753,6 +784,23 @@ fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
         ),
     };
     let regressed = worse > 0;
+    // A run that did not complete normally: its deltas may reflect that, not the system.
+    let notes: Vec<String> = [("baseline", &a), ("candidate", &b)]
+        .into_iter()
+        .filter_map(|(role, l)| {
+            let (d, i) = (&l.detail, &l.detail.info);
+            compare::partial_note(
+                role,
+                i.status,
+                i.duration_ms,
+                planned_ms(&d.scenario_doc.load),
+                d.summary.as_ref().and_then(|s| s.reason.as_deref()),
+            )
+        })
+        .collect();
+    let partial = (!notes.is_empty())
+        .then(|| warnings_markup("Not a like-for-like comparison", &notes))
+        .map(|m| view! { <div class="callout callout--warn" role="note" data-warning="partial" inner_html=m></div> });
     let table = match rows {
         Some(rows) => view! {
             <p class="compare-tally" data-regressions=worse data-improvements=better class:compare-tally--worse=regressed>
@@ -772,6 +820,7 @@ fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
             </a>
             {run_card("Candidate", &b)}
         </div>
+        {partial}
         <div class="compare-body">
             <section class="run-section compare-figures" aria-label="Figures compared">
                 {table}
