@@ -37,6 +37,11 @@ pub enum ErrorKind {
     Protocol,
     /// Anything else (e.g. a request that could not be built).
     Other,
+    /// Still unanswered when the graceful stop ran out: the request was cut off with its
+    /// iteration (see `interrupted_iterations`). Its latency is the time it had waited, a lower
+    /// bound. A target that hangs shows here; a request that legitimately takes longer needs a
+    /// longer `options.graceful_stop`.
+    Interrupted,
 }
 
 impl ErrorKind {
@@ -46,7 +51,7 @@ impl ErrorKind {
     }
 
     /// Every kind, in report order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::ConnectRefused,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -58,6 +63,7 @@ impl ErrorKind {
         ErrorKind::BodyRead,
         ErrorKind::Protocol,
         ErrorKind::Other,
+        ErrorKind::Interrupted,
     ];
 
     /// Dense index, for counter arrays.
@@ -80,6 +86,7 @@ impl ErrorKind {
             ErrorKind::BodyRead => "body read error",
             ErrorKind::Protocol => "protocol error",
             ErrorKind::Other => "other",
+            ErrorKind::Interrupted => "cut off at the end of the run",
         }
     }
 
@@ -97,6 +104,7 @@ impl ErrorKind {
             ErrorKind::BodyRead => "body_read",
             ErrorKind::Protocol => "protocol",
             ErrorKind::Other => "other",
+            ErrorKind::Interrupted => "interrupted",
         }
     }
 }
@@ -198,10 +206,11 @@ pub struct LatencyStats {
 pub struct RequestStats {
     /// Request name (`"*"` for the total over all requests).
     pub name: String,
-    /// Requests completed (successfully or not). A request still in flight when the graceful
-    /// stop runs out never completes and is not counted (as in k6): not here, nor in the errors,
-    /// bytes, latencies or rates; its iteration counts as interrupted (see
-    /// [`RunSummary::interrupted_iterations`]).
+    /// Requests made (answered, failed, or cut off). A request still unanswered when the
+    /// graceful stop runs out counts here and as an [`ErrorKind::Interrupted`] error, with the
+    /// time it had waited as its latency (a lower bound) and no bytes; its iteration counts as
+    /// interrupted (see [`RunSummary::interrupted_iterations`]). Unlike k6, which leaves such
+    /// requests out, so a target that hangs cannot pass an error-rate threshold.
     pub requests: u64,
     /// Requests counted as failed (any [`ErrorKind`]).
     pub errors: u64,
@@ -372,10 +381,10 @@ pub struct RunSummary {
     /// Scheduled starts dropped for lack of a free user.
     pub dropped_iterations: u64,
     /// Iterations started but cut off when the graceful stop ran out (k6's "interrupted
-    /// iterations"): they are not in `iterations`. The request each was waiting on when cut
-    /// is not counted as a request (it never completed): no latency, no error, no bytes in
-    /// `total`. Every iteration the run started is either in `iterations` or here. Absent in
-    /// summaries stored by older versions.
+    /// iterations"): they are not in `iterations`. A request one was waiting on when cut is
+    /// an [`ErrorKind::Interrupted`] error in `total` (one cut during a think time has none).
+    /// Every iteration the run started is either in `iterations` or here. Absent in summaries
+    /// stored by older versions.
     #[serde(default)]
     pub interrupted_iterations: u64,
     /// Highest number of users in flight.

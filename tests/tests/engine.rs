@@ -683,12 +683,19 @@ options: {{ timeout: 10s, graceful_stop: 500ms }}
             s.scenario,
             describe(t)
         );
-        // The cut requests never completed: they are not requests, errors or latency samples,
-        // and they leave the rates alone.
-        assert_eq!((t.requests, t.errors), (0, 0), "{}", describe(t));
-        assert!(t.errors_by_kind.is_empty(), "{}", describe(t));
-        assert_eq!(t.latency.count, 0);
-        assert_eq!(t.rps, 0.0);
+        // The cut requests never got an answer: each is an `interrupted` error (so a hanging
+        // target cannot pass an error-rate threshold), with the time it had waited as its
+        // latency, a lower bound (the load lasted 1 s and the graceful stop 0.5 s).
+        assert_all_errors(t, ErrorKind::Interrupted);
+        assert_eq!(t.requests, 2, "{}", describe(t));
+        assert_eq!(t.latency.count, 2);
+        assert!(t.latency.min_ms >= 400.0, "{}", describe(t));
+        assert!(t.status_counts.is_empty(), "{}", describe(t));
+        assert_eq!(
+            (t.bytes_sent, t.bytes_received),
+            (0, 0),
+            "not known, not counted"
+        );
         assert!(
             run.elapsed < Duration::from_secs(5),
             "{}: the graceful stop cut the run short, it took {:?}",
@@ -698,6 +705,7 @@ options: {{ timeout: 10s, graceful_stop: 500ms }}
         // The final snapshot says so too; earlier ones had nothing to report yet.
         let last = run.snapshots.last().expect("a final snapshot");
         assert_eq!(last.interrupted_iterations, 2, "{}", s.scenario);
+        assert_eq!(last.interval.errors, 2, "{}", s.scenario);
         assert_eq!(last.iterations, 0, "{}", s.scenario);
         assert!(
             run.snapshots[..run.snapshots.len() - 1]

@@ -202,6 +202,13 @@ async fn send(
 ) -> (Outcome, Instant) {
     let sent_at = Instant::now();
     let intended = latency_start(intended, sent_at);
+    let mut unanswered = Unanswered {
+        state,
+        request: plan.id,
+        intended,
+        sent_at,
+        armed: true,
+    };
     let mut status = None;
     let mut error = None;
     // What went over the wire (see `RequestStats::bytes_sent`): only what was written to a
@@ -270,6 +277,7 @@ async fn send(
         error = Some(ErrorKind::Other);
     }
     let done = Instant::now();
+    unanswered.armed = false;
     let latency = done - intended;
     let service = done - sent_at;
 
@@ -338,6 +346,35 @@ fn evaluate(
             .is_some_and(|v| v.pointer(pointer).is_some_and(|v| json_equals(v, equals))),
         ValidCheck::HeaderPresent(name) => header_present(name),
         ValidCheck::LatencyUnder(limit) => latency < *limit,
+    }
+}
+
+/// Records the request in flight as [`ErrorKind::Interrupted`] if its future is dropped before
+/// the response is in: the graceful stop ran out and the iteration was cut. Its latency is the
+/// time it had waited, a lower bound; its bytes are not known and not counted.
+struct Unanswered<'a> {
+    state: &'a RunState,
+    request: RequestId,
+    intended: Instant,
+    sent_at: Instant,
+    armed: bool,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let now = Instant::now();
+            let outcome = Outcome {
+                request: self.request,
+                latency: now - self.intended,
+                service: now - self.sent_at,
+                status: None,
+                error: Some(ErrorKind::Interrupted),
+                bytes_sent: 0,
+                bytes_received: 0,
+            };
+            self.state.recorder.record(&outcome, &[]);
+        }
     }
 }
 

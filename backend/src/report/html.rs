@@ -350,7 +350,7 @@ fn alert_markers(alerts: &[Alert], id: &str) -> Vec<Marker> {
 /// The colour of an error kind's line and key: fixed per kind, so that a kind looks the same
 /// in every chart and table of every report whatever else failed. The common kinds each have
 /// a palette colour of their own (HTTP 5xx red, HTTP 4xx orange, …); the rare ones (connect
-/// error, TLS, other) take three extra tones.
+/// error, TLS, other, interrupted) take extra tones.
 pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::ConnectRefused => PALETTE[0],
@@ -364,6 +364,9 @@ pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
         ErrorKind::BodyRead => PALETTE[5],
         ErrorKind::Protocol => PALETTE[7],
         ErrorKind::Other => "#a3acb9",
+        // Deep violet: a hang is close kin to a timeout (purple), but must not be mistaken
+        // for one.
+        ErrorKind::Interrupted => "#3d2b6b",
     }
 }
 
