@@ -91,11 +91,15 @@ impl EarlyStop {
         let summary = detail.summary.as_ref()?;
         match detail.info.status {
             RunStatus::Cancelled => Some(EarlyStop::Cancelled),
-            RunStatus::Failed => summary
-                .reason
-                .as_deref()
-                .filter(|r| is_abort_reason(r))
-                .map(|r| EarlyStop::Aborted(aborting_threshold(r).map(str::to_owned))),
+            RunStatus::Failed => match &summary.aborted_by {
+                Some(expr) => Some(EarlyStop::Aborted(Some(expr.clone()))),
+                // Summaries stored before `aborted_by` existed say it in their reason only.
+                None => summary
+                    .reason
+                    .as_deref()
+                    .filter(|r| is_abort_reason(r))
+                    .map(|r| EarlyStop::Aborted(aborting_threshold(r).map(str::to_owned))),
+            },
             _ => None,
         }
     }

@@ -862,6 +862,7 @@ mod tests {
             scenario: "web_app".into(),
             status: RunStatus::Completed,
             reason: None,
+            aborted_by: None,
             started_at_ms: 0,
             duration_ms: 10_000,
             total: stats("*", 1000, 10, 100.0, 10.0, 50.0, 90.0),

@@ -364,6 +364,11 @@ pub struct RunSummary {
     /// Why the run failed or was aborted, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The `abort_on_fail` threshold (its expression) that stopped the run early, if one did;
+    /// `status` is then `failed` and `reason` says what was observed. Absent when no threshold
+    /// stopped the run, and in summaries stored by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_by: Option<String>,
     /// Wall-clock start, ms since the Unix epoch.
     pub started_at_ms: u64,
     /// Time from start to the end of the run, ms: the load and the graceful stop that lets

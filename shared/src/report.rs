@@ -26,6 +26,10 @@ pub struct JsonReport {
     /// Why the run failed or was aborted, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The `abort_on_fail` threshold that stopped the run early, if one did (its figures then
+    /// cover the part that ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_by: Option<String>,
     /// True when the run has no final summary (still running, or interrupted) and the figures
     /// come from its last metrics snapshot; thresholds and checks are then not evaluated.
     #[serde(default)]
@@ -254,6 +258,7 @@ mod tests {
             test_type: TestType::Stress,
             status: RunStatus::Completed,
             reason: None,
+            aborted_by: None,
             partial: false,
             started_at: rfc3339_utc(0),
             duration: 1.5,

@@ -108,6 +108,7 @@ pub fn summary() -> RunSummary {
         scenario: "shop".into(),
         status: RunStatus::Failed,
         reason: Some("threshold p(95) < 200ms failed".into()),
+        aborted_by: None,
         started_at_ms: 1_764_000_000_000,
         duration_ms: 60_000,
         total: stats("*"),

@@ -556,6 +556,7 @@ options: {{ timeout: 2s }}
         reason.contains("threshold") && reason.contains("error_rate"),
         "reason: {reason}"
     );
+    assert_eq!(s.aborted_by.as_deref(), Some("error_rate < 1%"));
     assert!(
         run.elapsed < Duration::from_secs(5),
         "the run took {:?}",

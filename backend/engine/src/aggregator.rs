@@ -331,21 +331,23 @@ impl Aggregator {
             .collect()
     }
 
-    /// The first `abort_on_fail` threshold that currently fails, with its observed value.
+    /// The first `abort_on_fail` threshold that currently fails: its expression, and the reason
+    /// with its observed value.
     pub(crate) fn abort_reason(
         &self,
         thresholds: &[Threshold],
         elapsed: Duration,
-    ) -> Option<String> {
+    ) -> Option<(String, String)> {
         thresholds.iter().filter(|t| t.abort_on_fail).find_map(|t| {
             let observed = self.observe(t, elapsed);
             // No data yet is not a failure worth aborting for.
             (observed.is_some() && !t.check(observed)).then(|| {
-                format!(
+                let reason = format!(
                     "threshold \"{}\" failed (observed {}), aborting",
                     t.expr,
                     t.observed_text(observed)
-                )
+                );
+                (t.expr.clone(), reason)
             })
         })
     }

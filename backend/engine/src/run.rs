@@ -66,6 +66,7 @@ impl RunHandle {
                     scenario: String::new(),
                     status: RunStatus::Failed,
                     reason: Some("the run ended unexpectedly (internal error)".into()),
+                    aborted_by: None,
                     started_at_ms: 0,
                     duration_ms: 0,
                     total: Default::default(),
@@ -233,6 +234,7 @@ impl Run {
         let tracker = TaskTracker::new();
         let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
+        let mut aborted_by: Option<String> = None;
         self.status.send_replace(RunStatus::Running);
 
         // Load phase: the workers run until the plan ends, a cancel, or a threshold abort;
@@ -267,9 +269,10 @@ impl Run {
                     let snap = agg.tick(&self.state, &self.plan, start.elapsed(), RunStatus::Running);
                     let _ = self.snapshots.send(snap);
                     if abort_reason.is_none()
-                        && let Some(reason) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
+                        && let Some((expr, reason)) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
                     {
                         abort_reason = Some(reason);
+                        aborted_by = Some(expr);
                         stops.stop.cancel();
                     }
                 }
@@ -315,6 +318,7 @@ impl Run {
             scenario: self.scenario.name().to_owned(),
             status,
             reason: abort_reason,
+            aborted_by,
             started_at_ms,
             duration_ms: duration.as_millis() as u64,
             total,

@@ -412,6 +412,7 @@ mod tests {
             scenario: "s".to_owned(),
             status,
             reason: None,
+            aborted_by: None,
             started_at_ms: 0,
             duration_ms: 1_000,
             total: Default::default(),

@@ -178,6 +178,7 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
         scenario: "shop".into(),
         status: RunStatus::Completed,
         reason: None,
+        aborted_by: None,
         started_at_ms: STARTED_MS,
         duration_ms: 60_000,
         total: last.total.clone(),
@@ -1212,6 +1213,7 @@ fn aborted_fixture() -> (RunDetail, Vec<MetricsSnapshot>) {
         sum.duration_ms = 12_000;
         sum.reason =
             Some("threshold \"p(99) < 100ms\" failed (observed 160.00ms), aborting".into());
+        sum.aborted_by = Some("p(99) < 100ms".into());
     }
     (d, s)
 }
@@ -1264,6 +1266,33 @@ fn html_verdict_says_when_the_run_was_cancelled_or_aborted() {
         "{header}"
     );
     assert!(header.contains("p(99) &lt; 100ms"), "{header}");
+    // The JSON report names it too, and is not partial: the aborted run was judged.
+    let r = super::json(&d, &s);
+    assert_eq!(r.aborted_by.as_deref(), Some("p(99) < 100ms"));
+    assert!(!r.partial);
+    assert_eq!(super::json(&fixture().0, &s).aborted_by, None);
+    // `aborted_by` decides, whatever the reason's wording; a summary stored before it existed
+    // is recognised by its reason.
+    for (aborted_by, reason) in [
+        (Some("p(99) < 100ms"), "stopped"),
+        (
+            None,
+            "threshold \"p(99) < 100ms\" failed (observed 160.00ms), aborting",
+        ),
+    ] {
+        let (mut d, s) = aborted_fixture();
+        if let Some(sum) = d.summary.as_mut() {
+            sum.aborted_by = aborted_by.map(str::to_owned);
+            sum.reason = Some(reason.into());
+        }
+        let page = html(&d, &s);
+        let header = header_of(&page);
+        assert!(
+            header.contains("aborted early by the abort_on_fail threshold")
+                && header.contains("p(99) &lt; 100ms"),
+            "{aborted_by:?}: {header}"
+        );
+    }
 
     // A run that failed for another reason is not called aborted.
     let (mut d, s) = fixture();
@@ -1546,10 +1575,12 @@ fn an_abort_is_recognised_by_the_engine_reason() {
         EarlyStop::of(&d),
         Some(EarlyStop::Aborted(Some("p(99) < 100ms".into())))
     );
-    // An abort reason in other words still counts as an abort, without a threshold named.
+    // A summary stored before `aborted_by` existed: an abort reason in other words still
+    // counts as an abort, without a threshold named.
     let (mut d, _) = aborted_fixture();
     if let Some(s) = d.summary.as_mut() {
         s.reason = Some("aborting: thresholds failed".into());
+        s.aborted_by = None;
     }
     assert_eq!(EarlyStop::of(&d), Some(EarlyStop::Aborted(None)));
     // An expression with quotes in it.

@@ -172,6 +172,7 @@ pub(super) fn summary(scenario: &str, status: RunStatus) -> RunSummary {
         scenario: scenario.to_owned(),
         status,
         reason: None,
+        aborted_by: None,
         started_at_ms: 1_700_000_000_250,
         duration_ms: 30_000,
         total: stats("*", 1500, 30, 12.5, 50.0),

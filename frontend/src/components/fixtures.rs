@@ -66,6 +66,7 @@ pub(crate) fn summary() -> RunSummary {
         scenario: "s".into(),
         status: RunStatus::Completed,
         reason: None,
+        aborted_by: None,
         started_at_ms: 0,
         duration_ms: 1000,
         total: RequestStats::default(),

@@ -293,6 +293,7 @@ mod tests {
             scenario: "s".into(),
             status: shared::run::RunStatus::Completed,
             reason: None,
+            aborted_by: None,
             started_at_ms: 0,
             duration_ms: 40_000,
             total,
