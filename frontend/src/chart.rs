@@ -61,9 +61,8 @@ pub fn color(i: usize) -> &'static str {
 
 /// Each error kind's colour, by [`ErrorKind::index`] (a test pins each kind's): the same in
 /// every run, chart and table, each kind's its own, and never `--chart-1` (the total of all
-/// errors). They match the HTML report's (backend/src/report/html.rs), except connection
-/// refused, blue there.
-const KIND_COLORS: [&str; 11] = [
+/// errors). They match the HTML report's (backend/src/report/html.rs).
+const KIND_COLORS: [&str; ErrorKind::ALL.len()] = [
     "var(--chart-12)", // connection refused
     "var(--chart-10)", // connect error
     "var(--chart-5)",  // timeout
@@ -75,15 +74,12 @@ const KIND_COLORS: [&str; 11] = [
     "var(--chart-8)",  // body read error
     "var(--chart-11)", // protocol error
     "var(--chart-6)",  // other
+    "var(--chart-13)", // interrupted
 ];
 
-/// An error kind's colour (see `KIND_COLORS`); a kind added since is grey (and fails the test
-/// until it has a colour of its own).
+/// An error kind's colour (see `KIND_COLORS`).
 pub fn kind_color(kind: ErrorKind) -> &'static str {
-    KIND_COLORS
-        .get(kind.index())
-        .copied()
-        .unwrap_or("var(--chart-6)")
+    KIND_COLORS[kind.index()]
 }
 
 /// Width of a chart in `viewBox` units (the SVG scales to its container).
@@ -615,6 +611,7 @@ mod tests {
             (ErrorKind::BodyRead, 8),
             (ErrorKind::Protocol, 11),
             (ErrorKind::Other, 6),
+            (ErrorKind::Interrupted, 13),
         ] {
             assert_eq!(kind_color(kind), format!("var(--chart-{n})"), "{kind:?}");
         }

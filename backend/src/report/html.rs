@@ -350,10 +350,11 @@ fn alert_markers(alerts: &[Alert], id: &str) -> Vec<Marker> {
 /// The colour of an error kind's line and key: fixed per kind, so that a kind looks the same
 /// in every chart and table of every report whatever else failed. The common kinds each have
 /// a palette colour of their own (HTTP 5xx red, HTTP 4xx orange, …); the rare ones (connect
-/// error, TLS, other, interrupted) take extra tones.
+/// error, TLS, other, interrupted) take extra tones. The panel uses the same colours
+/// (`frontend/src/chart.rs`).
 pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::ConnectRefused => PALETTE[0],
+        ErrorKind::ConnectRefused => "#4d8a2a",
         ErrorKind::Connect => "#7ea6d8",
         ErrorKind::Timeout => PALETTE[4],
         ErrorKind::Reset => PALETTE[3],
@@ -363,7 +364,7 @@ pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
         ErrorKind::CheckFailed => PALETTE[6],
         ErrorKind::BodyRead => PALETTE[5],
         ErrorKind::Protocol => PALETTE[7],
-        ErrorKind::Other => "#a3acb9",
+        ErrorKind::Other => "#8a93a0",
         // Deep violet: a hang is close kin to a timeout (purple), but must not be mistaken
         // for one.
         ErrorKind::Interrupted => "#3d2b6b",
