@@ -162,8 +162,8 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
         .click()
         .await
         .expect("open the run");
-    // The page may draw itself again when the feed learns the run has ended (it then fetches
-    // the run again), so elements are looked up afresh rather than held.
+    // The page may draw itself again if it opened before the live feed connected, so
+    // elements are looked up afresh rather than held.
     let href = b
         .until(10, "a report link", || async {
             attr(&b, "a[data-report=html]", "href").await
