@@ -274,11 +274,17 @@ pub fn rate_spans(
     series: &[crate::metrics::MetricsSnapshot],
 ) -> &[crate::metrics::MetricsSnapshot] {
     match series {
-        [.., before, last] if last.interval_ms.saturating_mul(2) < before.interval_ms => {
+        [.., before, last] if too_short_for_a_rate(before.interval_ms, last.interval_ms) => {
             &series[..series.len() - 1]
         }
         _ => series,
     }
+}
+
+/// True when an interval of `ms` after one of `before_ms` is too short for its rate to mean
+/// anything (see [`rate_spans`]).
+pub fn too_short_for_a_rate(before_ms: u64, ms: u64) -> bool {
+    ms.saturating_mul(2) < before_ms
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ pub(super) struct Progress {
     total: Duration,
     tty: bool,
     drawn: bool,
+    /// The length of the interval shown last, ms (0 before the first).
+    last_interval_ms: u64,
 }
 
 impl Progress {
@@ -18,11 +20,16 @@ impl Progress {
             total,
             tty,
             drawn: false,
+            last_interval_ms: 0,
         }
     }
 
     pub(super) fn show(&mut self, snap: &MetricsSnapshot) {
-        let line = line(snap, self.total);
+        // A run's final interval often lasts a few milliseconds: its rate would read as
+        // thousands per second, so it is not shown.
+        let rate = !shared::chart::too_short_for_a_rate(self.last_interval_ms, snap.interval_ms);
+        self.last_interval_ms = snap.interval_ms;
+        let line = line(snap, self.total, rate);
         let mut err = std::io::stderr().lock();
         // Progress is best effort: a closed stderr must not stop the run.
         let _ = if self.tty {
@@ -41,7 +48,7 @@ impl Progress {
     }
 }
 
-fn line(snap: &MetricsSnapshot, total: Duration) -> String {
+fn line(snap: &MetricsSnapshot, total: Duration, rate: bool) -> String {
     let elapsed = Duration::from_millis(snap.elapsed_ms);
     let width = 24;
     let done = if total.is_zero() {
@@ -52,11 +59,15 @@ fn line(snap: &MetricsSnapshot, total: Duration) -> String {
     let filled = (done * width as f64).round() as usize;
     let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
     let i = &snap.interval;
+    let rps = if rate {
+        format!("{:>8.1}", i.rps)
+    } else {
+        format!("{:>8}", "–")
+    };
     let mut text = format!(
-        "[{bar}] {:>5.0}s/{:.0}s  {:>8.1} req/s  p95 {:>8.2} ms  errors {:>5.2}% ({})  users {}",
+        "[{bar}] {:>5.0}s/{:.0}s  {rps} req/s  p95 {:>8.2} ms  errors {:>5.2}% ({})  users {}",
         elapsed.as_secs_f64(),
         total.as_secs_f64(),
-        i.rps,
         i.latency.p95_ms,
         snap.total.error_rate() * 100.0,
         snap.total.errors,
@@ -66,4 +77,27 @@ fn line(snap: &MetricsSnapshot, total: Duration) -> String {
         text.push_str(&format!("  dropped {}", snap.dropped_iterations));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_final_interval_shows_no_rate() {
+        let mut snap = shared::samples::snapshot(3);
+        snap.interval_ms = 1000;
+        snap.interval.rps = 42.0;
+        let total = Duration::from_secs(10);
+        assert!(line(&snap, total, true).contains("    42.0 req/s"));
+        let cut = line(&snap, total, false);
+        assert!(cut.contains("       – req/s"), "{cut}");
+        assert!(!cut.contains("42.0"), "{cut}");
+        assert!(shared::chart::too_short_for_a_rate(1000, 21));
+        assert!(!shared::chart::too_short_for_a_rate(1000, 500));
+        assert!(
+            !shared::chart::too_short_for_a_rate(0, 1000),
+            "the first interval"
+        );
+    }
 }
