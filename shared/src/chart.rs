@@ -2,6 +2,8 @@
 //! tick labels, a linear scale, min/max-preserving downsampling and nearest-point lookup.
 //! Pure functions over `f64`; no serde, no I/O.
 
+use crate::metrics::MetricsSnapshot;
+
 /// A linear map from a data interval (`domain`) to a drawing interval (`range`), e.g. from
 /// seconds into the run to SVG x coordinates. Either interval may be reversed (a y axis maps
 /// its low values to the bottom, the larger coordinate).
@@ -266,19 +268,72 @@ pub fn y_extent<'a>(points: impl IntoIterator<Item = &'a (f64, f64)>) -> Option<
         })
 }
 
-/// The intervals whose rates are worth drawing: all but a last one shorter than half the one
-/// before it. A run's final tick often covers a few milliseconds, and 1 request in 12 ms reads
-/// as 81/s in a run that averaged 40/s. Its requests stay in the run's totals; only the lines
-/// of per-interval rates and counts leave it out.
-pub fn rate_spans(
-    series: &[crate::metrics::MetricsSnapshot],
-) -> &[crate::metrics::MetricsSnapshot] {
+/// The intervals to draw rates from: the series, with a last interval shorter than half the
+/// one before it merged into that one. A run's final tick often covers a few milliseconds: 1
+/// request in 12 ms read as 81/s in a run that averaged 40/s, and leaving the tick out hid
+/// what happened in it (requests cut off when the graceful stop ran out are all recorded
+/// there). Merged, its requests count over the two intervals' time.
+pub fn rate_spans(series: &[MetricsSnapshot]) -> RateSpans<'_> {
     match series {
-        [.., before, last] if too_short_for_a_rate(before.interval_ms, last.interval_ms) => {
-            &series[..series.len() - 1]
+        [head @ .., before, last] if too_short_for_a_rate(before.interval_ms, last.interval_ms) => {
+            RateSpans {
+                head,
+                last: Some(std::borrow::Cow::Owned(merged(before, last))),
+            }
         }
-        _ => series,
+        [head @ .., last] => RateSpans {
+            head,
+            last: Some(std::borrow::Cow::Borrowed(last)),
+        },
+        [] => RateSpans {
+            head: &[],
+            last: None,
+        },
     }
+}
+
+/// The intervals of [`rate_spans`].
+#[derive(Debug)]
+pub struct RateSpans<'a> {
+    head: &'a [MetricsSnapshot],
+    last: Option<std::borrow::Cow<'a, MetricsSnapshot>>,
+}
+
+impl RateSpans<'_> {
+    /// The intervals, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &MetricsSnapshot> {
+        self.head.iter().chain(self.last.as_deref())
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.head.len() + usize::from(self.last.is_some())
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.last.is_none()
+    }
+}
+
+/// `last` as one interval with the one `before` it: their counts added, the rate over their
+/// joint length. Latencies stay `last`'s (rate lines do not read them).
+fn merged(before: &MetricsSnapshot, last: &MetricsSnapshot) -> MetricsSnapshot {
+    let mut m = last.clone();
+    m.interval_ms = before.interval_ms + last.interval_ms;
+    let (a, i) = (&before.interval, &mut m.interval);
+    i.requests += a.requests;
+    i.errors += a.errors;
+    for (k, n) in &a.errors_by_kind {
+        *i.errors_by_kind.entry(*k).or_insert(0) += n;
+    }
+    for (k, n) in &a.status_counts {
+        *i.status_counts.entry(*k).or_insert(0) += n;
+    }
+    i.bytes_sent += a.bytes_sent;
+    i.bytes_received += a.bytes_received;
+    i.rps = i.requests as f64 * 1000.0 / m.interval_ms.max(1) as f64;
+    m
 }
 
 /// True when an interval of `ms` after one of `before_ms` is too short for its rate to mean
@@ -290,6 +345,7 @@ pub fn too_short_for_a_rate(before_ms: u64, ms: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::ErrorKind;
 
     /// Domain, range, a value and where it maps to.
     type ScaleCase = ((f64, f64), (f64, f64), f64, f64);
@@ -492,22 +548,57 @@ mod tests {
     }
 
     #[test]
-    fn rate_spans_leave_out_a_last_interval_under_half_the_one_before() {
+    fn rate_spans_merge_a_last_interval_under_half_the_one_before() {
         let snap = |interval_ms: u64| crate::metrics::MetricsSnapshot {
             interval_ms,
             ..crate::samples::snapshot(0)
         };
-        let cases: &[(&[u64], usize)] = &[
-            (&[], 0),
-            (&[12], 1),
-            (&[1000, 1000, 12], 2),
-            (&[1000, 1000, 499], 2),
-            (&[1000, 1000, 500], 3),
-            (&[1000, 12, 1000], 3),
+        let cases: &[(&[u64], &[u64])] = &[
+            (&[], &[]),
+            (&[12], &[12]),
+            (&[1000, 1000, 12], &[1000, 1012]),
+            (&[1000, 1000, 499], &[1000, 1499]),
+            (&[1000, 1000, 500], &[1000, 1000, 500]),
+            (&[1000, 12, 1000], &[1000, 12, 1000]),
         ];
-        for (intervals, kept) in cases {
+        for (intervals, spans) in cases {
             let series: Vec<_> = intervals.iter().map(|&ms| snap(ms)).collect();
-            assert_eq!(rate_spans(&series).len(), *kept, "{intervals:?}");
+            let got = rate_spans(&series);
+            let lengths: Vec<u64> = got.iter().map(|s| s.interval_ms).collect();
+            assert_eq!(lengths, *spans, "{intervals:?}");
+            assert_eq!(got.len(), spans.len());
+            assert_eq!(got.is_empty(), spans.is_empty());
         }
+
+        // Merged: the counts add up and the rate is over the joint length, so the requests
+        // of the short interval are drawn, not lost nor spiked.
+        let mut before = snap(1000);
+        before.elapsed_ms = 5000;
+        before.interval.requests = 40;
+        before.interval.errors = 0;
+        before.interval.errors_by_kind.clear();
+        let mut last = snap(12);
+        last.elapsed_ms = 5012;
+        last.interval.requests = 3;
+        last.interval.errors = 3;
+        last.interval.errors_by_kind.clear();
+        last.interval
+            .errors_by_kind
+            .insert(ErrorKind::Interrupted, 3);
+        let series = [before, last];
+        let spans = rate_spans(&series);
+        let m = spans.iter().last().expect("one interval");
+        assert_eq!(spans.len(), 1);
+        assert_eq!((m.elapsed_ms, m.interval_ms), (5012, 1012));
+        assert_eq!((m.interval.requests, m.interval.errors), (43, 3));
+        assert_eq!(
+            m.interval.errors_by_kind.get(&ErrorKind::Interrupted),
+            Some(&3)
+        );
+        assert!(
+            (m.interval.rps - 43.0 / 1.012).abs() < 1e-9,
+            "{}",
+            m.interval.rps
+        );
     }
 }

@@ -382,9 +382,10 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
     let mut rps = Series::new("requests/s", PALETTE[0], "req/s");
     let mut ok_rps = Series::new("successful/s", PALETTE[3], "req/s").dash(Dash::Dashed);
     let mut any_errors = false;
-    // Rates and per-interval counts leave out a last interval too short to mean anything.
+    // Rates and per-interval counts fold a last interval too short to mean anything into the
+    // one before.
     let rated = shared::chart::rate_spans(series);
-    for s in rated {
+    for s in rated.iter() {
         let secs = s.interval_ms as f64 / 1000.0;
         rps.push(x(s), Some(finite(s.interval.rps)));
         let ok = s.interval.requests.saturating_sub(s.interval.errors) as f64;
@@ -437,7 +438,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
         .iter()
         .map(|k| {
             let mut line = Series::new(k.label(), error_kind_color(*k), "errors");
-            for s in rated {
+            for s in rated.iter() {
                 let n = s.interval.errors_by_kind.get(k).copied().unwrap_or(0);
                 line.push(x(s), Some(n as f64));
             }
@@ -449,7 +450,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
         if kinds.len() > 1 {
             total = total.dash(Dash::Dotted);
         }
-        for s in rated {
+        for s in rated.iter() {
             total.push(x(s), Some(s.interval.errors as f64));
         }
         error_series.push(total);

@@ -29,7 +29,7 @@ pub fn throughput_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut all = Series::with_capacity("requests/s", color(0), snaps.len());
     let mut ok = Series::with_capacity("successful/s", color(1), snaps.len());
     let mut any_errors = false;
-    for s in snaps {
+    for s in snaps.iter() {
         let t = secs(s);
         let i = &s.interval;
         all.points.push((t, i.rps));
@@ -66,7 +66,7 @@ pub fn latency_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
 pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let snaps = shared::chart::rate_spans(snaps);
     let mut seen = [false; ErrorKind::ALL.len()];
-    for s in snaps {
+    for s in snaps.iter() {
         for (k, n) in &s.interval.errors_by_kind {
             seen[k.index()] |= *n > 0;
         }
@@ -80,7 +80,7 @@ pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
             (k, line)
         })
         .collect();
-    for s in snaps {
+    for s in snaps.iter() {
         let (t, per_s) = (secs(s), interval_s(s));
         total.points.push((t, s.interval.errors as f64 / per_s));
         for (k, line) in &mut kinds {
@@ -129,7 +129,7 @@ pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     // and what ran. Drawn only when some were dropped.
     let mut dropped = Series::with_capacity("dropped starts", color(3), snaps.len());
     let mut before = 0;
-    for s in shared::chart::rate_spans(snaps) {
+    for s in shared::chart::rate_spans(snaps).iter() {
         let span = s.interval_ms as f64 / 1000.0;
         let n = s.dropped_iterations.saturating_sub(before) as f64;
         before = s.dropped_iterations;
