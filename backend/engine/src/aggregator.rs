@@ -106,6 +106,9 @@ pub(crate) struct Aggregator {
     total_sum: Tally,
     seq: u64,
     last_tick: Duration,
+    /// When the load phase ended (the plan's end, a stop or an abort), once it has: the plan
+    /// calls for nothing after it.
+    load_end: Option<Duration>,
     cpu: CpuWatch,
     cores: u32,
     health: GeneratorHealth,
@@ -191,6 +194,7 @@ impl Aggregator {
             total_sum: Tally::new(),
             seq: 0,
             last_tick: Duration::ZERO,
+            load_end: None,
             cpu: CpuWatch::new(interval, monitor::cores(), monitor::process_cpu()),
             cores: monitor::cores(),
             health: GeneratorHealth {
@@ -199,6 +203,12 @@ impl Aggregator {
             },
             peak_users: 0,
         }
+    }
+
+    /// Marks the end of the load phase, `elapsed` into the run: from then on the plan calls
+    /// for no users and no starts, whether it ran to its end or was stopped early.
+    pub(crate) fn end_load(&mut self, elapsed: Duration) {
+        self.load_end.get_or_insert(elapsed);
     }
 
     /// Drains the recorder and builds the snapshot for the interval ending at `elapsed`.
@@ -240,8 +250,11 @@ impl Aggregator {
             },
             per_request: self.per_request(elapsed),
             active_users: active,
-            target_users: u64::from(plan.users_at(elapsed)),
-            target_rate: plan.mean_rate(elapsed.saturating_sub(span), elapsed),
+            target_users: match self.load_end {
+                Some(end) if elapsed >= end => 0,
+                _ => u64::from(plan.users_at(elapsed)),
+            },
+            target_rate: planned_rate(plan, elapsed.saturating_sub(span), elapsed, self.load_end),
             iterations: state.iterations(),
             dropped_iterations: state.dropped(),
             interrupted_iterations: state.interrupted(),
@@ -398,11 +411,60 @@ impl Aggregator {
     }
 }
 
+/// The starts per second the plan called for between `from` and `to`: its mean rate over the
+/// part of the span before the load ended (at `load_end`), spread over the whole span. After a
+/// stop the plan calls for nothing, so a stopped run's rate line falls as its users drain.
+fn planned_rate(plan: &LoadPlan, from: Duration, to: Duration, load_end: Option<Duration>) -> f64 {
+    let until = load_end.map_or(to, |end| to.min(end));
+    if to <= from {
+        return if until < to {
+            0.0
+        } else {
+            plan.mean_rate(from, to)
+        };
+    }
+    if until <= from {
+        return 0.0;
+    }
+    let part = (until - from).as_secs_f64() / (to - from).as_secs_f64();
+    plan.mean_rate(from, until) * part
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
-    use super::CpuWatch;
+    use super::{CpuWatch, LoadPlan, planned_rate};
+
+    #[test]
+    fn the_planned_rate_stops_with_the_load() {
+        let plan = LoadPlan::new(
+            &shared::scenario::LoadProfile::ConstantRate {
+                rate: 20.0,
+                duration: shared::units::HumanDuration(Duration::from_secs(10)),
+                max_users: 10,
+            },
+            0,
+        );
+        let s = Duration::from_secs_f64;
+        // (from, to, load end, starts per second)
+        for (from, to, end, want) in [
+            (1.0, 2.0, None, 20.0),
+            (1.0, 2.0, Some(10.0), 20.0),
+            // Stopped at 3.5 s: half of the interval had load.
+            (3.0, 4.0, Some(3.5), 10.0),
+            (4.0, 5.0, Some(3.5), 0.0),
+            // The plan's own end.
+            (9.5, 10.5, Some(10.0), 10.0),
+            (10.5, 11.5, None, 0.0),
+        ] {
+            let got = planned_rate(&plan, s(from), s(to), end.map(s));
+            assert!(
+                (got - want).abs() < 1e-9,
+                "[{from}, {to}] end {end:?}: {got}"
+            );
+        }
+    }
 
     const fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

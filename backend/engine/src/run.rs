@@ -279,6 +279,7 @@ impl Run {
             }
         }
         stops.stop.cancel();
+        agg.end_load(start.elapsed());
 
         // Graceful stop: in-flight iterations finish, up to the limit; then they are cut (and
         // counted as interrupted by the workers before they let go of the tracker).
