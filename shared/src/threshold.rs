@@ -230,7 +230,8 @@ fn format_value(metric: ThresholdMetric, v: f64) -> String {
     match metric {
         ThresholdMetric::ErrorRate => format!("{:.2}%", v * 100.0),
         ThresholdMetric::Rps => format!("{v:.1}/s"),
-        _ => format!("{v:.2}ms"),
+        // As tables write latencies: value, space, unit.
+        _ => format!("{v:.2} ms"),
     }
 }
 

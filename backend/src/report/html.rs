@@ -371,8 +371,9 @@ pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
     }
 }
 
-/// The line of all errors together: darker than every kind's colour.
-pub(super) const ALL_ERRORS_COLOR: &str = "#1f2933";
+/// The line of all errors together: the panel's colour for it (a strong blue, which no kind
+/// uses; dotted when kinds are drawn beside it).
+pub(super) const ALL_ERRORS_COLOR: &str = "#2f6fde";
 
 fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
     let x = |s: &MetricsSnapshot| s.elapsed_ms as f64 / 1000.0;
@@ -788,10 +789,8 @@ fn alerts(o: &mut String, r: &JsonReport) {
     for a in &r.alerts {
         let _ = write!(
             o,
-            "<li><strong>{}</strong> <span class=\"muted\">(interval #{}, on the {} chart)\
-             </span>: {}</li>",
+            "<li><strong>{}</strong> <span class=\"muted\">(on the {} chart)</span>: {}</li>",
             escape(&fmt_time(a.elapsed_ms as f64 / 1000.0)),
-            a.seq,
             alert_chart(a.kind).1,
             escape(&a.message),
         );
