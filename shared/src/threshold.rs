@@ -426,6 +426,10 @@ mod tests {
         ] {
             assert_eq!(parse(expr).expect("valid").limit, ms, "{expr}");
         }
+        // Observed values read as the tables write them.
+        let t = parse("p(95) < 20ms").expect("valid");
+        assert_eq!(t.observed_text(Some(10.974)), "10.97 ms");
+        assert_eq!(t.observed_text(None), "no data");
     }
 
     #[test]
