@@ -124,9 +124,9 @@ impl EarlyStop {
     }
 }
 
-/// The engine records a threshold abort as a failed run whose reason reads
-/// `threshold "<expr>" failed (observed …), aborting`; other failures (a worker that could not
-/// start) do not mention aborting.
+/// Summaries stored before `aborted_by` existed record a threshold abort as a failed run whose
+/// reason reads `threshold "<expr>" failed (observed …), aborting`; other failures (a worker
+/// that could not start) do not mention aborting.
 fn is_abort_reason(reason: &str) -> bool {
     reason.contains("aborting")
 }

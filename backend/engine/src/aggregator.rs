@@ -356,7 +356,7 @@ impl Aggregator {
             // No data yet is not a failure worth aborting for.
             (observed.is_some() && !t.check(observed)).then(|| {
                 let reason = format!(
-                    "threshold \"{}\" failed (observed {}), aborting",
+                    "threshold \"{}\" failed (observed {}), so the run was stopped early",
                     t.expr,
                     t.observed_text(observed)
                 );
