@@ -881,3 +881,40 @@ fn overrides_that_break_a_scenario_are_reported_like_document_errors() {
         .expect_err("--duration 0s");
     assert_eq!(err.to_string(), "--duration: must be longer than 0s");
 }
+
+#[test]
+fn the_same_check_on_a_request_of_the_same_name_is_one_result() {
+    let source = r#"
+name: checks
+target: http://127.0.0.1:8090
+journeys:
+  - name: browse
+    steps:
+      - request: { path: /products, checks: [ { status: [200] }, { status: [200] } ] }
+  - name: buy
+    steps:
+      - request: { path: /products, checks: [ { status: [200] }, { body_contains: ok } ] }
+      - request: { path: /orders, checks: [ { status: [200] } ] }
+load: { type: constant_users, users: 1, duration: 1s }
+"#;
+    let v = parse_and_validate(source, Format::Yaml).expect("valid");
+    let names: Vec<String> = v
+        .checks
+        .iter()
+        .map(|(id, what)| format!("{} {what}", v.request_names[id.0]))
+        .collect();
+    // Twice on one step stays two; the second journey's same check joins the first row.
+    assert_eq!(
+        names,
+        [
+            "GET /products status in [200]",
+            "GET /products status in [200]",
+            "GET /products body contains \"ok\"",
+            "GET /orders status in [200]",
+        ],
+    );
+    let indices: Vec<Vec<usize>> = all_requests(&v)
+        .map(|r| r.checks.iter().map(|(i, _)| *i).collect())
+        .collect();
+    assert_eq!(indices, [vec![0, 1], vec![0, 2], vec![3]]);
+}

@@ -280,8 +280,18 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                     for (ci, check) in req.checks.iter().enumerate() {
                         let cpath = format!("{rpath}.checks[{ci}]");
                         if let Some(c) = check_step(check, &cpath, &mut errs) {
-                            checks.push((id, describe_check(&c)));
-                            valid_checks.push((checks.len() - 1, c));
+                            // The same check on a request of the same name elsewhere (another
+                            // journey's `GET /products`) is one row of the results, as the
+                            // request's metrics are one; twice on one step it stays two.
+                            let key = (id, describe_check(&c));
+                            let index = match checks.iter().position(|k| *k == key) {
+                                Some(i) if valid_checks.iter().all(|(j, _)| *j != i) => i,
+                                _ => {
+                                    checks.push(key);
+                                    checks.len() - 1
+                                }
+                            };
+                            valid_checks.push((index, c));
                         }
                     }
                     if let Some(url) = url {
