@@ -184,7 +184,8 @@ impl TimeUnit {
 /// Reduces a line to at most `max_points` points for drawing. Points are split into
 /// `max_points / 2` equal buckets and each bucket keeps its lowest and highest point (in their
 /// original order), so spikes and dips — and in particular the global minimum and maximum —
-/// stay visible. Lines that already fit are returned as they are; `max_points == 1` keeps the
+/// stay visible; a bucket with a gap (a non-finite value) also keeps one gap point, so it can
+/// hold three. Lines that already fit are returned as they are; `max_points == 1` keeps the
 /// highest point.
 pub fn downsample(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
     if points.len() <= max_points {
@@ -208,28 +209,30 @@ pub fn downsample(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
         let start = b * n / buckets;
         let end = ((b + 1) * n / buckets).min(n);
         let bucket = &points[start..end];
-        let Some((lo_i, _)) = bucket
-            .iter()
-            .enumerate()
+        // Extremes among the values; a gap (a non-finite value: nothing to draw there) is kept
+        // as a point of its own, or it would stand in for the bucket's highest value.
+        let values = bucket.iter().enumerate().filter(|(_, p)| p.1.is_finite());
+        let lo = values
+            .clone()
             .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
-        else {
-            continue;
-        };
-        let Some((hi_i, _)) = bucket
-            .iter()
-            .enumerate()
+            .map(|(i, _)| i);
+        let hi = values
             .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
-        else {
-            continue;
-        };
-        let (first, second) = if lo_i <= hi_i {
-            (lo_i, hi_i)
-        } else {
-            (hi_i, lo_i)
-        };
-        out.push(bucket[first]);
-        if second != first {
-            out.push(bucket[second]);
+            .map(|(i, _)| i);
+        let gap = bucket.iter().position(|p| !p.1.is_finite());
+        // Three in order, without a sort routine in the panel's wasm.
+        let mut keep = [lo, hi, gap];
+        for (x, y) in [(0, 1), (1, 2), (0, 1)] {
+            if keep[x] > keep[y] {
+                keep.swap(x, y);
+            }
+        }
+        let mut last = None;
+        for i in keep.into_iter().flatten() {
+            if last != Some(i) {
+                out.push(bucket[i]);
+                last = Some(i);
+            }
         }
     }
     out
@@ -480,6 +483,27 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn downsample_keeps_gaps_apart_from_the_extremes() {
+        // A spike next to an idle stretch: the spike stays, and so does a gap.
+        let mut points: Vec<(f64, f64)> = (0..1000).map(|i| (f64::from(i), 1.0)).collect();
+        points[500].1 = 90.0;
+        for p in &mut points[502..510] {
+            p.1 = f64::NAN;
+        }
+        let d = downsample(&points, 100);
+        assert!(d.iter().any(|p| p.1 == 90.0), "the spike is kept");
+        assert!(d.iter().any(|p| p.1.is_nan()), "a gap is kept");
+        assert!(
+            d.windows(2).all(|w| w[0].0 < w[1].0),
+            "in order, no repeats"
+        );
+        assert!(d.len() <= 100 + 100 / 2, "{}", d.len());
+        // No gap in the line: no gap point.
+        points[502..510].iter_mut().for_each(|p| p.1 = 1.0);
+        assert!(downsample(&points, 100).iter().all(|p| p.1.is_finite()));
     }
 
     #[test]
