@@ -304,25 +304,32 @@ fn extent<'a>(series: impl Iterator<Item = &'a Series>) -> (f64, f64) {
     shared::chart::y_extent(series.flat_map(|s| s.points.iter())).unwrap_or((0.0, 0.0))
 }
 
-/// An SVG path through the points: `M x,y L x,y …` with one decimal. A single point becomes a
-/// dot (a zero-length segment, drawn by round line caps). Non-finite points are skipped.
+/// An SVG path through the points: `M x,y L x,y …` with one decimal. A point that is not
+/// finite (an interval without a value, such as latency with no request completed) is a gap:
+/// the line breaks there and goes on from the next point. A point alone between gaps becomes
+/// a dot (a zero-length segment, drawn by round line caps).
 pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> String {
     let mut d = String::with_capacity(points.len() * 14);
-    let mut first = true;
+    // Points in the current segment.
+    let mut run = 0;
     for (px, py) in points {
         if !px.is_finite() || !py.is_finite() {
+            if run == 1 {
+                d.push_str("h0.1");
+            }
+            run = 0;
             continue;
         }
         let _ = write!(
             d,
             "{}{:.1},{:.1}",
-            if first { 'M' } else { 'L' },
+            if run == 0 { 'M' } else { 'L' },
             x.map(*px),
             y.map(*py)
         );
-        first = false;
+        run += 1;
     }
-    if points.len() == 1 && !first {
+    if run == 1 {
         d.push_str("h0.1");
     }
     d
@@ -513,11 +520,8 @@ pub fn readout(
     let target = model
         .x
         .invert(model.x.range.0 + fraction.clamp(0.0, 1.0) * model.frame.width());
-    let reference = left
-        .iter()
-        .chain(right.iter())
-        .max_by_key(|s| s.points.len())?;
-    let t = reference.points[nearest_index(&reference.points, target)?].0;
+    let reference = &reference(left, right)?.points;
+    let t = reference[nearest_index(reference, target)?].0;
     let mut rows = Vec::with_capacity(left.len() + right.len());
     for (s, u) in left
         .iter()
@@ -537,6 +541,38 @@ pub fn readout(
         time: crate::format::duration_s(t),
         rows,
     })
+}
+
+/// The line the read-out steps along: the one with the most points.
+fn reference<'a>(left: &'a [Series], right: &'a [Series]) -> Option<&'a Series> {
+    left.iter().chain(right).max_by_key(|s| s.points.len())
+}
+
+/// Where a key moves the read-out (a fraction of the plot's width, as for [`readout`]): `←`
+/// and `→` to the previous and next data point, `Home` and `End` to the first and last; from
+/// no read-out (`at` is `None`), to the last point. `None` for other keys or no data.
+pub fn key_step(
+    model: &ChartModel,
+    left: &[Series],
+    right: &[Series],
+    at: Option<f64>,
+    key: &str,
+) -> Option<f64> {
+    let pts = &reference(left, right)?.points;
+    let last = pts.len().checked_sub(1)?;
+    let width = model.frame.width();
+    let i = match at {
+        Some(f) => nearest_index(pts, model.x.invert(model.x.range.0 + f * width))?,
+        None => last,
+    };
+    let j = match key {
+        "ArrowLeft" => i.saturating_sub(1),
+        "ArrowRight" => (i + 1).min(last),
+        "Home" => 0,
+        "End" => last,
+        _ => return None,
+    };
+    Some((model.x.map(pts[j].0) - model.x.range.0) / width)
 }
 
 /// A value with its unit, in the panel's number style: `12.3 ms`, `1.5k/s`, `42%`,
@@ -727,8 +763,33 @@ mod tests {
             "M0.0,100.0L50.0,50.0L100.0,0.0"
         );
         assert_eq!(path(&[(5.0, 2.0)], &x, &y), "M50.0,80.0h0.1");
-        assert_eq!(path(&[(1.0, f64::NAN), (2.0, 1.0)], &x, &y), "M20.0,90.0");
+        assert_eq!(
+            path(&[(1.0, f64::NAN), (2.0, 1.0)], &x, &y),
+            "M20.0,90.0h0.1"
+        );
         assert_eq!(path(&[], &x, &y), "");
+        // No value: a gap, not a line across it; a point alone between gaps is a dot.
+        let nan = f64::NAN;
+        assert_eq!(
+            path(
+                &[
+                    (1.0, 1.0),
+                    (2.0, 2.0),
+                    (3.0, nan),
+                    (4.0, nan),
+                    (5.0, 5.0),
+                    (6.0, 6.0)
+                ],
+                &x,
+                &y
+            ),
+            "M10.0,90.0L20.0,80.0M50.0,50.0L60.0,40.0"
+        );
+        assert_eq!(
+            path(&[(1.0, 1.0), (2.0, nan), (3.0, 3.0), (4.0, nan)], &x, &y),
+            "M10.0,90.0h0.1M30.0,70.0h0.1"
+        );
+        assert_eq!(path(&[(1.0, nan)], &x, &y), "");
     }
 
     #[test]
@@ -789,6 +850,37 @@ mod tests {
         // Nothing to read on an empty chart.
         let empty = layout(&[], &[], false);
         assert_eq!(readout(&empty, &[], &[], 0.5, "ms", ""), None);
+    }
+
+    #[test]
+    fn keys_step_point_by_point() {
+        let a = line("p50", &[(1.0, 10.0), (2.0, 12.5), (3.0, 11.0)]);
+        let b = line("p99", &[(1.0, 40.0), (3.0, 50.0)]);
+        let left = [a, b];
+        let m = layout(&left, &[], false);
+        let time =
+            |f: Option<f64>| readout(&m, &left, &[], f.expect("a step"), "ms", "").map(|r| r.time);
+        let step = |at, key| key_step(&m, &left, &[], at, key);
+        // Focus (no read-out yet) shows the last point; End too.
+        assert_eq!(time(step(None, "End")).as_deref(), Some("3 s"));
+        assert_eq!(time(step(None, "ArrowRight")).as_deref(), Some("3 s"));
+        let end = step(None, "End");
+        assert_eq!(time(step(end, "ArrowLeft")).as_deref(), Some("2 s"));
+        assert_eq!(
+            time(step(step(end, "ArrowLeft"), "ArrowLeft")).as_deref(),
+            Some("1 s")
+        );
+        let home = step(end, "Home");
+        assert_eq!(time(home).as_deref(), Some("1 s"));
+        // Stops at the ends, one point at a time in between.
+        assert_eq!(step(home, "ArrowLeft"), home);
+        assert_eq!(time(step(home, "ArrowRight")).as_deref(), Some("2 s"));
+        assert_eq!(step(end, "ArrowRight"), end);
+        assert_eq!(step(end, "a"), None);
+        assert_eq!(
+            key_step(&layout(&[], &[], false), &[], &[], None, "End"),
+            None
+        );
     }
 
     #[test]

@@ -638,46 +638,99 @@ pub fn tally(rows: &[CompareRow]) -> (usize, usize) {
 }
 
 /// Why a run's figures are not those of a whole, normal run, for the compare page; `None`
-/// for a completed run. `role` names the run (`baseline`), `ran_ms` is how long it ran,
-/// `planned_ms` how long its load was planned to last (0 when not known), `reason` is its
-/// summary's (why it failed).
+/// for a completed run that ran normally. `role` names the run (`baseline`), `ran_ms` is how
+/// long it ran, `planned_ms` how long its load was planned to last (0 when not known),
+/// `summary` its summary if it has one (why it failed, which threshold stopped it, iterations
+/// cut off at the end).
 pub fn partial_note(
     role: &str,
     status: RunStatus,
     ran_ms: u64,
     planned_ms: u64,
-    reason: Option<&str>,
+    summary: Option<&RunSummary>,
 ) -> Option<String> {
+    let aborted = summary.and_then(|s| s.aborted_by.as_deref());
     let what = match status {
-        RunStatus::Completed => return None,
+        RunStatus::Completed => "",
         RunStatus::Cancelled => "was cancelled after",
+        RunStatus::Failed if aborted.is_some() => "was stopped by its abort_on_fail threshold",
         RunStatus::Failed => "failed after",
         RunStatus::Interrupted => {
             "was interrupted (the server stopped during it, so it has no summary) after"
         }
         RunStatus::Pending | RunStatus::Running | RunStatus::Stopping => "was still running at",
     };
-    let mut s = format!("The {role} run {what} {}", duration_ms(ran_ms));
-    if ran_ms < planned_ms {
-        s.push_str(" of ");
-        s.push_str(&duration_ms(planned_ms));
-        s.push_str(": its figures cover only part of its schedule");
-    }
-    s.push('.');
-    if let Some(r) = reason {
-        s.push_str(" Reason: ");
-        s.push_str(r.trim_end_matches('.'));
+    let mut s = String::new();
+    if !what.is_empty() {
+        s = format!("The {role} run {what} ");
+        if let Some(t) = aborted {
+            s.push('"');
+            s.push_str(t);
+            s.push_str("\" after ");
+        }
+        s.push_str(&duration_ms(ran_ms));
+        if ran_ms < planned_ms {
+            s.push_str(" of ");
+            s.push_str(&duration_ms(planned_ms));
+            s.push_str(": its figures cover only part of its schedule");
+        }
         s.push('.');
+        if let Some(r) = summary.and_then(|s| s.reason.as_deref()) {
+            s.push_str(" Reason: ");
+            s.push_str(r.trim_end_matches('.'));
+            s.push('.');
+        }
     }
-    Some(s)
+    let cut = summary.map_or(0, |s| s.interrupted_iterations);
+    if cut > 0 {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str("In the ");
+        s.push_str(role);
+        s.push_str(" run, ");
+        s.push_str(&cut_off(cut));
+    }
+    (!s.is_empty()).then_some(s)
+}
+
+/// A note when two runs ran different scenarios (by name), for the compare page.
+pub fn scenario_note(baseline: &str, candidate: &str) -> Option<String> {
+    (baseline != candidate).then(|| {
+        [
+            "The runs ran different scenarios: the baseline \"",
+            baseline,
+            "\", the candidate \"",
+            candidate,
+            "\".",
+        ]
+        .concat()
+    })
+}
+
+/// What happened to `n` iterations cut off at the end of a run (the live page's verdict, the
+/// compare page's notes).
+pub fn cut_off(n: u64) -> String {
+    [
+        format::count(n).as_str(),
+        if n == 1 {
+            " iteration was"
+        } else {
+            " iterations were"
+        },
+        " cut off when the graceful stop ran out: the requests they were waiting on count as \
+         \"cut off at the end of the run\" errors, with the time they had waited as their latency.",
+    ]
+    .concat()
 }
 
 /// What an overlaid chart plots from each snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
-    /// The interval's requests per second.
+    /// The interval's requests per second (a very short last interval merged into the one
+    /// before, as in a run's charts: see [`shared::chart::rate_spans`]).
     Throughput,
-    /// The interval's p95 latency, ms (intervals without requests are left out).
+    /// The interval's p95 latency, ms (a gap where an interval had no requests).
     P95,
 }
 
@@ -688,17 +741,27 @@ pub fn overlay_series(
     name: &str,
     color: &str,
 ) -> Series {
-    let points = snapshots
-        .iter()
-        .filter(|s| what == Overlay::Throughput || s.interval.requests > 0)
-        .map(|s| {
-            let y = match what {
-                Overlay::Throughput => s.interval.rps,
-                Overlay::P95 => s.interval.latency.p95_ms,
-            };
-            (s.elapsed_ms as f64 / 1000.0, y)
-        })
-        .collect();
+    let x = |s: &MetricsSnapshot| s.elapsed_ms as f64 / 1000.0;
+    let points = match what {
+        Overlay::Throughput => shared::chart::rate_spans(snapshots)
+            .iter()
+            .map(|s| (x(s), s.interval.rps))
+            .collect(),
+        Overlay::P95 => snapshots
+            .iter()
+            .map(|s| {
+                let i = &s.interval;
+                (
+                    x(s),
+                    if i.requests > 0 {
+                        i.latency.p95_ms
+                    } else {
+                        f64::NAN
+                    },
+                )
+            })
+            .collect(),
+    };
     Series {
         name: name.to_owned(),
         color: color.to_owned(),
@@ -999,7 +1062,17 @@ mod tests {
             ("baseline", "var(--chart-1)")
         );
         let p = overlay_series(&snaps, Overlay::P95, "candidate", "var(--chart-2)");
-        assert_eq!(p.points, vec![(1.0, 5.0), (3.0, 7.0)]);
+        assert_eq!((p.points[0], p.points[2]), ((1.0, 5.0), (3.0, 7.0)));
+        assert!(p.points[1].0 == 2.0 && p.points[1].1.is_nan(), "{p:?}");
+        // A last interval of 7 ms (3 requests: "430/s") is merged into the one before.
+        let mut end = mk(3, 3, 428.6, 9.0);
+        end.elapsed_ms = 3007;
+        end.interval_ms = 7;
+        let with_end = [snaps[0].clone(), snaps[1].clone(), snaps[2].clone(), end];
+        let t = overlay_series(&with_end, Overlay::Throughput, "b", "c");
+        assert_eq!(t.points.len(), 3, "{t:?}");
+        assert_eq!(t.points[2].0, 3.007);
+        assert!((t.points[2].1 - 23.0 / 1.007).abs() < 1e-9, "{t:?}");
     }
 
     #[test]
@@ -1073,8 +1146,11 @@ mod tests {
 
     #[test]
     fn runs_that_did_not_complete_are_named_with_why() {
-        let note =
-            |status, ran, planned, reason| partial_note("candidate", status, ran, planned, reason);
+        let note = |status, ran, planned, reason: Option<&str>| {
+            let mut s = crate::components::fixtures::summary();
+            s.reason = reason.map(str::to_owned);
+            partial_note("candidate", status, ran, planned, Some(&s))
+        };
         assert_eq!(note(RunStatus::Completed, 30_000, 30_000, None), None);
         assert_eq!(
             note(RunStatus::Cancelled, 4_200, 30_000, None).as_deref(),
@@ -1083,15 +1159,20 @@ mod tests {
             )
         );
         let aborted = "threshold \"p95 < 200ms\" failed (observed 350 ms), aborting";
+        let mut s = crate::components::fixtures::summary();
+        s.status = RunStatus::Failed;
+        s.reason = Some(aborted.into());
+        s.aborted_by = Some("p95 < 200ms".into());
         assert_eq!(
-            partial_note("baseline", RunStatus::Failed, 12_000, 60_000, Some(aborted)).as_deref(),
+            partial_note("baseline", RunStatus::Failed, 12_000, 60_000, Some(&s)).as_deref(),
             Some(
-                "The baseline run failed after 12 s of 1 min 00 s: its figures cover only part of its schedule. \
+                "The baseline run was stopped by its abort_on_fail threshold \"p95 < 200ms\" after 12 s of 1 min 00 s: \
+                 its figures cover only part of its schedule. \
                  Reason: threshold \"p95 < 200ms\" failed (observed 350 ms), aborting."
             )
         );
         assert_eq!(
-            note(RunStatus::Interrupted, 8_000, 0, None).as_deref(),
+            partial_note("candidate", RunStatus::Interrupted, 8_000, 0, None).as_deref(),
             Some(
                 "The candidate run was interrupted (the server stopped during it, so it has no summary) after 8 s."
             )
@@ -1104,6 +1185,36 @@ mod tests {
         assert!(
             note(RunStatus::Running, 5_000, 30_000, None).is_some_and(
                 |n| n.starts_with("The candidate run was still running at 5 s of 30 s:")
+            )
+        );
+        // A completed run with iterations cut off at the end.
+        let mut s = crate::components::fixtures::summary();
+        s.interrupted_iterations = 3;
+        assert_eq!(
+            partial_note("baseline", RunStatus::Completed, 30_000, 30_000, Some(&s)).as_deref(),
+            Some(
+                "In the baseline run, 3 iterations were cut off when the graceful stop ran out: \
+                 the requests they were waiting on count as \"cut off at the end of the run\" \
+                 errors, with the time they had waited as their latency."
+            )
+        );
+        s.interrupted_iterations = 1;
+        s.status = RunStatus::Cancelled;
+        let n = partial_note("baseline", RunStatus::Cancelled, 3_000, 30_000, Some(&s))
+            .unwrap_or_default();
+        assert!(
+            n.ends_with("of its schedule. In the baseline run, 1 iteration was cut off when the graceful stop ran out: the requests they were waiting on count as \"cut off at the end of the run\" errors, with the time they had waited as their latency."),
+            "{n}"
+        );
+    }
+
+    #[test]
+    fn different_scenarios_are_named() {
+        assert_eq!(scenario_note("web_app", "web_app"), None);
+        assert_eq!(
+            scenario_note("web_app", "checkout").as_deref(),
+            Some(
+                "The runs ran different scenarios: the baseline \"web_app\", the candidate \"checkout\"."
             )
         );
     }

@@ -57,6 +57,24 @@ fn post(event: &EmbedEvent<'_>) {
     }
 }
 
+/// The events to post when the run is seen as `now` (`(id, status, finished)`) after `last`
+/// (as last seen): `run_started` for a new run, else `status` when its status changed (the
+/// `run_started` event carries the status already), and `finished` once per run.
+pub fn events(
+    (last_id, last_status, last_finished): (&str, &str, bool),
+    (id, status, finished): (&str, &str, bool),
+) -> [Option<&'static str>; 2] {
+    let new = last_id != id;
+    [
+        if new {
+            Some("run_started")
+        } else {
+            (last_status != status).then_some("status")
+        },
+        (finished && (new || !last_finished)).then_some("finished"),
+    ]
+}
+
 /// Posts run events to the parent window when `embedded`: what happens while the panel is
 /// open. What the panel finds when it first catches up is the baseline: a run that ended before
 /// is history, not news (so a host that reloads is not told of it again), and a run in
@@ -94,33 +112,60 @@ pub fn report_to_parent(feed: LiveFeed, embedded: bool) {
         let Some(run) = run else { return };
         let status = run.status.as_str();
         let (last_id, last_status, last_finished) = last.get_value();
-        if last_id != run.id.0 {
+        let seen = (last_id.as_str(), last_status.as_str(), last_finished);
+        for kind in events(seen, (&run.id.0, status, finished))
+            .into_iter()
+            .flatten()
+        {
             post(&EmbedEvent {
                 source: "stampede",
-                kind: "run_started",
+                kind,
                 run_id: &run.id.0,
                 status,
-                summary: None,
-            });
-        }
-        if last_status != status || last_id != run.id.0 {
-            post(&EmbedEvent {
-                source: "stampede",
-                kind: "status",
-                run_id: &run.id.0,
-                status,
-                summary: None,
-            });
-        }
-        if finished && !(last_finished && last_id == run.id.0) {
-            post(&EmbedEvent {
-                source: "stampede",
-                kind: "finished",
-                run_id: &run.id.0,
-                status,
-                summary: summary.as_ref(),
+                summary: summary.as_ref().filter(|_| kind == "finished"),
             });
         }
         last.set_value((run.id.0.clone(), status.to_owned(), finished));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_status_event_only_when_the_status_changed() {
+        let none = [None, None];
+        // A new run: started (with its status), no second event with the same status.
+        assert_eq!(
+            events(("old", "completed", true), ("r2", "pending", false)),
+            [Some("run_started"), None]
+        );
+        assert_eq!(
+            events(("r2", "pending", false), ("r2", "pending", false)),
+            none
+        );
+        assert_eq!(
+            events(("r2", "pending", false), ("r2", "running", false)),
+            [Some("status"), None]
+        );
+        assert_eq!(
+            events(("r2", "stopping", false), ("r2", "completed", true)),
+            [Some("status"), Some("finished")]
+        );
+        // The summary after the last status: finished, once.
+        assert_eq!(
+            events(("r2", "completed", false), ("r2", "completed", true)),
+            [None, Some("finished")]
+        );
+        assert_eq!(
+            events(("r2", "completed", true), ("r2", "completed", true)),
+            none
+        );
+        // A run seen first when it is over.
+        assert_eq!(
+            events(("", "", false), ("r3", "completed", true)),
+            [Some("run_started"), Some("finished")]
+        );
+    }
 }

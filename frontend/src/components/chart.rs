@@ -58,22 +58,25 @@ pub fn LineChart(
             ));
         }
     };
-    // Keyboard users move the read-out with the arrow keys once the chart has focus.
+    // Keyboard users read the chart point by point once it has focus: it shows the last point,
+    // ←/→ step to the previous or next one, Home/End go to the first or last.
+    let step = move |key: &str| {
+        let at = hover.get_untracked();
+        model.with_untracked(|m| {
+            series.with_untracked(|l| right.with_untracked(|r| chart::key_step(m, l, r, at, key)))
+        })
+    };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        let step = match ev.key().as_str() {
-            "ArrowRight" => 0.02,
-            "ArrowLeft" => -0.02,
-            "Escape" => {
-                hover.set(None);
-                return;
-            }
-            _ => return,
-        };
-        ev.prevent_default();
-        hover.update(|h| *h = Some((h.unwrap_or(1.0) + step).clamp(0.0, 1.0)));
+        let key = ev.key();
+        if key == "Escape" {
+            hover.set(None);
+        } else if let Some(at) = step(&key) {
+            ev.prevent_default();
+            hover.set(Some(at));
+        }
     };
 
-    let aria = format!("{title}: focus and use the arrow keys to read values");
+    let aria = format!("{title}: focus and use the arrow keys, Home and End to read values");
     view! {
         <figure class="chart" data-chart=name>
             <figcaption class="chart__head">
@@ -85,6 +88,7 @@ pub fn LineChart(
                 tabindex="0"
                 aria-label=aria
                 on:keydown=on_key
+                on:focus=move |_| hover.set(step("End"))
                 on:blur=move |_| hover.set(None)
             >
                 <svg class="chart__svg" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-hidden="true">

@@ -44,19 +44,21 @@ pub fn throughput_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     if any_errors { vec![all, ok] } else { vec![all] }
 }
 
-/// Interval latency p50, p95 and p99 (intervals without completed requests are left out).
+/// Interval latency p50, p95 and p99. An interval without requests has no latency: its point
+/// is NaN, a gap in the line (see [`crate::chart::path`]).
 pub fn latency_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut lines = [
         Series::with_capacity("p50", color(0), snaps.len()),
         Series::with_capacity("p95", color(1), snaps.len()),
         Series::with_capacity("p99", color(2), snaps.len()),
     ];
-    for s in snaps.iter().filter(|s| s.interval.requests > 0) {
+    for s in snaps {
         let t = secs(s);
         let l = &s.interval.latency;
-        lines[0].points.push((t, l.p50_ms));
-        lines[1].points.push((t, l.p95_ms));
-        lines[2].points.push((t, l.p99_ms));
+        let idle = s.interval.requests == 0;
+        for (line, v) in lines.iter_mut().zip([l.p50_ms, l.p95_ms, l.p99_ms]) {
+            line.points.push((t, if idle { f64::NAN } else { v }));
+        }
     }
     lines.into()
 }
@@ -288,12 +290,21 @@ mod tests {
     }
 
     #[test]
-    fn latency_skips_idle_intervals() {
+    fn latency_leaves_a_gap_for_idle_intervals() {
         let mut snaps = run(3);
         snaps[1] = snapshot(1, 0.0, 0, 0);
         let l = latency_series(&snaps);
         assert_eq!(names(&l), ["p50", "p95", "p99"]);
-        assert_eq!(l[2].points, [(1.0, 1250.0), (3.0, 1250.0)]);
+        let p99 = &l[2].points;
+        assert_eq!((p99[0], p99[2]), ((1.0, 1250.0), (3.0, 1250.0)));
+        assert!(p99[1].0 == 2.0 && p99[1].1.is_nan(), "{p99:?}");
+        // Drawn as two dots, not a line across the idle interval.
+        let m = crate::chart::layout(&l, &[], false);
+        assert!(
+            m.lines
+                .iter()
+                .all(|l| l.d.matches('M').count() == 2 && !l.d.contains('L'))
+        );
         assert!(latency_series(&[]).iter().all(|s| s.points.is_empty()));
     }
 

@@ -583,6 +583,12 @@ fn run_detail(
                     .or_else(|| d.summary.as_ref().map(RunSummary::thresholds_passed)),
             );
             let ended = i.ended_at_ms.map_or_else(|| "—".into(), local_time);
+            // A followed run's time so far comes with its snapshots.
+            let ran = if follow {
+                snapshots.with(|s| s.last().map_or(0, |s| s.elapsed_ms))
+            } else {
+                0
+            };
             meta_markup(&[
                 ("Status", MetaValue::Status(status.get())),
                 ("Verdict", MetaValue::Verdict(verdict)),
@@ -591,7 +597,7 @@ fn run_detail(
                 ("Ended", MetaValue::Text(&ended)),
                 (
                     "Duration",
-                    MetaValue::Text(&compare::duration_ms(i.duration_ms)),
+                    MetaValue::Text(&compare::duration_ms(i.duration_ms.max(ran))),
                 ),
             ])
         })
@@ -785,19 +791,24 @@ fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
     };
     let regressed = worse > 0;
     // A run that did not complete normally: its deltas may reflect that, not the system.
-    let notes: Vec<String> = [("baseline", &a), ("candidate", &b)]
-        .into_iter()
-        .filter_map(|(role, l)| {
-            let (d, i) = (&l.detail, &l.detail.info);
-            compare::partial_note(
-                role,
-                i.status,
-                i.duration_ms,
-                planned_ms(&d.scenario_doc.load),
-                d.summary.as_ref().and_then(|s| s.reason.as_deref()),
+    let notes: Vec<String> =
+        compare::scenario_note(&a.detail.info.scenario, &b.detail.info.scenario)
+            .into_iter()
+            .chain(
+                [("baseline", &a), ("candidate", &b)]
+                    .into_iter()
+                    .filter_map(|(role, l)| {
+                        let (d, i) = (&l.detail, &l.detail.info);
+                        compare::partial_note(
+                            role,
+                            i.status,
+                            i.duration_ms,
+                            planned_ms(&d.scenario_doc.load),
+                            d.summary.as_ref(),
+                        )
+                    }),
             )
-        })
-        .collect();
+            .collect();
     let partial = (!notes.is_empty())
         .then(|| warnings_markup("Not a like-for-like comparison", &notes))
         .map(|m| view! { <div class="callout callout--warn" role="note" data-warning="partial" inner_html=m></div> });

@@ -277,7 +277,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
                     </span>
                 </h1>
                 <p class="live-head__meta">
-                    <span>"Run " <code class="live-head__id">{move || run_id.get().unwrap_or_default()}</code></span>
+                    <span inner_html=move || run_id.with(|i| id_markup(i.as_deref().unwrap_or_default()))></span>
                     <span class="live-head__progress" data-progress="">
                         {move || progress_text(elapsed_ms.get(), planned_ms())}
                     </span>
@@ -343,6 +343,16 @@ pub fn verdict_items_markup(thresholds: &[ThresholdResult]) -> String {
     h.finish()
 }
 
+/// "Run <id>", the id linking to the run's page.
+fn id_markup(id: &str) -> String {
+    let mut h = Html::new();
+    h.raw("Run ")
+        .open("a", &[("href", &["/history/", id].concat())])
+        .el("code", &[("class", "live-head__id")], id)
+        .close("a")
+        .finish()
+}
+
 /// After the run: thresholds passed or failed, each threshold, and where to look next.
 #[component]
 fn Verdict(feed: LiveFeed) -> impl IntoView {
@@ -390,11 +400,12 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                     ));
                 }
                 if summary.interrupted_iterations > 0 {
-                    meta.push_str(&format!(
-                        " {} iterations were cut off when the graceful stop ran out; their \
-                         unanswered requests are not counted.",
-                        format::count(summary.interrupted_iterations)
-                    ));
+                    meta.push(' ');
+                    meta.push_str(&crate::compare::cut_off(summary.interrupted_iterations));
+                    meta.push_str(
+                        " If requests legitimately take that long, a longer \
+                         options.graceful_stop lets them finish.",
+                    );
                 }
                 let items = (!none).then(|| verdict_items_markup(&summary.thresholds));
                 (outcome, heading, meta, items)
@@ -434,6 +445,18 @@ mod tests {
 
     fn d(s: u64) -> HumanDuration {
         HumanDuration(Duration::from_secs(s))
+    }
+
+    #[test]
+    fn the_run_id_links_to_its_page() {
+        assert_eq!(
+            id_markup("r-1"),
+            "Run <a href=\"/history/r-1\"><code class=\"live-head__id\">r-1</code></a>"
+        );
+        assert_eq!(
+            id_markup(""),
+            "Run <a href=\"/history/\"><code class=\"live-head__id\"></code></a>"
+        );
     }
 
     #[test]
