@@ -319,8 +319,8 @@ impl RateSpans<'_> {
     }
 }
 
-/// `last` as one interval with the one `before` it: their counts added, the rate over their
-/// joint length. Latencies stay `last`'s (rate lines do not read them).
+/// `last` as one interval with the one `before` it: the counts that rate lines read (requests,
+/// errors, errors by kind) added, the rate over their joint length. The rest stays `last`'s.
 fn merged(before: &MetricsSnapshot, last: &MetricsSnapshot) -> MetricsSnapshot {
     let mut m = last.clone();
     m.interval_ms = before.interval_ms + last.interval_ms;
@@ -330,11 +330,6 @@ fn merged(before: &MetricsSnapshot, last: &MetricsSnapshot) -> MetricsSnapshot {
     for (k, n) in &a.errors_by_kind {
         *i.errors_by_kind.entry(*k).or_insert(0) += n;
     }
-    for (k, n) in &a.status_counts {
-        *i.status_counts.entry(*k).or_insert(0) += n;
-    }
-    i.bytes_sent += a.bytes_sent;
-    i.bytes_received += a.bytes_received;
     i.rps = i.requests as f64 * 1000.0 / m.interval_ms.max(1) as f64;
     m
 }
