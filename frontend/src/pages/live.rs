@@ -393,10 +393,16 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                     .unwrap_or_default();
                 let mut meta = format!("Run {} after {took}{reason}.", summary.status.as_str());
                 if summary.dropped_iterations > 0 {
+                    let n = summary.dropped_iterations;
                     meta.push_str(&format!(
-                        " {} iterations were dropped: not started on time because every user \
-                         in the pool was busy.",
-                        format::count(summary.dropped_iterations)
+                        " {} {} dropped: not started on time because every user in the pool \
+                         was busy.",
+                        format::count(n),
+                        if n == 1 {
+                            "iteration was"
+                        } else {
+                            "iterations were"
+                        }
                     ));
                 }
                 if summary.interrupted_iterations > 0 {
