@@ -233,7 +233,8 @@ pub struct RunInfo {
     /// Headline figures, once finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<RunTotals>,
-    /// Whether every threshold passed, once finished.
+    /// Whether every threshold passed, once finished; absent while running, and for a run
+    /// without thresholds (nothing was judged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds_passed: Option<bool>,
 }

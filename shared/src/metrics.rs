@@ -405,6 +405,12 @@ impl RunSummary {
     pub fn thresholds_passed(&self) -> bool {
         self.thresholds.iter().all(|t| t.passed)
     }
+
+    /// The verdict a listing shows: whether every threshold passed, or `None` for a run that
+    /// had none (nothing was judged, so it did not "pass" however many requests failed).
+    pub fn verdict(&self) -> Option<bool> {
+        (!self.thresholds.is_empty()).then(|| self.thresholds_passed())
+    }
 }
 
 #[cfg(test)]
@@ -450,6 +456,16 @@ mod tests {
                 .contains("\"ok\" is not an HTTP status code"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_run_without_thresholds_has_no_verdict() {
+        let mut s = crate::samples::summary();
+        assert!(!s.thresholds.is_empty());
+        assert_eq!(s.verdict(), Some(s.thresholds_passed()));
+        s.thresholds.clear();
+        assert!(s.thresholds_passed(), "vacuously");
+        assert_eq!(s.verdict(), None, "but nothing was judged");
     }
 
     #[test]

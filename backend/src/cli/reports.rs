@@ -64,7 +64,7 @@ pub(super) fn run_detail(
             ended_at_ms: Some(ended_at_ms),
             duration_ms: summary.duration_ms,
             totals: Some(RunTotals::of(summary)),
-            thresholds_passed: Some(summary.thresholds_passed()),
+            thresholds_passed: summary.verdict(),
         },
         scenario_doc: scenario.source.clone(),
         summary: Some(summary.clone()),
@@ -121,10 +121,8 @@ mod tests {
         let detail = run_detail(&scenario, &summary, summary.started_at_ms + 5_000);
         assert_eq!(detail.info.status, summary.status);
         assert_eq!(detail.info.totals, Some(RunTotals::of(&summary)));
-        assert_eq!(
-            detail.info.thresholds_passed,
-            Some(summary.thresholds_passed())
-        );
+        assert_eq!(detail.info.thresholds_passed, summary.verdict());
+        assert!(summary.verdict().is_some(), "the sample has thresholds");
         assert_eq!(detail.scenario_doc, scenario.source);
         let junit = ReportFormat::Junit.render(&detail, &[]).expect("renders");
         assert_eq!(

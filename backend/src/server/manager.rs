@@ -484,7 +484,7 @@ impl RunManager {
             c.info.ended_at_ms = Some(ended_at_ms);
             c.info.duration_ms = summary.duration_ms;
             c.info.totals = Some(RunTotals::of(&summary));
-            c.info.thresholds_passed = Some(summary.thresholds_passed());
+            c.info.thresholds_passed = summary.verdict();
             c.done = true;
         }
         let _ = self.inner.feed.send(ServerMsg::Status {

@@ -202,7 +202,7 @@ impl Store {
                 t.4,
                 t.5,
                 t.6,
-                summary.thresholds_passed(),
+                summary.verdict(),
             ],
         )?;
         if changed == 0 {

@@ -580,7 +580,7 @@ fn run_detail(
             let i = &d.info;
             let verdict = Verdict::of(
                 i.thresholds_passed
-                    .or_else(|| d.summary.as_ref().map(RunSummary::thresholds_passed)),
+                    .or_else(|| d.summary.as_ref().and_then(RunSummary::verdict)),
             );
             let ended = i.ended_at_ms.map_or_else(|| "—".into(), local_time);
             // A followed run's time so far comes with its snapshots.
