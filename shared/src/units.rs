@@ -205,6 +205,19 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+/// A count for people, with thousands separators: `1,234,567`.
+pub fn human_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A byte count for people, in binary units: `512 B`, `1.5 KiB`, `3.2 MiB`, `1.0 TiB`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -7,17 +7,7 @@ use shared::units::human_duration;
 use super::finite;
 
 /// 12345 → `12,345`.
-pub(super) fn fmt_int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(super) use shared::units::human_count as fmt_int;
 
 /// Milliseconds with three significant figures (`8.60 ms`, `86.0 ms`, `860 ms`); seconds from
 /// 1 s up (`1.60 s`, `16.0 s`).
