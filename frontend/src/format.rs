@@ -1,19 +1,8 @@
 //! Numbers for people: units and sensible precision. Pure, tested natively.
 
-/// Milliseconds with precision that fits their size: `0.42 ms`, `12.3 ms`, `1.25 s`.
-pub fn ms(v: f64) -> String {
-    if !v.is_finite() {
-        "–".into()
-    } else if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 100.0 {
-        format!("{v:.0} ms")
-    } else if v >= 10.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{v:.2} ms")
-    }
-}
+/// Milliseconds with three significant figures: `0.42 ms`, `12.3 ms`, `1.25 s` (the reports'
+/// and the alerts' style too).
+pub use shared::units::human_ms as ms;
 
 /// Requests per second: `0.5/s`, `123/s`, `12.3k/s`.
 pub fn rate(v: f64) -> String {
@@ -28,17 +17,9 @@ pub fn rate(v: f64) -> String {
     }
 }
 
-/// A ratio as a percentage: `0.00%`, `1.5%`, `100%`.
-pub fn percent(ratio: f64) -> String {
-    let p = ratio * 100.0;
-    if !p.is_finite() {
-        "–".into()
-    } else if p == 0.0 || p >= 10.0 {
-        format!("{p:.0}%")
-    } else {
-        format!("{p:.2}%")
-    }
-}
+/// A ratio as a percentage with two decimals: `0.00%`, `1.50%`, `50.00%`, `<0.01%` (the
+/// reports' style too).
+pub use shared::units::human_percent as percent;
 
 /// A count with thousands separators: `1,234,567`.
 pub use shared::units::human_count as count;
@@ -60,9 +41,9 @@ mod tests {
         assert_eq!(rate(0.5), "0.5/s");
         assert_eq!(rate(123.4), "123/s");
         assert_eq!(rate(12_345.0), "12.3k/s");
-        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.0), "0.00%");
         assert_eq!(percent(0.015), "1.50%");
-        assert_eq!(percent(0.5), "50%");
+        assert_eq!(percent(0.5), "50.00%");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(999), "999");
         assert_eq!(bytes(1536), "1.5 KiB");

@@ -278,36 +278,36 @@ impl AlertKind {
         }
     }
 
-    /// A value of the watched figure in its unit, with the same precision wherever it is
-    /// shown: `960 ms`, `12.5 ms`, `65%`, `0.25%`.
+    /// A value of the watched figure in its unit, in the style of the panel's tiles and the
+    /// reports: `960 ms`, `5.00 s`, `65.43%`.
     pub fn format_value(self, value: f64) -> String {
-        if !value.is_finite() {
-            return "–".to_owned();
-        }
         match self {
-            AlertKind::ResponseTime => {
-                let decimals = if value >= 100.0 {
-                    0
-                } else if value >= 10.0 {
-                    1
-                } else if value >= 1.0 {
-                    2
-                } else {
-                    3
-                };
-                format!("{} ms", trimmed(value, decimals))
-            }
-            AlertKind::ErrorRate => format!("{}%", trimmed(value * 100.0, 2)),
+            AlertKind::ResponseTime => crate::units::human_ms(value),
+            AlertKind::ErrorRate => crate::units::human_percent(value),
         }
     }
 
-    /// The alert's sentence: `error rate 65% is above the 5% limit`.
+    /// A limit as it was configured, without padding: `500 ms`, `4 s`, `5%`, `0.25%`.
+    pub fn format_limit(self, limit: f64) -> String {
+        if !limit.is_finite() {
+            return "–".to_owned();
+        }
+        match self {
+            AlertKind::ResponseTime if limit >= 1000.0 => {
+                format!("{} s", trimmed(limit / 1000.0, 3))
+            }
+            AlertKind::ResponseTime => format!("{} ms", trimmed(limit, 3)),
+            AlertKind::ErrorRate => format!("{}%", trimmed(limit * 100.0, 3)),
+        }
+    }
+
+    /// The alert's sentence: `error rate 65.43% is above the 5% limit`.
     pub fn describe(self, value: f64, limit: f64) -> String {
         format!(
             "{} {} is above the {} limit",
             self.label(),
             self.format_value(value),
-            self.format_value(limit)
+            self.format_limit(limit)
         )
     }
 }
@@ -632,7 +632,7 @@ mod tests {
                 AlertKind::ErrorRate,
                 0.5,
                 0.05,
-                "error rate 50% is above the 5% limit",
+                "error rate 50.00% is above the 5% limit",
             ),
             (
                 AlertKind::ErrorRate,
@@ -644,13 +644,13 @@ mod tests {
                 AlertKind::ErrorRate,
                 0.003,
                 0.0025,
-                "error rate 0.3% is above the 0.25% limit",
+                "error rate 0.30% is above the 0.25% limit",
             ),
             (
                 AlertKind::ErrorRate,
                 1.0,
                 0.0,
-                "error rate 100% is above the 0% limit",
+                "error rate 100.00% is above the 0% limit",
             ),
             (
                 AlertKind::ResponseTime,
@@ -668,13 +668,25 @@ mod tests {
                 AlertKind::ResponseTime,
                 1.5,
                 0.001,
-                "p95 latency 1.5 ms is above the 0.001 ms limit",
+                "p95 latency 1.50 ms is above the 0.001 ms limit",
             ),
             (
                 AlertKind::ResponseTime,
                 f64::NAN,
                 500.0,
                 "p95 latency – is above the 500 ms limit",
+            ),
+            (
+                AlertKind::ResponseTime,
+                4997.0,
+                4000.0,
+                "p95 latency 5.00 s is above the 4 s limit",
+            ),
+            (
+                AlertKind::ResponseTime,
+                1600.0,
+                1500.0,
+                "p95 latency 1.60 s is above the 1.5 s limit",
             ),
         ];
         for (kind, value, limit, want) in cases {
@@ -685,7 +697,7 @@ mod tests {
             );
         }
         let a = Alert::new(AlertKind::ErrorRate, 3, 4000, 0.5, 0.05);
-        assert_eq!(a.message, "error rate 50% is above the 5% limit");
+        assert_eq!(a.message, "error rate 50.00% is above the 5% limit");
         assert_eq!(
             (a.seq, a.elapsed_ms, a.value, a.limit),
             (3, 4000, 0.5, 0.05)

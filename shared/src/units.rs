@@ -234,6 +234,49 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// A latency in milliseconds for people, with three significant figures wherever it is shown
+/// (panel, reports, alerts): `0.42 ms`, `12.3 ms`, `512 ms`, `1.25 s`, `16.0 s`, `120 s`.
+/// The unit is chosen after rounding, so 999.7 ms reads `1.00 s`, never `1000 ms`.
+/// Non-finite values (no data) read `–`.
+pub fn human_ms(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "–".to_owned();
+    }
+    if ms.abs() >= 999.5 {
+        format!("{} s", three_figures(ms / 1000.0))
+    } else {
+        format!("{} ms", three_figures(ms))
+    }
+}
+
+/// `v` with three significant figures from 1 up (`1.25`, `12.5`, `125`), two decimals below.
+fn three_figures(v: f64) -> String {
+    let decimals = if v.abs() >= 99.95 {
+        0
+    } else if v.abs() >= 9.995 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.decimals$}")
+}
+
+/// A ratio as a percentage for people, always with two decimals (`0.00%`, `1.25%`, `50.00%`).
+/// A share that is neither nothing nor everything never reads as either: `<0.01%`, `>99.99%`.
+/// Non-finite values (no data) read `–`.
+pub fn human_percent(ratio: f64) -> String {
+    let p = ratio * 100.0;
+    if !p.is_finite() {
+        "–".to_owned()
+    } else if p > 0.0 && p < 0.01 {
+        "<0.01%".to_owned()
+    } else if p > 99.99 && p < 100.0 {
+        ">99.99%".to_owned()
+    } else {
+        format!("{p:.2}%")
+    }
+}
+
 /// A length of time in seconds for people: `0.5 s`, `45 s`, `2 min 05 s`, `1 h 02 min 05 s`.
 /// Tenths show only under 10 s and when they are not zero; negative and non-finite read as 0.
 pub fn human_duration(secs: f64) -> String {
@@ -458,6 +501,44 @@ mod tests {
                 Ok(parsed),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn latencies_have_three_significant_figures_and_change_unit_after_rounding() {
+        for (ms, want) in [
+            (0.0, "0.00 ms"),
+            (0.4213, "0.42 ms"),
+            (9.994, "9.99 ms"),
+            (9.996, "10.0 ms"),
+            (12.34, "12.3 ms"),
+            (99.96, "100 ms"),
+            (512.4, "512 ms"),
+            (999.4, "999 ms"),
+            (999.7, "1.00 s"),
+            (1250.0, "1.25 s"),
+            (9_996.0, "10.0 s"),
+            (16_040.0, "16.0 s"),
+            (120_000.0, "120 s"),
+            (f64::NAN, "–"),
+            (f64::INFINITY, "–"),
+        ] {
+            assert_eq!(human_ms(ms), want, "human_ms({ms})");
+        }
+    }
+
+    #[test]
+    fn percentages_have_two_decimals_and_never_round_to_nothing_or_everything() {
+        for (ratio, want) in [
+            (0.0, "0.00%"),
+            (0.000_01, "<0.01%"),
+            (0.0125, "1.25%"),
+            (0.5, "50.00%"),
+            (0.999_99, ">99.99%"),
+            (1.0, "100.00%"),
+            (f64::NAN, "–"),
+        ] {
+            assert_eq!(human_percent(ratio), want, "human_percent({ratio})");
         }
     }
 

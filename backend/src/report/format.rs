@@ -2,7 +2,7 @@
 //! (`8.60 ms`, `1.25 s`, `t = 41 s`), percentages always with two decimals, rates per second.
 
 use shared::threshold::{Threshold, ThresholdMetric, ThresholdResult, ThresholdSpec};
-use shared::units::human_duration;
+use shared::units::{human_duration, human_ms, human_percent};
 
 use super::finite;
 
@@ -10,33 +10,14 @@ use super::finite;
 pub(super) use shared::units::human_count as fmt_int;
 
 /// Milliseconds with three significant figures (`8.60 ms`, `86.0 ms`, `860 ms`); seconds from
-/// 1 s up (`1.60 s`, `16.0 s`).
+/// 1 s up (`1.60 s`, `16.0 s`). No data reads as zero.
 pub(super) fn fmt_ms(ms: f64) -> String {
-    let ms = finite(ms);
-    if ms >= 10_000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else if ms >= 1_000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 100.0 {
-        format!("{ms:.0} ms")
-    } else if ms >= 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.2} ms")
-    }
+    human_ms(finite(ms))
 }
 
-/// A ratio as a percentage, always with two decimals (`0.00%`, `1.25%`, `100.00%`). A share
-/// that is not nothing or not everything never reads as such: `<0.01%`, `>99.99%`.
+/// A ratio as a percentage, always with two decimals (`0.00%`, `1.25%`, `100.00%`, `<0.01%`).
 pub(super) fn fmt_pct(r: f64) -> String {
-    let p = finite(r) * 100.0;
-    if p > 0.0 && p < 0.01 {
-        "<0.01%".to_owned()
-    } else if p > 99.99 && p < 100.0 {
-        ">99.99%".to_owned()
-    } else {
-        format!("{p:.2}%")
-    }
+    human_percent(finite(r))
 }
 
 /// A rate per second: `12.5/s`, `1,234/s`.

@@ -784,7 +784,7 @@ fn alerts(o: &mut String, r: &JsonReport) {
     }
     // Numbered: the charts mark each alert with its number.
     o.push_str("<ol class=\"alerts\">");
-    // The message states the figure and the limit (`error rate 65% is above the 5% limit`,
+    // The message states the figure and the limit (`error rate 65.43% is above the 5% limit`,
     // the wording the live feed used); repeating them in another format would say it twice.
     for a in &r.alerts {
         let _ = write!(

@@ -483,7 +483,7 @@ fn html_states_an_alert_once_in_the_alert_message_words() {
     assert_eq!(
         section,
         "<h2>Alerts</h2><ol class=\"alerts\"><li><strong>t = 3 s</strong> \
-         <span class=\"muted\">(on the Errors chart)</span>: error rate 65% is \
+         <span class=\"muted\">(on the Errors chart)</span>: error rate 65.00% is \
          above the 5% limit</li></ol>"
     );
 }

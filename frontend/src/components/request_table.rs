@@ -323,11 +323,11 @@ mod tests {
             "<tr data-request=\"GET /?q=&lt;script&gt;&quot;\"><th scope=\"row\" class=\"request-table__name\">GET /?q=&lt;script&gt;&quot;</th><td class=\"num\">600</td><td class=\"num\">60.0/s</td>"
         ), "{m}");
         assert!(
-            m.contains("<td class=\"num is-bad\">40</td><td class=\"num is-bad\">10%</td></tr>"),
+            m.contains("<td class=\"num is-bad\">40</td><td class=\"num is-bad\">10.00%</td></tr>"),
             "{m}"
         );
         assert!(
-            m.contains("<td class=\"num\">0</td><td class=\"num\">0%</td></tr>"),
+            m.contains("<td class=\"num\">0</td><td class=\"num\">0.00%</td></tr>"),
             "{m}"
         );
         assert_eq!(m.matches("<tr ").count(), 3);

@@ -263,7 +263,7 @@ mod tests {
             (h.p50.as_str(), h.p95.as_str(), h.p99.as_str()),
             ("12.3 ms", "48.0 ms", "1.25 s")
         );
-        assert_eq!(h.error_rate, "0%");
+        assert_eq!(h.error_rate, "0.00%");
         assert_eq!(h.error_tone, "ok");
         assert_eq!(h.active_users, "8 / 10");
         assert_eq!((h.dropped.as_str(), h.dropped_tone), ("0", ""));
@@ -271,7 +271,7 @@ mod tests {
         let h = headline(Some(&snapshot(100.0, 200, 2)));
         assert_eq!((h.error_rate.as_str(), h.error_tone), ("1.00%", "warn"));
         let h = headline(Some(&snapshot(100.0, 200, 20)));
-        assert_eq!((h.error_rate.as_str(), h.error_tone), ("10%", "bad"));
+        assert_eq!((h.error_rate.as_str(), h.error_tone), ("10.00%", "bad"));
 
         // Open model, dropped starts, an interval without completions.
         let mut s = snapshot(0.0, 0, 0);
@@ -309,7 +309,7 @@ mod tests {
         let h = summary_headline(&sum);
         assert_eq!(h.throughput, "25.0/s");
         assert_eq!(h.p50, "8.00 ms");
-        assert_eq!((h.error_rate.as_str(), h.error_tone), ("10%", "bad"));
+        assert_eq!((h.error_rate.as_str(), h.error_tone), ("10.00%", "bad"));
         assert_eq!(h.active_users, "33");
         assert_eq!((h.dropped.as_str(), h.dropped_tone), ("0", ""));
     }
@@ -322,7 +322,7 @@ mod tests {
             "<div class=\"tile\" data-tile=\"throughput\"><div class=\"tile__label\">Throughput</div><div class=\"tile__value\">100/s</div><div class=\"tile__hint\">last interval</div></div>"
         ), "{live}");
         assert!(live.contains(
-            "<div class=\"tile\" data-tile=\"error_rate\" data-tone=\"bad\"><div class=\"tile__label\">Error rate</div><div class=\"tile__value\">10%</div><div class=\"tile__hint\">since start</div></div>"
+            "<div class=\"tile\" data-tile=\"error_rate\" data-tone=\"bad\"><div class=\"tile__label\">Error rate</div><div class=\"tile__value\">10.00%</div><div class=\"tile__hint\">since start</div></div>"
         ), "{live}");
         assert_eq!(live.matches("class=\"tile\"").count(), 7);
         assert!(live.contains(">in flight<"), "{live}");

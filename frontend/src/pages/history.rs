@@ -919,7 +919,7 @@ mod tests {
             "<tr data-threshold=\"errors &lt; 1% &amp; &quot;x&quot;\" data-passed=\"false\"><td class=\"mono\">errors &lt; 1% &amp; &quot;x&quot;</td><td>&lt;b&gt;GET&lt;/b&gt;</td><td class=\"num\">20%</td><td><span class=\"verdict\" data-verdict=\"failed\">fail</span></td></tr>"
         ), "{m}");
         assert!(m.contains(
-            "<tr data-check=\"status in [200]\" class=\"run-table__row--bad\"><td>GET /</td><td class=\"mono\">status in [200]</td><td class=\"num\">1,500</td><td class=\"num\">500</td><td class=\"num\">75%</td></tr>"
+            "<tr data-check=\"status in [200]\" class=\"run-table__row--bad\"><td>GET /</td><td class=\"mono\">status in [200]</td><td class=\"num\">1,500</td><td class=\"num\">500</td><td class=\"num\">75.00%</td></tr>"
         ), "{m}");
         assert!(m.contains(
             "<tr data-check=\"body &lt;script&gt;\"><td>GET /x</td><td class=\"mono\">body &lt;script&gt;</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">—</td></tr>"

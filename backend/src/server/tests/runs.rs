@@ -689,7 +689,7 @@ async fn error_rate_alerts_against_a_failing_target() {
     // Every interval fails throughout: one alert when that starts.
     assert_eq!(d.alerts.len(), 1, "{:?}", d.alerts);
     for a in &d.alerts {
-        assert_eq!(a.message, "error rate 100% is above the 0% limit");
+        assert_eq!(a.message, "error rate 100.00% is above the 0% limit");
         assert_eq!(a.kind, AlertKind::ErrorRate, "{a:?}");
         assert_eq!(a.limit, 0.0);
         assert_eq!(a.value, 1.0, "every request failed: {a:?}");
