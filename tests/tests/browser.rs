@@ -692,6 +692,39 @@ async fn two_runs_from_history_compare_side_by_side_with_deltas() {
         assert!(!delta.trim().is_empty(), "{metric}: {delta}");
     }
     b.screenshot("compare").await;
+
+    // A run compared while it is still running is said to be, and the page catches up when
+    // it ends.
+    let started = post_json(
+        &format!("{}/api/workload/start", server.api),
+        r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"3s"}}"#,
+    )
+    .await;
+    let created: shared::api::RunCreated =
+        serde_json::from_str(&started).unwrap_or_else(|e| panic!("{e}: {started}"));
+    let running = created.run_id.0;
+    b.client
+        .goto(&format!("{}/compare?a={first}&b={running}", server.api))
+        .await
+        .expect("open compare");
+    let warning = "[data-warning=partial]";
+    let note = b
+        .until(10, "the still-running note", || async {
+            text(&b, warning)
+                .await
+                .filter(|t| t.contains("still running"))
+        })
+        .await;
+    assert!(
+        note.contains("The candidate run was still running"),
+        "{note}"
+    );
+    b.until(30, "the note to go when the run ends", || async {
+        let status = text(&b, ".compare-card[data-side=candidate] [data-status]").await?;
+        let note = text(&b, warning).await.unwrap_or_default();
+        (!status.contains("running") && !note.contains("still running")).then_some(())
+    })
+    .await;
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -695,8 +695,19 @@ pub fn ComparePage() -> impl IntoView {
             nav.query("b").unwrap_or_default(),
         )
     });
+    // A compared run that is still running is fetched again when it ends (its summary comes
+    // down the live feed), so the page does not go on calling a finished run "still running".
+    let feed = LiveFeed::use_context();
+    let compared_run_ended = Memo::new(move |_| {
+        ids.with(|(a, b)| {
+            feed.run
+                .with(|r| r.as_ref().is_some_and(|r| r.id.0 == *a || r.id.0 == *b))
+        }) && feed.summary.with(Option::is_some)
+    });
     let data = crate::fetched::fetched(move || {
         let (a, b) = ids.get();
+        // Read, not only tracked: a memo nobody reads is never computed, so it never changes.
+        let _ = compared_run_ended.get();
         async move {
             if a.is_empty() || b.is_empty() {
                 return None;

@@ -236,8 +236,9 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
     let stop_requested = RwSignal::new(false);
     let stop_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        // A new run gets a fresh button.
-        run_id.track();
+        // A new run gets a fresh button. (Read, not `track`ed: a memo is computed only when
+        // read, and one that is never computed never changes.)
+        let _ = run_id.get();
         stop_requested.set(false);
         stop_error.set(None);
     });
