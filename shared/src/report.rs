@@ -42,6 +42,13 @@ pub struct JsonReport {
     pub results: Results,
     /// Figures per request name.
     pub per_request: Vec<RequestResults>,
+    /// Journey iterations: finished, cut off at the end, and never started (dropped).
+    /// Absent in reports written by older versions.
+    #[serde(default)]
+    pub iterations: IterationResults,
+    /// Highest number of users in flight (for a partial report: at the end of an interval).
+    #[serde(default)]
+    pub peak_users: u64,
     /// Whether every threshold passed; absent when not evaluated (no final summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds_passed: Option<bool>,
@@ -91,6 +98,18 @@ pub struct Results {
     /// Responses by HTTP status code.
     #[serde(with = "crate::metrics::status_map")]
     pub status_codes: BTreeMap<u16, u64>,
+}
+
+/// What became of the journey iterations a run scheduled. In an open-model run, `dropped`
+/// next to `completed` says how much of the planned load was never sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IterationResults {
+    /// Iterations that ran to the end.
+    pub completed: u64,
+    /// Iterations started but cut off when the graceful stop ran out.
+    pub interrupted: u64,
+    /// Scheduled starts dropped because every user was busy (open model).
+    pub dropped: u64,
 }
 
 /// [`Results`] for one request name.
@@ -264,6 +283,12 @@ mod tests {
             duration: 1.5,
             results: results.clone(),
             per_request: vec![RequestResults::new("GET /", results)],
+            iterations: IterationResults {
+                completed: 40,
+                interrupted: 2,
+                dropped: 7,
+            },
+            peak_users: 12,
             thresholds_passed: Some(true),
             thresholds: vec![],
             checks: vec![],
@@ -278,6 +303,10 @@ mod tests {
         );
         assert!(
             text.contains("\"errors_by_kind\":{\"http_5xx\":1}"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"iterations\":{\"completed\":40,\"interrupted\":2,\"dropped\":7},\"peak_users\":12"),
             "{text}"
         );
         let back: JsonReport = serde_json::from_str(&text).expect("parses");

@@ -2,7 +2,9 @@
 
 use shared::api::RunDetail;
 use shared::metrics::{MetricsSnapshot, RequestStats};
-use shared::report::{JsonReport, RequestResults, ResourceUtilization, Results, rfc3339_utc};
+use shared::report::{
+    IterationResults, JsonReport, RequestResults, ResourceUtilization, Results, rfc3339_utc,
+};
 
 use super::finite;
 
@@ -26,6 +28,12 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
                 .iter()
                 .map(|r| RequestResults::new(r.name.clone(), results(r)))
                 .collect(),
+            iterations: IterationResults {
+                completed: s.iterations,
+                interrupted: s.interrupted_iterations,
+                dropped: s.dropped_iterations,
+            },
+            peak_users: s.peak_users,
             thresholds_passed: Some(s.thresholds_passed()),
             thresholds: s.thresholds.clone(),
             checks: s.checks.clone(),
@@ -59,6 +67,19 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
                         .collect()
                 })
                 .unwrap_or_default(),
+            iterations: last
+                .map(|l| IterationResults {
+                    completed: l.iterations,
+                    interrupted: l.interrupted_iterations,
+                    dropped: l.dropped_iterations,
+                })
+                .unwrap_or_default(),
+            peak_users: series
+                .iter()
+                .chain(detail.latest.iter())
+                .map(|s| s.active_users)
+                .max()
+                .unwrap_or(0),
             thresholds_passed: None,
             thresholds: Vec::new(),
             checks: Vec::new(),

@@ -268,7 +268,11 @@ fn fixture() -> (RunDetail, Vec<MetricsSnapshot>) {
 
 #[test]
 fn json_report_matches_the_summary() {
-    let (d, s) = fixture();
+    let (mut d, s) = fixture();
+    if let Some(sum) = d.summary.as_mut() {
+        (sum.iterations, sum.interrupted_iterations) = (1_200, 4);
+        (sum.dropped_iterations, sum.peak_users) = (55, 17);
+    }
     let r = json(&d, &s);
     let sum = d.summary.as_ref().expect("fixture has a summary");
     assert_eq!(r.test_id.0, "run-42");
@@ -305,6 +309,16 @@ fn json_report_matches_the_summary() {
     assert_eq!(r.per_request[1].name, CART);
     assert_eq!(r.per_request[1].failed_requests, 3);
     assert_eq!(r.per_request[0].total_requests, sum.per_request[0].requests);
+    // What became of the iterations: an open-model run that dropped starts must say so.
+    assert_eq!(
+        (
+            r.iterations.completed,
+            r.iterations.interrupted,
+            r.iterations.dropped
+        ),
+        (1_200, 4, 55)
+    );
+    assert_eq!(r.peak_users, 17);
 
     assert_eq!(r.thresholds, sum.thresholds);
     assert_eq!(r.thresholds_passed, Some(false));
@@ -330,6 +344,8 @@ fn json_report_matches_the_summary() {
         "duration",
         "results",
         "per_request",
+        "iterations",
+        "peak_users",
         "thresholds",
         "checks",
         "resource_utilization",
@@ -366,6 +382,11 @@ fn json_report_of_a_run_without_summary_uses_the_last_snapshot() {
     assert_eq!(r.results.total_requests, s[29].total.requests);
     assert_eq!(r.results.failed_requests, s[29].total.errors);
     assert_eq!(r.per_request.len(), 2);
+    assert_eq!(r.iterations.completed, s[29].iterations);
+    assert_eq!(r.iterations.dropped, s[29].dropped_iterations);
+    let peak = s[..30].iter().map(|s| s.active_users).max();
+    assert_eq!(Some(r.peak_users), peak);
+    assert!(r.peak_users > 0, "the fixture has users");
     assert_eq!(r.thresholds_passed, None);
     assert!(r.thresholds.is_empty() && r.checks.is_empty());
     assert_eq!(r.resource_utilization.generator_peak_cpu_percent, 29.0);
