@@ -35,6 +35,17 @@ pub(crate) fn profile(
             ),
         ));
     }
+    // Stress and scalability tests ramp users (closed model): a rate would be ignored, so it
+    // is refused rather than dropped without a word.
+    if req.rate.is_some() && matches!(kind, TestType::Stress | TestType::Scalability) {
+        return Err(problem(
+            "rate",
+            format!(
+                "{} tests ramp users (users → max_users); rate applies to performance tests only",
+                kind.as_str()
+            ),
+        ));
+    }
     let secs = |s: f64| HumanDuration(Duration::from_secs_f64(s));
     let total = duration.as_secs_f64();
     match kind {
@@ -231,5 +242,19 @@ mod tests {
         assert_eq!(levels, vec![10, 20, 30, 40, 50]);
 
         assert!(profile(TestType::Stress, &req(Some(50), Some(10), None), d).is_err());
+    }
+
+    #[test]
+    fn a_rate_is_refused_where_users_are_ramped() {
+        let d = Duration::from_secs(60);
+        for kind in [TestType::Stress, TestType::Scalability] {
+            let e = profile(kind, &req(Some(10), Some(50), Some(50.0)), d)
+                .expect_err("a rate would be ignored");
+            let text = format!("{e:?}");
+            assert!(
+                text.contains("rate") && text.contains("performance tests only"),
+                "{kind:?}: {text}"
+            );
+        }
     }
 }
