@@ -415,10 +415,8 @@ fn cap_users(load: &mut LoadProfile, cap: u32) -> Vec<&'static str> {
             start_users,
             stages,
         } => {
+            *stages = clip_ramp(f64::from(*start_users), stages, f64::from(cap));
             *start_users = (*start_users).min(cap);
-            for s in stages {
-                s.target = s.target.min(f64::from(cap));
-            }
             Vec::new()
         }
         LoadProfile::ConstantRate { max_users, .. }
@@ -429,6 +427,47 @@ fn cap_users(load: &mut LoadProfile, cap: u32) -> Vec<&'static str> {
             vec!["load.max_users"]
         }
     }
+}
+
+/// The stages of a ramp from `start` whose user count never goes above `cap`: the same curve
+/// where it is below the cap, and the cap where it is above. A stage that crosses the cap is
+/// split where it does, so a ramp reaches the cap as soon as the uncapped ramp would, and
+/// holds it (clamping each stage's target instead would stretch the climb over the stage).
+fn clip_ramp(start: f64, stages: &[Stage], cap: f64) -> Vec<Stage> {
+    let mut out = Vec::with_capacity(stages.len());
+    let mut push = |duration: Duration, target: f64, from: f64| {
+        // A part of no length that changes nothing is left out.
+        if !duration.is_zero() || target != from {
+            out.push(Stage {
+                duration: HumanDuration(duration),
+                target,
+            });
+        }
+    };
+    let mut from = start;
+    for stage in stages {
+        let (to, length) = (stage.target, stage.duration.get());
+        let level = from.min(cap);
+        if from <= cap && to <= cap {
+            push(length, to, level);
+        } else if from >= cap && to >= cap {
+            push(length, cap, level);
+        } else {
+            // The ramp crosses the cap a fraction `f` into the stage.
+            let f = ((cap - from) / (to - from)).clamp(0.0, 1.0);
+            let first = length.mul_f64(f);
+            let rest = length.saturating_sub(first);
+            if from < cap {
+                push(first, cap, level);
+                push(rest, cap, cap);
+            } else {
+                push(first, cap, level);
+                push(rest, to, cap);
+            }
+        }
+        from = to;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -641,5 +680,75 @@ mod tests {
         })
         .expect("fits");
         assert!(matches!(s.load, LoadProfile::Spike { max_users: 10, .. }));
+    }
+
+    #[test]
+    fn a_cap_clips_a_ramp_where_it_crosses_instead_of_stretching_it() {
+        let stage = |ms: u64, target: f64| Stage {
+            duration: HumanDuration(Duration::from_millis(ms)),
+            target,
+        };
+        let cases: [(&str, f64, Vec<Stage>, Vec<Stage>); 6] = [
+            (
+                "up through the cap, then a hold above it",
+                0.0,
+                vec![stage(2000, 10.0), stage(2000, 10.0)],
+                vec![stage(600, 3.0), stage(1400, 3.0), stage(2000, 3.0)],
+            ),
+            (
+                "under the cap: unchanged",
+                0.0,
+                vec![stage(1000, 2.0), stage(1000, 0.0)],
+                vec![stage(1000, 2.0), stage(1000, 0.0)],
+            ),
+            (
+                "down through the cap from above",
+                10.0,
+                vec![stage(1000, 0.0)],
+                vec![stage(700, 3.0), stage(300, 0.0)],
+            ),
+            (
+                "a jump past the cap is a jump to it",
+                1.0,
+                vec![stage(0, 50.0), stage(1000, 50.0)],
+                vec![stage(0, 3.0), stage(1000, 3.0)],
+            ),
+            (
+                "up, over and back down",
+                0.0,
+                vec![stage(1000, 6.0), stage(1000, 0.0)],
+                vec![
+                    stage(500, 3.0),
+                    stage(500, 3.0),
+                    stage(500, 3.0),
+                    stage(500, 0.0),
+                ],
+            ),
+            (
+                "exactly reaching the cap",
+                0.0,
+                vec![stage(1000, 3.0)],
+                vec![stage(1000, 3.0)],
+            ),
+        ];
+        for (what, start, stages, want) in cases {
+            assert_eq!(clip_ramp(start, &stages, 3.0), want, "{what}");
+        }
+
+        // Through the override, the plan reaches the cap at 0.6 s and holds it.
+        let mut s = scenario(
+            "{type: ramping_users, start_users: 0, stages: [{duration: 2s, target: 10}, {duration: 2s, target: 10}]}",
+        );
+        s.apply_overrides(&Overrides {
+            max_users_cap: Some(3),
+            ..Default::default()
+        })
+        .expect("fits");
+        let plan = crate::plan::LoadPlan::new(&s.load, 0);
+        let users: Vec<u32> = [0, 200, 600, 1000, 3900]
+            .iter()
+            .map(|ms| plan.users_at(Duration::from_millis(*ms)))
+            .collect();
+        assert_eq!(users, vec![0, 1, 3, 3, 3]);
     }
 }
