@@ -1,7 +1,6 @@
 //! `/api/scenarios` and `/api/presets`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -10,6 +9,7 @@ use shared::scenario::{Format, Scenario, parse_scenario};
 
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
+use crate::server::extract::Text;
 use crate::server::presets;
 
 /// The rule for saved-scenario names, as the 400 states it.
@@ -120,11 +120,10 @@ pub(super) async fn put(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Text(text): Text,
 ) -> Result<(StatusCode, Json<ScenarioEntry>), ApiError> {
     check_name(&name)?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::BadRequest("the body is not UTF-8".into()))?;
+    let text = text.as_str();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -833,3 +833,34 @@ async fn untyped_yaml_bodies_and_non_websocket_requests() {
         .error(StatusCode::BAD_REQUEST, "bad_request");
     assert!(err.detail.contains("WebSocket"), "{err:?}");
 }
+
+/// A body over the size limit is the API's JSON 413 on every endpoint that takes one, the raw
+/// scenario PUT included (it answered axum's plain-text rejection), and so is a body that is
+/// not UTF-8 a JSON 400.
+#[tokio::test]
+async fn oversized_and_non_utf8_bodies_are_json_errors_everywhere() {
+    let h = Harness::new().await;
+    let huge = "x".repeat(shared::scenario::MAX_SCENARIO_BYTES + 128 * 1024);
+    for (method, uri, content_type) in [
+        (Method::PUT, "/api/scenarios/big", "application/yaml"),
+        (Method::PUT, "/api/scenarios/big", "application/json"),
+        (Method::POST, "/api/scenarios/validate", "application/json"),
+        (Method::POST, "/api/workload/start", "application/json"),
+    ] {
+        let err = h
+            .request(method.clone(), uri, Some(content_type), huge.clone())
+            .await
+            .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+        assert!(err.detail.contains("too large"), "{method} {uri}: {err:?}");
+    }
+    let err = h
+        .request(
+            Method::PUT,
+            "/api/scenarios/latin1",
+            Some("application/yaml"),
+            b"name: caf\xe9\n".to_vec(),
+        )
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(err.detail, "the body is not UTF-8");
+}
