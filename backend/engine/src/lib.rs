@@ -25,7 +25,8 @@ pub use run::{RunHandle, default_threads, start, start_with_threads};
 pub struct EngineConfig {
     /// Time between metric snapshots (`METRICS_COLLECTION_INTERVAL`).
     pub interval: Duration,
-    /// Seed for journey picks, think times and random arrivals; random when absent.
+    /// Seed for journey picks, think times and random arrivals; random when absent. It wins
+    /// over a random profile's own `load.seed`.
     pub seed: Option<u64>,
 }
 

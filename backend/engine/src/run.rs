@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::plan::LoadPlan;
 use shared::run::RunStatus;
-use shared::scenario::ValidScenario;
+use shared::scenario::{LoadProfile, ValidScenario};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -113,7 +113,7 @@ pub fn start_with_threads(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
-    let plan = LoadPlan::new(scenario.load(), seed);
+    let plan = plan_for(scenario.load(), config.seed, seed);
     let mut origins = Vec::new();
     let journeys = scenario
         .journeys
@@ -334,5 +334,52 @@ impl Run {
         };
         self.status.send_replace(status);
         summary
+    }
+}
+
+/// The plan of `load` with `seed`. A seed given to the engine (`--seed`) wins over a random
+/// profile's own `load.seed`, so the seed on a command line always replays what it says;
+/// without one, the profile's seed (else `seed`) draws the arrivals.
+fn plan_for(load: &LoadProfile, explicit: Option<u64>, seed: u64) -> LoadPlan {
+    match (explicit, load) {
+        (Some(explicit), LoadProfile::Random { seed: Some(_), .. }) => {
+            let mut load = load.clone();
+            if let LoadProfile::Random { seed: own, .. } = &mut load {
+                *own = None;
+            }
+            LoadPlan::new(&load, explicit)
+        }
+        _ => LoadPlan::new(load, seed),
+    }
+}
+
+#[cfg(test)]
+mod plan_seed_tests {
+    use super::*;
+    use shared::units::HumanDuration;
+
+    #[test]
+    fn an_explicit_seed_wins_over_the_profile_seed() {
+        let random = |seed| LoadProfile::Random {
+            mean_rate: 20.0,
+            duration: HumanDuration(Duration::from_secs(5)),
+            max_users: 10,
+            walk: 0.5,
+            min_rate: None,
+            max_rate: None,
+            seed,
+        };
+        let arrivals = |p: &LoadPlan| p.arrivals().take(50).collect::<Vec<_>>();
+        let own = random(Some(7));
+        // Without --seed, the file's seed decides, whatever the engine drew.
+        assert_eq!(
+            arrivals(&plan_for(&own, None, 1)),
+            arrivals(&plan_for(&own, None, 2))
+        );
+        // With --seed, it does, and it is the same as a profile without a seed.
+        let (a, b) = (plan_for(&own, Some(8), 8), plan_for(&own, Some(9), 9));
+        assert_ne!(arrivals(&a), arrivals(&b));
+        assert_eq!(arrivals(&a), arrivals(&LoadPlan::new(&random(None), 8)));
+        assert_ne!(arrivals(&a), arrivals(&plan_for(&own, None, 8)));
     }
 }
