@@ -1,5 +1,9 @@
 //! The end-of-run summary as a plain-text table.
+//!
+//! Names come from the scenario file and go to a terminal: control characters in them are
+//! written escaped (`\u{1b}`), so a name cannot move the cursor, recolour or clear the screen.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use shared::metrics::{ErrorKind, LatencyStats, RequestStats, RunSummary};
@@ -11,9 +15,15 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let mut out = String::new();
     let secs = s.duration_ms as f64 / 1000.0;
     let t = &s.total;
-    let _ = writeln!(out, "\n{} — {} after {:.1} s", s.scenario, s.status, secs);
+    let _ = writeln!(
+        out,
+        "\n{} — {} after {:.1} s",
+        term(&s.scenario),
+        s.status,
+        secs
+    );
     if let Some(reason) = &s.reason {
-        let _ = writeln!(out, "  reason: {reason}");
+        let _ = writeln!(out, "  reason: {}", term(reason));
     }
     let _ = writeln!(
         out,
@@ -46,7 +56,7 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let name_width = s
         .per_request
         .iter()
-        .map(|r| r.name.len())
+        .map(|r| term(&r.name).len())
         .max()
         .unwrap_or(5)
         .clamp(5, 48);
@@ -57,11 +67,11 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     );
     for r in s.per_request.iter().chain(std::iter::once(t)) {
         let name = if r.name == "*" {
-            "total"
+            Cow::Borrowed("total")
         } else {
-            r.name.as_str()
+            term(&r.name)
         };
-        row(&mut out, name, r, &r.latency, name_width);
+        row(&mut out, &name, r, &r.latency, name_width);
     }
     if open {
         let st = &t.service_time;
@@ -97,7 +107,10 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
             let _ = writeln!(
                 out,
                 "    {mark} {} — {}: {} passed, {} failed",
-                c.request, c.check, c.passed, c.failed
+                term(&c.request),
+                term(&c.check),
+                c.passed,
+                c.failed
             );
         }
     }
@@ -108,12 +121,13 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
             let scope = th
                 .request
                 .as_deref()
-                .map(|r| format!(" [{r}]"))
+                .map(|r| format!(" [{}]", term(r)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "    {mark} {}{scope}   observed {}",
-                th.expr, th.observed_text
+                term(&th.expr),
+                term(&th.observed_text)
             );
         }
     }
@@ -128,7 +142,7 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
         if g.saturated { "SATURATED" } else { "ok" }
     );
     for w in &g.warnings {
-        let _ = writeln!(out, "  warning: {w}");
+        let _ = writeln!(out, "  warning: {}", term(w));
     }
     let verdict = if s.thresholds.is_empty() {
         "no thresholds"
@@ -139,6 +153,22 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     };
     let _ = writeln!(out, "\n  verdict: {verdict}");
     out
+}
+
+/// Text for the terminal: control characters (ESC, BEL, CR, …) escaped as `\u{1b}`.
+fn term(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(escaped, "{}", c.escape_unicode());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: usize) {
@@ -174,6 +204,37 @@ mod tests {
         assert!(
             text.contains("iterations 5   interrupted 5   dropped 190   peak users"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped_for_the_terminal() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let mut summary = shared::samples::summary();
+        summary.scenario = "shop\u{1b}]0;pwned\u{7}".to_owned();
+        summary.reason = Some("stopped\rover".to_owned());
+        let request = summary.per_request.first_mut().expect("a request");
+        request.name = "\u{1b}[2Jclear".to_owned();
+        let check = summary.checks.first_mut().expect("a check");
+        check.request = "\u{1b}[31mred".to_owned();
+        let text = render(&summary, &scenario);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        for shown in [
+            "shop\\u{1b}]0;pwned\\u{7} — ",
+            "reason: stopped\\u{d}over",
+            "  \\u{1b}[2Jclear ",
+            "\\u{1b}[31mred — ",
+        ] {
+            assert!(text.contains(shown), "{shown} in {text}");
+        }
+        assert_eq!(
+            term("café – ok"),
+            "café – ok",
+            "printable text is left alone"
         );
     }
 }
