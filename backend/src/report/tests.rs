@@ -909,6 +909,31 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
 }
 
 #[test]
+fn csv_leaves_the_rate_of_a_short_final_interval_empty() {
+    let mut s = series();
+    let mut tail = s[59].clone();
+    tail.seq = 60;
+    tail.elapsed_ms += 6;
+    tail.interval_ms = 6;
+    tail.interval.requests = 12;
+    tail.interval.rps = 2000.0;
+    s.push(tail);
+    let text = csv(&s);
+    let lines: Vec<&str> = text.lines().collect();
+    let fields = |i: usize| -> Vec<&str> { lines[i].split(',').collect() };
+    let last = fields(61);
+    assert_eq!((last[2], last[3], last[4]), ("0.006", "12", ""));
+    // Every whole interval keeps its rate, the one before the tail too.
+    assert_eq!(fields(60)[4], s[59].interval.rps.to_string());
+    // A last interval of normal length keeps its rate.
+    let whole = csv(&s[..60]);
+    assert_eq!(
+        whole.lines().last().and_then(|l| l.split(',').nth(4)),
+        Some(s[59].interval.rps.to_string().as_str())
+    );
+}
+
+#[test]
 fn csv_fields_are_quoted_when_needed() {
     assert_eq!(super::csv::field("plain"), "plain");
     assert_eq!(super::csv::field("12.5"), "12.5");
