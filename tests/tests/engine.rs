@@ -416,6 +416,20 @@ async fn verified_tls_rejects_self_signed() {
     target.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_plain_http_port_is_a_tls_error() {
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    let url = demo.url().replacen("http://", "https://", 1);
+    for insecure in [true, false] {
+        let run = harness::run(&tls_yaml(&url, insecure), INTERVAL).await;
+        assert_completed(&run);
+        assert_all_errors(&run.summary.total, ErrorKind::Tls);
+    }
+    demo.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // 5. Cancel
 

@@ -306,6 +306,27 @@ pub(crate) fn classify_body(err: &reqwest::Error) -> ErrorKind {
     ErrorKind::BodyRead
 }
 
+/// True when a rustls error is inside `io`. An I/O error's `source()` skips the error it
+/// wraps, so rustls' own (a plain HTTP answer to a TLS hello is `InvalidMessage`, wrapped in
+/// two I/O errors by the connector) is only reached through `get_ref`.
+fn wraps_rustls_error(io: &std::io::Error) -> bool {
+    let mut inner = io
+        .get_ref()
+        .map(|e| e as &(dyn std::error::Error + 'static));
+    while let Some(e) = inner {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        inner = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|e| e as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    false
+}
+
 /// Maps a reqwest failure to its kind by walking the error's causes.
 pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
     if err.is_timeout() {
@@ -326,6 +347,9 @@ pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
                 }
                 Io::TimedOut => return ErrorKind::Timeout,
                 _ => {}
+            }
+            if wraps_rustls_error(io) {
+                return ErrorKind::Tls;
             }
         }
         if e.downcast_ref::<rustls::Error>().is_some() {
