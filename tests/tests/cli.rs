@@ -649,3 +649,54 @@ fn unknown_report_ending_is_refused_before_the_run() {
     assert!(!pdf.exists(), "no file created");
     assert_eq!(target.stats().requests_total, 0, "no load was sent");
 }
+
+/// Two outputs naming one file (`--out f.json --report f.json`, or `--report a.csv` twice, as
+/// spelled or as `./a.csv`) would have one overwrite the other: a usage error naming the path,
+/// before any load is sent, that leaves an existing file as it was and creates none.
+#[test]
+fn one_file_for_two_outputs_is_refused_before_the_run() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let many = many.to_str().expect("utf-8");
+    let json = temp_file("twice.json");
+    let csv = temp_file("twice.csv");
+    let (json_s, csv_s) = (json.to_str().expect("utf-8"), csv.to_str().expect("utf-8"));
+    std::fs::write(&csv, "kept").expect("an existing file");
+    let dotted = csv
+        .parent()
+        .expect("a directory")
+        .join(".")
+        .join(csv.file_name().expect("a name"));
+    let dotted = dotted.to_str().expect("utf-8");
+    for (outputs, says) in [
+        (
+            vec!["--out", json_s, "--report", json_s],
+            format!("--out {json_s} and --report {json_s} are the same file"),
+        ),
+        (
+            vec!["--report", csv_s, "--report", csv_s],
+            format!("--report {csv_s} is given twice"),
+        ),
+        (
+            vec!["--report", csv_s, "--report", dotted],
+            format!("--report {csv_s} and --report {dotted} are the same file"),
+        ),
+    ] {
+        let mut args = vec![many, "--target", &target.url, "--duration", "30s"];
+        args.extend(&outputs);
+        let output = run(&args, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{outputs:?}: {stderr}");
+        assert!(stderr.contains(&says), "{outputs:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "no summary: nothing ran");
+    }
+    let kept = std::fs::read_to_string(&csv);
+    let _ = std::fs::remove_file(&csv);
+    assert_eq!(
+        kept.ok().as_deref(),
+        Some("kept"),
+        "an existing file is left alone"
+    );
+    assert!(!json.exists(), "no file created");
+    assert_eq!(target.stats().requests_total, 0, "no load was sent");
+}

@@ -17,6 +17,7 @@ use shared::units::HumanDuration;
 use super::exit;
 use super::progress::Progress;
 use super::reports::{self, ReportTarget};
+use crate::report::ReportFormat;
 
 /// Flags of `stampede run`.
 #[derive(Debug, clap::Args)]
@@ -194,26 +195,10 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     // Before any load: a run whose results cannot be written is not worth making.
-    let out = match args.out.as_deref().map(OutFile::open).transpose() {
-        Ok(out) => out,
-        Err((path, e)) => {
-            eprintln!("error: cannot write --out {}: {e}", path.display());
-            return exit::INVALID_INPUT;
-        }
+    let (out, report_files) = match open_outputs(&args) {
+        Ok(files) => files,
+        Err(code) => return code,
     };
-    let mut report_files = Vec::with_capacity(args.report.len());
-    for target in &args.report {
-        match OutFile::open(&target.path) {
-            Ok(file) => report_files.push((target.format, file)),
-            Err((path, e)) => {
-                eprintln!("error: cannot write --report {}: {e}", path.display());
-                out.into_iter()
-                    .chain(report_files.into_iter().map(|(_, f)| f))
-                    .for_each(OutFile::discard);
-                return exit::INVALID_INPUT;
-            }
-        }
-    }
     let config = engine::EngineConfig {
         interval: args.interval,
         seed: args.seed,
@@ -323,6 +308,71 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         }
     }
     code
+}
+
+/// The `--out` file and the `--report` files with their formats, open for writing.
+type Outputs = (Option<OutFile>, Vec<(ReportFormat, OutFile)>);
+
+/// Opens `--out` and every `--report` file before the run. A path that cannot be created, or
+/// one file named twice (the second output would overwrite the first), is a usage error; the
+/// files this call created are removed again.
+fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
+    let wanted = args.out.iter().map(|path| ("--out", path, None)).chain(
+        args.report
+            .iter()
+            .map(|target| ("--report", &target.path, Some(target.format))),
+    );
+    // Flag, path as given, the file's canonical path, format (none for --out), the file.
+    let mut opened: Vec<(&str, &PathBuf, PathBuf, Option<ReportFormat>, OutFile)> = Vec::new();
+    let mut problem = None;
+    for (flag, path, format) in wanted {
+        let file = match OutFile::open(path) {
+            Ok(file) => file,
+            Err((path, e)) => {
+                problem = Some(format!("cannot write {flag} {}: {e}", path.display()));
+                break;
+            }
+        };
+        // Opened, the file exists, so its canonical path tells `a.csv` and `./a.csv` as one.
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some((first_flag, first_path, ..)) =
+            opened.iter().find(|(_, _, other, ..)| *other == canonical)
+        {
+            problem = Some(
+                if *first_flag == flag && first_path.as_os_str() == path.as_os_str() {
+                    format!(
+                        "{flag} {} is given twice; each output needs a file of its own",
+                        path.display()
+                    )
+                } else {
+                    format!(
+                        "{first_flag} {} and {flag} {} are the same file; each output needs a file \
+                     of its own",
+                        first_path.display(),
+                        path.display()
+                    )
+                },
+            );
+            file.discard();
+            break;
+        }
+        opened.push((flag, path, canonical, format, file));
+    }
+    if let Some(problem) = problem {
+        eprintln!("error: {problem}");
+        for (.., file) in opened {
+            file.discard();
+        }
+        return Err(exit::INVALID_INPUT);
+    }
+    let mut outputs: Outputs = (None, Vec::with_capacity(args.report.len()));
+    for (.., format, file) in opened {
+        match format {
+            None => outputs.0 = Some(file),
+            Some(format) => outputs.1.push((format, file)),
+        }
+    }
+    Ok(outputs)
 }
 
 fn now_ms() -> u64 {
