@@ -53,23 +53,27 @@ pub const MAX_LIST_LIMIT: u32 = 1000;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Everything the store can fail with. Messages name the file, run or row concerned.
+///
+/// A message includes the text of its cause (`cannot open … stampede.db: file is not a
+/// database`), so the cause is deliberately not also its `source()`: a reporter that prints
+/// the whole chain, as `stampede serve` does (anyhow's `{:#}`), would say it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The data directory could not be created.
-    #[error("cannot create the data directory {}: {source}", path.display())]
+    #[error("cannot create the data directory {}: {cause}", path.display())]
     Io {
         /// The directory.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The database file could not be opened or is not a SQLite database.
-    #[error("cannot open the run-history database {}: {source}", path.display())]
+    #[error("cannot open the run-history database {}: {cause}", path.display())]
     Open {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// The database was written by a newer build of stampede.
     #[error(
@@ -83,19 +87,19 @@ pub enum StoreError {
         known: u32,
     },
     /// A schema migration failed; the database stays at the previous version.
-    #[error("migrating the run-history database to schema version {version} failed: {source}")]
+    #[error("migrating the run-history database to schema version {version} failed: {cause}")]
     Migration {
         /// The version that failed.
         version: u32,
         /// Why.
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
     /// Any other SQLite failure.
     #[error("run-history database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// A value could not be encoded as JSON for storage.
     #[error("cannot encode a value for the run history: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
     /// No such run (or other row) to update.
     #[error("{0} not found")]
     NotFound(String),
@@ -110,6 +114,19 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+// By hand rather than `#[from]`, which would also make the cause the `source()` (see above).
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Json(e)
+    }
+}
+
 /// Handle to the run-history database. Clones share one connection.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -120,14 +137,14 @@ impl Store {
     /// Opens (creating if needed) `<data_dir>/stampede.db`, creating `data_dir` too, and brings
     /// its schema up to date.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
+        std::fs::create_dir_all(data_dir).map_err(|cause| StoreError::Io {
             path: data_dir.to_path_buf(),
-            source,
+            cause,
         })?;
         let path = data_dir.join(DB_FILE_NAME);
-        let open_err = |source| StoreError::Open {
+        let open_err = |cause| StoreError::Open {
             path: path.clone(),
-            source,
+            cause,
         };
         let conn = Connection::open(&path).map_err(open_err)?;
         // SQLite opens lazily: a file that is not a database only fails on the first statement,

@@ -116,7 +116,7 @@ pub(super) fn migrate_with(conn: &mut Connection, migrations: &[&str]) -> Result
             continue; // dropping `tx` rolls back the empty transaction
         }
         tx.execute_batch(sql)
-            .map_err(|source| StoreError::Migration { version, source })?;
+            .map_err(|cause| StoreError::Migration { version, cause })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?1, ?2)",
             params![version, now_ms()],

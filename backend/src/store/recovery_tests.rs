@@ -216,19 +216,64 @@ fn newer_schema_is_refused_with_its_version() -> Result<(), StoreError> {
 #[test]
 fn a_file_that_is_not_a_database_is_an_open_error() -> Result<(), StoreError> {
     let dir = TempDir::new("garbage");
-    std::fs::create_dir_all(dir.path()).map_err(|source| StoreError::Io {
+    std::fs::create_dir_all(dir.path()).map_err(|cause| StoreError::Io {
         path: dir.path().to_path_buf(),
-        source,
+        cause,
     })?;
     let garbage = "this is not a SQLite database, just text long enough to have a header";
-    std::fs::write(dir.path().join(DB_FILE_NAME), garbage.repeat(20)).map_err(|source| {
+    std::fs::write(dir.path().join(DB_FILE_NAME), garbage.repeat(20)).map_err(|cause| {
         StoreError::Io {
             path: dir.path().to_path_buf(),
-            source,
+            cause,
         }
     })?;
     let err = Store::open(dir.path()).expect_err("garbage must not open");
     assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
     assert!(err.to_string().contains(DB_FILE_NAME), "{err}");
+    assert_eq!(said_once(err, "not a database"), 1);
+    Ok(())
+}
+
+/// How often the whole error chain, printed as `stampede serve` prints it, says `needle`.
+fn said_once(err: StoreError, needle: &str) -> usize {
+    let text = format!("{:#}", anyhow::Error::new(err).context("cannot start"));
+    assert!(text.contains(needle), "{text}");
+    text.matches(needle).count()
+}
+
+/// A message that includes its cause's text does not give the cause again as its source, so
+/// a printed chain names each cause once ("File exists (os error 17)", not twice).
+#[test]
+fn each_cause_is_printed_once() -> Result<(), StoreError> {
+    let dir = TempDir::new("not-a-dir");
+    std::fs::create_dir_all(dir.path()).map_err(|cause| StoreError::Io {
+        path: dir.path().to_path_buf(),
+        cause,
+    })?;
+    let file = dir.path().join("data");
+    std::fs::write(&file, "a file where the data directory should be").map_err(|cause| {
+        StoreError::Io {
+            path: file.clone(),
+            cause,
+        }
+    })?;
+    let err = Store::open(&file).expect_err("a file is not a directory");
+    assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+    assert_eq!(said_once(err, "os error"), 1);
+
+    let sqlite = rusqlite::Connection::open_in_memory()?
+        .execute("NOT SQL", [])
+        .expect_err("a syntax error");
+    assert_eq!(said_once(StoreError::from(sqlite), "syntax error"), 1);
+    let json = serde_json::from_str::<u32>("x").expect_err("not JSON");
+    assert_eq!(said_once(StoreError::from(json), "expected value"), 1);
+    let migration = rusqlite::Connection::open_in_memory()?
+        .execute("NOT SQL", [])
+        .expect_err("a syntax error");
+    let err = StoreError::Migration {
+        version: 2,
+        cause: migration,
+    };
+    assert_eq!(said_once(err, "syntax error"), 1);
     Ok(())
 }
