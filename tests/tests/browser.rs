@@ -239,6 +239,41 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
     assert!(message.contains("above 0"), "{message}");
     b.screenshot("compose-error").await;
 
+    // A field that cannot be read keeps the form: the text view would show an older scenario,
+    // which would then replace the form's edits.
+    set_input(&b, "[data-field='load.duration']", "soon").await;
+    b.until(10, "the duration marked unreadable", || async {
+        text(&b, "[data-error-path='load.duration']")
+            .await
+            .filter(|t| !t.is_empty())
+    })
+    .await;
+    b.find("[data-action=mode-text]")
+        .await
+        .click()
+        .await
+        .expect("try the text view");
+    let refusal = b
+        .until(10, "the refusal", || async {
+            text(&b, ".compose__notice[role=alert]")
+                .await
+                .filter(|t| t.contains("cannot be read"))
+        })
+        .await;
+    assert!(refusal.contains("1 field cannot be read"), "{refusal}");
+    assert!(
+        b.client.find(Locator::Css("#compose-text")).await.is_err(),
+        "still the form"
+    );
+    assert_eq!(
+        attr(&b, "[data-field='load.duration']", "value")
+            .await
+            .as_deref(),
+        Some("soon"),
+        "the edit is kept"
+    );
+    set_input(&b, "[data-field='load.duration']", "30s").await;
+
     // In the text view a problem carries its position; clicking it puts the cursor there.
     b.find("[data-action=mode-text]")
         .await

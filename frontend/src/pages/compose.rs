@@ -295,6 +295,19 @@ pub fn ComposePage() -> impl IntoView {
         if mode.get_untracked() == next {
             return;
         }
+        // The text view shows what the form describes; with a field that cannot be read it
+        // could only show an older scenario, which would then replace the form's edits.
+        if next == Mode::Text
+            && let Err(errors) = parsed.get_untracked()
+            && !errors.is_empty()
+        {
+            notice.set(Some(Notice::Error(format!(
+                "{} cannot be read: correct the marked {} before switching to the text view.",
+                plural(errors.len(), "field", "fields"),
+                if errors.len() == 1 { "field" } else { "fields" }
+            ))));
+            return;
+        }
         mode.set(next);
         match next {
             // Text that could not be read was kept (see `Origin::ToForm`): show it again.
