@@ -170,8 +170,14 @@ pub fn parse_count(text: &str, min: u32) -> Result<u32, String> {
     if t.is_empty() {
         return Err("enter a whole number".into());
     }
-    t.parse::<u32>()
-        .map_err(|_| format!("\"{t}\" is not a whole number ({min} or more)"))
+    t.parse::<u32>().map_err(|_| {
+        if t.bytes().all(|b| b.is_ascii_digit()) {
+            // Digits only: a whole number, too large for any count a scenario holds.
+            format!("\"{t}\" is too large")
+        } else {
+            format!("\"{t}\" is not a whole number ({min} or more)")
+        }
+    })
 }
 
 /// A decimal field (rates, fractions).

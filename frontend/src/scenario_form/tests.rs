@@ -723,6 +723,12 @@ fn counts_that_need_a_user_say_so() {
         message(&f, "load.start_users").as_deref(),
         Some("\"-1\" is not a whole number (0 or more)")
     );
+    // A whole number too large to hold is called that, not "not a whole number".
+    f.load.start_users = "99999999999999".into();
+    assert_eq!(
+        message(&f, "load.start_users").as_deref(),
+        Some("\"99999999999999\" is too large")
+    );
     // 0 users is read, and refused by the server with shared's own words ("must be at least 1").
     f.load.set_kind(LoadKind::ConstantUsers);
     f.load.users = "0".into();
