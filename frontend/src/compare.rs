@@ -46,37 +46,43 @@ pub fn parse_test_type(s: &str) -> Option<TestType> {
 /// The thresholds' verdict on a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Every threshold passed.
+    /// Every threshold passed, over the whole run.
     Passed,
+    /// Every threshold passed on the part that ran: the run was stopped before the end of its
+    /// schedule (cancelled, or failed), so a full run might still fail them.
+    PassedSoFar,
     /// At least one threshold failed.
     Failed,
-    /// Not known (yet): the run has not finished.
+    /// Not known (yet): the run has not finished, or has no thresholds.
     Unknown,
 }
 
 impl Verdict {
-    /// From `RunInfo::thresholds_passed`.
-    pub fn of(passed: Option<bool>) -> Self {
+    /// From `RunInfo::thresholds_passed` and the run's status.
+    pub fn of(passed: Option<bool>, status: RunStatus) -> Self {
         match passed {
-            Some(true) => Verdict::Passed,
+            Some(true) if status == RunStatus::Completed => Verdict::Passed,
+            Some(true) => Verdict::PassedSoFar,
             Some(false) => Verdict::Failed,
             None => Verdict::Unknown,
         }
     }
 
-    /// For people: `passed`, `failed`, `—`.
+    /// For people: `passed`, `passed so far`, `failed`, `—`.
     pub fn text(self) -> &'static str {
         match self {
             Verdict::Passed => "passed",
+            Verdict::PassedSoFar => "passed so far",
             Verdict::Failed => "failed",
             Verdict::Unknown => "—",
         }
     }
 
-    /// For CSS and tests (`data-verdict`): `passed`, `failed`, `none`.
+    /// For CSS and tests (`data-verdict`): `passed`, `partial`, `failed`, `none`.
     pub fn key(self) -> &'static str {
         match self {
             Verdict::Passed => "passed",
+            Verdict::PassedSoFar => "partial",
             Verdict::Failed => "failed",
             Verdict::Unknown => "none",
         }
@@ -144,7 +150,7 @@ impl HistoryRow {
             p95: or_dash(&|t| format::ms(t.p95_ms)),
             error_rate: or_dash(&|t| format::percent(t.error_rate)),
             has_errors: t.is_some_and(|t| t.errors > 0),
-            verdict: Verdict::of(run.thresholds_passed),
+            verdict: Verdict::of(run.thresholds_passed, run.status),
         }
     }
 }
@@ -1110,7 +1116,23 @@ mod tests {
             (running.verdict.text(), running.verdict.key()),
             ("—", "none")
         );
-        assert_eq!(Verdict::of(Some(false)).text(), "failed");
+        assert_eq!(
+            Verdict::of(Some(false), RunStatus::Completed).text(),
+            "failed"
+        );
+        // Thresholds that held on the part of a run that ran do not make it "passed".
+        for status in [RunStatus::Cancelled, RunStatus::Failed] {
+            let v = Verdict::of(Some(true), status);
+            assert_eq!(
+                (v.text(), v.key()),
+                ("passed so far", "partial"),
+                "{status:?}"
+            );
+        }
+        assert_eq!(
+            Verdict::of(Some(true), RunStatus::Completed).text(),
+            "passed"
+        );
     }
 
     #[test]

@@ -581,6 +581,7 @@ fn run_detail(
             let verdict = Verdict::of(
                 i.thresholds_passed
                     .or_else(|| d.summary.as_ref().and_then(RunSummary::verdict)),
+                status.get(),
             );
             let ended = i.ended_at_ms.map_or_else(|| "—".into(), local_time);
             // A followed run's time so far comes with its snapshots.
@@ -747,7 +748,7 @@ pub fn ComparePage() -> impl IntoView {
 fn run_card(role: &'static str, l: &Loaded) -> impl IntoView + use<> {
     let info = &l.detail.info;
     let id = info.id.0.clone();
-    let verdict = Verdict::of(info.thresholds_passed);
+    let verdict = Verdict::of(info.thresholds_passed, info.status);
     view! {
         <article class="compare-card" data-side=role.to_ascii_lowercase()>
             <p class="compare-card__role">{role}</p>
