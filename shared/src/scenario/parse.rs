@@ -210,6 +210,10 @@ fn clean_path(path: &str) -> String {
 /// (`invalid u32`, `expected u32`) and advice meant for programmers (`set DuplicateKeyPolicy
 /// in Options`).
 fn humanize(message: String) -> String {
+    // The YAML reader's word for "a list or mapping where one value belongs" (`weight: [1`).
+    if message == "expected string scalar" {
+        return "expected a single value here, not a list or a mapping".to_owned();
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(", set ").next().unwrap_or(rest).trim();
         return format!("duplicate key \"{key}\" (each key may appear once per mapping)");
@@ -282,6 +286,22 @@ mod tests {
                 e.message, "expected a whole number from 0 to 4294967295",
                 "{bad}"
             );
+        }
+    }
+
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn a_list_where_a_value_belongs_is_called_that() {
+        for bad in ["[1]", "[1", "{a: 1}"] {
+            let doc =
+                format!("{HEAD}load:\n  type: constant_users\n  users: {bad}\n  duration: 1s\n");
+            let e = first_error(&doc, Format::Yaml);
+            assert_eq!(e.path, "load.users", "{bad}");
+            assert_eq!(
+                e.message, "expected a single value here, not a list or a mapping",
+                "{bad}"
+            );
+            assert_eq!(e.line, Some(6), "{bad}");
         }
     }
 
