@@ -28,7 +28,7 @@ pub use manager::RunManager;
 pub use routes::ROUTES;
 pub use ui::Ui;
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Everything handlers share.
 #[derive(Debug, Clone)]
@@ -89,15 +89,22 @@ pub async fn serve(
     }
 }
 
-/// `stampede serve`: opens the store, recovers interrupted runs, starts the demo target unless
+/// `stampede serve`: opens (and locks) the store, recovers interrupted runs, starts the demo target unless
 /// told not to, binds, prints where everything is, and serves until Ctrl-C or SIGTERM.
 pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
     let test_config = match &args.config {
         Some(path) => TestConfig::load(path).map_err(anyhow::Error::msg)?,
         None => TestConfig::default(),
     };
-    let store = Store::open(&args.data_dir)
-        .with_context(|| format!("cannot open the run history in {}", args.data_dir.display()))?;
+    // Before anything reads the history: with another server on the directory, the recovery
+    // below would mark its live run interrupted. The store holds the lock until we exit.
+    let store = Store::open(&args.data_dir).map_err(|e| match e {
+        StoreError::Locked { .. } => anyhow::Error::new(e),
+        e => anyhow::Error::new(e).context(format!(
+            "cannot open the run history in {}",
+            args.data_dir.display()
+        )),
+    })?;
 
     let mut demo_url = None;
     let mut demo_server = None;

@@ -15,8 +15,14 @@
 //! # Concurrency
 //!
 //! [`Store`] is a cheap, cloneable handle around one connection behind a mutex. Calls are
-//! synchronous and short; async callers should use `spawn_blocking`. A `busy_timeout` makes a
-//! second process on the same file wait for the lock rather than fail at once.
+//! synchronous and short; async callers should use `spawn_blocking`.
+//!
+//! A data directory belongs to one store at a time: [`Store::open`] takes an exclusive lock on
+//! `<data_dir>/stampede.lock` and holds it until the last clone is dropped (or the process
+//! exits, however it ends). A second opener — another `stampede serve` — is refused before it
+//! reads anything, so its start-up recovery cannot mark the first one's live run `interrupted`
+//! or prune its history. A `busy_timeout` still makes any other SQLite client of the file
+//! wait for the database lock rather than fail at once.
 //!
 //! The schema is versioned: `store/migrations.rs` holds the ordered migrations, and opening a
 //! database applies the missing ones (and refuses one written by a newer build).
@@ -35,6 +41,7 @@ mod tests;
 pub use runs::RunDeletion;
 
 use std::fmt::Display;
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -45,6 +52,8 @@ use serde::de::DeserializeOwned;
 
 /// File name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "stampede.db";
+/// File name of the lock an open store holds in the data directory.
+pub const LOCK_FILE_NAME: &str = "stampede.lock";
 /// Runs listed when the filter gives no limit.
 pub const DEFAULT_LIST_LIMIT: u32 = 100;
 /// The most runs one list returns, whatever the filter asks.
@@ -63,6 +72,20 @@ pub enum StoreError {
     #[error("cannot create the data directory {}: {cause}", path.display())]
     Io {
         /// The directory.
+        path: PathBuf,
+        /// Why.
+        cause: std::io::Error,
+    },
+    /// Another store (another `stampede serve`) has the data directory open.
+    #[error("another stampede serve is using data directory {}", dir.display())]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+    },
+    /// The lock file could not be created or locked.
+    #[error("cannot lock the data directory with {}: {cause}", path.display())]
+    Lock {
+        /// The lock file.
         path: PathBuf,
         /// Why.
         cause: std::io::Error,
@@ -131,16 +154,21 @@ impl From<serde_json::Error> for StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// The locked `stampede.lock` of a store on disk: the lock lasts as long as the file is
+    /// open, that is until the last clone is dropped.
+    _dir_lock: Option<Arc<File>>,
 }
 
 impl Store {
     /// Opens (creating if needed) `<data_dir>/stampede.db`, creating `data_dir` too, and brings
-    /// its schema up to date.
+    /// its schema up to date. Refused with [`StoreError::Locked`] while another store has the
+    /// directory open.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|cause| StoreError::Io {
             path: data_dir.to_path_buf(),
             cause,
         })?;
+        let dir_lock = lock_dir(data_dir)?;
         let path = data_dir.join(DB_FILE_NAME);
         let open_err = |cause| StoreError::Open {
             path: path.clone(),
@@ -150,20 +178,21 @@ impl Store {
         // SQLite opens lazily: a file that is not a database only fails on the first statement,
         // so configuring is part of opening as far as error messages go.
         configure(&conn, true).map_err(open_err)?;
-        Self::from_connection(conn)
+        Self::from_connection(conn, Some(dir_lock))
     }
 
     /// A private database in memory, gone when the last clone is dropped. For tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory()?;
         configure(&conn, false)?;
-        Self::from_connection(conn)
+        Self::from_connection(conn, None)
     }
 
-    fn from_connection(mut conn: Connection) -> Result<Store, StoreError> {
+    fn from_connection(mut conn: Connection, dir_lock: Option<File>) -> Result<Store, StoreError> {
         migrations::migrate(&mut conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            _dir_lock: dir_lock.map(Arc::new),
         })
     }
 
@@ -177,6 +206,29 @@ impl Store {
     /// lock is safe to take over instead of failing every later call.
     fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Takes the data directory's exclusive lock (an advisory lock on `stampede.lock`, which the
+/// operating system releases when the file is closed, also when the process dies).
+fn lock_dir(data_dir: &Path) -> Result<File, StoreError> {
+    let path = data_dir.join(LOCK_FILE_NAME);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(false)
+        .open(&path);
+    let lock_err = |cause| StoreError::Lock {
+        path: path.clone(),
+        cause,
+    };
+    let file = file.map_err(lock_err)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Locked {
+            dir: data_dir.to_path_buf(),
+        }),
+        Err(TryLockError::Error(cause)) => Err(lock_err(cause)),
     }
 }
 

@@ -325,3 +325,57 @@ async fn an_interrupted_run_gets_totals_from_its_last_snapshot() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `stampede serve` with these arguments (no demo target, any free port), expected to give up
+/// at start-up: its output once it exits. A server that starts instead is killed after 20 s
+/// and the test fails.
+async fn serve_refused(data_dir: &Path, extra: &[&str]) -> std::process::Output {
+    let mut cmd = tokio::process::Command::from(e2e::binary::stampede());
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--no-demo-target"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .kill_on_drop(true);
+    tokio::time::timeout(Duration::from_secs(20), cmd.output())
+        .await
+        .expect("serve gives up at start-up instead of serving")
+        .expect("stampede serve runs")
+}
+
+/// A second `stampede serve` on a data directory in use refuses to start, naming the
+/// directory, before its start-up recovery could mark the first server's live run
+/// `interrupted`; the first server's run goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_a_data_directory_in_use_refuses_to_start() {
+    let dir = data_dir("locked");
+    let server = Server::start(&dir, &[]);
+    let created = server
+        .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#)
+        .await;
+    server.until_stored(&created.run_id, 1).await;
+
+    let second = serve_refused(&dir, &[]).await;
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "error: another stampede serve is using data directory {}",
+            dir.display()
+        )
+    );
+    assert!(!stdout.contains("interrupted"), "no recovery ran: {stdout}");
+
+    let url = format!("{}/api/runs/{}", server.api, created.run_id);
+    let detail: RunDetail = get_json(&url).await;
+    assert_eq!(detail.info.status, RunStatus::Running, "the run goes on");
+    let stopped = http_client()
+        .post(format!("{}/api/workload/stop", server.api))
+        .send()
+        .await
+        .expect("POST stop");
+    assert!(stopped.status().is_success());
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -277,3 +277,30 @@ fn each_cause_is_printed_once() -> Result<(), StoreError> {
     assert_eq!(said_once(err, "syntax error"), 1);
     Ok(())
 }
+
+/// One data directory, one store: a second open is refused, naming the directory, while the
+/// first is open (a clone keeps it open), and succeeds once it is dropped.
+#[test]
+fn a_data_directory_is_used_by_one_store_at_a_time() -> Result<(), StoreError> {
+    let dir = TempDir::new("locked");
+    let first = Store::open(dir.path())?;
+    write_history(&first)?;
+    let clone = first.clone();
+    drop(first);
+    let err = Store::open(dir.path()).expect_err("the directory is in use");
+    assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "another stampede serve is using data directory {}",
+            dir.path().display()
+        )
+    );
+    // The refused open changed nothing: the live run is still running.
+    let live = clone.get_run(&id("live"))?.expect("the run");
+    assert_eq!(live.info.status, RunStatus::Running);
+    drop(clone);
+    let second = Store::open(dir.path())?;
+    assert_eq!(second.mark_interrupted()?, vec![id("live")]);
+    Ok(())
+}
