@@ -21,9 +21,11 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// The run finished (or was aborted) and at least one threshold failed.
     pub const THRESHOLDS_FAILED: u8 = 1;
-    /// The scenario, a file or an argument is invalid; nothing ran.
+    /// The scenario, a file or an argument is invalid; nothing ran. (`serve`: an argument or
+    /// the `--config` file.)
     pub const INVALID_INPUT: u8 = 2;
-    /// The run could not start, or failed for a reason other than thresholds.
+    /// The run could not start, or failed for a reason other than thresholds. (`serve`: the
+    /// server could not start or failed.)
     pub const RUN_FAILED: u8 = 3;
     /// Interrupted with Ctrl-C (even if thresholds failed); the summary of what ran is still
     /// printed and `--out` and `--report` written.
@@ -69,7 +71,10 @@ impl Cli {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
-                    ExitCode::from(exit::RUN_FAILED)
+                    ExitCode::from(match e {
+                        crate::server::ServeError::Config(_) => exit::INVALID_INPUT,
+                        crate::server::ServeError::Failed(_) => exit::RUN_FAILED,
+                    })
                 }
             },
             Command::DemoTarget(args) => match crate::demo_target::run_cli(args).await {

@@ -89,13 +89,32 @@ pub async fn serve(
     }
 }
 
-/// `stampede serve`: opens (and locks) the store, recovers interrupted runs, starts the demo target unless
-/// told not to, binds, prints where everything is, and serves until Ctrl-C or SIGTERM.
-pub async fn run_cli(args: ServeArgs) -> anyhow::Result<()> {
+/// Why `stampede serve` ended with an error; the exit code follows from the kind.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The `--config` file is unreadable or invalid (it names the file and the JSON path):
+    /// nothing started.
+    #[error("{0}")]
+    Config(String),
+    /// The server could not start (an address or the data directory in use, an unusable data
+    /// directory) or failed while serving.
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// `stampede serve`: reads the config, opens (and locks) the store, recovers interrupted runs,
+/// starts the demo target unless told not to, binds, prints where everything is, and serves
+/// until Ctrl-C or SIGTERM.
+pub async fn run_cli(args: ServeArgs) -> Result<(), ServeError> {
     let test_config = match &args.config {
-        Some(path) => TestConfig::load(path).map_err(anyhow::Error::msg)?,
+        Some(path) => TestConfig::load(path).map_err(ServeError::Config)?,
         None => TestConfig::default(),
     };
+    Ok(serve_with(args, test_config).await?)
+}
+
+/// `stampede serve` once its config is read.
+async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<()> {
     // Before anything reads the history: with another server on the directory, the recovery
     // below would mark its live run interrupted. The store holds the lock until we exit.
     let store = Store::open(&args.data_dir).map_err(|e| match e {

@@ -379,3 +379,48 @@ async fn a_second_server_on_a_data_directory_in_use_refuses_to_start() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Start-up failures print each cause once and exit by kind, as the README says: 2 for a bad
+/// `--config` file (naming the file and the JSON path), 3 for a server that cannot start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_start_up_errors_say_each_cause_once_and_exit_by_kind() {
+    let dir = data_dir("start-up-errors");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a directory").expect("write");
+    let garbage = dir.join("garbage");
+    std::fs::create_dir_all(&garbage).expect("dir");
+    std::fs::write(
+        garbage.join("stampede.db"),
+        "this is not a SQLite database, just text".repeat(40),
+    )
+    .expect("write");
+    let config = dir.join("test_config.json");
+    std::fs::write(
+        &config,
+        r#"{"test_scenarios": {"checkout": {"duration": -5}}}"#,
+    )
+    .expect("write");
+    let config_arg = config.to_str().expect("utf-8");
+    let fresh = dir.join("fresh");
+    for (data, extra, code, said) in [
+        (&file, &[][..], 3, "File exists (os error 17)"),
+        (&garbage, &[][..], 3, "file is not a database"),
+        (
+            &fresh,
+            &["--config", config_arg][..],
+            2,
+            "test_config.json: test_scenarios.checkout.duration: must be positive",
+        ),
+    ] {
+        let output = serve_refused(data, extra).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        assert_eq!(stderr.matches(said).count(), 1, "{said} once: {stderr}");
+    }
+    assert!(
+        !fresh.exists(),
+        "a bad config is found before anything is created"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,7 +7,9 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use shared::scenario::{MAX_RATE, MAX_USERS, MIN_LOAD_DURATION};
 
 /// Flags of `stampede serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -110,19 +112,71 @@ pub struct TestConfig {
     pub alerts: AlertLimits,
 }
 
-/// Defaults applied to a scenario of that name when a run does not override them.
+/// Defaults applied to a scenario of that name when a run does not override them. Each value
+/// is checked as the file is read, so a mistake stops the server at start-up rather than being
+/// ignored or found when a run starts.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioDefaults {
-    /// Duration, seconds.
-    #[serde(default)]
-    pub duration: Option<f64>,
-    /// Users (closed model) or pool cap (open model).
-    #[serde(default)]
+    /// Duration (seconds in the file): at least the shortest load, at most a week.
+    #[serde(default, deserialize_with = "load_seconds")]
+    pub duration: Option<Duration>,
+    /// Users (closed model) or pool cap (open model): 1 to [`MAX_USERS`].
+    #[serde(default, deserialize_with = "user_count")]
     pub users: Option<u32>,
-    /// Arrival rate (open model).
-    #[serde(default)]
+    /// Arrival rate (open model), journey starts per second: above 0, at most [`MAX_RATE`].
+    #[serde(default, deserialize_with = "arrival_rate")]
     pub rate: Option<f64>,
+}
+
+/// The longest `test_scenarios.*.duration`, as for `LOAD_TEST_DURATION`.
+const MAX_DEFAULT_DURATION: Duration = Duration::from_secs(7 * 86_400);
+
+fn load_seconds<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Duration>, D::Error> {
+    let Some(secs) = Option::<f64>::deserialize(de)? else {
+        return Ok(None);
+    };
+    let (min, max) = (
+        MIN_LOAD_DURATION.as_secs_f64(),
+        MAX_DEFAULT_DURATION.as_secs_f64(),
+    );
+    if !(secs.is_finite() && secs > 0.0) {
+        Err(D::Error::custom(format!(
+            "must be positive (seconds), not {secs}"
+        )))
+    } else if secs < min {
+        Err(D::Error::custom(format!(
+            "{secs} s is too short: a load lasts at least {min} s"
+        )))
+    } else if secs > max {
+        Err(D::Error::custom(format!(
+            "{secs} s is too long: at most a week ({max} s)"
+        )))
+    } else {
+        Ok(Some(Duration::from_secs_f64(secs)))
+    }
+}
+
+fn user_count<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
+    match Option::<u32>::deserialize(de)? {
+        Some(0) => Err(D::Error::custom("must be at least 1")),
+        Some(n) if n > MAX_USERS => Err(D::Error::custom(format!(
+            "{n} is above the limit of {MAX_USERS}"
+        ))),
+        users => Ok(users),
+    }
+}
+
+fn arrival_rate<'de, D: Deserializer<'de>>(de: D) -> Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(de)? {
+        Some(r) if !(r.is_finite() && r > 0.0) => Err(D::Error::custom(format!(
+            "must be positive (journey starts per second), not {r}"
+        ))),
+        Some(r) if r > MAX_RATE => Err(D::Error::custom(format!(
+            "{r} is above the limit of {MAX_RATE}/s"
+        ))),
+        rate => Ok(rate),
+    }
 }
 
 /// Monitoring settings.
@@ -163,47 +217,56 @@ impl Default for AlertLimits {
 }
 
 impl TestConfig {
-    /// Reads and checks a config file; errors name the file and the problem.
+    /// Reads and checks a config file. Errors name the file, the JSON path and the problem:
+    /// `test_config.json: test_scenarios.checkout.duration: must be positive (seconds), not -5`.
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let problem = |at: &str, message: &dyn std::fmt::Display| {
+            if at.is_empty() || at == "." {
+                format!("{}: {message}", path.display())
+            } else {
+                format!("{}: {at}: {message}", path.display())
+            }
+        };
         let mut de = serde_json::Deserializer::from_str(&text);
-        let cfg: TestConfig =
-            parse_config_json(&mut de).map_err(|e| format!("{}: {e}", path.display()))?;
+        let cfg: TestConfig = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| problem(&e.path().to_string(), e.inner()))?;
+        de.end().map_err(|e| problem("", &e))?;
+        cfg.check().map_err(|(at, message)| problem(at, &message))?;
+        Ok(cfg)
+    }
+
+    /// Ranges serde cannot express; `Err` holds the JSON path and the problem.
+    fn check(&self) -> Result<(), (&'static str, String)> {
         let (min, max) = (
             crate::cli::MIN_INTERVAL.as_secs_f64(),
             crate::cli::MAX_INTERVAL.as_secs_f64(),
         );
-        if let Some(i) = cfg.monitoring.interval
+        if let Some(i) = self.monitoring.interval
             && !(i.is_finite() && i >= min && i <= max)
         {
-            return Err(format!(
-                "{}: monitoring.interval must be between {min} and {max} seconds",
-                path.display()
+            return Err((
+                "monitoring.interval",
+                format!("must be between {min} and {max} seconds"),
             ));
         }
-        if !(cfg.alerts.error_rate.is_finite() && (0.0..=1.0).contains(&cfg.alerts.error_rate)) {
-            return Err(format!(
-                "{}: alerts.error_rate must be a fraction between 0 and 1",
-                path.display()
+        let error_rate = self.alerts.error_rate;
+        if !(error_rate.is_finite() && (0.0..=1.0).contains(&error_rate)) {
+            return Err((
+                "alerts.error_rate",
+                "must be a fraction between 0 and 1".to_owned(),
             ));
         }
-        if !(cfg.alerts.response_time.is_finite() && cfg.alerts.response_time > 0.0) {
-            return Err(format!(
-                "{}: alerts.response_time must be a positive number of ms",
-                path.display()
+        let response_time = self.alerts.response_time;
+        if !(response_time.is_finite() && response_time > 0.0) {
+            return Err((
+                "alerts.response_time",
+                "must be a positive number of ms".to_owned(),
             ));
         }
-        Ok(cfg)
+        Ok(())
     }
-}
-
-fn parse_config_json(
-    de: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>,
-) -> Result<TestConfig, serde_json::Error> {
-    let cfg = TestConfig::deserialize(&mut *de)?;
-    de.end()?;
-    Ok(cfg)
 }
 
 /// Everything the server needs to know, resolved once at start.
@@ -301,13 +364,67 @@ mod tests {
         assert!(
             TestConfig::load(&bad)
                 .expect_err("below the snapshot interval floor")
-                .contains("monitoring.interval must be between 0.1 and 3600 seconds")
+                .contains("monitoring.interval: must be between 0.1 and 3600 seconds")
         );
         std::fs::write(&bad, r#"{"alertz": {}}"#).expect("write");
         assert!(
             TestConfig::load(&bad)
                 .expect_err("unknown field")
                 .contains("unknown field")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Per-scenario defaults out of range stop the server at start-up, with the file, the JSON
+    /// path and the problem; before, a duration of 0 or less was silently ignored and users: 0
+    /// only refused when a run started.
+    #[test]
+    fn scenario_defaults_out_of_range_are_refused_with_their_path() {
+        let dir =
+            std::env::temp_dir().join(format!("stampede-config-defaults-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("test_config.json");
+        let name = file.display().to_string();
+        let load = |json: &str| {
+            std::fs::write(&file, json).expect("write");
+            TestConfig::load(&file)
+        };
+        for (value, field, problem) in [
+            (r#"{"duration": 0}"#, "duration", "must be positive"),
+            (r#"{"duration": -5}"#, "duration", "must be positive"),
+            (r#"{"duration": 0.01}"#, "duration", "too short"),
+            (r#"{"duration": 1e300}"#, "duration", "too long"),
+            (r#"{"users": 0}"#, "users", "must be at least 1"),
+            (r#"{"users": -1}"#, "users", "expected u32"),
+            (r#"{"users": 2000000}"#, "users", "above the limit"),
+            (r#"{"rate": 0}"#, "rate", "must be positive"),
+            (r#"{"rate": -2.5}"#, "rate", "must be positive"),
+            (r#"{"rate": 1e12}"#, "rate", "above the limit"),
+        ] {
+            let err = load(&format!(r#"{{"test_scenarios": {{"checkout": {value}}}}}"#))
+                .expect_err(value);
+            let start = format!("{name}: test_scenarios.checkout.{field}: ");
+            assert!(err.starts_with(&start), "{value}: {err}");
+            assert!(err.contains(problem), "{value}: {err}");
+        }
+        let cfg = load(
+            r#"{"test_scenarios": {"checkout": {"duration": 1.5, "users": 3, "rate": 0.5},
+                                   "web_app": {"duration": null}}}"#,
+        )
+        .expect("valid defaults");
+        let checkout = &cfg.test_scenarios["checkout"];
+        assert_eq!(checkout.duration, Some(Duration::from_millis(1500)));
+        assert_eq!((checkout.users, checkout.rate), (Some(3), Some(0.5)));
+        assert_eq!(cfg.test_scenarios["web_app"], ScenarioDefaults::default());
+        let err = load(r#"{"alerts": {"response_time": -1}}"#).expect_err("negative");
+        assert_eq!(
+            err,
+            format!("{name}: alerts.response_time: must be a positive number of ms")
+        );
+        let err = load(r#"{"alerts": {}} trailing"#).expect_err("trailing text");
+        assert!(
+            err.starts_with(&format!("{name}: trailing characters")),
+            "{err}"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -315,10 +315,8 @@ impl RunManager {
             names.rate = default_name("rate");
         }
         let overrides = Overrides {
-            duration: o.duration.map(|d| d.get()).or(defaults
-                .duration
-                .filter(|d| d.is_finite() && *d > 0.0)
-                .map(Duration::from_secs_f64)),
+            // The defaults were checked when the config was read (TestConfig::load).
+            duration: o.duration.map(|d| d.get()).or(defaults.duration),
             users: o.users.or(defaults.users),
             rate: o.rate.or(if scenario.load.is_open_model() {
                 defaults.rate

@@ -750,7 +750,7 @@ async fn server_configuration_shapes_runs() {
         c.test_config.test_scenarios.insert(
             "defaulted".into(),
             crate::server::config::ScenarioDefaults {
-                duration: Some(0.3),
+                duration: Some(Duration::from_millis(300)),
                 users: Some(5),
                 rate: None,
             },
