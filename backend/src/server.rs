@@ -180,6 +180,10 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
     if pruned > 0 {
         println!("deleted the {pruned} oldest run(s) beyond --keep-runs");
     }
+    // Installed before the addresses are announced: a script that stops the server as soon as
+    // it has read them gets a clean shutdown.
+    let shutdown =
+        crate::demo_target::shutdown_signal().context("cannot install signal handlers")?;
     let listener = TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -189,11 +193,17 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
         println!("demo target listening on {url}");
     }
     println!("run history in {}", args.data_dir.display());
-    let shutdown =
-        crate::demo_target::shutdown_signal().context("cannot install signal handlers")?;
+    let runs = state.runs.clone();
     serve(listener, state, async move {
         shutdown.await;
-        println!("shutting down: stopping the run in progress and saving its results…");
+        let running = runs
+            .status()
+            .is_some_and(|(run, _)| !run.status.is_terminal());
+        if running {
+            println!("shutting down: stopping the run in progress and saving its results…");
+        } else {
+            println!("shutting down");
+        }
     })
     .await?;
     if let Some(server) = demo_server {

@@ -424,3 +424,71 @@ async fn serve_start_up_errors_say_each_cause_once_and_exit_by_kind() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// SIGTERM says "stopping the run in progress" only when one is.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mentions_a_run_in_progress_only_when_there_is_one() {
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
+    for with_run in [false, true] {
+        let dir = data_dir(&format!("sigterm-{with_run}"));
+        let mut child = tokio::process::Command::from(e2e::binary::stampede())
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--demo-bind",
+                "127.0.0.1:0",
+            ])
+            .arg("--data-dir")
+            .arg(&dir)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("stampede serve starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let (mut api, mut line) = (None, String::new());
+        // "run history in" comes last, after the signal handlers are installed.
+        while !line.starts_with("run history in") {
+            line.clear();
+            let n = stdout.read_line(&mut line).await.expect("a line");
+            assert!(n > 0, "serve exited before announcing itself");
+            if let Some(url) = line.trim().strip_prefix("stampede listening on ") {
+                api = Some(url.to_owned());
+            }
+        }
+        let api = api.expect("the API address");
+        if with_run {
+            let resp = http_client()
+                .post(format!("{api}/api/workload/start"))
+                .header("content-type", "application/json")
+                .body(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"60s"}}"#)
+                .send()
+                .await
+                .expect("POST start");
+            assert_eq!(resp.status().as_u16(), 201);
+        }
+        let pid = child.id().expect("running").to_string();
+        let sent = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill runs");
+        assert!(sent.success());
+        let mut rest = String::new();
+        let exit = tokio::time::timeout(Duration::from_secs(20), async {
+            stdout.read_to_string(&mut rest).await.expect("stdout");
+            child.wait().await.expect("serve exits")
+        })
+        .await
+        .expect("serve stops within 20 s of SIGTERM");
+        assert!(exit.success(), "{exit:?}: {rest}");
+        assert!(rest.contains("shutting down"), "{rest}");
+        assert_eq!(
+            rest.contains("stopping the run in progress"),
+            with_run,
+            "with a run: {with_run}; said: {rest}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
