@@ -700,3 +700,30 @@ fn one_file_for_two_outputs_is_refused_before_the_run() {
     assert!(!json.exists(), "no file created");
     assert_eq!(target.stats().requests_total, 0, "no load was sent");
 }
+
+/// Names quoted in validation problems reach the terminal with their control characters
+/// escaped (`\u{1b}`), as in the summary, not raw.
+#[test]
+fn control_characters_in_validation_problems_are_escaped() {
+    let file = temp_file("control.yaml");
+    std::fs::write(
+        &file,
+        "name: s\ntarget: http://127.0.0.1:1\njourneys:\n  - name: j\n    steps:\n      \
+         - request: { path: /, name: \"x\\e[2J\" }\nload: { type: constant_users, users: 1, \
+         duration: 1s }\nthresholds:\n  - { expr: \"p(95) < 1s\", request: \"nope\\e[5m\" }\n",
+    )
+    .expect("write");
+    let output = stampede()
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("stampede validate");
+    let _ = std::fs::remove_file(&file);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(
+        stderr.contains(r#"no request is named "nope\u{1b}[5m" (known: "x\u{1b}[2J")"#),
+        "{stderr}"
+    );
+}

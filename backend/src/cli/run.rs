@@ -157,7 +157,8 @@ fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, 
     let report = |errors: shared::scenario::ScenarioErrors| {
         eprintln!("error: {} is not a valid scenario:", path.display());
         for e in &errors.0 {
-            eprintln!("  {e}");
+            // A problem quotes names from the file, which may hold control characters.
+            eprintln!("  {}", super::summary::term(&e.to_string()));
         }
         exit::INVALID_INPUT
     };

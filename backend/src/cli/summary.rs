@@ -156,7 +156,7 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
 }
 
 /// Text for the terminal: control characters (ESC, BEL, CR, …) escaped as `\u{1b}`.
-fn term(text: &str) -> Cow<'_, str> {
+pub(super) fn term(text: &str) -> Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
     }
