@@ -427,7 +427,7 @@ async fn https_to_a_plain_http_port_is_a_tls_error() {
         assert_completed(&run);
         assert_all_errors(&run.summary.total, ErrorKind::Tls);
     }
-    demo.shutdown().await;
+    demo.shutdown().await.expect("demo target stops cleanly");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -62,7 +62,8 @@ pub struct RunArgs {
     #[arg(long, value_parser = reports::parse_report, value_name = "FILE")]
     pub report: Vec<ReportTarget>,
 
-    /// Seed for journey picks, think times and random arrivals, to replay a run's choices.
+    /// Seed for journey picks, think times and random arrivals, to replay a run's choices. It
+    /// wins over a `random` profile's own `load.seed`.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
@@ -114,6 +115,18 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(3600);
 /// A snapshot interval from a flag or the environment: as [`parse_env_duration`], between
 /// [`MIN_INTERVAL`] and [`MAX_INTERVAL`].
 pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
+    // "0" or "-1" are numbers out of range: name this flag's range, not the general one.
+    if text
+        .trim()
+        .parse::<f64>()
+        .is_ok_and(|secs| secs <= 0.0 || secs.is_nan())
+    {
+        return Err(format!(
+            "\"{text}\" must be a positive number of seconds (from {} to {})",
+            HumanDuration(MIN_INTERVAL),
+            HumanDuration(MAX_INTERVAL)
+        ));
+    }
     let d = parse_env_duration(text)?;
     if d < MIN_INTERVAL {
         Err(format!(
@@ -517,6 +530,11 @@ mod tests {
                 .expect_err("too short")
                 .contains("at least 100ms")
         );
+        // Zero and below name this flag's range, not the week that bounds other durations.
+        for bad in ["0", "-1"] {
+            let err = parse_interval(bad).expect_err(bad);
+            assert!(err.contains("from 100ms to 1h"), "{err}");
+        }
     }
 
     #[test]
