@@ -30,7 +30,9 @@ use crate::threshold::ThresholdSpec;
 use crate::units::{ByteSize, HumanDuration};
 
 pub use overrides::{AppliedOverrides, OverrideNames, Overrides, validate_overridden};
-pub use parse::{Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, parse_scenario};
+pub use parse::{
+    Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, humanize, parse_scenario,
+};
 pub use validate::{
     MAX_RATE, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck, ValidJourney,
     ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, describe_check, validate,

@@ -22,18 +22,57 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            let at = if path == "." {
-                String::new()
-            } else {
-                format!("{path}: ")
-            };
-            ApiError::BadRequest(format!("invalid JSON body: {at}{inner}"))
+            body_error(&path, &e.into_inner(), &bytes)
         })?;
         de.end()
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
         Ok(Body(value))
     }
+}
+
+/// A body that is not the JSON the endpoint takes, in words: what is wrong and where. A
+/// problem inside an inline scenario (`scenario.inline.…`) is a scenario problem, a 422 with
+/// its field path, as it is for a scenario sent as text.
+fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
+    let path = match path {
+        "." | "?" => "",
+        p => p.strip_suffix(".?").unwrap_or(p),
+    };
+    let at = format!(" at line {} column {}", err.line(), err.column());
+    let message = if body.trim_ascii_start().first().is_some_and(|b| *b != b'{') {
+        "the body must be a JSON object".to_owned()
+    } else if err.is_eof() {
+        "the body ends before its JSON is complete".to_owned()
+    } else {
+        let text = err.to_string();
+        let text = text.strip_suffix(&at).unwrap_or(&text).to_owned();
+        match (path, text.as_str()) {
+            // serde_json's word for "none of the forms this field takes".
+            ("scenario", "expected value") => {
+                "expected exactly one of {\"name\": …}, {\"inline\": {…}} or {\"text\": \"…\"}"
+                    .to_owned()
+            }
+            ("test_type", "expected value") => {
+                "expected one of \"load\", \"stress\", \"performance\", \"scalability\" or \"failure\""
+                    .to_owned()
+            }
+            _ => shared::scenario::humanize(text),
+        }
+    };
+    if let Some(field) = path
+        .strip_prefix("scenario.inline")
+        .map(|rest| rest.trim_start_matches('.'))
+    {
+        return ApiError::InvalidScenario(
+            shared::scenario::ScenarioError::at(field, format!("{message}{at} of the body")).into(),
+        );
+    }
+    let at_path = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    };
+    ApiError::BadRequest(format!("invalid JSON body: {at_path}{message}{at}"))
 }
 
 /// A body taken as text (a scenario document in JSON or YAML): a 413 over the size limit and a
@@ -73,5 +112,74 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
             .await
             .map(|q| Params(q.0))
             .map_err(|e| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::api::StartRun;
+
+    /// What the start endpoint says of `body`.
+    fn said(body: &str) -> (u16, String) {
+        let mut de = serde_json::Deserializer::from_str(body);
+        let err = serde_path_to_error::deserialize::<_, StartRun>(&mut de)
+            .map(|_| ())
+            .expect_err("a bad body");
+        let path = err.path().to_string();
+        let e = body_error(&path, &err.into_inner(), body.as_bytes());
+        let status = match &e {
+            ApiError::InvalidScenario(_) => 422,
+            ApiError::BadRequest(_) => 400,
+            other => panic!("unexpected {other:?}"),
+        };
+        let text = match e {
+            ApiError::InvalidScenario(errors) => errors.to_string(),
+            other => other.to_string(),
+        };
+        (status, text)
+    }
+
+    #[test]
+    fn malformed_bodies_say_what_is_wrong_in_words() {
+        let cases = [
+            (
+                r#"{"scenario":{}}"#,
+                400,
+                "scenario: expected exactly one of {\"name\"",
+            ),
+            (
+                r#"{"scenario":{"name":"a","text":"b"}}"#,
+                400,
+                "scenario: expected exactly one of",
+            ),
+            (
+                r#"{"scenario":{"name":"a"},"test_type":5}"#,
+                400,
+                "test_type: expected one of \"load\", \"stress\"",
+            ),
+            ("{", 400, "the body ends before its JSON is complete"),
+            ("[]", 400, "the body must be a JSON object"),
+            (
+                r#"{"scenario":{"name":"a"},"overrides":{"users":-1}}"#,
+                400,
+                "overrides.users: invalid value: integer `-1`, expected a whole number from 0 to",
+            ),
+            // Inside an inline scenario: a scenario problem with its field path, as for text.
+            (
+                r#"{"scenario":{"inline":{"name":"x","journeys":[],"load":{"type":"constant_users","users":"5","duration":"1s"}}}}"#,
+                422,
+                "load.users: invalid type: string \"5\", expected a whole number",
+            ),
+        ];
+        for (body, status, want) in cases {
+            let (got_status, text) = said(body);
+            assert_eq!(got_status, status, "{body}: {text}");
+            assert!(text.contains(want), "{body}: {text}");
+            assert!(
+                !text.contains("?:") && !text.contains("u32"),
+                "{body}: {text}"
+            );
+        }
     }
 }

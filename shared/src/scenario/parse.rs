@@ -209,7 +209,7 @@ fn clean_path(path: &str) -> String {
 /// Rewrites parser messages that speak the library's language: Rust integer types
 /// (`invalid u32`, `expected u32`) and advice meant for programmers (`set DuplicateKeyPolicy
 /// in Options`).
-fn humanize(message: String) -> String {
+pub fn humanize(message: String) -> String {
     // The YAML reader's word for "a list or mapping where one value belongs" (`weight: [1`).
     if message == "expected string scalar" {
         return "expected a single value here, not a list or a mapping".to_owned();
