@@ -147,8 +147,12 @@ pub struct Line {
     pub name: String,
     /// CSS colour.
     pub color: String,
-    /// The SVG path (`d` attribute); empty when the line has no points.
+    /// The SVG path data: first the line's stretches of two points or more, then, from byte
+    /// [`Line::dots`] on, its isolated points (a point with a gap or the end on either side) as
+    /// zero-length segments, drawn as dots by a second path. Empty when there are no points.
     pub d: String,
+    /// Where the isolated points begin in `d` (`d.len()` when there are none).
+    pub dots: usize,
     /// Points drawn after downsampling (`data-points`).
     pub points: usize,
     /// Drawn against the right-hand axis.
@@ -265,10 +269,12 @@ pub fn layout(left: &[Series], right: &[Series], whole: bool) -> ChartModel {
             &y
         };
         let pts = downsample(&s.points, budget);
+        let (d, dots) = path(&pts, &x, scale_y);
         lines.push(Line {
             name: s.name.clone(),
             color: s.color.clone(),
-            d: path(&pts, &x, scale_y),
+            d,
+            dots,
             points: pts.len(),
             right: on_right,
         });
@@ -304,41 +310,48 @@ fn extent<'a>(series: impl Iterator<Item = &'a Series>) -> (f64, f64) {
     shared::chart::y_extent(series.flat_map(|s| s.points.iter())).unwrap_or((0.0, 0.0))
 }
 
-/// An SVG path through the points: `M x,y L x,y …` with one decimal. A point that is not
-/// finite (an interval without a value, such as latency with no request completed) is a gap:
-/// the line breaks there and goes on from the next point. A point alone between gaps becomes
-/// a dot (a zero-length segment, drawn by round line caps).
-pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> String {
+/// SVG path data through the points: `M x,y L x,y …` with one decimal, and where the isolated
+/// points begin in it. A point that is not finite (an interval without a value, such as latency
+/// with no request completed) is a gap: the line breaks there and goes on from the next point.
+/// A point alone between gaps (or alone in the series) is moved to the end, after the
+/// stretches of line, as a zero-length segment (`M x,yh0`): drawn apart, with a round cap
+/// wider than the line, it is a dot. Returns `(d, start of the isolated points in d)`.
+pub fn path(points: &[(f64, f64)], x: &LinearScale, y: &LinearScale) -> (String, usize) {
     let mut d = String::with_capacity(points.len() * 14);
-    // Points in the current segment.
-    let mut run = 0;
-    for (px, py) in points {
-        if !px.is_finite() || !py.is_finite() {
-            if run == 1 {
-                d.push_str("h0.1");
-            }
-            run = 0;
+    let mut dots = String::new();
+    let value = |i: usize| {
+        points
+            .get(i)
+            .is_some_and(|p| p.0.is_finite() && p.1.is_finite())
+    };
+    for (i, &(px, py)) in points.iter().enumerate() {
+        if !value(i) {
             continue;
         }
+        // A point after a value goes on the line; a point with no value either side is a dot.
+        let after = i > 0 && value(i - 1);
+        let alone = !after && !value(i + 1);
+        let out = if alone { &mut dots } else { &mut d };
         let _ = write!(
-            d,
-            "{}{:.1},{:.1}",
-            if run == 0 { 'M' } else { 'L' },
-            x.map(*px),
-            y.map(*py)
+            out,
+            "{}{:.1},{:.1}{}",
+            if after { 'L' } else { 'M' },
+            x.map(px),
+            y.map(py),
+            if alone { "h0" } else { "" }
         );
-        run += 1;
     }
-    if run == 1 {
-        d.push_str("h0.1");
-    }
-    d
+    let at = d.len();
+    d.push_str(&dots);
+    (d, at)
 }
 
 /// The static part of a chart as SVG markup: grid, axes with ticks and unit labels, one
-/// `<path data-series data-points>` per line, and the empty state. Built as one string (into
-/// a `<g>`) rather than as view nodes: it is redrawn whole on every data change anyway, and
-/// markup keeps the WebAssembly small.
+/// `<path class="chart__line" data-series data-points>` per line, each followed by a
+/// `path.chart__dots` of its isolated points (an empty one when it has none: one `write!`
+/// costs less WebAssembly than two), and the empty state. Built as
+/// one string (into a `<g>`) rather than as view nodes: it is redrawn whole on every data
+/// change anyway, and markup keeps the WebAssembly small.
 pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
     let f = m.frame;
     let mid_x = (f.left + f.right) / 2.0;
@@ -405,10 +418,10 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
     }
     o.push_str("</g><g class=\"chart__lines\">");
     for l in &m.lines {
+        let (line, dots) = l.d.split_at(l.dots);
         let _ = write!(
             o,
-            "<path class=\"chart__line\" d=\"{}\" style=\"stroke:{}\" data-series=\"{}\" data-points=\"{}\"/>",
-            l.d,
+            "<path class=\"chart__line\" d=\"{line}\" style=\"stroke:{0}\" data-series=\"{1}\" data-points=\"{2}\"/><path class=\"chart__dots\" d=\"{dots}\" style=\"stroke:{0}\"/>",
             escape(&l.color),
             escape(&l.name),
             l.points
@@ -758,38 +771,98 @@ mod tests {
     fn path_strings() {
         let x = LinearScale::new((0.0, 10.0), (0.0, 100.0));
         let y = LinearScale::new((0.0, 10.0), (100.0, 0.0));
+        let p = |pts: &[(f64, f64)]| {
+            let (d, at) = path(pts, &x, &y);
+            let (line, dots) = d.split_at(at);
+            (line.to_owned(), dots.to_owned())
+        };
+        let s = |line: &str, dots: &str| (line.to_owned(), dots.to_owned());
         assert_eq!(
-            path(&[(0.0, 0.0), (5.0, 5.0), (10.0, 10.0)], &x, &y),
-            "M0.0,100.0L50.0,50.0L100.0,0.0"
+            p(&[(0.0, 0.0), (5.0, 5.0), (10.0, 10.0)]),
+            s("M0.0,100.0L50.0,50.0L100.0,0.0", "")
         );
-        assert_eq!(path(&[(5.0, 2.0)], &x, &y), "M50.0,80.0h0.1");
-        assert_eq!(
-            path(&[(1.0, f64::NAN), (2.0, 1.0)], &x, &y),
-            "M20.0,90.0h0.1"
-        );
-        assert_eq!(path(&[], &x, &y), "");
-        // No value: a gap, not a line across it; a point alone between gaps is a dot.
+        // One point: a dot.
+        assert_eq!(p(&[(5.0, 2.0)]), s("", "M50.0,80.0h0"));
+        assert_eq!(p(&[(1.0, f64::NAN), (2.0, 1.0)]), s("", "M20.0,90.0h0"));
+        assert_eq!(p(&[]), s("", ""));
+        // No value: a gap, not a line across it.
         let nan = f64::NAN;
         assert_eq!(
-            path(
-                &[
-                    (1.0, 1.0),
-                    (2.0, 2.0),
-                    (3.0, nan),
-                    (4.0, nan),
-                    (5.0, 5.0),
-                    (6.0, 6.0)
-                ],
-                &x,
-                &y
-            ),
-            "M10.0,90.0L20.0,80.0M50.0,50.0L60.0,40.0"
+            p(&[
+                (1.0, 1.0),
+                (2.0, 2.0),
+                (3.0, nan),
+                (4.0, nan),
+                (5.0, 5.0),
+                (6.0, 6.0)
+            ]),
+            s("M10.0,90.0L20.0,80.0M50.0,50.0L60.0,40.0", "")
+        );
+        // Points alone between gaps (or a gap and an end) are dots, after the line.
+        assert_eq!(
+            p(&[(1.0, 1.0), (2.0, nan), (3.0, 3.0), (4.0, nan)]),
+            s("", "M10.0,90.0h0M30.0,70.0h0")
         );
         assert_eq!(
-            path(&[(1.0, 1.0), (2.0, nan), (3.0, 3.0), (4.0, nan)], &x, &y),
-            "M10.0,90.0h0.1M30.0,70.0h0.1"
+            p(&[
+                (1.0, 1.0),
+                (2.0, nan),
+                (3.0, 3.0),
+                (4.0, 4.0),
+                (5.0, nan),
+                (6.0, 6.0),
+                (7.0, nan),
+                (8.0, 8.0),
+                (9.0, 9.0)
+            ]),
+            s(
+                "M30.0,70.0L40.0,60.0M80.0,20.0L90.0,10.0",
+                "M10.0,90.0h0M60.0,40.0h0"
+            )
         );
-        assert_eq!(path(&[(1.0, nan)], &x, &y), "");
+        assert_eq!(p(&[(1.0, nan)]), s("", ""));
+    }
+
+    #[test]
+    fn isolated_points_are_drawn_as_dots() {
+        let nan = f64::NAN;
+        // Latency over a nearly idle run: values only now and then.
+        let pts = [(1.0, 2.0), (2.0, nan), (3.0, nan), (4.0, 3.0), (5.0, 5.0)];
+        let m = layout(&[line("p50", &pts)], &[], false);
+        let l = &m.lines[0];
+        assert_eq!(l.points, 5);
+        assert_eq!(l.d[l.dots..].matches('M').count(), 1);
+        assert_eq!(l.d[..l.dots].matches('L').count(), 1);
+        let svg = plot_markup(&m, "ms", "");
+        let dot = format!(
+            "<path class=\"chart__dots\" d=\"M{:.1},{:.1}h0\" style=\"stroke:var(--chart-1)\"/>",
+            m.x.map(1.0),
+            m.y.map(2.0)
+        );
+        assert!(svg.contains(&dot), "{svg}");
+        assert!(svg.contains(&format!(
+            "<path class=\"chart__line\" d=\"M{:.1},",
+            m.x.map(4.0)
+        )));
+        // The dots follow their line; a line without isolated points draws none.
+        assert!(svg.find("data-series=\"p50\"") < svg.find("chart__dots"));
+        let joined = plot_markup(&layout(&[line("p50", &pts[3..])], &[], false), "ms", "");
+        assert!(
+            joined.contains("<path class=\"chart__dots\" d=\"\""),
+            "{joined}"
+        );
+        // A series of one point: all dot, no line.
+        let one = layout(&[line("rps", &[(1.0, 5.0)])], &[], false);
+        assert_eq!(one.lines[0].dots, 0);
+        let svg = plot_markup(&one, "req/s", "");
+        assert!(svg.contains("<path class=\"chart__line\" d=\"\""));
+        assert_eq!(svg.matches("class=\"chart__dots\"").count(), 1);
+        // The read-out still reads the points.
+        let r = readout(&m, &[line("p50", &pts)], &[], 0.1, "ms", "").expect("readout");
+        assert_eq!(
+            (r.time.as_str(), r.rows[0].value.as_str()),
+            ("1 s", "2.00 ms")
+        );
     }
 
     #[test]
@@ -798,7 +871,8 @@ mod tests {
         let lines = [line("p50", &pts), line("a <b> & \"c\"", &pts[..3])];
         let m = layout(&lines, &[], false);
         let svg = plot_markup(&m, "ms", "");
-        assert_eq!(svg.matches("<path ").count(), 2);
+        // A line and its dots each.
+        assert_eq!(svg.matches("<path ").count(), 4);
         assert!(svg.contains(&format!(
             "data-series=\"p50\" data-points=\"{}\"",
             m.lines[0].points

@@ -30,6 +30,8 @@ pub fn RunList(
             let row = HistoryRow::of(run);
             let HistoryRow { id, created_at_ms, .. } = row.clone();
             let href = format!("/history/{id}");
+            // The name, and again as the link's title (the table cuts a long one).
+            let scenario = row.scenario.clone();
             let id_for_check = id.clone();
             let is_selected = Memo::new(move |_| selected.with(|s| s.iter().any(|(x, _)| *x == id_for_check)));
             let toggle = {
@@ -49,7 +51,7 @@ pub fn RunList(
                     </td>
                     <td inner_html=badge(|h| status_badge_markup(h, row.status))></td>
                     <td class="run-list__scenario">
-                        <a href=href class="run-list__link">{row.scenario}</a>
+                        <a href=href class="run-list__link" title=row.scenario>{scenario}</a>
                         <span class="run-list__id">{id.clone()}</span>
                     </td>
                     <td class="run-list__type">{row.test_type}</td>
