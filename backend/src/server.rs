@@ -118,7 +118,11 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
     // Before anything reads the history: with another server on the directory, the recovery
     // below would mark its live run interrupted. The store holds the lock until we exit.
     let store = Store::open(&args.data_dir).map_err(|e| match e {
-        StoreError::Locked { .. } => anyhow::Error::new(e),
+        // These name the directory or file already.
+        StoreError::Locked { .. }
+        | StoreError::Io { .. }
+        | StoreError::Lock { .. }
+        | StoreError::Open { .. } => anyhow::Error::new(e),
         e => anyhow::Error::new(e).context(format!(
             "cannot open the run history in {}",
             args.data_dir.display()

@@ -417,6 +417,9 @@ async fn serve_start_up_errors_say_each_cause_once_and_exit_by_kind() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(code), "{stderr}");
         assert_eq!(stderr.matches(said).count(), 1, "{said} once: {stderr}");
+        // The directory or file is named once too.
+        let named = data.to_str().expect("utf-8");
+        assert!(stderr.matches(named).count() <= 1, "{named} once: {stderr}");
     }
     assert!(
         !fresh.exists(),
