@@ -272,6 +272,18 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
         Some("soon"),
         "the edit is kept"
     );
+    // Focus goes to the field, which may be far below the notice.
+    b.until(10, "focus on the unreadable field", || async {
+        b.client
+            .execute(
+                "return document.activeElement.getAttribute('data-field');",
+                vec![],
+            )
+            .await
+            .ok()
+            .filter(|v| v.as_str() == Some("load.duration"))
+    })
+    .await;
     set_input(&b, "[data-field='load.duration']", "30s").await;
 
     // In the text view a problem carries its position; clicking it puts the cursor there.

@@ -306,6 +306,8 @@ pub fn ComposePage() -> impl IntoView {
                 plural(errors.len(), "field", "fields"),
                 if errors.len() == 1 { "field" } else { "fields" }
             ))));
+            // The notice sits at the top; the field may be far down the form.
+            focus_later(format!("[data-field='{}']", errors[0].0));
             return;
         }
         mode.set(next);
