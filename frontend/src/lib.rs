@@ -21,10 +21,10 @@ use nav::{Nav, NavLink, Page};
 
 /// Focuses the element matching `css` once the page is redrawn (next frame), so keyboard focus
 /// follows an element that a state change shows or brings back.
-pub(crate) fn focus_later(css: impl AsRef<str> + 'static) {
+pub(crate) fn focus_later(css: &'static str) {
     request_animation_frame(move || {
         if let Some(el) = document()
-            .query_selector(css.as_ref())
+            .query_selector(css)
             .ok()
             .flatten()
             .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())

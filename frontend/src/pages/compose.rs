@@ -307,7 +307,7 @@ pub fn ComposePage() -> impl IntoView {
                 if errors.len() == 1 { "field" } else { "fields" }
             ))));
             // The notice sits at the top; the field may be far down the form.
-            focus_later(format!("[data-field='{}']", errors[0].0));
+            focus_later("[data-field][aria-invalid=true]");
             return;
         }
         mode.set(next);
