@@ -594,17 +594,19 @@ fn alerts_for(
         }
         *holding = holds;
     };
-    watch(
-        AlertKind::ResponseTime,
-        i.latency.p95_ms,
-        limits.response_time,
-        &mut alerting.response_time,
-    );
+    // In the order the store lists an interval's alerts (by kind's name), so the live feed
+    // and a reload agree.
     watch(
         AlertKind::ErrorRate,
         i.error_rate(),
         limits.error_rate,
         &mut alerting.error_rate,
+    );
+    watch(
+        AlertKind::ResponseTime,
+        i.latency.p95_ms,
+        limits.response_time,
+        &mut alerting.response_time,
     );
     out
 }
@@ -668,6 +670,12 @@ mod tests {
                 ],
             ),
             ("at the limit is not above it", &[(100, 5, 500.0)], &[]),
+            (
+                // The store lists an interval's alerts by kind's name; the feed must agree.
+                "both in one interval: error rate first, as a reload lists them",
+                &[(100, 60, 900.0)],
+                &[(0, AlertKind::ErrorRate), (0, AlertKind::ResponseTime)],
+            ),
         ];
         for (name, intervals, want) in cases {
             let mut alerting = Alerting::default();
