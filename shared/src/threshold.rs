@@ -226,12 +226,13 @@ impl Threshold {
     }
 }
 
+/// In the style of every other figure (the panel's tiles, the reports): `1.26 s`, `12.3 ms`,
+/// `0.45%`, `52.0/s`.
 fn format_value(metric: ThresholdMetric, v: f64) -> String {
     match metric {
-        ThresholdMetric::ErrorRate => format!("{:.2}%", v * 100.0),
+        ThresholdMetric::ErrorRate => crate::units::human_percent(v),
         ThresholdMetric::Rps => format!("{v:.1}/s"),
-        // As tables write latencies: value, space, unit.
-        _ => format!("{v:.2} ms"),
+        _ => crate::units::human_ms(v),
     }
 }
 
@@ -426,10 +427,15 @@ mod tests {
         ] {
             assert_eq!(parse(expr).expect("valid").limit, ms, "{expr}");
         }
-        // Observed values read as the tables write them.
-        let t = parse("p(95) < 20ms").expect("valid");
-        assert_eq!(t.observed_text(Some(10.974)), "10.97 ms");
+        // Observed values and limits read as the tiles and tables write them.
+        let t = parse("p(95) < 10s").expect("valid");
+        assert_eq!(t.observed_text(Some(10.974)), "11.0 ms");
+        assert_eq!(t.observed_text(Some(1259.52)), "1.26 s");
         assert_eq!(t.observed_text(None), "no data");
+        assert_eq!(t.limit_text(), "10.0 s");
+        let t = parse("error_rate < 1%").expect("valid");
+        assert_eq!(t.observed_text(Some(0.000_01)), "<0.01%");
+        assert_eq!(t.limit_text(), "1.00%");
     }
 
     #[test]
