@@ -197,6 +197,8 @@ pub fn rows_markup(rows: &[Row]) -> String {
     }
     for r in rows {
         let errors = if r.errors > 0 { "num is-bad" } else { "num" };
+        // A request with no answers yet (still in flight) has no latency, not 0 ms.
+        let ms = |v: f64| format::ms(if r.count == 0 { f64::NAN } else { v });
         h.open("tr", &[("data-request", &r.name)])
             .el(
                 "th",
@@ -205,9 +207,9 @@ pub fn rows_markup(rows: &[Row]) -> String {
             )
             .el("td", &[("class", "num")], &format::count(r.count))
             .el("td", &[("class", "num")], &format::rate(r.rps))
-            .el("td", &[("class", "num")], &format::ms(r.p50))
-            .el("td", &[("class", "num")], &format::ms(r.p95))
-            .el("td", &[("class", "num")], &format::ms(r.p99))
+            .el("td", &[("class", "num")], &ms(r.p50))
+            .el("td", &[("class", "num")], &ms(r.p95))
+            .el("td", &[("class", "num")], &ms(r.p99))
             .el("td", &[("class", errors)], &format::count(r.errors))
             .el("td", &[("class", errors)], &format::percent(r.error_rate))
             .close("tr");
@@ -331,5 +333,17 @@ mod tests {
             "{m}"
         );
         assert_eq!(m.matches("<tr ").count(), 3);
+
+        // A request still waiting for its first answer has no latency yet.
+        let mut t = table();
+        t.truncate(1);
+        t[0].requests = 0;
+        t[0].errors = 0;
+        t[0].rps = 0.0;
+        let m = rows_markup(&rows(&t, None));
+        assert!(
+            m.contains("<td class=\"num\">0</td><td class=\"num\">0.0/s</td><td class=\"num\">–</td><td class=\"num\">–</td><td class=\"num\">–</td>"),
+            "{m}"
+        );
     }
 }

@@ -379,6 +379,7 @@ pub fn ComposePage() -> impl IntoView {
                         "{} cannot be read; see the marked fields.",
                         plural(errors.len(), "field", "fields")
                     ))));
+                    focus_later("[data-field][aria-invalid=true]");
                     None
                 }
             },
