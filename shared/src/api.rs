@@ -89,12 +89,28 @@ impl TestType {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScenarioRef {
-    /// The document itself.
-    Inline(Box<Scenario>),
+    /// The document itself (a JSON object: serde would also read a struct from an array of
+    /// its fields in order, which nobody means).
+    Inline(#[serde(deserialize_with = "document")] Box<Scenario>),
     /// YAML or JSON text; errors then carry line and column.
     Text(String),
     /// A saved scenario or a preset.
     Name(String),
+}
+
+/// A scenario document, read only from a mapping (a JSON object).
+fn document<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Box<Scenario>, D::Error> {
+    struct Document;
+    impl<'de> serde::de::Visitor<'de> for Document {
+        type Value = Box<Scenario>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a scenario document (a JSON object)")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            Scenario::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Box::new)
+        }
+    }
+    d.deserialize_map(Document)
 }
 
 /// Load overrides for a start request (all optional).

@@ -165,6 +165,17 @@ mod tests {
                 400,
                 "overrides.users: invalid value: integer `-1`, expected a whole number from 0 to",
             ),
+            // An inline scenario is an object, not an array of its fields in order.
+            (
+                r#"{"scenario":{"inline":[]}}"#,
+                422,
+                "expected a scenario document (a JSON object)",
+            ),
+            (
+                r#"{"scenario":{"inline":["seq",null,"http://127.0.0.1:1",{},{},[],{"type":"constant_users","users":1,"duration":"1s"},[],{}]}}"#,
+                422,
+                "expected a scenario document (a JSON object)",
+            ),
             // Inside an inline scenario: a scenario problem with its field path, as for text.
             (
                 r#"{"scenario":{"inline":{"name":"x","journeys":[],"load":{"type":"constant_users","users":"5","duration":"1s"}}}}"#,

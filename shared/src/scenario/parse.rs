@@ -141,6 +141,18 @@ pub fn parse_scenario(source: &str, format: Format) -> Result<Scenario, Scenario
 }
 
 fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
+    // serde would also read the document from an array of its fields in order; nobody means
+    // that, and its errors would speak of "elements".
+    let start = source.len() - source.trim_start().len();
+    if !source[start..].starts_with('{') {
+        let before = &source[..start];
+        return Err(ScenarioErrors::from(ScenarioError {
+            path: String::new(),
+            message: "a scenario document is a JSON object ({ … })".to_owned(),
+            line: Some(before.matches('\n').count() as u64 + 1),
+            column: Some(before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1),
+        }));
+    }
     let mut de = serde_json::Deserializer::from_str(source);
     let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = clean_path(&e.path().to_string());
@@ -302,6 +314,22 @@ mod tests {
                 "{bad}"
             );
             assert_eq!(e.line, Some(6), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_json_document_is_an_object() {
+        for (doc, at) in [
+            ("[\"t\", null]", (1, 1)),
+            ("\n  5", (2, 3)),
+            ("\"name\"", (1, 1)),
+        ] {
+            let e = first_error(doc, Format::Json);
+            assert_eq!(
+                e.message, "a scenario document is a JSON object ({ … })",
+                "{doc}"
+            );
+            assert_eq!((e.line, e.column), (Some(at.0), Some(at.1)), "{doc}");
         }
     }
 
