@@ -89,8 +89,8 @@ impl TestType {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScenarioRef {
-    /// The document itself (a JSON object: serde would also read a struct from an array of
-    /// its fields in order, which nobody means).
+    /// The document itself, as a JSON object.
+    // Only an object: serde would also read a struct from an array of its fields in order.
     Inline(#[serde(deserialize_with = "document")] Box<Scenario>),
     /// YAML or JSON text; errors then carry line and column.
     Text(String),
