@@ -767,20 +767,11 @@ fn run_card(role: &'static str, l: &Loaded) -> impl IntoView + use<> {
     }
 }
 
+/// The two runs' lines, named by role: the cards above say which run is which.
 fn overlay(a: &Loaded, b: &Loaded, what: Overlay) -> Vec<Series> {
     vec![
-        compare::overlay_series(
-            &a.series,
-            what,
-            &format!("Baseline {}", a.detail.info.id),
-            chart::color(0),
-        ),
-        compare::overlay_series(
-            &b.series,
-            what,
-            &format!("Candidate {}", b.detail.info.id),
-            chart::color(1),
-        ),
+        compare::overlay_series(&a.series, what, "Baseline", chart::color(0)),
+        compare::overlay_series(&b.series, what, "Candidate", chart::color(1)),
     ]
 }
 
