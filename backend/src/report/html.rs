@@ -35,7 +35,7 @@ header.top{display:flex;justify-content:space-between;align-items:flex-start;gap
 letter-spacing:.04em;border:2px solid currentColor;white-space:nowrap}
 .badge.pass{color:var(--pass);background:var(--pass-bg)}
 .badge.fail{color:var(--fail);background:var(--fail-bg)}
-.badge.none{color:var(--neutral);background:var(--neutral-bg)}
+.badge.none,.badge.partial{color:var(--neutral);background:var(--neutral-bg)}
 dl.meta{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:8px 18px;
 margin:16px 0 18px;padding:12px 14px;background:var(--card);border:1px solid var(--line);border-radius:8px}
 dl.meta div{min-width:0}
@@ -218,10 +218,12 @@ fn meta(o: &mut String, key: &str, value_html: &str) {
     let _ = write!(o, "<div><dt>{key}</dt><dd>{value_html}</dd></div>");
 }
 
-/// The badge: PASS, FAIL, or a neutral word when there is nothing to judge.
+/// The badge: PASS, FAIL, PASSED SO FAR (thresholds that held on a run stopped before the
+/// end of its schedule, as the panel says), or a neutral word when there is nothing to judge.
 fn verdict(detail: &RunDetail, r: &JsonReport) -> (&'static str, &'static str) {
     match r.thresholds_passed {
         Some(_) if r.thresholds.is_empty() => ("none", "NO THRESHOLDS"),
+        Some(true) if EarlyStop::of(detail).is_some() => ("partial", "PASSED SO FAR"),
         Some(true) => ("pass", "PASS"),
         Some(false) => ("fail", "FAIL"),
         None if detail.scenario_doc.thresholds.is_empty() => ("none", "NO THRESHOLDS"),
@@ -232,7 +234,7 @@ fn verdict(detail: &RunDetail, r: &JsonReport) -> (&'static str, &'static str) {
 /// Under a PASS or FAIL badge, what the verdict was judged on when the run stopped before the
 /// end of its schedule.
 fn verdict_note(detail: &RunDetail, verdict_class: &str) -> Option<String> {
-    if !matches!(verdict_class, "pass" | "fail") {
+    if !matches!(verdict_class, "pass" | "fail" | "partial") {
         return None;
     }
     EarlyStop::of(detail).map(|stop| stop.note())
