@@ -285,6 +285,11 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
     })
     .await;
     set_input(&b, "[data-field='load.duration']", "30s").await;
+    b.until(10, "the notice to go once the field reads", || async {
+        let notice = text(&b, ".compose__notice[role=alert]").await;
+        (!notice.is_some_and(|t| t.contains("cannot be read"))).then_some(())
+    })
+    .await;
 
     // In the text view a problem carries its position; clicking it puts the cursor there.
     b.find("[data-action=mode-text]")

@@ -262,6 +262,11 @@ pub fn ComposePage() -> impl IntoView {
         }
         match result {
             Ok(s) => {
+                // An edit that leaves every field readable answers an error notice (a field
+                // that could not be read, a refused launch); it goes.
+                if notice.with_untracked(|n| matches!(n, Some(Notice::Error(_)))) {
+                    notice.set(None);
+                }
                 if last_checked.with_value(|l| l.as_ref() == Some(&s)) {
                     return;
                 }
