@@ -455,15 +455,10 @@ fn clip_ramp(start: f64, stages: &[Stage], cap: f64) -> Vec<Stage> {
         } else {
             // The ramp crosses the cap a fraction `f` into the stage.
             let f = ((cap - from) / (to - from)).clamp(0.0, 1.0);
+            // Up to the cap, then held there (rising) or on down to `to` (falling).
             let first = length.mul_f64(f);
-            let rest = length.saturating_sub(first);
-            if from < cap {
-                push(first, cap, level);
-                push(rest, cap, cap);
-            } else {
-                push(first, cap, level);
-                push(rest, to, cap);
-            }
+            push(first, cap, level);
+            push(length.saturating_sub(first), to.min(cap), cap);
         }
         from = to;
     }
