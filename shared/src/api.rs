@@ -71,6 +71,15 @@ pub enum TestType {
 }
 
 impl TestType {
+    /// Every test type, in the order people are offered them.
+    pub const ALL: [TestType; 5] = [
+        TestType::Load,
+        TestType::Stress,
+        TestType::Performance,
+        TestType::Scalability,
+        TestType::Failure,
+    ];
+
     /// Name as on the wire.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use shared::api::TestType;
 
 use super::error::ApiError;
 
@@ -53,8 +54,7 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
                     .to_owned()
             }
             ("test_type", "expected value") => {
-                "expected one of \"load\", \"stress\", \"performance\", \"scalability\" or \"failure\""
-                    .to_owned()
+                expected_one_of(&TestType::ALL.map(TestType::as_str))
             }
             _ => shared::scenario::humanize(text),
         }
@@ -73,6 +73,15 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
         format!("{path}: ")
     };
     ApiError::BadRequest(format!("invalid JSON body: {at_path}{message}{at}"))
+}
+
+/// `expected one of "a", "b" or "c"`, of a type's wire names.
+fn expected_one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    quoted
+        .split_last()
+        .map(|(last, rest)| format!("expected one of {} or {last}", rest.join(", ")))
+        .unwrap_or_default()
 }
 
 /// A body taken as text (a scenario document in JSON or YAML): a 413 over the size limit and a
@@ -156,7 +165,7 @@ mod tests {
             (
                 r#"{"scenario":{"name":"a"},"test_type":5}"#,
                 400,
-                "test_type: expected one of \"load\", \"stress\"",
+                "test_type: expected one of \"load\", \"stress\", \"performance\", \"scalability\" or \"failure\" at",
             ),
             ("{", 400, "the body ends before its JSON is complete"),
             ("[]", 400, "the body must be a JSON object"),
