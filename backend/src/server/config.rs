@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
-use shared::scenario::{MAX_RATE, MAX_USERS, MIN_LOAD_DURATION};
+use shared::scenario::{MAX_RATE, MIN_LOAD_DURATION, check_users};
 
 /// Flags of `stampede serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -121,7 +121,7 @@ pub struct ScenarioDefaults {
     /// Duration (seconds in the file): at least the shortest load, at most a week.
     #[serde(default, deserialize_with = "load_seconds")]
     pub duration: Option<Duration>,
-    /// Users (closed model) or pool cap (open model): 1 to [`MAX_USERS`].
+    /// Users (closed model) or pool cap (open model): 1 to [`shared::scenario::MAX_USERS`].
     #[serde(default, deserialize_with = "user_count")]
     pub users: Option<u32>,
     /// Arrival rate (open model), journey starts per second: above 0, at most [`MAX_RATE`].
@@ -158,13 +158,10 @@ fn load_seconds<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Duration>, D:
 }
 
 fn user_count<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error> {
-    match Option::<u32>::deserialize(de)? {
-        Some(0) => Err(D::Error::custom("must be at least 1")),
-        Some(n) if n > MAX_USERS => Err(D::Error::custom(format!(
-            "{n} is above the limit of {MAX_USERS}"
-        ))),
-        users => Ok(users),
-    }
+    Option::<u32>::deserialize(de)?
+        .map(check_users)
+        .transpose()
+        .map_err(D::Error::custom)
 }
 
 fn arrival_rate<'de, D: Deserializer<'de>>(de: D) -> Result<Option<f64>, D::Error> {

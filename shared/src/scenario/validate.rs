@@ -12,6 +12,18 @@ use crate::threshold::{Threshold, ThresholdSpec};
 
 /// Upper bounds that keep every later computation in range and catch typos like `users: 1e9`.
 pub const MAX_USERS: u32 = 1_000_000;
+
+/// A count of users (a profile's `users` or `max_users`, a server default): 1 to
+/// [`MAX_USERS`]; `Err` says what is wrong.
+pub fn check_users(u: u32) -> Result<u32, String> {
+    if u == 0 {
+        Err("must be at least 1".to_owned())
+    } else if u > MAX_USERS {
+        Err(format!("{u} is above the limit of {MAX_USERS}"))
+    } else {
+        Ok(u)
+    }
+}
 /// Highest arrival rate accepted, starts per second.
 pub const MAX_RATE: f64 = 10_000_000.0;
 /// Shortest load duration accepted: a run shorter than this sends next to nothing and its
@@ -593,13 +605,8 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
         }
     };
     let users = |u: u32, field: &str, errs: &mut Errors| {
-        if u == 0 {
-            errs.push(format!("load.{field}"), "must be at least 1");
-        } else if u > MAX_USERS {
-            errs.push(
-                format!("load.{field}"),
-                format!("{u} is above the limit of {MAX_USERS}"),
-            );
+        if let Err(problem) = check_users(u) {
+            errs.push(format!("load.{field}"), problem);
         }
     };
     let stages = |stages: &[Stage], is_rate: bool, errs: &mut Errors| {
