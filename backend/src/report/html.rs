@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use shared::api::{Alert, AlertKind, RunDetail};
 use shared::metrics::{ErrorKind, MetricsSnapshot};
 use shared::report::{JsonReport, Results, rfc3339_utc};
+use shared::run::RunStatus;
 use shared::units::{HumanDuration, human_bytes, human_duration};
 
 use super::format::{fmt_int, fmt_ms, fmt_observed, fmt_pct, fmt_rps, fmt_time};
@@ -218,12 +219,13 @@ fn meta(o: &mut String, key: &str, value_html: &str) {
     let _ = write!(o, "<div><dt>{key}</dt><dd>{value_html}</dd></div>");
 }
 
-/// The badge: PASS, FAIL, PASSED SO FAR (thresholds that held on a run stopped before the
-/// end of its schedule, as the panel says), or a neutral word when there is nothing to judge.
+/// The badge: PASS, FAIL, PASSED SO FAR (thresholds that held on a run that did not complete
+/// its schedule: the panel's rule, `status != completed`), or a neutral word when there is
+/// nothing to judge.
 fn verdict(detail: &RunDetail, r: &JsonReport) -> (&'static str, &'static str) {
     match r.thresholds_passed {
         Some(_) if r.thresholds.is_empty() => ("none", "NO THRESHOLDS"),
-        Some(true) if EarlyStop::of(detail).is_some() => ("partial", "PASSED SO FAR"),
+        Some(true) if detail.info.status != RunStatus::Completed => ("partial", "PASSED SO FAR"),
         Some(true) => ("pass", "PASS"),
         Some(false) => ("fail", "FAIL"),
         None if detail.scenario_doc.thresholds.is_empty() => ("none", "NO THRESHOLDS"),

@@ -1674,3 +1674,21 @@ fn html_load_line_writes_durations_like_the_rest_of_the_page() {
     assert!(line.contains("duration 2 min 00 s"), "{line}");
     assert!(line.contains("max_users 100"), "{line}");
 }
+
+#[test]
+fn html_verdict_of_a_failed_run_whose_thresholds_held_is_passed_so_far() {
+    // The panel's rule: any run that did not complete its schedule is judged on the part that
+    // ran. A run that failed for a reason other than an abort (here the engine's own) too.
+    let (mut d, s) = fixture();
+    d.info.status = RunStatus::Failed;
+    if let Some(sum) = d.summary.as_mut() {
+        sum.status = RunStatus::Failed;
+        sum.reason = Some("the run ended unexpectedly (internal error)".into());
+        for t in &mut sum.thresholds {
+            t.passed = true;
+        }
+    }
+    let header = header_of(&html(&d, &s)).to_owned();
+    assert!(header.contains(">PASSED SO FAR<"), "{header}");
+    assert!(!header.contains(">PASS<"), "{header}");
+}
