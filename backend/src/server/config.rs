@@ -227,8 +227,15 @@ impl TestConfig {
             }
         };
         let mut de = serde_json::Deserializer::from_str(&text);
-        let cfg: TestConfig = serde_path_to_error::deserialize(&mut de)
-            .map_err(|e| problem(&e.path().to_string(), e.inner()))?;
+        let cfg: TestConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            // serde_json ends its message with a position, and speaks of `u32`s; the path
+            // says where, and people read "a whole number from 0 to …".
+            let inner = e.inner();
+            let at = format!(" at line {} column {}", inner.line(), inner.column());
+            let text = inner.to_string();
+            let text = text.strip_suffix(&at).unwrap_or(&text).to_owned();
+            problem(&e.path().to_string(), &shared::scenario::humanize(text))
+        })?;
         de.end().map_err(|e| problem("", &e))?;
         cfg.check().map_err(|(at, message)| problem(at, &message))?;
         Ok(cfg)
@@ -392,7 +399,11 @@ mod tests {
             (r#"{"duration": 0.01}"#, "duration", "too short"),
             (r#"{"duration": 1e300}"#, "duration", "too long"),
             (r#"{"users": 0}"#, "users", "must be at least 1"),
-            (r#"{"users": -1}"#, "users", "expected u32"),
+            (
+                r#"{"users": -1}"#,
+                "users",
+                "expected a whole number from 0 to 4294967295",
+            ),
             (r#"{"users": 2000000}"#, "users", "above the limit"),
             (r#"{"rate": 0}"#, "rate", "must be positive"),
             (r#"{"rate": -2.5}"#, "rate", "must be positive"),
