@@ -46,7 +46,10 @@ impl HumanDuration {
                 "duration \"{text}\" is too large (at most one week)"
             ));
         }
-        Ok(Self(Duration::from_secs_f64(seconds)))
+        // Whole microseconds, the finest unit a duration is written in: every parsed duration
+        // then prints exactly, and reads back as itself (`0.0004ms` is 0us, not 400ns that
+        // would print as "0us" and read back as zero).
+        Ok(Self(Duration::from_micros((seconds * 1e6).round() as u64)))
     }
 
     /// The wrapped duration.
@@ -493,8 +496,37 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_read_to_the_microsecond() {
+        for (text, micros) in [
+            ("0.0004ms", 0),
+            ("0.0006ms", 1),
+            ("1.0004ms", 1000),
+            ("0.7ms", 700),
+            ("1.1s", 1_100_000),
+            ("0.1234567s", 123_457),
+        ] {
+            assert_eq!(
+                HumanDuration::parse(text),
+                Ok(HumanDuration(Duration::from_micros(micros))),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn durations_display_round_trips() {
-        for text in ["500ms", "30s", "2m", "1h", "250us", "90s"] {
+        for text in [
+            "500ms",
+            "30s",
+            "2m",
+            "1h",
+            "250us",
+            "90s",
+            "0.0004ms",
+            "1.0006ms",
+            "0.1234567s",
+            "7.3333333m",
+        ] {
             let parsed = HumanDuration::parse(text).expect("valid");
             assert_eq!(
                 HumanDuration::parse(&parsed.to_string()),
