@@ -1,8 +1,9 @@
 //! One iteration of a journey: send each request, evaluate its checks, honour think times, and
 //! record outcomes. Latency is measured from when the request *should* have gone out: the
 //! scheduled start for an open-model iteration's first request, the end of a think time for a
-//! request after a pause, the previous response otherwise. Lateness within the timer's
-//! resolution ([`TIMER_SLACK`]) is not counted.
+//! request after a pause, the previous response otherwise (for a closed-model user's first
+//! request of an iteration, the end of its previous iteration; of its very first, the start).
+//! Lateness within the timer's resolution ([`TIMER_SLACK`]) is not counted.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,18 +153,20 @@ impl Picker {
     }
 }
 
-/// Runs one iteration of `journey`, scheduled to start at `scheduled` (open model), or as soon
-/// as it is called (`None`, closed model). Each request is recorded when it completes; if the
-/// future is dropped mid-request (the graceful stop ran out), that request is recorded nowhere
-/// (it never completed) and the caller counts the iteration as interrupted.
+/// Runs one iteration of `journey`, due to start at `scheduled` (an open-model arrival, or
+/// the end of a closed-model user's previous iteration), or as soon as it is called (`None`).
+/// Each request is recorded when it completes; if the future is dropped mid-request (the
+/// graceful stop ran out), that request is recorded as interrupted (see [`Unanswered`]) and
+/// the caller counts the iteration as interrupted. Returns when the user is next due: the end of the iteration's last think time
+/// or response (`scheduled` for an empty journey).
 pub(crate) async fn run_iteration(
     state: &RunState,
     journey: usize,
     scheduled: Option<Instant>,
     rng: &mut SmallRng,
-) {
+) -> Option<Instant> {
     let Some(journey) = state.journeys.get(journey) else {
-        return;
+        return scheduled;
     };
     let mut intended = scheduled;
     let mut check_results: Vec<(usize, bool)> = Vec::new();
@@ -191,6 +194,7 @@ pub(crate) async fn run_iteration(
             }
         }
     }
+    intended
 }
 
 /// Sends one request, evaluates its checks; returns the outcome and when the response ended.

@@ -120,15 +120,7 @@ async fn drive_closed(
             users.push((position, Arc::clone(&own)));
             let active = state.enter();
             let mut rng = SmallRng::seed_from_u64(seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            tasks.spawn(async move {
-                let state = active.state();
-                while !own.load(Ordering::Relaxed) {
-                    let iteration = state.begin_iteration();
-                    let journey = state.picker.pick(&mut rng);
-                    run_iteration(state, journey, None, &mut rng).await;
-                    iteration.finish();
-                }
-            });
+            tasks.spawn(async move { closed_user(active.state(), &own, &mut rng).await });
         }
         level = level.min(target);
         while users
@@ -144,6 +136,20 @@ async fn drive_closed(
     }
     for (_, user) in users {
         user.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One closed-model user: iterations back to back until `stop` is set (it then finishes the
+/// one it is in). Each iteration after the first is due when the previous one ended, at its
+/// last response or at the end of its trailing think time, so a generator too busy to start it
+/// on time has the wait counted in the next request's latency, as within an iteration.
+pub(crate) async fn closed_user(state: &RunState, stop: &AtomicBool, rng: &mut SmallRng) {
+    let mut due = None;
+    while !stop.load(Ordering::Relaxed) {
+        let iteration = state.begin_iteration();
+        let journey = state.picker.pick(rng);
+        due = run_iteration(state, journey, due, rng).await;
+        iteration.finish();
     }
 }
 

@@ -208,3 +208,99 @@ async fn a_graceful_stop_that_lets_iterations_finish_interrupts_none() {
     assert_eq!(state.iterations(), 12);
     assert_eq!(state.interrupted(), 0);
 }
+
+/// A closed-model user whose generator is too busy to start its next iteration on time (here
+/// its thread is blocked during the iteration's trailing think time) has the wait counted in
+/// the next request's latency, as a wait inside an iteration is. Real time and a loopback
+/// target: the block is the generator's lateness, so it cannot be paused time.
+#[tokio::test]
+async fn a_closed_users_late_next_iteration_counts_the_wait() {
+    use std::sync::atomic::AtomicBool;
+
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+    use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::closed_user;
+    use crate::recorder::Tally;
+
+    // Answers every request head at once.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buf).await {
+                    let heads = buf[..n].windows(4).filter(|w| w == b"\r\n\r\n").count();
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".repeat(heads);
+                    if n == 0 || stream.write_all(&answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let yaml = format!(
+        "name: late
+target: http://{addr}
+journeys:
+  - name: one
+    steps:
+      - request: {{ path: / }}
+      - think: 100ms
+load: {{ type: constant_users, users: 1, duration: 10s }}
+"
+    );
+    let scenario = validate(
+        &parse_scenario(&yaml, Format::Yaml).expect("parses"),
+        &ValidationEnv::default(),
+    )
+    .expect("valid");
+    let mut origins = Vec::new();
+    let journey = PreparedJourney::new(&scenario.journeys[0], scenario.timeout, &mut origins)
+        .expect("journey");
+    let state = Arc::new(RunState::new(
+        Vec::new(),
+        vec![journey],
+        Picker::single(),
+        Recorder::new(1, 0, 1),
+    ));
+    let stop = Arc::new(AtomicBool::new(false));
+    let user = {
+        let (state, stop) = (Arc::clone(&state), Arc::clone(&stop));
+        tokio::spawn(async move {
+            closed_user(&state, &stop, &mut SmallRng::seed_from_u64(1)).await;
+        })
+    };
+    let mut tally = Tally::new();
+    let drain = |tally: &mut Tally| state.recorder.drain(std::slice::from_mut(tally), &mut []);
+    // The first request is answered; the user is in its 100 ms think time.
+    while tally.requests < 1 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        drain(&mut tally);
+    }
+    let first_max = tally.latency.max();
+    // The generator's only thread is busy for 400 ms: the think time ends while it is, and
+    // the next iteration starts about 300 ms late.
+    std::thread::sleep(Duration::from_millis(400));
+    while tally.requests < 2 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        drain(&mut tally);
+    }
+    stop.store(true, Ordering::Relaxed);
+    user.await.expect("user task");
+
+    let late_ms = tally.latency.max() as f64 / 1000.0;
+    assert!(
+        first_max < 200_000,
+        "the first request was on time: {first_max} us"
+    );
+    assert!(
+        late_ms >= 250.0,
+        "the second iteration's request was ~300 ms late, and says only {late_ms} ms"
+    );
+}
