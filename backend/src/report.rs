@@ -80,8 +80,25 @@ fn finite(v: f64) -> f64 {
 enum EarlyStop {
     /// Cancelled by a person.
     Cancelled,
-    /// Stopped by a failing `abort_on_fail` threshold: its expression, when the reason names it.
-    Aborted(Option<String>),
+    /// Stopped by a failing `abort_on_fail` threshold: which one, when the summary says.
+    Aborted(Option<Aborting>),
+}
+
+/// The `abort_on_fail` threshold that stopped a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Aborting {
+    /// Its expression.
+    expr: String,
+    /// The request it is scoped to, if it is.
+    request: Option<String>,
+}
+
+impl Aborting {
+    /// True for the result of this threshold (the same expression may be set on several
+    /// requests, and on the whole run).
+    fn is(&self, t: &shared::threshold::ThresholdResult) -> bool {
+        t.expr == self.expr && t.request == self.request
+    }
 }
 
 impl EarlyStop {
@@ -92,13 +109,21 @@ impl EarlyStop {
         match detail.info.status {
             RunStatus::Cancelled => Some(EarlyStop::Cancelled),
             RunStatus::Failed => match &summary.aborted_by {
-                Some(expr) => Some(EarlyStop::Aborted(Some(expr.clone()))),
+                Some(expr) => Some(EarlyStop::Aborted(Some(Aborting {
+                    expr: expr.clone(),
+                    request: summary.aborted_by_request.clone(),
+                }))),
                 // Summaries stored before `aborted_by` existed say it in their reason only.
                 None => summary
                     .reason
                     .as_deref()
                     .filter(|r| is_abort_reason(r))
-                    .map(|r| EarlyStop::Aborted(aborting_threshold(r).map(str::to_owned))),
+                    .map(|r| {
+                        EarlyStop::Aborted(aborting_threshold(r).map(|expr| Aborting {
+                            expr: expr.to_owned(),
+                            request: None,
+                        }))
+                    }),
             },
             _ => None,
         }
@@ -108,8 +133,12 @@ impl EarlyStop {
     fn what(&self) -> String {
         match self {
             EarlyStop::Cancelled => "cancelled before the end of its schedule".to_owned(),
-            EarlyStop::Aborted(Some(expr)) => {
-                format!("aborted early by the abort_on_fail threshold \"{expr}\"")
+            EarlyStop::Aborted(Some(Aborting { expr, request })) => {
+                let scope = request
+                    .as_deref()
+                    .map(|r| format!(" for request \"{r}\""))
+                    .unwrap_or_default();
+                format!("aborted early by the abort_on_fail threshold \"{expr}\"{scope}")
             }
             EarlyStop::Aborted(None) => "aborted early by an abort_on_fail threshold".to_owned(),
         }

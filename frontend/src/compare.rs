@@ -926,6 +926,7 @@ mod tests {
             status: RunStatus::Completed,
             reason: None,
             aborted_by: None,
+            aborted_by_request: None,
             started_at_ms: 0,
             duration_ms: 10_000,
             total: stats("*", 1000, 10, 100.0, 10.0, 50.0, 90.0),

@@ -369,6 +369,10 @@ pub struct RunSummary {
     /// stopped the run, and in summaries stored by older versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted_by: Option<String>,
+    /// The request that threshold is scoped to, if it is: the same expression may be set on
+    /// several requests and on the whole run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_by_request: Option<String>,
     /// Wall-clock start, ms since the Unix epoch.
     pub started_at_ms: u64,
     /// Time from start to the end of the run, ms: the load and the graceful stop that lets

@@ -30,6 +30,9 @@ pub struct JsonReport {
     /// cover the part that ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted_by: Option<String>,
+    /// The request that threshold is scoped to, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_by_request: Option<String>,
     /// True when the run has no final summary (still running, or interrupted) and the figures
     /// come from its last metrics snapshot; thresholds and checks are then not evaluated.
     #[serde(default)]
@@ -278,6 +281,7 @@ mod tests {
             status: RunStatus::Completed,
             reason: None,
             aborted_by: None,
+            aborted_by_request: None,
             partial: false,
             started_at: rfc3339_utc(0),
             duration: 1.5,

@@ -109,6 +109,7 @@ pub fn summary() -> RunSummary {
         status: RunStatus::Failed,
         reason: Some("threshold p(95) < 200ms failed".into()),
         aborted_by: None,
+        aborted_by_request: None,
         started_at_ms: 1_764_000_000_000,
         duration_ms: 60_000,
         total: stats("*"),

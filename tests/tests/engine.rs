@@ -554,10 +554,10 @@ target: {}
 journeys:
   - name: one
     steps:
-      - request: {{ method: GET, path: /x }}
+      - request: {{ method: GET, path: /x, name: x }}
 load: {{ type: constant_users, users: 2, duration: 30s }}
 thresholds:
-  - {{ expr: "error_rate < 1%", abort_on_fail: true }}
+  - {{ expr: "error_rate < 1%", request: x, abort_on_fail: true }}
 options: {{ timeout: 2s }}
 "#,
         target.url()
@@ -566,11 +566,14 @@ options: {{ timeout: 2s }}
     let s = &run.summary;
     assert_eq!(s.status, RunStatus::Failed, "{s:?}");
     let reason = s.reason.as_deref().expect("a failed run says why");
+    // The threshold is scoped to request x: the reason and the summary say so (the same
+    // expression could be set on the whole run, or on other requests).
     assert!(
-        reason.contains("threshold") && reason.contains("error_rate"),
+        reason.starts_with("threshold \"error_rate < 1%\" for request \"x\" failed"),
         "reason: {reason}"
     );
     assert_eq!(s.aborted_by.as_deref(), Some("error_rate < 1%"));
+    assert_eq!(s.aborted_by_request.as_deref(), Some("x"));
     assert!(
         run.elapsed < Duration::from_secs(5),
         "the run took {:?}",

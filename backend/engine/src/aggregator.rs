@@ -344,23 +344,28 @@ impl Aggregator {
             .collect()
     }
 
-    /// The first `abort_on_fail` threshold that currently fails: its expression, and the reason
-    /// with its observed value.
-    pub(crate) fn abort_reason(
+    /// The first `abort_on_fail` threshold that currently fails, and the reason with its
+    /// observed value (and its request, when it is scoped to one).
+    pub(crate) fn abort_reason<'t>(
         &self,
-        thresholds: &[Threshold],
+        thresholds: &'t [Threshold],
         elapsed: Duration,
-    ) -> Option<(String, String)> {
+    ) -> Option<(&'t Threshold, String)> {
         thresholds.iter().filter(|t| t.abort_on_fail).find_map(|t| {
             let observed = self.observe(t, elapsed);
             // No data yet is not a failure worth aborting for.
             (observed.is_some() && !t.check(observed)).then(|| {
+                let scope = t
+                    .request
+                    .as_deref()
+                    .map(|r| format!(" for request \"{r}\""))
+                    .unwrap_or_default();
                 let reason = format!(
-                    "threshold \"{}\" failed (observed {}), so the run was stopped early",
+                    "threshold \"{}\"{scope} failed (observed {}), so the run was stopped early",
                     t.expr,
                     t.observed_text(observed)
                 );
-                (t.expr.clone(), reason)
+                (t, reason)
             })
         })
     }

@@ -67,6 +67,7 @@ impl RunHandle {
                     status: RunStatus::Failed,
                     reason: Some("the run ended unexpectedly (internal error)".into()),
                     aborted_by: None,
+                    aborted_by_request: None,
                     started_at_ms: 0,
                     duration_ms: 0,
                     total: Default::default(),
@@ -234,7 +235,8 @@ impl Run {
         let tracker = TaskTracker::new();
         let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
-        let mut aborted_by: Option<String> = None;
+        // The aborting threshold: its expression, and its request when it is scoped to one.
+        let mut aborted_by: Option<(String, Option<String>)> = None;
         self.status.send_replace(RunStatus::Running);
 
         // Load phase: the workers run until the plan ends, a cancel, or a threshold abort;
@@ -269,10 +271,10 @@ impl Run {
                     let snap = agg.tick(&self.state, &self.plan, start.elapsed(), RunStatus::Running);
                     let _ = self.snapshots.send(snap);
                     if abort_reason.is_none()
-                        && let Some((expr, reason)) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
+                        && let Some((t, reason)) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
                     {
                         abort_reason = Some(reason);
-                        aborted_by = Some(expr);
+                        aborted_by = Some((t.expr.clone(), t.request.clone()));
                         stops.stop.cancel();
                     }
                 }
@@ -319,7 +321,8 @@ impl Run {
             scenario: self.scenario.name().to_owned(),
             status,
             reason: abort_reason,
-            aborted_by,
+            aborted_by_request: aborted_by.as_ref().and_then(|(_, r)| r.clone()),
+            aborted_by: aborted_by.map(|(expr, _)| expr),
             started_at_ms,
             duration_ms: duration.as_millis() as u64,
             total,

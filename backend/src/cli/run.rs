@@ -477,6 +477,7 @@ mod tests {
             status,
             reason: None,
             aborted_by: None,
+            aborted_by_request: None,
             started_at_ms: 0,
             duration_ms: 1_000,
             total: Default::default(),

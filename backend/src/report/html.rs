@@ -557,7 +557,7 @@ fn thresholds(o: &mut String, detail: &RunDetail, r: &JsonReport) {
          <th>Result</th></tr></thead><tbody>",
     );
     for t in &r.thresholds {
-        let stopped_the_run = !t.passed && aborted_by.as_deref() == Some(t.expr.as_str());
+        let stopped_the_run = !t.passed && aborted_by.as_ref().is_some_and(|a| a.is(t));
         let _ = write!(
             o,
             "<tr{}><td><code>{}</code></td><td class=\"name\">{}</td><td class=\"n\">{}</td><td>{}{}</td></tr>",

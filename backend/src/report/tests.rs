@@ -179,6 +179,7 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
         status: RunStatus::Completed,
         reason: None,
         aborted_by: None,
+        aborted_by_request: None,
         started_at_ms: STARTED_MS,
         duration_ms: 60_000,
         total: last.total.clone(),
@@ -1617,11 +1618,23 @@ fn every_error_kind_has_its_own_colour() {
 
 #[test]
 fn an_abort_is_recognised_by_the_engine_reason() {
-    use super::EarlyStop;
+    use super::{Aborting, EarlyStop};
     let (d, _) = aborted_fixture();
+    let aborting = |expr: &str, request: Option<&str>| {
+        Some(EarlyStop::Aborted(Some(Aborting {
+            expr: expr.into(),
+            request: request.map(Into::into),
+        })))
+    };
+    assert_eq!(EarlyStop::of(&d), aborting("p(99) < 100ms", None));
+    // A threshold scoped to a request names it.
+    let (mut scoped, _) = aborted_fixture();
+    if let Some(s) = scoped.summary.as_mut() {
+        s.aborted_by_request = Some("login".into());
+    }
     assert_eq!(
-        EarlyStop::of(&d),
-        Some(EarlyStop::Aborted(Some("p(99) < 100ms".into())))
+        EarlyStop::of(&scoped),
+        aborting("p(99) < 100ms", Some("login"))
     );
     // A summary stored before `aborted_by` existed: an abort reason in other words still
     // counts as an abort, without a threshold named.
@@ -1636,10 +1649,7 @@ fn an_abort_is_recognised_by_the_engine_reason() {
         s.reason =
             Some("threshold \"p(95) < 1s\" failed\" failed (observed no data), aborting".into());
     }
-    assert_eq!(
-        EarlyStop::of(&d),
-        Some(EarlyStop::Aborted(Some("p(95) < 1s\" failed".into())))
-    );
+    assert_eq!(EarlyStop::of(&d), aborting("p(95) < 1s\" failed", None));
     // Other failures, completed runs and runs without a summary stopped nothing early.
     let (mut d, _) = fixture();
     assert_eq!(EarlyStop::of(&d), None);
@@ -1691,4 +1701,38 @@ fn html_verdict_of_a_failed_run_whose_thresholds_held_is_passed_so_far() {
     let header = header_of(&html(&d, &s)).to_owned();
     assert!(header.contains(">PASSED SO FAR<"), "{header}");
     assert!(!header.contains(">PASS<"), "{header}");
+}
+
+#[test]
+fn html_names_the_scoped_threshold_that_stopped_the_run() {
+    // The same expression on the whole run (failing too) and on one request, whose threshold
+    // stopped the run: the note names the request, and only its row says it stopped the run.
+    let (mut d, s) = aborted_fixture();
+    if let Some(sum) = d.summary.as_mut() {
+        sum.aborted_by_request = Some("login".into());
+        let global = sum
+            .thresholds
+            .iter()
+            .find(|t| t.expr == "p(99) < 100ms")
+            .cloned()
+            .expect("the fixture's p99 threshold");
+        assert_eq!(global.request, None);
+        sum.thresholds.push(ThresholdResult {
+            request: Some("login".into()),
+            passed: false,
+            ..global
+        });
+    }
+    let page = html(&d, &s);
+    let header = header_of(&page);
+    assert!(
+        header.contains("threshold &quot;p(99) &lt; 100ms&quot; for request &quot;login&quot;"),
+        "{header}"
+    );
+    let marked: Vec<&str> = page
+        .split("<tr")
+        .filter(|row| row.contains("stopped the run"))
+        .collect();
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    assert!(marked[0].contains(">login</td>"), "{}", marked[0]);
 }

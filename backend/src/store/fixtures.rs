@@ -173,6 +173,7 @@ pub(super) fn summary(scenario: &str, status: RunStatus) -> RunSummary {
         status,
         reason: None,
         aborted_by: None,
+        aborted_by_request: None,
         started_at_ms: 1_700_000_000_250,
         duration_ms: 30_000,
         total: stats("*", 1500, 30, 12.5, 50.0),

@@ -67,6 +67,7 @@ pub(crate) fn summary() -> RunSummary {
         status: RunStatus::Completed,
         reason: None,
         aborted_by: None,
+        aborted_by_request: None,
         started_at_ms: 0,
         duration_ms: 1000,
         total: RequestStats::default(),

@@ -294,6 +294,7 @@ mod tests {
             status: shared::run::RunStatus::Completed,
             reason: None,
             aborted_by: None,
+            aborted_by_request: None,
             started_at_ms: 0,
             duration_ms: 40_000,
             total,
