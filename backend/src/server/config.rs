@@ -296,6 +296,17 @@ pub struct ServerConfig {
     pub keep_runs: Option<NonZeroUsize>,
 }
 
+impl ServerConfig {
+    /// Where the presets send their load: the demo target when it runs; without it,
+    /// `CLOUD_API_URL` when that is set; otherwise the target the preset names (the demo
+    /// target's default address, for one started on its own).
+    pub fn preset_target(&self) -> Option<&str> {
+        self.demo_target_url
+            .as_deref()
+            .or(self.cloud_api_url.as_deref())
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {

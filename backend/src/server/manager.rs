@@ -167,8 +167,8 @@ impl RunManager {
                 let mut preset = presets::get(name).ok_or_else(|| {
                     ApiError::NotFound(format!("no saved scenario or preset is named \"{name}\""))
                 })?;
-                if let Some(url) = &self.inner.config.demo_target_url {
-                    preset.target = Some(url.clone());
+                if let Some(url) = self.inner.config.preset_target() {
+                    preset.target = Some(url.to_owned());
                 }
                 Ok((preset, None))
             }

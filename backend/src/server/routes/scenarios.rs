@@ -150,12 +150,12 @@ pub(super) async fn delete(
 }
 
 pub(super) async fn presets(State(state): State<AppState>) -> Json<Vec<Preset>> {
-    let demo = state.runs.config().demo_target_url.clone();
+    let aim = state.runs.config().preset_target().map(str::to_owned);
     Json(
         presets::all()
             .into_iter()
             .map(|(name, mut scenario)| {
-                if let Some(url) = &demo {
+                if let Some(url) = &aim {
                     scenario.target = Some(url.clone());
                 }
                 Preset {

@@ -9,8 +9,9 @@ use axum::body::Body;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::api::{ErrorBody, HostResources, Preset, ScenarioCheck, ScenarioEntry};
+use shared::metrics::ErrorKind;
 
-use super::{Harness, quick_scenario};
+use super::{DemoConfig, Harness, quick_scenario};
 use crate::server::ROUTES;
 
 /// A concrete path for a route template.
@@ -592,6 +593,46 @@ async fn presets_aim_at_the_demo_target() {
         presets
             .iter()
             .all(|p| p.scenario.target.as_deref() == Some(h.demo.url().as_str()))
+    );
+}
+
+/// Without the demo target (`--no-demo-target`), presets aim at `CLOUD_API_URL`, in the list
+/// and when started by name; they named the demo target's default address, where nothing ran.
+#[tokio::test]
+async fn without_the_demo_target_presets_aim_at_cloud_api_url() {
+    // The in-process demo target stands in for the platform at CLOUD_API_URL.
+    let h = Harness::configured(DemoConfig::instant(), |c| {
+        c.cloud_api_url = c.demo_target_url.take();
+    })
+    .await;
+    let url = h.demo.url();
+    let presets: Vec<Preset> = h
+        .get("/api/presets")
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert!(!presets.is_empty());
+    for p in &presets {
+        assert_eq!(
+            p.scenario.target.as_deref(),
+            Some(url.as_str()),
+            "{}",
+            p.name
+        );
+    }
+    let (mut rx, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "name": "web_app" }, "overrides": { "duration": "1s" } }),
+        )
+        .await;
+    let summary = super::wait_finished(&mut rx, &id).await;
+    assert!(summary.total.requests > 0, "{summary:?}");
+    assert_eq!(
+        summary.total.errors_by_kind.get(&ErrorKind::ConnectRefused),
+        None,
+        "{summary:?}"
     );
 }
 
