@@ -139,6 +139,49 @@ fn web_app_example_matches_the_targets_own_count() {
     assert!(stdout.contains("p(95) < 500ms"), "{stdout}");
 }
 
+/// The README's scenario (its first YAML block) holds against the demo target it names: every
+/// check passes and so does every threshold. A reader copies it first.
+#[test]
+fn the_readme_scenario_passes_against_the_demo_target() {
+    let target = DemoTarget::start(&[]);
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let yaml = readme
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a YAML block in the README");
+    let scenario = temp_file("readme.yaml");
+    std::fs::write(&scenario, yaml).expect("write the scenario");
+    let out_file = temp_file("readme.json");
+    let output = run(
+        &[
+            scenario.to_str().expect("utf-8 path"),
+            "--target",
+            &target.url,
+            "--duration",
+            "2s",
+            "--rate",
+            "10",
+            "--out",
+            out_file.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&scenario);
+    let _ = std::fs::remove_file(&out_file);
+    assert!(summary.total.requests > 0, "{summary:?}");
+    for c in &summary.checks {
+        assert_eq!(c.failed, 0, "{c:?}");
+    }
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 #[test]
 fn invalid_scenario_exits_2_naming_field_and_position() {
     let output = run(&[fixture("bad_method.yaml").to_str().expect("utf-8")], &[]);
