@@ -82,12 +82,21 @@ pub struct Results {
     pub error_rate: f64,
     /// Mean latency, ms.
     pub avg_response_time_ms: f64,
+    /// Minimum latency, ms.
+    #[serde(default)]
+    pub min_response_time_ms: f64,
     /// Median latency, ms.
     pub p50_response_time_ms: f64,
+    /// 90th percentile latency, ms.
+    #[serde(default)]
+    pub p90_response_time_ms: f64,
     /// 95th percentile latency, ms.
     pub p95_response_time_ms: f64,
     /// 99th percentile latency, ms.
     pub p99_response_time_ms: f64,
+    /// 99.9th percentile latency, ms.
+    #[serde(default)]
+    pub p999_response_time_ms: f64,
     /// Maximum latency, ms.
     pub max_response_time_ms: f64,
     /// Requests per second over the load duration.
@@ -115,61 +124,22 @@ pub struct IterationResults {
     pub dropped: u64,
 }
 
-/// [`Results`] for one request name.
+/// [`Results`] for one request name: its name, then the same fields.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RequestResults {
     /// The request name.
     pub name: String,
-    /// Requests completed (successfully or not).
-    pub total_requests: u64,
-    /// Requests that did not fail.
-    pub successful_requests: u64,
-    /// Requests that failed (any error kind).
-    pub failed_requests: u64,
-    /// failed / total, 0 without requests.
-    pub error_rate: f64,
-    /// Mean latency, ms.
-    pub avg_response_time_ms: f64,
-    /// Median latency, ms.
-    pub p50_response_time_ms: f64,
-    /// 95th percentile latency, ms.
-    pub p95_response_time_ms: f64,
-    /// 99th percentile latency, ms.
-    pub p99_response_time_ms: f64,
-    /// Maximum latency, ms.
-    pub max_response_time_ms: f64,
-    /// Requests per second over the load duration.
-    pub throughput_rps: f64,
-    /// Request bytes written.
-    pub bytes_sent: u64,
-    /// Response bytes read.
-    pub bytes_received: u64,
-    /// Failures by kind.
-    pub errors_by_kind: BTreeMap<ErrorKind, u64>,
-    /// Responses by HTTP status code.
-    #[serde(with = "crate::metrics::status_map")]
-    pub status_codes: BTreeMap<u16, u64>,
+    /// Its figures.
+    #[serde(flatten)]
+    pub results: Results,
 }
 
 impl RequestResults {
     /// The named figures.
-    pub fn new(name: impl Into<String>, r: Results) -> Self {
+    pub fn new(name: impl Into<String>, results: Results) -> Self {
         Self {
             name: name.into(),
-            total_requests: r.total_requests,
-            successful_requests: r.successful_requests,
-            failed_requests: r.failed_requests,
-            error_rate: r.error_rate,
-            avg_response_time_ms: r.avg_response_time_ms,
-            p50_response_time_ms: r.p50_response_time_ms,
-            p95_response_time_ms: r.p95_response_time_ms,
-            p99_response_time_ms: r.p99_response_time_ms,
-            max_response_time_ms: r.max_response_time_ms,
-            throughput_rps: r.throughput_rps,
-            bytes_sent: r.bytes_sent,
-            bytes_received: r.bytes_received,
-            errors_by_kind: r.errors_by_kind,
-            status_codes: r.status_codes,
+            results,
         }
     }
 }

@@ -62,8 +62,8 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
         .clamp(5, 48);
     let _ = writeln!(
         out,
-        "  {:<name_width$} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}",
-        "name", "count", "rps", "avg", "p50", "p90", "p95", "p99", "max", "errors"
+        "  {:<name_width$} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}",
+        "name", "count", "rps", "avg", "p50", "p90", "p95", "p99", "p99.9", "max", "errors"
     );
     for r in s.per_request.iter().chain(std::iter::once(t)) {
         let name = if r.name == "*" {
@@ -179,8 +179,17 @@ fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: 
     };
     let _ = writeln!(
         out,
-        "  {name:<width$} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8}",
-        r.requests, r.rps, l.avg_ms, l.p50_ms, l.p90_ms, l.p95_ms, l.p99_ms, l.max_ms, r.errors
+        "  {name:<width$} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8}",
+        r.requests,
+        r.rps,
+        l.avg_ms,
+        l.p50_ms,
+        l.p90_ms,
+        l.p95_ms,
+        l.p99_ms,
+        l.p999_ms,
+        l.max_ms,
+        r.errors
     );
 }
 
@@ -189,6 +198,32 @@ mod tests {
     use shared::scenario::{ValidationEnv, validate};
 
     use super::*;
+
+    #[test]
+    fn latency_table_has_every_percentile_the_readme_lists() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let mut summary = shared::samples::summary();
+        summary.total.latency.p999_ms = 987.65;
+        let text = render(&summary, &scenario);
+        let header = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("name "))
+            .expect("a table header");
+        let columns: Vec<&str> = header.split_whitespace().collect();
+        assert_eq!(
+            columns,
+            [
+                "name", "count", "rps", "avg", "p50", "p90", "p95", "p99", "p99.9", "max", "errors"
+            ]
+        );
+        let total = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("total "))
+            .expect("a total row");
+        let cells: Vec<&str> = total.split_whitespace().collect();
+        assert_eq!(cells[8], "987.65", "{total}");
+    }
 
     #[test]
     fn iterations_line_shows_interrupted_next_to_finished_and_dropped() {

@@ -623,20 +623,7 @@ fn requests(o: &mut String, r: &JsonReport) {
         );
     };
     for p in &r.per_request {
-        let t = Results {
-            total_requests: p.total_requests,
-            successful_requests: p.successful_requests,
-            failed_requests: p.failed_requests,
-            error_rate: p.error_rate,
-            avg_response_time_ms: p.avg_response_time_ms,
-            p50_response_time_ms: p.p50_response_time_ms,
-            p95_response_time_ms: p.p95_response_time_ms,
-            p99_response_time_ms: p.p99_response_time_ms,
-            max_response_time_ms: p.max_response_time_ms,
-            throughput_rps: p.throughput_rps,
-            ..Results::default()
-        };
-        row(o, &escape(&p.name), &t);
+        row(o, &escape(&p.name), &p.results);
     }
     o.push_str("</tbody><tfoot>");
     row(o, "All requests", &r.results);

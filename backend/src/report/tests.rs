@@ -295,6 +295,15 @@ fn json_report_matches_the_summary() {
     assert_eq!(t.p95_response_time_ms, sum.total.latency.p95_ms);
     assert_eq!(t.p99_response_time_ms, sum.total.latency.p99_ms);
     assert_eq!(t.max_response_time_ms, sum.total.latency.max_ms);
+    // Every latency the summary has, p99.9 and the minimum included.
+    assert_eq!(t.min_response_time_ms, sum.total.latency.min_ms);
+    assert_eq!(t.p90_response_time_ms, sum.total.latency.p90_ms);
+    assert_eq!(t.p999_response_time_ms, sum.total.latency.p999_ms);
+    let json = serde_json::to_value(&r).expect("serializes");
+    assert_eq!(
+        json["per_request"][0]["p999_response_time_ms"],
+        json!(sum.per_request[0].latency.p999_ms)
+    );
     assert_eq!(t.throughput_rps, sum.total.rps);
     assert_eq!(t.bytes_sent, sum.total.bytes_sent);
     assert_eq!(t.bytes_received, sum.total.bytes_received);
@@ -308,8 +317,11 @@ fn json_report_matches_the_summary() {
     assert_eq!(r.per_request.len(), 2);
     assert_eq!(r.per_request[0].name, PRODUCTS);
     assert_eq!(r.per_request[1].name, CART);
-    assert_eq!(r.per_request[1].failed_requests, 3);
-    assert_eq!(r.per_request[0].total_requests, sum.per_request[0].requests);
+    assert_eq!(r.per_request[1].results.failed_requests, 3);
+    assert_eq!(
+        r.per_request[0].results.total_requests,
+        sum.per_request[0].requests
+    );
     // What became of the iterations: an open-model run that dropped starts must say so.
     assert_eq!(
         (
