@@ -48,6 +48,8 @@ impl Progress {
     }
 }
 
+/// The progress line: req/s and p95 of the last interval (what the target does now), errors
+/// since the start (a burst stays visible), users and dropped iterations now.
 fn line(snap: &MetricsSnapshot, total: Duration, rate: bool) -> String {
     let elapsed = Duration::from_millis(snap.elapsed_ms);
     let width = 24;
@@ -65,7 +67,7 @@ fn line(snap: &MetricsSnapshot, total: Duration, rate: bool) -> String {
         format!("{:>8}", "–")
     };
     let mut text = format!(
-        "[{bar}] {:>5.0}s/{:.0}s  {rps} req/s  p95 {:>8.2} ms  errors {:>5.2}% ({})  users {}",
+        "[{bar}] {:>5.0}s/{:.0}s  {rps} req/s  p95 {:>8.2} ms  errors so far {:>5.2}% ({})  users {}",
         elapsed.as_secs_f64(),
         total.as_secs_f64(),
         i.latency.p95_ms,
@@ -89,7 +91,9 @@ mod tests {
         snap.interval_ms = 1000;
         snap.interval.rps = 42.0;
         let total = Duration::from_secs(10);
-        assert!(line(&snap, total, true).contains("    42.0 req/s"));
+        let full = line(&snap, total, true);
+        assert!(full.contains("    42.0 req/s"), "{full}");
+        assert!(full.contains("errors so far"), "{full}");
         let cut = line(&snap, total, false);
         assert!(cut.contains("       – req/s"), "{cut}");
         assert!(!cut.contains("42.0"), "{cut}");
