@@ -222,6 +222,10 @@ impl Aggregator {
         for t in &mut self.interval {
             t.reset();
         }
+        // Iteration counts first, then the requests: every iteration counted has its requests
+        // in this drain or an earlier one, so a snapshot never counts an iteration ahead of
+        // its requests.
+        let (iterations, interrupted) = (state.iterations(), state.interrupted());
         state
             .recorder
             .drain(&mut self.interval, &mut self.check_counts);
@@ -255,9 +259,9 @@ impl Aggregator {
                 _ => u64::from(plan.users_at(elapsed)),
             },
             target_rate: planned_rate(plan, elapsed.saturating_sub(span), elapsed, self.load_end),
-            iterations: state.iterations(),
+            iterations,
             dropped_iterations: state.dropped(),
-            interrupted_iterations: state.interrupted(),
+            interrupted_iterations: interrupted,
             generator,
         };
         self.seq += 1;

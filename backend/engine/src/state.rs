@@ -82,19 +82,20 @@ impl RunState {
         }
     }
 
-    /// Iterations finished so far.
+    /// Iterations finished so far. Read before draining the recorder, the count covers only
+    /// iterations whose requests the drain then finds (see [`Iteration`]'s drop).
     pub(crate) fn iterations(&self) -> u64 {
         self.counters
             .iter()
-            .map(|c| c.iterations.load(Ordering::Relaxed))
+            .map(|c| c.iterations.load(Ordering::Acquire))
             .sum()
     }
 
-    /// Iterations interrupted so far.
+    /// Iterations interrupted so far (read like [`Self::iterations`]).
     pub(crate) fn interrupted(&self) -> u64 {
         self.counters
             .iter()
-            .map(|c| c.interrupted.load(Ordering::Relaxed))
+            .map(|c| c.interrupted.load(Ordering::Acquire))
             .sum()
     }
 
@@ -184,7 +185,9 @@ impl Drop for Iteration<'_> {
         } else {
             &counters.interrupted
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        // Release: the iteration's requests were recorded before; a reader that sees this count
+        // (Acquire) and then drains the recorder finds them.
+        counter.fetch_add(1, Ordering::Release);
     }
 }
 

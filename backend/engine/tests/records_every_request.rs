@@ -109,6 +109,14 @@ async fn every_request_is_recorded_at_full_speed() {
     let mut last = None;
     while let Ok(snap) = snapshots.try_recv() {
         summed += snap.interval.requests;
+        // One request per iteration: no snapshot counts an iteration whose request it has not.
+        assert!(
+            snap.iterations <= snap.total.requests,
+            "snapshot {}: {} iterations ahead of {} requests",
+            snap.seq,
+            snap.iterations,
+            snap.total.requests
+        );
         last = Some(snap);
     }
     assert_eq!(summed, served, "interval counts sum to the total");
