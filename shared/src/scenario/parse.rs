@@ -218,8 +218,8 @@ fn clean_path(path: &str) -> String {
     }
 }
 
-/// Rewrites parser messages that speak the library's language: Rust integer types
-/// (`invalid u32`, `expected u32`) and advice meant for programmers (`set DuplicateKeyPolicy
+/// Rewrites parser messages that speak the library's language: Rust number types
+/// (`invalid u32`, `expected u32`, `expected f64`) and advice meant for programmers (`set DuplicateKeyPolicy
 /// in Options`).
 pub fn humanize(message: String) -> String {
     // The YAML reader's word for "a list or mapping where one value belongs" (`weight: [1`).
@@ -236,6 +236,15 @@ pub fn humanize(message: String) -> String {
         ("u32", u64::from(u32::MAX)),
         ("u64", u64::MAX),
     ];
+    // Rust's float types, for a value that is not a number.
+    for ty in ["f32", "f64"] {
+        if message == format!("invalid {ty}") {
+            return "expected a number".to_owned();
+        }
+        if let Some(head) = message.strip_suffix(&format!(", expected {ty}")) {
+            return format!("{head}, expected a number");
+        }
+    }
     for (ty, max) in integers {
         let whole = format!("a whole number from 0 to {max}");
         if message == format!("invalid {ty}") {
@@ -330,6 +339,22 @@ mod tests {
                 "{doc}"
             );
             assert_eq!((e.line, e.column), (Some(at.0), Some(at.1)), "{doc}");
+        }
+    }
+
+    #[test]
+    fn a_rate_that_is_not_a_number_says_so_in_words() {
+        for (value, said) in [("true", "boolean `true`"), ("\"7\"", "string \"7\"")] {
+            let doc = format!(
+                r#"{{"name":"t","journeys":[],"load":{{"type":"constant_rate","rate":{value},"duration":"1s","max_users":1}}}}"#
+            );
+            let e = first_error(&doc, Format::Json);
+            assert_eq!(e.path, "load.rate");
+            assert_eq!(
+                e.message,
+                format!("invalid type: {said}, expected a number"),
+                "{value}"
+            );
         }
     }
 

@@ -1,0 +1,344 @@
+//! Scenario documents mutated at random (a seeded generator, so every run tries the same cases):
+//! numbers and durations swapped for extreme values, lines deleted, repeated or re-indented,
+//! punctuation inserted, text cut short. Whatever a user types, reading, validating and planning
+//! a scenario must answer with errors or a plan: never a panic, never a hang. Documents that
+//! still read must survive a JSON round trip unchanged (the panel's form and text views rely on
+//! it), and a valid one's plan must keep its own bounds.
+
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use shared::plan::LoadPlan;
+use shared::scenario::{Format, Scenario, ValidationEnv, parse_scenario, validate};
+
+/// Mutated documents tried per corpus document.
+const CASES_PER_DOCUMENT: usize = 150;
+/// Longer than this for the whole set is a hang (it takes a few seconds in a debug build).
+const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+/// xorshift64*: small, seeded, good enough to pick mutations.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const NUMBERS: [&str; 14] = [
+    "0",
+    "-1",
+    "1e308",
+    "-0",
+    ".nan",
+    ".inf",
+    "NaN",
+    "99999999999999999999",
+    "4294967296",
+    "0.0000001",
+    "18446744073709551615",
+    "1.5",
+    "\"7\"",
+    "[]",
+];
+
+const DURATIONS: [&str; 12] = [
+    "0s",
+    "1us",
+    "0.0004ms",
+    "7d",
+    "1e9h",
+    "-5s",
+    "99999999h",
+    "168h",
+    "10080m",
+    "1.5",
+    "s",
+    "2 weeks",
+];
+
+const PUNCTUATION: [&str; 18] = [
+    "{", "}", "[", "]", ":", ",", "-", "'", "\"", "&a", "*a", "!!", "|", ">", "%", "@", "#", "\t",
+];
+
+/// One mutation of `text`.
+fn mutate(text: &str, dice: &mut Dice) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if lines.is_empty() {
+        return text.to_owned();
+    }
+    let at = dice.below(lines.len());
+    match dice.below(9) {
+        // A number replaced by an extreme one.
+        0 => replace_token(
+            &mut lines[at],
+            |t| t.chars().all(|c| c.is_ascii_digit() || c == '.'),
+            dice.pick(&NUMBERS),
+        ),
+        // A duration replaced by an odd one.
+        1 => replace_token(
+            &mut lines[at],
+            |t| t.ends_with("ms") || t.ends_with('s') || t.ends_with('m') || t.ends_with('h'),
+            dice.pick(&DURATIONS),
+        ),
+        2 => {
+            lines.remove(at);
+        }
+        3 => {
+            let copy = lines[at].clone();
+            lines.insert(at, copy);
+        }
+        4 => {
+            let other = dice.below(lines.len());
+            lines.swap(at, other);
+        }
+        5 => {
+            let line = &mut lines[at];
+            if dice.below(2) == 0 {
+                line.insert_str(0, "  ");
+            } else if let Some(rest) = line.strip_prefix("  ") {
+                *line = rest.to_owned();
+            }
+        }
+        6 => {
+            let line = &mut lines[at];
+            let cut = char_boundary(line, dice.below(line.len() + 1));
+            line.insert_str(cut, dice.pick(&PUNCTUATION));
+        }
+        7 => {
+            // The document cut short.
+            let whole = lines.join("\n");
+            let cut = char_boundary(&whole, dice.below(whole.len() + 1));
+            return whole[..cut].to_owned();
+        }
+        _ => {
+            // A value replaced by a list or a mapping.
+            if let Some(colon) = lines[at].find(": ") {
+                let value = dice.pick(&["[1, 2]", "{a: 1}", "~", "''", "-1", "true"]);
+                lines[at].replace_range(colon + 2.., value);
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+fn char_boundary(s: &str, mut at: usize) -> usize {
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// Replaces the first whitespace-separated token of `line` that `is_target` accepts.
+fn replace_token(line: &mut String, is_target: impl Fn(&str) -> bool, with: &str) {
+    let found = line
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '{' | '}' | '[' | ']'))
+        .find(|t| !t.is_empty() && is_target(t))
+        .map(str::to_owned);
+    if let Some(token) = found {
+        *line = line.replacen(&token, with, 1);
+    }
+}
+
+/// What became of a document.
+enum Outcome {
+    /// Refused, with errors that read well.
+    Refused,
+    /// Valid, and planned.
+    Planned,
+}
+
+/// Everything a user's document goes through: read, validate (errors located in the text),
+/// plan. `Err` says what went wrong that must not.
+fn exercise(source: &str, format: Format, seed: u64) -> Result<Outcome, String> {
+    let scenario = match parse_scenario(source, format) {
+        Ok(s) => s,
+        Err(errors) => return check_errors(&errors.to_string()).map(|()| Outcome::Refused),
+    };
+    let valid = match validate(&scenario, &ValidationEnv::default()) {
+        Ok(v) => v,
+        Err(errors) => {
+            return check_errors(&errors.locate(source).to_string()).map(|()| Outcome::Refused);
+        }
+    };
+    round_trip(&scenario)?;
+    let plan = LoadPlan::new(valid.load(), seed);
+    let duration = plan.duration();
+    let end = duration.as_secs_f64();
+    if !(end.is_finite() && end > 0.0) {
+        return Err(format!("a valid plan lasts {duration:?}"));
+    }
+    let max_users = plan.max_users();
+    for (i, (t, users)) in plan.user_changes().take(500).enumerate() {
+        if t > duration {
+            return Err(format!(
+                "user change {i} at {t:?}, after the end {duration:?}"
+            ));
+        }
+        if users > max_users.max(1) && !plan.is_open() {
+            return Err(format!(
+                "user change {i} to {users}, above the plan's {max_users}"
+            ));
+        }
+    }
+    let mut last = Duration::ZERO;
+    for (i, at) in plan.arrivals().take(500).enumerate() {
+        if at < last || at > duration {
+            return Err(format!(
+                "arrival {i} at {at:?} (previous {last:?}, end {duration:?})"
+            ));
+        }
+        last = at;
+    }
+    for (t, v) in plan.preview(50) {
+        if !(t.is_finite() && v.is_finite() && v >= 0.0) {
+            return Err(format!("preview point ({t}, {v})"));
+        }
+    }
+    for k in 0..=10 {
+        let t = duration.mul_f64(f64::from(k) / 10.0);
+        let rate = plan.rate_at(t);
+        if !(rate.is_finite() && rate >= 0.0) {
+            return Err(format!("rate {rate} at {t:?}"));
+        }
+        let _ = plan.users_at(t);
+    }
+    Ok(Outcome::Planned)
+}
+
+/// Error text names something: never empty, never a Rust type or a debug dump.
+fn check_errors(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("an empty error message".into());
+    }
+    for leak in ["u32", "u64", "f64", "Some(", "None", "panicked"] {
+        if text.contains(leak) {
+            return Err(format!("the error speaks Rust ({leak}): {text}"));
+        }
+    }
+    Ok(())
+}
+
+/// A document that reads is written out as JSON and read back as the same document.
+fn round_trip(scenario: &Scenario) -> Result<(), String> {
+    let json = serde_json::to_string(scenario).map_err(|e| format!("does not serialize: {e}"))?;
+    match parse_scenario(&json, Format::Json) {
+        Ok(back) if back == *scenario => Ok(()),
+        Ok(back) => Err(format!(
+            "JSON round trip changed the document:\n{scenario:?}\n{back:?}\n{json}"
+        )),
+        Err(e) => Err(format!("its own JSON does not read back: {e}\n{json}")),
+    }
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = Vec::new();
+    for dir in [root.join("../examples"), root.join("tests/fixtures/good")] {
+        for entry in fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("directory entry").path();
+            if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "json")
+            ) {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    assert!(paths.len() >= 10, "a corpus: {paths:?}");
+    paths
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned())
+}
+
+#[test]
+fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
+    let progress = Arc::new(AtomicUsize::new(0));
+    let (done, finished) = mpsc::channel();
+    let counter = Arc::clone(&progress);
+    // The cases run on their own thread, so a hang fails the test instead of stalling it.
+    let worker = std::thread::spawn(move || {
+        let mut failures = Vec::new();
+        let mut dice = Dice(0x5EED_CA5E_D0C5_0001);
+        let mut case = 0usize;
+        let mut accepted = 0usize;
+        for path in corpus() {
+            let original = fs::read_to_string(&path).expect("read a corpus document");
+            let format = Format::from_path(&path);
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            for _ in 0..CASES_PER_DOCUMENT {
+                case += 1;
+                counter.store(case, Ordering::Relaxed);
+                // One to three mutations on top of each other.
+                let mut text = original.clone();
+                for _ in 0..=dice.below(3) {
+                    text = mutate(&text, &mut dice);
+                }
+                let seed = dice.next();
+                let outcome = catch_unwind(AssertUnwindSafe(|| exercise(&text, format, seed)));
+                let problem = match outcome {
+                    Ok(Ok(Outcome::Planned)) => {
+                        accepted += 1;
+                        continue;
+                    }
+                    Ok(Ok(Outcome::Refused)) => continue,
+                    Ok(Err(problem)) => problem,
+                    Err(payload) => format!("panicked: {}", panic_message(payload.as_ref())),
+                };
+                failures.push(format!(
+                    "case {case} ({name:?}, seed {seed}): {problem}\n--- document ---\n{text}\n"
+                ));
+            }
+        }
+        let _ = done.send(());
+        (case, accepted, failures)
+    });
+    if finished.recv_timeout(HANG_LIMIT).is_err() {
+        panic!(
+            "case {} has not finished after {HANG_LIMIT:?}: a hang",
+            progress.load(Ordering::Relaxed)
+        );
+    }
+    let (cases, accepted, failures) = worker.join().expect("the worker thread");
+    eprintln!("{cases} mutated documents, {accepted} still valid and planned");
+    // The mutations must leave some documents valid (or the plan checks test nothing) and
+    // break most.
+    assert!(
+        accepted > cases / 20,
+        "only {accepted} of {cases} stayed valid"
+    );
+    assert!(accepted < cases, "no mutation broke a document");
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed; the first ones:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
