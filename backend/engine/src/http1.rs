@@ -563,14 +563,7 @@ impl Parser {
         }
         if pending.is_empty() {
             // The usual case: the whole head is in this read; parse it in place.
-            return match self.head(data, sink) {
-                Ok(Some(used)) => self.after_head(&data[used..], pending, sink),
-                Ok(None) => {
-                    pending.extend_from_slice(data);
-                    Step::More
-                }
-                Err(kind) => self.fail(kind),
-            };
+            return self.heads(data, pending, sink);
         }
         pending.extend_from_slice(data);
         let mut buffered = std::mem::take(pending);
@@ -595,13 +588,27 @@ impl Parser {
     /// the next head; otherwise the rest is body.
     fn after_head(&mut self, rest: &[u8], pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
         if self.body == Body::Head {
-            // A 1xx response: what follows is another head.
-            if rest.is_empty() {
-                return Step::More;
-            }
-            return self.feed(rest, pending, sink);
+            return self.heads(rest, pending, sink);
         }
         self.body_data(rest, sink)
+    }
+
+    /// Parses heads at the start of `data` with nothing pending: informational (1xx) ones in
+    /// a loop, not by recursion (one read may hold thousands of them), then the final one and
+    /// its body. An incomplete head is kept in `pending`.
+    fn heads(&mut self, mut data: &[u8], pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
+        while !data.is_empty() {
+            match self.head(data, sink) {
+                Ok(Some(used)) if self.body == Body::Head => data = &data[used..],
+                Ok(Some(used)) => return self.body_data(&data[used..], sink),
+                Ok(None) => {
+                    pending.extend_from_slice(data);
+                    return Step::More;
+                }
+                Err(kind) => return self.fail(kind),
+            }
+        }
+        Step::More
     }
 
     /// Parses a head at the start of `data`. `Ok(None)`: incomplete; `Ok(Some(n))`: the head
@@ -621,6 +628,11 @@ impl Parser {
             Err(_) => return Err(ErrorKind::Protocol),
         };
         let code = resp.code.unwrap_or(0);
+        // httparse takes any three digits; a code below 100 is no HTTP status (RFC 9110 §15),
+        // and hyper rejects it as well.
+        if code < 100 {
+            return Err(ErrorKind::Protocol);
+        }
         if (100..200).contains(&code) && code != 101 {
             return Ok(Some(used));
         }
@@ -672,13 +684,19 @@ impl Parser {
                 }
             }
         }
+        let bodiless = self.head_request || code == 204 || code == 304 || code == 101;
+        // An HTTP/1.0 response has no transfer codings: its framing is faulty (RFC 9112
+        // §6.1), and hyper rejects it as well.
+        if encoded && !bodiless && resp.version != Some(1) {
+            return Err(ErrorKind::Protocol);
+        }
         sink.headers_seen = seen;
         self.status = Some(code);
         self.keep_alive = match resp.version {
             Some(1) => !close,
             _ => keep_alive && !close,
         };
-        self.body = if self.head_request || code == 204 || code == 304 || code == 101 {
+        self.body = if bodiless {
             if code == 101 {
                 self.keep_alive = false;
             }

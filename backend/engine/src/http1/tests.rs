@@ -695,3 +695,558 @@ async fn wire_counts_are_what_went_over_the_connection() {
         (2 * req.bytes.len() as u64, OK.len() as u64)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mutation (fuzz-style) tests of the parser: whatever a target sends, a response ends in a
+// result or a failure of a known kind, the same whatever the reads it arrives in, with bounded
+// memory. The regression tests among them pin the bugs found on the way, minimal inputs.
+
+/// One read full of interim responses: they were skipped by recursion, a frame per head, and
+/// overflowed the stack (an abort of the whole process, not a failed request).
+#[test]
+fn many_interim_responses_in_one_read_do_not_overflow_the_stack() {
+    let interim: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut wire = interim.repeat(READ_BUFFER / interim.len());
+    wire.extend_from_slice(OK);
+    for cuts in [&[][..], &[wire.len() / 2 + 3]] {
+        let (r, parser) = parse_in_pieces(&wire, cuts, false, &mut Sink::default());
+        assert_eq!(r, ok(200, 2), "cut at {cuts:?}");
+        assert!(parser.reusable(), "cut at {cuts:?}");
+    }
+}
+
+/// A corpus response: the bytes, whether they answer a HEAD request, what they parse to and
+/// the body kept (under [`FUZZ_BODY_LIMIT`]).
+type Sample = (
+    &'static [u8],
+    bool,
+    Result<Response, Failure>,
+    &'static [u8],
+);
+
+/// Valid responses covering what the parser does (and one it refuses).
+fn fuzz_corpus() -> Vec<Sample> {
+    vec![
+        (
+            b"HTTP/1.1 200 OK\r\nServer: t\r\nContent-Length: 5\r\n\r\nhello",
+            false,
+            ok(200, 5),
+            b"hello",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n\
+            1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: yes\r\n\r\n",
+            false,
+            ok(200, 31),
+            b"helloabcdefghijklmn",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: gzip, chunked\r\n\r\n\
+            4 ; a=\"b\"\r\nwiki\r\n0\r\n\r\n",
+            false,
+            ok(200, 4),
+            b"wiki",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end",
+            false,
+            ok(200, 13),
+            b"until the end",
+        ),
+        (
+            b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nold style",
+            false,
+            ok(200, 9),
+            b"old style",
+        ),
+        (
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n",
+            false,
+            ok(204, 0),
+            b"",
+        ),
+        (
+            b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\nTransfer-Encoding: chunked\r\n\r\n",
+            false,
+            ok(304, 0),
+            b"",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n",
+            true,
+            ok(200, 0),
+            b"",
+        ),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n\
+            HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+            false,
+            ok(201, 2),
+            b"ok",
+        ),
+        (
+            b"HTTP/1.1 404 \r\nX-Empty:\r\nX-Tabs:\t a \t\r\ncontent-length:   3  \r\n\r\nabc",
+            false,
+            ok(404, 3),
+            b"abc",
+        ),
+        (
+            b"HTTP/1.1 500 Oops\nContent-Length: 2\n\nno",
+            false,
+            ok(500, 2),
+            b"no",
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            false,
+            ok(200, 2),
+            b"ok",
+        ),
+        (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x00",
+            false,
+            ok(101, 0),
+            b"",
+        ),
+        // Folded (obs-fold) header lines are not accepted: a protocol error, as in hyper.
+        (
+            b"HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 2\r\n\r\nok",
+            false,
+            failed(ErrorKind::Protocol, None, 0),
+            b"",
+        ),
+    ]
+}
+
+/// Body bytes kept per mutated response.
+const FUZZ_BODY_LIMIT: usize = 19;
+
+/// Bytes a mutation inserts or puts in place of a token of the input.
+const FUZZ_TOKENS: &[&[u8]] = &[
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b":",
+    b" ",
+    b"\t",
+    b";",
+    b",",
+    b"0",
+    b"-1",
+    b"+1",
+    b"\0",
+    b"\xff",
+    b"ffffffffffffffff",
+    b"10000000000000000",
+    b"18446744073709551615",
+    b"18446744073709551616",
+    b"9999999999999999999",
+    b"0000000000000000000000000000000000000001",
+    b"9999999999999999999999999999999999999999",
+    b"\r\nTransfer-Encoding: chunked",
+    b"\r\nTransfer-Encoding: chunked, gzip",
+    b"\r\nContent-Length: 7",
+    b"\r\nContent-Length: 0",
+    b"\r\nContent-Length: 18446744073709551616",
+    b"\r\nConnection: close",
+    b"\r\nConnection: keep-alive",
+    b"\r\n folded",
+    b"\r\n\r\n",
+    b"0\r\n\r\n",
+    b"ffffffffffffffff\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n",
+    b"HTTP/1.0",
+    b"000",
+];
+
+/// xorshift64 (Marsaglia): a tiny deterministic generator, so every case can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n` (n > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Applies one random mutation to `wire`.
+fn mutate(rng: &mut Rng, wire: &mut Vec<u8>) {
+    let len = wire.len();
+    let at = rng.below(len + 1);
+    // A range starting at `at`, clipped to the input.
+    let range = |rng: &mut Rng, max: usize| at..len.min(at + 1 + rng.below(max));
+    match rng.below(9) {
+        0 if len > 0 => wire[at.min(len - 1)] ^= 1 << rng.below(8),
+        1 if len > 0 => {
+            let interesting = b"\r\n\t :;,0189afAF\0\x7f\x80";
+            wire[at.min(len - 1)] = match rng.below(3) {
+                0 => rng.next() as u8,
+                _ => interesting[rng.below(interesting.len())],
+            }
+        }
+        2 => {
+            let r = range(rng, 16);
+            wire.drain(r);
+        }
+        3 => {
+            let copy = wire[range(rng, 48)].to_vec();
+            let to = rng.below(len + 1);
+            wire.splice(to..to, copy);
+        }
+        4 => {
+            let token = FUZZ_TOKENS[rng.below(FUZZ_TOKENS.len())];
+            wire.splice(at..at, token.iter().copied());
+        }
+        5 => {
+            // The token around `at` (a number, a name, a chunk size) replaced.
+            let word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-';
+            let start = at - wire[..at].iter().rev().take_while(|b| word(b)).count();
+            let end = at + wire[at..].iter().take_while(|b| word(b)).count();
+            let token = FUZZ_TOKENS[rng.below(FUZZ_TOKENS.len())];
+            wire.splice(start..end, token.iter().copied());
+        }
+        6 => wire.truncate(at),
+        7 => {
+            // A status code (of an interim or a final head) changed to other digits.
+            let heads: Vec<usize> = (0..len.saturating_sub(12))
+                .filter(|&i| wire[i..].starts_with(b"HTTP/1.") && wire[i + 8] == b' ')
+                .collect();
+            if !heads.is_empty() {
+                let code = heads[rng.below(heads.len())] + 9;
+                let digits = [rng.below(10), rng.below(10), rng.below(10)].map(|d| b'0' + d as u8);
+                let digits = match rng.below(4) {
+                    0 => &b"099"[..],
+                    1 => b"1000",
+                    2 => b"20",
+                    _ => &digits[..],
+                };
+                wire.splice(code..code + 3, digits.iter().copied());
+            }
+        }
+        _ => {
+            // A range repeated many times (a header, an interim response, a chunk).
+            let copy = wire[range(rng, 64)].to_vec();
+            let times = 2 + rng.below(100);
+            wire.splice(at..at, copy.repeat(times));
+        }
+    }
+}
+
+/// The mutated input of case `case` (1 to 3 mutations of a corpus response), whether it
+/// answers a HEAD request, and the generator to choose its cuts with.
+fn fuzz_case(case: usize) -> (Vec<u8>, bool, Rng) {
+    let corpus = fuzz_corpus();
+    let mut rng = Rng::new(0x5EED_F00D ^ (case as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let (wire, head, _, _) = corpus[case % corpus.len()];
+    let mut wire = wire.to_vec();
+    for _ in 0..1 + rng.below(3) {
+        mutate(&mut rng, &mut wire);
+    }
+    let head = head != (rng.below(8) == 0);
+    (wire, head, rng)
+}
+
+/// Prints the input being checked if a check panics, so it can be replayed.
+struct Replay<'a> {
+    /// The mutation case (see [`fuzz_case`]); None for a corpus response.
+    case: Option<usize>,
+    head: bool,
+    wire: &'a [u8],
+}
+
+impl Drop for Replay<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let what = match self.case {
+                Some(case) => format!("mutation case {case} (replay: fuzz_case({case}))"),
+                None => "corpus response".to_owned(),
+            };
+            eprintln!(
+                "{what}, head request: {}, input: b\"{}\"",
+                self.head,
+                self.wire.escape_ascii()
+            );
+        }
+    }
+}
+
+/// Parses `wire` cut at `cuts` with a bounded body and checks what any response, however
+/// malformed, must give: an end, a real status, a bounded body, a failure of a known kind.
+/// Returns the result and the body kept.
+fn parse_checked(wire: &[u8], cuts: &[usize], head: bool) -> (Result<Response, Failure>, Vec<u8>) {
+    let mut body = Vec::new();
+    let mut sink = Sink {
+        body: Some(&mut body),
+        body_limit: FUZZ_BODY_LIMIT,
+        ..Sink::default()
+    };
+    let (r, parser) = parse_in_pieces(wire, cuts, head, &mut sink);
+    let body_bytes = match r {
+        Ok(resp) => {
+            // 1xx other than 101 are interim: never the final response.
+            assert!(
+                resp.status == 101 || (200..=999).contains(&resp.status),
+                "status {} (cuts {cuts:?})",
+                resp.status
+            );
+            resp.body_bytes
+        }
+        Err(f) => {
+            match f.kind {
+                ErrorKind::Reset | ErrorKind::Protocol => {
+                    assert_eq!((f.status, f.body_bytes), (None, 0), "{f:?} (cuts {cuts:?})")
+                }
+                ErrorKind::BodyRead => assert!(f.status.is_some(), "{f:?} (cuts {cuts:?})"),
+                _ => panic!("unexpected failure {f:?} (cuts {cuts:?})"),
+            }
+            f.body_bytes
+        }
+    };
+    assert!(body_bytes <= wire.len() as u64, "{r:?} (cuts {cuts:?})");
+    assert_eq!(
+        body.len() as u64,
+        body_bytes.min(FUZZ_BODY_LIMIT as u64),
+        "kept body (cuts {cuts:?})"
+    );
+    assert!(
+        !parser.reusable() || r.is_ok(),
+        "reusable after {r:?} (cuts {cuts:?})"
+    );
+    (r, body)
+}
+
+/// How many mutated responses [`mutated_responses_fail_cleanly_at_any_split`] checks.
+const FUZZ_CASES: usize = 6000;
+
+#[test]
+fn mutated_responses_fail_cleanly_at_any_split() {
+    let started = std::time::Instant::now();
+    // The corpus itself parses as expected, whole, at every split and byte by byte.
+    for (wire, head, expected, kept) in fuzz_corpus() {
+        let _replay = Replay {
+            case: None,
+            head,
+            wire,
+        };
+        let bytes: Vec<usize> = (1..wire.len()).collect();
+        for cuts in (0..wire.len()).map(|cut| vec![cut]).chain([bytes]) {
+            let (r, body) = parse_checked(wire, &cuts, head);
+            assert_eq!((r, &body[..]), (expected, kept), "cuts {cuts:?}");
+        }
+    }
+    let mut outcomes = std::collections::BTreeMap::new();
+    for case in 0..FUZZ_CASES {
+        let (wire, head, mut rng) = fuzz_case(case);
+        let _replay = Replay {
+            case: Some(case),
+            head,
+            wire: &wire,
+        };
+        let (whole, body) = parse_checked(&wire, &[], head);
+        // The same response whatever the reads it arrives in.
+        let mut cut_sets = Vec::new();
+        for pieces in 1..=3 {
+            let mut cuts: Vec<usize> = (0..pieces).map(|_| rng.below(wire.len() + 1)).collect();
+            cuts.sort_unstable();
+            cut_sets.push(cuts);
+        }
+        if case % 16 == 0 {
+            cut_sets.push((1..wire.len()).collect());
+        }
+        for cuts in &cut_sets {
+            let (r, other) = parse_checked(&wire, cuts, head);
+            assert_eq!(r, whole, "cuts {cuts:?}");
+            assert_eq!(other, body, "cuts {cuts:?}");
+        }
+        let outcome = match whole {
+            Ok(_) => "ok".to_owned(),
+            Err(f) => format!("{:?}", f.kind),
+        };
+        *outcomes.entry(outcome).or_insert(0) += 1;
+    }
+    // The mutations reach every outcome, not only the first check that fails.
+    for outcome in ["ok", "Protocol", "BodyRead", "Reset"] {
+        assert!(
+            outcomes.get(outcome).is_some_and(|&n| n >= FUZZ_CASES / 50),
+            "{outcomes:?}"
+        );
+    }
+    eprintln!(
+        "{FUZZ_CASES} mutated responses in {:?}: {outcomes:?}",
+        started.elapsed()
+    );
+}
+
+/// httparse takes any three digits as a status code: `099` was a response with status 99 (the
+/// mutation test's first find), where the reqwest path fails.
+#[test]
+fn a_status_code_below_100_is_a_protocol_error() {
+    for wire in [
+        &b"HTTP/1.0 099 OK\r\nContent-Type: text/plain\r\n\r\nold style"[..],
+        b"HTTP/1.1 000 OK\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 042 X\r\nContent-Length: 2\r\n\r\nok",
+    ] {
+        let (r, _, _) = parse_all_ways(wire, false);
+        assert_eq!(
+            r,
+            failed(ErrorKind::Protocol, None, 0),
+            "{}",
+            wire.escape_ascii()
+        );
+    }
+}
+
+/// Feeds a fresh parser `start`, then `piece` until it ends the response or `total` bytes have
+/// gone in, checking after each read that the bytes it holds stay under `max_pending`.
+/// Returns the last step and the bytes fed.
+fn feed_endlessly(
+    parser: &mut Parser,
+    start: &[u8],
+    piece: &[u8],
+    total: usize,
+    max_pending: usize,
+    sink: &mut Sink<'_>,
+) -> (Step, usize) {
+    let mut pending = Vec::new();
+    let mut step = parser.feed(start, &mut pending, sink);
+    let mut fed = start.len();
+    while matches!(step, Step::More) && fed < total {
+        step = parser.feed(piece, &mut pending, sink);
+        fed += piece.len();
+        assert!(pending.len() <= max_pending, "{} pending", pending.len());
+    }
+    (step, fed)
+}
+
+#[test]
+fn endless_responses_keep_the_parser_memory_bounded() {
+    let read = vec![b'a'; READ_BUFFER];
+    // A head that never ends, in full reads: a protocol error once more than MAX_HEAD_BYTES
+    // are buffered, with no more than that and one read held.
+    let mut parser = Parser::new(false);
+    let (step, fed) = feed_endlessly(
+        &mut parser,
+        b"HTTP/1.1 200 OK\r\nX-Long: ",
+        &read,
+        4 * MAX_HEAD_BYTES,
+        MAX_HEAD_BYTES + READ_BUFFER,
+        &mut Sink::default(),
+    );
+    assert!(
+        matches!(step, Step::Done(Err(f)) if f.kind == ErrorKind::Protocol),
+        "{step:?}"
+    );
+    assert!(fed <= MAX_HEAD_BYTES + 2 * READ_BUFFER, "{fed} fed");
+
+    // Header lines that never end: a protocol error past MAX_HEADERS, long before the limit
+    // on bytes.
+    let (step, fed) = feed_endlessly(
+        &mut Parser::new(false),
+        b"HTTP/1.1 200 OK\r\n",
+        b"X-Again: and again\r\n",
+        MAX_HEAD_BYTES,
+        4096,
+        &mut Sink::default(),
+    );
+    assert!(
+        matches!(step, Step::Done(Err(f)) if f.kind == ErrorKind::Protocol),
+        "{step:?}"
+    );
+    assert!(fed < 4096, "{fed} fed");
+
+    // Interim responses that never end, cut across reads: only the split head is held.
+    let interim: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+    let mut piece = interim.repeat(40);
+    piece.rotate_left(7);
+    let (step, _) = feed_endlessly(
+        &mut Parser::new(false),
+        &interim[..7],
+        &piece,
+        2 << 20,
+        interim.len(),
+        &mut Sink::default(),
+    );
+    assert!(matches!(step, Step::More), "{step:?}");
+
+    // Bodies that never end: nothing held, the kept body stays at its limit, and the end of
+    // the connection decides. Each with whether it is complete at the end and whether the
+    // bytes count as body.
+    for (start, complete, counted) in [
+        (&b"HTTP/1.1 200 OK\r\n\r\n"[..], true, true),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n",
+            false,
+            true,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 9999999999999999999\r\n\r\n",
+            false,
+            true,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;",
+            false,
+            false,
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: ",
+            false,
+            false,
+        ),
+    ] {
+        let mut body = Vec::new();
+        let mut sink = Sink {
+            body: Some(&mut body),
+            body_limit: 16,
+            ..Sink::default()
+        };
+        let mut parser = Parser::new(false);
+        let (step, fed) = feed_endlessly(&mut parser, start, &read, 4 << 20, 0, &mut sink);
+        assert!(matches!(step, Step::More), "{step:?}");
+        let body_bytes = if counted {
+            (fed - start.len()) as u64
+        } else {
+            0
+        };
+        let expected = if complete {
+            ok(200, body_bytes)
+        } else {
+            failed(ErrorKind::BodyRead, Some(200), body_bytes)
+        };
+        match parser.eof() {
+            Step::Done(r) => assert_eq!(r, expected, "{}", start.escape_ascii()),
+            Step::More => panic!("eof must end the response"),
+        }
+        assert_eq!(body, if counted { &read[..16] } else { &[][..] });
+    }
+}
+
+/// RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing. It was
+/// decoded as chunked (and even kept alive), where the reqwest path fails.
+#[test]
+fn transfer_encoding_in_http_1_0_is_a_protocol_error() {
+    let wire = b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n\
+        2\r\nok\r\n0\r\n\r\n";
+    let (r, _, _) = parse_all_ways(wire, false);
+    assert_eq!(r, failed(ErrorKind::Protocol, None, 0));
+    // Without a body to frame, the header does not matter.
+    let (r, _, _) = parse_all_ways(
+        b"HTTP/1.0 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n",
+        false,
+    );
+    assert_eq!(r, ok(304, 0));
+}
