@@ -31,7 +31,8 @@ use crate::units::{ByteSize, HumanDuration};
 
 pub use overrides::{AppliedOverrides, OverrideNames, Overrides, validate_overridden};
 pub use parse::{
-    Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, humanize, parse_scenario,
+    Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, humanize, name_the_forms,
+    parse_scenario,
 };
 pub use validate::{
     MAX_RATE, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck, ValidJourney,

@@ -226,7 +226,9 @@ fn check_errors(text: &str) -> Result<(), String> {
     if text.trim().is_empty() {
         return Err("an empty error message".into());
     }
-    for leak in ["u32", "u64", "f64", "Some(", "None", "panicked"] {
+    for leak in [
+        "u32", "u64", "f64", "struct ", "enum ", "Some(", "None", "panicked",
+    ] {
         if text.contains(leak) {
             return Err(format!("the error speaks Rust ({leak}): {text}"));
         }

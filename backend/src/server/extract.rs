@@ -56,7 +56,12 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
             ("test_type", "expected value") => {
                 expected_one_of(&TestType::ALL.map(TestType::as_str))
             }
-            _ => shared::scenario::humanize(text),
+            // Inside an inline scenario the path names a step, body or check whose forms the
+            // message can list.
+            _ => shared::scenario::name_the_forms(
+                path.strip_prefix("scenario.inline.").unwrap_or(path),
+                shared::scenario::humanize(text),
+            ),
         }
     };
     if let Some(field) = path
@@ -191,13 +196,25 @@ mod tests {
                 422,
                 "load.users: invalid type: string \"5\", expected a whole number",
             ),
+            // The forms a step takes, not serde_json's "expected value"; a mapping, not a
+            // Rust struct.
+            (
+                r#"{"scenario":{"inline":{"name":"x","journeys":[{"name":"j","steps":[5]}],"load":{"type":"constant_users","users":1,"duration":"1s"}}}}"#,
+                422,
+                "journeys[0].steps[0]: expected a step: { request: { … } } or { think: 2s }",
+            ),
+            (
+                r#"{"scenario":{"inline":{"name":"x","journeys":[{"name":"j","steps":[{"request":5}]}],"load":{"type":"constant_users","users":1,"duration":"1s"}}}}"#,
+                422,
+                "journeys[0].steps[0].request: invalid type: integer `5`, expected a mapping of fields",
+            ),
         ];
         for (body, status, want) in cases {
             let (got_status, text) = said(body);
             assert_eq!(got_status, status, "{body}: {text}");
             assert!(text.contains(want), "{body}: {text}");
             assert!(
-                !text.contains("?:") && !text.contains("u32"),
+                !text.contains("?:") && !text.contains("u32") && !text.contains("struct "),
                 "{body}: {text}"
             );
         }

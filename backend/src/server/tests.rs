@@ -11,6 +11,7 @@
 //! * `live`: the live feed's order and a mid-run join.
 
 mod live;
+mod mutations;
 mod routes;
 mod runs;
 

@@ -158,7 +158,7 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
-        let message = humanize(strip_position(&inner.to_string()));
+        let message = name_the_forms(&path, humanize(strip_position(&inner.to_string())));
         ScenarioError {
             path,
             message,
@@ -196,7 +196,10 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     });
     result.map_err(|err| {
         let location = err.location();
-        let message = humanize(strip_position(&err.without_snippet().to_string()));
+        let message = name_the_forms(
+            &path,
+            humanize(strip_position(&err.without_snippet().to_string())),
+        );
         let error = ScenarioError {
             path,
             message,
@@ -225,6 +228,27 @@ pub fn humanize(message: String) -> String {
     // The YAML reader's word for "a list or mapping where one value belongs" (`weight: [1`).
     if message == "expected string scalar" {
         return "expected a single value here, not a list or a mapping".to_owned();
+    }
+    // Structure: the YAML reader's and serde's words for mappings and lists, and Rust's
+    // names of the types behind them (`expected struct RequestStep`).
+    const MAPPING: &str = "a mapping of fields (key: value lines, or { … })";
+    const LIST: &str = "a list (\"- \" lines, or [ … ])";
+    match message.as_str() {
+        "expected mapping start" => return format!("expected {MAPPING}"),
+        "expected sequence start" => return format!("expected {LIST}"),
+        // A step, body or check written with two kinds in one mapping.
+        "expected end of mapping after enum variant value" => {
+            return "expected a single key here, the kind (such as `request:`); another key \
+                    follows it (write each step or check as its own list item)"
+                .to_owned();
+        }
+        _ => {}
+    }
+    if let Some(head) = message.strip_suffix(", expected a sequence") {
+        return format!("{head}, expected {LIST}");
+    }
+    if let Some(at) = message.find(", expected struct ") {
+        return format!("{}, expected {MAPPING}", &message[..at]);
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(", set ").next().unwrap_or(rest).trim();
@@ -255,6 +279,35 @@ pub fn humanize(message: String) -> String {
         }
     }
     message
+}
+
+/// A value that is none of the forms a step, a body or a check takes: serde_json says only
+/// "expected value", the YAML reader speaks of an "externally tagged enum". Each becomes the
+/// forms, named for the field at `path` (`journeys[0].steps[1]`). Other messages pass through.
+pub fn name_the_forms(path: &str, message: String) -> String {
+    const NONE_OF_THE_FORMS: [&str; 3] = [
+        "expected value",
+        "externally tagged enum expected scalar or mapping",
+        "expected string key for externally tagged enum",
+    ];
+    if !NONE_OF_THE_FORMS.contains(&message.as_str()) {
+        return message;
+    }
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let forms = if last.starts_with("steps[") {
+        "a step: { request: { … } } or { think: 2s }"
+    } else if last == "body" {
+        "a body: { text: … }, { json: … } or { payload: 10KB }"
+    } else if last.starts_with("checks[") {
+        "a check such as { status: [200] } (status, body_contains, json, header_present or \
+         latency_under)"
+    } else if message == "expected value" {
+        // serde_json's word for any value it cannot read, a syntax error included.
+        "a JSON value here (NaN, Infinity and bare words are not JSON)"
+    } else {
+        "a single name or a { name: … } mapping here, not a list"
+    };
+    format!("expected {forms}")
 }
 
 /// Parser messages end with their own position ("… at line 3 column 5"); we print ours.
@@ -355,6 +408,51 @@ mod tests {
                 format!("invalid type: {said}, expected a number"),
                 "{value}"
             );
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_named_in_words_not_rust_types() {
+        let doc = |journeys: &str| {
+            format!(
+                r#"{{"name":"t","journeys":{journeys},"load":{{"type":"constant_users","users":1,"duration":"1s"}}}}"#
+            )
+        };
+        let step = |step: &str| doc(&format!(r#"[{{"name":"j","steps":[{step}]}}]"#));
+        let request = |fields: &str| step(&format!(r#"{{"request":{{"path":"/",{fields}}}}}"#));
+        for (source, path, message) in [
+            (doc("5"), "journeys", "expected a list"),
+            (doc("[5]"), "journeys[0]", "expected a mapping of fields"),
+            (
+                step("[1]"),
+                "journeys[0].steps[0]",
+                "expected a step: { request: { … } } or { think: 2s }",
+            ),
+            (
+                request(r#""body":[1]"#),
+                "journeys[0].steps[0].request.body",
+                "expected a body: { text: … }",
+            ),
+            (
+                request(r#""checks":[[1]]"#),
+                "journeys[0].steps[0].request.checks[0]",
+                "expected a check such as { status: [200] }",
+            ),
+        ] {
+            for format in [Format::Json, Format::Yaml] {
+                #[cfg(not(feature = "yaml"))]
+                if format == Format::Yaml {
+                    continue;
+                }
+                let e = first_error(&source, format);
+                assert_eq!(e.path, path, "{source}");
+                assert!(
+                    e.message.contains(message),
+                    "{format:?} {source}: {}",
+                    e.message
+                );
+                assert!(!e.message.contains("struct"), "{}", e.message);
+            }
         }
     }
 
