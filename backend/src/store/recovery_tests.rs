@@ -11,6 +11,18 @@ use super::fixtures::{TempDir, id, mem, run_info, scenario, snapshot, summary};
 use super::migrations::{MIGRATIONS, migrate_with};
 use super::{DB_FILE_NAME, Store, StoreError};
 
+/// Held by each test here that opens a store on disk, and by the kill -9 test while it starts
+/// its child. A process forked while a test holds `stampede.lock` open inherits the lock until
+/// it execs, and a store reopened in that window reads as locked by another server (this made
+/// `unfinished_run_survives_a_dropped_store` fail once in CI).
+static ON_DISK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn on_disk() -> std::sync::MutexGuard<'static, ()> {
+    ON_DISK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Writes a finished run and an unfinished one with 3 snapshots into `dir`.
 fn write_history(store: &Store) -> Result<(), StoreError> {
     let doc = scenario("shop");
@@ -80,6 +92,7 @@ fn check_recovered(dir: &std::path::Path, done_before: &RunDetail) -> Result<(),
 
 #[test]
 fn unfinished_run_survives_a_dropped_store() -> Result<(), StoreError> {
+    let _disk = on_disk();
     let dir = TempDir::new("drop");
     let store = Store::open(dir.path())?;
     let mode: String = store
@@ -115,6 +128,7 @@ fn kill_9_child_writer() -> Result<(), StoreError> {
 fn unfinished_run_survives_kill_9() -> Result<(), Box<dyn std::error::Error>> {
     use std::io::BufRead;
     let dir = TempDir::new("kill");
+    let disk = on_disk();
     let mut child = std::process::Command::new(std::env::current_exe()?)
         .args([
             "--exact",
@@ -126,6 +140,7 @@ fn unfinished_run_survives_kill_9() -> Result<(), Box<dyn std::error::Error>> {
         .env(CHILD_DIR_ENV, dir.path())
         .stdout(std::process::Stdio::piped())
         .spawn()?;
+    drop(disk);
     let stdout = child.stdout.take().ok_or("no child stdout")?;
     let ready = std::io::BufReader::new(stdout)
         .lines()
@@ -145,6 +160,7 @@ fn unfinished_run_survives_kill_9() -> Result<(), Box<dyn std::error::Error>> {
 
 #[test]
 fn reopening_applies_no_migration_twice() -> Result<(), StoreError> {
+    let _disk = on_disk();
     let dir = TempDir::new("migrate");
     let known = u32::try_from(MIGRATIONS.len()).expect("small");
     assert_eq!(mem().schema_version()?, known);
@@ -196,6 +212,7 @@ fn reopening_applies_no_migration_twice() -> Result<(), StoreError> {
 
 #[test]
 fn newer_schema_is_refused_with_its_version() -> Result<(), StoreError> {
+    let _disk = on_disk();
     let dir = TempDir::new("newer");
     drop(Store::open(dir.path())?);
     let conn = Connection::open(dir.path().join(DB_FILE_NAME))?;
@@ -215,6 +232,7 @@ fn newer_schema_is_refused_with_its_version() -> Result<(), StoreError> {
 
 #[test]
 fn a_file_that_is_not_a_database_is_an_open_error() -> Result<(), StoreError> {
+    let _disk = on_disk();
     let dir = TempDir::new("garbage");
     std::fs::create_dir_all(dir.path()).map_err(|cause| StoreError::Io {
         path: dir.path().to_path_buf(),
@@ -245,6 +263,7 @@ fn said_once(err: StoreError, needle: &str) -> usize {
 /// a printed chain names each cause once ("File exists (os error 17)", not twice).
 #[test]
 fn each_cause_is_printed_once() -> Result<(), StoreError> {
+    let _disk = on_disk();
     let dir = TempDir::new("not-a-dir");
     std::fs::create_dir_all(dir.path()).map_err(|cause| StoreError::Io {
         path: dir.path().to_path_buf(),
@@ -282,6 +301,7 @@ fn each_cause_is_printed_once() -> Result<(), StoreError> {
 /// first is open (a clone keeps it open), and succeeds once it is dropped.
 #[test]
 fn a_data_directory_is_used_by_one_store_at_a_time() -> Result<(), StoreError> {
+    let _disk = on_disk();
     let dir = TempDir::new("locked");
     let first = Store::open(dir.path())?;
     write_history(&first)?;
