@@ -219,6 +219,11 @@ impl TestConfig {
     pub fn load(path: &Path) -> Result<Self, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    /// Reads and checks the text of a config file; errors name `path` as [`Self::load`]'s do.
+    fn parse(text: &str, path: &Path) -> Result<Self, String> {
         let problem = |at: &str, message: &dyn std::fmt::Display| {
             if at.is_empty() || at == "." {
                 format!("{}: {message}", path.display())
@@ -226,7 +231,7 @@ impl TestConfig {
                 format!("{}: {at}: {message}", path.display())
             }
         };
-        let mut de = serde_json::Deserializer::from_str(&text);
+        let mut de = serde_json::Deserializer::from_str(text);
         let cfg: TestConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             // serde_json ends its message with a position, and speaks of `u32`s; the path
             // says where, and people read "a whole number from 0 to …".
@@ -326,6 +331,82 @@ impl Default for ServerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A documented config mutated at random (seeded): every variant reads, or fails with a
+    /// message that names the file and speaks people's words. Never a panic.
+    #[test]
+    fn mutated_configs_read_or_fail_in_words() {
+        let original = r#"{
+  "test_scenarios": {
+    "web_app": { "duration": 300, "users": 100 },
+    "api_load": { "duration": 60.5, "rate": 20 }
+  },
+  "monitoring": { "interval": 1 },
+  "alerts": { "response_time": 500, "error_rate": 0.05 }
+}"#;
+        let path = Path::new("test_config.json");
+        assert!(TestConfig::parse(original, path).is_ok());
+        let tokens = [
+            "-1",
+            "0",
+            "1e309",
+            "null",
+            "\"x\"",
+            "[]",
+            "{}",
+            "true",
+            "4294967296",
+            "0.0001",
+            ",",
+            ":",
+            "\"",
+            "}",
+            "]",
+            "NaN",
+        ];
+        let mut state = 0x00C0_FF16_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1) as u64) as usize
+        };
+        let (mut read, mut refused) = (0, 0);
+        for _ in 0..2_000 {
+            let mut text = original.to_owned();
+            for _ in 0..=next(2) {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match next(3) {
+                    0 => text.insert_str(at, tokens[next(tokens.len())]),
+                    1 => {
+                        let mut to = (at + 1 + next(8)).min(text.len());
+                        while !text.is_char_boundary(to) {
+                            to -= 1;
+                        }
+                        text.replace_range(at..to, "");
+                    }
+                    _ => text.truncate(at),
+                }
+            }
+            match TestConfig::parse(&text, path) {
+                Ok(_) => read += 1,
+                Err(message) => {
+                    refused += 1;
+                    assert!(message.starts_with("test_config.json"), "{text}\n{message}");
+                    for rust in ["u32", "u64", "f64", "struct ", "Option<", "Some("] {
+                        assert!(!message.contains(rust), "{text}\n{message}");
+                    }
+                }
+            }
+        }
+        assert!(
+            read > 10 && refused > 1_000,
+            "{read} read, {refused} refused"
+        );
+    }
 
     #[test]
     fn keep_runs_is_one_or_more() {
