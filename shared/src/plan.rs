@@ -499,6 +499,12 @@ impl SplitMix64 {
     pub fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
+
+    /// A number in `0..n` (0 when `n` is 0), for picking among `n` things; the modulo bias is
+    /// negligible for the small `n` it is meant for (tests' seeded mutations).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
 }
 
 #[cfg(test)]

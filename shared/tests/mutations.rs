@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use shared::plan::LoadPlan;
+use shared::plan::{LoadPlan, SplitMix64};
 use shared::scenario::{Format, Scenario, ValidationEnv, parse_scenario, validate};
 
 /// Mutated documents tried per corpus document.
@@ -20,24 +20,9 @@ const CASES_PER_DOCUMENT: usize = 150;
 /// Longer than this for the whole set is a hang (it takes a few seconds in a debug build).
 const HANG_LIMIT: Duration = Duration::from_secs(120);
 
-/// xorshift64*: small, seeded, good enough to pick mutations.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
+/// Picks one of `items`.
+fn pick<'a>(dice: &mut SplitMix64, items: &[&'a str]) -> &'a str {
+    items[dice.below(items.len())]
 }
 
 const NUMBERS: [&str; 14] = [
@@ -77,7 +62,7 @@ const PUNCTUATION: [&str; 18] = [
 ];
 
 /// One mutation of `text`.
-fn mutate(text: &str, dice: &mut Dice) -> String {
+fn mutate(text: &str, dice: &mut SplitMix64) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
     if lines.is_empty() {
         return text.to_owned();
@@ -88,13 +73,13 @@ fn mutate(text: &str, dice: &mut Dice) -> String {
         0 => replace_token(
             &mut lines[at],
             |t| t.chars().all(|c| c.is_ascii_digit() || c == '.'),
-            dice.pick(&NUMBERS),
+            pick(dice, &NUMBERS),
         ),
         // A duration replaced by an odd one.
         1 => replace_token(
             &mut lines[at],
             |t| t.ends_with("ms") || t.ends_with('s') || t.ends_with('m') || t.ends_with('h'),
-            dice.pick(&DURATIONS),
+            pick(dice, &DURATIONS),
         ),
         2 => {
             lines.remove(at);
@@ -118,7 +103,7 @@ fn mutate(text: &str, dice: &mut Dice) -> String {
         6 => {
             let line = &mut lines[at];
             let cut = char_boundary(line, dice.below(line.len() + 1));
-            line.insert_str(cut, dice.pick(&PUNCTUATION));
+            line.insert_str(cut, pick(dice, &PUNCTUATION));
         }
         7 => {
             // The document cut short.
@@ -129,7 +114,7 @@ fn mutate(text: &str, dice: &mut Dice) -> String {
         _ => {
             // A value replaced by a list or a mapping.
             if let Some(colon) = lines[at].find(": ") {
-                let value = dice.pick(&["[1, 2]", "{a: 1}", "~", "''", "-1", "true"]);
+                let value = pick(dice, &["[1, 2]", "{a: 1}", "~", "''", "-1", "true"]);
                 lines[at].replace_range(colon + 2.., value);
             }
         }
@@ -283,7 +268,7 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
     // The cases run on their own thread, so a hang fails the test instead of stalling it.
     let worker = std::thread::spawn(move || {
         let mut failures = Vec::new();
-        let mut dice = Dice(0x5EED_CA5E_D0C5_0001);
+        let mut dice = SplitMix64(0x5EED_CA5E_D0C5_0001);
         let mut case = 0usize;
         let mut accepted = 0usize;
         for path in corpus() {
@@ -298,7 +283,7 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
                 for _ in 0..=dice.below(3) {
                     text = mutate(&text, &mut dice);
                 }
-                let seed = dice.next();
+                let seed = dice.next_u64();
                 let outcome = catch_unwind(AssertUnwindSafe(|| exercise(&text, format, seed)));
                 let problem = match outcome {
                     Ok(Ok(Outcome::Planned)) => {

@@ -364,13 +364,8 @@ mod tests {
             "]",
             "NaN",
         ];
-        let mut state = 0x00C0_FF16_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n.max(1) as u64) as usize
-        };
+        let mut dice = shared::plan::SplitMix64(0x00C0_FF16);
+        let mut next = |n: usize| dice.below(n);
         let (mut read, mut refused) = (0, 0);
         for _ in 0..2_000 {
             let mut text = original.to_owned();

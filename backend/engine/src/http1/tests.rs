@@ -9,6 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::*;
+// The seeded generator the load plans use: every mutation case can be replayed.
+use shared::plan::SplitMix64 as Rng;
 
 // ---------------------------------------------------------------------------------------------
 // Parser
@@ -860,29 +862,6 @@ const FUZZ_TOKENS: &[&[u8]] = &[
     b"000",
 ];
 
-/// xorshift64 (Marsaglia): a tiny deterministic generator, so every case can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    /// A number in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// Applies one random mutation to `wire`.
 fn mutate(rng: &mut Rng, wire: &mut Vec<u8>) {
     let len = wire.len();
@@ -894,7 +873,7 @@ fn mutate(rng: &mut Rng, wire: &mut Vec<u8>) {
         1 if len > 0 => {
             let interesting = b"\r\n\t :;,0189afAF\0\x7f\x80";
             wire[at.min(len - 1)] = match rng.below(3) {
-                0 => rng.next() as u8,
+                0 => rng.next_u64() as u8,
                 _ => interesting[rng.below(interesting.len())],
             }
         }
@@ -950,7 +929,7 @@ fn mutate(rng: &mut Rng, wire: &mut Vec<u8>) {
 /// answers a HEAD request, and the generator to choose its cuts with.
 fn fuzz_case(case: usize) -> (Vec<u8>, bool, Rng) {
     let corpus = fuzz_corpus();
-    let mut rng = Rng::new(0x5EED_F00D ^ (case as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let mut rng = Rng(0x5EED_F00D ^ (case as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let (wire, head, _, _) = corpus[case % corpus.len()];
     let mut wire = wire.to_vec();
     for _ in 0..1 + rng.below(3) {

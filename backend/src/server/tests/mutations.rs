@@ -7,27 +7,12 @@
 use axum::http::Method;
 use serde_json::{Value, json};
 use shared::api::ErrorBody;
+use shared::plan::SplitMix64;
 
 use super::{Harness, quick_scenario, wait_finished};
 
 /// Mutated requests sent per seed request.
 const CASES_PER_SEED: usize = 60;
-
-/// xorshift64*: small, seeded, good enough to pick mutations.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const TOKENS: [&str; 22] = [
     "null",
@@ -62,7 +47,7 @@ fn boundary(s: &str, mut at: usize) -> usize {
 }
 
 /// One mutation of `text`: a token inserted, a range deleted or repeated, the text cut short.
-fn mutate(text: &str, dice: &mut Dice) -> String {
+fn mutate(text: &str, dice: &mut SplitMix64) -> String {
     let at = boundary(text, dice.below(text.len() + 1));
     let to = boundary(text, (at + 1 + dice.below(12)).min(text.len()));
     let mut out = text.to_owned();
@@ -199,7 +184,7 @@ async fn mutated_requests_get_clear_answers_never_a_server_error() {
         ),
     ];
 
-    let mut dice = Dice(0xB0D1_E5C0_FFEE_0001);
+    let mut dice = SplitMix64(0xB0D1_E5C0_FFEE_0001);
     let mut failures = Vec::new();
     let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
     for (method, path, content_type, original) in &seeds {
