@@ -133,13 +133,10 @@ impl EarlyStop {
     fn what(&self) -> String {
         match self {
             EarlyStop::Cancelled => "cancelled before the end of its schedule".to_owned(),
-            EarlyStop::Aborted(Some(Aborting { expr, request })) => {
-                let scope = request
-                    .as_deref()
-                    .map(|r| format!(" for request \"{r}\""))
-                    .unwrap_or_default();
-                format!("aborted early by the abort_on_fail threshold \"{expr}\"{scope}")
-            }
+            EarlyStop::Aborted(Some(Aborting { expr, request })) => format!(
+                "aborted early by the abort_on_fail threshold \"{expr}\"{}",
+                shared::threshold::scope_phrase(request.as_deref())
+            ),
             EarlyStop::Aborted(None) => "aborted early by an abort_on_fail threshold".to_owned(),
         }
     }

@@ -153,6 +153,15 @@ impl Comparison {
     }
 }
 
+/// How a threshold's scope reads after its expression in a sentence: ` for request "login"`,
+/// or nothing for a threshold on the whole run. The engine's abort reason and the reports'
+/// notes use it, so they name a scoped threshold alike.
+pub fn scope_phrase(request: Option<&str>) -> String {
+    request
+        .map(|r| format!(" for request \"{r}\""))
+        .unwrap_or_default()
+}
+
 /// A parsed threshold. `limit` is in milliseconds for latencies, a ratio (0–1) for
 /// `error_rate`, and requests per second for `rps`.
 #[derive(Debug, Clone, PartialEq)]

@@ -359,14 +359,10 @@ impl Aggregator {
             let observed = self.observe(t, elapsed);
             // No data yet is not a failure worth aborting for.
             (observed.is_some() && !t.check(observed)).then(|| {
-                let scope = t
-                    .request
-                    .as_deref()
-                    .map(|r| format!(" for request \"{r}\""))
-                    .unwrap_or_default();
                 let reason = format!(
-                    "threshold \"{}\"{scope} failed (observed {}), so the run was stopped early",
+                    "threshold \"{}\"{} failed (observed {}), so the run was stopped early",
                     t.expr,
+                    shared::threshold::scope_phrase(t.request.as_deref()),
                     t.observed_text(observed)
                 );
                 (t, reason)

@@ -9,6 +9,7 @@ use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::plan::LoadPlan;
 use shared::run::RunStatus;
 use shared::scenario::{LoadProfile, ValidScenario};
+use shared::threshold::Threshold;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -235,8 +236,7 @@ impl Run {
         let tracker = TaskTracker::new();
         let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
-        // The aborting threshold: its expression, and its request when it is scoped to one.
-        let mut aborted_by: Option<(String, Option<String>)> = None;
+        let mut aborted_by: Option<&Threshold> = None;
         self.status.send_replace(RunStatus::Running);
 
         // Load phase: the workers run until the plan ends, a cancel, or a threshold abort;
@@ -274,7 +274,7 @@ impl Run {
                         && let Some((t, reason)) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
                     {
                         abort_reason = Some(reason);
-                        aborted_by = Some((t.expr.clone(), t.request.clone()));
+                        aborted_by = Some(t);
                         stops.stop.cancel();
                     }
                 }
@@ -321,8 +321,8 @@ impl Run {
             scenario: self.scenario.name().to_owned(),
             status,
             reason: abort_reason,
-            aborted_by_request: aborted_by.as_ref().and_then(|(_, r)| r.clone()),
-            aborted_by: aborted_by.map(|(expr, _)| expr),
+            aborted_by: aborted_by.map(|t| t.expr.clone()),
+            aborted_by_request: aborted_by.and_then(|t| t.request.clone()),
             started_at_ms,
             duration_ms: duration.as_millis() as u64,
             total,
