@@ -32,7 +32,7 @@ use crate::units::{ByteSize, HumanDuration};
 pub use overrides::{AppliedOverrides, OverrideNames, Overrides, validate_overridden};
 pub use parse::{
     Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, humanize, name_the_forms,
-    parse_scenario,
+    parse_scenario, serde_json_message,
 };
 pub use validate::{
     MAX_RATE, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck, ValidJourney,

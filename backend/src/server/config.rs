@@ -233,13 +233,10 @@ impl TestConfig {
         };
         let mut de = serde_json::Deserializer::from_str(text);
         let cfg: TestConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            // serde_json ends its message with a position, and speaks of `u32`s; the path
-            // says where, and people read "a whole number from 0 to …".
-            let inner = e.inner();
-            let at = format!(" at line {} column {}", inner.line(), inner.column());
-            let text = inner.to_string();
-            let text = text.strip_suffix(&at).unwrap_or(&text).to_owned();
-            problem(&e.path().to_string(), &shared::scenario::humanize(text))
+            // The path says where (not serde_json's position), and people read "a whole number
+            // from 0 to …" (not `u32`).
+            let message = shared::scenario::serde_json_message(e.inner());
+            problem(&e.path().to_string(), &shared::scenario::humanize(message))
         })?;
         de.end().map_err(|e| problem("", &e))?;
         cfg.check().map_err(|(at, message)| problem(at, &message))?;

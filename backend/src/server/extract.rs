@@ -45,8 +45,7 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
     } else if err.is_eof() {
         "the body ends before its JSON is complete".to_owned()
     } else {
-        let text = err.to_string();
-        let text = text.strip_suffix(&at).unwrap_or(&text).to_owned();
+        let text = shared::scenario::serde_json_message(err);
         match (path, text.as_str()) {
             // serde_json's word for "none of the forms this field takes".
             ("scenario", "expected value") => {

@@ -221,9 +221,10 @@ fn clean_path(path: &str) -> String {
     }
 }
 
-/// Rewrites parser messages that speak the library's language: Rust number types
-/// (`invalid u32`, `expected u32`, `expected f64`) and advice meant for programmers (`set DuplicateKeyPolicy
-/// in Options`).
+/// Rewrites parser messages that speak the library's language: Rust number and type names
+/// (`invalid u32`, `expected f64`, `expected struct RequestStep`), the YAML reader's words for
+/// structure (`expected mapping start`) and advice meant for programmers (`set
+/// DuplicateKeyPolicy in Options`).
 pub fn humanize(message: String) -> String {
     // The YAML reader's word for "a list or mapping where one value belongs" (`weight: [1`).
     if message == "expected string scalar" {
@@ -308,6 +309,17 @@ pub fn name_the_forms(path: &str, message: String) -> String {
         "a single name or a { name: … } mapping here, not a list"
     };
     format!("expected {forms}")
+}
+
+/// serde_json's message without the position it ends with (` at line 1 column 40`), for
+/// callers that say where in their own words (a JSON path, a file).
+pub fn serde_json_message(err: &serde_json::Error) -> String {
+    let at = format!(" at line {} column {}", err.line(), err.column());
+    let text = err.to_string();
+    match text.strip_suffix(&at) {
+        Some(message) => message.to_owned(),
+        None => text,
+    }
 }
 
 /// Parser messages end with their own position ("… at line 3 column 5"); we print ours.
