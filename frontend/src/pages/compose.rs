@@ -306,10 +306,11 @@ pub fn ComposePage() -> impl IntoView {
             && let Err(errors) = parsed.get_untracked()
             && !errors.is_empty()
         {
+            let n = errors.len();
+            let fields = if n == 1 { "field" } else { "fields" };
             notice.set(Some(Notice::Error(format!(
-                "{} cannot be read: correct the marked {} before switching to the text view.",
-                plural(errors.len(), "field", "fields"),
-                if errors.len() == 1 { "field" } else { "fields" }
+                "{n} {fields} cannot be read: correct the marked {fields} before switching to \
+                 the text view."
             ))));
             // The notice sits at the top; the field may be far down the form.
             focus_later("[data-field][aria-invalid=true]");
