@@ -157,8 +157,8 @@ impl Picker {
 /// the end of a closed-model user's previous iteration), or as soon as it is called (`None`).
 /// Each request is recorded when it completes; if the future is dropped mid-request (the
 /// graceful stop ran out), that request is recorded as interrupted (see [`Unanswered`]) and
-/// the caller counts the iteration as interrupted. Returns when the user is next due: the end of the iteration's last think time
-/// or response (`scheduled` for an empty journey).
+/// the caller counts the iteration as interrupted. Returns when the user is next due: the end
+/// of the iteration's last think time or response (`scheduled` for an empty journey).
 pub(crate) async fn run_iteration(
     state: &RunState,
     journey: usize,

@@ -24,6 +24,7 @@ pub fn check_users(u: u32) -> Result<u32, String> {
         Ok(u)
     }
 }
+
 /// Highest arrival rate accepted, starts per second.
 pub const MAX_RATE: f64 = 10_000_000.0;
 /// Shortest load duration accepted: a run shorter than this sends next to nothing and its
