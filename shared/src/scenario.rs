@@ -36,8 +36,8 @@ pub use parse::{
 };
 pub use validate::{
     MAX_RATE, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck, ValidJourney,
-    ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, check_users, describe_check,
-    validate,
+    ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, check_rate, check_users,
+    describe_check, validate,
 };
 
 /// A whole scenario document.

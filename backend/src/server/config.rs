@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
-use shared::scenario::{MAX_RATE, MIN_LOAD_DURATION, check_users};
+use shared::scenario::{MIN_LOAD_DURATION, check_rate, check_users};
 
 /// Flags of `stampede serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -124,7 +124,8 @@ pub struct ScenarioDefaults {
     /// Users (closed model) or pool cap (open model): 1 to [`shared::scenario::MAX_USERS`].
     #[serde(default, deserialize_with = "user_count")]
     pub users: Option<u32>,
-    /// Arrival rate (open model), journey starts per second: above 0, at most [`MAX_RATE`].
+    /// Arrival rate (open model), journey starts per second: above 0, at most
+    /// [`shared::scenario::MAX_RATE`].
     #[serde(default, deserialize_with = "arrival_rate")]
     pub rate: Option<f64>,
 }
@@ -165,15 +166,10 @@ fn user_count<'de, D: Deserializer<'de>>(de: D) -> Result<Option<u32>, D::Error>
 }
 
 fn arrival_rate<'de, D: Deserializer<'de>>(de: D) -> Result<Option<f64>, D::Error> {
-    match Option::<f64>::deserialize(de)? {
-        Some(r) if !(r.is_finite() && r > 0.0) => Err(D::Error::custom(format!(
-            "must be positive (journey starts per second), not {r}"
-        ))),
-        Some(r) if r > MAX_RATE => Err(D::Error::custom(format!(
-            "{r} is above the limit of {MAX_RATE}/s"
-        ))),
-        rate => Ok(rate),
-    }
+    Option::<f64>::deserialize(de)?
+        .map(|r| check_rate(r, false))
+        .transpose()
+        .map_err(D::Error::custom)
 }
 
 /// Monitoring settings.
@@ -489,8 +485,8 @@ mod tests {
                 "expected a whole number from 0 to 4294967295",
             ),
             (r#"{"users": 2000000}"#, "users", "above the limit"),
-            (r#"{"rate": 0}"#, "rate", "must be positive"),
-            (r#"{"rate": -2.5}"#, "rate", "must be positive"),
+            (r#"{"rate": 0}"#, "rate", "must be a number above 0"),
+            (r#"{"rate": -2.5}"#, "rate", "must be a number above 0"),
             (r#"{"rate": 1e12}"#, "rate", "above the limit"),
         ] {
             let err = load(&format!(r#"{{"test_scenarios": {{"checkout": {value}}}}}"#))

@@ -27,6 +27,21 @@ pub fn check_users(u: u32) -> Result<u32, String> {
 
 /// Highest arrival rate accepted, starts per second.
 pub const MAX_RATE: f64 = 10_000_000.0;
+
+/// An arrival rate in journey starts per second (a profile's rate, a server default): above 0,
+/// or 0 too where `allow_zero`, and at most [`MAX_RATE`]; `Err` says what is wrong.
+pub fn check_rate(r: f64, allow_zero: bool) -> Result<f64, String> {
+    if !r.is_finite() || r < 0.0 || (!allow_zero && r == 0.0) {
+        let need = if allow_zero { "0 or more" } else { "above 0" };
+        Err(format!(
+            "rate {r} must be a number {need} (starts per second)"
+        ))
+    } else if r > MAX_RATE {
+        Err(format!("rate {r} is above the limit of {MAX_RATE}/s"))
+    } else {
+        Ok(r)
+    }
+}
 /// Shortest load duration accepted: a run shorter than this sends next to nothing and its
 /// figures mean nothing (a `2us` run "completes" with no requests at all).
 pub const MIN_LOAD_DURATION: std::time::Duration = std::time::Duration::from_millis(100);
@@ -588,22 +603,9 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
     };
     // Reports a rate out of range; true when it is in range (and can be compared).
     let rate = |r: f64, field: &str, allow_zero: bool, errs: &mut Errors| -> bool {
-        if !r.is_finite() || r < 0.0 || (!allow_zero && r == 0.0) {
-            let need = if allow_zero { "0 or more" } else { "above 0" };
-            errs.push(
-                format!("load.{field}"),
-                format!("rate {r} must be a number {need} (starts per second)"),
-            );
-            false
-        } else if r > MAX_RATE {
-            errs.push(
-                format!("load.{field}"),
-                format!("rate {r} is above the limit of {MAX_RATE}/s"),
-            );
-            false
-        } else {
-            true
-        }
+        check_rate(r, allow_zero)
+            .map_err(|problem| errs.push(format!("load.{field}"), problem))
+            .is_ok()
     };
     let users = |u: u32, field: &str, errs: &mut Errors| {
         if let Err(problem) = check_users(u) {
