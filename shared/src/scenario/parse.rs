@@ -158,7 +158,7 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
-        let message = name_the_forms(&path, humanize(strip_position(&inner.to_string())));
+        let message = name_the_forms(&path, humanize(serde_json_message(&inner)));
         ScenarioError {
             path,
             message,
