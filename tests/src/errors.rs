@@ -61,6 +61,9 @@ pub enum RawBehaviour {
     Reset,
     /// Read the request and never answer; hold the connection until the client closes it.
     StallForever,
+    /// Read the request, answer [`SHORT_BODY`] (a 200 head and 3 of 1000 body bytes) and send
+    /// nothing more; hold the connection until the client closes it.
+    StallMidBody,
     /// Read the request, answer [`GARBAGE`], close.
     Garbage,
     /// Read the request, answer a 200 head promising a 1000-byte body, send 3 bytes of it and
@@ -71,7 +74,8 @@ pub enum RawBehaviour {
 /// A raw-TCP target that treats every connection as `behaviour` says.
 ///
 /// [`Counters::connections`] counts accepted connections, [`Counters::requests`] those that sent
-/// request bytes.
+/// request bytes, [`Counters::bytes_read`] the bytes read from them (all but [`RawBehaviour::Reset`],
+/// which reads a few and resets).
 pub async fn raw_server(behaviour: RawBehaviour) -> std::io::Result<TestServer> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
@@ -99,14 +103,15 @@ pub async fn raw_server(behaviour: RawBehaviour) -> std::io::Result<TestServer> 
 }
 
 /// Reads until the end of the request head (`\r\n\r\n`), EOF, an error or the byte limit.
-/// Returns the bytes read.
-async fn read_head(stream: &mut TcpStream) -> usize {
+/// Returns the bytes read, and adds them to `counters`.
+async fn read_head(stream: &mut TcpStream, counters: &Counters) -> usize {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
     while head.len() < MAX_REQUEST_BYTES {
         match stream.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => {
+                counters.add_bytes_read(n);
                 head.extend_from_slice(&buf[..n]);
                 if head.windows(4).any(|w| w == b"\r\n\r\n") {
                     break;
@@ -128,16 +133,18 @@ async fn handle(mut stream: TcpStream, behaviour: RawBehaviour, counters: Arc<Co
             let _ = stream.set_zero_linger();
             drop(stream);
         }
-        RawBehaviour::StallForever => {
-            if read_head(&mut stream).await > 0 {
+        RawBehaviour::StallForever | RawBehaviour::StallMidBody => {
+            if read_head(&mut stream, &counters).await > 0 {
                 counters.add_request();
             }
-            // Never answer: keep reading (and discarding) until the client gives up.
-            let mut buf = [0u8; 4096];
-            while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+            if behaviour == RawBehaviour::StallMidBody {
+                let _ = stream.write_all(SHORT_BODY).await;
+            }
+            // Never answer (more): keep reading until the client gives up.
+            drain(&mut stream, &counters).await;
         }
         RawBehaviour::Garbage | RawBehaviour::ShortBody => {
-            if read_head(&mut stream).await > 0 {
+            if read_head(&mut stream, &counters).await > 0 {
                 counters.add_request();
             }
             let answer: &[u8] = match behaviour {
@@ -147,8 +154,15 @@ async fn handle(mut stream: TcpStream, behaviour: RawBehaviour, counters: Arc<Co
             let _ = stream.write_all(answer).await;
             let _ = stream.shutdown().await;
             // Drain until the client closes, so our close never turns into a reset.
-            let mut buf = [0u8; 4096];
-            while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+            drain(&mut stream, &counters).await;
         }
+    }
+}
+
+/// Reads (and counts) until the client closes the connection.
+async fn drain(stream: &mut TcpStream, counters: &Counters) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n @ 1..) = stream.read(&mut buf).await {
+        counters.add_bytes_read(n);
     }
 }

@@ -17,6 +17,7 @@ pub struct Counters {
     http1: AtomicU64,
     http2: AtomicU64,
     tls_failures: AtomicU64,
+    bytes_read: AtomicU64,
 }
 
 impl Counters {
@@ -28,6 +29,11 @@ impl Counters {
     /// Requests answered (HTTP targets), or connections that sent request bytes (raw targets).
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Bytes read from clients (raw-TCP targets that read the request, [`crate::errors`]).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read.load(Ordering::SeqCst)
     }
 
     /// Requests that arrived inside a freeze window ([`crate::StallServer`]).
@@ -56,6 +62,10 @@ impl Counters {
 
     pub(crate) fn add_request(&self) {
         self.requests.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn add_bytes_read(&self, n: usize) {
+        self.bytes_read.fetch_add(n as u64, Ordering::SeqCst);
     }
 
     pub(crate) fn add_stalled(&self) {

@@ -656,9 +656,19 @@ async fn garbage_answers_count_as_bytes_received() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iterations_cut_at_the_end_of_the_graceful_stop_are_interrupted() {
     // The target accepts and never answers; requests would time out only after 10 s.
-    let target = errors::raw_server(RawBehaviour::StallForever)
-        .await
-        .expect("target starts");
+    cut_at_the_end_of_the_graceful_stop(RawBehaviour::StallForever).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_cut_mid_body_count_their_head_and_bytes() {
+    // The target answers a 200 head and 3 of 1000 body bytes, then nothing more.
+    cut_at_the_end_of_the_graceful_stop(RawBehaviour::StallMidBody).await;
+}
+
+/// Two runs (open and closed model) against a target that leaves every request hanging as
+/// `behaviour` says: the graceful stop cuts the two requests in flight of each.
+async fn cut_at_the_end_of_the_graceful_stop(behaviour: RawBehaviour) {
+    let target = errors::raw_server(behaviour).await.expect("target starts");
     // Open model: 10 starts over 1 s; the first two take the pool of 2 and hang, the other
     // eight are dropped; the graceful stop ends 0.5 s after the load and cuts the two.
     let open = format!(
@@ -690,6 +700,12 @@ options: {{ timeout: 10s, graceful_stop: 500ms }}
         harness::run(&open, INTERVAL),
         harness::run(&closed, INTERVAL)
     );
+    // What the target sent each request before it went quiet: a head and part of a body, or
+    // nothing.
+    let (answered, status) = match behaviour {
+        RawBehaviour::StallMidBody => (errors::SHORT_BODY.len() as u64, Some(200)),
+        _ => (0, None),
+    };
     for (run, dropped) in [(&open, 8), (&closed, 0)] {
         assert_completed(run);
         let s = &run.summary;
@@ -701,19 +717,25 @@ options: {{ timeout: 10s, graceful_stop: 500ms }}
             s.scenario,
             describe(t)
         );
-        // The cut requests never got an answer: each is an `interrupted` error (so a hanging
-        // target cannot pass an error-rate threshold), with the time it had waited as its
-        // latency, a lower bound (the load lasted 1 s and the graceful stop 0.5 s).
+        // The cut requests never got a whole answer: each is an `interrupted` error (so a
+        // hanging target cannot pass an error-rate threshold), with the time it had waited as
+        // its latency, a lower bound (the load lasted 1 s and the graceful stop 0.5 s).
         assert_all_errors(t, ErrorKind::Interrupted);
         assert_eq!(t.requests, 2, "{}", describe(t));
         assert_eq!(t.latency.count, 2);
         assert!(t.latency.min_ms >= 400.0, "{}", describe(t));
-        assert!(t.status_counts.is_empty(), "{}", describe(t));
+        // A head that arrived is counted under its status, like any other response head, and
+        // the bytes that went over the wire before the cut are counted: the two identical
+        // requests written whole, and what the target had answered.
+        let statuses: Vec<(u16, u64)> = t.status_counts.iter().map(|(k, v)| (*k, *v)).collect();
         assert_eq!(
-            (t.bytes_sent, t.bytes_received),
-            (0, 0),
-            "not known, not counted"
+            statuses,
+            status.map(|code| (code, 2)).into_iter().collect::<Vec<_>>(),
+            "{}",
+            describe(t)
         );
+        assert_eq!(t.bytes_received, 2 * answered, "{}", describe(t));
+        assert!(t.bytes_sent > 0 && t.bytes_sent % 2 == 0, "{}", describe(t));
         assert!(
             run.elapsed < Duration::from_secs(5),
             "{}: the graceful stop cut the run short, it took {:?}",
@@ -733,5 +755,10 @@ options: {{ timeout: 10s, graceful_stop: 500ms }}
             s.scenario
         );
     }
+    // Every byte sent is one the target read (it read the requests long before the cut).
+    assert_eq!(
+        open.summary.total.bytes_sent + closed.summary.total.bytes_sent,
+        target.counters().bytes_read()
+    );
     target.shutdown().await;
 }

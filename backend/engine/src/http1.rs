@@ -88,16 +88,19 @@ pub(crate) struct FastRequest {
 }
 
 /// What the caller wants kept from a response besides status and size, and what the exchange
-/// moved over the wire, whether it succeeded or not.
+/// moved over the wire, whether it succeeded or not. Everything is written as it happens, so an
+/// exchange dropped halfway (the graceful stop ran out) leaves what it had sent and received.
 #[derive(Debug, Default)]
 pub(crate) struct Sink<'a> {
     /// Body bytes are appended here (up to `body_limit`) when present.
-    pub(crate) body: Option<&'a mut Vec<u8>>,
+    pub(crate) body: Option<Vec<u8>>,
     pub(crate) body_limit: usize,
     /// Header names (lower case) whose presence a check asks about.
     pub(crate) header_names: &'a [String],
     /// Bit i set: `header_names[i]` was present in the final response head.
     pub(crate) headers_seen: u64,
+    /// The final response head's status, once it is read.
+    pub(crate) status: Option<u16>,
     /// Request bytes the operating system accepted on a connection, over every attempt (a
     /// request sent again on a new connection counts twice); 0 when no connection was made.
     /// A write cut short by a failure counts what went out before it.
@@ -109,7 +112,7 @@ pub(crate) struct Sink<'a> {
 
 impl Sink<'_> {
     fn body(&mut self, data: &[u8]) {
-        if let Some(body) = self.body.as_deref_mut()
+        if let Some(body) = self.body.as_mut()
             && body.len() < self.body_limit
         {
             let room = self.body_limit - body.len();
@@ -338,7 +341,8 @@ async fn exchange_on(
     let mut parser = Parser::new(req.head);
     let mut written = 0;
     let result = poll_fn(|cx| {
-        let progress = match write_request(cx, &mut conn, &req.bytes, &mut written) {
+        let sent = &mut sink.bytes_written;
+        let progress = match write_request(cx, &mut conn, &req.bytes, &mut written, sent) {
             Poll::Ready(Ok(())) => read_response(cx, &mut conn, &mut parser, sink),
             Poll::Ready(Err(failure)) => Poll::Ready(Err(failure)),
             Poll::Pending => Poll::Pending,
@@ -349,7 +353,6 @@ async fn exchange_on(
         progress
     })
     .await;
-    sink.bytes_written += written as u64;
     if result.is_ok() && parser.reusable() {
         conn.pending.clear();
         put_idle(req.origin.id, conn);
@@ -357,18 +360,22 @@ async fn exchange_on(
     (result, parser.received)
 }
 
-/// Writes what is left of the request (one `write` in practice).
+/// Writes what is left of the request (one `write` in practice), adding what goes out to `sent`.
 fn write_request(
     cx: &mut Context<'_>,
     conn: &mut Conn,
     bytes: &[u8],
     written: &mut usize,
+    sent: &mut u64,
 ) -> Poll<Result<(), Failure>> {
     while *written < bytes.len() {
         match Pin::new(&mut conn.stream).poll_write(cx, &bytes[*written..]) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(0)) => return Poll::Ready(Err(Failure::new(ErrorKind::Reset))),
-            Poll::Ready(Ok(n)) => *written += n,
+            Poll::Ready(Ok(n)) => {
+                *written += n;
+                *sent += n as u64;
+            }
             Poll::Ready(Err(e)) => {
                 return Poll::Ready(Err(Failure::new(io_kind(&e).unwrap_or(ErrorKind::Other))));
             }
@@ -691,6 +698,7 @@ impl Parser {
             return Err(ErrorKind::Protocol);
         }
         sink.headers_seen = seen;
+        sink.status = Some(code);
         self.status = Some(code);
         self.keep_alive = match resp.version {
             Some(1) => !close,

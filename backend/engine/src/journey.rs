@@ -212,6 +212,12 @@ async fn send(
         intended,
         sent_at,
         armed: true,
+        sink: Sink {
+            body: plan.keep_body.then(Vec::new),
+            body_limit: MAX_CHECKED_BODY,
+            header_names: &plan.header_names,
+            ..Sink::default()
+        },
     };
     let mut status = None;
     let mut error = None;
@@ -222,14 +228,9 @@ async fn send(
     let mut body = Vec::new();
     let mut headers_seen = 0u64;
     if let Some(fast) = &plan.request.fast {
-        let mut sink = Sink {
-            body: plan.keep_body.then_some(&mut body),
-            body_limit: MAX_CHECKED_BODY,
-            header_names: &plan.header_names,
-            ..Sink::default()
-        };
+        let sink = &mut unanswered.sink;
         let deadline = sent_at + plan.request.timeout;
-        match http1::exchange(fast, deadline, &mut sink).await {
+        match http1::exchange(fast, deadline, sink).await {
             Ok(resp) => status = Some(resp.status),
             Err(failure) => {
                 error = Some(failure.kind);
@@ -239,6 +240,7 @@ async fn send(
         headers_seen = sink.headers_seen;
         bytes_sent = sink.bytes_written;
         bytes_received = sink.bytes_read;
+        body = sink.body.take().unwrap_or_default();
     } else if let Some(client) = state.client() {
         match plan.request.build(client).send().await {
             Err(e) => {
@@ -355,13 +357,16 @@ fn evaluate(
 
 /// Records the request in flight as [`ErrorKind::Interrupted`] if its future is dropped before
 /// the response is in: the graceful stop ran out and the iteration was cut. Its latency is the
-/// time it had waited, a lower bound; its bytes are not known and not counted.
+/// time it had waited, a lower bound. On the direct HTTP/1.1 path the exchange fills `sink` as
+/// bytes move, so the cut request counts what went over the wire and the status of a head that
+/// arrived; through the general client neither is known, and neither is counted.
 struct Unanswered<'a> {
     state: &'a RunState,
     request: RequestId,
     intended: Instant,
     sent_at: Instant,
     armed: bool,
+    sink: Sink<'a>,
 }
 
 impl Drop for Unanswered<'_> {
@@ -372,10 +377,10 @@ impl Drop for Unanswered<'_> {
                 request: self.request,
                 latency: now - self.intended,
                 service: now - self.sent_at,
-                status: None,
+                status: self.sink.status,
                 error: Some(ErrorKind::Interrupted),
-                bytes_sent: 0,
-                bytes_received: 0,
+                bytes_sent: self.sink.bytes_written,
+                bytes_received: self.sink.bytes_read,
             };
             self.state.recorder.record(&outcome, &[]);
         }

@@ -43,34 +43,34 @@ fn parse_in_pieces(
 /// Parses `wire` whole, split once at every position, and split into single bytes; all must
 /// agree. Returns the result and whether the connection could be reused.
 fn parse_all_ways(wire: &[u8], head_request: bool) -> (Result<Response, Failure>, bool, Vec<u8>) {
-    let mut body = Vec::new();
     let mut sink = Sink {
-        body: Some(&mut body),
+        body: Some(Vec::new()),
         body_limit: usize::MAX,
         ..Sink::default()
     };
     let (whole, parser) = parse_in_pieces(wire, &[], head_request, &mut sink);
+    let body = sink.body.take().unwrap_or_default();
     let reusable = parser.reusable();
     for cut in 1..wire.len() {
-        let mut other = Vec::new();
         let mut sink = Sink {
-            body: Some(&mut other),
+            body: Some(Vec::new()),
             body_limit: usize::MAX,
             ..Sink::default()
         };
         let (r, p) = parse_in_pieces(wire, &[cut], head_request, &mut sink);
+        let other = sink.body.take().unwrap_or_default();
         assert_eq!(r, whole, "split at {cut}");
         assert_eq!(p.reusable(), reusable, "split at {cut}");
         assert_eq!(other, body, "split at {cut}");
     }
     let bytes: Vec<usize> = (1..wire.len()).collect();
-    let mut other = Vec::new();
     let mut sink = Sink {
-        body: Some(&mut other),
+        body: Some(Vec::new()),
         body_limit: usize::MAX,
         ..Sink::default()
     };
     let (r, p) = parse_in_pieces(wire, &bytes, head_request, &mut sink);
+    let other = sink.body.take().unwrap_or_default();
     assert_eq!(r, whole, "byte by byte");
     assert_eq!(p.reusable(), reusable, "byte by byte");
     assert_eq!(other, body, "byte by byte");
@@ -209,14 +209,14 @@ fn early_close_is_reset_before_the_head_and_body_read_after() {
 fn header_checks_and_body_limit() {
     let wire = b"HTTP/1.1 200 OK\r\nX-Request-Id: 7\r\nContent-Length: 10\r\n\r\n0123456789";
     let names = vec!["x-missing".to_owned(), "x-request-id".to_owned()];
-    let mut body = Vec::new();
     let mut sink = Sink {
-        body: Some(&mut body),
+        body: Some(Vec::new()),
         body_limit: 4,
         header_names: &names,
         ..Sink::default()
     };
     let (r, _) = parse_in_pieces(wire, &[20, 40], false, &mut sink);
+    let body = sink.body.take().unwrap_or_default();
     assert_eq!(r, ok(200, 10));
     assert_eq!(sink.headers_seen, 0b10);
     assert_eq!(body, b"0123");
@@ -363,9 +363,8 @@ async fn chunked_and_head_over_the_wire() {
     })
     .await;
     let req = request(server.addr, false);
-    let mut body = Vec::new();
     let mut sink = Sink {
-        body: Some(&mut body),
+        body: Some(Vec::new()),
         body_limit: 100,
         ..Sink::default()
     };
@@ -373,6 +372,7 @@ async fn chunked_and_head_over_the_wire() {
         exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await,
         ok(200, 9)
     );
+    let body = sink.body.take().unwrap_or_default();
     assert_eq!(body, b"wikipedia");
     assert_eq!(send(&req).await, ok(200, 9));
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
@@ -967,13 +967,13 @@ impl Drop for Replay<'_> {
 /// malformed, must give: an end, a real status, a bounded body, a failure of a known kind.
 /// Returns the result and the body kept.
 fn parse_checked(wire: &[u8], cuts: &[usize], head: bool) -> (Result<Response, Failure>, Vec<u8>) {
-    let mut body = Vec::new();
     let mut sink = Sink {
-        body: Some(&mut body),
+        body: Some(Vec::new()),
         body_limit: FUZZ_BODY_LIMIT,
         ..Sink::default()
     };
     let (r, parser) = parse_in_pieces(wire, cuts, head, &mut sink);
+    let body = sink.body.take().unwrap_or_default();
     let body_bytes = match r {
         Ok(resp) => {
             // 1xx other than 101 are interim: never the final response.
@@ -1187,14 +1187,14 @@ fn endless_responses_keep_the_parser_memory_bounded() {
             false,
         ),
     ] {
-        let mut body = Vec::new();
         let mut sink = Sink {
-            body: Some(&mut body),
+            body: Some(Vec::new()),
             body_limit: 16,
             ..Sink::default()
         };
         let mut parser = Parser::new(false);
         let (step, fed) = feed_endlessly(&mut parser, start, &read, 4 << 20, 0, &mut sink);
+        let body = sink.body.take().unwrap_or_default();
         assert!(matches!(step, Step::More), "{step:?}");
         let body_bytes = if counted {
             (fed - start.len()) as u64
