@@ -208,7 +208,8 @@ pub struct RequestStats {
     pub name: String,
     /// Requests made (answered, failed, or cut off). A request still unanswered when the
     /// graceful stop runs out counts here and as an [`ErrorKind::Interrupted`] error, with the
-    /// time it had waited as its latency (a lower bound) and no bytes; its iteration counts as
+    /// time it had waited as its latency (a lower bound) and the bytes that had gone over the
+    /// wire (on the direct HTTP/1.1 path; none through the general client); its iteration counts as
     /// interrupted (see [`RunSummary::interrupted_iterations`]). Unlike k6, which leaves such
     /// requests out, so a target that hangs cannot pass an error-rate threshold.
     pub requests: u64,

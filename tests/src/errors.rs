@@ -74,8 +74,8 @@ pub enum RawBehaviour {
 /// A raw-TCP target that treats every connection as `behaviour` says.
 ///
 /// [`Counters::connections`] counts accepted connections, [`Counters::requests`] those that sent
-/// request bytes, [`Counters::bytes_read`] the bytes read from them (all but [`RawBehaviour::Reset`],
-/// which reads a few and resets).
+/// request bytes, [`Counters::bytes_read`] the bytes read from them (not counted by
+/// [`RawBehaviour::Reset`], which reads a few and resets).
 pub async fn raw_server(behaviour: RawBehaviour) -> std::io::Result<TestServer> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
