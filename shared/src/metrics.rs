@@ -246,6 +246,13 @@ pub struct RequestStats {
     /// path; through the general client, the body as decoded plus an estimate of the head, and
     /// nothing for a response that failed before its head was parsed.
     pub bytes_received: u64,
+    /// Requests sent once more on a new connection because the kept-alive connection they were
+    /// written to closed before any answer (the target's idle timeout racing the request).
+    /// Each is one request in `requests`, with both writes in `bytes_sent`. Many of them mean
+    /// the target closes idle connections sooner than the generator expects. Counted on the
+    /// direct HTTP/1.1 path; absent (0) in stats stored by older versions.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub resent: u64,
     /// Latency from the *scheduled* start (open model: includes time waiting to be sent;
     /// closed model: from when the user was ready to send, which is the service time plus any
     /// delay inside the generator). This is the truthful latency users saw.
@@ -254,6 +261,10 @@ pub struct RequestStats {
     pub service_time: LatencyStats,
     /// Requests per second over the span.
     pub rps: f64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl RequestStats {

@@ -105,6 +105,10 @@ pub struct Results {
     pub bytes_sent: u64,
     /// Response bytes read.
     pub bytes_received: u64,
+    /// Requests sent once more on a new connection after the kept-alive one closed under
+    /// them (see `RequestStats::resent`); counted once in `total_requests`.
+    #[serde(default)]
+    pub resent_requests: u64,
     /// Failures by kind.
     pub errors_by_kind: BTreeMap<ErrorKind, u64>,
     /// Responses by HTTP status code.

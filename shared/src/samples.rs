@@ -36,6 +36,7 @@ fn stats(name: &str) -> RequestStats {
         status_counts: BTreeMap::from([(200, 117), (503, 2)]),
         bytes_sent: 12_345,
         bytes_received: 987_654,
+        resent: 3,
         latency: latency(12.5),
         service_time: latency(10.25),
         rps: 59.5,

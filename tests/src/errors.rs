@@ -14,6 +14,9 @@ use crate::server::{Counters, TestServer, serve_axum};
 /// What a garbage server answers instead of HTTP.
 pub const GARBAGE: &[u8] = b"HELLO THIS IS NOT HTTP\r\n\r\n";
 
+/// What [`RawBehaviour::AnswerOnceThenClose`] answers: a whole 200 that allows keep-alive.
+pub const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+
 /// What [`RawBehaviour::ShortBody`] answers: a body cut short after 3 of its 1000 bytes.
 pub const SHORT_BODY: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nabc";
 
@@ -64,6 +67,9 @@ pub enum RawBehaviour {
     /// Read the request, answer [`SHORT_BODY`] (a 200 head and 3 of 1000 body bytes) and send
     /// nothing more; hold the connection until the client closes it.
     StallMidBody,
+    /// Answer the first request with [`OK`] (keep-alive), then read the next request and close
+    /// without an answer: a server's idle timeout racing the request, every time.
+    AnswerOnceThenClose,
     /// Read the request, answer [`GARBAGE`], close.
     Garbage,
     /// Read the request, answer a 200 head promising a 1000-byte body, send 3 bytes of it and
@@ -142,6 +148,15 @@ async fn handle(mut stream: TcpStream, behaviour: RawBehaviour, counters: Arc<Co
             }
             // Never answer (more): keep reading until the client gives up.
             drain(&mut stream, &counters).await;
+        }
+        RawBehaviour::AnswerOnceThenClose => {
+            if read_head(&mut stream, &counters).await > 0 {
+                counters.add_request();
+                if stream.write_all(OK).await.is_ok() {
+                    // The second request is read whole, so the close is a FIN, not a reset.
+                    read_head(&mut stream, &counters).await;
+                }
+            }
         }
         RawBehaviour::Garbage | RawBehaviour::ShortBody => {
             if read_head(&mut stream, &counters).await > 0 {

@@ -654,6 +654,45 @@ async fn garbage_answers_count_as_bytes_received() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_re_sent_after_a_kept_alive_connection_closed_are_counted() {
+    // Every connection answers one request; the next request on it is read and the connection
+    // closed. One user sends one request after another, so every request after the first
+    // meets a closed connection and is sent once more on a new one.
+    let target = errors::raw_server(RawBehaviour::AnswerOnceThenClose)
+        .await
+        .expect("target starts");
+    let scenario = format!(
+        "name: re-sent
+target: {}
+journeys:
+  - name: one
+    steps:
+      - request: {GET_X}
+load: {{ type: constant_users, users: 1, duration: 300ms }}
+",
+        target.url()
+    );
+    let run = harness::run(&scenario, INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert!(t.requests > 2, "{}", describe(t));
+    assert_eq!(t.errors, 0, "{}", describe(t));
+    assert_eq!(t.resent, t.requests - 1, "{}", describe(t));
+    // One answered request per connection, and the target saw each re-sent request twice.
+    let c = target.counters();
+    assert_eq!(c.requests(), t.requests);
+    assert_eq!(c.connections(), t.requests);
+    // Both writes of a re-sent request are in bytes sent: everything the target read.
+    assert_eq!(t.bytes_sent, c.bytes_read());
+    assert_eq!(t.bytes_received, t.requests * errors::OK.len() as u64);
+    // Per request name and in the snapshots too.
+    assert_eq!(run.summary.per_request[0].resent, t.resent);
+    let summed: u64 = run.snapshots.iter().map(|s| s.interval.resent).sum();
+    assert_eq!(summed, t.resent);
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iterations_cut_at_the_end_of_the_graceful_stop_are_interrupted() {
     // The target accepts and never answers; requests would time out only after 10 s.
     cut_at_the_end_of_the_graceful_stop(RawBehaviour::StallForever).await;

@@ -152,6 +152,7 @@ fn request_stats(name: &str, t: &Tally, span: Duration) -> RequestStats {
             .collect(),
         bytes_sent: t.bytes_sent,
         bytes_received: t.bytes_received,
+        resent: t.resent,
         latency: latency_stats(&t.latency),
         service_time: latency_stats(&t.service),
         rps: if secs > 0.0 {

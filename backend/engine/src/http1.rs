@@ -101,6 +101,8 @@ pub(crate) struct Sink<'a> {
     pub(crate) headers_seen: u64,
     /// The final response head's status, once it is read.
     pub(crate) status: Option<u16>,
+    /// The request was sent once more on a new connection (see [`exchange`]).
+    pub(crate) resent: bool,
     /// Request bytes the operating system accepted on a connection, over every attempt (a
     /// request sent again on a new connection counts twice); 0 when no connection was made.
     /// A write cut short by a failure counts what went out before it.
@@ -319,7 +321,7 @@ pub(crate) async fn exchange(
             // A kept-alive connection the server closed just as the request went out (its
             // idle timeout): not one byte of a response arrived, so an idempotent request is
             // sent once more on a new connection, as browsers do (RFC 9110 §9.2.2).
-            (Err(f), false) if f.kind == ErrorKind::Reset && req.idempotent => {}
+            (Err(f), false) if f.kind == ErrorKind::Reset && req.idempotent => sink.resent = true,
             (other, _) => return other,
         }
     }

@@ -225,6 +225,7 @@ async fn send(
     // connection counts as sent, and everything read from it as received.
     let mut bytes_sent = 0u64;
     let mut bytes_received = 0u64;
+    let mut resent = false;
     let mut body = Vec::new();
     let mut headers_seen = 0u64;
     if let Some(fast) = &plan.request.fast {
@@ -240,6 +241,7 @@ async fn send(
         headers_seen = sink.headers_seen;
         bytes_sent = sink.bytes_written;
         bytes_received = sink.bytes_read;
+        resent = sink.resent;
         body = sink.body.take().unwrap_or_default();
     } else if let Some(client) = state.client() {
         match plan.request.build(client).send().await {
@@ -330,6 +332,7 @@ async fn send(
         error,
         bytes_sent,
         bytes_received,
+        resent,
     };
     (outcome, done)
 }
@@ -381,6 +384,7 @@ impl Drop for Unanswered<'_> {
                 error: Some(ErrorKind::Interrupted),
                 bytes_sent: self.sink.bytes_written,
                 bytes_received: self.sink.bytes_read,
+                resent: self.sink.resent,
             };
             self.state.recorder.record(&outcome, &[]);
         }

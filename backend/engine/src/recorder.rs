@@ -38,6 +38,8 @@ pub(crate) struct Outcome {
     pub(crate) bytes_sent: u64,
     /// Bytes read from the connection, head and framing included.
     pub(crate) bytes_received: u64,
+    /// Sent once more on a new connection (see `shared::metrics::RequestStats::resent`).
+    pub(crate) resent: bool,
 }
 
 /// Counters and histograms for one request name over some span.
@@ -50,6 +52,7 @@ pub(crate) struct Tally {
     pub(crate) status: BTreeMap<u16, u64>,
     pub(crate) bytes_sent: u64,
     pub(crate) bytes_received: u64,
+    pub(crate) resent: u64,
 }
 
 impl Tally {
@@ -62,6 +65,7 @@ impl Tally {
             status: BTreeMap::new(),
             bytes_sent: 0,
             bytes_received: 0,
+            resent: 0,
         }
     }
 
@@ -78,6 +82,7 @@ impl Tally {
         }
         self.bytes_sent += o.bytes_sent;
         self.bytes_received += o.bytes_received;
+        self.resent += u64::from(o.resent);
     }
 
     /// Adds `other` into `self`.
@@ -94,6 +99,7 @@ impl Tally {
         }
         self.bytes_sent += other.bytes_sent;
         self.bytes_received += other.bytes_received;
+        self.resent += other.resent;
     }
 
     /// Empties the tally, keeping its memory.
@@ -106,6 +112,7 @@ impl Tally {
         self.status.values_mut().for_each(|n| *n = 0);
         self.bytes_sent = 0;
         self.bytes_received = 0;
+        self.resent = 0;
     }
 
     pub(crate) fn error_total(&self) -> u64 {
@@ -237,6 +244,7 @@ mod tests {
             error,
             bytes_sent: 10,
             bytes_received: 100,
+            resent: request == 1,
         }
     }
 
@@ -270,11 +278,14 @@ mod tests {
         );
         assert_eq!(checks[0], (3600, 400));
         assert_eq!(into[0].bytes_received + into[1].bytes_received, 400_000);
+        // Request 1's outcomes are the re-sent ones: 2 threads × 1000.
+        assert_eq!((into[0].resent, into[1].resent), (0, 2000));
         // A second drain finds nothing new.
         let mut again = vec![Tally::new(), Tally::new()];
         let mut checks = vec![(0, 0)];
         rec.drain(&mut again, &mut checks);
         assert_eq!(again[0].requests + again[1].requests, 0);
+        assert_eq!(again[0].resent + again[1].resent, 0);
         assert_eq!(checks[0], (0, 0));
     }
 }

@@ -43,6 +43,16 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
         human_bytes(t.bytes_sent),
         human_bytes(t.bytes_received)
     );
+    if t.resent > 0 {
+        let (what, under) = match t.resent {
+            1 => ("1 request".to_owned(), "it"),
+            n => (format!("{n} requests"), "them"),
+        };
+        let _ = writeln!(
+            out,
+            "  re-sent  {what} on a new connection: the target closed the kept-alive one under {under}"
+        );
+    }
     let open = scenario.load().is_open_model();
     let _ = writeln!(
         out,
@@ -239,6 +249,34 @@ mod tests {
         assert!(
             text.contains("iterations 5   interrupted 5   dropped 190   peak users"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn re_sent_requests_get_a_line_when_there_are_some() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let line_for = |resent: u64| {
+            let mut summary = shared::samples::summary();
+            summary.total.resent = resent;
+            render(&summary, &scenario)
+                .lines()
+                .find(|l| l.trim_start().starts_with("re-sent"))
+                .map(str::trim)
+                .map(str::to_owned)
+        };
+        assert_eq!(line_for(0), None);
+        assert_eq!(
+            line_for(1).as_deref(),
+            Some(
+                "re-sent  1 request on a new connection: the target closed the kept-alive one under it"
+            )
+        );
+        assert_eq!(
+            line_for(40).as_deref(),
+            Some(
+                "re-sent  40 requests on a new connection: the target closed the kept-alive one under them"
+            )
         );
     }
 

@@ -759,9 +759,14 @@ fn generator(o: &mut String, r: &JsonReport) {
         o,
         "Traffic",
         &format!(
-            "{} sent · {} received",
+            "{} sent · {} received{}",
             human_bytes(r.results.bytes_sent),
-            human_bytes(r.results.bytes_received)
+            human_bytes(r.results.bytes_received),
+            match r.results.resent_requests {
+                0 => String::new(),
+                1 => " · 1 request re-sent on a new connection".to_owned(),
+                n => format!(" · {n} requests re-sent on a new connection"),
+            }
         ),
     );
     o.push_str("</dl></section>\n");

@@ -146,6 +146,7 @@ pub(super) fn results(r: &RequestStats) -> Results {
         throughput_rps: finite(r.rps),
         bytes_sent: r.bytes_sent,
         bytes_received: r.bytes_received,
+        resent_requests: r.resent,
         errors_by_kind: r.errors_by_kind.clone(),
         status_codes: r.status_counts.clone(),
     }

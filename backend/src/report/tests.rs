@@ -44,6 +44,7 @@ fn add(into: &mut RequestStats, from: &RequestStats) {
     }
     into.bytes_sent += from.bytes_sent;
     into.bytes_received += from.bytes_received;
+    into.resent += from.resent;
 }
 
 /// One interval's figures for one request name.
@@ -62,6 +63,7 @@ fn interval_stats(name: &str, i: u64) -> RequestStats {
         r.status_counts.insert(200, r.requests - r.errors);
         r.bytes_sent = r.requests * 120;
         r.bytes_received = r.requests * 2_048;
+        r.resent = u64::from(i.is_multiple_of(20));
     } else {
         r.requests = 10 + i % 3;
         if i == 30 {
@@ -307,6 +309,8 @@ fn json_report_matches_the_summary() {
     assert_eq!(t.throughput_rps, sum.total.rps);
     assert_eq!(t.bytes_sent, sum.total.bytes_sent);
     assert_eq!(t.bytes_received, sum.total.bytes_received);
+    assert_eq!(t.resent_requests, sum.total.resent);
+    assert!(t.resent_requests > 0, "the fixture has re-sent requests");
     assert_eq!(
         t.errors_by_kind,
         BTreeMap::from([(ErrorKind::Timeout, 3), (ErrorKind::Http5xx, 10)])
@@ -481,6 +485,29 @@ fn html_has_the_four_charts_and_the_tables() {
     }
     assert_eq!(page.matches("<html").count(), 1);
     assert!(page.trim_end().ends_with("</html>"));
+}
+
+#[test]
+fn html_traffic_line_names_re_sent_requests_when_there_are_some() {
+    let traffic_of = |resent: u64| {
+        let (mut d, s) = fixture();
+        let sum = d.summary.as_mut().expect("fixture has a summary");
+        (sum.total.bytes_sent, sum.total.bytes_received) = (2_048, 1 << 20);
+        sum.total.resent = resent;
+        let page = html(&d, &s);
+        let at = page.find("<dt>Traffic</dt><dd>").expect("a traffic line");
+        let rest = &page[at + "<dt>Traffic</dt><dd>".len()..];
+        rest[..rest.find("</dd>").expect("closed")].to_owned()
+    };
+    assert_eq!(traffic_of(0), "2.0 KiB sent · 1.0 MiB received");
+    assert_eq!(
+        traffic_of(1),
+        "2.0 KiB sent · 1.0 MiB received · 1 request re-sent on a new connection"
+    );
+    assert_eq!(
+        traffic_of(12),
+        "2.0 KiB sent · 1.0 MiB received · 12 requests re-sent on a new connection"
+    );
 }
 
 #[test]

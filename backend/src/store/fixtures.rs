@@ -119,6 +119,7 @@ fn stats(name: &str, requests: u64, errors: u64, p50: f64, rps: f64) -> RequestS
         status_counts: BTreeMap::from([(200, requests - errors), (503, errors)]),
         bytes_sent: requests * 180,
         bytes_received: requests * 2048,
+        resent: 0,
         latency: latency(requests, p50),
         service_time: latency(requests, p50 - 0.5),
         rps,
