@@ -9,7 +9,8 @@ use shared::metrics::MetricsSnapshot;
 /// generator CPU). `rps` is empty for a final interval too short for a rate to mean anything
 /// (the few milliseconds after the last whole interval, where requests cut off at the end are
 /// recorded: 12 of them in 6 ms read 2,000/s in a run of 4/s); its `requests` still count.
-pub(super) const COLUMNS: [&str; 21] = [
+/// `resent` (requests sent once more on a new connection) came last, after the others.
+pub(super) const COLUMNS: [&str; 22] = [
     "seq",
     "elapsed_s",
     "interval_s",
@@ -31,6 +32,7 @@ pub(super) const COLUMNS: [&str; 21] = [
     "bytes_sent",
     "bytes_received",
     "generator_cpu_percent",
+    "resent",
 ];
 
 pub(super) fn render(series: &[MetricsSnapshot]) -> String {
@@ -67,6 +69,7 @@ pub(super) fn render(series: &[MetricsSnapshot]) -> String {
                 i.bytes_sent.to_string(),
                 i.bytes_received.to_string(),
                 num(s.generator.cpu_percent),
+                i.resent.to_string(),
             ],
         );
     }

@@ -907,10 +907,10 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
         lines[0],
         "seq,elapsed_s,interval_s,requests,rps,errors,error_rate,p50_ms,p90_ms,p95_ms,p99_ms,\
          max_ms,active_users,target_users,target_rate,iterations_total,dropped_iterations_total,\
-         interrupted_iterations_total,bytes_sent,bytes_received,generator_cpu_percent"
+         interrupted_iterations_total,bytes_sent,bytes_received,generator_cpu_percent,resent"
     );
     for line in &lines {
-        assert_eq!(line.split(',').count(), 21, "{line}");
+        assert_eq!(line.split(',').count(), 22, "{line}");
     }
     let row = |i: usize| -> Vec<&str> { lines[i + 1].split(',').collect() };
     let r0 = row(0);
@@ -926,6 +926,9 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
     assert_eq!(r0[12], "2");
     assert_eq!(r0[18], s[0].interval.bytes_sent.to_string());
     assert_eq!(r0[20], "20");
+    assert_eq!(r0[21], s[0].interval.resent.to_string());
+    assert_eq!(r0[21], "1");
+    assert_eq!(row(1)[21], "0");
     let r22 = row(22);
     assert_eq!(r22[0], "22");
     assert_eq!(r22[5], "2");
