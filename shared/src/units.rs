@@ -221,6 +221,11 @@ pub fn human_count(n: u64) -> String {
     out
 }
 
+/// A count with its noun: `1 problem`, `3 problems`, `0 problems`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A byte count for people, in binary units: `512 B`, `1.5 KiB`, `3.2 MiB`, `1.0 TiB`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -8,7 +8,7 @@ use shared::api::{Alert, AlertKind, RunDetail};
 use shared::metrics::{ErrorKind, MetricsSnapshot};
 use shared::report::{JsonReport, Results, rfc3339_utc};
 use shared::run::RunStatus;
-use shared::units::{HumanDuration, human_bytes, human_duration};
+use shared::units::{HumanDuration, human_bytes, human_duration, plural};
 
 use super::format::{fmt_int, fmt_ms, fmt_observed, fmt_pct, fmt_rps, fmt_time};
 use super::svg::{Chart, Dash, Marker, PALETTE, Series};
@@ -764,8 +764,10 @@ fn generator(o: &mut String, r: &JsonReport) {
             human_bytes(r.results.bytes_received),
             match r.results.resent_requests {
                 0 => String::new(),
-                1 => " · 1 request re-sent on a new connection".to_owned(),
-                n => format!(" · {n} requests re-sent on a new connection"),
+                n => format!(
+                    " · {} re-sent on a new connection",
+                    plural(n, "request", "requests")
+                ),
             }
         ),
     );

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{LoadOverrides, Preset, Problem, ScenarioEntry, ScenarioRef, StartRun, TestType};
 use shared::scenario::Scenario;
+use shared::units::plural;
 
 use crate::api::{self, ApiError};
 use crate::components::scenario_editor::fields::dyn_view;
@@ -100,10 +101,6 @@ fn sent_document(scenario: &ScenarioRef) -> Option<Scenario> {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Compose a scenario with forms or as text, and launch it.
 #[component]
 pub fn ComposePage() -> impl IntoView {
@@ -168,7 +165,7 @@ pub fn ComposePage() -> impl IntoView {
             let problems = e.body.map(|b| b.problems).unwrap_or_default();
             notice.try_set(Some(Notice::Error(format!(
                 "The server did not accept the scenario: {}.",
-                plural(problems.len(), "problem", "problems")
+                plural(problems.len() as u64, "problem", "problems")
             ))));
             checked.try_set_value(about);
             server.try_set(problems);
@@ -383,7 +380,7 @@ pub fn ComposePage() -> impl IntoView {
                 Err(errors) => {
                     notice.set(Some(Notice::Error(format!(
                         "{} cannot be read; see the marked fields.",
-                        plural(errors.len(), "field", "fields")
+                        plural(errors.len() as u64, "field", "fields")
                     ))));
                     focus_later("[data-field][aria-invalid=true]");
                     None
@@ -540,7 +537,7 @@ pub fn ComposePage() -> impl IntoView {
     };
 
     let status = move || {
-        let n = placed.with(PlacedProblems::len);
+        let n = placed.with(PlacedProblems::len) as u64;
         if mode.get() == Mode::Form && unreadable() {
             return ("invalid", plural(n, "problem", "problems"));
         }
