@@ -102,13 +102,13 @@ fn mutate(text: &str, dice: &mut SplitMix64) -> String {
         }
         6 => {
             let line = &mut lines[at];
-            let cut = char_boundary(line, dice.below(line.len() + 1));
+            let cut = line.floor_char_boundary(dice.below(line.len() + 1));
             line.insert_str(cut, pick(dice, &PUNCTUATION));
         }
         7 => {
             // The document cut short.
             let whole = lines.join("\n");
-            let cut = char_boundary(&whole, dice.below(whole.len() + 1));
+            let cut = whole.floor_char_boundary(dice.below(whole.len() + 1));
             return whole[..cut].to_owned();
         }
         _ => {
@@ -120,13 +120,6 @@ fn mutate(text: &str, dice: &mut SplitMix64) -> String {
         }
     }
     lines.join("\n")
-}
-
-fn char_boundary(s: &str, mut at: usize) -> usize {
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 /// Replaces the first whitespace-separated token of `line` that `is_target` accepts.

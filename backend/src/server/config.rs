@@ -363,17 +363,11 @@ mod tests {
         for _ in 0..2_000 {
             let mut text = original.to_owned();
             for _ in 0..=next(2) {
-                let mut at = next(text.len() + 1);
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
+                let at = text.floor_char_boundary(next(text.len() + 1));
                 match next(3) {
                     0 => text.insert_str(at, tokens[next(tokens.len())]),
                     1 => {
-                        let mut to = (at + 1 + next(8)).min(text.len());
-                        while !text.is_char_boundary(to) {
-                            to -= 1;
-                        }
+                        let to = text.floor_char_boundary(at + 1 + next(8));
                         text.replace_range(at..to, "");
                     }
                     _ => text.truncate(at),

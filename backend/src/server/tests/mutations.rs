@@ -39,17 +39,10 @@ const TOKENS: [&str; 22] = [
     "\u{e9}",
 ];
 
-fn boundary(s: &str, mut at: usize) -> usize {
-    while !s.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
-}
-
 /// One mutation of `text`: a token inserted, a range deleted or repeated, the text cut short.
 fn mutate(text: &str, dice: &mut SplitMix64) -> String {
-    let at = boundary(text, dice.below(text.len() + 1));
-    let to = boundary(text, (at + 1 + dice.below(12)).min(text.len()));
+    let at = text.floor_char_boundary(dice.below(text.len() + 1));
+    let to = text.floor_char_boundary((at + 1 + dice.below(12)).min(text.len()));
     let mut out = text.to_owned();
     match dice.below(5) {
         0 | 1 => out.insert_str(at, TOKENS[dice.below(TOKENS.len())]),
