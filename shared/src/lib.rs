@@ -5,6 +5,7 @@
 pub mod api;
 pub mod chart;
 pub mod demo;
+pub mod maps_only;
 pub mod markup;
 pub mod metrics;
 pub mod plan;

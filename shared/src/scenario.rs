@@ -775,6 +775,52 @@ mod tests {
         assert!(err.starts_with("unknown field `rps`"), "{err}");
     }
 
+    /// serde reads a struct from a list of its fields in order too; a scenario never does, in
+    /// either format: `"options": ["5s", "1s"]` was a timeout and a graceful stop.
+    #[test]
+    fn a_list_where_a_mapping_belongs_is_refused_with_its_path() {
+        let doc = |options: &str, check: &str, think: &str, load: &str| {
+            format!(
+                r#"{{"name": "x", "journeys": [{{"name": "j", "steps": [
+                    {{"request": {{"method": "GET", "path": "/", "checks": [{check}]}}}},
+                    {{"think": {think}}}]}}],
+                    "load": {load}, "options": {options}}}"#
+            )
+        };
+        let (options, check, think, load) = (
+            r#"{"timeout": "5s"}"#,
+            r#"{"json": {"pointer": "/id", "equals": 3}}"#,
+            r#"{"min": "1s", "max": "2s"}"#,
+            r#"{"type": "constant_users", "users": 1, "duration": "1s"}"#,
+        );
+        parse_scenario(&doc(options, check, think, load), Format::Json).expect("mappings");
+        for (doc, path) in [
+            (doc(r#"["5s", "1s"]"#, check, think, load), "options"),
+            (
+                doc(options, r#"{"json": ["/id", 3]}"#, think, load),
+                "journeys[0].steps[0].request.checks[0].json",
+            ),
+            (
+                doc(options, check, r#"["1s", "2s"]"#, load),
+                "journeys[0].steps[1].think",
+            ),
+            (
+                doc(options, check, think, r#"["constant_users", 1, "1s"]"#),
+                "load",
+            ),
+        ] {
+            // YAML is a superset of JSON, so the same text is also read as YAML.
+            for format in [Format::Json, Format::Yaml] {
+                let errs = parse_scenario(&doc, format).expect_err(&doc);
+                assert_eq!(errs.0.len(), 1, "{errs}");
+                let e = &errs.0[0];
+                assert_eq!(e.path, path, "{format:?}: {errs}");
+                assert!(e.message.contains("expected a "), "{format:?}: {errs}");
+                assert!(e.line.is_some(), "{format:?}: {errs}");
+            }
+        }
+    }
+
     #[test]
     fn json_errors_keep_the_field_path() {
         let doc = r#"{"name":"x","journeys":[],"load":{"type":"constant_users","users":-3,"duration":"1s"}}"#;

@@ -228,7 +228,8 @@ impl TestConfig {
             }
         };
         let mut de = serde_json::Deserializer::from_str(text);
-        let cfg: TestConfig = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let strict = shared::maps_only::MapsOnly(&mut de);
+        let cfg: TestConfig = serde_path_to_error::deserialize(strict).map_err(|e| {
             // The path says where (not serde_json's position), and people read "a whole number
             // from 0 to …" (not `u32`).
             let message = shared::scenario::serde_json_message(e.inner());
@@ -502,6 +503,14 @@ mod tests {
         assert_eq!(
             err,
             format!("{name}: alerts.response_time: must be a positive number of ms")
+        );
+        // serde's derive alone would read the limits from a list, in field order.
+        let err = load(r#"{"alerts": [500, 5]}"#).expect_err("a list");
+        assert!(
+            err.starts_with(&format!(
+                "{name}: alerts: invalid type: sequence, expected a mapping"
+            )),
+            "{err}"
         );
         let err = load(r#"{"alerts": {}} trailing"#).expect_err("trailing text");
         assert!(

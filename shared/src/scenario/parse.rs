@@ -142,7 +142,8 @@ pub fn parse_scenario(source: &str, format: Format) -> Result<Scenario, Scenario
 
 fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
     // serde would also read the document from an array of its fields in order; nobody means
-    // that, and its errors would speak of "elements".
+    // that, and its errors would speak of "elements". `MapsOnly` refuses the same below the
+    // top, where the message can name the field.
     let start = source.len() - source.trim_start().len();
     if !source[start..].starts_with('{') {
         let before = &source[..start];
@@ -154,7 +155,8 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         }));
     }
     let mut de = serde_json::Deserializer::from_str(source);
-    let scenario: Scenario = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let strict = crate::maps_only::MapsOnly(&mut de);
+    let scenario: Scenario = serde_path_to_error::deserialize(strict).map_err(|e| {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);

@@ -168,6 +168,39 @@ async fn start_requests_are_validated() {
         "inline documents have no positions: {err:?}"
     );
 
+    // A list where a mapping belongs is refused with its path, not read as the fields in order
+    // (serde's derive would take `["5s", "1s"]` as a timeout and a graceful stop).
+    let mut listed = quick_scenario("listed_inline", "GET product", "1s");
+    listed["options"] = json!(["5s", "1s"]);
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": listed } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    assert_eq!(err.problems.len(), 1, "{err:?}");
+    assert_eq!(err.problems[0].path, "options", "{err:?}");
+    assert!(
+        err.problems[0]
+            .message
+            .starts_with("invalid type: sequence, expected a mapping of fields"),
+        "{err:?}"
+    );
+    // The same in the request's own fields.
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "name": "web_app" }, "overrides": ["2s"] }),
+        )
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(
+        err.detail
+            .starts_with("invalid JSON body: overrides: invalid type: sequence"),
+        "{err:?}"
+    );
+
     // The same mistake as text: the problem carries its line and column.
     let text = "name: bad_text\n\
                 journeys:\n  \
