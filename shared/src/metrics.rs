@@ -329,6 +329,11 @@ pub struct MetricsSnapshot {
     pub per_request: Vec<RequestStats>,
     /// Users (iterations in flight) at the end of the interval.
     pub active_users: u64,
+    /// The most users in flight at any moment of the interval (at least `active_users`): a
+    /// user that started and finished between two ticks counts here, not in `active_users`.
+    /// 0 in snapshots stored by older versions; read it with [`MetricsSnapshot::users_peak`].
+    #[serde(default)]
+    pub interval_peak_users: u64,
     /// Users the plan called for (closed model) at the end of the interval.
     pub target_users: u64,
     /// Arrival rate the plan called for (open model), starts per second: its mean over the
@@ -344,6 +349,14 @@ pub struct MetricsSnapshot {
     pub interrupted_iterations: u64,
     /// The generator's own health over this interval.
     pub generator: GeneratorStats,
+}
+
+impl MetricsSnapshot {
+    /// The most users in flight at any moment of the interval; for a snapshot stored before
+    /// versions recorded it, the users at its end.
+    pub fn users_peak(&self) -> u64 {
+        self.interval_peak_users.max(self.active_users)
+    }
 }
 
 /// The generator's verdict on itself for the whole run.

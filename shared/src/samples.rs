@@ -77,6 +77,7 @@ pub fn snapshot(seq: u64) -> MetricsSnapshot {
         total: stats("*"),
         per_request: vec![stats("GET /products"), stats("POST /api/orders")],
         active_users: 7,
+        interval_peak_users: 9,
         target_users: 8,
         target_rate: 12.5,
         iterations: 99,

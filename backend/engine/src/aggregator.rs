@@ -239,7 +239,8 @@ impl Aggregator {
         let generator = self.generator_stats(state, elapsed);
         let active = state.active.load(Ordering::Relaxed);
         // The peak is tracked on every start, so short iterations between ticks count too.
-        self.peak_users = state.peak.load(Ordering::Relaxed);
+        let interval_peak = state.take_peak().max(active);
+        self.peak_users = self.peak_users.max(interval_peak);
         let snapshot = MetricsSnapshot {
             seq: self.seq,
             elapsed_ms: elapsed.as_millis() as u64,
@@ -255,6 +256,7 @@ impl Aggregator {
             },
             per_request: self.per_request(elapsed),
             active_users: active,
+            interval_peak_users: interval_peak,
             target_users: match self.load_end {
                 Some(end) if elapsed >= end => 0,
                 _ => u64::from(plan.users_at(elapsed)),

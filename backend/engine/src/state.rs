@@ -36,8 +36,8 @@ pub(crate) struct RunState {
     pub(crate) recorder: Recorder,
     /// Users alive (closed model) or iterations in flight (open model).
     pub(crate) active: AtomicU64,
-    /// Highest `active` ever reached.
-    pub(crate) peak: AtomicU64,
+    /// Highest `active` reached since [`RunState::take_peak`] last took it.
+    interval_peak: AtomicU64,
     counters: Box<[WorkerCounters]>,
 }
 
@@ -55,7 +55,7 @@ impl RunState {
             picker,
             recorder,
             active: AtomicU64::new(0),
-            peak: AtomicU64::new(0),
+            interval_peak: AtomicU64::new(0),
             counters: (0..slots).map(|_| WorkerCounters::default()).collect(),
         }
     }
@@ -134,9 +134,19 @@ impl RunState {
     }
 
     fn note_active(&self, now: u64) {
-        if now > self.peak.load(Ordering::Relaxed) {
-            self.peak.fetch_max(now, Ordering::Relaxed);
+        if now > self.interval_peak.load(Ordering::Relaxed) {
+            self.interval_peak.fetch_max(now, Ordering::Relaxed);
         }
+    }
+
+    /// The most users active at any moment since the last call (or the start), at least those
+    /// active now; the next period starts from those active now.
+    pub(crate) fn take_peak(&self) -> u64 {
+        let peak = self.interval_peak.swap(0, Ordering::Relaxed);
+        // Users entering from here on raise the next period's peak themselves.
+        let now = self.active.load(Ordering::Relaxed);
+        self.interval_peak.fetch_max(now, Ordering::Relaxed);
+        peak.max(now)
     }
 
     /// Marks one user active until the guard drops (also on cancellation).
@@ -205,5 +215,56 @@ impl ActiveGuard {
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
         self.0.active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::RunState;
+    use crate::journey::Picker;
+    use crate::recorder::Recorder;
+
+    /// Each period's peak counts users that came and went between two takes, and starts from
+    /// those still active: a user active across a take counts in both periods.
+    #[test]
+    fn the_peak_is_taken_per_period() {
+        let state = Arc::new(RunState::new(
+            Vec::new(),
+            Vec::new(),
+            Picker::single(),
+            Recorder::new(1, 0, 1),
+        ));
+        assert_eq!(state.take_peak(), 0, "nobody yet");
+
+        let staying = state.enter();
+        let passing: Vec<_> = (0..3).map(|_| state.enter()).collect();
+        drop(passing);
+        assert_eq!(
+            state.take_peak(),
+            4,
+            "three came and went beside the one who stays"
+        );
+
+        assert_eq!(
+            state.take_peak(),
+            1,
+            "the one still active, though nobody entered"
+        );
+        drop(staying);
+        assert_eq!(
+            state.take_peak(),
+            1,
+            "it was active at the start of the period"
+        );
+        assert_eq!(state.take_peak(), 0);
+
+        // The open model's pool counts the same way, and a refused start does not.
+        let a = state.try_enter(2).expect("room");
+        let b = state.try_enter(2).expect("room");
+        assert!(state.try_enter(2).is_none(), "the pool is full");
+        drop((a, b));
+        assert_eq!(state.take_peak(), 2);
     }
 }

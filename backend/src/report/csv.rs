@@ -10,7 +10,7 @@ use shared::metrics::MetricsSnapshot;
 /// (the few milliseconds after the last whole interval, where requests cut off at the end are
 /// recorded: 12 of them in 6 ms read 2,000/s in a run of 4/s); its `requests` still count.
 /// `resent` (requests sent once more on a new connection) came last, after the others.
-pub(super) const COLUMNS: [&str; 22] = [
+pub(super) const COLUMNS: [&str; 23] = [
     "seq",
     "elapsed_s",
     "interval_s",
@@ -33,6 +33,7 @@ pub(super) const COLUMNS: [&str; 22] = [
     "bytes_received",
     "generator_cpu_percent",
     "resent",
+    "peak_users",
 ];
 
 pub(super) fn render(series: &[MetricsSnapshot]) -> String {
@@ -70,6 +71,7 @@ pub(super) fn render(series: &[MetricsSnapshot]) -> String {
                 i.bytes_received.to_string(),
                 num(s.generator.cpu_percent),
                 i.resent.to_string(),
+                s.users_peak().to_string(),
             ],
         );
     }

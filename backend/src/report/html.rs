@@ -471,14 +471,15 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
     };
 
     // Users and the plan's targets.
-    let mut active = Series::new("active users", PALETTE[0], "users");
+    // The most in each interval, so a short burst between two ticks shows.
+    let mut active = Series::new("active users (peak)", PALETTE[0], "users");
     let mut target_users = Series::new("target users", PALETTE[7], "users").dash(Dash::Dashed);
     let mut target_rate = Series::new("target rate (starts/s, right axis)", PALETTE[1], "starts/s")
         .dash(Dash::Dotted)
         .right();
     let (mut has_users_target, mut has_rate_target) = (false, false);
     for s in series {
-        active.push(x(s), Some(s.active_users as f64));
+        active.push(x(s), Some(s.users_peak() as f64));
         target_users.push(x(s), Some(s.target_users as f64));
         target_rate.push(x(s), Some(finite(s.target_rate)));
         has_users_target |= s.target_users > 0;

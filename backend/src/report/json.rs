@@ -79,7 +79,7 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
             peak_users: series
                 .iter()
                 .chain(detail.latest.iter())
-                .map(|s| s.active_users)
+                .map(MetricsSnapshot::users_peak)
                 .max()
                 .unwrap_or(0),
             thresholds_passed: None,

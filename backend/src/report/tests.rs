@@ -133,6 +133,7 @@ fn series() -> Vec<MetricsSnapshot> {
             total: total.clone(),
             per_request: per.clone(),
             active_users: users,
+            interval_peak_users: users + 1,
             target_users: users,
             target_rate: 0.0,
             iterations,
@@ -401,8 +402,11 @@ fn json_report_of_a_run_without_summary_uses_the_last_snapshot() {
     assert_eq!(r.per_request.len(), 2);
     assert_eq!(r.iterations.completed, s[29].iterations);
     assert_eq!(r.iterations.dropped, s[29].dropped_iterations);
-    let peak = s[..30].iter().map(|s| s.active_users).max();
+    // The most users at any moment: the intervals' peaks (the fixture's are one above their
+    // last counts), not the counts at their ends.
+    let peak = s[..30].iter().map(|s| s.interval_peak_users).max();
     assert_eq!(Some(r.peak_users), peak);
+    assert!(r.peak_users > s[..30].iter().map(|s| s.active_users).max().unwrap_or(0));
     assert!(r.peak_users > 0, "the fixture has users");
     assert_eq!(r.thresholds_passed, None);
     assert!(r.thresholds.is_empty() && r.checks.is_empty());
@@ -907,10 +911,11 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
         lines[0],
         "seq,elapsed_s,interval_s,requests,rps,errors,error_rate,p50_ms,p90_ms,p95_ms,p99_ms,\
          max_ms,active_users,target_users,target_rate,iterations_total,dropped_iterations_total,\
-         interrupted_iterations_total,bytes_sent,bytes_received,generator_cpu_percent,resent"
+         interrupted_iterations_total,bytes_sent,bytes_received,generator_cpu_percent,resent,\
+         peak_users"
     );
     for line in &lines {
-        assert_eq!(line.split(',').count(), 22, "{line}");
+        assert_eq!(line.split(',').count(), 23, "{line}");
     }
     let row = |i: usize| -> Vec<&str> { lines[i + 1].split(',').collect() };
     let r0 = row(0);
@@ -927,6 +932,10 @@ fn csv_has_a_header_and_one_row_per_snapshot() {
     assert_eq!(r0[18], s[0].interval.bytes_sent.to_string());
     assert_eq!(r0[20], "20");
     assert_eq!(r0[21], s[0].interval.resent.to_string());
+    assert_eq!(
+        r0[22], "3",
+        "the interval's peak, one above its last count in the fixture"
+    );
     assert_eq!(r0[21], "1");
     assert_eq!(row(1)[21], "0");
     let r22 = row(22);
@@ -1071,6 +1080,10 @@ fn users_chart_of_an_open_model_run_has_a_rate_axis() {
     assert!(svg.contains(">target rate (starts/s)<"), "right axis label");
     assert!(svg.contains("target rate (starts/s, right axis)"), "legend");
     assert!(!svg.contains(">target users<"));
+    assert!(
+        legend_of(svg).contains("active users (peak)"),
+        "the line is each interval's peak, and says so"
+    );
     let _ = std::fs::write(
         concat!(
             env!("CARGO_MANIFEST_DIR"),

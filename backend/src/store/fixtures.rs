@@ -141,6 +141,7 @@ pub(super) fn snapshot(seq: u64) -> MetricsSnapshot {
             stats("POST /orders", 10 * (seq + 1), seq + 1, 20.5, 10.0),
         ],
         active_users: 7,
+        interval_peak_users: 9,
         target_users: 0,
         target_rate: 50.0,
         iterations: total - 3,

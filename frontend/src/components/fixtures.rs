@@ -46,6 +46,7 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
             stats("POST /cart", requests * 4, 0, rps * 0.4),
         ],
         active_users: 8,
+        interval_peak_users: 10,
         target_users: 10,
         target_rate: 0.0,
         iterations: 0,

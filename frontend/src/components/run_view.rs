@@ -100,12 +100,13 @@ pub fn is_open_model(snaps: &[MetricsSnapshot]) -> bool {
     snaps.iter().any(|s| s.target_rate > 0.0)
 }
 
-/// Users in flight, and the users the plan called for (closed model).
+/// The most users in flight in each interval (so a short burst between two ticks shows), and
+/// the users the plan called for (closed model).
 pub fn users_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
-    let mut active = Series::with_capacity("active users", color(0), snaps.len());
+    let mut active = Series::with_capacity("active users (peak)", color(0), snaps.len());
     let mut target = Series::with_capacity("target users", color(1), snaps.len());
     for s in snaps {
-        active.points.push((secs(s), s.active_users as f64));
+        active.points.push((secs(s), s.users_peak() as f64));
         target.points.push((secs(s), s.target_users as f64));
     }
     if is_open_model(snaps) {
@@ -343,7 +344,21 @@ mod tests {
         assert!(!is_open_model(&snaps));
         assert_eq!(
             names(&users_series(&snaps)),
-            ["active users", "target users"]
+            ["active users (peak)", "target users"]
+        );
+        // The most users of each interval, or its last count where the snapshot has no peak
+        // (stored by an older version).
+        let peak = users_series(&snaps)[0].points[0].1;
+        assert!(
+            peak > snaps[0].active_users as f64,
+            "the fixture's peak is higher"
+        );
+        assert_eq!(peak, snaps[0].interval_peak_users as f64);
+        let mut old = snaps.clone();
+        old[0].interval_peak_users = 0;
+        assert_eq!(
+            users_series(&old)[0].points[0].1,
+            old[0].active_users as f64
         );
         assert!(rate_series(&snaps).is_empty());
         let open: Vec<MetricsSnapshot> = run(2)
@@ -355,7 +370,7 @@ mod tests {
             })
             .collect();
         assert!(is_open_model(&open));
-        assert_eq!(names(&users_series(&open)), ["active users"]);
+        assert_eq!(names(&users_series(&open)), ["active users (peak)"]);
         let r = rate_series(&open);
         assert_eq!(names(&r), ["target rate"]);
         assert_eq!(r[0].points, [(1.0, 25.0), (2.0, 25.0)]);
