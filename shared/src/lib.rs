@@ -5,7 +5,6 @@
 pub mod api;
 pub mod chart;
 pub mod demo;
-pub mod maps_only;
 pub mod markup;
 pub mod metrics;
 pub mod plan;
@@ -16,6 +15,7 @@ pub mod samples;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;
+pub mod strict;
 pub mod threshold;
 pub mod units;
 pub mod ws;

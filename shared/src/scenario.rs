@@ -19,6 +19,8 @@
 mod locate;
 mod overrides;
 mod parse;
+#[cfg(feature = "yaml")]
+mod recover;
 mod validate;
 
 use std::collections::BTreeMap;

@@ -22,7 +22,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         }
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         // An object, never a list of its fields in order (`"options": ["5s"]`).
-        let strict = shared::maps_only::MapsOnly(&mut de);
+        let strict = shared::strict::Strict::new(&mut de);
         let value = serde_path_to_error::deserialize(strict).map_err(|e| {
             let path = e.path().to_string();
             body_error(&path, &e.into_inner(), &bytes)

@@ -142,7 +142,7 @@ pub fn parse_scenario(source: &str, format: Format) -> Result<Scenario, Scenario
 
 fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
     // serde would also read the document from an array of its fields in order; nobody means
-    // that, and its errors would speak of "elements". `MapsOnly` refuses the same below the
+    // that, and its errors would speak of "elements". `Strict` refuses the same below the
     // top, where the message can name the field.
     let start = source.len() - source.trim_start().len();
     if !source[start..].starts_with('{') {
@@ -155,18 +155,19 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         }));
     }
     let mut de = serde_json::Deserializer::from_str(source);
-    let strict = crate::maps_only::MapsOnly(&mut de);
+    let strict = crate::strict::Strict::new(&mut de);
     let scenario: Scenario = serde_path_to_error::deserialize(strict).map_err(|e| {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
         let message = name_the_forms(&path, humanize(serde_json_message(&inner)));
-        ScenarioError {
+        let first = ScenarioError {
             path,
             message,
             line: Some(line),
             column: Some(column),
-        }
+        };
+        with_the_rest(first, source, Format::Json)
     })?;
     de.end().map_err(|e| ScenarioError {
         path: String::new(),
@@ -208,13 +209,32 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
             line: location.map(|l| l.line()),
             column: location.map(|l| l.column()),
         };
-        ScenarioErrors::from(error).locate(source)
+        with_the_rest(error, source, Format::Yaml)
     })
+}
+
+/// The first type error of a document and, where they can be found, the ones after it (see
+/// [`super::recover`]), placed in the source.
+fn with_the_rest(first: ScenarioError, source: &str, format: Format) -> ScenarioErrors {
+    #[cfg(feature = "yaml")]
+    {
+        let more = super::recover::more_errors(source, format, &first);
+        let mut all = ScenarioErrors::from(first).locate(source);
+        all.0.extend(more);
+        // In the order of the document (unplaced ones last), as a reader fixes them.
+        all.0.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
+        all
+    }
+    #[cfg(not(feature = "yaml"))]
+    {
+        let _ = (source, format);
+        ScenarioErrors::from(first)
+    }
 }
 
 /// serde_path_to_error writes `.` for "no path", and `?` for a segment it could not name
 /// (a duplicate key); we use the empty string and the named part.
-fn clean_path(path: &str) -> String {
+pub(super) fn clean_path(path: &str) -> String {
     let path = path.strip_suffix(".?").unwrap_or(path);
     if path == "." || path == "?" {
         String::new()
