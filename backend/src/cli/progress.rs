@@ -66,11 +66,16 @@ fn line(snap: &MetricsSnapshot, total: Duration, rate: bool) -> String {
     } else {
         format!("{:>8}", "–")
     };
+    // An interval without requests has no latency (its histogram reads 0).
+    let p95 = if i.requests > 0 {
+        format!("{:>8.2}", i.latency.p95_ms)
+    } else {
+        format!("{:>8}", "–")
+    };
     let mut text = format!(
-        "[{bar}] {:>5.0}s/{:.0}s  {rps} req/s  p95 {:>8.2} ms  errors so far {:>5.2}% ({})  users {}",
+        "[{bar}] {:>5.0}s/{:.0}s  {rps} req/s  p95 {p95} ms  errors so far {:>5.2}% ({})  users {}",
         elapsed.as_secs_f64(),
         total.as_secs_f64(),
-        i.latency.p95_ms,
         snap.total.error_rate() * 100.0,
         snap.total.errors,
         snap.active_users,
@@ -97,6 +102,11 @@ mod tests {
         let cut = line(&snap, total, false);
         assert!(cut.contains("       – req/s"), "{cut}");
         assert!(!cut.contains("42.0"), "{cut}");
+        assert!(cut.contains(&format!("p95 {:>8.2} ms", snap.interval.latency.p95_ms)));
+        // No requests in the interval: no latency either, rather than 0 ms.
+        snap.interval = Default::default();
+        let idle = line(&snap, total, true);
+        assert!(idle.contains("p95        – ms"), "{idle}");
         assert!(shared::chart::too_short_for_a_rate(1000, 21));
         assert!(!shared::chart::too_short_for_a_rate(1000, 500));
         assert!(
