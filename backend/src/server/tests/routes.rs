@@ -770,6 +770,32 @@ async fn scenario_validate_endpoint() {
         "{bad:?}"
     );
 
+    // Unreadable for several reasons: every one of them at once, each at its line, as the
+    // panel's text view shows them.
+    let text = "name: bad\n\
+                journeys:\n  \
+                  - name: j\n    \
+                    steps:\n      \
+                      - request: { method: GETT, path: /a }\n      \
+                      - request: { method: GET, path: /b, bogus: 1 }\n\
+                load: { type: constant_users, users: many, duration: 1s }\n";
+    let unread = check(json!({ "text": text })).await;
+    assert!(!unread.valid && unread.scenario.is_none(), "{unread:?}");
+    let placed: Vec<(&str, Option<u64>)> = unread
+        .problems
+        .iter()
+        .map(|p| (p.path.as_str(), p.line))
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("journeys[0].steps[0].request.method", Some(5)),
+            ("journeys[0].steps[1].request.bogus", Some(6)),
+            ("load.users", Some(7)),
+        ],
+        "{unread:?}"
+    );
+
     // Unreadable: problems only.
     let broken = check(json!({ "text": "name: x\njourneys: [\n" })).await;
     assert!(!broken.valid);
