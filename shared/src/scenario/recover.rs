@@ -1,9 +1,9 @@
 //! The type errors after the first. serde stops at the first value it cannot read, so a
 //! document with three mistakes would take three rounds to fix. Once the document has been
 //! read and has failed, [`more_errors`] reads it again as a generic tree, takes the part that
-//! failed out of the tree (an unknown key, the list item the error is in, or else the field),
-//! and reads what is left, until the rest reads or nothing more can be taken out without
-//! inventing errors.
+//! failed out of the tree (an unknown key, the list item the error is in, a required section
+//! replaced by a stand-in, or else the field), and reads what is left, until the rest reads or
+//! nothing more can be taken out without inventing errors.
 //!
 //! Only errors that cannot be a consequence of what was taken out are reported: when the
 //! next error is at or above the place a part was taken from, the search stops there. The tree
@@ -87,10 +87,20 @@ pub(super) fn more_errors(
             more.push(ScenarioError::at(path, message));
         }
         // Take out what failed: an unknown key (which nothing else needs), the list item the
-        // error is in, or else the field itself (if it was required, the next error says it is
-        // missing, at the guard, and ends the search).
+        // error is in, a required section outside lists (replaced by a stand-in that reads),
+        // or else the field itself (if it was required, the next error says it is missing,
+        // at the guard, and ends the search).
         let unknown_key = message.starts_with("unknown field");
-        let cut = match here.iter().rposition(|s| matches!(s, Step::Index(_))) {
+        let in_item = here.iter().rposition(|s| matches!(s, Step::Index(_)));
+        if let (false, None, Some(Step::Key(section))) = (unknown_key, in_item, here.first())
+            && let Some(stand_in) = stand_in(section)
+            && let Value::Object(top) = &mut tree
+        {
+            top.insert(section.clone(), stand_in);
+            guard = None;
+            continue;
+        }
+        let cut = match in_item {
             Some(i) if !unknown_key => i + 1,
             _ => here.len(),
         };
@@ -128,6 +138,17 @@ pub(super) fn more_errors(
         })
         .filter(|e| !before_first(e))
         .collect()
+}
+
+/// A value that reads, for a required top-level section whose own value does not: the search
+/// goes on past it (taking the section out would only make it missing).
+fn stand_in(section: &str) -> Option<Value> {
+    Some(match section {
+        "name" => Value::String("stand-in".into()),
+        "journeys" => Value::Array(Vec::new()),
+        "load" => serde_json::json!({"type": "constant_users", "users": 1, "duration": "1s"}),
+        _ => return None,
+    })
 }
 
 /// A serde path as steps in the tree. An enum variant is a key there (`{ request: … }`);
@@ -219,6 +240,8 @@ journeys:
     weight: -1
     steps: []
 load: { type: constant_vus, users: 2, duration: 10s }
+thresholds: [\"p(95) < 1s\", 5]
+variables: { a: [1] }
 ";
 
     /// Every mistake at once, in the order of the document, each at its own line; list items
@@ -232,6 +255,8 @@ load: { type: constant_vus, users: 2, duration: 10s }
             ("journeys[0].steps[3].request.body.payload", 10),
             ("journeys[1].weight", 12),
             ("load.type", 14),
+            ("thresholds[1]", 15),
+            ("variables.a", 16),
         ];
         let yaml = errors(SIX_MISTAKES, Format::Yaml);
         assert_eq!(placed(&yaml), want, "{yaml}");
@@ -253,7 +278,8 @@ load: { type: constant_vus, users: 2, duration: 10s }
   {"request": {"method": "GET", "path": "/", "body": {"payload": "10QB"}}}]},
   {"name": "k",
    "weight": -1, "steps": []}],
-"load": {"type": "constant_vus", "users": 2, "duration": "10s"}
+"load": {"type": "constant_vus", "users": 2, "duration": "10s"},
+"thresholds": ["p(95) < 1s", 5], "variables": {"a": [1]}
 }"#;
         let json = errors(json, Format::Json);
         let paths: Vec<_> = placed(&json).into_iter().map(|(p, _)| p).collect();
