@@ -322,3 +322,130 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
             .join("\n")
     );
 }
+
+/// One value of a valid document replaced by a wrong one is one mistake, and the errors must
+/// all be about it: reading on after the first error (the list item taken out, a section stood
+/// in for) must never report a second error that is only a consequence of the first. In YAML
+/// documents another value is also written in a form the YAML reader takes as it was (a
+/// number quoted, a quoted number bare, `true` as `yes`), which reading on must take too.
+#[test]
+fn one_wrong_value_is_one_error() {
+    let values: Vec<&str> = NUMBERS
+        .iter()
+        .chain(&DURATIONS)
+        .chain(&["[1, 2]", "{a: 1}", "~", "''", "true", "GETT", "[]", "{}"])
+        .copied()
+        .collect();
+    let mut dice = SplitMix64(0x0E_E2_20_12);
+    let (mut cases, mut refused) = (0, 0);
+    let mut failures = Vec::new();
+    for path in corpus() {
+        let original = fs::read_to_string(&path).expect("read a corpus document");
+        let format = Format::from_path(&path);
+        let lines: Vec<&str> = original.lines().collect();
+        // The lines holding a `key: value` whose value is on the same line (a block mapping's
+        // key, or a JSON member alone on its line; not a key inside a flow mapping).
+        let valued: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                let Some((key, value)) = lines[i].split_once(": ") else {
+                    return false;
+                };
+                let key = key.trim_start().trim_start_matches("- ").trim_matches('"');
+                let value = value.trim();
+                !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' '))
+                    && !value.is_empty()
+                    && !value.starts_with('#')
+            })
+            .collect();
+        for _ in 0..60 {
+            let at = valued[dice.below(valued.len())];
+            let Some((key, old)) = lines[at].split_once(": ") else {
+                continue;
+            };
+            let value = pick(&mut dice, &values);
+            let mut mutated = lines.clone();
+            // A JSON member keeps the comma that separates it from the next.
+            let comma = if old.trim_end().ends_with(',') {
+                ","
+            } else {
+                ""
+            };
+            let line = format!("{key}: {value}{comma}");
+            mutated[at] = &line;
+            let other = valued[dice.below(valued.len())];
+            let restyled = (format == Format::Yaml && other != at)
+                .then(|| restyle(lines[other]))
+                .flatten();
+            if let Some(restyled) = &restyled {
+                let mut alone = lines.clone();
+                alone[other] = restyled;
+                // Only a form the reader takes as it was (the value may sit where a form
+                // means something else, such as a list).
+                if parse_scenario(&alone.join("\n"), format).is_ok() {
+                    mutated[other] = restyled;
+                }
+            }
+            let text = mutated.join("\n");
+            cases += 1;
+            let Err(errors) = parse_scenario(&text, format) else {
+                continue;
+            };
+            refused += 1;
+            // The errors are all about that value (two, when it is a list of two wrong
+            // items): all on its line.
+            let line = Some(at as u64 + 1);
+            if errors.0.iter().any(|e| e.line != line) {
+                failures.push(format!(
+                    "{}: line {} set to {value:?} gave errors elsewhere:\n{errors}",
+                    path.display(),
+                    at + 1,
+                ));
+            }
+        }
+    }
+    eprintln!("{cases} documents with one wrong value, {refused} refused when read");
+    // Most are refused: the property above is then about something.
+    assert!(
+        refused > cases / 4,
+        "only {refused} of {cases} were refused"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} gave errors away from the wrong value; the first ones:\n{}",
+        failures.len(),
+        failures
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// `key: value` with its value in another form the YAML reader takes for the same field, if
+/// it has one: `5` as `"5"`, `"5"` as `5`, `true` as `yes` and `false` as `no`.
+fn restyle(line: &str) -> Option<String> {
+    let (key, value) = line.split_once(": ")?;
+    let (value, comment) = match value.split_once(" #") {
+        Some((v, c)) => (v.trim_end(), format!(" #{c}")),
+        None => (value.trim_end(), String::new()),
+    };
+    let digits = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit());
+    let other = match value {
+        "true" => "yes".to_owned(),
+        "false" => "no".to_owned(),
+        v if digits(v) => format!("\"{v}\""),
+        v if v.len() > 2
+            && v.starts_with('"')
+            && v.ends_with('"')
+            && digits(&v[1..v.len() - 1]) =>
+        {
+            v[1..v.len() - 1].to_owned()
+        }
+        _ => return None,
+    };
+    Some(format!("{key}: {other}{comment}"))
+}
