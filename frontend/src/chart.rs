@@ -182,6 +182,19 @@ pub struct ChartModel {
     pub lines: Vec<Line>,
     /// True when no line has a point.
     pub empty: bool,
+    /// Seconds into the run of the last point.
+    pub data_end: f64,
+    /// x coordinate of the "load ends" mark (see [`ChartModel::mark_load_end`]).
+    pub load_end: Option<f64>,
+}
+
+impl ChartModel {
+    /// Marks where the load ended, `end_s` seconds into the run, when the lines go on past it:
+    /// what follows is the graceful stop (iterations in flight finishing), where rates fall
+    /// off because nothing new starts, not because the target slowed.
+    pub fn mark_load_end(&mut self, end_s: f64) {
+        self.load_end = (end_s > 0.0 && end_s < self.data_end).then(|| self.x.map(end_s));
+    }
 }
 
 /// Lays out a chart of `left` series against the left axis and `right` series against a
@@ -291,6 +304,8 @@ pub fn layout(left: &[Series], right: &[Series], whole: bool) -> ChartModel {
         y2_ticks,
         lines,
         empty,
+        data_end: max_x,
+        load_end: None,
     }
 }
 
@@ -416,7 +431,18 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
             escape(right_unit),
         );
     }
-    o.push_str("</g><g class=\"chart__lines\">");
+    o.push_str("</g>");
+    if let Some(x) = m.load_end {
+        let _ = write!(
+            o,
+            "<g class=\"chart__end\"><line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\"/><text x=\"{:.1}\" y=\"{}\" text-anchor=\"end\">load ends</text></g>",
+            f.top,
+            f.bottom,
+            x - 4.0,
+            f.top + 10.0,
+        );
+    }
+    o.push_str("<g class=\"chart__lines\">");
     for l in &m.lines {
         let (line, dots) = l.d.split_at(l.dots);
         let _ = write!(
@@ -863,6 +889,38 @@ mod tests {
             (r.time.as_str(), r.rows[0].value.as_str()),
             ("1 s", "2.00 ms")
         );
+    }
+
+    /// The load's end is marked only where the lines go on past it (a graceful stop), at its
+    /// time on the x axis.
+    #[test]
+    fn the_load_end_is_marked_when_the_run_goes_past_it() {
+        let pts: Vec<(f64, f64)> = (1..=24).map(|i| (i as f64, 10.0)).collect();
+        let mut m = layout(&[line("rps", &pts)], &[], false);
+        assert_eq!(m.load_end, None);
+        assert!(!plot_markup(&m, "req/s", "").contains("load ends"));
+
+        m.mark_load_end(20.0);
+        assert_eq!(m.load_end, Some(m.x.map(20.0)));
+        let svg = plot_markup(&m, "req/s", "");
+        assert!(svg.contains("<g class=\"chart__end\">"), "{svg}");
+        assert!(
+            svg.contains(&format!("x1=\"{:.1}\"", m.x.map(20.0))),
+            "{svg}"
+        );
+        assert!(svg.contains(">load ends</text>"));
+        assert!(
+            svg.find("chart__end") < svg.find("chart__lines"),
+            "drawn under the lines"
+        );
+        assert_eq!(svg.matches("<g").count(), svg.matches("</g>").count());
+
+        // A run that stopped at or before the end of its load (cancelled, or nothing was in
+        // flight), and a plan that is not known, have no mark.
+        for end in [24.0, 30.0, 0.0, f64::NAN] {
+            m.mark_load_end(end);
+            assert_eq!(m.load_end, None, "{end}");
+        }
     }
 
     #[test]

@@ -418,6 +418,20 @@ impl LoadProfile {
     pub fn is_open_model(&self) -> bool {
         self.kind().is_open()
     }
+
+    /// How long the load lasts: its `duration`, or its stages' together. The graceful stop
+    /// comes after.
+    pub fn planned_duration(&self) -> std::time::Duration {
+        match self {
+            LoadProfile::ConstantUsers { duration, .. }
+            | LoadProfile::ConstantRate { duration, .. }
+            | LoadProfile::Spike { duration, .. }
+            | LoadProfile::Random { duration, .. } => duration.0,
+            LoadProfile::RampingUsers { stages, .. } | LoadProfile::RampingRate { stages, .. } => {
+                stages.iter().map(|s| s.duration.0).sum()
+            }
+        }
+    }
 }
 
 /// The `type` of a load profile (`constant_users`, …): what the scenario editor offers and

@@ -63,6 +63,8 @@ figcaption span{font-weight:400;color:var(--muted);font-size:12px;margin-left:6p
 .chart .axis text,.chart .legend text{fill:#52606d}
 .chart .label{fill:#3e4c59;font-weight:600}
 .chart .nodata{fill:#9aa5b1;font-size:14px}
+.chart .load-end line{stroke:#7b8794;stroke-width:1;stroke-dasharray:2 3}
+.chart .load-end text{fill:#7b8794;font-size:10px}
 .chart .marker{stroke:#b42318;stroke-width:1.2;stroke-dasharray:3 3}
 .chart .marker-n{fill:#b42318;font-size:10px;font-weight:700;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .chart .pt{fill:transparent;stroke:none}
@@ -121,7 +123,8 @@ pub(super) fn render(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
     header(&mut o, detail, &report);
     notices(&mut o, &report);
     tiles(&mut o, &report);
-    charts(&mut o, &report.alerts, series);
+    let load_end = detail.scenario_doc.load.planned_duration().as_secs_f64();
+    charts(&mut o, &report.alerts, series, load_end);
     thresholds(&mut o, detail, &report);
     requests(&mut o, &report);
     errors_and_status(&mut o, &report.results);
@@ -379,7 +382,9 @@ pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
 /// uses; dotted when kinds are drawn beside it).
 pub(super) const ALL_ERRORS_COLOR: &str = "#2f6fde";
 
-fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
+/// The time charts; `load_end` is the seconds into the run at which the load ended, marked
+/// where the run went on past it (its graceful stop).
+fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot], load_end: f64) {
     let x = |s: &MetricsSnapshot| s.elapsed_ms as f64 / 1000.0;
     let interval_s = typical_interval_s(series);
 
@@ -409,6 +414,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
         y_counts: false,
         series: throughput_series,
         markers: alert_markers(alerts, "throughput"),
+        load_end: Some(load_end),
     };
 
     // Latency percentiles per interval; intervals without requests are gaps.
@@ -430,6 +436,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
         y_counts: false,
         series: vec![p50, p95, p99],
         markers: alert_markers(alerts, "latency"),
+        load_end: Some(load_end),
     };
 
     // Errors per interval, one line per kind seen (plus the total when there are several).
@@ -468,6 +475,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
         y_counts: true,
         series: error_series,
         markers: alert_markers(alerts, "errors"),
+        load_end: Some(load_end),
     };
 
     // Users and the plan's targets.
@@ -501,6 +509,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot]) {
         y_counts: true,
         series: users_series,
         markers: alert_markers(alerts, "users"),
+        load_end: Some(load_end),
     };
 
     let per = interval_s.map_or_else(String::new, |s| {

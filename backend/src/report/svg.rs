@@ -123,6 +123,9 @@ pub(super) struct Chart {
     pub(super) y_counts: bool,
     pub(super) series: Vec<Series>,
     pub(super) markers: Vec<Marker>,
+    /// Seconds into the run at which the load ended; marked when the lines go on past it
+    /// (the graceful stop).
+    pub(super) load_end: Option<f64>,
 }
 
 /// One entry of a chart's legend.
@@ -305,6 +308,26 @@ impl Chart {
             );
         }
         o.push_str("</g>");
+
+        // Where the load ended, when the lines go on past it: what follows is the graceful
+        // stop, where rates fall because nothing new starts.
+        let data_end = self
+            .series
+            .iter()
+            .flat_map(Series::points)
+            .map(|p| p.0)
+            .fold(0.0_f64, f64::max);
+        if let Some(end) = self.load_end.filter(|e| *e > 0.0 && *e < data_end) {
+            let x = px(end);
+            let _ = write!(
+                o,
+                "<g class=\"load-end\"><line x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" \
+                 y2=\"{plot_bottom:.1}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" \
+                 text-anchor=\"end\">load ends</text></g>",
+                tx = x - 4.0,
+                ty = top + 10.0,
+            );
+        }
 
         // Alert markers, each with its number at the top; numbers of markers too close to
         // tell apart step down.

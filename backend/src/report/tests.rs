@@ -1093,6 +1093,41 @@ fn users_chart_of_an_open_model_run_has_a_rate_axis() {
     );
 }
 
+/// Where the load ended is marked on every time chart when the run went on past it (its
+/// graceful stop), and only then.
+#[test]
+fn the_load_end_is_marked_when_a_graceful_stop_follows() {
+    let (mut d, s) = fixture();
+    let charts = ["throughput", "latency", "errors", "users"];
+    // The fixture's load lasts its 60 s of snapshots: nothing follows it.
+    let page = html(&d, &s);
+    for chart in charts {
+        assert!(!svg_of(&page, chart).contains("load ends"), "{chart}");
+    }
+    d.scenario_doc.load = serde_json::from_value(json!({
+        "type": "constant_users", "users": 20, "duration": "55s"
+    }))
+    .expect("a valid profile");
+    let page = html(&d, &s);
+    for chart in charts {
+        let svg = svg_of(&page, chart);
+        check_well_formed(svg).expect("well-formed");
+        let mark = &svg[svg.find("<g class=\"load-end\">").expect("a mark")..];
+        assert!(mark.contains(">load ends</text>"), "{chart}: {mark}");
+        // At 55 of 60 s along the plot (left edge 64, plot 676 wide without a right axis).
+        let want = 64.0 + 55.0 / 60.0 * (760.0 - 64.0 - 20.0);
+        let x1: f64 = mark["<g class=\"load-end\"><line x1=\"".len()..]
+            .split('"')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("x1");
+        let right_axis = chart == "users" && svg.contains("right axis");
+        if !right_axis {
+            assert!((x1 - want).abs() < 0.11, "{chart}: x1 {x1}, want {want}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // HTML: alert markers, error-kind colours, verdict notes and formatting
 

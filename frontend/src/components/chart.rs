@@ -32,10 +32,18 @@ pub fn LineChart(
     /// The left axis counts (users): whole-number ticks.
     #[prop(optional)]
     whole: bool,
+    /// Seconds into the run at which the load ended, marked when the lines go on past it.
+    #[prop(into, optional)]
+    load_end: Option<Signal<Option<f64>>>,
 ) -> impl IntoView {
     let right = right_series.unwrap_or_else(|| Signal::stored(Vec::new()));
-    let model: Memo<ChartModel> =
-        Memo::new(move |_| series.with(|l| right.with(|r| chart::layout(l, r, whole))));
+    let model: Memo<ChartModel> = Memo::new(move |_| {
+        let mut m = series.with(|l| right.with(|r| chart::layout(l, r, whole)));
+        if let Some(end) = load_end.and_then(|e| e.get()) {
+            m.mark_load_end(end);
+        }
+        m
+    });
 
     // Pointer position over the plot, as a fraction of its width; None when away.
     let hover = RwSignal::new(None::<f64>);

@@ -176,7 +176,11 @@ pub fn RunView(
     /// Leave out the alerts list (when the page shows alerts itself).
     #[prop(optional)]
     hide_alerts: bool,
+    /// Seconds into the run at which its load ends (the graceful stop follows), when known.
+    #[prop(into, optional)]
+    load_end: Option<Signal<Option<f64>>>,
 ) -> impl IntoView {
+    let load_end = load_end.unwrap_or_else(|| Signal::stored(None));
     let throughput = Memo::new(move |_| snapshots.with(|s| throughput_series(s)));
     let latency = Memo::new(move |_| snapshots.with(|s| latency_series(s)));
     let errors = Memo::new(move |_| snapshots.with(|s| error_series(s)));
@@ -210,9 +214,9 @@ pub fn RunView(
         <div class="run-view">
             <SaturationWarning warnings=warnings/>
             <div class="run-view__charts">
-                <LineChart title="Throughput" y_unit="req/s" series=throughput name="throughput"/>
-                <LineChart title="Latency (per interval)" y_unit="ms" series=latency name="latency"/>
-                <LineChart title="Errors by kind" y_unit="errors/s" series=errors name="errors"/>
+                <LineChart title="Throughput" y_unit="req/s" series=throughput name="throughput" load_end=load_end/>
+                <LineChart title="Latency (per interval)" y_unit="ms" series=latency name="latency" load_end=load_end/>
+                <LineChart title="Errors by kind" y_unit="errors/s" series=errors name="errors" load_end=load_end/>
                 <LineChart
                     title="Users and arrival rate"
                     y_unit="users"
@@ -221,8 +225,9 @@ pub fn RunView(
                     whole=true
                     right_series=rate
                     right_unit="starts/s"
+                    load_end=load_end
                 />
-                <LineChart title="Generator CPU" y_unit="%" series=cpu name="cpu"/>
+                <LineChart title="Generator CPU" y_unit="%" series=cpu name="cpu" load_end=load_end/>
             </div>
             <section class="run-view__section">
                 <h2>"Requests"</h2>

@@ -537,6 +537,7 @@ fn run_detail(
     stored: Memo<Vec<MetricsSnapshot>>,
 ) -> impl IntoView {
     let feed = LiveFeed::use_context();
+    let load_end = Some(d.scenario_doc.load.planned_duration().as_secs_f64());
     let RunDetail {
         info,
         summary,
@@ -651,7 +652,7 @@ fn run_detail(
         <div class="run-columns" inner_html=move || summary.with(|s| run_columns_markup(s.as_ref(), ended()))></div>
         <section class="run-section" aria-labelledby="run-charts">
             <h2 id="run-charts" class="visually-hidden">"Charts and requests"</h2>
-            <RunView snapshots=snapshots alerts=alerts summary=summary/>
+            <RunView snapshots=snapshots alerts=alerts summary=summary load_end=Signal::stored(load_end)/>
         </section>
     }
 }

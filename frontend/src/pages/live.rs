@@ -20,16 +20,7 @@ use crate::markup::Html;
 
 /// How long a load profile lasts, in ms (the graceful stop comes after).
 pub fn planned_ms(load: &LoadProfile) -> u64 {
-    let d = match load {
-        LoadProfile::ConstantUsers { duration, .. }
-        | LoadProfile::ConstantRate { duration, .. }
-        | LoadProfile::Spike { duration, .. }
-        | LoadProfile::Random { duration, .. } => duration.0,
-        LoadProfile::RampingUsers { stages, .. } | LoadProfile::RampingRate { stages, .. } => {
-            stages.iter().map(|s| s.duration.0).sum()
-        }
-    };
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(load.planned_duration().as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Time into the run against the plan: `12 s / 1 min 00 s`; past the plan, the graceful stop
@@ -318,7 +309,13 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
 
         <Verdict feed=feed/>
 
-        <RunView snapshots=feed.snapshots alerts=feed.alerts summary=feed.summary hide_alerts=true/>
+        <RunView
+            snapshots=feed.snapshots
+            alerts=feed.alerts
+            summary=feed.summary
+            hide_alerts=true
+            load_end=Signal::derive(move || planned_ms().map(|ms| ms as f64 / 1000.0))
+        />
     }
 }
 
