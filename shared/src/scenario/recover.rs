@@ -23,7 +23,7 @@ use crate::strict::Strict;
 /// At most this many errors after the first; each costs one more read of the document.
 const MORE_AT_MOST: usize = 20;
 
-/// Bytes of document the search may read in all, so a large document gets fewer rounds (a
+/// Bytes of document the search may read in all, so a large document gets fewer reads (a
 /// scenario of a few kilobytes gets all of them; one of 1 MB, eight).
 const READ_AT_MOST: usize = 8 << 20;
 
@@ -56,6 +56,9 @@ pub(super) fn more_errors(
     // document's terms: an error at or above it may be caused by the taking.
     let mut guard: Option<Vec<Step>> = None;
     let mut first_seen = false;
+    // Sections replaced by a stand-in: each at most once (a stand-in reads, so a second error
+    // there would mean it does not, and the search would go round in circles).
+    let mut stood_in: Vec<String> = Vec::new();
     let rounds = (READ_AT_MOST / source.len().max(1)).min(MORE_AT_MOST + 1);
     for _ in 0..rounds {
         let read = match format {
@@ -96,6 +99,10 @@ pub(super) fn more_errors(
             && let Some(stand_in) = stand_in(section)
             && let Value::Object(top) = &mut tree
         {
+            if stood_in.contains(section) {
+                break;
+            }
+            stood_in.push(section.clone());
             top.insert(section.clone(), stand_in);
             guard = None;
             continue;
@@ -339,6 +346,26 @@ load: { type: constant_vus, users: 2, duration: 10s }
             Format::Yaml,
         );
         assert_eq!(placed(&only), [("load.type", 3)], "{only}");
+    }
+
+    /// The stand-ins read: a section replaced by one never fails again.
+    #[test]
+    fn stand_ins_read() {
+        for section in ["name", "journeys", "load"] {
+            let mut doc = serde_json::json!({
+                "name": "t",
+                "journeys": [],
+                "load": {"type": "constant_users", "users": 1, "duration": "1s"}
+            });
+            doc[section] = super::stand_in(section).expect("a stand-in");
+            let read: Result<crate::scenario::Scenario, _> = serde_json::from_value(doc);
+            assert!(read.is_ok(), "{section}: {read:?}");
+        }
+        assert_eq!(
+            super::stand_in("options"),
+            None,
+            "optional: taken out instead"
+        );
     }
 
     /// A document that does not parse has one error, where it stops parsing.
