@@ -193,7 +193,8 @@ impl ChartModel {
     /// what follows is the graceful stop (iterations in flight finishing), where rates fall
     /// off because nothing new starts, not because the target slowed.
     pub fn mark_load_end(&mut self, end_s: f64) {
-        self.load_end = (end_s > 0.0 && end_s < self.data_end).then(|| self.x.map(end_s));
+        self.load_end =
+            shared::chart::went_past_the_load(end_s, self.data_end).then(|| self.x.map(end_s));
     }
 }
 
@@ -433,12 +434,17 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
     }
     o.push_str("</g>");
     if let Some(x) = m.load_end {
+        // The label sits left of the mark, or right of it when the mark is too near the axis.
+        let (tx, anchor) = if x - f.left < 56.0 {
+            (x + 4.0, "start")
+        } else {
+            (x - 4.0, "end")
+        };
         let _ = write!(
             o,
-            "<g class=\"chart__end\"><line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\"/><text x=\"{:.1}\" y=\"{}\" text-anchor=\"end\">load ends</text></g>",
+            "<g class=\"chart__end\"><line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\"/><text x=\"{tx:.1}\" y=\"{}\" text-anchor=\"{anchor}\">load ends</text></g>",
             f.top,
             f.bottom,
-            x - 4.0,
             f.top + 10.0,
         );
     }
@@ -908,7 +914,18 @@ mod tests {
             svg.contains(&format!("x1=\"{:.1}\"", m.x.map(20.0))),
             "{svg}"
         );
-        assert!(svg.contains(">load ends</text>"));
+        assert!(
+            svg.contains("text-anchor=\"end\">load ends</text>"),
+            "left of the mark"
+        );
+        // Near the axis the label goes right of the mark, inside the plot.
+        m.mark_load_end(1.0);
+        let near = plot_markup(&m, "req/s", "");
+        assert!(
+            near.contains("text-anchor=\"start\">load ends</text>"),
+            "{near}"
+        );
+        m.mark_load_end(20.0);
         assert!(
             svg.find("chart__end") < svg.find("chart__lines"),
             "drawn under the lines"
@@ -916,8 +933,9 @@ mod tests {
         assert_eq!(svg.matches("<g").count(), svg.matches("</g>").count());
 
         // A run that stopped at or before the end of its load (cancelled, or nothing was in
-        // flight), and a plan that is not known, have no mark.
-        for end in [24.0, 30.0, 0.0, f64::NAN] {
+        // flight: its last tick a few milliseconds late), and a plan that is not known, have
+        // no mark.
+        for end in [24.0, 23.95, 30.0, 0.0, f64::NAN] {
             m.mark_load_end(end);
             assert_eq!(m.load_end, None, "{end}");
         }

@@ -340,6 +340,14 @@ pub fn too_short_for_a_rate(before_ms: u64, ms: u64) -> bool {
     ms.saturating_mul(2) < before_ms
 }
 
+/// True when a run's time series, ending `data_end_s` seconds into the run, goes on past the
+/// end of its load at `load_end_s` (a graceful stop, while iterations in flight finish): by
+/// more than the few milliseconds every run's last tick comes after its plan. Where the time
+/// charts mark the load's end.
+pub fn went_past_the_load(load_end_s: f64, data_end_s: f64) -> bool {
+    load_end_s > 0.0 && data_end_s > load_end_s + 0.1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

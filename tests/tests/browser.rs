@@ -681,6 +681,82 @@ async fn finished_run(server: &Serve, b: &Browser) -> String {
     id
 }
 
+/// A run whose last iteration went on past its load (a think time longer than the load) shows
+/// on its page where the load ended: its graceful stop follows the mark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runs_charts_mark_where_its_load_ended() {
+    let data = temp_dir("browser-load-end");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    // One user for 1 s; its iteration asks for / and then thinks for 2 s, so the run's last
+    // interval ends about 2 s in, after the graceful stop let that iteration finish.
+    let created = server
+        .start_run(&format!(
+            r#"{{"scenario": {{"inline": {{"name": "tail", "target": "{}",
+                "journeys": [{{"name": "j", "steps": [
+                    {{"request": {{"method": "GET", "path": "/"}}}}, {{"think": "2s"}}]}}],
+                "load": {{"type": "constant_users", "users": 1, "duration": "1s"}}}}}}}}"#,
+            server.demo
+        ))
+        .await;
+    let id = created.run_id.0;
+    b.until(30, "the run to end", || async {
+        let run: shared::api::RunDetail =
+            serde_json::from_str(&http_get(&format!("{}/api/runs/{id}", server.api)).await?)
+                .ok()?;
+        (run.info.status == shared::run::RunStatus::Completed).then_some(())
+    })
+    .await;
+    b.client
+        .goto(&format!("{}/history/{id}", server.api))
+        .await
+        .expect("open the run's page");
+    let mark = b
+        .until(
+            10,
+            "the load's end marked on the throughput chart",
+            || async { text(&b, "[data-chart=throughput] .chart__end text").await },
+        )
+        .await;
+    assert_eq!(mark, "load ends");
+    // At 1 s on the time axis: halfway between its ticks 0 and 2.
+    let x: f64 = attr(&b, "[data-chart=throughput] .chart__end line", "x1")
+        .await
+        .and_then(|x| x.parse().ok())
+        .expect("the mark's x");
+    let mut ticks = Vec::new();
+    let css = "[data-chart=throughput] .chart__axis text[text-anchor=middle]";
+    for tick in b
+        .client
+        .find_all(Locator::Css(css))
+        .await
+        .expect("ticks")
+        .into_iter()
+        .take(2)
+    {
+        let label = tick.text().await.expect("a tick's label");
+        let at: f64 = tick
+            .attr("x")
+            .await
+            .ok()
+            .flatten()
+            .and_then(|x| x.parse().ok())
+            .expect("a tick's x");
+        ticks.push((label, at));
+    }
+    assert_eq!(
+        ticks.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
+        ["0", "2"],
+        "{ticks:?}"
+    );
+    let want = (ticks[0].1 + ticks[1].1) / 2.0;
+    assert!((x - want).abs() < 0.2, "the mark at {x}, 1 s at {want}");
+    b.screenshot("run-load-end").await;
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_runs_from_history_compare_side_by_side_with_deltas() {
     let data = temp_dir("browser-compare");

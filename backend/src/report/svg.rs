@@ -317,14 +317,23 @@ impl Chart {
             .flat_map(Series::points)
             .map(|p| p.0)
             .fold(0.0_f64, f64::max);
-        if let Some(end) = self.load_end.filter(|e| *e > 0.0 && *e < data_end) {
+        if let Some(end) = self
+            .load_end
+            .filter(|e| shared::chart::went_past_the_load(*e, data_end))
+        {
             let x = px(end);
+            // The label sits left of the mark, or right of it when the mark is too near the
+            // axis.
+            let (tx, anchor) = if x - LEFT < 56.0 {
+                (x + 4.0, "start")
+            } else {
+                (x - 4.0, "end")
+            };
             let _ = write!(
                 o,
                 "<g class=\"load-end\"><line x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" \
                  y2=\"{plot_bottom:.1}\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" \
-                 text-anchor=\"end\">load ends</text></g>",
-                tx = x - 4.0,
+                 text-anchor=\"{anchor}\">load ends</text></g>",
                 ty = top + 10.0,
             );
         }
