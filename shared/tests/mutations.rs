@@ -310,17 +310,7 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
         "only {accepted} of {cases} stayed valid"
     );
     assert!(accepted < cases, "no mutation broke a document");
-    assert!(
-        failures.is_empty(),
-        "{} of {cases} cases failed; the first ones:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .take(5)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    none_failed(&failures, cases, "cases failed");
 }
 
 /// One value of a valid document replaced by a wrong one is one mistake, and the errors must
@@ -412,9 +402,14 @@ fn one_wrong_value_is_one_error() {
         refused > cases / 4,
         "only {refused} of {cases} were refused"
     );
+    none_failed(&failures, cases, "gave errors away from the wrong value");
+}
+
+/// Fails with the first few of `failures`, if there are any, out of `cases`.
+fn none_failed(failures: &[String], cases: usize, what: &str) {
     assert!(
         failures.is_empty(),
-        "{} of {cases} gave errors away from the wrong value; the first ones:\n{}",
+        "{} of {cases} {what}; the first ones:\n{}",
         failures.len(),
         failures
             .iter()
