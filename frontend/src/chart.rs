@@ -434,12 +434,7 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
     }
     o.push_str("</g>");
     if let Some(x) = m.load_end {
-        // The label sits left of the mark, or right of it when the mark is too near the axis.
-        let (tx, anchor) = if x - f.left < 56.0 {
-            (x + 4.0, "start")
-        } else {
-            (x - 4.0, "end")
-        };
+        let (tx, anchor) = shared::chart::load_end_label(x, f.left);
         let _ = write!(
             o,
             "<g class=\"chart__end\"><line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\"/><text x=\"{tx:.1}\" y=\"{}\" text-anchor=\"{anchor}\">load ends</text></g>",

@@ -348,6 +348,17 @@ pub fn went_past_the_load(load_end_s: f64, data_end_s: f64) -> bool {
     load_end_s > 0.0 && data_end_s > load_end_s + 0.1
 }
 
+/// Where the "load ends" label goes for a mark at `x` in a plot whose left edge is at `left`
+/// (both in drawing units): its x and `text-anchor`. Left of the mark, or right of it when the
+/// mark is too near the axis for the label to fit.
+pub fn load_end_label(x: f64, left: f64) -> (f64, &'static str) {
+    if x - left < 56.0 {
+        (x + 4.0, "start")
+    } else {
+        (x - 4.0, "end")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -414,7 +414,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot], load_end
         y_counts: false,
         series: throughput_series,
         markers: alert_markers(alerts, "throughput"),
-        load_end: Some(load_end),
+        load_end,
     };
 
     // Latency percentiles per interval; intervals without requests are gaps.
@@ -436,7 +436,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot], load_end
         y_counts: false,
         series: vec![p50, p95, p99],
         markers: alert_markers(alerts, "latency"),
-        load_end: Some(load_end),
+        load_end,
     };
 
     // Errors per interval, one line per kind seen (plus the total when there are several).
@@ -475,7 +475,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot], load_end
         y_counts: true,
         series: error_series,
         markers: alert_markers(alerts, "errors"),
-        load_end: Some(load_end),
+        load_end,
     };
 
     // Users and the plan's targets.
@@ -509,7 +509,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot], load_end
         y_counts: true,
         series: users_series,
         markers: alert_markers(alerts, "users"),
-        load_end: Some(load_end),
+        load_end,
     };
 
     let per = interval_s.map_or_else(String::new, |s| {

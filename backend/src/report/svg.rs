@@ -123,9 +123,9 @@ pub(super) struct Chart {
     pub(super) y_counts: bool,
     pub(super) series: Vec<Series>,
     pub(super) markers: Vec<Marker>,
-    /// Seconds into the run at which the load ended; marked when the lines go on past it
-    /// (the graceful stop).
-    pub(super) load_end: Option<f64>,
+    /// Seconds into the run at which the load ended (0 when not known); marked when the lines
+    /// go on past it (the graceful stop).
+    pub(super) load_end: f64,
 }
 
 /// One entry of a chart's legend.
@@ -177,13 +177,14 @@ impl Chart {
         let plot_bottom = top + PLOT_HEIGHT;
 
         // Scales. Time always starts at 0; values are non-negative and start at 0.
-        let max_x = self
+        // The data's end, and the axis' (an alert may come after the last point).
+        let data_end = self
             .series
             .iter()
             .flat_map(Series::points)
             .map(|p| p.0)
-            .chain(self.markers.iter().map(|m| m.x))
             .fold(0.0_f64, f64::max);
+        let max_x = self.markers.iter().map(|m| m.x).fold(data_end, f64::max);
         let minutes = max_x > 1200.0;
         let x_div = if minutes { 60.0 } else { 1.0 };
         let x_max_axis = if max_x > 0.0 { max_x / x_div } else { 1.0 };
@@ -311,24 +312,9 @@ impl Chart {
 
         // Where the load ended, when the lines go on past it: what follows is the graceful
         // stop, where rates fall because nothing new starts.
-        let data_end = self
-            .series
-            .iter()
-            .flat_map(Series::points)
-            .map(|p| p.0)
-            .fold(0.0_f64, f64::max);
-        if let Some(end) = self
-            .load_end
-            .filter(|e| shared::chart::went_past_the_load(*e, data_end))
-        {
-            let x = px(end);
-            // The label sits left of the mark, or right of it when the mark is too near the
-            // axis.
-            let (tx, anchor) = if x - LEFT < 56.0 {
-                (x + 4.0, "start")
-            } else {
-                (x - 4.0, "end")
-            };
+        if shared::chart::went_past_the_load(self.load_end, data_end) {
+            let x = px(self.load_end);
+            let (tx, anchor) = shared::chart::load_end_label(x, LEFT);
             let _ = write!(
                 o,
                 "<g class=\"load-end\"><line x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" \
