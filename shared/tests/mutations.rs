@@ -319,7 +319,7 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
 /// documents another value is also written in a form the YAML reader takes as it was (a
 /// number quoted, a quoted number bare, `true` as `yes`), which reading on must take too.
 #[test]
-fn one_wrong_value_is_one_error() {
+fn one_wrong_value_gives_errors_on_its_line_only() {
     let values: Vec<&str> = NUMBERS
         .iter()
         .chain(&DURATIONS)

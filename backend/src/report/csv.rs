@@ -9,7 +9,9 @@ use shared::metrics::MetricsSnapshot;
 /// generator CPU). `rps` is empty for a final interval too short for a rate to mean anything
 /// (the few milliseconds after the last whole interval, where requests cut off at the end are
 /// recorded: 12 of them in 6 ms read 2,000/s in a run of 4/s); its `requests` still count.
-/// `resent` (requests sent once more on a new connection) came last, after the others.
+/// `resent` (requests sent once more on a new connection) and `peak_users` (the most users at
+/// any moment of the interval) came later and stand last, so the other columns keep their
+/// places.
 pub(super) const COLUMNS: [&str; 23] = [
     "seq",
     "elapsed_s",
