@@ -5,7 +5,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use shared::api::TestType;
+use shared::scenario::{Format, ScenarioError, ScenarioErrors, parse_scenario};
 
 use super::error::ApiError;
 
@@ -69,9 +71,16 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
         .strip_prefix("scenario.inline")
         .map(|rest| rest.trim_start_matches('.'))
     {
-        return ApiError::InvalidScenario(
-            shared::scenario::ScenarioError::at(field, format!("{message}{at} of the body")).into(),
-        );
+        // The reader stopped at the first mistake; read the inline document again as a
+        // scenario sent as text is read, for every type error in one answer.
+        let errors = match inline_errors(body) {
+            Some(all) if !field.is_empty() && all.len() > 1 => all,
+            _ => vec![ScenarioError::at(
+                field,
+                format!("{message}{at} of the body"),
+            )],
+        };
+        return ApiError::InvalidScenario(ScenarioErrors(errors));
     }
     let at_path = if path.is_empty() {
         String::new()
@@ -79,6 +88,44 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
         format!("{path}: ")
     };
     ApiError::BadRequest(format!("invalid JSON body: {at_path}{message}{at}"))
+}
+
+/// The type errors of the inline scenario in `body` (`{"scenario": {"inline": {…}}}`), found as
+/// for a document sent as text ([`parse_scenario`]), each with its place in the body in its
+/// message: an inline document's problems carry no line, which would be taken for a line of a
+/// scenario text. `None` when the body has no inline document to read again.
+fn inline_errors(body: &[u8]) -> Option<Vec<ScenarioError>> {
+    #[derive(serde::Deserialize)]
+    struct Request<'a> {
+        #[serde(borrow)]
+        scenario: Reference<'a>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Reference<'a> {
+        #[serde(borrow)]
+        inline: &'a RawValue,
+    }
+    let request: Request = serde_json::from_slice(body).ok()?;
+    let inline = request.scenario.inline.get();
+    // Where the document starts in the body: its text is a slice of the body.
+    let start = (inline.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    let before = body.get(..start)?;
+    let line = before.iter().filter(|b| **b == b'\n').count() as u64;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() as u64;
+    let Err(errors) = parse_scenario(inline, Format::Json) else {
+        return None;
+    };
+    let in_body = |e: ScenarioError| {
+        let message = match (e.line, e.column) {
+            (Some(l), Some(c)) => {
+                let c = if l == 1 { column + c } else { c };
+                format!("{} at line {} column {c} of the body", e.message, line + l)
+            }
+            _ => e.message,
+        };
+        ScenarioError::at(e.path, message)
+    };
+    Some(errors.0.into_iter().map(in_body).collect())
 }
 
 /// `expected one of "a", "b" or "c"`, of a type's wire names.
@@ -219,5 +266,75 @@ mod tests {
                 "{body}: {text}"
             );
         }
+    }
+
+    /// The problems the start endpoint reports for `body`.
+    fn problems(body: &str) -> Vec<ScenarioError> {
+        let mut de = serde_json::Deserializer::from_str(body);
+        let err = serde_path_to_error::deserialize::<_, StartRun>(&mut de)
+            .map(|_| ())
+            .expect_err("a bad body");
+        let path = err.path().to_string();
+        match body_error(&path, &err.into_inner(), body.as_bytes()) {
+            ApiError::InvalidScenario(errors) => errors.0,
+            other => panic!("not a scenario problem: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_inline_scenario_gets_every_type_error_at_once() {
+        // Three mistakes over four lines; the document starts on the first, after the key.
+        let body = concat!(
+            "{\"overrides\": {}, \"scenario\": {\"inline\": {\"name\": \"x\",\n",
+            "  \"journeys\": [{\"name\": \"j\", \"weight\": \"heavy\", \"steps\": []}],\n",
+            "  \"load\": {\"type\": \"constant_users\", \"users\": \"5\", \"duration\": \"1s\"},\n",
+            "  \"optons\": {}}}}",
+        );
+        let got = problems(body);
+        let paths: Vec<&str> = got.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["journeys[0].weight", "load.users", "optons"],
+            "{got:?}"
+        );
+        let lines: Vec<&str> = got
+            .iter()
+            .map(|e| e.message.rsplit_once(" at line ").map_or("", |(_, at)| at))
+            .collect();
+        // Each in the body's lines; the first as the whole body's reader placed it.
+        assert!(
+            lines[0].starts_with("2 column") && lines[1].starts_with("3 column"),
+            "{got:?}"
+        );
+        assert!(lines[2].starts_with("4 column"), "{got:?}");
+        let second = body.lines().nth(1).expect("a second line");
+        let at = second.find("\"heavy\"").expect("the bad weight") + "\"heavy\"".len();
+        assert_eq!(lines[0], format!("2 column {at} of the body"), "{got:?}");
+        assert!(
+            got.iter().all(|e| e.line.is_none()),
+            "no scenario-text lines: {got:?}"
+        );
+
+        // On the body's first line, the document's own columns are moved along by where it starts.
+        let body = r#"{"scenario": {"inline": {"name": 5, "journeys": [], "load": 7}}}"#;
+        let got = problems(body);
+        let paths: Vec<&str> = got.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["name", "load"], "{got:?}");
+        let at = body.find("5,").expect("the bad name") + 1;
+        assert!(
+            got[0]
+                .message
+                .ends_with(&format!("at line 1 column {at} of the body")),
+            "{got:?}"
+        );
+
+        // One mistake stays one, worded as before.
+        let body = r#"{"scenario": {"inline": {"name": "x", "journeys": [], "load": {"type": "constant_users", "users": 1, "duration": "1s"}, "extra": 1}}}"#;
+        let got = problems(body);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].message.starts_with("unknown field `extra`"),
+            "{got:?}"
+        );
     }
 }

@@ -187,6 +187,25 @@ async fn start_requests_are_validated() {
             .starts_with("invalid type: sequence, expected a mapping of fields"),
         "{err:?}"
     );
+    // Every type error of an inline document at once, as for a document sent as text.
+    let mut twice = quick_scenario("twice_inline", "GET product", "1s");
+    twice["options"] = json!(["5s", "1s"]);
+    twice["load"]["users"] = json!("five");
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": twice } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    let paths: Vec<&str> = err.problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["load.users", "options"], "{err:?}");
+    assert!(
+        err.problems
+            .iter()
+            .all(|p| p.line.is_none() && p.message.ends_with("of the body")),
+        "placed in the body, not as lines of a text: {err:?}"
+    );
     // The same in the request's own fields.
     let err = h
         .post_json(
