@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-pub(super) use shared::chart::{downsample, nice_ticks};
+use shared::chart::{downsample, nice_ticks};
 use shared::chart::{nice_step, tick_label, tick_step};
 
 use super::format::{fmt_ms, fmt_time};

@@ -11,7 +11,6 @@ use shared::run::{RunId, RunStatus};
 use shared::scenario::Scenario;
 use shared::threshold::ThresholdResult;
 
-use super::svg::{downsample, nice_ticks};
 use super::{csv, html, json, junit};
 
 const PRODUCTS: &str = "GET /products";
@@ -994,77 +993,6 @@ fn csv_fields_are_quoted_when_needed() {
     assert_eq!(super::csv::field("two\nlines"), "\"two\nlines\"");
     assert_eq!(super::csv::field(" padded"), "\" padded\"");
     assert_eq!(super::csv::field(""), "");
-}
-
-// ---------------------------------------------------------------------------------------------
-// Chart helpers
-
-#[test]
-fn downsample_keeps_extremes_and_the_budget() {
-    // A noisy wave with one spike up and one dip down.
-    let mut points: Vec<(f64, f64)> = (0..10_000)
-        .map(|i| {
-            let x = i as f64;
-            (
-                x,
-                100.0 + 10.0 * (x / 50.0).sin() + ((i * 7919) % 13) as f64,
-            )
-        })
-        .collect();
-    points[4_321].1 = 5_000.0;
-    points[8_765].1 = -300.0;
-    for max in [1000, 999, 100, 2, 3] {
-        let d = downsample(&points, max);
-        assert!(d.len() <= max, "{} > {max}", d.len());
-        assert!(d.contains(&points[4_321]), "max lost at budget {max}");
-        assert!(d.contains(&points[8_765]), "min lost at budget {max}");
-        assert!(d.windows(2).all(|w| w[0].0 < w[1].0), "order kept");
-    }
-    assert_eq!(downsample(&points, 1000).len(), 1000);
-    assert_eq!(downsample(&points, 1), vec![points[4_321]]);
-    assert!(downsample(&points, 0).is_empty());
-    let short = &points[..50];
-    assert_eq!(downsample(short, 1000), short.to_vec());
-    assert!(downsample(&[], 10).is_empty());
-}
-
-#[test]
-fn nice_ticks_table() {
-    let cases: &[(f64, f64, usize, &[f64])] = &[
-        (0.0, 100.0, 5, &[0.0, 25.0, 50.0, 75.0, 100.0]),
-        (0.0, 87.0, 5, &[0.0, 25.0, 50.0, 75.0, 100.0]),
-        (0.0, 1.0, 5, &[0.0, 0.25, 0.5, 0.75, 1.0]),
-        (0.0, 0.0, 5, &[0.0, 0.25, 0.5, 0.75, 1.0]),
-        (0.0, 60.0, 7, &[0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]),
-        (0.0, 13.0, 5, &[0.0, 5.0, 10.0, 15.0]),
-        (0.0, 1234.0, 5, &[0.0, 500.0, 1000.0, 1500.0]),
-        (0.0, 0.3, 4, &[0.0, 0.1, 0.2, 0.3]),
-        (-3.0, 7.0, 5, &[-5.0, -2.5, 0.0, 2.5, 5.0, 7.5]),
-        (12.0, 18.0, 4, &[12.0, 14.0, 16.0, 18.0]),
-        (100.0, 0.0, 5, &[0.0, 25.0, 50.0, 75.0, 100.0]),
-        (0.0, 3.0, 1, &[0.0, 5.0]),
-    ];
-    for (min, max, count, want) in cases {
-        let got = nice_ticks(*min, *max, *count);
-        assert_eq!(
-            got.len(),
-            want.len(),
-            "nice_ticks({min}, {max}, {count}) = {got:?}"
-        );
-        for (g, w) in got.iter().zip(want.iter()) {
-            assert!(
-                (g - w).abs() < 1e-9,
-                "nice_ticks({min}, {max}, {count}) = {got:?}"
-            );
-        }
-    }
-    assert_eq!(nice_ticks(f64::NAN, 1.0, 5), vec![0.0, 1.0]);
-    // Constant non-zero data gets a small range around it.
-    let t = nice_ticks(5.0, 5.0, 5);
-    assert!(
-        t[0] <= 5.0 && *t.last().expect("ticks") >= 5.0 && t.len() >= 2,
-        "{t:?}"
-    );
 }
 
 #[test]
