@@ -233,7 +233,10 @@ impl TestConfig {
             // The path says where (not serde_json's position), and people read "a whole number
             // from 0 to …" (not `u32`).
             let message = shared::scenario::serde_json_message(e.inner());
-            problem(&e.path().to_string(), &shared::scenario::humanize(message))
+            problem(
+                &e.path().to_string(),
+                &shared::scenario::humanize(message, shared::scenario::Format::Json),
+            )
         })?;
         de.end().map_err(|e| problem("", &e))?;
         cfg.check().map_err(|(at, message)| problem(at, &message))?;
@@ -508,7 +511,7 @@ mod tests {
         let err = load(r#"{"alerts": [500, 5]}"#).expect_err("a list");
         assert!(
             err.starts_with(&format!(
-                "{name}: alerts: invalid type: sequence, expected a mapping"
+                "{name}: alerts: invalid type: sequence, expected a JSON object"
             )),
             "{err}"
         );

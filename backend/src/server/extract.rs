@@ -63,7 +63,8 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
             // message can list.
             _ => shared::scenario::name_the_forms(
                 path.strip_prefix("scenario.inline.").unwrap_or(path),
-                shared::scenario::humanize(text),
+                shared::scenario::humanize(text, Format::Json),
+                Format::Json,
             ),
         }
     };
@@ -249,12 +250,12 @@ mod tests {
             (
                 r#"{"scenario":{"inline":{"name":"x","journeys":[{"name":"j","steps":[5]}],"load":{"type":"constant_users","users":1,"duration":"1s"}}}}"#,
                 422,
-                "journeys[0].steps[0]: expected a step: { request: { … } } or { think: 2s }",
+                r#"journeys[0].steps[0]: expected a step: {"request": { … }} or {"think": "2s"}"#,
             ),
             (
                 r#"{"scenario":{"inline":{"name":"x","journeys":[{"name":"j","steps":[{"request":5}]}],"load":{"type":"constant_users","users":1,"duration":"1s"}}}}"#,
                 422,
-                "journeys[0].steps[0].request: invalid type: integer `5`, expected a mapping of fields",
+                "journeys[0].steps[0].request: invalid type: integer `5`, expected a JSON object of fields ({ … })",
             ),
         ];
         for (body, status, want) in cases {

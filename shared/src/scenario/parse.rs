@@ -160,7 +160,11 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
-        let message = name_the_forms(&path, humanize(serde_json_message(&inner)));
+        let message = name_the_forms(
+            &path,
+            humanize(serde_json_message(&inner), Format::Json),
+            Format::Json,
+        );
         let first = ScenarioError {
             path,
             message,
@@ -201,7 +205,11 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
         let location = err.location();
         let message = name_the_forms(
             &path,
-            humanize(strip_position(&err.without_snippet().to_string())),
+            humanize(
+                strip_position(&err.without_snippet().to_string()),
+                Format::Yaml,
+            ),
+            Format::Yaml,
         );
         let error = ScenarioError {
             path,
@@ -246,19 +254,24 @@ pub(super) fn clean_path(path: &str) -> String {
 /// Rewrites parser messages that speak the library's language: Rust number and type names
 /// (`invalid u32`, `expected f64`, `expected struct RequestStep`), the YAML reader's words for
 /// structure (`expected mapping start`) and advice meant for programmers (`set
-/// DuplicateKeyPolicy in Options`).
-pub fn humanize(message: String) -> String {
+/// DuplicateKeyPolicy in Options`). Shapes are named in the words of the document's `format`.
+pub fn humanize(message: String, format: Format) -> String {
     // The YAML reader's word for "a list or mapping where one value belongs" (`weight: [1`).
     if message == "expected string scalar" {
         return "expected a single value here, not a list or a mapping".to_owned();
     }
     // Structure: the YAML reader's and serde's words for mappings and lists, and Rust's
     // names of the types behind them (`expected struct RequestStep`).
-    const MAPPING: &str = "a mapping of fields (key: value lines, or { … })";
-    const LIST: &str = "a list (\"- \" lines, or [ … ])";
+    let (mapping, list) = match format {
+        Format::Yaml => (
+            "a mapping of fields (key: value lines, or { … })",
+            "a list (\"- \" lines, or [ … ])",
+        ),
+        Format::Json => ("a JSON object of fields ({ … })", "a JSON array ([ … ])"),
+    };
     match message.as_str() {
-        "expected mapping start" => return format!("expected {MAPPING}"),
-        "expected sequence start" => return format!("expected {LIST}"),
+        "expected mapping start" => return format!("expected {mapping}"),
+        "expected sequence start" => return format!("expected {list}"),
         // A step, body or check written with two kinds in one mapping.
         "expected end of mapping after enum variant value" => {
             return "expected a single key here, the kind (such as `request:`); another key \
@@ -268,10 +281,10 @@ pub fn humanize(message: String) -> String {
         _ => {}
     }
     if let Some(head) = message.strip_suffix(", expected a sequence") {
-        return format!("{head}, expected {LIST}");
+        return format!("{head}, expected {list}");
     }
     if let Some(at) = message.find(", expected struct ") {
-        return format!("{}, expected {MAPPING}", &message[..at]);
+        return format!("{}, expected {mapping}", &message[..at]);
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(", set ").next().unwrap_or(rest).trim();
@@ -306,8 +319,9 @@ pub fn humanize(message: String) -> String {
 
 /// A value that is none of the forms a step, a body or a check takes: serde_json says only
 /// "expected value", the YAML reader speaks of an "externally tagged enum". Each becomes the
-/// forms, named for the field at `path` (`journeys[0].steps[1]`). Other messages pass through.
-pub fn name_the_forms(path: &str, message: String) -> String {
+/// forms, named for the field at `path` (`journeys[0].steps[1]`) and written as the document's
+/// `format` writes them. Other messages pass through.
+pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
     const NONE_OF_THE_FORMS: [&str; 3] = [
         "expected value",
         "externally tagged enum expected scalar or mapping",
@@ -317,13 +331,26 @@ pub fn name_the_forms(path: &str, message: String) -> String {
         return message;
     }
     let last = path.rsplit('.').next().unwrap_or(path);
+    let yaml = format == Format::Yaml;
     let forms = if last.starts_with("steps[") {
-        "a step: { request: { … } } or { think: 2s }"
+        if yaml {
+            "a step: { request: { … } } or { think: 2s }"
+        } else {
+            r#"a step: {"request": { … }} or {"think": "2s"}"#
+        }
     } else if last == "body" {
-        "a body: { text: … }, { json: … } or { payload: 10KB }"
+        if yaml {
+            "a body: { text: … }, { json: … } or { payload: 10KB }"
+        } else {
+            r#"a body: {"text": …}, {"json": …} or {"payload": "10KB"}"#
+        }
     } else if last.starts_with("checks[") {
-        "a check such as { status: [200] } (status, body_contains, json, header_present or \
-         latency_under)"
+        if yaml {
+            "a check such as { status: [200] } (status, body_contains, json, header_present or \
+             latency_under)"
+        } else {
+            r#"a check such as {"status": [200]} (status, body_contains, json, header_present or latency_under)"#
+        }
     } else if message == "expected value" {
         // serde_json's word for any value it cannot read, a syntax error included.
         "a JSON value here (NaN, Infinity and bare words are not JSON)"
@@ -454,26 +481,41 @@ mod tests {
         };
         let step = |step: &str| doc(&format!(r#"[{{"name":"j","steps":[{step}]}}]"#));
         let request = |fields: &str| step(&format!(r#"{{"request":{{"path":"/",{fields}}}}}"#));
-        for (source, path, message) in [
-            (doc("5"), "journeys", "expected a list"),
-            (doc("[5]"), "journeys[0]", "expected a mapping of fields"),
+        // Each in the words of its document's format: (the source, the path, what JSON says,
+        // what YAML says).
+        for (source, path, json, yaml) in [
+            (
+                doc("5"),
+                "journeys",
+                "expected a JSON array ([ … ])",
+                "expected a list (\"- \" lines, or [ … ])",
+            ),
+            (
+                doc("[5]"),
+                "journeys[0]",
+                "expected a JSON object of fields ({ … })",
+                "expected a mapping of fields (key: value lines, or { … })",
+            ),
             (
                 step("[1]"),
                 "journeys[0].steps[0]",
+                r#"expected a step: {"request": { … }} or {"think": "2s"}"#,
                 "expected a step: { request: { … } } or { think: 2s }",
             ),
             (
                 request(r#""body":[1]"#),
                 "journeys[0].steps[0].request.body",
-                "expected a body: { text: … }",
+                r#"expected a body: {"text": …}, {"json": …} or {"payload": "10KB"}"#,
+                "expected a body: { text: … }, { json: … } or { payload: 10KB }",
             ),
             (
                 request(r#""checks":[[1]]"#),
                 "journeys[0].steps[0].request.checks[0]",
-                "expected a check such as { status: [200] }",
+                r#"expected a check such as {"status": [200]} (status,"#,
+                "expected a check such as { status: [200] } (status,",
             ),
         ] {
-            for format in [Format::Json, Format::Yaml] {
+            for (format, message) in [(Format::Json, json), (Format::Yaml, yaml)] {
                 #[cfg(not(feature = "yaml"))]
                 if format == Format::Yaml {
                     continue;

@@ -74,7 +74,7 @@ pub(super) fn more_errors(
         };
         let original = to_original(&here, &taken);
         let path = path_text(&original);
-        let message = humanize(super::serde_json_message(err.inner()));
+        let message = humanize(super::serde_json_message(err.inner()), format);
         if guard
             .as_ref()
             .is_some_and(|g| original.len() <= g.len() && g.starts_with(&original))
@@ -86,7 +86,7 @@ pub(super) fn more_errors(
         if !first_seen && path == first.path {
             first_seen = true;
         } else {
-            let message = name_the_forms(&path, message.clone());
+            let message = name_the_forms(&path, message.clone(), format);
             more.push(ScenarioError::at(path, message));
         }
         // Take out what failed: an unknown key (which nothing else needs), the list item the

@@ -184,7 +184,7 @@ async fn start_requests_are_validated() {
     assert!(
         err.problems[0]
             .message
-            .starts_with("invalid type: sequence, expected a mapping of fields"),
+            .starts_with("invalid type: sequence, expected a JSON object of fields"),
         "{err:?}"
     );
     // Every type error of an inline document at once, as for a document sent as text.
