@@ -327,9 +327,15 @@ pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
         "externally tagged enum expected scalar or mapping",
         "expected string key for externally tagged enum",
     ];
-    if !NONE_OF_THE_FORMS.contains(&message.as_str()) {
+    // What the value was, when the message says (a generic tree's reader, for the errors
+    // after the first: `invalid type: sequence, expected string or map`).
+    let head = if NONE_OF_THE_FORMS.contains(&message.as_str()) {
+        None
+    } else if let Some(head) = message.strip_suffix(", expected string or map") {
+        Some(head)
+    } else {
         return message;
-    }
+    };
     let last = path.rsplit('.').next().unwrap_or(path);
     let yaml = format == Format::Yaml;
     let forms = if last.starts_with("steps[") {
@@ -354,10 +360,15 @@ pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
     } else if message == "expected value" {
         // serde_json's word for any value it cannot read, a syntax error included.
         "a JSON value here (NaN, Infinity and bare words are not JSON)"
-    } else {
+    } else if yaml {
         "a single name or a { name: … } mapping here, not a list"
+    } else {
+        r#"a single name or a {"name": …} object here, not an array"#
     };
-    format!("expected {forms}")
+    match head {
+        Some(head) => format!("{head}, expected {forms}"),
+        None => format!("expected {forms}"),
+    }
 }
 
 /// serde_json's message without the position it ends with (` at line 1 column 40`), for

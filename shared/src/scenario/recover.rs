@@ -368,6 +368,64 @@ load: { type: constant_vus, users: 2, duration: 10s }
         );
     }
 
+    /// A later error is worded as the first would be: a step, a body or a check that is none
+    /// of its forms names them (the generic tree's reader says only "string or map"), in the
+    /// words of the document's format.
+    #[test]
+    fn later_errors_name_the_forms_too() {
+        let yaml = "\
+name: [t]
+journeys:
+  - name: j
+    steps:
+      - request: { path: /, body: [1] }
+      - [think]
+      - request: { path: /x, checks: [[1]] }
+load: { type: constant_users, users: 1, duration: 1s }
+";
+        let json = r#"{"name": ["t"], "journeys": [{"name": "j", "steps": [
+  {"request": {"path": "/", "body": [1]}},
+  ["think"],
+  {"request": {"path": "/x", "checks": [[1]]}}]}],
+"load": {"type": "constant_users", "users": 1, "duration": "1s"}}"#;
+        for (doc, format, step, body, check) in [
+            (
+                yaml,
+                Format::Yaml,
+                "a step: { request: { … } } or { think: 2s }",
+                "a body: { text: … }",
+                "a check such as { status: [200] }",
+            ),
+            (
+                json,
+                Format::Json,
+                r#"a step: {"request": { … }} or {"think": "2s"}"#,
+                r#"a body: {"text": …}"#,
+                r#"a check such as {"status": [200]}"#,
+            ),
+        ] {
+            let errs = errors(doc, format);
+            let said: Vec<(&str, &str)> = errs
+                .0
+                .iter()
+                .map(|e| (e.path.as_str(), e.message.as_str()))
+                .collect();
+            assert_eq!(said.len(), 4, "{format:?}: {errs}");
+            for ((path, message), (want_path, forms)) in said[1..].iter().zip([
+                ("journeys[0].steps[0].request.body", body),
+                ("journeys[0].steps[1]", step),
+                ("journeys[0].steps[2].request.checks[0]", check),
+            ]) {
+                assert_eq!(*path, want_path, "{format:?}: {errs}");
+                assert!(
+                    message.starts_with("invalid type: sequence, expected ")
+                        && message.contains(forms),
+                    "{format:?}: {errs}"
+                );
+            }
+        }
+    }
+
     /// A document that does not parse has one error, where it stops parsing.
     #[test]
     fn a_syntax_error_is_the_only_error() {
