@@ -272,11 +272,21 @@ pub fn humanize(message: String, format: Format) -> String {
     match message.as_str() {
         "expected mapping start" => return format!("expected {mapping}"),
         "expected sequence start" => return format!("expected {list}"),
-        // A step, body or check written with two kinds in one mapping.
-        "expected end of mapping after enum variant value" => {
-            return "expected a single key here, the kind (such as `request:`); another key \
-                    follows it (write each step or check as its own list item)"
-                .to_owned();
+        // A step, body or check written with two kinds in one mapping (the YAML reader's
+        // words, and a generic tree's reader's).
+        "expected end of mapping after enum variant value"
+        | "invalid value: map, expected map with a single key" => {
+            return match format {
+                Format::Yaml => {
+                    "expected a single key here, the kind (such as `request:`); another key \
+                     follows it (write each step or check as its own list item)"
+                }
+                Format::Json => {
+                    "expected a single key here, the kind (such as \"request\"); another key \
+                     follows it (write each step or check as its own object in the array)"
+                }
+            }
+            .to_owned();
         }
         _ => {}
     }

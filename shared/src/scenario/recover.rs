@@ -381,12 +381,14 @@ journeys:
       - request: { path: /, body: [1] }
       - [think]
       - request: { path: /x, checks: [[1]] }
+      - { request: { path: /y }, think: 1s }
 load: { type: constant_users, users: 1, duration: 1s }
 ";
         let json = r#"{"name": ["t"], "journeys": [{"name": "j", "steps": [
   {"request": {"path": "/", "body": [1]}},
   ["think"],
-  {"request": {"path": "/x", "checks": [[1]]}}]}],
+  {"request": {"path": "/x", "checks": [[1]]}},
+  {"request": {"path": "/y"}, "think": "1s"}]}],
 "load": {"type": "constant_users", "users": 1, "duration": "1s"}}"#;
         for (doc, format, step, body, check) in [
             (
@@ -410,7 +412,7 @@ load: { type: constant_users, users: 1, duration: 1s }
                 .iter()
                 .map(|e| (e.path.as_str(), e.message.as_str()))
                 .collect();
-            assert_eq!(said.len(), 4, "{format:?}: {errs}");
+            assert_eq!(said.len(), 5, "{format:?}: {errs}");
             for ((path, message), (want_path, forms)) in said[1..].iter().zip([
                 ("journeys[0].steps[0].request.body", body),
                 ("journeys[0].steps[1]", step),
@@ -423,6 +425,14 @@ load: { type: constant_users, users: 1, duration: 1s }
                     "{format:?}: {errs}"
                 );
             }
+            // Two kinds in one step.
+            assert_eq!(said[4].0, "journeys[0].steps[3]", "{format:?}: {errs}");
+            assert!(
+                said[4]
+                    .1
+                    .starts_with("expected a single key here, the kind (such as "),
+                "{format:?}: {errs}"
+            );
         }
     }
 
