@@ -405,6 +405,95 @@ fn one_wrong_value_gives_errors_on_its_line_only() {
     none_failed(&failures, cases, "gave errors away from the wrong value");
 }
 
+/// A wrong value is told of in the same words whether its error is the first one (the
+/// format's own reader) or a later one (read on in a generic tree, after an unknown key put at
+/// the top of the document): both say what was expected alike. The later one may also say
+/// what the value was (`invalid type: string "x", …`), which the YAML reader leaves out.
+#[test]
+fn a_later_error_is_worded_as_the_first() {
+    let values = [
+        "-1", "1.5", "\"x\"", "[1, 2]", "{a: 1}", "true", "GETT", "5q", "[]",
+    ];
+    let mut dice = SplitMix64(0x5A_4E_20_26);
+    let (mut cases, mut compared) = (0, 0);
+    let mut failures = Vec::new();
+    // What was expected: the message from its last "expected" on, names with or without
+    // backticks (serde quotes them, the YAML reader does not).
+    let expected = |m: &str| m.rfind("expected ").map_or(m, |i| &m[i..]).replace('`', "");
+    // The YAML reader takes any scalar for a kind's name (`body: true` is an unknown kind
+    // `true`), and says of a list or mapping only that one value belongs there; a generic
+    // tree's reader says what the value was. Both are right, in other words.
+    let alike = |first: &str, later: &str| {
+        expected(first) == expected(later)
+            || (first.starts_with("unknown kind `") && later.starts_with("invalid type: "))
+            || (first == "expected a single value here, not a list or a mapping"
+                && (later.starts_with("invalid type: sequence, ")
+                    || later.starts_with("invalid type: map, ")))
+    };
+    for path in corpus() {
+        let original = fs::read_to_string(&path).expect("read a corpus document");
+        let format = Format::from_path(&path);
+        let lines: Vec<&str> = original.lines().collect();
+        let valued: Vec<usize> = (0..lines.len())
+            .filter(|&i| {
+                lines[i].split_once(": ").is_some_and(|(key, value)| {
+                    let key = key.trim_start().trim_start_matches("- ").trim_matches('"');
+                    !key.is_empty()
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !value.trim().is_empty()
+                        && !value.trim().starts_with('#')
+                })
+            })
+            .collect();
+        for _ in 0..30 {
+            let at = valued[dice.below(valued.len())];
+            let Some((key, old)) = lines[at].split_once(": ") else {
+                continue;
+            };
+            let comma = if old.trim_end().ends_with(',') {
+                ","
+            } else {
+                ""
+            };
+            let line = format!("{key}: {}{comma}", pick(&mut dice, &values));
+            let mut mutated = lines.clone();
+            mutated[at] = &line;
+            let text = mutated.join("\n");
+            // The same with an unknown key first, so the wrong value's error comes later.
+            let decoyed = match format {
+                Format::Yaml => format!("zz_decoy: 1\n{text}"),
+                Format::Json => text.replacen('{', "{\"zz_decoy\": 1, ", 1),
+            };
+            cases += 1;
+            let (Err(first), Err(later)) = (
+                parse_scenario(&text, format),
+                parse_scenario(&decoyed, format),
+            ) else {
+                continue;
+            };
+            for e in &first.0 {
+                let Some(l) = later.0.iter().find(|l| l.path == e.path) else {
+                    continue;
+                };
+                compared += 1;
+                if !alike(&e.message, &l.message) {
+                    failures.push(format!(
+                        "{}: {}: line {} as {line:?}: first {:?}, later {:?}",
+                        path.display(),
+                        e.path,
+                        at + 1,
+                        e.message,
+                        l.message
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{cases} documents, {compared} errors compared");
+    assert!(compared > cases / 4, "only {compared} of {cases} compared");
+    none_failed(&failures, compared, "were worded differently when later");
+}
+
 /// Fails with the first few of `failures`, if there are any, out of `cases`.
 fn none_failed(failures: &[String], cases: usize, what: &str) {
     assert!(

@@ -293,6 +293,39 @@ pub fn humanize(message: String, format: Format) -> String {
     if let Some(head) = message.strip_suffix(", expected a sequence") {
         return format!("{head}, expected {list}");
     }
+    // The names a field or kind takes, listed one way whoever read it: serde quotes them
+    // (`expected `min` or `max``), the YAML reader writes `expected one of min, max`. A kind
+    // (a step's, a body's, a load type) is not a Rust "variant".
+    if (message.starts_with("unknown field `") || message.starts_with("unknown variant `"))
+        && let Some((head, names)) = message.rsplit_once("`, expected ")
+    {
+        let head = head.replacen("unknown variant `", "unknown kind `", 1);
+        let names: Vec<String> = names
+            .strip_prefix("one of ")
+            .unwrap_or(names)
+            .split(", ")
+            .flat_map(|n| n.split(" or "))
+            .map(|n| n.trim_matches('`').to_owned())
+            .collect();
+        return match names.as_slice() {
+            [one] => format!("{head}`, expected {one}"),
+            _ => format!("{head}`, expected one of {}", names.join(", ")),
+        };
+    }
+    // A generic tree's reader (errors after the first) names a mapping as a map.
+    if let Some(head) = message.strip_suffix(", expected a map") {
+        return format!("{head}, expected {mapping}");
+    }
+    // The YAML reader's words for a scalar that is not a number or a boolean, and serde's for
+    // a boolean.
+    match message.as_str() {
+        "invalid floating point" => return "expected a number".to_owned(),
+        "invalid boolean" => return "expected true or false".to_owned(),
+        _ => {}
+    }
+    if let Some(head) = message.strip_suffix(", expected a boolean") {
+        return format!("{head}, expected true or false");
+    }
     if let Some(at) = message.find(", expected struct ") {
         return format!("{}, expected {mapping}", &message[..at]);
     }
@@ -367,6 +400,9 @@ pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
         } else {
             r#"a check such as {"status": [200]} (status, body_contains, json, header_present or latency_under)"#
         }
+    } else if path == "load.type" {
+        // The load profile's kind, read by name.
+        return kind_names(head);
     } else if message == "expected value" {
         // serde_json's word for any value it cannot read, a syntax error included.
         "a JSON value here (NaN, Infinity and bare words are not JSON)"
@@ -378,6 +414,17 @@ pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
     match head {
         Some(head) => format!("{head}, expected {forms}"),
         None => format!("expected {forms}"),
+    }
+}
+
+/// A load profile's `type` that is not a name: the names it takes, after what it was (`head`,
+/// when the reader said).
+fn kind_names(head: Option<&str>) -> String {
+    let names: Vec<&str> = super::LoadKind::ALL.map(super::LoadKind::as_str).into();
+    let expected = format!("expected one of {}", names.join(", "));
+    match head {
+        Some(head) => format!("{head}, {expected}"),
+        None => expected,
     }
 }
 
@@ -551,6 +598,68 @@ mod tests {
                 assert!(!e.message.contains("struct"), "{}", e.message);
             }
         }
+    }
+
+    /// The readers' words, as people read them: the same list of names whoever read it, a
+    /// mapping, a number and a boolean named as such, a load type's names.
+    #[test]
+    fn humanize_table() {
+        use Format::{Json, Yaml};
+        for (message, format, want) in [
+            (
+                "unknown field `a`, expected `min` or `max`",
+                Json,
+                "unknown field `a`, expected one of min, max",
+            ),
+            (
+                "unknown field `a`, expected one of `x`, `y`, `z`",
+                Json,
+                "unknown field `a`, expected one of x, y, z",
+            ),
+            (
+                "unknown field `a`, expected one of x, y",
+                Yaml,
+                "unknown field `a`, expected one of x, y",
+            ),
+            (
+                "unknown variant `b`, expected `only`",
+                Json,
+                "unknown kind `b`, expected only",
+            ),
+            (
+                "invalid type: string \"x\", expected a map",
+                Json,
+                "invalid type: string \"x\", expected a JSON object of fields ({ … })",
+            ),
+            (
+                "invalid type: string \"x\", expected a map",
+                Yaml,
+                "invalid type: string \"x\", expected a mapping of fields (key: value lines, or { … })",
+            ),
+            ("invalid floating point", Yaml, "expected a number"),
+            ("invalid boolean", Yaml, "expected true or false"),
+            (
+                "invalid type: integer `1`, expected a boolean",
+                Json,
+                "invalid type: integer `1`, expected true or false",
+            ),
+        ] {
+            assert_eq!(humanize(message.to_owned(), format), want, "{message}");
+        }
+        let kinds = "expected one of constant_users, ramping_users, constant_rate, ramping_rate, \
+                     spike, random";
+        assert_eq!(
+            name_the_forms("load.type", "expected value".into(), Json),
+            kinds
+        );
+        assert_eq!(
+            name_the_forms(
+                "load.type",
+                "invalid type: boolean `true`, expected string or map".into(),
+                Yaml
+            ),
+            format!("invalid type: boolean `true`, {kinds}")
+        );
     }
 
     #[test]
