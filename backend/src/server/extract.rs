@@ -170,12 +170,36 @@ pub(crate) struct Params<T>(pub(crate) T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| Params(q.0))
-            .map_err(|e| ApiError::BadRequest(e.body_text()))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        read_query(parts.uri.query().unwrap_or_default()).map(Params)
     }
+}
+
+/// Reads a query string; a parameter that is not what it should be is named with its value
+/// and what was expected, in words (`limit="abc": expected a whole number`).
+fn read_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = url::form_urlencoded::parse(query.as_bytes());
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
+        let name = e.path().to_string();
+        let message = match e.inner().to_string().as_str() {
+            // The standard library's words for a number that is not one.
+            "invalid digit found in string" | "cannot parse integer from empty string" => {
+                "expected a whole number".to_owned()
+            }
+            "number too large to fit in target type" => "the number is too large".to_owned(),
+            "provided string was not `true` or `false`" => "expected true or false".to_owned(),
+            other => shared::scenario::humanize(other.to_owned(), Format::Json),
+        };
+        let value = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value);
+        ApiError::BadRequest(match value {
+            Some(value) if !message.starts_with("unknown field") => {
+                format!("query parameter {name}={value:?}: {message}")
+            }
+            _ => format!("query parameter {name}: {message}"),
+        })
+    })
 }
 
 #[cfg(test)]
@@ -336,6 +360,60 @@ mod tests {
         assert!(
             got[0].message.starts_with("unknown field `extra`"),
             "{got:?}"
+        );
+    }
+
+    /// What a query string is told.
+    fn query_said(query: &str) -> String {
+        match read_query::<shared::api::RunFilter>(query) {
+            Err(ApiError::BadRequest(detail)) => detail,
+            other => panic!("{query}: not a 400: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn query_parameters_say_what_is_wrong_in_words() {
+        for (query, want) in [
+            (
+                "limit=abc",
+                r#"query parameter limit="abc": expected a whole number"#,
+            ),
+            (
+                "limit=-1",
+                r#"query parameter limit="-1": expected a whole number"#,
+            ),
+            (
+                "limit=",
+                r#"query parameter limit="": expected a whole number"#,
+            ),
+            (
+                "offset=99999999999",
+                r#"query parameter offset="99999999999": the number is too large"#,
+            ),
+            (
+                "status=bogus",
+                r#"query parameter status="bogus": unknown kind `bogus`, expected one of pending, running, stopping, completed, failed, cancelled, interrupted"#,
+            ),
+            (
+                "sttus=x",
+                "query parameter sttus: unknown field `sttus`, expected one of status, test_type, scenario, limit, offset",
+            ),
+        ] {
+            assert_eq!(query_said(query), want, "{query}");
+        }
+        let series = read_query::<shared::api::SeriesQuery>("per_request=maybe");
+        assert!(
+            matches!(&series, Err(ApiError::BadRequest(d)) if d == r#"query parameter per_request="maybe": expected true or false"#),
+            "{series:?}"
+        );
+        // What reads, reads (percent-encoding and all).
+        let filter: shared::api::RunFilter =
+            read_query("scenario=web%20app&limit=5").expect("a good query");
+        assert_eq!(filter.scenario.as_deref(), Some("web app"));
+        assert_eq!(filter.limit, Some(5));
+        assert_eq!(
+            read_query::<shared::api::RunFilter>("").expect("no query"),
+            shared::api::RunFilter::default()
         );
     }
 }
