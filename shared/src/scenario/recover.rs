@@ -134,7 +134,11 @@ pub(super) fn more_errors(
         }
     }
     let locator = Locator::new(source);
+    // A missing field is missing from the document too (the tree lacks only what the search
+    // took out, and taking out a required field ends the search at the guard), wherever the
+    // mapping that lacks it is placed.
     let before_first = |e: &ScenarioError| match (e.line, e.column, first.line, first.column) {
+        _ if e.message.starts_with("missing field `") => false,
         (Some(l), Some(c), Some(fl), Some(fc)) => (l, c) < (fl, fc),
         _ => false,
     };
@@ -346,6 +350,26 @@ load: { type: constant_vus, users: 2, duration: 10s }
             Format::Yaml,
         );
         assert_eq!(placed(&only), [("load.type", 3)], "{only}");
+    }
+
+    /// A section the document lacks is reported with the other errors, though the mapping that
+    /// lacks it starts before the first error.
+    #[test]
+    fn a_missing_section_comes_with_the_rest() {
+        for (doc, format) in [
+            ("name: x\njourneys: 5\n", Format::Yaml),
+            (r#"{"name": "x", "journeys": 5}"#, Format::Json),
+        ] {
+            let errs = errors(doc, format);
+            let said: Vec<(&str, &str)> = errs
+                .0
+                .iter()
+                .map(|e| (e.path.as_str(), e.message.as_str()))
+                .collect();
+            assert_eq!(said.len(), 2, "{format:?}: {errs}");
+            assert_eq!(said[0], ("", "missing field `load`"), "{format:?}: {errs}");
+            assert_eq!(said[1].0, "journeys", "{format:?}: {errs}");
+        }
     }
 
     /// The stand-ins read: a section replaced by one never fails again.
