@@ -5,6 +5,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use shared::metrics::MetricsSnapshot;
+use shared::run::RunStatus;
 
 pub(super) struct Progress {
     total: Duration,
@@ -59,7 +60,14 @@ fn line(snap: &MetricsSnapshot, total: Duration, rate: bool) -> String {
         (elapsed.as_secs_f64() / total.as_secs_f64()).min(1.0)
     };
     let filled = (done * width as f64).round() as usize;
-    let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
+    // Once the load has ended (or a stop was asked for), iterations in flight finish: the
+    // bar says so, or the seconds past the plan would read as the load running late.
+    let bar: String = if snap.status == RunStatus::Stopping {
+        let side = "#".repeat((width - " stopping ".len()) / 2);
+        format!("{side} stopping {side}")
+    } else {
+        "#".repeat(filled) + &"-".repeat(width - filled)
+    };
     let i = &snap.interval;
     let rps = if rate {
         format!("{:>8.1}", i.rps)
@@ -89,6 +97,31 @@ fn line(snap: &MetricsSnapshot, total: Duration, rate: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bar_says_when_the_run_is_stopping() {
+        let mut snap = shared::samples::snapshot(3);
+        let total = Duration::from_secs(10);
+        snap.status = RunStatus::Running;
+        snap.elapsed_ms = 5_000;
+        let running = line(&snap, total, true);
+        assert!(
+            running.starts_with("[############------------]     5s/10s"),
+            "{running}"
+        );
+        snap.status = RunStatus::Stopping;
+        snap.elapsed_ms = 11_000;
+        let stopping = line(&snap, total, true);
+        assert!(
+            stopping.starts_with("[####### stopping #######]    11s/10s"),
+            "{stopping}"
+        );
+        assert_eq!(
+            running.find(" req/s"),
+            stopping.find(" req/s"),
+            "columns kept"
+        );
+    }
 
     #[test]
     fn a_short_final_interval_shows_no_rate() {
