@@ -333,37 +333,12 @@ fn one_wrong_value_gives_errors_on_its_line_only() {
         let original = fs::read_to_string(&path).expect("read a corpus document");
         let format = Format::from_path(&path);
         let lines: Vec<&str> = original.lines().collect();
-        // The lines holding a `key: value` whose value is on the same line (a block mapping's
-        // key, or a JSON member alone on its line; not a key inside a flow mapping).
-        let valued: Vec<usize> = (0..lines.len())
-            .filter(|&i| {
-                let Some((key, value)) = lines[i].split_once(": ") else {
-                    return false;
-                };
-                let key = key.trim_start().trim_start_matches("- ").trim_matches('"');
-                let value = value.trim();
-                !key.is_empty()
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' '))
-                    && !value.is_empty()
-                    && !value.starts_with('#')
-            })
-            .collect();
+        let valued = valued_lines(&lines);
         for _ in 0..60 {
             let at = valued[dice.below(valued.len())];
-            let Some((key, old)) = lines[at].split_once(": ") else {
-                continue;
-            };
             let value = pick(&mut dice, &values);
             let mut mutated = lines.clone();
-            // A JSON member keeps the comma that separates it from the next.
-            let comma = if old.trim_end().ends_with(',') {
-                ","
-            } else {
-                ""
-            };
-            let line = format!("{key}: {value}{comma}");
+            let line = with_value(lines[at], value);
             mutated[at] = &line;
             let other = valued[dice.below(valued.len())];
             let restyled = (format == Format::Yaml && other != at)
@@ -434,28 +409,10 @@ fn a_later_error_is_worded_as_the_first() {
         let original = fs::read_to_string(&path).expect("read a corpus document");
         let format = Format::from_path(&path);
         let lines: Vec<&str> = original.lines().collect();
-        let valued: Vec<usize> = (0..lines.len())
-            .filter(|&i| {
-                lines[i].split_once(": ").is_some_and(|(key, value)| {
-                    let key = key.trim_start().trim_start_matches("- ").trim_matches('"');
-                    !key.is_empty()
-                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        && !value.trim().is_empty()
-                        && !value.trim().starts_with('#')
-                })
-            })
-            .collect();
+        let valued = valued_lines(&lines);
         for _ in 0..30 {
             let at = valued[dice.below(valued.len())];
-            let Some((key, old)) = lines[at].split_once(": ") else {
-                continue;
-            };
-            let comma = if old.trim_end().ends_with(',') {
-                ","
-            } else {
-                ""
-            };
-            let line = format!("{key}: {}{comma}", pick(&mut dice, &values));
+            let line = with_value(lines[at], pick(&mut dice, &values));
             let mut mutated = lines.clone();
             mutated[at] = &line;
             let text = mutated.join("\n");
@@ -492,6 +449,37 @@ fn a_later_error_is_worded_as_the_first() {
     eprintln!("{cases} documents, {compared} errors compared");
     assert!(compared > cases / 4, "only {compared} of {cases} compared");
     none_failed(&failures, compared, "were worded differently when later");
+}
+
+/// The lines holding a `key: value` whose value is on the same line (a block mapping's key,
+/// or a JSON member alone on its line; not a key inside a flow mapping).
+fn valued_lines(lines: &[&str]) -> Vec<usize> {
+    (0..lines.len())
+        .filter(|&i| {
+            lines[i].split_once(": ").is_some_and(|(key, value)| {
+                let key = key.trim_start().trim_start_matches("- ").trim_matches('"');
+                let value = value.trim();
+                !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' '))
+                    && !value.is_empty()
+                    && !value.starts_with('#')
+            })
+        })
+        .collect()
+}
+
+/// A `key: value` line (one of [`valued_lines`]) with `value` instead of its own. A JSON member
+/// keeps the comma that separates it from the next.
+fn with_value(line: &str, value: &str) -> String {
+    let (key, old) = line.split_once(": ").unwrap_or((line, ""));
+    let comma = if old.trim_end().ends_with(',') {
+        ","
+    } else {
+        ""
+    };
+    format!("{key}: {value}{comma}")
 }
 
 /// Fails with the first few of `failures`, if there are any, out of `cases`.
