@@ -380,6 +380,87 @@ fn one_wrong_value_gives_errors_on_its_line_only() {
     none_failed(&failures, cases, "gave errors away from the wrong value");
 }
 
+/// Two wrong values, on two lines (often in the same step or the same journey): every error is
+/// on one of those lines, so reading on past the first mistake of a list item (its field taken
+/// out alone when the item reads without it) invents nothing.
+#[test]
+fn two_wrong_values_give_errors_on_their_lines_only() {
+    let values: Vec<&str> = NUMBERS
+        .iter()
+        .chain(&DURATIONS)
+        .chain(&["[1, 2]", "{a: 1}", "~", "''", "true", "GETT", "[]", "{}"])
+        .copied()
+        .collect();
+    let mut dice = SplitMix64(0x2E_0F_20_26);
+    let (mut cases, mut both) = (0, 0);
+    let mut failures = Vec::new();
+    for path in corpus() {
+        let original = fs::read_to_string(&path).expect("read a corpus document");
+        let format = Format::from_path(&path);
+        let lines: Vec<&str> = original.lines().collect();
+        let valued = valued_lines(&lines);
+        for _ in 0..40 {
+            let a = valued[dice.below(valued.len())];
+            // Often a near line: the same step or journey.
+            let b = if dice.below(2) == 0 {
+                let near: Vec<usize> = valued
+                    .iter()
+                    .copied()
+                    .filter(|&i| i != a && i.abs_diff(a) <= 3)
+                    .collect();
+                if near.is_empty() {
+                    continue;
+                }
+                near[dice.below(near.len())]
+            } else {
+                valued[dice.below(valued.len())]
+            };
+            if a == b {
+                continue;
+            }
+            let (line_a, line_b) = (
+                with_value(lines[a], pick(&mut dice, &values)),
+                with_value(lines[b], pick(&mut dice, &values)),
+            );
+            let mut mutated = lines.clone();
+            mutated[a] = &line_a;
+            mutated[b] = &line_b;
+            let text = mutated.join("\n");
+            // Only documents that still parse: a syntax error is reported alone, where the
+            // parser noticed it (a value that opened an object, replaced, shows a line later).
+            let parses = match format {
+                Format::Json => serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                Format::Yaml => serde_saphyr::from_str::<serde_json::Value>(&text).is_ok(),
+            };
+            if !parses {
+                continue;
+            }
+            cases += 1;
+            let Err(errors) = parse_scenario(&text, format) else {
+                continue;
+            };
+            let on = |i: usize| errors.0.iter().any(|e| e.line == Some(i as u64 + 1));
+            both += usize::from(on(a) && on(b));
+            if let Some(e) = errors
+                .0
+                .iter()
+                .find(|e| e.line != Some(a as u64 + 1) && e.line != Some(b as u64 + 1))
+            {
+                failures.push(format!(
+                    "{}: lines {} and {} set to {line_a:?} and {line_b:?} gave {e}:\n{errors}",
+                    path.display(),
+                    a + 1,
+                    b + 1,
+                ));
+            }
+        }
+    }
+    eprintln!("{cases} documents with two wrong values, {both} with an error on each line");
+    // Reading on finds both mistakes often: the property above is then about something.
+    assert!(both > cases / 5, "only {both} of {cases} had both found");
+    none_failed(&failures, cases, "gave errors away from the wrong values");
+}
+
 /// A wrong value is told of in the same words whether its error is the first one (the
 /// format's own reader) or a later one (read on in a generic tree, after an unknown key put at
 /// the top of the document): both say what was expected alike. The later one may also say

@@ -1,9 +1,10 @@
 //! The type errors after the first. serde stops at the first value it cannot read, so a
 //! document with three mistakes would take three rounds to fix. Once the document has been
 //! read and has failed, [`more_errors`] reads it again as a generic tree, takes the part that
-//! failed out of the tree (an unknown key, the list item the error is in, a required section
-//! replaced by a stand-in, or else the field), and reads what is left, until the rest reads or
-//! nothing more can be taken out without inventing errors.
+//! failed out of the tree (an unknown key, a required section replaced by a stand-in, inside a
+//! list item the field when the item reads without it and else the item, or else the field),
+//! and reads what is left, until the rest reads or nothing more can be taken out without
+//! inventing errors.
 //!
 //! Only errors that cannot be a consequence of what was taken out are reported: when the
 //! next error is at or above the place a part was taken from, the search stops there. The tree
@@ -59,15 +60,23 @@ pub(super) fn more_errors(
     // Sections replaced by a stand-in: each at most once (a stand-in reads, so a second error
     // there would mean it does not, and the search would go round in circles).
     let mut stood_in: Vec<String> = Vec::new();
-    let rounds = (READ_AT_MOST / source.len().max(1)).min(MORE_AT_MOST + 1);
-    for _ in 0..rounds {
-        let read = match format {
-            Format::Json => serde_path_to_error::deserialize(Strict::new(&tree)),
-            Format::Yaml => serde_path_to_error::deserialize(Strict::yaml_tree(&tree)),
-        };
-        let err = match read {
-            Ok::<Scenario, _>(_) => break,
-            Err(e) => e,
+    // Reads of the tree: one per error, and one more to try an error's field alone inside a
+    // list item.
+    let mut reads_left = (READ_AT_MOST / source.len().max(1)).min(2 * MORE_AT_MOST + 1);
+    let mut read = |tree: &Value| {
+        reads_left = reads_left.checked_sub(1)?;
+        Some(match format {
+            Format::Json => serde_path_to_error::deserialize::<_, Scenario>(Strict::new(tree)),
+            Format::Yaml => {
+                serde_path_to_error::deserialize::<_, Scenario>(Strict::yaml_tree(tree))
+            }
+        })
+    };
+    let mut next = read(&tree);
+    while more.len() < MORE_AT_MOST {
+        let err = match next.take() {
+            Some(Err(e)) => e,
+            Some(Ok(_)) | None => break,
         };
         let Some(here) = steps_of(err.path()) else {
             break;
@@ -89,10 +98,11 @@ pub(super) fn more_errors(
             let message = name_the_forms(&path, message.clone(), format);
             more.push(ScenarioError::at(path, message));
         }
-        // Take out what failed: an unknown key (which nothing else needs), the list item the
-        // error is in, a required section outside lists (replaced by a stand-in that reads),
-        // or else the field itself (if it was required, the next error says it is missing,
-        // at the guard, and ends the search).
+        // Take out what failed: an unknown key (which nothing else needs), a required section
+        // outside lists (replaced by a stand-in that reads), inside a list item the field
+        // alone when the item reads without it (else the item), or else the field itself (if
+        // it was required, the next error says it is missing, at the guard, and ends the
+        // search).
         let unknown_key = message.starts_with("unknown field");
         let in_item = here.iter().rposition(|s| matches!(s, Step::Index(_)));
         if let (false, None, Some(Step::Key(section))) = (unknown_key, in_item, here.first())
@@ -105,7 +115,32 @@ pub(super) fn more_errors(
             stood_in.push(section.clone());
             top.insert(section.clone(), stand_in);
             guard = None;
+            next = read(&tree);
             continue;
+        }
+        if let Some(i) = in_item
+            && !unknown_key
+            && i + 1 < here.len()
+        {
+            // The field alone, tried on a copy: kept when what follows is not about the
+            // mapping it was in (a required field now missing, a step now empty).
+            let parent = &here[..here.len() - 1];
+            let mut trial = tree.clone();
+            if take_out(&mut trial, &here) {
+                let after = read(&trial);
+                let caused = match &after {
+                    Some(Err(e)) => steps_of(e.path())
+                        .is_none_or(|p| p.len() <= parent.len() && parent.starts_with(&p)),
+                    Some(Ok(_)) => false,
+                    None => break,
+                };
+                if !caused {
+                    tree = trial;
+                    guard = Some(to_original(parent, &taken));
+                    next = after;
+                    continue;
+                }
+            }
         }
         let cut = match in_item {
             Some(i) if !unknown_key => i + 1,
@@ -132,6 +167,7 @@ pub(super) fn more_errors(
             }
             _ => break,
         }
+        next = read(&tree);
     }
     let locator = Locator::new(source);
     // A missing field is missing from the document too (the tree lacks only what the search
@@ -173,6 +209,17 @@ fn steps_of(path: &serde_path_to_error::Path) -> Option<Vec<Step>> {
             _ => None,
         })
         .collect()
+}
+
+/// Takes the mapping entry at `steps` out of `tree`; false when there is none.
+fn take_out(tree: &mut Value, steps: &[Step]) -> bool {
+    let Some((Step::Key(key), parent)) = steps.split_last() else {
+        return false;
+    };
+    match walk(tree, parent) {
+        Some(Value::Object(map)) => map.remove(key).is_some(),
+        _ => false,
+    }
 }
 
 /// The value at `steps`, when it is there.
@@ -350,6 +397,48 @@ load: { type: constant_vus, users: 2, duration: 10s }
             Format::Yaml,
         );
         assert_eq!(placed(&only), [("load.type", 3)], "{only}");
+    }
+
+    /// Two mistakes in one list item both show: a field the item reads without is taken out
+    /// alone; a required one (a request's `path`) or the last of a mapping that must have one
+    /// (a duration's `min` and `max`) takes its item with it, after its error is reported.
+    #[test]
+    fn two_mistakes_in_one_item_both_show() {
+        let doc = "\
+name: x
+journeys:
+  - name: j
+    weight: lots
+    steps:
+      - request: { method: GETT, path: /, headers: [1], checks: [{ status: ok }, { latency_under: 1q }] }
+      - request: { path: [1], name: [2] }
+      - think: { min: 1q, max: 2q }
+      - request: { path: /after, timeout_ms: 5 }
+load: { type: constant_users, users: 1, duration: 1s }
+";
+        let errs = errors(doc, Format::Yaml);
+        assert_eq!(
+            placed(&errs),
+            [
+                ("journeys[0].weight", 4),
+                ("journeys[0].steps[0].request.method", 6),
+                ("journeys[0].steps[0].request.headers", 6),
+                ("journeys[0].steps[0].request.checks[0].status", 6),
+                ("journeys[0].steps[0].request.checks[1].latency_under", 6),
+                ("journeys[0].steps[1].request.path", 7),
+                ("journeys[0].steps[1].request.name", 7),
+                ("journeys[0].steps[2].think.min", 8),
+                ("journeys[0].steps[2].think.max", 8),
+                ("journeys[0].steps[3].request.timeout_ms", 9),
+            ],
+            "{errs}"
+        );
+        // Nothing about what was taken out: no missing `path`, no empty `think`.
+        assert!(
+            errs.0.iter().all(|e| !e.message.contains("missing field")
+                && !e.message.starts_with("expected a step")),
+            "{errs}"
+        );
     }
 
     /// A section the document lacks is reported with the other errors, though the mapping that
