@@ -34,6 +34,8 @@ run: ui
 	cargo build --release --bin stampede
 	"$${CARGO_TARGET_DIR:-target}/release/stampede" serve --bind $(BIND) $(ARGS)
 
+# `shared` is linted once more as the panel builds it, without YAML (`--no-default-features`):
+# a dependency's warnings do not fail the panel's own clippy run.
 test: tools browser
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
@@ -44,6 +46,7 @@ test: tools browser
 	cargo test -p frontend --lib
 	$(MAKE) --no-print-directory wasm-test
 	cargo check -p shared --target wasm32-unknown-unknown
+	cargo clippy -p shared --no-default-features -- -D warnings
 	$(MAKE) --no-print-directory size
 
 # The panel's JSON path as the browser runs it (frontend/tests/wasm.rs), under Node.js through

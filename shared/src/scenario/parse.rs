@@ -440,6 +440,7 @@ pub fn serde_json_message(err: &serde_json::Error) -> String {
 }
 
 /// Parser messages end with their own position ("… at line 3 column 5"); we print ours.
+#[cfg(feature = "yaml")]
 fn strip_position(message: &str) -> String {
     let mut m = message.trim();
     for marker in [" at line ", " at row "] {
