@@ -480,7 +480,7 @@ mod tests {
             (
                 r#"{"users": -1}"#,
                 "users",
-                "expected a whole number from 0 to 4294967295",
+                "expected a whole number (0 or more)",
             ),
             (r#"{"users": 2000000}"#, "users", "above the limit"),
             (r#"{"rate": 0}"#, "rate", "must be a number above 0"),

@@ -250,7 +250,7 @@ mod tests {
             (
                 r#"{"scenario":{"name":"a"},"overrides":{"users":-1}}"#,
                 400,
-                "overrides.users: invalid value: integer `-1`, expected a whole number from 0 to",
+                "overrides.users: invalid value: integer `-1`, expected a whole number (0 or more)",
             ),
             // An inline scenario is an object, not an array of its fields in order.
             (

@@ -348,12 +348,21 @@ pub fn humanize(message: String, format: Format) -> String {
             return format!("{head}, expected a number");
         }
     }
+    // A Rust integer type as the numbers it holds. When the reader says what the value was,
+    // only the bound it broke is named (the largest `u32` means nothing to a reader); when
+    // it does not (the YAML reader), the whole range.
     for (ty, max) in integers {
-        let whole = format!("a whole number from 0 to {max}");
         if message == format!("invalid {ty}") {
-            return format!("expected {whole}");
+            return format!("expected a whole number from 0 to {max}");
         }
         if let Some(head) = message.strip_suffix(&format!(", expected {ty}")) {
+            let whole = if head.starts_with("invalid value: integer `-") {
+                "a whole number (0 or more)".to_owned()
+            } else if head.starts_with("invalid value: integer `") {
+                format!("a whole number up to {max}")
+            } else {
+                "a whole number".to_owned()
+            };
             return format!("{head}, expected {whole}");
         }
     }
@@ -637,6 +646,21 @@ mod tests {
                 Yaml,
                 "invalid type: string \"x\", expected a mapping of fields (key: value lines, or { … })",
             ),
+            (
+                "invalid type: string \"x\", expected u32",
+                Json,
+                "invalid type: string \"x\", expected a whole number",
+            ),
+            (
+                "invalid value: integer `5000000000`, expected u32",
+                Json,
+                "invalid value: integer `5000000000`, expected a whole number up to 4294967295",
+            ),
+            (
+                "invalid u16",
+                Yaml,
+                "expected a whole number from 0 to 65535",
+            ),
             ("invalid floating point", Yaml, "expected a number"),
             ("invalid boolean", Yaml, "expected true or false"),
             (
@@ -670,7 +694,7 @@ mod tests {
         assert_eq!(e.path, "load.users");
         assert_eq!(
             e.message,
-            "invalid value: integer `-5`, expected a whole number from 0 to 4294967295"
+            "invalid value: integer `-5`, expected a whole number (0 or more)"
         );
     }
 }
