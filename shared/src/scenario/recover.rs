@@ -84,10 +84,7 @@ pub(super) fn more_errors(
         let original = to_original(&here, &taken);
         let path = path_text(&original);
         let message = humanize(super::serde_json_message(err.inner()), format);
-        if guard
-            .as_ref()
-            .is_some_and(|g| original.len() <= g.len() && g.starts_with(&original))
-        {
+        if guard.as_ref().is_some_and(|g| at_or_above(&original, g)) {
             break;
         }
         // The tree is read in its own order (a JSON object's keys sorted), so the reader's
@@ -129,8 +126,7 @@ pub(super) fn more_errors(
             if take_out(&mut trial, &here) {
                 let after = read(&trial);
                 let caused = match &after {
-                    Some(Err(e)) => steps_of(e.path())
-                        .is_none_or(|p| p.len() <= parent.len() && parent.starts_with(&p)),
+                    Some(Err(e)) => steps_of(e.path()).is_none_or(|p| at_or_above(&p, parent)),
                     Some(Ok(_)) => false,
                     None => break,
                 };
@@ -150,22 +146,24 @@ pub(super) fn more_errors(
             break;
         }
         let (parent, last) = here[..cut].split_at(cut - 1);
-        let Some(container) = walk(&mut tree, parent) else {
-            break;
-        };
-        match (container, &last[0]) {
-            (Value::Object(map), Step::Key(key)) => {
-                if map.remove(key).is_none() {
+        match &last[0] {
+            Step::Key(_) => {
+                if !take_out(&mut tree, &here[..cut]) {
                     break;
                 }
                 guard = (!unknown_key).then(|| to_original(parent, &taken));
             }
-            (Value::Array(items), Step::Index(i)) if *i < items.len() => {
+            Step::Index(i) => {
+                let Some(Value::Array(items)) = walk(&mut tree, parent) else {
+                    break;
+                };
+                if *i >= items.len() {
+                    break;
+                }
                 items.remove(*i);
                 taken.push((parent.to_vec(), *i));
                 guard = Some(to_original(parent, &taken[..taken.len() - 1]));
             }
-            _ => break,
         }
         next = read(&tree);
     }
@@ -209,6 +207,11 @@ fn steps_of(path: &serde_path_to_error::Path) -> Option<Vec<Step>> {
             _ => None,
         })
         .collect()
+}
+
+/// True when `path` is `place` or one of the mappings and lists it is in.
+fn at_or_above(path: &[Step], place: &[Step]) -> bool {
+    place.starts_with(path)
 }
 
 /// Takes the mapping entry at `steps` out of `tree`; false when there is none.
@@ -272,6 +275,15 @@ mod tests {
 
     fn errors(doc: &str, format: Format) -> ScenarioErrors {
         parse_scenario(doc, format).expect_err("invalid")
+    }
+
+    /// Path and message of each error.
+    fn said(errors: &ScenarioErrors) -> Vec<(&str, &str)> {
+        errors
+            .0
+            .iter()
+            .map(|e| (e.path.as_str(), e.message.as_str()))
+            .collect()
     }
 
     /// Path and line of each error.
@@ -450,11 +462,7 @@ load: { type: constant_users, users: 1, duration: 1s }
             (r#"{"name": "x", "journeys": 5}"#, Format::Json),
         ] {
             let errs = errors(doc, format);
-            let said: Vec<(&str, &str)> = errs
-                .0
-                .iter()
-                .map(|e| (e.path.as_str(), e.message.as_str()))
-                .collect();
+            let said = said(&errs);
             assert_eq!(said.len(), 2, "{format:?}: {errs}");
             assert_eq!(said[0], ("", "missing field `load`"), "{format:?}: {errs}");
             assert_eq!(said[1].0, "journeys", "{format:?}: {errs}");
@@ -520,11 +528,7 @@ load: { type: constant_users, users: 1, duration: 1s }
             ),
         ] {
             let errs = errors(doc, format);
-            let said: Vec<(&str, &str)> = errs
-                .0
-                .iter()
-                .map(|e| (e.path.as_str(), e.message.as_str()))
-                .collect();
+            let said = said(&errs);
             assert_eq!(said.len(), 5, "{format:?}: {errs}");
             for ((path, message), (want_path, forms)) in said[1..].iter().zip([
                 ("journeys[0].steps[0].request.body", body),
