@@ -230,8 +230,8 @@ impl TestConfig {
         let mut de = serde_json::Deserializer::from_str(text);
         let strict = shared::strict::Strict::new(&mut de);
         let cfg: TestConfig = serde_path_to_error::deserialize(strict).map_err(|e| {
-            // The path says where (not serde_json's position), and people read "a whole number
-            // from 0 to …" (not `u32`).
+            // The path says where (not serde_json's position), and people read "a whole number"
+            // (not `u32`).
             let message = shared::scenario::serde_json_message(e.inner());
             problem(
                 &e.path().to_string(),

@@ -389,36 +389,39 @@ pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
         return message;
     };
     let last = path.rsplit('.').next().unwrap_or(path);
-    let yaml = format == Format::Yaml;
-    let forms = if last.starts_with("steps[") {
-        if yaml {
-            "a step: { request: { … } } or { think: 2s }"
-        } else {
-            r#"a step: {"request": { … }} or {"think": "2s"}"#
-        }
+    // Each as YAML writes it, and as JSON does.
+    let (yaml, json) = if last.starts_with("steps[") {
+        (
+            "a step: { request: { … } } or { think: 2s }",
+            r#"a step: {"request": { … }} or {"think": "2s"}"#,
+        )
     } else if last == "body" {
-        if yaml {
-            "a body: { text: … }, { json: … } or { payload: 10KB }"
-        } else {
-            r#"a body: {"text": …}, {"json": …} or {"payload": "10KB"}"#
-        }
+        (
+            "a body: { text: … }, { json: … } or { payload: 10KB }",
+            r#"a body: {"text": …}, {"json": …} or {"payload": "10KB"}"#,
+        )
     } else if last.starts_with("checks[") {
-        if yaml {
+        (
             "a check such as { status: [200] } (status, body_contains, json, header_present or \
-             latency_under)"
-        } else {
-            r#"a check such as {"status": [200]} (status, body_contains, json, header_present or latency_under)"#
-        }
+             latency_under)",
+            r#"a check such as {"status": [200]} (status, body_contains, json, header_present or latency_under)"#,
+        )
     } else if path == "load.type" {
         // The load profile's kind, read by name.
         return kind_names(head);
     } else if message == "expected value" {
         // serde_json's word for any value it cannot read, a syntax error included.
-        "a JSON value here (NaN, Infinity and bare words are not JSON)"
-    } else if yaml {
-        "a single name or a { name: … } mapping here, not a list"
+        let json = "a JSON value here (NaN, Infinity and bare words are not JSON)";
+        (json, json)
     } else {
-        r#"a single name or a {"name": …} object here, not an array"#
+        (
+            "a single name or a { name: … } mapping here, not a list",
+            r#"a single name or a {"name": …} object here, not an array"#,
+        )
+    };
+    let forms = match format {
+        Format::Yaml => yaml,
+        Format::Json => json,
     };
     match head {
         Some(head) => format!("{head}, expected {forms}"),
@@ -429,8 +432,8 @@ pub fn name_the_forms(path: &str, message: String, format: Format) -> String {
 /// A load profile's `type` that is not a name: the names it takes, after what it was (`head`,
 /// when the reader said).
 fn kind_names(head: Option<&str>) -> String {
-    let names: Vec<&str> = super::LoadKind::ALL.map(super::LoadKind::as_str).into();
-    let expected = format!("expected one of {}", names.join(", "));
+    let names = super::LoadKind::ALL.map(super::LoadKind::as_str).join(", ");
+    let expected = format!("expected one of {names}");
     match head {
         Some(head) => format!("{head}, {expected}"),
         None => expected,
