@@ -320,12 +320,7 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
 /// number quoted, a quoted number bare, `true` as `yes`), which reading on must take too.
 #[test]
 fn one_wrong_value_gives_errors_on_its_line_only() {
-    let values: Vec<&str> = NUMBERS
-        .iter()
-        .chain(&DURATIONS)
-        .chain(&["[1, 2]", "{a: 1}", "~", "''", "true", "GETT", "[]", "{}"])
-        .copied()
-        .collect();
+    let values = wrong_values();
     let mut dice = SplitMix64(0x0E_E2_20_12);
     let (mut cases, mut refused) = (0, 0);
     let mut failures = Vec::new();
@@ -385,12 +380,7 @@ fn one_wrong_value_gives_errors_on_its_line_only() {
 /// out alone when the item reads without it) invents nothing.
 #[test]
 fn two_wrong_values_give_errors_on_their_lines_only() {
-    let values: Vec<&str> = NUMBERS
-        .iter()
-        .chain(&DURATIONS)
-        .chain(&["[1, 2]", "{a: 1}", "~", "''", "true", "GETT", "[]", "{}"])
-        .copied()
-        .collect();
+    let values = wrong_values();
     let mut dice = SplitMix64(0x2E_0F_20_26);
     let (mut cases, mut both) = (0, 0);
     let mut failures = Vec::new();
@@ -534,6 +524,17 @@ fn a_later_error_is_worded_as_the_first() {
     eprintln!("{cases} documents, {compared} errors compared");
     assert!(compared > cases / 4, "only {compared} of {cases} compared");
     none_failed(&failures, compared, "were worded differently when later");
+}
+
+/// Values to put where another was: numbers, durations, and shapes and words that are wrong
+/// for most fields.
+fn wrong_values() -> Vec<&'static str> {
+    NUMBERS
+        .iter()
+        .chain(&DURATIONS)
+        .chain(&["[1, 2]", "{a: 1}", "~", "''", "true", "GETT", "[]", "{}"])
+        .copied()
+        .collect()
 }
 
 /// The lines holding a `key: value` whose value is on the same line (a block mapping's key,
