@@ -314,8 +314,8 @@ fn mutated_scenarios_give_errors_or_plans_never_panics_or_hangs() {
 }
 
 /// One value of a valid document replaced by a wrong one is one mistake, and the errors must
-/// all be about it: reading on after the first error (the list item taken out, a section stood
-/// in for) must never report a second error that is only a consequence of the first. In YAML
+/// all be about it: reading on after the first error (what failed taken out, a section stood in
+/// for) must never report a second error that is only a consequence of the first. In YAML
 /// documents another value is also written in a form the YAML reader takes as it was (a
 /// number quoted, a quoted number bare, `true` as `yes`), which reading on must take too.
 #[test]
