@@ -451,12 +451,13 @@ fn two_wrong_values_give_errors_on_their_lines_only() {
     none_failed(&failures, cases, "gave errors away from the wrong values");
 }
 
-/// A wrong value is told of in the same words whether its error is the first one (the
-/// format's own reader) or a later one (read on in a generic tree, after an unknown key put at
-/// the top of the document): both say what was expected alike. The later one may also say
-/// what the value was (`invalid type: string "x", …`), which the YAML reader leaves out.
+/// A wrong value is told of in the same words and at the same place whether its error is the
+/// first one (the format's own reader) or a later one (read on in a generic tree, after an
+/// unknown key put at the top of the document): both say what was expected alike, and both
+/// point at the value (an unknown key at the key). The later one may also say what the value
+/// was (`invalid type: string "x", …`), which the YAML reader leaves out.
 #[test]
-fn a_later_error_is_worded_as_the_first() {
+fn a_later_error_is_worded_and_placed_as_the_first() {
     let values = [
         "-1", "1.5", "\"x\"", "[1, 2]", "{a: 1}", "true", "GETT", "5q", "[]",
     ];
@@ -508,6 +509,24 @@ fn a_later_error_is_worded_as_the_first() {
                     continue;
                 };
                 compared += 1;
+                // The decoy is a line of its own in YAML, and on the first line in JSON.
+                let placed = match format {
+                    Format::Yaml => (e.line.map(|n| n + 1), e.column),
+                    Format::Json if e.line == Some(1) => (l.line, l.column),
+                    Format::Json => (e.line, e.column),
+                };
+                if placed != (l.line, l.column) {
+                    failures.push(format!(
+                        "{}: {}: line {} as {line:?}: first at {:?}:{:?}, later at {:?}:{:?}",
+                        path.display(),
+                        e.path,
+                        at + 1,
+                        e.line,
+                        e.column,
+                        l.line,
+                        l.column
+                    ));
+                }
                 if !alike(&e.message, &l.message) {
                     failures.push(format!(
                         "{}: {}: line {} as {line:?}: first {:?}, later {:?}",
@@ -523,7 +542,11 @@ fn a_later_error_is_worded_as_the_first() {
     }
     eprintln!("{cases} documents, {compared} errors compared");
     assert!(compared > cases / 4, "only {compared} of {cases} compared");
-    none_failed(&failures, compared, "were worded differently when later");
+    none_failed(
+        &failures,
+        compared,
+        "were worded or placed differently when later",
+    );
 }
 
 /// Values to put where another was: numbers, durations, and shapes and words that are wrong

@@ -326,14 +326,14 @@ mod tests {
             .iter()
             .map(|e| e.message.rsplit_once(" at line ").map_or("", |(_, at)| at))
             .collect();
-        // Each in the body's lines; the first as the whole body's reader placed it.
+        // Each in the body's lines, at the value it is about.
         assert!(
             lines[0].starts_with("2 column") && lines[1].starts_with("3 column"),
             "{got:?}"
         );
         assert!(lines[2].starts_with("4 column"), "{got:?}");
         let second = body.lines().nth(1).expect("a second line");
-        let at = second.find("\"heavy\"").expect("the bad weight") + "\"heavy\"".len();
+        let at = second.find("\"heavy\"").expect("the bad weight") + 1;
         assert_eq!(lines[0], format!("2 column {at} of the body"), "{got:?}");
         assert!(
             got.iter().all(|e| e.line.is_none()),

@@ -160,6 +160,7 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         let path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
+        let syntax = inner.classify() != serde_json::error::Category::Data;
         let message = name_the_forms(
             &path,
             humanize(serde_json_message(&inner), Format::Json),
@@ -171,6 +172,11 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
             line: Some(line),
             column: Some(column),
         };
+        if syntax {
+            // Where the reader found it; nothing after it can be read. (The locator reads JSON
+            // as YAML, which takes more than JSON does: it cannot tell.)
+            return ScenarioErrors::from(first);
+        }
         with_the_rest(first, source, Format::Json)
     })?;
     de.end().map_err(|e| ScenarioError {
@@ -221,12 +227,28 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     })
 }
 
+/// `first` placed as the errors after it are (see [`Locator::place`]), not where the reader
+/// noticed it: serde_json notices a wrong value after it, the YAML reader at its key or its
+/// step. A duplicate key, or an error about the whole document, keeps the reader's place.
+#[cfg(feature = "yaml")]
+fn placed_as_the_rest(mut first: ScenarioError, locator: &Locator) -> ScenarioError {
+    if first.path.is_empty() || first.message.starts_with("duplicate ") {
+        return first;
+    }
+    if let Some((line, column)) = locator.place(&first.path, &first.message) {
+        (first.line, first.column) = (Some(line), Some(column));
+    }
+    first
+}
+
 /// The first type error of a document and, where they can be found, the ones after it (see
 /// [`super::recover`]), placed in the source.
 fn with_the_rest(first: ScenarioError, source: &str, format: Format) -> ScenarioErrors {
     #[cfg(feature = "yaml")]
     {
-        let more = super::recover::more_errors(source, format, &first);
+        let locator = Locator::new(source);
+        let first = placed_as_the_rest(first, &locator);
+        let more = super::recover::more_errors(source, format, &first, &locator);
         let mut all = ScenarioErrors::from(first).locate(source);
         all.0.extend(more);
         // In the order of the document (unplaced ones last), as a reader fixes them.

@@ -41,6 +41,7 @@ pub(super) fn more_errors(
     source: &str,
     format: Format,
     first: &ScenarioError,
+    locator: &Locator,
 ) -> Vec<ScenarioError> {
     let tree: Option<Value> = match format {
         Format::Json => serde_json::from_str(source).ok(),
@@ -167,7 +168,6 @@ pub(super) fn more_errors(
         }
         next = read(&tree);
     }
-    let locator = Locator::new(source);
     // A missing field is missing from the document too (the tree lacks only what the search
     // took out, and taking out a required field ends the search at the guard), wherever the
     // mapping that lacks it is placed.
@@ -178,7 +178,10 @@ pub(super) fn more_errors(
     };
     more.into_iter()
         .map(|mut e| {
-            (e.line, e.column) = locator.find(&e.path).unzip();
+            (e.line, e.column) = locator
+                .place(&e.path, &e.message)
+                .or_else(|| locator.find(&e.path))
+                .unzip();
             e
         })
         .filter(|e| !before_first(e))
