@@ -223,6 +223,12 @@ impl Aggregator {
         for t in &mut self.interval {
             t.reset();
         }
+        // The peak before the requests: a request the drain below misses was recorded by a
+        // user still active at this point, who then starts the next interval's peak. Taken
+        // after the drain, that user could finish in between and leave the next interval with
+        // its last request and a peak of 0. The peak is tracked on every start, so short
+        // iterations between ticks count too.
+        let interval_peak = state.take_peak();
         // Iteration counts first, then the requests: every iteration counted has its requests
         // in this drain or an earlier one, so a snapshot never counts an iteration ahead of
         // its requests.
@@ -238,8 +244,7 @@ impl Aggregator {
 
         let generator = self.generator_stats(state, elapsed);
         let active = state.active.load(Ordering::Relaxed);
-        // The peak is tracked on every start, so short iterations between ticks count too.
-        let interval_peak = state.take_peak().max(active);
+        let interval_peak = interval_peak.max(active);
         self.peak_users = self.peak_users.max(interval_peak);
         let snapshot = MetricsSnapshot {
             seq: self.seq,

@@ -143,8 +143,9 @@ impl RunState {
     /// active now; the next period starts from those active now.
     pub(crate) fn take_peak(&self) -> u64 {
         let peak = self.interval_peak.swap(0, Ordering::Relaxed);
-        // Users entering from here on raise the next period's peak themselves.
-        let now = self.active.load(Ordering::Relaxed);
+        // Users entering from here on raise the next period's peak themselves. Acquire, paired
+        // with the guard's release: a user seen gone has its requests recorded.
+        let now = self.active.load(Ordering::Acquire);
         self.interval_peak.fetch_max(now, Ordering::Relaxed);
         peak.max(now)
     }
@@ -214,7 +215,8 @@ impl ActiveGuard {
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::Relaxed);
+        // Release: the user's requests are recorded before it is seen gone (see `take_peak`).
+        self.0.active.fetch_sub(1, Ordering::Release);
     }
 }
 
