@@ -94,8 +94,10 @@ impl Locator {
     /// Where an error about `path` belongs, when the document was read whole and has that
     /// path: an unknown field at its key, an unknown kind at its name when that is a key,
     /// anything else at the start of its value (a missing field at the mapping that lacks it).
+    /// `None` for an error about the whole document (no path) and for a duplicate key (its path
+    /// is its mapping's): the reader's own place, if any, is the better one.
     pub(crate) fn place(&self, path: &str, message: &str) -> Option<(u64, u64)> {
-        if !self.complete {
+        if !self.complete || path.is_empty() || message.starts_with("duplicate ") {
             return None;
         }
         if message.starts_with("unknown field") {
@@ -172,6 +174,9 @@ mod tests {
         assert_eq!(at("think", "unknown kind `2`"), Some((3, 8)));
         // Only paths the document has; `find` falls back to an ancestor, `place` does not.
         assert_eq!(at("load.duration", "invalid type"), None);
+        // Not the whole document, nor a duplicate key (whose path is its mapping's).
+        assert_eq!(at("", "missing field `name`"), None);
+        assert_eq!(at("load", "duplicate field `users`"), None);
         // Not in a document the reader could not read whole: its error has its own place.
         let broken = Locator::new("load: { users: x\nname: [");
         assert_eq!(broken.place("load.users", "invalid type"), None);

@@ -227,29 +227,23 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     })
 }
 
-/// `first` placed as the errors after it are (see [`Locator::place`]), not where the reader
-/// noticed it: serde_json notices a wrong value after it, the YAML reader at its key or its
-/// step. A duplicate key, or an error about the whole document, keeps the reader's place.
-#[cfg(feature = "yaml")]
-fn placed_as_the_rest(mut first: ScenarioError, locator: &Locator) -> ScenarioError {
-    if first.path.is_empty() || first.message.starts_with("duplicate ") {
-        return first;
-    }
-    if let Some((line, column)) = locator.place(&first.path, &first.message) {
-        (first.line, first.column) = (Some(line), Some(column));
-    }
-    first
-}
-
 /// The first type error of a document and, where they can be found, the ones after it (see
 /// [`super::recover`]), placed in the source.
 fn with_the_rest(first: ScenarioError, source: &str, format: Format) -> ScenarioErrors {
     #[cfg(feature = "yaml")]
     {
         let locator = Locator::new(source);
-        let first = placed_as_the_rest(first, &locator);
+        // Placed as the errors after it are (see [`Locator::place`]), not where the reader
+        // noticed it: serde_json notices a wrong value after it, the YAML reader at its key or
+        // its step. Else where the reader did, or else near its path.
+        let mut first = first;
+        (first.line, first.column) = locator
+            .place(&first.path, &first.message)
+            .or(first.line.zip(first.column))
+            .or_else(|| locator.find(&first.path))
+            .unzip();
         let more = super::recover::more_errors(source, format, &first, &locator);
-        let mut all = ScenarioErrors::from(first).locate(source);
+        let mut all = ScenarioErrors::from(first);
         all.0.extend(more);
         // In the order of the document (unplaced ones last), as a reader fixes them.
         all.0.sort_by_key(|e| (e.line.is_none(), e.line, e.column));
