@@ -5,17 +5,7 @@
 pub use shared::units::human_ms as ms;
 
 /// Requests per second: `0.5/s`, `123/s`, `12.3k/s`.
-pub fn rate(v: f64) -> String {
-    if !v.is_finite() {
-        "–".into()
-    } else if v >= 10_000.0 {
-        format!("{:.1}k/s", v / 1000.0)
-    } else if v >= 100.0 {
-        format!("{v:.0}/s")
-    } else {
-        format!("{v:.1}/s")
-    }
-}
+pub use shared::units::human_rate as rate;
 
 /// A ratio as a percentage with two decimals: `0.00%`, `1.50%`, `50.00%`, `<0.01%` (the
 /// reports' style too).
@@ -38,9 +28,6 @@ mod tests {
         assert_eq!(ms(12.34), "12.3 ms");
         assert_eq!(ms(512.0), "512 ms");
         assert_eq!(ms(1250.0), "1.25 s");
-        assert_eq!(rate(0.5), "0.5/s");
-        assert_eq!(rate(123.4), "123/s");
-        assert_eq!(rate(12_345.0), "12.3k/s");
         assert_eq!(percent(0.0), "0.00%");
         assert_eq!(percent(0.015), "1.50%");
         assert_eq!(percent(0.5), "50.00%");

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod chart;
+pub mod compare;
 pub mod demo;
 pub mod markup;
 pub mod metrics;

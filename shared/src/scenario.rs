@@ -419,6 +419,11 @@ impl LoadProfile {
         self.kind().is_open()
     }
 
+    /// [`Self::planned_duration`] in whole milliseconds.
+    pub fn planned_ms(&self) -> u64 {
+        u64::try_from(self.planned_duration().as_millis()).unwrap_or(u64::MAX)
+    }
+
     /// How long the load lasts: its `duration`, or its stages' together. The graceful stop
     /// comes after.
     pub fn planned_duration(&self) -> std::time::Duration {

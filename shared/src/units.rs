@@ -285,6 +285,19 @@ pub fn human_percent(ratio: f64) -> String {
     }
 }
 
+/// Requests per second for people: `0.5/s`, `123/s`, `12.3k/s`; non-finite reads `–`.
+pub fn human_rate(per_s: f64) -> String {
+    if !per_s.is_finite() {
+        "–".into()
+    } else if per_s >= 10_000.0 {
+        format!("{:.1}k/s", per_s / 1000.0)
+    } else if per_s >= 100.0 {
+        format!("{per_s:.0}/s")
+    } else {
+        format!("{per_s:.1}/s")
+    }
+}
+
 /// A length of time in seconds for people: `0.5 s`, `45 s`, `2 min 05 s`, `1 h 02 min 05 s`.
 /// Tenths show only under 10 s and when they are not zero; negative and non-finite read as 0.
 pub fn human_duration(secs: f64) -> String {
@@ -576,6 +589,19 @@ mod tests {
             (f64::NAN, "–"),
         ] {
             assert_eq!(human_percent(ratio), want, "human_percent({ratio})");
+        }
+    }
+
+    #[test]
+    fn rates_have_sensible_precision() {
+        for (per_s, want) in [
+            (0.5, "0.5/s"),
+            (99.94, "99.9/s"),
+            (123.4, "123/s"),
+            (12_345.0, "12.3k/s"),
+            (f64::INFINITY, "–"),
+        ] {
+            assert_eq!(human_rate(per_s), want, "human_rate({per_s})");
         }
     }
 

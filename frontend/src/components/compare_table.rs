@@ -4,8 +4,17 @@
 
 use leptos::prelude::*;
 
-use crate::compare::CompareRow;
+use crate::compare::{Change, CompareRow};
 use crate::markup::Html;
+
+/// CSS class of a change: `delta--worse`, `delta--better`, `delta--same`.
+fn delta_class(change: Change) -> &'static str {
+    match change {
+        Change::Worse => "delta--worse",
+        Change::Better => "delta--better",
+        Change::Same => "delta--same",
+    }
+}
 
 /// The table's markup.
 pub fn compare_table_markup(rows: &[CompareRow]) -> String {
@@ -44,14 +53,12 @@ pub fn compare_table_markup(rows: &[CompareRow]) -> String {
         h.close("th").close("tr");
         for cell in &row.cells {
             let change = cell.change;
-            let delta_class = format!("num compare-table__delta {}", change.class());
+            let class = delta_class(change);
+            let delta_class = format!("num compare-table__delta {class}");
             h.open(
                 "tr",
                 &[
-                    (
-                        "class",
-                        &format!("compare-table__metric {}", change.class()),
-                    ),
+                    ("class", &format!("compare-table__metric {class}")),
                     ("data-metric", cell.metric.key()),
                     ("data-change", change.key()),
                 ],
@@ -80,7 +87,7 @@ pub fn CompareTable(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::{Figures, compare};
+    use crate::compare::{Figures, Tolerance, compare};
     use crate::components::fixtures::stats;
 
     #[test]
@@ -100,6 +107,7 @@ mod tests {
                 total: &ct,
                 per_request: &cand,
             },
+            Tolerance::DEFAULT,
         );
         let m = compare_table_markup(&rows);
         assert!(m.starts_with(

@@ -10,7 +10,7 @@ use shared::run::RunStatus;
 
 use crate::api::{self, ApiError};
 use crate::chart::{self, Series};
-use crate::compare::{self, Figures, Overlay, Verdict};
+use crate::compare::{self, Figures, Overlay, Tolerance, Verdict};
 use crate::components::chart::LineChart;
 use crate::components::compare_table::CompareTable;
 use crate::components::generator::warnings_markup;
@@ -20,7 +20,6 @@ use crate::components::tiles::{run_tiles, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
 use crate::markup::Html;
-use crate::pages::live::planned_ms;
 
 /// The report files a run can be downloaded as: `(data-report, file, label)`.
 const REPORTS: [(&str, &str, &str); 4] = [
@@ -668,17 +667,6 @@ struct Loaded {
     series: Vec<MetricsSnapshot>,
 }
 
-impl Loaded {
-    /// The run's figures: its summary, or its last snapshot when it has none.
-    fn figures(&self) -> Option<Figures<'_>> {
-        self.detail
-            .summary
-            .as_ref()
-            .map(Figures::from)
-            .or_else(|| self.series.last().map(Figures::from))
-    }
-}
-
 async fn load(id: String) -> Result<Loaded, ApiError> {
     let (detail, series) = api::run_with_series(&id).await;
     Ok(Loaded {
@@ -777,42 +765,18 @@ fn overlay(a: &Loaded, b: &Loaded, what: Overlay) -> Vec<Series> {
 }
 
 fn comparison(a: Loaded, b: Loaded) -> impl IntoView {
-    let rows = match (a.figures(), b.figures()) {
-        (Some(fa), Some(fb)) => Some(compare::compare(fa, fb)),
+    let rows = match (Figures::of_run(&a.detail), Figures::of_run(&b.detail)) {
+        (Some(fa), Some(fb)) => Some(compare::compare(fa, fb, Tolerance::DEFAULT)),
         _ => None,
     };
     let (worse, better) = rows.as_deref().map(compare::tally).unwrap_or_default();
     let swap = format!("/compare?a={}&b={}", b.detail.info.id, a.detail.info.id);
     let throughput = Signal::stored(overlay(&a, &b, Overlay::Throughput));
     let latency = Signal::stored(overlay(&a, &b, Overlay::P95));
-    let verdict_line = match (worse, better) {
-        (0, 0) => "No change beyond tolerance (5% and a noise floor).".to_owned(),
-        (w, b) => format!(
-            "{w} regression{} and {b} improvement{} beyond tolerance (5% and a noise floor).",
-            if w == 1 { "" } else { "s" },
-            if b == 1 { "" } else { "s" },
-        ),
-    };
+    let verdict_line = compare::tally_line(worse, better, Tolerance::DEFAULT);
     let regressed = worse > 0;
     // A run that did not complete normally: its deltas may reflect that, not the system.
-    let notes: Vec<String> =
-        compare::scenario_note(&a.detail.info.scenario, &b.detail.info.scenario)
-            .into_iter()
-            .chain(
-                [("baseline", &a), ("candidate", &b)]
-                    .into_iter()
-                    .filter_map(|(role, l)| {
-                        let (d, i) = (&l.detail, &l.detail.info);
-                        compare::partial_note(
-                            role,
-                            i.status,
-                            i.duration_ms,
-                            planned_ms(&d.scenario_doc.load),
-                            d.summary.as_ref(),
-                        )
-                    }),
-            )
-            .collect();
+    let notes = compare::notes((&a.detail).into(), (&b.detail).into());
     let partial = (!notes.is_empty())
         .then(|| warnings_markup("Not a like-for-like comparison", &notes))
         .map(|m| view! { <div class="callout callout--warn" role="note" data-warning="partial" inner_html=m></div> });

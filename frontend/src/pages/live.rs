@@ -20,7 +20,7 @@ use crate::markup::Html;
 
 /// How long a load profile lasts, in ms (the graceful stop comes after).
 pub fn planned_ms(load: &LoadProfile) -> u64 {
-    u64::try_from(load.planned_duration().as_millis()).unwrap_or(u64::MAX)
+    load.planned_ms()
 }
 
 /// Time into the run against the plan: `12 s / 1 min 00 s`; past the plan, the graceful stop
