@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compare::CompareRow;
 use crate::metrics::{MetricsSnapshot, RunSummary};
 use crate::run::{RunId, RunStatus};
 use crate::scenario::{Scenario, ScenarioError};
@@ -534,6 +535,43 @@ pub struct SeriesQuery {
     /// three quarters of it). Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_request: Option<bool>,
+}
+
+/// Query of `GET /api/runs/{baseline}/compare/{candidate}`. Unknown parameters are refused.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CompareQuery {
+    /// How large a change must be, in percent of the baseline, to count as a regression or an
+    /// improvement (on top of a noise floor per metric: 1 ms, 1 request/s, 0.1 percentage
+    /// points of error rate). From 0 to 1000; default 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+}
+
+/// `GET /api/runs/{baseline}/compare/{candidate}`: two runs' figures side by side, the total
+/// and each request name, with every change read as a regression, an improvement or noise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RunComparison {
+    /// The run compared against.
+    pub baseline: RunInfo,
+    /// The run judged.
+    pub candidate: RunInfo,
+    /// The tolerance used, percent.
+    pub tolerance_percent: f64,
+    /// Metrics (of the total and of request names in both runs) that got worse beyond the
+    /// tolerance: higher latency or error rate, lower throughput.
+    pub regressions: usize,
+    /// Metrics that got better beyond the tolerance.
+    pub improvements: usize,
+    /// The counts in a sentence, as the panel shows it.
+    pub verdict: String,
+    /// What makes the comparison not like for like: different scenarios, a run that did not
+    /// complete normally. Empty when there is nothing to say.
+    pub notes: Vec<String>,
+    /// The total first, then each request name of either run.
+    pub rows: Vec<CompareRow>,
 }
 
 /// One point of `GET /api/monitoring/performance`: an interval's throughput and latency.

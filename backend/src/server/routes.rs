@@ -15,9 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, post, put};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use shared::api::{
-    ErrorStats, HostResources, PerformanceSeries, Preset, RunCreated, RunDetail, RunFilter,
-    RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef, SeriesQuery, StartRun,
-    StartTest, WorkloadStatus,
+    CompareQuery, ErrorStats, HostResources, PerformanceSeries, Preset, RunComparison, RunCreated,
+    RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef,
+    SeriesQuery, StartRun, StartTest, WorkloadStatus,
 };
 use shared::metrics::MetricsSnapshot;
 use shared::scenario::Scenario;
@@ -172,6 +172,7 @@ fn build() -> Api {
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);
     route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run; answers with it as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), runs::stop);
     route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, ok::<Vec<MetricsSnapshot>>(), runs::series; query SeriesQuery);
+    route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}", "runs", "Compare two runs: the total and each request name side by side, every change read as a regression, an improvement or noise (`?tolerance=` percent, default 5).", None, ok::<RunComparison>(), runs::compare; query CompareQuery);
     route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, Reply::Media(&["application/json", "text/html", "application/xml", "text/csv"]), runs::report);
     route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, ok::<Vec<ScenarioEntry>>(), scenarios::list);
     route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, ok::<ScenarioEntry>(), scenarios::get);

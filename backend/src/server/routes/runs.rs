@@ -4,7 +4,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use shared::api::{RunCreated, RunDetail, RunFilter, RunInfo, SeriesQuery, StartRun};
+use shared::api::{
+    CompareQuery, RunComparison, RunCreated, RunDetail, RunFilter, RunInfo, SeriesQuery, StartRun,
+};
+use shared::compare::{self, Figures, Tolerance};
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunId;
 
@@ -127,4 +130,41 @@ pub(super) async fn report(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// Two runs compared: the candidate's figures against the baseline's.
+pub(super) async fn compare(
+    State(state): State<AppState>,
+    Path((baseline, candidate)): Path<(String, String)>,
+    Params(query): Params<CompareQuery>,
+) -> Result<Json<RunComparison>, ApiError> {
+    let tolerance = match query.tolerance {
+        Some(p) => Tolerance::from_percent(p)
+            .map_err(|e| ApiError::BadRequest(format!("tolerance: {e}")))?,
+        None => Tolerance::DEFAULT,
+    };
+    let a = detail(&state, &RunId(baseline)).await?;
+    let b = detail(&state, &RunId(candidate)).await?;
+    // A run without a summary (running, or interrupted by a restart) is read as far as it got.
+    fn figures(d: &RunDetail) -> Result<Figures<'_>, ApiError> {
+        Figures::of_run(d).ok_or_else(|| {
+            ApiError::Conflict(format!(
+                "run \"{}\" has no figures yet (no snapshot was recorded)",
+                d.info.id
+            ))
+        })
+    }
+    let rows = compare::compare(figures(&a)?, figures(&b)?, tolerance);
+    let (regressions, improvements) = compare::tally(&rows);
+    let notes = compare::notes((&a).into(), (&b).into());
+    Ok(Json(RunComparison {
+        tolerance_percent: tolerance.percent(),
+        regressions,
+        improvements,
+        verdict: compare::tally_line(regressions, improvements, tolerance),
+        notes,
+        rows,
+        baseline: a.info,
+        candidate: b.info,
+    }))
 }

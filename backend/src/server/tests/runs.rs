@@ -6,8 +6,10 @@ use std::time::Duration;
 use axum::http::{StatusCode, header};
 use serde_json::json;
 use shared::api::{
-    AlertKind, ErrorStats, PerformanceSeries, RunDetail, RunInfo, TestType, WorkloadStatus,
+    AlertKind, ErrorStats, PerformanceSeries, RunComparison, RunDetail, RunInfo, TestType,
+    WorkloadStatus,
 };
+use shared::compare::{self, Change, CompareRow, Metric, Presence, Tolerance};
 use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::report::JsonReport;
 use shared::run::{RunId, RunStatus};
@@ -922,5 +924,112 @@ async fn stop_answers_stopping_with_the_elapsed_time() {
         let summary = wait_finished(&mut rx, &id).await;
         assert_eq!(summary.status, RunStatus::Cancelled);
         assert!(summary.duration_ms >= stopped.duration_ms, "{summary:?}");
+    }
+}
+
+/// Two finished runs compared through the API: a candidate whose every request fails
+/// regresses on error rate, a request name only one run has keeps its side, a run compared
+/// with itself has no change even at a tolerance of 0, and bad requests are named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_compared() {
+    let h = Harness::new().await;
+    let (a, sa) = h
+        .run_inline(&quick_scenario("quick", "GET product", "500ms"))
+        .await;
+    let mut broken = quick_scenario("quick", "GET missing", "500ms");
+    broken["journeys"][0]["steps"][0]["request"]["path"] = json!("/api/nothing-here");
+    let (b, sb) = h.run_inline(&broken).await;
+    assert!(sa.total.requests > 0 && sa.total.errors == 0, "{sa:?}");
+    assert!(
+        sb.total.requests > 0 && sb.total.errors == sb.total.requests,
+        "{sb:?}"
+    );
+
+    let c: RunComparison = h
+        .get(&format!("/api/runs/{a}/compare/{b}"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!((&c.baseline.id, &c.candidate.id), (&a, &b));
+    assert_eq!(c.tolerance_percent, 5.0);
+    let titles: Vec<_> = c.rows.iter().map(CompareRow::title).collect();
+    assert_eq!(titles, ["Total", "GET product", "GET missing"]);
+    let presence: Vec<_> = c.rows.iter().map(|r| r.presence).collect();
+    assert_eq!(
+        presence,
+        [
+            Presence::Both,
+            Presence::BaselineOnly,
+            Presence::CandidateOnly
+        ]
+    );
+    let errors = c.rows[0]
+        .cell(Metric::ErrorRate)
+        .expect("an error-rate cell");
+    assert_eq!(
+        (errors.baseline, errors.candidate, errors.change),
+        (Some(0.0), Some(1.0), Change::Worse)
+    );
+    let requests = c.rows[0].cell(Metric::Requests).expect("a requests cell");
+    assert_eq!(
+        (requests.baseline, requests.candidate),
+        (
+            Some(sa.total.requests as f64),
+            Some(sb.total.requests as f64)
+        )
+    );
+    assert_eq!(
+        (c.regressions, c.improvements),
+        compare::tally(&c.rows),
+        "the counts are the rows'"
+    );
+    assert!(c.regressions >= 1);
+    assert_eq!(
+        c.verdict,
+        compare::tally_line(c.regressions, c.improvements, Tolerance::DEFAULT)
+    );
+    assert!(
+        c.notes.is_empty(),
+        "same scenario, both completed: {:?}",
+        c.notes
+    );
+
+    let same: RunComparison = h
+        .get(&format!("/api/runs/{a}/compare/{a}?tolerance=0"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(same.tolerance_percent, 0.0);
+    assert_eq!((same.regressions, same.improvements), (0, 0));
+    assert_eq!(same.rows.len(), 2);
+
+    // A run without a summary or a snapshot has nothing to compare yet.
+    let mut empty = detail(&h, &a).await;
+    empty.info.id = RunId("no-figures".into());
+    empty.info.status = RunStatus::Running;
+    h.runs
+        .store()
+        .create_run(&empty.info, &empty.scenario_doc)
+        .expect("the run is stored");
+    let e = h
+        .get(&format!("/api/runs/{a}/compare/no-figures"))
+        .await
+        .error(StatusCode::CONFLICT, "conflict");
+    assert!(
+        e.detail.contains("\"no-figures\" has no figures yet"),
+        "{e:?}"
+    );
+
+    let e = h
+        .get(&format!("/api/runs/{a}/compare/nope"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert!(e.detail.contains("\"nope\""), "{e:?}");
+    for query in ["tolerance=-1", "tolerance=1001", "tolerance=abc", "tol=5"] {
+        let e = h
+            .get(&format!("/api/runs/{a}/compare/{b}?{query}"))
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(e.detail.contains("tol"), "{query}: {e:?}");
     }
 }
