@@ -1,5 +1,6 @@
 //! The `stampede` command line: subcommands, their flags, and exit codes.
 
+mod compare;
 mod progress;
 mod reports;
 mod run;
@@ -9,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use compare::CompareArgs;
 pub use run::{MAX_INTERVAL, MIN_INTERVAL};
 pub use run::{RunArgs, ValidateArgs};
 pub(crate) use run::{parse_env_duration, parse_interval};
@@ -21,8 +23,11 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// The run finished (or was aborted) and at least one threshold failed.
     pub const THRESHOLDS_FAILED: u8 = 1;
+    /// `compare`: a metric of the candidate run is worse than the baseline's beyond the
+    /// tolerance.
+    pub const REGRESSED: u8 = 1;
     /// The scenario, a file or an argument is invalid; nothing ran. (`serve`: an argument or
-    /// the `--config` file.)
+    /// the `--config` file. `compare`: a file that cannot be read as a run.)
     pub const INVALID_INPUT: u8 = 2;
     /// The run could not start, or failed for a reason other than thresholds. (`serve`: the
     /// server could not start or failed.)
@@ -54,6 +59,9 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file without running it.
     Validate(ValidateArgs),
+    /// Compare two runs' figures (summaries from `run --out`); the exit code tells whether the
+    /// candidate regressed.
+    Compare(CompareArgs),
     /// Start the control server: REST API, live WebSocket feed, run history and reports, with
     /// the demo target alongside.
     Serve(crate::server::ServeArgs),
@@ -67,6 +75,7 @@ impl Cli {
         match self.command {
             Command::Run(args) => ExitCode::from(run::run(args).await),
             Command::Validate(args) => ExitCode::from(run::validate(&args)),
+            Command::Compare(args) => ExitCode::from(compare::compare(&args)),
             Command::Serve(args) => match crate::server::run_cli(args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

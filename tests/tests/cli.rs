@@ -770,3 +770,116 @@ fn control_characters_in_validation_problems_are_escaped() {
         "{stderr}"
     );
 }
+
+/// A one-request scenario against `target`, 2 users for a second, as a JSON file.
+fn one_request_scenario(name: &str, target: &str, path: &str) -> PathBuf {
+    let file = temp_file(&format!("{name}.json"));
+    let scenario = serde_json::json!({
+        "name": "compare_me",
+        "target": target,
+        "journeys": [{ "name": "one", "steps": [{ "request": {
+            "name": "GET item", "method": "GET", "path": path
+        }}]}],
+        "load": { "type": "constant_users", "users": 2, "duration": "1s" }
+    });
+    std::fs::write(&file, scenario.to_string()).expect("the scenario is written");
+    file
+}
+
+#[test]
+fn compare_exits_1_when_the_candidate_regressed() {
+    let target = DemoTarget::start(&[]);
+    let mut summaries = Vec::new();
+    for (name, path) in [("good", "/api/products/3"), ("broken", "/api/nothing-here")] {
+        let scenario = one_request_scenario(name, &target.url, path);
+        let out = temp_file(&format!("{name}-summary.json"));
+        let output = run(
+            &[
+                scenario.to_str().expect("utf-8"),
+                "--out",
+                out.to_str().expect("utf-8"),
+            ],
+            &[],
+        );
+        let _ = std::fs::remove_file(&scenario);
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        summaries.push(out);
+    }
+    let [good, broken] = [&summaries[0], &summaries[1]].map(|p| p.to_str().expect("utf-8"));
+    let compare = |args: &[&str]| {
+        let output = stampede()
+            .arg("compare")
+            .args(args)
+            .output()
+            .expect("stampede compare");
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+
+    // Every request of the candidate failed: its error rate is worse, and so the exit code.
+    let (code, stdout, stderr) = compare(&[good, broken]);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("baseline   "), "{stdout}");
+    let error_rate = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("Error rate"))
+        .unwrap_or_default();
+    assert!(
+        error_rate.contains("0.00%")
+            && error_rate.contains("100.00%")
+            && error_rate.ends_with("worse"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\nGET item\n"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains(" regression")
+                && l.ends_with("beyond tolerance (5% and a noise floor).")),
+        "{stdout}"
+    );
+
+    // A run against itself: nothing changed, even with only the total judged at 0 %.
+    let (code, stdout, _) = compare(&[good, good, "--tolerance", "0%", "--total-only"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.ends_with(
+            "No change beyond tolerance (0% and a noise floor). Only the total was judged.\n"
+        ),
+        "{stdout}"
+    );
+
+    // What cannot be read as a run is named, with exit 2.
+    let report = temp_file("not-a-summary.json");
+    std::fs::write(&report, r#"{"test_id": "x", "scenario": "s"}"#).expect("written");
+    for (args, says) in [
+        (
+            vec![good, report.to_str().expect("utf-8")],
+            "is a JSON report",
+        ),
+        (
+            vec![good, "/nonexistent/summary.json"],
+            "cannot read /nonexistent/summary.json",
+        ),
+        (
+            vec![good, broken, "--tolerance=-3"],
+            "a tolerance is a percentage",
+        ),
+        (
+            vec![good, broken, "--tolerance", "1001"],
+            "a tolerance is a percentage",
+        ),
+    ] {
+        let (code, stdout, stderr) = compare(&args);
+        assert_eq!(code, Some(2), "{args:?}: {stdout}\n{stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    for f in summaries.iter().chain([&report]) {
+        let _ = std::fs::remove_file(f);
+    }
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use e2e::binary::{Serve as Server, http_client, temp_dir};
 use futures_util::StreamExt as _;
-use shared::api::{RunDetail, RunInfo, WorkloadStatus};
+use shared::api::{RunComparison, RunDetail, RunInfo, WorkloadStatus};
 use shared::demo::DemoStats;
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunStatus;
@@ -322,6 +322,47 @@ async fn an_interrupted_run_gets_totals_from_its_last_snapshot() {
         get_json(&format!("{}/api/runs/{id}/report.json", server.api)).await;
     assert!(report.partial);
     assert_eq!(report.results.total_requests, totals.requests);
+
+    // Compared, it is read as far as it got, with a note saying so: through the API, and by
+    // `stampede compare` from the run saved as the API gives it.
+    let compared: RunComparison =
+        get_json(&format!("{}/api/runs/{id}/compare/{id}", server.api)).await;
+    let requests = compared.rows[0].cell(shared::compare::Metric::Requests);
+    assert_eq!(
+        requests.and_then(|c| c.baseline),
+        Some(totals.requests as f64)
+    );
+    assert_eq!((compared.regressions, compared.improvements), (0, 0));
+    let interrupted =
+        "run was interrupted (the server stopped during it, so it has no summary) after";
+    assert_eq!(compared.notes.len(), 2, "{:?}", compared.notes);
+    assert!(
+        compared
+            .notes
+            .iter()
+            .all(|n| n.contains(interrupted) && n.contains(" of 1 min 00 s")),
+        "{:?}",
+        compared.notes
+    );
+    let saved = dir.join("saved-run.json");
+    let body = http_client()
+        .get(format!("{}/api/runs/{id}", server.api))
+        .send()
+        .await
+        .expect("GET the run");
+    std::fs::write(&saved, body.bytes().await.expect("the body")).expect("the run is saved");
+    let output = e2e::binary::stampede()
+        .arg("compare")
+        .args([&saved, &saved])
+        .output()
+        .expect("stampede compare");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("note: The baseline {interrupted}")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("No change beyond tolerance"), "{stdout}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,192 @@
+//! `stampede compare`: two runs side by side, and an exit code that tells CI whether the
+//! candidate regressed. The comparison is `shared::compare`, as in the panel and the API.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use shared::api::RunDetail;
+use shared::compare::{self, Change, CompareRow, Figures, Side, Tolerance};
+
+use super::exit;
+use super::summary::term;
+
+/// Flags of `stampede compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The run compared against: a summary written by `stampede run --out`, or a run saved
+    /// from the API (`GET /api/runs/{id}`).
+    pub baseline: PathBuf,
+    /// The run judged, in either form.
+    pub candidate: PathBuf,
+    /// How large a change must be, in percent of the baseline, to count as a regression or an
+    /// improvement (`5` or `5%`). Each metric also has a noise floor: 1 ms of latency, 1
+    /// request/s, 0.1 percentage points of error rate.
+    #[arg(long, value_name = "PERCENT", default_value = "5", value_parser = Tolerance::parse)]
+    pub tolerance: Tolerance,
+    /// Judge only the total over all requests; each request name is still shown. Request
+    /// names with few requests have noisy percentiles.
+    #[arg(long)]
+    pub total_only: bool,
+}
+
+/// A run as read from a file.
+#[derive(Debug)]
+enum Run {
+    /// `stampede run --out`.
+    Summary(Box<shared::metrics::RunSummary>),
+    /// `GET /api/runs/{id}`.
+    Detail(Box<RunDetail>),
+}
+
+impl Run {
+    /// Reads either form; the error names the file and what is wrong with it.
+    fn read(path: &Path) -> Result<Run, String> {
+        let shown = path.display();
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{shown} is not JSON ({e}); compare reads run summaries"))?;
+        let has = |key| value.get(key).is_some();
+        if has("scenario_doc") {
+            return serde_json::from_value(value)
+                .map(|d| Run::Detail(Box::new(d)))
+                .map_err(|e| {
+                    format!("{shown} is not a run from the API (GET /api/runs/{{id}}): {e}")
+                });
+        }
+        if has("test_id") {
+            return Err(format!(
+                "{shown} is a JSON report; compare reads a run summary (`stampede run --out \
+                 FILE`) or a run from the API (GET /api/runs/{{id}})"
+            ));
+        }
+        serde_json::from_value(value)
+            .map(|s| Run::Summary(Box::new(s)))
+            .map_err(|e| format!("{shown} is not a run summary (`stampede run --out`): {e}"))
+    }
+
+    fn figures(&self) -> Option<Figures<'_>> {
+        match self {
+            Run::Summary(s) => Some(s.as_ref().into()),
+            Run::Detail(d) => Figures::of_run(d),
+        }
+    }
+
+    fn side(&self) -> Side<'_> {
+        match self {
+            Run::Summary(s) => s.as_ref().into(),
+            Run::Detail(d) => d.as_ref().into(),
+        }
+    }
+}
+
+/// Runs `stampede compare`: prints the comparison; exit 0 without regressions, 1 with one or
+/// more, 2 when a file cannot be read as a run.
+pub(super) fn compare(args: &CompareArgs) -> u8 {
+    let runs = Run::read(&args.baseline).and_then(|a| Ok((a, Run::read(&args.candidate)?)));
+    let (a, b) = match runs {
+        Ok(runs) => runs,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    let (fa, fb) = match (a.figures(), b.figures()) {
+        (Some(fa), Some(fb)) => (fa, fb),
+        (None, _) | (_, None) => {
+            let path = if a.figures().is_none() {
+                &args.baseline
+            } else {
+                &args.candidate
+            };
+            eprintln!(
+                "error: the run in {} has no figures yet (no snapshot was recorded)",
+                path.display()
+            );
+            return exit::INVALID_INPUT;
+        }
+    };
+    let rows = compare::compare(fa, fb, args.tolerance);
+    // The total is always the first row.
+    let judged = if args.total_only {
+        rows.get(..1).unwrap_or_default()
+    } else {
+        &rows
+    };
+    let (worse, better) = compare::tally(judged);
+    let notes = compare::notes(a.side(), b.side());
+    print!("{}", render(args, (&a, &b), &rows, &notes, (worse, better)));
+    if worse > 0 { exit::REGRESSED } else { exit::OK }
+}
+
+/// The comparison as text: the two runs, one block per request name (the total first), the
+/// notes, and the verdict.
+fn render(
+    args: &CompareArgs,
+    (a, b): (&Run, &Run),
+    rows: &[CompareRow],
+    notes: &[String],
+    (worse, better): (usize, usize),
+) -> String {
+    let mut out = String::new();
+    for (role, path, run) in [
+        ("baseline ", &args.baseline, a),
+        ("candidate", &args.candidate, b),
+    ] {
+        let side = run.side();
+        let _ = writeln!(
+            out,
+            "{role}  {}: {}, {} after {}",
+            term(&path.display().to_string()),
+            term(side.scenario),
+            side.status,
+            compare::duration_ms(side.ran_ms)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<16}{:>12}{:>12}{:>12}{:>9}",
+        "", "baseline", "candidate", "change", "%"
+    );
+    for row in rows {
+        let _ = write!(out, "{}", term(row.title()));
+        let note = row.presence.note();
+        if !note.is_empty() {
+            let _ = write!(out, "  ({note})");
+        }
+        out.push('\n');
+        let judged = row.request.is_none() || !args.total_only;
+        for cell in &row.cells {
+            let mark = match cell.change {
+                _ if !judged => "",
+                Change::Worse => "  worse",
+                Change::Better => "  better",
+                Change::Same => "",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<14}{:>12}{:>12}{:>12}{:>9}{mark}",
+                cell.metric.label(),
+                cell.baseline_text(),
+                cell.candidate_text(),
+                cell.delta_text(),
+                cell.rel_text()
+            );
+        }
+    }
+    out.push('\n');
+    for note in notes {
+        let _ = writeln!(out, "note: {}", term(note));
+    }
+    let _ = write!(
+        out,
+        "{}",
+        compare::tally_line(worse, better, args.tolerance)
+    );
+    out.push_str(if args.total_only {
+        " Only the total was judged.\n"
+    } else {
+        "\n"
+    });
+    out
+}
