@@ -283,7 +283,6 @@ pub fn overlay_series(
 #[cfg(test)]
 mod tests {
     use shared::api::RunTotals;
-    use shared::metrics::{LatencyStats, RequestStats};
     use shared::run::RunId;
 
     use super::*;
@@ -323,31 +322,6 @@ mod tests {
         assert_eq!(page_span(0, 2), Some((1, 2)), "page 0 reads as the first");
     }
 
-    fn stats(
-        name: &str,
-        requests: u64,
-        errors: u64,
-        rps: f64,
-        p50: f64,
-        p95: f64,
-        p99: f64,
-    ) -> RequestStats {
-        RequestStats {
-            name: name.into(),
-            requests,
-            errors,
-            rps,
-            latency: LatencyStats {
-                count: requests,
-                p50_ms: p50,
-                p95_ms: p95,
-                p99_ms: p99,
-                ..Default::default()
-            },
-            ..Default::default()
-        }
-    }
-
     fn run(id: &str, created: u64, totals: Option<RunTotals>, passed: Option<bool>) -> RunInfo {
         RunInfo {
             id: RunId(id.into()),
@@ -364,22 +338,10 @@ mod tests {
 
     #[test]
     fn overlay_series_in_seconds_skipping_empty_latency_intervals() {
-        let mk = |seq: u64, requests: u64, rps: f64, p95: f64| MetricsSnapshot {
-            seq,
-            elapsed_ms: (seq + 1) * 1000,
-            interval_ms: 1000,
-            status: RunStatus::Running,
-            interval: stats("*", requests, 0, rps, 1.0, p95, p95),
-            total: RequestStats::default(),
-            per_request: vec![],
-            active_users: 0,
-            interval_peak_users: 0,
-            target_users: 0,
-            target_rate: 0.0,
-            iterations: 0,
-            dropped_iterations: 0,
-            interrupted_iterations: 0,
-            generator: Default::default(),
+        let mk = |seq: u64, requests: u64, rps: f64, p95: f64| {
+            let mut s = crate::components::fixtures::snapshot(seq, rps, requests, 0);
+            s.interval.latency.p95_ms = p95;
+            s
         };
         let snaps = [
             mk(0, 10, 10.0, 5.0),

@@ -645,29 +645,9 @@ pub fn cut_off(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use crate::metrics::LatencyStats;
+    use crate::samples::empty_summary;
 
     use super::*;
-
-    fn summary() -> RunSummary {
-        RunSummary {
-            scenario: "s".into(),
-            status: RunStatus::Completed,
-            reason: None,
-            aborted_by: None,
-            aborted_by_request: None,
-            started_at_ms: 0,
-            duration_ms: 1000,
-            total: RequestStats::default(),
-            per_request: Vec::new(),
-            checks: Vec::new(),
-            iterations: 0,
-            dropped_iterations: 0,
-            interrupted_iterations: 0,
-            peak_users: 0,
-            thresholds: Vec::new(),
-            generator: Default::default(),
-        }
-    }
 
     #[test]
     fn tolerances_read_as_percentages() {
@@ -758,8 +738,8 @@ mod tests {
 
     #[test]
     fn notes_name_different_scenarios_then_each_partial_run() {
-        let base = summary();
-        let mut cand = summary();
+        let base = empty_summary();
+        let mut cand = empty_summary();
         assert!(notes((&base).into(), (&cand).into()).is_empty());
         cand.scenario = "other".into();
         cand.status = RunStatus::Cancelled;
@@ -997,7 +977,7 @@ mod tests {
     #[test]
     fn runs_that_did_not_complete_are_named_with_why() {
         let note = |status, ran, planned, reason: Option<&str>| {
-            let mut s = summary();
+            let mut s = empty_summary();
             s.reason = reason.map(str::to_owned);
             partial_note("candidate", status, ran, planned, Some(&s))
         };
@@ -1009,7 +989,7 @@ mod tests {
             )
         );
         let aborted = "threshold \"p95 < 200ms\" failed (observed 350 ms), aborting";
-        let mut s = summary();
+        let mut s = empty_summary();
         s.status = RunStatus::Failed;
         s.reason = Some(aborted.into());
         s.aborted_by = Some("p95 < 200ms".into());
@@ -1038,7 +1018,7 @@ mod tests {
             )
         );
         // A completed run with iterations cut off at the end.
-        let mut s = summary();
+        let mut s = empty_summary();
         s.interrupted_iterations = 3;
         assert_eq!(
             partial_note("baseline", RunStatus::Completed, 30_000, 30_000, Some(&s)).as_deref(),

@@ -1,8 +1,6 @@
 //! Test data for the run components' pure functions.
 
-use shared::metrics::{
-    ErrorKind, GeneratorStats, LatencyStats, MetricsSnapshot, RequestStats, RunSummary,
-};
+use shared::metrics::{ErrorKind, GeneratorStats, LatencyStats, MetricsSnapshot, RequestStats};
 use shared::run::RunStatus;
 
 /// Request stats with fixed latencies (p50 12.34 ms, p95 48 ms, p99 1.25 s).
@@ -62,23 +60,4 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
 }
 
 /// The summary of a completed one-second run of scenario `s` with nothing in it.
-pub(crate) fn summary() -> RunSummary {
-    RunSummary {
-        scenario: "s".into(),
-        status: RunStatus::Completed,
-        reason: None,
-        aborted_by: None,
-        aborted_by_request: None,
-        started_at_ms: 0,
-        duration_ms: 1000,
-        total: RequestStats::default(),
-        per_request: Vec::new(),
-        checks: Vec::new(),
-        iterations: 0,
-        dropped_iterations: 0,
-        interrupted_iterations: 0,
-        peak_users: 0,
-        thresholds: Vec::new(),
-        generator: Default::default(),
-    }
-}
+pub(crate) use shared::samples::empty_summary as summary;
