@@ -65,10 +65,16 @@ impl Run {
             .map_err(|e| format!("{shown} is not a run summary (`stampede run --out`): {e}"))
     }
 
-    fn figures(&self) -> Option<Figures<'_>> {
+    /// Its figures; `path` names it in the error when it has none yet.
+    fn figures(&self, path: &Path) -> Result<Figures<'_>, String> {
         match self {
-            Run::Summary(s) => Some(s.as_ref().into()),
-            Run::Detail(d) => Figures::of_run(d),
+            Run::Summary(s) => Ok(s.as_ref().into()),
+            Run::Detail(d) => Figures::of_run(d).ok_or_else(|| {
+                format!(
+                    "the run in {} has no figures yet (no snapshot was recorded)",
+                    path.display()
+                )
+            }),
         }
     }
 
@@ -83,30 +89,30 @@ impl Run {
 /// Runs `stampede compare`: prints the comparison; exit 0 without regressions, 1 with one or
 /// more, 2 when a file cannot be read as a run.
 pub(super) fn compare(args: &CompareArgs) -> u8 {
-    let runs = Run::read(&args.baseline).and_then(|a| Ok((a, Run::read(&args.candidate)?)));
-    let (a, b) = match runs {
-        Ok(runs) => runs,
+    match compared(args) {
+        Ok((text, 0)) => {
+            print!("{text}");
+            exit::OK
+        }
+        Ok((text, _)) => {
+            print!("{text}");
+            exit::REGRESSED
+        }
         Err(e) => {
             eprintln!("error: {e}");
-            return exit::INVALID_INPUT;
+            exit::INVALID_INPUT
         }
-    };
-    let (fa, fb) = match (a.figures(), b.figures()) {
-        (Some(fa), Some(fb)) => (fa, fb),
-        (None, _) | (_, None) => {
-            let path = if a.figures().is_none() {
-                &args.baseline
-            } else {
-                &args.candidate
-            };
-            eprintln!(
-                "error: the run in {} has no figures yet (no snapshot was recorded)",
-                path.display()
-            );
-            return exit::INVALID_INPUT;
-        }
-    };
-    let rows = compare::compare(fa, fb, args.tolerance);
+    }
+}
+
+/// The comparison's text and how many regressions it judged.
+fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
+    let (a, b) = (Run::read(&args.baseline)?, Run::read(&args.candidate)?);
+    let rows = compare::compare(
+        a.figures(&args.baseline)?,
+        b.figures(&args.candidate)?,
+        args.tolerance,
+    );
     // The total is always the first row.
     let judged = if args.total_only {
         rows.get(..1).unwrap_or_default()
@@ -115,8 +121,8 @@ pub(super) fn compare(args: &CompareArgs) -> u8 {
     };
     let (worse, better) = compare::tally(judged);
     let notes = compare::notes(a.side(), b.side());
-    print!("{}", render(args, (&a, &b), &rows, &notes, (worse, better)));
-    if worse > 0 { exit::REGRESSED } else { exit::OK }
+    let text = render(args, (&a, &b), &rows, &notes, (worse, better));
+    Ok((text, worse))
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the
