@@ -5,8 +5,7 @@
 
 use shared::api::{RunInfo, TestType};
 pub use shared::compare::{
-    Change, CompareRow, Figures, Side, Tolerance, compare, cut_off, duration_ms, notes, tally,
-    tally_line,
+    Change, CompareRow, Figures, Tolerance, compare, cut_off, duration_ms, notes, tally, tally_line,
 };
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunStatus;
