@@ -1,6 +1,7 @@
 //! Headless Chromium driven through Debian's chromedriver with fantoccini. The driver runs in
 //! its own process group and the whole group is killed on drop, so a failing test never leaves
-//! a browser behind.
+//! a browser behind; the browser's profile and temporary files (about 4 MB a session) live in
+//! one directory that goes with it.
 
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
@@ -18,9 +19,34 @@ pub fn screenshot_dir() -> PathBuf {
 
 /// A chromedriver child and a WebDriver session on it.
 pub struct Browser {
-    driver: Child,
     /// The session.
     pub client: Client,
+    _driver: Driver,
+}
+
+/// The chromedriver process group (the driver and the Chromium it starts) and Chromium's
+/// profile directory, with its temporary files under `tmp/`. On drop the group is killed and the
+/// directory removed, also when a session never started.
+struct Driver {
+    child: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let pid = self.child.id();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status();
+        let _ = self.child.wait();
+        // Chromium's processes die with the group, but may take a moment to go.
+        for _ in 0..20 {
+            if std::fs::remove_dir_all(&self.profile).is_ok() || !self.profile.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -36,8 +62,13 @@ impl Browser {
         let chromedriver =
             std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let port = free_port();
-        let driver = Command::new(&chromedriver)
+        let profile = super::binary::temp_dir(&format!("chrome-{port}"));
+        // Chromium makes scratch directories under $TMPDIR; keep them in the profile.
+        let scratch = profile.join("tmp");
+        std::fs::create_dir_all(&scratch).expect("a profile directory");
+        let child = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
+            .env("TMPDIR", &scratch)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
@@ -47,7 +78,10 @@ impl Browser {
                     "cannot start {chromedriver} ({e}); install chromium-driver (make test does)"
                 )
             });
-        let profile = super::binary::temp_dir(&format!("chrome-{port}"));
+        let driver = Driver {
+            child,
+            profile: profile.clone(),
+        };
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -70,7 +104,12 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Self { driver, client },
+                Ok(client) => {
+                    return Self {
+                        client,
+                        _driver: driver,
+                    };
+                }
                 Err(e) => last = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -108,16 +147,5 @@ impl Browser {
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(screenshot_dir().join(format!("{name}.png")), png);
         }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // The session dies with the driver; kill the whole group (driver and Chromium).
-        let pid = self.driver.id();
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{pid}")])
-            .status();
-        let _ = self.driver.wait();
     }
 }
