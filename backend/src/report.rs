@@ -2,6 +2,7 @@
 //! documents — the JSON report, one self-contained HTML page with inline SVG charts, JUnit XML
 //! for CI, and a CSV of the time series. Nothing here does I/O.
 
+mod comparison;
 mod csv;
 mod format;
 mod html;
@@ -11,6 +12,8 @@ mod svg;
 
 #[cfg(test)]
 mod tests;
+
+pub use comparison::Judged;
 
 use shared::api::RunDetail;
 use shared::markup::escape;
@@ -33,6 +36,13 @@ pub fn html(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
 /// complete.
 pub fn junit(detail: &RunDetail) -> String {
     junit::render(detail)
+}
+
+/// JUnit XML of a comparison between two runs: one test case per judged metric (latency
+/// percentiles, throughput, error rate) of the total and of each request name, failed when it
+/// regressed.
+pub fn comparison_junit(judged: &Judged<'_>) -> String {
+    comparison::render(judged)
 }
 
 /// The metrics series as CSV, one row per snapshot (interval figures), header first.

@@ -146,6 +146,12 @@ impl Metric {
         }
     }
 
+    /// Whether a change of it can be a regression or an improvement (all but
+    /// [`Metric::Requests`], which depends on the run's length).
+    pub fn judged(self) -> bool {
+        self.worse_direction() != 0.0
+    }
+
     /// +1 when a higher value is worse, -1 when a lower value is worse, 0 when neither.
     fn worse_direction(self) -> f64 {
         match self {

@@ -821,8 +821,20 @@ fn compare_exits_1_when_the_candidate_regressed() {
     };
 
     // Every request of the candidate failed: its error rate is worse, and so the exit code.
-    let (code, stdout, stderr) = compare(&[good, broken]);
+    let junit = temp_file("compare.junit.xml");
+    let junit_arg = junit.to_str().expect("utf-8");
+    let (code, stdout, stderr) = compare(&[good, broken, "--junit", junit_arg]);
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    // The JUnit file fails the same metric, with the figures in its message.
+    let xml = std::fs::read_to_string(&junit).expect("--junit wrote its file");
+    assert!(
+        xml.contains(
+            "<testcase classname=\"total\" name=\"Error rate\" time=\"0\">\n      \
+             <failure message=\"0.00% → 100.00%"
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("type=\"regression\""), "{xml}");
     assert!(stdout.starts_with("baseline   "), "{stdout}");
     let error_rate = stdout
         .lines()
@@ -874,12 +886,16 @@ fn compare_exits_1_when_the_candidate_regressed() {
             vec![good, broken, "--tolerance", "1001"],
             "a tolerance is a percentage",
         ),
+        (
+            vec![good, broken, "--junit", "/nonexistent/compare.xml"],
+            "cannot write --junit /nonexistent/compare.xml",
+        ),
     ] {
         let (code, stdout, stderr) = compare(&args);
         assert_eq!(code, Some(2), "{args:?}: {stdout}\n{stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
-    for f in summaries.iter().chain([&report]) {
+    for f in summaries.iter().chain([&report, &junit]) {
         let _ = std::fs::remove_file(f);
     }
 }

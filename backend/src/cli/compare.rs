@@ -9,6 +9,7 @@ use shared::compare::{self, Change, CompareRow, Figures, Side, Tolerance};
 
 use super::exit;
 use super::summary::term;
+use crate::report::Judged;
 
 /// Flags of `stampede compare`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +28,10 @@ pub struct CompareArgs {
     /// names with few requests have noisy percentiles.
     #[arg(long)]
     pub total_only: bool,
+    /// Also write the comparison as JUnit XML to this file: one test case per judged metric of
+    /// the total and of each request name, failed when it regressed.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// A run as read from a file.
@@ -121,8 +126,31 @@ fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
     };
     let (worse, better) = compare::tally(judged);
     let notes = compare::notes(a.side(), b.side());
-    let text = render(args, (&a, &b), &rows, &notes, (worse, better));
+    let verdict = verdict(args, worse, better);
+    if let Some(path) = &args.junit {
+        let xml = crate::report::comparison_junit(&Judged {
+            baseline: &args.baseline.display().to_string(),
+            candidate: &args.candidate.display().to_string(),
+            rows: &rows,
+            tolerance: args.tolerance,
+            total_only: args.total_only,
+            notes: &notes,
+            verdict: &verdict,
+        });
+        std::fs::write(path, xml)
+            .map_err(|e| format!("cannot write --junit {}: {e}", path.display()))?;
+    }
+    let text = render(args, (&a, &b), &rows, &notes, &verdict);
     Ok((text, worse))
+}
+
+/// The verdict sentence.
+fn verdict(args: &CompareArgs, worse: usize, better: usize) -> String {
+    let mut line = compare::tally_line(worse, better, args.tolerance);
+    if args.total_only {
+        line.push_str(" Only the total was judged.");
+    }
+    line
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the
@@ -132,7 +160,7 @@ fn render(
     (a, b): (&Run, &Run),
     rows: &[CompareRow],
     notes: &[String],
-    (worse, better): (usize, usize),
+    verdict: &str,
 ) -> String {
     let mut out = String::new();
     for (role, path, run) in [
@@ -184,15 +212,6 @@ fn render(
     for note in notes {
         let _ = writeln!(out, "note: {}", term(note));
     }
-    let _ = write!(
-        out,
-        "{}",
-        compare::tally_line(worse, better, args.tolerance)
-    );
-    out.push_str(if args.total_only {
-        " Only the total was judged.\n"
-    } else {
-        "\n"
-    });
+    let _ = writeln!(out, "{verdict}");
     out
 }

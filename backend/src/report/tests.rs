@@ -755,6 +755,78 @@ fn junit_reports_a_failed_run_and_escapes() {
     assert!(xml.contains("run was interrupted"));
 }
 
+/// A comparison's JUnit: one case per judged metric (five per row), a failure exactly where
+/// the comparison reads `worse`, request names in one run only skipped, and `--total-only`
+/// skipping every request name.
+#[test]
+fn comparison_junit_fails_the_regressed_metrics_only() {
+    use shared::compare::{self, Figures, Tolerance};
+
+    use super::{Judged, comparison_junit};
+
+    let (d, _) = fixture();
+    let baseline = d.summary.clone().expect("the fixture has a summary");
+    let mut candidate = baseline.clone();
+    candidate.total.latency.p95_ms *= 1.5;
+    candidate.per_request[0].rps /= 2.0;
+    candidate.per_request[1].name = "POST /cart?a=<b>&c=\"d\"".into();
+    let tolerance = Tolerance::DEFAULT;
+    let rows = compare::compare(
+        Figures::from(&baseline),
+        Figures::from(&candidate),
+        tolerance,
+    );
+    let judged = |total_only| Judged {
+        baseline: "base.json",
+        candidate: "new & improved.json",
+        rows: &rows,
+        tolerance,
+        total_only,
+        notes: &[],
+        verdict: "1 regression.",
+    };
+
+    let xml = comparison_junit(&judged(false));
+    check_well_formed(&xml).expect("well-formed XML");
+    // Total, GET /products, POST /cart (baseline only), the renamed one (candidate only).
+    assert_eq!(rows.len(), 4);
+    assert_eq!(xml.matches("<testcase ").count(), 4 * 5, "{xml}");
+    let (worse, _) = compare::tally(&rows);
+    assert_eq!(worse, 2, "p95 of the total, throughput of GET /products");
+    assert_eq!(xml.matches("<failure ").count(), worse, "{xml}");
+    assert_eq!(xml.matches("<skipped ").count(), 2 * 5, "{xml}");
+    assert!(xml.contains("tests=\"20\" failures=\"2\" errors=\"0\" skipped=\"10\""));
+    assert!(xml.contains(
+        "<testcase classname=\"total\" name=\"Latency p95\" time=\"0\">\n      <failure message=\""
+    ), "{xml}");
+    assert!(xml.contains(
+        "<testcase classname=\"request.GET /products\" name=\"Throughput\" time=\"0\">\n      <failure "
+    ), "{xml}");
+    assert!(xml.contains("<testcase classname=\"total\" name=\"Latency p50\" time=\"0\"/>"));
+    assert!(xml.contains(
+        "<testcase classname=\"request.POST /cart\" name=\"Error rate\" time=\"0\">\n      <skipped message=\"only in the baseline\"/>"
+    ), "{xml}");
+    assert!(
+        xml.contains("classname=\"request.POST /cart?a=&lt;b&gt;&amp;c=&quot;d&quot;\""),
+        "{xml}"
+    );
+    assert!(xml.contains("<property name=\"candidate\" value=\"new &amp; improved.json\"/>"));
+    assert!(xml.contains("<property name=\"tolerance\" value=\"5%\"/>"));
+    assert!(
+        !xml.contains("name=\"Requests\""),
+        "requests are not judged"
+    );
+
+    // Only the total judged: one failure, the request names' cases skipped.
+    let xml = comparison_junit(&judged(true));
+    check_well_formed(&xml).expect("well-formed XML");
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert_eq!(xml.matches("<skipped ").count(), 3 * 5, "{xml}");
+    assert!(xml.contains(
+        "<testcase classname=\"request.GET /products\" name=\"Throughput\" time=\"0\">\n      <skipped message=\"not judged: --total-only\"/>"
+    ), "{xml}");
+}
+
 /// A small well-formedness checker: one root element, balanced and properly nested tags,
 /// quoted attributes without `<`, no duplicate attributes, and only valid entity references.
 fn check_well_formed(doc: &str) -> Result<(), String> {
