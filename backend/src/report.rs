@@ -13,9 +13,7 @@ mod svg;
 #[cfg(test)]
 mod tests;
 
-pub use comparison::Judged;
-
-use shared::api::RunDetail;
+use shared::api::{RunComparison, RunDetail};
 use shared::markup::escape;
 use shared::metrics::MetricsSnapshot;
 use shared::report::JsonReport;
@@ -41,8 +39,9 @@ pub fn junit(detail: &RunDetail) -> String {
 /// JUnit XML of a comparison between two runs: one test case per judged metric (latency
 /// percentiles, throughput, error rate) of the total and of each request name, failed when it
 /// regressed.
-pub fn comparison_junit(judged: &Judged<'_>) -> String {
-    comparison::render(judged)
+/// `names` say how the baseline and the candidate are known (their files).
+pub fn comparison_junit(comparison: &RunComparison, names: (&str, &str)) -> String {
+    comparison::render(comparison, names)
 }
 
 /// The metrics series as CSV, one row per snapshot (interval figures), header first.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::CompareRow;
+use crate::compare::{CompareRow, Tolerance};
 use crate::metrics::{MetricsSnapshot, RunSummary};
 use crate::run::{RunId, RunStatus};
 use crate::scenario::{Scenario, ScenarioError};
@@ -547,6 +547,10 @@ pub struct CompareQuery {
     /// points of error rate). From 0 to 1000; default 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<f64>,
+    /// `true` judges only the total over all requests (request names with few requests have
+    /// noisy percentiles); each request name is still listed. Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_only: Option<bool>,
 }
 
 /// `GET /api/runs/{baseline}/compare/{candidate}`: two runs' figures side by side, the total
@@ -572,6 +576,46 @@ pub struct RunComparison {
     pub notes: Vec<String>,
     /// The total first, then each request name of either run.
     pub rows: Vec<CompareRow>,
+    /// Only the total was judged (`stampede compare --total-only`): `regressions` and
+    /// `improvements` count the total's metrics, and the request names' readings are shown but
+    /// not counted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub total_only: bool,
+}
+
+impl RunComparison {
+    /// The comparison of two runs' `rows` (from [`crate::compare::compare`]) at `tolerance`,
+    /// counted over the total alone when `total_only`, else over every row.
+    pub fn new(
+        (baseline, candidate): (RunInfo, RunInfo),
+        rows: Vec<CompareRow>,
+        notes: Vec<String>,
+        tolerance: Tolerance,
+        total_only: bool,
+    ) -> Self {
+        // The total is always the first row.
+        let judged = if total_only {
+            rows.get(..1).unwrap_or_default()
+        } else {
+            &rows
+        };
+        let (regressions, improvements) = crate::compare::tally(judged);
+        let mut verdict = crate::compare::tally_line(regressions, improvements, tolerance);
+        if total_only {
+            verdict.push_str(" Only the total was judged.");
+        }
+        Self {
+            baseline,
+            candidate,
+            tolerance_percent: tolerance.percent(),
+            regressions,
+            improvements,
+            verdict,
+            notes,
+            rows,
+            total_only,
+        }
+    }
 }
 
 /// One point of `GET /api/monitoring/performance`: an interval's throughput and latency.

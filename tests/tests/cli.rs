@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 
 use e2e::binary::{repo, stampede};
+use shared::api::RunComparison;
 use shared::demo::DemoStats;
 use shared::metrics::RunSummary;
 
@@ -822,9 +823,24 @@ fn compare_exits_1_when_the_candidate_regressed() {
 
     // Every request of the candidate failed: its error rate is worse, and so the exit code.
     let junit = temp_file("compare.junit.xml");
-    let junit_arg = junit.to_str().expect("utf-8");
-    let (code, stdout, stderr) = compare(&[good, broken, "--junit", junit_arg]);
+    let json = temp_file("compare.json");
+    let (code, stdout, stderr) = compare(&[
+        good,
+        broken,
+        "--junit",
+        junit.to_str().expect("utf-8"),
+        "--json",
+        json.to_str().expect("utf-8"),
+    ]);
     assert_eq!(code, Some(1), "{stdout}\n{stderr}");
+    // The JSON file is the API's comparison, with the verdict the text ends with.
+    let c: RunComparison =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("--json wrote its file"))
+            .expect("a RunComparison");
+    assert_eq!(c.candidate.scenario, "compare_me");
+    assert!(c.candidate.id.0.starts_with("cli-"), "{:?}", c.candidate.id);
+    assert!(c.regressions >= 1 && !c.total_only, "{c:?}");
+    assert!(stdout.ends_with(&format!("{}\n", c.verdict)), "{stdout}");
     // The JUnit file fails the same metric, with the figures in its message.
     let xml = std::fs::read_to_string(&junit).expect("--junit wrote its file");
     assert!(
@@ -895,7 +911,7 @@ fn compare_exits_1_when_the_candidate_regressed() {
         assert_eq!(code, Some(2), "{args:?}: {stdout}\n{stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
-    for f in summaries.iter().chain([&report, &junit]) {
+    for f in summaries.iter().chain([&report, &junit, &json]) {
         let _ = std::fs::remove_file(f);
     }
 }

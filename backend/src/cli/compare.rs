@@ -4,12 +4,12 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use shared::api::RunDetail;
-use shared::compare::{self, Change, CompareRow, Figures, Side, Tolerance};
+use shared::api::{RunComparison, RunDetail, RunInfo};
+use shared::compare::{self, Change, Figures, Side, Tolerance};
 
 use super::exit;
+use super::reports::run_info;
 use super::summary::term;
-use crate::report::Judged;
 
 /// Flags of `stampede compare`.
 #[derive(Debug, clap::Args)]
@@ -32,6 +32,10 @@ pub struct CompareArgs {
     /// the total and of each request name, failed when it regressed.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Also write the comparison as JSON to this file, as `GET
+    /// /api/runs/{baseline}/compare/{candidate}` answers it.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
 }
 
 /// A run as read from a file.
@@ -83,6 +87,14 @@ impl Run {
         }
     }
 
+    /// Its listing fields: the API's, or, for a summary, as the server would list it.
+    fn info(&self) -> RunInfo {
+        match self {
+            Run::Summary(s) => run_info(s, s.started_at_ms.saturating_add(s.duration_ms)),
+            Run::Detail(d) => d.info.clone(),
+        }
+    }
+
     fn side(&self) -> Side<'_> {
         match self {
             Run::Summary(s) => s.as_ref().into(),
@@ -110,7 +122,7 @@ pub(super) fn compare(args: &CompareArgs) -> u8 {
     }
 }
 
-/// The comparison's text and how many regressions it judged.
+/// The comparison's text and how many regressions it judged; `--junit` and `--json` written.
 fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
     let (a, b) = (Run::read(&args.baseline)?, Run::read(&args.candidate)?);
     let rows = compare::compare(
@@ -118,50 +130,37 @@ fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
         b.figures(&args.candidate)?,
         args.tolerance,
     );
-    // The total is always the first row.
-    let judged = if args.total_only {
-        rows.get(..1).unwrap_or_default()
-    } else {
-        &rows
-    };
-    let (worse, better) = compare::tally(judged);
     let notes = compare::notes(a.side(), b.side());
-    let verdict = verdict(args, worse, better);
+    let comparison = RunComparison::new(
+        (a.info(), b.info()),
+        rows,
+        notes,
+        args.tolerance,
+        args.total_only,
+    );
+    let write = |flag: &str, path: &Path, text: String| {
+        std::fs::write(path, text)
+            .map_err(|e| format!("cannot write {flag} {}: {e}", path.display()))
+    };
     if let Some(path) = &args.junit {
-        let xml = crate::report::comparison_junit(&Judged {
-            baseline: &args.baseline.display().to_string(),
-            candidate: &args.candidate.display().to_string(),
-            rows: &rows,
-            tolerance: args.tolerance,
-            total_only: args.total_only,
-            notes: &notes,
-            verdict: &verdict,
-        });
-        std::fs::write(path, xml)
-            .map_err(|e| format!("cannot write --junit {}: {e}", path.display()))?;
+        let names = (
+            args.baseline.display().to_string(),
+            args.candidate.display().to_string(),
+        );
+        let xml = crate::report::comparison_junit(&comparison, (&names.0, &names.1));
+        write("--junit", path, xml)?;
     }
-    let text = render(args, (&a, &b), &rows, &notes, &verdict);
-    Ok((text, worse))
-}
-
-/// The verdict sentence.
-fn verdict(args: &CompareArgs, worse: usize, better: usize) -> String {
-    let mut line = compare::tally_line(worse, better, args.tolerance);
-    if args.total_only {
-        line.push_str(" Only the total was judged.");
+    if let Some(path) = &args.json {
+        let json = serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?;
+        write("--json", path, json + "\n")?;
     }
-    line
+    let text = render(args, (&a, &b), &comparison);
+    Ok((text, comparison.regressions))
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the
 /// notes, and the verdict.
-fn render(
-    args: &CompareArgs,
-    (a, b): (&Run, &Run),
-    rows: &[CompareRow],
-    notes: &[String],
-    verdict: &str,
-) -> String {
+fn render(args: &CompareArgs, (a, b): (&Run, &Run), comparison: &RunComparison) -> String {
     let mut out = String::new();
     for (role, path, run) in [
         ("baseline ", &args.baseline, a),
@@ -182,7 +181,7 @@ fn render(
         "\n{:<16}{:>12}{:>12}{:>12}{:>9}",
         "", "baseline", "candidate", "change", "%"
     );
-    for row in rows {
+    for row in &comparison.rows {
         let _ = write!(out, "{}", term(row.title()));
         let note = row.presence.note();
         if !note.is_empty() {
@@ -209,9 +208,9 @@ fn render(
         }
     }
     out.push('\n');
-    for note in notes {
+    for note in &comparison.notes {
         let _ = writeln!(out, "note: {}", term(note));
     }
-    let _ = writeln!(out, "{verdict}");
+    let _ = writeln!(out, "{}", comparison.verdict);
     out
 }

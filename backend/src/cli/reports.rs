@@ -55,21 +55,26 @@ pub(super) fn run_detail(
     ended_at_ms: u64,
 ) -> RunDetail {
     RunDetail {
-        info: RunInfo {
-            id: run_id(summary.started_at_ms),
-            scenario: summary.scenario.clone(),
-            test_type: TestType::Load,
-            status: summary.status,
-            created_at_ms: summary.started_at_ms,
-            ended_at_ms: Some(ended_at_ms),
-            duration_ms: summary.duration_ms,
-            totals: Some(RunTotals::of(summary)),
-            thresholds_passed: summary.verdict(),
-        },
+        info: run_info(summary, ended_at_ms),
         scenario_doc: scenario.source.clone(),
         summary: Some(summary.clone()),
         alerts: Vec::new(),
         latest: None,
+    }
+}
+
+/// A CLI run's listing fields, as the server lists its runs: an id made from its start time.
+pub(super) fn run_info(summary: &RunSummary, ended_at_ms: u64) -> RunInfo {
+    RunInfo {
+        id: run_id(summary.started_at_ms),
+        scenario: summary.scenario.clone(),
+        test_type: TestType::Load,
+        status: summary.status,
+        created_at_ms: summary.started_at_ms,
+        ended_at_ms: Some(ended_at_ms),
+        duration_ms: summary.duration_ms,
+        totals: Some(RunTotals::of(summary)),
+        thresholds_passed: summary.verdict(),
     }
 }
 

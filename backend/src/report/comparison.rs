@@ -3,27 +3,9 @@
 
 use std::fmt::Write as _;
 
-use shared::compare::{Change, CompareRow, Presence, Tolerance};
+use shared::api::RunComparison;
+use shared::compare::{Change, Presence};
 use shared::markup::escape;
-
-/// A comparison as `stampede compare` judged it.
-#[derive(Debug, Clone, Copy)]
-pub struct Judged<'a> {
-    /// How the baseline run is named (its file).
-    pub baseline: &'a str,
-    /// How the candidate run is named.
-    pub candidate: &'a str,
-    /// The total first, then each request name.
-    pub rows: &'a [CompareRow],
-    /// The tolerance the rows were judged with.
-    pub tolerance: Tolerance,
-    /// Only the total was judged; request names are listed as skipped.
-    pub total_only: bool,
-    /// What makes the runs unlike.
-    pub notes: &'a [String],
-    /// The verdict sentence.
-    pub verdict: &'a str,
-}
 
 /// One test case: its class (`total` or `request.NAME`), its name (the metric), and how it
 /// ended.
@@ -41,14 +23,15 @@ enum Outcome {
     Skipped(&'static str),
 }
 
-pub(super) fn render(j: &Judged<'_>) -> String {
+pub(super) fn render(c: &RunComparison, (baseline, candidate): (&str, &str)) -> String {
+    let tolerance = format!("{}%", c.tolerance_percent);
     let mut cases = Vec::new();
-    for row in j.rows {
+    for row in &c.rows {
         let classname = match &row.request {
             None => "total".to_owned(),
             Some(name) => format!("request.{name}"),
         };
-        let skipped = if row.request.is_some() && j.total_only {
+        let skipped = if row.request.is_some() && c.total_only {
             Some("not judged: --total-only")
         } else {
             match row.presence {
@@ -57,7 +40,7 @@ pub(super) fn render(j: &Judged<'_>) -> String {
                 Presence::CandidateOnly => Some("only in the candidate"),
             }
         };
-        for cell in row.cells.iter().filter(|c| c.metric.judged()) {
+        for cell in row.cells.iter().filter(|cell| cell.metric.judged()) {
             let outcome = match (skipped, cell.change) {
                 (Some(why), _) => Outcome::Skipped(why),
                 (None, Change::Worse) => Outcome::Regressed(
@@ -78,7 +61,7 @@ pub(super) fn render(j: &Judged<'_>) -> String {
                         cell.candidate_text(),
                         cell.delta_text(),
                         cell.rel_text(),
-                        j.tolerance
+                        tolerance
                     ),
                 ),
                 (None, Change::Same | Change::Better) => Outcome::Passed,
@@ -92,7 +75,7 @@ pub(super) fn render(j: &Judged<'_>) -> String {
     }
 
     let tests = cases.len();
-    let count = |f: fn(&Outcome) -> bool| cases.iter().filter(|c| f(&c.outcome)).count();
+    let count = |f: fn(&Outcome) -> bool| cases.iter().filter(|case| f(&case.outcome)).count();
     let failures = count(|o| matches!(o, Outcome::Regressed(..)));
     let skipped = count(|o| matches!(o, Outcome::Skipped(_)));
 
@@ -108,21 +91,21 @@ pub(super) fn render(j: &Judged<'_>) -> String {
     );
     o.push_str("    <properties>\n");
     for (k, v) in [
-        ("baseline", j.baseline.to_owned()),
-        ("candidate", j.candidate.to_owned()),
-        ("tolerance", j.tolerance.to_string()),
+        ("baseline", baseline),
+        ("candidate", candidate),
+        ("tolerance", &tolerance),
     ] {
-        let _ = writeln!(o, "      <property name=\"{k}\" value=\"{}\"/>", escape(&v));
+        let _ = writeln!(o, "      <property name=\"{k}\" value=\"{}\"/>", escape(v));
     }
     o.push_str("    </properties>\n");
-    for c in &cases {
+    for case in &cases {
         let _ = write!(
             o,
             "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
-            escape(&c.classname),
-            escape(c.name)
+            escape(&case.classname),
+            escape(case.name)
         );
-        match &c.outcome {
+        match &case.outcome {
             Outcome::Passed => o.push_str("/>\n"),
             Outcome::Regressed(message, body) => {
                 let _ = write!(
@@ -142,10 +125,10 @@ pub(super) fn render(j: &Judged<'_>) -> String {
         }
     }
     let mut out = String::new();
-    for note in j.notes {
+    for note in &c.notes {
         let _ = writeln!(out, "note: {note}");
     }
-    out.push_str(j.verdict);
+    out.push_str(&c.verdict);
     let _ = writeln!(o, "    <system-out>{}</system-out>", escape(&out));
     o.push_str("  </testsuite>\n</testsuites>\n");
     o

@@ -762,7 +762,9 @@ fn junit_reports_a_failed_run_and_escapes() {
 fn comparison_junit_fails_the_regressed_metrics_only() {
     use shared::compare::{self, Figures, Tolerance};
 
-    use super::{Judged, comparison_junit};
+    use shared::api::RunComparison;
+
+    use super::comparison_junit;
 
     let (d, _) = fixture();
     let baseline = d.summary.clone().expect("the fixture has a summary");
@@ -770,23 +772,19 @@ fn comparison_junit_fails_the_regressed_metrics_only() {
     candidate.total.latency.p95_ms *= 1.5;
     candidate.per_request[0].rps /= 2.0;
     candidate.per_request[1].name = "POST /cart?a=<b>&c=\"d\"".into();
-    let tolerance = Tolerance::DEFAULT;
     let rows = compare::compare(
         Figures::from(&baseline),
         Figures::from(&candidate),
-        tolerance,
+        Tolerance::DEFAULT,
     );
-    let judged = |total_only| Judged {
-        baseline: "base.json",
-        candidate: "new & improved.json",
-        rows: &rows,
-        tolerance,
-        total_only,
-        notes: &[],
-        verdict: "1 regression.",
+    let names = ("base.json", "new & improved.json");
+    let judged = |total_only| {
+        let runs = (d.info.clone(), d.info.clone());
+        let c = RunComparison::new(runs, rows.clone(), vec![], Tolerance::DEFAULT, total_only);
+        comparison_junit(&c, names)
     };
 
-    let xml = comparison_junit(&judged(false));
+    let xml = judged(false);
     check_well_formed(&xml).expect("well-formed XML");
     // Total, GET /products, POST /cart (baseline only), the renamed one (candidate only).
     assert_eq!(rows.len(), 4);
@@ -817,8 +815,17 @@ fn comparison_junit_fails_the_regressed_metrics_only() {
         "requests are not judged"
     );
 
+    assert!(
+        xml.contains("<system-out>2 regressions and 0 improvements beyond"),
+        "{xml}"
+    );
+
     // Only the total judged: one failure, the request names' cases skipped.
-    let xml = comparison_junit(&judged(true));
+    let xml = judged(true);
+    assert!(
+        xml.contains(" Only the total was judged.</system-out>"),
+        "{xml}"
+    );
     check_well_formed(&xml).expect("well-formed XML");
     assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
     assert_eq!(xml.matches("<skipped ").count(), 3 * 5, "{xml}");

@@ -155,16 +155,12 @@ pub(super) async fn compare(
         })
     }
     let rows = compare::compare(figures(&a)?, figures(&b)?, tolerance);
-    let (regressions, improvements) = compare::tally(&rows);
     let notes = compare::notes((&a).into(), (&b).into());
-    Ok(Json(RunComparison {
-        tolerance_percent: tolerance.percent(),
-        regressions,
-        improvements,
-        verdict: compare::tally_line(regressions, improvements, tolerance),
-        notes,
+    Ok(Json(RunComparison::new(
+        (a.info, b.info),
         rows,
-        baseline: a.info,
-        candidate: b.info,
-    }))
+        notes,
+        tolerance,
+        query.total_only.unwrap_or(false),
+    )))
 }

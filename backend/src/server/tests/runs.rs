@@ -1002,6 +1002,26 @@ async fn two_runs_compared() {
     assert_eq!(same.tolerance_percent, 0.0);
     assert_eq!((same.regressions, same.improvements), (0, 0));
     assert_eq!(same.rows.len(), 2);
+    assert!(!c.total_only && !same.total_only);
+
+    // Only the total judged: every row still listed, the counts the total's alone.
+    let total: RunComparison = h
+        .get(&format!("/api/runs/{a}/compare/{b}?total_only=true"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert!(total.total_only);
+    assert_eq!(total.rows, c.rows);
+    assert_eq!(
+        (total.regressions, total.improvements),
+        compare::tally(&c.rows[..1])
+    );
+    assert!(total.regressions >= 1, "the total's error rate");
+    assert!(
+        total.verdict.ends_with(" Only the total was judged."),
+        "{}",
+        total.verdict
+    );
 
     // A run without a summary or a snapshot has nothing to compare yet.
     let mut empty = detail(&h, &a).await;
@@ -1025,11 +1045,18 @@ async fn two_runs_compared() {
         .await
         .error(StatusCode::NOT_FOUND, "not_found");
     assert!(e.detail.contains("\"nope\""), "{e:?}");
-    for query in ["tolerance=-1", "tolerance=1001", "tolerance=abc", "tol=5"] {
+    for query in [
+        "tolerance=-1",
+        "tolerance=1001",
+        "tolerance=abc",
+        "tol=5",
+        "total_only=maybe",
+    ] {
         let e = h
             .get(&format!("/api/runs/{a}/compare/{b}?{query}"))
             .await
             .error(StatusCode::BAD_REQUEST, "bad_request");
-        assert!(e.detail.contains("tol"), "{query}: {e:?}");
+        let name = query.split('=').next().unwrap_or_default();
+        assert!(e.detail.contains(name), "{query}: {e:?}");
     }
 }
