@@ -1,4 +1,5 @@
-//! JUnit XML for CI: thresholds and checks as test cases.
+//! JUnit XML for CI: a run's thresholds and checks as test cases, and the one document writer
+//! that this report and a comparison's ([`super::comparison`]) share.
 
 use std::fmt::Write as _;
 
@@ -8,11 +9,108 @@ use shared::run::RunStatus;
 use super::{EarlyStop, escape};
 
 /// One test case before rendering.
-struct Case {
-    classname: String,
-    name: String,
-    /// `(message, type, body)` when it failed.
-    failure: Option<(String, &'static str, String)>,
+pub(super) struct Case {
+    pub classname: String,
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+/// How a test case ended.
+pub(super) enum Outcome {
+    Passed,
+    /// `message` (one line), `kind` (the failure's `type`), `body` (the whole story).
+    Failed {
+        message: String,
+        kind: &'static str,
+        body: String,
+    },
+    /// Not judged, and why.
+    Skipped(&'static str),
+}
+
+/// One JUnit document: a suite of `cases` in a `<testsuites>` named `suites`.
+pub(super) struct Suite<'a> {
+    pub suites: &'a str,
+    pub name: &'a str,
+    pub time_ms: u64,
+    pub properties: &'a [(&'a str, &'a str)],
+    pub cases: &'a [Case],
+    /// Text for `<system-out>`, if any.
+    pub out: Option<&'a str>,
+}
+
+impl Suite<'_> {
+    pub(super) fn render(&self) -> String {
+        let tests = self.cases.len();
+        let count = |f: fn(&Outcome) -> bool| self.cases.iter().filter(|c| f(&c.outcome)).count();
+        let failures = count(|o| matches!(o, Outcome::Failed { .. }));
+        let skipped = count(|o| matches!(o, Outcome::Skipped(_)));
+        let time = format!("{:.3}", self.time_ms as f64 / 1000.0);
+        let mut o = String::with_capacity(512 + tests * 200);
+        o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let _ = writeln!(
+            o,
+            "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time}\">",
+            escape(self.suites)
+        );
+        let _ = writeln!(
+            o,
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time}\">",
+            escape(self.name)
+        );
+        o.push_str("    <properties>\n");
+        for (k, v) in self.properties {
+            let _ = writeln!(o, "      <property name=\"{k}\" value=\"{}\"/>", escape(v));
+        }
+        o.push_str("    </properties>\n");
+        for c in self.cases {
+            let _ = write!(
+                o,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
+                escape(&c.classname),
+                escape(&c.name)
+            );
+            match &c.outcome {
+                Outcome::Passed => o.push_str("/>\n"),
+                Outcome::Failed {
+                    message,
+                    kind,
+                    body,
+                } => {
+                    let _ = write!(
+                        o,
+                        ">\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>\n",
+                        escape(message),
+                        escape(body)
+                    );
+                }
+                Outcome::Skipped(why) => {
+                    let _ = write!(
+                        o,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                        escape(why)
+                    );
+                }
+            }
+        }
+        if let Some(out) = self.out {
+            let _ = writeln!(o, "    <system-out>{}</system-out>", escape(out));
+        }
+        o.push_str("  </testsuite>\n</testsuites>\n");
+        o
+    }
+}
+
+/// `(message, kind, body)` as a test case's outcome: failed when there is one.
+fn outcome(failure: Option<(String, &'static str, String)>) -> Outcome {
+    match failure {
+        None => Outcome::Passed,
+        Some((message, kind, body)) => Outcome::Failed {
+            message,
+            kind,
+            body,
+        },
+    }
 }
 
 pub(super) fn render(detail: &RunDetail) -> String {
@@ -46,7 +144,7 @@ pub(super) fn render(detail: &RunDetail) -> String {
             cases.push(Case {
                 classname: "thresholds".into(),
                 name,
-                failure,
+                outcome: outcome(failure),
             });
         }
         for c in &s.checks {
@@ -64,7 +162,7 @@ pub(super) fn render(detail: &RunDetail) -> String {
             cases.push(Case {
                 classname: format!("checks.{}", c.request),
                 name: c.check.clone(),
-                failure,
+                outcome: outcome(failure),
             });
         }
     }
@@ -110,58 +208,30 @@ pub(super) fn render(detail: &RunDetail) -> String {
         cases.push(Case {
             classname: "run".into(),
             name: "run".into(),
-            failure: Some((message, "run", body)),
+            outcome: Outcome::Failed {
+                message,
+                kind: "run",
+                body,
+            },
         });
     }
 
-    let tests = cases.len();
-    let failures = cases.iter().filter(|c| c.failure.is_some()).count();
-    let duration_ms = detail
+    let time_ms = detail
         .summary
         .as_ref()
         .map_or(info.duration_ms, |s| s.duration_ms);
-    let time = format!("{:.3}", duration_ms as f64 / 1000.0);
-    let suite = escape(&format!("stampede.{}", info.scenario));
-
-    let mut o = String::with_capacity(512 + cases.len() * 200);
-    o.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        o,
-        "<testsuites name=\"stampede\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time}\">"
-    );
-    let _ = writeln!(
-        o,
-        "  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time}\">"
-    );
-    o.push_str("    <properties>\n");
-    for (k, v) in [
-        ("run_id", info.id.0.as_str()),
-        ("scenario", info.scenario.as_str()),
-        ("test_type", info.test_type.as_str()),
-        ("status", info.status.as_str()),
-    ] {
-        let _ = writeln!(o, "      <property name=\"{k}\" value=\"{}\"/>", escape(v));
+    Suite {
+        suites: "stampede",
+        name: &format!("stampede.{}", info.scenario),
+        time_ms,
+        properties: &[
+            ("run_id", info.id.0.as_str()),
+            ("scenario", info.scenario.as_str()),
+            ("test_type", info.test_type.as_str()),
+            ("status", info.status.as_str()),
+        ],
+        cases: &cases,
+        out: None,
     }
-    o.push_str("    </properties>\n");
-    for c in &cases {
-        let _ = write!(
-            o,
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\"",
-            escape(&c.classname),
-            escape(&c.name)
-        );
-        match &c.failure {
-            None => o.push_str("/>\n"),
-            Some((message, kind, body)) => {
-                let _ = write!(
-                    o,
-                    ">\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>\n",
-                    escape(message),
-                    escape(body)
-                );
-            }
-        }
-    }
-    o.push_str("  </testsuite>\n</testsuites>\n");
-    o
+    .render()
 }
