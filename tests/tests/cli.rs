@@ -883,6 +883,8 @@ fn compare_exits_1_when_the_candidate_regressed() {
     );
 
     // What cannot be read as a run is named, with exit 2.
+    let twice = temp_file("twice.xml").to_str().expect("utf-8").to_owned();
+    let twice_again = twice.replace("/stampede-cli-", "/./stampede-cli-");
     let report = temp_file("not-a-summary.json");
     std::fs::write(&report, r#"{"test_id": "x", "scenario": "s"}"#).expect("written");
     for (args, says) in [
@@ -906,11 +908,24 @@ fn compare_exits_1_when_the_candidate_regressed() {
             vec![good, broken, "--junit", "/nonexistent/compare.xml"],
             "cannot write --junit /nonexistent/compare.xml",
         ),
+        // An output that would overwrite a run it compares, or the other output.
+        (
+            vec![good, broken, "--json", good],
+            "is the baseline run's file; an output must not overwrite a run it compares",
+        ),
+        (
+            vec![good, broken, "--junit", &twice, "--json", &twice_again],
+            "are the same file; each output needs a file of its own",
+        ),
     ] {
         let (code, stdout, stderr) = compare(&args);
         assert_eq!(code, Some(2), "{args:?}: {stdout}\n{stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
+    // The refused outputs were not written: the baseline still reads as the run it was.
+    let (code, _, _) = compare(&[good, good]);
+    assert_eq!(code, Some(0), "the baseline summary is intact");
+    assert!(!Path::new(&twice).exists());
     for f in summaries.iter().chain([&report, &junit, &json]) {
         let _ = std::fs::remove_file(f);
     }

@@ -124,6 +124,7 @@ pub(super) fn compare(args: &CompareArgs) -> u8 {
 
 /// The comparison's text and how many regressions it judged; `--junit` and `--json` written.
 fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
+    check_outputs(args)?;
     let (a, b) = (Run::read(&args.baseline)?, Run::read(&args.candidate)?);
     let rows = compare::compare(
         a.figures(&args.baseline)?,
@@ -156,6 +157,51 @@ fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
     }
     let text = render(args, (&a, &b), &comparison);
     Ok((text, comparison.regressions))
+}
+
+/// Refuses an output file that is one of the runs read (writing it would lose that run) or the
+/// other output.
+fn check_outputs(args: &CompareArgs) -> Result<(), String> {
+    let outputs: Vec<(&str, &PathBuf)> = [("--junit", &args.junit), ("--json", &args.json)]
+        .into_iter()
+        .filter_map(|(flag, path)| path.as_ref().map(|p| (flag, p)))
+        .collect();
+    for (i, &(flag, path)) in outputs.iter().enumerate() {
+        let id = identity(path);
+        for (role, input) in [("baseline", &args.baseline), ("candidate", &args.candidate)] {
+            if identity(input) == id {
+                return Err(format!(
+                    "{flag} {} is the {role} run's file; an output must not overwrite a run it \
+                     compares",
+                    path.display()
+                ));
+            }
+        }
+        if let Some((first, other)) = outputs[..i].iter().find(|(_, p)| identity(p) == id) {
+            return Err(format!(
+                "{first} {} and {flag} {} are the same file; each output needs a file of its own",
+                other.display(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The file a path names, so that `a.json` and `./a.json` read as one: its canonical path when
+/// it exists, else its canonical directory joined with its name.
+fn identity(path: &Path) -> PathBuf {
+    if let Ok(canonical) = std::fs::canonicalize(path) {
+        return canonical;
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the
