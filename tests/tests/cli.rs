@@ -742,6 +742,41 @@ fn one_file_for_two_outputs_is_refused_before_the_run() {
         "an existing file is left alone"
     );
     assert!(!json.exists(), "no file created");
+
+    // Nor may an output be the scenario file: the run would replace the scenario it ran. (A
+    // report's format follows its name, so that scenario is JSON, spelled with `./`.)
+    let yaml = std::fs::read_to_string(fixture("many_users.yaml")).expect("the fixture");
+    let doc = shared::scenario::parse_scenario(&yaml, shared::scenario::Format::Yaml)
+        .expect("the fixture reads");
+    let original = serde_json::to_string(&doc).expect("as JSON");
+    let scenario = temp_file("scenario-as-output.json");
+    std::fs::write(&scenario, &original).expect("a copy");
+    let scenario_s = scenario.to_str().expect("utf-8");
+    let dotted = scenario_s.replace("/stampede-cli-", "/./stampede-cli-");
+    for (flag, as_output) in [("--out", scenario_s), ("--report", &dotted)] {
+        let args = [
+            scenario_s,
+            "--target",
+            &target.url,
+            "--duration",
+            "30s",
+            flag,
+            as_output,
+        ];
+        let output = run(&args, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{flag} {as_output} is the scenario file; an output must not overwrite the \
+                 scenario it runs"
+            )),
+            "{flag}: {stderr}"
+        );
+    }
+    let kept = std::fs::read_to_string(&scenario);
+    let _ = std::fs::remove_file(&scenario);
+    assert_eq!(kept.ok(), Some(original), "the scenario is left as it was");
     assert_eq!(target.stats().requests_total, 0, "no load was sent");
 }
 

@@ -327,9 +327,9 @@ pub(super) async fn run(args: RunArgs) -> u8 {
 /// The `--out` file and the `--report` files with their formats, open for writing.
 type Outputs = (Option<OutFile>, Vec<(ReportFormat, OutFile)>);
 
-/// Opens `--out` and every `--report` file before the run. A path that cannot be created, or
-/// one file named twice (the second output would overwrite the first), is a usage error; the
-/// files this call created are removed again.
+/// Opens `--out` and every `--report` file before the run. A path that cannot be created, one
+/// file named twice (the second output would overwrite the first), or the scenario file itself,
+/// is a usage error; the files this call created are removed again.
 fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
     let wanted = args.out.iter().map(|path| ("--out", path, None)).chain(
         args.report
@@ -339,6 +339,7 @@ fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
     // Flag, path as given, the file's canonical path, format (none for --out), the file.
     let mut opened: Vec<(&str, &PathBuf, PathBuf, Option<ReportFormat>, OutFile)> = Vec::new();
     let mut problem = None;
+    let scenario = std::fs::canonicalize(&args.scenario).unwrap_or_else(|_| args.scenario.clone());
     for (flag, path, format) in wanted {
         let file = match OutFile::open(path) {
             Ok(file) => file,
@@ -349,6 +350,14 @@ fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
         };
         // Opened, the file exists, so its canonical path tells `a.csv` and `./a.csv` as one.
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if canonical == scenario {
+            problem = Some(format!(
+                "{flag} {} is the scenario file; an output must not overwrite the scenario it runs",
+                path.display()
+            ));
+            file.discard();
+            break;
+        }
         if let Some((first_flag, first_path, ..)) =
             opened.iter().find(|(_, _, other, ..)| *other == canonical)
         {
