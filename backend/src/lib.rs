@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod demo_target;
+pub mod files;
 pub mod report;
 pub mod server;
 pub mod store;

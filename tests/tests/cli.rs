@@ -306,6 +306,32 @@ fn validate_subcommand_and_help() {
         String::from_utf8_lossy(&ok.stderr)
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("valid"));
+
+    // A JSON scenario saved with a byte-order mark (as Notepad does) reads as written; the
+    // counts are worded for one.
+    let file = temp_file("bom.json");
+    let scenario = r#"{"name": "s", "target": "http://127.0.0.1:1", "journeys": [{"name": "j",
+        "steps": [{"request": {"path": "/"}}]}],
+        "load": {"type": "constant_users", "users": 1, "duration": "1s"}}"#;
+    std::fs::write(&file, format!("\u{FEFF}{scenario}")).expect("write");
+    let bom = stampede()
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let _ = std::fs::remove_file(&file);
+    let stdout = String::from_utf8_lossy(&bom.stdout);
+    assert_eq!(
+        bom.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&bom.stderr)
+    );
+    assert!(
+        stdout.ends_with(": valid — 1 journey, 1 request name, 0 thresholds\n"),
+        "{stdout}"
+    );
+
     let help = stampede().arg("--help").output().expect("runs");
     let text = String::from_utf8_lossy(&help.stdout);
     for sub in ["run", "validate", "demo-target"] {

@@ -52,7 +52,7 @@ impl Run {
     fn read(path: &Path) -> Result<Run, String> {
         let shown = path.display();
         let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+            crate::files::read_text(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{shown} is not JSON ({e}); compare reads run summaries"))?;
         let has = |key| value.get(key).is_some();

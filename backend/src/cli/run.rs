@@ -12,7 +12,7 @@ use shared::scenario::{
     Format, OverrideNames, Overrides, ValidScenario, ValidationEnv, parse_scenario,
     validate_overridden,
 };
-use shared::units::HumanDuration;
+use shared::units::{HumanDuration, plural};
 
 use super::exit;
 use super::progress::Progress;
@@ -163,7 +163,7 @@ fn env_target() -> ValidationEnv {
 
 /// Reads, parses, overrides and validates; on failure prints every problem with its position.
 fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, u8> {
-    let source = std::fs::read_to_string(path).map_err(|e| {
+    let source = crate::files::read_text(path).map_err(|e| {
         eprintln!("error: cannot read {}: {e}", path.display());
         exit::INVALID_INPUT
     })?;
@@ -183,12 +183,13 @@ fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, 
 pub(super) fn validate(args: &ValidateArgs) -> u8 {
     match load(&args.scenario, &Overrides::default()) {
         Ok(s) => {
+            let count = |n: usize, one, many| plural(n as u64, one, many);
             println!(
-                "{}: valid — {} journeys, {} request names, {} thresholds",
+                "{}: valid — {}, {}, {}",
                 args.scenario.display(),
-                s.journeys.len(),
-                s.request_names.len(),
-                s.thresholds.len()
+                count(s.journeys.len(), "journey", "journeys"),
+                count(s.request_names.len(), "request name", "request names"),
+                count(s.thresholds.len(), "threshold", "thresholds")
             );
             exit::OK
         }
