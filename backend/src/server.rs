@@ -170,7 +170,16 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
     };
     let ui = args.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir);
     if !ui.is_built() {
-        println!("note: the web UI is not built (make run builds it); the API works without it");
+        match &args.ui_dir {
+            Some(dir) => println!(
+                "note: --ui-dir {} holds no index.html (is it a Trunk build, such as dist/?); \
+                 the API works without it",
+                dir.display()
+            ),
+            None => println!(
+                "note: the web UI is not built (make run builds it); the API works without it"
+            ),
+        }
     }
     let state = AppState::new(store, config).with_ui(ui);
     let interrupted = state

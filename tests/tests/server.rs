@@ -536,3 +536,37 @@ async fn sigterm_mentions_a_run_in_progress_only_when_there_is_one() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// `--ui-dir` naming a directory without a build says so (the API still starts); without the
+/// flag the note points at the build command instead.
+#[test]
+fn a_ui_dir_without_a_build_is_named_at_startup() {
+    use std::io::{BufRead as _, BufReader};
+
+    let data = data_dir("ui-dir-note");
+    let missing = data.join("no-dist-here");
+    let mut child = e2e::binary::stampede()
+        .args(["serve", "--bind", "127.0.0.1:0", "--no-demo-target"])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--ui-dir")
+        .arg(&missing)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("stampede serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let before: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.starts_with("stampede listening on "))
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&data);
+    let expected = format!(
+        "note: --ui-dir {} holds no index.html (is it a Trunk build, such as dist/?); the API \
+         works without it",
+        missing.display()
+    );
+    assert!(before.contains(&expected), "{before:?}");
+}
