@@ -752,6 +752,33 @@ async fn a_runs_charts_mark_where_its_load_ended() {
     let want = (ticks[0].1 + ticks[1].1) / 2.0;
     assert!((x - want).abs() < 0.2, "the mark at {x}, 1 s at {want}");
     b.screenshot("run-load-end").await;
+
+    // Eight tiles in a row (the window is 1440 px wide) still show long figures whole: a run
+    // of ten million requests, or one whose every request failed.
+    let cut: Vec<String> = b
+        .client
+        .execute(
+            "const cut = [];
+             for (const tile of document.querySelectorAll('.run-tiles .tile__value')) {
+               for (const figure of ['12,345,678', '100.00%', '12,345.6/s', '10,000 ms']) {
+                 tile.textContent = figure;
+                 if (tile.scrollWidth > tile.clientWidth) cut.push(figure);
+               }
+             }
+             return cut;",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .expect("the tiles measured");
+    let tiles = b
+        .client
+        .find_all(Locator::Css(".run-tiles .tile__value"))
+        .await
+        .map_or(0, |t| t.len());
+    assert_eq!(tiles, 8, "eight tiles");
+    assert!(cut.is_empty(), "figures cut short: {cut:?}");
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
