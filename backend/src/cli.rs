@@ -32,8 +32,9 @@ pub mod exit {
     /// The run could not start, or failed for a reason other than thresholds. (`serve`: the
     /// server could not start or failed.)
     pub const RUN_FAILED: u8 = 3;
-    /// Interrupted with Ctrl-C (even if thresholds failed); the summary of what ran is still
-    /// printed and `--out` and `--report` written.
+    /// Interrupted with Ctrl-C before the load ended (even if thresholds failed); the summary
+    /// of what ran is still printed and `--out` and `--report` written. A Ctrl-C during the
+    /// graceful stop cuts nothing: the run completed, and its thresholds decide.
     pub const INTERRUPTED: u8 = 130;
 }
 

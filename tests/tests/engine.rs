@@ -552,6 +552,56 @@ options: {{ timeout: 5s, graceful_stop: 5s }}
     demo.shutdown().await.expect("demo target stops cleanly");
 }
 
+/// A stop that comes after the load ended (during the graceful stop) has nothing left to cut:
+/// the iterations in flight finish as they would have, and the run is `Completed`, not
+/// `Cancelled` (whose verdict would read "so far" and whose comparisons would call it partial).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_during_the_graceful_stop_leaves_the_run_completed() {
+    let _cpu = harness::exclusive().await;
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    // Two users for 300 ms; each iteration thinks for 700 ms between its requests, so the users
+    // are mid-journey when the load ends.
+    let yaml = format!(
+        "name: stop-late
+target: {}
+journeys:
+  - name: two-steps
+    steps:
+      - request: {{ name: first, method: GET, path: /api/products }}
+      - think: 700ms
+      - request: {{ name: second, method: GET, path: /api/products }}
+load: {{ type: constant_users, users: 2, duration: 300ms }}
+options: {{ timeout: 5s, graceful_stop: 5s }}
+",
+        demo.url()
+    );
+    let mut started = harness::start(&yaml, Duration::from_millis(100));
+    loop {
+        let snap = started.next_snapshot(Duration::from_secs(5)).await;
+        if snap.status == RunStatus::Stopping {
+            break;
+        }
+        assert_eq!(snap.status, RunStatus::Running, "{snap:?}");
+    }
+    started.handle.cancel();
+    let run = started.finish().await;
+    let s = &run.summary;
+
+    assert_eq!(s.status, RunStatus::Completed, "reason: {:?}", s.reason);
+    assert_eq!(s.interrupted_iterations, 0, "nothing was cut");
+    let second = s.per_request.iter().find(|r| r.name == "second");
+    assert!(
+        second.is_some_and(|r| r.requests >= 2 && r.errors == 0),
+        "every journey made its second request: {:?}",
+        s.per_request
+    );
+    let last = run.snapshots.last().expect("a final snapshot");
+    assert_eq!(last.status, RunStatus::Completed);
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Threshold abort
 

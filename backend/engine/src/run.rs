@@ -50,6 +50,8 @@ impl RunHandle {
     }
 
     /// Stops the run: no new iterations; in-flight ones get the graceful-stop time to finish.
+    /// The run is then `Cancelled`. Once its load has ended (during the graceful stop) there is
+    /// nothing left to cut: the run goes on to its end and stays `Completed`.
     pub fn cancel(&self) {
         self.cancel.cancel();
     }
@@ -282,6 +284,8 @@ impl Run {
         }
         stops.stop.cancel();
         agg.end_load(start.elapsed());
+        // Whether a cancel cut the load short; one that comes later finds it delivered.
+        let cancelled = self.cancel.is_cancelled();
 
         // Graceful stop: in-flight iterations finish, up to the limit; then they are cut (and
         // counted as interrupted by the workers before they let go of the tracker).
@@ -305,7 +309,7 @@ impl Run {
 
         let status = if abort_reason.is_some() {
             RunStatus::Failed
-        } else if self.cancel.is_cancelled() {
+        } else if cancelled {
             RunStatus::Cancelled
         } else {
             RunStatus::Completed

@@ -455,7 +455,8 @@ impl OutFile {
 /// Interruption wins: a CI script must tell a run cut short by Ctrl-C (whose thresholds were
 /// judged on a partial run) from one that finished and failed.
 fn exit_code(summary: &RunSummary, interrupted: bool) -> u8 {
-    if interrupted {
+    // A Ctrl-C after the load ended (during the graceful stop) cut nothing: the run completed.
+    if interrupted && summary.status != RunStatus::Completed {
         exit::INTERRUPTED
     } else if !summary.thresholds_passed() {
         exit::THRESHOLDS_FAILED
@@ -524,6 +525,15 @@ mod tests {
         assert_eq!(
             exit_code(&summary(RunStatus::Failed, true), false),
             exit::RUN_FAILED
+        );
+        // A Ctrl-C during the graceful stop found the load delivered: the thresholds decide.
+        assert_eq!(
+            exit_code(&summary(RunStatus::Completed, false), true),
+            exit::THRESHOLDS_FAILED
+        );
+        assert_eq!(
+            exit_code(&summary(RunStatus::Completed, true), true),
+            exit::OK
         );
     }
 
