@@ -17,7 +17,7 @@ pub(super) fn render(c: &RunComparison, (baseline, candidate): (&str, &str)) -> 
             Some(name) => format!("request.{name}"),
         };
         let skipped = if row.request.is_some() && c.total_only {
-            Some("not judged: --total-only")
+            Some("only the total is judged")
         } else {
             match row.presence {
                 Presence::Both => None,

@@ -830,7 +830,7 @@ fn comparison_junit_fails_the_regressed_metrics_only() {
     assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
     assert_eq!(xml.matches("<skipped ").count(), 3 * 5, "{xml}");
     assert!(xml.contains(
-        "<testcase classname=\"request.GET /products\" name=\"Throughput\" time=\"0\">\n      <skipped message=\"not judged: --total-only\"/>"
+        "<testcase classname=\"request.GET /products\" name=\"Throughput\" time=\"0\">\n      <skipped message=\"only the total is judged\"/>"
     ), "{xml}");
 }
 

@@ -173,6 +173,7 @@ fn build() -> Api {
     route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run; answers with it as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), runs::stop);
     route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, ok::<Vec<MetricsSnapshot>>(), runs::series; query SeriesQuery);
     route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}", "runs", "Compare two runs: the total and each request name side by side, every change read as a regression, an improvement or noise (`?tolerance=` percent, default 5).", None, ok::<RunComparison>(), runs::compare; query CompareQuery);
+    route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}/report.junit.xml", "runs", "The comparison as JUnit XML: one test case per judged metric of the total and of each request name, failed where it regressed (same query as the comparison).", None, Reply::Media(&["application/xml"]), runs::compare_junit; query CompareQuery);
     route!(api, get "GET" "/api/runs/{id}/{report}", "reports", "A report: report.json, report.html, report.junit.xml or report.csv.", None, Reply::Media(&["application/json", "text/html", "application/xml", "text/csv"]), runs::report);
     route!(api, get "GET" "/api/scenarios", "scenarios", "Saved scenarios.", None, ok::<Vec<ScenarioEntry>>(), scenarios::list);
     route!(api, get "GET" "/api/scenarios/{name}", "scenarios", "One saved scenario.", None, ok::<ScenarioEntry>(), scenarios::get);

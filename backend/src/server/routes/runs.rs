@@ -110,11 +110,7 @@ pub(super) async fn report(
             )));
         }
     };
-    if !state.runs.config().reports {
-        return Err(ApiError::NotFound(
-            "report generation is disabled (REPORT_GENERATION_ENABLED=false)".into(),
-        ));
-    }
+    reports_enabled(&state)?;
     let id = RunId(id);
     let detail = detail(&state, &id).await?;
     let series = series_of(&state, &id).await?;
@@ -122,14 +118,33 @@ pub(super) async fn report(
         .2
         .render(&detail, &series)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let disposition = format!("inline; filename=\"stampede-{}.{}\"", id.0, kind.1);
+    Ok(document(
+        body,
+        kind.0,
+        &format!("stampede-{}.{}", id.0, kind.1),
+    ))
+}
+
+/// Reports can be turned off (`--reports false`, `REPORT_GENERATION_ENABLED=false`).
+fn reports_enabled(state: &AppState) -> Result<(), ApiError> {
+    if state.runs.config().reports {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(
+            "report generation is disabled (REPORT_GENERATION_ENABLED=false)".into(),
+        ))
+    }
+}
+
+/// A report answered inline, with the file name a download keeps.
+fn document(body: String, content_type: &'static str, filename: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.0));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(response)
+    response
 }
 
 /// Two runs compared: the candidate's figures against the baseline's.
@@ -138,13 +153,41 @@ pub(super) async fn compare(
     Path((baseline, candidate)): Path<(String, String)>,
     Params(query): Params<CompareQuery>,
 ) -> Result<Json<RunComparison>, ApiError> {
+    comparison(&state, baseline, candidate, &query)
+        .await
+        .map(Json)
+}
+
+/// The same comparison as JUnit XML, as `stampede compare --junit` writes it: one test case per
+/// judged metric, failed where it regressed.
+pub(super) async fn compare_junit(
+    State(state): State<AppState>,
+    Path((baseline, candidate)): Path<(String, String)>,
+    Params(query): Params<CompareQuery>,
+) -> Result<Response, ApiError> {
+    reports_enabled(&state)?;
+    let c = comparison(&state, baseline, candidate, &query).await?;
+    let (a, b) = (&c.baseline.id.0, &c.candidate.id.0);
+    let xml = crate::report::comparison_junit(&c, (a, b));
+    let name = format!("stampede-compare-{a}-{b}.junit.xml");
+    Ok(document(xml, "application/xml", &name))
+}
+
+/// Reads both runs and compares them; an unknown run is a 404, one without figures a 409, a
+/// bad tolerance a 400.
+async fn comparison(
+    state: &AppState,
+    baseline: String,
+    candidate: String,
+    query: &CompareQuery,
+) -> Result<RunComparison, ApiError> {
     let tolerance = match query.tolerance {
         Some(p) => Tolerance::from_percent(p)
             .map_err(|e| ApiError::BadRequest(format!("tolerance: {e}")))?,
         None => Tolerance::DEFAULT,
     };
-    let a = detail(&state, &RunId(baseline)).await?;
-    let b = detail(&state, &RunId(candidate)).await?;
+    let a = detail(state, &RunId(baseline)).await?;
+    let b = detail(state, &RunId(candidate)).await?;
     // A run without a summary (running, or interrupted by a restart) is read as far as it got.
     fn figures(d: &RunDetail) -> Result<Figures<'_>, ApiError> {
         Figures::of_run(d).ok_or_else(|| {
@@ -156,11 +199,11 @@ pub(super) async fn compare(
     }
     let rows = compare::compare(figures(&a)?, figures(&b)?, tolerance);
     let notes = compare::notes((&a).into(), (&b).into());
-    Ok(Json(RunComparison::new(
+    Ok(RunComparison::new(
         (a.info, b.info),
         rows,
         notes,
         tolerance,
         query.total_only.unwrap_or(false),
-    )))
+    ))
 }

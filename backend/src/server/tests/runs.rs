@@ -830,6 +830,11 @@ async fn server_configuration_shapes_runs() {
             .error(StatusCode::NOT_FOUND, "not_found");
         assert!(err.detail.contains("disabled"), "{file}: {err:?}");
     }
+    let err = h
+        .get(&format!("/api/runs/{id}/compare/{id}/report.junit.xml"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+    assert!(err.detail.contains("disabled"), "{err:?}");
     series(&h, &id).await;
 }
 
@@ -1023,6 +1028,31 @@ async fn two_runs_compared() {
         total.verdict
     );
 
+    // The same comparison as JUnit: the regressions are its failures, the runs its properties.
+    let junit = h
+        .get(&format!(
+            "/api/runs/{a}/compare/{b}/report.junit.xml?total_only=true"
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(junit.content_type(), "application/xml");
+    let xml = junit.text();
+    assert_eq!(xml.matches("<failure ").count(), total.regressions, "{xml}");
+    assert!(
+        xml.contains(
+            "<testcase classname=\"total\" name=\"Error rate\" time=\"0\">\n      <failure "
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("<property name=\"baseline\" value=\"{a}\"/>")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<skipped message=\"only the total is judged\"/>"),
+        "{xml}"
+    );
+
     // A run without a summary or a snapshot has nothing to compare yet.
     let mut empty = detail(&h, &a).await;
     empty.info.id = RunId("no-figures".into());
@@ -1040,11 +1070,13 @@ async fn two_runs_compared() {
         "{e:?}"
     );
 
-    let e = h
-        .get(&format!("/api/runs/{a}/compare/nope"))
-        .await
-        .error(StatusCode::NOT_FOUND, "not_found");
-    assert!(e.detail.contains("\"nope\""), "{e:?}");
+    for route in ["", "/report.junit.xml"] {
+        let e = h
+            .get(&format!("/api/runs/{a}/compare/nope{route}"))
+            .await
+            .error(StatusCode::NOT_FOUND, "not_found");
+        assert!(e.detail.contains("\"nope\""), "{route}: {e:?}");
+    }
     for query in [
         "tolerance=-1",
         "tolerance=1001",
