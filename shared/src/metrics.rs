@@ -430,6 +430,30 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// A summary of `scenario` with `status` that counted nothing: no time, requests,
+    /// iterations, checks or thresholds. The engine's answer for a run that died without one;
+    /// tests set the fields they need on top of it.
+    pub fn empty(scenario: impl Into<String>, status: RunStatus) -> Self {
+        Self {
+            scenario: scenario.into(),
+            status,
+            reason: None,
+            aborted_by: None,
+            aborted_by_request: None,
+            started_at_ms: 0,
+            duration_ms: 0,
+            total: RequestStats::default(),
+            per_request: Vec::new(),
+            checks: Vec::new(),
+            iterations: 0,
+            dropped_iterations: 0,
+            interrupted_iterations: 0,
+            peak_users: 0,
+            thresholds: Vec::new(),
+            generator: GeneratorHealth::default(),
+        }
+    }
+
     /// True when every threshold passed (vacuously true without thresholds).
     pub fn thresholds_passed(&self) -> bool {
         self.thresholds.iter().all(|t| t.passed)

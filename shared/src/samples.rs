@@ -107,22 +107,8 @@ pub fn alert() -> Alert {
 /// The summary of a completed one-second run of scenario `s` with nothing in it.
 pub fn empty_summary() -> RunSummary {
     RunSummary {
-        scenario: "s".into(),
-        status: RunStatus::Completed,
-        reason: None,
-        aborted_by: None,
-        aborted_by_request: None,
-        started_at_ms: 0,
         duration_ms: 1000,
-        total: RequestStats::default(),
-        per_request: Vec::new(),
-        checks: Vec::new(),
-        iterations: 0,
-        dropped_iterations: 0,
-        interrupted_iterations: 0,
-        peak_users: 0,
-        thresholds: Vec::new(),
-        generator: GeneratorHealth::default(),
+        ..RunSummary::empty("s", RunStatus::Completed)
     }
 }
 

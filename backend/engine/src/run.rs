@@ -66,22 +66,8 @@ impl RunHandle {
             if rx.changed().await.is_err() {
                 // The run task is gone without a summary: it panicked. Report that, don't hang.
                 return Arc::new(RunSummary {
-                    scenario: String::new(),
-                    status: RunStatus::Failed,
                     reason: Some("the run ended unexpectedly (internal error)".into()),
-                    aborted_by: None,
-                    aborted_by_request: None,
-                    started_at_ms: 0,
-                    duration_ms: 0,
-                    total: Default::default(),
-                    per_request: Vec::new(),
-                    checks: Vec::new(),
-                    iterations: 0,
-                    dropped_iterations: 0,
-                    interrupted_iterations: 0,
-                    peak_users: 0,
-                    thresholds: Vec::new(),
-                    generator: Default::default(),
+                    ..RunSummary::empty("", RunStatus::Failed)
                 });
             }
         }

@@ -484,19 +484,7 @@ mod tests {
 
     fn summary(status: RunStatus, threshold_passed: bool) -> RunSummary {
         RunSummary {
-            scenario: "s".to_owned(),
-            status,
-            reason: None,
-            aborted_by: None,
-            aborted_by_request: None,
-            started_at_ms: 0,
             duration_ms: 1_000,
-            total: Default::default(),
-            per_request: Vec::new(),
-            checks: Vec::new(),
-            iterations: 0,
-            dropped_iterations: 0,
-            interrupted_iterations: 0,
             peak_users: 1,
             thresholds: vec![shared::threshold::ThresholdResult {
                 expr: "rps > 1000000".to_owned(),
@@ -505,7 +493,7 @@ mod tests {
                 observed_text: "3 req/s".to_owned(),
                 passed: threshold_passed,
             }],
-            generator: Default::default(),
+            ..RunSummary::empty("s", status)
         }
     }
 

@@ -290,22 +290,11 @@ mod tests {
         let mut total = crate::components::fixtures::stats("*", 1000, 100, 25.0);
         total.latency.p50_ms = 8.0;
         let sum = RunSummary {
-            scenario: "s".into(),
-            status: shared::run::RunStatus::Completed,
-            reason: None,
-            aborted_by: None,
-            aborted_by_request: None,
-            started_at_ms: 0,
             duration_ms: 40_000,
             total,
-            per_request: Vec::new(),
-            checks: Vec::new(),
             iterations: 900,
-            dropped_iterations: 0,
-            interrupted_iterations: 0,
             peak_users: 33,
-            thresholds: Vec::new(),
-            generator: Default::default(),
+            ..RunSummary::empty("s", shared::run::RunStatus::Completed)
         };
         let h = summary_headline(&sum);
         assert_eq!(h.throughput, "25.0/s");
