@@ -1,7 +1,7 @@
-//! Reading the text files a user hands to `stampede` (scenarios, run summaries, the server's
-//! config) as they wrote them.
+//! The files a user hands to `stampede`: reading text files (scenarios, run summaries, the
+//! server's config) as they wrote them, and telling when two paths name one file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The byte-order mark that some editors (Notepad, Windows PowerShell's `Out-File -Encoding
 /// utf8`) put at the start of UTF-8 files.
@@ -15,6 +15,22 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
         text.drain(..BOM.len_utf8());
     }
     Ok(text)
+}
+
+/// The file a path names, so that `a.json` and `./a.json` read as one: its canonical path when
+/// it exists, else its canonical directory joined with its name.
+pub fn identity(path: &Path) -> PathBuf {
+    if let Ok(canonical) = std::fs::canonicalize(path) {
+        return canonical;
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use shared::compare::{self, Change, Figures, Side, Tolerance};
 use super::exit;
 use super::reports::run_info;
 use super::summary::term;
+use crate::files::identity;
 
 /// Flags of `stampede compare`.
 #[derive(Debug, clap::Args)]
@@ -186,22 +187,6 @@ fn check_outputs(args: &CompareArgs) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// The file a path names, so that `a.json` and `./a.json` read as one: its canonical path when
-/// it exists, else its canonical directory joined with its name.
-fn identity(path: &Path) -> PathBuf {
-    if let Ok(canonical) = std::fs::canonicalize(path) {
-        return canonical;
-    }
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    match (std::fs::canonicalize(dir), path.file_name()) {
-        (Ok(dir), Some(name)) => dir.join(name),
-        _ => path.to_path_buf(),
-    }
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the

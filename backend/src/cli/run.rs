@@ -340,7 +340,7 @@ fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
     // Flag, path as given, the file's canonical path, format (none for --out), the file.
     let mut opened: Vec<(&str, &PathBuf, PathBuf, Option<ReportFormat>, OutFile)> = Vec::new();
     let mut problem = None;
-    let scenario = std::fs::canonicalize(&args.scenario).unwrap_or_else(|_| args.scenario.clone());
+    let scenario = crate::files::identity(&args.scenario);
     for (flag, path, format) in wanted {
         let file = match OutFile::open(path) {
             Ok(file) => file,
@@ -349,8 +349,8 @@ fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
                 break;
             }
         };
-        // Opened, the file exists, so its canonical path tells `a.csv` and `./a.csv` as one.
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        // `a.csv` and `./a.csv` are one file.
+        let canonical = crate::files::identity(path);
         if canonical == scenario {
             problem = Some(format!(
                 "{flag} {} is the scenario file; an output must not overwrite the scenario it runs",
