@@ -711,39 +711,35 @@ async fn a_runs_charts_mark_where_its_load_ended() {
         .goto(&format!("{}/history/{id}", server.api))
         .await
         .expect("open the run's page");
-    let mark = b
+    // The chart is one SVG drawn whole on each render (a resize, the stored series arriving),
+    // so the mark and the axis are read in one script: separate look-ups could straddle a render.
+    let (mark, x, ticks) = b
         .until(
             10,
             "the load's end marked on the throughput chart",
-            || async { text(&b, "[data-chart=throughput] .chart__end text").await },
+            || async {
+                let read: (String, f64, Vec<(String, f64)>) = b
+                    .client
+                    .execute(
+                        "const chart = document.querySelector('[data-chart=throughput]');
+                     const mark = chart && chart.querySelector('.chart__end');
+                     if (!mark) return null;
+                     const ticks = [...chart.querySelectorAll(
+                         '.chart__axis text[text-anchor=middle]')].slice(0, 2)
+                       .map(t => [t.textContent, parseFloat(t.getAttribute('x'))]);
+                     return [mark.querySelector('text').textContent,
+                             parseFloat(mark.querySelector('line').getAttribute('x1')), ticks];",
+                        vec![],
+                    )
+                    .await
+                    .ok()
+                    .and_then(|v| serde_json::from_value(v).ok())?;
+                Some(read)
+            },
         )
         .await;
     assert_eq!(mark, "load ends");
     // At 1 s on the time axis: halfway between its ticks 0 and 2.
-    let x: f64 = attr(&b, "[data-chart=throughput] .chart__end line", "x1")
-        .await
-        .and_then(|x| x.parse().ok())
-        .expect("the mark's x");
-    let mut ticks = Vec::new();
-    let css = "[data-chart=throughput] .chart__axis text[text-anchor=middle]";
-    for tick in b
-        .client
-        .find_all(Locator::Css(css))
-        .await
-        .expect("ticks")
-        .into_iter()
-        .take(2)
-    {
-        let label = tick.text().await.expect("a tick's label");
-        let at: f64 = tick
-            .attr("x")
-            .await
-            .ok()
-            .flatten()
-            .and_then(|x| x.parse().ok())
-            .expect("a tick's x");
-        ticks.push((label, at));
-    }
     assert_eq!(
         ticks.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
         ["0", "2"],
