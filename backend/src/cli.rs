@@ -1,6 +1,7 @@
 //! The `stampede` command line: subcommands, their flags, and exit codes.
 
 mod compare;
+mod interrupts;
 mod progress;
 mod reports;
 mod run;
@@ -34,7 +35,8 @@ pub mod exit {
     pub const RUN_FAILED: u8 = 3;
     /// Interrupted with Ctrl-C before the load ended (even if thresholds failed); the summary
     /// of what ran is still printed and `--out` and `--report` written. A Ctrl-C during the
-    /// graceful stop cuts nothing: the run completed, and its thresholds decide.
+    /// graceful stop cuts nothing: the run completed, and its thresholds decide; a second one
+    /// cuts the iterations in flight, and the run was interrupted.
     pub const INTERRUPTED: u8 = 130;
 }
 

@@ -213,7 +213,19 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
             .status()
             .is_some_and(|(run, _)| !run.status.is_terminal());
         if running {
-            println!("shutting down: stopping the run in progress and saving its results…");
+            println!(
+                "shutting down: stopping the run in progress and saving its results \
+                 (Ctrl-C again to cut its in-flight requests)…"
+            );
+            // A second signal cuts the run's graceful stop short; its results are still saved.
+            if let Ok(again) = crate::demo_target::shutdown_signal() {
+                tokio::spawn(async move {
+                    again.await;
+                    if runs.stop(None, true).is_ok() {
+                        println!("cutting the run's in-flight requests…");
+                    }
+                });
+            }
         } else {
             println!("shutting down");
         }

@@ -115,8 +115,9 @@ pub async fn start(req: &StartRun) -> Result<RunCreated, ApiError> {
 }
 
 /// Stops a run.
-pub async fn stop(id: &RunId) -> Result<RunInfo, ApiError> {
-    post(&format!("/api/runs/{}/stop", id.0), &()).await
+pub async fn stop(id: &RunId, now: bool) -> Result<RunInfo, ApiError> {
+    let query = if now { "?now=true" } else { "" };
+    post(&format!("/api/runs/{}/stop{query}", id.0), &()).await
 }
 
 /// The current or most recent run.

@@ -537,6 +537,20 @@ pub struct SeriesQuery {
     pub per_request: Option<bool>,
 }
 
+/// Query of `POST /api/runs/{id}/stop` and `POST /api/workload/stop`. Unknown parameters are
+/// refused.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StopQuery {
+    /// `true` stops without a graceful stop: the iterations in flight are cut at once and
+    /// counted as interrupted. Sent to a run that is already `stopping`, it cuts its graceful
+    /// stop short. The run is then `cancelled`. Default `false`: no new iterations, and those
+    /// in flight get the scenario's `graceful_stop` to finish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<bool>,
+}
+
 /// Query of `GET /api/runs/{baseline}/compare/{candidate}`. Unknown parameters are refused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

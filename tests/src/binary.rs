@@ -145,6 +145,29 @@ impl Serve {
         panic!("run {run} did not store {n} intervals within 20 s");
     }
 
+    /// Sends the signal `name` (`TERM`, `INT`) with `kill`.
+    #[cfg(unix)]
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{name}");
+    }
+
+    /// Waits (polling, for at most `secs`) for the server to exit; its exit status, or `None`
+    /// if it is still running.
+    pub async fn exited_within(&mut self, secs: u64) -> Option<std::process::ExitStatus> {
+        for _ in 0..secs * 10 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        None
+    }
+
     /// SIGKILL, as a crash would.
     pub fn kill9(&mut self) {
         let _ = self.child.kill();

@@ -681,6 +681,83 @@ async fn finished_run(server: &Serve, b: &Browser) -> String {
     id
 }
 
+/// Stop lets the iterations in flight finish; while they do, "Stop now" cuts them, and the run
+/// ends `cancelled` at once instead of after its users' 30 s think time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
+    let data = temp_dir("browser-stop-now");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    let created = server
+        .start_run(&format!(
+            r#"{{"scenario": {{"inline": {{"name": "thinking", "target": "{}",
+                "journeys": [{{"name": "j", "steps": [
+                    {{"request": {{"method": "GET", "path": "/"}}}}, {{"think": "30s"}}]}}],
+                "load": {{"type": "constant_users", "users": 2, "duration": "60s"}},
+                "options": {{"graceful_stop": "60s"}}}}}}}}"#,
+            server.demo
+        ))
+        .await;
+    server.until_stored(&created.run_id, 1).await;
+    let id = created.run_id.0;
+    b.client
+        .goto(&format!("{}/", server.api))
+        .await
+        .expect("open the live page");
+    let stop_now = "[data-action=stop-now]";
+    b.until(15, "the running run with its Stop button", || async {
+        attr(&b, ".live-head .badge", "data-status")
+            .await
+            .filter(|s| s == "running")
+    })
+    .await;
+    assert!(
+        !b.find(stop_now).await.is_displayed().await.expect("shown?"),
+        "no Stop now while the load runs"
+    );
+    b.find("[data-action=stop]")
+        .await
+        .click()
+        .await
+        .expect("click Stop");
+    // The users are thinking: the run stays in its graceful stop, and Stop now appears.
+    b.until(10, "Stop now offered while stopping", || async {
+        let shown = b.client.find(Locator::Css(stop_now)).await.ok()?;
+        shown.is_displayed().await.ok()?.then_some(())
+    })
+    .await;
+    assert_eq!(
+        attr(&b, ".live-head .badge", "data-status")
+            .await
+            .as_deref(),
+        Some("stopping")
+    );
+    b.screenshot("live-stop-now").await;
+    b.find(stop_now)
+        .await
+        .click()
+        .await
+        .expect("click Stop now");
+    b.until(10, "the run shown as cancelled", || async {
+        attr(&b, ".live-head .badge", "data-status")
+            .await
+            .filter(|s| s == "cancelled")
+    })
+    .await;
+    let run: shared::api::RunDetail = serde_json::from_str(
+        &http_get(&format!("{}/api/runs/{id}", server.api))
+            .await
+            .expect("the run"),
+    )
+    .expect("a run");
+    let summary = run.summary.expect("a summary");
+    assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
+    assert!(summary.duration_ms < 30_000, "{summary:?}");
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// A run whose last iteration went on past its load (a think time longer than the load) shows
 /// on its page where the load ended: its graceful stop follows the mark.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

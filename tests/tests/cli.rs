@@ -487,6 +487,65 @@ fn ctrl_c_exits_130_even_when_thresholds_fail() {
     assert!(summary.duration_ms < 30_000, "stopped early: {summary:?}");
 }
 
+/// A second Ctrl-C cuts the graceful stop short: the users thinking for 30 s are interrupted at
+/// once, not waited for, and the summary and `--out` are still written (exit 130).
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
+    let target = DemoTarget::start(&[]);
+    let out_file = temp_file("cut.json");
+    let mut child = stampede()
+        .arg("run")
+        .arg(fixture("thinking.yaml"))
+        .args(["--target", &target.url, "--interval", "200ms"])
+        .arg("--out")
+        .arg(&out_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stampede run starts");
+    let interrupt = |pid: u32| {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    };
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    // The first progress line, 200 ms in: both users made their first request at once and are
+    // thinking.
+    stderr.read_line(&mut line).expect("a progress line");
+    assert!(line.contains("req/s"), "unexpected first line {line:?}");
+    seen.push_str(&line);
+    interrupt(child.id());
+    while !line.starts_with("stopping: ") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).expect("a line") > 0, "{seen}");
+        seen.push_str(&line);
+    }
+    interrupt(child.id());
+    let rest = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let output = child.wait_with_output().expect("stampede run ends");
+    let stderr = seen + &rest.join().expect("stderr reader");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("stopping now: cutting in-flight requests"),
+        "{stderr}"
+    );
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&out_file);
+    assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
+    assert!(summary.duration_ms < 30_000, "not waited for: {summary:?}");
+    assert!(stdout.contains("interrupted 2"), "{stdout}");
+}
+
 /// A mistake made by an override flag names the flag, not a line of the file that holds
 /// another value; a mistake the flag causes in another field says the flag was in effect.
 #[test]

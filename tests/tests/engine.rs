@@ -602,6 +602,70 @@ options: {{ timeout: 5s, graceful_stop: 5s }}
     demo.shutdown().await.expect("demo target stops cleanly");
 }
 
+/// A stop-now (a second Ctrl-C, `?now=true`) during the graceful stop cuts it short: the
+/// iterations in flight are interrupted at once instead of after their 30 s think time, and
+/// the run, cut, is `Cancelled`. One during the load ends the load and cuts at once too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_now_cuts_the_graceful_stop_short() {
+    let _cpu = harness::exclusive().await;
+    let demo = DemoServer::start(DemoConfig::instant())
+        .await
+        .expect("demo target starts");
+    for (during_load, duration) in [(false, "300ms"), (true, "60s")] {
+        let yaml = format!(
+            "name: stop-now
+target: {}
+journeys:
+  - name: two-steps
+    steps:
+      - request: {{ name: first, method: GET, path: /api/products }}
+      - think: 30s
+      - request: {{ name: second, method: GET, path: /api/products }}
+load: {{ type: constant_users, users: 2, duration: {duration} }}
+options: {{ timeout: 5s, graceful_stop: 60s }}
+",
+            demo.url()
+        );
+        let mut started = harness::start(&yaml, Duration::from_millis(100));
+        let wanted = if during_load {
+            RunStatus::Running
+        } else {
+            RunStatus::Stopping
+        };
+        loop {
+            let snap = started.next_snapshot(Duration::from_secs(5)).await;
+            // Both users have made their first request and are thinking.
+            if snap.status == wanted && snap.total.requests >= 2 {
+                break;
+            }
+        }
+        started.handle.stop_now();
+        let run = started.finish().await;
+        let s = &run.summary;
+        assert_eq!(
+            s.status,
+            RunStatus::Cancelled,
+            "during the load: {during_load}"
+        );
+        assert_eq!(s.interrupted_iterations, 2, "both users were cut mid-think");
+        assert!(
+            s.duration_ms < 20_000,
+            "ended without waiting out the think time: {} ms",
+            s.duration_ms
+        );
+        assert!(
+            s.per_request
+                .iter()
+                .all(|r| r.name != "second" || r.requests == 0),
+            "no second request was made: {:?}",
+            s.per_request
+        );
+        let last = run.snapshots.last().expect("a final snapshot");
+        assert_eq!(last.status, RunStatus::Cancelled);
+    }
+    demo.shutdown().await.expect("demo target stops cleanly");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Threshold abort
 

@@ -537,6 +537,63 @@ async fn sigterm_mentions_a_run_in_progress_only_when_there_is_one() {
     }
 }
 
+/// A second SIGTERM cuts the graceful stop of the run in progress short: the server does not
+/// wait out its users' 30 s think time, and the run is saved, `cancelled`, with its cut
+/// iterations counted.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_cuts_the_graceful_stop_and_the_run_is_saved() {
+    let dir = data_dir("second-signal");
+    let mut server = Server::start(&dir, &[]);
+    let created = server
+        .start_run(&format!(
+            r#"{{"scenario": {{"inline": {{"name": "thinking", "target": "{}",
+                "journeys": [{{"name": "j", "steps": [
+                    {{"request": {{"method": "GET", "path": "/"}}}}, {{"think": "30s"}}]}}],
+                "load": {{"type": "constant_users", "users": 2, "duration": "60s"}},
+                "options": {{"graceful_stop": "60s"}}}}}}}}"#,
+            server.demo
+        ))
+        .await;
+    let id = created.run_id.clone();
+    server.until_stored(&id, 1).await;
+    let url = format!("{}/api/runs/{id}", server.api);
+    server.signal("TERM");
+    // The server keeps answering while the run stops; once it reads `stopping`, the shutdown
+    // has begun (and listens for the second signal).
+    let mut stopping = false;
+    for _ in 0..100 {
+        let detail: RunDetail = get_json(&url).await;
+        if detail.info.status == RunStatus::Stopping {
+            stopping = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(stopping, "the run stops on the first SIGTERM");
+    server.signal("TERM");
+    let exit = server
+        .exited_within(20)
+        .await
+        .expect("serve stops within 20 s of the second SIGTERM");
+    assert!(exit.success(), "{exit:?}");
+
+    let bind = server.api.trim_start_matches("http://").to_owned();
+    let server = Server::start_at(&dir, &bind, &[]);
+    let detail: RunDetail = get_json(&url).await;
+    assert_eq!(
+        detail.info.status,
+        RunStatus::Cancelled,
+        "{:?}",
+        detail.info
+    );
+    let summary = detail.summary.expect("the summary was saved");
+    assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
+    assert!(summary.duration_ms < 30_000, "{summary:?}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `--ui-dir` naming a directory without a build says so (the API still starts); without the
 /// flag the note points at the build command instead.
 #[test]

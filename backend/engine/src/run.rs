@@ -30,6 +30,7 @@ pub struct RunHandle {
     snapshots: broadcast::Sender<MetricsSnapshot>,
     summary: watch::Receiver<Option<Arc<RunSummary>>>,
     cancel: CancellationToken,
+    now: CancellationToken,
 }
 
 impl RunHandle {
@@ -54,6 +55,15 @@ impl RunHandle {
     /// nothing left to cut: the run goes on to its end and stays `Completed`.
     pub fn cancel(&self) {
         self.cancel.cancel();
+    }
+
+    /// Stops the run without a graceful stop: the load ends (as [`RunHandle::cancel`]) and
+    /// the iterations in flight are cut at once and counted as interrupted. Called during a
+    /// graceful stop, it cuts that short. The run is `Cancelled` if this cut anything: the
+    /// load, or iterations still in flight.
+    pub fn stop_now(&self) {
+        self.cancel.cancel();
+        self.now.cancel();
     }
 
     /// Waits for the run to end and returns its summary.
@@ -136,11 +146,13 @@ pub fn start_with_threads(
     let (snap_tx, _) = broadcast::channel(1024);
     let (summary_tx, summary_rx) = watch::channel(None);
     let cancel = CancellationToken::new();
+    let now = CancellationToken::new();
     let handle = RunHandle {
         status: status_rx,
         snapshots: snap_tx.clone(),
         summary: summary_rx,
         cancel: cancel.clone(),
+        now: now.clone(),
     };
 
     let run = Run {
@@ -153,6 +165,7 @@ pub fn start_with_threads(
         status: status_tx,
         snapshots: snap_tx,
         cancel,
+        now,
     };
     tokio::spawn(async move {
         let summary = run.execute().await;
@@ -209,6 +222,8 @@ struct Run {
     status: watch::Sender<RunStatus>,
     snapshots: broadcast::Sender<MetricsSnapshot>,
     cancel: CancellationToken,
+    /// [`RunHandle::stop_now`]: no graceful stop.
+    now: CancellationToken,
 }
 
 impl Run {
@@ -271,7 +286,7 @@ impl Run {
         stops.stop.cancel();
         agg.end_load(start.elapsed());
         // Whether a cancel cut the load short; one that comes later finds it delivered.
-        let cancelled = self.cancel.is_cancelled();
+        let mut cancelled = self.cancel.is_cancelled();
 
         // Graceful stop: in-flight iterations finish, up to the limit; then they are cut (and
         // counted as interrupted by the workers before they let go of the tracker).
@@ -280,7 +295,15 @@ impl Run {
         let deadline = Instant::now() + self.scenario.graceful_stop;
         loop {
             tokio::select! {
+                biased;
                 () = tracker.wait() => break,
+                // A stop-now while iterations are still in flight cuts them: the run was cut.
+                () = self.now.cancelled() => {
+                    cancelled = true;
+                    stops.kill.cancel();
+                    tracker.wait().await;
+                    break;
+                }
                 () = tokio::time::sleep_until(deadline) => {
                     stops.kill.cancel();
                     tracker.wait().await;

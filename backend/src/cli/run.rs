@@ -238,39 +238,44 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let keep_series = !report_files.is_empty();
     let mut series: Vec<MetricsSnapshot> = Vec::new();
     // One listener for the whole run, polled first on every turn: by the time a progress line
-    // is shown the handler is installed, and a Ctrl-C between two turns is not lost.
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut listening = true;
+    // is shown the handler is installed, and no Ctrl-C is lost between two turns. The first
+    // stops the run gracefully, the second cuts its graceful stop (the summary and reports are
+    // still written), the third quits at once. Without a handler Ctrl-C keeps its default effect.
+    let mut interrupts = super::interrupts::Interrupts::listen().ok();
+    let mut presses = 0_u8;
     let summary_future = handle.wait();
     tokio::pin!(summary_future);
     let summary = loop {
         tokio::select! {
             biased;
-            signal = &mut ctrl_c, if listening => {
-                listening = false;
-                if signal.is_err() {
-                    // No handler could be installed: Ctrl-C keeps its default effect.
-                    continue;
+            Some(()) = async {
+                match interrupts.as_mut() {
+                    Some(i) => i.next().await,
+                    None => std::future::pending().await,
                 }
+            } => {
+                presses = presses.saturating_add(1);
                 interrupted = true;
-                eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to quit at once)…");
-                handle.cancel();
-                // Quitting at once writes no summary: leave no empty --out or --report file behind.
-                let created: Vec<PathBuf> = out
-                    .iter()
-                    .chain(report_files.iter().map(|(_, f)| f))
-                    .filter(|o| o.created)
-                    .map(|o| o.path.clone())
-                    .collect();
-                tokio::spawn(async move {
-                    if tokio::signal::ctrl_c().await.is_ok() {
-                        for path in created {
-                            let _ = std::fs::remove_file(path);
+                match presses {
+                    1 => {
+                        eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to stop them now)…");
+                        handle.cancel();
+                    }
+                    2 => {
+                        eprintln!("\nstopping now: cutting in-flight requests (Ctrl-C again to quit without a summary)…");
+                        handle.stop_now();
+                    }
+                    _ => {
+                        // Quitting at once writes no summary: leave no empty --out or --report
+                        // file behind.
+                        for o in out.iter().chain(report_files.iter().map(|(_, f)| f)) {
+                            if o.created {
+                                let _ = std::fs::remove_file(&o.path);
+                            }
                         }
                         std::process::exit(i32::from(exit::INTERRUPTED));
                     }
-                });
+                }
             }
             summary = &mut summary_future => break summary,
             snap = snapshots.recv() => {

@@ -336,13 +336,18 @@ impl RunManager {
             .map(|c| c.info.id.clone())
     }
 
-    /// Stops the run in progress (graceful). Answers with the run as of the stop request:
-    /// `stopping` (in-flight iterations are finishing) and the time it has run so far.
-    pub fn stop(&self, id: Option<&RunId>) -> Result<RunInfo, ApiError> {
+    /// Stops the run in progress: gracefully, or with `now` at once (its in-flight iterations
+    /// cut; on a run already stopping, that cuts its graceful stop short). Answers with the
+    /// run as of the stop request: `stopping` and the time it has run so far.
+    pub fn stop(&self, id: Option<&RunId>, now: bool) -> Result<RunInfo, ApiError> {
         let mut current = self.current();
         match current.as_mut() {
             Some(c) if !c.done && id.is_none_or(|id| *id == c.info.id) => {
-                c.handle.cancel();
+                if now {
+                    c.handle.stop_now();
+                } else {
+                    c.handle.cancel();
+                }
                 if !c.info.status.is_terminal() {
                     c.info.status = RunStatus::Stopping;
                 }

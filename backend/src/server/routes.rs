@@ -17,7 +17,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use shared::api::{
     CompareQuery, ErrorStats, HostResources, PerformanceSeries, Preset, RunComparison, RunCreated,
     RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef,
-    SeriesQuery, StartRun, StartTest, WorkloadStatus,
+    SeriesQuery, StartRun, StartTest, StopQuery, WorkloadStatus,
 };
 use shared::metrics::MetricsSnapshot;
 use shared::scenario::Scenario;
@@ -154,7 +154,7 @@ fn build() -> Api {
     };
     // The endpoints named in the product brief, exactly.
     route!(api, post "POST" "/api/workload/start", "workload", "Start a run of a scenario (inline, as text, or by name).", body::<StartRun>(), created::<RunCreated>(), workload::start);
-    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish); answers with the run as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), workload::stop);
+    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish; `?now=true` cuts them, or cuts a graceful stop under way); answers with the run as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), workload::stop; query StopQuery);
     route!(api, get "GET" "/api/workload/status", "workload", "The current or most recent run and its latest snapshot.", None, ok::<WorkloadStatus>(), workload::status);
     route!(api, post "POST" "/api/workload/scenario", "workload", "Store or update a named scenario; validation errors carry field paths.", body::<SaveScenario>(), Reply::Saved(schema::<ScenarioEntry>), workload::save_scenario);
     route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::stress);
@@ -170,7 +170,7 @@ fn build() -> Api {
     route!(api, post "POST" "/api/runs", "runs", "Start a run.", body::<StartRun>(), created::<RunCreated>(), runs::create);
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, summary, alerts and latest snapshot.", None, ok::<RunDetail>(), runs::get);
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);
-    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run; answers with it as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), runs::stop);
+    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run (in-flight requests finish; `?now=true` cuts them, or cuts a graceful stop under way); answers with it as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), runs::stop; query StopQuery);
     route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` leaves out the per-request stats.", None, ok::<Vec<MetricsSnapshot>>(), runs::series; query SeriesQuery);
     route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}", "runs", "Compare two runs: the total and each request name side by side, every change read as a regression, an improvement or noise (`?tolerance=` percent, default 5).", None, ok::<RunComparison>(), runs::compare; query CompareQuery);
     route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}/report.junit.xml", "runs", "The comparison as JUnit XML: one test case per judged metric of the total and of each request name, failed where it regressed (same query as the comparison).", None, Reply::Media(&["application/xml"]), runs::compare_junit; query CompareQuery);

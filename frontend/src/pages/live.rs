@@ -51,6 +51,13 @@ pub fn can_stop(status: RunStatus, stop_requested: bool) -> bool {
     !stop_requested && matches!(status, RunStatus::Pending | RunStatus::Running)
 }
 
+/// True when "Stop now" is offered: the run is in its graceful stop (iterations in flight are
+/// finishing) and no stop-now has been asked for. A button of its own, not Stop's second
+/// meaning: a double click on Stop must not cut the iterations it lets finish.
+pub fn can_stop_now(status: RunStatus, requested: bool) -> bool {
+    !requested && status == RunStatus::Stopping
+}
+
 /// Presets offered for a one-click start: name, label, what it does.
 pub const QUICK_PRESETS: [(&str, &str, &str); 2] = [
     (
@@ -223,24 +230,32 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
     });
     let tiles = move || figures.with(|h| tiles_markup(&live_tiles(h, phase.get())));
 
-    // Stop: one request at a time; the feed reports the status changes that follow.
+    // Stop: one request at a time; the feed reports the status changes that follow. While the
+    // run is stopping, "Stop now" cuts its graceful stop.
     let stop_requested = RwSignal::new(false);
+    let stop_now_requested = RwSignal::new(false);
     let stop_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        // A new run gets a fresh button. (Read, not `track`ed: a memo is computed only when
+        // A new run gets fresh buttons. (Read, not `track`ed: a memo is computed only when
         // read, and one that is never computed never changes.)
         let _ = run_id.get();
         stop_requested.set(false);
+        stop_now_requested.set(false);
         stop_error.set(None);
     });
-    let on_stop = move |_| {
+    let stop = move |now: bool| {
         let Some(run) = feed.run.get_untracked() else {
             return;
         };
-        stop_requested.set(true);
+        let requested = if now {
+            stop_now_requested
+        } else {
+            stop_requested
+        };
+        requested.set(true);
         stop_error.set(None);
         spawn_local(async move {
-            match api::stop(&run.id).await {
+            match api::stop(&run.id, now).await {
                 Ok(after) => feed.run.update(|r| {
                     if let Some(r) = r
                         && r.id == after.id
@@ -251,7 +266,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
                 }),
                 Err(e) => {
                     stop_error.set(Some(e.message));
-                    stop_requested.set(false);
+                    requested.set(false);
                 }
             }
         });
@@ -282,9 +297,19 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
                     data-action="stop"
                     disabled=move || !can_stop(status.get(), stop_requested.get())
                     hidden=move || status.get().is_terminal()
-                    on:click=on_stop
+                    on:click=move |_| stop(false)
                 >
                     {move || if status.get() == RunStatus::Stopping || stop_requested.get() && !status.get().is_terminal() { "Stopping…" } else { "Stop" }}
+                </button>
+                <button
+                    type="button"
+                    class="button button--danger"
+                    data-action="stop-now"
+                    title="Cut the iterations still in flight (counted as interrupted) instead of letting them finish"
+                    hidden=move || !can_stop_now(status.get(), stop_now_requested.get())
+                    on:click=move |_| stop(true)
+                >
+                    "Stop now"
                 </button>
             </div>
             <div class="progress" aria-hidden="true">
@@ -557,6 +582,10 @@ mod tests {
         assert!(can_stop(RunStatus::Pending, false));
         assert!(!can_stop(RunStatus::Running, true));
         assert!(!can_stop(RunStatus::Stopping, false));
+        assert!(can_stop_now(RunStatus::Stopping, false));
+        assert!(!can_stop_now(RunStatus::Stopping, true));
+        assert!(!can_stop_now(RunStatus::Running, false));
+        assert!(!can_stop_now(RunStatus::Pending, false));
         for s in [
             RunStatus::Completed,
             RunStatus::Failed,
@@ -564,6 +593,7 @@ mod tests {
             RunStatus::Interrupted,
         ] {
             assert!(!can_stop(s, false), "{s:?}");
+            assert!(!can_stop_now(s, false), "{s:?}");
         }
     }
 

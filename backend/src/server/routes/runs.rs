@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::api::{
     CompareQuery, RunComparison, RunCreated, RunDetail, RunFilter, RunInfo, SeriesQuery, StartRun,
+    StopQuery,
 };
 use shared::compare::{self, Figures, Tolerance};
 use shared::metrics::MetricsSnapshot;
@@ -66,10 +67,14 @@ pub(super) async fn delete(
 pub(super) async fn stop(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Params(query): Params<StopQuery>,
 ) -> Result<Json<RunInfo>, ApiError> {
     let id = RunId(id);
     detail(&state, &id).await?;
-    state.runs.stop(Some(&id)).map(Json)
+    state
+        .runs
+        .stop(Some(&id), query.now.unwrap_or(false))
+        .map(Json)
 }
 
 async fn series_of(state: &AppState, id: &RunId) -> Result<Vec<MetricsSnapshot>, ApiError> {

@@ -4,12 +4,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use shared::api::{
-    RunCreated, RunInfo, SaveScenario, ScenarioEntry, ScenarioRef, StartRun, WorkloadStatus,
+    RunCreated, RunInfo, SaveScenario, ScenarioEntry, ScenarioRef, StartRun, StopQuery,
+    WorkloadStatus,
 };
 
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
-use crate::server::extract::Body;
+use crate::server::extract::{Body, Params};
 
 pub(super) async fn start(
     State(state): State<AppState>,
@@ -25,8 +26,11 @@ pub(super) async fn start(
     ))
 }
 
-pub(super) async fn stop(State(state): State<AppState>) -> Result<Json<RunInfo>, ApiError> {
-    state.runs.stop(None).map(Json)
+pub(super) async fn stop(
+    State(state): State<AppState>,
+    Params(query): Params<StopQuery>,
+) -> Result<Json<RunInfo>, ApiError> {
+    state.runs.stop(None, query.now.unwrap_or(false)).map(Json)
 }
 
 /// The current run, or else the most recent one in the history: after a restart, that is how a

@@ -932,6 +932,95 @@ async fn stop_answers_stopping_with_the_elapsed_time() {
     }
 }
 
+/// `?now=true` cuts a graceful stop under way: iterations thinking for 30 s are interrupted at
+/// once and the run ends `cancelled` instead of waiting out its 60 s graceful stop. A value
+/// other than true or false, or another parameter, is a 400 that changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_now_cuts_a_graceful_stop_under_way() {
+    let h = Harness::new().await;
+    let (mut rx, _) = h.runs.subscribe();
+    let mut thinking = quick_scenario("thinking", "GET product", "300ms");
+    thinking["journeys"][0]["steps"]
+        .as_array_mut()
+        .expect("steps")
+        .push(json!({ "think": "30s" }));
+    thinking["options"]["graceful_stop"] = json!("60s");
+    let id = h
+        .start("/api/runs", &json!({ "scenario": { "inline": thinking } }))
+        .await;
+    // The load ends after 300 ms; both users are then thinking, and the run is stopping.
+    tokio::time::timeout(RUN_DEADLINE, async {
+        loop {
+            match rx.recv().await {
+                Ok(ServerMsg::Snapshot { run_id, snapshot })
+                    if run_id == id && snapshot.status == RunStatus::Stopping =>
+                {
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => panic!("feed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the run reaches its graceful stop");
+    for query in ["now=maybe", "now=true&hard=1"] {
+        let err = h
+            .post_empty(&format!("/api/runs/{id}/stop?{query}"))
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(!err.detail.is_empty(), "{query}");
+    }
+    assert_eq!(detail(&h, &id).await.info.status, RunStatus::Stopping);
+    let stopped: RunInfo = h
+        .post_empty(&format!("/api/runs/{id}/stop?now=true"))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert_eq!(stopped.status, RunStatus::Stopping);
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Cancelled, "{summary:?}");
+    assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
+    assert!(summary.duration_ms < 30_000, "{summary:?}");
+    let d = detail(&h, &id).await;
+    assert_eq!(d.info.status, RunStatus::Cancelled);
+
+    // The workload route takes it too, and during the load it cuts at once.
+    let mut long = quick_scenario("long-thinking", "GET product", "60s");
+    long["journeys"][0]["steps"]
+        .as_array_mut()
+        .expect("steps")
+        .push(json!({ "think": "30s" }));
+    long["options"]["graceful_stop"] = json!("60s");
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": long } }),
+        )
+        .await;
+    tokio::time::timeout(RUN_DEADLINE, async {
+        loop {
+            match rx.recv().await {
+                Ok(ServerMsg::Snapshot { run_id, snapshot })
+                    if run_id == id && snapshot.total.requests >= 2 =>
+                {
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => panic!("feed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("both users made their request");
+    h.post_empty("/api/workload/stop?now=true")
+        .await
+        .expect_status(StatusCode::OK);
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Cancelled, "{summary:?}");
+    assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
+}
+
 /// Two finished runs compared through the API: a candidate whose every request fails
 /// regresses on error rate, a request name only one run has keeps its side, a run compared
 /// with itself has no change even at a tolerance of 0, and bad requests are named.
