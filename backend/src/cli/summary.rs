@@ -187,18 +187,26 @@ fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: 
     } else {
         name.to_owned()
     };
+    // A request that got no answer (all cut off, or never made) has no latency, not 0 ms.
+    let ms = |v: f64| {
+        if l.count == 0 {
+            "–".to_owned()
+        } else {
+            format!("{v:.2}")
+        }
+    };
     let _ = writeln!(
         out,
-        "  {name:<width$} {:>9} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8}",
+        "  {name:<width$} {:>9} {:>9.1} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}",
         r.requests,
         r.rps,
-        l.avg_ms,
-        l.p50_ms,
-        l.p90_ms,
-        l.p95_ms,
-        l.p99_ms,
-        l.p999_ms,
-        l.max_ms,
+        ms(l.avg_ms),
+        ms(l.p50_ms),
+        ms(l.p90_ms),
+        ms(l.p95_ms),
+        ms(l.p99_ms),
+        ms(l.p999_ms),
+        ms(l.max_ms),
         r.errors
     );
 }
@@ -233,6 +241,36 @@ mod tests {
             .expect("a total row");
         let cells: Vec<&str> = total.split_whitespace().collect();
         assert_eq!(cells[8], "987.65", "{total}");
+    }
+
+    #[test]
+    fn a_request_without_answers_has_no_latency_not_zero() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let mut summary = shared::samples::summary();
+        let mut unanswered = summary.total.clone();
+        unanswered.name = "never answered".to_owned();
+        unanswered.requests = 0;
+        unanswered.errors = 0;
+        unanswered.rps = 0.0;
+        unanswered.latency = LatencyStats::default();
+        summary.per_request.push(unanswered);
+        let text = render(&summary, &scenario);
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("never answered"))
+            .expect("its row");
+        let cells: Vec<&str> = row.split_whitespace().skip(2).collect();
+        assert_eq!(
+            cells,
+            ["0", "0.0", "–", "–", "–", "–", "–", "–", "–", "0"],
+            "{row}"
+        );
+        let total = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("total "))
+            .expect("a total row");
+        assert!(!total.contains('–'), "{total}");
     }
 
     #[test]

@@ -608,6 +608,14 @@ fn requests(o: &mut String, r: &JsonReport) {
          <th class=\"n\">p99</th><th class=\"n\">Max</th><th class=\"n\">Errors</th></tr></thead><tbody>",
     );
     let row = |o: &mut String, name: &str, t: &Results| {
+        // A request never made (its journeys were cut before it) has no latency, not 0 ms.
+        let ms = |v: f64| {
+            if t.total_requests == 0 {
+                "–".to_owned()
+            } else {
+                fmt_ms(v)
+            }
+        };
         let _ = write!(
             o,
             "<tr><td class=\"name\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
@@ -616,11 +624,11 @@ fn requests(o: &mut String, r: &JsonReport) {
             name,
             fmt_int(t.total_requests),
             fmt_rps(t.throughput_rps),
-            fmt_ms(t.avg_response_time_ms),
-            fmt_ms(t.p50_response_time_ms),
-            fmt_ms(t.p95_response_time_ms),
-            fmt_ms(t.p99_response_time_ms),
-            fmt_ms(t.max_response_time_ms),
+            ms(t.avg_response_time_ms),
+            ms(t.p50_response_time_ms),
+            ms(t.p95_response_time_ms),
+            ms(t.p99_response_time_ms),
+            ms(t.max_response_time_ms),
             if t.failed_requests == 0 {
                 "0".to_owned()
             } else {

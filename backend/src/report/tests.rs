@@ -514,6 +514,24 @@ fn html_traffic_line_names_re_sent_requests_when_there_are_some() {
 }
 
 #[test]
+fn html_request_never_made_has_no_latency_not_zero() {
+    let (mut d, s) = fixture();
+    let sum = d.summary.as_mut().expect("fixture has a summary");
+    sum.per_request.push(RequestStats {
+        name: "never made".to_owned(),
+        ..RequestStats::default()
+    });
+    let page = html(&d, &s);
+    let at = page
+        .find("<td class=\"name\">never made</td>")
+        .expect("its row");
+    let row = &page[at..at + page[at..].find("</tr>").expect("row ends")];
+    assert_eq!(row.matches("<td class=\"n\">–</td>").count(), 5, "{row}");
+    let total = &page[page.find("<tfoot>").expect("a total row")..];
+    assert!(!total[..total.find("</tr>").expect("row ends")].contains('–'));
+}
+
+#[test]
 fn html_shows_interrupted_and_dropped_iterations_next_to_the_finished_ones() {
     let iterations_of = |interrupted: u64, dropped: u64| {
         let (mut d, s) = fixture();
