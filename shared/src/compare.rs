@@ -523,13 +523,14 @@ pub struct Side<'a> {
 }
 
 impl<'a> From<&'a RunSummary> for Side<'a> {
-    /// A run known only by its summary (`stampede run --out`): its plan is not known.
+    /// A run known only by its summary (`stampede run --out`): its plan is the summary's
+    /// (unknown in summaries written by older versions).
     fn from(s: &'a RunSummary) -> Self {
         Self {
             scenario: &s.scenario,
             status: s.status,
             ran_ms: s.duration_ms,
-            planned_ms: 0,
+            planned_ms: s.planned_ms,
             summary: Some(s),
         }
     }
@@ -758,13 +759,11 @@ mod tests {
                 "The candidate run was cancelled after 4.2 s.",
             ]
         );
-        // With its plan known, a short run says how much of it ran.
-        let side = Side {
-            planned_ms: 30_000,
-            ..Side::from(&cand)
-        };
+        // With its plan known (a summary written by this version), a short run says how much
+        // of it ran.
+        cand.planned_ms = 30_000;
         assert_eq!(
-            notes(side, (&base).into()),
+            notes((&cand).into(), (&base).into()),
             [
                 "The runs ran different scenarios: the baseline \"other\", the candidate \"s\".",
                 "The baseline run was cancelled after 4.2 s of 30 s: its figures cover only part of its schedule.",
@@ -875,6 +874,7 @@ mod tests {
             aborted_by_request: None,
             started_at_ms: 0,
             duration_ms: 10_000,
+            planned_ms: 10_000,
             total: stats("*", 1000, 10, 100.0, 10.0, 50.0, 90.0),
             per_request: vec![
                 stats("GET /", 600, 0, 60.0, 8.0, 40.0, 70.0),

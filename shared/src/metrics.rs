@@ -404,6 +404,11 @@ pub struct RunSummary {
     /// in-flight journeys finish. Rates in the summary divide by it, because its totals count
     /// the requests made while stopping.
     pub duration_ms: u64,
+    /// How long the load was planned to last, ms: the load profile's duration, without the
+    /// graceful stop. A run that ended early (cancelled, aborted) ran less. 0 when not known
+    /// (summaries written by older versions).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub planned_ms: u64,
     /// All requests.
     pub total: RequestStats,
     /// Per request name.
@@ -442,6 +447,7 @@ impl RunSummary {
             aborted_by_request: None,
             started_at_ms: 0,
             duration_ms: 0,
+            planned_ms: 0,
             total: RequestStats::default(),
             per_request: Vec::new(),
             checks: Vec::new(),

@@ -122,6 +122,7 @@ pub fn summary() -> RunSummary {
         aborted_by_request: None,
         started_at_ms: 1_764_000_000_000,
         duration_ms: 60_000,
+        planned_ms: 60_000,
         total: stats("*"),
         per_request: vec![stats("GET /products")],
         checks: vec![CheckStats {

@@ -543,7 +543,9 @@ fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
     let _ = std::fs::remove_file(&out_file);
     assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
     assert!(summary.duration_ms < 30_000, "not waited for: {summary:?}");
+    assert_eq!(summary.planned_ms, 60_000, "the plan is in the summary");
     assert!(stdout.contains("interrupted 2"), "{stdout}");
+    assert!(stdout.contains(" s of 60.0 s planned\n"), "{stdout}");
 }
 
 /// A mistake made by an override flag names the flag, not a line of the file that holds

@@ -648,6 +648,8 @@ options: {{ timeout: 5s, graceful_stop: 60s }}
             "during the load: {during_load}"
         );
         assert_eq!(s.interrupted_iterations, 2, "both users were cut mid-think");
+        let planned = if during_load { 60_000 } else { 300 };
+        assert_eq!(s.planned_ms, planned, "the plan, not what ran");
         assert!(
             s.duration_ms < 20_000,
             "ended without waiting out the think time: {} ms",

@@ -338,6 +338,7 @@ impl Run {
             aborted_by_request: aborted_by.and_then(|t| t.request.clone()),
             started_at_ms,
             duration_ms: duration.as_millis() as u64,
+            planned_ms: self.plan.duration().as_millis() as u64,
             total,
             per_request,
             checks: agg.checks(),

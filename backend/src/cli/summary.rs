@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use shared::metrics::{ErrorKind, LatencyStats, RequestStats, RunSummary};
+use shared::run::RunStatus;
 use shared::scenario::ValidScenario;
 use shared::units::human_bytes;
 
@@ -15,9 +16,15 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let mut out = String::new();
     let secs = s.duration_ms as f64 / 1000.0;
     let t = &s.total;
+    // A run that ended before its plan says how much of it ran.
+    let planned = if s.status != RunStatus::Completed && s.planned_ms > s.duration_ms {
+        format!(" of {:.1} s planned", s.planned_ms as f64 / 1000.0)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{} — {} after {:.1} s",
+        "\n{} — {} after {:.1} s{planned}",
         term(&s.scenario),
         s.status,
         secs

@@ -184,6 +184,7 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
         aborted_by_request: None,
         started_at_ms: STARTED_MS,
         duration_ms: 60_000,
+        planned_ms: 60_000,
         total: last.total.clone(),
         per_request: last.per_request.clone(),
         checks: vec![

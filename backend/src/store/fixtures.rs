@@ -178,6 +178,7 @@ pub(super) fn summary(scenario: &str, status: RunStatus) -> RunSummary {
         aborted_by_request: None,
         started_at_ms: 1_700_000_000_250,
         duration_ms: 30_000,
+        planned_ms: 30_000,
         total: stats("*", 1500, 30, 12.5, 50.0),
         per_request: vec![
             stats("GET /products", 1200, 0, 10.5, 40.0),
