@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use shared::api::{RunDetail, RunInfo, RunTotals, TestType};
-use shared::metrics::RunSummary;
+use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::RunId;
 use shared::scenario::ValidScenario;
 
@@ -78,6 +78,29 @@ pub(super) fn run_info(summary: &RunSummary, ended_at_ms: u64) -> RunInfo {
     }
 }
 
+/// The snapshots a run's reports are drawn from, kept as they come. Reports read each
+/// interval's totals, and the per-request stats of the last snapshot only (for a run without a
+/// summary), so an older snapshot's per-request stats are dropped once a newer one comes: they
+/// are most of a snapshot (three quarters with six request names), and a day at 1 s intervals
+/// is 86,400 snapshots.
+#[derive(Debug, Default)]
+pub(super) struct ReportSeries(Vec<MetricsSnapshot>);
+
+impl ReportSeries {
+    /// Adds the newest snapshot.
+    pub(super) fn push(&mut self, snap: MetricsSnapshot) {
+        if let Some(previous) = self.0.last_mut() {
+            previous.per_request = Vec::new();
+        }
+        self.0.push(snap);
+    }
+
+    /// The snapshots, oldest first.
+    pub(super) fn as_slice(&self) -> &[MetricsSnapshot] {
+        &self.0
+    }
+}
+
 /// `cli-YYYYMMDD-HHMMSS` (UTC): server run ids read as their time too.
 fn run_id(started_at_ms: u64) -> RunId {
     let digits: String = shared::report::rfc3339_utc(started_at_ms - started_at_ms % 1000)
@@ -103,6 +126,42 @@ mod tests {
         for bad in ["x.pdf", "report", ".html", "x.html.txt"] {
             let err = parse_report(bad).expect_err(bad);
             assert!(err.contains(bad) && err.contains(ENDINGS), "{err}");
+        }
+    }
+
+    /// The reports drawn from the kept series are the reports drawn from every snapshot whole,
+    /// with a summary and without one (a partial run reads the last snapshot's requests).
+    #[test]
+    fn the_kept_series_draws_the_same_reports_as_the_whole_one() {
+        let whole: Vec<MetricsSnapshot> = (0..5).map(shared::samples::snapshot).collect();
+        let mut kept = ReportSeries::default();
+        for snap in &whole {
+            kept.push(snap.clone());
+        }
+        let slim = kept.as_slice();
+        assert_eq!(slim.len(), whole.len());
+        assert!(slim[..4].iter().all(|s| s.per_request.is_empty()));
+        assert_eq!(slim[4], whole[4]);
+        let finished = shared::samples::run_detail();
+        assert!(finished.summary.is_some());
+        let partial = RunDetail {
+            summary: None,
+            ..shared::samples::run_detail()
+        };
+        for detail in [&finished, &partial] {
+            for format in [
+                ReportFormat::Html,
+                ReportFormat::Json,
+                ReportFormat::Junit,
+                ReportFormat::Csv,
+            ] {
+                assert_eq!(
+                    format.render(detail, slim).expect("renders"),
+                    format.render(detail, &whole).expect("renders"),
+                    "{format:?}, summary: {}",
+                    detail.summary.is_some()
+                );
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::metrics::RunSummary;
 use shared::run::RunStatus;
 use shared::scenario::{
     Format, OverrideNames, Overrides, ValidScenario, ValidationEnv, parse_scenario,
@@ -236,7 +236,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let mut interrupted = false;
     // The reports' time series: one snapshot per interval, kept only when a report wants it.
     let keep_series = !report_files.is_empty();
-    let mut series: Vec<MetricsSnapshot> = Vec::new();
+    let mut series = reports::ReportSeries::default();
     // One listener for the whole run, polled first on every turn: by the time a progress line
     // is shown the handler is installed, and no Ctrl-C is lost between two turns. The first
     // stops the run gracefully, the second cuts its graceful stop (the summary and reports are
@@ -318,7 +318,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         for (format, file) in report_files {
             let path = file.path.clone();
             let written = format
-                .render(&detail, &series)
+                .render(&detail, series.as_slice())
                 .map_err(std::io::Error::other)
                 .and_then(|doc| file.write(doc.as_bytes()));
             if let Err(e) = written {
