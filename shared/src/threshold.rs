@@ -255,11 +255,17 @@ fn parse_metric(text: &str) -> Result<ThresholdMetric, String> {
         "error_rate" | "errors" => ThresholdMetric::ErrorRate,
         "rps" | "throughput" => ThresholdMetric::Rps,
         other => {
+            // k6's `p(95)`, or `p95` as the tables and the panel label it.
             let q = other
                 .strip_prefix("p(")
                 .and_then(|r| r.strip_suffix(')'))
+                .or_else(|| {
+                    other
+                        .strip_prefix('p')
+                        .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+                })
                 .ok_or_else(|| {
-                    format!("unknown metric \"{other}\" (expected avg, min, max, med, p(N), error_rate or rps)")
+                    format!("unknown metric \"{other}\" (expected avg, min, max, med, p(N) or pN, error_rate or rps)")
                 })?;
             let q = crate::units::parse_decimal(q.trim())
                 .ok_or_else(|| format!("\"{q}\" is not a percentile"))?;
@@ -369,6 +375,19 @@ mod tests {
                 Comparison::Le,
                 1000.0,
             ),
+            // As the tables and the panel label percentiles.
+            (
+                "p95 < 200ms",
+                ThresholdMetric::Percentile(95.0),
+                Comparison::Lt,
+                200.0,
+            ),
+            (
+                "p99.9 <= 1s",
+                ThresholdMetric::Percentile(99.9),
+                Comparison::Le,
+                1000.0,
+            ),
             ("avg < 100", ThresholdMetric::Avg, Comparison::Lt, 100.0),
             ("med<50ms", ThresholdMetric::Med, Comparison::Lt, 50.0),
             ("max < 2s", ThresholdMetric::Max, Comparison::Lt, 2000.0),
@@ -401,7 +420,11 @@ mod tests {
     #[test]
     fn rejects_bad_expressions_with_a_reason() {
         let cases = [
-            ("p95 < 200ms", "unknown metric"),
+            ("q95 < 200ms", "unknown metric"),
+            ("p < 200ms", "unknown metric"),
+            ("pmax < 200ms", "unknown metric"),
+            ("p95x < 200ms", "not a percentile"),
+            ("p0 < 1ms", "out of range"),
             ("p(0) < 1ms", "out of range"),
             ("p(101) < 1ms", "out of range"),
             ("avg = 5ms", "no comparison"),
