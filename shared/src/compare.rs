@@ -636,15 +636,25 @@ pub fn scenario_note(baseline: &str, candidate: &str) -> Option<String> {
 /// What happened to `n` iterations cut off at the end of a run (the live page's verdict, the
 /// compare page's notes).
 pub fn cut_off(n: u64) -> String {
+    let (iterations, requests) = if n == 1 {
+        (
+            " iteration was",
+            "a request it was waiting on counts as a \"cut off at the end of the run\" error, \
+             with the time it had waited as its latency.",
+        )
+    } else {
+        (
+            " iterations were",
+            "the requests they were waiting on count as \"cut off at the end of the run\" \
+             errors, with the time they had waited as their latency.",
+        )
+    };
     [
         units::human_count(n).as_str(),
-        if n == 1 {
-            " iteration was"
-        } else {
-            " iterations were"
-        },
-        " cut off when the graceful stop ran out: the requests they were waiting on count as \
-         \"cut off at the end of the run\" errors, with the time they had waited as their latency.",
+        iterations,
+        " cut off at the end of the run (the graceful stop ran out, or a stop-now cut it \
+         short): ",
+        requests,
     ]
     .concat()
 }
@@ -1029,9 +1039,10 @@ mod tests {
         assert_eq!(
             partial_note("baseline", RunStatus::Completed, 30_000, 30_000, Some(&s)).as_deref(),
             Some(
-                "In the baseline run, 3 iterations were cut off when the graceful stop ran out: \
-                 the requests they were waiting on count as \"cut off at the end of the run\" \
-                 errors, with the time they had waited as their latency."
+                "In the baseline run, 3 iterations were cut off at the end of the run (the \
+                 graceful stop ran out, or a stop-now cut it short): the requests they were \
+                 waiting on count as \"cut off at the end of the run\" errors, with the time \
+                 they had waited as their latency."
             )
         );
         s.interrupted_iterations = 1;
@@ -1039,7 +1050,7 @@ mod tests {
         let n = partial_note("baseline", RunStatus::Cancelled, 3_000, 30_000, Some(&s))
             .unwrap_or_default();
         assert!(
-            n.ends_with("of its schedule. In the baseline run, 1 iteration was cut off when the graceful stop ran out: the requests they were waiting on count as \"cut off at the end of the run\" errors, with the time they had waited as their latency."),
+            n.ends_with("of its schedule. In the baseline run, 1 iteration was cut off at the end of the run (the graceful stop ran out, or a stop-now cut it short): a request it was waiting on counts as a \"cut off at the end of the run\" error, with the time it had waited as its latency."),
             "{n}"
         );
     }

@@ -419,8 +419,8 @@ pub struct RunSummary {
     pub iterations: u64,
     /// Scheduled starts dropped for lack of a free user.
     pub dropped_iterations: u64,
-    /// Iterations started but cut off when the graceful stop ran out (k6's "interrupted
-    /// iterations"): they are not in `iterations`. A request one was waiting on when cut is
+    /// Iterations started but cut off when the graceful stop ran out or a stop-now cut it
+    /// short (k6's "interrupted iterations"): they are not in `iterations`. A request one was waiting on when cut is
     /// an [`ErrorKind::Interrupted`] error in `total` (one cut during a think time has none).
     /// Every iteration the run started is either in `iterations` or here. Absent in summaries
     /// stored by older versions.
