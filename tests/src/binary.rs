@@ -127,6 +127,18 @@ impl Serve {
         serde_json::from_str(&text).expect("RunCreated")
     }
 
+    /// Starts `tests/fixtures/thinking.yaml` against the demo target: two users who think for
+    /// 30 s after one request, with a graceful stop of a minute.
+    pub async fn start_thinking_run(&self) -> shared::api::RunCreated {
+        let path = repo().join("tests/fixtures/thinking.yaml");
+        let text = std::fs::read_to_string(&path).expect("the thinking fixture");
+        let body = serde_json::json!({
+            "scenario": { "text": text },
+            "overrides": { "target": self.demo },
+        });
+        self.start_run(&body.to_string()).await
+    }
+
     /// Waits (polling, for at most 20 s) until the run's stored series holds at least `n`
     /// intervals; returns how many it holds.
     pub async fn until_stored(&self, run: &shared::run::RunId, n: usize) -> usize {

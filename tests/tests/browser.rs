@@ -688,16 +688,7 @@ async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
     let data = temp_dir("browser-stop-now");
     let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
     let b = Browser::start().await;
-    let created = server
-        .start_run(&format!(
-            r#"{{"scenario": {{"inline": {{"name": "thinking", "target": "{}",
-                "journeys": [{{"name": "j", "steps": [
-                    {{"request": {{"method": "GET", "path": "/"}}}}, {{"think": "30s"}}]}}],
-                "load": {{"type": "constant_users", "users": 2, "duration": "60s"}},
-                "options": {{"graceful_stop": "60s"}}}}}}}}"#,
-            server.demo
-        ))
-        .await;
+    let created = server.start_thinking_run().await;
     server.until_stored(&created.run_id, 1).await;
     let id = created.run_id.0;
     b.client

@@ -442,6 +442,25 @@ fn threads_must_be_a_positive_whole_number() {
     assert!(text.contains("STAMPEDE_THREADS"), "{text}");
 }
 
+/// Ctrl-C for the child, as a terminal sends it.
+#[cfg(unix)]
+fn interrupt(child: &Child) {
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+}
+
+/// Reads the rest of `stderr` on a thread of its own, so the child never blocks on it.
+fn read_rest<R: std::io::Read + Send + 'static>(mut stderr: R) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    })
+}
+
 /// Ctrl-C during a run whose thresholds fail: the exit code says "interrupted" (130), not
 /// "thresholds failed" (1), and the summary and `--out` are still written.
 #[cfg(unix)]
@@ -466,16 +485,8 @@ fn ctrl_c_exits_130_even_when_thresholds_fail() {
     let mut line = String::new();
     stderr.read_line(&mut line).expect("a progress line");
     assert!(line.contains("req/s"), "unexpected first line {line:?}");
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-    let rest = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
+    interrupt(&child);
+    let rest = read_rest(stderr);
     let output = child.wait_with_output().expect("stampede run ends");
     let stderr = rest.join().expect("stderr reader");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -504,13 +515,6 @@ fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("stampede run starts");
-    let interrupt = |pid: u32| {
-        let sent = std::process::Command::new("kill")
-            .args(["-INT", &pid.to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-    };
     let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
     let mut seen = String::new();
     let mut line = String::new();
@@ -519,18 +523,14 @@ fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
     stderr.read_line(&mut line).expect("a progress line");
     assert!(line.contains("req/s"), "unexpected first line {line:?}");
     seen.push_str(&line);
-    interrupt(child.id());
+    interrupt(&child);
     while !line.starts_with("stopping: ") {
         line.clear();
         assert!(stderr.read_line(&mut line).expect("a line") > 0, "{seen}");
         seen.push_str(&line);
     }
-    interrupt(child.id());
-    let rest = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
+    interrupt(&child);
+    let rest = read_rest(stderr);
     let output = child.wait_with_output().expect("stampede run ends");
     let stderr = seen + &rest.join().expect("stderr reader");
     let stdout = String::from_utf8_lossy(&output.stdout);

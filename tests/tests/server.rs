@@ -545,16 +545,7 @@ async fn sigterm_mentions_a_run_in_progress_only_when_there_is_one() {
 async fn a_second_signal_cuts_the_graceful_stop_and_the_run_is_saved() {
     let dir = data_dir("second-signal");
     let mut server = Server::start(&dir, &[]);
-    let created = server
-        .start_run(&format!(
-            r#"{{"scenario": {{"inline": {{"name": "thinking", "target": "{}",
-                "journeys": [{{"name": "j", "steps": [
-                    {{"request": {{"method": "GET", "path": "/"}}}}, {{"think": "30s"}}]}}],
-                "load": {{"type": "constant_users", "users": 2, "duration": "60s"}},
-                "options": {{"graceful_stop": "60s"}}}}}}}}"#,
-            server.demo
-        ))
-        .await;
+    let created = server.start_thinking_run().await;
     let id = created.run_id.clone();
     server.until_stored(&id, 1).await;
     let url = format!("{}/api/runs/{id}", server.api);
