@@ -744,6 +744,17 @@ async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
     let summary = run.summary.expect("a summary");
     assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
     assert!(summary.duration_ms < 30_000, "{summary:?}");
+    // The run's page says what became of the iterations that did not finish.
+    b.client
+        .goto(&format!("{}/history/{id}", server.api))
+        .await
+        .expect("open the run's page");
+    let iterations = b
+        .until(10, "the iterations tile", || async {
+            text(&b, "[data-tile=iterations]").await
+        })
+        .await;
+    assert!(iterations.contains("2 interrupted"), "{iterations}");
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -17,7 +17,7 @@ pub struct TileData {
     /// `ok`, `warn`, `bad` or empty.
     pub tone: &'static str,
     /// A short explanation under the value (`last interval`, `since start`), or empty.
-    pub hint: &'static str,
+    pub hint: String,
 }
 
 /// The tiles' markup: one `div.tile` each, with its label, value and hint.
@@ -35,7 +35,7 @@ pub fn tiles_markup(tiles: &[TileData]) -> String {
         .el("div", &[("class", "tile__label")], t.label)
         .el("div", &[("class", "tile__value")], &t.value);
         if !t.hint.is_empty() {
-            h.el("div", &[("class", "tile__hint")], t.hint);
+            h.el("div", &[("class", "tile__hint")], &t.hint);
         }
         h.close("div");
     }
@@ -63,12 +63,12 @@ pub fn live_tiles(h: &Headline, phase: Phase) -> Vec<TileData> {
         Phase::Ended => "at the end",
         Phase::Summarised => "peak",
     };
-    let tile = |label, name, value: &String, tone, hint| TileData {
+    let tile = |label, name, value: &String, tone, hint: &'static str| TileData {
         label,
         name,
         value: value.clone(),
         tone,
-        hint,
+        hint: hint.into(),
     };
     let interval = hint("last interval", "whole run");
     vec![
@@ -94,11 +94,29 @@ pub fn live_tiles(h: &Headline, phase: Phase) -> Vec<TileData> {
     ]
 }
 
+/// What became of the iterations that did not finish, under the finished count: `3
+/// interrupted, 190 dropped`; empty when every iteration finished.
+pub fn unfinished_hint(interrupted: u64, dropped: u64) -> String {
+    let mut hint = String::new();
+    for (n, what) in [(interrupted, " interrupted"), (dropped, " dropped")] {
+        if n > 0 {
+            if !hint.is_empty() {
+                hint.push_str(", ");
+            }
+            hint.push_str(&format::count(n));
+            hint.push_str(what);
+        }
+    }
+    hint
+}
+
 /// A stored run's totals: from its summary, or its latest snapshot while there is none
-/// (dashes before any). `iterations` and `peak_users` come formatted.
+/// (dashes before any). `iterations` and `peak_users` come formatted; `unfinished` is the
+/// iterations tile's [`unfinished_hint`].
 pub fn run_tiles(
     total: Option<&RequestStats>,
     iterations: &str,
+    unfinished: String,
     peak_users: &str,
 ) -> Vec<TileData> {
     let figure = |f: fn(&RequestStats) -> String| total.map_or_else(|| "—".into(), f);
@@ -131,7 +149,10 @@ pub fn run_tiles(
                 figure(|t| format::percent(t.error_rate())),
             )
         },
-        tile("Iterations", "iterations", iterations.to_owned()),
+        TileData {
+            hint: unfinished.into(),
+            ..tile("Iterations", "iterations", iterations.to_owned())
+        },
         tile("Peak users", "peak_users", peak_users.to_owned()),
     ]
 }
@@ -344,10 +365,10 @@ mod tests {
 
     #[test]
     fn stored_run_tiles() {
-        let none = run_tiles(None, "—", "—");
+        let none = run_tiles(None, "—", String::new(), "—");
         assert!(none.iter().all(|t| t.value == "—" && t.tone.is_empty()));
         let t = crate::components::fixtures::stats("*", 1000, 10, 25.0);
-        let tiles = run_tiles(Some(&t), "900", "33");
+        let tiles = run_tiles(Some(&t), "900", unfinished_hint(3, 1_900), "33");
         let got: Vec<(&str, &str, &str)> = tiles
             .iter()
             .map(|t| (t.name, t.value.as_str(), t.tone))
@@ -360,6 +381,10 @@ mod tests {
             [("iterations", "900", ""), ("peak_users", "33", "")]
         );
         let bad = crate::components::fixtures::stats("*", 100, 5, 25.0);
-        assert_eq!(run_tiles(Some(&bad), "", "")[5].tone, "bad");
+        assert_eq!(tiles[6].hint, "3 interrupted, 1,900 dropped");
+        assert_eq!(run_tiles(Some(&bad), "", String::new(), "")[5].tone, "bad");
+        assert_eq!(unfinished_hint(0, 0), "");
+        assert_eq!(unfinished_hint(2, 0), "2 interrupted");
+        assert_eq!(unfinished_hint(0, 190), "190 dropped");
     }
 }

@@ -16,7 +16,7 @@ use crate::components::compare_table::CompareTable;
 use crate::components::generator::warnings_markup;
 use crate::components::run_list::{RunList, local_time, status_badge_markup, verdict_badge_markup};
 use crate::components::run_view::RunView;
-use crate::components::tiles::{run_tiles, tiles_markup};
+use crate::components::tiles::{run_tiles, tiles_markup, unfinished_hint};
 use crate::format;
 use crate::live::LiveFeed;
 use crate::markup::Html;
@@ -609,9 +609,14 @@ fn run_detail(
             snapshots.with(|snaps| {
                 let (s, last) = (s.as_ref(), snaps.last());
                 let count = |n: Option<u64>| n.map_or_else(|| "—".into(), format::count);
+                let unfinished = s
+                    .map(|s| (s.interrupted_iterations, s.dropped_iterations))
+                    .or(last.map(|l| (l.interrupted_iterations, l.dropped_iterations)))
+                    .map_or_else(String::new, |(i, d)| unfinished_hint(i, d));
                 tiles_markup(&run_tiles(
                     s.map(|s| &s.total).or(last.map(|l| &l.total)),
                     &count(s.map(|s| s.iterations).or(last.map(|l| l.iterations))),
+                    unfinished,
                     &count(s.map(|s| s.peak_users)),
                 ))
             })
