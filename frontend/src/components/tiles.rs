@@ -150,7 +150,7 @@ pub fn run_tiles(
             )
         },
         TileData {
-            hint: unfinished.into(),
+            hint: unfinished,
             ..tile("Iterations", "iterations", iterations.to_owned())
         },
         tile("Peak users", "peak_users", peak_users.to_owned()),
