@@ -735,6 +735,23 @@ async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
             .filter(|s| s == "cancelled")
     })
     .await;
+    // The verdict says the iterations were cut; it does not advise a longer graceful stop, as
+    // it does for a run that ended by itself.
+    let verdict = b
+        .until(10, "the verdict on the cut iterations", || async {
+            text(&b, ".live-verdict")
+                .await
+                .filter(|t| t.contains("cut off"))
+        })
+        .await;
+    assert!(
+        verdict.contains("2 iterations were cut off at the end of the run"),
+        "{verdict}"
+    );
+    assert!(
+        !verdict.contains("graceful_stop lets them finish"),
+        "{verdict}"
+    );
     let run: shared::api::RunDetail = serde_json::from_str(
         &http_get(&format!("{}/api/runs/{id}", server.api))
             .await

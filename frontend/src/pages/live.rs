@@ -431,10 +431,14 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                 if summary.interrupted_iterations > 0 {
                     meta.push(' ');
                     meta.push_str(&crate::compare::cut_off(summary.interrupted_iterations));
-                    meta.push_str(
-                        " If requests legitimately take that long, a longer \
-                         options.graceful_stop lets them finish.",
-                    );
+                    // A stopped run's iterations were cut by its stop (or a Stop now): a longer
+                    // graceful stop is advice for runs that ended by themselves.
+                    if !early {
+                        meta.push_str(
+                            " If requests legitimately take that long, a longer \
+                             options.graceful_stop lets them finish.",
+                        );
+                    }
                 }
                 let items = (!none).then(|| verdict_items_markup(&summary.thresholds));
                 (outcome, heading, meta, items)
