@@ -386,7 +386,8 @@ pub struct RunSummary {
     pub scenario: String,
     /// End state.
     pub status: RunStatus,
-    /// Why the run failed or was aborted, if it did.
+    /// Why the run failed or was aborted, if it did; for a run cancelled by a stop-now that cut
+    /// iterations in flight, that it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The `abort_on_fail` threshold (its expression) that stopped the run early, if one did;

@@ -648,6 +648,10 @@ options: {{ timeout: 5s, graceful_stop: 60s }}
             "during the load: {during_load}"
         );
         assert_eq!(s.interrupted_iterations, 2, "both users were cut mid-think");
+        assert_eq!(
+            s.reason.as_deref(),
+            Some("the iterations in flight were cut at once (stop now)")
+        );
         let planned = if during_load { 60_000 } else { 300 };
         assert_eq!(s.planned_ms, planned, "the plan, not what ran");
         assert!(

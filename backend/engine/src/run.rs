@@ -287,6 +287,8 @@ impl Run {
         agg.end_load(start.elapsed());
         // Whether a cancel cut the load short; one that comes later finds it delivered.
         let mut cancelled = self.cancel.is_cancelled();
+        // Why a cancelled run has interrupted iterations when a stop-now cut them.
+        let mut cut_reason = None;
 
         // Graceful stop: in-flight iterations finish, up to the limit; then they are cut (and
         // counted as interrupted by the workers before they let go of the tracker).
@@ -300,6 +302,7 @@ impl Run {
                 // A stop-now while iterations are still in flight cuts them: the run was cut.
                 () = self.now.cancelled() => {
                     cancelled = true;
+                    cut_reason = Some("the iterations in flight were cut at once (stop now)".to_owned());
                     stops.kill.cancel();
                     tracker.wait().await;
                     break;
@@ -333,7 +336,7 @@ impl Run {
         let summary = RunSummary {
             scenario: self.scenario.name().to_owned(),
             status,
-            reason: abort_reason,
+            reason: abort_reason.or(cut_reason),
             aborted_by: aborted_by.map(|t| t.expr.clone()),
             aborted_by_request: aborted_by.and_then(|t| t.request.clone()),
             started_at_ms,
