@@ -442,6 +442,22 @@ fn threads_must_be_a_positive_whole_number() {
     assert!(text.contains("STAMPEDE_THREADS"), "{text}");
 }
 
+/// `stampede run` of a fixture with snapshots every 200 ms, `args` and `--out out`, its stdout
+/// and stderr piped.
+fn run_piped(name: &str, args: &[&str], out: &Path) -> Child {
+    stampede()
+        .arg("run")
+        .arg(fixture(name))
+        .args(args)
+        .args(["--interval", "200ms"])
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stampede run starts")
+}
+
 /// Ctrl-C for the child, as a terminal sends it.
 #[cfg(unix)]
 fn interrupt(child: &Child) {
@@ -468,17 +484,11 @@ fn read_rest<R: std::io::Read + Send + 'static>(mut stderr: R) -> std::thread::J
 fn ctrl_c_exits_130_even_when_thresholds_fail() {
     let target = DemoTarget::start(&[]);
     let out_file = temp_file("interrupted.json");
-    let mut child = stampede()
-        .arg("run")
-        .arg(fixture("failing_threshold.yaml"))
-        .args(["--target", &target.url, "--duration", "60s"])
-        .args(["--interval", "200ms"])
-        .arg("--out")
-        .arg(&out_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("stampede run starts");
+    let mut child = run_piped(
+        "failing_threshold.yaml",
+        &["--target", &target.url, "--duration", "60s"],
+        &out_file,
+    );
     // The first progress line (stderr is not a terminal: one line per snapshot) is printed
     // from the loop that already listens for Ctrl-C.
     let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
@@ -505,16 +515,7 @@ fn ctrl_c_exits_130_even_when_thresholds_fail() {
 fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
     let target = DemoTarget::start(&[]);
     let out_file = temp_file("cut.json");
-    let mut child = stampede()
-        .arg("run")
-        .arg(fixture("thinking.yaml"))
-        .args(["--target", &target.url, "--interval", "200ms"])
-        .arg("--out")
-        .arg(&out_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("stampede run starts");
+    let mut child = run_piped("thinking.yaml", &["--target", &target.url], &out_file);
     let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
     let mut seen = String::new();
     let mut line = String::new();
