@@ -233,7 +233,6 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let mut snapshots = handle.subscribe();
     let live = !args.quiet;
     let mut progress = Progress::new(plan_duration, std::io::stderr().is_terminal());
-    let mut interrupted = false;
     // The reports' time series: one snapshot per interval, kept only when a report wants it.
     let keep_series = !report_files.is_empty();
     let mut series = reports::ReportSeries::default();
@@ -255,7 +254,6 @@ pub(super) async fn run(args: RunArgs) -> u8 {
                 }
             } => {
                 presses = presses.saturating_add(1);
-                interrupted = true;
                 match presses {
                     1 => {
                         eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to stop them now)…");
@@ -302,7 +300,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         }
     }
     print!("{}", super::summary::render(&summary, &scenario));
-    let mut code = exit_code(&summary, interrupted);
+    let mut code = exit_code(&summary, presses > 0);
     if let Some(out) = out {
         let path = out.path.clone();
         let written = serde_json::to_vec_pretty(summary.as_ref())
