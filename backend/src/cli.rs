@@ -1,7 +1,6 @@
 //! The `stampede` command line: subcommands, their flags, and exit codes.
 
 mod compare;
-mod interrupts;
 mod progress;
 mod reports;
 mod run;

@@ -39,7 +39,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use cli::{DemoTargetArgs, parse_duration, run_cli, shutdown_signal};
+pub use cli::{DemoTargetArgs, parse_duration, run_cli};
 
 use model::Shared;
 

@@ -6,4 +6,5 @@ pub mod demo_target;
 pub mod files;
 pub mod report;
 pub mod server;
+pub mod signals;
 pub mod store;

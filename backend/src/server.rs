@@ -195,8 +195,8 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
     }
     // Installed before the addresses are announced: a script that stops the server as soon as
     // it has read them gets a clean shutdown.
-    let shutdown =
-        crate::demo_target::shutdown_signal().context("cannot install signal handlers")?;
+    let mut signals =
+        crate::signals::StopSignals::listen().context("cannot install signal handlers")?;
     let listener = TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -208,7 +208,7 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
     println!("run history in {}", args.data_dir.display());
     let runs = state.runs.clone();
     serve(listener, state, async move {
-        shutdown.await;
+        signals.next_or_never().await;
         let running = runs
             .status()
             .is_some_and(|(run, _)| !run.status.is_terminal());
@@ -218,14 +218,13 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
                  (Ctrl-C again to cut its in-flight requests)…"
             );
             // A second signal cuts the run's graceful stop short; its results are still saved.
-            if let Ok(again) = crate::demo_target::shutdown_signal() {
-                tokio::spawn(async move {
-                    again.await;
-                    if runs.stop(None, true).is_ok() {
-                        println!("cutting the run's in-flight requests…");
-                    }
-                });
-            }
+            // The same listener hears it: no second registration that could miss it.
+            tokio::spawn(async move {
+                signals.next_or_never().await;
+                if runs.stop(None, true).is_ok() {
+                    println!("cutting the run's in-flight requests…");
+                }
+            });
         } else {
             println!("shutting down");
         }

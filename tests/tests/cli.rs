@@ -461,8 +461,15 @@ fn run_piped(name: &str, args: &[&str], out: &Path) -> Child {
 /// Ctrl-C for the child, as a terminal sends it.
 #[cfg(unix)]
 fn interrupt(child: &Child) {
+    signal(child, "INT");
+}
+
+/// Sends the child the signal named as `kill` names it (`INT`, `TERM`).
+#[cfg(unix)]
+fn signal(child: &Child, name: &str) {
     let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
         .status()
         .expect("kill runs");
     assert!(sent.success());
@@ -478,34 +485,45 @@ fn read_rest<R: std::io::Read + Send + 'static>(mut stderr: R) -> std::thread::J
 }
 
 /// Ctrl-C during a run whose thresholds fail: the exit code says "interrupted" (130), not
-/// "thresholds failed" (1), and the summary and `--out` are still written.
+/// "thresholds failed" (1), and the summary and `--out` are still written. SIGTERM, which a CI
+/// runner sends to cancel a job, does the same: before, it killed the run with no summary.
 #[cfg(unix)]
 #[test]
-fn ctrl_c_exits_130_even_when_thresholds_fail() {
+fn ctrl_c_or_sigterm_exits_130_even_when_thresholds_fail() {
     let target = DemoTarget::start(&[]);
-    let out_file = temp_file("interrupted.json");
-    let mut child = run_piped(
-        "failing_threshold.yaml",
-        &["--target", &target.url, "--duration", "60s"],
-        &out_file,
-    );
-    // The first progress line (stderr is not a terminal: one line per snapshot) is printed
-    // from the loop that already listens for Ctrl-C.
-    let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
-    let mut line = String::new();
-    stderr.read_line(&mut line).expect("a progress line");
-    assert!(line.contains("req/s"), "unexpected first line {line:?}");
-    interrupt(&child);
-    let rest = read_rest(stderr);
-    let output = child.wait_with_output().expect("stampede run ends");
-    let stderr = rest.join().expect("stderr reader");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
-    assert!(stdout.contains("FAIL rps > 1000000"), "{stdout}");
-    let summary = read_summary(&out_file);
-    let _ = std::fs::remove_file(&out_file);
-    assert!(!summary.thresholds_passed());
-    assert!(summary.duration_ms < 30_000, "stopped early: {summary:?}");
+    for (name, said) in [("INT", "stopping: "), ("TERM", "stopping on SIGTERM: ")] {
+        let out_file = temp_file(&format!("interrupted-{name}.json"));
+        let mut child = run_piped(
+            "failing_threshold.yaml",
+            &["--target", &target.url, "--duration", "60s"],
+            &out_file,
+        );
+        // The first progress line (stderr is not a terminal: one line per snapshot) is printed
+        // from the loop that already listens for signals.
+        let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+        let mut line = String::new();
+        stderr.read_line(&mut line).expect("a progress line");
+        assert!(line.contains("req/s"), "unexpected first line {line:?}");
+        signal(&child, name);
+        let rest = read_rest(stderr);
+        let output = child.wait_with_output().expect("stampede run ends");
+        let stderr = rest.join().expect("stderr reader");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{name}: {stdout}\n{stderr}"
+        );
+        assert!(stderr.contains(said), "{name}: {stderr}");
+        assert!(stdout.contains("FAIL rps > 1000000"), "{name}: {stdout}");
+        let summary = read_summary(&out_file);
+        let _ = std::fs::remove_file(&out_file);
+        assert!(!summary.thresholds_passed());
+        assert!(
+            summary.duration_ms < 30_000,
+            "{name}: stopped early: {summary:?}"
+        );
+    }
 }
 
 /// A second Ctrl-C cuts the graceful stop short: the users thinking for 30 s are interrupted at

@@ -237,26 +237,31 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let keep_series = !report_files.is_empty();
     let mut series = reports::ReportSeries::default();
     // One listener for the whole run, polled first on every turn: by the time a progress line
-    // is shown the handler is installed, and no Ctrl-C is lost between two turns. The first
-    // stops the run gracefully, the second cuts its graceful stop (the summary and reports are
-    // still written), the third quits at once. Without a handler Ctrl-C keeps its default effect.
-    let mut interrupts = super::interrupts::Interrupts::listen().ok();
+    // is shown the handlers are installed, and no signal is lost between two turns. Ctrl-C and
+    // SIGTERM (what a CI runner sends to cancel a job) count alike: the first stops the run
+    // gracefully, the second cuts its graceful stop (the summary and reports are still
+    // written), the third quits at once. Without handlers both keep their default effect.
+    let mut signals = crate::signals::StopSignals::listen().ok();
     let mut presses = 0_u8;
     let summary_future = handle.wait();
     tokio::pin!(summary_future);
     let summary = loop {
         tokio::select! {
             biased;
-            Some(()) = async {
-                match interrupts.as_mut() {
-                    Some(i) => i.next().await,
+            Some(signal) = async {
+                match signals.as_mut() {
+                    Some(s) => s.next().await,
                     None => std::future::pending().await,
                 }
             } => {
                 presses = presses.saturating_add(1);
                 match presses {
                     1 => {
-                        eprintln!("\nstopping: letting in-flight requests finish (Ctrl-C again to stop them now)…");
+                        let why = match signal {
+                            crate::signals::StopSignal::Interrupt => "",
+                            crate::signals::StopSignal::Terminate => " on SIGTERM",
+                        };
+                        eprintln!("\nstopping{why}: letting in-flight requests finish (Ctrl-C again to stop them now)…");
                         handle.cancel();
                     }
                     2 => {

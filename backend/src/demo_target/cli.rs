@@ -1,6 +1,5 @@
 //! `stampede demo-target`: flags, their parsers, and the serve-until-signalled loop.
 
-use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -71,7 +70,7 @@ impl DemoTargetArgs {
 /// line), and serves until Ctrl-C or SIGTERM.
 pub async fn run_cli(args: DemoTargetArgs) -> anyhow::Result<()> {
     // Signal handlers first: failing to install them is better reported than discovered.
-    let shutdown = shutdown_signal().context("cannot install signal handlers")?;
+    let shutdown = crate::signals::shutdown().context("cannot install signal handlers")?;
     let listener = TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -97,30 +96,6 @@ pub async fn run_cli(args: DemoTargetArgs) -> anyhow::Result<()> {
         handle.stats().requests_total
     );
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM. Installing the handlers can fail; that is reported up front.
-pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
-    #[cfg(unix)]
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    Ok(async move {
-        let ctrl_c = async {
-            // Without a Ctrl-C handler we can still be stopped by SIGTERM; don't stop at once.
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        };
-        #[cfg(unix)]
-        let terminate = async move {
-            terminate.recv().await;
-        };
-        #[cfg(not(unix))]
-        let terminate = std::future::pending::<()>();
-        tokio::select! {
-            () = ctrl_c => {}
-            () = terminate => {}
-        }
-    })
 }
 
 /// Parses a duration as scenario files write them (`3ms`, `1.5s`, `250us`, `2m`; see
