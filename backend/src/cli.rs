@@ -6,6 +6,7 @@ mod reports;
 mod run;
 mod summary;
 
+use crate::console::errln;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -81,7 +82,7 @@ impl Cli {
             Command::Serve(args) => match crate::server::run_cli(args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    errln!("error: {e:#}");
                     ExitCode::from(match e {
                         crate::server::ServeError::Config(_) => exit::INVALID_INPUT,
                         crate::server::ServeError::Failed(_) => exit::RUN_FAILED,
@@ -91,7 +92,7 @@ impl Cli {
             Command::DemoTarget(args) => match crate::demo_target::run_cli(args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    errln!("error: {e:#}");
                     ExitCode::from(exit::RUN_FAILED)
                 }
             },

@@ -2,6 +2,7 @@
 //! history, reports) and the built-in demo target. The load engine lives in the `engine` crate.
 
 pub mod cli;
+mod console;
 pub mod demo_target;
 pub mod files;
 pub mod report;

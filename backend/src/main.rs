@@ -1,5 +1,6 @@
 //! `stampede`: parse the command line and run it. Wiring only.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser as _;
@@ -12,7 +13,11 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            // Not eprintln!, which panics when stderr is a closed pipe.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(backend::cli::exit::RUN_FAILED);
         }
     };

@@ -15,6 +15,7 @@ mod resources;
 mod routes;
 mod ui;
 
+use crate::console::outln;
 use std::future::Future;
 use std::net::SocketAddr;
 
@@ -171,12 +172,12 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
     let ui = args.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir);
     if !ui.is_built() {
         match &args.ui_dir {
-            Some(dir) => println!(
+            Some(dir) => outln!(
                 "note: --ui-dir {} holds no index.html (is it a Trunk build, such as dist/?); \
                  the API works without it",
                 dir.display()
             ),
-            None => println!(
+            None => outln!(
                 "note: the web UI is not built (make run builds it); the API works without it"
             ),
         }
@@ -187,11 +188,11 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
         .recover()
         .context("cannot recover unfinished runs")?;
     for id in &interrupted {
-        println!("run {id} was interrupted by the previous shutdown; its data so far is kept");
+        outln!("run {id} was interrupted by the previous shutdown; its data so far is kept");
     }
     let pruned = state.runs.prune().await.context("cannot prune old runs")?;
     if pruned > 0 {
-        println!("deleted the {pruned} oldest run(s) beyond --keep-runs");
+        outln!("deleted the {pruned} oldest run(s) beyond --keep-runs");
     }
     // Installed before the addresses are announced: a script that stops the server as soon as
     // it has read them gets a clean shutdown.
@@ -201,11 +202,11 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr: SocketAddr = listener.local_addr()?;
-    println!("stampede listening on http://{addr}");
+    outln!("stampede listening on http://{addr}");
     if let Some(url) = &demo_url {
-        println!("demo target listening on {url}");
+        outln!("demo target listening on {url}");
     }
-    println!("run history in {}", args.data_dir.display());
+    outln!("run history in {}", args.data_dir.display());
     let runs = state.runs.clone();
     serve(listener, state, async move {
         signals.next_or_never().await;
@@ -213,7 +214,7 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
             .status()
             .is_some_and(|(run, _)| !run.status.is_terminal());
         if running {
-            println!(
+            outln!(
                 "shutting down: stopping the run in progress and saving its results \
                  (Ctrl-C again to cut its in-flight requests)…"
             );
@@ -222,11 +223,11 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
             tokio::spawn(async move {
                 signals.next_or_never().await;
                 if runs.stop(None, true).is_ok() {
-                    println!("cutting the run's in-flight requests…");
+                    outln!("cutting the run's in-flight requests…");
                 }
             });
         } else {
-            println!("shutting down");
+            outln!("shutting down");
         }
     })
     .await?;

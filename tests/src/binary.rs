@@ -73,6 +73,16 @@ impl Serve {
     /// As [`Serve::start`], with the API and UI on `bind` (to restart a server where its
     /// clients expect it: pass the `host:port` of [`Serve::api`]).
     pub fn start_at(data_dir: &Path, bind: &str, extra: &[&str]) -> Self {
+        Self::launch(data_dir, bind, extra, Stdout::Drained)
+    }
+
+    /// As [`Serve::start`], and then its stdout is closed, as when the script that started it
+    /// read the addresses and quit: what the server prints after that goes nowhere.
+    pub fn start_closing_stdout(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::launch(data_dir, "127.0.0.1:0", extra, Stdout::Closed)
+    }
+
+    fn launch(data_dir: &Path, bind: &str, extra: &[&str], stdout: Stdout) -> Self {
         let mut child = stampede()
             .args([
                 "serve",
@@ -103,8 +113,11 @@ impl Serve {
                 demo = Some(url.to_owned());
             }
         }
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        match stdout {
+            // Keep draining stdout so the server never blocks on a full pipe.
+            Stdout::Drained => drop(std::thread::spawn(move || lines.for_each(drop))),
+            Stdout::Closed => drop(lines),
+        }
         Self {
             child,
             api: api.expect("api url"),
@@ -185,6 +198,12 @@ impl Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What becomes of a server's stdout once it has announced its addresses.
+enum Stdout {
+    Drained,
+    Closed,
 }
 
 impl Drop for Serve {

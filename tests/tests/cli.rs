@@ -567,6 +567,67 @@ fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
     assert!(stdout.contains(" s of 60.0 s planned\n"), "{stdout}");
 }
 
+/// `stampede` with `args`, its stdout closed before it writes anything: what a reader that
+/// quit (`stampede run … | head`) leaves it.
+fn with_closed_stdout(args: &[&str]) -> Output {
+    let mut child = stampede()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("stampede starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("stampede ends")
+}
+
+/// A closed stdout loses nothing: the summary cannot be printed, but `--out` and `--report` are
+/// still written and the exit code is the run's. Printing to the closed pipe used to panic
+/// (exit 101) and leave `--out` empty. `validate` and `compare` keep their exit codes too.
+#[test]
+fn a_closed_stdout_loses_no_results() {
+    let target = DemoTarget::start(&[]);
+    let out_file = temp_file("closed-stdout.json");
+    let report = temp_file("closed-stdout.html");
+    let many = fixture("many_users.yaml");
+    let many = many.to_str().expect("utf-8");
+    let out = out_file.to_str().expect("utf-8");
+    let ran = with_closed_stdout(&[
+        "run",
+        many,
+        "--target",
+        &target.url,
+        "--quiet",
+        "--interval",
+        "200ms",
+        "--out",
+        out,
+        "--report",
+        report.to_str().expect("utf-8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot print the summary: "),
+        "{stderr}"
+    );
+    let summary = read_summary(&out_file);
+    assert!(summary.total.requests > 0, "{summary:?}");
+    let html = std::fs::read_to_string(&report).expect("--report written");
+    assert!(html.contains("many-users"), "the report is the run's");
+
+    let web_app = repo().join("examples/web_app.yaml");
+    let validated = with_closed_stdout(&["validate", web_app.to_str().expect("utf-8")]);
+    let compared = with_closed_stdout(&["compare", out, out]);
+    let _ = std::fs::remove_file(&out_file);
+    let _ = std::fs::remove_file(&report);
+    for (what, output) in [("validate", validated), ("compare", compared)] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{what}: {stderr}");
+        assert!(stderr.is_empty(), "{what}: {stderr}");
+    }
+}
+
 /// A mistake made by an override flag names the flag, not a line of the file that holds
 /// another value; a mistake the flag causes in another field says the flag was in effect.
 #[test]

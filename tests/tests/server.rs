@@ -539,12 +539,25 @@ async fn sigterm_mentions_a_run_in_progress_only_when_there_is_one() {
 
 /// A second signal (here a Ctrl-C after a SIGTERM) cuts the graceful stop of the run in progress
 /// short: the server does not wait out its users' 30 s think time, and the run is saved,
-/// `cancelled`, with its cut iterations counted.
+/// `cancelled`, with its cut iterations counted. The same holds for a server whose stdout was
+/// closed after it announced its addresses: its "shutting down" lines go nowhere (they used to
+/// panic it, and the run was left unsaved).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_signal_cuts_the_graceful_stop_and_the_run_is_saved() {
-    let dir = data_dir("second-signal");
-    let mut server = Server::start(&dir, &[]);
+    for closed_stdout in [false, true] {
+        second_signal_saves_the_run(closed_stdout).await;
+    }
+}
+
+#[cfg(unix)]
+async fn second_signal_saves_the_run(closed_stdout: bool) {
+    let dir = data_dir(&format!("second-signal-{closed_stdout}"));
+    let mut server = if closed_stdout {
+        Server::start_closing_stdout(&dir, &[])
+    } else {
+        Server::start(&dir, &[])
+    };
     let created = server.start_thinking_run().await;
     let id = created.run_id.clone();
     server.until_stored(&id, 1).await;
@@ -568,7 +581,7 @@ async fn a_second_signal_cuts_the_graceful_stop_and_the_run_is_saved() {
         .exited_within(20)
         .await
         .expect("serve stops within 20 s of the second signal");
-    assert!(exit.success(), "{exit:?}");
+    assert!(exit.success(), "closed stdout: {closed_stdout}; {exit:?}");
 
     let bind = server.api.trim_start_matches("http://").to_owned();
     let server = Server::start_at(&dir, &bind, &[]);
@@ -576,7 +589,7 @@ async fn a_second_signal_cuts_the_graceful_stop_and_the_run_is_saved() {
     assert_eq!(
         detail.info.status,
         RunStatus::Cancelled,
-        "{:?}",
+        "closed stdout: {closed_stdout}; {:?}",
         detail.info
     );
     let summary = detail.summary.expect("the summary was saved");

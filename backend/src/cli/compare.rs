@@ -1,6 +1,7 @@
 //! `stampede compare`: two runs side by side, and an exit code that tells CI whether the
 //! candidate regressed. The comparison is `shared::compare`, as in the panel and the API.
 
+use crate::console::errln;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -108,16 +109,17 @@ impl Run {
 /// more, 2 when a file cannot be read as a run.
 pub(super) fn compare(args: &CompareArgs) -> u8 {
     match compared(args) {
+        // A reader that quit (`| head`) changes nothing: the verdict is the exit code.
         Ok((text, 0)) => {
-            print!("{text}");
+            let _ = crate::console::write_out(format_args!("{text}"));
             exit::OK
         }
         Ok((text, _)) => {
-            print!("{text}");
+            let _ = crate::console::write_out(format_args!("{text}"));
             exit::REGRESSED
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             exit::INVALID_INPUT
         }
     }

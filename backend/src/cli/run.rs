@@ -1,6 +1,7 @@
 //! `stampede run` and `stampede validate`: load a scenario, apply overrides from flags and the
 //! environment, run it, show progress, print the summary, write `--out`, pick the exit code.
 
+use crate::console::{errln, outln};
 use std::io::IsTerminal as _;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -164,14 +165,14 @@ fn env_target() -> ValidationEnv {
 /// Reads, parses, overrides and validates; on failure prints every problem with its position.
 fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, u8> {
     let source = crate::files::read_text(path).map_err(|e| {
-        eprintln!("error: cannot read {}: {e}", path.display());
+        errln!("error: cannot read {}: {e}", path.display());
         exit::INVALID_INPUT
     })?;
     let report = |errors: shared::scenario::ScenarioErrors| {
-        eprintln!("error: {} is not a valid scenario:", path.display());
+        errln!("error: {} is not a valid scenario:", path.display());
         for e in &errors.0 {
             // A problem quotes names from the file, which may hold control characters.
-            eprintln!("  {}", super::summary::term(&e.to_string()));
+            errln!("  {}", super::summary::term(&e.to_string()));
         }
         exit::INVALID_INPUT
     };
@@ -184,7 +185,7 @@ pub(super) fn validate(args: &ValidateArgs) -> u8 {
     match load(&args.scenario, &Overrides::default()) {
         Ok(s) => {
             let count = |n: usize, one, many| plural(n as u64, one, many);
-            println!(
+            outln!(
                 "{}: valid — {}, {}, {}",
                 args.scenario.display(),
                 count(s.journeys.len(), "journey", "journeys"),
@@ -223,7 +224,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let handle = match engine::start_with_threads(scenario.clone(), config, threads) {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             out.into_iter()
                 .chain(report_files.into_iter().map(|(_, f)| f))
                 .for_each(OutFile::discard);
@@ -261,11 +262,11 @@ pub(super) async fn run(args: RunArgs) -> u8 {
                             crate::signals::StopSignal::Interrupt => "",
                             crate::signals::StopSignal::Terminate => " on SIGTERM",
                         };
-                        eprintln!("\nstopping{why}: letting in-flight requests finish (Ctrl-C again to stop them now)…");
+                        errln!("\nstopping{why}: letting in-flight requests finish (Ctrl-C again to stop them now)…");
                         handle.cancel();
                     }
                     2 => {
-                        eprintln!("\nstopping now: cutting in-flight requests (Ctrl-C again to quit without a summary)…");
+                        errln!("\nstopping now: cutting in-flight requests (Ctrl-C again to quit without a summary)…");
                         handle.stop_now();
                     }
                     _ => {
@@ -304,7 +305,14 @@ pub(super) async fn run(args: RunArgs) -> u8 {
             }
         }
     }
-    print!("{}", super::summary::render(&summary, &scenario));
+    // A closed stdout (`| head`, a reader that quit) must not lose `--out` and the reports.
+    let shown = crate::console::write_out(format_args!(
+        "{}",
+        super::summary::render(&summary, &scenario)
+    ));
+    if let Err(e) = shown {
+        errln!("warning: cannot print the summary: {e}");
+    }
     let mut code = exit_code(&summary, presses > 0);
     if let Some(out) = out {
         let path = out.path.clone();
@@ -312,7 +320,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
             .map_err(std::io::Error::other)
             .and_then(|json| out.write(&json));
         if let Err(e) = written {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             code = exit::RUN_FAILED;
         }
     }
@@ -325,7 +333,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
                 .map_err(std::io::Error::other)
                 .and_then(|doc| file.write(doc.as_bytes()));
             if let Err(e) = written {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                errln!("error: cannot write {}: {e}", path.display());
                 code = exit::RUN_FAILED;
             }
         }
@@ -391,7 +399,7 @@ fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
         opened.push((flag, path, canonical, format, file));
     }
     if let Some(problem) = problem {
-        eprintln!("error: {problem}");
+        errln!("error: {problem}");
         for (.., file) in opened {
             file.discard();
         }

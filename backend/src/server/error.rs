@@ -1,6 +1,7 @@
 //! API errors: typed where callers branch, rendered as `{error, detail, problems?, run_id?}`
 //! with the right status. Internal failures are logged and answered with a generic message.
 
+use crate::console::errln;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -69,11 +70,11 @@ impl IntoResponse for ApiError {
         };
         let detail = match &self {
             ApiError::Store(e) => {
-                eprintln!("error: storage: {e}");
+                errln!("error: storage: {e}");
                 "the run history store failed; see the server log".to_owned()
             }
             ApiError::Internal(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 "something went wrong; see the server log".to_owned()
             }
             ApiError::InvalidScenario(errs) => format!("the scenario is invalid: {errs}"),

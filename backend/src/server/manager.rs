@@ -2,6 +2,7 @@
 //! engine, and pumps its channels into the store (every interval, as it happens) and the live
 //! feed (a broadcast the WebSocket handlers subscribe to).
 
+use crate::console::errln;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -451,7 +452,7 @@ impl RunManager {
             tokio::select! {
                 snap = snapshots.recv() => match snap {
                     Ok(snap) => self.on_snapshot(&id, snap, &limits, &mut alerting).await,
-                    Err(broadcast::error::RecvError::Lagged(n)) => eprintln!("warning: run {id}: {n} snapshots were not stored (store too slow)"),
+                    Err(broadcast::error::RecvError::Lagged(n)) => errln!("warning: run {id}: {n} snapshots were not stored (store too slow)"),
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 changed = status.changed() => {
@@ -476,10 +477,10 @@ impl RunManager {
         // One end time for the store and the live view, so both report the same run.
         let ended_at_ms = now_ms();
         if let Err(e) = blocking(move || store.finish_run(&sid, &s, ended_at_ms)).await {
-            eprintln!("error: run {id}: could not store the summary: {e}");
+            errln!("error: run {id}: could not store the summary: {e}");
         }
         if let Err(e) = self.prune().await {
-            eprintln!("error: could not delete old runs (--keep-runs): {e}");
+            errln!("error: could not delete old runs (--keep-runs): {e}");
         }
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == id) {
@@ -508,7 +509,7 @@ impl RunManager {
         let store = self.inner.store.clone();
         let sid = id.clone();
         if let Err(e) = blocking(move || store.set_status(&sid, status)).await {
-            eprintln!("error: run {id}: could not store status {status}: {e}");
+            errln!("error: run {id}: could not store status {status}: {e}");
         }
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
@@ -545,7 +546,7 @@ impl RunManager {
         })
         .await;
         if let Err(e) = stored {
-            eprintln!(
+            errln!(
                 "error: run {id}: could not store snapshot {}: {e}",
                 snap.seq
             );

@@ -1,6 +1,7 @@
 //! Writing runs: creation, status changes, interval snapshots, alerts, the final summary,
 //! and recovery after a crash. Every write is one transaction (or one statement).
 
+use crate::console::errln;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use shared::api::{Alert, RunInfo, RunTotals};
 use shared::metrics::{MetricsSnapshot, RunSummary};
@@ -279,7 +280,7 @@ impl Store {
                 Ok(None) => continue,
                 // An unreadable snapshot costs this run its totals, not the server its start.
                 Err(StoreError::Corrupt(e)) => {
-                    eprintln!("warning: run {id}: no totals from its last snapshot: {e}");
+                    errln!("warning: run {id}: no totals from its last snapshot: {e}");
                     continue;
                 }
                 Err(e) => return Err(e),
