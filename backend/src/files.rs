@@ -5,16 +5,63 @@ use std::path::{Path, PathBuf};
 
 /// The byte-order mark that some editors (Notepad, Windows PowerShell's `Out-File -Encoding
 /// utf8`) put at the start of UTF-8 files.
-const BOM: char = '\u{FEFF}';
+const BOM: &[u8] = "\u{FEFF}".as_bytes();
+
+/// How much of a file [`read_text`] reads, and what kind of file that is the most of (for the
+/// error that says it is too large).
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub bytes: usize,
+    /// Named in the error: "the most {what} may be".
+    pub what: &'static str,
+}
+
+impl Limit {
+    /// A scenario file: as much as the parser takes.
+    pub const SCENARIO: Limit = Limit {
+        bytes: shared::scenario::MAX_SCENARIO_BYTES,
+        what: "a scenario",
+    };
+    /// A run summary or a run saved from the API (its scenario, summary and alerts).
+    pub const RUN: Limit = Limit {
+        bytes: 64 << 20,
+        what: "a saved run",
+    };
+    /// The server's config file.
+    pub const CONFIG: Limit = Limit {
+        bytes: 1 << 20,
+        what: "a config file",
+    };
+}
 
 /// A UTF-8 text file, without the byte-order mark an editor may have put in front of it: a JSON
-/// reader would refuse it as a character before the document, and a user cannot see it.
-pub fn read_text(path: &Path) -> std::io::Result<String> {
-    let mut text = std::fs::read_to_string(path)?;
-    if text.starts_with(BOM) {
-        text.drain(..BOM.len_utf8());
+/// reader would refuse it as a character before the document, and a user cannot see it. No more
+/// than `limit` is read: a file named by mistake (a log, a disk image, `/dev/zero`) is an
+/// error, not a process that fills the memory.
+pub fn read_text(path: &Path, limit: Limit) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take((limit.bytes + BOM.len() + 1) as u64)
+        .read_to_end(&mut bytes)?;
+    let start = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    if bytes.len() - start > limit.bytes {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {}, the most {} may be",
+                shared::units::human_bytes(limit.bytes as u64),
+                limit.what
+            ),
+        ));
     }
-    Ok(text)
+    bytes.drain(..start);
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it is not UTF-8 text (a binary file?)",
+        )
+    })
 }
 
 /// The file a path names, so that `a.json` and `./a.json` read as one: its canonical path when
@@ -35,7 +82,8 @@ pub fn identity(path: &Path) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
-    use super::read_text;
+    use super::{Limit, read_text};
+    use std::path::Path;
 
     #[test]
     fn a_leading_byte_order_mark_is_dropped_and_nothing_else() {
@@ -52,10 +100,60 @@ mod tests {
         for (i, (written, read)) in cases.into_iter().enumerate() {
             let path = dir.join(format!("{i}.txt"));
             std::fs::write(&path, written).expect("written");
-            assert_eq!(read_text(&path).expect("read"), read, "{written:?}");
+            assert_eq!(
+                read_text(&path, Limit::RUN).expect("read"),
+                read,
+                "{written:?}"
+            );
         }
-        let missing = read_text(&dir.join("missing.txt")).expect_err("no such file");
+        let missing = read_text(&dir.join("missing.txt"), Limit::RUN).expect_err("no such file");
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Text up to the limit is read whole (a byte-order mark not counted); one byte more is an
+    /// error that says how large the file may be, as is text that is not UTF-8.
+    #[test]
+    fn a_file_is_read_up_to_its_limit_and_no_further() {
+        let dir = std::env::temp_dir().join(format!("stampede-limit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let limit = Limit {
+            bytes: 8,
+            what: "a test file",
+        };
+        let too_large = "it is larger than 8 B, the most a test file may be";
+        let cases: [(&[u8], Result<&str, &str>); 7] = [
+            (b"12345678", Ok("12345678")),
+            (b"\xEF\xBB\xBF12345678", Ok("12345678")),
+            (b"", Ok("")),
+            (b"123456789", Err(too_large)),
+            (b"\xEF\xBB\xBF123456789", Err(too_large)),
+            // "é" is two bytes: eight characters, nine bytes.
+            ("1234567é".as_bytes(), Err(too_large)),
+            (b"12\xFF", Err("it is not UTF-8 text (a binary file?)")),
+        ];
+        for (i, (written, expected)) in cases.into_iter().enumerate() {
+            let path = dir.join(format!("{i}.txt"));
+            std::fs::write(&path, written).expect("written");
+            let read = read_text(&path, limit).map_err(|e| e.to_string());
+            assert_eq!(
+                read.as_deref(),
+                expected.map_err(str::to_owned).as_deref(),
+                "{written:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An endless file ends at the limit.
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_file_is_refused() {
+        let read = read_text(Path::new("/dev/zero"), Limit::CONFIG).expect_err("too large");
+        assert_eq!(read.kind(), std::io::ErrorKind::InvalidData);
+        assert!(
+            read.to_string().contains("the most a config file may be"),
+            "{read}"
+        );
     }
 }

@@ -199,6 +199,21 @@ fn invalid_scenario_exits_2_naming_field_and_position() {
     assert!(
         String::from_utf8_lossy(&missing.stderr).contains("cannot read /nonexistent/scenario.yaml")
     );
+
+    // A file named by mistake is read no further than a scenario can be long: an endless one
+    // used to fill the memory.
+    #[cfg(unix)]
+    {
+        let endless = run(&["/dev/zero"], &[]);
+        let stderr = String::from_utf8_lossy(&endless.stderr);
+        assert_eq!(endless.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(
+                "error: cannot read /dev/zero: it is larger than 4.0 MiB, the most a scenario may be"
+            ),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]

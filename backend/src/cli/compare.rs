@@ -53,8 +53,8 @@ impl Run {
     /// Reads either form; the error names the file and what is wrong with it.
     fn read(path: &Path) -> Result<Run, String> {
         let shown = path.display();
-        let text =
-            crate::files::read_text(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        let text = crate::files::read_text(path, crate::files::Limit::RUN)
+            .map_err(|e| format!("cannot read {shown}: {e}"))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{shown} is not JSON ({e}); compare reads run summaries"))?;
         let has = |key| value.get(key).is_some();

@@ -164,7 +164,7 @@ fn env_target() -> ValidationEnv {
 
 /// Reads, parses, overrides and validates; on failure prints every problem with its position.
 fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, u8> {
-    let source = crate::files::read_text(path).map_err(|e| {
+    let source = crate::files::read_text(path, crate::files::Limit::SCENARIO).map_err(|e| {
         errln!("error: cannot read {}: {e}", path.display());
         exit::INVALID_INPUT
     })?;

@@ -213,7 +213,7 @@ impl TestConfig {
     /// Reads and checks a config file. Errors name the file, the JSON path and the problem:
     /// `test_config.json: test_scenarios.checkout.duration: must be positive (seconds), not -5`.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = crate::files::read_text(path)
+        let text = crate::files::read_text(path, crate::files::Limit::CONFIG)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Self::parse(&text, path)
     }
