@@ -278,6 +278,35 @@ async fn refused_connection_is_connect_refused() {
     assert_all_errors(&run.summary.total, ErrorKind::ConnectRefused);
 }
 
+/// Requests that fail before reaching the network end at once, without waiting on anything:
+/// here TLS refuses the host name (a label longer than DNS allows), so nothing is looked up or
+/// sent. Closed-model users looping on them used to hold their worker's thread forever: the
+/// run never ended, and neither Stop nor a second signal could end it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_fail_at_once_do_not_hold_the_run_past_its_end() {
+    let url = format!("https://{}.invalid", "a".repeat(64));
+    // No think time: nothing in an iteration waits.
+    let yaml = format!(
+        "name: fails at once
+target: {url}
+journeys:
+  - name: one
+    steps:
+      - request: {GET_X}
+load: {{ type: constant_users, users: 2, duration: 1s }}
+"
+    );
+    let run = harness::run(&yaml, INTERVAL).await;
+    assert_completed(&run);
+    assert!(run.summary.total.requests > 0, "{:?}", run.summary.total);
+    assert_eq!(
+        run.summary.total.errors, run.summary.total.requests,
+        "{:?}",
+        run.summary.total
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_connection_is_reset() {
     let target = errors::raw_server(RawBehaviour::Reset)
