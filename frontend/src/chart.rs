@@ -63,6 +63,7 @@ pub fn color(i: usize) -> &'static str {
 /// every run, chart and table, each kind's its own, and never `--chart-1` (the total of all
 /// errors). They match the HTML report's (backend/src/report/html.rs).
 const KIND_COLORS: [&str; ErrorKind::ALL.len()] = [
+    "var(--chart-14)", // DNS error
     "var(--chart-12)", // connection refused
     "var(--chart-10)", // connect error
     "var(--chart-5)",  // timeout
@@ -676,6 +677,7 @@ mod tests {
     fn error_kinds_keep_their_colour() {
         // By kind, not by position, so a kind moved in `ErrorKind::ALL` shows here.
         for (kind, n) in [
+            (ErrorKind::Dns, 14),
             (ErrorKind::ConnectRefused, 12),
             (ErrorKind::Connect, 10),
             (ErrorKind::Timeout, 5),

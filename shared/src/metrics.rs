@@ -13,9 +13,11 @@ use crate::threshold::ThresholdResult;
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
+    /// The target's host name could not be resolved, or is not a valid DNS name.
+    Dns,
     /// The target refused the connection (nothing listening).
     ConnectRefused,
-    /// Another connection failure (DNS, unreachable network, …).
+    /// Another connection failure (unreachable network, …).
     Connect,
     /// No complete response within the timeout.
     Timeout,
@@ -51,7 +53,8 @@ impl ErrorKind {
     }
 
     /// Every kind, in report order.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
+        ErrorKind::Dns,
         ErrorKind::ConnectRefused,
         ErrorKind::Connect,
         ErrorKind::Timeout,
@@ -75,6 +78,7 @@ impl ErrorKind {
     /// the wire name.
     pub fn label(self) -> &'static str {
         match self {
+            ErrorKind::Dns => "DNS error",
             ErrorKind::ConnectRefused => "connection refused",
             ErrorKind::Connect => "connect error",
             ErrorKind::Timeout => "timeout",
@@ -93,6 +97,7 @@ impl ErrorKind {
     /// The kind's name as used on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
+            ErrorKind::Dns => "dns",
             ErrorKind::ConnectRefused => "connect_refused",
             ErrorKind::Connect => "connect",
             ErrorKind::Timeout => "timeout",

@@ -361,6 +361,10 @@ pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
     }
     if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
         ErrorKind::Tls
+    } else if text.contains("dns") {
+        // hyper-util's resolver ("dns error: failed to lookup address information"), or a host
+        // that is no valid DNS name to send TLS ("invalid dns name").
+        ErrorKind::Dns
     } else if text.contains("closed before message completed") || text.contains("connection reset")
     {
         ErrorKind::Reset

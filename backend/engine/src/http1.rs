@@ -11,7 +11,8 @@
 //! HTTP/2) and of requests whose headers ask for something this path does not do.
 //!
 //! Failures map to the same [`ErrorKind`]s as [`crate::client::classify`] gives for reqwest:
-//! refused → `ConnectRefused`, other connect failures → `Connect`, a reset or a close before the
+//! a host name that does not resolve → `Dns`, refused → `ConnectRefused`, other connect failures
+//! → `Connect`, a reset or a close before the
 //! response head is complete → `Reset`, a head that is not HTTP → `Protocol`, a body cut short or
 //! malformed → `BodyRead` (a reset while reading it → `Reset`). Redirects are not followed.
 
@@ -272,8 +273,9 @@ async fn connect(origin: &Origin, deadline: Instant) -> Result<Conn, Failure> {
         None => {
             let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port))
                 .await
-                .map_err(|_| Failure::new(ErrorKind::Connect))?;
-            let mut last = ErrorKind::Connect;
+                .map_err(|_| Failure::new(ErrorKind::Dns))?;
+            // A name that resolves to no address is a DNS failure too.
+            let mut last = ErrorKind::Dns;
             let mut found = None;
             for addr in addrs {
                 match TcpStream::connect(addr).await {

@@ -356,11 +356,12 @@ fn alert_markers(alerts: &[Alert], id: &str) -> Vec<Marker> {
 
 /// The colour of an error kind's line and key: fixed per kind, so that a kind looks the same
 /// in every chart and table of every report whatever else failed. The common kinds each have
-/// a palette colour of their own (HTTP 5xx red, HTTP 4xx orange, …); the rare ones (connect
-/// error, TLS, other, interrupted) take extra tones. The panel uses the same colours
+/// a palette colour of their own (HTTP 5xx red, HTTP 4xx orange, …); the rare ones (DNS,
+/// connect error, TLS, other, interrupted) take extra tones. The panel uses the same colours
 /// (`frontend/src/chart.rs`).
 pub(super) fn error_kind_color(kind: ErrorKind) -> &'static str {
     match kind {
+        ErrorKind::Dns => "#35b5cf",
         ErrorKind::ConnectRefused => "#4d8a2a",
         ErrorKind::Connect => "#7ea6d8",
         ErrorKind::Timeout => PALETTE[4],
