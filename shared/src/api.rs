@@ -560,6 +560,7 @@ pub struct CompareQuery {
     /// improvement (on top of a noise floor per metric: 1 ms, 1 request/s, 0.1 percentage
     /// points of error rate). From 0 to 1000; default 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 0.0, max = 1000.0)))]
     pub tolerance: Option<f64>,
     /// `true` judges only the total over all requests (request names with few requests have
     /// noisy percentiles); each request name is still listed. Default `false`.

@@ -32,7 +32,19 @@ fn generator() -> SchemaGenerator {
 fn path_parameters(path: &str) -> impl Iterator<Item = Value> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .map(|name| {
+            let schema = if name == "name" {
+                // A saved scenario's name (`/api/scenarios/{name}`); "only dots" is in words.
+                json!({
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9._-]{1,128}$",
+                    "description": super::scenarios::NAME_RULE,
+                })
+            } else {
+                json!({ "type": "string" })
+            };
+            json!({ "name": name, "in": "path", "required": true, "schema": schema })
+        })
 }
 
 /// The component a `$ref` schema points to, if it is one of ours.

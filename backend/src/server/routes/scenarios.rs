@@ -13,7 +13,7 @@ use crate::server::extract::Text;
 use crate::server::presets;
 
 /// The rule for saved-scenario names, as the 400 states it.
-const NAME_RULE: &str = "a scenario name is 1 to 128 characters, each an ASCII letter, digit, \
+pub(super) const NAME_RULE: &str = "a scenario name is 1 to 128 characters, each an ASCII letter, digit, \
      '-', '_' or '.', and not only dots (\".\" and \"..\" do not survive in a URL path)";
 
 /// Why a name cannot name a saved scenario, which lives at `/api/scenarios/{name}`.

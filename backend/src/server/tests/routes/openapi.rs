@@ -699,3 +699,55 @@ async fn bodies_serde_refuses_are_refused_by_the_schemas() {
     assert_serde_refuses::<ServerMsg>("a protocol that is a string", &hello);
     assert!(!c.errors(&c.message_schema(), &hello).is_empty());
 }
+
+/// The `{name}` of `/api/scenarios/{name}` as documented (a pattern) and as the server judges
+/// it: a name the pattern refuses is refused with a 400, and one it accepts is saved, but for
+/// names of only dots, which the parameter's description names as the one exception.
+#[tokio::test]
+async fn the_scenario_name_parameter_is_documented_as_the_server_judges_it() {
+    let h = Harness::new().await;
+    let contract = Contract::fetch(&h).await;
+    let parameters = &contract.operation("PUT", "/api/scenarios/{name}")["parameters"];
+    let schema = parameters
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "name"))
+        .map(|p| p["schema"].clone())
+        .expect("the name parameter");
+    assert!(
+        schema["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("not only dots")),
+        "{schema}"
+    );
+    let doc = quick_scenario("named", "GET /api/products/3", "1s").to_string();
+    let long = "n".repeat(128);
+    let too_long = "n".repeat(129);
+    // (name as written in the URL path, the name itself)
+    let names = [
+        ("checkout", "checkout"),
+        ("a.b-c_1", "a.b-c_1"),
+        (long.as_str(), long.as_str()),
+        (too_long.as_str(), too_long.as_str()),
+        ("caf%C3%A9", "café"),
+        ("a%20b", "a b"),
+        ("a%2Fb", "a/b"),
+        ("...", "..."),
+    ];
+    for (in_path, name) in names {
+        let documented = contract.errors(&schema, &json!(name)).is_empty();
+        let only_dots = name.chars().all(|c| c == '.');
+        let status = h
+            .put(
+                &format!("/api/scenarios/{in_path}"),
+                "application/json",
+                &doc,
+            )
+            .await
+            .status;
+        if documented && !only_dots {
+            assert!(status.is_success(), "{name:?}: {status}");
+        } else {
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{name:?}");
+        }
+    }
+}
