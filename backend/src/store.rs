@@ -166,7 +166,12 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|cause| StoreError::Io {
             path: data_dir.to_path_buf(),
-            cause,
+            // "File exists" would not say which part is in the way.
+            cause: if data_dir.exists() && !data_dir.is_dir() {
+                std::io::Error::new(cause.kind(), "it is a file, not a directory")
+            } else {
+                cause
+            },
         })?;
         let dir_lock = lock_dir(data_dir)?;
         let path = data_dir.join(DB_FILE_NAME);
