@@ -278,6 +278,36 @@ async fn refused_connection_is_connect_refused() {
     assert_all_errors(&run.summary.total, ErrorKind::ConnectRefused);
 }
 
+/// A thread count above `engine::MAX_THREADS` is refused before any thread starts; the most is
+/// accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_worker_threads_than_the_most_are_refused() {
+    let yaml = closed("http://127.0.0.1:9", GET_X, 1, "100ms", "1s");
+    let config = || engine::EngineConfig {
+        interval: INTERVAL,
+        seed: Some(1),
+    };
+    let too_many = std::num::NonZeroUsize::new(engine::MAX_THREADS + 1).expect("not zero");
+    let refused = engine::start_with_threads(harness::scenario(&yaml), config(), too_many)
+        .map(|_| ())
+        .expect_err("too many threads");
+    assert_eq!(
+        refused.to_string(),
+        format!(
+            "{} worker threads asked for; at most {}",
+            engine::MAX_THREADS + 1,
+            engine::MAX_THREADS
+        )
+    );
+    let most = std::num::NonZeroUsize::new(engine::MAX_THREADS).expect("not zero");
+    let handle = engine::start_with_threads(harness::scenario(&yaml), config(), most)
+        .expect("the most is accepted");
+    let summary = tokio::time::timeout(harness::RUN_LIMIT, handle.wait())
+        .await
+        .expect("the run ends");
+    assert_eq!(summary.status, RunStatus::Completed, "{summary:?}");
+}
+
 /// Requests that fail before reaching the network end at once, without waiting on anything:
 /// here TLS refuses the host name (a label longer than DNS allows), so nothing is looked up or
 /// sent. Closed-model users looping on them used to hold their worker's thread forever: the

@@ -9,4 +9,7 @@ pub enum EngineError {
     /// A request could not be prepared (a header or method the HTTP library refuses).
     #[error("could not prepare a request: {0}")]
     Prepare(String),
+    /// More worker threads than [`crate::MAX_THREADS`] were asked for.
+    #[error("{0} worker threads asked for; at most {max}", max = crate::MAX_THREADS)]
+    Threads(usize),
 }

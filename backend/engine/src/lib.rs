@@ -18,7 +18,7 @@ mod state;
 use std::time::Duration;
 
 pub use error::EngineError;
-pub use run::{RunHandle, default_threads, start, start_with_threads};
+pub use run::{MAX_THREADS, RunHandle, default_threads, start, start_with_threads};
 
 /// How a run is executed (as opposed to what it does, which the scenario says).
 #[derive(Debug, Clone)]

@@ -84,14 +84,20 @@ impl RunHandle {
     }
 }
 
-/// Worker threads a run uses unless told otherwise: `STAMPEDE_THREADS` when set to a positive
-/// number, otherwise the cores this process may run on (so `taskset -c 0 stampede run …` gets
-/// one).
+/// The most worker threads a run starts. Threads beyond the cores add no load, and a mistyped
+/// count (`--threads 100000`) would otherwise start that many OS threads before any request.
+pub const MAX_THREADS: usize = 1024;
+
+/// Worker threads a run uses unless told otherwise: `STAMPEDE_THREADS` when set to a number
+/// from 1 to [`MAX_THREADS`], otherwise the cores this process may run on (so
+/// `taskset -c 0 stampede run …` gets one), at most [`MAX_THREADS`].
 pub fn default_threads() -> NonZeroUsize {
-    std::env::var("STAMPEDE_THREADS")
+    let threads = std::env::var("STAMPEDE_THREADS")
         .ok()
         .and_then(|v| v.trim().parse::<NonZeroUsize>().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN))
+        .filter(|n| n.get() <= MAX_THREADS)
+        .unwrap_or_else(|| std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN));
+    threads.min(NonZeroUsize::new(MAX_THREADS).unwrap_or(NonZeroUsize::MIN))
 }
 
 /// Starts a run of `scenario` on [`default_threads`] worker threads. The control task
@@ -101,13 +107,16 @@ pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle,
     start_with_threads(scenario, config, default_threads())
 }
 
-/// [`start`] with `threads` worker threads.
+/// [`start`] with `threads` worker threads (at most [`MAX_THREADS`]; more are refused).
 pub fn start_with_threads(
     scenario: ValidScenario,
     config: EngineConfig,
     threads: NonZeroUsize,
 ) -> Result<RunHandle, EngineError> {
     let threads = threads.get();
+    if threads > MAX_THREADS {
+        return Err(EngineError::Threads(threads));
+    }
     let seed = config.seed.unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -147,6 +147,10 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
 /// A worker thread count: a whole number, at least 1.
 fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
     match text.trim().parse::<usize>() {
+        Ok(n) if n > engine::MAX_THREADS => Err(format!(
+            "{n} is more than {} threads (threads beyond the cores add no load)",
+            engine::MAX_THREADS
+        )),
         Ok(n) => NonZeroUsize::new(n).ok_or_else(|| "must be at least 1".to_owned()),
         Err(_) => Err(format!(
             "\"{text}\" is not a thread count (a whole number, at least 1)"
@@ -567,6 +571,14 @@ mod tests {
         assert_eq!(parse_threads("1"), Ok(NonZeroUsize::MIN));
         assert_eq!(parse_threads(" 4 ").map(NonZeroUsize::get), Ok(4));
         assert_eq!(parse_threads("0"), Err("must be at least 1".to_owned()));
+        assert_eq!(parse_threads("1024").map(NonZeroUsize::get), Ok(1024));
+        assert_eq!(
+            parse_threads("100000"),
+            Err(
+                "100000 is more than 1024 threads (threads beyond the cores add no load)"
+                    .to_owned()
+            )
+        );
         for bad in ["-1", "1.5", "many", ""] {
             assert!(parse_threads(bad).is_err(), "{bad}");
         }
