@@ -445,7 +445,7 @@ async fn serve_start_up_errors_say_each_cause_once_and_exit_by_kind() {
     let config_arg = config.to_str().expect("utf-8");
     let fresh = dir.join("fresh");
     for (data, extra, code, said) in [
-        (&file, &[][..], 3, "File exists (os error 17)"),
+        (&file, &[][..], 3, "it is a file, not a directory"),
         (&garbage, &[][..], 3, "file is not a database"),
         (
             &fresh,
