@@ -444,32 +444,3 @@ fn latest_run_is_the_newest_with_its_last_snapshot() -> Result<(), StoreError> {
     );
     Ok(())
 }
-
-/// A data directory that cannot be created says why in words, naming the path: a file in the
-/// way reads "it is a file, not a directory" (the system's "File exists" did not say which).
-#[test]
-fn a_file_where_the_data_directory_goes_is_named_as_such() {
-    let dir = std::env::temp_dir().join(format!("stampede-store-file-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let file = dir.join("data");
-    std::fs::write(&file, "x").expect("a file");
-    let nested = file.join("deeper");
-    for path in [&file, &nested] {
-        let error = Store::open(path).map(|_| ()).expect_err("not a directory");
-        let shown = error.to_string();
-        assert!(
-            shown.starts_with(&format!(
-                "cannot create the data directory {}: ",
-                path.display()
-            )),
-            "{shown}"
-        );
-        if path == &file {
-            assert!(
-                shown.ends_with(": it is a file, not a directory"),
-                "{shown}"
-            );
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-}

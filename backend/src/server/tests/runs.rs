@@ -948,12 +948,14 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
     let id = h
         .start("/api/runs", &json!({ "scenario": { "inline": thinking } }))
         .await;
-    // The load ends after 300 ms; both users are then thinking, and the run is stopping.
+    // The load ends after 300 ms; both users are then thinking, and the run is stopping. The
+    // status message comes once the status is stored (a snapshot saying `stopping` may come
+    // before that).
     tokio::time::timeout(RUN_DEADLINE, async {
         loop {
             match rx.recv().await {
-                Ok(ServerMsg::Snapshot { run_id, snapshot })
-                    if run_id == id && snapshot.status == RunStatus::Stopping =>
+                Ok(ServerMsg::Status { run_id, status })
+                    if run_id == id && status == RunStatus::Stopping =>
                 {
                     break;
                 }
