@@ -150,11 +150,6 @@ pub(crate) async fn closed_user(state: &RunState, stop: &AtomicBool, rng: &mut S
         let journey = state.picker.pick(rng);
         due = run_iteration(state, journey, due, rng).await;
         iteration.finish();
-        // An iteration can end without ever waiting: a request that fails before it reaches
-        // the network (a host name TLS refuses) is ready at once. Looping on such iterations
-        // would hold the worker's thread forever: its timers, its other users and the stop
-        // itself could never run. Every so often (tokio's budget) the user yields.
-        tokio::task::coop::consume_budget().await;
     }
 }
 
