@@ -16,15 +16,12 @@ pub(crate) fn write_out(args: fmt::Arguments<'_>) -> std::io::Result<()> {
 
 /// Writes a line to stdout; a closed stdout drops it.
 pub(crate) fn line_out(args: fmt::Arguments<'_>) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_fmt(args).and_then(|()| out.write_all(b"\n"));
-    let _ = out.flush();
+    let _ = write_out(format_args!("{args}\n"));
 }
 
 /// Writes a line to stderr; a closed stderr drops it.
 pub(crate) fn line_err(args: fmt::Arguments<'_>) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
+    let _ = std::io::stderr().lock().write_fmt(format_args!("{args}\n"));
 }
 
 /// `println!` that drops what a closed stdout cannot take, instead of panicking.
