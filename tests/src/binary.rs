@@ -47,6 +47,17 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Sends the process `pid` the signal named as `kill` names it (`INT`, `TERM`).
+#[cfg(unix)]
+pub fn signal(pid: u32, name: &str) {
+    let sent = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(sent.success(), "kill -{name} {pid}");
+}
+
 /// A fresh temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("stampede-e2e-{}-{name}", std::process::id()));
@@ -173,12 +184,7 @@ impl Serve {
     /// Sends the signal `name` (`TERM`, `INT`) with `kill`.
     #[cfg(unix)]
     pub fn signal(&self, name: &str) {
-        let sent = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(sent.success(), "kill -{name}");
+        signal(self.child.id(), name);
     }
 
     /// Waits (polling, for at most `secs`) for the server to exit; its exit status, or `None`

@@ -5,6 +5,8 @@ use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 
+#[cfg(unix)]
+use e2e::binary::signal;
 use e2e::binary::{repo, stampede};
 use shared::api::RunComparison;
 use shared::demo::DemoStats;
@@ -473,23 +475,6 @@ fn run_piped(name: &str, args: &[&str], out: &Path) -> Child {
         .expect("stampede run starts")
 }
 
-/// Ctrl-C for the child, as a terminal sends it.
-#[cfg(unix)]
-fn interrupt(child: &Child) {
-    signal(child, "INT");
-}
-
-/// Sends the child the signal named as `kill` names it (`INT`, `TERM`).
-#[cfg(unix)]
-fn signal(child: &Child, name: &str) {
-    let sent = std::process::Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill runs");
-    assert!(sent.success());
-}
-
 /// Reads the rest of `stderr` on a thread of its own, so the child never blocks on it.
 fn read_rest<R: std::io::Read + Send + 'static>(mut stderr: R) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
@@ -519,7 +504,7 @@ fn ctrl_c_or_sigterm_exits_130_even_when_thresholds_fail() {
         let mut line = String::new();
         stderr.read_line(&mut line).expect("a progress line");
         assert!(line.contains("req/s"), "unexpected first line {line:?}");
-        signal(&child, name);
+        signal(child.id(), name);
         let rest = read_rest(stderr);
         let output = child.wait_with_output().expect("stampede run ends");
         let stderr = rest.join().expect("stderr reader");
@@ -557,13 +542,13 @@ fn a_second_ctrl_c_cuts_the_graceful_stop_and_still_writes_the_summary() {
     stderr.read_line(&mut line).expect("a progress line");
     assert!(line.contains("req/s"), "unexpected first line {line:?}");
     seen.push_str(&line);
-    interrupt(&child);
+    signal(child.id(), "INT");
     while !line.starts_with("stopping: ") {
         line.clear();
         assert!(stderr.read_line(&mut line).expect("a line") > 0, "{seen}");
         seen.push_str(&line);
     }
-    interrupt(&child);
+    signal(child.id(), "INT");
     let rest = read_rest(stderr);
     let output = child.wait_with_output().expect("stampede run ends");
     let stderr = seen + &rest.join().expect("stderr reader");
