@@ -284,6 +284,30 @@ async fn collect_until_finished(
         .unwrap_or_else(|_| panic!("run {id} did not finish within {RUN_DEADLINE:?}"))
 }
 
+/// Receives feed messages until `pick` takes one (returns `Some`); what it took. Bounded by
+/// [`RUN_DEADLINE`]; `what` names the awaited message when it does not come.
+async fn wait_for<T>(
+    rx: &mut broadcast::Receiver<ServerMsg>,
+    what: &str,
+    mut pick: impl FnMut(ServerMsg) -> Option<T>,
+) -> T {
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Ok(msg) => {
+                    if let Some(taken) = pick(msg) {
+                        return taken;
+                    }
+                }
+                Err(e) => panic!("feed: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(RUN_DEADLINE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not come within {RUN_DEADLINE:?}"))
+}
+
 /// Waits for `id`'s `Finished` message and returns its summary.
 async fn wait_finished(rx: &mut broadcast::Receiver<ServerMsg>, id: &RunId) -> RunSummary {
     match collect_until_finished(rx, id).await.pop() {

@@ -17,7 +17,7 @@ use shared::scenario::LoadProfile;
 use shared::units::HumanDuration;
 use shared::ws::ServerMsg;
 
-use super::{Harness, RUN_DEADLINE, collect_until_finished, quick_scenario, wait_finished};
+use super::{Harness, collect_until_finished, quick_scenario, wait_finished, wait_for};
 use crate::demo_target::DemoConfig;
 use crate::server::{AlertLimits, TestConfig};
 
@@ -890,19 +890,11 @@ async fn stop_answers_stopping_with_the_elapsed_time() {
             .start("/api/runs", &json!({ "scenario": { "inline": long } }))
             .await;
         // Wait (on the feed) for the first snapshot: the run has been going for an interval.
-        let first = tokio::time::timeout(RUN_DEADLINE, async {
-            loop {
-                match rx.recv().await {
-                    Ok(ServerMsg::Snapshot { run_id, snapshot }) if run_id == id => {
-                        break snapshot.elapsed_ms;
-                    }
-                    Ok(_) => {}
-                    Err(e) => panic!("feed: {e}"),
-                }
-            }
+        let first = wait_for(&mut rx, "a snapshot", |msg| match msg {
+            ServerMsg::Snapshot { run_id, snapshot } if run_id == id => Some(snapshot.elapsed_ms),
+            _ => None,
         })
-        .await
-        .expect("a snapshot within the deadline");
+        .await;
         assert!(first > 0);
         let uri = if by_id {
             format!("/api/runs/{id}/stop")
@@ -939,33 +931,27 @@ async fn stop_answers_stopping_with_the_elapsed_time() {
 async fn stop_now_cuts_a_graceful_stop_under_way() {
     let h = Harness::new().await;
     let (mut rx, _) = h.runs.subscribe();
-    let mut thinking = quick_scenario("thinking", "GET product", "300ms");
-    thinking["journeys"][0]["steps"]
-        .as_array_mut()
-        .expect("steps")
-        .push(json!({ "think": "30s" }));
-    thinking["options"]["graceful_stop"] = json!("60s");
-    let id = h
-        .start("/api/runs", &json!({ "scenario": { "inline": thinking } }))
-        .await;
+    // Users who think for 30 s after their request, with a graceful stop of a minute.
+    let thinking = |name: &str, duration: &str| {
+        let mut scenario = quick_scenario(name, "GET product", duration);
+        scenario["journeys"][0]["steps"]
+            .as_array_mut()
+            .expect("steps")
+            .push(json!({ "think": "30s" }));
+        scenario["options"]["graceful_stop"] = json!("60s");
+        json!({ "scenario": { "inline": scenario } })
+    };
+    let id = h.start("/api/runs", &thinking("thinking", "300ms")).await;
     // The load ends after 300 ms; both users are then thinking, and the run is stopping. The
     // status message comes once the status is stored (a snapshot saying `stopping` may come
     // before that).
-    tokio::time::timeout(RUN_DEADLINE, async {
-        loop {
-            match rx.recv().await {
-                Ok(ServerMsg::Status { run_id, status })
-                    if run_id == id && status == RunStatus::Stopping =>
-                {
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => panic!("feed: {e}"),
-            }
+    wait_for(&mut rx, "the graceful stop", |msg| match msg {
+        ServerMsg::Status { run_id, status } if run_id == id && status == RunStatus::Stopping => {
+            Some(())
         }
+        _ => None,
     })
-    .await
-    .expect("the run reaches its graceful stop");
+    .await;
     for query in ["now=maybe", "now=true&hard=1"] {
         let err = h
             .post_empty(&format!("/api/runs/{id}/stop?{query}"))
@@ -988,33 +974,18 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
     assert_eq!(d.info.status, RunStatus::Cancelled);
 
     // The workload route takes it too, and during the load it cuts at once.
-    let mut long = quick_scenario("long-thinking", "GET product", "60s");
-    long["journeys"][0]["steps"]
-        .as_array_mut()
-        .expect("steps")
-        .push(json!({ "think": "30s" }));
-    long["options"]["graceful_stop"] = json!("60s");
     let id = h
-        .start(
-            "/api/workload/start",
-            &json!({ "scenario": { "inline": long } }),
-        )
+        .start("/api/workload/start", &thinking("long-thinking", "60s"))
         .await;
-    tokio::time::timeout(RUN_DEADLINE, async {
-        loop {
-            match rx.recv().await {
-                Ok(ServerMsg::Snapshot { run_id, snapshot })
-                    if run_id == id && snapshot.total.requests >= 2 =>
-                {
-                    break;
-                }
-                Ok(_) => {}
-                Err(e) => panic!("feed: {e}"),
-            }
+    wait_for(&mut rx, "both users' requests", |msg| match msg {
+        ServerMsg::Snapshot { run_id, snapshot }
+            if run_id == id && snapshot.total.requests >= 2 =>
+        {
+            Some(())
         }
+        _ => None,
     })
-    .await
-    .expect("both users made their request");
+    .await;
     h.post_empty("/api/workload/stop?now=true")
         .await
         .expect_status(StatusCode::OK);
