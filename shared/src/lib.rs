@@ -13,6 +13,7 @@ pub mod report;
 pub mod run;
 #[cfg(any(test, feature = "samples"))]
 pub mod samples;
+pub mod saved_name;
 pub mod scenario;
 #[cfg(feature = "schema")]
 mod schema;

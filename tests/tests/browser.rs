@@ -1198,6 +1198,67 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
         .await;
     assert!(!refused.contains("run is in progress"), "{refused}");
     assert!(saved_scenario(&server, "web_app").await.is_none());
+
+    // With "Save as" left empty, the scenario's name made valid is the name: the placeholder
+    // shows it. The answer is in view with the form scrolled to its end.
+    set_input(&b, "[data-field=name]", "e2e shop test").await;
+    b.until(10, "the suggested name", || async {
+        attr(&b, "[data-field=save-name]", "placeholder")
+            .await
+            .filter(|p| p == "e2e-shop-test")
+    })
+    .await;
+    let in_view = |css: &'static str| {
+        let b = &b;
+        async move {
+            let script = format!(
+                "const r = document.querySelector('{css}').getBoundingClientRect(); \
+                 return r.top >= 0 && r.bottom <= window.innerHeight;"
+            );
+            b.client
+                .execute(&script, vec![])
+                .await
+                .expect("rect")
+                .as_bool()
+                == Some(true)
+        }
+    };
+    b.client
+        .execute(
+            "const s = document.querySelector('[data-field=save-name]'); s.value = ''; \
+             s.dispatchEvent(new Event('input', { bubbles: true })); \
+             window.scrollTo(0, document.body.scrollHeight);",
+            vec![],
+        )
+        .await
+        .expect("empty Save as, scroll to the end");
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save under the suggested name");
+    notice("Saved as “e2e-shop-test”.".into()).await;
+    assert!(in_view(".compose__notice").await, "the notice is in view");
+    let entry = saved_scenario(&server, "e2e-shop-test")
+        .await
+        .expect("saved under the suggested name");
+    assert_eq!(entry.scenario.name, "e2e shop test");
+
+    // A name the server refuses: its reason is in view too.
+    set_input(&b, "[data-field=save-name]", "a b").await;
+    b.find("[data-action=save]")
+        .await
+        .click()
+        .await
+        .expect("save under an invalid name");
+    b.until(10, "the refusal of \"a b\"", || async {
+        text(&b, ".compose__notice[role=alert]")
+            .await
+            .filter(|t| t.contains("\"a b\" is not a valid scenario name"))
+    })
+    .await;
+    assert!(in_view(".compose__notice").await, "the refusal is in view");
+    b.screenshot("compose-save-refused").await;
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

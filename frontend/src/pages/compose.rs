@@ -259,13 +259,13 @@ pub fn ComposePage() -> impl IntoView {
         }
         match result {
             Ok(s) => {
-                // An edit that leaves every field readable answers an error notice (a field
-                // that could not be read, a refused launch); it goes.
-                if notice.with_untracked(|n| matches!(n, Some(Notice::Error(_)))) {
-                    notice.set(None);
-                }
                 if last_checked.with_value(|l| l.as_ref() == Some(&s)) {
                     return;
+                }
+                // An edit that leaves every field readable answers the notice in the bar (a
+                // field that could not be read, a refused launch, "Saved as …"); it goes.
+                if notice.with_untracked(Option::is_some) {
+                    notice.set(None);
                 }
                 save_draft(&s);
                 last_checked.set_value(Some(s.clone()));
@@ -309,7 +309,7 @@ pub fn ComposePage() -> impl IntoView {
                 "{n} {fields} cannot be read: correct the marked {fields} before switching to \
                  the text view."
             ))));
-            // The notice sits at the top; the field may be far down the form.
+            // The notice is in the bar; the field may be far down the form.
             focus_later("[data-field][aria-invalid=true]");
             return;
         }
@@ -436,15 +436,17 @@ pub fn ComposePage() -> impl IntoView {
     // A name another saved scenario has is asked about first (see `opened`).
     let save = move |_| {
         let typed = save_name.get_untracked().trim().to_owned();
+        // Left empty: the scenario's name, made into a valid one (the placeholder shows it).
         let name = if typed.is_empty() {
-            form.with_untracked(|f| f.name.trim().to_owned())
+            form.with_untracked(|f| shared::saved_name::suggest(&f.name))
         } else {
-            typed
+            Some(typed)
         };
-        if name.is_empty() {
+        let Some(name) = name else {
             notice.set(Some(Notice::Error("Enter a name to save under.".into())));
+            focus_later("[data-field=save-name]");
             return;
-        }
+        };
         let taken = saved.with_untracked(|ss| ss.iter().any(|s| s.name == name));
         if taken && opened.with_untracked(|o| o.as_deref() != Some(name.as_str())) {
             notice.set(None);
@@ -647,7 +649,9 @@ pub fn ComposePage() -> impl IntoView {
                         type="text"
                         data-field="save-name"
                         autocomplete="off"
-                        placeholder=move || form.with(|f| f.name.clone())
+                        placeholder=move || {
+                            form.with(|f| shared::saved_name::suggest(&f.name).unwrap_or_default())
+                        }
                         prop:value=move || save_name.get()
                         on:input=move |ev| save_name.set(event_target_value(&ev))
                     />
@@ -668,6 +672,44 @@ pub fn ComposePage() -> impl IntoView {
                         Ask::Delete(_) => None,
                     })}
                 </div>
+                // In the bar, which stays in view: the answer to Save or Launch shows wherever the
+                // form is scrolled to.
+                {dyn_view(move || {
+                    notice
+                        .get()
+                        .map(|n| {
+                            let (tone, role, text, busy) = match n {
+                                Notice::Info(text) => ("ok", "status", text, false),
+                                Notice::Error(text) => ("bad", "alert", text, false),
+                                Notice::Busy { run_id } => {
+                                    let text = match run_id {
+                                        Some(id) => format!("A run is in progress ({id}); wait for it or stop it first. "),
+                                        None => "A run is in progress; wait for it or stop it first. ".to_owned(),
+                                    };
+                                    ("warn", "alert", text, true)
+                                }
+                            };
+                            view! {
+                                <p
+                                    class="compose__notice"
+                                    data-tone=tone
+                                    role=role
+                                    data-notice=busy.then_some("run-in-progress")
+                                >
+                                    {text}
+                                    {busy
+                                        .then(|| {
+                                            view! {
+                                                <a href="/" data-action="view-run">
+                                                    "Watch it on the Live page"
+                                                </a>
+                                            }
+                                        })}
+                                </p>
+                            }
+                        })
+                        .into_any()
+                })}
             </header>
             <div class="compose__sources">
                 <label for="compose-preset" class="compose__label">
@@ -743,43 +785,6 @@ pub fn ComposePage() -> impl IntoView {
                     Ask::Replace(_) => None,
                 })}
             </div>
-
-            {dyn_view(move || {
-                notice
-                    .get()
-                    .map(|n| {
-                        let (tone, role, text, busy) = match n {
-                            Notice::Info(text) => ("ok", "status", text, false),
-                            Notice::Error(text) => ("bad", "alert", text, false),
-                            Notice::Busy { run_id } => {
-                                let text = match run_id {
-                                    Some(id) => format!("A run is in progress ({id}); wait for it or stop it first. "),
-                                    None => "A run is in progress; wait for it or stop it first. ".to_owned(),
-                                };
-                                ("warn", "alert", text, true)
-                            }
-                        };
-                        view! {
-                            <p
-                                class="compose__notice"
-                                data-tone=tone
-                                role=role
-                                data-notice=busy.then_some("run-in-progress")
-                            >
-                                {text}
-                                {busy
-                                    .then(|| {
-                                        view! {
-                                            <a href="/" data-action="view-run">
-                                                "Watch it on the Live page"
-                                            </a>
-                                        }
-                                    })}
-                            </p>
-                        }
-                    })
-                    .into_any()
-            })}
 
             {dyn_view(move || {
                 (mode.get() == Mode::Form && placed.with(|p| !p.unplaced.is_empty())).then(problem_list).into_any()

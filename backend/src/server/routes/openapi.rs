@@ -38,7 +38,7 @@ fn path_parameters(path: &str) -> impl Iterator<Item = Value> {
                 json!({
                     "type": "string",
                     "pattern": "^[A-Za-z0-9._-]{1,128}$",
-                    "description": super::scenarios::NAME_RULE,
+                    "description": shared::saved_name::RULE,
                 })
             } else {
                 json!({ "type": "string" })

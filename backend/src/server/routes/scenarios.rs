@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use shared::api::{Preset, Problem, ScenarioCheck, ScenarioEntry, ScenarioRef};
+use shared::saved_name;
 use shared::scenario::{Format, Scenario, parse_scenario};
 
 use crate::server::AppState;
@@ -12,56 +13,13 @@ use crate::server::error::{ApiError, blocking};
 use crate::server::extract::Text;
 use crate::server::presets;
 
-/// The rule for saved-scenario names, as the 400 states it.
-pub(super) const NAME_RULE: &str = "a scenario name is 1 to 128 characters, each an ASCII letter, digit, \
-     '-', '_' or '.', and not only dots (\".\" and \"..\" do not survive in a URL path)";
-
-/// Why a name cannot name a saved scenario, which lives at `/api/scenarios/{name}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NameProblem {
-    Empty,
-    TooLong,
-    /// A character outside the set (first one found).
-    Character(char),
-    /// `.`, `..` and the like: clients and proxies resolve them as path steps.
-    OnlyDots,
-}
-
-impl std::fmt::Display for NameProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NameProblem::Empty => f.write_str("it is empty"),
-            NameProblem::TooLong => f.write_str("it is longer than 128 characters"),
-            NameProblem::Character(c) => write!(f, "'{c}' is not allowed"),
-            NameProblem::OnlyDots => f.write_str("it is only dots"),
-        }
-    }
-}
-
-/// Checks a saved-scenario name: it must come back unchanged as one URL path segment.
-fn name_problem(name: &str) -> Option<NameProblem> {
-    if name.is_empty() {
-        Some(NameProblem::Empty)
-    } else if name.len() > 128 {
-        Some(NameProblem::TooLong)
-    } else if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(*c)))
-    {
-        Some(NameProblem::Character(c))
-    } else if name.chars().all(|c| c == '.') {
-        Some(NameProblem::OnlyDots)
-    } else {
-        None
-    }
-}
-
 /// Checks a name to save a scenario under: a valid name, and not a built-in preset's, which a
 /// saved scenario would silently replace when a run is started by that name.
 fn check_name(name: &str) -> Result<(), ApiError> {
-    if let Some(problem) = name_problem(name) {
+    if let Some(problem) = saved_name::problem(name) {
         return Err(ApiError::BadRequest(format!(
-            "\"{name}\" is not a valid scenario name: {problem}; {NAME_RULE}"
+            "\"{name}\" is not a valid scenario name: {problem}; {}",
+            saved_name::RULE
         )));
     }
     if presets::get(name).is_some() {
@@ -200,33 +158,4 @@ pub(super) async fn validate(
         yaml,
         problems: found,
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{NameProblem, name_problem};
-
-    #[test]
-    fn scenario_names_must_survive_as_a_url_path_segment() {
-        let cases = [
-            ("quick", None),
-            ("web_app-2.yaml", None),
-            (".hidden", None),
-            ("a..b", None),
-            ("...x", None),
-            ("", Some(NameProblem::Empty)),
-            (".", Some(NameProblem::OnlyDots)),
-            ("..", Some(NameProblem::OnlyDots)),
-            ("...", Some(NameProblem::OnlyDots)),
-            ("a b", Some(NameProblem::Character(' '))),
-            ("a/b", Some(NameProblem::Character('/'))),
-            ("ünï", Some(NameProblem::Character('ü'))),
-            ("a%2Fb", Some(NameProblem::Character('%'))),
-        ];
-        for (name, want) in cases {
-            assert_eq!(name_problem(name), want, "{name:?}");
-        }
-        assert_eq!(name_problem(&"x".repeat(128)), None);
-        assert_eq!(name_problem(&"x".repeat(129)), Some(NameProblem::TooLong));
-    }
 }
