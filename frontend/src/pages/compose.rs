@@ -434,7 +434,7 @@ pub fn ComposePage() -> impl IntoView {
     };
 
     // A name another saved scenario has is asked about first (see `opened`).
-    let save = move |_| {
+    let save = move |()| {
         let typed = save_name.get_untracked().trim().to_owned();
         // Left empty: the scenario's name, made into a valid one (the placeholder shows it).
         let name = if typed.is_empty() {
@@ -654,8 +654,18 @@ pub fn ComposePage() -> impl IntoView {
                         }
                         prop:value=move || save_name.get()
                         on:input=move |ev| save_name.set(event_target_value(&ev))
+                        on:keydown=move |ev: web_sys::KeyboardEvent| {
+                            if ev.key() == "Enter" && !busy.get_untracked() {
+                                save(());
+                            }
+                        }
                     />
-                    <button type="button" data-action="save" prop:disabled=is_busy on:click=save>
+                    <button
+                        type="button"
+                        data-action="save"
+                        prop:disabled=is_busy
+                        on:click=move |_| save(())
+                    >
                         "Save"
                     </button>
                     <button
