@@ -918,3 +918,55 @@ load: { type: constant_users, users: 1, duration: 1s }
         .collect();
     assert_eq!(indices, [vec![0, 1], vec![0, 2], vec![3]]);
 }
+
+#[test]
+fn variables_are_substituted_in_paths_headers_and_bodies() {
+    let source = r#"
+name: vars
+target: http://127.0.0.1:8090
+headers: { x-run: "run-${run}" }
+variables: { run: r1, id: "42", quote: 'say "hi"' }
+journeys:
+  - name: j
+    steps:
+      - request:
+          method: POST
+          path: /api/items/${id}
+          body: { text: "id=${id}" }
+      - request:
+          method: POST
+          path: /api/orders
+          body:
+            json:
+              user: "${id}"
+              note: ${quote}
+              count: 3
+              items: [{ sku: "sku-${id}", tags: ["${run}", plain] }]
+              "${run}": key
+load: { type: constant_users, users: 1, duration: 1s }
+"#;
+    let v = parse_and_validate(source, Format::Yaml).expect("valid");
+    let reqs: Vec<&ValidRequest> = all_requests(&v).collect();
+    assert_eq!(reqs[0].url.as_str(), "http://127.0.0.1:8090/api/items/42");
+    assert!(
+        reqs[0]
+            .headers
+            .contains(&("x-run".to_owned(), "run-r1".to_owned()))
+    );
+    assert_eq!(reqs[0].body, ValidBody::Text("id=42".to_owned()));
+    // In a JSON body: every string, keys too; a value stays a string and is escaped as one.
+    let ValidBody::Json(json) = &reqs[1].body else {
+        panic!("a JSON body: {:?}", reqs[1].body);
+    };
+    let sent: serde_json::Value = serde_json::from_str(json).expect("the body is JSON");
+    assert_eq!(
+        sent,
+        serde_json::json!({
+            "user": "42",
+            "note": "say \"hi\"",
+            "count": 3,
+            "items": [{ "sku": "sku-42", "tags": ["r1", "plain"] }],
+            "r1": "key",
+        })
+    );
+}

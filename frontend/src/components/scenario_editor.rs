@@ -81,7 +81,7 @@ pub fn ScenarioEditor() -> impl IntoView {
                     {kv_editor(
                         ed,
                         "variables".into(),
-                        "Variables (${name} in paths, headers, text bodies)",
+                        "Variables (${name} in paths, headers, bodies)",
                         "variable",
                         |f| Some(&f.variables),
                         |f| Some(&mut f.variables),

@@ -285,7 +285,10 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                             &format!("{rpath}.body.text"),
                             &mut errs,
                         )),
-                        Some(Body::Json(v)) => ValidBody::Json(v.to_string()),
+                        Some(Body::Json(v)) => ValidBody::Json(
+                            substitute_json(v, variables, &format!("{rpath}.body.json"), &mut errs)
+                                .to_string(),
+                        ),
                         Some(Body::Payload(size)) => {
                             if size.0 < 2 {
                                 errs.push(
@@ -484,6 +487,39 @@ fn substitute(text: &str, vars: &BTreeMap<String, String>, at: &str, errs: &mut 
     }
     out.push_str(rest);
     out
+}
+
+/// `${name}` in a JSON body's strings, keys included; a substituted value stays a string.
+fn substitute_json(
+    value: &serde_json::Value,
+    vars: &BTreeMap<String, String>,
+    at: &str,
+    errs: &mut Errors,
+) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(substitute(text, vars, at, errs)),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| substitute_json(item, vars, &format!("{at}[{i}]"), errs))
+                .collect(),
+        ),
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(key, item)| {
+                    let at = format!("{at}.{key}");
+                    (
+                        substitute(key, vars, &at, errs),
+                        substitute_json(item, vars, &at, errs),
+                    )
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 fn check_header(path: &str, name: &str, value: &str, errs: &mut Errors) {
