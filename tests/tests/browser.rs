@@ -681,6 +681,62 @@ async fn finished_run(server: &Serve, b: &Browser) -> String {
     id
 }
 
+/// The run `id` as the API has it, once it has ended.
+async fn ended_run(server: &Serve, b: &Browser, id: &str) -> shared::api::RunDetail {
+    b.until(30, &format!("run {id} to end"), || async {
+        let run: shared::api::RunDetail =
+            serde_json::from_str(&http_get(&format!("{}/api/runs/{id}", server.api)).await?)
+                .ok()?;
+        run.info.status.is_terminal().then_some(run)
+    })
+    .await
+}
+
+/// "Run again" on a finished run's verdict (Live) and on its page (History) starts its
+/// scenario once more, as it ran, and the Live page follows the new run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_run_runs_again_from_the_live_page_and_from_history() {
+    let data = temp_dir("browser-run-again");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    let first = finished_run(&server, &b).await;
+    let first_doc = ended_run(&server, &b, &first).await.scenario_doc;
+    let again_from = |page: String, before: String| {
+        let b = &b;
+        async move {
+            b.client.goto(&page).await.expect("open the page");
+            b.find("[data-action=run-again]")
+                .await
+                .click()
+                .await
+                .expect("run again");
+            b.until(15, "the new run on the live page", || async {
+                let path = b.client.current_url().await.ok()?.path().to_owned();
+                let shown = text(b, ".live-head__id").await?;
+                (path == "/" && !shown.is_empty() && shown != before).then_some(shown)
+            })
+            .await
+        }
+    };
+
+    let second = again_from(format!("{}/", server.api), first.clone()).await;
+    b.screenshot("live-run-again").await;
+    let detail = ended_run(&server, &b, &second).await;
+    assert_eq!(
+        detail.scenario_doc, first_doc,
+        "the same scenario, as it ran"
+    );
+    assert_eq!(detail.info.test_type, shared::api::TestType::Load);
+
+    let third = again_from(format!("{}/history/{second}", server.api), second.clone()).await;
+    assert_ne!(third, first);
+    let detail = ended_run(&server, &b, &third).await;
+    assert_eq!(detail.scenario_doc, first_doc);
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// Stop lets the iterations in flight finish; while they do, "Stop now" cuts them, and the run
 /// ends `cancelled` at once instead of after its users' 30 s think time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

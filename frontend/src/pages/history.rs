@@ -639,7 +639,10 @@ fn run_detail(
                     <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
                     <div class="run-reports__links" inner_html=reports_markup(&id)></div>
                 </nav>
-                <DeleteRun id=id.clone() hidden=live/>
+                <div class="run-head__actions" hidden=live>
+                    <crate::pages::live::RunAgain id=id.clone()/>
+                    <DeleteRun id=id.clone() hidden=live/>
+                </div>
             </div>
         </header>
         <div class="run-live" role="status" hidden=move || !live.get()>

@@ -159,6 +159,56 @@ fn QuickLaunch() -> impl IntoView {
     }
 }
 
+/// "Run again": starts the scenario of run `id` once more as it ran (its document after
+/// overrides, and its test type), then shows the new run on the Live page.
+#[component]
+pub(crate) fn RunAgain(id: String) -> impl IntoView {
+    let feed = LiveFeed::use_context();
+    let nav = crate::nav::Nav::use_context();
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let again = move |_| {
+        busy.set(true);
+        error.set(None);
+        let id = id.clone();
+        spawn_local(async move {
+            let started = match api::run(&id).await {
+                Ok(detail) => {
+                    api::start(&StartRun {
+                        scenario: ScenarioRef::Inline(Box::new(detail.scenario_doc)),
+                        overrides: LoadOverrides::default(),
+                        test_type: detail.info.test_type,
+                    })
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match started {
+                Ok(created) => {
+                    adopt(feed, created.run_id).await;
+                    nav.navigate("/");
+                }
+                Err(e) => {
+                    error.try_set(Some(format!("Not started: {}", e.message)));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <button
+            type="button"
+            class="button button--primary run-again"
+            data-action="run-again"
+            disabled=move || busy.get()
+            on:click=again
+        >
+            "Run again"
+        </button>
+        {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
+    }
+}
+
 /// Shows a run just started from this page, unless the live feed already has (it normally
 /// announces the run itself; this covers a feed that is reconnecting).
 async fn adopt(feed: LiveFeed, id: RunId) {
@@ -454,12 +504,13 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                 <p class="live-verdict__meta">{meta}</p>
                 {items.map(|m| view! { <ul class="live-verdict__list" inner_html=m></ul> })}
                 <p class="live-verdict__links">
+                    <RunAgain id=id.clone()/>
                     <a href=history data-link="history">"Open in History"</a>
                     {report.map(|r| view! { <a href=r target="_blank" rel="noopener">"HTML report"</a> })}
                     <a href="/compose">"Compose a new run"</a>
                 </p>
                 <div class="live-verdict__again">
-                    <span class="muted">"Run a preset again:"</span>
+                    <span class="muted">"Or start a preset:"</span>
                     <QuickLaunch/>
                 </div>
             </section>
