@@ -80,6 +80,51 @@ pub fn identity(path: &Path) -> PathBuf {
     }
 }
 
+/// A file a command reads, which none of its outputs may overwrite.
+pub struct Input<'a> {
+    pub path: &'a Path,
+    /// What it is, for the error: "the scenario file".
+    pub is: &'a str,
+    /// What writing over it would lose: "the scenario it runs".
+    pub keeps: &'a str,
+}
+
+/// Why a command's outputs (`(flag, path)`, in the order given) cannot be written as given: one
+/// is an input, which it would overwrite, or two name one file, which the second would
+/// overwrite. `a.json` and `./a.json` are one file ([`identity`]), whether or not it exists.
+pub fn output_clash(inputs: &[Input<'_>], outputs: &[(&str, &Path)]) -> Option<String> {
+    let ids: Vec<PathBuf> = outputs.iter().map(|(_, path)| identity(path)).collect();
+    for (i, (&(flag, path), id)) in outputs.iter().zip(&ids).enumerate() {
+        if let Some(input) = inputs.iter().find(|input| identity(input.path) == *id) {
+            return Some(format!(
+                "{flag} {} is {}; an output must not overwrite {}",
+                path.display(),
+                input.is,
+                input.keeps
+            ));
+        }
+        if let Some(j) = ids[..i].iter().position(|other| other == id) {
+            let (first_flag, first_path) = outputs[j];
+            return Some(
+                if first_flag == flag && first_path.as_os_str() == path.as_os_str() {
+                    format!(
+                        "{flag} {} is given twice; each output needs a file of its own",
+                        path.display()
+                    )
+                } else {
+                    format!(
+                        "{first_flag} {} and {flag} {} are the same file; each output needs a file \
+                     of its own",
+                        first_path.display(),
+                        path.display()
+                    )
+                },
+            );
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Limit, read_text};
@@ -155,5 +200,69 @@ mod tests {
             read.to_string().contains("the most a config file may be"),
             "{read}"
         );
+    }
+
+    #[test]
+    fn an_output_may_not_overwrite_an_input_or_another_output() {
+        use super::{Input, output_clash};
+        let dir = std::env::temp_dir().join(format!("stampede-clash-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a directory");
+        let scenario = dir.join("s.yaml");
+        std::fs::write(&scenario, "name: s").expect("a scenario");
+        let dotted = dir.join(".").join("s.yaml");
+        let (a, b) = (dir.join("a.json"), dir.join("b.csv"));
+        let a_again = dir.join("x").join("..").join("a.json");
+        let b_dotted = dir.join(".").join("b.csv");
+        std::fs::create_dir_all(dir.join("x")).expect("x");
+        let inputs = [Input {
+            path: &scenario,
+            is: "the scenario file",
+            keeps: "the scenario",
+        }];
+        let show = |p: &Path| p.display().to_string();
+        type Outputs<'a> = Vec<(&'a str, &'a Path)>;
+        let cases: Vec<(Outputs, Option<String>)> = vec![
+            (vec![], None),
+            (vec![("--out", &a), ("--report", &b)], None),
+            (
+                vec![("--out", &dotted)],
+                Some(format!(
+                    "--out {} is the scenario file; an output must not overwrite the scenario",
+                    show(&dotted)
+                )),
+            ),
+            (
+                vec![("--report", &b), ("--report", &b)],
+                Some(format!(
+                    "--report {} is given twice; each output needs a file of its own",
+                    show(&b)
+                )),
+            ),
+            // One file, written two ways: not "given twice".
+            (
+                vec![("--report", &b), ("--report", &b_dotted)],
+                Some(format!(
+                    "--report {} and --report {} are the same file; each output needs a file of \
+                     its own",
+                    show(&b),
+                    show(&b_dotted)
+                )),
+            ),
+            // Neither exists yet: one file all the same.
+            (
+                vec![("--out", &a), ("--report", &b), ("--report", &a_again)],
+                Some(format!(
+                    "--out {} and --report {} are the same file; each output needs a file of \
+                     its own",
+                    show(&a),
+                    show(&a_again)
+                )),
+            ),
+        ];
+        for (outputs, want) in cases {
+            assert_eq!(output_clash(&inputs, &outputs), want, "{outputs:?}");
+        }
+        assert!(!a.exists() && !b.exists(), "checking creates nothing");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -11,7 +11,7 @@ use shared::compare::{self, Change, Figures, Side, Tolerance};
 use super::exit;
 use super::reports::run_info;
 use super::summary::term;
-use crate::files::identity;
+use crate::files::{Input, output_clash};
 
 /// Flags of `stampede compare`.
 #[derive(Debug, clap::Args)]
@@ -165,30 +165,24 @@ fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
 /// Refuses an output file that is one of the runs read (writing it would lose that run) or the
 /// other output.
 fn check_outputs(args: &CompareArgs) -> Result<(), String> {
-    let outputs: Vec<(&str, &PathBuf)> = [("--junit", &args.junit), ("--json", &args.json)]
+    let outputs: Vec<(&str, &std::path::Path)> = [("--junit", &args.junit), ("--json", &args.json)]
         .into_iter()
-        .filter_map(|(flag, path)| path.as_ref().map(|p| (flag, p)))
+        .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
         .collect();
-    for (i, &(flag, path)) in outputs.iter().enumerate() {
-        let id = identity(path);
-        for (role, input) in [("baseline", &args.baseline), ("candidate", &args.candidate)] {
-            if identity(input) == id {
-                return Err(format!(
-                    "{flag} {} is the {role} run's file; an output must not overwrite a run it \
-                     compares",
-                    path.display()
-                ));
-            }
-        }
-        if let Some((first, other)) = outputs[..i].iter().find(|(_, p)| identity(p) == id) {
-            return Err(format!(
-                "{first} {} and {flag} {} are the same file; each output needs a file of its own",
-                other.display(),
-                path.display()
-            ));
-        }
-    }
-    Ok(())
+    let keeps = "a run it compares";
+    let inputs = [
+        Input {
+            path: &args.baseline,
+            is: "the baseline run's file",
+            keeps,
+        },
+        Input {
+            path: &args.candidate,
+            is: "the candidate run's file",
+            keeps,
+        },
+    ];
+    output_clash(&inputs, &outputs).map_or(Ok(()), Err)
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the

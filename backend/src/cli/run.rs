@@ -4,7 +4,7 @@
 use crate::console::{errln, outln};
 use std::io::IsTerminal as _;
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use shared::metrics::RunSummary;
@@ -18,6 +18,7 @@ use shared::units::{HumanDuration, plural};
 use super::exit;
 use super::progress::Progress;
 use super::reports::{self, ReportTarget};
+use crate::files::{Input, output_clash};
 use crate::report::ReportFormat;
 
 /// Flags of `stampede run`.
@@ -352,65 +353,43 @@ type Outputs = (Option<OutFile>, Vec<(ReportFormat, OutFile)>);
 /// file named twice (the second output would overwrite the first), or the scenario file itself,
 /// is a usage error; the files this call created are removed again.
 fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
-    let wanted = args.out.iter().map(|path| ("--out", path, None)).chain(
-        args.report
-            .iter()
-            .map(|target| ("--report", &target.path, Some(target.format))),
-    );
-    // Flag, path as given, the file's canonical path, format (none for --out), the file.
-    let mut opened: Vec<(&str, &PathBuf, PathBuf, Option<ReportFormat>, OutFile)> = Vec::new();
-    let mut problem = None;
-    let scenario = crate::files::identity(&args.scenario);
+    let wanted: Vec<(&str, &PathBuf, Option<ReportFormat>)> = args
+        .out
+        .iter()
+        .map(|path| ("--out", path, None))
+        .chain(
+            args.report
+                .iter()
+                .map(|target| ("--report", &target.path, Some(target.format))),
+        )
+        .collect();
+    let scenario = Input {
+        path: &args.scenario,
+        is: "the scenario file",
+        keeps: "the scenario it runs",
+    };
+    let named: Vec<(&str, &Path)> = wanted
+        .iter()
+        .map(|&(flag, path, _)| (flag, path.as_path()))
+        .collect();
+    if let Some(problem) = output_clash(&[scenario], &named) {
+        errln!("error: {problem}");
+        return Err(exit::INVALID_INPUT);
+    }
+    let mut outputs: Outputs = (None, Vec::with_capacity(args.report.len()));
     for (flag, path, format) in wanted {
         let file = match OutFile::open(path) {
             Ok(file) => file,
             Err((path, e)) => {
-                problem = Some(format!("cannot write {flag} {}: {e}", path.display()));
-                break;
+                errln!("error: cannot write {flag} {}: {e}", path.display());
+                // Give up on all of them: remove what this call created.
+                let (out, reports) = outputs;
+                for file in out.into_iter().chain(reports.into_iter().map(|(_, f)| f)) {
+                    file.discard();
+                }
+                return Err(exit::INVALID_INPUT);
             }
         };
-        // `a.csv` and `./a.csv` are one file.
-        let canonical = crate::files::identity(path);
-        if canonical == scenario {
-            problem = Some(format!(
-                "{flag} {} is the scenario file; an output must not overwrite the scenario it runs",
-                path.display()
-            ));
-            file.discard();
-            break;
-        }
-        if let Some((first_flag, first_path, ..)) =
-            opened.iter().find(|(_, _, other, ..)| *other == canonical)
-        {
-            problem = Some(
-                if *first_flag == flag && first_path.as_os_str() == path.as_os_str() {
-                    format!(
-                        "{flag} {} is given twice; each output needs a file of its own",
-                        path.display()
-                    )
-                } else {
-                    format!(
-                        "{first_flag} {} and {flag} {} are the same file; each output needs a file \
-                     of its own",
-                        first_path.display(),
-                        path.display()
-                    )
-                },
-            );
-            file.discard();
-            break;
-        }
-        opened.push((flag, path, canonical, format, file));
-    }
-    if let Some(problem) = problem {
-        errln!("error: {problem}");
-        for (.., file) in opened {
-            file.discard();
-        }
-        return Err(exit::INVALID_INPUT);
-    }
-    let mut outputs: Outputs = (None, Vec::with_capacity(args.report.len()));
-    for (.., format, file) in opened {
         match format {
             None => outputs.0 = Some(file),
             Some(format) => outputs.1.push((format, file)),
