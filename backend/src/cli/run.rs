@@ -216,7 +216,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         Err(code) => return code,
     };
     // Before any load: a run whose results cannot be written is not worth making.
-    let (out, report_files) = match open_outputs(&args) {
+    let outputs = match open_outputs(&args) {
         Ok(files) => files,
         Err(code) => return code,
     };
@@ -230,9 +230,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         Ok(h) => h,
         Err(e) => {
             errln!("error: {e}");
-            out.into_iter()
-                .chain(report_files.into_iter().map(|(_, f)| f))
-                .for_each(OutFile::discard);
+            outputs.discard();
             return exit::RUN_FAILED;
         }
     };
@@ -240,7 +238,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     let live = !args.quiet;
     let mut progress = Progress::new(plan_duration, std::io::stderr().is_terminal());
     // The reports' time series: one snapshot per interval, kept only when a report wants it.
-    let keep_series = !report_files.is_empty();
+    let keep_series = !outputs.reports.is_empty();
     let mut series = reports::ReportSeries::default();
     // One listener for the whole run, polled first on every turn: by the time a progress line
     // is shown the handlers are installed, and no signal is lost between two turns. Ctrl-C and
@@ -277,11 +275,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
                     _ => {
                         // Quitting at once writes no summary: leave no empty --out or --report
                         // file behind.
-                        for o in out.iter().chain(report_files.iter().map(|(_, f)| f)) {
-                            if o.created {
-                                let _ = std::fs::remove_file(&o.path);
-                            }
-                        }
+                        outputs.discard();
                         std::process::exit(i32::from(exit::INTERRUPTED));
                     }
                 }
@@ -319,6 +313,10 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         errln!("warning: cannot print the summary: {e}");
     }
     let mut code = exit_code(&summary, presses > 0);
+    let Outputs {
+        out,
+        reports: report_files,
+    } = outputs;
     if let Some(out) = out {
         let path = out.path.clone();
         let written = serde_json::to_vec_pretty(summary.as_ref())
@@ -347,7 +345,20 @@ pub(super) async fn run(args: RunArgs) -> u8 {
 }
 
 /// The `--out` file and the `--report` files with their formats, open for writing.
-type Outputs = (Option<OutFile>, Vec<(ReportFormat, OutFile)>);
+struct Outputs {
+    out: Option<OutFile>,
+    reports: Vec<(ReportFormat, OutFile)>,
+}
+
+impl Outputs {
+    /// Nothing will be written: remove the files this run created.
+    fn discard(self) {
+        self.out
+            .into_iter()
+            .chain(self.reports.into_iter().map(|(_, file)| file))
+            .for_each(OutFile::discard);
+    }
+}
 
 /// Opens `--out` and every `--report` file before the run. A path that cannot be created, one
 /// file named twice (the second output would overwrite the first), or the scenario file itself,
@@ -376,23 +387,23 @@ fn open_outputs(args: &RunArgs) -> Result<Outputs, u8> {
         errln!("error: {problem}");
         return Err(exit::INVALID_INPUT);
     }
-    let mut outputs: Outputs = (None, Vec::with_capacity(args.report.len()));
+    let mut outputs = Outputs {
+        out: None,
+        reports: Vec::with_capacity(args.report.len()),
+    };
     for (flag, path, format) in wanted {
         let file = match OutFile::open(path) {
             Ok(file) => file,
             Err((path, e)) => {
                 errln!("error: cannot write {flag} {}: {e}", path.display());
                 // Give up on all of them: remove what this call created.
-                let (out, reports) = outputs;
-                for file in out.into_iter().chain(reports.into_iter().map(|(_, f)| f)) {
-                    file.discard();
-                }
+                outputs.discard();
                 return Err(exit::INVALID_INPUT);
             }
         };
         match format {
-            None => outputs.0 = Some(file),
-            Some(format) => outputs.1.push((format, file)),
+            None => outputs.out = Some(file),
+            Some(format) => outputs.reports.push((format, file)),
         }
     }
     Ok(outputs)
