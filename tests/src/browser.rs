@@ -127,6 +127,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element matches {css}: {e}"))
     }
 
+    /// Waits (bounded) until `css` matches an element, and clicks it.
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
     /// Polls `probe` every 100 ms until it returns `Some`, for at most `secs` seconds.
     pub async fn until<T, F, Fut>(&self, secs: u64, what: &str, mut probe: F) -> T
     where

@@ -99,11 +99,7 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
         .execute("window.scrollTo(0, 0)", vec![])
         .await
         .expect("scroll to top");
-    b.find("[data-action=launch]")
-        .await
-        .click()
-        .await
-        .expect("launch");
+    b.click("[data-action=launch]").await;
 
     // The live page: the throughput chart gains points, the tiles show numbers.
     b.until(15, "the live page", || async {
@@ -133,11 +129,7 @@ async fn compose_launch_watch_stop_and_find_it_in_history() {
     b.screenshot("live").await;
 
     // Stop it; it ends cancelled.
-    b.find("[data-action=stop]")
-        .await
-        .click()
-        .await
-        .expect("stop");
+    b.click("[data-action=stop]").await;
     let run_id: String = b
         .until(20, "the run to end", || async {
             let status: shared::api::WorkloadStatus = serde_json::from_str(
@@ -248,11 +240,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
             .filter(|t| !t.is_empty())
     })
     .await;
-    b.find("[data-action=mode-text]")
-        .await
-        .click()
-        .await
-        .expect("try the text view");
+    b.click("[data-action=mode-text]").await;
     let refusal = b
         .until(10, "the refusal", || async {
             text(&b, ".compose__notice[role=alert]")
@@ -292,11 +280,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
     .await;
 
     // In the text view a problem carries its position; clicking it puts the cursor there.
-    b.find("[data-action=mode-text]")
-        .await
-        .click()
-        .await
-        .expect("switch to text");
+    b.click("[data-action=mode-text]").await;
     b.find("#compose-text").await;
     let doc = "name: bad\njourneys:\n  - name: j\n    steps:\n      - request: { method: GET, path: / }\nload:\n  type: constant_users\n  users: 1\n  duration: 5s\n  colour: blue\n";
     b.client
@@ -354,11 +338,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
 
     // Text that cannot be read survives a trip to the form and back: the form says so, and
     // its own check does not replace the text.
-    b.find("[data-action=mode-form]")
-        .await
-        .click()
-        .await
-        .expect("switch to the form");
+    b.click("[data-action=mode-form]").await;
     b.find("[data-hint=text-unreadable]").await;
     b.screenshot("compose-text-kept").await;
     b.until(10, "the form's check", || async {
@@ -367,11 +347,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
             .filter(|s| s != "checking")
     })
     .await;
-    b.find("[data-action=mode-text]")
-        .await
-        .click()
-        .await
-        .expect("back to the text");
+    b.click("[data-action=mode-text]").await;
     let kept = b
         .client
         .execute(
@@ -535,18 +511,10 @@ async fn history_pages_through_a_long_history() {
         attr(&b, "[data-action=newer]", "disabled").await.is_some(),
         "the first page has nothing newer"
     );
-    b.find("[data-action=older]")
-        .await
-        .click()
-        .await
-        .expect("older");
+    b.click("[data-action=older]").await;
     page(50, "seeded-069", "Runs 51–100", true).await;
     b.screenshot("history-page-2").await;
-    b.find("[data-action=older]")
-        .await
-        .click()
-        .await
-        .expect("older");
+    b.click("[data-action=older]").await;
     page(20, "seeded-019", "Runs 101–120", false).await;
     let url = b.client.current_url().await.expect("url");
     assert_eq!(url.query(), Some("page=3"));
@@ -705,11 +673,7 @@ async fn a_finished_run_runs_again_from_the_live_page_and_from_history() {
         let b = &b;
         async move {
             b.client.goto(&page).await.expect("open the page");
-            b.find("[data-action=run-again]")
-                .await
-                .click()
-                .await
-                .expect("run again");
+            b.click("[data-action=run-again]").await;
             b.until(15, "the new run on the live page", || async {
                 let path = b.client.current_url().await.ok()?.path().to_owned();
                 let shown = text(b, ".live-head__id").await?;
@@ -762,11 +726,7 @@ async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
         !b.find(stop_now).await.is_displayed().await.expect("shown?"),
         "no Stop now while the load runs"
     );
-    b.find("[data-action=stop]")
-        .await
-        .click()
-        .await
-        .expect("click Stop");
+    b.click("[data-action=stop]").await;
     // The users are thinking: the run stays in its graceful stop, and Stop now appears.
     b.until(10, "Stop now offered while stopping", || async {
         let shown = b.client.find(Locator::Css(stop_now)).await.ok()?;
@@ -780,11 +740,7 @@ async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
         Some("stopping")
     );
     b.screenshot("live-stop-now").await;
-    b.find(stop_now)
-        .await
-        .click()
-        .await
-        .expect("click Stop now");
+    b.click(stop_now).await;
     b.until(10, "the run shown as cancelled", || async {
         attr(&b, ".live-head .badge", "data-status")
             .await
@@ -1102,11 +1058,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
     // The default form, saved under a new name: no question.
     b.find("[data-field=saved]").await;
     set_input(&b, "[data-field=save-name]", "e2e_saved").await;
-    b.find("[data-action=save]")
-        .await
-        .click()
-        .await
-        .expect("save");
+    b.click("[data-action=save]").await;
     notice("Saved as “e2e_saved”.".into()).await;
     let first = saved_scenario(&server, "e2e_saved")
         .await
@@ -1127,11 +1079,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
         })
         .await;
     set_input(&b, "[data-field=save-name]", "e2e_saved").await;
-    b.find("[data-action=save]")
-        .await
-        .click()
-        .await
-        .expect("save");
+    b.click("[data-action=save]").await;
     let question = b
         .until(10, "the question", || async {
             text(&b, ".compose__ask").await
@@ -1148,11 +1096,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
     b.screenshot("compose-replace-question").await;
 
     // Cancel: nothing is saved, the focus is back on Save.
-    b.find("[data-action=cancel-ask]")
-        .await
-        .click()
-        .await
-        .expect("cancel");
+    b.click("[data-action=cancel-ask]").await;
     b.until(5, "the question gone and the focus on Save", || async {
         let gone = text(&b, ".compose__ask").await.is_none();
         active().await.filter(|a| gone && a == "save")
@@ -1167,16 +1111,8 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
     );
 
     // Replace: the preset is saved over it.
-    b.find("[data-action=save]")
-        .await
-        .click()
-        .await
-        .expect("save");
-    b.find("[data-action=confirm-ask]")
-        .await
-        .click()
-        .await
-        .expect("replace");
+    b.click("[data-action=save]").await;
+    b.click("[data-action=confirm-ask]").await;
     notice("Saved as “e2e_saved”.".into()).await;
     let replaced = b
         .until(10, "the preset saved over it", || async {
@@ -1189,11 +1125,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
 
     // Saving it back under the name it was saved as is editing it: not asked again.
     set_input(&b, "[data-field=description]", "edited").await;
-    b.find("[data-action=save]")
-        .await
-        .click()
-        .await
-        .expect("save");
+    b.click("[data-action=save]").await;
     b.until(10, "the edit saved without a question", || async {
         saved_scenario(&server, "e2e_saved")
             .await
@@ -1203,11 +1135,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
     assert!(text(&b, ".compose__ask").await.is_none(), "no question");
 
     // Delete it from the page, after a question of the same kind.
-    b.find("[data-action=delete-saved]")
-        .await
-        .click()
-        .await
-        .expect("delete");
+    b.click("[data-action=delete-saved]").await;
     let question = b
         .until(10, "the delete question", || async {
             text(&b, ".compose__ask").await
@@ -1217,11 +1145,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
         question.contains("Delete the saved “e2e_saved”?"),
         "{question}"
     );
-    b.find("[data-action=confirm-ask]")
-        .await
-        .click()
-        .await
-        .expect("confirm the delete");
+    b.click("[data-action=confirm-ask]").await;
     notice("Deleted “e2e_saved”.".into()).await;
     assert!(
         saved_scenario(&server, "e2e_saved").await.is_none(),
@@ -1240,11 +1164,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
 
     // A preset's name is refused, and the page says why (not that a run is in progress).
     set_input(&b, "[data-field=save-name]", "web_app").await;
-    b.find("[data-action=save]")
-        .await
-        .click()
-        .await
-        .expect("save under a preset's name");
+    b.click("[data-action=save]").await;
     let refused = b
         .until(10, "the refusal", || async {
             text(&b, ".compose__notice")
@@ -1288,11 +1208,7 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
         )
         .await
         .expect("empty Save as, scroll to the end");
-    b.find("[data-action=save]")
-        .await
-        .click()
-        .await
-        .expect("save under the suggested name");
+    b.click("[data-action=save]").await;
     notice("Saved as “e2e-shop-test”.".into()).await;
     assert!(in_view(".compose__notice").await, "the notice is in view");
     let entry = saved_scenario(&server, "e2e-shop-test")
