@@ -65,9 +65,24 @@ pub fn suggest(name: &str) -> Option<String> {
     problem(&out).is_none().then_some(out)
 }
 
+/// [`suggest`], but never one of `reserved` (the built-in presets' names, which the server
+/// refuses to save under): such a name gets `-copy` at its end.
+pub fn suggest_besides<'a>(
+    name: &str,
+    reserved: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    const COPY: &str = "-copy";
+    let mut out = suggest(name)?;
+    if reserved.into_iter().any(|r| r == out) {
+        out.truncate(MAX_LEN - COPY.len());
+        out.push_str(COPY);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{MAX_LEN, NameProblem, problem, suggest};
+    use super::{MAX_LEN, NameProblem, problem, suggest, suggest_besides};
 
     #[test]
     fn names_must_survive_as_a_url_path_segment() {
@@ -125,6 +140,28 @@ mod tests {
             Some(long.as_str())
         );
         assert_eq!(suggest(&long).as_deref(), Some(long.as_str()));
+    }
+
+    #[test]
+    fn a_preset_name_is_suggested_as_a_copy() {
+        let presets = ["web_app", "api_load"];
+        let long = "p".repeat(MAX_LEN);
+        let cases = [
+            ("web_app", Some("web_app-copy".to_owned())),
+            ("web app", Some("web-app".to_owned())),
+            ("shop", Some("shop".to_owned())),
+            ("", None),
+            (
+                long.as_str(),
+                Some(format!("{}-copy", &long[..MAX_LEN - 5])),
+            ),
+        ];
+        for (name, want) in cases {
+            let reserved = presets.iter().copied().chain([long.as_str()]);
+            let got = suggest_besides(name, reserved);
+            assert_eq!(got, want, "{name:?}");
+            assert!(got.is_none_or(|n| problem(&n).is_none()));
+        }
     }
 
     #[test]

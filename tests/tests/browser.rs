@@ -1078,6 +1078,14 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
                 .filter(|v| v != "my_scenario")
         })
         .await;
+    // Saved under its own name, the preset would be refused: Save offers a copy's name.
+    let copy = format!("{preset_name}-copy");
+    b.until(10, "a copy's name offered", || async {
+        attr(&b, "[data-field=save-name]", "placeholder")
+            .await
+            .filter(|p| *p == copy)
+    })
+    .await;
     set_input(&b, "[data-field=save-name]", "e2e_saved").await;
     b.click("[data-action=save]").await;
     let question = b

@@ -433,12 +433,18 @@ pub fn ComposePage() -> impl IntoView {
         });
     };
 
+    // What Save uses when "Save as" is empty (its placeholder): the scenario's name made valid,
+    // and not a preset's (the server refuses those).
+    let default_name = move |f: &ScenarioForm, ps: &Option<Vec<Preset>>| {
+        shared::saved_name::suggest_besides(&f.name, ps.iter().flatten().map(|p| p.name.as_str()))
+    };
+
     // A name another saved scenario has is asked about first (see `opened`).
     let save = move |()| {
         let typed = save_name.get_untracked().trim().to_owned();
         // Left empty: the scenario's name, made into a valid one (the placeholder shows it).
         let name = if typed.is_empty() {
-            form.with_untracked(|f| shared::saved_name::suggest(&f.name))
+            form.with_untracked(|f| presets.with_untracked(|ps| default_name(f, ps)))
         } else {
             Some(typed)
         };
@@ -650,7 +656,8 @@ pub fn ComposePage() -> impl IntoView {
                         data-field="save-name"
                         autocomplete="off"
                         placeholder=move || {
-                            form.with(|f| shared::saved_name::suggest(&f.name).unwrap_or_default())
+                            form.with(|f| presets.with(|ps| default_name(f, ps)))
+                                .unwrap_or_default()
                         }
                         prop:value=move || save_name.get()
                         on:input=move |ev| save_name.set(event_target_value(&ev))
