@@ -233,7 +233,11 @@ fn an_hours_charts_redraw_within_an_interval() {
             (throughput_series(&snaps), Vec::new(), "req/s"),
             (latency_series(&snaps), Vec::new(), "ms"),
             (error_series(&snaps), Vec::new(), "errors/s"),
-            (users_series(&snaps), rate_series(&snaps), "users"),
+            (
+                users_series(&snaps, None),
+                rate_series(&snaps, None),
+                "users",
+            ),
             (cpu_series(&snaps), Vec::new(), "%"),
         ];
         for (left, right, unit) in &charts {

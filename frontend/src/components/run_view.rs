@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use shared::api::Alert;
 use shared::metrics::{ErrorKind, MetricsSnapshot, RequestStats, RunSummary};
+use shared::scenario::LoadProfile;
 
 use crate::chart::{Series, color, kind_color};
 use crate::components::alerts::AlertList;
@@ -95,21 +96,41 @@ pub fn error_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
         .collect()
 }
 
-/// True when the run follows an arrival rate (open model) rather than a number of users.
-pub fn is_open_model(snaps: &[MetricsSnapshot]) -> bool {
-    snaps.iter().any(|s| s.target_rate > 0.0)
+/// What a run's scenario planned, where the page knows it (from the scenario as run).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    /// How long the load lasts (its graceful stop follows), ms.
+    pub load_ms: u64,
+    /// An arrival rate (open model) rather than a number of users.
+    pub open_model: bool,
+}
+
+impl Plan {
+    pub fn of(load: &LoadProfile) -> Self {
+        Self {
+            load_ms: load.planned_ms(),
+            open_model: load.is_open_model(),
+        }
+    }
+}
+
+/// True when the run follows an arrival rate (open model) rather than a number of users: as
+/// `known` from its plan, else as its snapshots tell (a rate above 0 in any of them; a rate
+/// that starts at 0 reads as closed until then).
+pub fn is_open_model(snaps: &[MetricsSnapshot], known: Option<bool>) -> bool {
+    known.unwrap_or_else(|| snaps.iter().any(|s| s.target_rate > 0.0))
 }
 
 /// The most users in flight in each interval (so a short burst between two ticks shows), and
 /// the users the plan called for (closed model).
-pub fn users_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
+pub fn users_series(snaps: &[MetricsSnapshot], open: Option<bool>) -> Vec<Series> {
     let mut active = Series::with_capacity("active users (peak)", color(0), snaps.len());
     let mut target = Series::with_capacity("target users", color(1), snaps.len());
     for s in snaps {
         active.points.push((secs(s), s.users_peak() as f64));
         target.points.push((secs(s), s.target_users as f64));
     }
-    if is_open_model(snaps) {
+    if is_open_model(snaps, open) {
         vec![active]
     } else {
         vec![active, target]
@@ -118,8 +139,8 @@ pub fn users_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
 
 /// The arrival rate the plan called for and, when any were dropped, the starts per second that
 /// could not be made (open model; no lines for closed-model runs).
-pub fn rate_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
-    if !is_open_model(snaps) {
+pub fn rate_series(snaps: &[MetricsSnapshot], open: Option<bool>) -> Vec<Series> {
+    if !is_open_model(snaps, open) {
         return Vec::new();
     }
     let mut rate = Series::with_capacity("target rate", color(2), snaps.len());
@@ -176,16 +197,18 @@ pub fn RunView(
     /// Leave out the alerts list (when the page shows alerts itself).
     #[prop(optional)]
     hide_alerts: bool,
-    /// Seconds into the run at which its load ends (the graceful stop follows), when known.
+    /// The run's plan, when known: where its load ends (charts mark it) and its model.
     #[prop(into, optional)]
-    load_end: Option<Signal<Option<f64>>>,
+    plan: Option<Signal<Option<Plan>>>,
 ) -> impl IntoView {
-    let load_end = load_end.unwrap_or_else(|| Signal::stored(None));
+    let plan = plan.unwrap_or_else(|| Signal::stored(None));
+    let load_end = Signal::derive(move || plan.get().map(|p| p.load_ms as f64 / 1000.0));
+    let open = move || plan.get().map(|p| p.open_model);
     let throughput = Memo::new(move |_| snapshots.with(|s| throughput_series(s)));
     let latency = Memo::new(move |_| snapshots.with(|s| latency_series(s)));
     let errors = Memo::new(move |_| snapshots.with(|s| error_series(s)));
-    let users = Memo::new(move |_| snapshots.with(|s| users_series(s)));
-    let rate = Memo::new(move |_| snapshots.with(|s| rate_series(s)));
+    let users = Memo::new(move |_| snapshots.with(|s| users_series(s, open())));
+    let rate = Memo::new(move |_| snapshots.with(|s| rate_series(s, open())));
     let cpu = Memo::new(move |_| snapshots.with(|s| cpu_series(s)));
 
     let latest = Memo::new(move |_| snapshots.with(|s| s.last().cloned()));
@@ -346,14 +369,14 @@ mod tests {
     #[test]
     fn users_closed_and_open_model() {
         let snaps = run(2);
-        assert!(!is_open_model(&snaps));
+        assert!(!is_open_model(&snaps, None));
         assert_eq!(
-            names(&users_series(&snaps)),
+            names(&users_series(&snaps, None)),
             ["active users (peak)", "target users"]
         );
         // The most users of each interval, or its last count where the snapshot has no peak
         // (stored by an older version).
-        let peak = users_series(&snaps)[0].points[0].1;
+        let peak = users_series(&snaps, None)[0].points[0].1;
         assert!(
             peak > snaps[0].active_users as f64,
             "the fixture's peak is higher"
@@ -362,10 +385,10 @@ mod tests {
         let mut old = snaps.clone();
         old[0].interval_peak_users = 0;
         assert_eq!(
-            users_series(&old)[0].points[0].1,
+            users_series(&old, None)[0].points[0].1,
             old[0].active_users as f64
         );
-        assert!(rate_series(&snaps).is_empty());
+        assert!(rate_series(&snaps, None).is_empty());
         let open: Vec<MetricsSnapshot> = run(2)
             .into_iter()
             .map(|mut s| {
@@ -374,16 +397,36 @@ mod tests {
                 s
             })
             .collect();
-        assert!(is_open_model(&open));
-        assert_eq!(names(&users_series(&open)), ["active users (peak)"]);
-        let r = rate_series(&open);
+        assert!(is_open_model(&open, None));
+        assert_eq!(names(&users_series(&open, None)), ["active users (peak)"]);
+        let r = rate_series(&open, None);
         assert_eq!(names(&r), ["target rate"]);
         assert_eq!(r[0].points, [(1.0, 25.0), (2.0, 25.0)]);
+        // A rate that starts at 0 (spikes from nothing) reads as closed from the snapshots
+        // alone; the plan, where the page has it, knows the model from the start.
+        let from_zero: Vec<MetricsSnapshot> = open
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                s.target_rate = 0.0;
+                s
+            })
+            .collect();
+        assert_eq!(
+            names(&users_series(&from_zero, None)),
+            ["active users (peak)", "target users"]
+        );
+        assert_eq!(
+            names(&users_series(&from_zero, Some(true))),
+            ["active users (peak)"]
+        );
+        assert_eq!(names(&rate_series(&from_zero, Some(true))), ["target rate"]);
+        assert!(rate_series(&open, Some(false)).is_empty());
         // Dropped starts appear as a rate per interval once there are any.
         let mut dropping = open.clone();
         dropping[0].dropped_iterations = 5;
         dropping[1].dropped_iterations = 15;
-        let r = rate_series(&dropping);
+        let r = rate_series(&dropping, None);
         assert_eq!(names(&r), ["target rate", "dropped starts"]);
         let per_s = 1000.0 / dropping[0].interval_ms as f64;
         assert_eq!(r[1].points, [(1.0, 5.0 * per_s), (2.0, 10.0 * per_s)]);
@@ -405,7 +448,7 @@ mod tests {
         for lines in [
             throughput_series(&snaps),
             latency_series(&snaps),
-            users_series(&snaps),
+            users_series(&snaps, None),
         ] {
             let m = crate::chart::layout(&lines, &[], false);
             assert!(

@@ -15,7 +15,7 @@ use crate::components::chart::LineChart;
 use crate::components::compare_table::CompareTable;
 use crate::components::generator::warnings_markup;
 use crate::components::run_list::{RunList, local_time, status_badge_markup, verdict_badge_markup};
-use crate::components::run_view::RunView;
+use crate::components::run_view::{Plan, RunView};
 use crate::components::tiles::{run_tiles, tiles_markup, unfinished_hint};
 use crate::format;
 use crate::live::LiveFeed;
@@ -536,7 +536,7 @@ fn run_detail(
     stored: Memo<Vec<MetricsSnapshot>>,
 ) -> impl IntoView {
     let feed = LiveFeed::use_context();
-    let load_end = Some(d.scenario_doc.load.planned_duration().as_secs_f64());
+    let plan = Some(Plan::of(&d.scenario_doc.load));
     let RunDetail {
         info,
         summary,
@@ -659,7 +659,7 @@ fn run_detail(
         <div class="run-columns" inner_html=move || summary.with(|s| run_columns_markup(s.as_ref(), ended()))></div>
         <section class="run-section" aria-labelledby="run-charts">
             <h2 id="run-charts" class="visually-hidden">"Charts and requests"</h2>
-            <RunView snapshots=snapshots alerts=alerts summary=summary load_end=Signal::stored(load_end)/>
+            <RunView snapshots=snapshots alerts=alerts summary=summary plan=Signal::stored(plan)/>
         </section>
     }
 }

@@ -6,22 +6,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{LoadOverrides, RunInfo, ScenarioRef, StartRun, TestType};
 use shared::run::{RunId, RunStatus};
-use shared::scenario::LoadProfile;
 use shared::threshold::ThresholdResult;
 
 use crate::api;
 use crate::compare::status_tone;
 use crate::components::alerts::AlertList;
-use crate::components::run_view::RunView;
+use crate::components::run_view::{Plan, RunView};
 use crate::components::tiles::{Phase, headline, live_tiles, summary_headline, tiles_markup};
 use crate::format;
 use crate::live::LiveFeed;
 use crate::markup::Html;
-
-/// How long a load profile lasts, in ms (the graceful stop comes after).
-pub fn planned_ms(load: &LoadProfile) -> u64 {
-    load.planned_ms()
-}
 
 /// Time into the run against the plan: `12 s / 1 min 00 s`; past the plan, the graceful stop
 /// that lets in-flight journeys finish apart: `8 s / 8 s + 4 s graceful stop`; just `12 s`
@@ -248,12 +242,13 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
                 Some(id) => api::run(&id)
                     .await
                     .ok()
-                    .map(|d| planned_ms(&d.scenario_doc.load)),
+                    .map(|d| Plan::of(&d.scenario_doc.load)),
                 None => None,
             }
         }
     });
-    let planned_ms = move || planned.get().flatten();
+    let plan = Signal::derive(move || planned.get().flatten());
+    let planned_ms = move || plan.get().map(|p| p.load_ms);
     // Time so far; once over, the summary's (the whole run, graceful stop included).
     let elapsed_ms = Memo::new(move |_| {
         feed.summary
@@ -389,7 +384,7 @@ fn LiveRun(feed: LiveFeed) -> impl IntoView {
             alerts=feed.alerts
             summary=feed.summary
             hide_alerts=true
-            load_end=Signal::derive(move || planned_ms().map(|ms| ms as f64 / 1000.0))
+            plan=plan
         />
     }
 }
@@ -522,7 +517,7 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
 mod tests {
     use std::time::Duration;
 
-    use shared::scenario::Stage;
+    use shared::scenario::{LoadProfile, Stage};
     use shared::units::HumanDuration;
 
     use super::*;
@@ -544,7 +539,7 @@ mod tests {
     }
 
     #[test]
-    fn planned_duration_of_every_profile() {
+    fn the_plan_of_every_profile() {
         let stages = vec![
             Stage {
                 duration: d(10),
@@ -561,14 +556,20 @@ mod tests {
                     users: 5,
                     duration: d(30),
                 },
-                30_000,
+                Plan {
+                    load_ms: 30_000,
+                    open_model: false,
+                },
             ),
             (
                 LoadProfile::RampingUsers {
                     start_users: 0,
                     stages: stages.clone(),
                 },
-                30_000,
+                Plan {
+                    load_ms: 30_000,
+                    open_model: false,
+                },
             ),
             (
                 LoadProfile::ConstantRate {
@@ -576,7 +577,10 @@ mod tests {
                     duration: d(60),
                     max_users: 10,
                 },
-                60_000,
+                Plan {
+                    load_ms: 60_000,
+                    open_model: true,
+                },
             ),
             (
                 LoadProfile::RampingRate {
@@ -584,7 +588,10 @@ mod tests {
                     stages,
                     max_users: 10,
                 },
-                30_000,
+                Plan {
+                    load_ms: 30_000,
+                    open_model: true,
+                },
             ),
             (
                 LoadProfile::Spike {
@@ -595,7 +602,10 @@ mod tests {
                     duration: d(120),
                     max_users: 10,
                 },
-                120_000,
+                Plan {
+                    load_ms: 120_000,
+                    open_model: true,
+                },
             ),
             (
                 LoadProfile::Random {
@@ -607,11 +617,14 @@ mod tests {
                     max_rate: None,
                     seed: None,
                 },
-                3_600_000,
+                Plan {
+                    load_ms: 3_600_000,
+                    open_model: true,
+                },
             ),
         ];
         for (profile, want) in cases {
-            assert_eq!(planned_ms(&profile), want, "{profile:?}");
+            assert_eq!(Plan::of(&profile), want, "{profile:?}");
         }
     }
 
