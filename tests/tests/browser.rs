@@ -639,13 +639,7 @@ async fn finished_run(server: &Serve, b: &Browser) -> String {
     let created: shared::api::RunCreated =
         serde_json::from_str(&started).unwrap_or_else(|e| panic!("{e}: {started}"));
     let id = created.run_id.0;
-    b.until(30, "the run to end", || async {
-        let run: shared::api::RunDetail =
-            serde_json::from_str(&http_get(&format!("{}/api/runs/{id}", server.api)).await?)
-                .ok()?;
-        run.info.status.is_terminal().then_some(())
-    })
-    .await;
+    ended_run(server, b, &id).await;
     id
 }
 
