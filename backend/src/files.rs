@@ -93,9 +93,13 @@ pub struct Input<'a> {
 /// is an input, which it would overwrite, or two name one file, which the second would
 /// overwrite. `a.json` and `./a.json` are one file ([`identity`]), whether or not it exists.
 pub fn output_clash(inputs: &[Input<'_>], outputs: &[(&str, &Path)]) -> Option<String> {
+    let inputs: Vec<(PathBuf, &Input<'_>)> = inputs
+        .iter()
+        .map(|input| (identity(input.path), input))
+        .collect();
     let ids: Vec<PathBuf> = outputs.iter().map(|(_, path)| identity(path)).collect();
     for (i, (&(flag, path), id)) in outputs.iter().zip(&ids).enumerate() {
-        if let Some(input) = inputs.iter().find(|input| identity(input.path) == *id) {
+        if let Some((_, input)) = inputs.iter().find(|(input_id, _)| input_id == id) {
             return Some(format!(
                 "{flag} {} is {}; an output must not overwrite {}",
                 path.display(),

@@ -165,7 +165,7 @@ fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
 /// Refuses an output file that is one of the runs read (writing it would lose that run) or the
 /// other output.
 fn check_outputs(args: &CompareArgs) -> Result<(), String> {
-    let outputs: Vec<(&str, &std::path::Path)> = [("--junit", &args.junit), ("--json", &args.json)]
+    let outputs: Vec<(&str, &Path)> = [("--junit", &args.junit), ("--json", &args.json)]
         .into_iter()
         .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
         .collect();
