@@ -330,9 +330,10 @@ pub fn RunPage(
 }
 
 /// Deletes the run, after asking in place (a dialog may be blocked inside a host's frame);
-/// then back to History. Hidden while the run goes on (the server refuses to delete it).
+/// then back to History. Its place is hidden while the run goes on (the server refuses to
+/// delete it).
 #[component]
-fn DeleteRun(id: String, hidden: Memo<bool>) -> impl IntoView {
+fn DeleteRun(id: String) -> impl IntoView {
     let nav = Nav::use_context();
     let asking = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -363,7 +364,7 @@ fn DeleteRun(id: String, hidden: Memo<bool>) -> impl IntoView {
         });
     };
     view! {
-        <div class="run-delete" hidden=hidden>
+        <div class="run-delete">
             <button class="button run-delete__ask" hidden=asking on:click=ask>"Delete run"</button>
             <div
                 class="run-delete__confirm"
@@ -639,9 +640,10 @@ fn run_detail(
                     <h2 id="run-reports" class="run-reports__label">"Download report"</h2>
                     <div class="run-reports__links" inner_html=reports_markup(&id)></div>
                 </nav>
+                // Hidden while the run goes on: it cannot be run again or deleted yet.
                 <div class="run-head__actions" hidden=live>
                     <crate::pages::live::RunAgain id=id.clone()/>
-                    <DeleteRun id=id.clone() hidden=live/>
+                    <DeleteRun id=id.clone()/>
                 </div>
             </div>
         </header>
