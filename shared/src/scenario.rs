@@ -58,7 +58,7 @@ pub struct Scenario {
     /// Headers sent with every request (a step's own headers win).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    /// Values substituted for `${name}` in paths, headers and bodies (a JSON body's strings).
+    /// Values substituted for `${name}` in paths, headers, bodies (a JSON body's strings) and checks.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub variables: BTreeMap<String, String>,
     /// The traffic mix: each iteration picks one journey by weight.

@@ -920,7 +920,7 @@ load: { type: constant_users, users: 1, duration: 1s }
 }
 
 #[test]
-fn variables_are_substituted_in_paths_headers_and_bodies() {
+fn variables_are_substituted_in_paths_headers_bodies_and_checks() {
     let source = r#"
 name: vars
 target: http://127.0.0.1:8090
@@ -943,6 +943,11 @@ journeys:
               count: 3
               items: [{ sku: "sku-${id}", tags: ["${run}", plain] }]
               "${run}": key
+          checks:
+            - body_contains: "order ${id}"
+            - header_present: x-${run}
+            - json: { pointer: "/items/${id}", equals: { id: "${id}", n: 3, "${run}": ["${quote}"] } }
+            - status: [201]
 load: { type: constant_users, users: 1, duration: 1s }
 "#;
     let v = parse_and_validate(source, Format::Yaml).expect("valid");
@@ -968,5 +973,19 @@ load: { type: constant_users, users: 1, duration: 1s }
             "items": [{ "sku": "sku-42", "tags": ["r1", "plain"] }],
             "r1": "key",
         })
+    );
+    // In checks: their text, a pointer, and the strings of an expected value (keys too).
+    let checks: Vec<&ValidCheck> = reqs[1].checks.iter().map(|(_, c)| c).collect();
+    assert_eq!(
+        checks,
+        [
+            &ValidCheck::BodyContains("order 42".to_owned()),
+            &ValidCheck::HeaderPresent("x-r1".to_owned()),
+            &ValidCheck::Json {
+                pointer: "/items/42".to_owned(),
+                equals: serde_json::json!({ "id": "42", "n": 3, "r1": ["say \"hi\""] }),
+            },
+            &ValidCheck::Status(vec![201]),
+        ]
     );
 }

@@ -81,7 +81,7 @@ pub fn ScenarioEditor() -> impl IntoView {
                     {kv_editor(
                         ed,
                         "variables".into(),
-                        "Variables (${name} in paths, headers, bodies)",
+                        "Variables (${name} in paths, headers, bodies, checks)",
                         "variable",
                         |f| Some(&f.variables),
                         |f| Some(&mut f.variables),

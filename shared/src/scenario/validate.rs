@@ -310,7 +310,7 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                     let mut valid_checks = Vec::new();
                     for (ci, check) in req.checks.iter().enumerate() {
                         let cpath = format!("{rpath}.checks[{ci}]");
-                        if let Some(c) = check_step(check, &cpath, &mut errs) {
+                        if let Some(c) = check_step(check, variables, &cpath, &mut errs) {
                             // The same check on a request of the same name elsewhere (another
                             // journey's `GET /products`) is one row of the results, as the
                             // request's metrics are one; twice on one step it stays two.
@@ -547,7 +547,15 @@ fn think_step(think: Think, at: &str, errs: &mut Errors) -> ValidThink {
     }
 }
 
-fn check_step(check: &Check, at: &str, errs: &mut Errors) -> Option<ValidCheck> {
+/// A check, with `${name}` substituted in its text: `body_contains`, `header_present`, and
+/// `json`'s pointer and the strings of its expected value (as in a JSON body, a substituted value
+/// stays a string: `equals: "${id}"` matches the string `"42"`, not the number `42`).
+fn check_step(
+    check: &Check,
+    vars: &BTreeMap<String, String>,
+    at: &str,
+    errs: &mut Errors,
+) -> Option<ValidCheck> {
     Some(match check {
         Check::Status(codes) => {
             if codes.is_empty() {
@@ -564,27 +572,36 @@ fn check_step(check: &Check, at: &str, errs: &mut Errors) -> Option<ValidCheck> 
             ValidCheck::Status(codes.clone())
         }
         Check::BodyContains(text) => {
+            let at = format!("{at}.body_contains");
             if text.is_empty() {
-                errs.push(format!("{at}.body_contains"), "must not be empty");
+                errs.push(at, "must not be empty");
                 return None;
             }
-            ValidCheck::BodyContains(text.clone())
+            let text = substitute(text, vars, &at, errs);
+            if text.is_empty() {
+                errs.push(at, "is empty once its variables are substituted");
+                return None;
+            }
+            ValidCheck::BodyContains(text)
         }
         Check::Json(j) => {
-            if !(j.pointer.is_empty() || j.pointer.starts_with('/')) {
+            let pointer = substitute(&j.pointer, vars, &format!("{at}.json.pointer"), errs);
+            if !(pointer.is_empty() || pointer.starts_with('/')) {
                 errs.push(
                     format!("{at}.json.pointer"),
-                    format!("\"{}\" is not a JSON pointer (it starts with /)", j.pointer),
+                    format!("\"{pointer}\" is not a JSON pointer (it starts with /)"),
                 );
                 return None;
             }
             ValidCheck::Json {
-                pointer: j.pointer.clone(),
-                equals: j.equals.clone(),
+                pointer,
+                equals: substitute_json(&j.equals, vars, &format!("{at}.json.equals"), errs),
             }
         }
         Check::HeaderPresent(h) => {
-            check_header(&format!("{at}.header_present"), h, "", errs);
+            let at = format!("{at}.header_present");
+            let h = substitute(h, vars, &at, errs);
+            check_header(&at, &h, "", errs);
             ValidCheck::HeaderPresent(h.to_ascii_lowercase())
         }
         Check::LatencyUnder(d) => {
