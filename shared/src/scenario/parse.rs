@@ -157,15 +157,17 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
     let mut de = serde_json::Deserializer::from_str(source);
     let strict = crate::strict::Strict::new(&mut de);
     let scenario: Scenario = serde_path_to_error::deserialize(strict).map_err(|e| {
-        let path = clean_path(&e.path().to_string());
+        let mut path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
         let (line, column) = (inner.line() as u64, inner.column() as u64);
         let syntax = inner.classify() != serde_json::error::Category::Data;
-        let message = name_the_forms(
-            &path,
-            humanize(serde_json_message(&inner), Format::Json),
-            Format::Json,
-        );
+        let text = serde_json_message(&inner);
+        let message = if text == "recursion limit exceeded" {
+            path = nesting_path(&path);
+            too_deep(JSON_MAX_DEPTH, Format::Json)
+        } else {
+            name_the_forms(&path, humanize(text, Format::Json), Format::Json)
+        };
         let first = ScenarioError {
             path,
             message,
@@ -209,14 +211,26 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     });
     result.map_err(|err| {
         let location = err.location();
-        let message = name_the_forms(
-            &path,
-            humanize(
-                strip_position(&err.without_snippet().to_string()),
+        let message = match err.without_snippet() {
+            serde_saphyr::Error::Budget { breach, .. } => {
+                use serde_saphyr::budget::BudgetBreach;
+                match breach {
+                    BudgetBreach::Depth { .. } => {
+                        path = nesting_path(&path);
+                        too_deep(serde_saphyr::Budget::default().max_depth, Format::Yaml)
+                    }
+                    _ => format!(
+                        "the document is larger than a scenario can be (the YAML reader's limit on {} was reached)",
+                        yaml_limit(breach)
+                    ),
+                }
+            }
+            other => name_the_forms(
+                &path,
+                humanize(strip_position(&other.to_string()), Format::Yaml),
                 Format::Yaml,
             ),
-            Format::Yaml,
-        );
+        };
         let error = ScenarioError {
             path,
             message,
@@ -253,6 +267,44 @@ fn with_the_rest(first: ScenarioError, source: &str, format: Format) -> Scenario
     {
         let _ = (source, format);
         ScenarioErrors::from(first)
+    }
+}
+
+/// How deep serde_json reads lists and objects inside one another.
+const JSON_MAX_DEPTH: usize = 128;
+
+fn too_deep(levels: usize, format: Format) -> String {
+    let mapping = match format {
+        Format::Yaml => "mappings",
+        Format::Json => "objects",
+    };
+    format!("nested too deeply: a scenario nests lists and {mapping} at most {levels} levels deep")
+}
+
+/// The path of a value nested past the reader's limit, cut where the free-form value starts (a
+/// body's `json`, a check's `equals`): below it, the path repeats one segment a hundred times.
+fn nesting_path(path: &str) -> String {
+    [".body.json", ".json.equals"]
+        .iter()
+        .filter_map(|root| path.find(root).map(|i| i + root.len()))
+        .min()
+        .map_or_else(|| path.to_owned(), |end| path[..end].to_owned())
+}
+
+/// What a YAML reader's limit counts, in words.
+#[cfg(feature = "yaml")]
+fn yaml_limit(breach: &serde_saphyr::budget::BudgetBreach) -> &'static str {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
+        B::Events { .. } | B::Nodes { .. } => "values",
+        B::Aliases { .. } | B::AliasAnchorRatio { .. } | B::RecordedAnchorEvents { .. } => {
+            "aliases (*name)"
+        }
+        B::Anchors { .. } => "anchors (&name)",
+        B::ScalarBytes { .. } | B::InputBytes { .. } => "size",
+        B::Documents { .. } => "documents",
+        B::MergeKeys { .. } => "merge keys (<<)",
+        _ => "size",
     }
 }
 
