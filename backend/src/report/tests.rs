@@ -1799,6 +1799,28 @@ fn html_load_line_writes_durations_like_the_rest_of_the_page() {
     assert!(line.contains("period 30 s"), "{line}");
     assert!(line.contains("duration 2 min 00 s"), "{line}");
     assert!(line.contains("max_users 100"), "{line}");
+    // Stages come last, each as where it ramps to and over how long; a long list is cut.
+    d.scenario_doc.load = serde_json::from_value(json!({
+        "type": "ramping_users", "start_users": 0,
+        "stages": [{ "duration": "10s", "target": 20 }, { "duration": "2m", "target": 0 }]
+    }))
+    .expect("a valid ramp");
+    assert_eq!(
+        load_of(&html(&d, &s)),
+        "ramping_users · start_users 0 · stages → 20 over 10 s, → 0 over 2 min 00 s"
+    );
+    let stages: Vec<_> = (1..=8)
+        .map(|i| json!({ "duration": "1s", "target": i }))
+        .collect();
+    d.scenario_doc.load = serde_json::from_value(json!({
+        "type": "ramping_rate", "start_rate": 1, "stages": stages, "max_users": 9
+    }))
+    .expect("a valid ramp");
+    let line = load_of(&html(&d, &s));
+    assert!(
+        line.ends_with("stages → 1 over 1 s, → 2 over 1 s, → 3 over 1 s, → 4 over 1 s, → 5 over 1 s, → 6 over 1 s, … (8 stages)"),
+        "{line}"
+    );
 }
 
 #[test]
