@@ -465,12 +465,13 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
     o
 }
 
-/// The legend: one `li.chart__key` per line, its colour's swatch and its name.
+/// The legend: one `li.chart__key` per line, its colour's swatch and its name. The key carries
+/// the line's name as the line does (`data-series`), so a dashed line has a dashed swatch.
 pub fn legend_markup(lines: &[Line]) -> String {
     let mut h = Html::new();
     for l in lines {
-        h.raw(r#"<li class="chart__key">"#);
-        swatch(&mut h, &l.color).text(&l.name).raw("</li>");
+        h.open("li", &[("class", "chart__key"), ("data-series", &l.name)]);
+        swatch(&mut h, &l.color).text(&l.name).close("li");
     }
     h.finish()
 }
@@ -1036,7 +1037,7 @@ mod tests {
         let m = layout(std::slice::from_ref(&a), &[], false);
         assert_eq!(
             legend_markup(&m.lines),
-            "<li class=\"chart__key\"><span class=\"chart__swatch\" style=\"background:var(--chart-1)\"></span>p50 &lt;x&gt;</li>"
+            "<li class=\"chart__key\" data-series=\"p50 &lt;x&gt;\"><span class=\"chart__swatch\" style=\"background:var(--chart-1)\"></span>p50 &lt;x&gt;</li>"
         );
         let r = readout(&m, &[a], &[], 0.2, "ms", "").expect("readout");
         let left = r.x / WIDTH * 100.0;

@@ -877,6 +877,38 @@ async fn a_runs_charts_mark_where_its_load_ended() {
         .map_or(0, |t| t.len());
     assert_eq!(tiles, 8, "eight tiles");
     assert!(cut.is_empty(), "figures cut short: {cut:?}");
+
+    // This run's one request made p95 and p99 equal: the two lines are drawn dashed and
+    // dotted, and so are their legend's swatches, so that one does not hide the other.
+    let styles: Vec<(String, String, String)> = b
+        .client
+        .execute(
+            "const chart = document.querySelector('[data-chart=latency]');
+             return ['p50', 'p95', 'p99'].map(name => {
+               const line = chart.querySelector(`.chart__line[data-series=${name}]`);
+               const swatch = chart.querySelector(`.chart__key[data-series=${name}] .chart__swatch`);
+               const mask = getComputedStyle(swatch);
+               return [name, getComputedStyle(line).strokeDasharray,
+                       mask.maskImage || mask.webkitMaskImage];
+             });",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .expect("the latency lines' styles read");
+    let [p50, p95, p99] = &styles[..] else {
+        panic!("three latency lines: {styles:?}");
+    };
+    assert_eq!(
+        (p50.1.as_str(), p50.2.as_str()),
+        ("none", "none"),
+        "{styles:?}"
+    );
+    for line in [p95, p99] {
+        assert!(line.1 != "none" && line.2 != "none", "{styles:?}");
+    }
+    assert_ne!((&p95.1, &p95.2), (&p99.1, &p99.2), "{styles:?}");
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
