@@ -989,3 +989,40 @@ load: { type: constant_users, users: 1, duration: 1s }
         ]
     );
 }
+
+#[test]
+fn an_unknown_variable_is_one_error() {
+    // Not also the empty path or header name, or the pointer without its `/`, that it leaves.
+    let source = r#"
+name: vars
+target: http://127.0.0.1:8090
+variables: { id: "1" }
+journeys:
+  - name: j
+    steps:
+      - request:
+          path: "${nope}"
+          checks:
+            - header_present: "${nope}"
+            - json: { pointer: "x${nope}", equals: 1 }
+            - body_contains: "${nope}"
+load: { type: constant_users, users: 1, duration: 1s }
+"#;
+    let errs = parse_and_validate(source, Format::Yaml).expect_err("unknown variables");
+    let paths: Vec<(&str, &str)> = errs
+        .0
+        .iter()
+        .map(|e| (e.path.as_str(), e.message.as_str()))
+        .collect();
+    let unknown = "unknown variable \"nope\" (define it under `variables`)";
+    let at = "journeys[0].steps[0].request.checks";
+    assert_eq!(
+        paths,
+        [
+            ("journeys[0].steps[0].request.path", unknown),
+            (format!("{at}[0].header_present").as_str(), unknown),
+            (format!("{at}[1].json.pointer").as_str(), unknown),
+            (format!("{at}[2].body_contains").as_str(), unknown),
+        ]
+    );
+}

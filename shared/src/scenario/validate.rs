@@ -261,15 +261,11 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                             RequestId(request_names.len() - 1)
                         }
                     };
-                    let path =
-                        substitute(&req.path, variables, &format!("{rpath}.path"), &mut errs);
-                    let url = resolve_url(
-                        base.as_ref(),
-                        target_given,
-                        &path,
-                        &format!("{rpath}.path"),
-                        &mut errs,
-                    );
+                    let at = format!("{rpath}.path");
+                    let url =
+                        substitute_or_none(&req.path, variables, &at, &mut errs).and_then(|path| {
+                            resolve_url(base.as_ref(), target_given, &path, &at, &mut errs)
+                        });
                     let mut headers = default_headers.clone();
                     for (k, v) in &req.headers {
                         let hpath = format!("{rpath}.headers.{k}");
@@ -489,6 +485,19 @@ fn substitute(text: &str, vars: &BTreeMap<String, String>, at: &str, errs: &mut 
     out
 }
 
+/// [`substitute`], or `None` when it found a problem: the text is not checked further, so that
+/// one unknown variable is one error (not also, say, an empty header name).
+fn substitute_or_none(
+    text: &str,
+    vars: &BTreeMap<String, String>,
+    at: &str,
+    errs: &mut Errors,
+) -> Option<String> {
+    let before = errs.0.len();
+    let text = substitute(text, vars, at, errs);
+    (errs.0.len() == before).then_some(text)
+}
+
 /// `${name}` in a JSON body's strings, keys included; a substituted value stays a string.
 fn substitute_json(
     value: &serde_json::Value,
@@ -577,7 +586,7 @@ fn check_step(
                 errs.push(at, "must not be empty");
                 return None;
             }
-            let text = substitute(text, vars, &at, errs);
+            let text = substitute_or_none(text, vars, &at, errs)?;
             if text.is_empty() {
                 errs.push(at, "is empty once its variables are substituted");
                 return None;
@@ -585,7 +594,8 @@ fn check_step(
             ValidCheck::BodyContains(text)
         }
         Check::Json(j) => {
-            let pointer = substitute(&j.pointer, vars, &format!("{at}.json.pointer"), errs);
+            let pointer =
+                substitute_or_none(&j.pointer, vars, &format!("{at}.json.pointer"), errs)?;
             if !(pointer.is_empty() || pointer.starts_with('/')) {
                 errs.push(
                     format!("{at}.json.pointer"),
@@ -600,7 +610,7 @@ fn check_step(
         }
         Check::HeaderPresent(h) => {
             let at = format!("{at}.header_present");
-            let h = substitute(h, vars, &at, errs);
+            let h = substitute_or_none(h, vars, &at, errs)?;
             check_header(&at, &h, "", errs);
             ValidCheck::HeaderPresent(h.to_ascii_lowercase())
         }
