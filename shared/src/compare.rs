@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::RunDetail;
 use crate::metrics::{MetricsSnapshot, RequestStats, RunSummary};
 use crate::run::RunStatus;
+use crate::scenario::LoadProfile;
 use crate::units;
 
 const DASH: &str = "—";
@@ -520,6 +521,11 @@ pub struct Side<'a> {
     pub planned_ms: u64,
     /// Its summary, if it has one.
     pub summary: Option<&'a RunSummary>,
+    /// Its load profile, when known (a stored run's; a summary does not carry it).
+    pub load: Option<&'a LoadProfile>,
+    /// Its scenario's target, when known (a stored run's, unless it ran against the server's
+    /// `CLOUD_API_URL`).
+    pub target: Option<&'a str>,
 }
 
 impl<'a> From<&'a RunSummary> for Side<'a> {
@@ -532,6 +538,8 @@ impl<'a> From<&'a RunSummary> for Side<'a> {
             ran_ms: s.duration_ms,
             planned_ms: s.planned_ms,
             summary: Some(s),
+            load: None,
+            target: None,
         }
     }
 }
@@ -546,17 +554,28 @@ impl<'a> From<&'a RunDetail> for Side<'a> {
             ran_ms: i.duration_ms,
             planned_ms: d.scenario_doc.load.planned_ms(),
             summary: d.summary.as_ref(),
+            load: Some(&d.scenario_doc.load),
+            target: d.scenario_doc.target.as_deref(),
         }
     }
 }
 
-/// What makes two runs' comparison not like for like: different scenarios, and each run that
-/// did not complete normally ([`partial_note`]). Empty when there is nothing to say.
+/// What makes two runs' comparison not like for like: different scenarios, loads or targets
+/// (where both runs' are known), and each run that did not complete normally
+/// ([`partial_note`]). Empty when there is nothing to say.
 pub fn notes(baseline: Side<'_>, candidate: Side<'_>) -> Vec<String> {
     let partial =
         |role, s: Side<'_>| partial_note(role, s.status, s.ran_ms, s.planned_ms, s.summary);
     let mut notes = Vec::new();
     notes.extend(scenario_note(baseline.scenario, candidate.scenario));
+    // Loads as people read them: a difference below what the description shows (a duration
+    // rounded to tenths of a second) is not one.
+    if let (Some(a), Some(b)) = (baseline.load, candidate.load) {
+        notes.extend(differ("had different loads", &a.describe(), &b.describe()));
+    }
+    if let (Some(a), Some(b)) = (baseline.target, candidate.target) {
+        notes.extend(differ("went to different targets", a, b));
+    }
     notes.extend(partial("baseline", baseline));
     notes.extend(partial("candidate", candidate));
     notes
@@ -621,13 +640,25 @@ pub fn partial_note(
 
 /// A note when two runs ran different scenarios (by name), for the compare page.
 pub fn scenario_note(baseline: &str, candidate: &str) -> Option<String> {
+    let quoted = |name: &str| ["\"", name, "\""].concat();
+    differ(
+        "ran different scenarios",
+        &quoted(baseline),
+        &quoted(candidate),
+    )
+}
+
+/// `The runs {what}: the baseline {baseline}, the candidate {candidate}.`, if they differ.
+fn differ(what: &str, baseline: &str, candidate: &str) -> Option<String> {
     (baseline != candidate).then(|| {
         [
-            "The runs ran different scenarios: the baseline \"",
+            "The runs ",
+            what,
+            ": the baseline ",
             baseline,
-            "\", the candidate \"",
+            ", the candidate ",
             candidate,
-            "\".",
+            ".",
         ]
         .concat()
     })
@@ -1053,6 +1084,37 @@ mod tests {
             n.ends_with("of its schedule. In the baseline run, 1 iteration was cut off at the end of the run (the graceful stop ran out, or a stop-now cut it short): a request it was waiting on counts as a \"cut off at the end of the run\" error, with the time it had waited as its latency."),
             "{n}"
         );
+    }
+
+    #[test]
+    fn different_loads_and_targets_are_named_when_both_are_known() {
+        fn side<'a>(s: &'a RunSummary, load: &'a LoadProfile, target: &'a str) -> Side<'a> {
+            Side {
+                load: Some(load),
+                target: Some(target),
+                ..s.into()
+            }
+        }
+        let users = |n, ms| LoadProfile::ConstantUsers {
+            users: n,
+            duration: crate::units::HumanDuration(std::time::Duration::from_millis(ms)),
+        };
+        let summary = empty_summary();
+        let (three, ten) = (users(3, 6_000), users(10, 6_000));
+        // 6.04 s reads as 6 s: not a difference anyone could see in the description.
+        let almost_three = users(3, 6_040);
+        let (a, b) = ("http://a.test", "http://b.test");
+        let s = &summary;
+        assert!(notes(side(s, &three, a), side(s, &almost_three, a)).is_empty());
+        assert_eq!(
+            notes(side(s, &three, a), side(s, &ten, b)),
+            [
+                "The runs had different loads: the baseline constant_users: 3 users for 6 s, the candidate constant_users: 10 users for 6 s.",
+                "The runs went to different targets: the baseline http://a.test, the candidate http://b.test.",
+            ]
+        );
+        // A side known only by its summary has neither: nothing is said about them.
+        assert!(notes(side(s, &three, a), s.into()).is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! thresholds: ["p(95) < 200ms", "error_rate < 1%"]
 //! ```
 
+mod describe;
 #[cfg(feature = "yaml")]
 mod locate;
 mod overrides;

@@ -841,6 +841,12 @@ async fn a_runs_charts_mark_where_its_load_ended() {
         )
         .await;
     assert_eq!(mark, "load ends");
+    // The run's page says what it aimed at and how hard.
+    let meta = text(&b, ".run-meta").await.unwrap_or_default();
+    assert!(
+        meta.contains(&server.demo) && meta.contains("constant_users: 1 user for 1 s"),
+        "{meta}"
+    );
     // At 1 s on the time axis: halfway between its ticks 0 and 2.
     assert_eq!(
         ticks.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
@@ -976,6 +982,9 @@ async fn two_runs_from_history_compare_side_by_side_with_deltas() {
             .await;
         assert!(!delta.trim().is_empty(), "{metric}: {delta}");
     }
+    // Same scenario, same load, both completed: nothing to warn about.
+    let warning = "[data-warning=partial]";
+    assert_eq!(text(&b, warning).await, None);
     b.screenshot("compare").await;
 
     // A run compared while it is still running is said to be, and the page catches up when
@@ -992,7 +1001,6 @@ async fn two_runs_from_history_compare_side_by_side_with_deltas() {
         .goto(&format!("{}/compare?a={first}&b={running}", server.api))
         .await
         .expect("open compare");
-    let warning = "[data-warning=partial]";
     let note = b
         .until(10, "the still-running note", || async {
             text(&b, warning)
@@ -1010,6 +1018,14 @@ async fn two_runs_from_history_compare_side_by_side_with_deltas() {
         (!status.contains("running") && !note.contains("still running")).then_some(())
     })
     .await;
+    // What is left to say: the candidate ran for 3 s, the baseline for 1 s.
+    let note = text(&b, warning).await.unwrap_or_default();
+    assert!(
+        note.contains("The runs had different loads")
+            && note.contains("the baseline constant_rate: 15/s for 1 s")
+            && note.contains("the candidate constant_rate: 15/s for 3 s"),
+        "{note}"
+    );
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

@@ -8,7 +8,7 @@ use shared::api::{Alert, AlertKind, RunDetail};
 use shared::metrics::{ErrorKind, MetricsSnapshot};
 use shared::report::{JsonReport, Results, rfc3339_utc};
 use shared::run::RunStatus;
-use shared::units::{HumanDuration, human_bytes, human_duration, plural};
+use shared::units::{human_bytes, human_duration, plural};
 
 use super::format::{fmt_int, fmt_ms, fmt_observed, fmt_pct, fmt_rps, fmt_time};
 use super::svg::{Chart, Dash, Marker, PALETTE, Series};
@@ -191,7 +191,7 @@ fn header(o: &mut String, detail: &RunDetail, r: &JsonReport) {
     if let Some(t) = detail.scenario_doc.target.as_deref() {
         meta(o, "Target", &format!("<code>{}</code>", escape(t)));
     }
-    meta(o, "Load", &escape(&load_text(detail)));
+    meta(o, "Load", &escape(&detail.scenario_doc.load.describe()));
     if let Some(s) = &detail.summary {
         meta(
             o,
@@ -813,50 +813,6 @@ fn alerts(o: &mut String, r: &JsonReport) {
         );
     }
     o.push_str("</ol></section>\n");
-}
-
-/// The load profile in one line: `constant_rate · rate 50 · duration 30 s · max_users 200`;
-/// stages last, each as the level it ramps to and how long it takes
-/// (`stages → 20 over 10 s, → 20 over 20 s, → 0 over 5 s`).
-fn load_text(detail: &RunDetail) -> String {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&detail.scenario_doc.load) else {
-        return String::new();
-    };
-    // Durations as the rest of the page writes them (`1 min 00 s`, not `1m`).
-    let value = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => HumanDuration::parse(s)
-            .map_or_else(|_| s.clone(), |d| human_duration(d.get().as_secs_f64())),
-        // A whole rate or stage target without its `.0` (`→ 20`, not `→ 20.0`).
-        serde_json::Value::Number(n) => match n.as_f64() {
-            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
-            _ => n.to_string(),
-        },
-        other => other.to_string(),
-    };
-    let mut parts = Vec::new();
-    if let Some(serde_json::Value::String(t)) = map.get("type") {
-        parts.push(t.clone());
-    }
-    for (k, v) in map.iter().filter(|(k, _)| *k != "type" && *k != "stages") {
-        parts.push(format!("{k} {}", value(v)));
-    }
-    if let Some(serde_json::Value::Array(stages)) = map.get("stages") {
-        const SHOWN: usize = 6;
-        let mut list = stages
-            .iter()
-            .take(SHOWN)
-            .map(|stage| {
-                let field = |name| stage.get(name).map(value).unwrap_or_default();
-                format!("→ {} over {}", field("target"), field("duration"))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        if stages.len() > SHOWN {
-            list.push_str(&format!(", … ({} stages)", stages.len()));
-        }
-        parts.push(format!("stages {list}"));
-    }
-    parts.join(" · ")
 }
 
 fn ratio(part: u64, whole: u64) -> f64 {

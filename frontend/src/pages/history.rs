@@ -591,17 +591,24 @@ fn run_detail(
             } else {
                 0
             };
-            meta_markup(&[
+            let started = local_time(i.created_at_ms);
+            let duration = compare::duration_ms(i.duration_ms.max(ran));
+            let load = d.scenario_doc.load.describe();
+            let mut items = vec![
                 ("Status", MetaValue::Status(status.get())),
                 ("Verdict", MetaValue::Verdict(verdict)),
                 ("Type", MetaValue::Text(i.test_type.as_str())),
-                ("Started", MetaValue::Text(&local_time(i.created_at_ms))),
+                ("Started", MetaValue::Text(&started)),
                 ("Ended", MetaValue::Text(&ended)),
-                (
-                    "Duration",
-                    MetaValue::Text(&compare::duration_ms(i.duration_ms.max(ran))),
-                ),
-            ])
+                ("Duration", MetaValue::Text(&duration)),
+            ];
+            // What the run aimed at, and how hard (a scenario without a target ran against the
+            // server's CLOUD_API_URL, which the run does not record).
+            if let Some(target) = &d.scenario_doc.target {
+                items.push(("Target", MetaValue::Text(target)));
+            }
+            items.push(("Load", MetaValue::Text(&load)));
+            meta_markup(&items)
         })
     };
     // Totals from the summary, or from the latest snapshot while there is none.
