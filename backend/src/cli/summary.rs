@@ -32,6 +32,8 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     if let Some(reason) = &s.reason {
         let _ = writeln!(out, "  reason: {}", term(reason));
     }
+    // The load as run (after `--duration`, `--users`, `--rate`): a CI log says what it measured.
+    let _ = writeln!(out, "  load     {}", scenario.load().describe());
     let _ = writeln!(
         out,
         "  requests {} ({:.1}/s)   errors {} ({:.2}%)   iterations {}   interrupted {}   dropped {}   peak users {}",
@@ -248,6 +250,23 @@ mod tests {
             .expect("a total row");
         let cells: Vec<&str> = total.split_whitespace().collect();
         assert_eq!(cells[8], "987.65", "{total}");
+    }
+
+    #[test]
+    fn the_load_as_run_is_named_under_the_heading() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let text = render(&shared::samples::summary(), &scenario);
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("  load "))
+            .expect("a load line");
+        assert_eq!(
+            lines[at],
+            "  load     ramping_rate: from 1/s, → 20/s over 10 s, at most 50 users"
+        );
+        assert!(lines[at + 1].starts_with("  requests "), "{text}");
     }
 
     #[test]
