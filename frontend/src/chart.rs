@@ -466,11 +466,12 @@ pub fn plot_markup(m: &ChartModel, y_unit: &str, right_unit: &str) -> String {
 }
 
 /// The legend: one `li.chart__key` per line, its colour's swatch and its name. The key carries
-/// the line's name as the line does (`data-series`), so a dashed line has a dashed swatch.
+/// the line's name (`data-key`; `data-series` marks the lines themselves), so that a dashed
+/// line has a dashed swatch.
 pub fn legend_markup(lines: &[Line]) -> String {
     let mut h = Html::new();
     for l in lines {
-        h.open("li", &[("class", "chart__key"), ("data-series", &l.name)]);
+        h.open("li", &[("class", "chart__key"), ("data-key", &l.name)]);
         swatch(&mut h, &l.color).text(&l.name).close("li");
     }
     h.finish()
@@ -1037,7 +1038,7 @@ mod tests {
         let m = layout(std::slice::from_ref(&a), &[], false);
         assert_eq!(
             legend_markup(&m.lines),
-            "<li class=\"chart__key\" data-series=\"p50 &lt;x&gt;\"><span class=\"chart__swatch\" style=\"background:var(--chart-1)\"></span>p50 &lt;x&gt;</li>"
+            "<li class=\"chart__key\" data-key=\"p50 &lt;x&gt;\"><span class=\"chart__swatch\" style=\"background:var(--chart-1)\"></span>p50 &lt;x&gt;</li>"
         );
         let r = readout(&m, &[a], &[], 0.2, "ms", "").expect("readout");
         let left = r.x / WIDTH * 100.0;

@@ -892,7 +892,7 @@ async fn a_runs_charts_mark_where_its_load_ended() {
             "const chart = document.querySelector('[data-chart=latency]');
              return ['p50', 'p95', 'p99'].map(name => {
                const line = chart.querySelector(`.chart__line[data-series=${name}]`);
-               const swatch = chart.querySelector(`.chart__key[data-series=${name}] .chart__swatch`);
+               const swatch = chart.querySelector(`.chart__key[data-key=${name}] .chart__swatch`);
                const mask = getComputedStyle(swatch);
                return [name, getComputedStyle(line).strokeDasharray,
                        mask.maskImage || mask.webkitMaskImage];
