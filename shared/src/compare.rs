@@ -648,7 +648,8 @@ pub fn scenario_note(baseline: &str, candidate: &str) -> Option<String> {
     )
 }
 
-/// `The runs {what}: the baseline {baseline}, the candidate {candidate}.`, if they differ.
+/// `The runs {what}: the baseline {baseline}; the candidate {candidate}.`, if they differ (a
+/// semicolon, as a load's description has commas of its own).
 fn differ(what: &str, baseline: &str, candidate: &str) -> Option<String> {
     (baseline != candidate).then(|| {
         [
@@ -656,7 +657,7 @@ fn differ(what: &str, baseline: &str, candidate: &str) -> Option<String> {
             what,
             ": the baseline ",
             baseline,
-            ", the candidate ",
+            "; the candidate ",
             candidate,
             ".",
         ]
@@ -796,7 +797,7 @@ mod tests {
         assert_eq!(
             n,
             [
-                "The runs ran different scenarios: the baseline \"s\", the candidate \"other\".",
+                "The runs ran different scenarios: the baseline \"s\"; the candidate \"other\".",
                 "The candidate run was cancelled after 4.2 s.",
             ]
         );
@@ -806,7 +807,7 @@ mod tests {
         assert_eq!(
             notes((&cand).into(), (&base).into()),
             [
-                "The runs ran different scenarios: the baseline \"other\", the candidate \"s\".",
+                "The runs ran different scenarios: the baseline \"other\"; the candidate \"s\".",
                 "The baseline run was cancelled after 4.2 s of 30 s: its figures cover only part of its schedule.",
             ]
         );
@@ -1109,8 +1110,8 @@ mod tests {
         assert_eq!(
             notes(side(s, &three, a), side(s, &ten, b)),
             [
-                "The runs had different loads: the baseline constant_users: 3 users for 6 s, the candidate constant_users: 10 users for 6 s.",
-                "The runs went to different targets: the baseline http://a.test, the candidate http://b.test.",
+                "The runs had different loads: the baseline constant_users: 3 users for 6 s; the candidate constant_users: 10 users for 6 s.",
+                "The runs went to different targets: the baseline http://a.test; the candidate http://b.test.",
             ]
         );
         // A side known only by its summary has neither: nothing is said about them.
@@ -1123,7 +1124,7 @@ mod tests {
         assert_eq!(
             scenario_note("web_app", "checkout").as_deref(),
             Some(
-                "The runs ran different scenarios: the baseline \"web_app\", the candidate \"checkout\"."
+                "The runs ran different scenarios: the baseline \"web_app\"; the candidate \"checkout\"."
             )
         );
     }
