@@ -657,7 +657,7 @@ async fn ended_run(server: &Serve, b: &Browser, id: &str) -> shared::api::RunDet
 /// "Run again" on a finished run's verdict (Live) and on its page (History) starts its
 /// scenario once more, as it ran, and the Live page follows the new run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finished_run_runs_again_from_the_live_page_and_from_history() {
+async fn a_finished_run_runs_again_or_opens_in_compose_from_the_live_page_and_from_history() {
     let data = temp_dir("browser-run-again");
     let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
     let b = Browser::start().await;
@@ -690,6 +690,30 @@ async fn a_finished_run_runs_again_from_the_live_page_and_from_history() {
     assert_ne!(third, first);
     let detail = ended_run(&server, &b, &third).await;
     assert_eq!(detail.scenario_doc, first_doc);
+
+    // "Edit in Compose" opens the run's scenario, as it ran (a 1 s web_app), in Compose's form:
+    // from the live page's verdict, and from the run's page. Compose's own starting form is a
+    // 30 s `my_scenario`, so each time the form is emptied first.
+    for page in [
+        format!("{}/", server.api),
+        format!("{}/history/{third}", server.api),
+    ] {
+        b.client
+            .execute("sessionStorage.clear()", vec![])
+            .await
+            .expect("the draft cleared");
+        b.client.goto(&page).await.expect("open the page");
+        b.click("[data-action=edit-in-compose]").await;
+        let form = b
+            .until(15, "the run's scenario in Compose", || async {
+                let path = b.client.current_url().await.ok()?.path().to_owned();
+                let name = attr(&b, "[data-field=name]", "value").await?;
+                let duration = attr(&b, "[data-field='load.duration']", "value").await?;
+                (path == "/compose" && name == "web_app").then_some(duration)
+            })
+            .await;
+        assert_eq!(form, "1s", "{page}");
+    }
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

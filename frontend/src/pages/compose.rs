@@ -86,7 +86,9 @@ fn load_draft() -> Option<Scenario> {
     crate::json::from_str(&text).ok()
 }
 
-fn save_draft(s: &Scenario) {
+/// Keeps `s` as Compose's draft: the form opens with it (also from another page's "Edit in
+/// Compose").
+pub(crate) fn save_draft(s: &Scenario) {
     if let (Some(store), Ok(text)) = (session(), crate::json::to_string(s)) {
         // A full or disabled storage only loses the draft.
         let _ = store.set_item(DRAFT_KEY, &text);

@@ -649,7 +649,7 @@ fn run_detail(
                 </nav>
                 // Hidden while the run goes on: it cannot be run again or deleted yet.
                 <div class="run-head__actions" hidden=live>
-                    <crate::pages::live::RunAgain id=id.clone()/>
+                    <crate::pages::live::RunAgainActions id=id.clone()/>
                     <DeleteRun id=id.clone()/>
                 </div>
             </div>

@@ -153,38 +153,46 @@ fn QuickLaunch() -> impl IntoView {
     }
 }
 
-/// "Run again": starts the scenario of run `id` once more as it ran (its document after
-/// overrides, and its test type), then shows the new run on the Live page.
+/// A finished run's scenario, as it ran (its document after overrides), once more:
+/// - "Run again" starts it with the run's test type, then shows the new run on the Live page;
+/// - "Edit in Compose" opens it in Compose's form, as Compose's draft (it replaces the draft,
+///   as loading a preset there does).
 #[component]
-pub(crate) fn RunAgain(id: String) -> impl IntoView {
+pub(crate) fn RunAgainActions(id: String) -> impl IntoView {
     let feed = LiveFeed::use_context();
     let nav = crate::nav::Nav::use_context();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let again = move |_| {
+    let act = move |edit: bool| {
         busy.set(true);
         error.set(None);
         let id = id.clone();
         spawn_local(async move {
-            let started = match api::run(&id).await {
-                Ok(detail) => {
-                    api::start(&StartRun {
-                        scenario: ScenarioRef::Inline(Box::new(detail.scenario_doc)),
-                        overrides: LoadOverrides::default(),
-                        test_type: detail.info.test_type,
-                    })
-                    .await
+            let done = match api::run(&id).await {
+                Ok(detail) if edit => {
+                    crate::pages::compose::save_draft(&detail.scenario_doc);
+                    nav.navigate("/compose");
+                    Ok(())
                 }
+                Ok(detail) => match api::start(&StartRun {
+                    scenario: ScenarioRef::Inline(Box::new(detail.scenario_doc)),
+                    overrides: LoadOverrides::default(),
+                    test_type: detail.info.test_type,
+                })
+                .await
+                {
+                    Ok(created) => {
+                        adopt(feed, created.run_id).await;
+                        nav.navigate("/");
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             };
-            match started {
-                Ok(created) => {
-                    adopt(feed, created.run_id).await;
-                    nav.navigate("/");
-                }
-                Err(e) => {
-                    error.try_set(Some(format!("Not started: {}", e.message)));
-                }
+            if let Err(e) = done {
+                let what = if edit { "Not opened" } else { "Not started" };
+                error.try_set(Some(format!("{what}: {}", e.message)));
             }
             busy.try_set(false);
         });
@@ -195,9 +203,21 @@ pub(crate) fn RunAgain(id: String) -> impl IntoView {
             class="button button--primary run-again"
             data-action="run-again"
             disabled=move || busy.get()
-            on:click=again
+            on:click={
+                let act = act.clone();
+                move |_| act(false)
+            }
         >
             "Run again"
+        </button>
+        <button
+            type="button"
+            class="button"
+            data-action="edit-in-compose"
+            disabled=move || busy.get()
+            on:click=move |_| act(true)
+        >
+            "Edit in Compose"
         </button>
         {move || error.get().map(|e| view! { <span class="form-error" role="alert">{e}</span> })}
     }
@@ -499,10 +519,9 @@ fn Verdict(feed: LiveFeed) -> impl IntoView {
                 <p class="live-verdict__meta">{meta}</p>
                 {items.map(|m| view! { <ul class="live-verdict__list" inner_html=m></ul> })}
                 <p class="live-verdict__links">
-                    <RunAgain id=id.clone()/>
+                    <RunAgainActions id=id.clone()/>
                     <a href=history data-link="history">"Open in History"</a>
                     {report.map(|r| view! { <a href=r target="_blank" rel="noopener">"HTML report"</a> })}
-                    <a href="/compose">"Compose a new run"</a>
                 </p>
                 <div class="live-verdict__again">
                     <span class="muted">"Or start a preset:"</span>
