@@ -992,7 +992,8 @@ load: { type: constant_users, users: 1, duration: 1s }
 
 #[test]
 fn an_unknown_variable_is_one_error() {
-    // Not also the empty path or header name, or the pointer without its `/`, that it leaves.
+    // Not also the empty path or header name, or the pointer without its `/`, that it leaves;
+    // and a check's pointer and expected value are both read.
     let source = r#"
 name: vars
 target: http://127.0.0.1:8090
@@ -1004,7 +1005,7 @@ journeys:
           path: "${nope}"
           checks:
             - header_present: "${nope}"
-            - json: { pointer: "x${nope}", equals: 1 }
+            - json: { pointer: "x${nope}", equals: { id: "${nope}" } }
             - body_contains: "${nope}"
 load: { type: constant_users, users: 1, duration: 1s }
 "#;
@@ -1022,6 +1023,7 @@ load: { type: constant_users, users: 1, duration: 1s }
             ("journeys[0].steps[0].request.path", unknown),
             (format!("{at}[0].header_present").as_str(), unknown),
             (format!("{at}[1].json.pointer").as_str(), unknown),
+            (format!("{at}[1].json.equals.id").as_str(), unknown),
             (format!("{at}[2].body_contains").as_str(), unknown),
         ]
     );

@@ -594,8 +594,10 @@ fn check_step(
             ValidCheck::BodyContains(text)
         }
         Check::Json(j) => {
-            let pointer =
-                substitute_or_none(&j.pointer, vars, &format!("{at}.json.pointer"), errs)?;
+            let pointer = substitute_or_none(&j.pointer, vars, &format!("{at}.json.pointer"), errs);
+            // Read whatever the pointer holds: its problems are reported in the same round.
+            let equals = substitute_json(&j.equals, vars, &format!("{at}.json.equals"), errs);
+            let pointer = pointer?;
             if !(pointer.is_empty() || pointer.starts_with('/')) {
                 errs.push(
                     format!("{at}.json.pointer"),
@@ -603,10 +605,7 @@ fn check_step(
                 );
                 return None;
             }
-            ValidCheck::Json {
-                pointer,
-                equals: substitute_json(&j.equals, vars, &format!("{at}.json.equals"), errs),
-            }
+            ValidCheck::Json { pointer, equals }
         }
         Check::HeaderPresent(h) => {
             let at = format!("{at}.header_present");
