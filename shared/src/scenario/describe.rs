@@ -75,7 +75,8 @@ impl LoadProfile {
                     let max = max_rate.unwrap_or(mean_rate * 2.0);
                     text.push_str(&format!(
                         " drifting by up to {}% a second within {}–{}",
-                        number(walk * 100.0),
+                        // `0.07 × 100` is 7.000000000000001 in binary: rounded to nine places.
+                        number((walk * 100.0 * 1e9).round() / 1e9),
                         number(min),
                         rate_text(max)
                     ));
@@ -218,6 +219,18 @@ mod tests {
                     seed: Some(7),
                 },
                 "random: Poisson arrivals, mean 20/s drifting by up to 25% a second within 10–30/s for 1 min 00 s (seed 7), at most 50 users",
+            ),
+            (
+                LoadProfile::Random {
+                    mean_rate: 0.5,
+                    duration: d(10),
+                    max_users: 1,
+                    walk: 0.07,
+                    min_rate: Some(0.25),
+                    max_rate: None,
+                    seed: None,
+                },
+                "random: Poisson arrivals, mean 0.5/s drifting by up to 7% a second within 0.25–1/s for 10 s, at most 1 user",
             ),
         ];
         for (profile, want) in cases {
