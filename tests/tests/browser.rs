@@ -655,7 +655,8 @@ async fn ended_run(server: &Serve, b: &Browser, id: &str) -> shared::api::RunDet
 }
 
 /// "Run again" on a finished run's verdict (Live) and on its page (History) starts its
-/// scenario once more, as it ran, and the Live page follows the new run.
+/// scenario once more, as it ran, and the Live page follows the new run; "Edit in Compose"
+/// there opens that scenario in Compose's form.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_run_runs_again_or_opens_in_compose_from_the_live_page_and_from_history() {
     let data = temp_dir("browser-run-again");
