@@ -380,7 +380,8 @@ pub struct RunDetail {
     /// The listing fields.
     #[serde(flatten)]
     pub info: RunInfo,
-    /// The scenario as run (after overrides).
+    /// The scenario as run: after overrides, and with the target it ran against when it named
+    /// none (the server's `CLOUD_API_URL`, or its demo target).
     pub scenario_doc: Scenario,
     /// The final summary, once finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -523,8 +523,7 @@ pub struct Side<'a> {
     pub summary: Option<&'a RunSummary>,
     /// Its load profile, when known (a stored run's; a summary does not carry it).
     pub load: Option<&'a LoadProfile>,
-    /// Its scenario's target, when known (a stored run's, unless it ran against the server's
-    /// `CLOUD_API_URL`).
+    /// Its scenario's target, when known (a stored run's; a summary does not carry it).
     pub target: Option<&'a str>,
 }
 

@@ -589,6 +589,11 @@ fn target_prefix_and_cloud_api_url_fallback() {
     let v = validate(&scenario, &env).expect("CLOUD_API_URL is the fallback target");
     let urls: Vec<String> = all_requests(&v).map(|r| r.url.to_string()).collect();
     assert_eq!(urls, ["http://10.1.2.3:8080/base/api/x"]);
+    assert_eq!(
+        v.source.target.as_deref(),
+        Some("http://10.1.2.3:8080/base/"),
+        "the document as run records the target it ran against"
+    );
 
     let bad_env = ValidationEnv {
         cloud_api_url: Some("ftp://10.1.2.3".to_owned()),
@@ -604,6 +609,7 @@ fn target_prefix_and_cloud_api_url_fallback() {
     let (_, web) = example("web_app.yaml");
     let v = validate(&web, &env).expect("valid");
     assert!(all_requests(&v).all(|r| r.url.as_str().starts_with("http://127.0.0.1:8090/")));
+    assert_eq!(v.source.target, web.target);
 }
 
 // ---------------------------------------------------------------------------------------------

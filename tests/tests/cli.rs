@@ -239,6 +239,8 @@ fn failed_threshold_exits_1_and_target_comes_from_cloud_api_url() {
     );
     assert!(stdout.contains("FAIL rps > 1000000"), "{stdout}");
     assert!(stdout.contains("THRESHOLDS FAILED"), "{stdout}");
+    let target_line = format!("  target   {}", target.url);
+    assert!(stdout.lines().any(|l| l == target_line), "{stdout}");
     let summary = read_summary(&out_file);
     let _ = std::fs::remove_file(&out_file);
     assert_eq!(

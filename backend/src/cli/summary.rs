@@ -32,7 +32,11 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     if let Some(reason) = &s.reason {
         let _ = writeln!(out, "  reason: {}", term(reason));
     }
-    // The load as run (after `--duration`, `--users`, `--rate`): a CI log says what it measured.
+    // Where the load went and how hard (after `--target`, `--duration`, `--users`, `--rate`;
+    // `CLOUD_API_URL` for a scenario that names no target): a CI log says what it measured.
+    if let Some(target) = &scenario.source.target {
+        let _ = writeln!(out, "  target   {}", term(target));
+    }
     let _ = writeln!(out, "  load     {}", scenario.load().describe());
     let _ = writeln!(
         out,
@@ -253,20 +257,36 @@ mod tests {
     }
 
     #[test]
-    fn the_load_as_run_is_named_under_the_heading() {
-        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
-            .expect("the sample scenario is valid");
-        let text = render(&shared::samples::summary(), &scenario);
+    fn the_target_and_load_as_run_are_named_under_the_heading() {
+        let summary_of = |scenario: &shared::scenario::Scenario, env: &ValidationEnv| {
+            let valid = validate(scenario, env).expect("the sample scenario is valid");
+            render(&shared::samples::summary(), &valid)
+        };
+        let text = summary_of(&shared::samples::scenario(), &ValidationEnv::default());
         let lines: Vec<&str> = text.lines().collect();
         let at = lines
             .iter()
-            .position(|l| l.starts_with("  load "))
-            .expect("a load line");
+            .position(|l| l.starts_with("  target "))
+            .expect("a target line");
+        assert_eq!(lines[at], "  target   http://127.0.0.1:8090");
         assert_eq!(
-            lines[at],
+            lines[at + 1],
             "  load     ramping_rate: from 1/s, → 20/s over 10 s, at most 50 users"
         );
-        assert!(lines[at + 1].starts_with("  requests "), "{text}");
+        assert!(lines[at + 2].starts_with("  requests "), "{text}");
+
+        // A scenario without a target names the CLOUD_API_URL it ran against.
+        let mut untargeted = shared::samples::scenario();
+        untargeted.target = None;
+        let env = ValidationEnv {
+            cloud_api_url: Some("http://10.0.0.7:9000/api".to_owned()),
+        };
+        let text = summary_of(&untargeted, &env);
+        assert!(
+            text.lines()
+                .any(|l| l == "  target   http://10.0.0.7:9000/api"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -602,8 +602,8 @@ fn run_detail(
                 ("Ended", MetaValue::Text(&ended)),
                 ("Duration", MetaValue::Text(&duration)),
             ];
-            // What the run aimed at, and how hard (a scenario without a target ran against the
-            // server's CLOUD_API_URL, which the run does not record).
+            // What the run aimed at, and how hard (the run records the server's target for a
+            // scenario that named none; only one whose every path is a full URL has none).
             if let Some(target) = &d.scenario_doc.target {
                 items.push(("Target", MetaValue::Text(target)));
             }

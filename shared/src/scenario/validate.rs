@@ -55,7 +55,9 @@ pub struct RequestId(pub usize);
 /// A scenario that passed validation. Only [`validate`] builds one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ValidScenario {
-    /// The document as validated (after overrides), for reports and history.
+    /// The document as validated (after overrides), for reports and history. A document that
+    /// names no `target` gets the one it runs against (`CLOUD_API_URL`), so its history says
+    /// where the load went and running it again aims at the same place.
     pub source: Scenario,
     /// Journeys with their weights.
     pub journeys: Vec<ValidJourney>,
@@ -364,8 +366,12 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
     if !errs.0.is_empty() {
         return Err(ScenarioErrors(errs.0));
     }
+    let mut source = scenario.clone();
+    if source.target.is_none() {
+        source.target.clone_from(&env.cloud_api_url);
+    }
     Ok(ValidScenario {
-        source: scenario.clone(),
+        source,
         journeys,
         request_names,
         checks,

@@ -294,6 +294,11 @@ async fn completed_runs_history_series_reports_and_monitoring() {
     assert_eq!(d.info.status, RunStatus::Completed);
     assert_eq!(d.info.scenario, "quick_b");
     assert_eq!(d.scenario_doc.name, "quick_b");
+    // quick_b names no target: the run records the one it ran against, the server's.
+    assert_eq!(
+        d.scenario_doc.target.as_deref(),
+        Some(h.demo.url().as_str())
+    );
     assert_eq!(
         d.scenario_doc.load,
         LoadProfile::ConstantUsers {
