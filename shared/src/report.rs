@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::{Alert, TestType};
 use crate::metrics::{CheckStats, ErrorKind};
 use crate::run::{RunId, RunStatus};
+use crate::scenario::LoadProfile;
 use crate::threshold::ThresholdResult;
 
 /// A run report.
@@ -19,6 +20,15 @@ pub struct JsonReport {
     pub test_id: RunId,
     /// Scenario name.
     pub scenario: String,
+    /// Where the load went: the scenario's `target`, or the `CLOUD_API_URL` it ran against when
+    /// it named none. Absent when every request named a full URL, and in reports written by
+    /// older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The load as run (after overrides), in the scenario's own form. Absent in reports written
+    /// by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadProfile>,
     /// Test type.
     pub test_type: TestType,
     /// Run status when the report was made (`running` or `interrupted` reports are partial).
@@ -251,6 +261,11 @@ mod tests {
         let report = JsonReport {
             test_id: RunId("r1".into()),
             scenario: "shop".into(),
+            target: Some("http://shop.test".into()),
+            load: Some(LoadProfile::ConstantUsers {
+                users: 3,
+                duration: crate::units::HumanDuration(std::time::Duration::from_secs(2)),
+            }),
             test_type: TestType::Stress,
             status: RunStatus::Completed,
             reason: None,

@@ -15,6 +15,8 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
         Some(s) => JsonReport {
             test_id: info.id.clone(),
             scenario: info.scenario.clone(),
+            target: detail.scenario_doc.target.clone(),
+            load: Some(detail.scenario_doc.load.clone()),
             test_type: info.test_type,
             status: info.status,
             reason: s.reason.clone(),
@@ -52,6 +54,8 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
         None => JsonReport {
             test_id: info.id.clone(),
             scenario: info.scenario.clone(),
+            target: detail.scenario_doc.target.clone(),
+            load: Some(detail.scenario_doc.load.clone()),
             test_type: info.test_type,
             status: info.status,
             reason: None,

@@ -220,16 +220,24 @@ pub(super) fn render(detail: &RunDetail) -> String {
         .summary
         .as_ref()
         .map_or(info.duration_ms, |s| s.duration_ms);
+    let load = detail.scenario_doc.load.describe();
+    let mut properties = vec![
+        ("run_id", info.id.0.as_str()),
+        ("scenario", info.scenario.as_str()),
+    ];
+    if let Some(target) = &detail.scenario_doc.target {
+        properties.push(("target", target));
+    }
+    properties.extend([
+        ("load", load.as_str()),
+        ("test_type", info.test_type.as_str()),
+        ("status", info.status.as_str()),
+    ]);
     Suite {
         suites: "stampede",
         name: &format!("stampede.{}", info.scenario),
         time_ms,
-        properties: &[
-            ("run_id", info.id.0.as_str()),
-            ("scenario", info.scenario.as_str()),
-            ("test_type", info.test_type.as_str()),
-            ("status", info.status.as_str()),
-        ],
+        properties: &properties,
         cases: &cases,
         out: None,
     }

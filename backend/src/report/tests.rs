@@ -281,6 +281,8 @@ fn json_report_matches_the_summary() {
     let sum = d.summary.as_ref().expect("fixture has a summary");
     assert_eq!(r.test_id.0, "run-42");
     assert_eq!(r.scenario, "shop");
+    assert_eq!(r.target.as_deref(), Some("http://shop.test:8080"));
+    assert_eq!(r.load.as_ref(), Some(&d.scenario_doc.load));
     assert_eq!(r.test_type, TestType::Load);
     assert_eq!(r.status, RunStatus::Completed);
     assert!(!r.partial);
@@ -373,6 +375,12 @@ fn json_report_matches_the_summary() {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["test_type"], "load");
+    assert_eq!(v["target"], "http://shop.test:8080");
+    // The load in the scenario's own form: a script reads it as it reads a scenario.
+    assert_eq!(
+        v["load"],
+        json!({ "type": "constant_users", "users": 20, "duration": "1m" })
+    );
     assert_eq!(v["status"], "completed");
     assert_eq!(v["results"]["errors_by_kind"]["http_5xx"], 10);
     assert_eq!(v["results"]["status_codes"]["503"], 10);
@@ -743,6 +751,11 @@ fn junit_lists_thresholds_and_checks() {
     ));
     assert!(!xml.contains("classname=\"run\""));
     assert!(xml.contains("<property name=\"run_id\" value=\"run-42\"/>"));
+    // Where the load went and how hard, for a CI job that runs against several environments.
+    assert!(xml.contains("<property name=\"target\" value=\"http://shop.test:8080\"/>"));
+    assert!(
+        xml.contains("<property name=\"load\" value=\"constant_users: 20 users for 1 min 00 s\"/>")
+    );
 }
 
 #[test]
