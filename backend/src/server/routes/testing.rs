@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use shared::api::{RunCreated, RunFilter, RunInfo, StartTest, TestType};
-use shared::scenario::{LoadProfile, MIN_LOAD_DURATION, Stage};
+use shared::scenario::{LoadProfile, MIN_LOAD_DURATION, Stage, check_rate, check_users};
 use shared::units::HumanDuration;
 
 use crate::server::AppState;
@@ -45,6 +45,21 @@ pub(crate) fn profile(
                 kind.as_str()
             ),
         ));
+    }
+    // The request's own numbers are checked here, naming the request's fields: the load built
+    // from them would otherwise be refused as `load.users`, a field the caller never wrote.
+    let ramped = matches!(kind, TestType::Stress | TestType::Scalability);
+    if let Some(users) = req.users {
+        // A ramp may start from no users; a steady load needs some.
+        if !(ramped && users == 0) {
+            check_users(users).map_err(|m| problem("users", m))?;
+        }
+    }
+    if let Some(max) = req.max_users {
+        check_users(max).map_err(|m| problem("max_users", m))?;
+    }
+    if let Some(rate) = req.rate {
+        check_rate(rate, false).map_err(|m| problem("rate", m))?;
     }
     let secs = |s: f64| HumanDuration(Duration::from_secs_f64(s));
     let total = duration.as_secs_f64();
@@ -90,6 +105,12 @@ pub(crate) fn profile(
         TestType::Scalability => {
             let start = req.users.unwrap_or(10);
             let peak = req.max_users.unwrap_or(start.saturating_mul(5));
+            if peak == 0 {
+                return Err(problem(
+                    "max_users",
+                    "must be at least 1 (it defaults to 5 × users, and users is 0)",
+                ));
+            }
             if peak < start {
                 return Err(problem(
                     "max_users",
@@ -242,6 +263,68 @@ mod tests {
         assert_eq!(levels, vec![10, 20, 30, 40, 50]);
 
         assert!(profile(TestType::Stress, &req(Some(50), Some(10), None), d).is_err());
+    }
+
+    /// A number out of range is refused naming the request's field, not the `load.…` field of
+    /// the profile built from it (which the caller never wrote).
+    #[test]
+    fn out_of_range_numbers_name_the_request_field() {
+        use TestType::{Performance, Scalability, Stress};
+        let d = Duration::from_secs(60);
+        let cases = [
+            (Performance, req(Some(0), None, None), "users", "at least 1"),
+            (
+                Performance,
+                req(Some(2_000_000), None, None),
+                "users",
+                "above the limit",
+            ),
+            (Performance, req(None, None, Some(-5.0)), "rate", "above 0"),
+            (Performance, req(None, None, Some(0.0)), "rate", "above 0"),
+            (
+                Performance,
+                req(None, Some(0), Some(5.0)),
+                "max_users",
+                "at least 1",
+            ),
+            (
+                Stress,
+                req(Some(1), Some(0), None),
+                "max_users",
+                "at least 1",
+            ),
+            (
+                Scalability,
+                req(Some(0), None, None),
+                "max_users",
+                "defaults to 5 × users",
+            ),
+            (
+                Scalability,
+                req(Some(0), Some(0), None),
+                "max_users",
+                "at least 1",
+            ),
+        ];
+        for (kind, request, field, words) in cases {
+            let ApiError::InvalidScenario(errors) =
+                profile(kind, &request, d).expect_err("out of range")
+            else {
+                panic!("{kind:?} {request:?}: not a scenario problem");
+            };
+            let [problem] = errors.0.as_slice() else {
+                panic!("{kind:?} {request:?}: one problem, got {errors:?}");
+            };
+            assert_eq!(problem.path, field, "{kind:?} {request:?}");
+            assert!(
+                problem.message.contains(words),
+                "{kind:?} {request:?}: {problem:?}"
+            );
+        }
+        // A ramp may start from no users.
+        for kind in [Stress, Scalability] {
+            profile(kind, &req(Some(0), Some(10), None), d).expect("a ramp from 0 users");
+        }
     }
 
     #[test]
