@@ -19,23 +19,36 @@ fn entry(name: String, updated_at_ms: i64, json: &str) -> Result<ScenarioEntry, 
 }
 
 impl Store {
-    /// Saves `scenario` under `name`, replacing what was saved under that name before.
+    /// Saves `scenario` under `name`, replacing what was saved under that name before; `true`
+    /// when it replaced something.
     pub fn put_scenario(
         &self,
         name: &str,
         scenario: &Scenario,
         now_ms: u64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(scenario)?;
+        // Looked up and written under one hold of the connection (the only one: the data
+        // directory is locked to this process), so two saves of a new name cannot both find it
+        // free and both answer "created".
+        let conn = self.lock();
+        let existed = conn
+            .query_row(
+                "SELECT 1 FROM scenarios WHERE name = ?1",
+                [name],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
         // An upsert rather than INSERT OR REPLACE: it updates the row in place, which stays
         // correct if a later migration adds columns (such as a creation time) to keep.
-        self.lock().execute(
+        conn.execute(
             "INSERT INTO scenarios (name, updated_at_ms, scenario_json) VALUES (?1, ?2, ?3) \
              ON CONFLICT (name) DO UPDATE SET updated_at_ms = excluded.updated_at_ms, \
              scenario_json = excluded.scenario_json",
             params![name, to_i64(now_ms, "updated_at_ms")?, json],
         )?;
-        Ok(())
+        Ok(existed)
     }
 
     /// The scenario saved under `name`, if any.

@@ -193,16 +193,44 @@ fn list_limit_defaults_to_100_and_caps_at_1000() -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Two saves of one new name at once: one created it, the other replaced it (each used to look
+/// before writing, apart, so both could answer "created").
+#[test]
+fn concurrent_saves_of_a_new_name_create_it_once() {
+    let store = mem();
+    for round in 0..50 {
+        let name = format!("race-{round}");
+        let saves: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| s.spawn(|| store.put_scenario(&name, &scenario(&name), 1000)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic").expect("saved"))
+                .collect()
+        });
+        assert_eq!(
+            saves.iter().filter(|replaced| !**replaced).count(),
+            1,
+            "{name}: {saves:?}"
+        );
+    }
+}
+
 #[test]
 fn scenarios_crud() -> Result<(), StoreError> {
     let store = mem();
     assert_eq!(store.get_scenario("shop")?, None);
     assert!(store.list_scenarios()?.is_empty());
-    store.put_scenario("shop", &scenario("shop"), 1000)?;
-    store.put_scenario("browse", &scenario("browse"), 1500)?;
+    assert!(!store.put_scenario("shop", &scenario("shop"), 1000)?, "new");
+    assert!(
+        !store.put_scenario("browse", &scenario("browse"), 1500)?,
+        "new"
+    );
     let mut changed = scenario("shop");
     changed.description = Some("with a description".to_owned());
-    store.put_scenario("shop", &changed, 2000)?; // an update, not a second row
+    // An update, not a second row.
+    assert!(store.put_scenario("shop", &changed, 2000)?, "replaced");
     let shop = store.get_scenario("shop")?.expect("saved");
     assert_eq!((shop.name.as_str(), shop.updated_at_ms), ("shop", 2000));
     assert_eq!(shop.scenario, changed);

@@ -86,12 +86,7 @@ pub(super) async fn store_scenario(
         updated_at_ms: now,
         scenario: scenario.clone(),
     };
-    let existed = blocking(move || {
-        let existed = store.get_scenario(&name)?.is_some();
-        store.put_scenario(&name, &scenario, now)?;
-        Ok(existed)
-    })
-    .await?;
+    let existed = blocking(move || store.put_scenario(&name, &scenario, now)).await?;
     Ok((
         if existed {
             StatusCode::OK
