@@ -334,15 +334,6 @@ async fn send(
         bytes_received,
         resent,
     };
-    // A request that got no answer may have failed without waiting on anything: one that fails
-    // before it reaches the network (a host name TLS refuses) is ready on its first poll. A
-    // closed-model user looping on such requests would hold its worker's thread forever (its
-    // timers, its other users, the stop itself could never run), so such a request counts
-    // against tokio's budget, and every so often the user yields. An answered request has
-    // waited on its socket; the answered path, the hot one, does no more than before.
-    if status.is_none() {
-        tokio::task::coop::consume_budget().await;
-    }
     (outcome, done)
 }
 

@@ -124,3 +124,50 @@ async fn every_request_is_recorded_at_full_speed() {
     assert_eq!(last.total.requests, served);
     assert_eq!(last.iterations, served);
 }
+
+/// A run cut at once (stop now) while its users loop on requests that fail without reaching
+/// the network loses none of them: with one request per iteration and no think time, every
+/// iteration, finished or cut, has exactly one request recorded. Users used to yield between
+/// finishing a request and recording it, and a request cut there was counted nowhere (its
+/// iteration as interrupted). No traffic leaves the process: TLS refuses the 64-letter label.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stopped_now_loses_no_request_that_failed_at_once() {
+    let handle = engine::start_with_threads(
+        scenario(&format!("https://{}.invalid", "a".repeat(64)), 4, "30s"),
+        EngineConfig {
+            interval: Duration::from_millis(100),
+            seed: Some(1),
+        },
+        std::num::NonZeroUsize::MIN,
+    )
+    .expect("the run starts");
+    // Stopped once the users are looping: after the first snapshot that counts requests.
+    let mut snapshots = handle.subscribe();
+    let looping = async {
+        while let Ok(snap) = snapshots.recv().await {
+            if snap.total.requests > 0 {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), looping)
+        .await
+        .expect("requests within 10 s");
+    handle.stop_now();
+    let summary = tokio::time::timeout(Duration::from_secs(20), handle.wait())
+        .await
+        .expect("the run ends");
+    eprintln!(
+        "requests {} ({:?}), iterations {}, interrupted {}",
+        summary.total.requests,
+        summary.total.errors_by_kind,
+        summary.iterations,
+        summary.interrupted_iterations
+    );
+    assert!(summary.total.requests > 0);
+    assert_eq!(
+        summary.total.requests,
+        summary.iterations + summary.interrupted_iterations,
+        "every iteration has its one request recorded"
+    );
+}
