@@ -212,7 +212,11 @@ fn spawn_workers(
                 runtime.block_on(drive(state, &plan, start, seed, share, &stops));
                 // Pooled connections belong to this runtime's reactor: close them before it goes.
                 http1::close_idle();
-                drop(runtime);
+                // Its tasks are dropped here (a request cut off records itself as it goes),
+                // but the blocking pool is not waited for: a host-name lookup that hangs (an
+                // unanswering resolver gives up after 5–30 s) would hold the run's end, and a
+                // stop-now, until it did. The lookup's thread ends by itself.
+                runtime.shutdown_background();
                 drop(token);
             })
             .map_err(|e| format!("cannot start a worker thread: {e}"))?;
