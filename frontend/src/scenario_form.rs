@@ -24,8 +24,8 @@ pub use journey::{
     ThinkForm, ThinkKind, parse_status_list,
 };
 pub use load::{
-    LoadField, LoadForm, LoadKind, LoadKindForm, LoadPreview, StageForm, checked_preview, preview,
-    preview_points,
+    LoadField, LoadForm, LoadKind, LoadKindForm, LoadPreview, PREVIEW_POINTS, StageForm,
+    checked_preview, preview,
 };
 pub use problems::{PlacedProblems, form_problems, locate, place};
 

@@ -68,6 +68,22 @@ impl Curve {
             .sum()
     }
 
+    /// The highest value on `[a, b]` seconds: at `a` alone when `b <= a`; 0 outside the curve.
+    pub fn max_over(&self, a: f64, b: f64) -> f64 {
+        if b <= a {
+            return self.at(a);
+        }
+        self.segments
+            .iter()
+            .filter(|s| s.0 < b && s.1 > a)
+            .map(|&(t0, t1, v0, v1)| {
+                // Linear: the highest value is at one end of the part inside `[a, b]`.
+                let v = |t: f64| v0 + (v1 - v0) * (t - t0) / (t1 - t0);
+                v(a.max(t0)).max(v(b.min(t1)))
+            })
+            .fold(0.0, f64::max)
+    }
+
     /// The value at `t` seconds (0 outside the curve).
     pub fn at(&self, t: f64) -> f64 {
         for &(t0, t1, v0, v1) in &self.segments {
@@ -309,24 +325,58 @@ impl LoadPlan {
         }
     }
 
-    /// Samples the plan's curve (users or rate) at `points` evenly spaced times, for previews.
-    pub fn preview(&self, points: usize) -> Vec<(f64, f64)> {
+    /// The plan's curve (users or rate) as `(seconds, value)` points for a preview, time
+    /// ascending, at most `max_points` of them (at least 2). A curve with few enough corners is
+    /// drawn through them exactly; a longer one as its envelope: the highest value in each of
+    /// `max_points - 1` equal spans, so a short spike or stage shows whatever the run's length
+    /// (even samples could fall on either side of it). Closed-model values are whole users, as
+    /// the engine runs them.
+    pub fn preview(&self, max_points: usize) -> Vec<(f64, f64)> {
+        let n = max_points.max(2);
         let end = self.duration().as_secs_f64();
-        let n = points.max(2);
-        (0..n)
-            .map(|i| {
-                let t = end * i as f64 / (n - 1) as f64;
-                // Sample the last point just inside the curve, so it does not read as 0.
-                let at = Duration::from_secs_f64(if i == n - 1 { (t - 1e-6).max(0.0) } else { t });
-                let v = if self.is_open() {
-                    self.rate_at(at)
+        let whole = |v: f64| (v + 1e-9).floor();
+        match self {
+            LoadPlan::Users(c) | LoadPlan::Rate { curve: c, .. } => {
+                let value = |v: f64| if self.is_open() { v } else { whole(v) };
+                if c.segments.len() * 2 <= n {
+                    c.segments
+                        .iter()
+                        .flat_map(|&(t0, t1, v0, v1)| [(t0, value(v0)), (t1, value(v1))])
+                        .collect()
                 } else {
-                    f64::from(self.users_at(at))
-                };
-                (t, v)
-            })
-            .collect()
+                    envelope(end, n, |a, b| value(c.max_over(a, b)))
+                }
+            }
+            LoadPlan::Poisson { means, .. } => {
+                // One mean per second, held through it; the last second may be cut short.
+                let second = |i: usize| (i as f64).min(end);
+                if means.len() * 2 <= n {
+                    means
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(i, &m)| [(second(i), m), (second(i + 1), m)])
+                        .collect()
+                } else {
+                    envelope(end, n, |a, b| {
+                        let first = a.floor() as usize;
+                        let last = (b.ceil() as usize).max(first + 1);
+                        means
+                            .get(first..last.min(means.len()))
+                            .map_or(0.0, |m| m.iter().copied().fold(0.0, f64::max))
+                    })
+                }
+            }
+        }
     }
+}
+
+/// `n` points over `[0, end]`: the first at 0, each next one at the end of its span with the
+/// highest value `max_over` finds in that span.
+fn envelope(end: f64, n: usize, max_over: impl Fn(f64, f64) -> f64) -> Vec<(f64, f64)> {
+    let at = |i: usize| end * i as f64 / (n - 1) as f64;
+    std::iter::once((0.0, max_over(0.0, 0.0)))
+        .chain((1..n).map(|i| (at(i), max_over(at(i - 1), at(i)))))
+        .collect()
 }
 
 /// Iterator over `(time, users)` changes of a closed plan. The count at time t is the curve's

@@ -651,14 +651,8 @@ pub struct LoadPreview {
     pub starts: Option<f64>,
 }
 
-/// How many points to sample for a load of this length: about four per second, between 41
-/// and 601, so steps stay steep in short runs and long runs stay cheap to draw.
-pub fn preview_points(duration_s: f64) -> usize {
-    if !duration_s.is_finite() || duration_s <= 0.0 {
-        return 41;
-    }
-    ((duration_s.ceil() as usize).saturating_mul(4) + 1).clamp(41, 601)
-}
+/// Most points a preview draws: a curve with more corners is drawn as its envelope.
+pub const PREVIEW_POINTS: usize = 601;
 
 /// Longest random profile the preview draws (its plan holds one mean per second).
 const MAX_RANDOM_PREVIEW: Duration = Duration::from_secs(86_400);
@@ -687,15 +681,12 @@ pub fn preview(profile: &LoadProfile) -> Option<LoadPreview> {
     if duration_s <= 0.0 {
         return None;
     }
-    let points = plan.preview(preview_points(duration_s));
+    // The envelope keeps every span's highest value, so the peak is the curve's own.
+    let points = plan.preview(PREVIEW_POINTS);
     let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
     let open = plan.is_open();
-    let starts = open.then(|| {
-        points
-            .windows(2)
-            .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
-            .sum()
-    });
+    // The area under the rate curve, from the plan itself (the envelope is above the curve).
+    let starts = open.then(|| plan.mean_rate(Duration::ZERO, plan.duration()) * duration_s);
     Some(LoadPreview {
         open,
         points,

@@ -586,21 +586,14 @@ fn stages_add_and_remove() {
 }
 
 #[test]
-fn preview_samples_the_plan() {
-    assert_eq!(preview_points(0.0), 41);
-    assert_eq!(preview_points(f64::NAN), 41);
-    assert_eq!(preview_points(30.0), 121);
-    assert_eq!(preview_points(3600.0), 601);
-
+fn preview_draws_the_plan() {
     let p = preview(&LoadProfile::ConstantUsers {
         users: 10,
         duration: secs(30),
     })
     .expect("draws");
     assert!(!p.open);
-    assert_eq!(p.points.len(), 121);
-    assert_eq!(p.points.first(), Some(&(0.0, 10.0)));
-    assert_eq!(p.points.last(), Some(&(30.0, 10.0)));
+    assert_eq!(p.points, [(0.0, 10.0), (30.0, 10.0)]);
     assert_eq!(
         (p.peak, p.duration_s, p.starts, p.max_users),
         (10.0, 30.0, None, None)
@@ -622,6 +615,43 @@ fn preview_samples_the_plan() {
         (starts - 50.0).abs() < 0.5,
         "area under 0→10/s over 10s is 50, got {starts}"
     );
+
+    // An hour with a 2 s spike every minute: every spike is in the curve, its peak and its
+    // starts (60 × (58 s × 5/s + 2 s × 50/s) = 23,400, what the engine starts).
+    let p = preview(&LoadProfile::Spike {
+        base_rate: 5.0,
+        spike_rate: 50.0,
+        spike_duration: secs(2),
+        period: secs(60),
+        duration: secs(3600),
+        max_users: 100,
+    })
+    .expect("draws");
+    assert_eq!(p.peak, 50.0);
+    assert!(p.points.len() <= PREVIEW_POINTS);
+    assert_eq!(
+        p.points.iter().filter(|v| v.1 == 50.0).count(),
+        120,
+        "two corners per spike"
+    );
+    let starts = p.starts.expect("open profiles count starts");
+    assert!((starts - 23_400.0).abs() < 1e-6, "{starts}");
+    // A one-second stage in a twenty-minute ramp: its peak of 100 users is drawn.
+    let stage = |duration, target| shared::scenario::Stage {
+        duration: secs(duration),
+        target,
+    };
+    let p = preview(&LoadProfile::RampingUsers {
+        start_users: 10,
+        stages: vec![
+            stage(600, 10.0),
+            stage(1, 100.0),
+            stage(1, 10.0),
+            stage(598, 10.0),
+        ],
+    })
+    .expect("draws");
+    assert_eq!(p.peak, 100.0);
 
     // Shapes the plan cannot draw while the user is still typing.
     let spike = |period| LoadProfile::Spike {

@@ -272,19 +272,140 @@ fn random_walk_stays_in_bounds() {
 }
 
 #[test]
-fn preview_samples_the_curve() {
-    let plan = LoadPlan::new(
+fn a_preview_is_drawn_through_the_corners_of_a_short_curve() {
+    let ramp = LoadPlan::new(
         &LoadProfile::RampingUsers {
             start_users: 0,
-            stages: vec![stage(10.0, 10.0)],
+            stages: vec![stage(10.0, 10.0), stage(0.0, 4.0), stage(5.0, 4.0)],
         },
         0,
     );
-    let points = plan.preview(11);
-    assert_eq!(points.len(), 11);
-    assert_eq!(points[0], (0.0, 0.0));
-    assert_eq!(points[5], (5.0, 5.0));
-    assert_eq!(points[10].1, 9.0, "just inside the end of the ramp");
+    // The jump to 4 (a stage of 0 s) is a vertical edge.
+    assert_eq!(
+        ramp.preview(11),
+        [(0.0, 0.0), (10.0, 10.0), (10.0, 4.0), (15.0, 4.0)]
+    );
+    // Whole users: a ramp to 2.5 users runs 2.
+    let half = LoadPlan::new(
+        &LoadProfile::RampingUsers {
+            start_users: 0,
+            stages: vec![stage(10.0, 2.5)],
+        },
+        0,
+    );
+    assert_eq!(half.preview(11), [(0.0, 0.0), (10.0, 2.0)]);
+}
+
+#[test]
+fn a_long_curve_is_drawn_as_its_envelope_keeping_every_spike() {
+    // An hour at 5/s with a 2 s spike to 50/s ending every minute: even samples every 36 s
+    // could miss every spike.
+    let spike = LoadPlan::new(
+        &LoadProfile::Spike {
+            base_rate: 5.0,
+            spike_rate: 50.0,
+            spike_duration: d(2.0),
+            period: d(60.0),
+            duration: d(3600.0),
+            max_users: 100,
+        },
+        0,
+    );
+    let points = spike.preview(101);
+    assert_eq!(points.len(), 101);
+    assert_eq!(points[0], (0.0, 5.0));
+    assert_eq!(points[100].0, 3600.0);
+    let at_peak = points.iter().filter(|p| p.1 == 50.0).count();
+    assert!(
+        at_peak >= 60,
+        "each of the 60 spikes shows: {at_peak} points at 50/s"
+    );
+    assert!(
+        points.iter().all(|p| p.1 == 5.0 || p.1 == 50.0),
+        "{points:?}"
+    );
+    // With room for every corner, the corners themselves: the first spike from 58 to 60 s.
+    let corners = spike.preview(601);
+    assert_eq!(corners.len(), 240);
+    assert_eq!(
+        &corners[..4],
+        [(0.0, 5.0), (58.0, 5.0), (58.0, 50.0), (60.0, 50.0)]
+    );
+
+    // A random profile's per-second means: its highest mean is the envelope's peak.
+    let random = LoadPlan::new(
+        &LoadProfile::Random {
+            mean_rate: 20.0,
+            duration: d(3600.5),
+            max_users: 100,
+            walk: 0.25,
+            min_rate: None,
+            max_rate: None,
+            seed: Some(3),
+        },
+        0,
+    );
+    let LoadPlan::Poisson { means, .. } = &random else {
+        panic!("a random profile is a Poisson plan");
+    };
+    let highest = means.iter().copied().fold(0.0, f64::max);
+    let points = random.preview(601);
+    assert_eq!(points.len(), 601);
+    assert_eq!(points.iter().map(|p| p.1).fold(0.0, f64::max), highest);
+    assert_eq!(points[600].0, 3600.5);
+    // A short one is drawn second by second, the last second cut short.
+    let short = LoadPlan::new(
+        &LoadProfile::Random {
+            mean_rate: 20.0,
+            duration: d(2.5),
+            max_users: 100,
+            walk: 0.0,
+            min_rate: None,
+            max_rate: None,
+            seed: Some(3),
+        },
+        0,
+    );
+    assert_eq!(
+        short.preview(601),
+        [
+            (0.0, 20.0),
+            (1.0, 20.0),
+            (1.0, 20.0),
+            (2.0, 20.0),
+            (2.0, 20.0),
+            (2.5, 20.0)
+        ]
+    );
+}
+
+#[test]
+fn the_highest_value_over_a_span() {
+    let c = match LoadPlan::new(
+        &LoadProfile::RampingRate {
+            start_rate: 0.0,
+            stages: vec![stage(10.0, 10.0), stage(10.0, 0.0)],
+            max_users: 10,
+        },
+        0,
+    ) {
+        LoadPlan::Rate { curve, .. } => curve,
+        other => panic!("a rate curve, got {other:?}"),
+    };
+    for (a, b, max) in [
+        (0.0, 5.0, 5.0),
+        (5.0, 15.0, 10.0),
+        (12.0, 20.0, 8.0),
+        (3.0, 3.0, 3.0),
+        (20.0, 30.0, 0.0),
+        (-5.0, 0.0, 0.0),
+    ] {
+        assert!(
+            (c.max_over(a, b) - max).abs() < 1e-9,
+            "[{a}, {b}]: {}",
+            c.max_over(a, b)
+        );
+    }
 }
 
 #[test]
