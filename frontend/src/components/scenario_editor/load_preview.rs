@@ -63,19 +63,33 @@ pub(crate) fn time_label(s: f64) -> String {
     }
 }
 
-/// A value tick's label: `0`, `2.5`, `40`, `1.5k`.
-pub(crate) fn value_label(v: f64) -> String {
-    if v >= 1000.0 {
-        let k = v / 1000.0;
-        if k.fract() == 0.0 {
-            format!("{k}k")
-        } else {
-            format!("{k:.1}k")
-        }
-    } else if v.fract() == 0.0 {
-        format!("{v}")
+/// A value tick's label, with the decimals its tick step needs (every label of an axis has
+/// the same): `0.05`, `2.5`, `40`, `1.5k`. A 1–2–5 step of 10^k needs -k decimals.
+pub(crate) fn value_label(v: f64, step: f64) -> String {
+    let (v, step, unit) = if v >= 1000.0 {
+        (v / 1000.0, step / 1000.0, "k")
     } else {
-        format!("{v:.1}")
+        (v, step, "")
+    };
+    let decimals = (-(step.log10() + 1e-9).floor()).clamp(0.0, 9.0) as usize;
+    format!("{v:.decimals$}{unit}")
+}
+
+/// The peak in the summary, to three significant figures without trailing zeros: `0.25`,
+/// `12.5`, `40`, `1.5k`. The unit is chosen after rounding (999.96 reads `1k`).
+pub(crate) fn peak_label(v: f64) -> String {
+    if v >= 999.5 {
+        return format!("{}k", peak_label(v / 1000.0));
+    }
+    let decimals = [99.95, 9.995, 0.9995]
+        .iter()
+        .position(|limit| v >= *limit)
+        .unwrap_or(3);
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
     }
 }
 
@@ -95,6 +109,7 @@ pub(crate) struct Geometry {
 pub(crate) fn geometry(p: &LoadPreview) -> Geometry {
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     let ys = value_ticks(p.peak, 4);
+    let step = ys.get(1).copied().unwrap_or(1.0);
     let y_max = ys.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
     let dur = p.duration_s.max(f64::MIN_POSITIVE);
     let x = |t: f64| LEFT + t / dur * pw;
@@ -119,14 +134,14 @@ pub(crate) fn geometry(p: &LoadPreview) -> Geometry {
             .into_iter()
             .map(|t| (x(t), time_label(t)))
             .collect(),
-        y_ticks: ys.into_iter().map(|v| (y(v), value_label(v))).collect(),
+        y_ticks: ys.iter().map(|&v| (y(v), value_label(v, step))).collect(),
     }
 }
 
 /// The one-line summary under the chart: peak, length, journey starts, pool cap.
 pub(crate) fn summary(p: &LoadPreview) -> String {
     let mut out = String::from("peak ");
-    out.push_str(&value_label(p.peak));
+    out.push_str(&peak_label(p.peak));
     out.push_str(if p.open { "/s" } else { " users" });
     out.push_str(" · lasts ");
     out.push_str(&crate::format::duration_s(p.duration_s));
@@ -238,10 +253,39 @@ mod tests {
         assert_eq!(time_label(120.0), "2m");
         assert_eq!(time_label(90.0), "1m30s");
         assert_eq!(time_label(7200.0), "2h");
-        assert_eq!(value_label(2.5), "2.5");
-        assert_eq!(value_label(40.0), "40");
-        assert_eq!(value_label(1500.0), "1.5k");
-        assert_eq!(value_label(2000.0), "2k");
+        // Each label has the decimals of its axis' step: a low rate's ticks are told apart.
+        for (v, step, label) in [
+            (2.5, 0.5, "2.5"),
+            (40.0, 10.0, "40"),
+            (1500.0, 500.0, "1.5k"),
+            (2000.0, 1000.0, "2k"),
+            (2000.0, 500.0, "2.0k"),
+            (0.0, 0.02, "0.00"),
+            (0.04, 0.02, "0.04"),
+            (0.05, 0.01, "0.05"),
+            (0.2, 0.1, "0.2"),
+            (0.001, 0.001, "0.001"),
+        ] {
+            assert_eq!(value_label(v, step), label, "{v} by {step}");
+        }
+        let labels: Vec<String> = {
+            let ticks = value_ticks(0.05, 4);
+            ticks.iter().map(|&v| value_label(v, ticks[1])).collect()
+        };
+        assert_eq!(labels, ["0.00", "0.02", "0.04", "0.06"]);
+        // The summary's peak: three significant figures, no trailing zeros.
+        for (v, label) in [
+            (0.25, "0.25"),
+            (0.05, "0.05"),
+            (1.0 / 3.0, "0.333"),
+            (12.5, "12.5"),
+            (40.0, "40"),
+            (999.96, "1k"),
+            (1500.0, "1.5k"),
+            (12_345.0, "12.3k"),
+        ] {
+            assert_eq!(peak_label(v), label, "{v}");
+        }
     }
 
     #[test]
