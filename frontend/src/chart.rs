@@ -627,8 +627,9 @@ pub fn format_value(v: f64, unit: &str) -> String {
     match unit {
         "ms" => crate::format::ms(v),
         "req/s" | "/s" => crate::format::rate(v),
+        // The precision is chosen after rounding: 9.96 reads `10%`, not `10.0%`.
         "%" => {
-            if v.abs() >= 10.0 {
+            if v.abs() >= 9.95 {
                 format!("{v:.0}%")
             } else {
                 format!("{v:.1}%")
@@ -1069,6 +1070,8 @@ mod tests {
             (0.5, "/s", "0.5/s"),
             (42.4, "%", "42%"),
             (4.24, "%", "4.2%"),
+            (9.96, "%", "10%"),
+            (9.94, "%", "9.9%"),
             (17.0, "users", "17 users"),
             (1234.0, "users", "1,234 users"),
             (0.25, "starts/s", "0.25 starts/s"),

@@ -184,17 +184,24 @@ impl Metric {
     }
 
     /// A signed difference with its unit (`+3.20 ms`, `−12/s`, `+0.25 pp`, `+1,200`).
+    /// A difference that rounds to zero has no sign (`0.0/s`, not `−0.0/s`).
     pub fn format_delta(self, d: f64) -> String {
-        let sign = if d > 0.0 {
+        let magnitude = match self {
+            Metric::ErrorRate => format!("{:.2} pp", d.abs() * 100.0),
+            _ => self.format(d.abs()),
+        };
+        let shown_as_zero = magnitude
+            .chars()
+            .filter(char::is_ascii_digit)
+            .all(|c| c == '0');
+        let sign = if shown_as_zero {
+            ""
+        } else if d > 0.0 {
             "+"
         } else if d < 0.0 {
             "\u{2212}"
         } else {
             ""
-        };
-        let magnitude = match self {
-            Metric::ErrorRate => format!("{:.2} pp", d.abs() * 100.0),
-            _ => self.format(d.abs()),
         };
         format!("{sign}{magnitude}")
     }
@@ -903,6 +910,13 @@ mod tests {
         assert_eq!(Metric::ErrorRate.format_delta(0.0025), "+0.25 pp");
         assert_eq!(Metric::Requests.format_delta(1200.0), "+1,200");
         assert_eq!(Metric::P50.format_delta(0.0), "0.00 ms");
+        // Too small to show: no sign on a zero.
+        assert_eq!(Metric::Rps.format_delta(-0.04), "\u{2212}0.04/s");
+        assert_eq!(Metric::Rps.format_delta(-0.004), "0.00/s");
+        assert_eq!(Metric::Rps.format_delta(0.4), "+0.4/s");
+        assert_eq!(Metric::P50.format_delta(0.001), "0.00 ms");
+        assert_eq!(Metric::P50.format_delta(-0.001), "0.00 ms");
+        assert_eq!(Metric::ErrorRate.format_delta(-0.000_01), "0.00 pp");
     }
 
     #[test]

@@ -285,14 +285,18 @@ pub fn human_percent(ratio: f64) -> String {
     }
 }
 
-/// Requests per second for people: `0.5/s`, `123/s`, `12.3k/s`; non-finite reads `–`.
+/// Requests per second for people: `0.04/s`, `0.5/s`, `123/s`, `12.3k/s`; non-finite reads
+/// `–`. The precision is chosen after rounding, so 99.96 reads `100/s` and 9,999.96 `10.0k/s`;
+/// a rate below 0.1 keeps two decimals rather than reading `0.0/s`.
 pub fn human_rate(per_s: f64) -> String {
     if !per_s.is_finite() {
         "–".into()
-    } else if per_s >= 10_000.0 {
+    } else if per_s >= 9_999.95 {
         format!("{:.1}k/s", per_s / 1000.0)
-    } else if per_s >= 100.0 {
+    } else if per_s >= 99.95 {
         format!("{per_s:.0}/s")
+    } else if per_s > 0.0 && per_s < 0.095 {
+        format!("{per_s:.2}/s")
     } else {
         format!("{per_s:.1}/s")
     }
@@ -595,9 +599,15 @@ mod tests {
     #[test]
     fn rates_have_sensible_precision() {
         for (per_s, want) in [
+            (0.0, "0.0/s"),
+            (0.04, "0.04/s"),
+            (0.1, "0.1/s"),
             (0.5, "0.5/s"),
             (99.94, "99.9/s"),
+            (99.96, "100/s"),
             (123.4, "123/s"),
+            (9_999.4, "9999/s"),
+            (9_999.96, "10.0k/s"),
             (12_345.0, "12.3k/s"),
             (f64::INFINITY, "–"),
         ] {
