@@ -38,9 +38,9 @@ pub use parse::{
     parse_scenario, serde_json_message,
 };
 pub use validate::{
-    MAX_RATE, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck, ValidJourney,
-    ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, check_rate, check_users,
-    describe_check, validate,
+    MAX_RATE, MAX_SEED, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck,
+    ValidJourney, ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, check_rate,
+    check_seed, check_users, describe_check, validate,
 };
 
 /// A whole scenario document.

@@ -257,7 +257,7 @@ fn load_field(generator: &mut SchemaGenerator, name: &str) -> (Schema, bool) {
         "seed" => (
             generator.subschema_for::<Option<u64>>(),
             false,
-            "Random seed, so a run can be replayed exactly.",
+            "Random seed, so a run can be replayed exactly (at most 2^53 − 1, 9007199254740991).",
         ),
         // Unreachable while this list covers `LoadKind::field_names` (a test checks that
         // no field is left as the accept-anything schema).

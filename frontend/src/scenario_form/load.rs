@@ -563,17 +563,19 @@ impl LoadForm {
                 };
                 let min_rate = opt_number(&mut errs, "min_rate");
                 let max_rate = opt_number(&mut errs, "max_rate");
-                let seed =
-                    if self.seed.trim().is_empty() {
-                        Some(None)
-                    } else {
-                        errs.take(
-                            "load.seed",
-                            self.seed.trim().parse::<u64>().map(Some).map_err(|_| {
-                                format!("\"{}\" is not a whole number", self.seed.trim())
-                            }),
-                        )
-                    };
+                let seed = if self.seed.trim().is_empty() {
+                    Some(None)
+                } else {
+                    errs.take(
+                        "load.seed",
+                        self.seed
+                            .trim()
+                            .parse::<u64>()
+                            .map_err(|_| format!("\"{}\" is not a whole number", self.seed.trim()))
+                            .and_then(shared::scenario::check_seed)
+                            .map(Some),
+                    )
+                };
                 Some(LoadProfile::Random {
                     mean_rate: mean_rate.unwrap_or(0.0),
                     duration: total.unwrap_or_default(),

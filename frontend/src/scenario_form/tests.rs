@@ -759,6 +759,18 @@ fn counts_that_need_a_user_say_so() {
         message(&f, "load.start_users").as_deref(),
         Some("\"99999999999999\" is too large")
     );
+    // A seed the browser cannot send exactly is refused in the form (it could not even be sent:
+    // the panel's JSON writer refuses a whole number above 2^53 − 1).
+    f.load.set_kind(LoadKind::Random);
+    f.load.seed = "9007199254740992".into();
+    assert_eq!(
+        message(&f, "load.seed").as_deref(),
+        Some(
+            "9007199254740992 is above 9007199254740991, the largest whole number a browser holds exactly"
+        )
+    );
+    f.load.seed = "9007199254740991".into();
+    assert_eq!(message(&f, "load.seed"), None);
     // 0 users is read, and refused by the server with shared's own words ("must be at least 1").
     f.load.set_kind(LoadKind::ConstantUsers);
     f.load.users = "0".into();

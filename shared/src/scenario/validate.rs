@@ -42,6 +42,22 @@ pub fn check_rate(r: f64, allow_zero: bool) -> Result<f64, String> {
         Ok(r)
     }
 }
+/// Largest random seed accepted: 2^53 − 1, the largest whole number a browser's JSON holds
+/// exactly. A larger seed would reach the panel rounded (or not be read at all), so a run made
+/// with it could not be shown or replayed from there.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// A random profile's seed: at most [`MAX_SEED`]; `Err` says what is wrong.
+pub fn check_seed(seed: u64) -> Result<u64, String> {
+    if seed > MAX_SEED {
+        Err(format!(
+            "{seed} is above {MAX_SEED}, the largest whole number a browser holds exactly"
+        ))
+    } else {
+        Ok(seed)
+    }
+}
+
 /// Shortest load duration accepted: a run shorter than this sends next to nothing and its
 /// figures mean nothing (a `2us` run "completes" with no requests at all).
 pub const MIN_LOAD_DURATION: std::time::Duration = std::time::Duration::from_millis(100);
@@ -798,8 +814,13 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             walk,
             min_rate,
             max_rate,
-            ..
+            seed,
         } => {
+            if let Some(seed) = seed
+                && let Err(e) = check_seed(*seed)
+            {
+                errs.push("load.seed", e);
+            }
             let mean_ok = rate(*mean_rate, "mean_rate", false, errs);
             load_duration(*duration, errs);
             users(*max_users, "max_users", errs);
@@ -837,7 +858,7 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Errors, LoadProfile, unknown_request, validate_load};
+    use super::{Errors, LoadProfile, MAX_SEED, unknown_request, validate_load};
     use crate::units::HumanDuration;
 
     fn d(secs: u64) -> HumanDuration {
@@ -865,6 +886,14 @@ mod tests {
             max_rate,
             seed: None,
         }
+    }
+
+    fn seeded(seed: u64) -> LoadProfile {
+        let mut p = random(10.0, None, None);
+        if let LoadProfile::Random { seed: s, .. } = &mut p {
+            *s = Some(seed);
+        }
+        p
     }
 
     fn problems(load: &LoadProfile) -> Vec<(String, String)> {
@@ -932,6 +961,20 @@ mod tests {
                 )],
             ),
             ("random: default bounds", random(10.0, None, None), vec![]),
+            (
+                "random: the largest seed a browser holds",
+                seeded(MAX_SEED),
+                vec![],
+            ),
+            (
+                "random: a seed a browser would round",
+                seeded(MAX_SEED + 1),
+                vec![(
+                    "load.seed",
+                    "9007199254740992 is above 9007199254740991, the largest whole number a \
+                     browser holds exactly",
+                )],
+            ),
             (
                 "random: bounds around the mean",
                 random(10.0, Some(10.0), Some(10.0)),
