@@ -78,8 +78,9 @@ impl LiveFeed {
         }
     }
 
-    /// After (re)connecting: load the most recent run, so a page opened mid-run or after a
-    /// drop shows the run from its start.
+    /// After (re)connecting, or when the feed skipped messages: load the most recent run, so a
+    /// page opened mid-run or after a drop shows the run from its start, and one that ended or
+    /// started in the gap is shown as it is now.
     async fn catch_up(&self) {
         if let Ok(status) = crate::api::status().await
             && let Some(run) = status.run
@@ -92,7 +93,9 @@ impl LiveFeed {
         let id = run.id.0.clone();
         let (detail, series) = crate::api::run_with_series(&id).await;
         let detail = detail.ok();
-        self.run.set(Some(run));
+        // The fetched listing is newer than the one the feed or the status gave.
+        self.run
+            .set(Some(detail.as_ref().map_or(run, |d| d.info.clone())));
         self.snapshots.set(series);
         self.alerts.set(
             detail
@@ -161,11 +164,8 @@ impl LiveFeed {
                     self.summary.set(Some(*summary));
                 }
             }
-            ServerMsg::Lagged { .. } => {
-                if let Some(run) = self.run.get_untracked() {
-                    self.load_run(run).await;
-                }
-            }
+            // Skipped messages may have carried a status, the run's end or a new run.
+            ServerMsg::Lagged { .. } => self.catch_up().await,
         }
     }
 }
