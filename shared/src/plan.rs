@@ -73,9 +73,13 @@ impl Curve {
         if b <= a {
             return self.at(a);
         }
+        // Segments are in time order: skip those that end by `a`, stop at the first after `b`.
+        let first = self.segments.partition_point(|s| s.1 <= a);
         self.segments
+            .get(first..)
+            .unwrap_or_default()
             .iter()
-            .filter(|s| s.0 < b && s.1 > a)
+            .take_while(|s| s.0 < b)
             .map(|&(t0, t1, v0, v1)| {
                 // Linear: the highest value is at one end of the part inside `[a, b]`.
                 let v = |t: f64| v0 + (v1 - v0) * (t - t0) / (t1 - t0);
@@ -325,58 +329,31 @@ impl LoadPlan {
         }
     }
 
-    /// The plan's curve (users or rate) as `(seconds, value)` points for a preview, time
-    /// ascending, at most `max_points` of them (at least 2). A curve with few enough corners is
-    /// drawn through them exactly; a longer one as its envelope: the highest value in each of
-    /// `max_points - 1` equal spans, so a short spike or stage shows whatever the run's length
-    /// (even samples could fall on either side of it). Closed-model values are whole users, as
-    /// the engine runs them.
-    pub fn preview(&self, max_points: usize) -> Vec<(f64, f64)> {
-        let n = max_points.max(2);
+    /// The plan's curve (users or rate) as `points` `(seconds, value)` pairs for a preview
+    /// (at least 2), time ascending: the first at 0, each next one at the end of an equal span
+    /// with the highest value in that span. So a short spike or stage shows whatever the run's
+    /// length (even samples could fall on either side of it), and the highest point is the
+    /// plan's peak. Closed-model values are whole users, as the engine runs them.
+    pub fn preview(&self, points: usize) -> Vec<(f64, f64)> {
+        let n = points.max(2);
         let end = self.duration().as_secs_f64();
-        let whole = |v: f64| (v + 1e-9).floor();
-        match self {
-            LoadPlan::Users(c) | LoadPlan::Rate { curve: c, .. } => {
-                let value = |v: f64| if self.is_open() { v } else { whole(v) };
-                if c.segments.len() * 2 <= n {
-                    c.segments
-                        .iter()
-                        .flat_map(|&(t0, t1, v0, v1)| [(t0, value(v0)), (t1, value(v1))])
-                        .collect()
-                } else {
-                    envelope(end, n, |a, b| value(c.max_over(a, b)))
-                }
-            }
+        let max_over = |a: f64, b: f64| match self {
+            LoadPlan::Users(c) => (c.max_over(a, b) + 1e-9).floor(),
+            LoadPlan::Rate { curve, .. } => curve.max_over(a, b),
+            // One mean per second, held through it.
             LoadPlan::Poisson { means, .. } => {
-                // One mean per second, held through it; the last second may be cut short.
-                let second = |i: usize| (i as f64).min(end);
-                if means.len() * 2 <= n {
-                    means
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(i, &m)| [(second(i), m), (second(i + 1), m)])
-                        .collect()
-                } else {
-                    envelope(end, n, |a, b| {
-                        let first = a.floor() as usize;
-                        let last = (b.ceil() as usize).max(first + 1);
-                        means
-                            .get(first..last.min(means.len()))
-                            .map_or(0.0, |m| m.iter().copied().fold(0.0, f64::max))
-                    })
-                }
+                let first = a.floor() as usize;
+                let last = (b.ceil() as usize).max(first + 1).min(means.len());
+                means
+                    .get(first..last)
+                    .map_or(0.0, |m| m.iter().copied().fold(0.0, f64::max))
             }
-        }
+        };
+        let at = |i: usize| end * i as f64 / (n - 1) as f64;
+        std::iter::once((0.0, max_over(0.0, 0.0)))
+            .chain((1..n).map(|i| (at(i), max_over(at(i - 1), at(i)))))
+            .collect()
     }
-}
-
-/// `n` points over `[0, end]`: the first at 0, each next one at the end of its span with the
-/// highest value `max_over` finds in that span.
-fn envelope(end: f64, n: usize, max_over: impl Fn(f64, f64) -> f64) -> Vec<(f64, f64)> {
-    let at = |i: usize| end * i as f64 / (n - 1) as f64;
-    std::iter::once((0.0, max_over(0.0, 0.0)))
-        .chain((1..n).map(|i| (at(i), max_over(at(i - 1), at(i)))))
-        .collect()
 }
 
 /// Iterator over `(time, users)` changes of a closed plan. The count at time t is the curve's

@@ -653,7 +653,7 @@ pub struct LoadPreview {
     pub starts: Option<f64>,
 }
 
-/// Most points a preview draws: a curve with more corners is drawn as its envelope.
+/// Points a preview draws: the highest value of each of 600 equal spans of the load.
 pub const PREVIEW_POINTS: usize = 601;
 
 /// Longest random profile the preview draws (its plan holds one mean per second).
@@ -683,11 +683,11 @@ pub fn preview(profile: &LoadProfile) -> Option<LoadPreview> {
     if duration_s <= 0.0 {
         return None;
     }
-    // The envelope keeps every span's highest value, so the peak is the curve's own.
+    // Each point is its span's highest value, so the peak is the plan's own.
     let points = plan.preview(PREVIEW_POINTS);
     let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
     let open = plan.is_open();
-    // The area under the rate curve, from the plan itself (the envelope is above the curve).
+    // The area under the rate curve, from the plan itself (the points are above the curve).
     let starts = open.then(|| plan.mean_rate(Duration::ZERO, plan.duration()) * duration_s);
     Some(LoadPreview {
         open,

@@ -593,7 +593,9 @@ fn preview_draws_the_plan() {
     })
     .expect("draws");
     assert!(!p.open);
-    assert_eq!(p.points, [(0.0, 10.0), (30.0, 10.0)]);
+    assert_eq!(p.points.len(), PREVIEW_POINTS);
+    assert!(p.points.iter().all(|v| v.1 == 10.0));
+    assert_eq!(p.points.last(), Some(&(30.0, 10.0)));
     assert_eq!(
         (p.peak, p.duration_s, p.starts, p.max_users),
         (10.0, 30.0, None, None)
@@ -628,11 +630,11 @@ fn preview_draws_the_plan() {
     })
     .expect("draws");
     assert_eq!(p.peak, 50.0);
-    assert!(p.points.len() <= PREVIEW_POINTS);
-    assert_eq!(
-        p.points.iter().filter(|v| v.1 == 50.0).count(),
-        120,
-        "two corners per spike"
+    assert_eq!(p.points.len(), PREVIEW_POINTS);
+    let at_peak = p.points.iter().filter(|v| v.1 == 50.0).count();
+    assert!(
+        at_peak >= 60,
+        "every spike is drawn: {at_peak} points at 50/s"
     );
     let starts = p.starts.expect("open profiles count starts");
     assert!((starts - 23_400.0).abs() < 1e-6, "{starts}");
