@@ -35,6 +35,9 @@ pub enum ApiError {
     /// Nothing to act on (e.g. stop with no run in progress).
     #[error("{0}")]
     Conflict(String),
+    /// The server is shutting down: nothing new starts.
+    #[error("{0}")]
+    Unavailable(String),
     /// The engine refused to start.
     #[error("the run could not start: {0}")]
     Engine(#[from] engine::EngineError),
@@ -63,6 +66,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Busy(_) => (StatusCode::CONFLICT, "run_in_progress"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Engine(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cannot_start"),
             ApiError::Store(_) | ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")

@@ -3,6 +3,7 @@
 //! feed (a broadcast the WebSocket handlers subscribe to).
 
 use crate::console::errln;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -52,6 +53,8 @@ struct Inner {
     pumps: tokio_util::task::TaskTracker,
     /// Held for the whole of a start, so racing starts cannot both store a run row.
     launching: tokio::sync::Mutex<()>,
+    /// Set (under `launching`) when the server shuts down: no run starts after it.
+    closing: AtomicBool,
 }
 
 fn now_ms() -> u64 {
@@ -117,6 +120,7 @@ impl RunManager {
                 feed,
                 pumps: tokio_util::task::TaskTracker::new(),
                 launching: tokio::sync::Mutex::new(()),
+                closing: AtomicBool::new(false),
             }),
         }
     }
@@ -230,6 +234,11 @@ impl RunManager {
         // Without this, two starts could both pass the check below and both store a run; the
         // loser's row would then stay in the history as a run that never ran.
         let _launching = self.inner.launching.lock().await;
+        if self.inner.closing.load(Ordering::SeqCst) {
+            return Err(ApiError::Unavailable(
+                "the server is shutting down; start the run once it is back".into(),
+            ));
+        }
         if let Some(id) = self.busy() {
             return Err(ApiError::Busy(id));
         }
@@ -431,6 +440,13 @@ impl RunManager {
 
     /// Stops any run and waits until its results are stored (graceful shutdown).
     pub async fn shutdown(&self) {
+        // Taken like a start: a start under way finishes first (its run is then stopped below),
+        // and none begins after. A start that got in after the stop would otherwise answer 201
+        // for a run the exiting process neither runs nor completes.
+        {
+            let _launching = self.inner.launching.lock().await;
+            self.inner.closing.store(true, Ordering::SeqCst);
+        }
         if let Some(c) = self.current().as_ref().filter(|c| !c.done) {
             c.handle.cancel();
         }

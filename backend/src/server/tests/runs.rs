@@ -747,6 +747,27 @@ async fn racing_starts_create_exactly_one_run() {
     assert_eq!(listed(&h, "/api/runs").await, vec![id]);
 }
 
+/// Once the server is shutting down nothing starts: a start is answered 503 and stores no run
+/// (it used to be accepted, 201, and left as a run the exiting process never ran).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_run_starts_once_the_server_is_shutting_down() {
+    let h = Harness::new().await;
+    h.runs.shutdown().await;
+    let body = json!({ "scenario": { "inline": quick_scenario("late", "GET product", "300ms") } });
+    for uri in [
+        "/api/workload/start",
+        "/api/runs",
+        "/api/testing/performance",
+    ] {
+        let err = h
+            .post_json(uri, &body)
+            .await
+            .error(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        assert!(err.detail.contains("shutting down"), "{uri}: {err:?}");
+    }
+    assert!(listed(&h, "/api/runs").await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_configuration_shapes_runs() {
     // test_config.json defaults for a scenario name, the user cap, reports turned off.
