@@ -180,7 +180,10 @@ pub(crate) async fn run_iteration(
                     ),
                     ValidThink::Uniform(lo, _) => lo,
                 };
-                let due = Instant::now() + pause;
+                // From when the step was due, not from now: an iteration that starts late (a
+                // busy generator) has its lateness counted in its first request's latency, also
+                // when a think time comes first.
+                let due = intended.unwrap_or_else(Instant::now) + pause;
                 tokio::time::sleep_until(due).await;
                 state.note_lag(Instant::now().saturating_duration_since(due));
                 intended = Some(due);

@@ -220,30 +220,11 @@ async fn a_closed_users_late_next_iteration_counts_the_wait() {
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
     use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::closed_user;
     use crate::recorder::Tally;
 
-    // Answers every request head at once.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = stream.read(&mut buf).await {
-                    let heads = buf[..n].windows(4).filter(|w| w == b"\r\n\r\n").count();
-                    let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".repeat(heads);
-                    if n == 0 || stream.write_all(&answer).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let addr = answering_target().await;
     let yaml = format!(
         "name: late
 target: http://{addr}
@@ -302,5 +283,86 @@ load: {{ type: constant_users, users: 1, duration: 10s }}
     assert!(
         late_ms >= 250.0,
         "the second iteration's request was ~300 ms late, and says only {late_ms} ms"
+    );
+}
+
+/// A loopback target that answers every request head at once; its address.
+async fn answering_target() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stream.read(&mut buf).await {
+                    let heads = buf[..n].windows(4).filter(|w| w == b"\r\n\r\n").count();
+                    let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n".repeat(heads);
+                    if n == 0 || stream.write_all(&answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// An open-model iteration that starts late, with a think time before its first request: its
+/// think time runs from when the iteration was due, so the lateness is in the request's
+/// latency (it was lost when the think time ran from the late start). Real time and a loopback
+/// target, as above: the iteration is simply called 300 ms after it was due.
+#[tokio::test]
+async fn a_late_iteration_that_thinks_first_counts_its_lateness() {
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+    use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
+
+    use crate::journey::run_iteration;
+    use crate::recorder::Tally;
+
+    let addr = answering_target().await;
+    let yaml = format!(
+        "name: late
+target: http://{addr}
+journeys:
+  - name: one
+    steps:
+      - think: 100ms
+      - request: {{ path: / }}
+load: {{ type: constant_rate, rate: 1, duration: 10s, max_users: 1 }}
+"
+    );
+    let scenario = validate(
+        &parse_scenario(&yaml, Format::Yaml).expect("parses"),
+        &ValidationEnv::default(),
+    )
+    .expect("valid");
+    let mut origins = Vec::new();
+    let journey = PreparedJourney::new(&scenario.journeys[0], scenario.timeout, &mut origins)
+        .expect("journey");
+    let state = RunState::new(
+        Vec::new(),
+        vec![journey],
+        Picker::single(),
+        Recorder::new(1, 0, 1),
+    );
+    let due = Instant::now();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    run_iteration(&state, 0, Some(due), &mut SmallRng::seed_from_u64(1)).await;
+
+    let mut tally = Tally::new();
+    state
+        .recorder
+        .drain(std::slice::from_mut(&mut tally), &mut []);
+    assert_eq!(tally.requests, 1);
+    let latency_ms = tally.latency.max() as f64 / 1000.0;
+    assert!(
+        latency_ms >= 190.0,
+        "the request was due 100 ms after the iteration, sent ~200 ms after that; \
+         its latency says {latency_ms} ms"
     );
 }
