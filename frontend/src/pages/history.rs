@@ -602,8 +602,9 @@ fn run_detail(
                 ("Ended", MetaValue::Text(&ended)),
                 ("Duration", MetaValue::Text(&duration)),
             ];
-            // What the run aimed at, and how hard (the run records the server's target for a
-            // scenario that named none; only one whose every path is a full URL has none).
+            // What the run aimed at, and how hard. A run records the server's target when its
+            // scenario named none; one stored before that, or one of full URLs only run without
+            // any target, shows none.
             if let Some(target) = &d.scenario_doc.target {
                 items.push(("Target", MetaValue::Text(target)));
             }
