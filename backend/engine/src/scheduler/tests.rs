@@ -219,36 +219,14 @@ async fn a_closed_users_late_next_iteration_counts_the_wait() {
 
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
-    use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
     use super::closed_user;
     use crate::recorder::Tally;
 
-    let addr = answering_target().await;
-    let yaml = format!(
-        "name: late
-target: http://{addr}
-journeys:
-  - name: one
-    steps:
-      - request: {{ path: / }}
-      - think: 100ms
-load: {{ type: constant_users, users: 1, duration: 10s }}
-"
-    );
-    let scenario = validate(
-        &parse_scenario(&yaml, Format::Yaml).expect("parses"),
-        &ValidationEnv::default(),
-    )
-    .expect("valid");
-    let mut origins = Vec::new();
-    let journey = PreparedJourney::new(&scenario.journeys[0], scenario.timeout, &mut origins)
-        .expect("journey");
-    let state = Arc::new(RunState::new(
-        Vec::new(),
-        vec![journey],
-        Picker::single(),
-        Recorder::new(1, 0, 1),
+    // A request, then a 100 ms think time.
+    let state = Arc::new(loopback_state(
+        answering_target().await,
+        "      - request: { path: / }\n      - think: 100ms\n",
     ));
     let stop = Arc::new(AtomicBool::new(false));
     let user = {
@@ -311,30 +289,14 @@ async fn answering_target() -> std::net::SocketAddr {
     addr
 }
 
-/// An open-model iteration that starts late, with a think time before its first request: its
-/// think time runs from when the iteration was due, so the lateness is in the request's
-/// latency (it was lost when the think time ran from the late start). Real time and a loopback
-/// target, as above: the iteration is simply called 300 ms after it was due.
-#[tokio::test]
-async fn a_late_iteration_that_thinks_first_counts_its_lateness() {
-    use rand::SeedableRng;
-    use rand::rngs::SmallRng;
+/// A run's state with one journey of `steps` (YAML list items, indented for the journey) aimed
+/// at `addr`, for tests that drive a user or an iteration themselves.
+fn loopback_state(addr: std::net::SocketAddr, steps: &str) -> RunState {
     use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
-    use crate::journey::run_iteration;
-    use crate::recorder::Tally;
-
-    let addr = answering_target().await;
     let yaml = format!(
-        "name: late
-target: http://{addr}
-journeys:
-  - name: one
-    steps:
-      - think: 100ms
-      - request: {{ path: / }}
-load: {{ type: constant_rate, rate: 1, duration: 10s, max_users: 1 }}
-"
+        "name: loopback\ntarget: http://{addr}\njourneys:\n  - name: one\n    steps:\n{steps}\
+         load: {{ type: constant_users, users: 1, duration: 10s }}\n"
     );
     let scenario = validate(
         &parse_scenario(&yaml, Format::Yaml).expect("parses"),
@@ -344,11 +306,30 @@ load: {{ type: constant_rate, rate: 1, duration: 10s, max_users: 1 }}
     let mut origins = Vec::new();
     let journey = PreparedJourney::new(&scenario.journeys[0], scenario.timeout, &mut origins)
         .expect("journey");
-    let state = RunState::new(
+    RunState::new(
         Vec::new(),
         vec![journey],
         Picker::single(),
         Recorder::new(1, 0, 1),
+    )
+}
+
+/// An open-model iteration that starts late, with a think time before its first request: its
+/// think time runs from when the iteration was due, so the lateness is in the request's
+/// latency (it was lost when the think time ran from the late start). Real time and a loopback
+/// target, as above: the iteration is simply called 300 ms after it was due.
+#[tokio::test]
+async fn a_late_iteration_that_thinks_first_counts_its_lateness() {
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+
+    use crate::journey::run_iteration;
+    use crate::recorder::Tally;
+
+    // A 100 ms think time, then a request.
+    let state = loopback_state(
+        answering_target().await,
+        "      - think: 100ms\n      - request: { path: / }\n",
     );
     let due = Instant::now();
     tokio::time::sleep(Duration::from_millis(300)).await;
