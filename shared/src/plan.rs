@@ -191,7 +191,10 @@ impl LoadPlan {
                     means.push(mean);
                     if *walk > 0.0 {
                         let step = (rng.next_f64() * 2.0 - 1.0) * walk * mean_rate;
-                        mean = (mean + step).clamp(lo, hi);
+                        // Not `clamp`, which panics when the bounds cross: validation keeps
+                        // them in order for a run, but the panel's preview draws profiles
+                        // still being typed (a max rate of "1" on the way to "150").
+                        mean = (mean + step).max(lo).min(hi);
                     }
                 }
                 LoadPlan::Poisson {

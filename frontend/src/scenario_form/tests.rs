@@ -585,6 +585,19 @@ fn stages_add_and_remove() {
     assert_eq!(errors[0].0, "load.stages[0].target");
 }
 
+/// A random profile's max rate typed one key at a time ("1" on the way to "150") crosses the
+/// mean's lower bound for a moment: the preview is drawn, and the panel does not panic.
+#[test]
+fn a_preview_of_a_bound_being_typed_does_not_panic() {
+    let mut l = LoadForm::default();
+    l.set_kind(LoadKind::Random);
+    l.mean_rate = "10".into();
+    l.walk = "0.5".into();
+    l.max_rate = "1".into();
+    let profile = l.to_profile().expect("the form reads");
+    assert!(preview(&profile).is_some_and(|p| p.peak.is_finite()));
+}
+
 #[test]
 fn preview_draws_the_plan() {
     let p = preview(&LoadProfile::ConstantUsers {

@@ -452,3 +452,32 @@ fn mean_rate_over_spans() {
     assert!((got - want).abs() < 1e-9, "{got} != {want}");
     assert_eq!(random.mean_rate(secs(4.0), secs(5.0)), 0.0);
 }
+
+/// A random profile whose bounds cross (as the panel's form holds one while a bound is typed)
+/// still makes a plan: the preview draws it, and validation refuses it for a run.
+#[test]
+fn crossed_random_bounds_make_a_plan_without_panicking() {
+    for (min_rate, max_rate) in [
+        (None, Some(1.0)),
+        (Some(30.0), None),
+        (Some(50.0), Some(5.0)),
+    ] {
+        let plan = LoadPlan::new(
+            &LoadProfile::Random {
+                mean_rate: 10.0,
+                duration: d(30.0),
+                max_users: 10,
+                walk: 0.5,
+                min_rate,
+                max_rate,
+                seed: Some(1),
+            },
+            0,
+        );
+        let points = plan.preview(61);
+        assert!(
+            points.iter().all(|p| p.1.is_finite() && p.1 >= 0.0),
+            "{points:?}"
+        );
+    }
+}
