@@ -100,6 +100,45 @@ fn read_summary(path: &Path) -> RunSummary {
     serde_json::from_str(&text).expect("--out is a RunSummary")
 }
 
+/// `--out` to a pipe or a device gets the summary: here `/dev/stdout`, a pipe this test reads.
+/// Such a file cannot be truncated, and that refusal used to lose the summary after the whole
+/// run had been sent (exit 3).
+#[cfg(unix)]
+#[test]
+fn out_to_a_pipe_gets_the_summary() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let output = run(
+        &[
+            many.to_str().expect("utf-8 path"),
+            "--target",
+            &target.url,
+            "--users",
+            "2",
+            "--duration",
+            "300ms",
+            "--out",
+            "/dev/stdout",
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The table, then the summary as JSON.
+    let json = stdout
+        .find("\n{")
+        .map(|at| &stdout[at + 1..])
+        .expect("the summary's JSON on stdout");
+    let summary: RunSummary = serde_json::from_str(json).expect("--out is a RunSummary");
+    assert_eq!(summary.scenario, "many-users");
+    assert!(summary.total.requests > 0, "{summary:?}");
+}
+
 #[test]
 fn web_app_example_matches_the_targets_own_count() {
     let target = DemoTarget::start(&[]);

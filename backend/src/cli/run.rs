@@ -443,7 +443,12 @@ impl OutFile {
 
     fn write(mut self, content: &[u8]) -> std::io::Result<()> {
         use std::io::Write as _;
-        self.file.set_len(0)?;
+        // Only a regular file has old content to cut: a pipe, FIFO or device (`--out
+        // /dev/stdout`, `--out >(jq …)`) refuses to be truncated, and the whole run's summary
+        // was lost to that refusal.
+        if self.file.metadata()?.is_file() {
+            self.file.set_len(0)?;
+        }
         self.file.write_all(content)?;
         self.file.flush()
     }
