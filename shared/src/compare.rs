@@ -277,8 +277,12 @@ pub fn classify(metric: Metric, baseline: f64, candidate: f64, tolerance: Tolera
         return Change::Same;
     }
     let d = Delta::between(baseline, candidate);
-    let significant =
-        d.abs.abs() > metric.noise_floor() && d.rel.is_none_or(|r| r.abs() > tolerance.ratio());
+    // A change exactly on the floor or the tolerance is within it, whatever the float
+    // arithmetic made of it: 10 → 11 errors in 1,000 requests is 0.1 pp as surely as 9 → 10,
+    // though one difference computes a hair above 0.001 and the other a hair below.
+    const EDGE: f64 = 1.0 + 1e-9;
+    let significant = d.abs.abs() > metric.noise_floor() * EDGE
+        && d.rel.is_none_or(|r| r.abs() > tolerance.ratio() * EDGE);
     if !significant {
         Change::Same
     } else if d.abs * dir > 0.0 {
@@ -852,6 +856,12 @@ mod tests {
             // Latency: worse when up by > 5 % and > 1 ms.
             (P95, 100.0, 110.0, Worse),
             (P95, 100.0, 105.0, Same), // exactly 5 %: tolerated
+            (P95, 20.2, 21.21, Same),  // exactly 5 %, a hair above in floats
+            (P95, 20.0, 21.0, Same),   // exactly 5 % and exactly the 1 ms floor
+            // Error rate: exactly the 0.1 pp floor, either way the subtraction rounds.
+            (ErrorRate, 0.009, 0.010, Same),
+            (ErrorRate, 0.010, 0.011, Same),
+            (ErrorRate, 0.010, 0.0111, Worse),
             (P95, 100.0, 105.5, Worse),
             (P95, 100.0, 90.0, Better),
             (P95, 10.0, 10.9, Same), // 9 % but under 1 ms
