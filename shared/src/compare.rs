@@ -135,15 +135,17 @@ impl Metric {
         }
     }
 
-    /// The figure in a request's statistics.
-    pub fn of(self, s: &RequestStats) -> f64 {
+    /// The figure in a request's statistics; none for a latency of a request that got no
+    /// answer (its 0 ms would read as an improvement).
+    pub fn of(self, s: &RequestStats) -> Option<f64> {
+        let latency = |ms: f64| (s.latency.count > 0).then_some(ms);
         match self {
-            Metric::P50 => s.latency.p50_ms,
-            Metric::P95 => s.latency.p95_ms,
-            Metric::P99 => s.latency.p99_ms,
-            Metric::Rps => s.rps,
-            Metric::ErrorRate => s.error_rate(),
-            Metric::Requests => s.requests as f64,
+            Metric::P50 => latency(s.latency.p50_ms),
+            Metric::P95 => latency(s.latency.p95_ms),
+            Metric::P99 => latency(s.latency.p99_ms),
+            Metric::Rps => Some(s.rps),
+            Metric::ErrorRate => Some(s.error_rate()),
+            Metric::Requests => Some(s.requests as f64),
         }
     }
 
@@ -315,8 +317,8 @@ impl MetricCell {
         candidate: Option<&RequestStats>,
         tolerance: Tolerance,
     ) -> Self {
-        let baseline = baseline.map(|s| metric.of(s));
-        let candidate = candidate.map(|s| metric.of(s));
+        let baseline = baseline.and_then(|s| metric.of(s));
+        let candidate = candidate.and_then(|s| metric.of(s));
         let (delta, change) = match (baseline, candidate) {
             (Some(b), Some(c)) => (
                 Some(Delta::between(b, c)),
@@ -1018,6 +1020,25 @@ mod tests {
                 .filter(|c| c.change != Change::Same)
                 .count(),
             0
+        );
+
+        // A request that got no answer in the candidate has no latency there, not 0 ms: no
+        // improvement is read into it; its error rate still compares.
+        let mut unanswered = cand.clone();
+        unanswered.per_request[1].latency = LatencyStats::default();
+        unanswered.per_request[1].errors = 600;
+        let rows = compare((&base).into(), (&unanswered).into(), Tolerance::DEFAULT);
+        let root = &rows[1];
+        assert_eq!(root.title(), "GET /");
+        let p50 = root.cell(Metric::P50).expect("p50 cell");
+        assert_eq!((p50.baseline, p50.candidate), (Some(8.0), None));
+        assert_eq!(
+            (p50.candidate_text(), p50.change),
+            ("—".into(), Change::Same)
+        );
+        assert_eq!(
+            root.cell(Metric::ErrorRate).map(|c| c.change),
+            Some(Change::Worse)
         );
     }
 
