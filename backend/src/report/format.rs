@@ -20,13 +20,27 @@ pub(super) fn fmt_pct(r: f64) -> String {
     human_percent(finite(r))
 }
 
-/// A rate per second: `12.5/s`, `1,234/s`.
+/// A rate per second: `0.04/s`, `12.5/s`, `1,234/s`. The precision is chosen after rounding,
+/// and a rate below 0.1/s keeps two decimals, as the panel writes it: a request made twice in
+/// a 50 s run read `0.0/s`, and so did a passing `rps > 0.01` threshold's observed rate.
 pub(super) fn fmt_rps(v: f64) -> String {
     let v = finite(v);
-    if v >= 1000.0 {
+    if v >= 999.95 {
         format!("{}/s", fmt_int(v.round() as u64))
+    } else if v > 0.0 && v < 0.095 {
+        format!("{v:.2}/s")
     } else {
         format!("{v:.1}/s")
+    }
+}
+
+/// A snapshot interval: `250 ms` under a second, else as durations are written (`1 s`, `2.5 s`,
+/// `1 min 00 s`); a 250 ms interval read `0.3 s`.
+pub(super) fn fmt_interval(secs: f64) -> String {
+    if secs < 1.0 {
+        format!("{:.0} ms", finite(secs) * 1000.0)
+    } else {
+        human_duration(secs)
     }
 }
 
@@ -54,5 +68,34 @@ pub(super) fn fmt_observed(t: &ThresholdResult) -> String {
             _ => fmt_ms(v),
         },
         _ => t.observed_text.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fmt_interval, fmt_rps};
+
+    #[test]
+    fn rates_and_intervals_for_people() {
+        for (v, text) in [
+            (0.0, "0.0/s"),
+            (0.04, "0.04/s"),
+            (0.1, "0.1/s"),
+            (12.5, "12.5/s"),
+            (999.96, "1,000/s"),
+            (1234.4, "1,234/s"),
+            (f64::NAN, "0.0/s"),
+        ] {
+            assert_eq!(fmt_rps(v), text, "{v}");
+        }
+        for (secs, text) in [
+            (0.1, "100 ms"),
+            (0.25, "250 ms"),
+            (1.0, "1 s"),
+            (2.5, "2.5 s"),
+            (60.0, "1 min 00 s"),
+        ] {
+            assert_eq!(fmt_interval(secs), text, "{secs}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use shared::report::{JsonReport, Results, rfc3339_utc};
 use shared::run::RunStatus;
 use shared::units::{human_bytes, human_duration, plural};
 
-use super::format::{fmt_int, fmt_ms, fmt_observed, fmt_pct, fmt_rps, fmt_time};
+use super::format::{fmt_int, fmt_interval, fmt_ms, fmt_observed, fmt_pct, fmt_rps, fmt_time};
 use super::svg::{Chart, Dash, Marker, PALETTE, Series};
 use super::{EarlyStop, escape, finite, json};
 
@@ -514,7 +514,7 @@ fn charts(o: &mut String, alerts: &[Alert], series: &[MetricsSnapshot], load_end
     };
 
     let per = interval_s.map_or_else(String::new, |s| {
-        format!("one point per {} interval", human_duration(s))
+        format!("one point per {} interval", fmt_interval(s))
     });
     o.push_str("<section class=\"plain\"><h2>Over time</h2>\n");
     for (chart, caption, note) in [
