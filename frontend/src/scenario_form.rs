@@ -190,8 +190,12 @@ pub fn parse_number(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("\"{t}\" is not a number (e.g. 5 or 0.5)"))
 }
 
-/// A decimal as the form shows it: `5`, `0.5` (shortest text that reads back the same).
+/// A decimal as the form shows it: `5`, `0.5` (shortest text that reads back the same). A
+/// negative zero (valid in a document: `-0.0`) is `0`: its `-0` could not be read back.
 pub fn format_number(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
     format!("{v}")
 }
 

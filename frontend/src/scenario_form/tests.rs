@@ -92,6 +92,26 @@ fn every_example_round_trips_through_the_form() {
     }
 }
 
+/// A document's `-0.0` (valid: not below 0) shows as `0` and reads back; its `-0` could not be
+/// read, and the form was stuck.
+#[test]
+fn a_negative_zero_reads_back() {
+    let mut s = ScenarioForm::default()
+        .to_scenario()
+        .expect("default reads");
+    s.load = LoadProfile::RampingRate {
+        start_rate: -0.0,
+        stages: vec![shared::scenario::Stage {
+            duration: secs(10),
+            target: 5.0,
+        }],
+        max_users: 10,
+    };
+    let form = ScenarioForm::from_scenario(&s);
+    assert_eq!(form.load.start_rate, "0");
+    assert_eq!(form.to_scenario(), Ok(s));
+}
+
 #[test]
 fn the_default_form_is_a_scenario() {
     let s = ScenarioForm::default()
