@@ -390,6 +390,28 @@ fn validate_subcommand_and_help() {
         "{stdout}"
     );
 
+    // A scenario without a target is checked against the one it would run with: refused
+    // without any (the message suggests --target), valid with `--target`, as `run` takes it.
+    let untargeted = fixture("failing_threshold.yaml");
+    let untargeted = untargeted.to_str().expect("utf-8");
+    let refused = stampede()
+        .args(["validate", untargeted])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("pass --target"), "{stderr}");
+    let targeted = stampede()
+        .args(["validate", untargeted, "--target", "http://127.0.0.1:1"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        targeted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&targeted.stderr)
+    );
+
     let help = stampede().arg("--help").output().expect("runs");
     let text = String::from_utf8_lossy(&help.stdout);
     for sub in ["run", "validate", "demo-target"] {

@@ -84,6 +84,11 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     /// Scenario file (YAML, or JSON when it ends in .json).
     pub scenario: PathBuf,
+
+    /// The target base URL it would run against, as `run --target` gives it. Without it and
+    /// without a `target` in the file, CLOUD_API_URL is used.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
 }
 
 /// Durations from flags or the environment: `30s`, `5m`, or a bare number of seconds (the
@@ -187,7 +192,11 @@ fn load(path: &std::path::Path, overrides: &Overrides) -> Result<ValidScenario, 
 }
 
 pub(super) fn validate(args: &ValidateArgs) -> u8 {
-    match load(&args.scenario, &Overrides::default()) {
+    let overrides = Overrides {
+        target: args.target.clone(),
+        ..Overrides::default()
+    };
+    match load(&args.scenario, &overrides) {
         Ok(s) => {
             let count = |n: usize, one, many| plural(n as u64, one, many);
             outln!(
