@@ -198,7 +198,7 @@ fn list_limit_defaults_to_100_and_caps_at_1000() -> Result<(), StoreError> {
 #[test]
 fn concurrent_saves_of_a_new_name_create_it_once() {
     let store = mem();
-    for round in 0..50 {
+    for round in 0..200 {
         let name = format!("race-{round}");
         let saves: Vec<bool> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..2)
