@@ -3,7 +3,6 @@
 //! feed (a broadcast the WebSocket handlers subscribe to).
 
 use crate::console::errln;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -51,10 +50,16 @@ struct Inner {
     feed: broadcast::Sender<ServerMsg>,
     /// Pumps still saving a run (graceful shutdown waits for them).
     pumps: tokio_util::task::TaskTracker,
-    /// Held for the whole of a start, so racing starts cannot both store a run row.
-    launching: tokio::sync::Mutex<()>,
-    /// Set (under `launching`) when the server shuts down: no run starts after it.
-    closing: AtomicBool,
+    /// Held for the whole of a start, so racing starts cannot both store a run row. It holds
+    /// whether the server is shutting down: no run starts after that.
+    launching: tokio::sync::Mutex<Launching>,
+}
+
+/// What starts check under [`Inner::launching`].
+#[derive(Debug)]
+struct Launching {
+    /// The server is shutting down.
+    closing: bool,
 }
 
 fn now_ms() -> u64 {
@@ -119,8 +124,7 @@ impl RunManager {
                 current: Mutex::new(None),
                 feed,
                 pumps: tokio_util::task::TaskTracker::new(),
-                launching: tokio::sync::Mutex::new(()),
-                closing: AtomicBool::new(false),
+                launching: tokio::sync::Mutex::new(Launching { closing: false }),
             }),
         }
     }
@@ -233,8 +237,8 @@ impl RunManager {
     ) -> Result<RunInfo, ApiError> {
         // Without this, two starts could both pass the check below and both store a run; the
         // loser's row would then stay in the history as a run that never ran.
-        let _launching = self.inner.launching.lock().await;
-        if self.inner.closing.load(Ordering::SeqCst) {
+        let launching = self.inner.launching.lock().await;
+        if launching.closing {
             return Err(ApiError::Unavailable(
                 "the server is shutting down; start the run once it is back".into(),
             ));
@@ -443,10 +447,7 @@ impl RunManager {
         // Taken like a start: a start under way finishes first (its run is then stopped below),
         // and none begins after. A start that got in after the stop would otherwise answer 201
         // for a run the exiting process neither runs nor completes.
-        {
-            let _launching = self.inner.launching.lock().await;
-            self.inner.closing.store(true, Ordering::SeqCst);
-        }
+        self.inner.launching.lock().await.closing = true;
         if let Some(c) = self.current().as_ref().filter(|c| !c.done) {
             c.handle.cancel();
         }
