@@ -38,7 +38,7 @@ pub(super) fn fmt_rps(v: f64) -> String {
 /// `1 min 00 s`); a 250 ms interval read `0.3 s`.
 pub(super) fn fmt_interval(secs: f64) -> String {
     if secs < 1.0 {
-        format!("{:.0} ms", finite(secs) * 1000.0)
+        fmt_ms(secs * 1000.0)
     } else {
         human_duration(secs)
     }
