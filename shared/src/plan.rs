@@ -225,8 +225,7 @@ impl LoadPlan {
     /// Users the plan calls for at `t` (closed model; 0 for open plans).
     pub fn users_at(&self, t: Duration) -> u32 {
         match self {
-            // A hair of tolerance so 2.9999999 users from float error still counts as 3.
-            LoadPlan::Users(c) => (c.at(t.as_secs_f64()) + 1e-9).floor() as u32,
+            LoadPlan::Users(c) => whole_users(c.at(t.as_secs_f64())) as u32,
             _ => 0,
         }
     }
@@ -341,7 +340,7 @@ impl LoadPlan {
         let n = points.max(2);
         let end = self.duration().as_secs_f64();
         let max_over = |a: f64, b: f64| match self {
-            LoadPlan::Users(c) => (c.max_over(a, b) + 1e-9).floor(),
+            LoadPlan::Users(c) => whole_users(c.max_over(a, b)),
             LoadPlan::Rate { curve, .. } => curve.max_over(a, b),
             // One mean per second, held through it.
             LoadPlan::Poisson { means, .. } => {
@@ -357,6 +356,12 @@ impl LoadPlan {
             .chain((1..n).map(|i| (at(i), max_over(at(i - 1), at(i)))))
             .collect()
     }
+}
+
+/// The users a curve's value runs: rounded down, with a hair of tolerance so 2.9999999 users
+/// from float error still counts as 3.
+fn whole_users(v: f64) -> f64 {
+    (v + 1e-9).floor()
 }
 
 /// Iterator over `(time, users)` changes of a closed plan. The count at time t is the curve's
@@ -393,7 +398,7 @@ impl Iterator for UserChanges<'_> {
                 self.level = if v1 < v0 {
                     (v0 - 1e-9).floor().max(0.0) as i64
                 } else {
-                    (v0 + 1e-9).floor() as i64
+                    whole_users(v0) as i64
                 };
                 if self.level != self.current {
                     self.current = self.level;
@@ -412,7 +417,7 @@ impl Iterator for UserChanges<'_> {
             } else if v1 < v0 {
                 let k = self.level - 1;
                 let t = t0 + (v0 - (k + 1) as f64) / (v0 - v1) * dt;
-                if k >= 0 && k as f64 >= (v1 + 1e-9).floor() && t < t1 {
+                if k >= 0 && k as f64 >= whole_users(v1) && t < t1 {
                     self.level = k;
                     self.current = k;
                     return Some((at(t), k as u32));
