@@ -664,7 +664,8 @@ impl<'de> Deserialize<'de> for LoadProfile {
 pub struct Stage {
     /// Length of the stage.
     pub duration: HumanDuration,
-    /// Users (for `ramping_users`) or starts per second (for `ramping_rate`) at the stage's end.
+    /// Users (a whole number, for `ramping_users`) or starts per second (for `ramping_rate`) at
+    /// the stage's end.
     pub target: f64,
 }
 

@@ -711,6 +711,11 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
                     format!("load.stages[{i}].target"),
                     format!("{} must be between 0 and {limit}", s.target),
                 );
+            } else if !is_rate && s.target.fract() != 0.0 {
+                errs.push(
+                    format!("load.stages[{i}].target"),
+                    format!("{} is not a whole number of users", s.target),
+                );
             }
         }
         let total: std::time::Duration = stages.iter().map(|s| s.duration.get()).sum();
