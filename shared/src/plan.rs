@@ -70,8 +70,14 @@ impl Curve {
 
     /// The highest value on `[a, b]` seconds: at `a` alone when `b <= a`; 0 outside the curve.
     pub fn max_over(&self, a: f64, b: f64) -> f64 {
+        self.max_over_by(a, b, |v, _| v)
+    }
+
+    /// The highest of `f(value, falling)` on `[a, b]` seconds, for an `f` that never decreases
+    /// in the value (so on each linear part the highest is at one of its ends).
+    fn max_over_by(&self, a: f64, b: f64, f: impl Fn(f64, bool) -> f64) -> f64 {
         if b <= a {
-            return self.at(a);
+            return self.value_by(a, &f);
         }
         // Segments are in time order: skip those that end by `a`, stop at the first after `b`.
         let first = self.segments.partition_point(|s| s.1 <= a);
@@ -81,21 +87,25 @@ impl Curve {
             .iter()
             .take_while(|s| s.0 < b)
             .map(|&(t0, t1, v0, v1)| {
-                // Linear: the highest value is at one end of the part inside `[a, b]`.
-                let v = |t: f64| v0 + (v1 - v0) * (t - t0) / (t1 - t0);
+                let v = |t: f64| f(v0 + (v1 - v0) * (t - t0) / (t1 - t0), v1 < v0);
                 v(a.max(t0)).max(v(b.min(t1)))
             })
             .fold(0.0, f64::max)
     }
 
-    /// The value at `t` seconds (0 outside the curve).
-    pub fn at(&self, t: f64) -> f64 {
+    /// `f(value, falling)` at `t` seconds (0 outside the curve).
+    fn value_by(&self, t: f64, f: impl Fn(f64, bool) -> f64) -> f64 {
         for &(t0, t1, v0, v1) in &self.segments {
             if t >= t0 && t < t1 {
-                return v0 + (v1 - v0) * (t - t0) / (t1 - t0);
+                return f(v0 + (v1 - v0) * (t - t0) / (t1 - t0), v1 < v0);
             }
         }
         0.0
+    }
+
+    /// The value at `t` seconds (0 outside the curve).
+    pub fn at(&self, t: f64) -> f64 {
+        self.value_by(t, |v, _| v)
     }
 }
 
@@ -225,7 +235,7 @@ impl LoadPlan {
     /// Users the plan calls for at `t` (closed model; 0 for open plans).
     pub fn users_at(&self, t: Duration) -> u32 {
         match self {
-            LoadPlan::Users(c) => whole_users(c.at(t.as_secs_f64())) as u32,
+            LoadPlan::Users(c) => c.value_by(t.as_secs_f64(), whole_users) as u32,
             _ => 0,
         }
     }
@@ -340,7 +350,7 @@ impl LoadPlan {
         let n = points.max(2);
         let end = self.duration().as_secs_f64();
         let max_over = |a: f64, b: f64| match self {
-            LoadPlan::Users(c) => whole_users(c.max_over(a, b)),
+            LoadPlan::Users(c) => c.max_over_by(a, b, whole_users),
             LoadPlan::Rate { curve, .. } => curve.max_over(a, b),
             // One mean per second, held through it.
             LoadPlan::Poisson { means, .. } => {
@@ -358,14 +368,21 @@ impl LoadPlan {
     }
 }
 
-/// The users a curve's value runs: rounded down, with a hair of tolerance so 2.9999999 users
-/// from float error still counts as 3.
-fn whole_users(v: f64) -> f64 {
-    (v + 1e-9).floor()
+/// The users a curve's value runs: the last whole number the value reached, as k6's ramping-vus
+/// executor counts. So the value rounded down while it rises (a ramp from 0 to 10 over 10 s adds
+/// a user each second from t = 1 s) and rounded up while it falls (one from 10 to 0 over 10 s
+/// drops a user each second from t = 1 s and reaches 0 at its end), and a ramp that turns
+/// straight down runs its peak. A hair of tolerance keeps 2.9999999 users from float error at 3.
+fn whole_users(v: f64, falling: bool) -> f64 {
+    if falling {
+        (v - 1e-9).ceil().max(0.0)
+    } else {
+        (v + 1e-9).floor()
+    }
 }
 
-/// Iterator over `(time, users)` changes of a closed plan. The count at time t is the curve's
-/// value rounded down, so a ramp from 0 to 10 over 10 s adds one user each second from t = 1 s.
+/// Iterator over `(time, users)` changes of a closed plan: the count at time t is
+/// `whole_users` of the curve's value (see there).
 #[derive(Debug)]
 pub struct UserChanges<'a> {
     segments: &'a [(f64, f64, f64, f64)],
@@ -393,13 +410,7 @@ impl Iterator for UserChanges<'_> {
             let at = |t: f64| Duration::from_secs_f64(t);
             if self.at_segment_start {
                 self.at_segment_start = false;
-                // On a falling segment the level just after t0 counts, so a ramp down from
-                // exactly 10 starts at 9 rather than at 10 for an instant.
-                self.level = if v1 < v0 {
-                    (v0 - 1e-9).floor().max(0.0) as i64
-                } else {
-                    whole_users(v0) as i64
-                };
+                self.level = whole_users(v0, v1 < v0) as i64;
                 if self.level != self.current {
                     self.current = self.level;
                     return Some((at(t0), self.level as u32));
@@ -415,9 +426,10 @@ impl Iterator for UserChanges<'_> {
                     return Some((at(t), k as u32));
                 }
             } else if v1 < v0 {
+                // One fewer each time the value reaches the next whole number down.
                 let k = self.level - 1;
-                let t = t0 + (v0 - (k + 1) as f64) / (v0 - v1) * dt;
-                if k >= 0 && k as f64 >= whole_users(v1) && t < t1 {
+                let t = t0 + (v0 - k as f64) / (v0 - v1) * dt;
+                if k >= 0 && k as f64 >= v1 - 1e-9 && t < t1 {
                     self.level = k;
                     self.current = k;
                     return Some((at(t), k as u32));

@@ -57,9 +57,12 @@ fn ramping_users_values_at_times() {
         (10.0, 10),
         (19.9, 10),
         (20.0, 10),
+        // Down: one fewer each time the value reaches a whole number, so 1 user until the end.
+        (20.49, 10),
         (20.5, 9),
         (22.5, 5),
-        (24.9, 0),
+        (22.51, 5),
+        (24.9, 1),
         (25.0, 0),
     ];
     for (t, want) in table {
@@ -81,8 +84,8 @@ fn ramping_users_change_times() {
         .user_changes()
         .map(|(t, u)| ((t.as_secs_f64() * 1e6).round() / 1e6, u))
         .collect();
-    // Up: one user per second; down from 4 to 0 over 2 s: the 4th user never starts (the curve
-    // only touches 4 at t=4), then one fewer every 0.5 s.
+    // Up: one user per second, the 4th as the curve reaches 4; down from 4 to 0 over 2 s: one
+    // fewer every 0.5 s, the last one at the end (as k6's ramping-vus counts).
     assert_eq!(
         changes,
         vec![
@@ -90,15 +93,48 @@ fn ramping_users_change_times() {
             (1.0, 1),
             (2.0, 2),
             (3.0, 3),
-            (4.5, 2),
-            (5.0, 1),
-            (5.5, 0)
+            (4.0, 4),
+            (4.5, 3),
+            (5.0, 2),
+            (5.5, 1),
+            (6.0, 0)
         ]
     );
     // Every change agrees with users_at just after it.
     for (t, u) in plan.user_changes() {
         assert_eq!(plan.users_at(t + Duration::from_micros(1)), u, "at {t:?}");
     }
+}
+
+/// A ramp that turns straight down runs its peak, as written (it ran one user short, so the
+/// run's peak disagreed with the preview, the load's description and `max_users`).
+#[test]
+fn a_ramp_that_turns_straight_down_runs_its_peak() {
+    // 0 → 100 over 1 s, then down to 10 over 9 s: 10 users a second fewer.
+    let plan = LoadPlan::new(
+        &LoadProfile::RampingUsers {
+            start_users: 0,
+            stages: vec![stage(1.0, 100.0), stage(9.0, 10.0)],
+        },
+        0,
+    );
+    let peak = plan.user_changes().map(|(_, u)| u).max();
+    assert_eq!(peak, Some(100));
+    assert_eq!(plan.max_users(), 100);
+    for (t, want) in [(0.995, 99), (1.0, 100), (1.05, 100), (1.1, 99), (9.95, 11), (10.0, 0)] {
+        assert_eq!(plan.users_at(secs(t)), want, "t={t}");
+    }
+    let last_two: Vec<(f64, u32)> = plan
+        .user_changes()
+        .map(|(t, u)| ((t.as_secs_f64() * 1e6).round() / 1e6, u))
+        .skip(100)
+        .take(2)
+        .collect();
+    assert_eq!(last_two, [(1.0, 100), (1.1, 99)]);
+    // The preview draws the peak the run reaches.
+    let points = plan.preview(11);
+    assert_eq!(&points[1..3], [(1.0, 100.0), (2.0, 100.0)]);
+    assert_eq!(points[3], (3.0, 90.0), "its span starts at 2 s, at 90 users");
 }
 
 #[test]
