@@ -84,6 +84,8 @@ struct Applied {
     fields: Vec<&'static str>,
     /// Paths under which a changed value may cause an error (`load`, or everything).
     scope: &'static str,
+    /// This override alone, to tell which of several caused an error.
+    alone: Overrides,
 }
 
 impl Applied {
@@ -110,8 +112,16 @@ impl AppliedOverrides {
     /// Rewrites the errors found in the overridden scenario: an error at a field an override
     /// set is reported under the override's name (and without a position in the file, which
     /// holds another value); an error the document did not have before (`baseline`) in a part
-    /// an override changed says which overrides were in effect. Others are left alone.
-    pub fn attribute(&self, errors: ScenarioErrors, baseline: &[ScenarioError]) -> ScenarioErrors {
+    /// an override changed says which overrides caused it. Those are the ones that, applied
+    /// alone (`alone[i]`: the errors with the `i`-th override only), bring a new error at the
+    /// same field, or, when none does so alone, every override in that part. Others are left
+    /// alone.
+    fn attribute(
+        &self,
+        errors: ScenarioErrors,
+        baseline: &[ScenarioError],
+        alone: &[Vec<ScenarioError>],
+    ) -> ScenarioErrors {
         if self.0.is_empty() {
             return errors;
         }
@@ -127,16 +137,29 @@ impl AppliedOverrides {
                 e.path = own.name.clone();
                 e.line = None;
                 e.column = None;
-            } else if !baseline
-                .iter()
-                .any(|b| b.path == e.path && b.message == e.message)
-            {
-                let involved: Vec<String> = self
+            } else if !is_in(baseline, &e) {
+                let in_part: Vec<(usize, &Applied)> = self
                     .0
                     .iter()
-                    .filter(|a| in_scope(&e.path, a.scope))
-                    .map(Applied::describe)
+                    .enumerate()
+                    .filter(|(_, a)| in_scope(&e.path, a.scope))
                     .collect();
+                let causes: Vec<&Applied> = in_part
+                    .iter()
+                    .filter(|&&(i, _)| {
+                        alone.get(i).is_some_and(|found| {
+                            found
+                                .iter()
+                                .any(|f| f.path == e.path && !is_in(baseline, f))
+                        })
+                    })
+                    .map(|&(_, a)| a)
+                    .collect();
+                let involved: Vec<String> = if causes.is_empty() {
+                    in_part.iter().map(|(_, a)| a.describe()).collect()
+                } else {
+                    causes.iter().map(|a| a.describe()).collect()
+                };
                 if !involved.is_empty() {
                     e.message = format!("{} (with {})", e.message, involved.join(", "));
                 }
@@ -145,6 +168,13 @@ impl AppliedOverrides {
         }
         ScenarioErrors(out)
     }
+}
+
+/// True when `errors` has `e` (the same message at the same field).
+fn is_in(errors: &[ScenarioError], e: &ScenarioError) -> bool {
+    errors
+        .iter()
+        .any(|b| b.path == e.path && b.message == e.message)
 }
 
 fn in_scope(path: &str, scope: &str) -> bool {
@@ -174,11 +204,20 @@ pub fn validate_overridden(
     let errors = if applied.is_empty() {
         errors
     } else {
-        let baseline = validate(scenario, env)
-            .err()
-            .map(|e| e.0)
-            .unwrap_or_default();
-        applied.attribute(errors, &baseline)
+        let errors_of = |s: &Scenario| validate(s, env).err().map(|e| e.0).unwrap_or_default();
+        let baseline = errors_of(scenario);
+        let alone: Vec<Vec<ScenarioError>> = applied
+            .0
+            .iter()
+            .map(|a| {
+                let mut one = scenario.clone();
+                match one.apply_overrides_named(&a.alone, names) {
+                    Ok(_) => errors_of(&one),
+                    Err(e) => vec![e],
+                }
+            })
+            .collect();
+        applied.attribute(errors, &baseline, &alone)
     };
     Err(match source {
         Some(text) => errors.locate(text),
@@ -210,6 +249,10 @@ impl Scenario {
                 value: format!("{t:?}"),
                 fields: vec!["target"],
                 scope: "",
+                alone: Overrides {
+                    target: Some(t.clone()),
+                    ..Overrides::default()
+                },
             });
         }
         if let Some(total) = o.duration {
@@ -229,6 +272,10 @@ impl Scenario {
                 value: HumanDuration(total).to_string(),
                 fields,
                 scope: "load",
+                alone: Overrides {
+                    duration: Some(total),
+                    ..Overrides::default()
+                },
             });
         }
         if let Some(users) = o.users {
@@ -239,6 +286,10 @@ impl Scenario {
                 value: users.to_string(),
                 fields,
                 scope: "load",
+                alone: Overrides {
+                    users: Some(users),
+                    ..Overrides::default()
+                },
             });
         }
         if let Some(rate) = o.rate {
@@ -249,6 +300,10 @@ impl Scenario {
                 value: rate.to_string(),
                 fields,
                 scope: "load",
+                alone: Overrides {
+                    rate: Some(rate),
+                    ..Overrides::default()
+                },
             });
         }
         if let Some(cap) = o.max_users_cap {
@@ -259,6 +314,10 @@ impl Scenario {
                 value: cap.to_string(),
                 fields,
                 scope: "load",
+                alone: Overrides {
+                    max_users_cap: Some(cap),
+                    ..Overrides::default()
+                },
             });
         }
         Ok(AppliedOverrides(applied))
@@ -602,6 +661,19 @@ mod tests {
               duration (with --duration 10s) at line 9, column 11"
             ]
         );
+        // Only the override that caused it is named, not every one that changed the load.
+        assert_eq!(
+            check(Overrides {
+                duration: Some(Duration::from_secs(10)),
+                users: Some(3),
+                ..Default::default()
+            }),
+            [
+                "load.period: no spike fits in the run: each spike is the last 5s of its period, \
+              so the first ends at 20s, after the 10s run; the period must be at most the \
+              duration (with --duration 10s) at line 9, column 11"
+            ]
+        );
         let request = check_named(
             Overrides {
                 duration: Some(Duration::from_secs(10)),
@@ -630,6 +702,25 @@ mod tests {
         assert_eq!(errors.0[0].path, "load.period");
         assert!(!errors.0[0].message.contains("with"), "{errors}");
         assert_eq!(errors.0[0].line, Some(9));
+    }
+
+    /// An error no override causes alone (two together do) names every override in its part.
+    #[test]
+    fn an_error_overrides_cause_together_names_them_all() {
+        let applied = |name: &str| Applied {
+            name: name.to_owned(),
+            value: "1".to_owned(),
+            fields: Vec::new(),
+            scope: "load",
+            alone: Overrides::default(),
+        };
+        let overrides = AppliedOverrides(vec![applied("--users"), applied("--rate")]);
+        let errors = ScenarioErrors(vec![ScenarioError::at("load.x", "too much")]);
+        let alone = [vec![ScenarioError::at("load.x", "too much")], Vec::new()];
+        let one = overrides.attribute(errors.clone(), &[], &alone);
+        assert_eq!(one.0[0].message, "too much (with --users 1)");
+        let both = overrides.attribute(errors, &[], &[Vec::new(), Vec::new()]);
+        assert_eq!(both.0[0].message, "too much (with --users 1, --rate 1)");
     }
 
     #[test]
