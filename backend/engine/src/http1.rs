@@ -311,8 +311,8 @@ fn io_kind(e: &io::Error) -> Option<ErrorKind> {
 
 /// Sends `req` and reads its response, on a pooled connection or a new one, failing with
 /// `Timeout` at `deadline`. The connection goes back to the pool only after a complete response
-/// that allows keep-alive and nothing after it; dropping the future drops the connection, which
-/// is never reused half-read.
+/// that allows keep-alive and nothing after it, to a request sent whole; dropping the future
+/// drops the connection, which is never reused half-read.
 pub(crate) async fn exchange(
     req: &FastRequest,
     deadline: Instant,
@@ -344,20 +344,28 @@ async fn exchange_on(
     conn.arm(deadline);
     let mut parser = Parser::new(req.head);
     let mut written = 0;
+    // The server reset or closed the connection before it had the whole request.
+    let mut cut = false;
     let result = poll_fn(|cx| {
-        let sent = &mut sink.bytes_written;
-        let progress = match write_request(cx, &mut conn, &req.bytes, &mut written, sent) {
-            Poll::Ready(Ok(())) => read_response(cx, &mut conn, &mut parser, sink),
-            Poll::Ready(Err(failure)) => Poll::Ready(Err(failure)),
-            Poll::Pending => Poll::Pending,
-        };
+        if !cut {
+            let sent = &mut sink.bytes_written;
+            match write_request(cx, &mut conn, &req.bytes, &mut written, sent) {
+                Poll::Ready(Ok(())) | Poll::Pending => {}
+                Poll::Ready(Err(failure)) if failure.kind == ErrorKind::Reset => cut = true,
+                Poll::Ready(Err(failure)) => return Poll::Ready(Err(failure)),
+            }
+        }
+        // Read while the request is still going out, and after it was cut: a server that
+        // refuses a large body from its head (a 413, a 401) answers at once, then stops reading
+        // or closes, and its answer is the result (as through reqwest), not the cut.
+        let progress = read_response(cx, &mut conn, &mut parser, sink);
         if progress.is_pending() && conn.expired(cx, deadline) {
             return Poll::Ready(Err(parser.timed_out()));
         }
         progress
     })
     .await;
-    if result.is_ok() && parser.reusable() {
+    if result.is_ok() && parser.reusable() && written == req.bytes.len() {
         conn.pending.clear();
         put_idle(req.origin.id, conn);
     }

@@ -495,6 +495,51 @@ async fn close_before_the_response_is_reset() {
     assert!(matches!(r, Err(f) if f.kind == ErrorKind::Reset), "{r:?}");
 }
 
+/// A POST of `body` bytes to `addr`.
+fn post(addr: SocketAddr, body: usize) -> FastRequest {
+    let mut bytes =
+        format!("POST / HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {body}\r\n\r\n").into_bytes();
+    bytes.resize(bytes.len() + body, b'x');
+    FastRequest {
+        origin: Arc::new(Origin::new(&addr.ip().to_string(), addr.port())),
+        bytes: Bytes::from(bytes),
+        head: false,
+        idempotent: false,
+    }
+}
+
+#[tokio::test]
+async fn an_answer_before_the_whole_request_went_out_is_the_result() {
+    // A server that refuses a body from its head (a 413, a 401) answers without reading it,
+    // then closes (the unread body makes the close a reset) or keeps the connection and stops
+    // reading. The body is larger than the sockets' buffers, so the write cannot finish first.
+    const TOO_LARGE: &[u8] = b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n";
+    let closes = raw_server(|mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s.write_all(TOO_LARGE).await;
+        }
+    })
+    .await;
+    let stops_reading = raw_server(|mut s| async move {
+        if read_request(&mut s).await {
+            let _ = s.write_all(TOO_LARGE).await;
+            std::future::pending::<()>().await;
+        }
+    })
+    .await;
+    for server in [closes, stops_reading] {
+        let req = post(server.addr, 32 << 20);
+        let mut sink = Sink::default();
+        let r = exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await;
+        assert_eq!(r, ok(413, 0));
+        assert_eq!(sink.status, Some(413));
+        assert_eq!(sink.bytes_read, TOO_LARGE.len() as u64);
+        assert!(sink.bytes_written < req.bytes.len() as u64);
+        // The rest of the request was never sent: the connection cannot carry another one.
+        assert_eq!(idle_count(), 0);
+    }
+}
+
 #[tokio::test]
 async fn refused_is_connect_refused() {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
