@@ -318,12 +318,13 @@ pub(crate) async fn exchange(
     deadline: Instant,
     sink: &mut Sink<'_>,
 ) -> Result<Response, Failure> {
+    let mut again = false;
     if let Some(conn) = take_idle(req.origin.id) {
         match exchange_on(conn, req, deadline, sink).await {
             // A kept-alive connection the server closed just as the request went out (its
             // idle timeout): not one byte of a response arrived, so an idempotent request is
             // sent once more on a new connection, as browsers do (RFC 9110 §9.2.2).
-            (Err(f), false) if f.kind == ErrorKind::Reset && req.idempotent => sink.resent = true,
+            (Err(f), false) if f.kind == ErrorKind::Reset && req.idempotent => again = true,
             (other, _) => return other,
         }
     }
@@ -331,6 +332,9 @@ pub(crate) async fn exchange(
         Ok(conn) => conn?,
         Err(_) => return Err(Failure::new(ErrorKind::Timeout)),
     };
+    // Re-sent only once there is a connection to send it on: when none can be made (the
+    // target went down), the request went out once.
+    sink.resent = again;
     exchange_on(conn, req, deadline, sink).await.0
 }
 

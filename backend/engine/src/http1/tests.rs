@@ -654,6 +654,22 @@ async fn a_kept_alive_connection_closed_by_the_server_is_retried_once_on_a_new_o
 }
 
 #[tokio::test]
+async fn a_request_is_not_counted_as_sent_again_when_no_new_connection_is_made() {
+    // The kept-alive connection is closed under the request, and the server is gone: the new
+    // connection is refused, so the request went out once.
+    let mut server = answer_once_then(b"").await;
+    let req = request(server.addr, false);
+    assert_eq!(send(&req).await, ok(200, 2));
+    server.task.abort();
+    let _ = (&mut server.task).await;
+    let mut sink = Sink::default();
+    let r = exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await;
+    assert_eq!(r, failed(ErrorKind::ConnectRefused, None, 0));
+    assert!(!sink.resent);
+    assert_eq!(sink.bytes_written, req.bytes.len() as u64);
+}
+
+#[tokio::test]
 async fn connections_idle_for_the_idle_timeout_are_closed() {
     // Counts the connections the client closed (the server sees end of file).
     let closed = Arc::new(AtomicUsize::new(0));
