@@ -370,7 +370,12 @@ pub(crate) fn classify(err: &reqwest::Error) -> ErrorKind {
         ErrorKind::Reset
     } else if err.is_connect() {
         ErrorKind::Connect
-    } else if text.contains("invalid") || text.contains("parse") || text.contains("malformed") {
+    } else if text.contains("invalid")
+        || text.contains("parse")
+        || text.contains("malformed")
+        // hyper's "message head is too large": more header lines or bytes than it takes.
+        || text.contains("too large")
+    {
         ErrorKind::Protocol
     } else if err.is_body() || err.is_decode() {
         ErrorKind::BodyRead
@@ -413,6 +418,33 @@ mod tests {
             .await
             .expect("answers");
         got.len()
+    }
+
+    #[tokio::test]
+    async fn a_head_over_the_limits_is_a_protocol_error_through_reqwest_too() {
+        // What the direct path calls `protocol` (more than 100 header lines, a head of more than
+        // 1 MiB), hyper reports as "message head is too large".
+        let many = (0..150).fold(String::new(), |h, i| h + &format!("x-h{i}: v\r\n"));
+        let long = format!("x-long: {}\r\n", "a".repeat(1_100_000));
+        let client = build(Duration::from_secs(5), false, 1).expect("client");
+        for extra in [many, long] {
+            let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+            let addr = listener.local_addr().expect("address");
+            let server = tokio::spawn(async move {
+                let (mut stream, _) = listener.accept().await.expect("accepts");
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let head = format!("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n{extra}\r\n");
+                let _ = stream.write_all(head.as_bytes()).await;
+            });
+            let err = client
+                .get(format!("http://{addr}/"))
+                .send()
+                .await
+                .expect_err("refused");
+            assert_eq!(classify(&err), ErrorKind::Protocol, "{err:?}");
+            server.abort();
+        }
     }
 
     #[tokio::test]
