@@ -671,11 +671,14 @@ impl Parser {
             // spelling is tried before the case-insensitive comparison.
             match name.len() {
                 14 if name == b"Content-Length" || name.eq_ignore_ascii_case(b"content-length") => {
-                    let n = parse_length(h.value).ok_or(ErrorKind::Protocol)?;
-                    if length.is_some_and(|l| l != n) {
-                        return Err(ErrorKind::Protocol);
+                    // A list (`2, 2`: a proxy joined repeated lines) of one length is that length.
+                    for value in h.value.split(|&b| b == b',') {
+                        let n = parse_length(value).ok_or(ErrorKind::Protocol)?;
+                        if length.is_some_and(|l| l != n) {
+                            return Err(ErrorKind::Protocol);
+                        }
+                        length = Some(n);
                     }
-                    length = Some(n);
                 }
                 17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
                     encoded = true;

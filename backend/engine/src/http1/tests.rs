@@ -181,6 +181,36 @@ fn garbage_is_a_protocol_error() {
 }
 
 #[test]
+fn a_length_repeated_in_one_line_is_that_length() {
+    // Field lines of one name are one comma-separated list (RFC 9110 §5.3): a length repeated
+    // in one line is the length, as over two lines (and through reqwest); lengths that differ,
+    // or an empty one, frame nothing.
+    let same = [
+        "Content-Length: 2\r\nContent-Length: 2",
+        "Content-Length: 2, 2",
+        "Content-Length: 2,2\r\nContent-Length: 2",
+    ];
+    for lengths in same {
+        let wire = format!("HTTP/1.1 200 OK\r\n{lengths}\r\n\r\nok");
+        let (r, reusable, body) = parse_all_ways(wire.as_bytes(), false);
+        assert_eq!(r, ok(200, 2), "{lengths}");
+        assert!(reusable, "{lengths}");
+        assert_eq!(body, b"ok");
+    }
+    let differ = [
+        "Content-Length: 2\r\nContent-Length: 3",
+        "Content-Length: 2, 3",
+        "Content-Length: 2,",
+        "Content-Length: , 2",
+    ];
+    for lengths in differ {
+        let wire = format!("HTTP/1.1 200 OK\r\n{lengths}\r\n\r\nok");
+        let (r, _, _) = parse_all_ways(wire.as_bytes(), false);
+        assert_eq!(r, failed(ErrorKind::Protocol, None, 0), "{lengths}");
+    }
+}
+
+#[test]
 fn bytes_after_the_response_make_the_connection_unusable() {
     // Bytes that arrive with the end of the response; bytes arriving later are caught when the
     // pool hands the connection out again (see `pipelined_garbage_discards_the_connection`).
