@@ -279,6 +279,10 @@ impl Run {
         tokio::pin!(load);
         let mut ticks =
             tokio::time::interval_at(start + self.config.interval, self.config.interval);
+        // A tick taken late (the control task held up: a starved generator) starts the next
+        // interval from then. tokio's default would fire the ticks it missed at once, as
+        // intervals of a few milliseconds that read as a throughput near 0 under full load.
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = &mut load => break,
