@@ -396,8 +396,10 @@ pub struct RunSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The `abort_on_fail` threshold (its expression) that stopped the run early, if one did;
-    /// `status` is then `failed` and `reason` says what was observed. Absent when no threshold
-    /// stopped the run, and in summaries stored by older versions.
+    /// `status` is then `failed` and `reason` says what was observed. Its verdict in
+    /// `thresholds` is failed: the one that stopped the run, unless the whole run's data fails
+    /// it too. Absent when no threshold stopped the run, and in summaries stored by older
+    /// versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted_by: Option<String>,
     /// The request that threshold is scoped to, if it is: the same expression may be set on

@@ -343,39 +343,46 @@ impl Aggregator {
     ) -> Vec<ThresholdResult> {
         thresholds
             .iter()
-            .map(|t| {
-                let observed = self.observe(t, elapsed);
-                ThresholdResult {
-                    expr: t.expr.clone(),
-                    request: t.request.clone(),
-                    observed,
-                    observed_text: t.observed_text(observed),
-                    passed: t.check(observed),
-                }
-            })
+            .map(|t| self.verdict(t, elapsed))
             .collect()
     }
 
-    /// The first `abort_on_fail` threshold that currently fails, and the reason with its
-    /// observed value (and its request, when it is scoped to one).
-    pub(crate) fn abort_reason<'t>(
+    fn verdict(&self, t: &Threshold, elapsed: Duration) -> ThresholdResult {
+        let observed = self.observe(t, elapsed);
+        ThresholdResult {
+            expr: t.expr.clone(),
+            request: t.request.clone(),
+            observed,
+            observed_text: t.observed_text(observed),
+            passed: t.check(observed),
+        }
+    }
+
+    /// The first `abort_on_fail` threshold that currently fails (by its index), its failing
+    /// verdict, and the reason with its observed value (and its request, when it is scoped to
+    /// one).
+    pub(crate) fn abort_reason(
         &self,
-        thresholds: &'t [Threshold],
+        thresholds: &[Threshold],
         elapsed: Duration,
-    ) -> Option<(&'t Threshold, String)> {
-        thresholds.iter().filter(|t| t.abort_on_fail).find_map(|t| {
-            let observed = self.observe(t, elapsed);
-            // No data yet is not a failure worth aborting for.
-            (observed.is_some() && !t.check(observed)).then(|| {
-                let reason = format!(
-                    "threshold \"{}\"{} failed (observed {}), so the run was stopped early",
-                    t.expr,
-                    shared::threshold::scope_phrase(t.request.as_deref()),
-                    t.observed_text(observed)
-                );
-                (t, reason)
+    ) -> Option<(usize, ThresholdResult, String)> {
+        thresholds
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.abort_on_fail)
+            .find_map(|(i, t)| {
+                let verdict = self.verdict(t, elapsed);
+                // No data yet is not a failure worth aborting for.
+                (verdict.observed.is_some() && !verdict.passed).then(|| {
+                    let reason = format!(
+                        "threshold \"{}\"{} failed (observed {}), so the run was stopped early",
+                        t.expr,
+                        shared::threshold::scope_phrase(t.request.as_deref()),
+                        verdict.observed_text
+                    );
+                    (i, verdict, reason)
+                })
             })
-        })
     }
 
     pub(crate) fn checks(&self) -> Vec<CheckStats> {

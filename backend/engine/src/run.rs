@@ -9,7 +9,7 @@ use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::plan::LoadPlan;
 use shared::run::RunStatus;
 use shared::scenario::{LoadProfile, ValidScenario};
-use shared::threshold::Threshold;
+use shared::threshold::ThresholdResult;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -252,7 +252,9 @@ impl Run {
         let tracker = TaskTracker::new();
         let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
-        let mut aborted_by: Option<&Threshold> = None;
+        // The `abort_on_fail` threshold that stopped the load (its index), with its failing
+        // verdict then.
+        let mut aborted_by: Option<(usize, ThresholdResult)> = None;
         self.status.send_replace(RunStatus::Running);
 
         // Load phase: the workers run until the plan ends, a cancel, or a threshold abort;
@@ -291,10 +293,10 @@ impl Run {
                     let snap = agg.tick(&self.state, &self.plan, start.elapsed(), RunStatus::Running);
                     let _ = self.snapshots.send(snap);
                     if abort_reason.is_none()
-                        && let Some((t, reason)) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
+                        && let Some((i, verdict, reason)) = agg.abort_reason(&self.scenario.thresholds, start.elapsed())
                     {
                         abort_reason = Some(reason);
-                        aborted_by = Some(t);
+                        aborted_by = Some((i, verdict));
                         stops.stop.cancel();
                     }
                 }
@@ -350,6 +352,16 @@ impl Run {
         let final_snap = agg.tick(&self.state, &self.plan, duration, status);
         let _ = self.snapshots.send(final_snap);
         let (total, per_request) = agg.totals(duration.max(Duration::from_millis(1)));
+        let mut thresholds = agg.verdicts(&self.scenario.thresholds, duration);
+        let aborted_by = aborted_by.and_then(|(i, failed)| {
+            let verdict = thresholds.get_mut(i)?;
+            // The threshold that stopped the run failed, whatever the iterations that finished
+            // in the graceful stop did to its figure since: it keeps the verdict that stopped it.
+            if verdict.passed {
+                *verdict = failed;
+            }
+            self.scenario.thresholds.get(i)
+        });
         let summary = RunSummary {
             scenario: self.scenario.name().to_owned(),
             status,
@@ -366,7 +378,7 @@ impl Run {
             dropped_iterations: self.state.dropped(),
             interrupted_iterations: self.state.interrupted(),
             peak_users: agg.peak_users(),
-            thresholds: agg.verdicts(&self.scenario.thresholds, duration),
+            thresholds,
             generator: agg.health(),
         };
         self.status.send_replace(status);
