@@ -240,6 +240,12 @@ impl Aggregator {
             c.merge(i);
         }
         let span = elapsed.saturating_sub(self.last_tick);
+        // In whole milliseconds as `elapsed_ms` has them, so the intervals add up to it
+        // (truncating the span itself lost up to 1 ms each, 18 s in an hour of 100 ms ticks).
+        let (elapsed_ms, interval_ms) = (
+            elapsed.as_millis() as u64,
+            (elapsed.as_millis() - self.last_tick.as_millis()) as u64,
+        );
         self.last_tick = elapsed;
 
         let generator = self.generator_stats(state, elapsed);
@@ -248,8 +254,8 @@ impl Aggregator {
         self.peak_users = self.peak_users.max(interval_peak);
         let snapshot = MetricsSnapshot {
             seq: self.seq,
-            elapsed_ms: elapsed.as_millis() as u64,
-            interval_ms: span.as_millis() as u64,
+            elapsed_ms,
+            interval_ms,
             status,
             interval: {
                 total_into(&mut self.interval_sum, &self.interval);
@@ -488,6 +494,66 @@ mod tests {
 
     const fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    /// Snapshots' lengths tile the run: each interval ends where the next begins, in the same
+    /// whole milliseconds as `elapsed_ms`, so they add up to the run's duration and a rate
+    /// read from `interval_ms` is the rate of the time the snapshot covers.
+    #[test]
+    fn interval_lengths_add_up_to_the_elapsed_time() {
+        use std::sync::Arc;
+
+        use shared::run::RunStatus;
+        use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
+
+        use super::Aggregator;
+        use crate::journey::Picker;
+        use crate::recorder::Recorder;
+        use crate::state::RunState;
+
+        let scenario = validate(
+            &parse_scenario(
+                "name: ticks
+target: http://127.0.0.1:9
+journeys: [{ name: one, steps: [{ request: { path: / } }] }]
+load: { type: constant_users, users: 1, duration: 10s }
+",
+                Format::Yaml,
+            )
+            .expect("parses"),
+            &ValidationEnv::default(),
+        )
+        .expect("valid");
+        let plan = LoadPlan::new(scenario.load(), 0);
+        let state = Arc::new(RunState::new(
+            Vec::new(),
+            Vec::new(),
+            Picker::single(),
+            Recorder::new(1, 0, 1),
+        ));
+        let mut agg = Aggregator::new(&scenario, ms(100));
+        // Ticks a little late or early, as timers fire, and a short final one.
+        let us = Duration::from_micros;
+        let mut sum = 0;
+        let mut last = 0;
+        for at in [
+            us(100_900),
+            us(200_100),
+            us(300_950),
+            us(401_000),
+            us(401_700),
+        ] {
+            let snap = agg.tick(&state, &plan, at, RunStatus::Running);
+            sum += snap.interval_ms;
+            assert_eq!(
+                snap.interval_ms,
+                snap.elapsed_ms - last,
+                "snapshot {} at {at:?}",
+                snap.seq
+            );
+            last = snap.elapsed_ms;
+        }
+        assert_eq!(sum, 401, "the intervals cover the run");
     }
 
     /// Feeds `(elapsed ms, cpu ms)` readings to a watch for one core, and returns
