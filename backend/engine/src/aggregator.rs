@@ -244,7 +244,9 @@ impl Aggregator {
         // (truncating the span itself lost up to 1 ms each, 18 s in an hour of 100 ms ticks).
         let (elapsed_ms, interval_ms) = (
             elapsed.as_millis() as u64,
-            (elapsed.as_millis() - self.last_tick.as_millis()) as u64,
+            elapsed
+                .as_millis()
+                .saturating_sub(self.last_tick.as_millis()) as u64,
         );
         self.last_tick = elapsed;
 
