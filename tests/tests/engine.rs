@@ -104,14 +104,17 @@ options: {{ timeout: 5s }}
     let s = &run.summary;
     assert_completed(&run);
 
-    assert!(
-        s.iterations.abs_diff(1000) <= 1,
-        "iterations = {} (plan: 1000), dropped = {}, generator: {:?}",
+    // Every planned start is made or counted as dropped; on a busy machine the last one may
+    // find the load ended before its late timer fired.
+    assert_eq!(
+        s.iterations + s.dropped_iterations,
+        1000,
+        "iterations = {}, dropped = {}, generator: {:?}",
         s.iterations,
         s.dropped_iterations,
         s.generator
     );
-    assert_eq!(s.dropped_iterations, 0, "generator: {:?}", s.generator);
+    assert!(s.dropped_iterations <= 1, "generator: {:?}", s.generator);
     assert_eq!(s.total.requests, s.iterations, "{}", describe(&s.total));
     assert_eq!(s.total.errors, 0, "{}", describe(&s.total));
     assert!(s.total.errors_by_kind.is_empty());

@@ -245,10 +245,7 @@ impl Run {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         let start = Instant::now();
-        let stops = Stops {
-            stop: CancellationToken::new(),
-            kill: CancellationToken::new(),
-        };
+        let stops = Stops::default();
         let tracker = TaskTracker::new();
         let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
@@ -270,7 +267,7 @@ impl Run {
             &tracker,
         ) {
             abort_reason = Some(reason);
-            stops.stop.cancel();
+            stops.end_load(Instant::now());
         }
         let load = async {
             tokio::select! {
@@ -288,7 +285,7 @@ impl Run {
         loop {
             tokio::select! {
                 () = &mut load => break,
-                () = self.cancel.cancelled(), if !stops.stop.is_cancelled() => stops.stop.cancel(),
+                () = self.cancel.cancelled(), if !stops.stop.is_cancelled() => stops.end_load(Instant::now()),
                 _ = ticks.tick() => {
                     let snap = agg.tick(&self.state, &self.plan, start.elapsed(), RunStatus::Running);
                     let _ = self.snapshots.send(snap);
@@ -297,12 +294,13 @@ impl Run {
                     {
                         abort_reason = Some(reason);
                         aborted_by = Some((i, verdict));
-                        stops.stop.cancel();
+                        stops.end_load(Instant::now());
                     }
                 }
             }
         }
-        stops.stop.cancel();
+        // At the plan's end, or at the stop that came first (recorded then).
+        stops.end_load(Instant::now().min(plan_end));
         agg.end_load(start.elapsed());
         // Whether a cancel cut the load short; one that comes later finds it delivered.
         let mut cancelled = self.cancel.is_cancelled();

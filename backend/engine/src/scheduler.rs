@@ -10,8 +10,8 @@
 //! on its own current-thread runtime: users whose position is `index` modulo `count`, and the
 //! arrivals whose sequence number is. Nothing per request crosses threads.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -25,10 +25,25 @@ use crate::state::RunState;
 
 /// Tokens that end work: `stop` ends the load (no new iterations; users finish their current
 /// one), `kill` interrupts whatever is still running when the graceful stop runs out.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Stops {
     pub(crate) stop: CancellationToken,
     pub(crate) kill: CancellationToken,
+    /// When the load ended: the first [`Stops::end_load`].
+    ended_at: Arc<OnceLock<Instant>>,
+}
+
+impl Stops {
+    /// Ends the load as of `at` (no new iterations). Only the first call sets the time.
+    pub(crate) fn end_load(&self, at: Instant) {
+        let _ = self.ended_at.set(at);
+        self.stop.cancel();
+    }
+
+    /// When the load ended, once it has.
+    fn ended_at(&self) -> Option<Instant> {
+        self.ended_at.get().copied()
+    }
 }
 
 /// Which part of the plan a worker drives: users and arrivals whose number is `index` modulo
@@ -171,21 +186,37 @@ async fn drive_open(
     tasks: &mut JoinSet<()>,
 ) {
     let cap = u64::from(plan.max_users());
-    for (n, offset) in (0u64..).zip(plan.arrivals()) {
+    let mut arrivals = (0u64..).zip(plan.arrivals());
+    while let Some((n, offset)) = arrivals.next() {
         if !share.mine(n) {
             continue;
         }
         let due = start + offset;
         let now = Instant::now();
-        if due > now {
-            if !wait_until(due, &stops.stop).await {
-                break;
+        let on_time = if due > now {
+            let on_time = wait_until(due, &stops.stop).await;
+            if on_time {
+                state.note_lag(Instant::now().saturating_duration_since(due));
             }
-            state.note_lag(Instant::now().saturating_duration_since(due));
+            on_time
         } else if stops.stop.is_cancelled() {
-            break;
+            false
         } else {
             state.note_lag(now.saturating_duration_since(due));
+            true
+        };
+        if !on_time {
+            // The load ended. Starts that were due before it, which this worker fell too far
+            // behind to make (a starved generator), are dropped iterations: the shortfall is
+            // reported, not lost.
+            let ended = stops.ended_at().unwrap_or(now);
+            let missed = std::iter::once((n, offset))
+                .chain(arrivals)
+                .take_while(|&(_, offset)| start + offset < ended)
+                .filter(|&(n, _)| share.mine(n))
+                .count();
+            state.count_dropped_n(missed as u64);
+            break;
         }
         // The pool is shared by all workers: at most `cap` iterations in flight in the run.
         let Some(active) = state.try_enter(cap) else {

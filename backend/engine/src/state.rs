@@ -101,7 +101,12 @@ impl RunState {
 
     /// Counts a scheduled start that found the pool exhausted.
     pub(crate) fn count_dropped(&self) {
-        self.mine().dropped.fetch_add(1, Ordering::Relaxed);
+        self.count_dropped_n(1);
+    }
+
+    /// Counts `n` scheduled starts that were not made.
+    pub(crate) fn count_dropped_n(&self, n: u64) {
+        self.mine().dropped.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Starts dropped so far.

@@ -9,7 +9,6 @@ use shared::plan::LoadPlan;
 use shared::scenario::{LoadProfile, Stage};
 use shared::units::HumanDuration;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use super::{Share, Stops, drive};
 use crate::journey::{Picker, PreparedJourney};
@@ -37,10 +36,7 @@ struct Running {
 
 fn run(profile: LoadProfile, pause: Duration) -> Running {
     let state = state(pause);
-    let stops = Stops {
-        stop: CancellationToken::new(),
-        kill: CancellationToken::new(),
-    };
+    let stops = Stops::default();
     let (s, st) = (state.clone(), stops.clone());
     let task = tokio::spawn(async move {
         let plan = LoadPlan::new(&profile, 1);
@@ -91,6 +87,42 @@ async fn open_model_counts_starts_that_find_the_pool_busy_as_dropped() {
     let state = r.finish().await;
     assert_eq!(state.iterations(), 25);
     assert_eq!(state.dropped(), 25);
+}
+
+/// A worker that fell behind (a starved generator) and finds the load ended counts the starts
+/// that were due before the end as dropped iterations; they used to be counted nowhere.
+#[tokio::test(start_paused = true)]
+async fn starts_a_late_worker_missed_before_the_end_are_dropped() {
+    let plan = LoadPlan::new(
+        &LoadProfile::ConstantRate {
+            rate: 100.0,
+            duration: d(1.0),
+            max_users: 10,
+        },
+        1,
+    );
+    // The workers get to run 500 ms after the start; the load ended at 300 ms.
+    let start = Instant::now();
+    tokio::time::advance(Duration::from_millis(500)).await;
+    let stops = Stops::default();
+    stops.end_load(start + Duration::from_millis(300));
+    let mut dropped = Vec::new();
+    for index in 0..2 {
+        let state = state(Duration::from_millis(1));
+        drive(
+            state.clone(),
+            &plan,
+            start,
+            1,
+            Share { index, count: 2 },
+            &stops,
+        )
+        .await;
+        assert_eq!(state.iterations(), 0);
+        dropped.push(state.dropped());
+    }
+    // The starts due at 0, 10, …, 290 ms, half to each worker.
+    assert_eq!(dropped, [15, 15]);
 }
 
 #[tokio::test(start_paused = true)]
