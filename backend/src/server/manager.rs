@@ -484,9 +484,16 @@ impl RunManager {
                 }
             }
         }
-        // Whatever is still queued (the final snapshot) goes in before the summary.
-        while let Ok(snap) = snapshots.try_recv() {
-            self.on_snapshot(&id, snap, &limits, &mut alerting).await;
+        // Whatever is still queued (the final snapshot) goes in before the summary, also
+        // behind a gap of snapshots that were not kept (a lag is not the end of the queue).
+        loop {
+            match snapshots.try_recv() {
+                Ok(snap) => self.on_snapshot(&id, snap, &limits, &mut alerting).await,
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    errln!("warning: run {id}: {n} snapshots were not stored (store too slow)");
+                }
+                Err(_) => break,
+            }
         }
         let summary = handle.wait().await;
         let store = self.inner.store.clone();
