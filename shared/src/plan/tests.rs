@@ -121,7 +121,14 @@ fn a_ramp_that_turns_straight_down_runs_its_peak() {
     let peak = plan.user_changes().map(|(_, u)| u).max();
     assert_eq!(peak, Some(100));
     assert_eq!(plan.max_users(), 100);
-    for (t, want) in [(0.995, 99), (1.0, 100), (1.05, 100), (1.1, 99), (9.95, 11), (10.0, 0)] {
+    for (t, want) in [
+        (0.995, 99),
+        (1.0, 100),
+        (1.05, 100),
+        (1.1, 99),
+        (9.95, 11),
+        (10.0, 0),
+    ] {
         assert_eq!(plan.users_at(secs(t)), want, "t={t}");
     }
     let last_two: Vec<(f64, u32)> = plan
@@ -134,7 +141,11 @@ fn a_ramp_that_turns_straight_down_runs_its_peak() {
     // The preview draws the peak the run reaches.
     let points = plan.preview(11);
     assert_eq!(&points[1..3], [(1.0, 100.0), (2.0, 100.0)]);
-    assert_eq!(points[3], (3.0, 90.0), "its span starts at 2 s, at 90 users");
+    assert_eq!(
+        points[3],
+        (3.0, 90.0),
+        "its span starts at 2 s, at 90 users"
+    );
 }
 
 #[test]
