@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use super::{
-    LoadProfile, Scenario, ScenarioError, ScenarioErrors, Stage, ValidScenario, ValidationEnv,
-    validate,
+    LoadProfile, MAX_USERS, Scenario, ScenarioError, ScenarioErrors, Stage, ValidScenario,
+    ValidationEnv, validate,
 };
 use crate::units::HumanDuration;
 
@@ -474,7 +474,13 @@ fn cap_users(load: &mut LoadProfile, cap: u32) -> Vec<&'static str> {
             start_users,
             stages,
         } => {
-            *stages = clip_ramp(f64::from(*start_users), stages, f64::from(cap));
+            // A ramp validation refuses is left as written, so its errors name the file's own
+            // stages (clipping splits stages, and a target that is not a number has no
+            // crossing to split at).
+            let valid = |s: &Stage| (0.0..=f64::from(MAX_USERS)).contains(&s.target);
+            if stages.iter().all(valid) {
+                *stages = clip_ramp(f64::from(*start_users), stages, f64::from(cap));
+            }
             *start_users = (*start_users).min(cap);
             Vec::new()
         }
@@ -766,6 +772,41 @@ mod tests {
         })
         .expect("fits");
         assert!(matches!(s.load, LoadProfile::Spike { max_users: 10, .. }));
+    }
+
+    /// A ramp whose targets validation refuses (not a number, below 0, above the limit) is
+    /// not clipped: clipping a target that is not a number panicked, and splitting a stage
+    /// moved the next ones, so an error named a stage the file does not have.
+    #[test]
+    fn a_cap_leaves_a_ramp_with_invalid_targets_for_validation_to_name() {
+        for (target, message) in [
+            (".nan", "NaN must be between 0 and 1000000"),
+            (".inf", "inf must be between 0 and 1000000"),
+            ("-1", "-1 must be between 0 and 1000000"),
+        ] {
+            let doc = format!(
+                "name: t\ntarget: http://127.0.0.1:1\njourneys: [{{name: j, steps: [{{request: {{path: /}}}}]}}]\nload:\n  type: ramping_users\n  stages:\n    - {{duration: 1s, target: 10}}\n    - {{duration: 1s, target: {target}}}\n"
+            );
+            let parsed = parse_scenario(&doc, Format::Yaml).expect("parses");
+            let errors = validate_overridden(
+                &parsed,
+                &Overrides {
+                    max_users_cap: Some(3),
+                    ..Default::default()
+                },
+                &OverrideNames::flags(),
+                &ValidationEnv::default(),
+                Some(&doc),
+            )
+            .expect_err("an invalid target");
+            assert_eq!(errors.0.len(), 1, "{target}: {errors}");
+            let e = &errors.0[0];
+            assert_eq!(
+                (e.path.as_str(), e.message.as_str(), e.line),
+                ("load.stages[1].target", message, Some(8)),
+                "{target}: {errors}"
+            );
+        }
     }
 
     #[test]
