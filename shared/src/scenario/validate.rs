@@ -63,6 +63,8 @@ pub fn check_seed(seed: u64) -> Result<u64, String> {
 pub const MIN_LOAD_DURATION: std::time::Duration = std::time::Duration::from_millis(100);
 const MAX_JOURNEYS: usize = 1_000;
 const MAX_STEPS: usize = 10_000;
+/// Most periods a spike profile may have: its plan holds two segments for each.
+const MAX_SPIKE_PERIODS: u64 = 100_000;
 
 /// Index of a request name in [`ValidScenario::request_names`]; metrics are kept per index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -810,6 +812,23 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
                          the period must be at most the duration"
                     ),
                 );
+            } else {
+                // The plan holds each period as segments: their number must fit in memory (the
+                // period is above the spike's length here, so above 0).
+                let periods = (duration.get().as_secs_f64() / period.get().as_secs_f64()).ceil();
+                if periods > MAX_SPIKE_PERIODS as f64 {
+                    let shortest = (duration.get().as_micros() as u64).div_ceil(MAX_SPIKE_PERIODS);
+                    errs.push(
+                        "load.period",
+                        format!(
+                            "a period of {period} repeats {} times in the {duration} run: a \
+                             spike profile has at most {MAX_SPIKE_PERIODS} periods (here, a \
+                             period of at least {})",
+                            periods as u64,
+                            crate::units::HumanDuration(Duration::from_micros(shortest))
+                        ),
+                    );
+                }
             }
         }
         LoadProfile::Random {
@@ -964,6 +983,22 @@ mod tests {
                     "load.spike_duration",
                     "a spike (30s) must be shorter than its period (30s)",
                 )],
+            ),
+            (
+                // The plan holds two segments per period: a week of 2 s periods is 302,400
+                // of them, and a period of milliseconds would not fit in memory.
+                "spike: more periods than a plan holds",
+                spike(1.0, 2.0, 1, 2, 7 * 86_400),
+                vec![(
+                    "load.period",
+                    "a period of 2s repeats 302400 times in the 168h run: a spike profile has \
+                     at most 100000 periods (here, a period of at least 6048ms)",
+                )],
+            ),
+            (
+                "spike: as many periods as a plan holds",
+                spike(1.0, 2.0, 2, 6, 600_000),
+                vec![],
             ),
             ("random: default bounds", random(10.0, None, None), vec![]),
             (
