@@ -256,6 +256,9 @@ impl Scenario {
             });
         }
         if let Some(total) = o.duration {
+            // Whole microseconds, as a duration read from a document: what is stored with the
+            // run then prints (and reads back) as what ran.
+            let total = whole_micros(total);
             if total.is_zero() {
                 return Err(ScenarioError::at(&names.duration, "must be longer than 0s"));
             }
@@ -337,14 +340,24 @@ fn record(
     }
 }
 
+/// `d` rounded to whole microseconds, the finest unit a duration is written in.
+fn whole_micros(d: Duration) -> Duration {
+    let micros = u64::from(d.subsec_nanos() + 500) / 1000;
+    Duration::from_micros(d.as_secs().saturating_mul(1_000_000).saturating_add(micros))
+}
+
+/// Stretches or squeezes the stages to last `total` together. Each ends where the scaled ramp
+/// would, to the microsecond, so the stages are whole microseconds and add up to `total`.
 fn scale_durations(stages: &mut [Stage], total: Duration) {
     let sum: f64 = stages.iter().map(|s| s.duration.get().as_secs_f64()).sum();
     if sum > 0.0 {
         let factor = total.as_secs_f64() / sum;
+        let (mut elapsed, mut end) = (0.0, Duration::ZERO);
         for s in stages {
-            s.duration = HumanDuration(Duration::from_secs_f64(
-                s.duration.get().as_secs_f64() * factor,
-            ));
+            elapsed += s.duration.get().as_secs_f64();
+            let next = whole_micros(Duration::from_secs_f64(elapsed * factor)).min(total);
+            s.duration = HumanDuration(next.saturating_sub(end));
+            end = next;
         }
     }
 }
@@ -521,7 +534,7 @@ fn clip_ramp(start: f64, stages: &[Stage], cap: f64) -> Vec<Stage> {
             // The ramp crosses the cap a fraction `f` into the stage.
             let f = ((cap - from) / (to - from)).clamp(0.0, 1.0);
             // Up to the cap, then held there (rising) or on down to `to` (falling).
-            let first = length.mul_f64(f);
+            let first = whole_micros(length.mul_f64(f));
             push(first, cap, level);
             push(length.saturating_sub(first), to.min(cap), cap);
         }
@@ -772,6 +785,66 @@ mod tests {
         })
         .expect("fits");
         assert!(matches!(s.load, LoadProfile::Spike { max_users: 10, .. }));
+    }
+
+    /// What ran is what is stored: overridden durations are whole microseconds, as every
+    /// duration read from a document is, so the scenario kept with a run (its history, "Run
+    /// again") prints and reads back as the load that ran, and scaled stages add up to the
+    /// duration asked for.
+    #[test]
+    fn overridden_durations_are_whole_microseconds_and_read_back_as_run() {
+        let cases = [
+            (
+                "{type: ramping_users, stages: [{duration: 10s, target: 10}, {duration: 20s, target: 10}]}",
+                Overrides {
+                    duration: Some(Duration::from_secs(10)),
+                    ..Default::default()
+                },
+                Duration::from_secs(10),
+            ),
+            (
+                "{type: ramping_rate, stages: [{duration: 1s, target: 1}, {duration: 1s, target: 2}, {duration: 1s, target: 3}], max_users: 5}",
+                Overrides {
+                    duration: Some(Duration::from_millis(1000)),
+                    ..Default::default()
+                },
+                Duration::from_secs(1),
+            ),
+            (
+                // `--duration 1.0000004` (seconds) is read as a float.
+                "{type: constant_users, users: 5, duration: 10s}",
+                Overrides {
+                    duration: Some(Duration::from_secs_f64(1.000_000_4)),
+                    ..Default::default()
+                },
+                Duration::from_secs(1),
+            ),
+            (
+                // The cap is crossed 3/7 of the way into the stage.
+                "{type: ramping_users, stages: [{duration: 1s, target: 7}]}",
+                Overrides {
+                    max_users_cap: Some(3),
+                    ..Default::default()
+                },
+                Duration::from_secs(1),
+            ),
+        ];
+        for (load, overrides, total) in cases {
+            let s = scenario(load);
+            let valid = validate_overridden(
+                &s,
+                &overrides,
+                &OverrideNames::flags(),
+                &ValidationEnv::default(),
+                None,
+            )
+            .expect("valid");
+            let source = &valid.source;
+            assert_eq!(source.load.planned_duration(), total, "{load}");
+            let json = serde_json::to_string(source).expect("serializes");
+            let back = parse_scenario(&json, Format::Json).expect("reads back");
+            assert_eq!(&back, source, "{load}: {json}");
+        }
     }
 
     /// A ramp whose targets validation refuses (not a number, below 0, above the limit) is
