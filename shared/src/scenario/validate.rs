@@ -229,7 +229,7 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
     for (k, v) in &scenario.headers {
         let path = format!("headers.{k}");
         check_header(&path, k, v, &mut errs);
-        default_headers.push((k.clone(), substitute(v, variables, &path, &mut errs)));
+        default_headers.push((k.clone(), header_value(v, variables, &path, &mut errs)));
     }
 
     let mut request_names: Vec<String> = Vec::new();
@@ -291,7 +291,7 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                         let hpath = format!("{rpath}.headers.{k}");
                         check_header(&hpath, k, v, &mut errs);
                         headers.retain(|(old, _)| !old.eq_ignore_ascii_case(k));
-                        headers.push((k.clone(), substitute(v, variables, &hpath, &mut errs)));
+                        headers.push((k.clone(), header_value(v, variables, &hpath, &mut errs)));
                     }
                     let body = match &req.body {
                         None => ValidBody::Empty,
@@ -560,9 +560,41 @@ fn check_header(path: &str, name: &str, value: &str, errs: &mut Errors) {
     if name.is_empty() || !name.chars().all(token) {
         errs.push(path, format!("\"{name}\" is not a valid header name"));
     }
-    if value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
-        errs.push(path, "header values must not contain line breaks or NUL");
+    if let Some(problem) = header_value_problem(value) {
+        errs.push(path, problem);
     }
+}
+
+/// What keeps `value` out of an HTTP header: a line break would end it, and the HTTP client
+/// refuses the other control characters (all but tab), so a run could not start.
+fn header_value_problem(value: &str) -> Option<String> {
+    if value.contains(['\r', '\n', '\0']) {
+        return Some("header values must not contain line breaks or NUL".to_owned());
+    }
+    let c = value.chars().find(|c| c.is_ascii_control() && *c != '\t')?;
+    Some(format!(
+        "header values must not contain control characters ({} is one)",
+        c.escape_unicode()
+    ))
+}
+
+/// A header's value with `${name}` substituted: what a variable brings must fit in a header
+/// too (the value as written is checked by [`check_header`]).
+fn header_value(
+    value: &str,
+    vars: &BTreeMap<String, String>,
+    at: &str,
+    errs: &mut Errors,
+) -> String {
+    let Some(out) = substitute_or_none(value, vars, at, errs) else {
+        return String::new();
+    };
+    if header_value_problem(value).is_none()
+        && let Some(problem) = header_value_problem(&out)
+    {
+        errs.push(at, format!("{problem} once its variables are substituted"));
+    }
+    out
 }
 
 fn think_step(think: Think, at: &str, errs: &mut Errors) -> ValidThink {
