@@ -57,10 +57,18 @@ pub struct Scenario {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Headers sent with every request (a step's own headers win).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
     pub headers: BTreeMap<String, String>,
     /// Values substituted for `${name}` in paths, headers, bodies (a JSON body's strings) and checks.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
     pub variables: BTreeMap<String, String>,
     /// The traffic mix: each iteration picks one journey by weight.
     pub journeys: Vec<Journey>,
@@ -113,6 +121,36 @@ pub struct Journey {
 
 fn one() -> u32 {
     1
+}
+
+/// A mapping of names to texts (`headers`, `variables`) with each name once. The YAML reader
+/// refuses a repeated key; serde_json keeps the last one, so a JSON document (or an API
+/// request) would lose a header or a variable without a word.
+fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "duplicate key \"{key}\" (each key may appear once per mapping)"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visitor)
 }
 
 /// One step of a journey. An enum so that later workloads (WebSocket, GraphQL helpers, batch
@@ -194,7 +232,11 @@ pub struct RequestStep {
     /// Path joined to the scenario target (`/api/users`), or a full `http(s)://` URL.
     pub path: String,
     /// Extra headers for this request.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
     pub headers: BTreeMap<String, String>,
     /// Request body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
