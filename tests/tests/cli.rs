@@ -139,6 +139,60 @@ fn out_to_a_pipe_gets_the_summary() {
     assert!(summary.total.requests > 0, "{summary:?}");
 }
 
+/// A `--out` write that fails half way leaves the file as it was. Here a file-size limit of one
+/// block (with SIGXFSZ ignored, so the write fails with EFBIG rather than killing the process)
+/// stands in for a full disk. The summary used to be written in place, so the old file was cut
+/// short and lost.
+#[cfg(unix)]
+#[test]
+fn a_failed_out_write_keeps_the_old_file() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let out_file = temp_file("kept.json");
+    let old = "{\"the previous\": \"summary\"}\n";
+    std::fs::write(&out_file, old).expect("write the old --out file");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 1; exec \"$0\" \"$@\"")
+        .arg(e2e::binary::stampede_bin())
+        .args([
+            "run",
+            many.to_str().expect("utf-8 path"),
+            "--target",
+            &target.url,
+            "--users",
+            "2",
+            "--duration",
+            "300ms",
+            "--quiet",
+            "--out",
+            out_file.to_str().expect("utf-8 path"),
+        ]);
+    for var in e2e::binary::ENV_VARS {
+        cmd.env_remove(var);
+    }
+    let output = cmd.output().expect("stampede run under sh");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let kept = std::fs::read_to_string(&out_file).expect("the --out file is still there");
+    let _ = std::fs::remove_file(&out_file);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot write"), "{stderr}");
+    assert_eq!(kept, old, "the old --out file was changed: {stderr}");
+    // No side file is left behind.
+    let dir = out_file.parent().expect("a directory");
+    let name = out_file
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    let litter: Vec<String> = std::fs::read_dir(dir)
+        .expect("the temp dir reads")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.starts_with(&format!(".{name}")))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+}
+
 #[test]
 fn web_app_example_matches_the_targets_own_count() {
     let target = DemoTarget::start(&[]);

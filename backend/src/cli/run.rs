@@ -450,12 +450,31 @@ impl OutFile {
         })
     }
 
+    /// Writes `content` as the file's whole content.
+    ///
+    /// A regular file is replaced, not rewritten: the content goes to a new file beside it (in
+    /// the directory of the file a symlink names), which is renamed over it once complete. So a
+    /// write that fails half way (a full disk, a quota) leaves the old file as it was, not cut
+    /// short. Only where no file can be made beside it is it rewritten in place. A pipe, FIFO
+    /// or device (`--out /dev/stdout`, `--out >(jq …)`) is written as it is: it has no old
+    /// content, and refuses to be truncated.
     fn write(mut self, content: &[u8]) -> std::io::Result<()> {
         use std::io::Write as _;
-        // Only a regular file has old content to cut: a pipe, FIFO or device (`--out
-        // /dev/stdout`, `--out >(jq …)`) refuses to be truncated, and the whole run's summary
-        // was lost to that refusal.
-        if self.file.metadata()?.is_file() {
+        let meta = self.file.metadata()?;
+        if meta.is_file() {
+            let real = std::fs::canonicalize(&self.path)?;
+            if let Some(mut side) = SideFile::create(&real) {
+                let replaced = side
+                    .file
+                    .write_all(content)
+                    .and_then(|()| side.file.set_permissions(meta.permissions()))
+                    .and_then(|()| side.file.sync_all())
+                    .and_then(|()| std::fs::rename(&side.path, &real));
+                if replaced.is_ok() {
+                    side.renamed = true;
+                }
+                return replaced;
+            }
             self.file.set_len(0)?;
         }
         self.file.write_all(content)?;
@@ -472,6 +491,41 @@ impl OutFile {
         drop(file);
         if created {
             let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A new file beside another, to be renamed over it; removed on drop unless it was.
+struct SideFile {
+    path: PathBuf,
+    file: std::fs::File,
+    renamed: bool,
+}
+
+impl SideFile {
+    /// `.NAME.PID.stampede` in `real`'s directory, or `None` where no file can be made there.
+    fn create(real: &std::path::Path) -> Option<Self> {
+        let mut name = std::ffi::OsString::from(".");
+        name.push(real.file_name()?);
+        name.push(format!(".{}.stampede", std::process::id()));
+        let path = real.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .ok()?;
+        Some(Self {
+            path,
+            file,
+            renamed: false,
+        })
+    }
+}
+
+impl Drop for SideFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
