@@ -803,7 +803,10 @@ fn validate_load(load: &LoadProfile, errs: &mut Errors) {
             let _ = rate(*start_rate, "start_rate", true, errs);
             stages(s, true, errs);
             if *start_rate == 0.0 && s.iter().all(|st| st.target == 0.0) {
-                errs.push("load.stages", "no stage asks for any starts (every rate is 0)");
+                errs.push(
+                    "load.stages",
+                    "no stage asks for any starts (every rate is 0)",
+                );
             }
             users(*max_users, "max_users", errs);
         }
