@@ -363,6 +363,68 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
             .filter(|t| t.contains("colour"))
     })
     .await;
+
+    // Text that reads keeps its comments and order across a trip to the form and back, while
+    // the form describes the same document; an edit in the form rewrites it.
+    let commented = "# checkout under load\nname: kept\nload: { type: constant_users, users: 1, duration: 5s }  # short\njourneys:\n  - name: j\n    steps:\n      - request: { method: GET, path: / }\n";
+    let read_text = || async {
+        b.client
+            .execute(
+                "return document.getElementById('compose-text').value;",
+                vec![],
+            )
+            .await
+            .expect("read the text")
+            .as_str()
+            .map(str::to_owned)
+    };
+    let settled = |want: &'static str| {
+        let b = &b;
+        async move {
+            b.until(10, want, || async {
+                attr(b, ".compose__status", "data-status")
+                    .await
+                    .filter(|s| s == want)
+            })
+            .await
+        }
+    };
+    b.client
+        .execute(
+            "const t = document.getElementById('compose-text'); t.value = arguments[0]; \
+             t.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![commented.into()],
+        )
+        .await
+        .expect("type the scenario");
+    settled("valid").await;
+    b.click("[data-action=mode-form]").await;
+    b.until(10, "the form with the typed name", || async {
+        attr(&b, "[data-field='name']", "value")
+            .await
+            .filter(|v| v == "kept")
+    })
+    .await;
+    settled("valid").await;
+    b.click("[data-action=mode-text]").await;
+    b.find("#compose-text").await;
+    settled("valid").await;
+    assert_eq!(
+        read_text().await.as_deref(),
+        Some(commented),
+        "the text as typed"
+    );
+    b.click("[data-action=mode-form]").await;
+    set_input(&b, "[data-field='name']", "edited").await;
+    settled("valid").await;
+    b.click("[data-action=mode-text]").await;
+    b.find("#compose-text").await;
+    let rewritten = b
+        .until(10, "the text to follow the form", || async {
+            read_text().await.filter(|t| t.contains("edited"))
+        })
+        .await;
+    assert!(!rewritten.contains("# short"), "{rewritten}");
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);

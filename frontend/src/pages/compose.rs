@@ -133,6 +133,13 @@ pub fn ComposePage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let generation = StoredValue::new(0u64);
     let last_checked = StoredValue::new(None::<Scenario>);
+    // The text last typed that could be read, and what it reads as: the text view shows it
+    // again (comments, order and all) while the form describes that same document, instead of
+    // the server's YAML for it.
+    let (typed_doc, typed) = (
+        StoredValue::new(None::<Scenario>),
+        RwSignal::new(String::new()),
+    );
     let text_area = NodeRef::<html::Textarea>::new();
     let recheck_text = RwSignal::new(0u64);
 
@@ -210,9 +217,10 @@ pub fn ComposePage() -> impl IntoView {
                 }
             };
             // A document's problems are about it; text's, about what the server read from it.
-            let about = match source {
-                ScenarioRef::Inline(s) => Some(*s),
-                ScenarioRef::Text(_) | ScenarioRef::Name(_) => check.scenario.clone(),
+            let (about, typed_text) = match source {
+                ScenarioRef::Inline(s) => (Some(*s), None),
+                ScenarioRef::Text(t) => (check.scenario.clone(), Some(t)),
+                ScenarioRef::Name(_) => (check.scenario.clone(), None),
             };
             checked.try_set_value(about);
             server.try_set(check.problems);
@@ -222,6 +230,10 @@ pub fn ComposePage() -> impl IntoView {
                     text_readable.try_set(check.scenario.is_some());
                     if let Some(s) = check.scenario {
                         save_draft(&s);
+                        if let Some(t) = typed_text {
+                            typed_doc.try_set_value(Some(s.clone()));
+                            typed.try_set(t);
+                        }
                         let next = ScenarioForm::from_scenario(&s);
                         last_checked.try_set_value(Some(s));
                         form.try_update(|f| {
@@ -241,7 +253,15 @@ pub fn ComposePage() -> impl IntoView {
                         _ => true,
                     };
                     if let (true, Some(yaml)) = (follow, check.yaml) {
-                        text.try_set(yaml);
+                        let own = typed_doc.try_with_value(|doc| {
+                            doc.is_some() && checked.try_with_value(|c| c == doc) == Some(true)
+                        });
+                        let typed = if own == Some(true) {
+                            typed.try_get_untracked()
+                        } else {
+                            None
+                        };
+                        text.try_set(typed.unwrap_or(yaml));
                         text_readable.try_set(true);
                         if mode.try_get_untracked() == Some(Mode::Text) {
                             // Problems in text mode carry line and column: read the new text.
