@@ -240,6 +240,8 @@ impl Threshold {
 fn format_value(metric: ThresholdMetric, v: f64) -> String {
     match metric {
         ThresholdMetric::ErrorRate => crate::units::human_percent(v),
+        // Two decimals below 0.1/s, as the reports and the panel write rates: 0.04/s, not 0.0/s.
+        ThresholdMetric::Rps if v > 0.0 && v < 0.095 => format!("{v:.2}/s"),
         ThresholdMetric::Rps => format!("{v:.1}/s"),
         _ => crate::units::human_ms(v),
     }
@@ -468,6 +470,18 @@ mod tests {
         let t = parse("error_rate < 1%").expect("valid");
         assert_eq!(t.observed_text(Some(0.000_01)), "<0.01%");
         assert_eq!(t.limit_text(), "1.00%");
+    }
+
+    #[test]
+    fn a_slow_rate_does_not_read_as_none() {
+        // A failed `rps < 0.01` read "observed 0.0/s" in the summary and JUnit, a figure that
+        // meets it; the HTML report and the panel wrote 0.04/s.
+        let t = parse("rps < 0.01").expect("valid");
+        assert!(!t.check(Some(0.04)));
+        assert_eq!(t.observed_text(Some(0.04)), "0.04/s");
+        assert_eq!(t.observed_text(Some(0.0)), "0.0/s");
+        assert_eq!(t.observed_text(Some(0.1)), "0.1/s");
+        assert_eq!(t.observed_text(Some(52.04)), "52.0/s");
     }
 
     #[test]
