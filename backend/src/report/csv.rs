@@ -9,6 +9,7 @@ use shared::metrics::MetricsSnapshot;
 /// generator CPU). `rps` is empty for a final interval too short for a rate to mean anything
 /// (the few milliseconds after the last whole interval, where requests cut off at the end are
 /// recorded: 12 of them in 6 ms read 2,000/s in a run of 4/s); its `requests` still count.
+/// The latency columns are empty for an interval without any response (no latency, not 0 ms).
 /// `resent` (requests sent once more on a new connection) and `peak_users` (the most users at
 /// any moment of the interval) came later and stand last, so the other columns keep their
 /// places.
@@ -47,6 +48,8 @@ pub(super) fn render(series: &[MetricsSnapshot]) -> String {
             && n > 0
             && shared::chart::too_short_for_a_rate(series[n - 1].interval_ms, s.interval_ms);
         let rps = if last_and_short { f64::NAN } else { i.rps };
+        // An interval without responses has no latency: empty, not 0 ms (its histogram's).
+        let ms = |v: f64| if i.latency.count == 0 { f64::NAN } else { v };
         let l = &i.latency;
         write_row(
             &mut o,
@@ -58,11 +61,11 @@ pub(super) fn render(series: &[MetricsSnapshot]) -> String {
                 num(rps),
                 i.errors.to_string(),
                 num(i.error_rate()),
-                num(l.p50_ms),
-                num(l.p90_ms),
-                num(l.p95_ms),
-                num(l.p99_ms),
-                num(l.max_ms),
+                num(ms(l.p50_ms)),
+                num(ms(l.p90_ms)),
+                num(ms(l.p95_ms)),
+                num(ms(l.p99_ms)),
+                num(ms(l.max_ms)),
                 s.active_users.to_string(),
                 s.target_users.to_string(),
                 num(s.target_rate),

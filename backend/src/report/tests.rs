@@ -1096,6 +1096,31 @@ fn csv_leaves_the_rate_of_a_short_final_interval_empty() {
 }
 
 #[test]
+fn csv_leaves_the_latency_of_an_interval_without_responses_empty() {
+    // A target that hangs answers nothing for an interval: its latency is unknown, not 0 ms
+    // (the charts leave a gap, the progress line and the summary show `–`).
+    let mut s = series();
+    s[30].interval = RequestStats {
+        name: "*".into(),
+        ..RequestStats::default()
+    };
+    let text = csv(&s);
+    let lines: Vec<&str> = text.lines().collect();
+    let idle: Vec<&str> = lines[31].split(',').collect();
+    assert_eq!(idle.len(), 23, "{}", lines[31]);
+    assert_eq!(
+        (idle[3], idle[5], idle[6]),
+        ("0", "0", "0"),
+        "{}",
+        lines[31]
+    );
+    assert_eq!(&idle[7..12], ["", "", "", "", ""], "{}", lines[31]);
+    // Its neighbours keep theirs.
+    let busy: Vec<&str> = lines[30].split(',').collect();
+    assert!(busy[7..12].iter().all(|f| !f.is_empty()), "{}", lines[30]);
+}
+
+#[test]
 fn csv_fields_are_quoted_when_needed() {
     assert_eq!(super::csv::field("plain"), "plain");
     assert_eq!(super::csv::field("12.5"), "12.5");
