@@ -79,7 +79,7 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let name_width = s
         .per_request
         .iter()
-        .map(|r| term(&r.name).len())
+        .map(|r| term(&r.name).chars().count())
         .max()
         .unwrap_or(5)
         .clamp(5, 48);
@@ -195,8 +195,10 @@ pub(super) fn term(text: &str) -> Cow<'_, str> {
 }
 
 fn row(out: &mut String, name: &str, r: &RequestStats, l: &LatencyStats, width: usize) {
-    let name: String = if name.len() > width {
-        format!("{}…", &name[..name.floor_char_boundary(width - 1)])
+    // Measured in characters, as `{:<width$}` pads: a name in Cyrillic or Greek takes two
+    // bytes a letter, and was cut at half the column.
+    let name: String = if name.chars().count() > width {
+        name.chars().take(width - 1).chain(['…']).collect()
     } else {
         name.to_owned()
     };
@@ -317,6 +319,43 @@ mod tests {
             .find(|l| l.trim_start().starts_with("total "))
             .expect("a total row");
         assert!(!total.contains('–'), "{total}");
+    }
+
+    #[test]
+    fn non_ascii_names_are_measured_in_characters() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let mut summary = shared::samples::summary();
+        // 29 characters in 51 bytes: it fits the column (at most 48 characters) whole.
+        let name = "GET /каталог/товары/категории";
+        assert_eq!(name.chars().count(), 29);
+        let request = summary.per_request.first_mut().expect("a request");
+        request.name = name.to_owned();
+        let text = render(&summary, &scenario);
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("GET /каталог"))
+            .expect("its row");
+        assert!(row.contains(name), "cut short: {row}");
+        // Every row's columns start where the header's do (in characters).
+        let header = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("name "))
+            .expect("a table header");
+        let total = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("total "))
+            .expect("a total row");
+        for line in [header, row, total] {
+            let chars: Vec<char> = line.chars().collect();
+            assert_eq!(chars.get(2 + 29), Some(&' '), "{line:?}");
+            assert_ne!(chars.get(2 + 29 + 9), Some(&' '), "{line:?}");
+        }
+        // A name longer than the column is cut to it, in characters.
+        summary.per_request[0].name = "ж".repeat(60);
+        let text = render(&summary, &scenario);
+        let shown = format!("  {}… ", "ж".repeat(47));
+        assert!(text.contains(&shown), "{text}");
     }
 
     #[test]
