@@ -88,14 +88,11 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
         "  {:<name_width$} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}",
         "name", "count", "rps", "avg", "p50", "p90", "p95", "p99", "p99.9", "max", "errors"
     );
-    for r in s.per_request.iter().chain(std::iter::once(t)) {
-        let name = if r.name == "*" {
-            Cow::Borrowed("total")
-        } else {
-            term(&r.name)
-        };
-        row(&mut out, &name, r, &r.latency, name_width);
+    // The total is the last row, whatever it is named (`*`, which a request may be named too).
+    for r in &s.per_request {
+        row(&mut out, &term(&r.name), r, &r.latency, name_width);
     }
+    row(&mut out, "total", t, &t.latency, name_width);
     if open {
         let st = &t.service_time;
         let _ = writeln!(
@@ -356,6 +353,18 @@ mod tests {
         let text = render(&summary, &scenario);
         let shown = format!("  {}… ", "ж".repeat(47));
         assert!(text.contains(&shown), "{text}");
+    }
+
+    #[test]
+    fn a_request_named_star_is_not_shown_as_the_total() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let mut summary = shared::samples::summary();
+        summary.per_request[0].name = "*".to_owned();
+        let text = render(&summary, &scenario);
+        let first = |l: &&str| l.split_whitespace().next() == Some("total");
+        assert_eq!(text.lines().filter(first).count(), 1, "{text}");
+        assert!(text.lines().any(|l| l.starts_with("  * ")), "{text}");
     }
 
     #[test]
