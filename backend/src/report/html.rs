@@ -274,6 +274,14 @@ fn notices(o: &mut String, r: &JsonReport) {
 
 fn tiles(o: &mut String, r: &JsonReport) {
     let t = &r.results;
+    // No request, no latency (as in the requests table's total row), not 0 ms.
+    let ms = |v: f64| {
+        if t.total_requests == 0 {
+            "–".to_owned()
+        } else {
+            fmt_ms(v)
+        }
+    };
     o.push_str("<div class=\"tiles\">");
     tile(
         o,
@@ -299,21 +307,21 @@ fn tiles(o: &mut String, r: &JsonReport) {
     tile(
         o,
         "p50",
-        &fmt_ms(t.p50_response_time_ms),
+        &ms(t.p50_response_time_ms),
         "median latency",
         false,
     );
     tile(
         o,
         "p95",
-        &fmt_ms(t.p95_response_time_ms),
+        &ms(t.p95_response_time_ms),
         "95th percentile",
         false,
     );
     tile(
         o,
         "p99",
-        &fmt_ms(t.p99_response_time_ms),
+        &ms(t.p99_response_time_ms),
         "99th percentile",
         false,
     );

@@ -541,6 +541,33 @@ fn html_request_never_made_has_no_latency_not_zero() {
 }
 
 #[test]
+fn html_run_without_requests_has_no_latency_in_its_tiles_either() {
+    // Nothing was sent (every start dropped, or the run stopped at once): the tiles said
+    // p50 0.00 ms above a table whose total row says `–`.
+    let (mut d, s) = fixture();
+    let sum = d.summary.as_mut().expect("fixture has a summary");
+    sum.total = RequestStats {
+        name: "*".to_owned(),
+        ..RequestStats::default()
+    };
+    for r in &mut sum.per_request {
+        *r = RequestStats {
+            name: r.name.clone(),
+            ..RequestStats::default()
+        };
+    }
+    let page = html(&d, &s);
+    for tile in ["p50", "p95", "p99"] {
+        let key = format!("<div class=\"k\">{tile}</div><div class=\"v\">");
+        let at = page.find(&key).expect("the tile") + key.len();
+        let value = &page[at..at + page[at..].find("</div>").expect("tile ends")];
+        assert_eq!(value, "–", "{tile}");
+    }
+    let total = &page[page.find("<tfoot>").expect("a total row")..];
+    assert!(total[..total.find("</tr>").expect("row ends")].contains("<td class=\"n\">–</td>"));
+}
+
+#[test]
 fn html_shows_interrupted_and_dropped_iterations_next_to_the_finished_ones() {
     let iterations_of = |interrupted: u64, dropped: u64| {
         let (mut d, s) = fixture();
