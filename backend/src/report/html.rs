@@ -721,6 +721,13 @@ fn checks(o: &mut String, r: &JsonReport) {
          <th class=\"n\">Failed</th><th class=\"n\">Pass rate</th><th>Result</th></tr></thead><tbody>",
     );
     for c in &r.checks {
+        let total = c.passed.saturating_add(c.failed);
+        // A check of a request never answered has no pass rate and no verdict.
+        let (rate, result) = if total == 0 {
+            ("–".to_owned(), "<span class=\"muted\">not evaluated</span>")
+        } else {
+            (fmt_pct(ratio(c.passed, total)), pass_fail(c.failed == 0))
+        };
         let _ = write!(
             o,
             "<tr{}><td class=\"name\">{}</td><td><code>{}</code></td><td class=\"n\">{}</td>\
@@ -730,8 +737,8 @@ fn checks(o: &mut String, r: &JsonReport) {
             escape(&c.check),
             fmt_int(c.passed),
             fmt_int(c.failed),
-            escape(&fmt_pct(ratio(c.passed, c.passed.saturating_add(c.failed)))),
-            pass_fail(c.failed == 0),
+            escape(&rate),
+            result,
         );
     }
     o.push_str("</tbody></table></section>\n");

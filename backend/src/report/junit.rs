@@ -159,10 +159,16 @@ pub(super) fn render(detail: &RunDetail) -> String {
                     ),
                 )
             });
+            // A check of a request never answered (never made, or cut off) was not judged.
+            let outcome = if total == 0 {
+                Outcome::Skipped("never evaluated: the request got no response to check")
+            } else {
+                outcome(failure)
+            };
             cases.push(Case {
                 classname: format!("checks.{}", c.request),
                 name: c.check.clone(),
-                outcome: outcome(failure),
+                outcome,
             });
         }
     }

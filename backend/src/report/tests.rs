@@ -786,6 +786,40 @@ fn junit_lists_thresholds_and_checks() {
 }
 
 #[test]
+fn a_check_that_never_ran_is_neither_passed_nor_at_zero_percent() {
+    // A check on a request never made (its journey was not picked, or cut before it): 0 of 0.
+    let (mut d, s) = fixture();
+    let sum = d.summary.as_mut().expect("fixture has a summary");
+    sum.checks.push(CheckStats {
+        request: "DELETE /cart".into(),
+        check: "status in [204]".into(),
+        passed: 0,
+        failed: 0,
+    });
+    let xml = junit(&d);
+    check_well_formed(&xml).expect("well-formed XML");
+    assert!(
+        xml.contains(
+            "<testcase classname=\"checks.DELETE /cart\" name=\"status in [204]\" time=\"0\">\n      <skipped message=\""
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("tests=\"6\" failures=\"2\" errors=\"0\" skipped=\"1\""),
+        "{xml}"
+    );
+
+    let page = html(&d, &s);
+    let at = page
+        .find("<td class=\"name\">DELETE /cart</td>")
+        .expect("its row");
+    let row = &page[at..at + page[at..].find("</tr>").expect("row ends")];
+    assert!(!row.contains("0.00%"), "{row}");
+    assert!(!row.contains("pass"), "{row}");
+    assert!(row.contains("<td class=\"n\">–</td>"), "{row}");
+}
+
+#[test]
 fn junit_reports_a_failed_run_and_escapes() {
     let (mut d, _) = fixture();
     d.info.status = RunStatus::Failed;
