@@ -2,6 +2,8 @@
 //! plain-text defaults.
 
 use axum::body::Bytes;
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -162,6 +164,33 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Api
             ApiError::BadRequest(format!("cannot read the request body: {e}"))
         }
     })
+}
+
+/// Path parameters; one that does not read (percent-escapes that are not UTF-8, `%FF`) is a
+/// JSON 400 naming it, instead of axum's plain-text rejection.
+pub(crate) struct Segments<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Segments<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Segments(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => Err(match e.kind() {
+                ErrorKind::InvalidUtf8InPathParam { key } => ApiError::BadRequest(format!(
+                    "path parameter {key}: its percent-escapes are not UTF-8 text"
+                )),
+                kind if e.status().is_client_error() => {
+                    ApiError::BadRequest(format!("invalid path: {kind}"))
+                }
+                kind => ApiError::Internal(format!("path parameters: {kind}")),
+            }),
+            Err(other) => Err(ApiError::Internal(format!(
+                "path parameters: {}",
+                other.body_text()
+            ))),
+        }
+    }
 }
 
 /// A query string; a malformed one is a 400 naming the parameter.

@@ -1,7 +1,7 @@
 //! `/api/runs`: the resource-oriented API the panel uses.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::api::{
@@ -15,7 +15,7 @@ use shared::run::RunId;
 use crate::report::ReportFormat;
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
-use crate::server::extract::{Body, Params};
+use crate::server::extract::{Body, Params, Segments};
 
 pub(super) async fn list(
     State(state): State<AppState>,
@@ -51,14 +51,14 @@ pub(super) async fn detail(state: &AppState, id: &RunId) -> Result<RunDetail, Ap
 
 pub(super) async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> Result<Json<RunDetail>, ApiError> {
     detail(&state, &RunId(id)).await.map(Json)
 }
 
 pub(super) async fn delete(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
 ) -> Result<Response, ApiError> {
     state.runs.delete(&RunId(id)).await?;
     Ok(super::no_content())
@@ -66,7 +66,7 @@ pub(super) async fn delete(
 
 pub(super) async fn stop(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
     Params(query): Params<StopQuery>,
 ) -> Result<Json<RunInfo>, ApiError> {
     let id = RunId(id);
@@ -85,7 +85,7 @@ async fn series_of(state: &AppState, id: &RunId) -> Result<Vec<MetricsSnapshot>,
 
 pub(super) async fn series(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Segments(id): Segments<String>,
     Params(query): Params<SeriesQuery>,
 ) -> Result<Json<Vec<MetricsSnapshot>>, ApiError> {
     let id = RunId(id);
@@ -102,7 +102,7 @@ pub(super) async fn series(
 /// `report.json`, `report.html`, `report.junit.xml`, `report.csv`.
 pub(super) async fn report(
     State(state): State<AppState>,
-    Path((id, file)): Path<(String, String)>,
+    Segments((id, file)): Segments<(String, String)>,
 ) -> Result<Response, ApiError> {
     let kind = match file.as_str() {
         "report.json" => ("application/json", "json", ReportFormat::Json),
@@ -155,7 +155,7 @@ fn document(body: String, content_type: &'static str, filename: &str) -> Respons
 /// Two runs compared: the candidate's figures against the baseline's.
 pub(super) async fn compare(
     State(state): State<AppState>,
-    Path((baseline, candidate)): Path<(String, String)>,
+    Segments((baseline, candidate)): Segments<(String, String)>,
     Params(query): Params<CompareQuery>,
 ) -> Result<Json<RunComparison>, ApiError> {
     comparison(&state, baseline, candidate, &query)
@@ -167,7 +167,7 @@ pub(super) async fn compare(
 /// judged metric, failed where it regressed.
 pub(super) async fn compare_junit(
     State(state): State<AppState>,
-    Path((baseline, candidate)): Path<(String, String)>,
+    Segments((baseline, candidate)): Segments<(String, String)>,
     Params(query): Params<CompareQuery>,
 ) -> Result<Response, ApiError> {
     reports_enabled(&state)?;

@@ -1,7 +1,7 @@
 //! `/api/scenarios` and `/api/presets`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use shared::api::{Preset, Problem, ScenarioCheck, ScenarioEntry, ScenarioRef};
@@ -10,7 +10,7 @@ use shared::scenario::{Format, Scenario, parse_scenario};
 
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
-use crate::server::extract::Text;
+use crate::server::extract::{Segments, Text};
 use crate::server::presets;
 
 /// Checks a name to save a scenario under: a valid name, and not a built-in preset's, which a
@@ -49,7 +49,7 @@ pub(super) async fn list(
 
 pub(super) async fn get(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Segments(name): Segments<String>,
 ) -> Result<Json<ScenarioEntry>, ApiError> {
     let store = state.runs.store().clone();
     let key = name.clone();
@@ -76,7 +76,7 @@ fn body_format(content_type: &str, text: &str) -> Format {
 /// The body is the scenario document: JSON or YAML (see [`body_format`]).
 pub(super) async fn put(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Segments(name): Segments<String>,
     headers: HeaderMap,
     Text(text): Text,
 ) -> Result<(StatusCode, Json<ScenarioEntry>), ApiError> {
@@ -94,7 +94,7 @@ pub(super) async fn put(
 
 pub(super) async fn delete(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    Segments(name): Segments<String>,
 ) -> Result<Response, ApiError> {
     let store = state.runs.store().clone();
     let key = name.clone();

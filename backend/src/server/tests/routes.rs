@@ -142,6 +142,40 @@ async fn health_and_unknown_paths() {
     assert_eq!(err.detail, "no route for POST /nope");
 }
 
+/// A path parameter whose percent-escapes are not UTF-8 (`%FF`) is the API's JSON 400 naming
+/// the parameter, on every route that has one, not axum's plain-text rejection.
+#[tokio::test]
+async fn path_parameters_that_are_not_utf8_are_json_errors() {
+    let h = Harness::new().await;
+    let doc = quick_scenario("named", "GET /api/products/3", "1s").to_string();
+    for (method, uri, parameter) in [
+        (Method::GET, "/api/runs/%FF", "id"),
+        (Method::DELETE, "/api/runs/%FF", "id"),
+        (Method::POST, "/api/runs/%FF/stop", "id"),
+        (Method::GET, "/api/runs/%FF/series", "id"),
+        (Method::GET, "/api/runs/%FF/report.json", "id"),
+        (Method::GET, "/api/runs/x/report%FF", "report"),
+        (Method::GET, "/api/runs/%FF/compare/x", "baseline"),
+        (
+            Method::GET,
+            "/api/runs/x/compare/%FF/report.junit.xml",
+            "candidate",
+        ),
+        (Method::GET, "/api/scenarios/%FF", "name"),
+        (Method::PUT, "/api/scenarios/%FF", "name"),
+        (Method::DELETE, "/api/scenarios/%FF", "name"),
+    ] {
+        let resp = h
+            .request(method.clone(), uri, Some("application/json"), doc.clone())
+            .await;
+        let err = resp.error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(
+            err.detail.contains(&format!("path parameter {parameter}")),
+            "{method} {uri}: {err:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn start_requests_are_validated() {
     let h = Harness::new().await;
