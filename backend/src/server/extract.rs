@@ -209,11 +209,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 fn read_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let pairs = url::form_urlencoded::parse(query.as_bytes());
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
+        let inner = e.inner().to_string();
+        // A repeated parameter is found at the query's root ("."): name the parameter.
+        if let Some(name) = inner
+            .strip_prefix("duplicate field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            return ApiError::BadRequest(format!(
+                "query parameter {name}: given more than once (give it once)"
+            ));
+        }
         let name = e.path().to_string();
-        let message = match e.inner().to_string().as_str() {
+        let message = match inner.as_str() {
             // The standard library's words for a number that is not one.
             "invalid digit found in string" | "cannot parse integer from empty string" => {
                 "expected a whole number".to_owned()
+            }
+            "invalid float literal" | "cannot parse float from empty string" => {
+                "expected a number".to_owned()
             }
             "number too large to fit in target type" => "the number is too large".to_owned(),
             "provided string was not `true` or `false`" => "expected true or false".to_owned(),
@@ -429,6 +442,29 @@ mod tests {
             ),
         ] {
             assert_eq!(query_said(query), want, "{query}");
+        }
+        // A parameter given twice is named, not the query's root (".").
+        assert_eq!(
+            query_said("limit=1&limit=2"),
+            "query parameter limit: given more than once (give it once)"
+        );
+        // A number that is not one is said in words, as for whole numbers: `?tolerance=5%`
+        // (how `stampede compare --tolerance` takes it) or an empty value.
+        for (query, want) in [
+            (
+                "tolerance=5%25",
+                r#"query parameter tolerance="5%": expected a number"#,
+            ),
+            (
+                "tolerance=",
+                r#"query parameter tolerance="": expected a number"#,
+            ),
+        ] {
+            let compare = read_query::<shared::api::CompareQuery>(query);
+            assert!(
+                matches!(&compare, Err(ApiError::BadRequest(d)) if d == want),
+                "{query}: {compare:?}"
+            );
         }
         let series = read_query::<shared::api::SeriesQuery>("per_request=maybe");
         assert!(
