@@ -53,7 +53,7 @@ pub struct ServeArgs {
     pub default_duration: Option<Duration>,
 
     /// Hard cap on concurrent users for every run.
-    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N")]
+    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N", value_parser = parse_max_users)]
     pub max_users: Option<u32>,
 
     /// Serve the web UI from this directory (a `trunk build` output) instead of the copy built
@@ -80,6 +80,16 @@ fn parse_keep_runs(text: &str) -> Result<NonZeroUsize, String> {
     text.trim()
         .parse()
         .map_err(|_| format!("\"{text}\" is not a number of runs to keep (1 or more)"))
+}
+
+/// A cap of 0 users would refuse every run; it is refused here, before anything starts.
+fn parse_max_users(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "\"{text}\" is not a cap on concurrent users (1 or more)"
+        )),
+    }
 }
 
 /// An origin is `scheme://host[:port]`, nothing more: it goes into a CSP header and a CORS list.
@@ -399,6 +409,26 @@ mod tests {
         assert_eq!(parse_keep_runs(" 20 ").map(NonZeroUsize::get), Ok(20));
         for bad in ["0", "-1", "many", ""] {
             let err = parse_keep_runs(bad).expect_err(bad);
+            assert!(err.contains("1 or more"), "{bad}: {err}");
+        }
+    }
+
+    /// `serve --max-users 0` (`MAX_CONCURRENT_USERS=0`) caps every run at no users: it is
+    /// refused at start-up, as an invalid argument (exit 2), not by every start request.
+    #[test]
+    fn max_users_is_one_or_more() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        let parse =
+            |n: &str| Serve::try_parse_from(["serve".to_owned(), format!("--max-users={n}")]);
+        assert_eq!(parse("50").map(|s| s.args.max_users).ok(), Some(Some(50)));
+        for bad in ["0", "-1", "many", ""] {
+            let err = parse(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains("--max-users"), "{bad}: {err}");
             assert!(err.contains("1 or more"), "{bad}: {err}");
         }
     }
