@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use shared::api::TestType;
+use shared::api::{ScenarioRef, TestType};
 use shared::scenario::{Format, ScenarioError, ScenarioErrors, parse_scenario};
 
 use super::error::ApiError;
@@ -21,26 +21,74 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let bytes = read_body(req, state).await?;
-        if bytes.is_empty() {
-            return Err(ApiError::BadRequest("the request needs a JSON body".into()));
-        }
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        // An object, never a list of its fields in order (`"options": ["5s"]`).
-        let strict = shared::strict::Strict::new(&mut de);
-        let value = serde_path_to_error::deserialize(strict).map_err(|e| {
-            let path = e.path().to_string();
-            body_error(&path, &e.into_inner(), &bytes)
-        })?;
-        de.end()
-            .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
-        Ok(Body(value))
+        read_json(&bytes, Inline::InScenario).map(Body)
     }
 }
 
+/// A scenario reference as the whole body (`{"inline": {…}}`, `{"text": "…"}` or
+/// `{"name": "…"}`), read as [`Body`] reads one under `scenario`: a mistake inside an inline
+/// document is a scenario problem with its field path.
+pub(crate) struct Reference(pub(crate) ScenarioRef);
+
+impl<S: Send + Sync> FromRequest<S> for Reference {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read_body(req, state).await?;
+        read_json(&bytes, Inline::AtTop).map(Reference)
+    }
+}
+
+/// Where a body holds its inline scenario document, if it has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inline {
+    /// `{"scenario": {"inline": {…}}, …}`.
+    InScenario,
+    /// `{"inline": {…}}`.
+    AtTop,
+}
+
+impl Inline {
+    /// The body path of the document.
+    fn path(self) -> &'static str {
+        match self {
+            Inline::InScenario => "scenario.inline",
+            Inline::AtTop => "inline",
+        }
+    }
+
+    /// The field path inside the document of a body path, if the path is in it.
+    fn field(self, path: &str) -> Option<&str> {
+        match path.strip_prefix(self.path())? {
+            "" => Some(""),
+            rest => rest
+                .strip_prefix('.')
+                .or_else(|| rest.starts_with('[').then_some(rest)),
+        }
+    }
+}
+
+/// Reads a JSON body; a malformed one is a 400 that says where.
+fn read_json<T: DeserializeOwned>(bytes: &[u8], inline: Inline) -> Result<T, ApiError> {
+    if bytes.is_empty() {
+        return Err(ApiError::BadRequest("the request needs a JSON body".into()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // An object, never a list of its fields in order (`"options": ["5s"]`).
+    let strict = shared::strict::Strict::new(&mut de);
+    let value = serde_path_to_error::deserialize(strict).map_err(|e| {
+        let path = e.path().to_string();
+        body_error(&path, &e.into_inner(), bytes, inline)
+    })?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    Ok(value)
+}
+
 /// A body that is not the JSON the endpoint takes, in words: what is wrong and where. A
-/// problem inside an inline scenario (`scenario.inline.…`) is a scenario problem, a 422 with
-/// its field path, as it is for a scenario sent as text.
-fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
+/// problem inside an inline scenario (`scenario.inline.…`, or `inline.…` where `inline` says)
+/// is a scenario problem, a 422 with its field path, as it is for a scenario sent as text.
+fn body_error(path: &str, err: &serde_json::Error, body: &[u8], inline: Inline) -> ApiError {
     let path = match path {
         "." | "?" => "",
         p => p.strip_suffix(".?").unwrap_or(p),
@@ -64,19 +112,16 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
             // Inside an inline scenario the path names a step, body or check whose forms the
             // message can list.
             _ => shared::scenario::name_the_forms(
-                path.strip_prefix("scenario.inline.").unwrap_or(path),
+                inline.field(path).unwrap_or(path),
                 shared::scenario::humanize(text, Format::Json),
                 Format::Json,
             ),
         }
     };
-    if let Some(field) = path
-        .strip_prefix("scenario.inline")
-        .map(|rest| rest.trim_start_matches('.'))
-    {
+    if let Some(field) = inline.field(path) {
         // The reader stopped at the first mistake; read the inline document again as a
         // scenario sent as text is read, for every type error in one answer.
-        let errors = match inline_errors(body) {
+        let errors = match inline_errors(body, inline) {
             Some(all) if !field.is_empty() && all.len() > 1 => all,
             _ => vec![ScenarioError::at(
                 field,
@@ -93,23 +138,27 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8]) -> ApiError {
     ApiError::BadRequest(format!("invalid JSON body: {at_path}{message}{at}"))
 }
 
-/// The type errors of the inline scenario in `body` (`{"scenario": {"inline": {…}}}`), found as
-/// for a document sent as text ([`parse_scenario`]), each with its place in the body in its
-/// message: an inline document's problems carry no line, which would be taken for a line of a
-/// scenario text. `None` when the body has no inline document to read again.
-fn inline_errors(body: &[u8]) -> Option<Vec<ScenarioError>> {
+/// The type errors of the inline scenario in `body` (`{"scenario": {"inline": {…}}}`, or
+/// `{"inline": {…}}`, as `at` says), found as for a document sent as text
+/// ([`parse_scenario`]), each with its place in the body in its message: an inline document's
+/// problems carry no line, which would be taken for a line of a scenario text. `None` when the
+/// body has no inline document to read again.
+fn inline_errors(body: &[u8], at: Inline) -> Option<Vec<ScenarioError>> {
     #[derive(serde::Deserialize)]
     struct Request<'a> {
         #[serde(borrow)]
-        scenario: Reference<'a>,
+        scenario: Document<'a>,
     }
     #[derive(serde::Deserialize)]
-    struct Reference<'a> {
+    struct Document<'a> {
         #[serde(borrow)]
         inline: &'a RawValue,
     }
-    let request: Request = serde_json::from_slice(body).ok()?;
-    let inline = request.scenario.inline.get();
+    let document = match at {
+        Inline::InScenario => serde_json::from_slice::<Request>(body).ok()?.scenario,
+        Inline::AtTop => serde_json::from_slice::<Document>(body).ok()?,
+    };
+    let inline = document.inline.get();
     // Where the document starts in the body: its text is a slice of the body.
     let start = (inline.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
     let before = body.get(..start)?;
@@ -256,7 +305,12 @@ mod tests {
             .map(|_| ())
             .expect_err("a bad body");
         let path = err.path().to_string();
-        let e = body_error(&path, &err.into_inner(), body.as_bytes());
+        let e = body_error(
+            &path,
+            &err.into_inner(),
+            body.as_bytes(),
+            Inline::InScenario,
+        );
         let status = match &e {
             ApiError::InvalidScenario(_) => 422,
             ApiError::BadRequest(_) => 400,
@@ -342,7 +396,12 @@ mod tests {
             .map(|_| ())
             .expect_err("a bad body");
         let path = err.path().to_string();
-        match body_error(&path, &err.into_inner(), body.as_bytes()) {
+        match body_error(
+            &path,
+            &err.into_inner(),
+            body.as_bytes(),
+            Inline::InScenario,
+        ) {
             ApiError::InvalidScenario(errors) => errors.0,
             other => panic!("not a scenario problem: {other:?}"),
         }

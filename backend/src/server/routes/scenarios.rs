@@ -4,13 +4,13 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use shared::api::{Preset, Problem, ScenarioCheck, ScenarioEntry, ScenarioRef};
+use shared::api::{Preset, Problem, ScenarioCheck, ScenarioEntry};
 use shared::saved_name;
 use shared::scenario::{Format, Scenario, parse_scenario};
 
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
-use crate::server::extract::{Segments, Text};
+use crate::server::extract::{Reference, Segments, Text};
 use crate::server::presets;
 
 /// Checks a name to save a scenario under: a valid name, and not a built-in preset's, which a
@@ -130,11 +130,16 @@ pub(super) async fn presets(State(state): State<AppState>) -> Json<Vec<Preset>> 
 /// panel can show problems while the user types; only a malformed request is an error.
 pub(super) async fn validate(
     State(state): State<AppState>,
-    crate::server::extract::Body(reference): crate::server::extract::Body<ScenarioRef>,
+    reference: Result<Reference, ApiError>,
 ) -> Result<Json<ScenarioCheck>, ApiError> {
     let problems =
         |e: &shared::scenario::ScenarioErrors| e.0.iter().map(Problem::from).collect::<Vec<_>>();
-    let (scenario, source) = match state.runs.resolve(&reference).await {
+    // An inline document that does not read is a verdict too, as text that does not read is.
+    let resolved = match reference {
+        Ok(Reference(reference)) => state.runs.resolve(&reference).await,
+        Err(e) => Err(e),
+    };
+    let (scenario, source) = match resolved {
         Ok(found) => found,
         Err(ApiError::InvalidScenario(errs)) => {
             return Ok(Json(ScenarioCheck {

@@ -881,6 +881,41 @@ async fn scenario_validate_endpoint() {
     assert!(saved.is_empty(), "{saved:?}");
 }
 
+/// A document sent inline whose values have the wrong type gets the verdict, as the same
+/// document sent as text does: 200, not valid, every problem with its field path. It was a
+/// 400 naming only the first, although the endpoint answers a scenario's problems with 200.
+#[tokio::test]
+async fn validate_reads_an_inline_document_as_it_reads_text() {
+    let h = Harness::new().await;
+    let doc = json!({
+        "name": "x",
+        "journeys": [{ "name": "j", "weight": "heavy", "steps": [] }],
+        "load": { "type": "constant_users", "users": "5", "duration": "1s" }
+    });
+    let mut paths = Vec::new();
+    for body in [json!({ "text": doc.to_string() }), json!({ "inline": doc })] {
+        let check: ScenarioCheck = h
+            .post_json("/api/scenarios/validate", &body)
+            .await
+            .expect_status(StatusCode::OK)
+            .json();
+        assert!(!check.valid && check.scenario.is_none(), "{check:?}");
+        paths.push(
+            check
+                .problems
+                .iter()
+                .map(|p| p.path.clone())
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(paths[0], ["journeys[0].weight", "load.users"], "{paths:?}");
+    assert_eq!(paths[1], paths[0], "inline as text");
+    // Not a scenario document's problem: still a malformed request.
+    h.post_raw("/api/scenarios/validate", r#"{"text": 5}"#)
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+}
+
 /// A problem at a field an override set names the override; one the override caused in
 /// another field says which override was in effect.
 #[tokio::test]
