@@ -160,12 +160,21 @@ impl RunManager {
         match reference {
             ScenarioRef::Inline(s) => Ok(((**s).clone(), None)),
             ScenarioRef::Text(text) => {
-                let format = if text.trim_start().starts_with('{') {
-                    Format::Json
+                let scenario = if text.trim_start().starts_with('{') {
+                    // JSON; or YAML in flow style (`{name: shop, …}`), which starts the same
+                    // way, when the text is not JSON at all. Text that reads as neither keeps
+                    // JSON's words for what is wrong.
+                    parse_scenario(text, Format::Json).or_else(|json| {
+                        let not_json = serde_json::from_str::<serde::de::IgnoredAny>(text).is_err();
+                        match not_json.then(|| parse_scenario(text, Format::Yaml)) {
+                            Some(Ok(yaml)) => Ok(yaml),
+                            _ => Err(json),
+                        }
+                    })?
                 } else {
-                    Format::Yaml
+                    parse_scenario(text, Format::Yaml)?
                 };
-                Ok((parse_scenario(text, format)?, Some(text.clone())))
+                Ok((scenario, Some(text.clone())))
             }
             ScenarioRef::Name(name) => {
                 let store = self.inner.store.clone();

@@ -61,7 +61,8 @@ pub(super) async fn get(
 
 /// The format of a scenario body: as the content type says; when it names neither JSON nor
 /// YAML (or is missing, as with a bare `curl --data-binary @file.yaml`), a body that starts
-/// with `{` is JSON and anything else YAML (which is also how `scenario.text` is read).
+/// with `{` is JSON and anything else YAML (as `scenario.text` is read, but for YAML in flow
+/// style, which the text is also read as when it is not JSON).
 fn body_format(content_type: &str, text: &str) -> Format {
     let content_type = content_type.to_ascii_lowercase();
     if content_type.contains("yaml") {

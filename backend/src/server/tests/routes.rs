@@ -916,6 +916,35 @@ async fn validate_reads_an_inline_document_as_it_reads_text() {
         .error(StatusCode::BAD_REQUEST, "bad_request");
 }
 
+/// Scenario text is YAML or JSON: YAML written in flow style (`{name: shop, …}`) starts with
+/// `{` too, and is read as YAML when it is not JSON (it was refused: "key must be a string").
+/// Text that is neither keeps JSON's words for what is wrong.
+#[tokio::test]
+async fn scenario_text_in_yaml_flow_style_reads() {
+    let h = Harness::new().await;
+    let flow = "{name: flow, journeys: [{name: j, steps: [{request: {path: /}}]}], \
+                load: {type: constant_users, users: 1, duration: 1s}}";
+    let check: ScenarioCheck = h
+        .post_json("/api/scenarios/validate", &json!({ "text": flow }))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert!(check.valid, "{check:?}");
+    assert_eq!(check.scenario.map(|s| s.name).as_deref(), Some("flow"));
+
+    let broken = r#"{"name": "x", "journeys": [}"#;
+    let check: ScenarioCheck = h
+        .post_json("/api/scenarios/validate", &json!({ "text": broken }))
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    let as_json = shared::scenario::parse_scenario(broken, shared::scenario::Format::Json)
+        .expect_err("not JSON");
+    let said: Vec<&str> = check.problems.iter().map(|p| p.message.as_str()).collect();
+    let json_said: Vec<&str> = as_json.0.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(said, json_said, "{check:?}");
+}
+
 /// A problem at a field an override set names the override; one the override caused in
 /// another field says which override was in effect.
 #[tokio::test]
