@@ -580,8 +580,15 @@ options: {{ timeout: 5s, graceful_stop: 5s }}
         demo.url()
     );
     let mut started = harness::start(&yaml, Duration::from_millis(100));
-    let first = started.next_snapshot(Duration::from_secs(5)).await;
-    assert_eq!(first.status, RunStatus::Running);
+    // Cancelled once every user made its first request (on a busy machine that may take more
+    // than the first interval), well inside the think time that follows.
+    loop {
+        let snap = started.next_snapshot(Duration::from_secs(5)).await;
+        assert_eq!(snap.status, RunStatus::Running);
+        if snap.total.requests >= 3 {
+            break;
+        }
+    }
     let cancelled_at = Instant::now();
     started.handle.cancel();
     let run = started.finish().await;
