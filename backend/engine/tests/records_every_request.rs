@@ -3,41 +3,14 @@
 //! that counts what it answers; the two counts must be equal, and the snapshots must add up to
 //! the totals. An optimisation that drops samples fails here.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use engine::EngineConfig;
 use shared::run::RunStatus;
 use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
-/// Answers each request head on a connection with a tiny keep-alive response; counts answers.
-async fn serve(mut stream: TcpStream, answered: Arc<AtomicU64>) {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut held = 0usize;
-    loop {
-        let n = match stream.read(&mut buf[held..]).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
-        held += n;
-        // Answer every complete head in the buffer (requests here have no body).
-        let mut start = 0;
-        let mut out = Vec::new();
-        while let Some(end) = buf[start..held].windows(4).position(|w| w == b"\r\n\r\n") {
-            start += end + 4;
-            out.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-            answered.fetch_add(1, Ordering::SeqCst);
-        }
-        buf.copy_within(start..held, 0);
-        held -= start;
-        if !out.is_empty() && stream.write_all(&out).await.is_err() {
-            return;
-        }
-    }
-}
+mod target;
 
 fn scenario(target: &str, users: u32, duration: &str) -> shared::scenario::ValidScenario {
     let yaml = format!(
@@ -57,15 +30,7 @@ options: {{ timeout: 5s, graceful_stop: 5s }}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_is_recorded_at_full_speed() {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let answered = Arc::new(AtomicU64::new(0));
-    let counter = Arc::clone(&answered);
-    let server = tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, Arc::clone(&counter)));
-        }
-    });
+    let (addr, answered) = target::start_counting();
 
     let handle = engine::start(
         scenario(&format!("http://{addr}"), 16, "1s"),
@@ -79,7 +44,6 @@ async fn every_request_is_recorded_at_full_speed() {
     let summary = tokio::time::timeout(Duration::from_secs(30), handle.wait())
         .await
         .expect("the run ends");
-    server.abort();
 
     assert_eq!(summary.status, RunStatus::Completed, "{:?}", summary.reason);
     let total = &summary.total;

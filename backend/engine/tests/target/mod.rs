@@ -2,11 +2,23 @@
 //! runtime, so it keeps answering whatever the test's runtime does. Every request head gets a
 //! tiny answer: 500 for a path starting with `/fail`, 200 otherwise.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// Starts the target; returns its address (127.0.0.1, a free port).
+#[allow(dead_code)] // Not every test binary that has this module calls it.
 pub(crate) fn start() -> std::net::SocketAddr {
+    start_counting().0
+}
+
+/// Starts the target; returns its address (127.0.0.1, a free port) and the count of the
+/// answers it sent so far.
+pub(crate) fn start_counting() -> (std::net::SocketAddr, Arc<AtomicU64>) {
+    let answered = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&answered);
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
     let addr = listener.local_addr().expect("address");
     listener.set_nonblocking(true).expect("non-blocking");
@@ -18,6 +30,7 @@ pub(crate) fn start() -> std::net::SocketAddr {
         runtime.block_on(async move {
             let listener = TcpListener::from_std(listener).expect("tokio listener");
             while let Ok((mut stream, _)) = listener.accept().await {
+                let counter = Arc::clone(&counter);
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 16 * 1024];
                     let mut held = 0;
@@ -34,6 +47,7 @@ pub(crate) fn start() -> std::net::SocketAddr {
                         {
                             let fail = buf[start..].starts_with(b"GET /fail");
                             start += end + 4;
+                            counter.fetch_add(1, Ordering::SeqCst);
                             out.extend_from_slice(if fail {
                                 b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\nno"
                                     as &[u8]
@@ -51,5 +65,5 @@ pub(crate) fn start() -> std::net::SocketAddr {
             }
         });
     });
-    addr
+    (addr, answered)
 }
