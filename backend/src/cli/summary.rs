@@ -40,11 +40,12 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let _ = writeln!(out, "  load     {}", scenario.load().describe());
     let _ = writeln!(
         out,
-        "  requests {} ({:.1}/s)   errors {} ({:.2}%)   iterations {}   interrupted {}   dropped {}   peak users {}",
+        "  requests {} ({})   errors {} ({})   iterations {}   interrupted {}   dropped {}   peak users {}",
         t.requests,
-        t.rps,
+        shared::units::human_rate(t.rps),
         t.errors,
-        t.error_rate() * 100.0,
+        // As the reports write it: 1 error in 100,000 reads `<0.01%`, not `0.00%`.
+        shared::units::human_percent(t.error_rate()),
         s.iterations,
         s.interrupted_iterations,
         s.dropped_iterations,
@@ -253,6 +254,27 @@ mod tests {
             .expect("a total row");
         let cells: Vec<&str> = total.split_whitespace().collect();
         assert_eq!(cells[8], "987.65", "{total}");
+    }
+
+    /// The requests line writes rates and error shares as the reports do: a share that is not
+    /// nothing never reads `0.00%`, a slow rate never `0.0/s`.
+    #[test]
+    fn the_requests_line_keeps_small_figures() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let mut summary = shared::samples::summary();
+        summary.total.requests = 100_000;
+        summary.total.errors = 1;
+        summary.total.rps = 0.04;
+        let text = render(&summary, &scenario);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("  requests "))
+            .expect("a requests line");
+        assert!(
+            line.starts_with("  requests 100000 (0.04/s)   errors 1 (<0.01%)"),
+            "{line}"
+        );
     }
 
     #[test]
