@@ -226,7 +226,9 @@ pub(super) fn router(state: AppState) -> Router {
                     axum::http::Method::PUT,
                     axum::http::Method::DELETE,
                 ])
-                .allow_headers([header::CONTENT_TYPE]),
+                .allow_headers([header::CONTENT_TYPE])
+                // A dashboard's script saves a report under the name the server gives it.
+                .expose_headers([header::CONTENT_DISPOSITION]),
         );
     }
     router.with_state(state)

@@ -1081,3 +1081,44 @@ async fn oversized_and_non_utf8_bodies_are_json_errors_everywhere() {
         .error(StatusCode::BAD_REQUEST, "bad_request");
     assert_eq!(err.detail, "the body is not UTF-8");
 }
+
+/// A dashboard that embeds the panel (`--embed-origin`) calls the API from its own origin: CORS
+/// allows it, and its script can read a report download's file name (`Content-Disposition`),
+/// which a browser hides from a cross-origin script unless the server exposes it.
+#[tokio::test]
+async fn an_embedding_origin_reads_a_report_downloads_name() {
+    use axum::http::{Request, header};
+    use tower::ServiceExt as _;
+
+    let dash = "http://dash.example.com";
+    let h = Harness::configured(DemoConfig::instant(), |c| {
+        c.embed_origins = vec![dash.to_owned()];
+    })
+    .await;
+    let (id, _) = h
+        .run_inline(&quick_scenario("embedded", "GET product", "300ms"))
+        .await;
+    let request = Request::get(format!("/api/runs/{}/report.json", id.0))
+        .header(header::ORIGIN, dash)
+        .body(Body::empty())
+        .expect("a valid request");
+    let response = h
+        .app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router is infallible");
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    let header_text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    assert_eq!(header_text(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some(dash));
+    assert!(
+        header_text(header::CONTENT_DISPOSITION).is_some_and(|v| v.contains("filename=")),
+        "{headers:?}"
+    );
+    let exposed = header_text(header::ACCESS_CONTROL_EXPOSE_HEADERS).unwrap_or_default();
+    assert!(
+        exposed.eq_ignore_ascii_case("content-disposition"),
+        "exposed: {exposed:?}"
+    );
+}
