@@ -35,7 +35,21 @@ pub fn stampede_bin() -> PathBuf {
 
 /// A `stampede` command with a clean environment.
 pub fn stampede() -> Command {
-    let mut cmd = Command::new(stampede_bin());
+    without_settings(Command::new(stampede_bin()))
+}
+
+/// A `stampede` command with a clean environment, started by `sh` after `setup` (shell
+/// commands that shape the process, such as `ulimit`): `sh -c "SETUP; exec stampede ARGS…"`.
+#[cfg(unix)]
+pub fn stampede_after(setup: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{setup}; exec \"$0\" \"$@\""))
+        .arg(stampede_bin());
+    without_settings(cmd)
+}
+
+fn without_settings(mut cmd: Command) -> Command {
     for var in ENV_VARS {
         cmd.env_remove(var);
     }

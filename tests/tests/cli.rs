@@ -85,7 +85,11 @@ fn http_get(url: &str) -> String {
 }
 
 fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = stampede();
+    run_as(stampede(), args, env)
+}
+
+/// `run` as `cmd` starts `stampede`.
+fn run_as(mut cmd: std::process::Command, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.arg("run")
         .args(args)
         .args(["--quiet", "--interval", "200ms"]);
@@ -100,6 +104,22 @@ fn read_summary(path: &Path) -> RunSummary {
     serde_json::from_str(&text).expect("--out is a RunSummary")
 }
 
+/// `run` arguments: two users of `scenario` for 300 ms against `url`, the summary to `out`.
+#[cfg(unix)]
+fn two_users_briefly<'a>(scenario: &'a Path, url: &'a str, out: &'a str) -> [&'a str; 9] {
+    [
+        scenario.to_str().expect("utf-8 path"),
+        "--target",
+        url,
+        "--users",
+        "2",
+        "--duration",
+        "300ms",
+        "--out",
+        out,
+    ]
+}
+
 /// `--out` to a pipe or a device gets the summary: here `/dev/stdout`, a pipe this test reads.
 /// Such a file cannot be truncated, and that refusal used to lose the summary after the whole
 /// run had been sent (exit 3).
@@ -108,20 +128,7 @@ fn read_summary(path: &Path) -> RunSummary {
 fn out_to_a_pipe_gets_the_summary() {
     let target = DemoTarget::start(&[]);
     let many = fixture("many_users.yaml");
-    let output = run(
-        &[
-            many.to_str().expect("utf-8 path"),
-            "--target",
-            &target.url,
-            "--users",
-            "2",
-            "--duration",
-            "300ms",
-            "--out",
-            "/dev/stdout",
-        ],
-        &[],
-    );
+    let output = run(&two_users_briefly(&many, &target.url, "/dev/stdout"), &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -151,27 +158,11 @@ fn a_failed_out_write_keeps_the_old_file() {
     let out_file = temp_file("kept.json");
     let old = "{\"the previous\": \"summary\"}\n";
     std::fs::write(&out_file, old).expect("write the old --out file");
-    let mut cmd = std::process::Command::new("sh");
-    cmd.arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 1; exec \"$0\" \"$@\"")
-        .arg(e2e::binary::stampede_bin())
-        .args([
-            "run",
-            many.to_str().expect("utf-8 path"),
-            "--target",
-            &target.url,
-            "--users",
-            "2",
-            "--duration",
-            "300ms",
-            "--quiet",
-            "--out",
-            out_file.to_str().expect("utf-8 path"),
-        ]);
-    for var in e2e::binary::ENV_VARS {
-        cmd.env_remove(var);
-    }
-    let output = cmd.output().expect("stampede run under sh");
+    let output = run_as(
+        e2e::binary::stampede_after("trap '' XFSZ; ulimit -f 1"),
+        &two_users_briefly(&many, &target.url, out_file.to_str().expect("utf-8 path")),
+        &[],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let kept = std::fs::read_to_string(&out_file).expect("the --out file is still there");
     let _ = std::fs::remove_file(&out_file);
