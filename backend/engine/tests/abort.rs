@@ -7,13 +7,12 @@ use std::time::Duration;
 
 use engine::EngineConfig;
 use shared::run::RunStatus;
-use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
-mod target;
+mod support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_threshold_that_aborted_the_run_stays_failed() {
-    let addr = target::start();
+    let addr = support::target();
     // One user: a failing request, a long think, then ten good requests. The first snapshot
     // (at 100 ms) sees 1 error in 1 request and stops the run; the user finishes its
     // iteration in the graceful stop, which ends at 1 error in 11 (9%).
@@ -32,8 +31,7 @@ thresholds:
 options: {{ timeout: 5s, graceful_stop: 10s }}
 "
     );
-    let parsed = parse_scenario(&yaml, Format::Yaml).expect("scenario parses");
-    let scenario = validate(&parsed, &ValidationEnv::default()).expect("scenario is valid");
+    let scenario = support::valid(&yaml);
     let handle = engine::start_with_threads(
         scenario,
         EngineConfig {

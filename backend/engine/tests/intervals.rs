@@ -6,16 +6,15 @@
 use std::time::Duration;
 
 use engine::EngineConfig;
-use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
-mod target;
+mod support;
 
 /// The control task runs on the test's single-threaded runtime; blocking that thread for three
 /// and a half intervals holds it as a starved generator would. Every interval but the run's
 /// final partial one must still be about the snapshot interval long.
 #[tokio::test(flavor = "current_thread")]
 async fn a_late_snapshot_does_not_bring_empty_catch_up_intervals() {
-    let addr = target::start();
+    let addr = support::target();
     let yaml = format!(
         "name: late
 target: http://{addr}
@@ -28,8 +27,7 @@ load: {{ type: constant_users, users: 2, duration: 1s }}
 options: {{ timeout: 5s, graceful_stop: 5s }}
 "
     );
-    let parsed = parse_scenario(&yaml, Format::Yaml).expect("scenario parses");
-    let scenario = validate(&parsed, &ValidationEnv::default()).expect("scenario is valid");
+    let scenario = support::valid(&yaml);
     let interval = Duration::from_millis(100);
     let handle = engine::start_with_threads(
         scenario,

@@ -8,9 +8,8 @@ use std::time::Duration;
 
 use engine::EngineConfig;
 use shared::run::RunStatus;
-use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
-mod target;
+mod support;
 
 fn scenario(target: &str, users: u32, duration: &str) -> shared::scenario::ValidScenario {
     let yaml = format!(
@@ -24,13 +23,12 @@ load: {{ type: constant_users, users: {users}, duration: {duration} }}
 options: {{ timeout: 5s, graceful_stop: 5s }}
 "
     );
-    let parsed = parse_scenario(&yaml, Format::Yaml).expect("scenario parses");
-    validate(&parsed, &ValidationEnv::default()).expect("scenario is valid")
+    support::valid(&yaml)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_is_recorded_at_full_speed() {
-    let (addr, answered) = target::start_counting();
+    let (addr, answered) = support::target_counting();
 
     let handle = engine::start(
         scenario(&format!("http://{addr}"), 16, "1s"),

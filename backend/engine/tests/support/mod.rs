@@ -1,22 +1,31 @@
-//! An in-process keep-alive HTTP/1.1 target for the engine's tests, on its own thread and
-//! runtime, so it keeps answering whatever the test's runtime does. Every request head gets a
-//! tiny answer: 500 for a path starting with `/fail`, 200 otherwise.
+//! What the engine's integration tests share: an in-process keep-alive HTTP/1.1 target, on its
+//! own thread and runtime, so it keeps answering whatever the test's runtime does (every request
+//! head gets a tiny answer: 500 for a path starting with `/fail`, 200 otherwise), and the
+//! reading of a test's scenario.
+// Not every test binary that has this module uses all of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use shared::scenario::{Format, ValidScenario, ValidationEnv, parse_scenario, validate};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// A test's scenario, read and validated.
+pub(crate) fn valid(yaml: &str) -> ValidScenario {
+    let parsed = parse_scenario(yaml, Format::Yaml).expect("scenario parses");
+    validate(&parsed, &ValidationEnv::default()).expect("scenario is valid")
+}
+
 /// Starts the target; returns its address (127.0.0.1, a free port).
-#[allow(dead_code)] // Not every test binary that has this module calls it.
-pub(crate) fn start() -> std::net::SocketAddr {
-    start_counting().0
+pub(crate) fn target() -> std::net::SocketAddr {
+    target_counting().0
 }
 
 /// Starts the target; returns its address (127.0.0.1, a free port) and the count of the
 /// answers it sent so far.
-pub(crate) fn start_counting() -> (std::net::SocketAddr, Arc<AtomicU64>) {
+pub(crate) fn target_counting() -> (std::net::SocketAddr, Arc<AtomicU64>) {
     let answered = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&answered);
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
