@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 pub use compare::CompareArgs;
 pub use run::{MAX_INTERVAL, MIN_INTERVAL};
 pub use run::{RunArgs, ValidateArgs};
-pub(crate) use run::{parse_env_duration, parse_interval};
+pub(crate) use run::{parse_env_duration, parse_interval, parse_max_users};
 
 use crate::demo_target::DemoTargetArgs;
 

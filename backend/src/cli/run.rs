@@ -47,7 +47,7 @@ pub struct RunArgs {
     pub target: Option<String>,
 
     /// Hard cap on concurrent users, whatever the scenario or --users say.
-    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N")]
+    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N", value_parser = parse_max_users)]
     pub max_users: Option<u32>,
 
     /// Time between metric snapshots (a bare number is seconds; 100ms to 1h).
@@ -151,6 +151,17 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
 }
 
 /// A worker thread count: a whole number, at least 1.
+/// `--max-users` (`MAX_CONCURRENT_USERS`) for `run` and `serve`: a cap of 0 users would refuse
+/// every run, so it is refused here, before anything starts.
+pub(crate) fn parse_max_users(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "\"{text}\" is not a cap on concurrent users (1 or more)"
+        )),
+    }
+}
+
 fn parse_threads(text: &str) -> Result<NonZeroUsize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if n > engine::MAX_THREADS => Err(format!(
@@ -621,6 +632,16 @@ mod tests {
         for bad in ["0", "-1"] {
             let err = parse_interval(bad).expect_err(bad);
             assert!(err.contains("from 100ms to 1h"), "{err}");
+        }
+    }
+
+    #[test]
+    fn max_users_caps() {
+        // `run` and `serve` read `--max-users` (`MAX_CONCURRENT_USERS`) alike.
+        assert_eq!(parse_max_users(" 50 "), Ok(50));
+        for bad in ["0", "-1", "many", ""] {
+            let err = parse_max_users(bad).expect_err(bad);
+            assert!(err.contains("1 or more"), "{bad}: {err}");
         }
     }
 

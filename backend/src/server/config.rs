@@ -53,7 +53,7 @@ pub struct ServeArgs {
     pub default_duration: Option<Duration>,
 
     /// Hard cap on concurrent users for every run.
-    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N", value_parser = parse_max_users)]
+    #[arg(long, env = "MAX_CONCURRENT_USERS", value_name = "N", value_parser = crate::cli::parse_max_users)]
     pub max_users: Option<u32>,
 
     /// Serve the web UI from this directory (a `trunk build` output) instead of the copy built
@@ -80,16 +80,6 @@ fn parse_keep_runs(text: &str) -> Result<NonZeroUsize, String> {
     text.trim()
         .parse()
         .map_err(|_| format!("\"{text}\" is not a number of runs to keep (1 or more)"))
-}
-
-/// A cap of 0 users would refuse every run; it is refused here, before anything starts.
-fn parse_max_users(text: &str) -> Result<u32, String> {
-    match text.trim().parse::<u32>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!(
-            "\"{text}\" is not a cap on concurrent users (1 or more)"
-        )),
-    }
 }
 
 /// An origin is `scheme://host[:port]`, nothing more: it goes into a CSP header and a CORS list.
