@@ -84,8 +84,9 @@ pub(crate) async fn drive(
     }
     // Graceful stop: users finish the iteration they are in, unless killed. Aborting drops
     // the iterations' futures (and with them their connections) at their next await; each
-    // iteration dropped unfinished counts itself as interrupted (`state::Iteration`), and the
-    // request it was waiting on is recorded nowhere, as it never completed.
+    // iteration dropped unfinished counts itself as interrupted (`state::Iteration`, and
+    // `state::InFlight` also for an open-model one whose task never ran), and the request it
+    // was waiting on is recorded nowhere, as it never completed.
     tokio::select! {
         biased;
         () = stops.kill.cancelled() => tasks.abort_all(),
@@ -223,10 +224,11 @@ async fn drive_open(
             state.count_dropped();
             continue;
         };
+        // Begun here, not on the task's first poll: a stop-now may abort the task before it
+        // ever runs, and the start, in flight since it took its place, is then interrupted.
+        let iteration = active.begin_iteration();
         tasks.spawn(async move {
-            let state = active.state();
-            // Begun on the task's first poll: a task aborted before it ran started nothing.
-            let iteration = state.begin_iteration();
+            let state = iteration.state();
             let mut rng = SmallRng::seed_from_u64(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let journey = state.picker.pick(&mut rng);
             run_iteration(state, journey, Some(due), &mut rng).await;

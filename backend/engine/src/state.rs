@@ -82,6 +82,19 @@ impl RunState {
         }
     }
 
+    /// Counts an iteration that ended: as finished, or as interrupted.
+    fn count_iteration(&self, finished: bool) {
+        let counters = self.mine();
+        let counter = if finished {
+            &counters.iterations
+        } else {
+            &counters.interrupted
+        };
+        // Release: the iteration's requests were recorded before; a reader that sees this count
+        // (Acquire) and then drains the recorder finds them.
+        counter.fetch_add(1, Ordering::Release);
+    }
+
     /// Iterations finished so far. Read before draining the recorder, the count covers only
     /// iterations whose requests the drain then finds (see [`Iteration`]'s drop).
     pub(crate) fn iterations(&self) -> u64 {
@@ -195,15 +208,7 @@ impl Iteration<'_> {
 
 impl Drop for Iteration<'_> {
     fn drop(&mut self) {
-        let counters = self.state.mine();
-        let counter = if self.finished {
-            &counters.iterations
-        } else {
-            &counters.interrupted
-        };
-        // Release: the iteration's requests were recorded before; a reader that sees this count
-        // (Acquire) and then drains the recorder finds them.
-        counter.fetch_add(1, Ordering::Release);
+        self.state.count_iteration(self.finished);
     }
 }
 
@@ -215,6 +220,43 @@ pub(crate) struct ActiveGuard(Arc<RunState>);
 impl ActiveGuard {
     pub(crate) fn state(&self) -> &Arc<RunState> {
         &self.0
+    }
+
+    /// Begins the open-model iteration this place in the pool was taken for. It is counted as
+    /// an [`Iteration`] is, from now rather than from its task's first poll: an iteration whose
+    /// task is aborted before it ever ran (a stop-now right after its start) was in flight, and
+    /// counts as interrupted instead of nowhere.
+    pub(crate) fn begin_iteration(self) -> InFlight {
+        InFlight {
+            active: self,
+            finished: false,
+        }
+    }
+}
+
+/// An open-model iteration from its start, holding its place in the pool: counted once, like
+/// [`Iteration`], when dropped (then it leaves the pool).
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    active: ActiveGuard,
+    finished: bool,
+}
+
+impl InFlight {
+    pub(crate) fn state(&self) -> &Arc<RunState> {
+        self.active.state()
+    }
+
+    /// Counts the iteration as finished.
+    pub(crate) fn finish(mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        // Counted before `active` lets go of its place (see `take_peak`).
+        self.active.state().count_iteration(self.finished);
     }
 }
 

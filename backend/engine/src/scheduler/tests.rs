@@ -224,6 +224,52 @@ async fn iterations_cut_by_the_kill_are_counted_as_interrupted() {
     assert_eq!(state.interrupted(), 3);
 }
 
+/// A stop-now that comes between an open-model start and its task's first poll (in a run, from
+/// the control task on another thread, while a worker catches up with starts that are due)
+/// cuts iterations that never ran. They were in flight, holding a place in the pool, so they
+/// count as interrupted: every start planned before the stop is counted once, as completed,
+/// interrupted or dropped. They used to be counted nowhere.
+#[tokio::test(start_paused = true)]
+async fn iterations_cut_before_their_first_poll_are_counted_as_interrupted() {
+    use std::future::{Future, poll_fn};
+    use std::task::Poll;
+
+    let state = state(Duration::from_secs(1));
+    let stops = Stops::default();
+    let plan = LoadPlan::new(
+        &LoadProfile::ConstantRate {
+            rate: 10.0,
+            duration: d(1.0),
+            max_users: 2,
+        },
+        1,
+    );
+    // The worker gets to run 250 ms after the start: the starts due at 0, 100 and 200 ms are
+    // made at once, the first two in the pool of 2 and the third dropped, and it waits for
+    // the one at 300 ms.
+    let start = Instant::now();
+    tokio::time::advance(Duration::from_millis(250)).await;
+    let driving = drive(Arc::clone(&state), &plan, start, 1, Share::ALL, &stops);
+    tokio::pin!(driving);
+    let first = poll_fn(|cx| Poll::Ready(driving.as_mut().poll(cx))).await;
+    assert!(first.is_pending(), "the worker waits for the next start");
+    assert_eq!(
+        state.active.load(Ordering::Relaxed),
+        2,
+        "two starts in flight"
+    );
+    assert_eq!(state.dropped(), 1);
+    // Stop now, before this task yields: the two iterations' tasks have not been polled.
+    stops.end_load(Instant::now());
+    stops.kill.cancel();
+    driving.await;
+
+    assert_eq!(state.iterations(), 0);
+    assert_eq!(state.interrupted(), 2, "the starts in flight were cut");
+    assert_eq!(state.dropped(), 1);
+    assert_eq!(state.active.load(Ordering::Relaxed), 0);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_graceful_stop_that_lets_iterations_finish_interrupts_none() {
     let r = run(
