@@ -7,8 +7,9 @@
 //! Why: a load generator must cost less per request than the target it measures. Going through
 //! reqwest/hyper costs a connection task, channels between it and the caller, a `HeaderMap` and
 //! a `Url` per request; here a request in steady state is one `write`, one `read` (a share of an
-//! `epoll_wait`), a head parse and no allocation. reqwest stays in charge of `https://` (TLS,
-//! HTTP/2) and of requests whose headers ask for something this path does not do.
+//! `epoll_wait`), a one-byte peek that the kept-alive connection has nothing unasked to read, a
+//! head parse and no allocation. reqwest stays in charge of `https://` (TLS, HTTP/2) and of
+//! requests whose headers ask for something this path does not do.
 //!
 //! Failures map to the same [`ErrorKind`]s as [`crate::client::classify`] gives for reqwest:
 //! a host name that does not resolve → `Dns`, refused → `ConnectRefused`, other connect failures
@@ -198,22 +199,35 @@ thread_local! {
     static READ_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The most recently used idle connection to `origin` that can carry a request. Connections
+/// that cannot are closed on the way: found before anything is sent, they cost no re-send.
 fn take_idle(origin: u64) -> Option<Conn> {
     POOL.with(|pool| {
         let mut pool = pool.borrow_mut();
         let idle = &mut pool.iter_mut().find(|(id, _)| *id == origin)?.1;
         while let Some((_, conn)) = idle.pop_back() {
-            // An idle connection has nothing to read. If it has (the server closed it, or sent
-            // something unasked), it cannot carry a request: drop it. tokio's readiness says so
-            // without a system call.
-            let waker = std::task::Waker::noop();
-            let mut cx = Context::from_waker(waker);
-            if conn.stream.poll_read_ready(&mut cx).is_pending() {
+            if quiet(&conn.stream) {
                 return Some(conn);
             }
         }
         None
     })
+}
+
+/// True when an idle connection has nothing to read. If it has, it cannot carry a request:
+/// the server closed it (or reset it), or sent something nobody asked for (garbage, a late
+/// answer), which the next request would read as its response. Asked of the socket with a
+/// one-byte peek, a system call per reuse: tokio's readiness, which costs none, is only as
+/// fresh as the reactor's last turn, and a runtime busy with ready tasks (a worker under load)
+/// may reuse a connection long after the bytes arrived, before its reactor has seen them.
+fn quiet(stream: &TcpStream) -> bool {
+    let mut byte = [std::mem::MaybeUninit::uninit()];
+    match socket2::SockRef::from(stream).peek(&mut byte) {
+        // Nothing to read (and any other error, a reset, makes it unusable too).
+        Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+        // End of file (0 bytes), or bytes nobody asked for.
+        Ok(_) => false,
+    }
 }
 
 /// Returns `conn` to the pool, and closes the connections that have been idle for

@@ -597,6 +597,139 @@ async fn an_idle_connection_the_server_closed_is_not_reused() {
     assert_eq!(server.connections.load(Ordering::SeqCst), 2);
 }
 
+/// What a server does to a kept-alive connection while it waits in the client's pool.
+#[derive(Debug, Clone, Copy)]
+enum Unasked {
+    /// Writes these bytes on it.
+    Bytes(&'static [u8]),
+    /// Closes it.
+    Close,
+}
+
+/// Reads one request head on a blocking socket (and nothing more); false on EOF.
+fn read_request_blocking(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::Read;
+
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Answers every request on a blocking socket with [`OK`], until EOF.
+fn answer_each_blocking(mut stream: std::net::TcpStream) {
+    use std::io::Write;
+
+    while read_request_blocking(&mut stream) {
+        if stream.write_all(OK).is_err() {
+            return;
+        }
+    }
+}
+
+/// A server on a thread of its own, with blocking sockets, so that it acts while the client's
+/// runtime is blocked and its reactor does not turn (as a busy worker's may not for a while).
+/// It answers the first request on the first connection, waits for `go`, does `unasked` to
+/// that connection and says so on `done`; then it answers whatever comes on it and on one more
+/// connection. Returns the connections it accepted.
+fn unasking_server(
+    unasked: Unasked,
+    go: std::sync::mpsc::Receiver<()>,
+    done: std::sync::mpsc::Sender<()>,
+) -> (SocketAddr, std::thread::JoinHandle<usize>) {
+    use std::io::Write;
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let thread = std::thread::spawn(move || {
+        let Ok((mut first, _)) = listener.accept() else {
+            return 0;
+        };
+        if read_request_blocking(&mut first) {
+            let _ = first.write_all(OK);
+        }
+        let _ = go.recv();
+        match unasked {
+            Unasked::Bytes(bytes) => {
+                let _ = first.write_all(bytes);
+                let _ = done.send(());
+                answer_each_blocking(first);
+            }
+            Unasked::Close => {
+                drop(first);
+                let _ = done.send(());
+            }
+        }
+        match listener.accept() {
+            Ok((second, _)) => {
+                answer_each_blocking(second);
+                2
+            }
+            Err(_) => 1,
+        }
+    });
+    (addr, thread)
+}
+
+/// Whether the pooled connection has anything to read; waits for it a bounded number of
+/// times, on this thread (an await could let the reactor turn and see it).
+fn idle_connection_has_news() -> bool {
+    for _ in 0..100_000 {
+        let news = POOL.with(|pool| {
+            pool.borrow()
+                .iter()
+                .flat_map(|(_, idle)| idle.iter())
+                .any(|(_, conn)| !quiet(&conn.stream))
+        });
+        if news {
+            return true;
+        }
+        std::thread::yield_now();
+    }
+    false
+}
+
+/// Bytes a server sends on a kept-alive connection while it is idle in the pool (garbage, an
+/// answer nobody asked for), or its close, are not taken for the next request's response, even
+/// when the client's reactor has not seen them yet: the connection is closed unused and the
+/// request goes on a new one, once (it was never sent on the old one: not a re-send). They
+/// used to be read as the next response (a protocol error, or the late answer's 503 for a
+/// request the server answered 200), and a close counted the request as re-sent.
+#[tokio::test]
+async fn what_arrives_on_an_idle_connection_is_not_read_as_the_next_response() {
+    let late: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+    for (what, unasked) in [
+        ("a late answer", Unasked::Bytes(late)),
+        ("garbage", Unasked::Bytes(b"GARBAGE\r\n\r\n")),
+        ("a close", Unasked::Close),
+    ] {
+        let (go, wait) = std::sync::mpsc::channel();
+        let (done, finished) = std::sync::mpsc::channel();
+        let (addr, server) = unasking_server(unasked, wait, done);
+        let req = request(addr, false);
+        assert_eq!(send(&req).await, ok(200, 2));
+        assert_eq!(idle_count(), 1);
+        // No await from here to the request: the client's reactor stays as it was.
+        go.send(()).expect("server waits");
+        finished.recv().expect("server acted");
+        assert!(idle_connection_has_news(), "{what} arrived");
+
+        let mut sink = Sink::default();
+        let r = exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await;
+        assert_eq!(r, ok(200, 2), "after {what}");
+        assert!(!sink.resent, "after {what}: sent once");
+        assert_eq!(sink.bytes_written, req.bytes.len() as u64, "after {what}");
+        assert_eq!(sink.bytes_read, OK.len() as u64, "after {what}");
+        close_idle();
+        assert_eq!(server.join().expect("server thread"), 2, "after {what}");
+    }
+}
+
 #[tokio::test]
 async fn a_silent_server_times_out_at_the_deadline() {
     let server = raw_server(|mut s| async move {
