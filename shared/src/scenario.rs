@@ -140,9 +140,7 @@ fn unique_keys<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Strin
             let mut out = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 if out.contains_key(&key) {
-                    return Err(serde::de::Error::custom(format!(
-                        "duplicate key \"{key}\" (each key may appear once per mapping)"
-                    )));
+                    return Err(serde::de::Error::custom(crate::strict::duplicate_key(&key)));
                 }
                 let value = map.next_value()?;
                 out.insert(key, value);

@@ -8,13 +8,22 @@
 //! sequence there is the usual `invalid type: sequence, expected struct …` error, with the
 //! path and position the wrapped deserializer gives it.
 //!
+//! A map that is not a struct (a JSON value's object, `headers`) must have each key once:
+//! serde_json, and serde's maps after it, keep the last of two and drop the first without a
+//! word (a struct's repeated field is serde's own `duplicate field` error). A repeated key is
+//! refused as it is read, at the reader's position; serde_path_to_error gives it its map's
+//! path and an unnamed last segment (`headers.?`), as it does a YAML reader's duplicate.
+//!
 //! [`Strict::yaml_tree`] adds YAML's scalars, for a generic tree (a `serde_json::Value`) built
 //! from a YAML document: see there.
 //!
 //! Everything else passes through unchanged: lists, tuples, maps, enums and scalars read as
 //! the wrapped deserializer reads them.
 
+use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::fmt;
+use std::rc::Rc;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Unexpected,
@@ -25,6 +34,17 @@ use serde::de::{
 pub struct Strict<D> {
     de: D,
     rules: Rules,
+    /// When this reads a map's key: the keys the map has had.
+    keys: Option<Keys>,
+}
+
+/// The keys a map has had so far, shared by [`Map`] with the reader of each key: the key
+/// itself is read into its map's own type, which [`Map`] cannot look into.
+type Keys = Rc<Cell<BTreeSet<String>>>;
+
+/// What is said of a key that a mapping has twice.
+pub(crate) fn duplicate_key(key: &str) -> String {
+    format!("duplicate key \"{key}\" (each key may appear once per mapping)")
 }
 
 impl<D> Strict<D> {
@@ -44,7 +64,11 @@ impl<D> Strict<D> {
     }
 
     fn with(de: D, rules: Rules) -> Self {
-        Strict { de, rules }
+        Strict {
+            de,
+            rules,
+            keys: None,
+        }
     }
 }
 
@@ -73,6 +97,8 @@ struct Wrap<V> {
     rules: Rules,
     is_struct: bool,
     want: Option<Want>,
+    /// When this reads a map's key: the keys the map has had.
+    keys: Option<Keys>,
 }
 
 impl<V> Wrap<V> {
@@ -82,6 +108,27 @@ impl<V> Wrap<V> {
             rules,
             is_struct: false,
             want: None,
+            keys: None,
+        }
+    }
+
+    /// Reading a key of the map that has had `keys` (a key is a scalar).
+    fn key(self, keys: Option<Keys>) -> Self {
+        Wrap { keys, ..self }
+    }
+
+    /// A text read: when it is a map's key, refused if the map has had it.
+    fn check_key<E: de::Error>(&self, text: &str) -> Result<(), E> {
+        let Some(keys) = &self.keys else {
+            return Ok(());
+        };
+        let mut seen = keys.take();
+        let new = seen.insert(text.to_owned());
+        keys.set(seen);
+        if new {
+            Ok(())
+        } else {
+            Err(E::custom(duplicate_key(text)))
         }
     }
 
@@ -100,21 +147,26 @@ impl<V> Wrap<V> {
     }
 }
 
-/// A seed whose deserializer is wrapped in [`Strict`].
-struct Seed<S>(S, Rules);
+/// A seed whose deserializer is wrapped in [`Strict`]; for a map's key, with the keys the map
+/// has had.
+struct Seed<S>(S, Rules, Option<Keys>);
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Seed<S> {
     type Value = S::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
-        self.0.deserialize(Strict::with(d, self.1))
+        self.0.deserialize(Strict {
+            de: d,
+            rules: self.1,
+            keys: self.2,
+        })
     }
 }
 
 macro_rules! forward_deserialize {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-            self.de.$method(Wrap::any(visitor, self.rules))
+            self.de.$method(Wrap::any(visitor, self.rules).key(self.keys))
         }
     )*};
 }
@@ -125,9 +177,10 @@ macro_rules! scalar_deserialize {
     ($($method:ident => $want:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
             if self.rules.yaml_scalars {
-                self.de.deserialize_any(Wrap::scalar(visitor, self.rules, Want::$want))
+                self.de
+                    .deserialize_any(Wrap::scalar(visitor, self.rules, Want::$want).key(self.keys))
             } else {
-                self.de.$method(Wrap::any(visitor, self.rules))
+                self.de.$method(Wrap::any(visitor, self.rules).key(self.keys))
             }
         }
     )*};
@@ -319,16 +372,19 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        self.check_key(v)?;
         self.read_text(v)
             .unwrap_or_else(|this| this.inner.visit_str(v))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        self.check_key(v)?;
         self.read_text(v)
             .unwrap_or_else(|this| this.inner.visit_borrowed_str(v))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        self.check_key(&v)?;
         match self.read_text(&v) {
             Ok(read) => read,
             Err(this) => this.inner.visit_string(v),
@@ -359,7 +415,9 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_map(Map(map, self.rules))
+        // A struct's repeated field is serde's to refuse; any other map's key, this reader's.
+        let keys = (!self.is_struct).then(Keys::default);
+        self.inner.visit_map(Map(map, self.rules, keys))
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
@@ -377,7 +435,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Seq<A> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, A::Error> {
-        self.0.next_element_seed(Seed(seed, self.1))
+        self.0.next_element_seed(Seed(seed, self.1, None))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -385,8 +443,9 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Seq<A> {
     }
 }
 
-/// The keys and values of a mapping, each read through [`Strict`].
-struct Map<A>(A, Rules);
+/// The keys and values of a mapping, each read through [`Strict`]; the keys of a map that is
+/// not a struct, each once.
+struct Map<A>(A, Rules, Option<Keys>);
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<A> {
     type Error = A::Error;
@@ -395,11 +454,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        self.0.next_key_seed(Seed(seed, self.1))
+        // A key read as a number (`BTreeMap<u16, _>`) is not checked.
+        self.0.next_key_seed(Seed(seed, self.1, self.2.clone()))
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        self.0.next_value_seed(Seed(seed, self.1))
+        self.0.next_value_seed(Seed(seed, self.1, None))
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -420,7 +480,7 @@ impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Enum<A> {
     ) -> Result<(T::Value, Self::Variant), A::Error> {
         let rules = self.1;
         self.0
-            .variant_seed(Seed(seed, rules))
+            .variant_seed(Seed(seed, rules, None))
             .map(|(value, variant)| (value, Variant(variant, rules)))
     }
 }
@@ -436,7 +496,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Variant<A> {
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
-        self.0.newtype_variant_seed(Seed(seed, self.1))
+        self.0.newtype_variant_seed(Seed(seed, self.1, None))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
@@ -555,6 +615,68 @@ mod tests {
             );
             assert!(err.ends_with(line_column), "{json}: {err}");
         }
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Free {
+        value: serde_json::Value,
+        map: BTreeMap<String, u32>,
+        #[serde(default)]
+        inner: Option<Inner>,
+    }
+
+    /// A key twice in one map: serde keeps the last one (in a JSON value, in a `BTreeMap`), so
+    /// the first is lost without a word. Refused at any depth, with the map's path (and `?` for
+    /// the key, which the message names) and the place of the repeated key.
+    #[test]
+    fn refuses_a_key_twice_in_one_map() {
+        for (json, path, key, line_column) in [
+            (
+                r#"{"value": {"a": 1, "a": 2}, "map": {}}"#,
+                "value.?",
+                "a",
+                "line 1 column 22",
+            ),
+            (
+                r#"{"value": [1, {"x": {"b": true, "c": null, "b": [{"d": 1}]}}], "map": {}}"#,
+                "value[1].x.?",
+                "b",
+                "line 1 column 46",
+            ),
+            (
+                r#"{"value": {"a": [{"b": {"c": 1, "c": 1}}]}, "map": {}}"#,
+                "value.a[0].b.?",
+                "c",
+                "line 1 column 35",
+            ),
+            (
+                r#"{"value": null, "map": {"k": 1, "k": 2}}"#,
+                "map.?",
+                "k",
+                "line 1 column 35",
+            ),
+        ] {
+            assert!(
+                serde_json::from_str::<Free>(json).is_ok(),
+                "serde alone: {json}"
+            );
+            let err = read::<Free>(json).expect_err(json);
+            assert_eq!(
+                err,
+                format!(
+                    "{path}: duplicate key \"{key}\" (each key may appear once per mapping) at {line_column}"
+                ),
+                "{json}"
+            );
+        }
+        // A struct's repeated field is serde's to refuse, in its words.
+        let twice = r#"{"value": {"a": 1}, "map": {}, "value": 2}"#;
+        let err = read::<Free>(twice).expect_err(twice);
+        assert!(err.contains("duplicate field `value`"), "{err}");
+        // The same key in two maps is no repetition.
+        let apart = r#"{"value": {"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}, "map": {"a": 1},
+            "inner": {"a": 1, "b": "a"}}"#;
+        assert!(read::<Free>(apart).is_ok(), "{apart}");
     }
 
     #[derive(Debug, Deserialize, PartialEq)]

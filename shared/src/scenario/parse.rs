@@ -399,7 +399,7 @@ pub fn humanize(message: String, format: Format) -> String {
     }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest.split(", set ").next().unwrap_or(rest).trim();
-        return format!("duplicate key \"{key}\" (each key may appear once per mapping)");
+        return crate::strict::duplicate_key(key);
     }
     let integers = [
         ("u8", u64::from(u8::MAX)),

@@ -916,6 +916,53 @@ async fn validate_reads_an_inline_document_as_it_reads_text() {
         .error(StatusCode::BAD_REQUEST, "bad_request");
 }
 
+/// A key twice in one object of a JSON body or of a check's expected value is refused, in an
+/// inline document as in text: serde_json kept the last one, so the request went out without
+/// the first and the check compared with half of what was written, and nothing said so.
+#[tokio::test]
+async fn a_key_twice_in_a_json_value_is_refused() {
+    let h = Harness::new().await;
+    let doc = |request: &str| {
+        format!(
+            r#"{{"name": "x", "target": "http://127.0.0.1:1", "journeys": [{{"name": "j", "steps": [{{"request": {{"method": "POST", "path": "/", {request}}}}}]}}],
+            "load": {{"type": "constant_users", "users": 1, "duration": "1s"}}}}"#
+        )
+    };
+    for (request, path, key) in [
+        (
+            r#""body": {"json": {"a": 1, "b": [{"c": {"d": 1, "d": 2}}], "a": 3}}"#,
+            "journeys[0].steps[0].request.body.json.b[0].c",
+            "d",
+        ),
+        (
+            r#""checks": [{"json": {"pointer": "/a", "equals": {"a": 1, "a": 1}}}]"#,
+            "journeys[0].steps[0].request.checks[0].json.equals",
+            "a",
+        ),
+    ] {
+        let doc = doc(request);
+        for body in [
+            format!(r#"{{"inline": {doc}}}"#),
+            json!({ "text": doc }).to_string(),
+        ] {
+            let check: ScenarioCheck = h
+                .post_raw("/api/scenarios/validate", &body)
+                .await
+                .expect_status(StatusCode::OK)
+                .json();
+            assert!(!check.valid && check.scenario.is_none(), "{check:?}");
+            let first = check.problems.first().expect("a problem");
+            assert_eq!(first.path, path, "{body}: {check:?}");
+            assert!(
+                first.message.starts_with(&format!(
+                    "duplicate key \"{key}\" (each key may appear once per mapping)"
+                )),
+                "{body}: {check:?}"
+            );
+        }
+    }
+}
+
 /// Scenario text is YAML or JSON: YAML written in flow style (`{name: shop, …}`) starts with
 /// `{` too, and is read as YAML when it is not JSON (it was refused: "key must be a string").
 /// Text that is neither keeps JSON's words for what is wrong.
