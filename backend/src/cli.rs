@@ -28,10 +28,12 @@ pub mod exit {
     /// tolerance.
     pub const REGRESSED: u8 = 1;
     /// The scenario, a file or an argument is invalid; nothing ran. (`serve`: an argument or
-    /// the `--config` file. `compare`: a file that cannot be read as a run.)
+    /// the `--config` file. `compare`: a file that cannot be read as a run, or an output file
+    /// that is refused or cannot be created.)
     pub const INVALID_INPUT: u8 = 2;
-    /// The run could not start, or failed for a reason other than thresholds. (`serve`: the
-    /// server could not start or failed.)
+    /// The run could not start, or failed for a reason other than thresholds; or an output
+    /// file could not be written (`run --out`/`--report`, `compare --junit`/`--json`: its old
+    /// content is kept). (`serve`: the server could not start or failed.)
     pub const RUN_FAILED: u8 = 3;
     /// Interrupted with Ctrl-C before the load ended (even if thresholds failed); the summary
     /// of what ran is still printed and `--out` and `--report` written. A Ctrl-C during the

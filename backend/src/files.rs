@@ -1,5 +1,6 @@
 //! The files a user hands to `stampede`: reading text files (scenarios, run summaries, the
-//! server's config) as they wrote them, and telling when two paths name one file.
+//! server's config) as they wrote them, telling when two paths name one file, and writing
+//! output files whole (a failed write keeps the old file).
 
 use std::path::{Path, PathBuf};
 
@@ -127,6 +128,121 @@ pub fn output_clash(inputs: &[Input<'_>], outputs: &[(&str, &Path)]) -> Option<S
         }
     }
     None
+}
+
+/// An output file a command writes (`run --out` and `--report`, `compare --junit` and
+/// `--json`), opened before the work that fills it, so that a path that cannot be written is
+/// reported before any load is sent (or any run is read) rather than after.
+pub struct OutFile {
+    path: PathBuf,
+    file: std::fs::File,
+    /// True when opening it created it (so giving up removes it again).
+    created: bool,
+}
+
+impl OutFile {
+    /// Opens `path` for writing, creating it if it does not exist; an existing file keeps its
+    /// content until [`OutFile::write`]. The error comes with the path, for its message.
+    pub fn open(path: &Path) -> Result<Self, (&Path, std::io::Error)> {
+        let existed = path.exists();
+        // No truncation yet: an existing file keeps its content until there is something to
+        // write.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| (path, e))?;
+        Ok(Self {
+            path: path.to_owned(),
+            file,
+            created: !existed,
+        })
+    }
+
+    /// The path it was opened with.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `content` as the file's whole content.
+    ///
+    /// A regular file is replaced, not rewritten: the content goes to a new file beside it (in
+    /// the directory of the file a symlink names), which is renamed over it once complete. So a
+    /// write that fails half way (a full disk, a quota) leaves the old file as it was, not cut
+    /// short. Only where no file can be made beside it is it rewritten in place. A pipe, FIFO
+    /// or device (`--out /dev/stdout`, `--out >(jq …)`) is written as it is: it has no old
+    /// content, and refuses to be truncated.
+    pub fn write(mut self, content: &[u8]) -> std::io::Result<()> {
+        use std::io::Write as _;
+        let meta = self.file.metadata()?;
+        if meta.is_file() {
+            let real = std::fs::canonicalize(&self.path)?;
+            if let Some(mut side) = SideFile::create(&real) {
+                let replaced = side
+                    .file
+                    .write_all(content)
+                    .and_then(|()| side.file.set_permissions(meta.permissions()))
+                    .and_then(|()| side.file.sync_all())
+                    .and_then(|()| std::fs::rename(&side.path, &real));
+                if replaced.is_ok() {
+                    side.renamed = true;
+                }
+                return replaced;
+            }
+            self.file.set_len(0)?;
+        }
+        self.file.write_all(content)?;
+        self.file.flush()
+    }
+
+    /// Nothing will be written: remove the file if opening it created it.
+    pub fn discard(self) {
+        let Self {
+            path,
+            file,
+            created,
+        } = self;
+        drop(file);
+        if created {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A new file beside another, to be renamed over it; removed on drop unless it was.
+struct SideFile {
+    path: PathBuf,
+    file: std::fs::File,
+    renamed: bool,
+}
+
+impl SideFile {
+    /// `.NAME.PID.stampede` in `real`'s directory, or `None` where no file can be made there.
+    fn create(real: &Path) -> Option<Self> {
+        let mut name = std::ffi::OsString::from(".");
+        name.push(real.file_name()?);
+        name.push(format!(".{}.stampede", std::process::id()));
+        let path = real.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .ok()?;
+        Some(Self {
+            path,
+            file,
+            renamed: false,
+        })
+    }
+}
+
+impl Drop for SideFile {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -169,19 +169,84 @@ fn a_failed_out_write_keeps_the_old_file() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot write"), "{stderr}");
     assert_eq!(kept, old, "the old --out file was changed: {stderr}");
-    // No side file is left behind.
-    let dir = out_file.parent().expect("a directory");
-    let name = out_file
+    let litter = side_files_of(&out_file);
+    assert!(litter.is_empty(), "{litter:?}");
+}
+
+/// The files beside `file` that a replacement of it would write (`.NAME…`): none should be
+/// left behind, whether the write succeeded or not.
+#[cfg(unix)]
+fn side_files_of(file: &Path) -> Vec<String> {
+    let dir = file.parent().expect("a directory");
+    let name = file
         .file_name()
         .expect("a name")
         .to_string_lossy()
         .into_owned();
-    let litter: Vec<String> = std::fs::read_dir(dir)
+    std::fs::read_dir(dir)
         .expect("the temp dir reads")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .filter(|n| n.starts_with(&format!(".{name}")))
-        .collect();
-    assert!(litter.is_empty(), "{litter:?}");
+        .collect()
+}
+
+/// `compare` as `cmd` starts `stampede`.
+fn compare_as(mut cmd: std::process::Command, args: &[&str]) -> Output {
+    cmd.arg("compare")
+        .args(args)
+        .output()
+        .expect("stampede compare")
+}
+
+/// `compare --junit` and `--json` are replaced as `run --out` is: a write that fails half way
+/// (the file-size limit of `a_failed_out_write_keeps_the_old_file`) leaves the old files as
+/// they were and exits 3, as `run` does, after printing the comparison. They used to be written
+/// in place, cut short, with exit 2, which says that a run could not be read.
+#[cfg(unix)]
+#[test]
+fn a_failed_compare_write_keeps_the_old_files() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let summary = temp_file("compared.json");
+    let summary = summary.to_str().expect("utf-8 path");
+    let output = run(&two_users_briefly(&many, &target.url, summary), &[]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let (junit, json) = (temp_file("kept.junit.xml"), temp_file("kept-compare.json"));
+    let old = "the previous comparison\n";
+    for file in [&junit, &json] {
+        std::fs::write(file, old).expect("write the old output file");
+    }
+    let output = compare_as(
+        e2e::binary::stampede_after("trap '' XFSZ; ulimit -f 1"),
+        &[
+            summary,
+            summary,
+            "--junit",
+            junit.to_str().expect("utf-8 path"),
+            "--json",
+            json.to_str().expect("utf-8 path"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let kept = [&junit, &json].map(|f| std::fs::read_to_string(f).expect("still there"));
+    let litter = [&junit, &json].map(|f| side_files_of(f));
+    for f in [&junit, &json] {
+        let _ = std::fs::remove_file(f);
+    }
+    let _ = std::fs::remove_file(summary);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    for (flag, file) in [("--junit", &junit), ("--json", &json)] {
+        let says = format!("error: cannot write {flag} {}: ", file.display());
+        assert!(stderr.contains(&says), "{says:?} in {stderr}");
+    }
+    assert_eq!(kept, [old, old], "an old output file was changed: {stderr}");
+    assert_eq!(litter, [Vec::<String>::new(), Vec::new()]);
+    // The comparison itself was still printed.
+    assert!(
+        stdout.ends_with("No change beyond tolerance (5% and a noise floor).\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -1118,11 +1183,7 @@ fn compare_exits_1_when_the_candidate_regressed() {
     }
     let [good, broken] = [&summaries[0], &summaries[1]].map(|p| p.to_str().expect("utf-8"));
     let compare = |args: &[&str]| {
-        let output = stampede()
-            .arg("compare")
-            .args(args)
-            .output()
-            .expect("stampede compare");
+        let output = compare_as(stampede(), args);
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         (
             output.status.code(),
@@ -1195,6 +1256,10 @@ fn compare_exits_1_when_the_candidate_regressed() {
     // What cannot be read as a run is named, with exit 2.
     let twice = temp_file("twice.xml").to_str().expect("utf-8").to_owned();
     let twice_again = twice.replace("/stampede-cli-", "/./stampede-cli-");
+    let unwritten = temp_file("unwritten.json")
+        .to_str()
+        .expect("utf-8")
+        .to_owned();
     let report = temp_file("not-a-summary.json");
     std::fs::write(&report, r#"{"test_id": "x", "scenario": "s"}"#).expect("written");
     for (args, says) in [
@@ -1204,6 +1269,11 @@ fn compare_exits_1_when_the_candidate_regressed() {
         ),
         (
             vec![good, "/nonexistent/summary.json"],
+            "cannot read /nonexistent/summary.json",
+        ),
+        // An output is opened before the runs are read: one it created goes again.
+        (
+            vec![good, "/nonexistent/summary.json", "--json", &unwritten],
             "cannot read /nonexistent/summary.json",
         ),
         (
@@ -1236,6 +1306,7 @@ fn compare_exits_1_when_the_candidate_regressed() {
     let (code, _, _) = compare(&[good, good]);
     assert_eq!(code, Some(0), "the baseline summary is intact");
     assert!(!Path::new(&twice).exists());
+    assert!(!Path::new(&unwritten).exists());
     for f in summaries.iter().chain([&report, &junit, &json]) {
         let _ = std::fs::remove_file(f);
     }

@@ -11,7 +11,7 @@ use shared::compare::{self, Change, Figures, Side, Tolerance};
 use super::exit;
 use super::reports::run_info;
 use super::summary::term;
-use crate::files::{Input, output_clash};
+use crate::files::{Input, OutFile, output_clash};
 
 /// Flags of `stampede compare`.
 #[derive(Debug, clap::Args)]
@@ -105,29 +105,54 @@ impl Run {
     }
 }
 
-/// Runs `stampede compare`: prints the comparison; exit 0 without regressions, 1 with one or
-/// more, 2 when a file cannot be read as a run.
+/// Runs `stampede compare`: prints the comparison and writes `--junit` and `--json`; exit 0
+/// without regressions, 1 with one or more, 2 when a file cannot be read as a run or an output
+/// file is refused or cannot be created (nothing is written then), 3 when an output could not
+/// be written (its old content is kept), as `run` answers for its `--out`.
 pub(super) fn compare(args: &CompareArgs) -> u8 {
-    match compared(args) {
-        // A reader that quit (`| head`) changes nothing: the verdict is the exit code.
-        Ok((text, 0)) => {
-            let _ = crate::console::write_out(format_args!("{text}"));
-            exit::OK
-        }
-        Ok((text, _)) => {
-            let _ = crate::console::write_out(format_args!("{text}"));
-            exit::REGRESSED
-        }
+    let outputs = match open_outputs(args) {
+        Ok(outputs) => outputs,
         Err(e) => {
             errln!("error: {e}");
-            exit::INVALID_INPUT
+            return exit::INVALID_INPUT;
+        }
+    };
+    let (comparison, text) = match compared(args) {
+        Ok(compared) => compared,
+        Err(e) => {
+            // Nothing to write: remove the files opening them created.
+            outputs.into_iter().for_each(|(_, file)| file.discard());
+            errln!("error: {e}");
+            return exit::INVALID_INPUT;
+        }
+    };
+    // A reader that quit (`| head`) changes nothing: the verdict is the exit code, and the
+    // output files are still written.
+    let _ = crate::console::write_out(format_args!("{text}"));
+    let mut code = if comparison.regressions == 0 {
+        exit::OK
+    } else {
+        exit::REGRESSED
+    };
+    for (output, file) in outputs {
+        let path = file.path().to_owned();
+        let written = output
+            .render(args, &comparison)
+            .and_then(|doc| file.write(doc.as_bytes()));
+        if let Err(e) = written {
+            errln!(
+                "error: cannot write {} {}: {e}",
+                output.flag(),
+                path.display()
+            );
+            code = exit::RUN_FAILED;
         }
     }
+    code
 }
 
-/// The comparison's text and how many regressions it judged; `--junit` and `--json` written.
-fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
-    check_outputs(args)?;
+/// The comparison and its text.
+fn compared(args: &CompareArgs) -> Result<(RunComparison, String), String> {
     let (a, b) = (Run::read(&args.baseline)?, Run::read(&args.candidate)?);
     let rows = compare::compare(
         a.figures(&args.baseline)?,
@@ -142,32 +167,53 @@ fn compared(args: &CompareArgs) -> Result<(String, usize), String> {
         args.tolerance,
         args.total_only,
     );
-    let write = |flag: &str, path: &Path, text: String| {
-        std::fs::write(path, text)
-            .map_err(|e| format!("cannot write {flag} {}: {e}", path.display()))
-    };
-    if let Some(path) = &args.junit {
-        let names = (
-            args.baseline.display().to_string(),
-            args.candidate.display().to_string(),
-        );
-        let xml = crate::report::comparison_junit(&comparison, (&names.0, &names.1));
-        write("--junit", path, xml)?;
-    }
-    if let Some(path) = &args.json {
-        let json = serde_json::to_string_pretty(&comparison).map_err(|e| e.to_string())?;
-        write("--json", path, json + "\n")?;
-    }
     let text = render(args, (&a, &b), &comparison);
-    Ok((text, comparison.regressions))
+    Ok((comparison, text))
 }
 
-/// Refuses an output file that is one of the runs read (writing it would lose that run) or the
-/// other output.
-fn check_outputs(args: &CompareArgs) -> Result<(), String> {
-    let outputs: Vec<(&str, &Path)> = [("--junit", &args.junit), ("--json", &args.json)]
+/// A file `compare` writes besides its text.
+#[derive(Debug, Clone, Copy)]
+enum Output {
+    Junit,
+    Json,
+}
+
+impl Output {
+    fn flag(self) -> &'static str {
+        match self {
+            Output::Junit => "--junit",
+            Output::Json => "--json",
+        }
+    }
+
+    /// The file's content.
+    fn render(self, args: &CompareArgs, comparison: &RunComparison) -> std::io::Result<String> {
+        match self {
+            Output::Junit => {
+                let names = (
+                    args.baseline.display().to_string(),
+                    args.candidate.display().to_string(),
+                );
+                Ok(crate::report::comparison_junit(
+                    comparison,
+                    (&names.0, &names.1),
+                ))
+            }
+            Output::Json => serde_json::to_string_pretty(comparison)
+                .map(|json| json + "\n")
+                .map_err(std::io::Error::other),
+        }
+    }
+}
+
+/// Opens the output files before any run is read, as `run` does before any load is sent.
+/// Refused: an output that is one of the runs read (writing it would lose that run) or the
+/// other output, and one that cannot be created; the files this call created are removed
+/// again.
+fn open_outputs(args: &CompareArgs) -> Result<Vec<(Output, OutFile)>, String> {
+    let wanted: Vec<(Output, &Path)> = [(Output::Junit, &args.junit), (Output::Json, &args.json)]
         .into_iter()
-        .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+        .filter_map(|(output, path)| path.as_deref().map(|p| (output, p)))
         .collect();
     let keeps = "a run it compares";
     let inputs = [
@@ -182,7 +228,24 @@ fn check_outputs(args: &CompareArgs) -> Result<(), String> {
             keeps,
         },
     ];
-    output_clash(&inputs, &outputs).map_or(Ok(()), Err)
+    let named: Vec<(&str, &Path)> = wanted.iter().map(|&(o, p)| (o.flag(), p)).collect();
+    if let Some(problem) = output_clash(&inputs, &named) {
+        return Err(problem);
+    }
+    let mut opened = Vec::with_capacity(wanted.len());
+    for (output, path) in wanted {
+        match OutFile::open(path) {
+            Ok(file) => opened.push((output, file)),
+            Err((path, e)) => {
+                let problem = format!("cannot write {} {}: {e}", output.flag(), path.display());
+                opened
+                    .into_iter()
+                    .for_each(|(_, file): (Output, OutFile)| file.discard());
+                return Err(problem);
+            }
+        }
+    }
+    Ok(opened)
 }
 
 /// The comparison as text: the two runs, one block per request name (the total first), the

@@ -18,7 +18,7 @@ use shared::units::{HumanDuration, plural};
 use super::exit;
 use super::progress::Progress;
 use super::reports::{self, ReportTarget};
-use crate::files::{Input, output_clash};
+use crate::files::{Input, OutFile, output_clash};
 use crate::report::ReportFormat;
 
 /// Flags of `stampede run`.
@@ -338,7 +338,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         reports: report_files,
     } = outputs;
     if let Some(out) = out {
-        let path = out.path.clone();
+        let path = out.path().to_owned();
         let written = serde_json::to_vec_pretty(summary.as_ref())
             .map_err(std::io::Error::other)
             .and_then(|json| out.write(&json));
@@ -350,7 +350,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     if !report_files.is_empty() {
         let detail = reports::run_detail(&scenario, &summary, now_ms());
         for (format, file) in report_files {
-            let path = file.path.clone();
+            let path = file.path().to_owned();
             let written = format
                 .render(&detail, series.as_slice())
                 .map_err(std::io::Error::other)
@@ -433,112 +433,6 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// An `--out` or `--report` file, opened before the run so that a path that cannot be written
-/// is reported before any load is sent rather than after the whole run.
-struct OutFile {
-    path: PathBuf,
-    file: std::fs::File,
-    /// True when opening it created it (so giving up removes it again).
-    created: bool,
-}
-
-impl OutFile {
-    fn open(path: &std::path::Path) -> Result<Self, (&std::path::Path, std::io::Error)> {
-        let existed = path.exists();
-        // No truncation yet: an existing file keeps its content until there is a summary.
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| (path, e))?;
-        Ok(Self {
-            path: path.to_owned(),
-            file,
-            created: !existed,
-        })
-    }
-
-    /// Writes `content` as the file's whole content.
-    ///
-    /// A regular file is replaced, not rewritten: the content goes to a new file beside it (in
-    /// the directory of the file a symlink names), which is renamed over it once complete. So a
-    /// write that fails half way (a full disk, a quota) leaves the old file as it was, not cut
-    /// short. Only where no file can be made beside it is it rewritten in place. A pipe, FIFO
-    /// or device (`--out /dev/stdout`, `--out >(jq …)`) is written as it is: it has no old
-    /// content, and refuses to be truncated.
-    fn write(mut self, content: &[u8]) -> std::io::Result<()> {
-        use std::io::Write as _;
-        let meta = self.file.metadata()?;
-        if meta.is_file() {
-            let real = std::fs::canonicalize(&self.path)?;
-            if let Some(mut side) = SideFile::create(&real) {
-                let replaced = side
-                    .file
-                    .write_all(content)
-                    .and_then(|()| side.file.set_permissions(meta.permissions()))
-                    .and_then(|()| side.file.sync_all())
-                    .and_then(|()| std::fs::rename(&side.path, &real));
-                if replaced.is_ok() {
-                    side.renamed = true;
-                }
-                return replaced;
-            }
-            self.file.set_len(0)?;
-        }
-        self.file.write_all(content)?;
-        self.file.flush()
-    }
-
-    /// Nothing will be written: remove the file if this run created it.
-    fn discard(self) {
-        let Self {
-            path,
-            file,
-            created,
-        } = self;
-        drop(file);
-        if created {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// A new file beside another, to be renamed over it; removed on drop unless it was.
-struct SideFile {
-    path: PathBuf,
-    file: std::fs::File,
-    renamed: bool,
-}
-
-impl SideFile {
-    /// `.NAME.PID.stampede` in `real`'s directory, or `None` where no file can be made there.
-    fn create(real: &std::path::Path) -> Option<Self> {
-        let mut name = std::ffi::OsString::from(".");
-        name.push(real.file_name()?);
-        name.push(format!(".{}.stampede", std::process::id()));
-        let path = real.with_file_name(name);
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .ok()?;
-        Some(Self {
-            path,
-            file,
-            renamed: false,
-        })
-    }
-}
-
-impl Drop for SideFile {
-    fn drop(&mut self) {
-        if !self.renamed {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
 }
 
 /// Interruption wins: a CI script must tell a run cut short by Ctrl-C (whose thresholds were
