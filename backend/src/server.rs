@@ -168,6 +168,7 @@ async fn serve_with(args: ServeArgs, test_config: TestConfig) -> anyhow::Result<
         test_config,
         embed_origins: args.embed_origins.clone(),
         keep_runs: args.keep_runs,
+        summary_retry_delays: config::SUMMARY_RETRY_DELAYS.to_vec(),
     };
     let ui = args.ui_dir.clone().map_or(Ui::Embedded, Ui::Dir);
     if !ui.is_built() {

@@ -206,6 +206,13 @@ impl Store {
         migrations::current_version(&self.lock())
     }
 
+    /// Runs `sql` on the store's connection, for tests that shape the database around the
+    /// store (a trigger that makes one kind of write fail, as a full disk would).
+    #[cfg(test)]
+    pub(crate) fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.lock().execute_batch(sql)?)
+    }
+
     /// The connection. A panic while it was held cannot have left a transaction half done
     /// (an unfinished `Transaction` rolls back when dropped during unwinding), so a poisoned
     /// lock is safe to take over instead of failing every later call.

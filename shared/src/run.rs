@@ -17,7 +17,8 @@ impl fmt::Display for RunId {
 }
 
 /// The lifecycle of a run: `Pending → Running → Stopping → Completed | Failed | Cancelled`.
-/// `Interrupted` is set later by the control server for a run whose process died mid-way.
+/// `Interrupted` is set later by the control server for a run whose process died mid-way, or
+/// whose summary it could not store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
@@ -34,7 +35,8 @@ pub enum RunStatus {
     Failed,
     /// Stopped on request before the end of its schedule.
     Cancelled,
-    /// The process running it died; its data up to that point is kept.
+    /// The process running it died, or its summary could not be stored; its data up to that
+    /// point (its intervals) is kept.
     Interrupted,
 }
 

@@ -296,7 +296,18 @@ pub struct ServerConfig {
     pub embed_origins: Vec<String>,
     /// Keep only this many runs (the newest); `None` keeps all.
     pub keep_runs: Option<NonZeroUsize>,
+    /// How long to wait before each new attempt to store a run's summary after a failed one
+    /// (a locked or full database may clear): one retry per entry. When the last fails too,
+    /// the run is stored as `interrupted`, without its summary.
+    pub summary_retry_delays: Vec<Duration>,
 }
+
+/// [`ServerConfig::summary_retry_delays`]: three retries within about 5 s.
+pub(crate) const SUMMARY_RETRY_DELAYS: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_secs(1),
+    Duration::from_secs(4),
+];
 
 impl ServerConfig {
     /// Where the presets send their load: the demo target when it runs; without it,
@@ -321,6 +332,7 @@ impl Default for ServerConfig {
             test_config: TestConfig::default(),
             embed_origins: Vec::new(),
             keep_runs: None,
+            summary_retry_delays: SUMMARY_RETRY_DELAYS.to_vec(),
         }
     }
 }

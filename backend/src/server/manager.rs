@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use shared::api::{
     Alert, AlertKind, LoadOverrides, RunInfo, RunTotals, ScenarioRef, StartRun, TestType,
 };
-use shared::metrics::MetricsSnapshot;
+use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::{RunId, RunStatus};
 use shared::scenario::{
     Format, OverrideNames, Overrides, Scenario, ScenarioError, ScenarioErrors, ValidationEnv,
@@ -88,6 +88,16 @@ fn in_progress(id: &RunId) -> ApiError {
     ApiError::Conflict(format!(
         "run {id} is in progress: stop it before deleting it"
     ))
+}
+
+/// A store failure in the store's words (the API's "storage error: …" is for its clients),
+/// and whether trying again may help: SQLite's own failures (locked, full, I/O) may go away, a
+/// summary it cannot encode never will.
+fn store_failure(e: &ApiError) -> (String, bool) {
+    match e {
+        ApiError::Store(e) => (e.to_string(), matches!(e, StoreError::Sqlite(_))),
+        other => (other.to_string(), false),
+    }
 }
 
 /// How many ids [`create_run`] tries before it gives up.
@@ -407,7 +417,11 @@ impl RunManager {
         }
         let store = self.inner.store.clone();
         let key = id.clone();
-        match blocking(move || store.delete_run(&key)).await? {
+        let mut deletion = blocking(move || store.delete_run(&key)).await?;
+        if deletion == RunDeletion::InProgress {
+            deletion = self.delete_unfinished(id).await?;
+        }
+        match deletion {
             RunDeletion::Deleted => {}
             RunDeletion::NotFound => return Err(ApiError::no_run(id)),
             RunDeletion::InProgress => return Err(in_progress(id)),
@@ -418,6 +432,26 @@ impl RunManager {
             *current = None;
         }
         Ok(())
+    }
+
+    /// Deletes a run that the store lists as unfinished although this server is not running
+    /// it: one that ended without its end stored (neither its summary nor, after that, its
+    /// `interrupted` status could be written). It is marked `interrupted` first, as the store
+    /// deletes only ended runs. While no start is under way (its lock is held here), every
+    /// unfinished run but the one in progress is such a run: a start stores its run before
+    /// making it the one in progress.
+    async fn delete_unfinished(&self, id: &RunId) -> Result<RunDeletion, ApiError> {
+        let _no_start = self.inner.launching.lock().await;
+        if self.busy().as_ref() == Some(id) {
+            return Ok(RunDeletion::InProgress);
+        }
+        let store = self.inner.store.clone();
+        let key = id.clone();
+        blocking(move || {
+            store.mark_run_interrupted(&key)?;
+            store.delete_run(&key)
+        })
+        .await
     }
 
     /// The current or most recent run of this process, with its latest snapshot.
@@ -504,24 +538,26 @@ impl RunManager {
                 Err(_) => break,
             }
         }
-        let summary = handle.wait().await;
-        let store = self.inner.store.clone();
-        let (sid, s) = (id.clone(), summary.clone());
+        let ended = handle.wait().await;
         // One end time for the store and the live view, so both report the same run.
         let ended_at_ms = now_ms();
-        if let Err(e) = blocking(move || store.finish_run(&sid, &s, ended_at_ms)).await {
-            errln!("error: run {id}: could not store the summary: {e}");
-        }
+        let (summary, stored) = self.finish(&id, ended, ended_at_ms).await;
         if let Err(e) = self.prune().await {
             errln!("error: could not delete old runs (--keep-runs): {e}");
         }
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == id) {
-            c.info.status = summary.status;
-            c.info.ended_at_ms = Some(ended_at_ms);
-            c.info.duration_ms = summary.duration_ms;
-            c.info.totals = Some(RunTotals::of(&summary));
-            c.info.thresholds_passed = summary.verdict();
+            match stored {
+                // Stored without its summary: the status route shows the run as the history does.
+                Some(info) => c.info = info,
+                None => {
+                    c.info.status = summary.status;
+                    c.info.ended_at_ms = Some(ended_at_ms);
+                    c.info.duration_ms = summary.duration_ms;
+                    c.info.totals = Some(RunTotals::of(&summary));
+                    c.info.thresholds_passed = summary.verdict();
+                }
+            }
             c.done = true;
         }
         let _ = self.inner.feed.send(ServerMsg::Status {
@@ -532,6 +568,74 @@ impl RunManager {
             run_id: id,
             summary: Box::new((*summary).clone()),
         });
+    }
+
+    /// Stores the summary of a run that has ended, trying again after each of the configured
+    /// delays when the write fails (a locked or full database may clear). When it still cannot
+    /// be stored, the run is stored as `interrupted` (as start-up recovery stores the runs of a
+    /// process that died): with its intervals and the totals of the last one, ended, and so
+    /// deletable, rather than `running` until the server restarts. Returns the summary as the
+    /// run ended: as given, or, when it could not be stored, `interrupted` with the reason,
+    /// which the live feed shows; and then also the run as stored, when it could be read back.
+    async fn finish(
+        &self,
+        id: &RunId,
+        summary: Arc<RunSummary>,
+        ended_at_ms: u64,
+    ) -> (Arc<RunSummary>, Option<RunInfo>) {
+        let mut delays = self.inner.config.summary_retry_delays.iter();
+        let failure = loop {
+            let store = self.inner.store.clone();
+            let (sid, s) = (id.clone(), summary.clone());
+            let (e, transient) =
+                match blocking(move || store.finish_run(&sid, &s, ended_at_ms)).await {
+                    Ok(()) => return (summary, None),
+                    Err(e) => store_failure(&e),
+                };
+            match delays.next() {
+                Some(delay) if transient => {
+                    errln!(
+                        "warning: run {id}: could not store the summary ({e}); trying again in {}",
+                        shared::units::HumanDuration(*delay)
+                    );
+                    tokio::time::sleep(*delay).await;
+                }
+                _ => break e,
+            }
+        };
+        errln!(
+            "error: run {id}: could not store the summary: {failure}; the run is kept as \
+             interrupted, with its figures up to its last interval"
+        );
+        let store = self.inner.store.clone();
+        let sid = id.clone();
+        let stored = match blocking(move || {
+            store.mark_run_interrupted(&sid)?;
+            store.get_run(&sid)
+        })
+        .await
+        {
+            Ok(run) => run
+                .map(|run| run.info)
+                .filter(|info| info.status.is_terminal()),
+            Err(e) => {
+                let (e, _) = store_failure(&e);
+                errln!(
+                    "error: run {id}: could not mark it interrupted either: {e}; the run \
+                     history lists it as unfinished until it is deleted or the server restarts"
+                );
+                None
+            }
+        };
+        let summary = RunSummary {
+            status: RunStatus::Interrupted,
+            reason: Some(format!(
+                "the run history could not store its summary ({failure}), so it keeps the \
+                 figures up to the last interval"
+            )),
+            ..(*summary).clone()
+        };
+        (Arc::new(summary), stored)
     }
 
     async fn on_status(&self, id: &RunId, status: RunStatus) {

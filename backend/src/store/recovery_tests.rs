@@ -1,6 +1,7 @@
 //! Tests of what survives a crash and how the schema evolves: recovery of unfinished runs
-//! after a dropped store and after a real `kill -9`, migrations applied once, a newer schema or
-//! a non-database file refused with a clear error. Each uses a real file in a temp directory.
+//! after a dropped store and after a real `kill -9` (and of one run whose summary could not be
+//! stored), migrations applied once, a newer schema or a non-database file refused with a clear
+//! error. Each but the one-run recovery uses a real file in a temp directory.
 
 use rusqlite::Connection;
 use shared::api::{RunDetail, RunFilter, RunTotals, TestType};
@@ -9,7 +10,7 @@ use shared::run::RunStatus;
 
 use super::fixtures::{TempDir, id, mem, run_info, scenario, snapshot, summary};
 use super::migrations::{MIGRATIONS, migrate_with};
-use super::{DB_FILE_NAME, Store, StoreError};
+use super::{DB_FILE_NAME, RunDeletion, Store, StoreError};
 
 /// Held by each test here that opens a store on disk, and by the kill -9 test while it starts
 /// its child. A process forked while a test holds `stampede.lock` open inherits the lock until
@@ -104,6 +105,41 @@ fn unfinished_run_survives_a_dropped_store() -> Result<(), StoreError> {
     drop(store);
     assert!(dir.path().join(DB_FILE_NAME).is_file());
     check_recovered(dir.path(), &done)
+}
+
+/// A run whose summary could not be stored is marked `interrupted` on its own, as recovery
+/// marks a dead process's runs (its last snapshot's totals, an end time), and can then be
+/// deleted; another unfinished run is left as it is, and marking an ended run, or one that does
+/// not exist, changes nothing.
+#[test]
+fn one_run_is_marked_interrupted_as_recovery_marks_them() -> Result<(), StoreError> {
+    let store = mem();
+    write_history(&store)?;
+    store.create_run(
+        &run_info("other", "shop", TestType::Load, 1_700_000_200_000),
+        &scenario("shop"),
+    )?;
+    store.set_status(&id("other"), RunStatus::Running)?;
+    let done = store.get_run(&id("done"))?.expect("exists");
+    assert_eq!(store.delete_run(&id("live"))?, RunDeletion::InProgress);
+
+    assert!(store.mark_run_interrupted(&id("live"))?);
+    let live = store.get_run(&id("live"))?.expect("the run is kept");
+    assert_eq!(live.info.status, RunStatus::Interrupted);
+    assert_eq!(live.info.duration_ms, 3000);
+    assert!(live.info.ended_at_ms.is_some(), "{:?}", live.info);
+    assert_eq!(live.info.totals, Some(RunTotals::of_snapshot(&snapshot(2))));
+    assert_eq!(live.summary, None);
+    let other = store.get_run(&id("other"))?.expect("exists");
+    assert_eq!(other.info.status, RunStatus::Running, "only the one named");
+
+    assert!(!store.mark_run_interrupted(&id("live"))?, "already ended");
+    assert!(!store.mark_run_interrupted(&id("done"))?);
+    assert!(!store.mark_run_interrupted(&id("missing"))?);
+    assert_eq!(store.get_run(&id("done"))?, Some(done));
+    assert_eq!(store.delete_run(&id("live"))?, RunDeletion::Deleted);
+    assert_eq!(store.mark_interrupted()?, vec![id("other")]);
+    Ok(())
 }
 
 /// Set by [`unfinished_run_survives_kill_9`] for the child process it kills.

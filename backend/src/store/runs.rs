@@ -256,8 +256,23 @@ impl Store {
     /// ended run's. Returns those runs, oldest first. One transaction.
     /// Call once at startup, before any new run is created.
     pub fn mark_interrupted(&self) -> Result<Vec<RunId>, StoreError> {
+        self.interrupt(None)
+    }
+
+    /// Marks one run that has ended but is still stored as `pending`, `running` or `stopping`
+    /// (its summary could not be stored) as `interrupted`, as [`Store::mark_interrupted`] marks
+    /// the runs of a process that died: it keeps its data, gets the totals of its last
+    /// snapshot, and can be deleted. Returns false, changing nothing, for a run already ended
+    /// or one that does not exist.
+    pub fn mark_run_interrupted(&self, id: &RunId) -> Result<bool, StoreError> {
+        Ok(!self.interrupt(Some(id))?.is_empty())
+    }
+
+    /// [`Store::mark_interrupted`], of every unfinished run or of `only` that one.
+    fn interrupt(&self, only: Option<&RunId>) -> Result<Vec<RunId>, StoreError> {
         let [pending, running, stopping] = active_names()?;
         let interrupted = enum_name(&RunStatus::Interrupted)?;
+        let only = only.map(|id| id.0.as_str());
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut ids = {
@@ -265,11 +280,13 @@ impl Store {
                 "UPDATE runs SET status = ?4, ended_at_ms = MAX(created_at_ms, COALESCE( \
                      (SELECT MAX(recorded_at_ms) FROM intervals WHERE intervals.run_id = runs.id), \
                      created_at_ms)) \
-                 WHERE status IN (?1, ?2, ?3) RETURNING id, created_at_ms",
+                 WHERE status IN (?1, ?2, ?3) AND (?5 IS NULL OR id = ?5) \
+                 RETURNING id, created_at_ms",
             )?;
-            let rows = stmt.query_map(params![pending, running, stopping, interrupted], |r| {
-                Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?))
-            })?;
+            let rows = stmt.query_map(
+                params![pending, running, stopping, interrupted, only],
+                |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?)),
+            )?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
         ids.sort();

@@ -6,8 +6,8 @@ use std::time::Duration;
 use axum::http::{StatusCode, header};
 use serde_json::json;
 use shared::api::{
-    AlertKind, ErrorStats, PerformanceSeries, RunComparison, RunDetail, RunInfo, TestType,
-    WorkloadStatus,
+    AlertKind, ErrorStats, PerformanceSeries, RunComparison, RunDetail, RunInfo, RunTotals,
+    TestType, WorkloadStatus,
 };
 use shared::compare::{self, Change, CompareRow, Metric, Presence, Tolerance};
 use shared::metrics::{MetricsSnapshot, RunSummary};
@@ -902,6 +902,112 @@ async fn keep_runs_deletes_the_oldest_when_a_run_ends() {
     h.get(&format!("/api/runs/{}/series", ids[0]))
         .await
         .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+/// A harness whose store retries a failed summary write twice, at once.
+async fn retrying_at_once() -> Harness {
+    Harness::configured(DemoConfig::instant(), |c| {
+        c.summary_retry_delays = vec![Duration::ZERO; 2];
+    })
+    .await
+}
+
+/// A run whose summary the store cannot write (a trigger refuses it, every time, as a full
+/// disk would) is not left `running`: after the retries it is stored as `interrupted`, with its
+/// intervals and the totals of the last one; the live feed says why, and it can be deleted.
+/// It used to stay `running` until a restart: DELETE answered 409 and stop "already ended".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_summary_cannot_be_stored_ends_interrupted() {
+    let h = retrying_at_once().await;
+    h.runs
+        .store()
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_summaries BEFORE UPDATE OF summary_json ON runs \
+             WHEN NEW.summary_json IS NOT NULL \
+             BEGIN SELECT RAISE(ABORT, 'no space left (a test trigger)'); END;",
+        )
+        .expect("the trigger is created");
+    let (id, summary) = h
+        .run_inline(&quick_scenario("unsaved", "GET product", "300ms"))
+        .await;
+    assert_eq!(summary.status, RunStatus::Interrupted, "{summary:?}");
+    let reason = summary.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.starts_with("the run history could not store its summary (")
+            && reason.contains("no space left (a test trigger)"),
+        "{reason}"
+    );
+    assert!(
+        summary.total.requests > 0,
+        "the live view keeps the figures"
+    );
+
+    let stored = detail(&h, &id).await;
+    assert_eq!(
+        stored.info.status,
+        RunStatus::Interrupted,
+        "{:?}",
+        stored.info
+    );
+    assert!(stored.summary.is_none());
+    assert!(stored.info.ended_at_ms.is_some(), "{:?}", stored.info);
+    let last = series(&h, &id).await.pop().expect("the intervals are kept");
+    assert_eq!(stored.info.totals, Some(RunTotals::of_snapshot(&last)));
+    let status: WorkloadStatus = h.get("/api/workload/status").await.json();
+    assert_eq!(
+        status.run.as_ref(),
+        Some(&stored.info),
+        "the status route agrees"
+    );
+
+    h.delete(&format!("/api/runs/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    h.get(&format!("/api/runs/{id}"))
+        .await
+        .error(StatusCode::NOT_FOUND, "not_found");
+}
+
+/// When the store cannot even mark the run ended, the run stays unfinished in the store, but
+/// the server knows it has ended: another run may start, and DELETE stores its end and deletes
+/// it once the store takes writes again (until then it is the store's error, not 409).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_the_store_could_not_end_is_deleted_once_the_store_recovers() {
+    let h = retrying_at_once().await;
+    let store = h.runs.store();
+    store
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_ends BEFORE UPDATE OF status ON runs \
+             WHEN NEW.status NOT IN ('pending', 'running', 'stopping') \
+             BEGIN SELECT RAISE(ABORT, 'disk I/O error (a test trigger)'); END;",
+        )
+        .expect("the trigger is created");
+    let (id, summary) = h
+        .run_inline(&quick_scenario("unended", "GET product", "300ms"))
+        .await;
+    assert_eq!(summary.status, RunStatus::Interrupted, "{summary:?}");
+    assert_eq!(
+        store.get_run(&id).expect("readable").map(|d| d.info.status),
+        Some(RunStatus::Running),
+        "the store could not mark it ended"
+    );
+    let err = h
+        .delete(&format!("/api/runs/{id}"))
+        .await
+        .error(StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert!(err.detail.contains("store failed"), "{err:?}");
+
+    store
+        .execute_batch("DROP TRIGGER refuse_ends;")
+        .expect("the trigger is dropped");
+    // A run after it: the one that could not be ended is no longer the current run.
+    let (next, _) = h
+        .run_inline(&quick_scenario("next", "GET product", "200ms"))
+        .await;
+    h.delete(&format!("/api/runs/{id}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(listed(&h, "/api/runs").await, vec![next]);
 }
 
 /// The stop answer is the run as of the stop: `stopping`, with the time it has run so far,
