@@ -36,7 +36,7 @@ pub struct Problem {
     /// 1-based line in the submitted text, when it was text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
-    /// 1-based column.
+    /// 1-based column, in characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
 }

@@ -35,7 +35,7 @@ use crate::units::{ByteSize, HumanDuration};
 pub use overrides::{AppliedOverrides, OverrideNames, Overrides, validate_overridden};
 pub use parse::{
     Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, humanize, name_the_forms,
-    parse_scenario, serde_json_message,
+    parse_scenario, serde_json_message, serde_json_position,
 };
 pub use validate::{
     MAX_RATE, MAX_SEED, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck,

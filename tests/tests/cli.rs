@@ -345,6 +345,20 @@ fn invalid_scenario_exits_2_naming_field_and_position() {
     );
     assert!(stderr.contains("at line 7, column 19"), "{stderr}");
 
+    // Columns count characters, as the server's do: "日本" before the mistake is two, not the
+    // six bytes serde_json counted.
+    let file = temp_file("columns.json");
+    std::fs::write(&file, r#"{"name": "日本", "journeys": [}"#).expect("write");
+    let output = stampede()
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("stampede validate");
+    let _ = std::fs::remove_file(&file);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at line 1, column 29\n"), "{stderr}");
+
     let missing = run(&["/nonexistent/scenario.yaml"], &[]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(

@@ -238,7 +238,11 @@ impl TestConfig {
                 &shared::scenario::humanize(message, shared::scenario::Format::Json),
             )
         })?;
-        de.end().map_err(|e| problem("", &e))?;
+        de.end().map_err(|e| {
+            let (line, column) = shared::scenario::serde_json_position(text.as_bytes(), &e);
+            let message = shared::scenario::serde_json_message(&e);
+            problem("", &format!("{message} at line {line} column {column}"))
+        })?;
         cfg.check().map_err(|(at, message)| problem(at, &message))?;
         Ok(cfg)
     }
@@ -547,10 +551,11 @@ mod tests {
             )),
             "{err}"
         );
-        let err = load(r#"{"alerts": {}} trailing"#).expect_err("trailing text");
-        assert!(
-            err.starts_with(&format!("{name}: trailing characters")),
-            "{err}"
+        // Its place in characters, as a scenario's (serde_json counts bytes).
+        let err = load(r#"{"test_scenarios": {"日本": {}}} trailing"#).expect_err("trailing text");
+        assert_eq!(
+            err,
+            format!("{name}: trailing characters at line 1 column 32")
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -9,7 +9,9 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use shared::api::{ScenarioRef, TestType};
-use shared::scenario::{Format, ScenarioError, ScenarioErrors, parse_scenario};
+use shared::scenario::{
+    Format, ScenarioError, ScenarioErrors, parse_scenario, serde_json_position,
+};
 
 use super::error::ApiError;
 
@@ -80,8 +82,13 @@ fn read_json<T: DeserializeOwned>(bytes: &[u8], inline: Inline) -> Result<T, Api
         let path = e.path().to_string();
         body_error(&path, &e.into_inner(), bytes, inline)
     })?;
-    de.end()
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    de.end().map_err(|e| {
+        let (line, column) = serde_json_position(bytes, &e);
+        let message = shared::scenario::serde_json_message(&e);
+        ApiError::BadRequest(format!(
+            "invalid JSON body: {message} at line {line} column {column}"
+        ))
+    })?;
     Ok(value)
 }
 
@@ -93,7 +100,8 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8], inline: Inline) 
         "." | "?" => "",
         p => p.strip_suffix(".?").unwrap_or(p),
     };
-    let at = format!(" at line {} column {}", err.line(), err.column());
+    let (line, column) = serde_json_position(body, err);
+    let at = format!(" at line {line} column {column}");
     let message = if body.trim_ascii_start().first().is_some_and(|b| *b != b'{') {
         "the body must be a JSON object".to_owned()
     } else if err.is_eof() {
@@ -163,7 +171,14 @@ fn inline_errors(body: &[u8], at: Inline) -> Option<Vec<ScenarioError>> {
     let start = (inline.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
     let before = body.get(..start)?;
     let line = before.iter().filter(|b| **b == b'\n').count() as u64;
-    let column = before.iter().rev().take_while(|b| **b != b'\n').count() as u64;
+    // In characters, as the document's own columns are: a character's first byte, not the
+    // bytes that continue it.
+    let column = before
+        .iter()
+        .rev()
+        .take_while(|b| **b != b'\n')
+        .filter(|b| **b & 0xC0 != 0x80)
+        .count() as u64;
     let Err(errors) = parse_scenario(inline, Format::Json) else {
         return None;
     };
@@ -460,6 +475,46 @@ mod tests {
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(
             got[0].message.starts_with("unknown field `extra`"),
+            "{got:?}"
+        );
+    }
+
+    /// Columns in a body count characters, as a scenario text's do (and as the panel puts its
+    /// cursor by them): serde_json counts bytes, so each "é" before the place on its line moved
+    /// it on by one and each "日" by two.
+    #[test]
+    fn columns_in_a_body_count_characters() {
+        // In the request's own fields, at serde_json's place.
+        let body = r#"{"overrides": {"target": "http://日本.example"}, "scenario": {"name": "a"}, "test_type": 5}"#;
+        let (status, text) = said(body);
+        assert_eq!(status, 400, "{text}");
+        assert!(text.ends_with(" at line 1 column 88"), "{text}");
+        // After the body's JSON.
+        let trailing = read_json::<StartRun>(
+            r#"{"scenario": {"name": "日本"}} x"#.as_bytes(),
+            Inline::InScenario,
+        );
+        assert!(
+            matches!(&trailing, Err(ApiError::BadRequest(d)) if d == "invalid JSON body: trailing characters at line 1 column 30"),
+            "{trailing:?}"
+        );
+        // In an inline document on the body's first line, after "日本": each at its value in
+        // the document, moved on by where the document starts.
+        let body = r#"{"overrides": {"target": "http://日本.example"}, "scenario": {"inline": {"name": 5, "journeys": [], "description": "é", "load": 7}}}"#;
+        let got = problems(body);
+        let places: Vec<(&str, &str)> = got
+            .iter()
+            .map(|e| {
+                let at = e.message.rsplit_once(" at ").map_or("", |(_, at)| at);
+                (e.path.as_str(), at)
+            })
+            .collect();
+        assert_eq!(
+            places,
+            [
+                ("name", "line 1 column 80 of the body"),
+                ("load", "line 1 column 127 of the body"),
+            ],
             "{got:?}"
         );
     }

@@ -35,7 +35,7 @@ pub struct ScenarioError {
     pub message: String,
     /// 1-based line in the source, when known.
     pub line: Option<u64>,
-    /// 1-based column in the source, when known.
+    /// 1-based column in the source, in characters (not bytes), when known.
     pub column: Option<u64>,
 }
 
@@ -159,7 +159,7 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
     let scenario: Scenario = serde_path_to_error::deserialize(strict).map_err(|e| {
         let mut path = clean_path(&e.path().to_string());
         let inner = e.into_inner();
-        let (line, column) = (inner.line() as u64, inner.column() as u64);
+        let (line, column) = serde_json_position(source.as_bytes(), &inner);
         let syntax = inner.classify() != serde_json::error::Category::Data;
         let text = serde_json_message(&inner);
         let message = if text == "recursion limit exceeded" {
@@ -181,11 +181,14 @@ fn parse_json(source: &str) -> Result<Scenario, ScenarioErrors> {
         }
         with_the_rest(first, source, Format::Json)
     })?;
-    de.end().map_err(|e| ScenarioError {
-        path: String::new(),
-        message: "trailing characters after the JSON document".into(),
-        line: Some(e.line() as u64),
-        column: Some(e.column() as u64),
+    de.end().map_err(|e| {
+        let (line, column) = serde_json_position(source.as_bytes(), &e);
+        ScenarioError {
+            path: String::new(),
+            message: "trailing characters after the JSON document".into(),
+            line: Some(line),
+            column: Some(column),
+        }
     })?;
     Ok(scenario)
 }
@@ -519,6 +522,25 @@ pub fn serde_json_message(err: &serde_json::Error) -> String {
     }
 }
 
+/// Where serde_json places `err` in `source` (the text it read): the line, and the column in
+/// characters, as the YAML reader and the locator count it and the panel puts its cursor by.
+/// serde_json counts the column in bytes: each "é" before the place on its line would count
+/// twice, each "日" three times.
+pub fn serde_json_position(source: &[u8], err: &serde_json::Error) -> (u64, u64) {
+    let (line, column) = (err.line(), err.column());
+    let characters = line
+        .checked_sub(1)
+        .and_then(|index| source.split(|b| *b == b'\n').nth(index))
+        // A character's first byte, not the bytes that continue it (0b10xx_xxxx).
+        .map(|text| {
+            text.iter()
+                .take(column)
+                .filter(|b| **b & 0xC0 != 0x80)
+                .count()
+        });
+    (line as u64, characters.unwrap_or(column) as u64)
+}
+
 /// Parser messages end with their own position ("… at line 3 column 5"); we print ours.
 #[cfg(feature = "yaml")]
 fn strip_position(message: &str) -> String {
@@ -756,6 +778,68 @@ mod tests {
             ),
             format!("invalid type: boolean `true`, {kinds}")
         );
+    }
+
+    /// Columns count characters, as the YAML reader and the locator count them and as the
+    /// panel puts its cursor by them: serde_json counts bytes, so each "é" before a mistake on
+    /// its line moved the column on by one and each "日" by two.
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        use Format::{Json, Yaml};
+        const LOAD: &str = r#""load": {"type": "constant_users", "users": 1, "duration": "1s"}"#;
+        // Each with the place it is given, and whether the locator (which reads YAML) gives it.
+        for (doc, format, at, located) in [
+            // Where serde_json stopped: a syntax error, a repeated key, trailing characters.
+            (r#"{"name": "日本", "journeys": [}"#.to_owned(), Json, (1, 29), false),
+            (
+                format!(r#"{{"name": "é", "headers": {{"a": "b", "a": "c"}}, "journeys": [], {LOAD}}}"#),
+                Json,
+                (1, 39),
+                false,
+            ),
+            (
+                format!(r#"{{"name": "日本", "journeys": [], {LOAD}}} é"#),
+                Json,
+                (1, 98),
+                false,
+            ),
+            (
+                "{\"name\": \"日本\",\n  \"description\": \"é\", \"journeys\": [,]}".to_owned(),
+                Json,
+                (2, 36),
+                false,
+            ),
+            // Where the locator places a wrong value.
+            (
+                r#"{"name": "日本", "journeys": [], "load": {"type": "constant_users", "users": "x", "duration": "1s"}}"#.to_owned(),
+                Json,
+                (1, 76),
+                true,
+            ),
+            // YAML: the locator's place and the reader's.
+            (
+                "name: 日本\njourneys: [{name: \"日本\", steps: [{request: {path: /, method: GETT}}]}]\n\
+                 load: {type: constant_users, users: 1, duration: 1s}\n"
+                    .to_owned(),
+                Yaml,
+                (2, 61),
+                true,
+            ),
+            (
+                "name: 日本\nload: {type: constant_users, users: 1, duration: 1s}\n\
+                 journeys: [{name: \"日本\", steps: [{request: {path: /}}]}] x\n"
+                    .to_owned(),
+                Yaml,
+                (3, 57),
+                false,
+            ),
+        ] {
+            if cfg!(not(feature = "yaml")) && (format == Yaml || located) {
+                continue;
+            }
+            let e = first_error(&doc, format);
+            assert_eq!((e.line, e.column), (Some(at.0), Some(at.1)), "{doc}: {e}");
+        }
     }
 
     #[test]

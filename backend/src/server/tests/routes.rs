@@ -963,6 +963,50 @@ async fn a_key_twice_in_a_json_value_is_refused() {
     }
 }
 
+/// A problem's column in scenario text counts characters, in JSON as in YAML, sent to be
+/// checked or to be run (the panel puts its cursor by it): where serde_json placed a problem,
+/// the column counted bytes, so each "é" before it on its line moved it on by one and each
+/// "日" by two.
+#[tokio::test]
+async fn columns_in_scenario_text_count_characters() {
+    let h = Harness::new().await;
+    let load = r#""load": {"type": "constant_users", "users": 1, "duration": "1s"}"#;
+    for (text, at) in [
+        // A syntax error, and a repeated key, where serde_json stopped.
+        (r#"{"name": "日本", "journeys": [}"#.to_owned(), (1, 29)),
+        (
+            format!(
+                r#"{{"name": "é", "headers": {{"a": "b", "a": "c"}}, "journeys": [], {load}}}"#
+            ),
+            (1, 39),
+        ),
+        // YAML, where the document places it.
+        (
+            "name: 日本\njourneys: [{name: \"日本\", steps: [{request: {path: /, method: GETT}}]}]\n\
+             load: {type: constant_users, users: 1, duration: 1s}\n"
+                .to_owned(),
+            (2, 61),
+        ),
+    ] {
+        let check: ScenarioCheck = h
+            .post_json("/api/scenarios/validate", &json!({ "text": text }))
+            .await
+            .expect_status(StatusCode::OK)
+            .json();
+        let first = check.problems.first().expect("a problem");
+        assert_eq!((first.line, first.column), (Some(at.0), Some(at.1)), "{check:?}");
+        let err = h
+            .post_json(
+                "/api/workload/start",
+                &json!({ "scenario": { "text": text } }),
+            )
+            .await
+            .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+        let first = err.problems.first().expect("a problem");
+        assert_eq!((first.line, first.column), (Some(at.0), Some(at.1)), "{err:?}");
+    }
+}
+
 /// Scenario text is YAML or JSON: YAML written in flow style (`{name: shop, …}`) starts with
 /// `{` too, and is read as YAML when it is not JSON (it was refused: "key must be a string").
 /// Text that is neither keeps JSON's words for what is wrong.
