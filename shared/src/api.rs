@@ -481,26 +481,28 @@ pub struct SaveScenario {
     pub scenario: ScenarioRef,
 }
 
-/// Generator host resources (`GET /api/monitoring/resources`).
+/// Generator host resources (`GET /api/monitoring/resources`). A figure the host does not
+/// give (no `/proc`: another OS, a locked-down container) is `null`, never a made-up 0.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostResources {
-    /// Whole-host CPU use since the previous call (or boot), percent of all cores.
-    pub cpu_percent: f64,
-    /// Cores.
+    /// Whole-host CPU use since the previous call (the first call: since boot), percent of
+    /// all the host's cores; `null` when unknown or when no time passed since that call.
+    pub cpu_percent: Option<f64>,
+    /// Cores this process may use.
     pub cores: u32,
     /// Total memory, bytes.
-    pub memory_total_bytes: u64,
+    pub memory_total_bytes: Option<u64>,
     /// Available memory, bytes.
-    pub memory_available_bytes: u64,
+    pub memory_available_bytes: Option<u64>,
     /// This process's resident memory, bytes.
-    pub process_rss_bytes: u64,
+    pub process_rss_bytes: Option<u64>,
     /// Bytes received on all non-loopback interfaces since boot.
-    pub net_rx_bytes: u64,
+    pub net_rx_bytes: Option<u64>,
     /// Bytes sent on all non-loopback interfaces since boot.
-    pub net_tx_bytes: u64,
+    pub net_tx_bytes: Option<u64>,
     /// Load average over 1 minute.
-    pub load_avg_1m: f64,
+    pub load_avg_1m: Option<f64>,
 }
 
 /// Query of `GET /api/testing/results` and `GET /api/runs`. Unknown parameters are refused, so

@@ -1,4 +1,5 @@
-//! Host resources of the generator machine, read from `/proc` (Linux; zeros elsewhere).
+//! Host resources of the generator machine, read from `/proc` (Linux). A figure that cannot be
+//! read (another OS, a container without /proc) is `None`, shown as `null`.
 
 use std::sync::{Arc, Mutex};
 
@@ -53,65 +54,77 @@ fn cpu_percent(before: CpuTicks, now: CpuTicks) -> Option<f64> {
     Some(busy as f64 / total as f64 * 100.0)
 }
 
-fn cpu_ticks() -> Option<CpuTicks> {
-    parse_cpu_ticks(&std::fs::read_to_string("/proc/stat").ok()?)
-}
-
-fn meminfo(key: &str, text: &str) -> u64 {
+/// A `Key:   123 kB` line of /proc/meminfo or /proc/self/status, in bytes (the kernel's "kB"
+/// is KiB).
+fn kib_field(text: &str, key: &str) -> Option<u64> {
     text.lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+        .map(|kib| kib.saturating_mul(1024))
 }
 
-fn net_bytes() -> (u64, u64) {
-    let Ok(text) = std::fs::read_to_string("/proc/net/dev") else {
-        return (0, 0);
-    };
+/// Bytes received and sent on all non-loopback interfaces, from /proc/net/dev; `None` when no
+/// line could be read.
+fn net_bytes(text: &str) -> Option<(u64, u64)> {
     text.lines()
         .skip(2)
         .filter_map(|l| {
             let (name, rest) = l.split_once(':')?;
             if name.trim() == "lo" {
-                return None;
+                return Some(None);
             }
             let f: Vec<u64> = rest
                 .split_whitespace()
-                .filter_map(|x| x.parse().ok())
-                .collect();
-            Some((*f.first()?, *f.get(8)?))
+                .map(str::parse)
+                .collect::<Result<_, _>>()
+                .ok()?;
+            Some(Some((*f.first()?, *f.get(8)?)))
         })
-        .fold((0, 0), |(rx, tx), (r, t)| (rx + r, tx + t))
+        .reduce(|sum, line| match (sum, line) {
+            (Some((rx, tx)), Some((r, t))) => Some((rx.saturating_add(r), tx.saturating_add(t))),
+            (sum, None) => sum,
+            (None, line) => line,
+        })
+        // Only loopback: nothing went over a network, which is a measured zero.
+        .map(|sum| sum.unwrap_or((0, 0)))
 }
 
 impl Sampler {
     pub(crate) fn sample(&self) -> HostResources {
-        let now = cpu_ticks();
+        self.sample_from(|path| std::fs::read_to_string(path).ok())
+    }
+
+    /// The figures from the files `read` gives (`None` for one it cannot read). A figure that
+    /// cannot be read is `None`, never a 0 that looks measured.
+    fn sample_from(&self, read: impl Fn(&str) -> Option<String>) -> HostResources {
+        let now = read("/proc/stat").as_deref().and_then(parse_cpu_ticks);
         let mut last = self
             .last
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // The first reading is compared with boot, when every counter was 0.
         let since = last.unwrap_or(CpuTicks { idle: 0, total: 0 });
-        let cpu_percent = now.and_then(|now| cpu_percent(since, now)).unwrap_or(0.0);
-        *last = now;
-        let mem = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-        let (rx, tx) = net_bytes();
-        let load = std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|s| s.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0.0);
-        let rss = std::fs::read_to_string("/proc/self/statm")
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-            .map_or(0, |p| p * 4096);
+        let cpu_percent = now.and_then(|now| cpu_percent(since, now));
+        if now.is_some() {
+            *last = now;
+        }
+        drop(last);
+        let mem = read("/proc/meminfo");
+        let net = read("/proc/net/dev").as_deref().and_then(net_bytes);
+        let load = read("/proc/loadavg")
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+            .filter(|l| l.is_finite());
+        // VmRSS rather than statm's pages, whose size is not 4 KiB everywhere.
+        let rss = read("/proc/self/status").and_then(|s| kib_field(&s, "VmRSS"));
         HostResources {
             cpu_percent,
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
-            memory_total_bytes: meminfo("MemTotal:", &mem),
-            memory_available_bytes: meminfo("MemAvailable:", &mem),
+            cores: std::thread::available_parallelism()
+                .map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
+            memory_total_bytes: mem.as_deref().and_then(|m| kib_field(m, "MemTotal")),
+            memory_available_bytes: mem.as_deref().and_then(|m| kib_field(m, "MemAvailable")),
             process_rss_bytes: rss,
-            net_rx_bytes: rx,
-            net_tx_bytes: tx,
+            net_rx_bytes: net.map(|(rx, _)| rx),
+            net_tx_bytes: net.map(|(_, tx)| tx),
             load_avg_1m: load,
         }
     }
@@ -119,7 +132,7 @@ impl Sampler {
 
 #[cfg(test)]
 mod tests {
-    use super::{CpuTicks, cpu_percent, parse_cpu_ticks};
+    use super::{CpuTicks, Sampler, cpu_percent, parse_cpu_ticks};
 
     /// /proc/stat's busy share, reading to reading: guest time is already part of user and
     /// nice time, and counters that go backwards or do not move give no figure (not 0%).
@@ -193,5 +206,69 @@ mod tests {
             parse_cpu_ticks("cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 1 2 3 4 5 6 7 8 9 10"),
             Some(CpuTicks { idle: 9, total: 36 })
         );
+    }
+
+    /// Where /proc cannot be read (another OS, a locked-down container) every figure is
+    /// unknown, not a measured-looking 0; and what can be read is read in the right units.
+    #[test]
+    fn unreadable_proc_gives_unknown_figures() {
+        let sampler = Sampler::default();
+        let none = sampler.sample_from(|_| None);
+        assert_eq!(
+            (
+                none.cpu_percent,
+                none.memory_total_bytes,
+                none.memory_available_bytes,
+                none.process_rss_bytes,
+                none.net_rx_bytes,
+                none.net_tx_bytes,
+                none.load_avg_1m,
+            ),
+            (None, None, None, None, None, None, None)
+        );
+        assert!(none.cores >= 1);
+
+        // Files that are there but say nothing usable are unknown too.
+        let garbled = sampler.sample_from(|_| Some("garbled".to_owned()));
+        assert_eq!(
+            (
+                garbled.cpu_percent,
+                garbled.memory_total_bytes,
+                garbled.process_rss_bytes,
+                garbled.net_rx_bytes,
+                garbled.load_avg_1m,
+            ),
+            (None, None, None, None, None)
+        );
+
+        let files = |path: &str| {
+            Some(
+                match path {
+                    "/proc/stat" => "cpu  100 0 100 800 0 0 0 0 0 0\n",
+                    "/proc/meminfo" => "MemTotal:       2048 kB\nMemFree: 1 kB\nMemAvailable:   1024 kB\n",
+                    "/proc/self/status" => "Name:\tstampede\nVmRSSMax: 9 kB\nVmRSS:\t   300 kB\n",
+                    "/proc/loadavg" => "0.50 0.40 0.30 1/100 42\n",
+                    "/proc/net/dev" => concat!(
+                        "Inter-|   Receive                            |  Transmit\n",
+                        " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n",
+                        "    lo: 5000 1 0 0 0 0 0 0 5000 1 0 0 0 0 0 0\n",
+                        "  eth0: 100 1 0 0 0 0 0 0 200 1 0 0 0 0 0 0\n",
+                        "  eth1:7 1 0 0 0 0 0 0 8 1 0 0 0 0 0 0\n",
+                    ),
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        };
+        let read = Sampler::default().sample_from(files);
+        assert_eq!(read.cpu_percent, Some(20.0));
+        assert_eq!(read.memory_total_bytes, Some(2048 * 1024));
+        assert_eq!(read.memory_available_bytes, Some(1024 * 1024));
+        assert_eq!(read.process_rss_bytes, Some(300 * 1024));
+        assert_eq!(
+            (read.net_rx_bytes, read.net_tx_bytes),
+            (Some(107), Some(208))
+        );
+        assert_eq!(read.load_avg_1m, Some(0.5));
     }
 }

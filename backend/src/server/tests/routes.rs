@@ -741,16 +741,18 @@ async fn monitoring_and_metrics_before_any_run() {
         .json();
     assert!(res.cores >= 1, "{res:?}");
     assert!(
-        res.cpu_percent.is_finite() && res.cpu_percent >= 0.0,
+        res.cpu_percent
+            .is_none_or(|cpu| cpu.is_finite() && (0.0..=100.0).contains(&cpu)),
         "{res:?}"
     );
     if cfg!(target_os = "linux") {
-        assert!(res.memory_total_bytes > 0, "{res:?}");
+        assert!(res.memory_total_bytes.is_some_and(|m| m > 0), "{res:?}");
         assert!(
             res.memory_available_bytes <= res.memory_total_bytes,
             "{res:?}"
         );
-        assert!(res.process_rss_bytes > 0, "{res:?}");
+        assert!(res.process_rss_bytes.is_some_and(|m| m > 0), "{res:?}");
+        assert!(res.net_rx_bytes.is_some(), "{res:?}");
     }
 
     let metrics = h.get("/metrics").await.expect_status(StatusCode::OK);
