@@ -21,7 +21,8 @@ use crate::state::RunState;
 
 /// A start or timer later than this means the generator did not keep its schedule.
 const LAG_WARNING: Duration = Duration::from_millis(100);
-/// CPU use, as a share of all cores, above which an interval counts as saturated.
+/// CPU use, as a share of the CPU capacity ([`monitor::cpu_capacity`]: the cores, or a
+/// fractional cgroup quota), at or above which an interval counts as saturated.
 const CPU_SATURATED: f64 = 0.9;
 /// The shortest span the CPU figure is measured over, whatever the interval. The process CPU
 /// clock ticks every 10 ms (`monitor::process_cpu`) and user and system time are rounded
@@ -54,10 +55,12 @@ struct CpuWatch {
 }
 
 impl CpuWatch {
-    fn new(interval: Duration, cores: u32, cpu_at_start: Option<Duration>) -> Self {
+    /// `capacity`: the CPU the process can use, in cores, fractions kept (0.5 under a quota of
+    /// half a CPU).
+    fn new(interval: Duration, capacity: f64, cpu_at_start: Option<Duration>) -> Self {
         Self {
             min_span: (interval / 2).max(CPU_MIN_SPAN_FLOOR),
-            saturated_percent: CPU_SATURATED * 100.0 * f64::from(cores),
+            saturated_percent: CPU_SATURATED * 100.0 * capacity,
             mark: cpu_at_start.map(|cpu| (Duration::ZERO, cpu)),
             last_percent: 0.0,
             peak_percent: 0.0,
@@ -110,6 +113,8 @@ pub(crate) struct Aggregator {
     /// calls for nothing after it.
     load_end: Option<Duration>,
     cpu: CpuWatch,
+    /// What the saturation check measures against: [`monitor::cpu_capacity`].
+    cpu_capacity: f64,
     cores: u32,
     health: GeneratorHealth,
     peak_users: u64,
@@ -181,6 +186,7 @@ impl Aggregator {
     /// `interval` is the snapshot interval, which decides the shortest span CPU is measured over.
     pub(crate) fn new(scenario: &ValidScenario, interval: Duration) -> Self {
         let n = scenario.request_names.len();
+        let cpu_capacity = monitor::cpu_capacity();
         Self {
             names: scenario.request_names.clone(),
             checks: scenario
@@ -196,7 +202,8 @@ impl Aggregator {
             seq: 0,
             last_tick: Duration::ZERO,
             load_end: None,
-            cpu: CpuWatch::new(interval, monitor::cores(), monitor::process_cpu()),
+            cpu: CpuWatch::new(interval, cpu_capacity, monitor::process_cpu()),
+            cpu_capacity,
             cores: monitor::cores(),
             health: GeneratorHealth {
                 cores: monitor::cores(),
@@ -431,11 +438,23 @@ impl Aggregator {
         if saturated > 0 && saturated * 5 >= measured.max(1) {
             h.saturated = true;
             h.warnings.push(format!(
-                "the generator's CPU was saturated ({:.0}% of {} cores at peak) for {saturated} of {measured} intervals: results are limited by the load generator, not the target",
-                h.peak_cpu_percent, h.cores
+                "the generator's CPU was saturated ({:.0}% of one core at peak, with {} available) for {saturated} of {measured} intervals: results are limited by the load generator, not the target",
+                h.peak_cpu_percent,
+                capacity_text(self.cpu_capacity)
             ));
         }
         h
+    }
+}
+
+/// A CPU capacity in words: "2 cores", "1 core", "1.5 cores" (a quota), to three decimals.
+fn capacity_text(capacity: f64) -> String {
+    let text = format!("{capacity:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "1" {
+        "1 core".to_owned()
+    } else {
+        format!("{text} cores")
     }
 }
 
@@ -462,7 +481,7 @@ fn planned_rate(plan: &LoadPlan, from: Duration, to: Duration, load_end: Option<
 mod tests {
     use std::time::Duration;
 
-    use super::{CpuWatch, LoadPlan, planned_rate};
+    use super::{CpuWatch, LoadPlan, capacity_text, planned_rate};
 
     #[test]
     fn the_planned_rate_stops_with_the_load() {
@@ -561,7 +580,16 @@ load: { type: constant_users, users: 1, duration: 10s }
     /// Feeds `(elapsed ms, cpu ms)` readings to a watch for one core, and returns
     /// what each snapshot shows, with the peak, measurements and saturated ones at the end.
     fn watch(interval: Duration, readings: &[(u64, Option<u64>)]) -> (Vec<f64>, f64, u64, u64) {
-        let mut w = CpuWatch::new(interval, 1, Some(Duration::ZERO));
+        watch_with(1.0, interval, readings)
+    }
+
+    /// [`watch`] for a process that can use `capacity` cores.
+    fn watch_with(
+        capacity: f64,
+        interval: Duration,
+        readings: &[(u64, Option<u64>)],
+    ) -> (Vec<f64>, f64, u64, u64) {
+        let mut w = CpuWatch::new(interval, capacity, Some(Duration::ZERO));
         let shown = readings
             .iter()
             .map(|&(t, cpu)| (w.observe(ms(t), cpu.map(ms)) * 10.0).round() / 10.0)
@@ -640,6 +668,56 @@ load: { type: constant_users, users: 1, duration: 10s }
                 (*measured, *saturated),
                 "{name}: measured, saturated"
             );
+        }
+    }
+
+    /// Under a cgroup CPU quota (a pod's `limits.cpu: 500m`, `docker run --cpus 1.5`) the
+    /// process can use a fractional number of cores, which `available_parallelism` rounds down
+    /// to whole cores (at least one). Saturation is measured against the fraction.
+    #[test]
+    fn saturation_is_measured_against_a_fractional_cpu_capacity() {
+        // (capacity in cores, CPU ms per 1000 ms interval, saturated)
+        for (capacity, cpu, saturated) in [
+            // Half a CPU: 48% of a core is all but all of it; 44% is not yet 90% of it.
+            (0.5, 480, true),
+            (0.5, 440, false),
+            // 1.5 CPUs: a whole core leaves half a core free; 135% is 90% of 1.5.
+            (1.5, 1000, false),
+            (1.5, 1350, true),
+            (1.0, 900, true),
+            (1.0, 890, false),
+            (2.0, 1700, false),
+            (2.0, 1800, true),
+        ] {
+            let (_, peak, measured, got) = watch_with(
+                capacity,
+                ms(1000),
+                &[(1000, Some(cpu)), (2000, Some(2 * cpu))],
+            );
+            assert!(
+                (peak - cpu as f64 / 10.0).abs() < 1e-9,
+                "{capacity}: peak {peak}"
+            );
+            assert_eq!(
+                (measured, got),
+                (2, if saturated { 2 } else { 0 }),
+                "{cpu} ms of CPU a second with {capacity} cores: measured, saturated"
+            );
+        }
+    }
+
+    #[test]
+    fn the_capacity_is_put_in_words() {
+        for (capacity, want) in [
+            (2.0, "2 cores"),
+            (1.0, "1 core"),
+            (0.5, "0.5 cores"),
+            (1.5, "1.5 cores"),
+            (0.25, "0.25 cores"),
+            (1.0 / 3.0, "0.333 cores"),
+            (10.0, "10 cores"),
+        ] {
+            assert_eq!(capacity_text(capacity), want);
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The generator watching itself: CPU time and resident memory of this process, read from
-//! `/proc` (Linux). Elsewhere the figures are zero and the CPU check is skipped.
+//! `/proc` (Linux), and the CPU capacity it really has. Elsewhere the figures are zero, the CPU
+//! check is skipped and the capacity is what `available_parallelism` says.
 
+use std::path::Path;
 use std::time::Duration;
 
 /// Cumulative CPU time (user + system) of this process.
@@ -24,13 +26,225 @@ pub(crate) fn process_rss() -> u64 {
         .map_or(0, |pages| pages * 4096)
 }
 
-/// Cores this process may use.
+/// Cores this process may use, as `available_parallelism` counts them: a cgroup CPU quota is
+/// rounded down to whole cores (at least one), so under 0.5 or 1.5 CPUs this says 1. What the
+/// generator reports as its cores; [`cpu_capacity`] is what it can really use.
 pub(crate) fn cores() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 
+/// The CPU time this process can use per second of wall time, in cores, fractions kept: the
+/// CPUs its affinity mask allows, capped by its cgroup CPU quota (`cpu.max` in cgroup v2,
+/// `cpu.cfs_quota_us` / `cpu.cfs_period_us` in v1, the smallest along the cgroup's ancestors).
+/// 0.5 in a pod limited to `500m`, 1.5 under `docker run --cpus 1.5`. Without a quota that can
+/// be read, [`cores`] as it is.
+pub(crate) fn cpu_capacity() -> f64 {
+    let Some(quota) = cgroup_quota() else {
+        return f64::from(cores());
+    };
+    let cpus = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| affinity_cpus(&s))
+        .unwrap_or_else(cores);
+    f64::from(cpus).min(quota)
+}
+
+/// The quota of this process's cgroup, in cores, from cgroup v2 or else the v1 `cpu`
+/// controller; `None` when there is none or it cannot be read.
+fn cgroup_quota() -> Option<f64> {
+    let cgroup = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    // Where mountinfo cannot be read, the usual mount points.
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok();
+    let v2 = v2_path(&cgroup).and_then(|path| {
+        let (root, mount) = match &mountinfo {
+            Some(m) => cgroup_mount(m, CgroupVersion::V2)?,
+            None => ("/".to_owned(), "/sys/fs/cgroup".to_owned()),
+        };
+        let mount = Path::new(&mount);
+        smallest_quota(relative_to_root(path, &root)?, |dir| {
+            parse_cpu_max(&std::fs::read_to_string(cgroup_file(mount, dir, "cpu.max")).ok()?)
+        })
+    });
+    v2.or_else(|| {
+        let path = v1_cpu_path(&cgroup)?;
+        let (root, mount) = match &mountinfo {
+            Some(m) => cgroup_mount(m, CgroupVersion::V1Cpu)?,
+            None => ("/".to_owned(), "/sys/fs/cgroup/cpu".to_owned()),
+        };
+        let mount = Path::new(&mount);
+        smallest_quota(relative_to_root(path, &root)?, |dir| {
+            let read = |name| std::fs::read_to_string(cgroup_file(mount, dir, name)).ok();
+            parse_cfs_quota(&read("cpu.cfs_quota_us")?, &read("cpu.cfs_period_us")?)
+        })
+    })
+}
+
+/// `name` in the cgroup directory `dir` (a path from the hierarchy's root, `/` itself for the
+/// root) of the hierarchy mounted at `mount`.
+fn cgroup_file(mount: &Path, dir: &str, name: &str) -> std::path::PathBuf {
+    mount.join(dir.trim_start_matches('/')).join(name)
+}
+
+/// Counts the CPUs in the `Cpus_allowed_list:` line of `/proc/self/status` (`0-3,8,10-11`).
+fn affinity_cpus(status: &str) -> Option<u32> {
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))?
+        .trim();
+    let mut count: u32 = 0;
+    for part in list.split(',') {
+        let (first, last) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?),
+            None => {
+                let n = part.trim().parse::<u32>().ok()?;
+                (n, n)
+            }
+        };
+        count = count.checked_add(last.checked_sub(first)?.checked_add(1)?)?;
+    }
+    (count > 0).then_some(count)
+}
+
+/// The cgroup v2 path in `/proc/self/cgroup` (its `0::/path` line).
+fn v2_path(cgroup: &str) -> Option<&str> {
+    cgroup.lines().find_map(|l| l.strip_prefix("0::"))
+}
+
+/// The path of the cgroup v1 hierarchy holding the `cpu` controller in `/proc/self/cgroup`
+/// (a line such as `4:cpu,cpuacct:/path`).
+fn v1_cpu_path(cgroup: &str) -> Option<&str> {
+    cgroup.lines().find_map(|l| {
+        let mut fields = l.splitn(3, ':');
+        let (_id, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
+        controllers.split(',').any(|c| c == "cpu").then_some(path)
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CgroupVersion {
+    V2,
+    /// The v1 hierarchy with the `cpu` controller.
+    V1Cpu,
+}
+
+/// The root (the cgroup it shows) and the mount point of the cgroup hierarchy of `version` in
+/// `/proc/self/mountinfo`, the first one listed.
+fn cgroup_mount(mountinfo: &str, version: CgroupVersion) -> Option<(String, String)> {
+    mountinfo.lines().find_map(|line| {
+        // "id parent major:minor root mount-point options [optional...] - type source super-options"
+        let (before, after) = line.split_once(" - ")?;
+        let before: Vec<&str> = before.split(' ').collect();
+        let mut after = after.split(' ');
+        let (fstype, _source, super_options) = (after.next()?, after.next()?, after.next()?);
+        let wanted = match version {
+            CgroupVersion::V2 => fstype == "cgroup2",
+            CgroupVersion::V1Cpu => {
+                fstype == "cgroup" && super_options.split(',').any(|o| o == "cpu")
+            }
+        };
+        if !wanted {
+            return None;
+        }
+        Some((unescape(before.get(3)?), unescape(before.get(4)?)))
+    })
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space).
+fn unescape(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let code = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)))
+            .and_then(|d| {
+                u8::try_from(d.iter().fold(0u32, |n, b| n * 8 + u32::from(b - b'0'))).ok()
+            });
+        match code {
+            Some(c) => {
+                out.push(c);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `path` (from `/proc/self/cgroup`) as a path from the root of a mount that shows the cgroup
+/// `root` (from mountinfo; `/` unless only a subtree is mounted, as in some containers).
+/// `None` when the cgroup is not under that root, or the path leaves it (`..`, shown for a
+/// cgroup outside the process's cgroup namespace).
+fn relative_to_root<'a>(path: &'a str, root: &str) -> Option<&'a str> {
+    if !path.starts_with('/') || path.split('/').any(|c| c == "..") {
+        return None;
+    }
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        return Some(path);
+    }
+    match path.strip_prefix(root)? {
+        "" => Some("/"),
+        rest if rest.starts_with('/') => Some(rest),
+        // `/docker/abc` is not under `/docker/ab`.
+        _ => None,
+    }
+}
+
+/// The smallest quota of the cgroup `path` (from its hierarchy's root) and its ancestors up to
+/// that root: each limits the processes below it. `quota_at` reads the quota of one directory
+/// (`None`: no limit, or nothing readable there).
+fn smallest_quota(path: &str, mut quota_at: impl FnMut(&str) -> Option<f64>) -> Option<f64> {
+    let mut dir = path.trim_end_matches('/');
+    let mut smallest: Option<f64> = None;
+    loop {
+        let here = if dir.is_empty() { "/" } else { dir };
+        if let Some(q) = quota_at(here) {
+            smallest = Some(smallest.map_or(q, |s| s.min(q)));
+        }
+        match dir.rsplit_once('/') {
+            Some((parent, _)) => dir = parent,
+            None => return smallest,
+        }
+    }
+}
+
+/// A cgroup v2 `cpu.max` (`$MAX $PERIOD`, microseconds) as cores; `None` for `max` (no limit)
+/// or anything that does not read as a positive quota and period.
+fn parse_cpu_max(contents: &str) -> Option<f64> {
+    let mut fields = contents.split_whitespace();
+    let (quota, period) = (fields.next()?, fields.next()?);
+    if fields.next().is_some() {
+        return None;
+    }
+    ratio(quota, period)
+}
+
+/// A cgroup v1 `cpu.cfs_quota_us` and `cpu.cfs_period_us` as cores; `None` for `-1` (no limit)
+/// or anything that does not read as a positive quota and period.
+fn parse_cfs_quota(quota: &str, period: &str) -> Option<f64> {
+    ratio(quota.trim(), period.trim())
+}
+
+fn ratio(quota: &str, period: &str) -> Option<f64> {
+    let (quota, period) = (quota.parse::<u64>().ok()?, period.parse::<u64>().ok()?);
+    if quota == 0 || period == 0 {
+        return None;
+    }
+    Some(quota as f64 / period as f64)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::{
+        CgroupVersion, affinity_cpus, cgroup_mount, parse_cfs_quota, parse_cpu_max,
+        relative_to_root, smallest_quota, v1_cpu_path, v2_path,
+    };
+
     #[test]
     fn reads_own_usage_on_linux() {
         if cfg!(target_os = "linux") {
@@ -38,5 +252,205 @@ mod tests {
             assert!(super::process_rss() > 0);
         }
         assert!(super::cores() >= 1);
+        let capacity = super::cpu_capacity();
+        assert!(
+            capacity > 0.0 && capacity < f64::from(super::cores()) + 1.0,
+            "{capacity}"
+        );
+    }
+
+    #[test]
+    fn cgroup_v2_cpu_max_reads_as_cores() {
+        for (contents, want) in [
+            ("50000 100000\n", Some(0.5)),
+            ("150000 100000", Some(1.5)),
+            ("200000 100000\n", Some(2.0)),
+            ("max 100000\n", None),
+            ("max", None),
+            ("", None),
+            ("50000", None),
+            ("-1 100000", None),
+            ("0 100000", None),
+            ("50000 0", None),
+            ("50000 100000 7", None),
+            ("1.5 1", None),
+            ("lots 100000", None),
+            ("99999999999999999999999 100000", None),
+        ] {
+            assert_eq!(parse_cpu_max(contents), want, "{contents:?}");
+        }
+    }
+
+    #[test]
+    fn cgroup_v1_cfs_quota_reads_as_cores() {
+        for (quota, period, want) in [
+            ("50000\n", "100000\n", Some(0.5)),
+            ("150000", "100000", Some(1.5)),
+            ("-1\n", "100000\n", None),
+            ("", "100000", None),
+            ("50000", "", None),
+            ("50000", "0", None),
+            ("half", "100000", None),
+        ] {
+            assert_eq!(
+                parse_cfs_quota(quota, period),
+                want,
+                "{quota:?} / {period:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_smallest_quota_along_the_ancestors_counts() {
+        let k8s = "/kubepods/burstable/pod1/c1";
+        let pod = "/kubepods/burstable/pod1";
+        let k8s_dirs = [k8s, pod, "/kubepods/burstable", "/kubepods", "/"];
+        /// A case, the cgroup path, the quota per directory, the smallest, the directories read.
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            Vec<(&'a str, f64)>,
+            Option<f64>,
+            Vec<&'a str>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "the container's own",
+                k8s,
+                vec![(k8s, 1.5)],
+                Some(1.5),
+                k8s_dirs.to_vec(),
+            ),
+            (
+                "the pod's is smaller",
+                k8s,
+                vec![(k8s, 1.5), (pod, 0.5)],
+                Some(0.5),
+                k8s_dirs.to_vec(),
+            ),
+            (
+                "the container's is smaller",
+                k8s,
+                vec![(k8s, 0.5), (pod, 1.5)],
+                Some(0.5),
+                k8s_dirs.to_vec(),
+            ),
+            (
+                "only an ancestor has one",
+                k8s,
+                vec![("/kubepods", 3.0)],
+                Some(3.0),
+                k8s_dirs.to_vec(),
+            ),
+            ("none anywhere", k8s, vec![], None, k8s_dirs.to_vec()),
+            (
+                "the root itself",
+                "/",
+                vec![("/", 2.0)],
+                Some(2.0),
+                vec!["/"],
+            ),
+            (
+                "a trailing slash",
+                "/a/",
+                vec![("/a", 0.25)],
+                Some(0.25),
+                vec!["/a", "/"],
+            ),
+        ];
+        for (case, path, quotas, want, dirs) in cases {
+            let mut read = Vec::new();
+            let got = smallest_quota(path, |dir| {
+                read.push(dir.to_owned());
+                quotas.iter().find(|(d, _)| *d == dir).map(|(_, q)| *q)
+            });
+            assert_eq!(got, want, "{case}");
+            assert_eq!(read, dirs, "{case}: directories read");
+        }
+    }
+
+    #[test]
+    fn proc_self_cgroup_names_the_cgroup() {
+        let v2 = "0::/kubepods.slice/pod1.slice/cri-abc.scope\n";
+        assert_eq!(
+            v2_path(v2),
+            Some("/kubepods.slice/pod1.slice/cri-abc.scope")
+        );
+        assert_eq!(v1_cpu_path(v2), None);
+        let hybrid =
+            "9:name=systemd:/\n4:memory:/m\n2:cpuacct:/a\n1:cpu,cpuacct:/docker/abc\n0::/\n";
+        assert_eq!(v2_path(hybrid), Some("/"));
+        assert_eq!(v1_cpu_path(hybrid), Some("/docker/abc"));
+        // `cpuacct` and `cpuset` are not `cpu`.
+        assert_eq!(v1_cpu_path("3:cpuset:/s\n2:cpuacct:/a\n"), None);
+        for odd in ["", "garbage", "0:", "::::", "\n\n"] {
+            assert_eq!(v2_path(odd), None, "{odd:?}");
+            assert_eq!(v1_cpu_path(odd), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn mountinfo_names_the_cgroup_mounts() {
+        let hybrid = "\
+31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+32 31 0:29 /docker/abc /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:5 - cgroup cgroup rw,cpu,cpuacct
+33 31 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+        let pair = |r: &str, m: &str| Some((r.to_owned(), m.to_owned()));
+        assert_eq!(
+            cgroup_mount(hybrid, CgroupVersion::V2),
+            pair("/", "/sys/fs/cgroup/unified")
+        );
+        assert_eq!(
+            cgroup_mount(hybrid, CgroupVersion::V1Cpu),
+            pair("/docker/abc", "/sys/fs/cgroup/cpu,cpuacct")
+        );
+        let escaped = "1 0 0:1 / /mnt/my\\040cgroup rw - cgroup2 none rw\n";
+        assert_eq!(
+            cgroup_mount(escaped, CgroupVersion::V2),
+            pair("/", "/mnt/my cgroup")
+        );
+        for odd in ["", "1 2 3", "1 0 0:1 / - cgroup2", "- cgroup2 x y", "\\"] {
+            assert_eq!(cgroup_mount(odd, CgroupVersion::V2), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn the_cgroup_path_is_taken_from_the_mounted_root() {
+        for (path, root, want) in [
+            ("/kubepods/pod1/c1", "/", Some("/kubepods/pod1/c1")),
+            ("/", "/", Some("/")),
+            ("/docker/abc", "/docker/abc", Some("/")),
+            ("/docker/abc/sub", "/docker/abc/", Some("/sub")),
+            ("/docker/abcd", "/docker/abc", None),
+            ("/other", "/docker/abc", None),
+            ("/../../user.slice", "/", None),
+            ("relative", "/", None),
+            ("", "/", None),
+        ] {
+            assert_eq!(relative_to_root(path, root), want, "{path} under {root}");
+        }
+    }
+
+    #[test]
+    fn the_affinity_list_is_counted() {
+        for (list, want) in [
+            ("0-1", Some(2)),
+            ("0", Some(1)),
+            ("0-3,8,10-11", Some(7)),
+            ("", None),
+            ("3-1", None),
+            ("0-", None),
+            ("a-b", None),
+            ("0-4294967295", None),
+            ("0-4294967294,0-4294967294", None),
+        ] {
+            let status = format!(
+                "Name:\tstampede\nCpus_allowed:\tff\nCpus_allowed_list:\t{list}\nMems_allowed_list:\t0\n"
+            );
+            assert_eq!(affinity_cpus(&status), want, "{list:?}");
+        }
+        assert_eq!(affinity_cpus("Name:\tstampede\n"), None);
     }
 }
