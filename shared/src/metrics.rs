@@ -306,7 +306,9 @@ pub struct GeneratorStats {
     /// measure (under half the interval, or under 250 ms; typically the run's final partial
     /// interval) repeats the previous measurement.
     pub cpu_percent: f64,
-    /// CPU cores available to the process.
+    /// CPU cores available to the process, as the standard library counts them: a fractional
+    /// cgroup CPU quota is rounded down to whole cores (at least one), so 0.5 and 1.5 CPUs
+    /// both show as 1. The saturation check uses the fractional capacity.
     pub cores: u32,
     /// Resident memory, bytes.
     pub rss_bytes: u64,
@@ -375,7 +377,8 @@ pub struct GeneratorHealth {
     /// Highest per-interval CPU use, percent of one core. Spans too short to measure (see
     /// [`GeneratorStats::cpu_percent`]) do not count.
     pub peak_cpu_percent: f64,
-    /// Cores available.
+    /// Cores available, counted as [`GeneratorStats::cores`] (a fractional CPU quota rounded
+    /// down). The CPU warning names the fractional capacity it was judged against.
     pub cores: u32,
     /// Worst schedule lag seen, ms.
     pub max_schedule_lag_ms: f64,

@@ -164,7 +164,8 @@ impl RequestResults {
 pub struct ResourceUtilization {
     /// Highest per-interval CPU use of the generator process, percent of one core.
     pub generator_peak_cpu_percent: f64,
-    /// CPU cores available to the generator.
+    /// CPU cores available to the generator, counted as
+    /// [`crate::metrics::GeneratorStats::cores`] (a fractional CPU quota rounded down).
     pub generator_cores: u32,
     /// Peak resident memory of the generator process, bytes.
     pub generator_peak_memory_bytes: u64,
