@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::manager::RunManager;
 
 /// A viewer that cannot take a message within this time is disconnected.
-const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A request that is not a WebSocket handshake gets the API's JSON error (400), not axum's
 /// plain-text rejection.
@@ -29,7 +29,7 @@ pub(crate) async fn upgrade(
     match ws {
         Ok(ws) => ws.on_upgrade(move |socket: WebSocket| {
             let (sink, stream) = socket.split();
-            feed(sink, stream, state.runs)
+            feed(sink, stream, state.runs, SEND_TIMEOUT)
         }),
         Err(rejection) => ApiError::BadRequest(format!(
             "{} is a WebSocket endpoint: {}",
@@ -40,19 +40,24 @@ pub(crate) async fn upgrade(
     }
 }
 
-async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMsg) -> bool {
+async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMsg, timeout: Duration) -> bool {
     let Ok(text) = serde_json::to_string(msg) else {
         return false;
     };
     matches!(
-        tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Text(text.into()))).await,
+        tokio::time::timeout(timeout, sink.send(Message::Text(text.into()))).await,
         Ok(Ok(()))
     )
 }
 
-/// Serves one viewer. Generic over the socket halves so it can be driven by channels in tests.
-pub(crate) async fn feed<S, R, E>(mut sink: S, mut stream: R, runs: RunManager)
-where
+/// Serves one viewer; a send that takes longer than `send_timeout` drops it ([`SEND_TIMEOUT`]
+/// on a real socket). Generic over the socket halves so it can be driven by channels in tests.
+pub(crate) async fn feed<S, R, E>(
+    mut sink: S,
+    mut stream: R,
+    runs: RunManager,
+    send_timeout: Duration,
+) where
     S: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
@@ -62,13 +67,14 @@ where
         &ServerMsg::Hello {
             protocol: PROTOCOL_VERSION,
         },
+        send_timeout,
     )
     .await
     {
         return;
     }
     if let Some(history) = history
-        && !send(&mut sink, &history).await
+        && !send(&mut sink, &history, send_timeout).await
     {
         return;
     }
@@ -80,7 +86,7 @@ where
                     Err(RecvError::Lagged(skipped)) => ServerMsg::Lagged { skipped },
                     Err(RecvError::Closed) => break,
                 };
-                if !send(&mut sink, &msg).await {
+                if !send(&mut sink, &msg, send_timeout).await {
                     break;
                 }
             }
@@ -91,5 +97,7 @@ where
             },
         }
     }
-    let _ = sink.close().await;
+    // Closing sends a close frame, which a viewer that stopped reading never takes: bounded
+    // like any send, or its feed (socket and subscription) would be kept for good.
+    let _ = tokio::time::timeout(send_timeout, sink.close()).await;
 }

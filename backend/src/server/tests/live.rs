@@ -207,7 +207,12 @@ impl Viewer {
         let stream = Box::pin(futures_util::stream::unfold(in_rx, |mut rx| async move {
             rx.recv().await.map(|m| (m, rx))
         }));
-        let task = tokio::spawn(crate::server::live::feed(sink, stream, h.runs.clone()));
+        let task = tokio::spawn(crate::server::live::feed(
+            sink,
+            stream,
+            h.runs.clone(),
+            crate::server::live::SEND_TIMEOUT,
+        ));
         Self {
             frames,
             client,
@@ -314,4 +319,54 @@ async fn websocket_feed_hello_history_and_live() {
 
     early.close().await;
     late.close().await;
+}
+
+/// A viewer that stops reading (its socket takes no more frames, as when the peer's receive
+/// window stays full) is dropped after one send timeout: its feed ends and lets go of the
+/// socket and its subscription. It used to end by closing the socket gracefully, which sends
+/// a close frame and so waited, without a limit, for the very viewer that had stopped reading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_that_stops_reading_is_dropped() {
+    let h = Harness::new().await;
+    let (taken_tx, mut taken) = tokio::sync::mpsc::unbounded_channel::<Message>();
+    // Takes the first frame (hello), then never completes another send.
+    let sink = Box::pin(futures_util::sink::unfold(
+        Some(taken_tx),
+        |tx, msg: Message| async move {
+            match tx {
+                Some(tx) => {
+                    tx.send(msg).map_err(|_| "the test is gone")?;
+                    Ok::<_, &'static str>(None)
+                }
+                None => std::future::pending().await,
+            }
+        },
+    ));
+    // Nor does it ever send anything, or close.
+    let stream = futures_util::stream::pending::<Result<Message, std::convert::Infallible>>();
+    let send_timeout = std::time::Duration::from_millis(50);
+    let mut task = tokio::spawn(crate::server::live::feed(
+        sink,
+        stream,
+        h.runs.clone(),
+        send_timeout,
+    ));
+    let hello = tokio::time::timeout(RUN_DEADLINE, taken.recv())
+        .await
+        .expect("hello in time");
+    assert!(matches!(hello, Some(Message::Text(_))), "{hello:?}");
+
+    // The run's first message is one the viewer never takes.
+    let (mut rx, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/workload/start",
+            &json!({ "scenario": { "inline": quick_scenario("stuck", "GET product", "500ms") } }),
+        )
+        .await;
+    tokio::time::timeout(RUN_DEADLINE, &mut task)
+        .await
+        .expect("the feed of a viewer that stopped reading ends")
+        .expect("the feed does not panic");
+    collect_until_finished(&mut rx, &id).await;
 }
