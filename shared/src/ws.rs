@@ -101,12 +101,14 @@ impl ServerMsg {
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         struct Tag<'a> {
-            #[serde(rename = "type")]
-            kind: &'a str,
+            // Borrowed when it can be; a tag written with escapes (`"lagg\u0065d"`) is
+            // unescaped into a copy, as the derived reader does.
+            #[serde(rename = "type", borrow)]
+            kind: std::borrow::Cow<'a, str>,
         }
         let tag: Tag<'_> = serde_json::from_str(text)?;
         let mut de = serde_json::Deserializer::from_str(text);
-        let msg = Self::from_tagged(tag.kind, &mut de)?;
+        let msg = Self::from_tagged(&tag.kind, &mut de)?;
         de.end()?;
         Ok(msg)
     }
@@ -262,5 +264,20 @@ mod tests {
         let err = ServerMsg::from_json(r#"{"type":"lagged"}"#).expect_err("no payload");
         assert!(err.to_string().contains("missing field `skipped`"), "{err}");
         assert!(ServerMsg::from_json("not json").is_err());
+    }
+
+    #[test]
+    fn an_escaped_tag_reads_as_the_derived_reader_reads_it() {
+        // JSON may spell any character of a string as an escape; the tag is still `lagged`.
+        let text = r#"{"type":"lagg\u0065d","skipped":3}"#;
+        let want = ServerMsg::Lagged { skipped: 3 };
+        assert_eq!(
+            serde_json::from_str::<ServerMsg>(text).expect("the derived reader"),
+            want
+        );
+        assert_eq!(
+            ServerMsg::from_json(text).unwrap_or_else(|e| panic!("{e}: {text}")),
+            want
+        );
     }
 }
