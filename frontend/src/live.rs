@@ -151,7 +151,7 @@ impl LiveFeed {
             }
             ServerMsg::Alert { run_id, alert } => {
                 if self.is_current(&run_id) {
-                    self.alerts.update(|a| a.push(alert));
+                    self.alerts.update(|a| add_alert(a, alert));
                 }
             }
             ServerMsg::Finished { run_id, summary } => {
@@ -167,5 +167,52 @@ impl LiveFeed {
             // Skipped messages may have carried a status, the run's end or a new run.
             ServerMsg::Lagged { .. } => self.catch_up().await,
         }
+    }
+}
+
+/// Adds an alert from the feed unless it is already held: after a `lagged` notice the feed
+/// goes on with messages the refetch already covered. An interval fires each kind at most once.
+fn add_alert(alerts: &mut Vec<Alert>, alert: Alert) {
+    if !alerts
+        .iter()
+        .any(|a| a.seq == alert.seq && a.kind == alert.kind)
+    {
+        alerts.push(alert);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::api::AlertKind;
+
+    use super::*;
+
+    #[test]
+    fn alerts_a_refetch_already_returned_are_not_added_again() {
+        let alert = |seq, kind| Alert::new(kind, seq, seq * 100, 0.5, 0.05);
+        // After `lagged`: the refetched run has alerts up to interval 4 ...
+        let mut held = vec![
+            alert(2, AlertKind::ErrorRate),
+            alert(4, AlertKind::ErrorRate),
+            alert(4, AlertKind::ResponseTime),
+        ];
+        // ... and the feed goes on from before the refetch.
+        for (seq, kind) in [
+            (4, AlertKind::ErrorRate),
+            (4, AlertKind::ResponseTime),
+            (7, AlertKind::ResponseTime),
+        ] {
+            add_alert(&mut held, alert(seq, kind));
+        }
+        let fired: Vec<(u64, AlertKind)> = held.iter().map(|a| (a.seq, a.kind)).collect();
+        assert_eq!(
+            fired,
+            [
+                (2, AlertKind::ErrorRate),
+                (4, AlertKind::ErrorRate),
+                (4, AlertKind::ResponseTime),
+                (7, AlertKind::ResponseTime),
+            ]
+        );
     }
 }
