@@ -22,6 +22,20 @@ fn temp_file(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("stampede-cli-{}-{name}", std::process::id()))
 }
 
+/// `stampede validate` of a file holding `contents`, named `name` (its ending says its
+/// format); the file is removed again.
+fn validate_written(name: &str, contents: &str) -> Output {
+    let file = temp_file(name);
+    std::fs::write(&file, contents).expect("write the scenario");
+    let output = stampede()
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .expect("stampede validate");
+    let _ = std::fs::remove_file(&file);
+    output
+}
+
 /// The demo target as a child process on a free port; killed on drop.
 struct DemoTarget {
     child: Child,
@@ -347,14 +361,7 @@ fn invalid_scenario_exits_2_naming_field_and_position() {
 
     // Columns count characters, as the server's do: "日本" before the mistake is two, not the
     // six bytes serde_json counted.
-    let file = temp_file("columns.json");
-    std::fs::write(&file, r#"{"name": "日本", "journeys": [}"#).expect("write");
-    let output = stampede()
-        .arg("validate")
-        .arg(&file)
-        .output()
-        .expect("stampede validate");
-    let _ = std::fs::remove_file(&file);
+    let output = validate_written("columns.json", r#"{"name": "日本", "journeys": [}"#);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("at line 1, column 29\n"), "{stderr}");
@@ -491,17 +498,10 @@ fn validate_subcommand_and_help() {
 
     // A JSON scenario saved with a byte-order mark (as Notepad does) reads as written; the
     // counts are worded for one.
-    let file = temp_file("bom.json");
     let scenario = r#"{"name": "s", "target": "http://127.0.0.1:1", "journeys": [{"name": "j",
         "steps": [{"request": {"path": "/"}}]}],
         "load": {"type": "constant_users", "users": 1, "duration": "1s"}}"#;
-    std::fs::write(&file, format!("\u{FEFF}{scenario}")).expect("write");
-    let bom = stampede()
-        .arg("validate")
-        .arg(&file)
-        .output()
-        .expect("runs");
-    let _ = std::fs::remove_file(&file);
+    let bom = validate_written("bom.json", &format!("\u{FEFF}{scenario}"));
     let stdout = String::from_utf8_lossy(&bom.stdout);
     assert_eq!(
         bom.status.code(),
@@ -1138,20 +1138,12 @@ fn one_file_for_two_outputs_is_refused_before_the_run() {
 /// escaped (`\u{1b}`), as in the summary, not raw.
 #[test]
 fn control_characters_in_validation_problems_are_escaped() {
-    let file = temp_file("control.yaml");
-    std::fs::write(
-        &file,
+    let output = validate_written(
+        "control.yaml",
         "name: s\ntarget: http://127.0.0.1:1\njourneys:\n  - name: j\n    steps:\n      \
          - request: { path: /, name: \"x\\e[2J\" }\nload: { type: constant_users, users: 1, \
          duration: 1s }\nthresholds:\n  - { expr: \"p(95) < 1s\", request: \"nope\\e[5m\" }\n",
-    )
-    .expect("write");
-    let output = stampede()
-        .arg("validate")
-        .arg(&file)
-        .output()
-        .expect("stampede validate");
-    let _ = std::fs::remove_file(&file);
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
