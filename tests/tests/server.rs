@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use e2e::binary::{Serve as Server, http_client, temp_dir};
-use futures_util::StreamExt as _;
+use futures_util::{SinkExt as _, StreamExt as _};
 use shared::api::{RunComparison, RunDetail, RunInfo, WorkloadStatus};
 use shared::demo::DemoStats;
 use shared::metrics::MetricsSnapshot;
@@ -139,6 +139,45 @@ async fn rest_and_websocket_follow_a_run_to_its_reports() {
         summary.thresholds.len() + summary.checks.len(),
         "one test case per threshold and check"
     );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The feed is one-way: a viewer that sends a large message is cut off at once rather than
+/// having it buffered (axum's default allows 64 MiB per connection), and the server goes on
+/// serving other viewers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_sending_a_large_message_is_cut_off() {
+    let dir = data_dir("big-message");
+    let server = Server::start(&dir, &[]);
+    let ws_url = server.api.replacen("http://", "ws://", 1) + "/api/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
+        .await
+        .expect("websocket connects");
+    let hello = ws.next().await.expect("hello").expect("frame");
+    assert!(matches!(parse(&hello), Some(ServerMsg::Hello { .. })));
+    // A ping-sized message is ignored and the feed stays open...
+    ws.send(Message::text("hi"))
+        .await
+        .expect("a small message is sent");
+    // ... a megabyte is refused: the server closes the connection.
+    let big = "x".repeat(1024 * 1024);
+    let _ = ws.send(Message::text(big)).await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(Ok(frame)) = ws.next().await {
+            if let Message::Close(_) = frame {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the server cuts off a viewer that sends a megabyte");
+    // Other viewers are served as before.
+    let (mut other, _) = tokio_tungstenite::connect_async(&ws_url)
+        .await
+        .expect("a second viewer connects");
+    let hello = other.next().await.expect("hello").expect("frame");
+    assert!(matches!(parse(&hello), Some(ServerMsg::Hello { .. })));
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -20,6 +20,12 @@ use super::manager::RunManager;
 /// A viewer that cannot take a message within this time is disconnected.
 pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The largest message (and frame) a viewer may send. The feed is one-way and ignores what a
+/// viewer sends (pings and closes carry at most 125 bytes), so anything bigger is refused at
+/// once, closing the socket, instead of being buffered up to axum's default of 64 MiB per
+/// connection only to be thrown away.
+const VIEWER_MESSAGE_MAX: usize = 4 * 1024;
+
 /// A request that is not a WebSocket handshake gets the API's JSON error (400), not axum's
 /// plain-text rejection.
 pub(crate) async fn upgrade(
@@ -27,10 +33,13 @@ pub(crate) async fn upgrade(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket: WebSocket| {
-            let (sink, stream) = socket.split();
-            feed(sink, stream, state.runs, SEND_TIMEOUT)
-        }),
+        Ok(ws) => ws
+            .max_message_size(VIEWER_MESSAGE_MAX)
+            .max_frame_size(VIEWER_MESSAGE_MAX)
+            .on_upgrade(move |socket: WebSocket| {
+                let (sink, stream) = socket.split();
+                feed(sink, stream, state.runs, SEND_TIMEOUT)
+            }),
         Err(rejection) => ApiError::BadRequest(format!(
             "{} is a WebSocket endpoint: {}",
             "/api/ws",
