@@ -11,7 +11,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::{IntoResponse as _, Response};
 use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use shared::ws::{PROTOCOL_VERSION, ServerMsg};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::AppState;
 use super::error::ApiError;
@@ -46,6 +46,25 @@ pub(crate) async fn upgrade(
             rejection.body_text()
         ))
         .into_response(),
+    }
+}
+
+/// The next message for a viewer; `None` once the feed has closed. A viewer that fell behind
+/// gets `lagged`, with every message it will not see, and goes on from the newest one: it
+/// refetches the run on `lagged` (every snapshot and alert is stored before it is broadcast),
+/// so the older messages still queued (tokio resumes a lagging receiver at the oldest it
+/// holds) would only keep it behind, and lagging again.
+async fn next(rx: &mut broadcast::Receiver<ServerMsg>) -> Option<ServerMsg> {
+    match rx.recv().await {
+        Ok(msg) => Some(msg),
+        Err(RecvError::Lagged(skipped)) => {
+            let queued = rx.len() as u64;
+            *rx = rx.resubscribe();
+            Some(ServerMsg::Lagged {
+                skipped: skipped.saturating_add(queued),
+            })
+        }
+        Err(RecvError::Closed) => None,
     }
 }
 
@@ -89,12 +108,8 @@ pub(crate) async fn feed<S, R, E>(
     }
     loop {
         tokio::select! {
-            msg = rx.recv() => {
-                let msg = match msg {
-                    Ok(m) => m,
-                    Err(RecvError::Lagged(skipped)) => ServerMsg::Lagged { skipped },
-                    Err(RecvError::Closed) => break,
-                };
+            msg = next(&mut rx) => {
+                let Some(msg) = msg else { break };
                 if !send(&mut sink, &msg, send_timeout).await {
                     break;
                 }
@@ -109,4 +124,28 @@ pub(crate) async fn feed<S, R, E>(
     // Closing sends a close frame, which a viewer that stopped reading never takes: bounded
     // like any send, or its feed (socket and subscription) would be kept for good.
     let _ = tokio::time::timeout(send_timeout, sink.close()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lagged(skipped: u64) -> ServerMsg {
+        ServerMsg::Lagged { skipped }
+    }
+
+    /// A viewer four messages behind a feed that holds four goes on from the newest message,
+    /// told of all ten it missed, not from the oldest still held (which would keep it behind).
+    #[tokio::test]
+    async fn a_lagging_viewer_goes_on_from_the_newest_message() {
+        let (tx, mut rx) = broadcast::channel(4);
+        for n in 0..10 {
+            tx.send(lagged(n)).expect("a receiver");
+        }
+        assert_eq!(next(&mut rx).await, Some(lagged(10)), "told of all ten");
+        tx.send(lagged(100)).expect("a receiver");
+        assert_eq!(next(&mut rx).await, Some(lagged(100)), "then the newest");
+        drop(tx);
+        assert_eq!(next(&mut rx).await, None, "then the end");
+    }
 }
