@@ -29,15 +29,8 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> T {
 async fn rest_and_websocket_follow_a_run_to_its_reports() {
     let dir = data_dir("follow");
     let server = Server::start(&dir, &[]);
-    let ws_url = server.api.replacen("http://", "ws://", 1) + "/api/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
-        .await
-        .expect("websocket connects");
-    let hello = ws.next().await.expect("hello").expect("frame");
-    assert!(matches!(
-        parse(&hello),
-        Some(ServerMsg::Hello { protocol: 1 })
-    ));
+    let (mut ws, hello) = connect_feed(&server).await;
+    assert!(matches!(hello, Some(ServerMsg::Hello { protocol: 1 })));
 
     let created = server
         .start_run(r#"{"scenario":{"name":"web_app"},"overrides":{"duration":"2s","rate":20}}"#)
@@ -150,12 +143,8 @@ async fn rest_and_websocket_follow_a_run_to_its_reports() {
 async fn a_viewer_sending_a_large_message_is_cut_off() {
     let dir = data_dir("big-message");
     let server = Server::start(&dir, &[]);
-    let ws_url = server.api.replacen("http://", "ws://", 1) + "/api/ws";
-    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
-        .await
-        .expect("websocket connects");
-    let hello = ws.next().await.expect("hello").expect("frame");
-    assert!(matches!(parse(&hello), Some(ServerMsg::Hello { .. })));
+    let (mut ws, hello) = connect_feed(&server).await;
+    assert!(matches!(hello, Some(ServerMsg::Hello { .. })));
     // A ping-sized message is ignored and the feed stays open...
     ws.send(Message::text("hi"))
         .await
@@ -173,13 +162,25 @@ async fn a_viewer_sending_a_large_message_is_cut_off() {
     .await
     .expect("the server cuts off a viewer that sends a megabyte");
     // Other viewers are served as before.
-    let (mut other, _) = tokio_tungstenite::connect_async(&ws_url)
-        .await
-        .expect("a second viewer connects");
-    let hello = other.next().await.expect("hello").expect("frame");
-    assert!(matches!(parse(&hello), Some(ServerMsg::Hello { .. })));
+    let (_other, hello) = connect_feed(&server).await;
+    assert!(matches!(hello, Some(ServerMsg::Hello { .. })));
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A viewer of `server`'s live feed, connected, with the first message it got (`hello`).
+async fn connect_feed(
+    server: &Server,
+) -> (
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    Option<ServerMsg>,
+) {
+    let ws_url = server.api.replacen("http://", "ws://", 1) + "/api/ws";
+    let (mut ws, _) = tokio_tungstenite::connect_async(&ws_url)
+        .await
+        .expect("websocket connects");
+    let first = ws.next().await.expect("hello").expect("frame");
+    (ws, parse(&first))
 }
 
 fn parse(frame: &Message) -> Option<ServerMsg> {
