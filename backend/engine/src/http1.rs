@@ -279,28 +279,22 @@ fn connect_error(e: &io::Error) -> ErrorKind {
     }
 }
 
+/// The longest a new connection may take to be made, as through the general client
+/// (`client::build`), and never past the request's deadline: a target that does not answer
+/// its connects fails as `timeout` after this long, not after the whole request timeout.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn connect(origin: &Origin, deadline: Instant) -> Result<Conn, Failure> {
+    let by = deadline.min(Instant::now() + CONNECT_TIMEOUT);
     let stream = match origin.ip {
-        Some(ip) => TcpStream::connect(SocketAddr::new(ip, origin.port))
-            .await
-            .map_err(|e| Failure::new(connect_error(&e)))?,
+        Some(ip) => connect_any(&[SocketAddr::new(ip, origin.port)], by).await?,
         None => {
-            let addrs = tokio::net::lookup_host((origin.host.as_str(), origin.port))
-                .await
-                .map_err(|_| Failure::new(ErrorKind::Dns))?;
-            // A name that resolves to no address is a DNS failure too.
-            let mut last = ErrorKind::Dns;
-            let mut found = None;
-            for addr in addrs {
-                match TcpStream::connect(addr).await {
-                    Ok(s) => {
-                        found = Some(s);
-                        break;
-                    }
-                    Err(e) => last = connect_error(&e),
-                }
-            }
-            found.ok_or(Failure::new(last))?
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((origin.host.as_str(), origin.port))
+                    .await
+                    .map_err(|_| Failure::new(ErrorKind::Dns))?
+                    .collect();
+            connect_any(&addrs, by).await?
         }
     };
     // Requests are written whole; never hold one back for Nagle.
@@ -310,6 +304,26 @@ async fn connect(origin: &Origin, deadline: Instant) -> Result<Conn, Failure> {
         pending: Vec::new(),
         timer: Box::pin(tokio::time::sleep_until(deadline)),
     })
+}
+
+/// Connects to the first of `addrs` that answers, trying them in turn and giving each an
+/// equal share of the time left until `by` (the last one all of what is left), as hyper does.
+/// An address that never answers (a host's unreachable IPv6 address, say) then costs its share
+/// and the next one is tried, instead of the attempt waiting on it until the request's
+/// deadline. With no address it is `Dns` (a name that resolves to nothing); otherwise the last
+/// address's failure, `Timeout` if it did not answer in time.
+async fn connect_any(addrs: &[SocketAddr], by: Instant) -> Result<TcpStream, Failure> {
+    let mut last = ErrorKind::Dns;
+    for (i, addr) in addrs.iter().enumerate() {
+        let left = u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
+        let share = by.saturating_duration_since(Instant::now()) / left;
+        match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(e)) => last = connect_error(&e),
+            Err(_) => last = ErrorKind::Timeout,
+        }
+    }
+    Err(Failure::new(last))
 }
 
 fn io_kind(e: &io::Error) -> Option<ErrorKind> {

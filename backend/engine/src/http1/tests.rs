@@ -579,6 +579,58 @@ async fn refused_is_connect_refused() {
     assert_eq!(send(&req).await, failed(ErrorKind::ConnectRefused, None, 0));
 }
 
+/// An address that takes connects and never answers them: a listener with a backlog of 0
+/// holding one connection it never accepts. Its accept queue is full, so the kernel drops every
+/// further SYN, and a connect to it neither succeeds nor fails until the client gives up.
+fn unanswering_address() -> (socket2::Socket, std::net::TcpStream, SocketAddr) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .expect("bind");
+    socket.listen(0).expect("listen");
+    let addr = socket
+        .local_addr()
+        .expect("address")
+        .as_socket()
+        .expect("an IP address");
+    let queued = std::net::TcpStream::connect(addr).expect("the one queued connection");
+    (socket, queued, addr)
+}
+
+#[tokio::test]
+async fn an_address_that_does_not_answer_costs_its_share_then_the_next_is_tried() {
+    let (_listener, _queued, silent) = unanswering_address();
+    let answering = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+    let answering_addr = answering.local_addr().expect("address");
+    let start = Instant::now();
+    let stream = connect_any(
+        &[silent, answering_addr],
+        start + Duration::from_millis(600),
+    )
+    .await
+    .expect("the second address connects");
+    assert_eq!(stream.peer_addr().expect("peer"), answering_addr);
+    // The first address had its half of the time, not all of it.
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_millis(600),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_connect_not_answered_by_its_deadline_is_a_timeout() {
+    let (_listener, _queued, silent) = unanswering_address();
+    let by = Instant::now() + Duration::from_millis(200);
+    let failure = connect_any(&[silent], by).await.expect_err("no answer");
+    assert_eq!(failure.kind, ErrorKind::Timeout);
+    assert!(Instant::now() >= by);
+    // A name that resolves to no address is a DNS failure.
+    let failure = connect_any(&[], by).await.expect_err("no address");
+    assert_eq!(failure.kind, ErrorKind::Dns);
+}
+
 #[tokio::test]
 async fn an_idle_connection_the_server_closed_is_not_reused() {
     // The server answers once per connection, then closes it.
