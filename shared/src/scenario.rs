@@ -40,7 +40,7 @@ pub use parse::{
 pub use validate::{
     MAX_RATE, MAX_SEED, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck,
     ValidJourney, ValidRequest, ValidScenario, ValidStep, ValidThink, ValidationEnv, check_rate,
-    check_seed, check_users, describe_check, validate,
+    check_seed, check_users, describe_check, header_name_problem, validate,
 };
 
 /// A whole scenario document.

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use shared::api::Problem;
-use shared::scenario::Scenario;
+use shared::scenario::{Scenario, header_name_problem};
 
 use super::{BodyKind, FieldError, ScenarioForm, StepForm, ThinkKind};
 
@@ -169,12 +169,12 @@ impl ScenarioForm {
     }
 }
 
-/// `headers.<key>` paths name a header by key; the form has rows. The row with that key, as
-/// `headers[i].name`.
-fn keyed_row(rows: &[super::KeyValue], base: &str, key: &str) -> Option<String> {
+/// `headers.<key>` paths name a header by key; the form has rows. The row with that key: its
+/// `name` field for a problem with the key itself, else its `value` field (`headers[i].value`).
+fn keyed_row(rows: &[super::KeyValue], base: &str, key: &str, field: &str) -> Option<String> {
     rows.iter()
         .position(|r| r.key == key)
-        .map(|i| format!("{base}[{i}].name"))
+        .map(|i| format!("{base}[{i}].{field}"))
 }
 
 /// `journeys[3].steps[1]` → (3, 1).
@@ -186,13 +186,22 @@ fn step_indices(prefix: &str) -> Option<(usize, usize)> {
 }
 
 /// Rewrites key-named map entries (`headers.x-api-key`, `variables.id`,
-/// `journeys[0].steps[2].request.headers.accept`) to the form's row paths.
-fn to_row_path(form: &ScenarioForm, path: &str) -> Option<String> {
-    if let Some(key) = path.strip_prefix("headers.") {
-        return keyed_row(&form.headers, "headers", key);
-    }
+/// `journeys[0].steps[2].request.headers.accept`) to the form's row paths. The server names a
+/// header's entry for a problem with its name or its value alike: only the name's problem
+/// (shared's `header_name_problem`) is shown at the name. Variables are checked by name alone.
+fn to_row_path(form: &ScenarioForm, path: &str, message: &str) -> Option<String> {
     if let Some(key) = path.strip_prefix("variables.") {
-        return keyed_row(&form.variables, "variables", key);
+        return keyed_row(&form.variables, "variables", key, "name");
+    }
+    let header_field = |key: &str| {
+        if header_name_problem(key).is_some_and(|m| m == message) {
+            "name"
+        } else {
+            "value"
+        }
+    };
+    if let Some(key) = path.strip_prefix("headers.") {
+        return keyed_row(&form.headers, "headers", key, header_field(key));
     }
     let (prefix, key) = path.split_once(".request.headers.")?;
     let (i, j) = step_indices(prefix)?;
@@ -200,6 +209,7 @@ fn to_row_path(form: &ScenarioForm, path: &str) -> Option<String> {
         &form.request(i, j)?.headers,
         &format!("{prefix}.request.headers"),
         key,
+        header_field(key),
     )
 }
 
@@ -217,17 +227,22 @@ fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     )
 }
 
-/// The slot a problem at `path` is shown at: the field itself, else its nearest enclosing slot;
-/// `None` (the top list) when no part of the form stands for it.
-pub fn locate(form: &ScenarioForm, path: &str) -> Option<String> {
-    locate_in(form, &form.slots(), path)
+/// The slot a problem at `path` saying `message` is shown at: the field itself, else its
+/// nearest enclosing slot; `None` (the top list) when no part of the form stands for it.
+pub fn locate(form: &ScenarioForm, path: &str, message: &str) -> Option<String> {
+    locate_in(form, &form.slots(), path, message)
 }
 
-fn locate_in(form: &ScenarioForm, slots: &BTreeSet<String>, path: &str) -> Option<String> {
+fn locate_in(
+    form: &ScenarioForm,
+    slots: &BTreeSet<String>,
+    path: &str,
+    message: &str,
+) -> Option<String> {
     if path.is_empty() {
         return None;
     }
-    if let Some(row) = to_row_path(form, path) {
+    if let Some(row) = to_row_path(form, path, message) {
         return Some(row);
     }
     ancestors(path)
@@ -240,7 +255,7 @@ pub fn place(form: &ScenarioForm, problems: &[Problem]) -> PlacedProblems {
     let slots = form.slots();
     let mut placed = PlacedProblems::default();
     for p in problems {
-        match locate_in(form, &slots, &p.path) {
+        match locate_in(form, &slots, &p.path, &p.message) {
             Some(slot) => placed.by_field.entry(slot).or_default().push(p.clone()),
             None => placed.unplaced.push(p.clone()),
         }

@@ -397,12 +397,13 @@ fn problems_land_next_to_the_field_they_name() {
         ("name", Some("name")),
         ("target", Some("target")),
         ("options.timeout", Some("options.timeout")),
-        // Map entries are named by key; the form has rows.
-        ("headers.user-agent", Some("headers[0].name")),
+        // Map entries are named by key; the form has rows. A header's problem is shown at its
+        // value unless it is about the name (below); a variable is checked by name only.
+        ("headers.user-agent", Some("headers[0].value")),
         ("variables.user_id", Some("variables[1].name")),
         (
             "journeys[2].steps[0].request.headers.accept",
-            Some("journeys[2].steps[0].request.headers[0].name"),
+            Some("journeys[2].steps[0].request.headers[0].value"),
         ),
         ("headers.nope", Some("headers")),
         // Nothing in the form stands for these.
@@ -410,7 +411,7 @@ fn problems_land_next_to_the_field_they_name() {
         ("bogus", None),
     ];
     for (path, want) in cases {
-        assert_eq!(locate(&f, path).as_deref(), want, "{path}");
+        assert_eq!(locate(&f, path, "").as_deref(), want, "{path}");
     }
 }
 
@@ -422,32 +423,32 @@ fn staged_and_think_paths_and_placement() {
         .expect("example");
     let f = ScenarioForm::from_scenario(&s);
     assert_eq!(
-        locate(&f, "load.stages[2].target").as_deref(),
+        locate(&f, "load.stages[2].target", "").as_deref(),
         Some("load.stages[2].target")
     );
     assert_eq!(
-        locate(&f, "load.stages[1]").as_deref(),
+        locate(&f, "load.stages[1]", "").as_deref(),
         Some("load.stages[1]")
     );
     assert_eq!(
-        locate(&f, "load.stages[7].target").as_deref(),
+        locate(&f, "load.stages[7].target", "").as_deref(),
         Some("load.stages")
     );
     assert_eq!(
-        locate(&f, "load.start_users").as_deref(),
+        locate(&f, "load.start_users", "").as_deref(),
         Some("load.start_users")
     );
     // A range think time has min and max inputs and a slot for the pair.
     assert_eq!(
-        locate(&f, "journeys[0].steps[6].think").as_deref(),
+        locate(&f, "journeys[0].steps[6].think", "").as_deref(),
         Some("journeys[0].steps[6].think")
     );
     assert_eq!(
-        locate(&f, "journeys[0].steps[6].think.max").as_deref(),
+        locate(&f, "journeys[0].steps[6].think.max", "").as_deref(),
         Some("journeys[0].steps[6].think.max")
     );
     assert_eq!(
-        locate(&f, "journeys[0].steps[1].request.body.payload").as_deref(),
+        locate(&f, "journeys[0].steps[1].request.body.payload", "").as_deref(),
         Some("journeys[0].steps[1].request.body.payload")
     );
 
@@ -962,6 +963,46 @@ fn server_problems_are_shown_only_for_the_document_they_are_about() {
 
     // Nothing checked yet, or text the server could not read: only the form's own problems.
     assert_eq!(shown(&f, &Answer::default()).len(), 1);
+}
+
+#[test]
+fn a_header_value_problem_is_shown_at_the_value() {
+    let mut f = ScenarioForm {
+        target: "http://127.0.0.1:18290".into(),
+        ..ScenarioForm::default()
+    };
+    f.headers.push(KeyValue {
+        key: "x-ok".into(),
+        value: "a\u{1}b".into(),
+    });
+    f.journeys[0]
+        .steps
+        .push(StepForm::Request(RequestForm::default()));
+    let Some(StepForm::Request(r)) = f.journeys[0].steps.last_mut() else {
+        unreachable!("a request step was just pushed")
+    };
+    r.path = "/".into();
+    r.headers.push(KeyValue {
+        key: "x-id".into(),
+        value: "${missing}".into(),
+    });
+    let answer = server_answer(&f.to_scenario().expect("reads"));
+    let p = shown(&f, &answer);
+    let step = f.journeys[0].steps.len() - 1;
+    assert_eq!(
+        slots_of(&p),
+        [
+            "headers[0].value".to_owned(),
+            format!("journeys[0].steps[{step}].request.headers[0].value")
+        ],
+        "{p:?}"
+    );
+    assert!(
+        p.by_field["headers[0].value"][0]
+            .message
+            .contains("control characters"),
+        "{p:?}"
+    );
 }
 
 /// The spike profile QA drew: a 30 s spike in a 20 s period, for 30 s.

@@ -556,13 +556,21 @@ fn substitute_json(
 }
 
 fn check_header(path: &str, name: &str, value: &str, errs: &mut Errors) {
-    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(token) {
-        errs.push(path, format!("\"{name}\" is not a valid header name"));
+    if let Some(problem) = header_name_problem(name) {
+        errs.push(path, problem);
     }
     if let Some(problem) = header_value_problem(value) {
         errs.push(path, problem);
     }
+}
+
+/// What keeps `name` out of an HTTP header: it must be a token. Problems with a header are
+/// reported at its entry (`headers.<name>`) whether they are about its name or its value; this
+/// is how the panel tells which of its two fields a problem belongs to.
+pub fn header_name_problem(name: &str) -> Option<String> {
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    (name.is_empty() || !name.chars().all(token))
+        .then(|| format!("\"{name}\" is not a valid header name"))
 }
 
 /// What keeps `value` out of an HTTP header: a line break would end it, and the HTTP client
