@@ -30,8 +30,8 @@ pub fn html(detail: &RunDetail, series: &[MetricsSnapshot]) -> String {
     html::render(detail, series)
 }
 
-/// JUnit XML: one test case per threshold and per check, plus one for a run that did not
-/// complete.
+/// JUnit XML: one test case per threshold and per check, and one for the run itself, failed
+/// when it did not complete.
 pub fn junit(detail: &RunDetail) -> String {
     junit::render(detail)
 }

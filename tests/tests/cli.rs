@@ -996,9 +996,14 @@ fn report_flags_write_html_junit_json_and_csv() {
         summary.thresholds.len(),
         "{junit}"
     );
+    // One per threshold and check, and one for the run, which completed.
     assert_eq!(
         cases,
-        summary.thresholds.len() + summary.checks.len(),
+        summary.thresholds.len() + summary.checks.len() + 1,
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<testcase classname=\"run\" name=\"run\" time=\"0\"/>"),
         "{junit}"
     );
     assert!(junit.contains("rps &gt; 1000000"), "{junit}");

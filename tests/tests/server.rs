@@ -129,8 +129,8 @@ async fn rest_and_websocket_follow_a_run_to_its_reports() {
         .expect("text");
     assert_eq!(
         junit.matches("<testcase").count(),
-        summary.thresholds.len() + summary.checks.len(),
-        "one test case per threshold and check"
+        summary.thresholds.len() + summary.checks.len() + 1,
+        "one test case per threshold and check, and one for the run"
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

@@ -191,7 +191,7 @@ mod tests {
         let junit = ReportFormat::Junit.render(&detail, &[]).expect("renders");
         assert_eq!(
             junit.matches("<testcase").count(),
-            summary.thresholds.len() + summary.checks.len(),
+            summary.thresholds.len() + summary.checks.len() + 1,
             "{junit}"
         );
     }

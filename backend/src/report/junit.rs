@@ -202,25 +202,32 @@ pub(super) fn render(detail: &RunDetail) -> String {
             info.status
         )),
     };
-    if let Some(message) = run_failure {
-        // An aborted run's message names the threshold; the body adds the engine's own words
-        // (with the value observed when it aborted).
-        let body = match (&early_stop, &reason) {
-            (Some(EarlyStop::Aborted(_)), Some(r)) => {
-                format!("{message}. Reason recorded: {r}")
-            }
-            _ => message.clone(),
-        };
-        cases.push(Case {
-            classname: "run".into(),
-            name: "run".into(),
-            outcome: Outcome::Failed {
+    // The run itself is always a test case, so a run without thresholds and checks still
+    // has a result (Jenkins' `junit` step refuses a report without any): it passes when the
+    // run completed its schedule, as the CLI's exit code 0 needs, and fails otherwise.
+    let outcome = match run_failure {
+        None => Outcome::Passed,
+        Some(message) => {
+            // An aborted run's message names the threshold; the body adds the engine's own
+            // words (with the value observed when it aborted).
+            let body = match (&early_stop, &reason) {
+                (Some(EarlyStop::Aborted(_)), Some(r)) => {
+                    format!("{message}. Reason recorded: {r}")
+                }
+                _ => message.clone(),
+            };
+            Outcome::Failed {
                 message,
                 kind: "run",
                 body,
-            },
-        });
-    }
+            }
+        }
+    };
+    cases.push(Case {
+        classname: "run".into(),
+        name: "run".into(),
+        outcome,
+    });
 
     let time_ms = detail
         .summary

@@ -753,13 +753,14 @@ fn junit_lists_thresholds_and_checks() {
     let xml = junit(&d);
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
     check_well_formed(&xml).expect("well-formed XML");
-    // 3 thresholds + 2 checks; one threshold and one check failed; the run completed.
-    assert_eq!(xml.matches("<testcase ").count(), 5);
+    // 3 thresholds + 2 checks + the run; one threshold and one check failed; the run
+    // completed.
+    assert_eq!(xml.matches("<testcase ").count(), 6);
     assert_eq!(xml.matches("<failure ").count(), 2);
     assert!(xml.contains(
-        "<testsuite name=\"stampede.shop\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"0\" time=\"60.000\">"
+        "<testsuite name=\"stampede.shop\" tests=\"6\" failures=\"2\" errors=\"0\" skipped=\"0\" time=\"60.000\">"
     ));
-    assert!(xml.contains("<testsuites name=\"stampede\" tests=\"5\" failures=\"2\""));
+    assert!(xml.contains("<testsuites name=\"stampede\" tests=\"6\" failures=\"2\""));
     assert!(
         xml.contains("<testcase classname=\"thresholds\" name=\"p(95) &lt; 200ms\" time=\"0\"/>")
     );
@@ -776,7 +777,7 @@ fn junit_lists_thresholds_and_checks() {
     assert!(xml.contains(
         "<testcase classname=\"checks.POST /cart\" name=\"status in [201]\" time=\"0\"/>"
     ));
-    assert!(!xml.contains("classname=\"run\""));
+    assert!(xml.contains("<testcase classname=\"run\" name=\"run\" time=\"0\"/>"));
     assert!(xml.contains("<property name=\"run_id\" value=\"run-42\"/>"));
     // Where the load went and how hard, for a CI job that runs against several environments.
     assert!(xml.contains("<property name=\"target\" value=\"http://shop.test:8080\"/>"));
@@ -805,7 +806,7 @@ fn a_check_that_never_ran_is_neither_passed_nor_at_zero_percent() {
         "{xml}"
     );
     assert!(
-        xml.contains("tests=\"6\" failures=\"2\" errors=\"0\" skipped=\"1\""),
+        xml.contains("tests=\"7\" failures=\"2\" errors=\"0\" skipped=\"1\""),
         "{xml}"
     );
 
@@ -846,6 +847,52 @@ fn junit_reports_a_failed_run_and_escapes() {
     assert_eq!(xml.matches("<testcase ").count(), 1);
     assert!(xml.contains("tests=\"1\" failures=\"1\""));
     assert!(xml.contains("run was interrupted"));
+}
+
+/// A run without thresholds and checks still has a test case, the run itself (Jenkins' `junit`
+/// step refuses a report without any): passed when the run completed its schedule, as the
+/// CLI's exit code 0 says, and failed when it did not.
+#[test]
+fn junit_of_a_run_without_thresholds_or_checks_has_the_run_as_its_case() {
+    let (mut d, _) = fixture();
+    if let Some(s) = d.summary.as_mut() {
+        s.thresholds.clear();
+        s.checks.clear();
+    }
+    d.scenario_doc.thresholds.clear();
+    d.info.thresholds_passed = None;
+    let xml = junit(&d);
+    check_well_formed(&xml).expect("well-formed XML");
+    assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+    assert!(
+        xml.contains("<testsuites name=\"stampede\" tests=\"1\" failures=\"0\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase classname=\"run\" name=\"run\" time=\"0\"/>"),
+        "{xml}"
+    );
+
+    // Cancelled (Ctrl-C before the load ended: exit 130), failed and aborted runs fail it.
+    for (status, message) in [
+        (
+            RunStatus::Cancelled,
+            "run was cancelled before the end of its schedule",
+        ),
+        (RunStatus::Failed, "run failed: no reason recorded"),
+    ] {
+        d.info.status = status;
+        let xml = junit(&d);
+        check_well_formed(&xml).expect("well-formed XML");
+        assert_eq!(xml.matches("<testcase ").count(), 1, "{xml}");
+        assert!(xml.contains("tests=\"1\" failures=\"1\""), "{xml}");
+        assert!(
+            xml.contains(&format!(
+                "<testcase classname=\"run\" name=\"run\" time=\"0\">\n      <failure message=\"{message}\" type=\"run\">"
+            )),
+            "{status}: {xml}"
+        );
+    }
 }
 
 /// A comparison's JUnit: one case per judged metric (five per row), a failure exactly where
