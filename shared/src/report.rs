@@ -62,7 +62,8 @@ pub struct JsonReport {
     /// Highest number of users in flight (for a partial report: at the end of an interval).
     #[serde(default)]
     pub peak_users: u64,
-    /// Whether every threshold passed; absent when not evaluated (no final summary).
+    /// Whether every threshold passed; absent when nothing was judged: a run without
+    /// thresholds, or one without a final summary (as `RunInfo::thresholds_passed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds_passed: Option<bool>,
     /// Threshold verdicts, in scenario order.

@@ -37,7 +37,9 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
                 dropped: s.dropped_iterations,
             },
             peak_users: s.peak_users,
-            thresholds_passed: Some(s.thresholds_passed()),
+            // Nothing judged, no verdict: a run without thresholds did not "pass" them, as its
+            // listing (`RunInfo::thresholds_passed`) says too.
+            thresholds_passed: s.verdict(),
             thresholds: s.thresholds.clone(),
             checks: s.checks.clone(),
             resource_utilization: ResourceUtilization {

@@ -394,6 +394,32 @@ fn json_report_matches_the_summary() {
     assert_eq!(back, r);
 }
 
+/// A run without thresholds judged nothing: its report has no `thresholds_passed`, as its
+/// listing has no verdict, rather than a vacuous `true`.
+#[test]
+fn json_report_of_a_run_without_thresholds_has_no_verdict() {
+    let (mut d, s) = fixture();
+    if let Some(sum) = d.summary.as_mut() {
+        sum.thresholds.clear();
+    }
+    d.scenario_doc.thresholds.clear();
+    let sum = d.summary.as_ref().expect("fixture has a summary");
+    d.info.thresholds_passed = sum.verdict();
+    assert_eq!(d.info.thresholds_passed, None);
+    let r = json(&d, &s);
+    assert_eq!(r.thresholds_passed, d.info.thresholds_passed);
+    let v = serde_json::to_value(&r).expect("serializes");
+    assert!(v.get("thresholds_passed").is_none(), "{v}");
+    assert_eq!(v["thresholds"], json!([]));
+    // The HTML report's badge agrees.
+    let page = html(&d, &s);
+    assert!(
+        header_of(&page).contains("NO THRESHOLDS"),
+        "{}",
+        header_of(&page)
+    );
+}
+
 #[test]
 fn json_report_of_a_run_without_summary_uses_the_last_snapshot() {
     let (mut d, s) = fixture();
