@@ -80,7 +80,8 @@ pub struct JsonReport {
 }
 
 /// Figures over a set of requests. Latencies are the corrected latency (from the scheduled
-/// start), in milliseconds.
+/// start), in milliseconds, and `null` when none was measured (no request of this name was
+/// made): an unknown latency, not 0 ms. A failed request has one (the time until it failed).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Results {
     /// Requests completed (successfully or not).
@@ -92,24 +93,29 @@ pub struct Results {
     /// failed / total, 0 without requests.
     pub error_rate: f64,
     /// Mean latency, ms.
-    pub avg_response_time_ms: f64,
+    #[serde(default)]
+    pub avg_response_time_ms: Option<f64>,
     /// Minimum latency, ms.
     #[serde(default)]
-    pub min_response_time_ms: f64,
+    pub min_response_time_ms: Option<f64>,
     /// Median latency, ms.
-    pub p50_response_time_ms: f64,
+    #[serde(default)]
+    pub p50_response_time_ms: Option<f64>,
     /// 90th percentile latency, ms.
     #[serde(default)]
-    pub p90_response_time_ms: f64,
+    pub p90_response_time_ms: Option<f64>,
     /// 95th percentile latency, ms.
-    pub p95_response_time_ms: f64,
+    #[serde(default)]
+    pub p95_response_time_ms: Option<f64>,
     /// 99th percentile latency, ms.
-    pub p99_response_time_ms: f64,
+    #[serde(default)]
+    pub p99_response_time_ms: Option<f64>,
     /// 99.9th percentile latency, ms.
     #[serde(default)]
-    pub p999_response_time_ms: f64,
+    pub p999_response_time_ms: Option<f64>,
     /// Maximum latency, ms.
-    pub max_response_time_ms: f64,
+    #[serde(default)]
+    pub max_response_time_ms: Option<f64>,
     /// Requests per second over the load duration.
     pub throughput_rps: f64,
     /// Request bytes written.
@@ -292,6 +298,11 @@ mod tests {
             scaling_events: vec![],
         };
         let text = serde_json::to_string(&report).expect("serializes");
+        // No latency measured: unknown, not 0 ms.
+        assert!(
+            text.contains("\"avg_response_time_ms\":null,\"min_response_time_ms\":null"),
+            "{text}"
+        );
         assert!(
             text.contains("\"status_codes\":{\"200\":9,\"503\":1}"),
             "{text}"

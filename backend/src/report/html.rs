@@ -274,13 +274,7 @@ fn notices(o: &mut String, r: &JsonReport) {
 fn tiles(o: &mut String, r: &JsonReport) {
     let t = &r.results;
     // No request, no latency (as in the requests table's total row), not 0 ms.
-    let ms = |v: f64| {
-        if t.total_requests == 0 {
-            "–".to_owned()
-        } else {
-            fmt_ms(v)
-        }
-    };
+    let ms = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), fmt_ms);
     o.push_str("<div class=\"tiles\">");
     tile(
         o,
@@ -617,13 +611,7 @@ fn requests(o: &mut String, r: &JsonReport) {
     );
     let row = |o: &mut String, name: &str, t: &Results| {
         // A request never made (its journeys were cut before it) has no latency, not 0 ms.
-        let ms = |v: f64| {
-            if t.total_requests == 0 {
-                "–".to_owned()
-            } else {
-                fmt_ms(v)
-            }
-        };
+        let ms = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), fmt_ms);
         let _ = write!(
             o,
             "<tr><td class=\"name\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\

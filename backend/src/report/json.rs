@@ -134,21 +134,24 @@ pub(super) fn utilization_from_series(
     u
 }
 
-/// The report figures of one [`RequestStats`].
+/// The report figures of one [`RequestStats`]. Without a latency sample (no request of this
+/// name was made) the latencies are unknown, not 0 ms.
 pub(super) fn results(r: &RequestStats) -> Results {
+    let measured = r.latency.count > 0;
+    let ms = |v: f64| measured.then(|| finite(v));
     Results {
         total_requests: r.requests,
         successful_requests: r.requests.saturating_sub(r.errors),
         failed_requests: r.errors,
         error_rate: finite(r.error_rate()),
-        avg_response_time_ms: finite(r.latency.avg_ms),
-        min_response_time_ms: finite(r.latency.min_ms),
-        p50_response_time_ms: finite(r.latency.p50_ms),
-        p90_response_time_ms: finite(r.latency.p90_ms),
-        p95_response_time_ms: finite(r.latency.p95_ms),
-        p99_response_time_ms: finite(r.latency.p99_ms),
-        p999_response_time_ms: finite(r.latency.p999_ms),
-        max_response_time_ms: finite(r.latency.max_ms),
+        avg_response_time_ms: ms(r.latency.avg_ms),
+        min_response_time_ms: ms(r.latency.min_ms),
+        p50_response_time_ms: ms(r.latency.p50_ms),
+        p90_response_time_ms: ms(r.latency.p90_ms),
+        p95_response_time_ms: ms(r.latency.p95_ms),
+        p99_response_time_ms: ms(r.latency.p99_ms),
+        p999_response_time_ms: ms(r.latency.p999_ms),
+        max_response_time_ms: ms(r.latency.max_ms),
         throughput_rps: finite(r.rps),
         bytes_sent: r.bytes_sent,
         bytes_received: r.bytes_received,

@@ -295,15 +295,15 @@ fn json_report_matches_the_summary() {
     assert_eq!(t.failed_requests, 13);
     assert_eq!(t.successful_requests, sum.total.requests - 13);
     assert!((t.error_rate - sum.total.error_rate()).abs() < 1e-12);
-    assert_eq!(t.avg_response_time_ms, sum.total.latency.avg_ms);
-    assert_eq!(t.p50_response_time_ms, sum.total.latency.p50_ms);
-    assert_eq!(t.p95_response_time_ms, sum.total.latency.p95_ms);
-    assert_eq!(t.p99_response_time_ms, sum.total.latency.p99_ms);
-    assert_eq!(t.max_response_time_ms, sum.total.latency.max_ms);
+    assert_eq!(t.avg_response_time_ms, Some(sum.total.latency.avg_ms));
+    assert_eq!(t.p50_response_time_ms, Some(sum.total.latency.p50_ms));
+    assert_eq!(t.p95_response_time_ms, Some(sum.total.latency.p95_ms));
+    assert_eq!(t.p99_response_time_ms, Some(sum.total.latency.p99_ms));
+    assert_eq!(t.max_response_time_ms, Some(sum.total.latency.max_ms));
     // Every latency the summary has, p99.9 and the minimum included.
-    assert_eq!(t.min_response_time_ms, sum.total.latency.min_ms);
-    assert_eq!(t.p90_response_time_ms, sum.total.latency.p90_ms);
-    assert_eq!(t.p999_response_time_ms, sum.total.latency.p999_ms);
+    assert_eq!(t.min_response_time_ms, Some(sum.total.latency.min_ms));
+    assert_eq!(t.p90_response_time_ms, Some(sum.total.latency.p90_ms));
+    assert_eq!(t.p999_response_time_ms, Some(sum.total.latency.p999_ms));
     let json = serde_json::to_value(&r).expect("serializes");
     assert_eq!(
         json["per_request"][0]["p999_response_time_ms"],
@@ -392,6 +392,60 @@ fn json_report_matches_the_summary() {
     assert_eq!(v["scaling_events"], json!([]));
     let back: shared::report::JsonReport = serde_json::from_value(v).expect("parses back");
     assert_eq!(back, r);
+}
+
+/// A request name never sent (its journey not picked, or cut before it) has no latency:
+/// `null` in the report, not a 0 ms that reads as measured. The total and the names that
+/// were sent keep theirs.
+#[test]
+fn json_report_latencies_of_a_request_never_made_are_null() {
+    let (mut d, s) = fixture();
+    let never = RequestStats {
+        name: "DELETE /cart".into(),
+        ..RequestStats::default()
+    };
+    if let Some(sum) = d.summary.as_mut() {
+        sum.per_request.push(never.clone());
+    }
+    let r = json(&d, &s);
+    let row = &r.per_request[2];
+    assert_eq!(row.name, "DELETE /cart");
+    assert_eq!(row.results.total_requests, 0);
+    let v = serde_json::to_value(&r).expect("serializes");
+    for field in [
+        "avg_response_time_ms",
+        "min_response_time_ms",
+        "p50_response_time_ms",
+        "p90_response_time_ms",
+        "p95_response_time_ms",
+        "p99_response_time_ms",
+        "p999_response_time_ms",
+        "max_response_time_ms",
+    ] {
+        assert_eq!(
+            v["per_request"][2][field],
+            serde_json::Value::Null,
+            "{field}"
+        );
+        assert!(v["per_request"][0][field].is_number(), "{field}");
+        assert!(v["results"][field].is_number(), "{field}");
+    }
+    // Counts are still counts.
+    assert_eq!(v["per_request"][2]["total_requests"], 0);
+    assert_eq!(v["per_request"][2]["error_rate"], 0.0);
+    let back: shared::report::JsonReport = serde_json::from_value(v).expect("parses back");
+    assert_eq!(back, r);
+
+    // A partial report, from the last snapshot, says the same.
+    let mut series = s.clone();
+    if let Some(last) = series.last_mut() {
+        last.per_request.push(never);
+    }
+    d.summary = None;
+    d.info.status = RunStatus::Interrupted;
+    let r = json(&d, &series);
+    assert_eq!(r.per_request[2].results.p95_response_time_ms, None);
+    assert!(r.per_request[0].results.p95_response_time_ms.is_some());
 }
 
 /// A run without thresholds judged nothing: its report has no `thresholds_passed`, as its
