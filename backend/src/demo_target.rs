@@ -6,20 +6,26 @@
 //!
 //! # Model
 //!
+//! * **Body limit.** A request whose `Content-Length` is over 16 MiB is answered `413` (and
+//!   its connection closed) before anything else: it is not queued, delayed or failed, and
+//!   its body is not read. A chunked body over the limit gets its `413` from the handler.
 //! * **Capacity.** At most [`DemoConfig::capacity`] requests are "worked on" at once: each one
 //!   holds a semaphore permit while it sleeps for its service time. Throughput therefore tops
 //!   out near `capacity / mean service time`, and latency climbs once the offered load passes
 //!   that point — there is a knee for a load test to find.
 //! * **Queue.** Up to [`DemoConfig::queue`] further requests wait (FIFO) for a permit. Past
-//!   that the target answers `503` at once, like a real service shedding load.
+//!   that the target answers `503` at once, like a real service shedding load, without
+//!   waiting for the request body (read and dropped after the answer, so the connection
+//!   stays usable).
 //! * **Latency.** Service time is [`DemoConfig::latency`] spread uniformly by ±`jitter`; a
 //!   [`DemoConfig::tail_ratio`] fraction of requests take 10–20× as long, because real services
 //!   have long tails and percentiles are only interesting when they differ from the median.
 //! * **Error injection.** After its service time, a [`DemoConfig::error_rate`] fraction of
-//!   requests is answered `500 {"error":"injected failure"}` instead of normally.
+//!   requests is answered `500 {"error":"injected failure"}` instead of normally (its body,
+//!   too, read and dropped after the answer).
 //! * **Counters.** Every request except `GET /health`, `GET /__stampede/stats` and
 //!   `POST /__stampede/reset` is counted exactly once on arrival — including 404s, 400s,
-//!   injected 500s and 503 rejections — so a test can compare what it sent with
+//!   413s, injected 500s and 503 rejections — so a test can compare what it sent with
 //!   [`DemoHandle::stats`] (or the stats endpoint) to the unit.
 
 mod cli;

@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::body::HttpBody as _;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt as _;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use shared::demo::DemoStats;
@@ -231,19 +233,26 @@ pub(crate) struct Tracked {
     pub(crate) route: &'static str,
 }
 
-/// Wraps every counted route (and the 404 fallback): count, admit or shed, spend the service
-/// time holding the slot, maybe fail, and only then run the real handler.
+/// Wraps every counted route (and the 404 fallback): count, refuse a body declared too large,
+/// admit or shed, spend the service time holding the slot, maybe fail, and only then run the
+/// real handler. None of the answers given here waits for the request body.
 pub(crate) async fn simulate(State(tracked): State<Tracked>, req: Request, next: Next) -> Response {
     let shared = &tracked.shared;
     shared.count(req.method(), tracked.route);
 
+    // A body announced over the limit is refused first: it would be refused anyway, so it
+    // neither waits for a slot nor has its body read.
+    if declared_length(&req).is_some_and(|n| n > BODY_LIMIT as u64) {
+        return too_large();
+    }
+
     let Some(_slot) = shared.admit().await else {
         shared.note_rejected();
-        discard_body(req).await;
         let mut response = error_json(StatusCode::SERVICE_UNAVAILABLE, "over capacity");
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        discard_body_after(req);
         return response;
     };
 
@@ -253,15 +262,55 @@ pub(crate) async fn simulate(State(tracked): State<Tracked>, req: Request, next:
     }
     if plan.fail {
         shared.note_injected();
-        discard_body(req).await;
+        discard_body_after(req);
         return error_json(StatusCode::INTERNAL_SERVER_ERROR, "injected failure");
     }
     next.run(req).await.into_response()
 }
 
-/// Reads and drops an unread request body, so the client's keep-alive connection survives a
-/// short-circuited answer (hyper closes connections whose body was left unread).
-async fn discard_body(req: Request) {
-    // A body over the limit or a broken connection only costs that connection; nothing to do.
-    let _ = axum::body::to_bytes(req.into_body(), BODY_LIMIT).await;
+/// The request's `Content-Length`, when it has a valid one.
+fn declared_length(req: &Request) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `413`, closing the connection: its body is never read, so nothing else can follow on it.
+fn too_large() -> Response {
+    let mut response = error_json(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body over the limit of {BODY_LIMIT} bytes"),
+    );
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    response
+}
+
+/// Reads and drops the request body of a short-circuited answer in the background, once the
+/// answer is on its way, so the answer does not wait for the body and the client's
+/// keep-alive connection survives it (hyper closes a connection whose body was left unread,
+/// and closing with unread bytes resets it, which can lose the answer). At most
+/// [`BODY_LIMIT`] bytes are read; a longer body costs its connection.
+fn discard_body_after(req: Request) {
+    let body = req.into_body();
+    if body.is_end_stream() {
+        return;
+    }
+    let mut data = body.into_data_stream();
+    tokio::spawn(async move {
+        let mut read = 0usize;
+        // A broken connection ends the body with an error: nothing to do but stop.
+        while let Some(Ok(chunk)) = data.next().await {
+            read = read.saturating_add(chunk.len());
+            if read > BODY_LIMIT {
+                break;
+            }
+        }
+    });
 }

@@ -73,6 +73,63 @@ async fn send_bytes(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> 
     }
 }
 
+/// Reads one response (a head, then a `Content-Length` body) from a connection that stays
+/// open, within the deadline.
+async fn read_reply(stream: &mut TcpStream) -> Reply {
+    let exchange = async {
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        let head_end = loop {
+            if let Some(at) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at;
+            }
+            let n = stream.read(&mut buf).await.expect("read reply");
+            assert!(n > 0, "connection closed before a reply head: {raw:?}");
+            raw.extend_from_slice(&buf[..n]);
+        };
+        let head = String::from_utf8(raw[..head_end].to_vec()).expect("head is UTF-8");
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .expect("a Content-Length");
+        let mut body = raw[head_end + 4..].to_vec();
+        while body.len() < length {
+            let n = stream.read(&mut buf).await.expect("read body");
+            assert!(n > 0, "connection closed mid-body");
+            body.extend_from_slice(&buf[..n]);
+        }
+        (head, body)
+    };
+    let (head, body) = tokio::time::timeout(DEADLINE, exchange)
+        .await
+        .expect("no reply in time");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("status line");
+    Reply {
+        status,
+        head,
+        body: String::from_utf8(body).expect("body is UTF-8"),
+    }
+}
+
+/// Sends only the head of a request that announces a `length`-byte body.
+async fn send_head(addr: SocketAddr, method: &str, path: &str, length: u64) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: demo\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream
+}
+
 async fn start(config: DemoConfig) -> DemoServer {
     DemoServer::start(config).await.expect("start demo target")
 }
@@ -420,4 +477,106 @@ async fn throughput_is_capped_by_capacity_over_latency() {
     }
     // Ten requests through two slots need at least five back-to-back service times.
     assert!(started.elapsed() >= latency * 5, "{:?}", started.elapsed());
+}
+
+/// A body announced over the 16 MiB limit is refused from its `Content-Length` before
+/// anything else: not failed by error injection, not shed, not read (only its head is sent).
+#[tokio::test]
+async fn a_body_over_the_limit_gets_413_from_its_content_length_first() {
+    let too_large = model::BODY_LIMIT as u64 + 1;
+
+    // Every request would fail by injection.
+    let failing = start(DemoConfig {
+        error_rate: 1.0,
+        ..DemoConfig::instant()
+    })
+    .await;
+    let mut stream = send_head(failing.addr(), "POST", "/api/products", too_large).await;
+    let reply = read_reply(&mut stream).await;
+    assert_eq!(reply.status, 413, "{reply:?}");
+    assert_eq!(reply.header("connection"), Some("close"), "{reply:?}");
+    assert!(reply.json()["error"].is_string(), "{reply:?}");
+    let stats = failing.stats();
+    assert_eq!((stats.requests_total, stats.errors_injected_total), (1, 0));
+
+    // The only slot is busy and nothing may queue.
+    let full = start(DemoConfig {
+        capacity: 1,
+        queue: 0,
+        latency: Duration::from_secs(60),
+        ..DemoConfig::instant()
+    })
+    .await;
+    let addr = full.addr();
+    let holder = tokio::spawn(async move { send(addr, "GET", "/", "").await });
+    wait_for(&full, "a request to hold the only slot", |s| {
+        s.in_flight == 1
+    })
+    .await;
+    let mut stream = send_head(addr, "PUT", "/api/users/3", too_large).await;
+    assert_eq!(read_reply(&mut stream).await.status, 413);
+    let stats = full.stats();
+    assert_eq!((stats.requests_total, stats.rejected_total), (2, 0));
+    assert_eq!(stats.by_route["PUT /api/users/{id}"], 1);
+    holder.abort();
+}
+
+/// A request shed for lack of capacity is answered at once, before its body has arrived;
+/// the body sent afterwards is read and dropped, and the connection goes on.
+#[tokio::test]
+async fn a_shed_request_is_answered_without_waiting_for_its_body() {
+    let server = start(DemoConfig {
+        capacity: 1,
+        queue: 0,
+        latency: Duration::from_secs(60),
+        ..DemoConfig::instant()
+    })
+    .await;
+    let addr = server.addr();
+    let holder = tokio::spawn(async move { send(addr, "GET", "/", "").await });
+    wait_for(&server, "a request to hold the only slot", |s| {
+        s.in_flight == 1
+    })
+    .await;
+
+    let body = vec![b'x'; 1 << 20];
+    let mut stream = send_head(addr, "POST", "/api/orders", body.len() as u64).await;
+    let reply = read_reply(&mut stream).await;
+    assert_eq!(reply.status, 503, "{reply:?}");
+    assert_eq!(reply.header("retry-after"), Some("1"));
+
+    // The body arrives late; the next request on the connection is answered as such.
+    stream.write_all(&body).await.expect("write body");
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: demo\r\n\r\n")
+        .await
+        .expect("write next request");
+    let next = read_reply(&mut stream).await;
+    assert_eq!(next.status, 200, "{next:?}");
+    assert_eq!(next.json()["status"], "ok");
+
+    let stats = server.stats();
+    assert_eq!((stats.requests_total, stats.rejected_total), (2, 1));
+    holder.abort();
+}
+
+/// An injected failure is answered without waiting for the body too, and keeps the
+/// connection.
+#[tokio::test]
+async fn an_injected_failure_keeps_the_connection() {
+    let server = start(DemoConfig {
+        error_rate: 1.0,
+        ..DemoConfig::instant()
+    })
+    .await;
+    let body = vec![b'x'; 300_000];
+    let mut stream = send_head(server.addr(), "POST", "/api/orders", body.len() as u64).await;
+    let reply = read_reply(&mut stream).await;
+    assert_eq!(reply.status, 500, "{reply:?}");
+    stream.write_all(&body).await.expect("write body");
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: demo\r\n\r\n")
+        .await
+        .expect("write next request");
+    assert_eq!(read_reply(&mut stream).await.status, 200);
 }
