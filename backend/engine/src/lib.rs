@@ -8,7 +8,7 @@ mod client;
 mod error;
 mod http1;
 mod journey;
-mod monitor;
+pub mod monitor;
 mod payload;
 mod recorder;
 mod run;

@@ -18,12 +18,28 @@ pub(crate) fn process_cpu() -> Option<Duration> {
     Some(Duration::from_millis((utime + stime) * 10))
 }
 
-/// Resident set size of this process, bytes.
+/// Resident set size of this process, bytes; 0 where it cannot be read.
 pub(crate) fn process_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
+    process_rss_from(|path| std::fs::read_to_string(path).ok()).unwrap_or(0)
+}
+
+/// [`process_rss`] from the files `read` gives (`None` for one it cannot read).
+fn process_rss_from(read: impl FnOnce(&str) -> Option<String>) -> Option<u64> {
+    rss_from_status(&read("/proc/self/status")?)
+}
+
+/// The resident set size in a `/proc/<pid>/status` text (its `VmRSS:` line), bytes; `None`
+/// when it does not say (a kernel thread, a zombie, anything but a number of kB). The one
+/// reading of a process's RSS: statm counts pages, whose size is 4 KiB on some kernels and
+/// 16 or 64 KiB on others, while status says kB (KiB) everywhere.
+pub fn rss_from_status(status: &str) -> Option<u64> {
+    let rest = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    let mut fields = rest.split_whitespace();
+    let (kib, unit) = (fields.next()?, fields.next()?);
+    if unit != "kB" || fields.next().is_some() {
+        return None;
+    }
+    kib.parse::<u64>().ok()?.checked_mul(1024)
 }
 
 /// Cores this process may use, as `available_parallelism` counts them: a cgroup CPU quota is
@@ -242,8 +258,46 @@ fn ratio(quota: &str, period: &str) -> Option<f64> {
 mod tests {
     use super::{
         CgroupVersion, affinity_cpus, cgroup_mount, parse_cfs_quota, parse_cpu_max,
-        relative_to_root, smallest_quota, v1_cpu_path, v2_path,
+        process_rss_from, relative_to_root, rss_from_status, smallest_quota, v1_cpu_path, v2_path,
     };
+
+    #[test]
+    fn rss_is_read_from_proc_status_in_kib() {
+        let status = |rss: &str| format!("Name:\tstampede\nVmHWM:\t   900 kB\n{rss}Threads:\t3\n");
+        for (line, want) in [
+            ("VmRSS:\t   300 kB\n", Some(300 * 1024)),
+            ("VmRSS: 1 kB\n", Some(1024)),
+            ("VmRSS:\t0 kB\n", Some(0)),
+            // A kernel thread or a zombie has no VmRSS line.
+            ("", None),
+            ("VmRSS:\n", None),
+            ("VmRSS:\t300\n", None),
+            ("VmRSS:\t300 MB\n", None),
+            ("VmRSS:\t300 kB extra\n", None),
+            ("VmRSS:\t-3 kB\n", None),
+            ("VmRSS:\tlots kB\n", None),
+            ("VmRSS:\t18446744073709551615 kB\n", None),
+            // Another key that starts the same way is not it.
+            ("VmRSSFile:\t300 kB\n", None),
+        ] {
+            assert_eq!(rss_from_status(&status(line)), want, "{line:?}");
+        }
+        assert_eq!(rss_from_status(""), None);
+    }
+
+    /// The generator's RSS comes from /proc/self/status's kB, not statm's pages (4 KiB on some
+    /// kernels, 16 or 64 KiB on others).
+    #[test]
+    fn the_generator_reads_its_rss_from_proc_status() {
+        let files = |path: &str| match path {
+            "/proc/self/status" => Some("Name:\tstampede\nVmRSS:\t  2048 kB\n".to_owned()),
+            // Pages of a size the process cannot know from this file: not what counts.
+            "/proc/self/statm" => Some("9000 1000 100 1 0 200 0\n".to_owned()),
+            _ => None,
+        };
+        assert_eq!(process_rss_from(files), Some(2048 * 1024));
+        assert_eq!(process_rss_from(|_| None), None);
+    }
 
     #[test]
     fn reads_own_usage_on_linux() {

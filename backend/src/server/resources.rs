@@ -54,7 +54,7 @@ fn cpu_percent(before: CpuTicks, now: CpuTicks) -> Option<f64> {
     Some(busy as f64 / total as f64 * 100.0)
 }
 
-/// A `Key:   123 kB` line of /proc/meminfo or /proc/self/status, in bytes (the kernel's "kB"
+/// A `Key:   123 kB` line of /proc/meminfo, in bytes (the kernel's "kB"
 /// is KiB).
 fn kib_field(text: &str, key: &str) -> Option<u64> {
     text.lines()
@@ -114,8 +114,9 @@ impl Sampler {
         let load = read("/proc/loadavg")
             .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
             .filter(|l| l.is_finite());
-        // VmRSS rather than statm's pages, whose size is not 4 KiB everywhere.
-        let rss = read("/proc/self/status").and_then(|s| kib_field(&s, "VmRSS"));
+        let rss = read("/proc/self/status")
+            .as_deref()
+            .and_then(engine::monitor::rss_from_status);
         HostResources {
             cpu_percent,
             cores: std::thread::available_parallelism()
