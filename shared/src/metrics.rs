@@ -302,7 +302,9 @@ pub struct CheckStats {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeneratorStats {
-    /// CPU used by this process over the span, in percent of one core. A span too short to
+    /// CPU used by the engine's worker threads (which make the requests) over the span, in
+    /// percent of one core: not the rest of the process, such as the control server and demo
+    /// target that `stampede serve` runs beside them. A span too short to
     /// measure (under half the interval, or under 250 ms; typically the run's final partial
     /// interval) repeats the previous measurement.
     pub cpu_percent: f64,
@@ -310,7 +312,8 @@ pub struct GeneratorStats {
     /// cgroup CPU quota is rounded down to whole cores (at least one), so 0.5 and 1.5 CPUs
     /// both show as 1. The saturation check uses the fractional capacity.
     pub cores: u32,
-    /// Resident memory, bytes.
+    /// Resident memory of the whole process, bytes: in `stampede serve` the control server's
+    /// and demo target's too (memory cannot be told apart by thread).
     pub rss_bytes: u64,
     /// Worst lateness of a scheduled start (open model) or a timer (think time) in the span.
     pub max_schedule_lag_ms: f64,
@@ -374,15 +377,15 @@ pub struct GeneratorHealth {
     pub saturated: bool,
     /// Plain-words explanations, empty when healthy.
     pub warnings: Vec<String>,
-    /// Highest per-interval CPU use, percent of one core. Spans too short to measure (see
-    /// [`GeneratorStats::cpu_percent`]) do not count.
+    /// Highest per-interval CPU use of the engine's worker threads, percent of one core. Spans
+    /// too short to measure (see [`GeneratorStats::cpu_percent`]) do not count.
     pub peak_cpu_percent: f64,
     /// Cores available, counted as [`GeneratorStats::cores`] (a fractional CPU quota rounded
     /// down). The CPU warning names the fractional capacity it was judged against.
     pub cores: u32,
     /// Worst schedule lag seen, ms.
     pub max_schedule_lag_ms: f64,
-    /// Peak resident memory, bytes.
+    /// Peak resident memory of the whole process, bytes (see [`GeneratorStats::rss_bytes`]).
     pub peak_rss_bytes: u64,
 }
 

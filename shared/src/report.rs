@@ -169,12 +169,14 @@ impl RequestResults {
 /// target.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ResourceUtilization {
-    /// Highest per-interval CPU use of the generator process, percent of one core.
+    /// Highest per-interval CPU use of the engine's worker threads, percent of one core (see
+    /// [`crate::metrics::GeneratorStats::cpu_percent`]).
     pub generator_peak_cpu_percent: f64,
     /// CPU cores available to the generator, counted as
     /// [`crate::metrics::GeneratorStats::cores`] (a fractional CPU quota rounded down).
     pub generator_cores: u32,
-    /// Peak resident memory of the generator process, bytes.
+    /// Peak resident memory of the whole generator process, bytes (see
+    /// [`crate::metrics::GeneratorStats::rss_bytes`]).
     pub generator_peak_memory_bytes: u64,
     /// Worst lateness of a scheduled start or timer, ms.
     pub max_schedule_lag_ms: f64,

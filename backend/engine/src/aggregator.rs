@@ -24,9 +24,10 @@ const LAG_WARNING: Duration = Duration::from_millis(100);
 /// CPU use, as a share of the CPU capacity ([`monitor::cpu_capacity`]: the cores, or a
 /// fractional cgroup quota), at or above which an interval counts as saturated.
 const CPU_SATURATED: f64 = 0.9;
-/// The shortest span the CPU figure is measured over, whatever the interval. The process CPU
-/// clock ticks every 10 ms (`monitor::process_cpu`) and user and system time are rounded
-/// apart, so a reading is off by up to 20 ms: over 250 ms that is at most 8% of one core.
+/// The shortest span the CPU figure is measured over, whatever the interval. A thread's CPU
+/// clock ticks every 10 ms (`/proc/<pid>/task/<tid>/stat`) and user and system time are rounded
+/// apart, so each worker's reading is off by up to 20 ms: over 250 ms that is at most 8% of
+/// one core per worker, and so of the capacity when there are as many workers as cores.
 const CPU_MIN_SPAN_FLOOR: Duration = Duration::from_millis(250);
 
 /// The generator's CPU use, measured over spans long enough for the CPU clock to say something.
@@ -42,7 +43,7 @@ struct CpuWatch {
     min_span: Duration,
     /// Percent of one core at or above which a measurement counts as saturated.
     saturated_percent: f64,
-    /// Elapsed time and process CPU time at the last measurement (or the start).
+    /// Elapsed time and the workers' CPU time at the last measurement (or the start).
     mark: Option<(Duration, Duration)>,
     /// The last measurement, percent of one core.
     last_percent: f64,
@@ -69,7 +70,7 @@ impl CpuWatch {
         }
     }
 
-    /// The CPU figure, percent of one core, for the snapshot at `elapsed`, given the process's
+    /// The CPU figure, percent of one core, for the snapshot at `elapsed`, given the workers'
     /// CPU time then (`None` where it cannot be read).
     fn observe(&mut self, elapsed: Duration, cpu: Option<Duration>) -> f64 {
         let Some(cpu) = cpu else {
@@ -202,7 +203,8 @@ impl Aggregator {
             seq: 0,
             last_tick: Duration::ZERO,
             load_end: None,
-            cpu: CpuWatch::new(interval, cpu_capacity, monitor::process_cpu()),
+            // The run's worker threads ([`RunState::workers_cpu`]) have used nothing yet.
+            cpu: CpuWatch::new(interval, cpu_capacity, Some(Duration::ZERO)),
             cpu_capacity,
             cores: monitor::cores(),
             health: GeneratorHealth {
@@ -300,7 +302,7 @@ impl Aggregator {
     }
 
     fn generator_stats(&mut self, state: &RunState, elapsed: Duration) -> GeneratorStats {
-        let cpu_percent = self.cpu.observe(elapsed, monitor::process_cpu());
+        let cpu_percent = self.cpu.observe(elapsed, state.workers_cpu.total());
         let lag = state.take_lag();
         let rss = monitor::process_rss();
         let h = &mut self.health;
@@ -481,7 +483,40 @@ fn planned_rate(plan: &LoadPlan, from: Duration, to: Duration, load_end: Option<
 mod tests {
     use std::time::Duration;
 
-    use super::{CpuWatch, LoadPlan, capacity_text, planned_rate};
+    use std::sync::Arc;
+
+    use shared::run::RunStatus;
+    use shared::scenario::{Format, ValidScenario, ValidationEnv, parse_scenario, validate};
+
+    use super::{Aggregator, CpuWatch, LoadPlan, capacity_text, planned_rate};
+    use crate::journey::Picker;
+    use crate::recorder::Recorder;
+    use crate::state::RunState;
+
+    /// A one-user scenario, its plan, and a run state with no requests.
+    fn one_user() -> (ValidScenario, LoadPlan, Arc<RunState>) {
+        let scenario = validate(
+            &parse_scenario(
+                "name: ticks
+target: http://127.0.0.1:9
+journeys: [{ name: one, steps: [{ request: { path: / } }] }]
+load: { type: constant_users, users: 1, duration: 10s }
+",
+                Format::Yaml,
+            )
+            .expect("parses"),
+            &ValidationEnv::default(),
+        )
+        .expect("valid");
+        let plan = LoadPlan::new(scenario.load(), 0);
+        let state = Arc::new(RunState::new(
+            Vec::new(),
+            Vec::new(),
+            Picker::single(),
+            Recorder::new(1, 0, 1),
+        ));
+        (scenario, plan, state)
+    }
 
     #[test]
     fn the_planned_rate_stops_with_the_load() {
@@ -522,36 +557,7 @@ mod tests {
     /// read from `interval_ms` is the rate of the time the snapshot covers.
     #[test]
     fn interval_lengths_add_up_to_the_elapsed_time() {
-        use std::sync::Arc;
-
-        use shared::run::RunStatus;
-        use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
-
-        use super::Aggregator;
-        use crate::journey::Picker;
-        use crate::recorder::Recorder;
-        use crate::state::RunState;
-
-        let scenario = validate(
-            &parse_scenario(
-                "name: ticks
-target: http://127.0.0.1:9
-journeys: [{ name: one, steps: [{ request: { path: / } }] }]
-load: { type: constant_users, users: 1, duration: 10s }
-",
-                Format::Yaml,
-            )
-            .expect("parses"),
-            &ValidationEnv::default(),
-        )
-        .expect("valid");
-        let plan = LoadPlan::new(scenario.load(), 0);
-        let state = Arc::new(RunState::new(
-            Vec::new(),
-            Vec::new(),
-            Picker::single(),
-            Recorder::new(1, 0, 1),
-        ));
+        let (scenario, plan, state) = one_user();
         let mut agg = Aggregator::new(&scenario, ms(100));
         // Ticks a little late or early, as timers fire, and a short final one.
         let us = Duration::from_micros;
@@ -575,6 +581,50 @@ load: { type: constant_users, users: 1, duration: 10s }
             last = snap.elapsed_ms;
         }
         assert_eq!(sum, 401, "the intervals cover the run");
+    }
+
+    /// The generator's CPU is its worker threads', not the whole process's: `stampede serve`
+    /// runs the control server and the demo target in the same process, and what they use
+    /// is not the generator's.
+    #[test]
+    fn the_generator_cpu_is_its_workers_not_the_process() {
+        let (scenario, plan, state) = one_user();
+        let mut agg = Aggregator::new(&scenario, ms(1000));
+        let (joined_tx, joined_rx) = std::sync::mpsc::channel();
+        let (work_tx, work_rx) = std::sync::mpsc::channel::<()>();
+        let (burnt_tx, burnt_rx) = std::sync::mpsc::channel();
+        let worker = std::thread::spawn({
+            let state = Arc::clone(&state);
+            move || {
+                let cpu = state.workers_cpu.join();
+                joined_tx.send(()).expect("the test waits");
+                // Idle through the first interval, then busy for 400 ms of CPU.
+                work_rx.recv().expect("the test says when");
+                let burnt = crate::monitor::burn(ms(400));
+                drop(cpu);
+                burnt_tx.send(burnt).expect("the test waits");
+            }
+        });
+        joined_rx.recv().expect("the worker joins");
+        // Something else in the process (the demo target) is busy, the worker is not.
+        if !crate::monitor::burn(ms(400)) {
+            return; // No /proc (another OS): nothing is measured.
+        }
+        let idle = agg.tick(&state, &plan, ms(1000), RunStatus::Running);
+        assert!(
+            idle.generator.cpu_percent < 20.0,
+            "the rest of the process counted: {:?}",
+            idle.generator
+        );
+        work_tx.send(()).expect("the worker waits");
+        assert!(burnt_rx.recv().expect("the worker burns"));
+        worker.join().expect("the worker ends");
+        let busy = agg.tick(&state, &plan, ms(2000), RunStatus::Running);
+        assert!(
+            busy.generator.cpu_percent >= 40.0,
+            "the worker's CPU: {:?}",
+            busy.generator
+        );
     }
 
     /// Feeds `(elapsed ms, cpu ms)` readings to a watch for one core, and returns

@@ -1,13 +1,21 @@
-//! The generator watching itself: CPU time and resident memory of this process, read from
-//! `/proc` (Linux), and the CPU capacity it really has. Elsewhere the figures are zero, the CPU
-//! check is skipped and the capacity is what `available_parallelism` says.
+//! The generator watching itself: the CPU time of the engine's worker threads and the resident
+//! memory of this process, read from `/proc` (Linux), and the CPU capacity it really has.
+//! Elsewhere the figures are zero, the CPU check is skipped and the capacity is what
+//! `available_parallelism` says.
+//!
+//! The CPU is the workers' own ([`ThreadsCpu`]), not the process's: `stampede serve` runs its
+//! control server, and by default the demo target, in the same process on a runtime of their
+//! own, and their CPU is not the generator's. Memory cannot be told apart by thread, so the
+//! RSS is the whole process's.
 
+use std::marker::PhantomData;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-/// Cumulative CPU time (user + system) of this process.
-pub(crate) fn process_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// The CPU time (user + system) in a `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat`
+/// text; `None` when it does not read as one.
+fn cpu_from_stat(stat: &str) -> Option<Duration> {
     // The command name may contain spaces; fields are counted after its closing parenthesis.
     let rest = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -15,10 +23,130 @@ pub(crate) fn process_cpu() -> Option<Duration> {
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     // USER_HZ is 100 on every Linux platform Rust supports.
-    Some(Duration::from_millis((utime + stime) * 10))
+    Some(Duration::from_millis(
+        utime.checked_add(stime)?.checked_mul(10)?,
+    ))
 }
 
-/// Resident set size of this process, bytes; 0 where it cannot be read.
+/// The CPU time the calling thread has used.
+fn own_thread_cpu() -> Option<Duration> {
+    cpu_from_stat(&std::fs::read_to_string("/proc/thread-self/stat").ok()?)
+}
+
+/// The CPU time the thread `tid` of this process has used; `None` once it has ended.
+fn thread_cpu(tid: u32) -> Option<Duration> {
+    cpu_from_stat(&std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?)
+}
+
+/// The calling thread's id, from where `/proc/thread-self` points (`<pid>/task/<tid>`).
+fn current_tid() -> Option<u32> {
+    tid_from_link(&std::fs::read_link("/proc/thread-self").ok()?)
+}
+
+fn tid_from_link(link: &Path) -> Option<u32> {
+    let (_pid, tid) = link.to_str()?.split_once("/task/")?;
+    tid.parse().ok().filter(|tid| *tid > 0)
+}
+
+/// The CPU time of the threads that [join](ThreadsCpu::join) it: a run's worker threads, which
+/// make its requests. That is the generator's CPU; the rest of the process (the control task's
+/// once-per-interval tally, and in `stampede serve` the control server and the demo target on
+/// the server's runtime) is not in it, nor are the host-name lookups the workers hand to
+/// helper threads.
+#[derive(Debug, Default)]
+pub(crate) struct ThreadsCpu {
+    threads: Mutex<Vec<ThreadCpu>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ThreadCpu {
+    /// Running: read from `/proc/self/task/<tid>/stat`. `last` is the latest reading, which
+    /// stands while a reading fails.
+    Running { tid: u32, last: Duration },
+    /// Ended, having used this much.
+    Ended(Duration),
+    /// Its CPU time cannot be read (no `/proc`): so the total cannot either.
+    Unknown,
+}
+
+fn lock(threads: &Mutex<Vec<ThreadCpu>>) -> MutexGuard<'_, Vec<ThreadCpu>> {
+    // Every update leaves a valid entry: a panic elsewhere loses nothing worth propagating.
+    threads
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl ThreadsCpu {
+    /// Counts the calling thread's CPU time from now on. When the returned guard is dropped
+    /// (on this thread: it cannot be sent to another), its CPU time so far is kept, and the
+    /// thread's id, which the kernel may give to another thread once it ends, is not read again.
+    pub(crate) fn join(self: &Arc<Self>) -> Joined {
+        let entry = current_tid().map_or(ThreadCpu::Unknown, |tid| ThreadCpu::Running {
+            tid,
+            last: Duration::ZERO,
+        });
+        let mut threads = lock(&self.threads);
+        threads.push(entry);
+        Joined {
+            set: Arc::clone(self),
+            index: threads.len() - 1,
+            _on_this_thread: PhantomData,
+        }
+    }
+
+    /// The CPU time the threads have used, summed; zero before any joined, `None` when one
+    /// cannot be read (no `/proc`).
+    pub(crate) fn total(&self) -> Option<Duration> {
+        self.total_with(thread_cpu)
+    }
+
+    /// [`ThreadsCpu::total`], reading a running thread's CPU time with `read`.
+    fn total_with(&self, read: impl Fn(u32) -> Option<Duration>) -> Option<Duration> {
+        lock(&self.threads)
+            .iter_mut()
+            .try_fold(Duration::ZERO, |sum, thread| {
+                let cpu = match thread {
+                    ThreadCpu::Running { tid, last } => {
+                        if let Some(now) = read(*tid) {
+                            *last = now.max(*last);
+                        }
+                        *last
+                    }
+                    ThreadCpu::Ended(cpu) => *cpu,
+                    ThreadCpu::Unknown => return None,
+                };
+                Some(sum.saturating_add(cpu))
+            })
+    }
+
+    /// The thread at `index` ended, having used `cpu` (`None`: not readable, its last reading
+    /// stands).
+    fn end(&self, index: usize, cpu: Option<Duration>) {
+        if let Some(thread) = lock(&self.threads).get_mut(index)
+            && let ThreadCpu::Running { last, .. } = *thread
+        {
+            *thread = ThreadCpu::Ended(cpu.map_or(last, |cpu| cpu.max(last)));
+        }
+    }
+}
+
+/// A thread's membership of a [`ThreadsCpu`]; dropping it (on the thread) ends it.
+#[derive(Debug)]
+pub(crate) struct Joined {
+    set: Arc<ThreadsCpu>,
+    index: usize,
+    /// Not `Send`: the drop reads the CPU time of the thread it runs on.
+    _on_this_thread: PhantomData<*const ()>,
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        self.set.end(self.index, own_thread_cpu());
+    }
+}
+
+/// Resident set size of this process (all of it, whatever runs in it), bytes; 0 where it
+/// cannot be read.
 pub(crate) fn process_rss() -> u64 {
     process_rss_from(|path| std::fs::read_to_string(path).ok()).unwrap_or(0)
 }
@@ -254,12 +382,187 @@ fn ratio(quota: &str, period: &str) -> Option<f64> {
     Some(quota as f64 / period as f64)
 }
 
+/// Keeps the calling thread busy until it has used `cpu` more CPU time (a test helper for
+/// Linux: it reads /proc/thread-self/stat to know). `false`, at once, where that cannot be read.
+#[cfg(test)]
+pub(crate) fn burn(cpu: Duration) -> bool {
+    let Some(start) = own_thread_cpu() else {
+        return false;
+    };
+    while own_thread_cpu().is_some_and(|now| now < start + cpu) {
+        std::hint::black_box((0..1000u64).sum::<u64>());
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::{
-        CgroupVersion, affinity_cpus, cgroup_mount, parse_cfs_quota, parse_cpu_max,
-        process_rss_from, relative_to_root, rss_from_status, smallest_quota, v1_cpu_path, v2_path,
+        CgroupVersion, ThreadCpu, ThreadsCpu, affinity_cpus, burn, cgroup_mount, cpu_from_stat,
+        own_thread_cpu, parse_cfs_quota, parse_cpu_max, process_rss_from, relative_to_root,
+        rss_from_status, smallest_quota, tid_from_link, v1_cpu_path, v2_path,
     };
+    use std::path::Path;
+    use std::sync::{Arc, mpsc};
+    use std::time::Duration;
+
+    #[test]
+    fn cpu_time_is_read_from_a_stat_line() {
+        let ms = Duration::from_millis;
+        let line = |comm: &str, utime: &str, stime: &str| {
+            format!(
+                "4242 ({comm}) S 1 4242 4242 0 -1 4194560 500 0 0 0 {utime} {stime} 0 0 20 0 3 0 12345 1000000 250 18446744073709551615\n"
+            )
+        };
+        for (comm, utime, stime, want) in [
+            ("stampede", "150", "50", Some(ms(2000))),
+            ("stampede-worker", "0", "0", Some(ms(0))),
+            // The command name may hold spaces and parentheses.
+            ("a) b (c", "1", "2", Some(ms(30))),
+            ("x", "-1", "2", None),
+            ("x", "1", "two", None),
+            ("x", "18446744073709551615", "1", None),
+            ("x", "1844674407370955162", "0", None),
+        ] {
+            assert_eq!(
+                cpu_from_stat(&line(comm, utime, stime)),
+                want,
+                "{comm} {utime} {stime}"
+            );
+        }
+        for odd in [
+            "",
+            "4242 (x) S 1 2 3",
+            "no parenthesis 1 2 3 4 5 6 7 8 9 10 11 12 13",
+        ] {
+            assert_eq!(cpu_from_stat(odd), None, "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn the_thread_id_is_read_from_proc_thread_self() {
+        for (link, want) in [
+            ("4242/task/4250", Some(4250)),
+            ("1/task/1", Some(1)),
+            ("4242/task/0", None),
+            ("4242/task/", None),
+            ("4242/task/x", None),
+            ("4242", None),
+            ("", None),
+        ] {
+            assert_eq!(tid_from_link(Path::new(link)), want, "{link:?}");
+        }
+    }
+
+    /// The threads' total: a running thread's latest reading (which stands while one fails or
+    /// goes backwards), an ended thread's CPU at its end, unknown if one cannot be read at all.
+    #[test]
+    fn the_threads_cpu_adds_up_what_each_used() {
+        let ms = Duration::from_millis;
+        let running = |tid, last| ThreadCpu::Running { tid, last };
+        // (what, threads, CPU ms of the threads that can be read, total)
+        type Case = (
+            &'static str,
+            Vec<ThreadCpu>,
+            Vec<(u32, u64)>,
+            Option<Duration>,
+        );
+        let cases: Vec<Case> = vec![
+            ("none joined yet", vec![], vec![], Some(ms(0))),
+            (
+                "running ones as read now",
+                vec![running(10, ms(0)), running(11, ms(100))],
+                vec![(10, 300), (11, 200)],
+                Some(ms(500)),
+            ),
+            (
+                "an unreadable one keeps its last reading",
+                vec![running(10, ms(70)), running(11, ms(0))],
+                vec![(11, 30)],
+                Some(ms(100)),
+            ),
+            (
+                "a reading that goes backwards does not count",
+                vec![running(10, ms(70))],
+                vec![(10, 20)],
+                Some(ms(70)),
+            ),
+            (
+                "an ended one counts what it used",
+                vec![ThreadCpu::Ended(ms(400)), running(11, ms(0))],
+                vec![(11, 100)],
+                Some(ms(500)),
+            ),
+            (
+                "one that cannot be read at all: unknown",
+                vec![running(10, ms(0)), ThreadCpu::Unknown],
+                vec![(10, 100)],
+                None,
+            ),
+        ];
+        for (what, threads, readable, want) in cases {
+            let set = set_of(threads);
+            let read = |tid| {
+                readable
+                    .iter()
+                    .find(|(t, _)| *t == tid)
+                    .map(|(_, cpu)| ms(*cpu))
+            };
+            assert_eq!(set.total_with(read), want, "{what}");
+            // Read again with nothing readable: the last readings stand.
+            assert_eq!(set.total_with(|_| None), want, "{what}, again");
+        }
+        let set = set_of(vec![running(10, ms(50)), ThreadCpu::Ended(ms(5))]);
+        set.end(0, Some(ms(80)));
+        set.end(1, Some(ms(999)));
+        assert_eq!(set.total_with(|_| Some(ms(1))), Some(ms(85)), "ended stay");
+        let set = set_of(vec![running(10, ms(50))]);
+        set.end(0, None);
+        assert_eq!(
+            set.total_with(|_| None),
+            Some(ms(50)),
+            "unreadable at its end"
+        );
+    }
+
+    fn set_of(threads: Vec<ThreadCpu>) -> ThreadsCpu {
+        ThreadsCpu {
+            threads: std::sync::Mutex::new(threads),
+        }
+    }
+
+    /// A thread that joined counts, while it runs and after it ended; a thread that did not
+    /// join (the rest of the process) does not.
+    #[test]
+    fn only_the_threads_that_joined_count() {
+        if own_thread_cpu().is_none() {
+            return; // No /proc (another OS).
+        }
+        let set = Arc::<ThreadsCpu>::default();
+        assert_eq!(set.total(), Some(Duration::ZERO));
+        let (burnt_tx, burnt_rx) = mpsc::channel();
+        let (end_tx, end_rx) = mpsc::channel::<()>();
+        let member = std::thread::spawn({
+            let set = Arc::clone(&set);
+            move || {
+                let joined = set.join();
+                assert!(burn(Duration::from_millis(200)));
+                burnt_tx.send(()).expect("the test waits");
+                end_rx.recv().expect("the test says when");
+                drop(joined);
+            }
+        });
+        burnt_rx.recv().expect("the member burns");
+        let running = set.total().expect("readable");
+        assert!(running >= Duration::from_millis(200), "{running:?}");
+        end_tx.send(()).expect("the member waits");
+        member.join().expect("the member ends");
+        let ended = set.total().expect("readable");
+        assert!(ended >= running, "{ended:?} < {running:?}");
+        // This thread never joined: what it uses is not the set's.
+        assert!(burn(Duration::from_millis(200)));
+        assert_eq!(set.total(), Some(ended));
+    }
 
     #[test]
     fn rss_is_read_from_proc_status_in_kib() {
@@ -302,7 +605,9 @@ mod tests {
     #[test]
     fn reads_own_usage_on_linux() {
         if cfg!(target_os = "linux") {
-            assert!(super::process_cpu().is_some());
+            assert!(super::own_thread_cpu().is_some());
+            let tid = super::current_tid().expect("a thread id");
+            assert!(super::thread_cpu(tid).is_some());
             assert!(super::process_rss() > 0);
         }
         assert!(super::cores() >= 1);

@@ -209,6 +209,9 @@ fn spawn_workers(
             .name(format!("stampede-worker-{index}"))
             .spawn(move || {
                 set_thread_slot(index);
+                // Its CPU time is the generator's until the thread ends, counted before the
+                // token goes, so the run's last snapshot has all of it.
+                let cpu = state.workers_cpu.join();
                 runtime.block_on(drive(state, &plan, start, seed, share, &stops));
                 // Pooled connections belong to this runtime's reactor: close them before it goes.
                 http1::close_idle();
@@ -217,6 +220,7 @@ fn spawn_workers(
                 // unanswering resolver gives up after 5–30 s) would hold the run's end, and a
                 // stop-now, until it did. The lookup's thread ends by itself.
                 runtime.shutdown_background();
+                drop(cpu);
                 drop(token);
             })
             .map_err(|e| format!("cannot start a worker thread: {e}"))?;

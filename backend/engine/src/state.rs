@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::journey::{Picker, PreparedJourney};
+use crate::monitor::ThreadsCpu;
 use crate::recorder::{Recorder, thread_slot};
 
 /// One worker's counters, alone on its cache line(s).
@@ -39,6 +40,8 @@ pub(crate) struct RunState {
     /// Highest `active` reached since [`RunState::take_peak`] last took it.
     interval_peak: AtomicU64,
     counters: Box<[WorkerCounters]>,
+    /// The worker threads' CPU time: the generator's CPU. Each worker joins it as it starts.
+    pub(crate) workers_cpu: Arc<ThreadsCpu>,
 }
 
 impl RunState {
@@ -57,6 +60,7 @@ impl RunState {
             active: AtomicU64::new(0),
             interval_peak: AtomicU64::new(0),
             counters: (0..slots).map(|_| WorkerCounters::default()).collect(),
+            workers_cpu: Arc::default(),
         }
     }
 
