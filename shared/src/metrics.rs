@@ -310,13 +310,43 @@ pub struct GeneratorStats {
     pub cpu_percent: f64,
     /// CPU cores available to the process, as the standard library counts them: a fractional
     /// cgroup CPU quota is rounded down to whole cores (at least one), so 0.5 and 1.5 CPUs
-    /// both show as 1. The saturation check uses the fractional capacity.
+    /// both show as 1. The saturation check uses [`GeneratorStats::cpu_capacity`].
     pub cores: u32,
+    /// The CPU the process can really use, in cores, fractions kept: its cores, capped by a
+    /// cgroup CPU quota (0.5 under a pod's `limits.cpu: 500m`, 1.5 under `docker run --cpus
+    /// 1.5`). What the generator's saturation is judged against. 0 in snapshots stored by
+    /// older versions; read it with [`GeneratorStats::capacity`].
+    #[serde(default)]
+    pub cpu_capacity: f64,
     /// Resident memory of the whole process, bytes: in `stampede serve` the control server's
     /// and demo target's too (memory cannot be told apart by thread).
     pub rss_bytes: u64,
     /// Worst lateness of a scheduled start (open model) or a timer (think time) in the span.
     pub max_schedule_lag_ms: f64,
+}
+
+impl GeneratorStats {
+    /// The CPU the generator could use, in cores: [`GeneratorStats::cpu_capacity`], or for a
+    /// snapshot stored before versions recorded it, its whole [`GeneratorStats::cores`] (what
+    /// they compared against); `None` when neither is known.
+    pub fn capacity(&self) -> Option<f64> {
+        if self.cpu_capacity.is_finite() && self.cpu_capacity > 0.0 {
+            Some(self.cpu_capacity)
+        } else {
+            (self.cores > 0).then(|| f64::from(self.cores))
+        }
+    }
+}
+
+/// A CPU capacity in words: "2 cores", "1 core", "1.5 cores" (a quota), to three decimals.
+pub fn cores_text(capacity: f64) -> String {
+    let text = format!("{capacity:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "1" {
+        "1 core".to_owned()
+    } else {
+        format!("{text} cores")
+    }
 }
 
 /// One interval's view of a running test, pushed every `METRICS_COLLECTION_INTERVAL`.
@@ -539,6 +569,58 @@ mod tests {
         s.thresholds.clear();
         assert!(s.thresholds_passed(), "vacuously");
         assert_eq!(s.verdict(), None, "but nothing was judged");
+    }
+
+    /// A snapshot stored before the fractional capacity was recorded reads it as 0, and its
+    /// capacity is then its whole cores, what the panel compared against when it was taken.
+    #[test]
+    fn the_cpu_capacity_of_older_snapshots_is_their_cores() {
+        let snapshot = crate::samples::snapshot(3);
+        let mut old = serde_json::to_value(&snapshot).expect("serializes");
+        let generator = old
+            .get_mut("generator")
+            .and_then(|g| g.as_object_mut())
+            .expect("an object");
+        assert!(generator.remove("cpu_capacity").is_some());
+        let back: MetricsSnapshot = serde_json::from_value(old).expect("an older snapshot");
+        assert_eq!(back.generator.cpu_capacity, 0.0);
+        assert_eq!(back.generator.capacity(), Some(2.0));
+
+        let stats = |cores, cpu_capacity| GeneratorStats {
+            cores,
+            cpu_capacity,
+            ..GeneratorStats::default()
+        };
+        for (cores, cpu_capacity, want) in [
+            (1, 0.5, Some(0.5)),
+            (1, 1.5, Some(1.5)),
+            (4, 4.0, Some(4.0)),
+            (2, 0.0, Some(2.0)),
+            (2, f64::NAN, Some(2.0)),
+            (2, -1.0, Some(2.0)),
+            (0, 0.0, None),
+        ] {
+            assert_eq!(
+                stats(cores, cpu_capacity).capacity(),
+                want,
+                "{cores} cores, {cpu_capacity}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cpu_capacity_is_put_in_words() {
+        for (capacity, want) in [
+            (2.0, "2 cores"),
+            (1.0, "1 core"),
+            (0.5, "0.5 cores"),
+            (1.5, "1.5 cores"),
+            (0.25, "0.25 cores"),
+            (1.0 / 3.0, "0.333 cores"),
+            (10.0, "10 cores"),
+        ] {
+            assert_eq!(cores_text(capacity), want);
+        }
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub fn snapshot(seq: u64) -> MetricsSnapshot {
         generator: GeneratorStats {
             cpu_percent: 37.5,
             cores: 2,
+            cpu_capacity: 2.0,
             rss_bytes: 40 << 20,
             max_schedule_lag_ms: 1.75,
         },

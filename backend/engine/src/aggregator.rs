@@ -8,7 +8,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use shared::metrics::{
     CheckStats, ErrorKind, GeneratorHealth, GeneratorStats, LatencyStats, MetricsSnapshot,
-    RequestStats,
+    RequestStats, cores_text,
 };
 use shared::plan::LoadPlan;
 use shared::run::RunStatus;
@@ -312,6 +312,7 @@ impl Aggregator {
         GeneratorStats {
             cpu_percent,
             cores: self.cores,
+            cpu_capacity: self.cpu_capacity,
             rss_bytes: rss,
             max_schedule_lag_ms: lag.as_secs_f64() * 1000.0,
         }
@@ -442,21 +443,10 @@ impl Aggregator {
             h.warnings.push(format!(
                 "the generator's CPU was saturated ({:.0}% of one core at peak, with {} available) for {saturated} of {measured} intervals: results are limited by the load generator, not the target",
                 h.peak_cpu_percent,
-                capacity_text(self.cpu_capacity)
+                cores_text(self.cpu_capacity)
             ));
         }
         h
-    }
-}
-
-/// A CPU capacity in words: "2 cores", "1 core", "1.5 cores" (a quota), to three decimals.
-fn capacity_text(capacity: f64) -> String {
-    let text = format!("{capacity:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "1" {
-        "1 core".to_owned()
-    } else {
-        format!("{text} cores")
     }
 }
 
@@ -488,7 +478,7 @@ mod tests {
     use shared::run::RunStatus;
     use shared::scenario::{Format, ValidScenario, ValidationEnv, parse_scenario, validate};
 
-    use super::{Aggregator, CpuWatch, LoadPlan, capacity_text, planned_rate};
+    use super::{Aggregator, CpuWatch, LoadPlan, planned_rate};
     use crate::journey::Picker;
     use crate::recorder::Recorder;
     use crate::state::RunState;
@@ -611,6 +601,11 @@ load: { type: constant_users, users: 1, duration: 10s }
             return; // No /proc (another OS): nothing is measured.
         }
         let idle = agg.tick(&state, &plan, ms(1000), RunStatus::Running);
+        assert_eq!(
+            idle.generator.cpu_capacity,
+            crate::monitor::cpu_capacity(),
+            "what the saturation is judged against"
+        );
         assert!(
             idle.generator.cpu_percent < 20.0,
             "the rest of the process counted: {:?}",
@@ -753,21 +748,6 @@ load: { type: constant_users, users: 1, duration: 10s }
                 (2, if saturated { 2 } else { 0 }),
                 "{cpu} ms of CPU a second with {capacity} cores: measured, saturated"
             );
-        }
-    }
-
-    #[test]
-    fn the_capacity_is_put_in_words() {
-        for (capacity, want) in [
-            (2.0, "2 cores"),
-            (1.0, "1 core"),
-            (0.5, "0.5 cores"),
-            (1.5, "1.5 cores"),
-            (0.25, "0.25 cores"),
-            (1.0 / 3.0, "0.333 cores"),
-            (10.0, "10 cores"),
-        ] {
-            assert_eq!(capacity_text(capacity), want);
         }
     }
 }

@@ -141,6 +141,7 @@ fn series() -> Vec<MetricsSnapshot> {
             generator: GeneratorStats {
                 cpu_percent: 20.0 + (i % 10) as f64,
                 cores: 2,
+                cpu_capacity: 2.0,
                 rss_bytes: 40_000_000 + i * 100_000,
                 max_schedule_lag_ms: 0.5 + (i % 4) as f64,
             },

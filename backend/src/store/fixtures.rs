@@ -150,6 +150,7 @@ pub(super) fn snapshot(seq: u64) -> MetricsSnapshot {
         generator: GeneratorStats {
             cpu_percent: 12.5,
             cores: 2,
+            cpu_capacity: 2.0,
             rss_bytes: 48 << 20,
             max_schedule_lag_ms: 0.25,
         },

@@ -53,6 +53,7 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
         generator: GeneratorStats {
             cpu_percent: 20.0,
             cores: 2,
+            cpu_capacity: 2.0,
             rss_bytes: 1 << 20,
             max_schedule_lag_ms: 0.5,
         },

@@ -2,13 +2,14 @@
 //! so a warning sits above the results whenever that may be the case.
 
 use leptos::prelude::*;
-use shared::metrics::{MetricsSnapshot, RunSummary};
+use shared::metrics::{MetricsSnapshot, RunSummary, cores_text};
 
 use crate::markup::Html;
 
 /// A start more than this late means the generator cannot keep to its schedule.
 pub const LAG_LIMIT_MS: f64 = 100.0;
-/// CPU use from this share of all cores up means the generator is (nearly) out of CPU.
+/// CPU use from this share of the CPU it can use (its cores, or a fractional cgroup quota) up
+/// means the generator is (nearly) out of CPU.
 pub const CPU_LIMIT: f64 = 0.9;
 
 /// Plain-words warnings about the generator: the summary's verdict once the run is over,
@@ -38,10 +39,13 @@ pub fn saturation_warnings(
             crate::format::ms(g.max_schedule_lag_ms)
         ));
     }
-    if g.cores > 0 && g.cpu_percent >= CPU_LIMIT * 100.0 * f64::from(g.cores) {
+    if let Some(capacity) = g.capacity()
+        && g.cpu_percent >= CPU_LIMIT * 100.0 * capacity
+    {
         out.push(format!(
-            "The generator is using {:.0}% CPU ({} cores available): it is close to its limit, so results may describe the generator rather than the target.",
-            g.cpu_percent, g.cores
+            "The generator is using {:.0}% CPU ({} available): it is close to its limit, so results may describe the generator rather than the target.",
+            g.cpu_percent,
+            cores_text(capacity)
         ));
     }
     out
@@ -115,9 +119,48 @@ mod tests {
         let w = saturation_warnings(Some(&s), None);
         assert_eq!(w.len(), 2);
         assert!(w[1].contains("180% CPU (2 cores"), "{w:?}");
-        // Unknown core count: no CPU verdict.
+        // Unknown capacity: no CPU verdict.
         s.generator.cores = 0;
+        s.generator.cpu_capacity = 0.0;
         assert_eq!(saturation_warnings(Some(&s), None).len(), 1);
+    }
+
+    /// Under a fractional cgroup quota the generator has less CPU than its whole cores: the
+    /// hint compares against the fraction, and names it.
+    #[test]
+    fn the_cpu_hint_compares_against_the_fractional_capacity() {
+        let cpu_warning = |cores, cpu_capacity, cpu_percent| {
+            let mut s = snapshot(0, 10.0, 10, 0);
+            s.generator.cores = cores;
+            s.generator.cpu_capacity = cpu_capacity;
+            s.generator.cpu_percent = cpu_percent;
+            saturation_warnings(Some(&s), None).pop()
+        };
+        // (cores, capacity, CPU %, the capacity the warning names; None: no warning)
+        for (cores, capacity, cpu, want) in [
+            // Half a CPU (a pod's 500m), rounded up to 1 core: 45% is 90% of it.
+            (1, 0.5, 44.0, None),
+            (1, 0.5, 45.0, Some("(0.5 cores available)")),
+            (1, 1.5, 134.0, None),
+            (1, 1.5, 135.0, Some("(1.5 cores available)")),
+            (2, 2.0, 180.0, Some("(2 cores available)")),
+            (1, 1.0, 90.0, Some("(1 core available)")),
+            // A snapshot stored before the capacity was recorded: its whole cores.
+            (2, 0.0, 179.0, None),
+            (2, 0.0, 180.0, Some("(2 cores available)")),
+        ] {
+            let got = cpu_warning(cores, capacity, cpu);
+            match want {
+                None => assert_eq!(got, None, "{cores} cores, {capacity}, {cpu}%"),
+                Some(text) => {
+                    let got = got.unwrap_or_default();
+                    assert!(
+                        got.contains(text),
+                        "{cores} cores, {capacity}, {cpu}%: {got}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

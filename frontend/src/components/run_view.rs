@@ -164,17 +164,25 @@ pub fn rate_series(snaps: &[MetricsSnapshot], open: Option<bool>) -> Vec<Series>
     vec![rate, dropped]
 }
 
-/// The generator's CPU use (percent of one core), with its capacity (all cores) for scale.
+/// The generator's CPU use (percent of one core), with its capacity (its cores, or a
+/// fractional cgroup quota) for scale.
 pub fn cpu_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut cpu = Series::with_capacity("generator CPU", color(0), snaps.len());
     cpu.points
         .extend(snaps.iter().map(|s| (secs(s), s.generator.cpu_percent)));
-    let cores = snaps.iter().map(|s| s.generator.cores).max().unwrap_or(0);
-    if cores == 0 {
+    let Some(capacity) = snaps
+        .iter()
+        .filter_map(|s| s.generator.capacity())
+        .reduce(f64::max)
+    else {
         return vec![cpu];
-    }
-    let mut cap = Series::with_capacity(format!("all {cores} cores"), color(5), 2);
-    let cap_v = f64::from(cores) * 100.0;
+    };
+    let mut cap = Series::with_capacity(
+        format!("all {}", shared::metrics::cores_text(capacity)),
+        color(5),
+        2,
+    );
+    let cap_v = capacity * 100.0;
     if let (Some(first), Some(last)) = (snaps.first(), snaps.last()) {
         cap.points.push((secs(first), cap_v));
         cap.points.push((secs(last), cap_v));
@@ -440,6 +448,15 @@ mod tests {
         assert_eq!(c[0].points.len(), 4);
         assert_eq!(c[1].points, [(1.0, 200.0), (4.0, 200.0)]);
         assert_eq!(names(&cpu_series(&[])), ["generator CPU"]);
+        // Under a quota of 1.5 CPUs (whole cores: 1) the scale is the quota.
+        let mut quota = run(2);
+        for s in &mut quota {
+            s.generator.cores = 1;
+            s.generator.cpu_capacity = 1.5;
+        }
+        let c = cpu_series(&quota);
+        assert_eq!(names(&c), ["generator CPU", "all 1.5 cores"]);
+        assert_eq!(c[1].points, [(1.0, 150.0), (2.0, 150.0)]);
     }
 
     #[test]
