@@ -487,9 +487,14 @@ pub struct SaveScenario {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HostResources {
     /// Whole-host CPU use since the previous call (the first call: since boot), percent of
-    /// all the host's cores; `null` when unknown or when no time passed since that call.
+    /// all the host's CPUs (`host_cores` of them, not `cores`); `null` when unknown or when
+    /// no time passed since that call.
     pub cpu_percent: Option<f64>,
-    /// Cores this process may use.
+    /// The host's CPUs (the `cpuN` lines of `/proc/stat`): what `cpu_percent` is a share of.
+    /// `null` when unknown.
+    pub host_cores: Option<u32>,
+    /// Cores this process may use (its CPU affinity, and a cgroup CPU quota rounded down to
+    /// whole cores, at least 1): fewer than `host_cores` in a container or under `taskset`.
     pub cores: u32,
     /// Total memory, bytes.
     pub memory_total_bytes: Option<u64>,
@@ -497,10 +502,18 @@ pub struct HostResources {
     pub memory_available_bytes: Option<u64>,
     /// This process's resident memory, bytes.
     pub process_rss_bytes: Option<u64>,
-    /// Bytes received on all non-loopback interfaces since boot.
+    /// Bytes received since boot on the interfaces in `net_interfaces`.
     pub net_rx_bytes: Option<u64>,
-    /// Bytes sent on all non-loopback interfaces since boot.
+    /// Bytes sent since boot on the interfaces in `net_interfaces`.
     pub net_tx_bytes: Option<u64>,
+    /// The interfaces `net_rx_bytes` and `net_tx_bytes` count: the physical ones, whose
+    /// traffic is the host's own. Virtual ones (those under `/sys/devices/virtual/net`: veth
+    /// pairs, bridges such as `docker0`, tunnels) carry traffic that also crosses a physical
+    /// one, or none that leaves the host, and loopback never counts. Where there is no
+    /// physical one (a container, whose `eth0` is one end of a veth pair) or `/sys` cannot
+    /// be read, every interface but loopback. Empty when none counts.
+    #[serde(default)]
+    pub net_interfaces: Vec<String>,
     /// Load average over 1 minute.
     pub load_avg_1m: Option<f64>,
 }
