@@ -2,6 +2,11 @@
 //! history so far, then live messages. A viewer that falls behind is told how much it missed
 //! and carries on from the newest message; one that stops reading is dropped. Neither ever
 //! slows the engine: the feed is a bounded broadcast.
+//!
+//! A message may take [`SEND_TIMEOUT`] to send, or longer when it is large: as long as it
+//! needs at [`MIN_SEND_RATE`]. A long run's history (tens of MB after an hour) so reaches a
+//! viewer on a slow link; with a fixed limit, that viewer was dropped, reconnected, was sent
+//! the history again and never caught up.
 
 use std::time::Duration;
 
@@ -15,10 +20,15 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use super::AppState;
 use super::error::ApiError;
-use super::manager::RunManager;
+use super::manager::{History, RunManager};
 
-/// A viewer that cannot take a message within this time is disconnected.
+/// A viewer that cannot take a message within this time is disconnected (a large one gets
+/// longer: see [`send_limit`]).
 pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The slowest a viewer may take a large message, bytes per second (512 kbit/s): a message is
+/// given as long as it needs at this rate, when that is longer than the send timeout.
+pub(crate) const MIN_SEND_RATE: u64 = 64 * 1024;
 
 /// The largest message (and frame) a viewer may send. The feed is one-way and ignores what a
 /// viewer sends (pings and closes carry at most 125 bytes), so anything bigger is refused at
@@ -68,18 +78,67 @@ async fn next(rx: &mut broadcast::Receiver<ServerMsg>) -> Option<ServerMsg> {
     }
 }
 
-async fn send<S: Sink<Message> + Unpin>(sink: &mut S, msg: &ServerMsg, timeout: Duration) -> bool {
-    let Ok(text) = serde_json::to_string(msg) else {
-        return false;
-    };
+/// How long a message of `bytes` may take to send: `send_timeout`, or as long as it needs at
+/// [`MIN_SEND_RATE`] when that is longer.
+fn send_limit(send_timeout: Duration, bytes: usize) -> Duration {
+    let at_min_rate = Duration::from_millis(
+        u64::try_from(bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(1000)
+            / MIN_SEND_RATE,
+    );
+    send_timeout.max(at_min_rate)
+}
+
+/// Sends one text frame within its [`send_limit`]; false when the viewer did not take it.
+async fn send_text<S: Sink<Message> + Unpin>(
+    sink: &mut S,
+    text: String,
+    send_timeout: Duration,
+) -> bool {
+    let limit = send_limit(send_timeout, text.len());
     matches!(
-        tokio::time::timeout(timeout, sink.send(Message::Text(text.into()))).await,
+        tokio::time::timeout(limit, sink.send(Message::Text(text.into()))).await,
         Ok(Ok(()))
     )
 }
 
-/// Serves one viewer; a send that takes longer than `send_timeout` drops it ([`SEND_TIMEOUT`]
-/// on a real socket). Generic over the socket halves so it can be driven by channels in tests.
+async fn send<S: Sink<Message> + Unpin>(
+    sink: &mut S,
+    msg: &ServerMsg,
+    send_timeout: Duration,
+) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => send_text(sink, text, send_timeout).await,
+        Err(_) => false,
+    }
+}
+
+/// Sends `hello`, then the history of the run in progress, if any; false when the viewer did
+/// not take them. The history is written out on a blocking thread: a long run's takes a while.
+async fn greet<S: Sink<Message> + Unpin>(
+    sink: &mut S,
+    history: Option<History>,
+    send_timeout: Duration,
+) -> bool {
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL_VERSION,
+    };
+    if !send(sink, &hello, send_timeout).await {
+        return false;
+    }
+    let Some(history) = history else {
+        return true;
+    };
+    match tokio::task::spawn_blocking(move || history.to_json()).await {
+        Ok(Ok(text)) => send_text(sink, text, send_timeout).await,
+        _ => false,
+    }
+}
+
+/// Serves one viewer; a send that takes longer than its [`send_limit`] (`send_timeout`,
+/// [`SEND_TIMEOUT`] on a real socket, or longer for a large message) drops it. Generic over the
+/// socket halves so it can be driven by channels in tests.
 pub(crate) async fn feed<S, R, E>(
     mut sink: S,
     mut stream: R,
@@ -90,20 +149,7 @@ pub(crate) async fn feed<S, R, E>(
     R: Stream<Item = Result<Message, E>> + Unpin,
 {
     let (mut rx, history) = runs.subscribe();
-    if !send(
-        &mut sink,
-        &ServerMsg::Hello {
-            protocol: PROTOCOL_VERSION,
-        },
-        send_timeout,
-    )
-    .await
-    {
-        return;
-    }
-    if let Some(history) = history
-        && !send(&mut sink, &history, send_timeout).await
-    {
+    if !greet(&mut sink, history, send_timeout).await {
         return;
     }
     loop {
@@ -128,7 +174,125 @@ pub(crate) async fn feed<S, R, E>(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use tokio::sync::mpsc;
+    use tokio::time::Instant;
+
     use super::*;
+
+    /// A viewer on a link that carries `rate` bytes per second: each frame is taken once its
+    /// bytes have gone through, then handed to the returned receiver.
+    fn slow_link(
+        rate: u64,
+    ) -> (
+        impl Sink<Message, Error = &'static str> + Unpin,
+        mpsc::UnboundedReceiver<Message>,
+    ) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let sink = Box::pin(futures_util::sink::unfold(tx, move |tx, msg: Message| {
+            let bytes = match &msg {
+                Message::Text(text) => text.len() as u64,
+                _ => 0,
+            };
+            async move {
+                tokio::time::sleep(Duration::from_millis(bytes * 1000 / rate)).await;
+                tx.send(msg).map_err(|_| "the test is gone")?;
+                Ok(tx)
+            }
+        }));
+        (sink, rx)
+    }
+
+    /// A run's history with `intervals` snapshots.
+    fn history(intervals: u64) -> History {
+        History {
+            run: shared::samples::run_info(),
+            snapshots: (0..intervals)
+                .map(|seq| Arc::new(shared::samples::snapshot(seq)))
+                .collect(),
+            alerts: vec![Arc::new(shared::samples::alert())],
+        }
+    }
+
+    fn text(frame: Option<Message>) -> String {
+        match frame {
+            Some(Message::Text(text)) => text.as_str().to_owned(),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_history_is_written_as_the_history_message() {
+        let history = history(3);
+        let json = history.to_json().expect("serializes");
+        let msg = history.to_msg();
+        assert_eq!(json, serde_json::to_string(&msg).expect("serializes"));
+        assert_eq!(ServerMsg::from_json(&json).expect("reads"), msg);
+    }
+
+    /// A long run's history is more than the send timeout's worth on a slow link: the viewer
+    /// still gets it whole, given the time it needs at the minimum rate. It was dropped after
+    /// 5 s, reconnected, and was sent the history again, for ever.
+    #[tokio::test(start_paused = true)]
+    async fn a_long_history_reaches_a_slow_viewer() {
+        let history = history(1000);
+        let bytes = history.to_json().expect("serializes").len() as u64;
+        let rate = 2 * MIN_SEND_RATE;
+        assert!(
+            Duration::from_millis(bytes * 1000 / rate) > 2 * SEND_TIMEOUT,
+            "{bytes} B take longer than the send timeout"
+        );
+        let (mut sink, mut frames) = slow_link(rate);
+        let start = Instant::now();
+        assert!(
+            greet(&mut sink, Some(history.clone()), SEND_TIMEOUT).await,
+            "the slow viewer takes hello and the history"
+        );
+        assert!(start.elapsed() > 2 * SEND_TIMEOUT, "{:?}", start.elapsed());
+        let hello = ServerMsg::from_json(&text(frames.recv().await)).expect("reads");
+        assert_eq!(
+            hello,
+            ServerMsg::Hello {
+                protocol: PROTOCOL_VERSION
+            }
+        );
+        let sent = ServerMsg::from_json(&text(frames.recv().await)).expect("reads");
+        assert_eq!(sent, history.to_msg(), "the whole history");
+    }
+
+    /// A viewer that takes the history slower than the minimum rate is still dropped, once
+    /// the time the history needs at that rate has passed.
+    #[tokio::test(start_paused = true)]
+    async fn a_viewer_slower_than_the_minimum_rate_is_dropped() {
+        let history = history(1000);
+        let bytes = history.to_json().expect("serializes").len();
+        let (mut sink, _frames) = slow_link(MIN_SEND_RATE / 2);
+        let start = Instant::now();
+        assert!(!greet(&mut sink, Some(history), SEND_TIMEOUT).await);
+        let limit = send_limit(SEND_TIMEOUT, bytes);
+        assert!(limit > SEND_TIMEOUT, "{limit:?}");
+        // Hello went through at once (a few bytes); the history had its limit, no more.
+        let took = start.elapsed();
+        assert!(
+            took >= limit && took < limit + Duration::from_secs(1),
+            "{took:?} for a limit of {limit:?}"
+        );
+    }
+
+    #[test]
+    fn small_messages_get_the_send_timeout_and_large_ones_their_time_at_the_minimum_rate() {
+        assert_eq!(send_limit(SEND_TIMEOUT, 0), SEND_TIMEOUT);
+        assert_eq!(send_limit(SEND_TIMEOUT, 100 * 1024), SEND_TIMEOUT);
+        assert_eq!(
+            send_limit(SEND_TIMEOUT, 64 * 1024 * 1024),
+            Duration::from_secs(1024)
+        );
+        assert_eq!(
+            send_limit(SEND_TIMEOUT, usize::MAX),
+            Duration::from_millis(u64::MAX / MIN_SEND_RATE)
+        );
+    }
 
     fn lagged(skipped: u64) -> ServerMsg {
         ServerMsg::Lagged { skipped }

@@ -28,12 +28,67 @@ use crate::store::{RunDeletion, Store, StoreError};
 struct Current {
     info: RunInfo,
     handle: engine::RunHandle,
-    snapshots: Vec<MetricsSnapshot>,
-    alerts: Vec<Alert>,
+    /// Shared, so a viewer joining a long run takes its history under the lock by counting
+    /// references, not by copying every snapshot (an hour at 1 s intervals is tens of MB).
+    snapshots: Vec<Arc<MetricsSnapshot>>,
+    alerts: Vec<Arc<Alert>>,
     /// When the engine started, for the elapsed time between snapshots.
     started: std::time::Instant,
     /// Set when the pump has stored the summary: the run is fully over.
     done: bool,
+}
+
+/// A run in progress as a viewer joining now gets it: its listing, and its snapshots and
+/// alerts so far, shared with the manager (taking it copies no snapshot).
+#[derive(Debug, Clone)]
+pub(crate) struct History {
+    /// The run.
+    pub run: RunInfo,
+    /// Its snapshots so far, in order.
+    pub snapshots: Vec<Arc<MetricsSnapshot>>,
+    /// Its alerts so far.
+    pub alerts: Vec<Arc<Alert>>,
+}
+
+impl History {
+    /// The `history` message as JSON text: exactly what [`ServerMsg::History`] serializes to,
+    /// written from the shared snapshots without copying them first.
+    pub(crate) fn to_json(&self) -> serde_json::Result<String> {
+        /// A slice of shared values, serialized as the values.
+        struct Each<'a, T>(&'a [Arc<T>]);
+        impl<T: serde::Serialize> serde::Serialize for Each<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|v| &**v))
+            }
+        }
+        #[derive(serde::Serialize)]
+        #[serde(tag = "type", rename = "history")]
+        struct Wire<'a> {
+            run: &'a RunInfo,
+            snapshots: Each<'a, MetricsSnapshot>,
+            alerts: Each<'a, Alert>,
+        }
+        serde_json::to_string(&Wire {
+            run: &self.run,
+            snapshots: Each(&self.snapshots),
+            alerts: Each(&self.alerts),
+        })
+    }
+
+    /// The message this is.
+    #[cfg(test)]
+    pub(crate) fn to_msg(&self) -> ServerMsg {
+        ServerMsg::History {
+            run: self.run.clone(),
+            snapshots: self.snapshots.iter().map(|s| (**s).clone()).collect(),
+            alerts: self.alerts.iter().map(|a| (**a).clone()).collect(),
+        }
+    }
+}
+
+/// Copies of shared values, made outside the manager's lock.
+fn owned<T: Clone>(shared: &[Arc<T>]) -> Vec<T> {
+    shared.iter().map(|v| (**v).clone()).collect()
 }
 
 /// Shared by every handler.
@@ -456,32 +511,36 @@ impl RunManager {
 
     /// The current or most recent run of this process, with its latest snapshot.
     pub fn status(&self) -> Option<(RunInfo, Option<MetricsSnapshot>)> {
-        self.current()
+        let (info, latest) = self
+            .current()
             .as_ref()
-            .map(|c| (c.info.clone(), c.snapshots.last().cloned()))
+            .map(|c| (c.info.clone(), c.snapshots.last().cloned()))?;
+        Some((info, latest.map(|s| (*s).clone())))
     }
 
-    /// The live run's snapshots and alerts so far, if `id` is the current run.
+    /// The live run's snapshots and alerts so far, if `id` is the current run. They are
+    /// copied after the lock is let go: a long run's are large.
     pub fn live(&self, id: &RunId) -> Option<(RunInfo, Vec<MetricsSnapshot>, Vec<Alert>)> {
-        self.current()
+        let (info, snapshots, alerts) = self
+            .current()
             .as_ref()
             .filter(|c| c.info.id == *id)
-            .map(|c| (c.info.clone(), c.snapshots.clone(), c.alerts.clone()))
+            .map(|c| (c.info.clone(), c.snapshots.clone(), c.alerts.clone()))?;
+        Some((info, owned(&snapshots), owned(&alerts)))
     }
 
     /// Subscribes to the live feed. If a run is in progress, also returns its history so far;
-    /// both are taken under one lock so nothing falls between them.
-    pub fn subscribe(&self) -> (broadcast::Receiver<ServerMsg>, Option<ServerMsg>) {
+    /// both are taken under one lock so nothing falls between them. The history shares the
+    /// stored snapshots, so the lock is held only while their references are counted, however
+    /// long the run.
+    pub(crate) fn subscribe(&self) -> (broadcast::Receiver<ServerMsg>, Option<History>) {
         let current = self.current();
         let rx = self.inner.feed.subscribe();
-        let history = current
-            .as_ref()
-            .filter(|c| !c.done)
-            .map(|c| ServerMsg::History {
-                run: c.info.clone(),
-                snapshots: c.snapshots.clone(),
-                alerts: c.alerts.clone(),
-            });
+        let history = current.as_ref().filter(|c| !c.done).map(|c| History {
+            run: c.info.clone(),
+            snapshots: c.snapshots.clone(),
+            alerts: c.alerts.clone(),
+        });
         (rx, history)
     }
 
@@ -671,7 +730,11 @@ impl RunManager {
         limits: &super::config::AlertLimits,
         alerting: &mut Alerting,
     ) {
-        let alerts = alerts_for(&snap, limits, alerting);
+        let alerts: Vec<Arc<Alert>> = alerts_for(&snap, limits, alerting)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let snap = Arc::new(snap);
         let store = self.inner.store.clone();
         let (sid, s, a) = (id.clone(), snap.clone(), alerts.clone());
         let stored = blocking(move || {
@@ -688,23 +751,25 @@ impl RunManager {
                 snap.seq
             );
         }
+        // The messages are made before the lock is taken: only cheap work happens under it.
+        let mut messages = vec![ServerMsg::Snapshot {
+            run_id: id.clone(),
+            snapshot: Box::new((*snap).clone()),
+        }];
+        messages.extend(alerts.iter().map(|alert| ServerMsg::Alert {
+            run_id: id.clone(),
+            alert: (**alert).clone(),
+        }));
         // Append and broadcast under the lock, so a subscriber joining now sees each snapshot
         // exactly once: either in its history or on the feed.
         let mut current = self.current();
         if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
             c.info.duration_ms = c.info.duration_ms.max(snap.elapsed_ms);
-            c.snapshots.push(snap.clone());
-            c.alerts.extend(alerts.iter().cloned());
+            c.snapshots.push(snap);
+            c.alerts.extend(alerts);
         }
-        let _ = self.inner.feed.send(ServerMsg::Snapshot {
-            run_id: id.clone(),
-            snapshot: Box::new(snap),
-        });
-        for alert in alerts {
-            let _ = self.inner.feed.send(ServerMsg::Alert {
-                run_id: id.clone(),
-                alert,
-            });
+        for msg in messages {
+            let _ = self.inner.feed.send(msg);
         }
         drop(current);
     }

@@ -145,11 +145,25 @@ async fn joining_mid_run_gets_history_then_live_snapshots() {
         .expect("a first snapshot");
 
     let (mut late, history) = h.runs.subscribe();
+    // Joining shares the stored snapshots: taking the history under the manager's lock
+    // copies none of them, however long the run.
+    let (_, again) = h.runs.subscribe();
+    if let (Some(history), Some(again)) = (&history, &again) {
+        assert!(!history.snapshots.is_empty());
+        assert!(
+            history
+                .snapshots
+                .iter()
+                .zip(&again.snapshots)
+                .all(|(a, b)| std::sync::Arc::ptr_eq(a, b)),
+            "two joins share every snapshot"
+        );
+    }
     let Some(ServerMsg::History {
         run,
         snapshots: past,
         alerts: _,
-    }) = history
+    }) = history.as_ref().map(|h| h.to_msg())
     else {
         panic!("a subscriber joining mid-run gets the history, got {history:?}")
     };
