@@ -436,8 +436,14 @@ impl RunManager {
                 } else {
                     c.handle.cancel();
                 }
-                if !c.info.status.is_terminal() {
+                // Announced here, under the lock, so the feed says `stopping` from the moment
+                // the stop is accepted (the engine's own `stopping` then changes nothing).
+                if !c.info.status.is_terminal() && c.info.status != RunStatus::Stopping {
                     c.info.status = RunStatus::Stopping;
+                    let _ = self.inner.feed.send(ServerMsg::Status {
+                        run_id: c.info.id.clone(),
+                        status: RunStatus::Stopping,
+                    });
                 }
                 let elapsed = u64::try_from(c.started.elapsed().as_millis()).unwrap_or(u64::MAX);
                 c.info.duration_ms = c.info.duration_ms.max(elapsed);
@@ -707,16 +713,21 @@ impl RunManager {
         if let Err(e) = blocking(move || store.set_status(&sid, status)).await {
             errln!("error: run {id}: could not store status {status}: {e}");
         }
+        // Decided and announced under the lock, as a stop is: the feed announces each change
+        // of the run's status once, in the order the status route shows them.
         let mut current = self.current();
-        if let Some(c) = current.as_mut().filter(|c| c.info.id == *id) {
-            // A stop request already made the run `stopping`; a late `running` from the engine
-            // must not take that back.
-            if !(c.info.status == RunStatus::Stopping
-                && matches!(status, RunStatus::Pending | RunStatus::Running))
-            {
-                c.info.status = status;
-            }
+        let Some(c) = current.as_mut().filter(|c| c.info.id == *id) else {
+            return;
+        };
+        // A stop request already made the run `stopping` (and said so on the feed); a late
+        // `running` from the engine, read before the stop and announced after it, must take
+        // that back neither here nor on the feed. Nor is a status announced twice.
+        let overtaken = c.info.status == RunStatus::Stopping
+            && matches!(status, RunStatus::Pending | RunStatus::Running);
+        if overtaken || c.info.status == status {
+            return;
         }
+        c.info.status = status;
         let _ = self.inner.feed.send(ServerMsg::Status {
             run_id: id.clone(),
             status,
@@ -901,6 +912,74 @@ mod tests {
             }
             assert_eq!(fired, *want, "{name}");
         }
+    }
+
+    /// The next message on the feed, bounded so a broken run fails the test, not hangs it.
+    async fn next(rx: &mut broadcast::Receiver<ServerMsg>) -> ServerMsg {
+        tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("a message in time")
+            .expect("the feed is open")
+    }
+
+    /// The engine says `running`; the pump reads it, and before it announces it a stop is
+    /// accepted. The late `running` used to go out on the feed after the stop, so the panel
+    /// showed the run `running` until the engine's `stopping` came. Now the stop says
+    /// `stopping` on the feed at once, and nothing after it says `running`, there or in the
+    /// status.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_running_announced_after_a_stop_does_not_take_it_back() {
+        use crate::demo_target::{DemoConfig, DemoServer};
+        let demo = DemoServer::start(DemoConfig::instant())
+            .await
+            .expect("the demo target binds 127.0.0.1:0");
+        let config = ServerConfig {
+            interval: Duration::from_millis(100),
+            demo_target_url: Some(demo.url()),
+            ..Default::default()
+        };
+        let runs = RunManager::new(Store::open_in_memory().expect("a store"), config);
+        let (mut rx, _) = runs.subscribe();
+        let request: StartRun = serde_json::from_value(serde_json::json!({
+            "scenario": { "inline": {
+                "name": "stopped",
+                "journeys": [{ "name": "product", "steps": [{ "request": {
+                    "name": "GET product", "method": "GET", "path": "/api/products/3"
+                }}]}],
+                "load": { "type": "constant_users", "users": 2, "duration": "60s" },
+                "options": { "timeout": "5s", "graceful_stop": "2s" }
+            }}
+        }))
+        .expect("a start request");
+        let id = runs.start(request).await.expect("the run starts").id;
+        while !matches!(
+            next(&mut rx).await,
+            ServerMsg::Status {
+                status: RunStatus::Running,
+                ..
+            }
+        ) {}
+
+        let stopped = runs.stop(None, false).expect("the stop is accepted");
+        assert_eq!(stopped.status, RunStatus::Stopping);
+        // The pump announces a `running` it read before the stop.
+        runs.on_status(&id, RunStatus::Running).await;
+        let shown = runs.status().map(|(info, _)| info.status);
+        assert_eq!(shown, Some(RunStatus::Stopping), "the status route");
+
+        let mut statuses = Vec::new();
+        loop {
+            match next(&mut rx).await {
+                ServerMsg::Status { status, .. } => statuses.push(status),
+                ServerMsg::Finished { .. } => break,
+                _ => {}
+            }
+        }
+        assert_eq!(
+            statuses,
+            [RunStatus::Stopping, RunStatus::Cancelled],
+            "the feed after the stop: stopping at once, once, then the end"
+        );
     }
 
     #[test]
