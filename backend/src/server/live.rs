@@ -26,6 +26,11 @@ use super::manager::{History, RunManager};
 /// longer: see [`send_limit`]).
 pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How often the feed pings its viewer (a WebSocket ping, which browsers answer by themselves):
+/// a feed with nothing to say (no run) still carries a frame this often, so a proxy that cuts
+/// idle connections (nginx's `proxy_read_timeout` is 60 s) keeps it open.
+pub(crate) const PING_PERIOD: Duration = Duration::from_secs(20);
+
 /// The slowest a viewer may take a large message, bytes per second (512 kbit/s): a message is
 /// given as long as it needs at this rate, when that is longer than the send timeout.
 pub(crate) const MIN_SEND_RATE: u64 = 64 * 1024;
@@ -137,8 +142,9 @@ async fn greet<S: Sink<Message> + Unpin>(
 }
 
 /// Serves one viewer; a send that takes longer than its [`send_limit`] (`send_timeout`,
-/// [`SEND_TIMEOUT`] on a real socket, or longer for a large message) drops it. Generic over the
-/// socket halves so it can be driven by channels in tests.
+/// [`SEND_TIMEOUT`] on a real socket, or longer for a large message) drops it, and so does a
+/// ping that takes longer than `send_timeout`. Generic over the socket halves so it can be
+/// driven by channels in tests.
 pub(crate) async fn feed<S, R, E>(
     mut sink: S,
     mut stream: R,
@@ -152,8 +158,17 @@ pub(crate) async fn feed<S, R, E>(
     if !greet(&mut sink, history, send_timeout).await {
         return;
     }
+    let first_ping = tokio::time::Instant::now() + PING_PERIOD;
+    let mut ping = tokio::time::interval_at(first_ping, PING_PERIOD);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                let ping = sink.send(Message::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(send_timeout, ping).await, Ok(Ok(()))) {
+                    break;
+                }
+            }
             msg = next(&mut rx) => {
                 let Some(msg) = msg else { break };
                 if !send(&mut sink, &msg, send_timeout).await {
@@ -278,6 +293,43 @@ mod tests {
             took >= limit && took < limit + Duration::from_secs(1),
             "{took:?} for a limit of {limit:?}"
         );
+    }
+
+    /// A feed with no run sends nothing but pings, one every period, so a proxy with an idle
+    /// timeout does not cut it. It sent nothing at all, and nginx closed it after 60 s.
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_feed_pings_its_viewer_every_period() {
+        let store = crate::store::Store::open_in_memory().expect("an in-memory store opens");
+        let runs = RunManager::new(store, super::super::ServerConfig::default());
+        let (tx, mut frames) = mpsc::unbounded_channel();
+        let sink = Box::pin(futures_util::sink::unfold(
+            tx,
+            |tx, msg: Message| async move {
+                tx.send(msg).map_err(|_| "the test is gone")?;
+                Ok::<_, &'static str>(tx)
+            },
+        ));
+        let (client, incoming) =
+            mpsc::unbounded_channel::<Result<Message, std::convert::Infallible>>();
+        let stream = Box::pin(futures_util::stream::unfold(
+            incoming,
+            |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
+        ));
+        let start = Instant::now();
+        let task = tokio::spawn(feed(sink, stream, runs, SEND_TIMEOUT));
+        let hello = ServerMsg::from_json(&text(frames.recv().await)).expect("reads");
+        assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
+        for n in 1..=3 {
+            let frame = tokio::time::timeout(2 * PING_PERIOD, frames.recv())
+                .await
+                .expect("a ping within the period");
+            assert!(matches!(frame, Some(Message::Ping(_))), "{frame:?}");
+            assert_eq!(start.elapsed(), n * PING_PERIOD, "ping {n}");
+        }
+        client
+            .send(Ok(Message::Close(None)))
+            .expect("the feed reads");
+        task.await.expect("the feed ends without panicking");
     }
 
     #[test]
