@@ -170,7 +170,7 @@ pub async fn run_with_series(id: &str) -> (Result<RunDetail, ApiError>, Vec<Metr
 
 /// A series fetched by [`series`], with its newest snapshot complete again: the run's `latest`
 /// (from [`run`]) replaces the snapshot of the same interval, or is added when it is newer.
-fn with_latest(
+pub(crate) fn with_latest(
     mut series: Vec<MetricsSnapshot>,
     latest: Option<&MetricsSnapshot>,
 ) -> Vec<MetricsSnapshot> {

@@ -1,8 +1,8 @@
 //! The live feed: one WebSocket to `/api/ws`, decoded into signals every page can read. It
 //! reconnects by itself (with back-off) and, after a reconnect or a `lagged` notice, refetches
-//! the run so nothing is missing.
+//! the run so nothing is missing; it shows itself live only once that refetch worked.
 
-use futures_util::StreamExt as _;
+use futures_util::{Stream, StreamExt as _};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use leptos::prelude::*;
@@ -29,15 +29,19 @@ pub struct LiveFeed {
 impl LiveFeed {
     /// Opens the feed and keeps it open.
     pub fn connect() -> Self {
-        let feed = Self {
+        let feed = Self::new();
+        spawn_local(feed.run_forever());
+        feed
+    }
+
+    fn new() -> Self {
+        Self {
             connected: RwSignal::new(false),
             run: RwSignal::new(None),
             snapshots: RwSignal::new(Vec::new()),
             alerts: RwSignal::new(Vec::new()),
             summary: RwSignal::new(None),
-        };
-        spawn_local(feed.run_forever());
-        feed
+        }
     }
 
     /// The feed provided by [`crate::App`].
@@ -59,18 +63,24 @@ impl LiveFeed {
         let mut backoff_ms = 250;
         loop {
             if let Some(url) = Self::url()
-                && let Ok(mut ws) = WebSocket::open(&url)
+                && let Ok(ws) = WebSocket::open(&url)
             {
-                while let Some(Ok(Message::Text(text))) = ws.next().await {
-                    if !self.connected.get_untracked() {
-                        backoff_ms = 250;
-                        self.catch_up().await;
-                        self.connected.set(true);
+                // Each text frame read as a message (`None`: one this panel cannot read); the
+                // stream ends when the socket does.
+                let messages = futures_util::stream::unfold(ws, |mut ws| async move {
+                    match ws.next().await {
+                        Some(Ok(Message::Text(text))) => {
+                            Some((crate::json::server_msg(&text).ok(), ws))
+                        }
+                        _ => None,
                     }
-                    if let Ok(msg) = crate::json::server_msg(&text) {
-                        self.apply(msg).await;
-                    }
-                }
+                });
+                let messages = std::pin::pin!(messages);
+                self.follow(messages, || self.catch_up()).await;
+            }
+            // A connection that was live starts the back-off afresh.
+            if self.connected.get_untracked() {
+                backoff_ms = 250;
             }
             self.connected.set(false);
             gloo_timers::future::TimeoutFuture::new(backoff_ms).await;
@@ -78,32 +88,56 @@ impl LiveFeed {
         }
     }
 
+    /// Follows one connection's messages until it ends or a catch-up fails (the connection is
+    /// then let go, to be opened again, and the run fetched again, after the back-off).
+    async fn follow<F: Future<Output = bool>>(
+        &self,
+        mut messages: impl Stream<Item = Option<ServerMsg>> + Unpin,
+        catch_up: impl Fn() -> F,
+    ) -> Ended {
+        while let Some(msg) = messages.next().await {
+            let Some(msg) = msg else { continue };
+            match step(&msg) {
+                Step::CatchUp => {
+                    if !catch_up().await {
+                        return Ended::Reconnect;
+                    }
+                    self.connected.set(true);
+                }
+                Step::Apply => self.apply(msg),
+            }
+        }
+        Ended::Reconnect
+    }
+
     /// After (re)connecting, or when the feed skipped messages: load the most recent run, so a
     /// page opened mid-run or after a drop shows the run from its start, and one that ended or
-    /// started in the gap is shown as it is now.
-    async fn catch_up(&self) {
-        if let Ok(status) = crate::api::status().await
-            && let Some(run) = status.run
-        {
-            self.load_run(run).await;
+    /// started in the gap is shown as it is now. False when a fetch failed.
+    async fn catch_up(&self) -> bool {
+        match crate::api::status().await {
+            Ok(status) => match status.run {
+                Some(run) => self.load_run(run).await,
+                None => true,
+            },
+            Err(_) => false,
         }
     }
 
-    async fn load_run(&self, run: RunInfo) {
-        let id = run.id.0.clone();
-        let (detail, series) = crate::api::run_with_series(&id).await;
-        let detail = detail.ok();
+    /// Loads a run whole, or nothing (false) when its detail or its series could not be fetched.
+    async fn load_run(&self, run: RunInfo) -> bool {
+        let id = run.id.0;
+        let (detail, series) =
+            futures_util::future::join(crate::api::run(&id), crate::api::series(&id)).await;
+        let (Ok(detail), Ok(series)) = (detail, series) else {
+            return false;
+        };
         // The fetched listing is newer than the one the feed or the status gave.
-        self.run
-            .set(Some(detail.as_ref().map_or(run, |d| d.info.clone())));
-        self.snapshots.set(series);
-        self.alerts.set(
-            detail
-                .as_ref()
-                .map(|d| d.alerts.clone())
-                .unwrap_or_default(),
-        );
-        self.summary.set(detail.and_then(|d| d.summary));
+        self.snapshots
+            .set(crate::api::with_latest(series, detail.latest.as_ref()));
+        self.run.set(Some(detail.info));
+        self.alerts.set(detail.alerts);
+        self.summary.set(detail.summary);
+        true
     }
 
     fn is_current(&self, id: &shared::run::RunId) -> bool {
@@ -111,9 +145,10 @@ impl LiveFeed {
             .with_untracked(|r| r.as_ref().is_some_and(|r| r.id == *id))
     }
 
-    async fn apply(&self, msg: ServerMsg) {
+    fn apply(&self, msg: ServerMsg) {
         match msg {
-            ServerMsg::Hello { .. } => {}
+            // Both are taken care of before (see `step`).
+            ServerMsg::Hello { .. } | ServerMsg::Lagged { .. } => {}
             ServerMsg::RunStarted { run } => {
                 self.run.set(Some(run));
                 self.snapshots.set(Vec::new());
@@ -164,9 +199,31 @@ impl LiveFeed {
                     self.summary.set(Some(*summary));
                 }
             }
-            // Skipped messages may have carried a status, the run's end or a new run.
-            ServerMsg::Lagged { .. } => self.catch_up().await,
         }
+    }
+}
+
+/// How following one connection ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// It closed, or a catch-up failed: connect again, after the back-off.
+    Reconnect,
+}
+
+/// What a message asks of the feed.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    /// Refetch the run: `hello` opens every connection, and `lagged` says messages were
+    /// skipped (a status, the run's end, a new run).
+    CatchUp,
+    /// Apply it.
+    Apply,
+}
+
+fn step(msg: &ServerMsg) -> Step {
+    match msg {
+        ServerMsg::Hello { .. } | ServerMsg::Lagged { .. } => Step::CatchUp,
+        _ => Step::Apply,
     }
 }
 
@@ -183,9 +240,99 @@ fn add_alert(alerts: &mut Vec<Alert>, alert: Alert) {
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell;
+    use std::task::{Context, Poll, Waker};
+
     use shared::api::AlertKind;
+    use shared::run::RunStatus;
+    use shared::samples;
+    use shared::ws::PROTOCOL_VERSION;
 
     use super::*;
+
+    /// Runs a future that never waits (the tests' messages and catch-ups are all ready).
+    fn now<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(out) => out,
+            Poll::Pending => panic!("the future waits"),
+        }
+    }
+
+    fn hello(protocol: u32) -> ServerMsg {
+        ServerMsg::Hello { protocol }
+    }
+
+    fn snapshot(feed: &LiveFeed, seq: u64) -> ServerMsg {
+        let run_id = feed
+            .run
+            .with_untracked(|r| r.as_ref().expect("a run").id.clone());
+        ServerMsg::Snapshot {
+            run_id,
+            snapshot: Box::new(samples::snapshot(seq)),
+        }
+    }
+
+    /// A feed following a run in progress.
+    fn following() -> LiveFeed {
+        let feed = LiveFeed::new();
+        let mut run = samples::run_info();
+        run.status = RunStatus::Running;
+        run.ended_at_ms = None;
+        run.totals = None;
+        run.thresholds_passed = None;
+        feed.run.set(Some(run));
+        feed
+    }
+
+    /// Follows `messages` with a catch-up that answers `works`; how it ended, and how many
+    /// catch-ups it made.
+    fn follow(feed: &LiveFeed, messages: Vec<ServerMsg>, works: bool) -> (Ended, u32) {
+        let catch_ups = Cell::new(0);
+        let messages = futures_util::stream::iter(messages.into_iter().map(Some));
+        let ended = now(feed.follow(messages, || {
+            catch_ups.set(catch_ups.get() + 1);
+            async move { works }
+        }));
+        (ended, catch_ups.get())
+    }
+
+    /// A catch-up that could not fetch the run leaves the panel showing itself disconnected,
+    /// and lets the connection go so that it connects, and catches up, again. It used to show
+    /// itself connected, over a run it had not loaded, until the next drop.
+    #[test]
+    fn a_failed_catch_up_is_not_shown_as_connected_and_is_tried_again() {
+        let feed = following();
+        let (ended, catch_ups) = follow(
+            &feed,
+            vec![hello(PROTOCOL_VERSION), snapshot(&feed, 0)],
+            false,
+        );
+        assert_eq!((ended, catch_ups), (Ended::Reconnect, 1));
+        assert!(!feed.connected.get_untracked(), "not live without the run");
+        assert!(
+            feed.snapshots.with_untracked(Vec::is_empty),
+            "nothing applied over it"
+        );
+
+        // Live once a catch-up works; a `lagged` whose catch-up fails lets go again.
+        let (ended, catch_ups) = follow(
+            &feed,
+            vec![hello(PROTOCOL_VERSION), snapshot(&feed, 0)],
+            true,
+        );
+        assert_eq!((ended, catch_ups), (Ended::Reconnect, 1));
+        assert!(feed.connected.get_untracked());
+        assert_eq!(feed.snapshots.with_untracked(Vec::len), 1);
+        let lagged = ServerMsg::Lagged { skipped: 3 };
+        let (ended, catch_ups) = follow(&feed, vec![lagged, snapshot(&feed, 1)], false);
+        assert_eq!((ended, catch_ups), (Ended::Reconnect, 1));
+        assert_eq!(
+            feed.snapshots.with_untracked(Vec::len),
+            1,
+            "not applied after it"
+        );
+    }
 
     #[test]
     fn alerts_a_refetch_already_returned_are_not_added_again() {
