@@ -1,6 +1,7 @@
 //! The live feed: one WebSocket to `/api/ws`, decoded into signals every page can read. It
 //! reconnects by itself (with back-off) and, after a reconnect or a `lagged` notice, refetches
-//! the run so nothing is missing; it shows itself live only once that refetch worked.
+//! the run so nothing is missing; it shows itself live only once that refetch worked. A server
+//! that speaks another version of the feed is not followed: the panel asks to be reloaded.
 
 use futures_util::{Stream, StreamExt as _};
 use gloo_net::websocket::Message;
@@ -9,13 +10,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{Alert, RunInfo};
 use shared::metrics::{MetricsSnapshot, RunSummary};
-use shared::ws::ServerMsg;
+use shared::ws::{PROTOCOL_VERSION, ServerMsg};
 
 /// What the panel knows about the current run, as signals.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveFeed {
     /// True while the WebSocket is open and the run it found on opening is loaded.
     pub connected: RwSignal<bool>,
+    /// The server's protocol version, when it is not this panel's: the feed is then no longer
+    /// followed, and the page must be reloaded.
+    pub outdated: RwSignal<Option<u32>>,
     /// The current (or last) run.
     pub run: RwSignal<Option<RunInfo>>,
     /// Its snapshots, in order.
@@ -37,6 +41,7 @@ impl LiveFeed {
     fn new() -> Self {
         Self {
             connected: RwSignal::new(false),
+            outdated: RwSignal::new(None),
             run: RwSignal::new(None),
             snapshots: RwSignal::new(Vec::new()),
             alerts: RwSignal::new(Vec::new()),
@@ -76,7 +81,9 @@ impl LiveFeed {
                     }
                 });
                 let messages = std::pin::pin!(messages);
-                self.follow(messages, || self.catch_up()).await;
+                if self.follow(messages, || self.catch_up()).await == Ended::Outdated {
+                    return;
+                }
             }
             // A connection that was live starts the back-off afresh.
             if self.connected.get_untracked() {
@@ -88,8 +95,9 @@ impl LiveFeed {
         }
     }
 
-    /// Follows one connection's messages until it ends or a catch-up fails (the connection is
-    /// then let go, to be opened again, and the run fetched again, after the back-off).
+    /// Follows one connection's messages until it ends, a catch-up fails (the connection is
+    /// then let go, to be opened again, and the run fetched again, after the back-off), or the
+    /// server turns out to speak another protocol version.
     async fn follow<F: Future<Output = bool>>(
         &self,
         mut messages: impl Stream<Item = Option<ServerMsg>> + Unpin,
@@ -98,6 +106,11 @@ impl LiveFeed {
         while let Some(msg) = messages.next().await {
             let Some(msg) = msg else { continue };
             match step(&msg) {
+                Step::Outdated(server) => {
+                    self.connected.set(false);
+                    self.outdated.set(Some(server));
+                    return Ended::Outdated;
+                }
                 Step::CatchUp => {
                     if !catch_up().await {
                         return Ended::Reconnect;
@@ -208,6 +221,8 @@ impl LiveFeed {
 enum Ended {
     /// It closed, or a catch-up failed: connect again, after the back-off.
     Reconnect,
+    /// The server speaks another protocol version: stop.
+    Outdated,
 }
 
 /// What a message asks of the feed.
@@ -216,12 +231,16 @@ enum Step {
     /// Refetch the run: `hello` opens every connection, and `lagged` says messages were
     /// skipped (a status, the run's end, a new run).
     CatchUp,
+    /// `hello` from a server that speaks this other protocol version: its messages would be
+    /// misread.
+    Outdated(u32),
     /// Apply it.
     Apply,
 }
 
 fn step(msg: &ServerMsg) -> Step {
     match msg {
+        ServerMsg::Hello { protocol } if *protocol != PROTOCOL_VERSION => Step::Outdated(*protocol),
         ServerMsg::Hello { .. } | ServerMsg::Lagged { .. } => Step::CatchUp,
         _ => Step::Apply,
     }
@@ -246,7 +265,6 @@ mod tests {
     use shared::api::AlertKind;
     use shared::run::RunStatus;
     use shared::samples;
-    use shared::ws::PROTOCOL_VERSION;
 
     use super::*;
 
@@ -332,6 +350,23 @@ mod tests {
             1,
             "not applied after it"
         );
+    }
+
+    /// A server that speaks another protocol version is not followed: the panel says so (it
+    /// must be reloaded) instead of misreading its messages.
+    #[test]
+    fn a_server_speaking_another_protocol_is_not_followed() {
+        let feed = following();
+        let other = PROTOCOL_VERSION + 1;
+        let (ended, catch_ups) = follow(&feed, vec![hello(other), snapshot(&feed, 0)], true);
+        assert_eq!((ended, catch_ups), (Ended::Outdated, 0));
+        assert_eq!(feed.outdated.get_untracked(), Some(other));
+        assert!(!feed.connected.get_untracked());
+        assert!(
+            feed.snapshots.with_untracked(Vec::is_empty),
+            "nothing read from it"
+        );
+        assert_eq!(step(&hello(PROTOCOL_VERSION)), Step::CatchUp);
     }
 
     #[test]

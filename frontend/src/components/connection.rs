@@ -4,13 +4,19 @@ use leptos::prelude::*;
 
 use crate::live::LiveFeed;
 
-/// "live" when the WebSocket is open, "reconnecting…" otherwise.
+/// "live" when the WebSocket is open, "reconnecting…" otherwise; a request to reload when the
+/// server speaks another version of the feed.
 #[component]
 pub fn ConnectionBadge() -> impl IntoView {
     let feed = LiveFeed::use_context();
+    let text = move || match (feed.outdated.get(), feed.connected.get()) {
+        (Some(_), _) => "server and panel versions differ: reload the page",
+        (None, true) => "live",
+        (None, false) => "reconnecting…",
+    };
     view! {
         <span class="connection" class:connection--up=move || feed.connected.get()>
-            {move || if feed.connected.get() { "live" } else { "reconnecting…" }}
+            {text}
         </span>
     }
 }
