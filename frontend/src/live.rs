@@ -204,9 +204,12 @@ impl LiveFeed {
             }
             ServerMsg::Finished { run_id, summary } => {
                 if self.is_current(&run_id) {
+                    // The whole listing, not only its status: end, duration, totals, verdict.
+                    // The server records the end as it sees the run end, a moment after this.
+                    let ended_at_ms = summary.started_at_ms.saturating_add(summary.duration_ms);
                     self.run.update(|r| {
                         if let Some(r) = r {
-                            r.status = summary.status;
+                            r.end(&summary, ended_at_ms);
                         }
                     });
                     self.summary.set(Some(*summary));
@@ -367,6 +370,31 @@ mod tests {
             "nothing read from it"
         );
         assert_eq!(step(&hello(PROTOCOL_VERSION)), Step::CatchUp);
+    }
+
+    /// `finished` brings the panel's listing of the run up to date whole: status, end,
+    /// duration, totals and verdict (only the status changed; the rest stayed as at the start).
+    #[test]
+    fn finished_updates_the_whole_listing_of_the_run() {
+        let feed = following();
+        let summary = samples::summary();
+        let run_id = feed
+            .run
+            .with_untracked(|r| r.as_ref().expect("a run").id.clone());
+        feed.apply(ServerMsg::Finished {
+            run_id,
+            summary: Box::new(summary.clone()),
+        });
+        let run = feed.run.get_untracked().expect("a run");
+        assert_eq!(run.status, summary.status);
+        assert_eq!(
+            run.ended_at_ms,
+            Some(summary.started_at_ms + summary.duration_ms)
+        );
+        assert_eq!(run.duration_ms, summary.duration_ms);
+        assert_eq!(run.totals, Some(shared::api::RunTotals::of(&summary)));
+        assert_eq!(run.thresholds_passed, summary.verdict());
+        assert_eq!(feed.summary.get_untracked(), Some(summary));
     }
 
     #[test]

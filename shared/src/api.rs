@@ -265,6 +265,18 @@ pub struct RunInfo {
     pub thresholds_passed: Option<bool>,
 }
 
+impl RunInfo {
+    /// The run as it ended, at `ended_at_ms`, with `summary`: its status, end, duration, totals
+    /// and verdict, as the run history stores them.
+    pub fn end(&mut self, summary: &RunSummary, ended_at_ms: u64) {
+        self.status = summary.status;
+        self.ended_at_ms = Some(ended_at_ms);
+        self.duration_ms = summary.duration_ms;
+        self.totals = Some(RunTotals::of(summary));
+        self.thresholds_passed = summary.verdict();
+    }
+}
+
 /// Which live figure an alert watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

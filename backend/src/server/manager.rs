@@ -6,9 +6,7 @@ use crate::console::errln;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use shared::api::{
-    Alert, AlertKind, LoadOverrides, RunInfo, RunTotals, ScenarioRef, StartRun, TestType,
-};
+use shared::api::{Alert, AlertKind, LoadOverrides, RunInfo, ScenarioRef, StartRun, TestType};
 use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::{RunId, RunStatus};
 use shared::scenario::{
@@ -615,13 +613,7 @@ impl RunManager {
             match stored {
                 // Stored without its summary: the status route shows the run as the history does.
                 Some(info) => c.info = info,
-                None => {
-                    c.info.status = summary.status;
-                    c.info.ended_at_ms = Some(ended_at_ms);
-                    c.info.duration_ms = summary.duration_ms;
-                    c.info.totals = Some(RunTotals::of(&summary));
-                    c.info.thresholds_passed = summary.verdict();
-                }
+                None => c.info.end(&summary, ended_at_ms),
             }
             c.done = true;
         }
