@@ -986,10 +986,11 @@ async fn a_run_the_store_could_not_end_is_deleted_once_the_store_recovers() {
         .run_inline(&quick_scenario("unended", "GET product", "300ms"))
         .await;
     assert_eq!(summary.status, RunStatus::Interrupted, "{summary:?}");
-    assert_eq!(
-        store.get_run(&id).expect("readable").map(|d| d.info.status),
-        Some(RunStatus::Running),
-        "the store could not mark it ended"
+    // Running, or stopping if the pump saw the engine's graceful stop before the end.
+    let stored = store.get_run(&id).expect("readable").map(|d| d.info.status);
+    assert!(
+        stored.is_some_and(|s| !s.is_terminal()),
+        "the store could not mark it ended: {stored:?}"
     );
     let err = h
         .delete(&format!("/api/runs/{id}"))
