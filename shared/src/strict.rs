@@ -12,7 +12,10 @@
 //! serde_json, and serde's maps after it, keep the last of two and drop the first without a
 //! word (a struct's repeated field is serde's own `duplicate field` error). A repeated key is
 //! refused as it is read, at the reader's position; serde_path_to_error gives it its map's
-//! path and an unnamed last segment (`headers.?`), as it does a YAML reader's duplicate.
+//! path and an unnamed last segment (`headers.?`), as it does a YAML reader's duplicate. Keys
+//! read as something other than text count too: a number or boolean (`BTreeMap<u16, _>`, where
+//! `"200"` twice is one status code twice) by its value, an enum by its variant's name, a
+//! newtype by what it wraps.
 //!
 //! [`Strict::yaml_tree`] adds YAML's scalars, for a generic tree (a `serde_json::Value`) built
 //! from a YAML document: see there.
@@ -220,7 +223,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.de
-            .deserialize_newtype_struct(name, Wrap::any(visitor, self.rules))
+            .deserialize_newtype_struct(name, Wrap::any(visitor, self.rules).key(self.keys))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(
@@ -258,8 +261,11 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        self.de
-            .deserialize_enum(name, variants, Wrap::any(visitor, self.rules))
+        self.de.deserialize_enum(
+            name,
+            variants,
+            Wrap::any(visitor, self.rules).key(self.keys),
+        )
     }
 
     fn is_human_readable(&self) -> bool {
@@ -275,13 +281,17 @@ macro_rules! forward_visit {
     )*};
 }
 
-/// A number or boolean read where a string is wanted, as its text.
+/// A number or boolean read where a string is wanted, as its text. A map's key read as one
+/// (`BTreeMap<u16, _>`) is checked by its value's text, so `"200"` and `200` are one key.
 macro_rules! as_text {
     ($($method:ident($ty:ty))*) => {$(
         fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
             if self.want == Some(Want::Str) {
                 self.inner.visit_string(v.to_string())
             } else {
+                if self.keys.is_some() {
+                    self.check_key(&v.to_string())?;
+                }
                 self.inner.$method(v)
             }
         }
@@ -297,20 +307,21 @@ impl<V> Wrap<V> {
     {
         let t = v.trim();
         match self.want {
+            // Through this visitor's own visits, so a map's key is checked by its value.
             Some(Want::Bool) => match yaml_bool(t) {
-                Some(b) => Ok(self.inner.visit_bool(b)),
+                Some(b) => Ok(self.visit_bool(b)),
                 None => Err(self),
             },
             Some(Want::Int) => match yaml_int(t) {
                 Some(n) => Ok(match (u64::try_from(n), i64::try_from(n)) {
-                    (Ok(n), _) => self.inner.visit_u64(n),
-                    (_, Ok(n)) => self.inner.visit_i64(n),
-                    _ => self.inner.visit_i128(n),
+                    (Ok(n), _) => self.visit_u64(n),
+                    (_, Ok(n)) => self.visit_i64(n),
+                    _ => self.visit_i128(n),
                 }),
                 None => Err(self),
             },
             Some(Want::Float) => match t.parse::<f64>() {
-                Ok(x) => Ok(self.inner.visit_f64(x)),
+                Ok(x) => Ok(self.visit_f64(x)),
                 Err(_) => Err(self),
             },
             Some(Want::Str) | None => Err(self),
@@ -361,8 +372,14 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     forward_visit! {
-        visit_char(char) visit_bytes(&[u8]) visit_borrowed_bytes(&'de [u8])
-        visit_byte_buf(Vec<u8>)
+        visit_bytes(&[u8]) visit_borrowed_bytes(&'de [u8]) visit_byte_buf(Vec<u8>)
+    }
+
+    fn visit_char<E: de::Error>(self, v: char) -> Result<V::Value, E> {
+        if self.keys.is_some() {
+            self.check_key(v.encode_utf8(&mut [0; 4]))?;
+        }
+        self.inner.visit_char(v)
     }
 
     as_text! {
@@ -371,23 +388,29 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
         visit_u128(u128) visit_f32(f32) visit_f64(f64)
     }
 
+    // A text that spells the number or boolean wanted is checked as that value (`0x10` and
+    // `16` are one key), any other as itself.
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        self.check_key(v)?;
-        self.read_text(v)
-            .unwrap_or_else(|this| this.inner.visit_str(v))
+        self.read_text(v).unwrap_or_else(|this| {
+            this.check_key(v)?;
+            this.inner.visit_str(v)
+        })
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        self.check_key(v)?;
-        self.read_text(v)
-            .unwrap_or_else(|this| this.inner.visit_borrowed_str(v))
+        self.read_text(v).unwrap_or_else(|this| {
+            this.check_key(v)?;
+            this.inner.visit_borrowed_str(v)
+        })
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
-        self.check_key(&v)?;
         match self.read_text(&v) {
             Ok(read) => read,
-            Err(this) => this.inner.visit_string(v),
+            Err(this) => {
+                this.check_key(&v)?;
+                this.inner.visit_string(v)
+            }
         }
     }
 
@@ -404,7 +427,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_newtype_struct(Strict::with(d, self.rules))
+        // A key in a newtype (`BTreeMap<Name, _>`) is checked as what it wraps.
+        self.inner.visit_newtype_struct(Strict {
+            de: d,
+            rules: self.rules,
+            keys: self.keys,
+        })
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -421,7 +449,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_enum(Enum(data, self.rules))
+        // A key read as an enum (`BTreeMap<ErrorKind, _>`) is checked by its variant's name.
+        self.inner.visit_enum(Enum(data, self.rules, self.keys))
     }
 }
 
@@ -454,7 +483,6 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        // A key read as a number (`BTreeMap<u16, _>`) is not checked.
         self.0.next_key_seed(Seed(seed, self.1, self.2.clone()))
     }
 
@@ -467,8 +495,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<A> {
     }
 }
 
-/// An enum's variant and content, read through [`Strict`].
-struct Enum<A>(A, Rules);
+/// An enum's variant and content, read through [`Strict`]; for a map's key, with the keys the
+/// map has had.
+struct Enum<A>(A, Rules, Option<Keys>);
 
 impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Enum<A> {
     type Error = A::Error;
@@ -480,7 +509,7 @@ impl<'de, A: EnumAccess<'de>> EnumAccess<'de> for Enum<A> {
     ) -> Result<(T::Value, Self::Variant), A::Error> {
         let rules = self.1;
         self.0
-            .variant_seed(Seed(seed, rules, None))
+            .variant_seed(Seed(seed, rules, self.2))
             .map(|(value, variant)| (value, Variant(variant, rules)))
     }
 }
@@ -677,6 +706,94 @@ mod tests {
         let apart = r#"{"value": {"a": {"a": 1}, "b": [{"a": 2}, {"a": 3}]}, "map": {"a": 1},
             "inner": {"a": 1, "b": "a"}}"#;
         assert!(read::<Free>(apart).is_ok(), "{apart}");
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    enum Color {
+        Red,
+        Blue,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+    struct Name(String);
+
+    /// Maps whose keys are read as something other than text.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Keyed {
+        #[serde(default)]
+        codes: BTreeMap<u16, u32>,
+        #[serde(default)]
+        flags: BTreeMap<bool, u32>,
+        #[serde(default)]
+        colors: BTreeMap<Color, u32>,
+        #[serde(default)]
+        names: BTreeMap<Name, u32>,
+        #[serde(default, with = "crate::metrics::status_map")]
+        statuses: BTreeMap<u16, u64>,
+    }
+
+    /// A key read as a number, a boolean, an enum or a newtype, twice: serde keeps the last
+    /// one, as for text keys. It used to pass unchecked (only keys read as text were).
+    #[test]
+    fn refuses_a_key_read_as_a_number_or_other_non_text_twice() {
+        for (json, path, key, line_column) in [
+            (
+                r#"{"codes": {"200": 1, "404": 2, "200": 3}}"#,
+                "codes.?",
+                "200",
+                "line 1 column 35",
+            ),
+            (
+                r#"{"flags": {"true": 1, "true": 2}}"#,
+                "flags.?",
+                "true",
+                "line 1 column 28",
+            ),
+            (
+                r#"{"colors": {"red": 1, "blue": 2, "red": 3}}"#,
+                "colors.?",
+                "red",
+                "line 1 column 38",
+            ),
+            (
+                r#"{"names": {"a": 1, "a": 2}}"#,
+                "names.?",
+                "a",
+                "line 1 column 22",
+            ),
+            (
+                r#"{"statuses": {"503": 1, "503": 2}}"#,
+                "statuses.?",
+                "503",
+                "line 1 column 29",
+            ),
+        ] {
+            assert!(
+                serde_json::from_str::<Keyed>(json).is_ok(),
+                "serde alone: {json}"
+            );
+            let err = read::<Keyed>(json).expect_err(json);
+            assert_eq!(
+                err,
+                format!(
+                    "{path}: duplicate key \"{key}\" (each key may appear once per mapping) at {line_column}"
+                ),
+                "{json}"
+            );
+        }
+        // Different keys, and the same key in two maps, are fine.
+        let apart = r#"{"codes": {"200": 1, "404": 2}, "flags": {"true": 1, "false": 2},
+            "colors": {"red": 1, "blue": 2}, "names": {"a": 1, "b": 2},
+            "statuses": {"200": 1, "404": 2}}"#;
+        let keyed = read::<Keyed>(apart).expect(apart);
+        assert_eq!(keyed.codes, BTreeMap::from([(200, 1), (404, 2)]));
+        assert_eq!(keyed.statuses, BTreeMap::from([(200, 1), (404, 2)]));
+
+        // In a tree built from YAML, a key is checked by the value it spells: `0xC8` is 200.
+        let tree = serde_json::json!({"codes": {"200": 1, "0xC8": 2}});
+        let err = from_yaml_tree::<Keyed>(tree).expect_err("200 twice");
+        assert!(err.contains(r#"duplicate key "200""#), "{err}");
     }
 
     #[derive(Debug, Deserialize, PartialEq)]

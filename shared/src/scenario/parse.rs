@@ -207,7 +207,11 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     let options = serde_saphyr::options! { with_snippet: false };
     let mut path = String::new();
     let result = serde_saphyr::with_deserializer_from_str_with_options(source, options, |de| {
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        // The YAML reader refuses a key twice as YAML sees keys, where `200` (a number) and
+        // `"200"` (a text) differ. Read into a JSON value (a body, a check's `equals`) or a map
+        // of names, both are the text "200", and the second would replace the first without a
+        // word; `Strict` refuses it as it refuses it in JSON.
+        serde_path_to_error::deserialize(crate::strict::Strict::new(de)).map_err(|e| {
             path = clean_path(&e.path().to_string());
             e.into_inner()
         })
