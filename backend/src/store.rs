@@ -38,7 +38,7 @@ mod scenarios;
 #[cfg(test)]
 mod tests;
 
-pub use runs::RunDeletion;
+pub use runs::{INTERRUPTED_BY_RESTART, RunDeletion};
 
 use std::fmt::Display;
 use std::fs::{File, TryLockError};

@@ -332,6 +332,7 @@ mod tests {
             duration_ms: 125_000,
             totals,
             thresholds_passed: passed,
+            interrupted_reason: None,
         }
     }
 

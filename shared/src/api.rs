@@ -263,6 +263,11 @@ pub struct RunInfo {
     /// without thresholds (nothing was judged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thresholds_passed: Option<bool>,
+    /// Why the run is `interrupted`: the server stopped before the run's end was stored, or the
+    /// run history could not store its summary (and the store's error). Only on interrupted
+    /// runs, and absent on those interrupted before this was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted_reason: Option<String>,
 }
 
 impl RunInfo {
@@ -423,6 +428,8 @@ struct RunDetailWire {
     totals: Option<RunTotals>,
     #[serde(default)]
     thresholds_passed: Option<bool>,
+    #[serde(default)]
+    interrupted_reason: Option<String>,
     scenario_doc: Scenario,
     #[serde(default)]
     summary: Option<RunSummary>,
@@ -446,6 +453,7 @@ impl<'de> Deserialize<'de> for RunDetail {
                 duration_ms: w.duration_ms,
                 totals: w.totals,
                 thresholds_passed: w.thresholds_passed,
+                interrupted_reason: w.interrupted_reason,
             },
             scenario_doc: w.scenario_doc,
             summary: w.summary,
@@ -889,6 +897,20 @@ mod tests {
         assert_eq!(
             serde_json::from_value::<RunDetail>(value).expect("deserializes"),
             bare
+        );
+
+        // An interrupted run's reason is read back too.
+        let mut interrupted = samples::run_detail();
+        interrupted.info.status = RunStatus::Interrupted;
+        interrupted.info.interrupted_reason = Some("the server stopped".into());
+        let json = serde_json::to_string(&interrupted).expect("serializes");
+        assert!(
+            json.contains(r#""interrupted_reason":"the server stopped""#),
+            "{json}"
+        );
+        assert_eq!(
+            serde_json::from_str::<RunDetail>(&json).expect("deserializes"),
+            interrupted
         );
     }
 }

@@ -63,6 +63,7 @@ pub fn run_info() -> RunInfo {
             p99_ms: 43.75,
         }),
         thresholds_passed: Some(false),
+        interrupted_reason: None,
     }
 }
 

@@ -531,6 +531,7 @@ async fn history_pages_through_a_long_history() {
                 duration_ms: 0,
                 totals: None,
                 thresholds_passed: None,
+                interrupted_reason: None,
             };
             store.create_run(&info, &scenario).expect("a run");
             store

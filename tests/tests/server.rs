@@ -206,6 +206,11 @@ async fn a_killed_server_leaves_an_interrupted_run_with_its_intervals() {
     let server = Server::start(&dir, &[]);
     let detail: RunDetail = get_json(&format!("{}/api/runs/{}", server.api, created.run_id)).await;
     assert_eq!(detail.info.status, RunStatus::Interrupted);
+    assert_eq!(
+        detail.info.interrupted_reason.as_deref(),
+        Some(backend::store::INTERRUPTED_BY_RESTART),
+        "the run says why"
+    );
     let series: Vec<MetricsSnapshot> = get_json(&format!(
         "{}/api/runs/{}/series",
         server.api, created.run_id

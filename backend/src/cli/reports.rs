@@ -75,6 +75,7 @@ pub(super) fn run_info(summary: &RunSummary, ended_at_ms: u64) -> RunInfo {
         duration_ms: summary.duration_ms,
         totals: Some(RunTotals::of(summary)),
         thresholds_passed: summary.verdict(),
+        interrupted_reason: None,
     }
 }
 

@@ -249,6 +249,7 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
             duration_ms: 60_000,
             totals: Some(RunTotals::of(&summary)),
             thresholds_passed: Some(false),
+            interrupted_reason: None,
         },
         scenario_doc: scenario_doc(),
         summary: Some(summary),

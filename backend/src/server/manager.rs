@@ -335,6 +335,7 @@ impl RunManager {
             duration_ms: 0,
             totals: None,
             thresholds_passed: None,
+            interrupted_reason: None,
         };
         let store = self.inner.store.clone();
         let doc = valid.source.clone();
@@ -507,7 +508,7 @@ impl RunManager {
         let store = self.inner.store.clone();
         let key = id.clone();
         blocking(move || {
-            store.mark_run_interrupted(&key)?;
+            store.mark_run_interrupted(&key, "its end could not be stored")?;
             store.delete_run(&key)
         })
         .await
@@ -664,10 +665,14 @@ impl RunManager {
             "error: run {id}: could not store the summary: {failure}; the run is kept as \
              interrupted, with its figures up to its last interval"
         );
+        let reason = format!(
+            "the run history could not store its summary ({failure}), so it keeps the figures up \
+             to the last interval"
+        );
         let store = self.inner.store.clone();
-        let sid = id.clone();
+        let (sid, why) = (id.clone(), reason.clone());
         let stored = match blocking(move || {
-            store.mark_run_interrupted(&sid)?;
+            store.mark_run_interrupted(&sid, &why)?;
             store.get_run(&sid)
         })
         .await
@@ -686,10 +691,7 @@ impl RunManager {
         };
         let summary = RunSummary {
             status: RunStatus::Interrupted,
-            reason: Some(format!(
-                "the run history could not store its summary ({failure}), so it keeps the \
-                 figures up to the last interval"
-            )),
+            reason: Some(reason),
             ..(*summary).clone()
         };
         (Arc::new(summary), stored)
@@ -1000,6 +1002,7 @@ mod tests {
             duration_ms: 0,
             totals: None,
             thresholds_passed: None,
+            interrupted_reason: None,
         };
         (info, doc)
     }

@@ -92,6 +92,7 @@ pub(super) fn run_info(
         duration_ms: 0,
         totals: None,
         thresholds_passed: None,
+        interrupted_reason: None,
     }
 }
 

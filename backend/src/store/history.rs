@@ -14,7 +14,7 @@ use super::{
 /// The `runs` columns behind a [`RunInfo`], in the order [`RunRow::read`] expects.
 const INFO_COLUMNS: &str = "id, scenario_name, test_type, status, created_at_ms, ended_at_ms, \
      duration_ms, total_requests, total_errors, error_rate, rps, p50_ms, p95_ms, p99_ms, \
-     thresholds_passed";
+     thresholds_passed, interrupted_reason";
 
 /// A `runs` row as stored, before its text and numbers are checked.
 struct RunRow {
@@ -30,6 +30,7 @@ struct RunRow {
     /// error_rate, rps, p50, p95, p99.
     reals: [Option<f64>; 5],
     thresholds_passed: Option<bool>,
+    interrupted_reason: Option<String>,
 }
 
 impl RunRow {
@@ -46,6 +47,7 @@ impl RunRow {
             errors: r.get(8)?,
             reals: [r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?],
             thresholds_passed: r.get(14)?,
+            interrupted_reason: r.get(15)?,
         })
     }
 
@@ -82,6 +84,7 @@ impl RunRow {
             duration_ms: to_u64(self.duration_ms, format_args!("run {id}: duration_ms"))?,
             totals,
             thresholds_passed: self.thresholds_passed,
+            interrupted_reason: self.interrupted_reason,
             id: RunId(id),
         })
     }
@@ -200,8 +203,8 @@ impl Store {
                 |r| {
                     Ok((
                         RunRow::read(r)?,
-                        r.get::<_, String>(15)?,
-                        r.get::<_, Option<String>>(16)?,
+                        r.get::<_, String>(16)?,
+                        r.get::<_, Option<String>>(17)?,
                     ))
                 },
             )

@@ -68,8 +68,14 @@ CREATE TABLE scenarios (
 ) STRICT;
 ";
 
+/// Version 2: why a run is `interrupted` (start-up recovery's words, or the error that kept
+/// its summary from being stored). NULL for every other run, and for runs interrupted before.
+const V2: &str = "
+ALTER TABLE runs ADD COLUMN interrupted_reason TEXT;
+";
+
 /// Every migration, oldest first.
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Creates the bookkeeping table. Idempotent, so it needs no version of its own.
 const BOOKKEEPING: &str = "

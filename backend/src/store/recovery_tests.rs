@@ -10,7 +10,7 @@ use shared::run::RunStatus;
 
 use super::fixtures::{TempDir, id, mem, run_info, scenario, snapshot, summary};
 use super::migrations::{MIGRATIONS, migrate_with};
-use super::{DB_FILE_NAME, RunDeletion, Store, StoreError};
+use super::{DB_FILE_NAME, INTERRUPTED_BY_RESTART, RunDeletion, Store, StoreError};
 
 /// Held by each test here that opens a store on disk, and by the kill -9 test while it starts
 /// its child. A process forked while a test holds `stampede.lock` open inherits the lock until
@@ -68,6 +68,11 @@ fn check_recovered(dir: &std::path::Path, done_before: &RunDetail) -> Result<(),
     assert_eq!(live.info.totals, Some(RunTotals::of_snapshot(&last)));
     assert_eq!(live.info.totals.as_ref().map(|t| t.requests), Some(150));
     assert_eq!(live.info.thresholds_passed, None, "never judged");
+    // It says why, in the run and the listing alike.
+    assert_eq!(
+        live.info.interrupted_reason.as_deref(),
+        Some(INTERRUPTED_BY_RESTART)
+    );
     let listed = store.list_runs(&RunFilter::default())?;
     let listed = listed.iter().find(|r| r.id == id("live")).expect("listed");
     assert_eq!(listed, &live.info);
@@ -123,22 +128,42 @@ fn one_run_is_marked_interrupted_as_recovery_marks_them() -> Result<(), StoreErr
     let done = store.get_run(&id("done"))?.expect("exists");
     assert_eq!(store.delete_run(&id("live"))?, RunDeletion::InProgress);
 
-    assert!(store.mark_run_interrupted(&id("live"))?);
+    let why = "the run history could not store its summary (database or disk is full)";
+    assert!(store.mark_run_interrupted(&id("live"), why)?);
     let live = store.get_run(&id("live"))?.expect("the run is kept");
     assert_eq!(live.info.status, RunStatus::Interrupted);
+    assert_eq!(live.info.interrupted_reason.as_deref(), Some(why));
+    let listed = store.list_runs(&RunFilter::default())?;
+    let listed = listed.iter().find(|r| r.id == id("live")).expect("listed");
+    assert_eq!(listed, &live.info, "the listing says why too");
     assert_eq!(live.info.duration_ms, 3000);
     assert!(live.info.ended_at_ms.is_some(), "{:?}", live.info);
     assert_eq!(live.info.totals, Some(RunTotals::of_snapshot(&snapshot(2))));
     assert_eq!(live.summary, None);
     let other = store.get_run(&id("other"))?.expect("exists");
     assert_eq!(other.info.status, RunStatus::Running, "only the one named");
+    assert_eq!(other.info.interrupted_reason, None);
 
-    assert!(!store.mark_run_interrupted(&id("live"))?, "already ended");
-    assert!(!store.mark_run_interrupted(&id("done"))?);
-    assert!(!store.mark_run_interrupted(&id("missing"))?);
+    assert!(
+        !store.mark_run_interrupted(&id("live"), "again")?,
+        "already ended"
+    );
+    assert_eq!(
+        store.get_run(&id("live"))?.map(|r| r.info),
+        Some(live.info),
+        "the first reason stays"
+    );
+    assert!(!store.mark_run_interrupted(&id("done"), "again")?);
+    assert!(!store.mark_run_interrupted(&id("missing"), "again")?);
     assert_eq!(store.get_run(&id("done"))?, Some(done));
     assert_eq!(store.delete_run(&id("live"))?, RunDeletion::Deleted);
     assert_eq!(store.mark_interrupted()?, vec![id("other")]);
+    let other = store.get_run(&id("other"))?.expect("exists");
+    assert_eq!(
+        other.info.interrupted_reason.as_deref(),
+        Some(INTERRUPTED_BY_RESTART),
+        "recovery's own reason"
+    );
     Ok(())
 }
 
@@ -243,6 +268,36 @@ fn reopening_applies_no_migration_twice() -> Result<(), StoreError> {
         |r| r.get(0),
     )?;
     assert_eq!(half, 0);
+    Ok(())
+}
+
+/// A database written before version 2 keeps its runs: an interrupted one reads back without
+/// a reason (none was recorded), and one recovered after the upgrade gets recovery's.
+#[test]
+fn runs_stored_before_the_interrupted_reason_read_back_without_one() -> Result<(), StoreError> {
+    let mut conn = Connection::open_in_memory()?;
+    assert_eq!(migrate_with(&mut conn, &MIGRATIONS[..1])?, 1);
+    let doc = serde_json::to_string(&scenario("shop"))?;
+    for (id, status) in [("old", "interrupted"), ("left", "running")] {
+        conn.execute(
+            "INSERT INTO runs (id, scenario_name, test_type, status, created_at_ms, \
+             scenario_json) VALUES (?1, 'shop', 'load', ?2, 1700000000000, ?3)",
+            rusqlite::params![id, status, doc],
+        )?;
+    }
+    let store = Store::from_connection(conn, None)?;
+    assert_eq!(store.schema_version()?, 2);
+    let old = store.get_run(&id("old"))?.expect("kept");
+    assert_eq!(
+        (old.info.status, old.info.interrupted_reason),
+        (RunStatus::Interrupted, None)
+    );
+    assert_eq!(store.mark_interrupted()?, vec![id("left")]);
+    let left = store.get_run(&id("left"))?.expect("kept");
+    assert_eq!(
+        left.info.interrupted_reason.as_deref(),
+        Some(INTERRUPTED_BY_RESTART)
+    );
     Ok(())
 }
 

@@ -12,6 +12,10 @@ use super::history::read_last_snapshot;
 use super::migrations::now_ms;
 use super::{Store, StoreError, enum_name, to_i64};
 
+/// Why start-up recovery found a run unfinished: its `interrupted_reason`.
+pub const INTERRUPTED_BY_RESTART: &str = "the server stopped before the run's end was stored \
+     (it was killed, crashed or lost power); its figures are those of its last stored interval";
+
 /// The states a run can be left in when its process dies.
 const NON_TERMINAL: [RunStatus; 3] = [RunStatus::Pending, RunStatus::Running, RunStatus::Stopping];
 
@@ -89,8 +93,8 @@ impl Store {
         tx.execute(
             "INSERT INTO runs (id, scenario_name, test_type, status, created_at_ms, ended_at_ms, \
              duration_ms, scenario_json, total_requests, total_errors, error_rate, rps, p50_ms, \
-             p95_ms, p99_ms, thresholds_passed) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+             p95_ms, p99_ms, thresholds_passed, interrupted_reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 info.id.0,
                 info.scenario,
@@ -110,6 +114,7 @@ impl Store {
                 t.5,
                 t.6,
                 info.thresholds_passed,
+                info.interrupted_reason,
             ],
         )?;
         tx.commit()?;
@@ -175,7 +180,8 @@ impl Store {
     }
 
     /// Records the end of a run in one statement: status (`summary.status`), end time, load
-    /// duration, the summary, its headline totals and the threshold verdict.
+    /// duration, the summary, its headline totals and the threshold verdict. A run with its
+    /// summary has no interruption to explain.
     pub fn finish_run(
         &self,
         id: &RunId,
@@ -189,7 +195,8 @@ impl Store {
         let changed = self.lock().execute(
             "UPDATE runs SET status = ?2, ended_at_ms = ?3, duration_ms = ?4, summary_json = ?5, \
              total_requests = ?6, total_errors = ?7, error_rate = ?8, rps = ?9, p50_ms = ?10, \
-             p95_ms = ?11, p99_ms = ?12, thresholds_passed = ?13 WHERE id = ?1",
+             p95_ms = ?11, p99_ms = ?12, thresholds_passed = ?13, interrupted_reason = NULL \
+             WHERE id = ?1",
             params![
                 id.0,
                 status,
@@ -253,23 +260,24 @@ impl Store {
     /// `interrupted`, keeping its data. Its end time becomes the time its last snapshot was
     /// stored, or its creation time if it has none; its totals and duration come from that
     /// last snapshot (the figures as far as the run got), so listings show them like any
-    /// ended run's. Returns those runs, oldest first. One transaction.
+    /// ended run's. Its `interrupted_reason` is [`INTERRUPTED_BY_RESTART`]. Returns those runs,
+    /// oldest first. One transaction.
     /// Call once at startup, before any new run is created.
     pub fn mark_interrupted(&self) -> Result<Vec<RunId>, StoreError> {
-        self.interrupt(None)
+        self.interrupt(None, INTERRUPTED_BY_RESTART)
     }
 
     /// Marks one run that has ended but is still stored as `pending`, `running` or `stopping`
     /// (its summary could not be stored) as `interrupted`, as [`Store::mark_interrupted`] marks
     /// the runs of a process that died: it keeps its data, gets the totals of its last
-    /// snapshot, and can be deleted. Returns false, changing nothing, for a run already ended
-    /// or one that does not exist.
-    pub fn mark_run_interrupted(&self, id: &RunId) -> Result<bool, StoreError> {
-        Ok(!self.interrupt(Some(id))?.is_empty())
+    /// snapshot, and can be deleted; `reason` says why, as its `interrupted_reason`. Returns
+    /// false, changing nothing, for a run already ended or one that does not exist.
+    pub fn mark_run_interrupted(&self, id: &RunId, reason: &str) -> Result<bool, StoreError> {
+        Ok(!self.interrupt(Some(id), reason)?.is_empty())
     }
 
-    /// [`Store::mark_interrupted`], of every unfinished run or of `only` that one.
-    fn interrupt(&self, only: Option<&RunId>) -> Result<Vec<RunId>, StoreError> {
+    /// [`Store::mark_interrupted`], of every unfinished run or of `only` that one, for `reason`.
+    fn interrupt(&self, only: Option<&RunId>, reason: &str) -> Result<Vec<RunId>, StoreError> {
         let [pending, running, stopping] = active_names()?;
         let interrupted = enum_name(&RunStatus::Interrupted)?;
         let only = only.map(|id| id.0.as_str());
@@ -277,14 +285,15 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut ids = {
             let mut stmt = tx.prepare(
-                "UPDATE runs SET status = ?4, ended_at_ms = MAX(created_at_ms, COALESCE( \
+                "UPDATE runs SET status = ?4, interrupted_reason = ?6, \
+                     ended_at_ms = MAX(created_at_ms, COALESCE( \
                      (SELECT MAX(recorded_at_ms) FROM intervals WHERE intervals.run_id = runs.id), \
                      created_at_ms)) \
                  WHERE status IN (?1, ?2, ?3) AND (?5 IS NULL OR id = ?5) \
                  RETURNING id, created_at_ms",
             )?;
             let rows = stmt.query_map(
-                params![pending, running, stopping, interrupted, only],
+                params![pending, running, stopping, interrupted, only, reason],
                 |r| Ok((r.get::<_, i64>(1)?, r.get::<_, String>(0)?)),
             )?;
             rows.collect::<Result<Vec<_>, _>>()?

@@ -545,6 +545,7 @@ fn run_detail(
         ..
     } = d;
     let id = info.id.0;
+    let interrupted_reason = info.interrupted_reason;
     // The followed run's status moves on (running → stopping → completed) before it is
     // fetched again.
     let fetched = info.status;
@@ -660,7 +661,7 @@ fn run_detail(
             <a class="button button--primary" href="/">"Watch it live"</a>
         </div>
         <p class="run-reason" role="note">
-            {move || summary.with(|s| s.as_ref().and_then(|s| s.reason.clone()))}
+            {move || summary.with(|s| reason_text(s.as_ref(), interrupted_reason.as_deref()))}
         </p>
         <section class="run-section" aria-labelledby="run-totals">
             <h2 id="run-totals" class="visually-hidden">"Totals"</h2>
@@ -672,6 +673,14 @@ fn run_detail(
             <RunView snapshots=snapshots alerts=alerts summary=summary plan=Signal::stored(plan)/>
         </section>
     }
+}
+
+/// Why the run ended as it did, when that is known: its summary's reason, or, for a run
+/// interrupted without a summary, the reason the history stored.
+fn reason_text(summary: Option<&RunSummary>, interrupted: Option<&str>) -> Option<String> {
+    summary
+        .and_then(|s| s.reason.clone())
+        .or_else(|| interrupted.map(str::to_owned))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,6 +846,23 @@ mod tests {
 
     use super::*;
     use crate::components::fixtures::summary;
+
+    /// An interrupted run has no summary; its page says why from the stored run.
+    #[test]
+    fn the_reason_is_the_summary_s_or_the_interruption_s() {
+        let why = "the server stopped before the run's end was stored";
+        assert_eq!(reason_text(None, Some(why)).as_deref(), Some(why));
+        assert_eq!(reason_text(None, None), None);
+        let failed = RunSummary {
+            reason: Some("threshold p(95) < 200ms failed".into()),
+            ..summary()
+        };
+        assert_eq!(
+            reason_text(Some(&failed), None).as_deref(),
+            Some("threshold p(95) < 200ms failed")
+        );
+        assert_eq!(reason_text(Some(&summary()), None), summary().reason);
+    }
 
     #[test]
     fn columns_before_the_end_and_without_any() {

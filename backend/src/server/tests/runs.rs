@@ -914,8 +914,9 @@ async fn retrying_at_once() -> Harness {
 
 /// A run whose summary the store cannot write (a trigger refuses it, every time, as a full
 /// disk would) is not left `running`: after the retries it is stored as `interrupted`, with its
-/// intervals and the totals of the last one; the live feed says why, and it can be deleted.
-/// It used to stay `running` until a restart: DELETE answered 409 and stop "already ended".
+/// intervals and the totals of the last one; the live feed and the stored run say why, and it
+/// can be deleted. It used to stay `running` until a restart: DELETE answered 409 and stop
+/// "already ended"; and the reason was only in the log and on the live feed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_whose_summary_cannot_be_stored_ends_interrupted() {
     let h = retrying_at_once().await;
@@ -951,6 +952,18 @@ async fn a_run_whose_summary_cannot_be_stored_ends_interrupted() {
     );
     assert!(stored.summary.is_none());
     assert!(stored.info.ended_at_ms.is_some(), "{:?}", stored.info);
+    // The history says why, as the live feed did: in the run and in the listing.
+    assert_eq!(
+        stored.info.interrupted_reason, summary.reason,
+        "{:?}",
+        stored.info
+    );
+    let listed: Vec<RunInfo> = h.get("/api/runs").await.json();
+    assert_eq!(
+        listed.iter().find(|r| r.id == id),
+        Some(&stored.info),
+        "{listed:?}"
+    );
     let last = series(&h, &id).await.pop().expect("the intervals are kept");
     assert_eq!(stored.info.totals, Some(RunTotals::of_snapshot(&last)));
     let status: WorkloadStatus = h.get("/api/workload/status").await.json();
