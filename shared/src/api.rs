@@ -406,7 +406,8 @@ pub struct RunDetail {
     /// Alerts fired.
     #[serde(default)]
     pub alerts: Vec<Alert>,
-    /// The latest snapshot (while running).
+    /// The latest snapshot, only while the run has no summary: in progress, or interrupted (its
+    /// last stored snapshot, with `status` set to the run's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latest: Option<MetricsSnapshot>,
 }
@@ -566,9 +567,10 @@ pub struct RunFilter {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SeriesQuery {
-    /// `false` leaves each snapshot's `per_request` empty. Charts need only the totals, and the
-    /// per-request stats are most of a long run's series (an hour of a six-request scenario:
-    /// three quarters of it). Default `true`.
+    /// `false` sends each snapshot's `per_request` as an empty list (the field stays, so the
+    /// snapshot reads as any other). Charts need only the totals, and the per-request stats are
+    /// most of a long run's series (an hour of a six-request scenario: three quarters of it).
+    /// Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_request: Option<bool>,
 }
