@@ -272,13 +272,18 @@ pub struct RunInfo {
 
 impl RunInfo {
     /// The run as it ended, at `ended_at_ms`, with `summary`: its status, end, duration, totals
-    /// and verdict, as the run history stores them.
+    /// and verdict, as the run history stores them; and, for a summary that ended it
+    /// `interrupted` (the history could not store it), the summary's reason as the run's.
     pub fn end(&mut self, summary: &RunSummary, ended_at_ms: u64) {
         self.status = summary.status;
         self.ended_at_ms = Some(ended_at_ms);
         self.duration_ms = summary.duration_ms;
         self.totals = Some(RunTotals::of(summary));
         self.thresholds_passed = summary.verdict();
+        self.interrupted_reason = match summary.status {
+            RunStatus::Interrupted => summary.reason.clone(),
+            _ => None,
+        };
     }
 }
 
@@ -861,6 +866,33 @@ mod tests {
         assert_eq!(
             (a.seq, a.elapsed_ms, a.value, a.limit),
             (3, 4000, 0.5, 0.05)
+        );
+    }
+
+    /// A run ended by its summary says why it was interrupted as the history would, and a run
+    /// that ended otherwise has no interruption to explain.
+    #[test]
+    fn a_run_ended_by_an_interrupted_summary_has_its_reason() {
+        let why = "the run history could not store its summary (disk full)";
+        let mut run = RunInfo {
+            status: RunStatus::Running,
+            interrupted_reason: None,
+            ..samples::run_info()
+        };
+        let mut summary = samples::summary();
+        summary.status = RunStatus::Interrupted;
+        summary.reason = Some(why.into());
+        run.end(&summary, 1_764_000_061_000);
+        assert_eq!(
+            (run.status, run.interrupted_reason.as_deref()),
+            (RunStatus::Interrupted, Some(why))
+        );
+        summary.status = RunStatus::Failed;
+        summary.reason = Some("threshold failed".into());
+        run.end(&summary, 1_764_000_061_000);
+        assert_eq!(
+            (run.status, run.interrupted_reason),
+            (RunStatus::Failed, None)
         );
     }
 
