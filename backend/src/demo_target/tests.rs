@@ -134,6 +134,28 @@ async fn start(config: DemoConfig) -> DemoServer {
     DemoServer::start(config).await.expect("start demo target")
 }
 
+/// A target with one slot and no queue, and a request (`GET path`) holding that slot for
+/// `latency`: every other request is shed until it ends. The task answers with its reply.
+async fn only_slot_taken(
+    latency: Duration,
+    path: &'static str,
+) -> (DemoServer, tokio::task::JoinHandle<Reply>) {
+    let server = start(DemoConfig {
+        capacity: 1,
+        queue: 0,
+        latency,
+        ..DemoConfig::instant()
+    })
+    .await;
+    let addr = server.addr();
+    let holder = tokio::spawn(async move { send(addr, "GET", path, "").await });
+    wait_for(&server, "a request to hold the only slot", |s| {
+        s.in_flight == 1
+    })
+    .await;
+    (server, holder)
+}
+
 /// Polls the in-process counters (no network, no sleeping) until `ready` holds.
 async fn wait_for(server: &DemoServer, what: &str, ready: impl Fn(&DemoStats) -> bool) {
     let waited = tokio::time::timeout(DEADLINE, async {
@@ -399,20 +421,8 @@ async fn error_rate_zero_never_fails_and_a_seed_makes_failures_repeatable() {
 
 #[tokio::test]
 async fn a_full_queue_sheds_load_with_503() {
-    let server = start(DemoConfig {
-        capacity: 1,
-        queue: 0,
-        latency: Duration::from_millis(400),
-        ..DemoConfig::instant()
-    })
-    .await;
+    let (server, first) = only_slot_taken(Duration::from_millis(400), "/api/products/1").await;
     let addr = server.addr();
-
-    let first = tokio::spawn(async move { send(addr, "GET", "/api/products/1", "").await });
-    wait_for(&server, "the first request to hold the only slot", |s| {
-        s.in_flight == 1
-    })
-    .await;
 
     let (second, third) = tokio::join!(
         send(addr, "GET", "/api/products/2", ""),
@@ -500,19 +510,8 @@ async fn a_body_over_the_limit_gets_413_from_its_content_length_first() {
     assert_eq!((stats.requests_total, stats.errors_injected_total), (1, 0));
 
     // The only slot is busy and nothing may queue.
-    let full = start(DemoConfig {
-        capacity: 1,
-        queue: 0,
-        latency: Duration::from_secs(60),
-        ..DemoConfig::instant()
-    })
-    .await;
+    let (full, holder) = only_slot_taken(Duration::from_secs(60), "/").await;
     let addr = full.addr();
-    let holder = tokio::spawn(async move { send(addr, "GET", "/", "").await });
-    wait_for(&full, "a request to hold the only slot", |s| {
-        s.in_flight == 1
-    })
-    .await;
     let mut stream = send_head(addr, "PUT", "/api/users/3", too_large).await;
     assert_eq!(read_reply(&mut stream).await.status, 413);
     let stats = full.stats();
@@ -525,19 +524,8 @@ async fn a_body_over_the_limit_gets_413_from_its_content_length_first() {
 /// the body sent afterwards is read and dropped, and the connection goes on.
 #[tokio::test]
 async fn a_shed_request_is_answered_without_waiting_for_its_body() {
-    let server = start(DemoConfig {
-        capacity: 1,
-        queue: 0,
-        latency: Duration::from_secs(60),
-        ..DemoConfig::instant()
-    })
-    .await;
+    let (server, holder) = only_slot_taken(Duration::from_secs(60), "/").await;
     let addr = server.addr();
-    let holder = tokio::spawn(async move { send(addr, "GET", "/", "").await });
-    wait_for(&server, "a request to hold the only slot", |s| {
-        s.in_flight == 1
-    })
-    .await;
 
     let body = vec![b'x'; 1 << 20];
     let mut stream = send_head(addr, "POST", "/api/orders", body.len() as u64).await;
