@@ -514,6 +514,11 @@ impl RunManager {
         .await
     }
 
+    /// The current or most recent run of this process, as the server knows it.
+    pub fn current_info(&self) -> Option<RunInfo> {
+        self.current().as_ref().map(|c| c.info.clone())
+    }
+
     /// The current or most recent run of this process, with its latest snapshot.
     pub fn status(&self) -> Option<(RunInfo, Option<MetricsSnapshot>)> {
         let (info, latest) = self

@@ -1070,6 +1070,44 @@ async fn stop_answers_stopping_with_the_elapsed_time() {
     }
 }
 
+/// The run list shows the run in progress as the server knows it, as its detail does: a
+/// stopped run is `stopping` from the moment the stop is accepted, not `running` until the
+/// engine's own status reaches the store (here it never does: the store refuses it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_list_shows_a_stopped_run_as_stopping() {
+    let h = Harness::new().await;
+    h.runs
+        .store()
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_stopping BEFORE UPDATE OF status ON runs \
+             WHEN NEW.status = 'stopping' \
+             BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END;",
+        )
+        .expect("the trigger is created");
+    let (mut rx, _) = h.runs.subscribe();
+    let long = quick_scenario("long", "GET product", "30s");
+    let id = h
+        .start("/api/runs", &json!({ "scenario": { "inline": long } }))
+        .await;
+    wait_for(&mut rx, "a snapshot", |msg| match msg {
+        ServerMsg::Snapshot { run_id, .. } if run_id == id => Some(()),
+        _ => None,
+    })
+    .await;
+    h.post_empty(&format!("/api/runs/{id}/stop"))
+        .await
+        .expect_status(StatusCode::OK);
+    let runs: Vec<RunInfo> = h.get("/api/runs").await.json();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!((&runs[0].id, runs[0].status), (&id, RunStatus::Stopping));
+    // Filtered by status, it is listed as what it is.
+    assert!(listed(&h, "/api/runs?status=running").await.is_empty());
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Cancelled);
+    let runs: Vec<RunInfo> = h.get("/api/runs").await.json();
+    assert_eq!(runs[0].status, RunStatus::Cancelled, "{runs:?}");
+}
+
 /// `?now=true` cuts a graceful stop under way: iterations thinking for 30 s are interrupted at
 /// once and the run ends `cancelled` instead of waiting out its 60 s graceful stop. A value
 /// other than true or false, or another parameter, is a 400 that changes nothing.
