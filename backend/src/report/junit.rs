@@ -183,13 +183,18 @@ pub(super) fn render(detail: &RunDetail) -> String {
             "run failed: {}",
             reason.as_deref().unwrap_or("no reason recorded")
         )),
-        RunStatus::Interrupted => Some(format!(
-            "run was interrupted (the process running it stopped){}",
-            reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        )),
+        // Why, as the history stored it (the server stopped, or the run's end could not be
+        // stored); a run recorded before reasons were kept says what it most likely was.
+        RunStatus::Interrupted => Some(match &info.interrupted_reason {
+            Some(why) => format!("run was interrupted: {why}"),
+            None => format!(
+                "run was interrupted (the process running it stopped){}",
+                reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+        }),
         RunStatus::Cancelled => Some(format!(
             "run was cancelled before the end of its schedule{}",
             reason

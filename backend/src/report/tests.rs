@@ -928,7 +928,14 @@ fn junit_reports_a_failed_run_and_escapes() {
     check_well_formed(&xml).expect("well-formed XML");
     assert_eq!(xml.matches("<testcase ").count(), 1);
     assert!(xml.contains("tests=\"1\" failures=\"1\""));
-    assert!(xml.contains("run was interrupted"));
+    assert!(xml.contains("run was interrupted (the process running it stopped)"));
+    // With the reason its history keeps, that reason: the process did not always stop.
+    d.info.interrupted_reason = Some("its end could not be stored".into());
+    let xml = junit(&d);
+    assert!(
+        xml.contains("<failure message=\"run was interrupted: its end could not be stored\""),
+        "{xml}"
+    );
 }
 
 /// A run without thresholds and checks still has a test case, the run itself (Jenkins' `junit`
