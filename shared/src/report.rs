@@ -33,7 +33,8 @@ pub struct JsonReport {
     pub test_type: TestType,
     /// Run status when the report was made (`running` or `interrupted` reports are partial).
     pub status: RunStatus,
-    /// Why the run failed or was aborted, if it did.
+    /// Why the run failed, was aborted or was interrupted, if it was (an interrupted run's
+    /// reason is the one its history keeps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The `abort_on_fail` threshold that stopped the run early, if one did (its figures then

@@ -60,7 +60,7 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
             load: Some(detail.scenario_doc.load.clone()),
             test_type: info.test_type,
             status: info.status,
-            reason: None,
+            reason: info.interrupted_reason.clone(),
             aborted_by: None,
             aborted_by_request: None,
             partial: true,

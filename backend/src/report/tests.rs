@@ -482,9 +482,15 @@ fn json_report_of_a_run_without_summary_uses_the_last_snapshot() {
     d.summary = None;
     d.info.status = RunStatus::Interrupted;
     d.info.duration_ms = 0;
+    d.info.interrupted_reason = Some("the server stopped".into());
     let r = json(&d, &s[..30]);
     assert!(r.partial);
     assert_eq!(r.status, RunStatus::Interrupted);
+    assert_eq!(
+        r.reason.as_deref(),
+        Some("the server stopped"),
+        "its history's reason"
+    );
     assert_eq!(r.started_at, rfc3339_utc(STARTED_MS - 250));
     assert!((r.duration - 30.0).abs() < 1e-9);
     assert_eq!(r.results.total_requests, s[29].total.requests);
