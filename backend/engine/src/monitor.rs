@@ -161,7 +161,16 @@ fn process_rss_from(read: impl FnOnce(&str) -> Option<String>) -> Option<u64> {
 /// reading of a process's RSS: statm counts pages, whose size is 4 KiB on some kernels and
 /// 16 or 64 KiB on others, while status says kB (KiB) everywhere.
 pub fn rss_from_status(status: &str) -> Option<u64> {
-    let rest = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
+    kib_field(status, "VmRSS")
+}
+
+/// The `key:` line of a `/proc` text that counts in kB (`/proc/<pid>/status`,
+/// `/proc/meminfo`), bytes (the kernel's "kB" is KiB); `None` unless it reads exactly as a
+/// number of kB that fits.
+pub fn kib_field(text: &str, key: &str) -> Option<u64> {
+    let rest = text
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))?;
     let mut fields = rest.split_whitespace();
     let (kib, unit) = (fields.next()?, fields.next()?);
     if unit != "kB" || fields.next().is_some() {
@@ -173,7 +182,7 @@ pub fn rss_from_status(status: &str) -> Option<u64> {
 /// Cores this process may use, as `available_parallelism` counts them: a cgroup CPU quota is
 /// rounded down to whole cores (at least one), so under 0.5 or 1.5 CPUs this says 1. What the
 /// generator reports as its cores; [`cpu_capacity`] is what it can really use.
-pub(crate) fn cores() -> u32 {
+pub fn cores() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
 }
 

@@ -54,15 +54,6 @@ fn cpu_percent(before: CpuTicks, now: CpuTicks) -> Option<f64> {
     Some(busy as f64 / total as f64 * 100.0)
 }
 
-/// A `Key:   123 kB` line of /proc/meminfo, in bytes (the kernel's "kB"
-/// is KiB).
-fn kib_field(text: &str, key: &str) -> Option<u64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
-        .map(|kib| kib.saturating_mul(1024))
-}
-
 /// The host's CPUs: the `cpuN` lines of /proc/stat (after the aggregate `cpu` line). `None`
 /// when there is none.
 fn host_cores(stat: &str) -> Option<u32> {
@@ -191,10 +182,13 @@ impl Sampler {
         HostResources {
             cpu_percent,
             host_cores: stat.as_deref().and_then(host_cores),
-            cores: std::thread::available_parallelism()
-                .map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
-            memory_total_bytes: mem.as_deref().and_then(|m| kib_field(m, "MemTotal")),
-            memory_available_bytes: mem.as_deref().and_then(|m| kib_field(m, "MemAvailable")),
+            cores: engine::monitor::cores(),
+            memory_total_bytes: mem
+                .as_deref()
+                .and_then(|m| engine::monitor::kib_field(m, "MemTotal")),
+            memory_available_bytes: mem
+                .as_deref()
+                .and_then(|m| engine::monitor::kib_field(m, "MemAvailable")),
             process_rss_bytes: rss,
             net_rx_bytes: sum(|d| d.rx),
             net_tx_bytes: sum(|d| d.tx),
