@@ -78,8 +78,8 @@ impl History {
     pub(crate) fn to_msg(&self) -> ServerMsg {
         ServerMsg::History {
             run: self.run.clone(),
-            snapshots: self.snapshots.iter().map(|s| (**s).clone()).collect(),
-            alerts: self.alerts.iter().map(|a| (**a).clone()).collect(),
+            snapshots: owned(&self.snapshots),
+            alerts: owned(&self.alerts),
         }
     }
 }
@@ -837,6 +837,7 @@ pub(crate) fn problem(path: &str, message: impl Into<String>) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::tests::{collect_until_finished, wait_for};
 
     #[test]
     fn an_alert_fires_when_its_condition_starts_holding_not_every_interval() {
@@ -913,14 +914,6 @@ mod tests {
         }
     }
 
-    /// The next message on the feed, bounded so a broken run fails the test, not hangs it.
-    async fn next(rx: &mut broadcast::Receiver<ServerMsg>) -> ServerMsg {
-        tokio::time::timeout(Duration::from_secs(20), rx.recv())
-            .await
-            .expect("a message in time")
-            .expect("the feed is open")
-    }
-
     /// The engine says `running`; the pump reads it, and before it announces it a stop is
     /// accepted. The late `running` used to go out on the feed after the stop, so the panel
     /// showed the run `running` until the engine's `stopping` came. Now the stop says
@@ -951,13 +944,17 @@ mod tests {
         }))
         .expect("a start request");
         let id = runs.start(request).await.expect("the run starts").id;
-        while !matches!(
-            next(&mut rx).await,
-            ServerMsg::Status {
-                status: RunStatus::Running,
-                ..
-            }
-        ) {}
+        wait_for(&mut rx, "running", |msg| {
+            matches!(
+                msg,
+                ServerMsg::Status {
+                    status: RunStatus::Running,
+                    ..
+                }
+            )
+            .then_some(())
+        })
+        .await;
 
         let stopped = runs.stop(None, false).expect("the stop is accepted");
         assert_eq!(stopped.status, RunStatus::Stopping);
@@ -966,14 +963,14 @@ mod tests {
         let shown = runs.status().map(|(info, _)| info.status);
         assert_eq!(shown, Some(RunStatus::Stopping), "the status route");
 
-        let mut statuses = Vec::new();
-        loop {
-            match next(&mut rx).await {
-                ServerMsg::Status { status, .. } => statuses.push(status),
-                ServerMsg::Finished { .. } => break,
-                _ => {}
-            }
-        }
+        let statuses: Vec<RunStatus> = collect_until_finished(&mut rx, &id)
+            .await
+            .into_iter()
+            .filter_map(|msg| match msg {
+                ServerMsg::Status { status, .. } => Some(status),
+                _ => None,
+            })
+            .collect();
         assert_eq!(
             statuses,
             [RunStatus::Stopping, RunStatus::Cancelled],

@@ -247,7 +247,7 @@ fn quick_scenario(name: &str, request_name: &str, duration: &str) -> Value {
 
 /// Receives feed messages until `Finished` for `id`; returns every message of that run, in
 /// order, `Finished` last. Bounded by [`RUN_DEADLINE`].
-async fn collect_until_finished(
+pub(super) async fn collect_until_finished(
     rx: &mut broadcast::Receiver<ServerMsg>,
     id: &RunId,
 ) -> Vec<ServerMsg> {
@@ -286,7 +286,7 @@ async fn collect_until_finished(
 
 /// Receives feed messages until `pick` takes one (returns `Some`); what it took. Bounded by
 /// [`RUN_DEADLINE`]; `what` names the awaited message when it does not come.
-async fn wait_for<T>(
+pub(super) async fn wait_for<T>(
     rx: &mut broadcast::Receiver<ServerMsg>,
     what: &str,
     mut pick: impl FnMut(ServerMsg) -> Option<T>,
