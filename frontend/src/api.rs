@@ -160,17 +160,28 @@ pub async fn series(id: &str) -> Result<Vec<MetricsSnapshot>, ApiError> {
 }
 
 /// A run and its series, fetched side by side, with the series' newest snapshot complete (see
-/// [`with_latest`]). The series is empty when it could not be fetched.
-pub async fn run_with_series(id: &str) -> (Result<RunDetail, ApiError>, Vec<MetricsSnapshot>) {
+/// [`with_latest`]); each as its fetch went.
+pub async fn run_and_series(
+    id: &str,
+) -> (
+    Result<RunDetail, ApiError>,
+    Result<Vec<MetricsSnapshot>, ApiError>,
+) {
     let (detail, series) = futures_util::future::join(run(id), series(id)).await;
     let latest = detail.as_ref().ok().and_then(|d| d.latest.as_ref());
-    let series = with_latest(series.unwrap_or_default(), latest);
+    let series = series.map(|series| with_latest(series, latest));
     (detail, series)
+}
+
+/// [`run_and_series`], with an empty series when it could not be fetched.
+pub async fn run_with_series(id: &str) -> (Result<RunDetail, ApiError>, Vec<MetricsSnapshot>) {
+    let (detail, series) = run_and_series(id).await;
+    (detail, series.unwrap_or_default())
 }
 
 /// A series fetched by [`series`], with its newest snapshot complete again: the run's `latest`
 /// (from [`run`]) replaces the snapshot of the same interval, or is added when it is newer.
-pub(crate) fn with_latest(
+fn with_latest(
     mut series: Vec<MetricsSnapshot>,
     latest: Option<&MetricsSnapshot>,
 ) -> Vec<MetricsSnapshot> {

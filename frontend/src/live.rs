@@ -138,15 +138,11 @@ impl LiveFeed {
 
     /// Loads a run whole, or nothing (false) when its detail or its series could not be fetched.
     async fn load_run(&self, run: RunInfo) -> bool {
-        let id = run.id.0;
-        let (detail, series) =
-            futures_util::future::join(crate::api::run(&id), crate::api::series(&id)).await;
-        let (Ok(detail), Ok(series)) = (detail, series) else {
+        let (Ok(detail), Ok(series)) = crate::api::run_and_series(&run.id.0).await else {
             return false;
         };
         // The fetched listing is newer than the one the feed or the status gave.
-        self.snapshots
-            .set(crate::api::with_latest(series, detail.latest.as_ref()));
+        self.snapshots.set(series);
         self.run.set(Some(detail.info));
         self.alerts.set(detail.alerts);
         self.summary.set(detail.summary);
