@@ -41,16 +41,69 @@ mod imp {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
     use shared::ws::ServerMsg;
+    use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::{JsCast, JsValue};
+
+    // Whole numbers past 2^53 − 1 (a 64-bit id in a JSON body, a check's `equals`) would be
+    // rounded by `JSON.parse` and `JSON.stringify`, which read every number as a double; the
+    // server keeps them exact. So the text is read with a reviver that turns such a number's
+    // source text into a `BigInt` (serde-wasm-bindgen reads it as `i64`/`u64`), and written
+    // with a replacer that turns a `BigInt` back into its digits (`JSON.rawJSON`). A browser
+    // without JSON.parse's source text refuses such a number rather than rounding it.
+    #[wasm_bindgen(inline_js = r#"
+const I64_MIN = -9223372036854775808n, U64_MAX = 18446744073709551615n;
+const SAFE = 9007199254740991n;
+function revive(key, value, context) {
+  if (typeof value !== "number" || !Number.isInteger(value) || Number.isSafeInteger(value)) return value;
+  const source = context && context.source;
+  if (source === undefined) {
+    if (Math.abs(value) > 18446744073709551615) return value;
+    throw new Error(`${value} (rounded) is a whole number above 2^53 − 1, which this browser cannot read exactly: use a newer browser, or write it as a string`);
+  }
+  if (!/^-?[0-9]+$/.test(source)) return value;
+  const big = BigInt(source);
+  return big >= I64_MIN && big <= U64_MAX ? big : value;
+}
+function replace(key, value) {
+  if (typeof value !== "bigint") return value;
+  if (JSON.rawJSON) return JSON.rawJSON(value.toString());
+  if (value >= -SAFE && value <= SAFE) return Number(value);
+  throw new Error(`${value} is a whole number above 2^53 − 1, which this browser cannot write exactly: use a newer browser`);
+}
+export function parse_exact(text) { return JSON.parse(text, revive); }
+export function stringify_exact(value, space) { return JSON.stringify(value, replace, space); }
+"#)]
+    extern "C" {
+        #[wasm_bindgen(catch)]
+        fn parse_exact(text: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch)]
+        fn stringify_exact(value: &JsValue, space: u32) -> Result<JsValue, JsValue>;
+    }
 
     fn message(e: &JsValue) -> String {
         e.dyn_ref::<js_sys::Error>()
             .map_or_else(|| "not valid JSON".to_owned(), |e| e.message().into())
     }
 
+    /// Whether the text has a run of 16 digits or more (2^53 has 16), the only way to write a
+    /// whole number `JSON.parse` would round. Texts without one (every metrics series) are
+    /// parsed without the reviver, which is much slower on large bodies.
+    fn may_hold_large_integers(text: &str) -> bool {
+        let mut run = 0;
+        text.bytes().any(|b| {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            run >= 16
+        })
+    }
+
     /// `JSON.parse`: the text as a JavaScript value.
     fn parse(text: &str) -> Result<JsValue, String> {
-        js_sys::JSON::parse(text).map_err(|e| message(&e))
+        if may_hold_large_integers(text) {
+            parse_exact(text)
+        } else {
+            js_sys::JSON::parse(text)
+        }
+        .map_err(|e| message(&e))
     }
 
     /// A JavaScript value (from [`parse`]) as `T`.
@@ -83,17 +136,13 @@ mod imp {
         value: &T,
         pretty: bool,
     ) -> Result<String, String> {
-        let value = to_js(value)?;
-        let text = if pretty {
-            js_sys::JSON::stringify_with_replacer_and_space(
-                &value,
-                &JsValue::NULL,
-                &JsValue::from(2),
-            )
-        } else {
-            js_sys::JSON::stringify(&value)
-        };
-        text.map(String::from).map_err(|e| message(&e))
+        // 64-bit integers as `BigInt`, written back as their digits by `stringify_exact`.
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible()
+            .serialize_large_number_types_as_bigints(true);
+        let value = value.serialize(&serializer).map_err(|e| e.to_string())?;
+        stringify_exact(&value, if pretty { 2 } else { 0 })
+            .map(|text| text.as_string().unwrap_or_default())
+            .map_err(|e| message(&e))
     }
 }
 

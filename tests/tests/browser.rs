@@ -1368,3 +1368,76 @@ async fn saving_over_a_saved_scenario_asks_first_and_a_saved_scenario_can_be_del
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A JSON body and a check holding 64-bit whole numbers (past 2^53 − 1, where a browser's
+/// `JSON.parse` rounds) go through Compose exact: opened from a saved scenario, shown in the
+/// form and the text, and saved again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_whole_numbers_go_through_compose_exact() {
+    let data = temp_dir("browser-large-numbers");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let scenario = r#"{"name": "big ids ✓", "description": "ünïcode beside the digits",
+        "target": "http://127.0.0.1:9",
+        "load": {"type": "constant_users", "users": 1, "duration": "5s"},
+        "journeys": [{"name": "j", "steps": [{"request": {"method": "POST", "path": "/orders",
+            "body": {"json": {"id": 12345678901234567890, "min": -9223372036854775808}},
+            "checks": [{"json": {"pointer": "/id", "equals": 9007199254740993}}]}}]}]}"#;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let put = reqwest::Client::new()
+        .put(format!("{}/api/scenarios/big-ids", server.api))
+        .header("content-type", "application/json")
+        .body(scenario)
+        .send()
+        .await
+        .expect("PUT");
+    assert!(put.status().is_success(), "{:?}", put.text().await);
+
+    let b = Browser::start().await;
+    b.client
+        .goto(&format!("{}/compose", server.api))
+        .await
+        .expect("open compose");
+    b.until(10, "the saved scenario listed", || async {
+        text(&b, "[data-field=saved]")
+            .await
+            .filter(|t| t.contains("big-ids"))
+    })
+    .await;
+    b.find("[data-field=saved]")
+        .await
+        .select_by_value("big-ids")
+        .await
+        .expect("open the saved scenario");
+    // The form's body field shows the digits as they were saved.
+    let body = b
+        .until(10, "the body in the form", || async {
+            b.client
+                .execute(
+                    "const t = document.querySelector('[data-field$=\"body.json\"]'); \
+                     return t && t.value;",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        })
+        .await;
+    assert!(body.contains("12345678901234567890"), "{body}");
+    assert!(body.contains("-9223372036854775808"), "{body}");
+
+    set_input(&b, "[data-field=save-name]", "big-ids-copy").await;
+    b.click("[data-action=save]").await;
+    let copy = b
+        .until(10, "the copy saved", || async {
+            saved_scenario(&server, "big-ids-copy").await
+        })
+        .await;
+    let original = saved_scenario(&server, "big-ids").await.expect("saved");
+    assert_eq!(copy.scenario, original.scenario, "nothing rounded");
+    let json = serde_json::to_string(&copy.scenario).expect("writes");
+    assert!(json.contains(r#""id":12345678901234567890"#), "{json}");
+    assert!(json.contains(r#""equals":9007199254740993"#), "{json}");
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -795,8 +795,8 @@ fn counts_that_need_a_user_say_so() {
         message(&f, "load.start_users").as_deref(),
         Some("\"99999999999999\" is too large")
     );
-    // A seed the browser cannot send exactly is refused in the form (it could not even be sent:
-    // the panel's JSON writer refuses a whole number above 2^53 − 1).
+    // A seed past 2^53 − 1 is refused in the form, as the server refuses it (JavaScript clients
+    // of the API, and the embed events' values, would round it).
     f.load.set_kind(LoadKind::Random);
     f.load.seed = "9007199254740992".into();
     assert_eq!(
