@@ -1,7 +1,8 @@
 //! The WebSocket live feed. Every connection gets `hello`, then (if a run is in progress) its
 //! history so far, then live messages. A viewer that falls behind is told how much it missed
-//! and carries on from the newest message; one that stops reading is dropped. Neither ever
-//! slows the engine: the feed is a bounded broadcast.
+//! and carries on from the newest message; one that stops reading is dropped, and so is one
+//! that has gone silent (see [`UNANSWERED_PINGS_MAX`]). Neither ever slows the engine: the
+//! feed is a bounded broadcast.
 //!
 //! A message may take [`SEND_TIMEOUT`] to send, or longer when it is large: as long as it
 //! needs at [`MIN_SEND_RATE`]. A long run's history (tens of MB after an hour) so reaches a
@@ -30,6 +31,13 @@ pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// a feed with nothing to say (no run) still carries a frame this often, so a proxy that cuts
 /// idle connections (nginx's `proxy_read_timeout` is 60 s) keeps it open.
 pub(crate) const PING_PERIOD: Duration = Duration::from_secs(20);
+
+/// A viewer from which nothing has arrived (a pong, or any other frame) since this many pings
+/// were sent is dropped when the next ping is due: 60 s after its last frame at most. Browsers
+/// answer each ping with a pong by themselves; a viewer whose machine vanished (no FIN, no RST)
+/// answers nothing, and on an idle feed its pings are too small to ever fill the socket buffer
+/// and time a send out, so without this its feed (socket and subscription) was kept for good.
+pub(crate) const UNANSWERED_PINGS_MAX: u32 = 2;
 
 /// The slowest a viewer may take a large message, bytes per second (512 kbit/s): a message is
 /// given as long as it needs at this rate, when that is longer than the send timeout.
@@ -143,8 +151,9 @@ async fn greet<S: Sink<Message> + Unpin>(
 
 /// Serves one viewer; a send that takes longer than its [`send_limit`] (`send_timeout`,
 /// [`SEND_TIMEOUT`] on a real socket, or longer for a large message) drops it, and so does a
-/// ping that takes longer than `send_timeout`. Generic over the socket halves so it can be
-/// driven by channels in tests.
+/// ping that takes longer than `send_timeout`, and a viewer that has answered none of the last
+/// [`UNANSWERED_PINGS_MAX`] pings (nor sent anything else since). Generic over the socket
+/// halves so it can be driven by channels in tests.
 pub(crate) async fn feed<S, R, E>(
     mut sink: S,
     mut stream: R,
@@ -161,9 +170,24 @@ pub(crate) async fn feed<S, R, E>(
     let first_ping = tokio::time::Instant::now() + PING_PERIOD;
     let mut ping = tokio::time::interval_at(first_ping, PING_PERIOD);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Pings sent since the viewer last sent anything.
+    let mut unanswered: u32 = 0;
     loop {
+        // What the viewer sent comes first: a pong that arrived while a long send was under
+        // way counts before the next ping is judged unanswered.
         tokio::select! {
+            biased;
+            incoming = stream.next() => match incoming {
+                // The feed is one-way; anything the client sends is ignored until it closes,
+                // but shows it is there.
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => unanswered = 0,
+            },
             _ = ping.tick() => {
+                if unanswered >= UNANSWERED_PINGS_MAX {
+                    break;
+                }
+                unanswered += 1;
                 let ping = sink.send(Message::Ping(Default::default()));
                 if !matches!(tokio::time::timeout(send_timeout, ping).await, Ok(Ok(()))) {
                     break;
@@ -175,11 +199,6 @@ pub(crate) async fn feed<S, R, E>(
                     break;
                 }
             }
-            incoming = stream.next() => match incoming {
-                // The feed is one-way; anything the client sends is ignored until it closes.
-                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
-                Some(Ok(_)) => {}
-            },
         }
     }
     // Closing sends a close frame, which a viewer that stopped reading never takes: bounded
@@ -295,10 +314,16 @@ mod tests {
         );
     }
 
-    /// A feed with no run sends nothing but pings, one every period, so a proxy with an idle
-    /// timeout does not cut it. It sent nothing at all, and nginx closed it after 60 s.
-    #[tokio::test(start_paused = true)]
-    async fn an_idle_feed_pings_its_viewer_every_period() {
+    /// A feed with no run, served to a viewer driven by channels: the frames it is sent, and
+    /// a sender for what it sends back (the feed ends once that is dropped).
+    struct Viewer {
+        task: tokio::task::JoinHandle<()>,
+        frames: mpsc::UnboundedReceiver<Message>,
+        client: mpsc::UnboundedSender<Result<Message, std::convert::Infallible>>,
+    }
+
+    /// Connects a viewer to an idle feed and reads its `hello`.
+    async fn idle_viewer() -> Viewer {
         let store = crate::store::Store::open_in_memory().expect("an in-memory store opens");
         let runs = RunManager::new(store, super::super::ServerConfig::default());
         let (tx, mut frames) = mpsc::unbounded_channel();
@@ -315,21 +340,91 @@ mod tests {
             incoming,
             |mut rx| async move { rx.recv().await.map(|m| (m, rx)) },
         ));
-        let start = Instant::now();
         let task = tokio::spawn(feed(sink, stream, runs, SEND_TIMEOUT));
         let hello = ServerMsg::from_json(&text(frames.recv().await)).expect("reads");
         assert!(matches!(hello, ServerMsg::Hello { .. }), "{hello:?}");
-        for n in 1..=3 {
-            let frame = tokio::time::timeout(2 * PING_PERIOD, frames.recv())
-                .await
-                .expect("a ping within the period");
-            assert!(matches!(frame, Some(Message::Ping(_))), "{frame:?}");
-            assert_eq!(start.elapsed(), n * PING_PERIOD, "ping {n}");
+        Viewer {
+            task,
+            frames,
+            client,
         }
-        client
+    }
+
+    /// The next frame, a ping, which comes `n` periods after `start`.
+    async fn expect_ping(frames: &mut mpsc::UnboundedReceiver<Message>, start: Instant, n: u32) {
+        let frame = tokio::time::timeout(2 * PING_PERIOD, frames.recv())
+            .await
+            .expect("a ping within the period");
+        assert!(matches!(frame, Some(Message::Ping(_))), "{frame:?}");
+        assert_eq!(start.elapsed(), n * PING_PERIOD, "ping {n}");
+    }
+
+    /// A feed with no run sends nothing but pings, one every period, so a proxy with an idle
+    /// timeout does not cut it. It sent nothing at all, and nginx closed it after 60 s.
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_feed_pings_its_viewer_every_period() {
+        let start = Instant::now();
+        let mut viewer = idle_viewer().await;
+        for n in 1..=3 {
+            expect_ping(&mut viewer.frames, start, n).await;
+            viewer
+                .client
+                .send(Ok(Message::Pong(Default::default())))
+                .expect("the feed reads");
+        }
+        viewer
+            .client
             .send(Ok(Message::Close(None)))
             .expect("the feed reads");
-        task.await.expect("the feed ends without panicking");
+        viewer.task.await.expect("the feed ends without panicking");
+    }
+
+    /// A viewer that answers no ping (its machine is gone, and no FIN or RST came) is dropped
+    /// when the ping after the last unanswered one is due. It was kept for good: its pings
+    /// never filled the socket buffer, so no send ever timed out.
+    #[tokio::test(start_paused = true)]
+    async fn a_viewer_that_answers_no_ping_is_dropped() {
+        let start = Instant::now();
+        let mut viewer = idle_viewer().await;
+        for n in 1..=UNANSWERED_PINGS_MAX {
+            expect_ping(&mut viewer.frames, start, n).await;
+        }
+        tokio::time::timeout(10 * PING_PERIOD, &mut viewer.task)
+            .await
+            .expect("the silent viewer is dropped")
+            .expect("the feed ends without panicking");
+        assert_eq!(
+            start.elapsed(),
+            (UNANSWERED_PINGS_MAX + 1) * PING_PERIOD,
+            "dropped when the next ping is due"
+        );
+        assert!(viewer.frames.recv().await.is_none(), "no other ping");
+        // The viewer still holds its end of the stream: the feed did not end for lack of one.
+        drop(viewer.client);
+    }
+
+    /// A viewer that answers every ping, or sends anything else, is kept however long the feed
+    /// has nothing to say.
+    #[tokio::test(start_paused = true)]
+    async fn a_viewer_that_answers_is_kept() {
+        let start = Instant::now();
+        let mut viewer = idle_viewer().await;
+        for n in 1..=4 * UNANSWERED_PINGS_MAX {
+            expect_ping(&mut viewer.frames, start, n).await;
+            // A pong most of the time, any frame now and then.
+            let answer = if n % 3 == 0 {
+                Message::Text("still here".into())
+            } else {
+                Message::Pong(Default::default())
+            };
+            viewer.client.send(Ok(answer)).expect("the feed reads");
+        }
+        assert!(!viewer.task.is_finished(), "the viewer is kept");
+        viewer
+            .client
+            .send(Ok(Message::Close(None)))
+            .expect("the feed reads");
+        viewer.task.await.expect("the feed ends without panicking");
     }
 
     #[test]
