@@ -5,7 +5,7 @@ use shared::api::{Alert, RunDetail, RunFilter, RunInfo, RunTotals};
 use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::{RunId, RunStatus};
 
-use super::runs::ensure_run;
+use super::runs::{active_names, ensure_run};
 use super::{
     DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, Store, StoreError, enum_from_name, enum_name, from_json,
     to_u64,
@@ -160,17 +160,34 @@ impl Store {
     /// Runs matching the filter, newest first, after skipping `filter.offset` of them; at most
     /// `filter.limit` (default 100, capped at 1000).
     pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
+        self.list_runs_as(filter, None)
+    }
+
+    /// [`Store::list_runs`] with the run in progress as the server knows it, `live`, in place of
+    /// its stored row while that row has not ended: the run is filtered by `live`'s status and
+    /// listed as `live`. A stop is `stopping` from the moment the server accepts it, before the
+    /// engine's status reaches the store; judged by the stored status in the query and shown
+    /// as `live` after it, `?status=stopping` missed the run, and `?status=running` matched it
+    /// only for it to be left out, a page one run short.
+    pub fn list_runs_as(
+        &self,
+        filter: &RunFilter,
+        live: Option<&RunInfo>,
+    ) -> Result<Vec<RunInfo>, StoreError> {
         let status = filter.status.map(|s| enum_name(&s)).transpose()?;
         let test_type = filter.test_type.map(|t| enum_name(&t)).transpose()?;
         let limit = filter
             .limit
             .unwrap_or(DEFAULT_LIST_LIMIT)
             .min(MAX_LIST_LIMIT);
+        let live_status = live.map(|l| enum_name(&l.status)).transpose()?;
+        let [pending, running, stopping] = active_names()?;
         let conn = self.lock();
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT {INFO_COLUMNS} FROM runs \
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR test_type = ?2) \
-               AND (?3 IS NULL OR scenario_name = ?3) \
+             WHERE (?1 IS NULL OR ?1 = CASE WHEN id = ?6 AND status IN (?8, ?9, ?10) \
+                                            THEN ?7 ELSE status END) \
+               AND (?2 IS NULL OR test_type = ?2) AND (?3 IS NULL OR scenario_name = ?3) \
              {NEWEST_FIRST} LIMIT ?4 OFFSET ?5"
         ))?;
         let rows = stmt.query_map(
@@ -179,11 +196,23 @@ impl Store {
                 test_type,
                 filter.scenario,
                 limit,
-                filter.offset.unwrap_or(0)
+                filter.offset.unwrap_or(0),
+                live.map(|l| &l.id.0),
+                live_status,
+                pending,
+                running,
+                stopping,
             ],
             RunRow::read,
         )?;
-        rows.map(|row| row?.into_info()).collect()
+        rows.map(|row| {
+            let info = row?.into_info()?;
+            Ok(match live {
+                Some(live) if live.id == info.id && !info.status.is_terminal() => live.clone(),
+                _ => info,
+            })
+        })
+        .collect()
     }
 
     /// Everything about one run, or `None` if there is no such run. `latest` is its last

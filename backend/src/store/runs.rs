@@ -42,7 +42,7 @@ type TotalsColumns = (
 );
 
 /// The stored names of [`NON_TERMINAL`].
-fn active_names() -> Result<[String; 3], StoreError> {
+pub(super) fn active_names() -> Result<[String; 3], StoreError> {
     let [a, b, c] = NON_TERMINAL.map(|s| enum_name(&s));
     Ok([a?, b?, c?])
 }

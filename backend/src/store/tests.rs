@@ -1,7 +1,7 @@
 //! Tests of the run-history store's API: round trips, filters, saved scenarios, and errors for
 //! missing or corrupt rows. Crash recovery and migrations are in `recovery_tests`.
 
-use shared::api::{AlertKind, RunFilter, RunTotals, TestType};
+use shared::api::{AlertKind, RunFilter, RunInfo, RunTotals, TestType};
 use shared::run::RunStatus;
 
 use super::fixtures::{alert, id, mem, run_info, scenario, snapshot, summary};
@@ -167,6 +167,73 @@ fn filters_and_newest_first() -> Result<(), StoreError> {
         ..RunFilter::default()
     };
     assert!(ids(none)?.is_empty());
+    Ok(())
+}
+
+/// The run in progress, listed as the server knows it: filtered, paged and shown with its live
+/// status while its stored row has not ended; once the row has ended, as stored.
+#[test]
+fn a_live_run_is_listed_with_its_live_status() -> Result<(), StoreError> {
+    let store = mem();
+    let runs = [
+        ("a", 100, RunStatus::Completed),
+        ("b", 200, RunStatus::Running), // another process's
+        ("c", 300, RunStatus::Running), // the live one, stopping as the server knows it
+    ];
+    for (name, at, status) in runs {
+        store.create_run(
+            &run_info(name, "shop", TestType::Load, at),
+            &scenario("shop"),
+        )?;
+        store.set_status(&id(name), status)?;
+    }
+    let live = RunInfo {
+        status: RunStatus::Stopping,
+        duration_ms: 1_500,
+        ..run_info("c", "shop", TestType::Load, 300)
+    };
+    let list = |status: Option<RunStatus>, limit, offset| {
+        let filter = RunFilter {
+            status,
+            limit,
+            offset,
+            ..RunFilter::default()
+        };
+        store.list_runs_as(&filter, Some(&live))
+    };
+    let ids = |runs: Vec<RunInfo>| -> Vec<String> { runs.into_iter().map(|r| r.id.0).collect() };
+    assert_eq!(
+        list(None, None, None)?[0],
+        live,
+        "listed as the server knows it"
+    );
+    assert_eq!(ids(list(None, None, None)?), ["c", "b", "a"]);
+    assert_eq!(
+        list(Some(RunStatus::Stopping), None, None)?,
+        vec![live.clone()]
+    );
+    let running = Some(RunStatus::Running);
+    assert_eq!(ids(list(running, None, None)?), ["b"]);
+    assert_eq!(ids(list(running, Some(1), None)?), ["b"], "a full page");
+    assert!(list(running, Some(1), Some(1))?.is_empty());
+    assert_eq!(ids(list(None, Some(1), Some(1))?), ["b"]);
+    // Without a live run, or with another one, the stored status counts.
+    assert_eq!(
+        ids(store.list_runs_as(
+            &RunFilter {
+                status: running,
+                ..RunFilter::default()
+            },
+            None
+        )?),
+        ["c", "b"]
+    );
+    // Once its row has ended, the row is the truth, whatever the live view still says.
+    store.set_status(&id("c"), RunStatus::Cancelled)?;
+    assert!(list(Some(RunStatus::Stopping), None, None)?.is_empty());
+    let cancelled = list(Some(RunStatus::Cancelled), None, None)?;
+    assert_eq!(ids(cancelled.clone()), ["c"]);
+    assert_eq!(cancelled[0].status, RunStatus::Cancelled);
     Ok(())
 }
 

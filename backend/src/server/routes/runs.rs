@@ -22,18 +22,11 @@ pub(super) async fn list(
     Params(filter): Params<RunFilter>,
 ) -> Result<Json<Vec<RunInfo>>, ApiError> {
     let store = state.runs.store().clone();
-    let wanted = filter.status;
-    let mut runs = blocking(move || store.list_runs(&filter)).await?;
     // The run in progress as the server knows it, as the detail route shows it: a stop is
     // `stopping` from the moment it is accepted, before the engine's status reaches the store.
-    if let Some(live) = state.runs.current_info()
-        && let Some(listed) = runs
-            .iter_mut()
-            .find(|r| r.id == live.id && !r.status.is_terminal())
-    {
-        *listed = live;
-    }
-    runs.retain(|r| wanted.is_none_or(|status| r.status == status));
+    // The store lists and filters it so, and pages with it.
+    let live = state.runs.current_info();
+    let runs = blocking(move || store.list_runs_as(&filter, live.as_ref())).await?;
     Ok(Json(runs))
 }
 

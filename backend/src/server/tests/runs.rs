@@ -1072,10 +1072,32 @@ async fn stop_answers_stopping_with_the_elapsed_time() {
 
 /// The run list shows the run in progress as the server knows it, as its detail does: a
 /// stopped run is `stopping` from the moment the stop is accepted, not `running` until the
-/// engine's own status reaches the store (here it never does: the store refuses it).
+/// engine's own status reaches the store (here it never does: the store refuses it). A status
+/// filter judges it so too, and pages with it: `?status=stopping` listed nothing, and
+/// `?status=running&limit=1` an empty page, though another run was running.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_list_shows_a_stopped_run_as_stopping() {
     let h = Harness::new().await;
+    // An older run another process is running, in the same history.
+    let other = RunInfo {
+        id: RunId("other".into()),
+        scenario: "other".into(),
+        test_type: TestType::Load,
+        status: RunStatus::Running,
+        created_at_ms: 1_000,
+        ended_at_ms: None,
+        duration_ms: 0,
+        totals: None,
+        thresholds_passed: None,
+        interrupted_reason: None,
+    };
+    let doc = quick_scenario("other", "GET product", "30s").to_string();
+    let doc = shared::scenario::parse_scenario(&doc, shared::scenario::Format::Json)
+        .expect("the scenario parses");
+    h.runs
+        .store()
+        .create_run(&other, &doc)
+        .expect("the run is stored");
     h.runs
         .store()
         .execute_batch(
@@ -1098,14 +1120,40 @@ async fn the_run_list_shows_a_stopped_run_as_stopping() {
         .await
         .expect_status(StatusCode::OK);
     let runs: Vec<RunInfo> = h.get("/api/runs").await.json();
-    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs.len(), 2, "{runs:?}");
     assert_eq!((&runs[0].id, runs[0].status), (&id, RunStatus::Stopping));
-    // Filtered by status, it is listed as what it is.
-    assert!(listed(&h, "/api/runs?status=running").await.is_empty());
+    // Filtered by status, it is listed as what it is, on both list routes, and pages count it
+    // as that.
+    for list in ["/api/runs", "/api/testing/results"] {
+        let only = |query: &str| format!("{list}?{query}");
+        assert_eq!(
+            listed(&h, &only("status=stopping")).await,
+            std::slice::from_ref(&id)
+        );
+        assert_eq!(
+            listed(&h, &only("status=running")).await,
+            std::slice::from_ref(&other.id)
+        );
+        assert_eq!(
+            listed(&h, &only("status=running&limit=1")).await,
+            std::slice::from_ref(&other.id)
+        );
+        assert!(
+            listed(&h, &only("status=stopping&offset=1"))
+                .await
+                .is_empty()
+        );
+        assert_eq!(
+            listed(&h, &only("limit=1&offset=1")).await,
+            std::slice::from_ref(&other.id)
+        );
+    }
     let summary = wait_finished(&mut rx, &id).await;
     assert_eq!(summary.status, RunStatus::Cancelled);
     let runs: Vec<RunInfo> = h.get("/api/runs").await.json();
     assert_eq!(runs[0].status, RunStatus::Cancelled, "{runs:?}");
+    assert_eq!(listed(&h, "/api/runs?status=cancelled").await, [id]);
+    assert!(listed(&h, "/api/runs?status=stopping").await.is_empty());
 }
 
 /// `?now=true` cuts a graceful stop under way: iterations thinking for 30 s are interrupted at
