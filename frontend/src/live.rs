@@ -200,12 +200,11 @@ impl LiveFeed {
             }
             ServerMsg::Finished { run_id, summary } => {
                 if self.is_current(&run_id) {
-                    // The whole listing, not only its status: end, duration, totals, verdict.
-                    // The server records the end as it sees the run end, a moment after this.
-                    let ended_at_ms = summary.started_at_ms.saturating_add(summary.duration_ms);
+                    // The whole listing, not only its status: end, duration, totals, verdict;
+                    // the end as the run history records it, from the summary.
                     self.run.update(|r| {
                         if let Some(r) = r {
-                            r.end(&summary, ended_at_ms);
+                            r.end(&summary);
                         }
                     });
                     self.summary.set(Some(*summary));

@@ -251,7 +251,8 @@ pub struct RunInfo {
     pub status: RunStatus,
     /// When it was created, ms since the Unix epoch.
     pub created_at_ms: u64,
-    /// When it ended, ms since the Unix epoch.
+    /// When it ended, ms since the Unix epoch: for a run that ended with its summary, the
+    /// summary's start plus its duration ([`RunSummary::ended_at_ms`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at_ms: Option<u64>,
     /// Time run so far, or in total (the graceful stop included), ms.
@@ -271,12 +272,13 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// The run as it ended, at `ended_at_ms`, with `summary`: its status, end, duration, totals
-    /// and verdict, as the run history stores them; and, for a summary that ended it
-    /// `interrupted` (the history could not store it), the summary's reason as the run's.
-    pub fn end(&mut self, summary: &RunSummary, ended_at_ms: u64) {
+    /// The run as it ended, with `summary`: its status, end ([`RunSummary::ended_at_ms`]),
+    /// duration, totals and verdict, as the run history stores them; and, for a summary that
+    /// ended it `interrupted` (the history could not store it), the summary's reason as the
+    /// run's.
+    pub fn end(&mut self, summary: &RunSummary) {
         self.status = summary.status;
-        self.ended_at_ms = Some(ended_at_ms);
+        self.ended_at_ms = Some(summary.ended_at_ms());
         self.duration_ms = summary.duration_ms;
         self.totals = Some(RunTotals::of(summary));
         self.thresholds_passed = summary.verdict();
@@ -869,6 +871,22 @@ mod tests {
         );
     }
 
+    /// A run ends at its summary's start plus its duration: the end the run history stores
+    /// and the live page shows, one value for both.
+    #[test]
+    fn a_run_ends_at_its_summarys_start_plus_its_duration() {
+        let mut run = samples::run_info();
+        let mut summary = samples::summary();
+        summary.started_at_ms = 1_764_000_000_250;
+        summary.duration_ms = 61_500;
+        assert_eq!(summary.ended_at_ms(), 1_764_000_061_750);
+        run.end(&summary);
+        assert_eq!(run.ended_at_ms, Some(1_764_000_061_750));
+        assert_eq!(run.duration_ms, 61_500);
+        summary.started_at_ms = u64::MAX;
+        assert_eq!(summary.ended_at_ms(), u64::MAX, "never overflows");
+    }
+
     /// A run ended by its summary says why it was interrupted as the history would, and a run
     /// that ended otherwise has no interruption to explain.
     #[test]
@@ -882,14 +900,14 @@ mod tests {
         let mut summary = samples::summary();
         summary.status = RunStatus::Interrupted;
         summary.reason = Some(why.into());
-        run.end(&summary, 1_764_000_061_000);
+        run.end(&summary);
         assert_eq!(
             (run.status, run.interrupted_reason.as_deref()),
             (RunStatus::Interrupted, Some(why))
         );
         summary.status = RunStatus::Failed;
         summary.reason = Some("threshold failed".into());
-        run.end(&summary, 1_764_000_061_000);
+        run.end(&summary);
         assert_eq!(
             (run.status, run.interrupted_reason),
             (RunStatus::Failed, None)

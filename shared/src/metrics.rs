@@ -504,6 +504,12 @@ impl RunSummary {
         }
     }
 
+    /// When the run ended, ms since the Unix epoch: its start and its duration. The one end
+    /// time of a run, for the run history and the live page alike.
+    pub fn ended_at_ms(&self) -> u64 {
+        self.started_at_ms.saturating_add(self.duration_ms)
+    }
+
     /// True when every threshold passed (vacuously true without thresholds).
     pub fn thresholds_passed(&self) -> bool {
         self.thresholds.iter().all(|t| t.passed)

@@ -121,6 +121,26 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// The summary of a run that has ended, with a start: the engine's answer for a run task that
+/// died without a summary has none (`started_at_ms` 0), and its end would read as 1970. Such a
+/// run is taken to have started when it was created (`created_at_ms`, or else `now_ms`) and
+/// to have lasted until `now_ms`.
+fn with_a_start(
+    summary: Arc<RunSummary>,
+    created_at_ms: Option<u64>,
+    now_ms: u64,
+) -> Arc<RunSummary> {
+    if summary.started_at_ms != 0 {
+        return summary;
+    }
+    let started_at_ms = created_at_ms.unwrap_or(now_ms).min(now_ms);
+    Arc::new(RunSummary {
+        started_at_ms,
+        duration_ms: now_ms - started_at_ms,
+        ..(*summary).clone()
+    })
+}
+
 /// A run id that sorts by time: `20261126-231501-3f9a`. The 16-bit suffix mixes the sub-second
 /// clock, the process id and `salt`, so a retry after a collision gets a different id.
 fn run_id_at(now: Duration, salt: u32) -> RunId {
@@ -607,9 +627,15 @@ impl RunManager {
                 Err(_) => break,
             }
         }
-        let ended = handle.wait().await;
-        // One end time for the store and the live view, so both report the same run.
-        let ended_at_ms = now_ms();
+        let created_at_ms = self
+            .current()
+            .as_ref()
+            .filter(|c| c.info.id == id)
+            .map(|c| c.info.created_at_ms);
+        let ended = with_a_start(handle.wait().await, created_at_ms, now_ms());
+        // One end time for the store, the status route and the live page (which has only the
+        // summary to go by): the summary's start plus its duration.
+        let ended_at_ms = ended.ended_at_ms();
         let (summary, stored) = self.finish(&id, ended, ended_at_ms).await;
         if let Err(e) = self.prune().await {
             errln!("error: could not delete old runs (--keep-runs): {e}");
@@ -619,7 +645,7 @@ impl RunManager {
             match stored {
                 // Stored without its summary: the status route shows the run as the history does.
                 Some(info) => c.info = info,
-                None => c.info.end(&summary, ended_at_ms),
+                None => c.info.end(&summary),
             }
             c.done = true;
         }
@@ -839,6 +865,31 @@ mod tests {
     use super::*;
     use crate::server::tests::{collect_until_finished, wait_for};
 
+    /// A run whose task died without a summary ends now, having started when it was created:
+    /// not in 1970. A summary with a start is kept as it is.
+    #[test]
+    fn a_summary_without_a_start_starts_when_its_run_was_created() {
+        let died = Arc::new(RunSummary::empty("", RunStatus::Failed));
+        let s = with_a_start(died.clone(), Some(1_000), 4_500);
+        assert_eq!(
+            (s.started_at_ms, s.duration_ms, s.ended_at_ms()),
+            (1_000, 3_500, 4_500)
+        );
+        let s = with_a_start(died.clone(), None, 4_500);
+        assert_eq!((s.started_at_ms, s.ended_at_ms()), (4_500, 4_500));
+        // A clock set back since the run was created: no time, rather than an underflow.
+        let s = with_a_start(died, Some(9_000), 4_500);
+        assert_eq!((s.started_at_ms, s.duration_ms), (4_500, 0));
+        let ran = Arc::new(RunSummary {
+            started_at_ms: 2_000,
+            duration_ms: 700,
+            ..RunSummary::empty("s", RunStatus::Completed)
+        });
+        assert!(Arc::ptr_eq(
+            &with_a_start(ran.clone(), Some(1_000), 9_000),
+            &ran
+        ));
+    }
     #[test]
     fn an_alert_fires_when_its_condition_starts_holding_not_every_interval() {
         let limits = super::super::config::AlertLimits {

@@ -1156,6 +1156,42 @@ async fn the_run_list_shows_a_stopped_run_as_stopping() {
     assert!(listed(&h, "/api/runs?status=stopping").await.is_empty());
 }
 
+/// A run's end is one value on the live page and in the history: the panel has only the
+/// `finished` summary to go by (its start plus its duration), and the store records that very
+/// end, as do the status route and the list. The store recorded the moment the server saw the
+/// run end, after storing its last snapshots (slowed here, so that is well after the end).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runs_end_is_the_same_on_the_live_page_and_in_the_history() {
+    let h = Harness::new().await;
+    h.runs
+        .store()
+        .execute_batch(
+            "CREATE TEMP TRIGGER slow_intervals AFTER INSERT ON intervals \
+             BEGIN SELECT length(hex(randomblob(4000000))); END;",
+        )
+        .expect("the trigger is created");
+    let (mut rx, _) = h.runs.subscribe();
+    let id = h
+        .start(
+            "/api/runs",
+            &json!({ "scenario": { "inline": quick_scenario("short", "GET product", "300ms") } }),
+        )
+        .await;
+    let started = h.runs.current_info().expect("the run in progress");
+    let summary = wait_finished(&mut rx, &id).await;
+    // What the panel shows on `finished`.
+    let mut shown = started;
+    shown.end(&summary);
+    let end = summary.started_at_ms + summary.duration_ms;
+    assert_eq!(shown.ended_at_ms, Some(end));
+    assert_eq!(detail(&h, &id).await.info.ended_at_ms, Some(end), "stored");
+    let listed: Vec<RunInfo> = h.get("/api/runs").await.json();
+    assert_eq!(listed[0].ended_at_ms, Some(end), "listed");
+    let status: WorkloadStatus = h.get("/api/workload/status").await.json();
+    let run = status.run.expect("the most recent run");
+    assert_eq!((run.id, run.ended_at_ms), (id, Some(end)), "status");
+}
+
 /// `?now=true` cuts a graceful stop under way: iterations thinking for 30 s are interrupted at
 /// once and the run ends `cancelled` instead of waiting out its 60 s graceful stop. A value
 /// other than true or false, or another parameter, is a 400 that changes nothing.
