@@ -306,8 +306,11 @@ pub struct GeneratorStats {
     /// percent of one core: not the rest of the process, such as the control server and demo
     /// target that `stampede serve` runs beside them. A span too short to
     /// measure (under half the interval, or under 250 ms; typically the run's final partial
-    /// interval) repeats the previous measurement.
-    pub cpu_percent: f64,
+    /// interval) repeats the previous measurement. `null` where it is not known: the threads'
+    /// CPU time cannot be read (no `/proc`: another OS, a locked-down container), or nothing
+    /// has been measured yet (the spans so far were all too short). Never a made-up 0.
+    #[serde(default)]
+    pub cpu_percent: Option<f64>,
     /// CPU cores available to the process, as the standard library counts them: a fractional
     /// cgroup CPU quota is rounded down to whole cores (at least one), so 0.5 and 1.5 CPUs
     /// both show as 1. The saturation check uses [`GeneratorStats::cpu_capacity`].
@@ -319,8 +322,10 @@ pub struct GeneratorStats {
     #[serde(default)]
     pub cpu_capacity: f64,
     /// Resident memory of the whole process, bytes: in `stampede serve` the control server's
-    /// and demo target's too (memory cannot be told apart by thread).
-    pub rss_bytes: u64,
+    /// and demo target's too (memory cannot be told apart by thread). `null` where it cannot
+    /// be read (no `/proc/self/status`).
+    #[serde(default)]
+    pub rss_bytes: Option<u64>,
     /// Worst lateness of a scheduled start (open model) or a timer (think time) in the span.
     pub max_schedule_lag_ms: f64,
 }
@@ -403,20 +408,28 @@ impl MetricsSnapshot {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GeneratorHealth {
-    /// True when the generator could not keep up; results then describe the generator.
+    /// True when the generator could not keep up; results then describe the generator. False
+    /// only says what was measured: with no CPU measurement (`peak_cpu_percent` null) it
+    /// speaks for the schedule lag alone.
     pub saturated: bool,
     /// Plain-words explanations, empty when healthy.
     pub warnings: Vec<String>,
     /// Highest per-interval CPU use of the engine's worker threads, percent of one core. Spans
-    /// too short to measure (see [`GeneratorStats::cpu_percent`]) do not count.
-    pub peak_cpu_percent: f64,
+    /// too short to measure (see [`GeneratorStats::cpu_percent`]) do not count. `null` when no
+    /// span was measured (the CPU time cannot be read, or the run was too short): the CPU
+    /// check then judged nothing, and [`GeneratorHealth::saturated`] speaks for the schedule
+    /// lag alone.
+    #[serde(default)]
+    pub peak_cpu_percent: Option<f64>,
     /// Cores available, counted as [`GeneratorStats::cores`] (a fractional CPU quota rounded
     /// down). The CPU warning names the fractional capacity it was judged against.
     pub cores: u32,
     /// Worst schedule lag seen, ms.
     pub max_schedule_lag_ms: f64,
-    /// Peak resident memory of the whole process, bytes (see [`GeneratorStats::rss_bytes`]).
-    pub peak_rss_bytes: u64,
+    /// Peak resident memory of the whole process, bytes (see [`GeneratorStats::rss_bytes`]);
+    /// `null` when it could never be read.
+    #[serde(default)]
+    pub peak_rss_bytes: Option<u64>,
 }
 
 /// The final result of a run.
@@ -612,6 +625,48 @@ mod tests {
                 "{cores} cores, {cpu_capacity}"
             );
         }
+    }
+
+    /// The generator's CPU and memory are unknown (`null`) where they cannot be measured, and
+    /// snapshots and summaries stored by older versions, with numbers there, still read.
+    #[test]
+    fn generator_cpu_and_memory_are_null_when_unknown() {
+        let unknown = GeneratorStats {
+            cpu_percent: None,
+            rss_bytes: None,
+            ..crate::samples::snapshot(0).generator
+        };
+        let json = serde_json::to_value(&unknown).expect("serializes");
+        assert_eq!(json["cpu_percent"], serde_json::Value::Null, "{json}");
+        assert_eq!(json["rss_bytes"], serde_json::Value::Null, "{json}");
+        let back: GeneratorStats = serde_json::from_value(json).expect("reads back");
+        assert_eq!(back, unknown);
+        let health = GeneratorHealth::default();
+        let json = serde_json::to_value(&health).expect("serializes");
+        assert_eq!(json["peak_cpu_percent"], serde_json::Value::Null, "{json}");
+        assert_eq!(json["peak_rss_bytes"], serde_json::Value::Null, "{json}");
+
+        // As older versions stored them: numbers.
+        let old: GeneratorStats = serde_json::from_str(
+            r#"{"cpu_percent":12.5,"cores":2,"cpu_capacity":2.0,"rss_bytes":1048576,"max_schedule_lag_ms":0.5}"#,
+        )
+        .expect("an older snapshot's");
+        assert_eq!(
+            (old.cpu_percent, old.rss_bytes),
+            (Some(12.5), Some(1 << 20))
+        );
+        let old: GeneratorHealth = serde_json::from_str(
+            r#"{"saturated":false,"warnings":[],"peak_cpu_percent":14.5,"cores":2,"max_schedule_lag_ms":1.0,"peak_rss_bytes":4096}"#,
+        )
+        .expect("an older summary's");
+        assert_eq!(
+            (old.peak_cpu_percent, old.peak_rss_bytes),
+            (Some(14.5), Some(4096))
+        );
+        // Left out: unknown.
+        let bare: GeneratorStats =
+            serde_json::from_str(r#"{"cores":2,"max_schedule_lag_ms":0.5}"#).expect("reads");
+        assert_eq!((bare.cpu_percent, bare.rss_bytes), (None, None));
     }
 
     #[test]

@@ -171,14 +171,17 @@ impl RequestResults {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ResourceUtilization {
     /// Highest per-interval CPU use of the engine's worker threads, percent of one core (see
-    /// [`crate::metrics::GeneratorStats::cpu_percent`]).
-    pub generator_peak_cpu_percent: f64,
+    /// [`crate::metrics::GeneratorStats::cpu_percent`]); `null` when it was never measured
+    /// (no `/proc`, or a run too short), and `saturated` then speaks for the schedule alone.
+    #[serde(default)]
+    pub generator_peak_cpu_percent: Option<f64>,
     /// CPU cores available to the generator, counted as
     /// [`crate::metrics::GeneratorStats::cores`] (a fractional CPU quota rounded down).
     pub generator_cores: u32,
     /// Peak resident memory of the whole generator process, bytes (see
-    /// [`crate::metrics::GeneratorStats::rss_bytes`]).
-    pub generator_peak_memory_bytes: u64,
+    /// [`crate::metrics::GeneratorStats::rss_bytes`]); `null` when it could not be read.
+    #[serde(default)]
+    pub generator_peak_memory_bytes: Option<u64>,
     /// Worst lateness of a scheduled start or timer, ms.
     pub max_schedule_lag_ms: f64,
     /// True when the generator could not keep up.

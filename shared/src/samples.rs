@@ -85,10 +85,10 @@ pub fn snapshot(seq: u64) -> MetricsSnapshot {
         dropped_iterations: 1,
         interrupted_iterations: 2,
         generator: GeneratorStats {
-            cpu_percent: 37.5,
+            cpu_percent: Some(37.5),
             cores: 2,
             cpu_capacity: 2.0,
-            rss_bytes: 40 << 20,
+            rss_bytes: Some(40 << 20),
             max_schedule_lag_ms: 1.75,
         },
     }
@@ -147,10 +147,10 @@ pub fn summary() -> RunSummary {
         generator: GeneratorHealth {
             saturated: true,
             warnings: vec!["generator CPU above 90%".into()],
-            peak_cpu_percent: 95.5,
+            peak_cpu_percent: Some(95.5),
             cores: 2,
             max_schedule_lag_ms: 12.0,
-            peak_rss_bytes: 50 << 20,
+            peak_rss_bytes: Some(50 << 20),
         },
     }
 }

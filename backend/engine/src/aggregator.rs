@@ -36,7 +36,8 @@ const CPU_MIN_SPAN_FLOOR: Duration = Duration::from_millis(250);
 /// the run's final partial interval, often a few tens of ms — is not measured: over 47 ms
 /// the clock's 10 ms steps read 0%, 21%, 43% or 63% of a core whatever the generator did. Such a span repeats the
 /// previous reading, and its CPU time is counted in the next measurement instead. Only
-/// measurements feed the peak and the saturated-interval counts.
+/// measurements feed the peak and the saturated-interval counts. Until the first measurement,
+/// and whenever the CPU time cannot be read, the figure is unknown (`None`), not 0%.
 #[derive(Debug)]
 struct CpuWatch {
     /// Spans shorter than this are not measured.
@@ -45,10 +46,11 @@ struct CpuWatch {
     saturated_percent: f64,
     /// Elapsed time and the workers' CPU time at the last measurement (or the start).
     mark: Option<(Duration, Duration)>,
-    /// The last measurement, percent of one core.
-    last_percent: f64,
-    /// The highest measurement, percent of one core.
-    peak_percent: f64,
+    /// The last measurement, percent of one core; `None` before the first, or when the CPU
+    /// time could not be read at the last snapshot.
+    last_percent: Option<f64>,
+    /// The highest measurement, percent of one core; `None` before the first.
+    peak_percent: Option<f64>,
     /// Measurements taken.
     measured: u64,
     /// Measurements at or above `saturated_percent`.
@@ -63,18 +65,20 @@ impl CpuWatch {
             min_span: (interval / 2).max(CPU_MIN_SPAN_FLOOR),
             saturated_percent: CPU_SATURATED * 100.0 * capacity,
             mark: cpu_at_start.map(|cpu| (Duration::ZERO, cpu)),
-            last_percent: 0.0,
-            peak_percent: 0.0,
+            last_percent: None,
+            peak_percent: None,
             measured: 0,
             saturated: 0,
         }
     }
 
     /// The CPU figure, percent of one core, for the snapshot at `elapsed`, given the workers'
-    /// CPU time then (`None` where it cannot be read).
-    fn observe(&mut self, elapsed: Duration, cpu: Option<Duration>) -> f64 {
+    /// CPU time then (`None` where it cannot be read: the figure is then unknown too).
+    fn observe(&mut self, elapsed: Duration, cpu: Option<Duration>) -> Option<f64> {
         let Some(cpu) = cpu else {
-            return self.last_percent;
+            // The mark stays: CPU time is cumulative, so a later reading measures from it.
+            self.last_percent = None;
+            return None;
         };
         let Some((mark_elapsed, mark_cpu)) = self.mark else {
             self.mark = Some((elapsed, cpu));
@@ -86,13 +90,13 @@ impl CpuWatch {
         }
         let percent = cpu.saturating_sub(mark_cpu).as_secs_f64() / span.as_secs_f64() * 100.0;
         self.mark = Some((elapsed, cpu));
-        self.last_percent = percent;
-        self.peak_percent = self.peak_percent.max(percent);
+        self.last_percent = Some(percent);
+        self.peak_percent = Some(self.peak_percent.map_or(percent, |peak| peak.max(percent)));
         self.measured += 1;
         if percent >= self.saturated_percent {
             self.saturated += 1;
         }
-        percent
+        Some(percent)
     }
 }
 
@@ -114,6 +118,8 @@ pub(crate) struct Aggregator {
     /// calls for nothing after it.
     load_end: Option<Duration>,
     cpu: CpuWatch,
+    /// Where the workers' CPU time and the process's RSS are read.
+    source: monitor::Source,
     /// What the saturation check measures against: [`monitor::cpu_capacity`].
     cpu_capacity: f64,
     cores: u32,
@@ -186,6 +192,11 @@ fn total_into(sum: &mut Tally, tallies: &[Tally]) {
 impl Aggregator {
     /// `interval` is the snapshot interval, which decides the shortest span CPU is measured over.
     pub(crate) fn new(scenario: &ValidScenario, interval: Duration) -> Self {
+        Self::with_source(scenario, interval, monitor::Source::PROC)
+    }
+
+    /// [`Aggregator::new`], reading the generator's own figures from `source`.
+    fn with_source(scenario: &ValidScenario, interval: Duration, source: monitor::Source) -> Self {
         let n = scenario.request_names.len();
         let cpu_capacity = monitor::cpu_capacity();
         Self {
@@ -205,6 +216,7 @@ impl Aggregator {
             load_end: None,
             // The run's worker threads ([`RunState::workers_cpu`]) have used nothing yet.
             cpu: CpuWatch::new(interval, cpu_capacity, Some(Duration::ZERO)),
+            source,
             cpu_capacity,
             cores: monitor::cores(),
             health: GeneratorHealth {
@@ -302,12 +314,16 @@ impl Aggregator {
     }
 
     fn generator_stats(&mut self, state: &RunState, elapsed: Duration) -> GeneratorStats {
-        let cpu_percent = self.cpu.observe(elapsed, state.workers_cpu.total());
+        let cpu_percent = self.cpu.observe(
+            elapsed,
+            state.workers_cpu.total_with(self.source.thread_cpu),
+        );
         let lag = state.take_lag();
-        let rss = monitor::process_rss();
+        let rss = (self.source.rss)();
         let h = &mut self.health;
         h.peak_cpu_percent = self.cpu.peak_percent;
         h.max_schedule_lag_ms = h.max_schedule_lag_ms.max(lag.as_secs_f64() * 1000.0);
+        // `None` (never read) is below any reading.
         h.peak_rss_bytes = h.peak_rss_bytes.max(rss);
         GeneratorStats {
             cpu_percent,
@@ -442,7 +458,7 @@ impl Aggregator {
             h.saturated = true;
             h.warnings.push(format!(
                 "the generator's CPU was saturated ({:.0}% of one core at peak, with {} available) for {saturated} of {measured} intervals: results are limited by the load generator, not the target",
-                h.peak_cpu_percent,
+                h.peak_cpu_percent.unwrap_or_default(),
                 cores_text(self.cpu_capacity)
             ));
         }
@@ -607,7 +623,7 @@ load: { type: constant_users, users: 1, duration: 10s }
             "what the saturation is judged against"
         );
         assert!(
-            idle.generator.cpu_percent < 20.0,
+            idle.generator.cpu_percent.is_some_and(|cpu| cpu < 20.0),
             "the rest of the process counted: {:?}",
             idle.generator
         );
@@ -616,30 +632,60 @@ load: { type: constant_users, users: 1, duration: 10s }
         worker.join().expect("the worker ends");
         let busy = agg.tick(&state, &plan, ms(2000), RunStatus::Running);
         assert!(
-            busy.generator.cpu_percent >= 40.0,
+            busy.generator.cpu_percent.is_some_and(|cpu| cpu >= 40.0),
             "the worker's CPU: {:?}",
             busy.generator
         );
     }
 
+    /// What a watch showed: each snapshot's figure, the peak, measurements and saturated ones.
+    type Watched = (Vec<Option<f64>>, Option<f64>, u64, u64);
+
+    /// Where the generator cannot read its own CPU time and memory (no `/proc`: another OS, a
+    /// locked-down container), its snapshots and its health say unknown, not 0, and the CPU
+    /// check judges nothing: no warning, no peak.
+    #[test]
+    fn unreadable_cpu_and_memory_are_unknown_not_zero() {
+        let (scenario, plan, state) = one_user();
+        let mut agg =
+            Aggregator::with_source(&scenario, ms(1000), crate::monitor::Source::UNREADABLE);
+        // A worker joined, as a run's do, and its CPU time cannot be read.
+        let joined = state.workers_cpu.join();
+        for at in [1000, 2000, 2047] {
+            let g = agg
+                .tick(&state, &plan, ms(at), RunStatus::Running)
+                .generator;
+            assert_eq!((g.cpu_percent, g.rss_bytes), (None, None), "at {at} ms");
+            assert!(g.cores >= 1 && g.cpu_capacity > 0.0, "still known: {g:?}");
+        }
+        drop(joined);
+        let health = agg.health();
+        assert_eq!(
+            (health.peak_cpu_percent, health.peak_rss_bytes),
+            (None, None),
+            "{health:?}"
+        );
+        assert!(
+            !health.saturated && health.warnings.is_empty(),
+            "{health:?}"
+        );
+    }
+
     /// Feeds `(elapsed ms, cpu ms)` readings to a watch for one core, and returns
     /// what each snapshot shows, with the peak, measurements and saturated ones at the end.
-    fn watch(interval: Duration, readings: &[(u64, Option<u64>)]) -> (Vec<f64>, f64, u64, u64) {
+    fn watch(interval: Duration, readings: &[(u64, Option<u64>)]) -> Watched {
         watch_with(1.0, interval, readings)
     }
 
     /// [`watch`] for a process that can use `capacity` cores.
-    fn watch_with(
-        capacity: f64,
-        interval: Duration,
-        readings: &[(u64, Option<u64>)],
-    ) -> (Vec<f64>, f64, u64, u64) {
+    fn watch_with(capacity: f64, interval: Duration, readings: &[(u64, Option<u64>)]) -> Watched {
         let mut w = CpuWatch::new(interval, capacity, Some(Duration::ZERO));
+        let round = |p: f64| (p * 10.0).round() / 10.0;
         let shown = readings
             .iter()
-            .map(|&(t, cpu)| (w.observe(ms(t), cpu.map(ms)) * 10.0).round() / 10.0)
+            .map(|&(t, cpu)| w.observe(ms(t), cpu.map(ms)).map(round))
             .collect();
-        (shown, w.peak_percent, w.measured, w.saturated)
+        (shown, w.peak_percent.map(round), w.measured, w.saturated)
     }
 
     #[test]
@@ -648,36 +694,36 @@ load: { type: constant_users, users: 1, duration: 10s }
             &'static str,
             u64,
             &'static [(u64, Option<u64>)],
-            (&'static [f64], f64, u64, u64),
+            (&'static [Option<f64>], Option<f64>, u64, u64),
         );
         let cases: &[Case] = &[
             (
                 "full intervals are measured",
                 1000,
                 &[(1000, Some(50)), (2000, Some(140))],
-                (&[5.0, 9.0], 9.0, 2, 0),
+                (&[Some(5.0), Some(9.0)], Some(9.0), 2, 0),
             ),
             (
                 // The QA run: 5-9% every second, then 30 ms of CPU over the final 47 ms.
                 "a final 47 ms span repeats the last reading and leaves the peak alone",
                 1000,
                 &[(1000, Some(50)), (2000, Some(140)), (2047, Some(170))],
-                (&[5.0, 9.0, 9.0], 9.0, 2, 0),
+                (&[Some(5.0), Some(9.0), Some(9.0)], Some(9.0), 2, 0),
             ),
             (
                 "exactly half the interval is long enough",
                 1000,
                 &[(1000, Some(50)), (1500, Some(100))],
-                (&[5.0, 10.0], 10.0, 2, 0),
+                (&[Some(5.0), Some(10.0)], Some(10.0), 2, 0),
             ),
             (
                 "a short span's CPU counts in the next measurement, over both spans",
                 1000,
                 &[(1000, Some(100)), (1100, Some(190)), (2000, Some(300))],
-                (&[10.0, 10.0, 20.0], 20.0, 2, 0),
+                (&[Some(10.0), Some(10.0), Some(20.0)], Some(20.0), 2, 0),
             ),
             (
-                "a tiny interval is measured over at least 250 ms",
+                "a tiny interval is measured over at least 250 ms: unknown until then",
                 100,
                 &[
                     (100, Some(30)),
@@ -685,29 +731,31 @@ load: { type: constant_users, users: 1, duration: 10s }
                     (300, Some(90)),
                     (400, Some(100)),
                 ],
-                (&[0.0, 0.0, 30.0, 30.0], 30.0, 1, 0),
+                (&[None, None, Some(30.0), Some(30.0)], Some(30.0), 1, 0),
             ),
             (
                 "saturation counts measurements only",
                 1000,
                 &[(1000, Some(950)), (2000, Some(1900)), (2010, Some(1910))],
-                (&[95.0, 95.0, 95.0], 95.0, 2, 2),
+                (&[Some(95.0), Some(95.0), Some(95.0)], Some(95.0), 2, 2),
             ),
             (
-                "no CPU clock: nothing measured",
+                "no CPU clock: nothing measured, unknown and not 0%",
                 1000,
                 &[(1000, None), (2000, None)],
-                (&[0.0, 0.0], 0.0, 0, 0),
+                (&[None, None], None, 0, 0),
+            ),
+            (
+                "a reading that fails is unknown, and the next measures from the last mark",
+                1000,
+                &[(1000, Some(100)), (2000, None), (3000, Some(500))],
+                (&[Some(10.0), None, Some(20.0)], Some(20.0), 2, 0),
             ),
         ];
         for (name, interval, readings, (shown, peak, measured, saturated)) in cases {
             let got = watch(ms(*interval), readings);
             assert_eq!(got.0, *shown, "{name}: shown");
-            assert!(
-                (got.1 - peak).abs() < 1e-9,
-                "{name}: peak {} != {peak}",
-                got.1
-            );
+            assert_eq!(got.1, *peak, "{name}: peak");
             assert_eq!(
                 (got.2, got.3),
                 (*measured, *saturated),
@@ -739,10 +787,7 @@ load: { type: constant_users, users: 1, duration: 10s }
                 ms(1000),
                 &[(1000, Some(cpu)), (2000, Some(2 * cpu))],
             );
-            assert!(
-                (peak - cpu as f64 / 10.0).abs() < 1e-9,
-                "{capacity}: peak {peak}"
-            );
+            assert_eq!(peak, Some(cpu as f64 / 10.0), "{capacity}: peak {peak:?}");
             assert_eq!(
                 (measured, got),
                 (2, if saturated { 2 } else { 0 }),

@@ -1,6 +1,7 @@
 //! The generator watching itself: the CPU time of the engine's worker threads and the resident
 //! memory of this process, read from `/proc` (Linux), and the CPU capacity it really has.
-//! Elsewhere the figures are zero, the CPU check is skipped and the capacity is what
+//! Where `/proc` cannot be read (another OS, a locked-down container) the figures are unknown
+//! (`None`, never a made-up 0), the CPU check is skipped and the capacity is what
 //! `available_parallelism` says.
 //!
 //! The CPU is the workers' own ([`ThreadsCpu`]), not the process's: `stampede serve` runs its
@@ -61,8 +62,9 @@ pub(crate) struct ThreadsCpu {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ThreadCpu {
     /// Running: read from `/proc/self/task/<tid>/stat`. `last` is the latest reading, which
-    /// stands while a reading fails.
-    Running { tid: u32, last: Duration },
+    /// stands while a reading fails; `None` until one has succeeded (the thread's CPU time is
+    /// not known until then, and is not 0).
+    Running { tid: u32, last: Option<Duration> },
     /// Ended, having used this much.
     Ended(Duration),
     /// Its CPU time cannot be read (no `/proc`): so the total cannot either.
@@ -83,7 +85,7 @@ impl ThreadsCpu {
     pub(crate) fn join(self: &Arc<Self>) -> Joined {
         let entry = current_tid().map_or(ThreadCpu::Unknown, |tid| ThreadCpu::Running {
             tid,
-            last: Duration::ZERO,
+            last: None,
         });
         let mut threads = lock(&self.threads);
         threads.push(entry);
@@ -96,36 +98,42 @@ impl ThreadsCpu {
 
     /// The CPU time the threads have used, summed; zero before any joined, `None` when one
     /// cannot be read (no `/proc`).
+    #[cfg(test)]
     pub(crate) fn total(&self) -> Option<Duration> {
-        self.total_with(thread_cpu)
+        self.total_with(Source::PROC.thread_cpu)
     }
 
     /// [`ThreadsCpu::total`], reading a running thread's CPU time with `read`.
-    fn total_with(&self, read: impl Fn(u32) -> Option<Duration>) -> Option<Duration> {
-        lock(&self.threads)
-            .iter_mut()
-            .try_fold(Duration::ZERO, |sum, thread| {
-                let cpu = match thread {
-                    ThreadCpu::Running { tid, last } => {
-                        if let Some(now) = read(*tid) {
-                            *last = now.max(*last);
-                        }
-                        *last
+    pub(crate) fn total_with(&self, read: impl Fn(u32) -> Option<Duration>) -> Option<Duration> {
+        let mut sum = Some(Duration::ZERO);
+        // Every running thread is read, even once the sum is unknown: each keeps its latest.
+        for thread in lock(&self.threads).iter_mut() {
+            let cpu = match thread {
+                ThreadCpu::Running { tid, last } => {
+                    if let Some(now) = read(*tid) {
+                        *last = Some(last.map_or(now, |last| now.max(last)));
                     }
-                    ThreadCpu::Ended(cpu) => *cpu,
-                    ThreadCpu::Unknown => return None,
-                };
-                Some(sum.saturating_add(cpu))
-            })
+                    *last
+                }
+                ThreadCpu::Ended(cpu) => Some(*cpu),
+                ThreadCpu::Unknown => None,
+            };
+            sum = sum.zip(cpu).map(|(sum, cpu)| sum.saturating_add(cpu));
+        }
+        sum
     }
 
     /// The thread at `index` ended, having used `cpu` (`None`: not readable, its last reading
-    /// stands).
+    /// stands; with none, what it used is not known).
     fn end(&self, index: usize, cpu: Option<Duration>) {
         if let Some(thread) = lock(&self.threads).get_mut(index)
             && let ThreadCpu::Running { last, .. } = *thread
         {
-            *thread = ThreadCpu::Ended(cpu.map_or(last, |cpu| cpu.max(last)));
+            *thread = match (cpu, last) {
+                (Some(cpu), Some(last)) => ThreadCpu::Ended(cpu.max(last)),
+                (Some(cpu), None) | (None, Some(cpu)) => ThreadCpu::Ended(cpu),
+                (None, None) => ThreadCpu::Unknown,
+            };
         }
     }
 }
@@ -145,10 +153,35 @@ impl Drop for Joined {
     }
 }
 
-/// Resident set size of this process (all of it, whatever runs in it), bytes; 0 where it
+/// Where the generator reads its own figures: `/proc` ([`Source::PROC`]); tests give one that
+/// cannot be read, as on another OS or in a locked-down container.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Source {
+    /// The CPU time a running thread of this process (by its id) has used so far.
+    pub(crate) thread_cpu: fn(u32) -> Option<Duration>,
+    /// Resident set size of this process, bytes.
+    pub(crate) rss: fn() -> Option<u64>,
+}
+
+impl Source {
+    /// This process's `/proc`.
+    pub(crate) const PROC: Self = Self {
+        thread_cpu,
+        rss: process_rss,
+    };
+
+    /// Nothing can be read.
+    #[cfg(test)]
+    pub(crate) const UNREADABLE: Self = Self {
+        thread_cpu: |_| None,
+        rss: || None,
+    };
+}
+
+/// Resident set size of this process (all of it, whatever runs in it), bytes; `None` where it
 /// cannot be read.
-pub(crate) fn process_rss() -> u64 {
-    process_rss_from(|path| std::fs::read_to_string(path).ok()).unwrap_or(0)
+pub(crate) fn process_rss() -> Option<u64> {
+    process_rss_from(|path| std::fs::read_to_string(path).ok())
 }
 
 /// [`process_rss`] from the files `read` gives (`None` for one it cannot read).
@@ -468,7 +501,11 @@ mod tests {
     #[test]
     fn the_threads_cpu_adds_up_what_each_used() {
         let ms = Duration::from_millis;
-        let running = |tid, last| ThreadCpu::Running { tid, last };
+        let running = |tid, last| ThreadCpu::Running {
+            tid,
+            last: Some(last),
+        };
+        let fresh = |tid| ThreadCpu::Running { tid, last: None };
         // (what, threads, CPU ms of the threads that can be read, total)
         type Case = (
             &'static str,
@@ -508,6 +545,18 @@ mod tests {
                 vec![(10, 100)],
                 None,
             ),
+            (
+                "one never read yet, read now",
+                vec![fresh(10)],
+                vec![(10, 30)],
+                Some(ms(30)),
+            ),
+            (
+                "one never read, and unreadable: unknown, not 0",
+                vec![running(10, ms(10)), fresh(11)],
+                vec![(10, 20)],
+                None,
+            ),
         ];
         for (what, threads, readable, want) in cases {
             let set = set_of(threads);
@@ -532,6 +581,12 @@ mod tests {
             Some(ms(50)),
             "unreadable at its end"
         );
+        let set = set_of(vec![fresh(10)]);
+        set.end(0, Some(ms(40)));
+        assert_eq!(set.total_with(|_| None), Some(ms(40)), "read at its end");
+        let set = set_of(vec![fresh(10)]);
+        set.end(0, None);
+        assert_eq!(set.total_with(|_| Some(ms(1))), None, "never read at all");
     }
 
     fn set_of(threads: Vec<ThreadCpu>) -> ThreadsCpu {
@@ -617,7 +672,7 @@ mod tests {
             assert!(super::own_thread_cpu().is_some());
             let tid = super::current_tid().expect("a thread id");
             assert!(super::thread_cpu(tid).is_some());
-            assert!(super::process_rss() > 0);
+            assert!(super::process_rss().is_some_and(|rss| rss > 0));
         }
         assert!(super::cores() >= 1);
         let capacity = super::cpu_capacity();

@@ -155,12 +155,19 @@ pub(super) fn render(s: &RunSummary, scenario: &ValidScenario) -> String {
     let g = &s.generator;
     let _ = writeln!(
         out,
-        "\n  generator: peak CPU {:.0}% ({} cores), peak memory {}, worst schedule lag {:.1} ms — {}",
-        g.peak_cpu_percent,
+        "\n  generator: peak CPU {} ({} cores), peak memory {}, worst schedule lag {:.1} ms — {}",
+        g.peak_cpu_percent
+            .map_or_else(|| "unknown".to_owned(), |v| format!("{v:.0}%")),
         g.cores,
-        human_bytes(g.peak_rss_bytes),
+        g.peak_rss_bytes
+            .map_or_else(|| "unknown".to_owned(), human_bytes),
         g.max_schedule_lag_ms,
-        if g.saturated { "SATURATED" } else { "ok" }
+        match (g.saturated, g.peak_cpu_percent) {
+            (true, _) => "SATURATED",
+            // Only the schedule was judged: not "ok" about a CPU it could not measure.
+            (false, None) => "on schedule, CPU unknown",
+            (false, Some(_)) => "ok",
+        }
     );
     for w in &g.warnings {
         let _ = writeln!(out, "  warning: {}", term(w));
@@ -254,6 +261,40 @@ mod tests {
             .expect("a total row");
         let cells: Vec<&str> = total.split_whitespace().collect();
         assert_eq!(cells[8], "987.65", "{total}");
+    }
+
+    /// The generator's line says what it measured, and "unknown" for a CPU or memory it could
+    /// not (no `/proc`), never 0% or 0 B; without a CPU figure it does not call the generator
+    /// "ok", only on schedule.
+    #[test]
+    fn the_generator_line_says_unknown_for_what_was_not_measured() {
+        let scenario = validate(&shared::samples::scenario(), &ValidationEnv::default())
+            .expect("the sample scenario is valid");
+        let generator_line = |summary: &RunSummary| {
+            render(summary, &scenario)
+                .lines()
+                .find(|l| l.starts_with("  generator: "))
+                .map(str::to_owned)
+                .expect("a generator line")
+        };
+        let mut summary = shared::samples::summary();
+        summary.generator.saturated = false;
+        let line = generator_line(&summary);
+        assert!(
+            line.starts_with("  generator: peak CPU 96% (2 cores), peak memory 50.0 MiB,"),
+            "{line}"
+        );
+        assert!(line.ends_with(" — ok"), "{line}");
+        summary.generator.peak_cpu_percent = None;
+        summary.generator.peak_rss_bytes = None;
+        let line = generator_line(&summary);
+        assert!(
+            line.starts_with("  generator: peak CPU unknown (2 cores), peak memory unknown,"),
+            "{line}"
+        );
+        assert!(line.ends_with(" — on schedule, CPU unknown"), "{line}");
+        summary.generator.saturated = true;
+        assert!(generator_line(&summary).ends_with(" — SATURATED"));
     }
 
     /// The requests line writes rates and error shares as the reports do: a share that is not

@@ -9,7 +9,9 @@ use shared::metrics::MetricsSnapshot;
 /// generator CPU). `rps` is empty for a final interval too short for a rate to mean anything
 /// (the few milliseconds after the last whole interval, where requests cut off at the end are
 /// recorded: 12 of them in 6 ms read 2,000/s in a run of 4/s); its `requests` still count.
-/// The latency columns are empty for an interval without any response (no latency, not 0 ms).
+/// The latency columns are empty for an interval without any response (no latency, not 0 ms),
+/// and `generator_cpu_percent` where the generator's CPU use is not known (no `/proc`, or
+/// nothing measured yet: not 0%).
 /// `resent` (requests sent once more on a new connection) and `peak_users` (the most users at
 /// any moment of the interval) came later and stand last, so the other columns keep their
 /// places.
@@ -74,7 +76,7 @@ pub(super) fn render(series: &[MetricsSnapshot]) -> String {
                 s.interrupted_iterations.to_string(),
                 i.bytes_sent.to_string(),
                 i.bytes_received.to_string(),
-                num(s.generator.cpu_percent),
+                num(s.generator.cpu_percent.unwrap_or(f64::NAN)),
                 i.resent.to_string(),
                 s.users_peak().to_string(),
             ],

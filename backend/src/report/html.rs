@@ -739,6 +739,12 @@ fn generator(o: &mut String, r: &JsonReport) {
             "<div class=\"notice warn\"><strong>Saturated:</strong> the generator could not \
              keep up with the load plan.",
         );
+    } else if g.warnings.is_empty() && g.generator_peak_cpu_percent.is_none() {
+        // Only the schedule was judged: "healthy" would claim a CPU verdict it never made.
+        o.push_str(
+            "<p><span class=\"ok\">On schedule</span> — the generator kept to the plan's \
+             schedule. Its CPU use is unknown, so whether it ran short of CPU is not known.</p>",
+        );
     } else if g.warnings.is_empty() {
         o.push_str(
             "<p><span class=\"ok\">Healthy</span> — the generator kept up with the plan.</p>",
@@ -761,8 +767,10 @@ fn generator(o: &mut String, r: &JsonReport) {
         o,
         "Peak CPU",
         &format!(
-            "{:.0}% of one core{}",
-            finite(g.generator_peak_cpu_percent),
+            "{}{}",
+            g.generator_peak_cpu_percent
+                .filter(|v| v.is_finite())
+                .map_or_else(|| "unknown".to_owned(), |v| format!("{v:.0}% of one core")),
             if g.generator_cores > 0 {
                 format!(" ({} cores)", g.generator_cores)
             } else {
@@ -773,7 +781,8 @@ fn generator(o: &mut String, r: &JsonReport) {
     meta(
         o,
         "Peak memory",
-        &human_bytes(g.generator_peak_memory_bytes),
+        &g.generator_peak_memory_bytes
+            .map_or_else(|| "unknown".to_owned(), human_bytes),
     );
     meta(o, "Worst schedule lag", &fmt_ms(g.max_schedule_lag_ms));
     meta(

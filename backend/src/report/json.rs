@@ -43,7 +43,7 @@ pub(super) fn report(detail: &RunDetail, series: &[MetricsSnapshot]) -> JsonRepo
             thresholds: s.thresholds.clone(),
             checks: s.checks.clone(),
             resource_utilization: ResourceUtilization {
-                generator_peak_cpu_percent: finite(s.generator.peak_cpu_percent),
+                generator_peak_cpu_percent: s.generator.peak_cpu_percent.filter(|v| v.is_finite()),
                 generator_cores: s.generator.cores,
                 generator_peak_memory_bytes: s.generator.peak_rss_bytes,
                 max_schedule_lag_ms: finite(s.generator.max_schedule_lag_ms),
@@ -112,7 +112,8 @@ pub(super) fn partial_duration_ms(detail: &RunDetail, series: &[MetricsSnapshot]
     detail.info.duration_ms.max(from_series)
 }
 
-/// Generator figures gathered from the snapshots, for runs without a summary.
+/// Generator figures gathered from the snapshots, for runs without a summary. The peak CPU and
+/// memory are those of the snapshots that know them; unknown (`None`) when none does.
 pub(super) fn utilization_from_series(
     detail: &RunDetail,
     series: &[MetricsSnapshot],
@@ -122,10 +123,13 @@ pub(super) fn utilization_from_series(
         .iter()
         .chain(detail.latest.iter().filter(|_| series.is_empty()));
     for s in snapshots {
-        u.generator_peak_cpu_percent = u
-            .generator_peak_cpu_percent
-            .max(finite(s.generator.cpu_percent));
+        let cpu = s.generator.cpu_percent.filter(|v| v.is_finite());
+        u.generator_peak_cpu_percent = match (u.generator_peak_cpu_percent, cpu) {
+            (Some(peak), Some(cpu)) => Some(peak.max(cpu)),
+            (peak, cpu) => peak.or(cpu),
+        };
         u.generator_cores = u.generator_cores.max(s.generator.cores);
+        // `None` (not known) is below any reading.
         u.generator_peak_memory_bytes = u.generator_peak_memory_bytes.max(s.generator.rss_bytes);
         u.max_schedule_lag_ms = u
             .max_schedule_lag_ms

@@ -139,10 +139,10 @@ fn series() -> Vec<MetricsSnapshot> {
             dropped_iterations: 0,
             interrupted_iterations: 0,
             generator: GeneratorStats {
-                cpu_percent: 20.0 + (i % 10) as f64,
+                cpu_percent: Some(20.0 + (i % 10) as f64),
                 cores: 2,
                 cpu_capacity: 2.0,
-                rss_bytes: 40_000_000 + i * 100_000,
+                rss_bytes: Some(40_000_000 + i * 100_000),
                 max_schedule_lag_ms: 0.5 + (i % 4) as f64,
             },
         });
@@ -232,10 +232,10 @@ fn detail(series: &[MetricsSnapshot]) -> RunDetail {
         generator: GeneratorHealth {
             saturated: false,
             warnings: vec![],
-            peak_cpu_percent: 29.0,
+            peak_cpu_percent: Some(29.0),
             cores: 2,
             max_schedule_lag_ms: 3.5,
-            peak_rss_bytes: 45_900_000,
+            peak_rss_bytes: Some(45_900_000),
         },
     };
     RunDetail {
@@ -345,10 +345,13 @@ fn json_report_matches_the_summary() {
     assert_eq!(r.thresholds, sum.thresholds);
     assert_eq!(r.thresholds_passed, Some(false));
     assert_eq!(r.checks, sum.checks);
-    assert_eq!(r.resource_utilization.generator_peak_cpu_percent, 29.0);
+    assert_eq!(
+        r.resource_utilization.generator_peak_cpu_percent,
+        Some(29.0)
+    );
     assert_eq!(
         r.resource_utilization.generator_peak_memory_bytes,
-        45_900_000
+        Some(45_900_000)
     );
     assert_eq!(r.resource_utilization.max_schedule_lag_ms, 3.5);
     assert!(!r.resource_utilization.saturated);
@@ -452,6 +455,70 @@ fn json_report_latencies_of_a_request_never_made_are_null() {
 
 /// A run without thresholds judged nothing: its report has no `thresholds_passed`, as its
 /// listing has no verdict, rather than a vacuous `true`.
+/// Where the generator could not measure its CPU or memory (no `/proc`: another OS, a locked-
+/// down container), every report says unknown: `null` in JSON, an empty CSV cell, "unknown"
+/// in the HTML, which then does not call the generator healthy (only its schedule was judged).
+/// Neither is a 0 that reads as an idle generator.
+#[test]
+fn reports_say_unknown_for_generator_figures_that_could_not_be_measured() {
+    let (mut d, mut s) = fixture();
+    for snap in &mut s {
+        (snap.generator.cpu_percent, snap.generator.rss_bytes) = (None, None);
+    }
+    if let Some(sum) = d.summary.as_mut() {
+        sum.generator.peak_cpu_percent = None;
+        sum.generator.peak_rss_bytes = None;
+    }
+    let r = json(&d, &s);
+    let u = &r.resource_utilization;
+    assert_eq!(
+        (u.generator_peak_cpu_percent, u.generator_peak_memory_bytes),
+        (None, None)
+    );
+    assert_eq!(u.generator_cores, 2, "the cores are still known");
+    let v = serde_json::to_value(&r).expect("serializes");
+    let v = &v["resource_utilization"];
+    assert_eq!(v["generator_peak_cpu_percent"], json!(null), "{v}");
+    assert_eq!(v["generator_peak_memory_bytes"], json!(null), "{v}");
+
+    // A run without a summary gathers them from its snapshots: unknown there too, and the
+    // peak of those that know when only some do.
+    let mut partial = d.clone();
+    partial.summary = None;
+    let u = json(&partial, &s).resource_utilization;
+    assert_eq!(
+        (u.generator_peak_cpu_percent, u.generator_peak_memory_bytes),
+        (None, None)
+    );
+    let mut some = s.clone();
+    some[3].generator.cpu_percent = Some(12.0);
+    some[4].generator.rss_bytes = Some(1 << 20);
+    let u = json(&partial, &some).resource_utilization;
+    assert_eq!(
+        (u.generator_peak_cpu_percent, u.generator_peak_memory_bytes),
+        (Some(12.0), Some(1 << 20))
+    );
+
+    let text = csv(&s);
+    let lines: Vec<&str> = text.lines().collect();
+    let column = csv::COLUMNS
+        .iter()
+        .position(|c| *c == "generator_cpu_percent")
+        .expect("a CPU column");
+    for line in &lines[1..] {
+        assert_eq!(line.split(',').nth(column), Some(""), "{line}");
+    }
+
+    let page = html(&d, &s);
+    let section = section_of(&page, "Load generator");
+    let text = strip_tags(section);
+    assert!(text.contains("Peak CPUunknown (2 cores)"), "{text}");
+    assert!(text.contains("Peak memoryunknown"), "{text}");
+    assert!(!text.contains("Healthy"), "{text}");
+    assert!(text.contains("CPU use is unknown"), "{text}");
+    assert!(!text.contains("0% of one core"), "{text}");
+}
+
 #[test]
 fn json_report_of_a_run_without_thresholds_has_no_verdict() {
     let (mut d, s) = fixture();
@@ -506,11 +573,14 @@ fn json_report_of_a_run_without_summary_uses_the_last_snapshot() {
     assert!(r.peak_users > 0, "the fixture has users");
     assert_eq!(r.thresholds_passed, None);
     assert!(r.thresholds.is_empty() && r.checks.is_empty());
-    assert_eq!(r.resource_utilization.generator_peak_cpu_percent, 29.0);
+    assert_eq!(
+        r.resource_utilization.generator_peak_cpu_percent,
+        Some(29.0)
+    );
     assert_eq!(r.resource_utilization.generator_cores, 2);
     assert_eq!(
         r.resource_utilization.generator_peak_memory_bytes,
-        42_900_000
+        Some(42_900_000)
     );
 
     // Only a `latest` snapshot, no series.

@@ -122,21 +122,23 @@ pub(crate) fn render(run: Option<(&RunInfo, Option<&MetricsSnapshot>)>) -> Strin
         }),
         t.count
     );
-    let gauges: [(&str, &str, f64); 6] = [
+    // A gauge whose value is not known (`None`: the generator's CPU where it cannot be read)
+    // is left out, family and all: an absent series, not a made-up sample.
+    let gauges: [(&str, &str, Option<f64>); 6] = [
         (
             "stampede_throughput_rps",
             "Requests per second over the last interval.",
-            s.interval.rps,
+            Some(s.interval.rps),
         ),
         (
             "stampede_active_users",
             "Users (iterations in flight) now.",
-            s.active_users as f64,
+            Some(s.active_users as f64),
         ),
         (
             "stampede_target_rate",
             "Arrival rate the plan calls for now (open model).",
-            s.target_rate,
+            Some(s.target_rate),
         ),
         (
             "stampede_generator_cpu_percent",
@@ -146,15 +148,16 @@ pub(crate) fn render(run: Option<(&RunInfo, Option<&MetricsSnapshot>)>) -> Strin
         (
             "stampede_elapsed_seconds",
             "Time since the run started.",
-            s.elapsed_ms as f64 / 1000.0,
+            Some(s.elapsed_ms as f64 / 1000.0),
         ),
         (
             "stampede_schedule_lag_seconds",
             "Worst schedule lag in the last interval.",
-            s.generator.max_schedule_lag_ms / 1000.0,
+            Some(s.generator.max_schedule_lag_ms / 1000.0),
         ),
     ];
     for (name, help, value) in gauges {
+        let Some(value) = value else { continue };
         metric(&mut out, name, "gauge", help);
         let _ = writeln!(out, "{name}{{{run}}} {}", sample(value));
     }
@@ -319,6 +322,28 @@ mod tests {
                 .any(|l| l == format!("stampede_latency_seconds_count{{{run}}} 400")),
             "{text}"
         );
+    }
+
+    /// The generator's CPU where it cannot be read (no `/proc`) is left out, not exposed as
+    /// a 0 that reads as an idle generator; the other gauges stay.
+    #[test]
+    fn an_unknown_generator_cpu_is_left_out() {
+        let info = shared::samples::run_info();
+        let mut snap = shared::samples::snapshot(4);
+        let run = "run_id=\"r-42\",scenario=\"shop\"";
+        let text = render(Some((&info, Some(&snap))));
+        let line = format!("stampede_generator_cpu_percent{{{run}}} 37.5");
+        assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+
+        snap.generator.cpu_percent = None;
+        let text = render(Some((&info, Some(&snap))));
+        let types = check_exposition(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert!(
+            !text.contains("stampede_generator_cpu_percent"),
+            "an unknown CPU exposed:\n{text}"
+        );
+        assert!(!types.contains_key("stampede_generator_cpu_percent"));
+        assert_eq!(types["stampede_schedule_lag_seconds"], "gauge", "{text}");
     }
 
     #[test]

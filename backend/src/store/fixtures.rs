@@ -149,10 +149,10 @@ pub(super) fn snapshot(seq: u64) -> MetricsSnapshot {
         dropped_iterations: 0,
         interrupted_iterations: 0,
         generator: GeneratorStats {
-            cpu_percent: 12.5,
+            cpu_percent: Some(12.5),
             cores: 2,
             cpu_capacity: 2.0,
-            rss_bytes: 48 << 20,
+            rss_bytes: Some(48 << 20),
             max_schedule_lag_ms: 0.25,
         },
     }
@@ -213,9 +213,9 @@ pub(super) fn summary(scenario: &str, status: RunStatus) -> RunSummary {
             },
         ],
         generator: GeneratorHealth {
-            peak_cpu_percent: 14.5,
+            peak_cpu_percent: Some(14.5),
             cores: 2,
-            peak_rss_bytes: 52 << 20,
+            peak_rss_bytes: Some(52 << 20),
             ..GeneratorHealth::default()
         },
     }

@@ -51,10 +51,10 @@ pub(crate) fn snapshot(seq: u64, rps: f64, requests: u64, errors: u64) -> Metric
         dropped_iterations: 0,
         interrupted_iterations: 0,
         generator: GeneratorStats {
-            cpu_percent: 20.0,
+            cpu_percent: Some(20.0),
             cores: 2,
             cpu_capacity: 2.0,
-            rss_bytes: 1 << 20,
+            rss_bytes: Some(1 << 20),
             max_schedule_lag_ms: 0.5,
         },
     }

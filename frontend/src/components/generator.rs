@@ -39,12 +39,13 @@ pub fn saturation_warnings(
             crate::format::ms(g.max_schedule_lag_ms)
         ));
     }
+    // An unknown CPU (not measurable here) gets no verdict either way.
     if let Some(capacity) = g.capacity()
-        && g.cpu_percent >= CPU_LIMIT * 100.0 * capacity
+        && let Some(cpu) = g.cpu_percent
+        && cpu >= CPU_LIMIT * 100.0 * capacity
     {
         out.push(format!(
-            "The generator is using {:.0}% CPU ({} available): it is close to its limit, so results may describe the generator rather than the target.",
-            g.cpu_percent,
+            "The generator is using {cpu:.0}% CPU ({} available): it is close to its limit, so results may describe the generator rather than the target.",
             cores_text(capacity)
         ));
     }
@@ -113,12 +114,16 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("250 ms late"), "{w:?}");
         // 2 cores: 180% is 90% of the machine.
-        s.generator.cpu_percent = 179.0;
+        s.generator.cpu_percent = Some(179.0);
         assert_eq!(saturation_warnings(Some(&s), None).len(), 1);
-        s.generator.cpu_percent = 180.0;
+        s.generator.cpu_percent = Some(180.0);
         let w = saturation_warnings(Some(&s), None);
         assert_eq!(w.len(), 2);
         assert!(w[1].contains("180% CPU (2 cores"), "{w:?}");
+        // Unknown CPU (no /proc): no CPU verdict, the lag's still stands.
+        s.generator.cpu_percent = None;
+        assert_eq!(saturation_warnings(Some(&s), None).len(), 1);
+        s.generator.cpu_percent = Some(180.0);
         // Unknown capacity: no CPU verdict.
         s.generator.cores = 0;
         s.generator.cpu_capacity = 0.0;
@@ -133,7 +138,7 @@ mod tests {
             let mut s = snapshot(0, 10.0, 10, 0);
             s.generator.cores = cores;
             s.generator.cpu_capacity = cpu_capacity;
-            s.generator.cpu_percent = cpu_percent;
+            s.generator.cpu_percent = Some(cpu_percent);
             saturation_warnings(Some(&s), None).pop()
         };
         // (cores, capacity, CPU %, the capacity the warning names; None: no warning)

@@ -164,12 +164,15 @@ pub fn rate_series(snaps: &[MetricsSnapshot], open: Option<bool>) -> Vec<Series>
     vec![rate, dropped]
 }
 
-/// The generator's CPU use (percent of one core), with its capacity (its cores, or a
-/// fractional cgroup quota) for scale.
+/// The generator's CPU use (percent of one core; a gap where it is unknown), with its capacity
+/// (its cores, or a fractional cgroup quota) for scale.
 pub fn cpu_series(snaps: &[MetricsSnapshot]) -> Vec<Series> {
     let mut cpu = Series::with_capacity("generator CPU", color(0), snaps.len());
-    cpu.points
-        .extend(snaps.iter().map(|s| (secs(s), s.generator.cpu_percent)));
+    cpu.points.extend(
+        snaps
+            .iter()
+            .map(|s| (secs(s), s.generator.cpu_percent.unwrap_or(f64::NAN))),
+    );
     let Some(capacity) = snaps
         .iter()
         .filter_map(|s| s.generator.capacity())
@@ -457,6 +460,19 @@ mod tests {
         let c = cpu_series(&quota);
         assert_eq!(names(&c), ["generator CPU", "all 1.5 cores"]);
         assert_eq!(c[1].points, [(1.0, 150.0), (2.0, 150.0)]);
+    }
+
+    /// A CPU figure the generator could not measure (no `/proc`) is a gap in the chart, not a
+    /// 0% that reads as an idle generator.
+    #[test]
+    fn an_unknown_cpu_is_a_gap() {
+        let mut snaps = run(3);
+        snaps[1].generator.cpu_percent = None;
+        let c = cpu_series(&snaps);
+        let cpu: Vec<f64> = c[0].points.iter().map(|p| p.1).collect();
+        assert_eq!(cpu[0], 20.0);
+        assert!(cpu[1].is_nan(), "{cpu:?}");
+        assert_eq!(cpu[2], 20.0);
     }
 
     #[test]
