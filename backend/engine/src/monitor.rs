@@ -4,11 +4,13 @@
 //! (`None`, never a made-up 0), the CPU check is skipped and the capacity is what
 //! `available_parallelism` says.
 //!
-//! The CPU is the workers' own ([`ThreadsCpu`]), not the process's: `stampede serve` runs its
+//! The CPU is the workers' own ([`ThreadsCpu`]), with their runtimes' helper threads (host-name
+//! lookups), not the process's: `stampede serve` runs its
 //! control server, and by default the demo target, in the same process on a runtime of their
 //! own, and their CPU is not the generator's. Memory cannot be told apart by thread, so the
 //! RSS is the whole process's.
 
+use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -50,13 +52,27 @@ fn tid_from_link(link: &Path) -> Option<u32> {
 }
 
 /// The CPU time of the threads that [join](ThreadsCpu::join) it: a run's worker threads, which
-/// make its requests. That is the generator's CPU; the rest of the process (the control task's
-/// once-per-interval tally, and in `stampede serve` the control server and the demo target on
-/// the server's runtime) is not in it, nor are the host-name lookups the workers hand to
-/// helper threads.
+/// make its requests, and the helper threads of their runtimes' blocking pools, where the
+/// host-name lookups run (see [`join_this_thread`]). That is the generator's CPU; the rest of
+/// the process (the control task's once-per-interval tally, and in `stampede serve` the
+/// control server and the demo target on the server's runtime) is not in it.
+///
+/// A thread that ends keeps counting what it used, so the total never goes back; its place is
+/// taken by the next thread to join, so helper threads that come and go through a long run
+/// (the blocking pool lets an idle one go after 10 s) do not grow the list.
 #[derive(Debug, Default)]
 pub(crate) struct ThreadsCpu {
-    threads: Mutex<Vec<ThreadCpu>>,
+    threads: Mutex<Threads>,
+}
+
+#[derive(Debug, Default)]
+struct Threads {
+    /// The threads that joined and have not ended, by their place; `None`: a free place.
+    running: Vec<Option<ThreadCpu>>,
+    /// What the threads that ended used, summed.
+    ended: Duration,
+    /// A thread ended whose CPU time could never be read: the total cannot be known.
+    ended_unknown: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,13 +81,11 @@ enum ThreadCpu {
     /// stands while a reading fails; `None` until one has succeeded (the thread's CPU time is
     /// not known until then, and is not 0).
     Running { tid: u32, last: Option<Duration> },
-    /// Ended, having used this much.
-    Ended(Duration),
     /// Its CPU time cannot be read (no `/proc`): so the total cannot either.
     Unknown,
 }
 
-fn lock(threads: &Mutex<Vec<ThreadCpu>>) -> MutexGuard<'_, Vec<ThreadCpu>> {
+fn lock(threads: &Mutex<Threads>) -> MutexGuard<'_, Threads> {
     // Every update leaves a valid entry: a panic elsewhere loses nothing worth propagating.
     threads
         .lock()
@@ -88,10 +102,17 @@ impl ThreadsCpu {
             last: None,
         });
         let mut threads = lock(&self.threads);
-        threads.push(entry);
+        let index = match threads.running.iter().position(Option::is_none) {
+            Some(free) => free,
+            None => {
+                threads.running.push(None);
+                threads.running.len() - 1
+            }
+        };
+        threads.running[index] = Some(entry);
         Joined {
             set: Arc::clone(self),
-            index: threads.len() - 1,
+            index,
             _on_this_thread: PhantomData,
         }
     }
@@ -103,11 +124,18 @@ impl ThreadsCpu {
         self.total_with(Source::PROC.thread_cpu)
     }
 
+    /// How many threads are in the set now.
+    #[cfg(test)]
+    pub(crate) fn running_threads(&self) -> usize {
+        lock(&self.threads).running.iter().flatten().count()
+    }
+
     /// [`ThreadsCpu::total`], reading a running thread's CPU time with `read`.
     pub(crate) fn total_with(&self, read: impl Fn(u32) -> Option<Duration>) -> Option<Duration> {
-        let mut sum = Some(Duration::ZERO);
+        let mut threads = lock(&self.threads);
+        let mut sum = (!threads.ended_unknown).then_some(threads.ended);
         // Every running thread is read, even once the sum is unknown: each keeps its latest.
-        for thread in lock(&self.threads).iter_mut() {
+        for thread in threads.running.iter_mut().flatten() {
             let cpu = match thread {
                 ThreadCpu::Running { tid, last } => {
                     if let Some(now) = read(*tid) {
@@ -115,7 +143,6 @@ impl ThreadsCpu {
                     }
                     *last
                 }
-                ThreadCpu::Ended(cpu) => Some(*cpu),
                 ThreadCpu::Unknown => None,
             };
             sum = sum.zip(cpu).map(|(sum, cpu)| sum.saturating_add(cpu));
@@ -126,14 +153,21 @@ impl ThreadsCpu {
     /// The thread at `index` ended, having used `cpu` (`None`: not readable, its last reading
     /// stands; with none, what it used is not known).
     fn end(&self, index: usize, cpu: Option<Duration>) {
-        if let Some(thread) = lock(&self.threads).get_mut(index)
-            && let ThreadCpu::Running { last, .. } = *thread
-        {
-            *thread = match (cpu, last) {
-                (Some(cpu), Some(last)) => ThreadCpu::Ended(cpu.max(last)),
-                (Some(cpu), None) | (None, Some(cpu)) => ThreadCpu::Ended(cpu),
-                (None, None) => ThreadCpu::Unknown,
-            };
+        let mut threads = lock(&self.threads);
+        let Some(thread) = threads.running.get_mut(index).and_then(Option::take) else {
+            return;
+        };
+        let last = match thread {
+            ThreadCpu::Running { last, .. } => last,
+            ThreadCpu::Unknown => None,
+        };
+        let used = match (cpu, last) {
+            (Some(cpu), Some(last)) => Some(cpu.max(last)),
+            (cpu, last) => cpu.or(last),
+        };
+        match used {
+            Some(used) => threads.ended = threads.ended.saturating_add(used),
+            None => threads.ended_unknown = true,
         }
     }
 }
@@ -151,6 +185,28 @@ impl Drop for Joined {
     fn drop(&mut self) {
         self.set.end(self.index, own_thread_cpu());
     }
+}
+
+thread_local! {
+    /// The membership of a thread that joined through [`join_this_thread`].
+    static MEMBERSHIP: RefCell<Option<Joined>> = const { RefCell::new(None) };
+}
+
+/// The calling thread joins `set` until [`leave_this_thread`]: for threads that are not the
+/// caller's to hold a [`Joined`] on, such as a tokio runtime's blocking-pool threads (from its
+/// `on_thread_start` and `on_thread_stop` hooks). A membership it held before ends first.
+pub(crate) fn join_this_thread(set: &Arc<ThreadsCpu>) {
+    let joined = set.join();
+    // Taken out before it is dropped: its drop takes the set's lock, not this cell.
+    // (Where this thread's storage is already gone, as it ends, the new one ends at once.)
+    let before = MEMBERSHIP.try_with(|m| m.borrow_mut().replace(joined));
+    drop(before);
+}
+
+/// Ends the calling thread's [`join_this_thread`] membership, keeping what it used.
+pub(crate) fn leave_this_thread() {
+    let joined = MEMBERSHIP.try_with(|m| m.borrow_mut().take());
+    drop(joined);
 }
 
 /// Where the generator reads its own figures: `/proc` ([`Source::PROC`]); tests give one that
@@ -497,7 +553,7 @@ mod tests {
     }
 
     /// The threads' total: a running thread's latest reading (which stands while one fails or
-    /// goes backwards), an ended thread's CPU at its end, unknown if one cannot be read at all.
+    /// goes backwards), what the ended ones used, unknown if one cannot be read at all.
     #[test]
     fn the_threads_cpu_adds_up_what_each_used() {
         let ms = Duration::from_millis;
@@ -506,60 +562,69 @@ mod tests {
             last: Some(last),
         };
         let fresh = |tid| ThreadCpu::Running { tid, last: None };
-        // (what, threads, CPU ms of the threads that can be read, total)
+        // (what, running threads, CPU ms of the ended ones, CPU ms of the threads that can be
+        // read, total)
         type Case = (
             &'static str,
             Vec<ThreadCpu>,
+            u64,
             Vec<(u32, u64)>,
             Option<Duration>,
         );
         let cases: Vec<Case> = vec![
-            ("none joined yet", vec![], vec![], Some(ms(0))),
+            ("none joined yet", vec![], 0, vec![], Some(ms(0))),
             (
                 "running ones as read now",
                 vec![running(10, ms(0)), running(11, ms(100))],
+                0,
                 vec![(10, 300), (11, 200)],
                 Some(ms(500)),
             ),
             (
                 "an unreadable one keeps its last reading",
                 vec![running(10, ms(70)), running(11, ms(0))],
+                0,
                 vec![(11, 30)],
                 Some(ms(100)),
             ),
             (
                 "a reading that goes backwards does not count",
                 vec![running(10, ms(70))],
+                0,
                 vec![(10, 20)],
                 Some(ms(70)),
             ),
             (
-                "an ended one counts what it used",
-                vec![ThreadCpu::Ended(ms(400)), running(11, ms(0))],
+                "ended ones count what they used",
+                vec![running(11, ms(0))],
+                400,
                 vec![(11, 100)],
                 Some(ms(500)),
             ),
             (
                 "one that cannot be read at all: unknown",
                 vec![running(10, ms(0)), ThreadCpu::Unknown],
+                0,
                 vec![(10, 100)],
                 None,
             ),
             (
                 "one never read yet, read now",
                 vec![fresh(10)],
+                0,
                 vec![(10, 30)],
                 Some(ms(30)),
             ),
             (
                 "one never read, and unreadable: unknown, not 0",
                 vec![running(10, ms(10)), fresh(11)],
+                0,
                 vec![(10, 20)],
                 None,
             ),
         ];
-        for (what, threads, readable, want) in cases {
-            let set = set_of(threads);
+        for (what, threads, ended, readable, want) in cases {
+            let set = set_of(threads, ms(ended));
             let read = |tid| {
                 readable
                     .iter()
@@ -570,29 +635,66 @@ mod tests {
             // Read again with nothing readable: the last readings stand.
             assert_eq!(set.total_with(|_| None), want, "{what}, again");
         }
-        let set = set_of(vec![running(10, ms(50)), ThreadCpu::Ended(ms(5))]);
+        let set = set_of(vec![running(10, ms(50)), running(11, ms(5))], ms(0));
         set.end(0, Some(ms(80)));
-        set.end(1, Some(ms(999)));
-        assert_eq!(set.total_with(|_| Some(ms(1))), Some(ms(85)), "ended stay");
-        let set = set_of(vec![running(10, ms(50))]);
+        assert_eq!(set.total_with(|_| None), Some(ms(85)), "one ended");
+        set.end(0, Some(ms(999)));
+        assert_eq!(set.total_with(|_| None), Some(ms(85)), "it ends once");
+        let set = set_of(vec![running(10, ms(50))], ms(0));
         set.end(0, None);
         assert_eq!(
             set.total_with(|_| None),
             Some(ms(50)),
             "unreadable at its end"
         );
-        let set = set_of(vec![fresh(10)]);
+        let set = set_of(vec![fresh(10)], ms(0));
         set.end(0, Some(ms(40)));
         assert_eq!(set.total_with(|_| None), Some(ms(40)), "read at its end");
-        let set = set_of(vec![fresh(10)]);
+        let set = set_of(vec![fresh(10)], ms(0));
         set.end(0, None);
         assert_eq!(set.total_with(|_| Some(ms(1))), None, "never read at all");
     }
 
-    fn set_of(threads: Vec<ThreadCpu>) -> ThreadsCpu {
+    fn set_of(running: Vec<ThreadCpu>, ended: Duration) -> ThreadsCpu {
         ThreadsCpu {
-            threads: std::sync::Mutex::new(threads),
+            threads: std::sync::Mutex::new(super::Threads {
+                running: running.into_iter().map(Some).collect(),
+                ended,
+                ended_unknown: false,
+            }),
         }
+    }
+
+    /// Threads that come and go (a blocking pool's helpers) keep what they used in the total
+    /// once they end, and their places are taken again: the list does not grow with them.
+    #[test]
+    fn ended_threads_keep_counting_and_free_their_place() {
+        if own_thread_cpu().is_none() {
+            return; // No /proc (another OS).
+        }
+        let set = Arc::<ThreadsCpu>::default();
+        let mut totals = Vec::new();
+        for _ in 0..3 {
+            std::thread::spawn({
+                let set = Arc::clone(&set);
+                move || {
+                    super::join_this_thread(&set);
+                    assert!(burn(Duration::from_millis(50)));
+                    super::leave_this_thread();
+                }
+            })
+            .join()
+            .expect("the helper ends");
+            totals.push(set.total().expect("readable"));
+        }
+        assert!(totals[0] >= Duration::from_millis(50), "{totals:?}");
+        assert!(totals[2] >= Duration::from_millis(150), "{totals:?}");
+        assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
+        assert_eq!(
+            super::lock(&set.threads).running.len(),
+            1,
+            "one place, reused"
+        );
     }
 
     /// A thread that joined counts, while it runs and after it ended; a thread that did not

@@ -18,6 +18,7 @@ use tokio_util::task::TaskTracker;
 use crate::aggregator::Aggregator;
 use crate::error::EngineError;
 use crate::journey::{Picker, PreparedJourney};
+use crate::monitor::{self, ThreadsCpu};
 use crate::recorder::{Recorder, set_thread_slot};
 use crate::scheduler::{Share, Stops, drive};
 use crate::state::RunState;
@@ -195,9 +196,7 @@ fn spawn_workers(
     tracker: &TaskTracker,
 ) -> Result<(), String> {
     for index in 0..count {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+        let runtime = worker_runtime(&state.workers_cpu)
             .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
         let (state, plan, stops) = (Arc::clone(state), Arc::clone(plan), stops.clone());
         let token = tracker.token();
@@ -218,7 +217,8 @@ fn spawn_workers(
                 // Its tasks are dropped here (a request cut off records itself as it goes),
                 // but the blocking pool is not waited for: a host-name lookup that hangs (an
                 // unanswering resolver gives up after 5–30 s) would hold the run's end, and a
-                // stop-now, until it did. The lookup's thread ends by itself.
+                // stop-now, until it did. The lookup's thread ends by itself, and its CPU stays
+                // the generator's (see `worker_runtime`).
                 runtime.shutdown_background();
                 drop(cpu);
                 drop(token);
@@ -226,6 +226,20 @@ fn spawn_workers(
             .map_err(|e| format!("cannot start a worker thread: {e}"))?;
     }
     Ok(())
+}
+
+/// A worker's current-thread runtime. The threads of its blocking pool, where the host-name
+/// lookups of its requests run (`tokio::net::lookup_host`, reqwest's resolver), join `cpu`, the
+/// generator's CPU, while they live: the worker thread that drives the runtime joins it itself.
+fn worker_runtime(cpu: &Arc<ThreadsCpu>) -> std::io::Result<tokio::runtime::Runtime> {
+    let set = Arc::clone(cpu);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        // Not `stampede-worker…`: /proc cuts names to 15 bytes, and those are the workers.
+        .thread_name("stampede-lookup")
+        .on_thread_start(move || monitor::join_this_thread(&set))
+        .on_thread_stop(monitor::leave_this_thread)
+        .build()
 }
 
 struct Run {
@@ -401,6 +415,55 @@ fn plan_for(load: &LoadProfile, explicit: Option<u64>, seed: u64) -> LoadPlan {
             LoadPlan::new(&load, explicit)
         }
         _ => LoadPlan::new(load, seed),
+    }
+}
+
+#[cfg(test)]
+mod worker_runtime_tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use crate::monitor::{ThreadsCpu, burn};
+
+    /// Host-name lookups run on the worker runtime's blocking pool: its threads' CPU is the
+    /// generator's, while they run and after they end (the figure never goes back).
+    #[test]
+    fn the_blocking_pool_counts_as_the_generators_cpu() {
+        let cpu = Arc::<ThreadsCpu>::default();
+        let runtime = super::worker_runtime(&cpu).expect("a runtime");
+        let burnt = runtime
+            .block_on(runtime.spawn_blocking(|| burn(Duration::from_millis(300))))
+            .expect("the blocking task ends");
+        if !burnt {
+            return; // No /proc (another OS): nothing is measured.
+        }
+        // The pool's thread idles, still alive: counted as it runs.
+        let running = cpu.total().expect("readable");
+        assert!(running >= Duration::from_millis(300), "{running:?}");
+        // The pool's threads end with the runtime (its drop waits for them): what they used
+        // stays counted.
+        drop(runtime);
+        assert_eq!(cpu.running_threads(), 0, "the pool's thread left");
+        let ended = cpu.total().expect("readable");
+        assert!(ended >= running, "{ended:?} < {running:?}");
+    }
+
+    /// A host-name lookup (`tokio::net::lookup_host`, as the direct HTTP/1.1 path makes; reqwest's
+    /// resolver does the same) runs on a blocking-pool thread, which joins the generator's CPU.
+    /// `localhost` is answered from the hosts file: no query leaves the machine.
+    #[test]
+    fn a_host_name_lookup_runs_on_a_thread_that_joined() {
+        let cpu = Arc::<ThreadsCpu>::default();
+        let runtime = super::worker_runtime(&cpu).expect("a runtime");
+        assert_eq!(
+            cpu.running_threads(),
+            0,
+            "the driving thread joins by itself"
+        );
+        let _ = runtime.block_on(tokio::net::lookup_host(("localhost", 80)));
+        let threads = cpu.running_threads();
+        drop(runtime);
+        assert_eq!(threads, 1, "the lookup's thread joined");
     }
 }
 
