@@ -308,3 +308,17 @@ fn an_hours_charts_redraw_within_an_interval() {
         markup / rounds as usize / 1024
     );
 }
+
+/// The generator's CPU and memory where the server could not measure them: `null`, which the
+/// panel reads as unknown (not 0), as serde_json does.
+#[wasm_bindgen_test]
+fn the_panel_reads_unknown_generator_figures() {
+    let mut snapshot = samples::snapshot(3);
+    snapshot.generator.cpu_percent = None;
+    snapshot.generator.rss_bytes = None;
+    from_server(&snapshot);
+    let mut summary = samples::summary();
+    summary.generator.peak_cpu_percent = None;
+    summary.generator.peak_rss_bytes = None;
+    from_server(&summary);
+}
