@@ -1034,3 +1034,101 @@ load: { type: constant_users, users: 1, duration: 1s }
         ]
     );
 }
+
+/// A scenario of `steps` requests, each `step` (a YAML flow mapping), with `head` (top-level
+/// fields such as `variables` and `headers`) before its journeys.
+fn many_steps(head: &str, step: &str, steps: usize) -> String {
+    let mut doc = format!(
+        "name: big\ntarget: http://127.0.0.1:8090\n{head}\njourneys:\n  - name: j\n    steps:\n"
+    );
+    for _ in 0..steps {
+        doc.push_str(&format!("      - request: {step}\n"));
+    }
+    doc.push_str("load: { type: constant_users, users: 1, duration: 1s }\n");
+    doc
+}
+
+/// The problems of a document that must not validate, as `(path, message)`.
+fn problems_of(source: &str) -> Vec<(String, String)> {
+    // Not `expect_err`: a scenario accepted by mistake would print its megabytes.
+    let Err(errs) = parse_and_validate(source, Format::Yaml) else {
+        panic!("the document was accepted");
+    };
+    errs.0.into_iter().map(|e| (e.path, e.message)).collect()
+}
+
+#[test]
+fn requests_that_outgrow_the_memory_of_a_run_are_one_problem_where_they_do() {
+    // A run keeps every request's text in memory: a small file must not ask for more than a
+    // machine has, through a variable used again and again or a header sent with every request
+    // (here 1 MiB each time; 64 MiB in all is the most).
+    let mib = "x".repeat(1 << 20);
+    let too_much = "the scenario's requests come to more than 64MB of text here";
+    let cases = [
+        (
+            format!("variables: {{ big: {mib} }}"),
+            r#"{ path: /, headers: { x-big: "${big}" } }"#.to_owned(),
+            "journeys[0].steps[63].request.headers.x-big",
+        ),
+        (
+            format!("headers: {{ x-big: {mib} }}"),
+            "{ path: / }".to_owned(),
+            // The header itself is text too, once.
+            "journeys[0].steps[62].request",
+        ),
+        (
+            format!("variables: {{ big: {mib} }}"),
+            r#"{ path: "/${big}" }"#.to_owned(),
+            "journeys[0].steps[63].request.path",
+        ),
+        (
+            format!("variables: {{ big: {mib} }}"),
+            r#"{ method: POST, path: /, body: { json: { "${big}": 1 } } }"#.to_owned(),
+            "journeys[0].steps[63].request.body.json.${big}",
+        ),
+    ];
+    for (head, step, at) in cases {
+        let problems = problems_of(&many_steps(&head, &step, 80));
+        assert_eq!(problems.len(), 1, "{step}: {problems:?}");
+        assert_eq!(problems[0].0, at, "{step}");
+        assert!(problems[0].1.starts_with(too_much), "{}", problems[0].1);
+        // Up to the limit, it is fine.
+        assert!(
+            parse_and_validate(&many_steps(&head, &step, 60), Format::Yaml).is_ok(),
+            "{step}"
+        );
+    }
+    // One text that would be enormous is refused before it is built: 100,000 uses of a 1 MiB
+    // variable would be 100 GiB.
+    let body = "${big}".repeat(100_000);
+    let problems = problems_of(&many_steps(
+        &format!("variables: {{ big: {mib} }}"),
+        &format!("{{ method: POST, path: /, body: {{ text: \"{body}\" }} }}"),
+        1,
+    ));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "journeys[0].steps[0].request.body.text");
+    assert!(problems[0].1.starts_with(too_much), "{}", problems[0].1);
+}
+
+#[test]
+fn generated_payloads_come_to_at_most_1_gib_in_all() {
+    let step = "{ method: POST, path: /, body: { payload: 600MB } }";
+    let problems = problems_of(&many_steps("", step, 3));
+    assert_eq!(
+        problems,
+        [(
+            "journeys[0].steps[1].request.body.payload".to_owned(),
+            "the scenario's generated payloads come to more than 1GB in all here: each \
+             request keeps its own in memory for the whole run"
+                .to_owned()
+        )]
+    );
+    assert!(
+        parse_and_validate(
+            &many_steps("", "{ method: POST, path: /, body: { payload: 500MB } }", 2),
+            Format::Yaml
+        )
+        .is_ok()
+    );
+}

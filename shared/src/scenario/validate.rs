@@ -216,8 +216,8 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
     let base = resolve_base(scenario, env, &mut errs);
     // An invalid target is reported once, not again for every relative path.
     let target_given = scenario.target.is_some() || env.cloud_api_url.is_some();
-    let variables = &scenario.variables;
-    for name in variables.keys() {
+    let variables = &Vars::new(&scenario.variables);
+    for name in scenario.variables.keys() {
         if !is_variable_name(name) {
             errs.push(
                 format!("variables.{name}"),
@@ -235,6 +235,10 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
     let mut request_names: Vec<String> = Vec::new();
     let mut checks: Vec<(RequestId, String)> = Vec::new();
     let mut journeys = Vec::new();
+    // What the scenario's `headers` add to each request (see `MAX_REQUEST_TEXT`).
+    let default_headers_size: usize = default_headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+    // Generated payloads so far (see `MAX_PAYLOADS`).
+    let mut payloads: u64 = 0;
     if scenario.journeys.is_empty() {
         errs.push("journeys", "at least one journey is needed");
     }
@@ -286,7 +290,11 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                         substitute_or_none(&req.path, variables, &at, &mut errs).and_then(|path| {
                             resolve_url(base.as_ref(), target_given, &path, &at, &mut errs)
                         });
-                    let mut headers = default_headers.clone();
+                    let mut headers = if variables.spend(default_headers_size, &rpath, &mut errs) {
+                        default_headers.clone()
+                    } else {
+                        Vec::new()
+                    };
                     for (k, v) in &req.headers {
                         let hpath = format!("{rpath}.headers.{k}");
                         check_header(&hpath, k, v, &mut errs);
@@ -310,6 +318,19 @@ pub fn validate(scenario: &Scenario, env: &ValidationEnv) -> Result<ValidScenari
                                 errs.push(
                                     format!("{rpath}.body.payload"),
                                     "a generated JSON payload is at least 2 bytes",
+                                );
+                            }
+                            let before = payloads;
+                            payloads = payloads.saturating_add(size.0);
+                            if payloads > MAX_PAYLOADS && before <= MAX_PAYLOADS {
+                                errs.push(
+                                    format!("{rpath}.body.payload"),
+                                    format!(
+                                        "the scenario's generated payloads come to more than \
+                                         {}GB in all here: each request keeps its own in memory \
+                                         for the whole run",
+                                        MAX_PAYLOADS >> 30
+                                    ),
                                 );
                             }
                             ValidBody::Payload(size.0 as usize)
@@ -484,12 +505,97 @@ fn is_variable_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Replaces `${name}` with the variable's value; an unknown name is an error.
-fn substitute(text: &str, vars: &BTreeMap<String, String>, at: &str, errs: &mut Errors) -> String {
-    let mut out = String::with_capacity(text.len());
+/// The most text a scenario's requests may hold, once their variables are substituted and the
+/// scenario's `headers` are added to each: URLs, headers, text and JSON bodies, and the texts of
+/// checks. A run keeps all of it in memory (a few times over) from start to end; without a
+/// bound, a variable used many times, or a large header sent with every request, makes a file
+/// of a few MB ask for more memory than a machine has, and the process (a whole server, for a
+/// scenario posted to it) dies on it.
+const MAX_REQUEST_TEXT: u64 = 64 << 20;
+
+/// The most bytes of generated payloads (`body: { payload: … }`) a scenario's requests may ask
+/// for in all: each request keeps its own in memory for the whole run.
+const MAX_PAYLOADS: u64 = crate::units::ByteSize::MAX;
+
+/// The scenario's variables, and the room left for the text of its requests
+/// ([`MAX_REQUEST_TEXT`]). Every substitution draws from the room, and so does each copy of the
+/// scenario's `headers` on a request; the first text that does not fit is the one problem
+/// reported, and every text after it is left out (no further problem is reported for it).
+struct Vars<'a> {
+    map: &'a BTreeMap<String, String>,
+    /// Bytes left; `None` once a text did not fit.
+    room: std::cell::Cell<Option<u64>>,
+}
+
+impl<'a> Vars<'a> {
+    fn new(map: &'a BTreeMap<String, String>) -> Self {
+        Self {
+            map,
+            room: std::cell::Cell::new(Some(MAX_REQUEST_TEXT)),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&'a String> {
+        self.map.get(name)
+    }
+
+    /// True once a text did not fit: the problem was reported where it happened.
+    fn exhausted(&self) -> bool {
+        self.room.get().is_none()
+    }
+
+    /// Takes `bytes` from the room; false (with the problem reported at `at` the first time)
+    /// when they do not fit.
+    fn spend(&self, bytes: usize, at: &str, errs: &mut Errors) -> bool {
+        let Some(room) = self.room.get() else {
+            return false;
+        };
+        match room.checked_sub(bytes as u64) {
+            Some(left) => {
+                self.room.set(Some(left));
+                true
+            }
+            None => {
+                self.room.set(None);
+                errs.push(
+                    at,
+                    format!(
+                        "the scenario's requests come to more than {}MB of text here, once \
+                         variables are substituted and the scenario's `headers` added to each \
+                         request (URLs, headers, bodies and checks): a run keeps all of it in \
+                         memory (use `body: {{ payload: … }}` for large bodies)",
+                        MAX_REQUEST_TEXT >> 20
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    /// True when `len` more bytes fit in the room (without taking them).
+    fn fits(&self, len: usize) -> bool {
+        self.room.get().is_some_and(|room| len as u64 <= room)
+    }
+}
+
+/// Replaces `${name}` with the variable's value; an unknown name is an error. The text is taken
+/// from the room of `vars`, and is never built past it: when it does not fit, the problem is
+/// reported and the text is empty.
+fn substitute(text: &str, vars: &Vars<'_>, at: &str, errs: &mut Errors) -> String {
+    let mut out = String::new();
     let mut rest = text;
+    // Appends `piece`, unless the text would then outgrow the room.
+    let push = |out: &mut String, piece: &str| {
+        let fits = vars.fits(out.len().saturating_add(piece.len()));
+        if fits {
+            out.push_str(piece);
+        }
+        fits
+    };
     while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
+        if !push(&mut out, &rest[..start]) {
+            return overflow(out, vars, at, errs);
+        }
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
             errs.push(at, format!("unclosed \"${{\" in \"{text}\""));
@@ -497,7 +603,11 @@ fn substitute(text: &str, vars: &BTreeMap<String, String>, at: &str, errs: &mut 
         };
         let name = &after[..end];
         match vars.get(name) {
-            Some(v) => out.push_str(v),
+            Some(v) => {
+                if !push(&mut out, v) {
+                    return overflow(out, vars, at, errs);
+                }
+            }
             None => errs.push(
                 at,
                 format!("unknown variable \"{name}\" (define it under `variables`)"),
@@ -505,27 +615,32 @@ fn substitute(text: &str, vars: &BTreeMap<String, String>, at: &str, errs: &mut 
         }
         rest = &after[end + 1..];
     }
-    out.push_str(rest);
+    if !push(&mut out, rest) || !vars.spend(out.len(), at, errs) {
+        return overflow(out, vars, at, errs);
+    }
     out
 }
 
+/// A substituted text that outgrew the room: reported (once), and given up.
+fn overflow(out: String, vars: &Vars<'_>, at: &str, errs: &mut Errors) -> String {
+    drop(out);
+    vars.spend(usize::MAX, at, errs);
+    String::new()
+}
+
 /// [`substitute`], or `None` when it found a problem: the text is not checked further, so that
-/// one unknown variable is one error (not also, say, an empty header name).
-fn substitute_or_none(
-    text: &str,
-    vars: &BTreeMap<String, String>,
-    at: &str,
-    errs: &mut Errors,
-) -> Option<String> {
+/// one unknown variable is one error (not also, say, an empty header name). Once the requests'
+/// room has run out, every text is `None`.
+fn substitute_or_none(text: &str, vars: &Vars<'_>, at: &str, errs: &mut Errors) -> Option<String> {
     let before = errs.0.len();
     let text = substitute(text, vars, at, errs);
-    (errs.0.len() == before).then_some(text)
+    (errs.0.len() == before && !vars.exhausted()).then_some(text)
 }
 
 /// `${name}` in a JSON body's strings, keys included; a substituted value stays a string.
 fn substitute_json(
     value: &serde_json::Value,
-    vars: &BTreeMap<String, String>,
+    vars: &Vars<'_>,
     at: &str,
     errs: &mut Errors,
 ) -> serde_json::Value {
@@ -588,12 +703,7 @@ fn header_value_problem(value: &str) -> Option<String> {
 
 /// A header's value with `${name}` substituted: what a variable brings must fit in a header
 /// too (the value as written is checked by [`check_header`]).
-fn header_value(
-    value: &str,
-    vars: &BTreeMap<String, String>,
-    at: &str,
-    errs: &mut Errors,
-) -> String {
+fn header_value(value: &str, vars: &Vars<'_>, at: &str, errs: &mut Errors) -> String {
     let Some(out) = substitute_or_none(value, vars, at, errs) else {
         return String::new();
     };
@@ -623,12 +733,7 @@ fn think_step(think: Think, at: &str, errs: &mut Errors) -> ValidThink {
 /// A check, with `${name}` substituted in its text: `body_contains`, `header_present`, and
 /// `json`'s pointer and the strings of its expected value (as in a JSON body, a substituted value
 /// stays a string: `equals: "${id}"` matches the string `"42"`, not the number `42`).
-fn check_step(
-    check: &Check,
-    vars: &BTreeMap<String, String>,
-    at: &str,
-    errs: &mut Errors,
-) -> Option<ValidCheck> {
+fn check_step(check: &Check, vars: &Vars<'_>, at: &str, errs: &mut Errors) -> Option<ValidCheck> {
     Some(match check {
         Check::Status(codes) => {
             if codes.is_empty() {
