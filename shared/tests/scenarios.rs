@@ -1132,3 +1132,37 @@ fn generated_payloads_come_to_at_most_1_gib_in_all() {
         .is_ok()
     );
 }
+
+#[test]
+fn a_header_name_longer_than_the_http_client_takes_is_refused_at_its_field() {
+    // It passed validation, then the run could not start ("could not prepare a request",
+    // exit 3) instead of the file being refused (exit 2) with the field named.
+    let long = "a".repeat(70_000);
+    let doc = serde_json::json!({
+        "name": "long",
+        "target": "http://127.0.0.1:8090",
+        "journeys": [{ "name": "j", "steps": [{ "request": {
+            "path": "/", "headers": { long.as_str(): "v" } } }] }],
+        "load": { "type": "constant_users", "users": 1, "duration": "1s" },
+    });
+    let Err(errs) = parse_and_validate(&doc.to_string(), Format::Json) else {
+        panic!("the document was accepted");
+    };
+    let problems: Vec<(&str, &str)> = errs
+        .0
+        .iter()
+        .map(|e| (e.path.as_str(), e.message.as_str()))
+        .collect();
+    let at = format!("journeys[0].steps[0].request.headers.{long}");
+    assert_eq!(
+        problems,
+        [(
+            at.as_str(),
+            "a header name is at most 65535 characters long (this one has 70000)"
+        )]
+    );
+    // The longest one the client takes is fine.
+    let longest = "a".repeat(65_535);
+    let doc = doc.to_string().replace(&long, &longest);
+    assert!(parse_and_validate(&doc, Format::Json).is_ok());
+}

@@ -684,9 +684,21 @@ fn check_header(path: &str, name: &str, value: &str, errs: &mut Errors) {
 /// is how the panel tells which of its two fields a problem belongs to.
 pub fn header_name_problem(name: &str) -> Option<String> {
     let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    (name.is_empty() || !name.chars().all(token))
-        .then(|| format!("\"{name}\" is not a valid header name"))
+    if name.is_empty() || !name.chars().all(token) {
+        Some(format!("\"{name}\" is not a valid header name"))
+    } else if name.len() > MAX_HEADER_NAME {
+        // The HTTP client refuses it, so a run could not start.
+        Some(format!(
+            "a header name is at most {MAX_HEADER_NAME} characters long (this one has {})",
+            name.len()
+        ))
+    } else {
+        None
+    }
 }
+
+/// The longest header name the HTTP client takes.
+const MAX_HEADER_NAME: usize = (1 << 16) - 1;
 
 /// What keeps `value` out of an HTTP header: a line break would end it, and the HTTP client
 /// refuses the other control characters (all but tab), so a run could not start.
