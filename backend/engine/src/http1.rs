@@ -173,8 +173,14 @@ impl Conn {
     }
 
     /// True once `deadline` has passed. Registers the task's waker with the timer otherwise.
+    ///
+    /// The timer is polled outside tokio's cooperative budget, as `tokio::time::timeout` polls
+    /// its own when the future inside spent it: a target that sends faster than its response
+    /// is read (an endless stream of interim heads, a body of tiny chunks) keeps every read
+    /// ready until the budget is spent, and a timer polled within it then reads as pending on
+    /// every turn, so the request would never time out.
     fn expired(&mut self, cx: &mut Context<'_>, deadline: Instant) -> bool {
-        if self.timer.as_mut().poll(cx).is_pending() {
+        if poll_timer(self.timer.as_mut(), cx).is_pending() {
             return false;
         }
         // Fired: for this request's deadline, or for an earlier one set by a previous request.
@@ -182,8 +188,13 @@ impl Conn {
             return true;
         }
         self.timer.as_mut().reset(deadline);
-        self.timer.as_mut().poll(cx).is_ready()
+        poll_timer(self.timer.as_mut(), cx).is_ready()
     }
+}
+
+/// Polls `timer` whatever is left of the task's cooperative budget (see [`Conn::expired`]).
+fn poll_timer(timer: Pin<&mut Sleep>, cx: &mut Context<'_>) -> Poll<()> {
+    Pin::new(&mut tokio::task::unconstrained(timer)).poll(cx)
 }
 
 /// Idle connections to one origin, each with the time it was put back, oldest at the front.
@@ -390,7 +401,7 @@ async fn exchange_on(
         // Read while the request is still going out, and after it was cut: a server that
         // refuses a large body from its head (a 413, a 401) answers at once, then stops reading
         // or closes, and its answer is the result (as through reqwest), not the cut.
-        let progress = read_response(cx, &mut conn, &mut parser, sink);
+        let progress = read_response(cx, &mut conn, &mut parser, sink, deadline);
         if progress.is_pending() && conn.expired(cx, deadline) {
             return Poll::Ready(Err(parser.timed_out()));
         }
@@ -429,11 +440,15 @@ fn write_request(
 }
 
 /// Reads until the response is complete, feeding the parser from this thread's read buffer.
+/// A read that fills the buffer (more may be waiting) is followed by a look at the deadline:
+/// a target that sends faster than its response is read would otherwise keep the loop going
+/// for the whole of the task's budget, reading and parsing for seconds past the deadline.
 fn read_response(
     cx: &mut Context<'_>,
     conn: &mut Conn,
     parser: &mut Parser,
     sink: &mut Sink<'_>,
+    deadline: Instant,
 ) -> Poll<Result<Response, Failure>> {
     READ_BUF.with(|cell| {
         let mut guard = cell.borrow_mut();
@@ -457,6 +472,9 @@ fn read_response(
                 parser.feed(&buf[..n], &mut conn.pending, sink)
             };
             match step {
+                Step::More if n == buf.len() && conn.expired(cx, deadline) => {
+                    return Poll::Ready(Err(parser.timed_out()));
+                }
                 Step::More => {}
                 Step::Done(r) => return Poll::Ready(r),
             }

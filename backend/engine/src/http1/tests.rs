@@ -801,6 +801,61 @@ async fn a_silent_server_times_out_at_the_deadline() {
     );
 }
 
+/// A server on a thread of its own that answers the first request on its first connection
+/// with a chunked body of one-byte chunks without end, as fast as the socket takes them: more
+/// than the client can read, so every read fills its buffer.
+fn flooding_server() -> (SocketAddr, std::thread::JoinHandle<()>) {
+    use std::io::Write;
+
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let server = std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        if read_request_blocking(&mut stream) {
+            let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+            let chunks = b"1\r\nx\r\n".repeat(100_000);
+            // Until the client closes the connection.
+            if stream.write_all(head).is_ok() {
+                while stream.write_all(&chunks).is_ok() {}
+            }
+        }
+    });
+    (addr, server)
+}
+
+#[tokio::test]
+async fn a_target_sending_faster_than_it_is_read_times_out_at_the_deadline() {
+    // Each read finds a buffer's worth waiting, so the read loop went on until the task's
+    // cooperative budget is spent; a timer polled then reads as pending, every time, and the
+    // request went on until the run's graceful stop cut it.
+    let (addr, server) = flooding_server();
+    let req = request(addr, false);
+    let started = Instant::now();
+    let mut sink = Sink::default();
+    // tokio's own timeout is polled without the budget once the future inside spent it.
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        exchange(&req, started + Duration::from_millis(300), &mut sink),
+    )
+    .await
+    .expect("the exchange ends by itself");
+    let took = started.elapsed();
+    let failure = r.expect_err("no end to the body");
+    assert_eq!(
+        (failure.kind, failure.status),
+        (ErrorKind::Timeout, Some(200))
+    );
+    assert!(failure.body_bytes > 0, "the flood was read");
+    assert!(
+        // Late by at most the reading of one buffer: milliseconds, seconds in a debug build.
+        took >= Duration::from_millis(299) && took < Duration::from_secs(6),
+        "took {took:?}"
+    );
+    server.join().expect("server thread");
+}
+
 #[tokio::test]
 async fn a_reused_connection_times_out_at_the_new_deadline() {
     // First request answered; the second never is. The connection's timer was armed for the
