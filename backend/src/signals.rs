@@ -17,12 +17,24 @@ pub enum StopSignal {
 
 /// The stop signals received since [`StopSignals::listen`], one at a time.
 pub struct StopSignals {
+    source: Source,
+}
+
+/// Where the signals come from.
+enum Source {
     #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
+    Unix {
+        interrupt: tokio::signal::unix::Signal,
+        terminate: tokio::signal::unix::Signal,
+    },
     #[cfg(windows)]
-    ctrl_c: tokio::signal::windows::CtrlC,
+    Windows {
+        ctrl_c: tokio::signal::windows::CtrlC,
+    },
+    /// Signals a test sends, each one received on its own: real signals sent in quick
+    /// succession may merge into one, so a sequence of them cannot be tested with real ones.
+    #[cfg(test)]
+    Sent(tokio::sync::mpsc::UnboundedReceiver<StopSignal>),
 }
 
 impl StopSignals {
@@ -32,31 +44,52 @@ impl StopSignals {
         {
             use tokio::signal::unix::{SignalKind, signal};
             Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
+                source: Source::Unix {
+                    interrupt: signal(SignalKind::interrupt())?,
+                    terminate: signal(SignalKind::terminate())?,
+                },
             })
         }
         #[cfg(windows)]
         {
             Ok(Self {
-                ctrl_c: tokio::signal::windows::ctrl_c()?,
+                source: Source::Windows {
+                    ctrl_c: tokio::signal::windows::ctrl_c()?,
+                },
             })
         }
     }
 
+    /// Signals that a test sends through the returned sender, in its order and none merged.
+    #[cfg(test)]
+    pub(crate) fn sent() -> (tokio::sync::mpsc::UnboundedSender<StopSignal>, Self) {
+        let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+        (
+            send,
+            Self {
+                source: Source::Sent(receive),
+            },
+        )
+    }
+
     /// The next signal; `None` once none can come any more.
     pub async fn next(&mut self) -> Option<StopSignal> {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                Some(()) = self.interrupt.recv() => Some(StopSignal::Interrupt),
-                Some(()) = self.terminate.recv() => Some(StopSignal::Terminate),
-                else => None,
+        match &mut self.source {
+            #[cfg(unix)]
+            Source::Unix {
+                interrupt,
+                terminate,
+            } => {
+                tokio::select! {
+                    Some(()) = interrupt.recv() => Some(StopSignal::Interrupt),
+                    Some(()) = terminate.recv() => Some(StopSignal::Terminate),
+                    else => None,
+                }
             }
-        }
-        #[cfg(windows)]
-        {
-            self.ctrl_c.recv().await.map(|()| StopSignal::Interrupt)
+            #[cfg(windows)]
+            Source::Windows { ctrl_c } => ctrl_c.recv().await.map(|()| StopSignal::Interrupt),
+            #[cfg(test)]
+            Source::Sent(receive) => receive.recv().await,
         }
     }
 

@@ -254,76 +254,25 @@ pub(super) async fn run(args: RunArgs) -> u8 {
             return exit::RUN_FAILED;
         }
     };
-    let mut snapshots = handle.subscribe();
-    let live = !args.quiet;
-    let mut progress = Progress::new(plan_duration, std::io::stderr().is_terminal());
-    // The reports' time series: one snapshot per interval, kept only when a report wants it.
-    let keep_series = !outputs.reports.is_empty();
-    let mut series = reports::ReportSeries::default();
-    // One listener for the whole run, polled first on every turn: by the time a progress line
-    // is shown the handlers are installed, and no signal is lost between two turns. Ctrl-C and
-    // SIGTERM (what a CI runner sends to cancel a job) count alike: the first stops the run
-    // gracefully, the second cuts its graceful stop (the summary and reports are still
-    // written), the third quits at once. Without handlers both keep their default effect.
-    let mut signals = crate::signals::StopSignals::listen().ok();
-    let mut presses = 0_u8;
-    let summary_future = handle.wait();
-    tokio::pin!(summary_future);
-    let summary = loop {
-        tokio::select! {
-            biased;
-            Some(signal) = async {
-                match signals.as_mut() {
-                    Some(s) => s.next().await,
-                    None => std::future::pending().await,
-                }
-            } => {
-                presses = presses.saturating_add(1);
-                match presses {
-                    1 => {
-                        let why = match signal {
-                            crate::signals::StopSignal::Interrupt => "",
-                            crate::signals::StopSignal::Terminate => " on SIGTERM",
-                        };
-                        errln!("\nstopping{why}: letting in-flight requests finish (Ctrl-C again to stop them now)…");
-                        handle.cancel();
-                    }
-                    2 => {
-                        errln!("\nstopping now: cutting in-flight requests (Ctrl-C again to quit without a summary)…");
-                        handle.stop_now();
-                    }
-                    _ => {
-                        // Quitting at once writes no summary: leave no empty --out or --report
-                        // file behind.
-                        outputs.discard();
-                        std::process::exit(i32::from(exit::INTERRUPTED));
-                    }
-                }
-            }
-            summary = &mut summary_future => break summary,
-            snap = snapshots.recv() => {
-                if let Ok(snap) = snap {
-                    if live {
-                        progress.show(&snap);
-                    }
-                    if keep_series {
-                        series.push(snap);
-                    }
-                }
-            }
+    let snapshots = handle.subscribe();
+    // One listener for the whole run, made before any progress line is shown. Without
+    // handlers, Ctrl-C and SIGTERM keep their default effect.
+    let signals = crate::signals::StopSignals::listen().ok();
+    let mut follow = Follow {
+        progress: (!args.quiet)
+            .then(|| Progress::new(plan_duration, std::io::stderr().is_terminal())),
+        // The reports' time series: one snapshot per interval, kept only when a report wants it.
+        series: (!outputs.reports.is_empty()).then(reports::ReportSeries::default),
+    };
+    let (summary, stopped) = match follow.run(&handle, snapshots, signals).await {
+        Followed::Ended { summary, stopped } => (summary, stopped),
+        Followed::Quit => {
+            // Quitting at once writes no summary: leave no empty --out or --report file behind.
+            outputs.discard();
+            std::process::exit(i32::from(exit::INTERRUPTED));
         }
     };
-    progress.finish();
-    // Whatever is still queued (the final snapshot) belongs to the series too.
-    if keep_series {
-        loop {
-            match snapshots.try_recv() {
-                Ok(snap) => series.push(snap),
-                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {}
-                Err(_) => break,
-            }
-        }
-    }
+    let series = follow.series.unwrap_or_default();
     // A closed stdout (`| head`, a reader that quit) must not lose `--out` and the reports.
     let shown = crate::console::write_out(format_args!(
         "{}",
@@ -332,7 +281,7 @@ pub(super) async fn run(args: RunArgs) -> u8 {
     if let Err(e) = shown {
         errln!("warning: cannot print the summary: {e}");
     }
-    let mut code = exit_code(&summary, presses > 0);
+    let mut code = exit_code(&summary, stopped);
     let Outputs {
         out,
         reports: report_files,
@@ -362,6 +311,101 @@ pub(super) async fn run(args: RunArgs) -> u8 {
         }
     }
     code
+}
+
+/// What follows a run from its start to its summary: the progress line, the reports' series,
+/// and Ctrl-C (or SIGTERM, which CI runners and `timeout` send to cancel a job).
+struct Follow {
+    /// The live progress line, unless `--quiet`.
+    progress: Option<Progress>,
+    /// Every snapshot, when a report wants the time series.
+    series: Option<reports::ReportSeries>,
+}
+
+/// How following a run ended.
+#[derive(Debug)]
+enum Followed {
+    /// The run ended with its summary; `stopped` when a stop signal arrived while it ran.
+    Ended {
+        summary: std::sync::Arc<RunSummary>,
+        stopped: bool,
+    },
+    /// A third stop signal: quit at once, without a summary.
+    Quit,
+}
+
+impl Follow {
+    /// Shows progress and keeps the series (from `snapshots`, the run's) until the run ends,
+    /// and acts on stop signals: the
+    /// first stops the run gracefully, the second cuts its graceful stop (the summary and
+    /// reports are still written), the third quits at once. `signals` are polled first on
+    /// every turn, so none is lost between two turns.
+    async fn run(
+        &mut self,
+        handle: &engine::RunHandle,
+        mut snapshots: tokio::sync::broadcast::Receiver<shared::metrics::MetricsSnapshot>,
+        mut signals: Option<crate::signals::StopSignals>,
+    ) -> Followed {
+        let mut presses = 0_u8;
+        let summary_future = handle.wait();
+        tokio::pin!(summary_future);
+        let summary = loop {
+            tokio::select! {
+                biased;
+                Some(signal) = async {
+                    match signals.as_mut() {
+                        Some(s) => s.next().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    presses = presses.saturating_add(1);
+                    match presses {
+                        1 => {
+                            let why = match signal {
+                                crate::signals::StopSignal::Interrupt => "",
+                                crate::signals::StopSignal::Terminate => " on SIGTERM",
+                            };
+                            errln!("\nstopping{why}: letting in-flight requests finish (Ctrl-C again to stop them now)…");
+                            handle.cancel();
+                        }
+                        2 => {
+                            errln!("\nstopping now: cutting in-flight requests (Ctrl-C again to quit without a summary)…");
+                            handle.stop_now();
+                        }
+                        _ => return Followed::Quit,
+                    }
+                }
+                summary = &mut summary_future => break summary,
+                snap = snapshots.recv() => {
+                    if let Ok(snap) = snap {
+                        if let Some(progress) = self.progress.as_mut() {
+                            progress.show(&snap);
+                        }
+                        if let Some(series) = self.series.as_mut() {
+                            series.push(snap);
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(progress) = self.progress.as_mut() {
+            progress.finish();
+        }
+        // Whatever is still queued (the final snapshot) belongs to the series too.
+        if let Some(series) = self.series.as_mut() {
+            loop {
+                match snapshots.try_recv() {
+                    Ok(snap) => series.push(snap),
+                    Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        Followed::Ended {
+            summary,
+            stopped: presses > 0,
+        }
+    }
 }
 
 /// The `--out` file and the `--report` files with their formats, open for writing.
@@ -537,6 +581,114 @@ mod tests {
             let err = parse_max_users(bad).expect_err(bad);
             assert!(err.contains("1 or more"), "{bad}: {err}");
         }
+    }
+
+    /// A target that accepts connections and reads requests but never answers, so they stay in
+    /// flight; `read` is told when a request has arrived.
+    async fn silent_target(
+        read: tokio::sync::mpsc::UnboundedSender<()>,
+    ) -> (String, tokio::task::JoinHandle<()>) {
+        use tokio::io::AsyncReadExt as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let addr = listener.local_addr().expect("address");
+        let task = tokio::spawn(async move {
+            let mut held = tokio::task::JoinSet::new();
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let read = read.clone();
+                held.spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let mut told = false;
+                    while let Ok(1..) = stream.read(&mut buf).await {
+                        if !told {
+                            told = true;
+                            let _ = read.send(());
+                        }
+                    }
+                });
+            }
+        });
+        (format!("http://{addr}"), task)
+    }
+
+    /// One user whose request to `target` waits as long as it takes (a minute), in a run of a
+    /// minute with a graceful stop of a minute.
+    fn waiting_run(target: &str) -> engine::RunHandle {
+        let yaml = format!(
+            "name: waiting
+target: {target}
+journeys:
+  - name: j
+    steps:
+      - request: {{ path: / }}
+load: {{ type: constant_users, users: 1, duration: 60s }}
+options: {{ timeout: 60s, graceful_stop: 60s }}
+"
+        );
+        let scenario = parse_scenario(&yaml, Format::Yaml).expect("parses");
+        let valid =
+            shared::scenario::validate(&scenario, &ValidationEnv::default()).expect("valid");
+        let config = engine::EngineConfig {
+            interval: MIN_INTERVAL,
+            seed: Some(1),
+        };
+        engine::start_with_threads(valid, config, NonZeroUsize::MIN).expect("starts")
+    }
+
+    /// Follows a run with a request in flight, sending it `presses` Ctrl-Cs once the target has
+    /// the request; at most 10 s.
+    async fn follow_pressing(presses: usize) -> (Followed, engine::RunHandle) {
+        use crate::signals::{StopSignal, StopSignals};
+        let (read, mut requests) = tokio::sync::mpsc::unbounded_channel();
+        let (target, server) = silent_target(read).await;
+        let handle = waiting_run(&target);
+        let (send, signals) = StopSignals::sent();
+        let mut follow = Follow {
+            progress: None,
+            series: Some(reports::ReportSeries::default()),
+        };
+        let followed = tokio::time::timeout(Duration::from_secs(10), async {
+            let followed = follow.run(&handle, handle.subscribe(), Some(signals));
+            tokio::pin!(followed);
+            tokio::select! {
+                _ = requests.recv() => {}
+                f = &mut followed => panic!("ended before its request arrived: {f:?}"),
+            }
+            for _ in 0..presses {
+                send.send(StopSignal::Interrupt).expect("sent");
+            }
+            followed.await
+        })
+        .await
+        .expect("followed within 10 s");
+        server.abort();
+        (followed, handle)
+    }
+
+    #[tokio::test]
+    async fn a_second_stop_signal_cuts_the_requests_in_flight_and_ends_with_the_summary() {
+        let (followed, _handle) = follow_pressing(2).await;
+        let Followed::Ended { summary, stopped } = followed else {
+            panic!("{followed:?}");
+        };
+        assert!(stopped);
+        assert_eq!(summary.status, RunStatus::Cancelled);
+        assert_eq!(summary.interrupted_iterations, 1, "{summary:?}");
+        assert_eq!(exit_code(&summary, stopped), exit::INTERRUPTED);
+    }
+
+    #[tokio::test]
+    async fn a_third_stop_signal_quits_without_the_summary() {
+        // Sent in quick succession, real signals may merge; these are each received.
+        let (followed, handle) = follow_pressing(3).await;
+        assert!(matches!(followed, Followed::Quit), "{followed:?}");
+        // The first two did what they do: the run stopped, its request in flight cut at once.
+        let summary = tokio::time::timeout(Duration::from_secs(10), handle.wait())
+            .await
+            .expect("the run ends at once");
+        assert_eq!(summary.status, RunStatus::Cancelled);
+        assert_eq!(summary.interrupted_iterations, 1, "{summary:?}");
     }
 
     #[test]
