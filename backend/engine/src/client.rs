@@ -108,6 +108,12 @@ impl PreparedRequest {
             headers.insert(name, value);
         }
         let fast = fast_request(req, &method, &headers, body.as_ref(), origins);
+        // The direct path's bytes end with the body: keep the body as a view of them, not as a
+        // second copy held for the whole run (a 1 GB payload would take 2 GB).
+        let body = match (&fast, body) {
+            (Some(f), Some(b)) => Some(f.bytes.slice(f.bytes.len() - b.len()..)),
+            (_, body) => body,
+        };
         let wire_size = match &fast {
             Some(f) => f.bytes.len() as u64,
             None => {
@@ -445,6 +451,26 @@ mod tests {
             assert_eq!(classify(&err), ErrorKind::Protocol, "{err:?}");
             server.abort();
         }
+    }
+
+    #[test]
+    fn a_body_sent_directly_is_held_once() {
+        let req = ValidRequest {
+            id: RequestId(0),
+            method: Method::Post,
+            url: "http://127.0.0.1:9/orders".parse().expect("url"),
+            headers: Vec::new(),
+            body: ValidBody::Payload(100_000),
+            checks: Vec::new(),
+        };
+        let prepared =
+            PreparedRequest::new(&req, Duration::from_secs(5), &mut Vec::new()).expect("ok");
+        let wire = &prepared.fast.as_ref().expect("the direct path").bytes;
+        let body = prepared.body.as_ref().expect("a body");
+        assert_eq!(body.len(), 100_000);
+        assert!(wire.ends_with(body));
+        // The same memory, not a copy.
+        assert_eq!(body.as_ptr(), wire[wire.len() - body.len()..].as_ptr());
     }
 
     #[tokio::test]
