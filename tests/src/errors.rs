@@ -75,6 +75,10 @@ pub enum RawBehaviour {
     /// Read the request, answer a 200 head promising a 1000-byte body, send 3 bytes of it and
     /// close cleanly (FIN, not a reset).
     ShortBody,
+    /// Read the request, answer a 200 head with a chunked body of one-byte chunks without end,
+    /// as fast as the connection takes them (faster than a client parses them); until the
+    /// client closes the connection.
+    Flood,
 }
 
 /// A raw-TCP target that treats every connection as `behaviour` says.
@@ -155,6 +159,19 @@ async fn handle(mut stream: TcpStream, behaviour: RawBehaviour, counters: Arc<Co
                 if stream.write_all(OK).await.is_ok() {
                     // The second request is read whole, so the close is a FIN, not a reset.
                     read_head(&mut stream, &counters).await;
+                }
+            }
+        }
+        RawBehaviour::Flood => {
+            if read_head(&mut stream, &counters).await > 0 {
+                counters.add_request();
+                let chunks = b"1\r\nx\r\n".repeat(100_000);
+                if stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                    .await
+                    .is_ok()
+                {
+                    while stream.write_all(&chunks).await.is_ok() {}
                 }
             }
         }

@@ -377,6 +377,30 @@ async fn silent_target_is_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_sending_faster_than_it_is_read_is_timeout() {
+    // A body without end, faster than the generator parses it: the request fails at its
+    // timeout, not when the graceful stop (5 s) cuts it as interrupted.
+    let target = errors::raw_server(RawBehaviour::Flood)
+        .await
+        .expect("target starts");
+    let run = harness::run(&closed(&target.url(), GET_X, 1, "1s", "300ms"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert_all_errors(t, ErrorKind::Timeout);
+    assert_eq!(
+        t.status_counts.get(&200),
+        Some(&t.requests),
+        "{}",
+        describe(t)
+    );
+    assert!(t.service_time.min_ms >= 299.0, "{}", describe(t));
+    // Late by at most the reading of one buffer (a second or so in a debug build).
+    assert!(t.service_time.max_ms < 4000.0, "{}", describe(t));
+    assert_eq!(run.summary.interrupted_iterations, 0);
+    target.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_500_is_http_5xx() {
     let target = errors::server_error_server().await.expect("target starts");
     let run = harness::run(&closed(&target.url(), GET_X, 2, "1s", "2s"), INTERVAL).await;
