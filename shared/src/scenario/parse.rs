@@ -218,12 +218,14 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
     });
     result.map_err(|err| {
         let location = err.location();
-        let message = match err.without_snippet() {
-            serde_saphyr::Error::Budget { breach, .. } => {
+        let message = match (budget_breach(&err), err.without_snippet()) {
+            (Some(breach), _) => {
                 use serde_saphyr::budget::BudgetBreach;
+                // Below a body's `json` or a check's `equals` the path may go on for a long
+                // way: into a value nested too deeply, or copied by aliases past the limit.
+                path = nesting_path(&path);
                 match breach {
                     BudgetBreach::Depth { .. } => {
-                        path = nesting_path(&path);
                         too_deep(serde_saphyr::Budget::default().max_depth, Format::Yaml)
                     }
                     _ => format!(
@@ -232,7 +234,7 @@ fn parse_yaml(source: &str) -> Result<Scenario, ScenarioErrors> {
                     ),
                 }
             }
-            other => name_the_forms(
+            (None, other) => name_the_forms(
                 &path,
                 humanize(strip_position(&other.to_string()), Format::Yaml),
                 Format::Yaml,
@@ -296,6 +298,22 @@ fn nesting_path(path: &str) -> String {
         .filter_map(|root| path.find(root).map(|i| i + root.len()))
         .min()
         .map_or_else(|| path.to_owned(), |end| path[..end].to_owned())
+}
+
+/// The YAML reader's limit that ended the reading, if one did: also under the wrappers that
+/// add an alias's places to an error (a value copied by aliases, `*name`, past the limit on
+/// values is reported through the alias that copied it).
+#[cfg(feature = "yaml")]
+fn budget_breach(err: &serde_saphyr::Error) -> Option<&serde_saphyr::budget::BudgetBreach> {
+    use serde_saphyr::Error;
+    let mut err = err;
+    loop {
+        match err {
+            Error::Budget { breach, .. } => return Some(breach),
+            Error::AliasError { error, .. } | Error::WithSnippet { error, .. } => err = error,
+            _ => return None,
+        }
+    }
 }
 
 /// What a YAML reader's limit counts, in words.
