@@ -219,15 +219,25 @@ impl<S: Send + Sync> FromRequest<S> for Text {
     }
 }
 
-/// The whole body, within the router's size limit.
+/// The UTF-8 byte-order mark, which Windows tools (PowerShell's `Set-Content -Encoding UTF8`,
+/// Notepad) put at the start of a file saved as UTF-8.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The whole body, within the router's size limit, without a leading UTF-8 byte-order mark:
+/// JSON parsers may ignore one (RFC 8259, section 8.1) and YAML allows one, so a file sent as
+/// it was saved reads the same with or without it, and its positions count from its text.
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|e| {
+    let mut bytes = Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!("the request body is too large: {e}"))
         } else {
             ApiError::BadRequest(format!("cannot read the request body: {e}"))
         }
-    })
+    })?;
+    if bytes.starts_with(UTF8_BOM) {
+        bytes = bytes.slice(UTF8_BOM.len()..);
+    }
+    Ok(bytes)
 }
 
 /// Path parameters; one that does not read (percent-escapes that are not UTF-8, `%FF`) is a

@@ -1175,6 +1175,64 @@ async fn oversized_and_non_utf8_bodies_are_json_errors_everywhere() {
     assert_eq!(err.detail, "the body is not UTF-8");
 }
 
+/// A body saved by a Windows tool starts with a UTF-8 byte-order mark: it reads as the same
+/// body without one, JSON and YAML alike, instead of a JSON body being refused as "not a JSON
+/// object" (and a scenario PUT as JSON as "not a JSON object ({ … })"); positions in an error
+/// count from the text after the mark.
+#[tokio::test]
+async fn a_body_starting_with_a_byte_order_mark_reads_as_without_it() {
+    let h = Harness::new().await;
+    let bom = |text: &str| format!("\u{feff}{text}");
+    let document = quick_scenario("bom", "home", "1s");
+    let json_text = document.to_string();
+    for (name, content_type, text) in [
+        ("bom-json", Some("application/json"), json_text.clone()),
+        ("bom-untyped-json", None, json_text.clone()),
+        (
+            "bom-yaml",
+            Some("application/yaml"),
+            "name: bom\njourneys:\n  - name: j\n    steps:\n      - request: { path: /api/products }\nload: { type: constant_users, users: 1, duration: 1s }\n"
+                .to_owned(),
+        ),
+    ] {
+        let saved: ScenarioEntry = h
+            .request(
+                Method::PUT,
+                &format!("/api/scenarios/{name}"),
+                content_type,
+                bom(&text),
+            )
+            .await
+            .expect_status(StatusCode::CREATED)
+            .json();
+        assert_eq!(saved.scenario.name, "bom", "{name}");
+    }
+    let check: ScenarioCheck = h
+        .request(
+            Method::POST,
+            "/api/scenarios/validate",
+            Some("application/json"),
+            bom(&json!({ "inline": document }).to_string()),
+        )
+        .await
+        .expect_status(StatusCode::OK)
+        .json();
+    assert!(check.valid, "{check:?}");
+    let err = h
+        .request(
+            Method::POST,
+            "/api/workload/start",
+            Some("application/json"),
+            bom(r#"{"scenario": {"name": "bom-json"}, "bogus": 1}"#),
+        )
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(
+        err.detail.contains("bogus") && err.detail.contains("line 1 column 42"),
+        "{err:?}"
+    );
+}
+
 /// A dashboard that embeds the panel (`--embed-origin`) calls the API from its own origin: CORS
 /// allows it, and its script can read a report download's file name (`Content-Disposition`),
 /// which a browser hides from a cross-origin script unless the server exposes it.
