@@ -219,6 +219,10 @@ impl<S: Send + Sync> FromRequest<S> for Text {
     }
 }
 
+/// The most a request body may hold: a scenario document at its limit, and room for the
+/// request around it (`{"scenario": {"text": …}, "overrides": …}`, JSON escapes).
+pub(crate) const MAX_BODY_BYTES: usize = shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024;
+
 /// The UTF-8 byte-order mark, which Windows tools (PowerShell's `Set-Content -Encoding UTF8`,
 /// Notepad) put at the start of a file saved as UTF-8.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -229,7 +233,11 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     let mut bytes = Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(format!("the request body is too large: {e}"))
+            ApiError::TooLarge(format!(
+                "the request body is too large: the server takes at most {MAX_BODY_BYTES} bytes \
+                 (a scenario document of up to {} bytes and 64 KiB around it)",
+                shared::scenario::MAX_SCENARIO_BYTES
+            ))
         } else {
             ApiError::BadRequest(format!("cannot read the request body: {e}"))
         }

@@ -206,7 +206,7 @@ pub(super) fn router(state: AppState) -> Router {
         .fallback(get(ui_page).fallback(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(
-            shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024,
+            super::extract::MAX_BODY_BYTES,
         ))
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -1161,7 +1161,15 @@ async fn oversized_and_non_utf8_bodies_are_json_errors_everywhere() {
             .request(method.clone(), uri, Some(content_type), huge.clone())
             .await
             .error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
-        assert!(err.detail.contains("too large"), "{method} {uri}: {err:?}");
+        // It says what the limit is, not only that it was crossed.
+        assert!(
+            err.detail.contains("too large")
+                && err.detail.contains(&format!(
+                    "at most {} bytes",
+                    shared::scenario::MAX_SCENARIO_BYTES + 64 * 1024
+                )),
+            "{method} {uri}: {err:?}"
+        );
     }
     let err = h
         .request(
