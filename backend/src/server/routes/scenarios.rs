@@ -22,6 +22,19 @@ fn check_name(name: &str) -> Result<(), ApiError> {
             saved_name::RULE
         )));
     }
+    // `/api/scenarios/validate` is a route of its own: a scenario saved under its name (as
+    // `POST /api/workload/scenario` could) would be listed, but neither read nor deleted
+    // through `/api/scenarios/{name}`, whose requests would reach that route instead.
+    if super::ROUTES
+        .iter()
+        .any(|route| route.path.strip_prefix("/api/scenarios/") == Some(name))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "\"{name}\" is not a valid scenario name: /api/scenarios/{name} is a route of its \
+             own, so a scenario saved under it could not be read or deleted; save under \
+             another name"
+        )));
+    }
     if presets::get(name).is_some() {
         return Err(ApiError::Conflict(format!(
             "\"{name}\" is the name of a built-in preset: saved under it, a scenario would \

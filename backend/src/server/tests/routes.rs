@@ -449,6 +449,38 @@ async fn saved_scenarios_crud() {
         .await
         .error(StatusCode::NOT_FOUND, "not_found");
 
+    // `/api/scenarios/validate` is a route of its own: a scenario saved as "validate" was
+    // listed but answered 405 to GET and DELETE, so it could never be read or removed. The
+    // name is refused, given or taken from the document.
+    let named_validate = {
+        let mut doc = doc.clone();
+        doc["name"] = json!("validate");
+        doc
+    };
+    for body in [
+        json!({ "name": "validate", "scenario": { "inline": doc } }),
+        json!({ "scenario": { "inline": named_validate } }),
+    ] {
+        let err = h
+            .post_json("/api/workload/scenario", &body)
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(
+            err.detail
+                .contains("\"validate\" is not a valid scenario name")
+                && err.detail.contains("route"),
+            "{err:?}"
+        );
+    }
+    let names: Vec<String> = h
+        .get("/api/scenarios")
+        .await
+        .json::<Vec<ScenarioEntry>>()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert!(!names.iter().any(|n| n == "validate"), "{names:?}");
+
     // YAML with a YAML content type; saved under the URL's name, not the document's.
     let yaml = "name: from_yaml\n\
                 journeys:\n  \
