@@ -109,8 +109,11 @@ fn body_error(path: &str, err: &serde_json::Error, body: &[u8], inline: Inline) 
     } else {
         let text = shared::scenario::serde_json_message(err);
         match (path, text.as_str()) {
-            // serde_json's word for "none of the forms this field takes".
-            ("scenario", "expected value") => {
+            // serde_json's word for "none of the forms this field takes"; for a body that is
+            // a scenario reference itself (`POST /api/scenarios/validate`), the whole body.
+            (p, "expected value")
+                if p == "scenario" || (p.is_empty() && inline == Inline::AtTop) =>
+            {
                 "expected exactly one of {\"name\": …}, {\"inline\": {…}} or {\"text\": \"…\"}"
                     .to_owned()
             }

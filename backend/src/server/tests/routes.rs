@@ -910,6 +910,23 @@ async fn scenario_validate_endpoint() {
     h.post_json("/api/scenarios/validate", &json!({ "bogus": 1 }))
         .await
         .error(StatusCode::BAD_REQUEST, "bad_request");
+    // No form, or two: the answer lists the forms, as it does for `scenario` in a start. It
+    // said "expected a JSON value here (NaN, Infinity and bare words are not JSON)".
+    for body in [
+        json!({}),
+        json!({ "name": "web_app", "text": "name: x" }),
+        json!({ "inline": quick_scenario("q", "r", "1s"), "text": "name: x" }),
+    ] {
+        let err = h
+            .post_json("/api/scenarios/validate", &body)
+            .await
+            .error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(
+            err.detail.contains("expected exactly one of {\"name\": …}")
+                && !err.detail.contains("NaN"),
+            "{body}: {err:?}"
+        );
+    }
     // Nothing was saved.
     let saved: Vec<ScenarioEntry> = h.get("/api/scenarios").await.json();
     assert!(saved.is_empty(), "{saved:?}");
