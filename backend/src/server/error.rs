@@ -23,6 +23,9 @@ pub enum ApiError {
     /// The body is over the size limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The body is in a form the server does not read (a compressed `Content-Encoding`).
+    #[error("{0}")]
+    UnsupportedMedia(String),
     /// The path exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -62,6 +65,9 @@ impl IntoResponse for ApiError {
             ApiError::InvalidScenario(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::UnsupportedMedia(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Busy(_) => (StatusCode::CONFLICT, "run_in_progress"),

@@ -234,6 +234,23 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// JSON parsers may ignore one (RFC 8259, section 8.1) and YAML allows one, so a file sent as
 /// it was saved reads the same with or without it, and its positions count from its text.
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    // A compressed body would be read as its compressed bytes: "not UTF-8" or "not a JSON
+    // object", which sends its sender looking for a mistake that is not there.
+    let encodings = req
+        .headers()
+        .get_all(axum::http::header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
+        .collect::<Vec<_>>();
+    if !encodings.is_empty() {
+        return Err(ApiError::UnsupportedMedia(format!(
+            "Content-Encoding {}: the server reads request bodies only as they are, not \
+             compressed; send the body without a Content-Encoding",
+            encodings.join(", ")
+        )));
+    }
     let mut bytes = Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(format!(

@@ -1290,6 +1290,73 @@ async fn a_body_starting_with_a_byte_order_mark_reads_as_without_it() {
     );
 }
 
+/// A compressed body (`Content-Encoding: gzip`) is a 415 that names the encoding, on every
+/// endpoint that takes a body. It was read as its compressed bytes: a JSON body was "not a
+/// JSON object", a YAML one "not UTF-8", sending the client after a mistake that was not there.
+#[tokio::test]
+async fn a_compressed_body_is_a_415_naming_its_encoding() {
+    use axum::http::{Request, header};
+    use tower::ServiceExt as _;
+
+    let h = Harness::new().await;
+    for (method, uri, content_type, encoding) in [
+        (Method::PUT, "/api/scenarios/gz", "application/yaml", "gzip"),
+        (
+            Method::POST,
+            "/api/scenarios/validate",
+            "application/json",
+            "gzip",
+        ),
+        (
+            Method::POST,
+            "/api/workload/start",
+            "application/json",
+            "br",
+        ),
+        (
+            Method::POST,
+            "/api/workload/scenario",
+            "application/json",
+            "identity, deflate",
+        ),
+    ] {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_ENCODING, encoding)
+            .body(Body::from(&b"\x1f\x8b\x08\x00compressed"[..]))
+            .expect("a request");
+        let response = h.app.clone().oneshot(request).await.expect("a response");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{method} {uri}"
+        );
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body");
+        let err: ErrorBody = serde_json::from_slice(&bytes).expect("an error body");
+        assert_eq!(err.error, "unsupported_media_type", "{err:?}");
+        let named = encoding.rsplit(", ").next().unwrap_or(encoding);
+        assert!(
+            err.detail.contains(&format!("Content-Encoding {named}")),
+            "{method} {uri}: {err:?}"
+        );
+    }
+    // `identity` is no encoding at all.
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/scenarios/validate")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_ENCODING, "identity")
+        .body(Body::from(r#"{"name": "web_app"}"#))
+        .expect("a request");
+    let response = h.app.clone().oneshot(request).await.expect("a response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(h.runs.status().is_none(), "no run was started");
+}
+
 /// A dashboard that embeds the panel (`--embed-origin`) calls the API from its own origin: CORS
 /// allows it, and its script can read a report download's file name (`Content-Disposition`),
 /// which a browser hides from a cross-origin script unless the server exposes it.
