@@ -221,7 +221,9 @@ impl TestConfig {
     /// Reads and checks the text of a config file; errors name `path` as [`Self::load`]'s do.
     fn parse(text: &str, path: &Path) -> Result<Self, String> {
         let problem = |at: &str, message: &dyn std::fmt::Display| {
-            if at.is_empty() || at == "." {
+            // serde_path_to_error's `?` stands for a key not read yet (`alerts.?`).
+            let at = at.strip_suffix(".?").unwrap_or(at);
+            if at.is_empty() || at == "." || at == "?" {
                 format!("{}: {message}", path.display())
             } else {
                 format!("{}: {at}: {message}", path.display())
@@ -233,10 +235,17 @@ impl TestConfig {
             // The path says where (not serde_json's position), and people read "a whole number"
             // (not `u32`).
             let message = shared::scenario::serde_json_message(e.inner());
-            problem(
-                &e.path().to_string(),
-                &shared::scenario::humanize(message, shared::scenario::Format::Json),
-            )
+            let mut message = shared::scenario::humanize(message, shared::scenario::Format::Json);
+            // Text that is not JSON has no path to name (or only the field before the
+            // mistake): where it is, is the position.
+            if text.trim().is_empty() {
+                message = "the file is empty; it should be a JSON object ({ … })".to_owned();
+            } else if e.inner().is_syntax() || e.inner().is_eof() {
+                let (line, column) =
+                    shared::scenario::serde_json_position(text.as_bytes(), e.inner());
+                message = format!("{message} at line {line} column {column}");
+            }
+            problem(&e.path().to_string(), &message)
         })?;
         de.end().map_err(|e| {
             let (line, column) = shared::scenario::serde_json_position(text.as_bytes(), &e);
@@ -408,6 +417,32 @@ mod tests {
             read > 10 && refused > 1_000,
             "{read} read, {refused} refused"
         );
+    }
+
+    /// A file that is not JSON says where the JSON breaks: it said only "expected value" or
+    /// "EOF while parsing a value", with no path to go by in a long file (or a path ending in
+    /// serde_path_to_error's `?`, `alerts.?: trailing comma`).
+    #[test]
+    fn a_config_that_is_not_json_says_where() {
+        let path = Path::new("test_config.json");
+        for (text, at) in [
+            (
+                "{\n  \"monitoring\": { \"interval\": 1 },\n  \"alerts\": { \"error_rate\": 0.1, }\n}\n",
+                "line 3 column",
+            ),
+            (
+                "{\n  \"monitoring\": { \"interval\": oops }\n}",
+                "line 2 column",
+            ),
+            ("{\n  \"monitoring\": {", "line 2 column"),
+            (" \n", "the file is empty"),
+        ] {
+            let err = TestConfig::parse(text, path).expect_err(text);
+            assert!(
+                err.starts_with("test_config.json: ") && err.contains(at) && !err.contains('?'),
+                "{text:?}: {err}"
+            );
+        }
     }
 
     #[test]
