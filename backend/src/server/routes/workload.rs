@@ -62,8 +62,27 @@ pub(super) async fn save_scenario(
     }
     let (scenario, source) = state.runs.resolve(&req.scenario).await?;
     state.runs.validate(&scenario, source.as_deref())?;
-    let name = req.name.unwrap_or_else(|| scenario.name.clone());
+    let Some(name) = req.name else {
+        // Saved under the document's own name, which the sender may not think of as one: a
+        // refusal says where the name came from and how to give another.
+        let name = scenario.name.clone();
+        return super::scenarios::save(&state, name, scenario)
+            .await
+            .map_err(|e| match e {
+                ApiError::BadRequest(why) => ApiError::BadRequest(own_name(&why)),
+                ApiError::Conflict(why) => ApiError::Conflict(own_name(&why)),
+                other => other,
+            });
+    };
     super::scenarios::save(&state, name, scenario).await
+}
+
+/// A refusal of the name a scenario is saved under when it is the document's own.
+fn own_name(why: &str) -> String {
+    format!(
+        "no \"name\" was given, so the scenario would be saved under its own name, and {why}; \
+         give \"name\" to save it under another"
+    )
 }
 
 /// The current time, ms since the Unix epoch.

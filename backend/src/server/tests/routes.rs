@@ -481,6 +481,35 @@ async fn saved_scenarios_crud() {
         .collect();
     assert!(!names.iter().any(|n| n == "validate"), "{names:?}");
 
+    // Without "name", the document's own name is the one refused: the answer says so and how
+    // to give another (it read as if the sender had given a bad name).
+    for (own, status, kind) in [
+        ("my checkout flow", StatusCode::BAD_REQUEST, "bad_request"),
+        ("web_app", StatusCode::CONFLICT, "conflict"),
+    ] {
+        let mut named = doc.clone();
+        named["name"] = json!(own);
+        let err = h
+            .post_json(
+                "/api/workload/scenario",
+                &json!({ "scenario": { "inline": named } }),
+            )
+            .await
+            .error(status, kind);
+        assert!(
+            err.detail.contains("its own name") && err.detail.contains("give \"name\""),
+            "{own}: {err:?}"
+        );
+        let err = h
+            .post_json(
+                "/api/workload/scenario",
+                &json!({ "name": own, "scenario": { "inline": doc } }),
+            )
+            .await
+            .error(status, kind);
+        assert!(!err.detail.contains("its own name"), "{own}: {err:?}");
+    }
+
     // YAML with a YAML content type; saved under the URL's name, not the document's.
     let yaml = "name: from_yaml\n\
                 journeys:\n  \
