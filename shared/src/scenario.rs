@@ -34,8 +34,8 @@ use crate::units::{ByteSize, HumanDuration};
 
 pub use overrides::{AppliedOverrides, OverrideNames, Overrides, validate_overridden};
 pub use parse::{
-    Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, humanize, name_the_forms,
-    parse_scenario, serde_json_message, serde_json_position,
+    Format, MAX_SCENARIO_BYTES, ScenarioError, ScenarioErrors, clean_path, humanize,
+    name_the_forms, parse_scenario, serde_json_message, serde_json_position,
 };
 pub use validate::{
     MAX_RATE, MAX_SEED, MAX_USERS, MIN_LOAD_DURATION, RequestId, ValidBody, ValidCheck,

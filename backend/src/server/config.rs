@@ -222,8 +222,8 @@ impl TestConfig {
     fn parse(text: &str, path: &Path) -> Result<Self, String> {
         let problem = |at: &str, message: &dyn std::fmt::Display| {
             // serde_path_to_error's `?` stands for a key not read yet (`alerts.?`).
-            let at = at.strip_suffix(".?").unwrap_or(at);
-            if at.is_empty() || at == "." || at == "?" {
+            let at = shared::scenario::clean_path(at);
+            if at.is_empty() {
                 format!("{}: {message}", path.display())
             } else {
                 format!("{}: {at}: {message}", path.display())

@@ -334,8 +334,8 @@ fn yaml_limit(breach: &serde_saphyr::budget::BudgetBreach) -> &'static str {
 }
 
 /// serde_path_to_error writes `.` for "no path", and `?` for a segment it could not name
-/// (a duplicate key); we use the empty string and the named part.
-pub(super) fn clean_path(path: &str) -> String {
+/// (a duplicate key, a key not read yet); we use the empty string and the named part.
+pub fn clean_path(path: &str) -> String {
     let path = path.strip_suffix(".?").unwrap_or(path);
     if path == "." || path == "?" {
         String::new()
