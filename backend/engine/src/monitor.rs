@@ -139,7 +139,7 @@ impl ThreadsCpu {
             let cpu = match thread {
                 ThreadCpu::Running { tid, last } => {
                     if let Some(now) = read(*tid) {
-                        *last = Some(last.map_or(now, |last| now.max(last)));
+                        *last = (*last).max(Some(now));
                     }
                     *last
                 }
@@ -161,11 +161,8 @@ impl ThreadsCpu {
             ThreadCpu::Running { last, .. } => last,
             ThreadCpu::Unknown => None,
         };
-        let used = match (cpu, last) {
-            (Some(cpu), Some(last)) => Some(cpu.max(last)),
-            (cpu, last) => cpu.or(last),
-        };
-        match used {
+        // The larger of the two, and whichever is known (`None` orders below any reading).
+        match cpu.max(last) {
             Some(used) => threads.ended = threads.ended.saturating_add(used),
             None => threads.ended_unknown = true,
         }
