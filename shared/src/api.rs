@@ -582,8 +582,9 @@ pub struct SeriesQuery {
     pub per_request: Option<bool>,
 }
 
-/// Query of `POST /api/runs/{id}/stop` and `POST /api/workload/stop`. Unknown parameters are
-/// refused.
+/// Query of `POST /api/runs/{id}/stop` and `POST /api/workload/stop`, or their JSON body
+/// (`{"now": true}`; an empty body or `{}` is a graceful stop). Unknown parameters and fields
+/// are refused, and so is `now` given in both with different values.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]

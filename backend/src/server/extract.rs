@@ -27,6 +27,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
+/// A JSON body that may be left out: an empty body (or one of only white space) and JSON's
+/// `null` (what a client serialising "nothing" sends, as the panel does) are `None`; any other
+/// is read as [`Body`] reads one, so a body that is there but wrong is a 400 that says what is
+/// wrong, never taken for no body.
+pub(crate) struct MaybeBody<T>(pub(crate) Option<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for MaybeBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read_body(req, state).await?;
+        if matches!(bytes.trim_ascii(), b"" | b"null") {
+            return Ok(MaybeBody(None));
+        }
+        read_json(&bytes, Inline::InScenario).map(|v| MaybeBody(Some(v)))
+    }
+}
+
 /// A scenario reference as the whole body (`{"inline": {…}}`, `{"text": "…"}` or
 /// `{"name": "…"}`), read as [`Body`] reads one under `scenario`: a mistake inside an inline
 /// document is a scenario problem with its field path.

@@ -41,6 +41,16 @@ fn body<T: JsonSchema>() -> Option<RequestBody> {
     Some(RequestBody {
         schema: schema::<T>,
         media: &["application/json"],
+        required: true,
+    })
+}
+
+/// A JSON request body of type `T` that may be left out (an empty body).
+fn optional_body<T: JsonSchema>() -> Option<RequestBody> {
+    Some(RequestBody {
+        schema: schema::<T>,
+        media: &["application/json"],
+        required: false,
     })
 }
 
@@ -49,6 +59,7 @@ fn json_or_yaml<T: JsonSchema>() -> Option<RequestBody> {
     Some(RequestBody {
         schema: schema::<T>,
         media: &["application/json", "application/yaml"],
+        required: true,
     })
 }
 
@@ -59,6 +70,8 @@ pub struct RequestBody {
     pub schema: SchemaFn,
     /// Media types accepted.
     pub media: &'static [&'static str],
+    /// Whether the body must be sent (otherwise an empty body is the default).
+    pub required: bool,
 }
 
 /// `200 OK` with a JSON body of type `T`.
@@ -154,7 +167,7 @@ fn build() -> Api {
     };
     // The endpoints named in the product brief, exactly.
     route!(api, post "POST" "/api/workload/start", "workload", "Start a run of a scenario (inline, as text, or by name).", body::<StartRun>(), created::<RunCreated>(), workload::start);
-    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish; `?now=true` cuts them, or cuts a graceful stop under way); answers with the run as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), workload::stop; query StopQuery);
+    route!(api, post "POST" "/api/workload/stop", "workload", "Stop the run in progress (in-flight requests finish; `?now=true`, or a JSON body `{\"now\": true}`, cuts them, or cuts a graceful stop under way); answers with the run as `stopping` and its elapsed duration.", optional_body::<StopQuery>(), ok::<RunInfo>(), workload::stop; query StopQuery);
     route!(api, get "GET" "/api/workload/status", "workload", "The current or most recent run and its latest snapshot.", None, ok::<WorkloadStatus>(), workload::status);
     route!(api, post "POST" "/api/workload/scenario", "workload", "Store or update a named scenario; validation errors carry field paths.", body::<SaveScenario>(), Reply::Saved(schema::<ScenarioEntry>), workload::save_scenario);
     route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::stress);
@@ -170,7 +183,7 @@ fn build() -> Api {
     route!(api, post "POST" "/api/runs", "runs", "Start a run.", body::<StartRun>(), created::<RunCreated>(), runs::create);
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, alerts and summary (once ended); its latest snapshot only while it has no summary (in progress, or interrupted: its last stored one).", None, ok::<RunDetail>(), runs::get);
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);
-    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run (in-flight requests finish; `?now=true` cuts them, or cuts a graceful stop under way); answers with it as `stopping` and its elapsed duration.", None, ok::<RunInfo>(), runs::stop; query StopQuery);
+    route!(api, post "POST" "/api/runs/{id}/stop", "runs", "Stop this run (in-flight requests finish; `?now=true`, or a JSON body `{\"now\": true}`, cuts them, or cuts a graceful stop under way); answers with it as `stopping` and its elapsed duration.", optional_body::<StopQuery>(), ok::<RunInfo>(), runs::stop; query StopQuery);
     route!(api, get "GET" "/api/runs/{id}/series", "runs", "Every interval's snapshot of a run; `?per_request=false` sends each snapshot's `per_request` as an empty list.", None, ok::<Vec<MetricsSnapshot>>(), runs::series; query SeriesQuery);
     route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}", "runs", "Compare two runs: the total and each request name side by side, every change read as a regression, an improvement or noise (`?tolerance=` percent, default 5).", None, ok::<RunComparison>(), runs::compare; query CompareQuery);
     route!(api, get "GET" "/api/runs/{baseline}/compare/{candidate}/report.junit.xml", "runs", "The comparison as JUnit XML: one test case per judged metric of the total and of each request name, failed where it regressed (same query as the comparison).", None, Reply::Media(&["application/xml"]), runs::compare_junit; query CompareQuery);

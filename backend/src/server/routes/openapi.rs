@@ -141,7 +141,7 @@ fn operation(doc: &RouteDoc, generator: &mut SchemaGenerator, error: &Value) -> 
             .collect();
         op.insert(
             "requestBody".into(),
-            json!({ "required": true, "content": content }),
+            json!({ "required": request.required, "content": content }),
         );
     }
     let mut responses = Map::new();

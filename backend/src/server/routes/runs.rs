@@ -15,7 +15,7 @@ use shared::run::RunId;
 use crate::report::ReportFormat;
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
-use crate::server::extract::{Body, Params, Segments};
+use crate::server::extract::{Body, MaybeBody, Params, Segments};
 
 pub(super) async fn list(
     State(state): State<AppState>,
@@ -73,13 +73,12 @@ pub(super) async fn stop(
     State(state): State<AppState>,
     Segments(id): Segments<String>,
     Params(query): Params<StopQuery>,
+    MaybeBody(body): MaybeBody<StopQuery>,
 ) -> Result<Json<RunInfo>, ApiError> {
+    let now = super::workload::stop_now(&query, body.as_ref())?;
     let id = RunId(id);
     detail(&state, &id).await?;
-    state
-        .runs
-        .stop(Some(&id), query.now.unwrap_or(false))
-        .map(Json)
+    state.runs.stop(Some(&id), now).map(Json)
 }
 
 async fn series_of(state: &AppState, id: &RunId) -> Result<Vec<MetricsSnapshot>, ApiError> {

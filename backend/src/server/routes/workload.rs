@@ -10,7 +10,7 @@ use shared::api::{
 
 use crate::server::AppState;
 use crate::server::error::{ApiError, blocking};
-use crate::server::extract::{Body, Params};
+use crate::server::extract::{Body, MaybeBody, Params};
 
 pub(super) async fn start(
     State(state): State<AppState>,
@@ -29,8 +29,25 @@ pub(super) async fn start(
 pub(super) async fn stop(
     State(state): State<AppState>,
     Params(query): Params<StopQuery>,
+    MaybeBody(body): MaybeBody<StopQuery>,
 ) -> Result<Json<RunInfo>, ApiError> {
-    state.runs.stop(None, query.now.unwrap_or(false)).map(Json)
+    state
+        .runs
+        .stop(None, stop_now(&query, body.as_ref())?)
+        .map(Json)
+}
+
+/// Whether a stop cuts the iterations in flight: `now` from the query (`?now=true`) or from a
+/// JSON body (`{"now": true}`), as a client sends it; neither is a graceful stop. Given in both
+/// places with different values, it is a 400 rather than one of them picked.
+pub(super) fn stop_now(query: &StopQuery, body: Option<&StopQuery>) -> Result<bool, ApiError> {
+    let from_body = body.and_then(|b| b.now);
+    match (query.now, from_body) {
+        (Some(q), Some(b)) if q != b => Err(ApiError::BadRequest(format!(
+            "now: the query says now={q} and the body \"now\": {b}; give it in one place"
+        ))),
+        (q, b) => Ok(q.or(b).unwrap_or(false)),
+    }
 }
 
 /// The current run, or else the most recent one in the history: after a restart, that is how a

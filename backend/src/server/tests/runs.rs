@@ -1227,9 +1227,46 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
             .error(StatusCode::BAD_REQUEST, "bad_request");
         assert!(!err.detail.is_empty(), "{query}");
     }
+    // A JSON body is read as the query is: one that is wrong is a 400 naming the field (it
+    // used to be ignored, and the stop was a graceful one), and so is one the query contradicts.
+    for (query, body, want) in [
+        (
+            "",
+            r#"{"now": "yes"}"#,
+            "now: invalid type: string \"yes\", expected true or false",
+        ),
+        (
+            "",
+            r#"{"now": true, "hard": 1}"#,
+            "hard: unknown field `hard`, expected now",
+        ),
+        (
+            "",
+            r#"{"now": 1}"#,
+            "now: invalid type: integer `1`, expected true or false",
+        ),
+        ("", "[true]", "the body must be a JSON object"),
+        (
+            "?now=false",
+            r#"{"now": true}"#,
+            "now: the query says now=false and the body",
+        ),
+    ] {
+        for uri in [
+            format!("/api/runs/{id}/stop{query}"),
+            format!("/api/workload/stop{query}"),
+        ] {
+            let err = h
+                .post_raw(&uri, body)
+                .await
+                .error(StatusCode::BAD_REQUEST, "bad_request");
+            assert!(err.detail.contains(want), "{uri} {body}: {err:?}");
+        }
+    }
     assert_eq!(detail(&h, &id).await.info.status, RunStatus::Stopping);
+    // Query and body may both say it, when they agree.
     let stopped: RunInfo = h
-        .post_empty(&format!("/api/runs/{id}/stop?now=true"))
+        .post_raw(&format!("/api/runs/{id}/stop?now=true"), r#"{"now": true}"#)
         .await
         .expect_status(StatusCode::OK)
         .json();
@@ -1254,12 +1291,40 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
         _ => None,
     })
     .await;
-    h.post_empty("/api/workload/stop?now=true")
+    // As a JSON body, as a client's HTTP library sends it.
+    h.post_raw("/api/workload/stop", r#"{"now": true}"#)
         .await
         .expect_status(StatusCode::OK);
     let summary = wait_finished(&mut rx, &id).await;
     assert_eq!(summary.status, RunStatus::Cancelled, "{summary:?}");
     assert_eq!(summary.interrupted_iterations, 2, "{summary:?}");
+
+    // The query alone still does it, on the run's own route.
+    let id = h
+        .start("/api/runs", &thinking("long-thinking", "60s"))
+        .await;
+    wait_for(&mut rx, "both users' requests", |msg| match msg {
+        ServerMsg::Snapshot { run_id, snapshot }
+            if run_id == id && snapshot.total.requests >= 2 =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    h.post_empty(&format!("/api/runs/{id}/stop?now=true"))
+        .await
+        .expect_status(StatusCode::OK);
+    let summary = wait_finished(&mut rx, &id).await;
+    assert_eq!(summary.status, RunStatus::Cancelled, "{summary:?}");
+
+    // With nothing running, an empty object is a graceful stop like no body, and so is `null`
+    // (the panel's stop sends it): 409, not 400.
+    for body in ["{}", " \n", "null"] {
+        h.post_raw("/api/workload/stop", body)
+            .await
+            .error(StatusCode::CONFLICT, "conflict");
+    }
 }
 
 /// Two finished runs compared through the API: a candidate whose every request fails
