@@ -243,6 +243,10 @@ impl RunManager {
         match reference {
             ScenarioRef::Inline(s) => Ok(((**s).clone(), None)),
             ScenarioRef::Text(text) => {
+                // A text pasted or read from a file saved by a Windows tool may start with a
+                // byte-order mark, as a body may: it reads as without it, and its lines and
+                // columns count from its text.
+                let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
                 let scenario = if text.trim_start().starts_with('{') {
                     // JSON; or YAML in flow style (`{name: shop, …}`), which starts the same
                     // way, when the text is not JSON at all. Text that reads as neither keeps
@@ -257,7 +261,7 @@ impl RunManager {
                 } else {
                     parse_scenario(text, Format::Yaml)?
                 };
-                Ok((scenario, Some(text.clone())))
+                Ok((scenario, Some(text.to_owned())))
             }
             ScenarioRef::Name(name) => {
                 let store = self.inner.store.clone();

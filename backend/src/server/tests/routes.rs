@@ -1319,6 +1319,72 @@ async fn a_body_starting_with_a_byte_order_mark_reads_as_without_it() {
     );
 }
 
+/// A scenario sent as `"text"` reads the same with and without a leading byte-order mark (a
+/// file saved by a Windows tool, read and sent as it is), as a body does: JSON text with the
+/// mark did not start with `{`, so it was read as YAML, and its problems were told in YAML's
+/// words; they are now JSON's, at the same lines and columns as without the mark.
+#[tokio::test]
+async fn a_scenario_text_starting_with_a_byte_order_mark_reads_as_without_it() {
+    let h = Harness::new().await;
+    let yaml = "name: bom\njourneys:\n  - name: j\n    steps:\n      - request: { path: /api/products }\nload: { type: constant_users, users: 1, duration: 1s }\n";
+    let json_text = quick_scenario("bom", "home", "1s").to_string();
+    let broken = yaml.replace("users: 1", "users: lots");
+    let json_broken = json_text.replace("\"users\":2", "\"users\":\"lots\"");
+    for text in [
+        json_broken.as_str(),
+        yaml,
+        json_text.as_str(),
+        broken.as_str(),
+    ] {
+        let h = &h;
+        let check = |text: String| async move {
+            h.post_json("/api/scenarios/validate", &json!({ "text": text }))
+                .await
+                .expect_status(StatusCode::OK)
+                .json::<ScenarioCheck>()
+        };
+        let plain = check(text.to_owned()).await;
+        let marked = check(format!("\u{feff}{text}")).await;
+        assert_eq!(
+            serde_json::to_value(&marked).expect("a check serialises"),
+            serde_json::to_value(&plain).expect("a check serialises"),
+            "{text}"
+        );
+        assert_eq!(
+            plain.valid,
+            text != broken && text != json_broken,
+            "{plain:?}"
+        );
+    }
+    // Saved and started from text with the mark, as the panel and scripts send it.
+    h.post_json(
+        "/api/workload/scenario",
+        &json!({ "name": "bom-text", "scenario": { "text": format!("\u{feff}{yaml}") } }),
+    )
+    .await
+    .expect_status(StatusCode::CREATED);
+    let err = h
+        .post_json(
+            "/api/workload/start",
+            &json!({ "scenario": { "text": format!("\u{feff}{broken}") } }),
+        )
+        .await
+        .error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scenario");
+    let problems = err.problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let column = broken
+        .lines()
+        .nth(5)
+        .and_then(|l| l.find("lots"))
+        .expect("line 6")
+        + 1;
+    assert_eq!(
+        (problems[0].line, problems[0].column),
+        (Some(6), Some(column as u64)),
+        "{problems:?}"
+    );
+}
+
 /// A compressed body (`Content-Encoding: gzip`) is a 415 that names the encoding, on every
 /// endpoint that takes a body. It was read as its compressed bytes: a JSON body was "not a
 /// JSON object", a YAML one "not UTF-8", sending the client after a mistake that was not there.
