@@ -289,6 +289,50 @@ impl RunInfo {
     }
 }
 
+/// One entry of a run list (`GET /api/runs`, `GET /api/testing/results`): a run, or a stored
+/// run this build cannot read, in its place. A list does not fail for one such run (every
+/// other stays readable) nor leave it out (a page would come up short, and the run could not be
+/// found to delete); a client tells the two apart by `unreadable`, which only the second has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(untagged)]
+pub enum RunListing {
+    /// A run, as listed in history.
+    Run(RunInfo),
+    /// A stored run that cannot be read.
+    Unreadable(UnreadableRun),
+}
+
+impl RunListing {
+    /// The run's id, readable or not.
+    pub fn id(&self) -> &RunId {
+        match self {
+            RunListing::Run(info) => &info.id,
+            RunListing::Unreadable(u) => &u.id,
+        }
+    }
+
+    /// The run, when it can be read.
+    pub fn run(&self) -> Option<&RunInfo> {
+        match self {
+            RunListing::Run(info) => Some(info),
+            RunListing::Unreadable(_) => None,
+        }
+    }
+}
+
+/// A stored run this build cannot read: a value it does not know (a status written by a newer
+/// version) or one out of range. `DELETE /api/runs/{id}` removes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UnreadableRun {
+    /// Id.
+    pub id: RunId,
+    /// Why it cannot be read: the field and its stored value.
+    pub unreadable: String,
+}
+
 /// Which live figure an alert watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -16,8 +16,8 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use shared::api::{
     CompareQuery, ErrorStats, HostResources, PerformanceSeries, Preset, RunComparison, RunCreated,
-    RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck, ScenarioEntry, ScenarioRef,
-    SeriesQuery, StartRun, StartTest, StopQuery, WorkloadStatus,
+    RunDetail, RunFilter, RunInfo, RunListing, SaveScenario, ScenarioCheck, ScenarioEntry,
+    ScenarioRef, SeriesQuery, StartRun, StartTest, StopQuery, WorkloadStatus,
 };
 use shared::metrics::MetricsSnapshot;
 use shared::scenario::Scenario;
@@ -173,13 +173,13 @@ fn build() -> Api {
     route!(api, post "POST" "/api/testing/stress", "testing", "Start a stress test: ramp users from `users` up to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::stress);
     route!(api, post "POST" "/api/testing/performance", "testing", "Start a performance test: steady users (or a steady rate) judged by thresholds.", body::<StartTest>(), created::<RunCreated>(), testing::performance);
     route!(api, post "POST" "/api/testing/scalability", "testing", "Start a scalability test: equal steps from `users` to `max_users`.", body::<StartTest>(), created::<RunCreated>(), testing::scalability);
-    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit, offset).", None, ok::<Vec<RunInfo>>(), testing::results; query RunFilter);
+    route!(api, get "GET" "/api/testing/results", "testing", "List and filter past runs (status, test_type, scenario, limit, offset).", None, ok::<Vec<RunListing>>(), testing::results; query RunFilter);
     route!(api, get "GET" "/api/monitoring/metrics", "monitoring", "Latest snapshot of the current run.", None, ok::<MetricsSnapshot>(), monitoring::metrics);
     route!(api, get "GET" "/api/monitoring/performance", "monitoring", "Throughput and latency percentiles over time for the current run.", None, ok::<PerformanceSeries>(), monitoring::performance);
     route!(api, get "GET" "/api/monitoring/errors", "monitoring", "Error statistics by kind, status and request name.", None, ok::<ErrorStats>(), monitoring::errors);
     route!(api, get "GET" "/api/monitoring/resources", "monitoring", "Generator host CPU, memory and network I/O.", None, ok::<HostResources>(), monitoring::resources);
     // The resource-oriented API underneath.
-    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit, offset).", None, ok::<Vec<RunInfo>>(), runs::list; query RunFilter);
+    route!(api, get "GET" "/api/runs", "runs", "List runs, newest first (status, test_type, scenario, limit, offset).", None, ok::<Vec<RunListing>>(), runs::list; query RunFilter);
     route!(api, post "POST" "/api/runs", "runs", "Start a run.", body::<StartRun>(), created::<RunCreated>(), runs::create);
     route!(api, get "GET" "/api/runs/{id}", "runs", "A run with its scenario, alerts and summary (once ended); its latest snapshot only while it has no summary (in progress, or interrupted: its last stored one).", None, ok::<RunDetail>(), runs::get);
     route!(api, delete "DELETE" "/api/runs/{id}", "runs", "Delete a run that has ended, with its intervals, alerts and reports (409 while it runs).", None, Reply::NoContent, runs::delete);

@@ -1,7 +1,7 @@
 //! Reading runs back: lists, one run in full, its series of snapshots and its alerts.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use shared::api::{Alert, RunDetail, RunFilter, RunInfo, RunTotals};
+use shared::api::{Alert, RunDetail, RunFilter, RunInfo, RunListing, RunTotals, UnreadableRun};
 use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::run::{RunId, RunStatus};
 
@@ -159,7 +159,9 @@ fn as_of_run(mut snap: MetricsSnapshot, status: RunStatus) -> MetricsSnapshot {
 impl Store {
     /// Runs matching the filter, newest first, after skipping `filter.offset` of them; at most
     /// `filter.limit` (default 100, capped at 1000).
-    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunInfo>, StoreError> {
+    /// A run this build cannot read (an unknown status, say) is listed as
+    /// [`RunListing::Unreadable`], with the reason, rather than failing the list.
+    pub fn list_runs(&self, filter: &RunFilter) -> Result<Vec<RunListing>, StoreError> {
         self.list_runs_as(filter, None)
     }
 
@@ -173,7 +175,7 @@ impl Store {
         &self,
         filter: &RunFilter,
         live: Option<&RunInfo>,
-    ) -> Result<Vec<RunInfo>, StoreError> {
+    ) -> Result<Vec<RunListing>, StoreError> {
         let status = filter.status.map(|s| enum_name(&s)).transpose()?;
         let test_type = filter.test_type.map(|t| enum_name(&t)).transpose()?;
         let limit = filter
@@ -206,11 +208,23 @@ impl Store {
             RunRow::read,
         )?;
         rows.map(|row| {
-            let info = row?.into_info()?;
-            Ok(match live {
+            let row = row?;
+            let id = RunId(row.id.clone());
+            let info = match row.into_info() {
+                Ok(info) => info,
+                // One run this build cannot read is listed as such, in its place: the others
+                // stay listed, and the page as long as asked.
+                Err(StoreError::Corrupt(why)) => {
+                    let prefix = format!("run {id}: ");
+                    let unreadable = why.strip_prefix(&prefix).map_or(why.clone(), str::to_owned);
+                    return Ok(RunListing::Unreadable(UnreadableRun { id, unreadable }));
+                }
+                Err(other) => return Err(other),
+            };
+            Ok(RunListing::Run(match live {
                 Some(live) if live.id == info.id && !info.status.is_terminal() => live.clone(),
                 _ => info,
-            })
+            }))
         })
         .collect()
     }

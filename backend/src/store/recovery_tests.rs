@@ -74,8 +74,11 @@ fn check_recovered(dir: &std::path::Path, done_before: &RunDetail) -> Result<(),
         Some(INTERRUPTED_BY_RESTART)
     );
     let listed = store.list_runs(&RunFilter::default())?;
-    let listed = listed.iter().find(|r| r.id == id("live")).expect("listed");
-    assert_eq!(listed, &live.info);
+    let listed = listed
+        .iter()
+        .find(|r| r.id() == &id("live"))
+        .expect("listed");
+    assert_eq!(listed.run(), Some(&live.info));
     let interrupted = MetricsSnapshot {
         status: RunStatus::Interrupted,
         ..last
@@ -134,8 +137,11 @@ fn one_run_is_marked_interrupted_as_recovery_marks_them() -> Result<(), StoreErr
     assert_eq!(live.info.status, RunStatus::Interrupted);
     assert_eq!(live.info.interrupted_reason.as_deref(), Some(why));
     let listed = store.list_runs(&RunFilter::default())?;
-    let listed = listed.iter().find(|r| r.id == id("live")).expect("listed");
-    assert_eq!(listed, &live.info, "the listing says why too");
+    let listed = listed
+        .iter()
+        .find(|r| r.id() == &id("live"))
+        .expect("listed");
+    assert_eq!(listed.run(), Some(&live.info), "the listing says why too");
     assert_eq!(live.info.duration_ms, 3000);
     assert!(live.info.ended_at_ms.is_some(), "{:?}", live.info);
     assert_eq!(live.info.totals, Some(RunTotals::of_snapshot(&snapshot(2))));

@@ -1,7 +1,7 @@
 //! Tests of the run-history store's API: round trips, filters, saved scenarios, and errors for
 //! missing or corrupt rows. Crash recovery and migrations are in `recovery_tests`.
 
-use shared::api::{AlertKind, RunFilter, RunInfo, RunTotals, TestType};
+use shared::api::{AlertKind, RunFilter, RunInfo, RunListing, RunTotals, TestType, UnreadableRun};
 use shared::run::RunStatus;
 
 use super::fixtures::{alert, id, mem, run_info, scenario, snapshot, summary};
@@ -61,7 +61,10 @@ fn round_trip_create_snapshots_alerts_finish() -> Result<(), StoreError> {
     assert_eq!(done.latest, None, "a finished run has its summary instead");
     assert_eq!(done.alerts.len(), 2);
 
-    assert_eq!(store.list_runs(&RunFilter::default())?, vec![done.info]);
+    assert_eq!(
+        store.list_runs(&RunFilter::default())?,
+        vec![RunListing::Run(done.info)]
+    );
     let series = store.series(&info.id)?;
     assert_eq!(
         series,
@@ -107,7 +110,11 @@ fn filters_and_newest_first() -> Result<(), StoreError> {
         store.set_status(&id(name), status)?;
     }
     let ids = |f: RunFilter| -> Result<Vec<String>, StoreError> {
-        Ok(store.list_runs(&f)?.into_iter().map(|r| r.id.0).collect())
+        Ok(store
+            .list_runs(&f)?
+            .into_iter()
+            .map(|r| r.id().0.clone())
+            .collect())
     };
     assert_eq!(ids(RunFilter::default())?, ["e", "d", "c", "b", "a"]);
     let by_status = RunFilter {
@@ -201,16 +208,18 @@ fn a_live_run_is_listed_with_its_live_status() -> Result<(), StoreError> {
         };
         store.list_runs_as(&filter, Some(&live))
     };
-    let ids = |runs: Vec<RunInfo>| -> Vec<String> { runs.into_iter().map(|r| r.id.0).collect() };
+    let ids = |runs: Vec<RunListing>| -> Vec<String> {
+        runs.into_iter().map(|r| r.id().0.clone()).collect()
+    };
     assert_eq!(
         list(None, None, None)?[0],
-        live,
+        RunListing::Run(live.clone()),
         "listed as the server knows it"
     );
     assert_eq!(ids(list(None, None, None)?), ["c", "b", "a"]);
     assert_eq!(
         list(Some(RunStatus::Stopping), None, None)?,
-        vec![live.clone()]
+        vec![RunListing::Run(live.clone())]
     );
     let running = Some(RunStatus::Running);
     assert_eq!(ids(list(running, None, None)?), ["b"]);
@@ -233,7 +242,10 @@ fn a_live_run_is_listed_with_its_live_status() -> Result<(), StoreError> {
     assert!(list(Some(RunStatus::Stopping), None, None)?.is_empty());
     let cancelled = list(Some(RunStatus::Cancelled), None, None)?;
     assert_eq!(ids(cancelled.clone()), ["c"]);
-    assert_eq!(cancelled[0].status, RunStatus::Cancelled);
+    assert_eq!(
+        cancelled[0].run().map(|r| r.status),
+        Some(RunStatus::Cancelled)
+    );
     Ok(())
 }
 
@@ -255,7 +267,7 @@ fn list_limit_defaults_to_100_and_caps_at_1000() -> Result<(), StoreError> {
     };
     let default = list(None)?;
     assert_eq!(default.len(), 100);
-    assert_eq!(default[0].id, id("r1004"));
+    assert_eq!(default[0].id(), &id("r1004"));
     assert_eq!(list(Some(5000))?.len(), 1000);
     Ok(())
 }
@@ -377,7 +389,7 @@ fn a_run_that_has_ended_is_deleted_with_its_intervals_and_alerts() -> Result<(),
     let listed: Vec<_> = store
         .list_runs(&RunFilter::default())?
         .into_iter()
-        .map(|r| r.id)
+        .map(|r| r.id().clone())
         .collect();
     assert_eq!(listed, vec![live]);
     Ok(())
@@ -403,7 +415,7 @@ fn pruning_keeps_the_newest_runs_and_every_run_in_progress() -> Result<(), Store
         Ok(store
             .list_runs(&RunFilter::default())?
             .into_iter()
-            .map(|r| r.id.0)
+            .map(|r| r.id().0.clone())
             .collect())
     };
     assert_eq!(
@@ -478,11 +490,18 @@ fn corrupt_rows_are_errors_naming_the_run() -> Result<(), StoreError> {
         &store,
         "UPDATE runs SET status = 'exploded' WHERE id = 'run-7'",
     )?;
-    let msg = corrupt_message(store.list_runs(&RunFilter::default()));
+    let msg = corrupt_message(store.get_run(&r));
     assert!(
         msg.contains("run run-7") && msg.contains("exploded"),
         "{msg}"
     );
+    // Listed as unreadable, saying why, rather than failing the list.
+    match store.list_runs(&RunFilter::default())?.as_slice() {
+        [RunListing::Unreadable(u)] => {
+            assert!(u.id == r && u.unreadable.contains("exploded"), "{u:?}")
+        }
+        other => panic!("{other:?}"),
+    }
 
     tamper(
         &store,
@@ -537,5 +556,61 @@ fn latest_run_is_the_newest_with_its_last_snapshot() -> Result<(), StoreError> {
         (info.id, info.status, latest),
         (id("new"), RunStatus::Completed, Some(snapshot(1)))
     );
+    Ok(())
+}
+
+/// A stored run this build cannot read (a status written by a newer version, a negative
+/// number) is listed as unreadable, with its id and why, in its place: the list used to fail
+/// whole, though every other run read one by one. Pages stay exact, filters judge it by what
+/// is stored, and it can be deleted.
+#[test]
+fn an_unreadable_run_is_listed_as_such_in_its_place() -> Result<(), StoreError> {
+    let store = mem();
+    for (name, at) in [("a", 100), ("b", 200), ("c", 300), ("d", 400)] {
+        store.create_run(
+            &run_info(name, "shop", TestType::Load, at),
+            &scenario("shop"),
+        )?;
+        store.set_status(&id(name), RunStatus::Completed)?;
+    }
+    tamper(&store, "UPDATE runs SET status = 'paused' WHERE id = 'c'")?;
+    tamper(&store, "UPDATE runs SET duration_ms = -5 WHERE id = 'a'")?;
+    let all = store.list_runs(&RunFilter::default())?;
+    let unreadable = |id_: &str, why: &str| {
+        RunListing::Unreadable(UnreadableRun {
+            id: id(id_),
+            unreadable: why.to_owned(),
+        })
+    };
+    assert_eq!(all.len(), 4, "{all:?}");
+    assert_eq!(all[0].run().map(|r| &r.id), Some(&id("d")));
+    assert_eq!(
+        all[1],
+        unreadable(
+            "c",
+            "status: unknown value \"paused\": unknown variant `paused`, expected one of \
+             `pending`, `running`, `stopping`, `completed`, `failed`, `cancelled`, `interrupted`"
+        )
+    );
+    assert_eq!(all[2].run().map(|r| &r.id), Some(&id("b")));
+    assert_eq!(all[3], unreadable("a", "duration_ms is negative (-5)"));
+    // Paging counts it as the run it is.
+    let page = store.list_runs(&RunFilter {
+        limit: Some(2),
+        offset: Some(1),
+        ..RunFilter::default()
+    })?;
+    let ids: Vec<&str> = page.iter().map(|r| r.id().0.as_str()).collect();
+    assert_eq!(ids, ["c", "b"]);
+    // A filter judges the stored text: `paused` is no status it knows.
+    let completed = store.list_runs(&RunFilter {
+        status: Some(RunStatus::Completed),
+        ..RunFilter::default()
+    })?;
+    let ids: Vec<&str> = completed.iter().map(|r| r.id().0.as_str()).collect();
+    assert_eq!(ids, ["d", "b", "a"]);
+    // It is not a run in progress: it can be deleted.
+    assert_eq!(store.delete_run(&id("c"))?, RunDeletion::Deleted);
+    assert_eq!(store.list_runs(&RunFilter::default())?.len(), 3);
     Ok(())
 }

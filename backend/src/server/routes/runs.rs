@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::api::{
-    CompareQuery, RunComparison, RunCreated, RunDetail, RunFilter, RunInfo, SeriesQuery, StartRun,
-    StopQuery,
+    CompareQuery, RunComparison, RunCreated, RunDetail, RunFilter, RunInfo, RunListing,
+    SeriesQuery, StartRun, StopQuery,
 };
 use shared::compare::{self, Figures, Tolerance};
 use shared::metrics::MetricsSnapshot;
@@ -20,7 +20,7 @@ use crate::server::extract::{Body, MaybeBody, Params, Segments};
 pub(super) async fn list(
     State(state): State<AppState>,
     Params(filter): Params<RunFilter>,
-) -> Result<Json<Vec<RunInfo>>, ApiError> {
+) -> Result<Json<Vec<RunListing>>, ApiError> {
     let store = state.runs.store().clone();
     // The run in progress as the server knows it, as the detail route shows it: a stop is
     // `stopping` from the moment it is accepted, before the engine's status reaches the store.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shared::api::{RunCreated, RunFilter, RunInfo, StartTest, TestType};
+use shared::api::{RunCreated, RunFilter, RunListing, StartTest, TestType};
 use shared::scenario::{LoadProfile, MIN_LOAD_DURATION, Stage, check_rate, check_users};
 use shared::units::HumanDuration;
 
@@ -202,7 +202,7 @@ pub(super) async fn scalability(
 pub(super) async fn results(
     state: State<AppState>,
     filter: Params<RunFilter>,
-) -> Result<Json<Vec<RunInfo>>, ApiError> {
+) -> Result<Json<Vec<RunListing>>, ApiError> {
     super::runs::list(state, filter).await
 }
 

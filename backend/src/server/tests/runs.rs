@@ -1487,3 +1487,63 @@ async fn two_runs_compared() {
         assert!(e.detail.contains(name), "{query}: {e:?}");
     }
 }
+
+/// A stored run this build cannot read (here a status written by a newer version, put in the
+/// store directly) is listed as `{id, unreadable}` in its place, on both list routes: the list
+/// used to be a 500, though every other run read one by one. Pages stay exact, and the run
+/// can be deleted.
+#[tokio::test]
+async fn an_unreadable_stored_run_is_listed_as_such() {
+    use shared::api::{RunListing, UnreadableRun};
+    let h = Harness::new().await;
+    let store = h.runs.store().clone();
+    let scenario: shared::scenario::Scenario =
+        serde_json::from_value(quick_scenario("shop", "home", "1s")).expect("a scenario");
+    for (name, at) in [("old", 100), ("odd", 200), ("new", 300)] {
+        let info = RunInfo {
+            id: RunId(name.to_owned()),
+            scenario: "shop".to_owned(),
+            test_type: TestType::Load,
+            status: RunStatus::Completed,
+            created_at_ms: at,
+            ended_at_ms: Some(at + 1),
+            duration_ms: 1,
+            totals: None,
+            thresholds_passed: None,
+            interrupted_reason: None,
+        };
+        store.create_run(&info, &scenario).expect("stored");
+    }
+    store
+        .execute_batch("UPDATE runs SET status = 'paused' WHERE id = 'odd'")
+        .expect("tampered");
+    for uri in ["/api/runs", "/api/testing/results"] {
+        let raw: serde_json::Value = h.get(uri).await.expect_status(StatusCode::OK).json();
+        let odd = &raw[1];
+        assert_eq!(odd["id"], "odd", "{uri}: {raw}");
+        let why = odd["unreadable"].as_str().expect("a reason");
+        assert!(why.starts_with("status: unknown value \"paused\""), "{why}");
+        assert_eq!(odd.as_object().map(|o| o.len()), Some(2), "{uri}: {odd}");
+        let listed: Vec<RunListing> = serde_json::from_value(raw).expect("listings");
+        let ids: Vec<&str> = listed.iter().map(|l| l.id().0.as_str()).collect();
+        assert_eq!(ids, ["new", "odd", "old"], "{uri}");
+        assert!(
+            matches!(&listed[1], RunListing::Unreadable(UnreadableRun { .. })),
+            "{listed:?}"
+        );
+        assert_eq!(
+            listed[0].run().map(|r| r.status),
+            Some(RunStatus::Completed)
+        );
+    }
+    let page: Vec<RunListing> = h.get("/api/runs?limit=1&offset=2").await.json();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id().0, "old");
+    h.delete("/api/runs/odd")
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        listed(&h, "/api/runs").await,
+        [RunId("new".into()), RunId("old".into())]
+    );
+}

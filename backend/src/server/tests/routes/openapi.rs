@@ -334,6 +334,19 @@ async fn samples_of_every_wire_type_match_the_schemas() {
         &c.component("RunInfo"),
         &value(&samples::run_info()),
     );
+    // A list with a run and a stored run this build cannot read, in its place.
+    let listing = json!([
+        value(&samples::run_info()),
+        { "id": "r-2", "unreadable": "status: unknown value \"paused\"" },
+    ]);
+    for path in ["/api/runs", "/api/testing/results"] {
+        c.assert_valid(
+            "a sample run list",
+            &c.response_schema("GET", path, StatusCode::OK),
+            &listing,
+        );
+    }
+    c.check_request("POST", "/api/workload/stop", &json!({ "now": true }));
     c.assert_valid(
         "the sample snapshot",
         &c.component("MetricsSnapshot"),
