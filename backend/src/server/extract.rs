@@ -324,9 +324,46 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     }
 }
 
+/// The query parameter every API route takes and ignores, whatever its value: a cache-buster
+/// (`?_=1700000000000`, as jQuery's `cache: false` and many dashboards add to each request).
+/// Any other parameter a route does not take is a 400 naming it.
+pub(crate) const CACHE_BUSTER: &str = "_";
+
+/// The parameters of a query string other than [`CACHE_BUSTER`], decoded.
+fn parameters(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key != CACHE_BUSTER)
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+}
+
+/// Refuses, as a 400 naming it, a query parameter on an API route that takes none: it would
+/// otherwise be ignored, as one a route does take but misspelt is not (`?stauts=running`).
+/// The cache-buster is let through.
+pub(crate) async fn no_query(
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let query = req.uri().query().unwrap_or_default();
+    if let Some((key, _)) = parameters(query).next() {
+        return ApiError::BadRequest(format!(
+            "query parameter {key}: {} {} takes no query parameters",
+            req.method(),
+            req.uri().path()
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// Reads a query string; a parameter that is not what it should be is named with its value
-/// and what was expected, in words (`limit="abc": expected a whole number`).
+/// and what was expected, in words (`limit="abc": expected a whole number`). The cache-buster
+/// is left out.
 fn read_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let kept = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(parameters(query))
+        .finish();
+    let query = kept.as_str();
     let pairs = url::form_urlencoded::parse(query.as_bytes());
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
         let inner = e.inner().to_string();

@@ -127,6 +127,14 @@ struct Api {
 
 impl Api {
     fn add(mut self, doc: RouteDoc, handler: MethodRouter<AppState>) -> Self {
+        // An API route that takes no query refuses one, as a route with a query refuses a
+        // parameter it does not take. `/metrics` and `/health` read none and refuse none: a
+        // Prometheus job's `params:` and an uptime checker's own go to them.
+        let handler = if doc.query.is_none() && doc.path.starts_with("/api/") {
+            handler.route_layer(axum::middleware::from_fn(super::extract::no_query))
+        } else {
+            handler
+        };
         self.router = self.router.route(doc.path, handler);
         self.docs.push(doc);
         self

@@ -142,6 +142,77 @@ async fn health_and_unknown_paths() {
     assert_eq!(err.detail, "no route for POST /nope");
 }
 
+/// One rule for query parameters on every API route: one the route does not take is a 400
+/// naming it (routes without a query ignored every parameter, so `/api/scenarios?x=1` was a 200
+/// while `/api/runs?x=1` was a 400), and the cache-buster `_` is taken and ignored everywhere
+/// (`/api/runs?_=123` was a 400). `/metrics` and `/health` read no query and refuse none.
+#[tokio::test]
+async fn query_parameters_follow_one_rule_on_every_route() {
+    let h = Harness::new().await;
+    for route in ROUTES.iter() {
+        let method = Method::from_bytes(route.method.as_bytes()).expect("a valid method");
+        let path = sample_path(route.path);
+        let send = |query: &'static str| {
+            let uri = format!("{path}?{query}");
+            let method = method.clone();
+            let h = &h;
+            async move {
+                h.request(method, &uri, Some("application/json"), Body::empty())
+                    .await
+            }
+        };
+        let unknown = send("bogus=1").await;
+        if route.path.starts_with("/api/") {
+            let err = unknown.error(StatusCode::BAD_REQUEST, "bad_request");
+            assert!(
+                err.detail.starts_with("query parameter bogus: "),
+                "{} {path}: {err:?}",
+                route.method
+            );
+        } else {
+            assert_eq!(unknown.status, StatusCode::OK, "{} {path}", route.method);
+        }
+        for query in ["_=1700000000000", "_=1&_=2", "_"] {
+            let busted = send(query).await;
+            let said = serde_json::from_slice::<ErrorBody>(&busted.body)
+                .map(|e| e.detail)
+                .unwrap_or_default();
+            assert!(
+                !said.contains("query parameter"),
+                "{} {path}?{query}: {said}",
+                route.method
+            );
+        }
+    }
+    // The cache-buster next to parameters the route takes, and their errors as before.
+    h.get("/api/runs?_=1&limit=1&_=2")
+        .await
+        .expect_status(StatusCode::OK);
+    let err = h
+        .get("/api/runs?_=1&limit=x")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(
+        err.detail,
+        r#"query parameter limit="x": expected a whole number"#
+    );
+    let err = h
+        .get("/api/scenarios?x=1")
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(
+        err.detail,
+        "query parameter x: GET /api/scenarios takes no query parameters"
+    );
+    h.get("/api/scenarios?_=123")
+        .await
+        .expect_status(StatusCode::OK);
+    // A Prometheus job's `params:` reach /metrics.
+    h.get("/metrics?module=http&target=a")
+        .await
+        .expect_status(StatusCode::OK);
+}
+
 /// A path parameter whose percent-escapes are not UTF-8 (`%FF`) is the API's JSON 400 naming
 /// the parameter, on every route that has one, not axum's plain-text rejection.
 #[tokio::test]
