@@ -83,16 +83,40 @@ fn parse_keep_runs(text: &str) -> Result<NonZeroUsize, String> {
 }
 
 /// An origin is `scheme://host[:port]`, nothing more: it goes into a CSP header and a CORS list.
+/// The same origin must be read alike by both, so what a browser could not send as an `Origin`
+/// is refused rather than changed: a user name or a fragment (dropped, they left an origin that
+/// was not the one written), a wildcard (CSP reads `https://*.example.com` as every subdomain,
+/// CORS as no origin at all: the dashboard framed the panel but its calls to the API failed),
+/// and a host with other characters than a DNS name's (a `;` ended the CSP directive).
 fn parse_origin(text: &str) -> Result<String, String> {
     let url =
         url::Url::parse(text.trim()).map_err(|e| format!("\"{text}\" is not an origin: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!("\"{text}\" is not an http(s) origin"));
     }
-    if url.path() != "/" || url.query().is_some() {
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
-            "\"{text}\" has a path; an origin is scheme://host[:port]"
+            "\"{text}\" has a path, query or fragment; an origin is scheme://host[:port]"
         ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "\"{text}\" has a user name; an origin is scheme://host[:port]"
+        ));
+    }
+    if let Some(url::Host::Domain(domain)) = url.host() {
+        if domain.contains('*') {
+            return Err(format!(
+                "\"{text}\" has a wildcard; name each origin (repeat --embed-origin, or separate \
+                 them with commas)"
+            ));
+        }
+        let dns = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+        if !domain.chars().all(dns) {
+            return Err(format!(
+                "\"{text}\" is not an origin: its host is not a DNS name or an IP address"
+            ));
+        }
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -487,6 +511,30 @@ mod tests {
         assert!(parse_origin("https://dash.example.com/app").is_err());
         assert!(parse_origin("ftp://x").is_err());
         assert!(parse_origin("not an origin").is_err());
+        // Hosts in other scripts and IP addresses are origins, as browsers send them.
+        assert_eq!(
+            parse_origin("https://bücher.example:8443"),
+            Ok("https://xn--bcher-kva.example:8443".into())
+        );
+        assert_eq!(
+            parse_origin("http://[::1]:3000"),
+            Ok("http://[::1]:3000".into())
+        );
+        // What would be changed, or read differently by CSP and CORS, is refused in words.
+        for (bad, why) in [
+            ("https://*.example.com", "has a wildcard; name each origin"),
+            ("https://user:pw@dash.example.com", "has a user name"),
+            (
+                "https://dash.example.com#top",
+                "has a path, query or fragment",
+            ),
+            ("https://dash.example.com?", "has a path, query or fragment"),
+            ("https://dash;x.example.com", "its host is not a DNS name"),
+            ("https://dash'x.example.com", "its host is not a DNS name"),
+        ] {
+            let err = parse_origin(bad).expect_err(bad);
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 
     #[test]
