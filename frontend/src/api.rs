@@ -5,8 +5,8 @@ use gloo_net::http::Request;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::api::{
-    ErrorBody, Preset, RunCreated, RunDetail, RunFilter, RunInfo, SaveScenario, ScenarioCheck,
-    ScenarioEntry, ScenarioRef, StartRun, WorkloadStatus,
+    ErrorBody, Preset, RunCreated, RunDetail, RunFilter, RunInfo, RunListing, SaveScenario,
+    ScenarioCheck, ScenarioEntry, ScenarioRef, StartRun, WorkloadStatus,
 };
 use shared::metrics::MetricsSnapshot;
 use shared::run::RunId;
@@ -62,8 +62,16 @@ async fn call(method: &str, path: &str, json: Option<String>) -> Result<(u16, St
 }
 
 /// A 2xx answer's body as `T`.
-fn decode<T: DeserializeOwned>((status, text): (u16, String)) -> Result<T, ApiError> {
-    crate::json::from_str(&text).map_err(|e| ApiError {
+fn decode<T: DeserializeOwned>(answer: (u16, String)) -> Result<T, ApiError> {
+    read(answer, crate::json::from_str)
+}
+
+/// A 2xx answer's body, read by `how`.
+fn read<T>(
+    (status, text): (u16, String),
+    how: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ApiError> {
+    how(&text).map_err(|e| ApiError {
         status,
         body: None,
         message: format!("unexpected answer from the server: {e}"),
@@ -125,8 +133,8 @@ pub async fn status() -> Result<WorkloadStatus, ApiError> {
     get("/api/workload/status").await
 }
 
-/// Runs, newest first.
-pub async fn runs(filter: &RunFilter) -> Result<Vec<RunInfo>, ApiError> {
+/// Runs, newest first (a stored run the server cannot read in its place, as such).
+pub async fn runs(filter: &RunFilter) -> Result<Vec<RunListing>, ApiError> {
     let mut query = Vec::new();
     if let Some(s) = filter.status {
         query.push(format!("status={}", s.as_str()));
@@ -145,7 +153,10 @@ pub async fn runs(filter: &RunFilter) -> Result<Vec<RunInfo>, ApiError> {
     } else {
         format!("?{}", query.join("&"))
     };
-    get(&format!("/api/runs{q}")).await
+    read(
+        call("GET", &format!("/api/runs{q}"), None).await?,
+        crate::json::run_list,
+    )
 }
 
 /// One run.

@@ -9,6 +9,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::api::RunListing;
 use shared::ws::ServerMsg;
 
 /// Reads `T` from JSON text; the error says what is wrong.
@@ -31,6 +32,13 @@ pub fn server_msg(text: &str) -> Result<ServerMsg, String> {
     imp::server_msg(text)
 }
 
+/// A run list (`GET /api/runs`): each entry a run, or a stored run the server cannot read
+/// (`{id, unreadable}`). Told apart by the `unreadable` key, not by serde's untagged reading,
+/// which would buffer every entry first (and bring that machinery into the wasm).
+pub fn run_list(text: &str) -> Result<Vec<RunListing>, String> {
+    imp::run_list(text)
+}
+
 /// The value as a JavaScript value with JSON's shape (for `postMessage`).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<wasm_bindgen::JsValue, String> {
     imp::to_js(value)
@@ -40,6 +48,7 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<wasm_bindgen::JsValue, 
 mod imp {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
+    use shared::api::RunListing;
     use shared::ws::ServerMsg;
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::{JsCast, JsValue};
@@ -115,6 +124,22 @@ export function stringify_exact(value, space) { return JSON.stringify(value, rep
         from_value(parse(text)?)
     }
 
+    pub(super) fn run_list(text: &str) -> Result<Vec<RunListing>, String> {
+        let list: js_sys::Array = parse(text)?
+            .dyn_into()
+            .map_err(|_| "a run list that is not a list".to_owned())?;
+        let unreadable = JsValue::from_str("unreadable");
+        list.iter()
+            .map(|entry| {
+                if entry.is_object() && js_sys::Reflect::has(&entry, &unreadable).unwrap_or(false) {
+                    from_value(entry).map(RunListing::Unreadable)
+                } else {
+                    from_value(entry).map(RunListing::Run)
+                }
+            })
+            .collect()
+    }
+
     pub(super) fn server_msg(text: &str) -> Result<ServerMsg, String> {
         let value = parse(text)?;
         let kind = js_sys::Reflect::get(&value, &"type".into())
@@ -150,10 +175,15 @@ export function stringify_exact(value, space) { return JSON.stringify(value, rep
 mod imp {
     use serde::Serialize;
     use serde::de::DeserializeOwned;
+    use shared::api::RunListing;
     use shared::ws::ServerMsg;
 
     pub(super) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn run_list(text: &str) -> Result<Vec<RunListing>, String> {
+        from_str(text)
     }
 
     pub(super) fn server_msg(text: &str) -> Result<ServerMsg, String> {

@@ -11,7 +11,7 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::api::{RunInfo, WorkloadStatus};
+use shared::api::{RunInfo, RunListing, UnreadableRun, WorkloadStatus};
 use shared::metrics::{MetricsSnapshot, RunSummary};
 use shared::samples;
 use shared::scenario::Scenario;
@@ -68,6 +68,32 @@ fn the_server_reads_what_the_panel_writes() {
     assert_eq!(
         js_sys::JSON::stringify(&posted).map(String::from).ok(),
         Some(text)
+    );
+}
+
+/// A run list holding a stored run the server cannot read (`{id, unreadable}`) reads with that
+/// run in its place, told apart by its `unreadable` key; the rest read as runs.
+#[wasm_bindgen_test]
+fn a_run_list_reads_an_unreadable_run_in_its_place() {
+    let mut newer = samples::run_info();
+    newer.id.0 = "newer".into();
+    let list = vec![
+        RunListing::Run(newer),
+        RunListing::Unreadable(UnreadableRun {
+            id: shared::run::RunId("odd".into()),
+            unreadable: "status: unknown value \"paused\"".into(),
+        }),
+        RunListing::Run(samples::run_info()),
+    ];
+    let text = serde_json::to_string(&list).expect("the server writes it");
+    assert_eq!(json::run_list(&text), Ok(list), "{text}");
+    assert_eq!(json::run_list("[]"), Ok(Vec::new()));
+    let not_a_list = json::run_list("{}").expect_err("an object is no list");
+    assert!(not_a_list.contains("not a list"), "{not_a_list}");
+    assert!(json::run_list("[3]").is_err(), "a number is no run");
+    assert!(
+        json::run_list(r#"[{"id": "x", "unreadable": 3}]"#).is_err(),
+        "no reason"
     );
 }
 

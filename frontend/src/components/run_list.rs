@@ -2,7 +2,7 @@
 //! small badges (status, verdict) the history pages share.
 
 use leptos::prelude::*;
-use shared::api::RunInfo;
+use shared::api::{RunInfo, RunListing, UnreadableRun};
 use shared::run::RunStatus;
 
 use crate::compare::{self, HistoryRow, Verdict};
@@ -19,53 +19,16 @@ pub fn local_time(ms: u64) -> String {
 /// to (or removes it from) `selected` as `(id, created_at_ms)`.
 #[component]
 pub fn RunList(
-    /// Runs, newest first.
-    runs: Vec<RunInfo>,
+    /// Runs, newest first; a stored run the server cannot read in its place.
+    runs: Vec<RunListing>,
     /// The runs picked for comparison.
     selected: RwSignal<Vec<(String, u64)>>,
 ) -> impl IntoView {
     let rows = runs
         .iter()
-        .map(|run| {
-            let row = HistoryRow::of(run);
-            let HistoryRow { id, created_at_ms, .. } = row.clone();
-            let href = format!("/history/{id}");
-            // The name, and again as the link's title (the table cuts a long one).
-            let scenario = row.scenario.clone();
-            let id_for_check = id.clone();
-            let is_selected = Memo::new(move |_| selected.with(|s| s.iter().any(|(x, _)| *x == id_for_check)));
-            let toggle = {
-                let id = id.clone();
-                move |_| selected.update(|s| compare::toggle_selected(s, &id, created_at_ms))
-            };
-            view! {
-                <tr class="run-list__row" class:run-list__row--selected=is_selected data-run-id=id.clone()>
-                    <td class="run-list__select">
-                        <input
-                            type="checkbox"
-                            data-action="select-run"
-                            aria-label=format!("Select run {id} for comparison")
-                            prop:checked=is_selected
-                            on:change=toggle
-                        />
-                    </td>
-                    <td inner_html=badge(|h| status_badge_markup(h, row.status))></td>
-                    <td class="run-list__scenario">
-                        <a href=href class="run-list__link" title=row.scenario>{scenario}</a>
-                        <span class="run-list__id">{id.clone()}</span>
-                    </td>
-                    <td class="run-list__type">{row.test_type}</td>
-                    <td class="run-list__time tabular" title=shared::report::rfc3339_utc(created_at_ms)>
-                        {local_time(created_at_ms)}
-                    </td>
-                    <td class="num">{row.duration}</td>
-                    <td class="num">{row.requests}</td>
-                    <td class="num">{row.rps}</td>
-                    <td class="num">{row.p95}</td>
-                    <td class="num" class:run-list__errors=row.has_errors>{row.error_rate}</td>
-                    <td inner_html=badge(|h| verdict_badge_markup(h, row.verdict))></td>
-                </tr>
-            }
+        .map(|listing| match listing {
+            RunListing::Run(run) => run_row(run, selected),
+            RunListing::Unreadable(u) => unreadable_row(u),
         })
         .collect_view();
     view! {
@@ -92,6 +55,73 @@ pub fn RunList(
             </table>
         </div>
     }
+}
+
+/// A stored run the server cannot read (a value a newer version wrote): its id, linking to
+/// its page (where it can be deleted), and why, across the figures' columns. It cannot be
+/// compared.
+fn unreadable_row(u: &UnreadableRun) -> AnyView {
+    let id = u.id.0.clone();
+    view! {
+        <tr class="run-list__row run-list__row--unreadable" data-run-id=id.clone()>
+            <td class="run-list__select"></td>
+            <td><span class="run-status" data-status="unreadable" data-tone="bad">"unreadable"</span></td>
+            <td class="run-list__scenario">
+                <a href=format!("/history/{id}") class="run-list__link">{id.clone()}</a>
+            </td>
+            <td colspan="8" class="run-list__unreadable">
+                {format!("This version cannot read this run ({}).", u.unreadable)}
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+/// A run's row: a link to its page, a checkbox to compare it, its figures.
+fn run_row(run: &RunInfo, selected: RwSignal<Vec<(String, u64)>>) -> AnyView {
+    let row = HistoryRow::of(run);
+    let HistoryRow {
+        id, created_at_ms, ..
+    } = row.clone();
+    let href = format!("/history/{id}");
+    // The name, and again as the link's title (the table cuts a long one).
+    let scenario = row.scenario.clone();
+    let id_for_check = id.clone();
+    let is_selected =
+        Memo::new(move |_| selected.with(|s| s.iter().any(|(x, _)| *x == id_for_check)));
+    let toggle = {
+        let id = id.clone();
+        move |_| selected.update(|s| compare::toggle_selected(s, &id, created_at_ms))
+    };
+    view! {
+        <tr class="run-list__row" class:run-list__row--selected=is_selected data-run-id=id.clone()>
+            <td class="run-list__select">
+                <input
+                    type="checkbox"
+                    data-action="select-run"
+                    aria-label=format!("Select run {id} for comparison")
+                    prop:checked=is_selected
+                    on:change=toggle
+                />
+            </td>
+            <td inner_html=badge(|h| status_badge_markup(h, row.status))></td>
+            <td class="run-list__scenario">
+                <a href=href class="run-list__link" title=row.scenario>{scenario}</a>
+                <span class="run-list__id">{id.clone()}</span>
+            </td>
+            <td class="run-list__type">{row.test_type}</td>
+            <td class="run-list__time tabular" title=shared::report::rfc3339_utc(created_at_ms)>
+                {local_time(created_at_ms)}
+            </td>
+            <td class="num">{row.duration}</td>
+            <td class="num">{row.requests}</td>
+            <td class="num">{row.rps}</td>
+            <td class="num">{row.p95}</td>
+            <td class="num" class:run-list__errors=row.has_errors>{row.error_rate}</td>
+            <td inner_html=badge(|h| verdict_badge_markup(h, row.verdict))></td>
+        </tr>
+    }
+    .into_any()
 }
 
 /// A run's status as a coloured word (`span.run-status`).

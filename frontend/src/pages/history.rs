@@ -322,6 +322,13 @@ pub fn RunPage(
         let _ = loaded.get();
         match data.with_untracked(|d| d.as_ref().map(|(detail, _)| detail.clone())) {
             None => loading(),
+            // A run the server cannot read (a value a newer version stored) can still be
+            // deleted, here as from its run list row's link.
+            Some(Err(e)) if e.status == 500 => view! {
+                {error_notice(&format!("run \"{}\"", id.get_untracked()), &e)}
+                <DeleteRun id=id.get_untracked()/>
+            }
+            .into_any(),
             Some(Err(e)) => error_notice(&format!("run \"{}\"", id.get_untracked()), &e),
             Some(Ok(d)) => run_detail(d, data, follow, live, stored).into_any(),
         }
