@@ -351,9 +351,10 @@ impl Aggregator {
         let h = &tally.latency;
         let ms = |us: u64| us as f64 / 1000.0;
         match t.metric {
-            ThresholdMetric::ErrorRate => {
-                (tally.requests > 0).then(|| tally.error_total() as f64 / tally.requests as f64)
-            }
+            // No request, no data: a rate of 0 would pass any `rps <` limit on a request the
+            // run never sent, which the threshold has not shown it meets.
+            _ if tally.requests == 0 => None,
+            ThresholdMetric::ErrorRate => Some(tally.error_total() as f64 / tally.requests as f64),
             ThresholdMetric::Rps => {
                 let secs = elapsed.as_secs_f64();
                 (secs > 0.0).then(|| tally.requests as f64 / secs)
@@ -494,9 +495,11 @@ mod tests {
     use shared::run::RunStatus;
     use shared::scenario::{Format, ValidScenario, ValidationEnv, parse_scenario, validate};
 
+    use shared::scenario::RequestId;
+
     use super::{Aggregator, CpuWatch, LoadPlan, planned_rate};
     use crate::journey::Picker;
-    use crate::recorder::Recorder;
+    use crate::recorder::{Outcome, Recorder};
     use crate::state::RunState;
 
     /// A one-user scenario, its plan, and a run state with no requests.
@@ -522,6 +525,94 @@ load: { type: constant_users, users: 1, duration: 10s }
             Recorder::new(1, 0, 1),
         ));
         (scenario, plan, state)
+    }
+
+    /// A threshold with nothing to judge fails, its figure `no data`, whatever its metric: an
+    /// `rps` threshold on a request the run never sent (or on a run that sent nothing) read a
+    /// rate of 0 and passed any `rps <` limit, while the same threshold on a latency or the
+    /// error rate failed.
+    #[test]
+    fn a_rate_threshold_with_no_requests_has_no_data() {
+        use shared::threshold::{Threshold, ThresholdSpec};
+
+        let scenario = validate(
+            &parse_scenario(
+                "name: two
+target: http://127.0.0.1:9
+journeys:
+  - { name: a, steps: [{ request: { path: /a, name: sent } }] }
+  - { name: b, weight: 0, steps: [{ request: { path: /b, name: never } }] }
+load: { type: constant_users, users: 1, duration: 10s }
+",
+                Format::Yaml,
+            )
+            .expect("parses"),
+            &ValidationEnv::default(),
+        )
+        .expect("valid");
+        let sent = RequestId(
+            scenario
+                .request_names
+                .iter()
+                .position(|n| n == "sent")
+                .expect("named"),
+        );
+        let plan = LoadPlan::new(scenario.load(), 0);
+        let state = Arc::new(RunState::new(
+            Vec::new(),
+            Vec::new(),
+            Picker::single(),
+            Recorder::new(scenario.request_names.len(), 0, 1),
+        ));
+        let threshold = |expr: &str, request: Option<&str>| {
+            Threshold::parse(&ThresholdSpec {
+                expr: expr.to_owned(),
+                request: request.map(str::to_owned),
+                abort_on_fail: false,
+            })
+            .expect("parses")
+        };
+        let thresholds = [
+            threshold("rps < 1000", Some("never")),
+            threshold("p(95) < 1s", Some("never")),
+            threshold("rps < 1000", None),
+        ];
+        let mut agg = Aggregator::new(&scenario, ms(1000));
+
+        // Nothing sent yet: no threshold has anything to judge.
+        agg.tick(&state, &plan, ms(1000), RunStatus::Running);
+        for v in agg.verdicts(&thresholds, ms(1000)) {
+            assert_eq!((v.observed, v.passed), (None, false), "{v:?}");
+            assert_eq!(v.observed_text, "no data", "{v:?}");
+        }
+
+        // Four requests of `sent` in two seconds: the whole run has a rate, `never` still none.
+        for _ in 0..4 {
+            state.recorder.record(
+                &Outcome {
+                    request: sent,
+                    latency: ms(5),
+                    service: ms(5),
+                    status: Some(200),
+                    error: None,
+                    bytes_sent: 10,
+                    bytes_received: 10,
+                    resent: false,
+                },
+                &[],
+            );
+        }
+        agg.tick(&state, &plan, ms(2000), RunStatus::Running);
+        let verdicts = agg.verdicts(&thresholds, ms(2000));
+        for v in &verdicts[..2] {
+            assert_eq!((v.observed, v.passed), (None, false), "{v:?}");
+        }
+        assert_eq!(
+            (verdicts[2].observed, verdicts[2].passed),
+            (Some(2.0), true),
+            "{:?}",
+            verdicts[2]
+        );
     }
 
     #[test]
