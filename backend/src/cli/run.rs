@@ -485,6 +485,10 @@ fn exit_code(summary: &RunSummary, interrupted: bool) -> u8 {
     // A Ctrl-C after the load ended (during the graceful stop) cut nothing: the run completed.
     if interrupted && summary.status != RunStatus::Completed {
         exit::INTERRUPTED
+    } else if summary.status == RunStatus::Failed && summary.aborted_by.is_none() {
+        // Failed for a reason of its own (its workers could not start): its thresholds, judged
+        // on what little ran ("no data"), do not make it a run that merely failed them.
+        exit::RUN_FAILED
     } else if !summary.thresholds_passed() {
         exit::THRESHOLDS_FAILED
     } else if summary.status == RunStatus::Failed {
@@ -541,6 +545,18 @@ mod tests {
             exit_code(&summary(RunStatus::Failed, true), false),
             exit::RUN_FAILED
         );
+        // A run that failed by itself (its worker threads could not start) has its thresholds
+        // fail for want of data: it still failed (3), it did not fail its thresholds (1).
+        assert_eq!(
+            exit_code(&summary(RunStatus::Failed, false), false),
+            exit::RUN_FAILED
+        );
+        // One stopped by an `abort_on_fail` threshold failed that threshold.
+        let aborted = RunSummary {
+            aborted_by: Some("rps > 1000000".to_owned()),
+            ..summary(RunStatus::Failed, false)
+        };
+        assert_eq!(exit_code(&aborted, false), exit::THRESHOLDS_FAILED);
         // A Ctrl-C during the graceful stop found the load delivered: the thresholds decide.
         assert_eq!(
             exit_code(&summary(RunStatus::Completed, false), true),
