@@ -125,6 +125,55 @@ async fn starts_a_late_worker_missed_before_the_end_are_dropped() {
     assert_eq!(dropped, [15, 15]);
 }
 
+/// The load's end comes from the control task's timer, on another thread. A worker whose
+/// timer for a start due just before the end had not fired yet (timers fire on whole
+/// milliseconds) counted that start as dropped, in a run that kept its schedule: about one run
+/// in ten of 2000/s for 200 ms reported a dropped iteration against a target answering at
+/// once. A start the worker is late for by no more than the timer's resolution is made, as it
+/// would be while the load runs; one it fell further behind is dropped, and a stop-now makes
+/// none.
+#[tokio::test(start_paused = true)]
+async fn a_start_due_just_before_the_end_is_made_not_dropped() {
+    use std::future::{Future, poll_fn};
+    use std::task::Poll;
+
+    // (stop now, starts made, dropped)
+    for (now, made, dropped) in [(false, 2, 0), (true, 1, 1)] {
+        let state = state(Duration::from_millis(1));
+        let stops = Stops::default();
+        // Starts due at 0 and 500 ms; the load would end at 1 s.
+        let plan = LoadPlan::new(
+            &LoadProfile::ConstantRate {
+                rate: 2.0,
+                duration: d(1.0),
+                max_users: 10,
+            },
+            1,
+        );
+        let start = Instant::now();
+        let driving = drive(Arc::clone(&state), &plan, start, 1, Share::ALL, &stops);
+        tokio::pin!(driving);
+        let first = poll_fn(|cx| Poll::Ready(driving.as_mut().poll(cx))).await;
+        assert!(
+            first.is_pending(),
+            "the worker waits for the start at 500 ms"
+        );
+        // 1.5 ms after that start was due, before the worker's timer has woken it, the load
+        // ends as of 501 ms.
+        tokio::time::advance(Duration::from_micros(501_500)).await;
+        stops.end_load(start + Duration::from_millis(501));
+        if now {
+            stops.kill.cancel();
+        }
+        driving.await;
+        assert_eq!(
+            (state.iterations() + state.interrupted(), state.dropped()),
+            (made, dropped),
+            "stop now: {now}"
+        );
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn closed_model_follows_the_ramp() {
     // 0 → 10 users over 10 s, then hold 10 for 5 s; iterations pause 100 ms.
