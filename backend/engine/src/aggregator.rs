@@ -136,13 +136,30 @@ fn latency_stats(h: &Histogram<u64>) -> LatencyStats {
         count: h.len(),
         avg_ms: h.mean() / 1000.0,
         min_ms: ms(h.min()),
-        p50_ms: ms(h.value_at_quantile(0.50)),
-        p90_ms: ms(h.value_at_quantile(0.90)),
-        p95_ms: ms(h.value_at_quantile(0.95)),
-        p99_ms: ms(h.value_at_quantile(0.99)),
-        p999_ms: ms(h.value_at_quantile(0.999)),
+        p50_ms: ms(value_at_percentile(h, 50.0)),
+        p90_ms: ms(value_at_percentile(h, 90.0)),
+        p95_ms: ms(value_at_percentile(h, 95.0)),
+        p99_ms: ms(value_at_percentile(h, 99.0)),
+        p999_ms: ms(value_at_percentile(h, 99.9)),
         max_ms: ms(h.max()),
     }
+}
+
+/// The value at percentile `p` (0 to 100) of a histogram that is not empty: that of the
+/// sample at rank ⌈p% × count⌉, the rank counted exactly. hdrhistogram computes it as
+/// `ceil(q × count)` in floating point, which reads one rank too high where the product lands a
+/// hair above a whole number: `0.55 × 100` is `55.00000000000001`, so `p(55)` of 100 samples
+/// was the 56th (also `p(7)`, `p(14)`, `p(28)`, `p(56)`, `p(68)`, … for some counts).
+fn value_at_percentile(h: &Histogram<u64>, p: f64) -> u64 {
+    let count = h.len().max(1);
+    // `p` as written, in billionths of a percent (exact for up to 9 decimals, see
+    // `shared::threshold::quantile`): the rank in whole numbers, at least the first sample.
+    let billionths = (p.clamp(0.0, 100.0) * 1e9).round() as u128;
+    let rank = (billionths * u128::from(count))
+        .div_ceil(100 * 1_000_000_000)
+        .clamp(1, u128::from(count)) as f64;
+    // Half a rank below it: floating-point error cannot carry that across a whole number.
+    h.value_at_quantile((rank - 0.5) / count as f64)
 }
 
 fn request_stats(name: &str, t: &Tally, span: Duration) -> RequestStats {
@@ -363,10 +380,8 @@ impl Aggregator {
             ThresholdMetric::Avg => Some(h.mean() / 1000.0),
             ThresholdMetric::Min => Some(ms(h.min())),
             ThresholdMetric::Max => Some(ms(h.max())),
-            ThresholdMetric::Med => Some(ms(h.value_at_quantile(0.5))),
-            ThresholdMetric::Percentile(p) => {
-                Some(ms(h.value_at_quantile(shared::threshold::quantile(p))))
-            }
+            ThresholdMetric::Med => Some(ms(value_at_percentile(h, 50.0))),
+            ThresholdMetric::Percentile(p) => Some(ms(value_at_percentile(h, p))),
         }
     }
 
@@ -613,6 +628,57 @@ load: { type: constant_users, users: 1, duration: 10s }
             "{:?}",
             verdicts[2]
         );
+    }
+
+    /// A percentile threshold reads the sample at the rank its percentile gives, whatever the
+    /// floating-point product of the two: of 100 samples of 10, 20, …, 1000 µs, `p(55)` is the
+    /// 55th (0.55 ms), which hdrhistogram's own rounding read as the 56th.
+    #[test]
+    fn a_percentile_threshold_reads_the_exact_rank() {
+        use shared::threshold::{Threshold, ThresholdSpec};
+
+        let (scenario, plan, state) = one_user();
+        for i in 1..=100 {
+            state.recorder.record(
+                &Outcome {
+                    request: RequestId(0),
+                    latency: Duration::from_micros(10 * i),
+                    service: Duration::from_micros(10 * i),
+                    status: Some(200),
+                    error: None,
+                    bytes_sent: 0,
+                    bytes_received: 0,
+                    resent: false,
+                },
+                &[],
+            );
+        }
+        let mut agg = Aggregator::new(&scenario, ms(1000));
+        agg.tick(&state, &plan, ms(1000), RunStatus::Running);
+        // (percentile, the value at its rank, ms): exact below 2048 µs.
+        for (p, want) in [
+            (55.0, 0.55),
+            (7.0, 0.07),
+            (14.0, 0.14),
+            (28.0, 0.28),
+            (56.0, 0.56),
+            (68.0, 0.68),
+            (50.0, 0.5),
+            (95.0, 0.95),
+            (99.0, 0.99),
+            (99.9, 1.0),
+            (0.1, 0.01),
+            (100.0, 1.0),
+        ] {
+            let t = Threshold::parse(&ThresholdSpec {
+                expr: format!("p({p}) <= {want}ms"),
+                request: None,
+                abort_on_fail: false,
+            })
+            .expect("parses");
+            let v = agg.verdicts(std::slice::from_ref(&t), ms(1000)).remove(0);
+            assert_eq!((v.observed, v.passed), (Some(want), true), "p({p}): {v:?}");
+        }
     }
 
     #[test]
