@@ -248,6 +248,38 @@ mod tests {
         }
     }
 
+    /// The histograms' range and precision, as README states them: nothing is dropped; a
+    /// latency past the highest trackable value (1 hour) counts as 1 hour, one under 1 µs as
+    /// 1 µs, and a reading is the upper end of its bucket (3 significant digits).
+    #[test]
+    fn latencies_out_of_range_are_counted_at_its_ends() {
+        let mut t = Tally::new();
+        for latency in [
+            Duration::ZERO,
+            Duration::from_nanos(400),
+            Duration::from_millis(10),
+            Duration::from_secs(2 * 3600),
+        ] {
+            t.record(&Outcome {
+                latency,
+                service: latency,
+                ..outcome(0, 0, None)
+            });
+        }
+        assert_eq!((t.requests, t.latency.len(), t.service.len()), (4, 4, 4));
+        assert_eq!(t.latency.min(), 1, "under 1 µs counts as 1 µs");
+        assert_eq!(
+            t.latency.value_at_quantile(0.75),
+            10_007,
+            "10 ms reads 10.007 ms"
+        );
+        let hour = t.latency.max();
+        assert!(
+            (MAX_TRACKABLE_US..MAX_TRACKABLE_US + MAX_TRACKABLE_US / 1000).contains(&hour),
+            "two hours count as one: {hour} µs"
+        );
+    }
+
     #[test]
     fn drain_moves_everything_once() {
         let rec = Recorder::new(2, 1, 1);
