@@ -66,11 +66,21 @@ async fn every_request_is_recorded_at_full_speed() {
     assert_eq!(total.latency.count, served);
     assert_eq!(total.service_time.count, served);
 
-    // The snapshots add up to the totals.
+    // The snapshots add up to the totals, in every counter.
     let mut summed = 0;
     let mut last = None;
+    let mut sums = shared::metrics::RequestStats::default();
     while let Ok(snap) = snapshots.try_recv() {
         summed += snap.interval.requests;
+        sums.errors += snap.interval.errors;
+        sums.bytes_sent += snap.interval.bytes_sent;
+        sums.bytes_received += snap.interval.bytes_received;
+        sums.resent += snap.interval.resent;
+        for (code, n) in &snap.interval.status_counts {
+            *sums.status_counts.entry(*code).or_default() += n;
+        }
+        sums.latency.count += snap.interval.latency.count;
+        sums.service_time.count += snap.interval.service_time.count;
         // One request per iteration: no snapshot counts an iteration whose request it has not.
         assert!(
             snap.iterations <= snap.total.requests,
@@ -82,6 +92,28 @@ async fn every_request_is_recorded_at_full_speed() {
         last = Some(snap);
     }
     assert_eq!(summed, served, "interval counts sum to the total");
+    assert_eq!(
+        (
+            sums.errors,
+            sums.bytes_sent,
+            sums.bytes_received,
+            sums.resent,
+            &sums.status_counts,
+            sums.latency.count,
+            sums.service_time.count
+        ),
+        (
+            total.errors,
+            total.bytes_sent,
+            total.bytes_received,
+            total.resent,
+            &total.status_counts,
+            served,
+            served
+        ),
+        "the intervals' counters add up to the totals"
+    );
+    assert!(total.bytes_sent > 0 && total.bytes_received > 0);
     let last = last.expect("snapshots were sent");
     assert_eq!(last.total.requests, served);
     assert_eq!(last.iterations, served);
