@@ -165,13 +165,43 @@ pub fn start_with_threads(
         now: now.clone(),
     };
 
+    // The workers first, then the clock: a worker thread and its runtime take a while to start
+    // (milliseconds on a busy machine), and the plan's first starts, due at 0, would count that
+    // as lateness, in the first requests' latency and in the schedule lag. The clock starts here,
+    // before this returns, so a caller timing the run from then never sees more than it ran.
+    let plan = Arc::new(plan);
+    let (stops, tracker) = (Stops::default(), TaskTracker::new());
+    let (clock, clock_rx) = watch::channel(None);
+    let (ready, running) = std::sync::mpsc::channel();
+    let (workers, failed) = match spawn_workers(
+        threads, &state, &plan, &clock_rx, &ready, seed, &stops, &tracker,
+    ) {
+        Ok(workers) => (workers, None),
+        Err((workers, reason)) => (workers, Some(reason)),
+    };
+    drop(ready);
+    // Each worker says so first thing; a thread that died before has dropped its sender.
+    for _ in 0..workers {
+        if running.recv().is_err() {
+            break;
+        }
+    }
+    let started_at_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let start = Instant::now();
+    clock.send_replace(Some(start));
+
     let run = Run {
         scenario,
-        plan: Arc::new(plan),
+        plan,
         state,
         config,
-        threads,
-        seed,
+        start,
+        started_at_ms,
+        failed,
+        stops,
+        tracker,
         status: status_tx,
         snapshots: snap_tx,
         cancel,
@@ -184,21 +214,31 @@ pub fn start_with_threads(
     Ok(handle)
 }
 
+/// How long a worker thread takes to start, in tests: a slow start (a busy machine) made
+/// deterministic.
+#[cfg(test)]
+static WORKER_START_DELAY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Starts `count` worker threads, each driving its share of the plan on a current-thread
-/// runtime of its own. Each holds a token of `tracker` until its share is done.
+/// runtime of its own from the run's start, which `clock` gives once every worker has said on
+/// `ready` that it is running. Each holds a token of `tracker` until its share is done.
+/// Returns the threads started; on failure, with the reason.
+#[allow(clippy::too_many_arguments)]
 fn spawn_workers(
     count: usize,
     state: &Arc<RunState>,
     plan: &Arc<LoadPlan>,
-    start: Instant,
+    clock: &watch::Receiver<Option<Instant>>,
+    ready: &std::sync::mpsc::Sender<()>,
     seed: u64,
     stops: &Stops,
     tracker: &TaskTracker,
-) -> Result<(), String> {
+) -> Result<usize, (usize, String)> {
     for index in 0..count {
         let runtime = worker_runtime(&state.workers_cpu)
-            .map_err(|e| format!("cannot start a worker runtime: {e}"))?;
+            .map_err(|e| (index, format!("cannot start a worker runtime: {e}")))?;
         let (state, plan, stops) = (Arc::clone(state), Arc::clone(plan), stops.clone());
+        let (mut clock, ready) = (clock.clone(), ready.clone());
         let token = tracker.token();
         let share = Share {
             index: index as u64,
@@ -207,11 +247,24 @@ fn spawn_workers(
         std::thread::Builder::new()
             .name(format!("stampede-worker-{index}"))
             .spawn(move || {
+                #[cfg(test)]
+                std::thread::sleep(Duration::from_millis(
+                    WORKER_START_DELAY_MS.load(std::sync::atomic::Ordering::Relaxed),
+                ));
+                // Running: said first thing, before anything that could fail (the run waits).
+                let _ = ready.send(());
+                drop(ready);
                 set_thread_slot(index);
                 // Its CPU time is the generator's until the thread ends, counted before the
                 // token goes, so the run's last snapshot has all of it.
                 let cpu = state.workers_cpu.join();
-                runtime.block_on(drive(state, &plan, start, seed, share, &stops));
+                // The run's start (none if the run is gone).
+                let start = runtime.block_on(async {
+                    clock.wait_for(Option::is_some).await.ok().and_then(|s| *s)
+                });
+                if let Some(start) = start {
+                    runtime.block_on(drive(state, &plan, start, seed, share, &stops));
+                }
                 // Pooled connections belong to this runtime's reactor: close them before it goes.
                 http1::close_idle();
                 // Its tasks are dropped here (a request cut off records itself as it goes),
@@ -223,9 +276,9 @@ fn spawn_workers(
                 drop(cpu);
                 drop(token);
             })
-            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+            .map_err(|e| (index, format!("cannot start a worker thread: {e}")))?;
     }
-    Ok(())
+    Ok(count)
 }
 
 /// A worker's current-thread runtime. The threads of its blocking pool, where the host-name
@@ -247,9 +300,15 @@ struct Run {
     plan: Arc<LoadPlan>,
     state: Arc<RunState>,
     config: EngineConfig,
-    /// Worker threads.
-    threads: usize,
-    seed: u64,
+    /// The run's start, once its workers were running: the plan's time 0.
+    start: Instant,
+    /// The same start on the wall clock, ms since the Unix epoch.
+    started_at_ms: u64,
+    /// Why the workers could not all start, if they could not.
+    failed: Option<String>,
+    stops: Stops,
+    /// Each worker holds a token until its share is done.
+    tracker: TaskTracker,
     status: watch::Sender<RunStatus>,
     snapshots: broadcast::Sender<MetricsSnapshot>,
     cancel: CancellationToken,
@@ -259,34 +318,21 @@ struct Run {
 
 impl Run {
     async fn execute(self) -> RunSummary {
-        let started_at_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        let start = Instant::now();
-        let stops = Stops::default();
-        let tracker = TaskTracker::new();
+        let (start, stops, tracker) = (self.start, self.stops.clone(), self.tracker.clone());
         let mut agg = Aggregator::new(&self.scenario, self.config.interval);
         let mut abort_reason: Option<String> = None;
         // The `abort_on_fail` threshold that stopped the load (its index), with its failing
         // verdict then.
         let mut aborted_by: Option<(usize, ThresholdResult)> = None;
         self.status.send_replace(RunStatus::Running);
+        if let Some(reason) = self.failed.clone() {
+            abort_reason = Some(reason);
+            stops.end_load(start);
+        }
 
         // Load phase: the workers run until the plan ends, a cancel, or a threshold abort;
         // the tick loop runs here alongside.
         let plan_end = start + self.plan.duration();
-        if let Err(reason) = spawn_workers(
-            self.threads,
-            &self.state,
-            &self.plan,
-            start,
-            self.seed,
-            &stops,
-            &tracker,
-        ) {
-            abort_reason = Some(reason);
-            stops.end_load(Instant::now());
-        }
         let load = async {
             tokio::select! {
                 () = tokio::time::sleep_until(plan_end) => {}
@@ -384,7 +430,7 @@ impl Run {
             reason: abort_reason.or(cut_reason),
             aborted_by: aborted_by.map(|t| t.expr.clone()),
             aborted_by_request: aborted_by.and_then(|t| t.request.clone()),
-            started_at_ms,
+            started_at_ms: self.started_at_ms,
             duration_ms: duration.as_millis() as u64,
             planned_ms: self.plan.duration().as_millis() as u64,
             total,
@@ -495,5 +541,70 @@ mod plan_seed_tests {
         assert_ne!(arrivals(&a), arrivals(&b));
         assert_eq!(arrivals(&a), arrivals(&LoadPlan::new(&random(None), 8)));
         assert_ne!(arrivals(&a), arrivals(&plan_for(&own, None, 8)));
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use std::num::NonZeroUsize;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
+
+    use super::WORKER_START_DELAY_MS;
+    use crate::EngineConfig;
+
+    /// A worker thread slow to start (a busy machine) does not make the plan's first starts
+    /// late: the run's clock starts once every worker is ready. It started before the workers
+    /// did, so the starts due at 0, 100 and 200 ms went out 300 ms after them, which counted as
+    /// the generator's schedule lag and in those requests' latency.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_clock_starts_once_the_workers_are_ready() {
+        // Nothing listens there: each request is refused at once, on loopback.
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let yaml = format!(
+            "name: clock
+target: http://127.0.0.1:{port}
+journeys: [{{ name: one, steps: [{{ request: {{ path: / }} }}] }}]
+load: {{ type: constant_rate, rate: 10, duration: 500ms, max_users: 10 }}
+options: {{ timeout: 1s, graceful_stop: 1s }}
+"
+        );
+        let scenario = validate(
+            &parse_scenario(&yaml, Format::Yaml).expect("parses"),
+            &ValidationEnv::default(),
+        )
+        .expect("valid");
+        WORKER_START_DELAY_MS.store(300, Ordering::Relaxed);
+        let handle = super::start_with_threads(
+            scenario,
+            EngineConfig {
+                interval: Duration::from_millis(100),
+                seed: Some(1),
+            },
+            NonZeroUsize::MIN,
+        )
+        .expect("the run starts");
+        let summary = tokio::time::timeout(Duration::from_secs(20), handle.wait()).await;
+        WORKER_START_DELAY_MS.store(0, Ordering::Relaxed);
+        let summary = summary.expect("the run ends");
+        assert!(
+            summary.generator.max_schedule_lag_ms < 150.0,
+            "the worker's start-up counted as lateness: {:?}",
+            summary.generator
+        );
+        assert_eq!(
+            (summary.iterations, summary.dropped_iterations),
+            (5, 0),
+            "{summary:?}"
+        );
+        assert!(
+            summary.duration_ms >= 500,
+            "the load ran its whole plan: {summary:?}"
+        );
     }
 }
