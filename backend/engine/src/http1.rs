@@ -403,7 +403,7 @@ async fn exchange_on(
         // or closes, and its answer is the result (as through reqwest), not the cut.
         let progress = read_response(cx, &mut conn, &mut parser, sink, deadline);
         if progress.is_pending() && conn.expired(cx, deadline) {
-            return Poll::Ready(Err(parser.timed_out()));
+            return Poll::Ready(Err(parser.timed_out(&mut conn.pending, sink)));
         }
         progress
     })
@@ -467,13 +467,13 @@ fn read_response(
             };
             sink.bytes_read += n as u64;
             let step = if n == 0 {
-                parser.eof()
+                parser.eof(&mut conn.pending, sink)
             } else {
                 parser.feed(&buf[..n], &mut conn.pending, sink)
             };
             match step {
                 Step::More if n == buf.len() && conn.expired(cx, deadline) => {
-                    return Poll::Ready(Err(parser.timed_out()));
+                    return Poll::Ready(Err(parser.timed_out(&mut conn.pending, sink)));
                 }
                 Step::More => {}
                 Step::Done(r) => return Poll::Ready(r),
@@ -553,6 +553,12 @@ struct Parser {
     /// Any byte of a response arrived.
     received: bool,
     body_bytes: u64,
+    /// Bytes of the split head (in the connection's `pending`) at the last attempt to parse
+    /// it (see [`Parser::worth_parsing`]).
+    tried: usize,
+    /// Attempts to parse a head, for tests.
+    #[cfg(test)]
+    parses: usize,
 }
 
 impl Parser {
@@ -565,6 +571,9 @@ impl Parser {
             trailing: false,
             received: false,
             body_bytes: 0,
+            tried: 0,
+            #[cfg(test)]
+            parses: 0,
         }
     }
 
@@ -587,7 +596,14 @@ impl Parser {
         }))
     }
 
-    fn timed_out(&self) -> Failure {
+    /// The deadline passed. A split head not parsed since its last bytes arrived is parsed
+    /// first: a fault in it is what failed the request (as in [`Parser::eof`]).
+    fn timed_out(&mut self, pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Failure {
+        if self.untried(pending)
+            && let Step::Done(Err(failure)) = self.parse_pending(pending, sink)
+        {
+            return failure;
+        }
         Failure {
             kind: ErrorKind::Timeout,
             status: self.status,
@@ -608,8 +624,19 @@ impl Parser {
         }
     }
 
-    /// The server closed the connection.
-    fn eof(&mut self) -> Step {
+    /// True when part of a split head arrived since it was last parsed.
+    fn untried(&self, pending: &[u8]) -> bool {
+        self.body == Body::Head && pending.len() > self.tried
+    }
+
+    /// The server closed the connection. A split head not parsed since its last bytes arrived
+    /// is parsed first, so what is wrong with it is found whatever the reads it came in.
+    fn eof(&mut self, pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
+        if self.untried(pending)
+            && let Step::Done(r) = self.parse_pending(pending, sink)
+        {
+            return Step::Done(r);
+        }
         match self.body {
             // Closed before the response was complete: what hyper calls "connection closed
             // before message completed", which reqwest's classification makes a reset.
@@ -634,7 +661,23 @@ impl Parser {
             // The usual case: the whole head is in this read; parse it in place.
             return self.heads(data, pending, sink);
         }
+        let before = pending.len();
         pending.extend_from_slice(data);
+        // Parsed again only when it can tell something new: a head is parsed from its start
+        // every time, so a head arriving in many small reads, parsed on each, cost the square
+        // of its size.
+        if !self.worth_parsing(pending, before) {
+            if pending.len() > MAX_HEAD_BYTES {
+                return self.fail(ErrorKind::Protocol);
+            }
+            return Step::More;
+        }
+        self.parse_pending(pending, sink)
+    }
+
+    /// Parses the split head in `pending` (and what follows it there).
+    fn parse_pending(&mut self, pending: &mut Vec<u8>, sink: &mut Sink<'_>) -> Step {
+        self.tried = pending.len();
         let mut buffered = std::mem::take(pending);
         let step = match self.head(&buffered, sink) {
             Ok(Some(used)) => self.after_head(&buffered[used..], pending, sink),
@@ -651,6 +694,30 @@ impl Parser {
             *pending = buffered;
         }
         step
+    }
+
+    /// Whether a split head, `before` bytes of it already tried and the rest just arrived,
+    /// is worth parsing again: when the new bytes (with the 2 before them, for an end split
+    /// across reads) hold the blank line that ends a head (`\n\n` or `\n\r\n`), so it may be
+    /// complete, or when it has doubled since the last attempt. The doubling keeps the work
+    /// linear in the head's size (each attempt parses at most twice the bytes of the one
+    /// before, so all of them together at most twice the head) and still finds what is wrong
+    /// with a head before it is twice as long as where the fault arrived: garbage in its first
+    /// bytes at once, too many header lines within twice their bytes. The cap on the head's
+    /// size is checked on its length, at every read.
+    fn worth_parsing(&self, pending: &[u8], before: usize) -> bool {
+        if pending.len() >= self.tried.saturating_mul(2) {
+            return true;
+        }
+        let new = &pending[before.saturating_sub(2)..];
+        new.iter().enumerate().any(|(i, &b)| {
+            b == b'\n'
+                && match new.get(i + 1) {
+                    Some(b'\n') => true,
+                    Some(b'\r') => new.get(i + 2) == Some(&b'\n'),
+                    _ => false,
+                }
+        })
     }
 
     /// After a complete head: an informational (1xx) head is skipped and the rest parsed as
@@ -672,6 +739,7 @@ impl Parser {
                 Ok(Some(used)) => return self.body_data(&data[used..], sink),
                 Ok(None) => {
                     pending.extend_from_slice(data);
+                    self.tried = data.len();
                     return Step::More;
                 }
                 Err(kind) => return self.fail(kind),
@@ -683,6 +751,10 @@ impl Parser {
     /// Parses a head at the start of `data`. `Ok(None)`: incomplete; `Ok(Some(n))`: the head
     /// took `n` bytes and the body state is set (or, for 1xx, left at `Head`).
     fn head(&mut self, data: &[u8], sink: &mut Sink<'_>) -> Result<Option<usize>, ErrorKind> {
+        #[cfg(test)]
+        {
+            self.parses += 1;
+        }
         // Uninitialised slots: no 3 KiB memset per response.
         let mut headers =
             [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
