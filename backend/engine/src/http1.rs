@@ -33,6 +33,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
+use crate::checked_body::CheckedBody;
+
 /// Size of the per-thread read buffer: a 100 KiB body arrives in one or two reads.
 const READ_BUFFER: usize = 256 * 1024;
 /// Most header lines accepted in a response head (hyper's limit too).
@@ -94,9 +96,8 @@ pub(crate) struct FastRequest {
 /// exchange dropped halfway (the graceful stop ran out) leaves what it had sent and received.
 #[derive(Debug, Default)]
 pub(crate) struct Sink<'a> {
-    /// Body bytes are appended here (up to `body_limit`) when present.
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) body_limit: usize,
+    /// Body bytes are kept here (up to its limit, under its run's budget) when present.
+    pub(crate) body: Option<CheckedBody<'a>>,
     /// Header names (lower case) whose presence a check asks about.
     pub(crate) header_names: &'a [String],
     /// Bit i set: `header_names[i]` was present in the final response head.
@@ -116,11 +117,8 @@ pub(crate) struct Sink<'a> {
 
 impl Sink<'_> {
     fn body(&mut self, data: &[u8]) {
-        if let Some(body) = self.body.as_mut()
-            && body.len() < self.body_limit
-        {
-            let room = self.body_limit - body.len();
-            body.extend_from_slice(&data[..data.len().min(room)]);
+        if let Some(body) = self.body.as_mut() {
+            body.push(data);
         }
     }
 }

@@ -14,6 +14,7 @@ use shared::metrics::ErrorKind;
 use shared::scenario::{RequestId, ValidCheck, ValidJourney, ValidStep, ValidThink};
 use tokio::time::Instant;
 
+use crate::checked_body::CheckedBody;
 use crate::client::{PreparedRequest, classify, classify_body, head_size, nothing_sent};
 use crate::error::EngineError;
 use crate::http1::{self, Origin, Sink};
@@ -24,9 +25,6 @@ use crate::state::RunState;
 /// tokio's timer fires on whole milliseconds, so a sleep ends up to 1 ms late, plus the
 /// wake-up. A request that waited longer had its due time moved by this much only.
 pub(crate) const TIMER_SLACK: Duration = Duration::from_millis(2);
-
-/// Bodies kept for checks are capped; the rest is still read and counted.
-const MAX_CHECKED_BODY: usize = 8 << 20;
 
 /// A journey with its requests prepared.
 #[derive(Debug)]
@@ -216,8 +214,9 @@ async fn send(
         sent_at,
         armed: true,
         sink: Sink {
-            body: plan.keep_body.then(Vec::new),
-            body_limit: MAX_CHECKED_BODY,
+            body: plan
+                .keep_body
+                .then(|| CheckedBody::new(&state.checked_bodies)),
             header_names: &plan.header_names,
             ..Sink::default()
         },
@@ -229,7 +228,7 @@ async fn send(
     let mut bytes_sent = 0u64;
     let mut bytes_received = 0u64;
     let mut resent = false;
-    let mut body = Vec::new();
+    let mut body = None;
     let mut headers_seen = 0u64;
     if let Some(fast) = &plan.request.fast {
         let sink = &mut unanswered.sink;
@@ -245,7 +244,7 @@ async fn send(
         bytes_sent = sink.bytes_written;
         bytes_received = sink.bytes_read;
         resent = sink.resent;
-        body = sink.body.take().unwrap_or_default();
+        body = sink.body.take();
     } else if let Some(client) = state.client() {
         match plan.request.build(client).send().await {
             Err(e) => {
@@ -258,6 +257,9 @@ async fn send(
             Ok(mut resp) => {
                 bytes_sent = plan.request.wire_size;
                 bytes_received = head_size(&resp);
+                body = plan
+                    .keep_body
+                    .then(|| CheckedBody::new(&state.checked_bodies));
                 status = Some(resp.status().as_u16());
                 for (i, name) in plan.header_names.iter().enumerate().take(64) {
                     if resp.headers().contains_key(name.as_str()) {
@@ -268,10 +270,8 @@ async fn send(
                     match resp.chunk().await {
                         Ok(Some(chunk)) => {
                             bytes_received += chunk.len() as u64;
-                            if plan.keep_body && body.len() < MAX_CHECKED_BODY {
-                                body.extend_from_slice(
-                                    &chunk[..chunk.len().min(MAX_CHECKED_BODY - body.len())],
-                                );
+                            if let Some(body) = body.as_mut() {
+                                body.push(&chunk);
                             }
                         }
                         Ok(None) => break,
@@ -294,6 +294,10 @@ async fn send(
 
     let mut check_failed = false;
     let mut status_ok = None;
+    // The run's budget for bodies held for checks was spent while this one arrived: the
+    // checks on it are not judged, and the request is not counted as passing them.
+    let mut unjudged = false;
+    let kept = body.as_ref().map(CheckedBody::checkable);
     for (index, check) in &plan.checks {
         let header_present = |name: &str| {
             plan.header_names
@@ -301,11 +305,22 @@ async fn send(
                 .position(|n| n.eq_ignore_ascii_case(name))
                 .is_some_and(|i| i < 64 && headers_seen & (1 << i) != 0)
         };
-        let passed = error.is_none() && evaluate(check, status, &body, latency, header_present);
+        let passed = match (check.needs_body(), kept) {
+            (true, Some(None)) => {
+                unjudged |= error.is_none();
+                false
+            }
+            (_, kept) => {
+                let body = kept.flatten().unwrap_or_default();
+                let passed =
+                    error.is_none() && evaluate(check, status, body, latency, header_present);
+                check_failed |= !passed;
+                passed
+            }
+        };
         if let ValidCheck::Status(_) = check {
             status_ok = Some(passed);
         }
-        check_failed |= !passed;
         checks.push((*index, passed));
     }
     if error.is_none()
@@ -325,6 +340,8 @@ async fn send(
             });
         } else if check_failed {
             error = Some(ErrorKind::CheckFailed);
+        } else if unjudged {
+            error = Some(ErrorKind::Other);
         }
     }
     let outcome = Outcome {
@@ -430,10 +447,112 @@ fn json_equals(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{TIMER_SLACK, json_equals, latency_start};
+    use super::{PreparedJourney, TIMER_SLACK, json_equals, latency_start, run_iteration};
+    use crate::checked_body::Budget;
+    use crate::journey::Picker;
+    use crate::recorder::{Recorder, Tally};
+    use crate::state::RunState;
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
     use serde_json::json;
+    use shared::metrics::ErrorKind;
     use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::time::Instant;
+
+    /// A loopback target answering every request with a 200 and a body of `size` bytes that
+    /// ends in `needle`.
+    async fn large_body_target(size: usize) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let mut answer = format!("HTTP/1.1 200 OK\r\ncontent-length: {size}\r\n\r\n").into_bytes();
+        answer.resize(answer.len() + size - "needle".len(), b'x');
+        answer.extend_from_slice(b"needle");
+        let answer = std::sync::Arc::new(answer);
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = stream.read(&mut buf).await {
+                        if n == 0 || stream.write_all(&answer).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    /// Runs one iteration of a request with a `body_contains` check (through reqwest when
+    /// `headers` name a framing header) against a 100 kB body, the run holding at most
+    /// `budget` bytes for checks; returns the request's tally and its checks' (passed, failed).
+    async fn check_a_large_body(budget: usize, headers: &str) -> (Tally, Vec<(u64, u64)>) {
+        use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
+
+        let addr = large_body_target(100_000).await;
+        let yaml = format!(
+            "name: bodies\ntarget: http://{addr}\njourneys:\n  - name: one\n    steps:\n\
+             \x20     - request:\n          path: /\n          headers: {headers}\n\
+             \x20         checks:\n            - status: [200]\n\
+             \x20           - body_contains: needle\n\
+             load: {{ type: constant_users, users: 1, duration: 10s }}\n"
+        );
+        let scenario = validate(
+            &parse_scenario(&yaml, Format::Yaml).expect("parses"),
+            &ValidationEnv::default(),
+        )
+        .expect("valid");
+        let journey =
+            PreparedJourney::new(&scenario.journeys[0], scenario.timeout, &mut Vec::new())
+                .expect("journey");
+        let clients = if journey.needs_reqwest() {
+            vec![crate::client::build(Duration::from_secs(5), false, 1).expect("client")]
+        } else {
+            Vec::new()
+        };
+        let mut state = RunState::new(
+            clients,
+            vec![journey],
+            Picker::single(),
+            Recorder::new(1, 2, 1),
+        );
+        state.checked_bodies = Budget::new(budget);
+        run_iteration(&state, 0, None, &mut SmallRng::seed_from_u64(1)).await;
+        assert_eq!(state.checked_bodies.held(), 0, "the body was let go");
+        let mut tallies = vec![Tally::new()];
+        let mut checks = vec![(0, 0); 2];
+        state.recorder.drain(&mut tallies, &mut checks);
+        (tallies.remove(0), checks)
+    }
+
+    /// Bodies held for checks are bounded for the whole run, not only per request: a body
+    /// that finds the run's budget spent is not judged, and the request counts as `other`
+    /// (neither as passing its check nor as `check_failed`), with its status and bytes.
+    #[tokio::test]
+    async fn a_body_beyond_the_runs_budget_for_checks_is_other_not_a_verdict() {
+        for headers in ["{}", "{ connection: keep-alive }"] {
+            let (tally, checks) = check_a_large_body(1 << 20, headers).await;
+            assert_eq!(tally.requests, 1, "{headers}");
+            assert_eq!(tally.errors.iter().sum::<u64>(), 0, "{headers}");
+            assert_eq!(checks, [(1, 0), (1, 0)], "{headers}");
+
+            let (tally, checks) = check_a_large_body(50_000, headers).await;
+            assert_eq!(tally.requests, 1, "{headers}");
+            assert_eq!(tally.errors[ErrorKind::Other.index()], 1, "{headers}");
+            assert_eq!(tally.errors.iter().sum::<u64>(), 1, "{headers}");
+            assert_eq!(tally.status.get(&200), Some(&1), "{headers}");
+            assert!(tally.bytes_received > 100_000, "{headers}: read to its end");
+            assert_eq!(
+                checks,
+                [(1, 0), (0, 1)],
+                "{headers}: the status judged, the body not"
+            );
+        }
+    }
 
     #[test]
     fn lateness_within_the_timers_resolution_is_not_latency() {

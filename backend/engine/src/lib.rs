@@ -4,6 +4,7 @@
 //! the control server are its callers.
 
 mod aggregator;
+mod checked_body;
 mod client;
 mod error;
 mod http1;

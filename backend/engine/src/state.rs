@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::checked_body::Budget;
 use crate::journey::{Picker, PreparedJourney};
 use crate::monitor::ThreadsCpu;
 use crate::recorder::{Recorder, thread_slot};
@@ -42,6 +43,8 @@ pub(crate) struct RunState {
     counters: Box<[WorkerCounters]>,
     /// The worker threads' CPU time: the generator's CPU. Each worker joins it as it starts.
     pub(crate) workers_cpu: Arc<ThreadsCpu>,
+    /// The bytes of response bodies the run may hold for checks at once.
+    pub(crate) checked_bodies: Budget,
 }
 
 impl RunState {
@@ -61,6 +64,7 @@ impl RunState {
             interval_peak: AtomicU64::new(0),
             counters: (0..slots).map(|_| WorkerCounters::default()).collect(),
             workers_cpu: Arc::default(),
+            checked_bodies: Budget::default(),
         }
     }
 

@@ -9,11 +9,23 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::*;
+use crate::checked_body::Budget;
 // The seeded generator the load plans use: every mutation case can be replayed.
 use shared::plan::SplitMix64 as Rng;
 
 // ---------------------------------------------------------------------------------------------
 // Parser
+
+/// A budget for bodies held for checks that is never spent.
+static UNBOUNDED: Budget = Budget::new(usize::MAX);
+
+/// The body `sink` kept.
+fn kept(sink: &mut Sink<'_>) -> Vec<u8> {
+    sink.body
+        .take()
+        .and_then(|b| b.checkable().map(<[u8]>::to_vec))
+        .unwrap_or_default()
+}
 
 /// Feeds `wire` to a fresh parser in pieces cut at `cuts`, then EOF if it wants more.
 fn parse_in_pieces(
@@ -44,33 +56,30 @@ fn parse_in_pieces(
 /// agree. Returns the result and whether the connection could be reused.
 fn parse_all_ways(wire: &[u8], head_request: bool) -> (Result<Response, Failure>, bool, Vec<u8>) {
     let mut sink = Sink {
-        body: Some(Vec::new()),
-        body_limit: usize::MAX,
+        body: Some(CheckedBody::with_limit(&UNBOUNDED, usize::MAX)),
         ..Sink::default()
     };
     let (whole, parser) = parse_in_pieces(wire, &[], head_request, &mut sink);
-    let body = sink.body.take().unwrap_or_default();
+    let body = kept(&mut sink);
     let reusable = parser.reusable();
     for cut in 1..wire.len() {
         let mut sink = Sink {
-            body: Some(Vec::new()),
-            body_limit: usize::MAX,
+            body: Some(CheckedBody::with_limit(&UNBOUNDED, usize::MAX)),
             ..Sink::default()
         };
         let (r, p) = parse_in_pieces(wire, &[cut], head_request, &mut sink);
-        let other = sink.body.take().unwrap_or_default();
+        let other = kept(&mut sink);
         assert_eq!(r, whole, "split at {cut}");
         assert_eq!(p.reusable(), reusable, "split at {cut}");
         assert_eq!(other, body, "split at {cut}");
     }
     let bytes: Vec<usize> = (1..wire.len()).collect();
     let mut sink = Sink {
-        body: Some(Vec::new()),
-        body_limit: usize::MAX,
+        body: Some(CheckedBody::with_limit(&UNBOUNDED, usize::MAX)),
         ..Sink::default()
     };
     let (r, p) = parse_in_pieces(wire, &bytes, head_request, &mut sink);
-    let other = sink.body.take().unwrap_or_default();
+    let other = kept(&mut sink);
     assert_eq!(r, whole, "byte by byte");
     assert_eq!(p.reusable(), reusable, "byte by byte");
     assert_eq!(other, body, "byte by byte");
@@ -240,13 +249,12 @@ fn header_checks_and_body_limit() {
     let wire = b"HTTP/1.1 200 OK\r\nX-Request-Id: 7\r\nContent-Length: 10\r\n\r\n0123456789";
     let names = vec!["x-missing".to_owned(), "x-request-id".to_owned()];
     let mut sink = Sink {
-        body: Some(Vec::new()),
-        body_limit: 4,
+        body: Some(CheckedBody::with_limit(&UNBOUNDED, 4)),
         header_names: &names,
         ..Sink::default()
     };
     let (r, _) = parse_in_pieces(wire, &[20, 40], false, &mut sink);
-    let body = sink.body.take().unwrap_or_default();
+    let body = kept(&mut sink);
     assert_eq!(r, ok(200, 10));
     assert_eq!(sink.headers_seen, 0b10);
     assert_eq!(body, b"0123");
@@ -400,15 +408,14 @@ async fn chunked_and_head_over_the_wire() {
     .await;
     let req = request(server.addr, false);
     let mut sink = Sink {
-        body: Some(Vec::new()),
-        body_limit: 100,
+        body: Some(CheckedBody::with_limit(&UNBOUNDED, 100)),
         ..Sink::default()
     };
     assert_eq!(
         exchange(&req, Instant::now() + Duration::from_secs(5), &mut sink).await,
         ok(200, 9)
     );
-    let body = sink.body.take().unwrap_or_default();
+    let body = kept(&mut sink);
     assert_eq!(body, b"wikipedia");
     assert_eq!(send(&req).await, ok(200, 9));
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
@@ -1306,12 +1313,11 @@ impl Drop for Replay<'_> {
 /// Returns the result and the body kept.
 fn parse_checked(wire: &[u8], cuts: &[usize], head: bool) -> (Result<Response, Failure>, Vec<u8>) {
     let mut sink = Sink {
-        body: Some(Vec::new()),
-        body_limit: FUZZ_BODY_LIMIT,
+        body: Some(CheckedBody::with_limit(&UNBOUNDED, FUZZ_BODY_LIMIT)),
         ..Sink::default()
     };
     let (r, parser) = parse_in_pieces(wire, cuts, head, &mut sink);
-    let body = sink.body.take().unwrap_or_default();
+    let body = kept(&mut sink);
     let body_bytes = match r {
         Ok(resp) => {
             // 1xx other than 101 are interim: never the final response.
@@ -1526,13 +1532,12 @@ fn endless_responses_keep_the_parser_memory_bounded() {
         ),
     ] {
         let mut sink = Sink {
-            body: Some(Vec::new()),
-            body_limit: 16,
+            body: Some(CheckedBody::with_limit(&UNBOUNDED, 16)),
             ..Sink::default()
         };
         let mut parser = Parser::new(false);
         let (step, fed) = feed_endlessly(&mut parser, start, &read, 4 << 20, 0, &mut sink);
-        let body = sink.body.take().unwrap_or_default();
+        let body = kept(&mut sink);
         assert!(matches!(step, Step::More), "{step:?}");
         let body_bytes = if counted {
             (fed - start.len()) as u64
