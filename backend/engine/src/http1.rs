@@ -776,6 +776,9 @@ impl Parser {
             return Ok(Some(used));
         }
         let mut length: Option<u64> = None;
+        // A length that is no number, or lengths that differ: faulty framing, unless the
+        // response is framed otherwise (see below).
+        let mut bad_length = false;
         let mut chunked = false;
         let mut encoded = false;
         let mut close = false;
@@ -789,11 +792,10 @@ impl Parser {
                 14 if name == b"Content-Length" || name.eq_ignore_ascii_case(b"content-length") => {
                     // A list (`2, 2`: a proxy joined repeated lines) of one length is that length.
                     for value in h.value.split(|&b| b == b',') {
-                        let n = parse_length(value).ok_or(ErrorKind::Protocol)?;
-                        if length.is_some_and(|l| l != n) {
-                            return Err(ErrorKind::Protocol);
+                        match parse_length(value) {
+                            Some(n) if length.is_none_or(|l| l == n) => length = Some(n),
+                            _ => bad_length = true,
                         }
-                        length = Some(n);
                     }
                 }
                 17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
@@ -830,6 +832,12 @@ impl Parser {
         // An HTTP/1.0 response has no transfer codings: its framing is faulty (RFC 9112
         // §6.1), and hyper rejects it as well.
         if encoded && !bodiless && resp.version != Some(1) {
+            return Err(ErrorKind::Protocol);
+        }
+        // A faulty length matters only when it frames the body: not for a response that has
+        // none (HEAD, 204, 304, 101), nor next to a transfer coding, which overrides it (RFC
+        // 9112 §6.3), as through reqwest.
+        if bad_length && !bodiless && !encoded {
             return Err(ErrorKind::Protocol);
         }
         sink.headers_seen = seen;

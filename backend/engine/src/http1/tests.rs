@@ -1653,3 +1653,38 @@ fn garbage_in_a_head_arriving_in_small_reads_is_found_early() {
     );
     assert!(fed <= 2 * start.len() + 2, "found after {fed} bytes");
 }
+
+/// A faulty Content-Length (no number, or lengths that differ) failed every response as
+/// `protocol`, also where it frames nothing: a response to HEAD, a 204 or 304, and one with a
+/// transfer coding, which overrides it (RFC 9112 §6.3). reqwest (hyper) reads those.
+#[test]
+fn a_faulty_length_that_frames_nothing_is_not_a_protocol_error() {
+    for length in [
+        "Content-Length: nope",
+        "Content-Length: 2\r\nContent-Length: 3",
+    ] {
+        let (r, reusable, _) = parse_all_ways(
+            format!("HTTP/1.1 200 OK\r\n{length}\r\n\r\n").as_bytes(),
+            true,
+        );
+        assert_eq!(r, ok(200, 0), "HEAD, {length}");
+        assert!(reusable, "HEAD, {length}");
+        for code in [204, 304] {
+            let wire = format!("HTTP/1.1 {code} X\r\n{length}\r\n\r\n");
+            let (r, reusable, _) = parse_all_ways(wire.as_bytes(), false);
+            assert_eq!(r, ok(code, 0), "{code}, {length}");
+            assert!(reusable, "{code}, {length}");
+        }
+        let wire = format!(
+            "HTTP/1.1 200 OK\r\n{length}\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"
+        );
+        let (r, reusable, body) = parse_all_ways(wire.as_bytes(), false);
+        assert_eq!(r, ok(200, 2), "chunked, {length}");
+        assert!(reusable, "chunked, {length}");
+        assert_eq!(body, b"ok");
+        // Where it frames the body, it is still faulty.
+        let wire = format!("HTTP/1.1 200 OK\r\n{length}\r\n\r\nok");
+        let (r, _, _) = parse_all_ways(wire.as_bytes(), false);
+        assert_eq!(r, failed(ErrorKind::Protocol, None, 0), "{length}");
+    }
+}
