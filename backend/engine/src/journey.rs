@@ -456,49 +456,55 @@ mod tests {
     use rand::rngs::SmallRng;
     use serde_json::json;
     use shared::metrics::ErrorKind;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::time::Instant;
 
-    /// A loopback target answering every request with a 200 and a body of `size` bytes that
-    /// ends in `needle`.
-    async fn large_body_target(size: usize) -> std::net::SocketAddr {
+    /// A loopback target answering each read of a request with `answer`; its address and the
+    /// number of requests it answered.
+    async fn answering(answer: Vec<u8>) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("address");
-        let mut answer = format!("HTTP/1.1 200 OK\r\ncontent-length: {size}\r\n\r\n").into_bytes();
-        answer.resize(answer.len() + size - "needle".len(), b'x');
-        answer.extend_from_slice(b"needle");
-        let answer = std::sync::Arc::new(answer);
+        let (answer, answered) = (Arc::new(answer), Arc::new(AtomicUsize::new(0)));
+        let count = Arc::clone(&answered);
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let answer = answer.clone();
+                let (answer, count) = (Arc::clone(&answer), Arc::clone(&count));
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
                     while let Ok(n) = stream.read(&mut buf).await {
-                        if n == 0 || stream.write_all(&answer).await.is_err() {
+                        if n == 0 {
+                            return;
+                        }
+                        count.fetch_add(1, Ordering::Relaxed);
+                        if stream.write_all(&answer).await.is_err() {
                             return;
                         }
                     }
                 });
             }
         });
-        addr
+        (addr, answered)
     }
 
-    /// Runs one iteration of a request with a `body_contains` check (through reqwest when
-    /// `headers` name a framing header) against a 100 kB body, the run holding at most
-    /// `budget` bytes for checks; returns the request's tally and its checks' (passed, failed).
-    async fn check_a_large_body(budget: usize, headers: &str) -> (Tally, Vec<(u64, u64)>) {
+    /// Runs one iteration of one request to `addr` (`request`: the YAML lines of its mapping
+    /// after `path: /`, indented for it), the run holding at most `budget` bytes of bodies for
+    /// checks; returns the request's tally and the (passed, failed) counts of its `checks`.
+    async fn one_request(
+        addr: std::net::SocketAddr,
+        request: &str,
+        checks: usize,
+        budget: usize,
+    ) -> (Tally, Vec<(u64, u64)>) {
         use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
-        let addr = large_body_target(100_000).await;
         let yaml = format!(
-            "name: bodies\ntarget: http://{addr}\njourneys:\n  - name: one\n    steps:\n\
-             \x20     - request:\n          path: /\n          headers: {headers}\n\
-             \x20         checks:\n            - status: [200]\n\
-             \x20           - body_contains: needle\n\
+            "name: one\ntarget: http://{addr}\njourneys:\n  - name: one\n    steps:\n\
+             \x20     - request:\n          path: /\n{request}\
              load: {{ type: constant_users, users: 1, duration: 10s }}\n"
         );
         let scenario = validate(
@@ -518,15 +524,30 @@ mod tests {
             clients,
             vec![journey],
             Picker::single(),
-            Recorder::new(1, 2, 1),
+            Recorder::new(1, checks, 1),
         );
         state.checked_bodies = Budget::new(budget);
         run_iteration(&state, 0, None, &mut SmallRng::seed_from_u64(1)).await;
         assert_eq!(state.checked_bodies.held(), 0, "the body was let go");
         let mut tallies = vec![Tally::new()];
-        let mut checks = vec![(0, 0); 2];
-        state.recorder.drain(&mut tallies, &mut checks);
-        (tallies.remove(0), checks)
+        let mut counts = vec![(0, 0); checks];
+        state.recorder.drain(&mut tallies, &mut counts);
+        (tallies.remove(0), counts)
+    }
+
+    /// A request with a `body_contains` check (through reqwest when `headers` name a framing
+    /// header) against a 100 kB body, the run holding at most `budget` bytes for checks.
+    async fn check_a_large_body(budget: usize, headers: &str) -> (Tally, Vec<(u64, u64)>) {
+        let size = 100_000;
+        let mut answer = format!("HTTP/1.1 200 OK\r\ncontent-length: {size}\r\n\r\n").into_bytes();
+        answer.resize(answer.len() + size - "needle".len(), b'x');
+        answer.extend_from_slice(b"needle");
+        let (addr, _) = answering(answer).await;
+        let request = format!(
+            "          headers: {headers}\n          checks:\n            - status: [200]\n\
+             \x20           - body_contains: needle\n"
+        );
+        one_request(addr, &request, 2, budget).await
     }
 
     /// Bodies held for checks are bounded for the whole run, not only per request: a body
@@ -550,6 +571,28 @@ mod tests {
                 checks,
                 [(1, 0), (0, 1)],
                 "{headers}: the status judged, the body not"
+            );
+        }
+    }
+
+    /// Redirects are not followed, on either path: a 3xx is the response, counted under its
+    /// status and, without a status check, not an error.
+    #[tokio::test]
+    async fn a_redirect_is_the_response_not_followed() {
+        for headers in ["{}", "{ connection: keep-alive }"] {
+            let (addr, answered) = answering(
+                b"HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\n\r\n".to_vec(),
+            )
+            .await;
+            let request = format!("          headers: {headers}\n");
+            let (tally, _) = one_request(addr, &request, 0, 1 << 20).await;
+            assert_eq!(tally.requests, 1, "{headers}");
+            assert_eq!(tally.status.get(&302), Some(&1), "{headers}");
+            assert_eq!(tally.errors.iter().sum::<u64>(), 0, "{headers}");
+            assert_eq!(
+                answered.load(Ordering::Relaxed),
+                1,
+                "{headers}: not followed"
             );
         }
     }
