@@ -523,14 +523,18 @@ enum Chunk {
     EndLf,
 }
 
-/// A content-length value: decimal digits, optionally surrounded by blanks.
+/// A content-length value: decimal digits (as many as there are, leading zeros too, as long
+/// as the number fits in 64 bits), optionally surrounded by blanks.
 fn parse_length(value: &[u8]) -> Option<u64> {
     let digits = value.trim_ascii();
-    if digits.is_empty() || digits.len() > 19 {
+    if digits.is_empty() {
         return None;
     }
     digits.iter().try_fold(0u64, |n, &b| {
-        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
     })
 }
 

@@ -1688,3 +1688,31 @@ fn a_faulty_length_that_frames_nothing_is_not_a_protocol_error() {
         assert_eq!(r, failed(ErrorKind::Protocol, None, 0), "{length}");
     }
 }
+
+/// A length of more than 19 digits was refused as `protocol` whatever its value, so a length
+/// written with leading zeros (`000…05`, 1*DIGIT in RFC 9110 §8.6) framed nothing, where
+/// reqwest (hyper) reads it; a number past 64 bits is still refused.
+#[test]
+fn a_length_with_many_digits_is_read_by_its_value() {
+    let wire = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}2\r\n\r\nok",
+        "0".repeat(30)
+    );
+    let (r, reusable, body) = parse_all_ways(wire.as_bytes(), false);
+    assert_eq!(r, ok(200, 2));
+    assert!(reusable);
+    assert_eq!(body, b"ok");
+    assert_eq!(
+        parse_length(u64::MAX.to_string().as_bytes()),
+        Some(u64::MAX)
+    );
+    for past in [
+        "18446744073709551616",
+        "99999999999999999999",
+        "1 2",
+        "+2",
+        "0x2",
+    ] {
+        assert_eq!(parse_length(past.as_bytes()), None, "{past}");
+    }
+}
