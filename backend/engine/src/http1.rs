@@ -498,7 +498,7 @@ enum Body {
 /// Where a chunked body stands (RFC 9112 §7.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
-    /// Reading the hex size; `digits` so far.
+    /// Reading the hex size; `digits` so far (saturating: only whether there was one matters).
     Size {
         size: u64,
         digits: u8,
@@ -933,11 +933,11 @@ impl Parser {
                 return Some(take);
             }
             Chunk::Size { size, digits } => match (b as char).to_digit(16) {
-                Some(d) if digits < 16 => Chunk::Size {
-                    size: (size << 4) | u64::from(d),
-                    digits: digits + 1,
+                // Leading zeros too, as long as the size fits in 64 bits (as hyper reads it).
+                Some(d) => Chunk::Size {
+                    size: size.checked_mul(16)?.checked_add(u64::from(d))?,
+                    digits: digits.saturating_add(1),
                 },
-                Some(_) => return None,
                 None if digits == 0 => return None,
                 None if b == b'\r' => Chunk::SizeLf { size },
                 None if b == b';' || b == b' ' || b == b'\t' => Chunk::Extension { size },

@@ -1716,3 +1716,22 @@ fn a_length_with_many_digits_is_read_by_its_value() {
         assert_eq!(parse_length(past.as_bytes()), None, "{past}");
     }
 }
+
+/// A chunk size of more than 16 hex digits was a malformed body whatever its value, so one
+/// written with leading zeros failed as `body_read` on the direct path where reqwest (hyper)
+/// reads it; a size past 64 bits is still malformed.
+#[test]
+fn a_chunk_size_with_many_digits_is_read_by_its_value() {
+    let wire = format!(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{}2\r\nok\r\n{}\r\n\r\n",
+        "0".repeat(20),
+        "0".repeat(20)
+    );
+    let (r, reusable, body) = parse_all_ways(wire.as_bytes(), false);
+    assert_eq!(r, ok(200, 2));
+    assert!(reusable);
+    assert_eq!(body, b"ok");
+    let wire = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1ffffffffffffffff\r\n";
+    let (r, _, _) = parse_all_ways(wire, false);
+    assert_eq!(r, failed(ErrorKind::BodyRead, Some(200), 0));
+}
