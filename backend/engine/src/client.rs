@@ -90,14 +90,14 @@ impl PreparedRequest {
         let mut headers = HeaderMap::new();
         let body = match &req.body {
             ValidBody::Empty => None,
-            ValidBody::Text(t) => Some(Bytes::from(t.clone())),
+            ValidBody::Text(t) => Some(Body::Bytes(Bytes::from(t.clone()))),
             ValidBody::Json(j) => {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                Some(Bytes::from(j.clone()))
+                Some(Body::Bytes(Bytes::from(j.clone())))
             }
             ValidBody::Payload(n) => {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                Some(payload::json_of_size(*n))
+                Some(Body::Payload(*n))
             }
         };
         for (k, v) in &req.headers {
@@ -112,7 +112,7 @@ impl PreparedRequest {
         // second copy held for the whole run (a 1 GB payload would take 2 GB).
         let body = match (&fast, body) {
             (Some(f), Some(b)) => Some(f.bytes.slice(f.bytes.len() - b.len()..)),
-            (_, body) => body,
+            (_, body) => body.map(Body::into_bytes),
         };
         let wire_size = match &fast {
             Some(f) => f.bytes.len() as u64,
@@ -150,12 +150,42 @@ impl PreparedRequest {
     }
 }
 
+/// A request's body as prepared: bytes, or a generated payload not built yet, so that the
+/// direct path builds it in its wire bytes (see [`payload::write_json_of_size`]).
+enum Body {
+    Bytes(Bytes),
+    Payload(usize),
+}
+
+impl Body {
+    fn len(&self) -> usize {
+        match self {
+            Body::Bytes(b) => b.len(),
+            Body::Payload(n) => (*n).max(2),
+        }
+    }
+
+    fn append_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Body::Bytes(b) => out.extend_from_slice(b),
+            Body::Payload(n) => payload::write_json_of_size(out, *n),
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Body::Bytes(b) => b,
+            Body::Payload(n) => payload::json_of_size(n),
+        }
+    }
+}
+
 /// The wire form of `req` for the direct path, or `None` when reqwest should send it.
 fn fast_request(
     req: &ValidRequest,
     method: &reqwest::Method,
     headers: &HeaderMap,
-    body: Option<&Bytes>,
+    body: Option<&Body>,
     origins: &mut Vec<Arc<Origin>>,
 ) -> Option<FastRequest> {
     let url = &req.url;
@@ -175,18 +205,18 @@ fn fast_request(
             o
         }
     };
-    let mut out = Vec::with_capacity(256 + body.map_or(0, Bytes::len));
+    let mut out = Vec::with_capacity(256 + body.map_or(0, Body::len));
     write_head(
         &mut out,
         method,
         url,
         host,
         headers,
-        body.map(Bytes::len),
+        body.map(Body::len),
         true,
     );
     if let Some(body) = body {
-        out.extend_from_slice(body);
+        body.append_to(&mut out);
     }
     Some(FastRequest {
         origin,
@@ -471,6 +501,31 @@ mod tests {
         assert!(wire.ends_with(body));
         // The same memory, not a copy.
         assert_eq!(body.as_ptr(), wire[wire.len() - body.len()..].as_ptr());
+        assert_eq!(body, &payload::json_of_size(100_000));
+    }
+
+    /// A generated payload sent directly was built on its own and then copied into the wire
+    /// bytes: for a 1 GB payload, 2 GB while the run was prepared. It is built in place; only
+    /// reqwest's path builds it on its own (once).
+    #[test]
+    fn a_payload_sent_directly_is_built_in_place() {
+        let built = || payload::BUILT_APART.with(std::cell::Cell::get);
+        for (url, apart) in [("http://127.0.0.1:9/p", 0), ("https://127.0.0.1:9/p", 1)] {
+            let req = ValidRequest {
+                id: RequestId(0),
+                method: Method::Post,
+                url: url.parse().expect("url"),
+                headers: Vec::new(),
+                body: ValidBody::Payload(100_000),
+                checks: Vec::new(),
+            };
+            let before = built();
+            let prepared =
+                PreparedRequest::new(&req, Duration::from_secs(5), &mut Vec::new()).expect("ok");
+            assert_eq!(built() - before, apart, "{url}");
+            assert_eq!(prepared.body.map(|b| b.len()), Some(100_000), "{url}");
+            assert!(prepared.wire_size > 100_000, "{url}");
+        }
     }
 
     #[tokio::test]

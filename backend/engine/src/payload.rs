@@ -5,13 +5,31 @@ use bytes::Bytes;
 /// A valid JSON object of exactly `size` bytes (at least 2): `{"data":"xxxx…"}`, or `{}`
 /// padded with spaces when too small for the field.
 pub(crate) fn json_of_size(size: usize) -> Bytes {
+    #[cfg(test)]
+    BUILT_APART.with(|n| n.set(n.get() + 1));
+    let mut out = Vec::with_capacity(size.max(2));
+    write_json_of_size(&mut out, size);
+    Bytes::from(out)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Payloads built on their own by this thread (by [`json_of_size`]), for tests.
+    pub(crate) static BUILT_APART: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Appends the JSON object of [`json_of_size`] to `out`: a request's wire bytes are built with
+/// their payload in place, not with a copy of one built apart (for a 1 GB payload, 2 GB while
+/// the run is prepared).
+pub(crate) fn write_json_of_size(out: &mut Vec<u8>, size: usize) {
     const HEAD: &str = "{\"data\":\"";
     const TAIL: &str = "\"}";
     let overhead = HEAD.len() + TAIL.len();
-    let mut out = Vec::with_capacity(size.max(2));
+    out.reserve(size.max(2));
     if size < overhead {
+        let start = out.len();
         out.push(b'{');
-        out.resize(size.max(2) - 1, b' ');
+        out.resize(start + size.max(2) - 1, b' ');
         out.push(b'}');
     } else {
         out.extend_from_slice(HEAD.as_bytes());
@@ -19,7 +37,6 @@ pub(crate) fn json_of_size(size: usize) -> Bytes {
         out.extend((0..size - overhead).map(|i| b"abcdefghijklmnopqrstuvwxyz0123456789"[i % 36]));
         out.extend_from_slice(TAIL.as_bytes());
     }
-    Bytes::from(out)
 }
 
 #[cfg(test)]
@@ -33,6 +50,11 @@ mod tests {
             assert_eq!(body.len(), size);
             let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&body);
             assert!(parsed.is_ok_and(|v| v.is_object()), "size {size}");
+            // Written after what is there, the same bytes.
+            let mut out = b"head".to_vec();
+            write_json_of_size(&mut out, size);
+            assert_eq!(&out[..4], b"head");
+            assert_eq!(out[4..], body[..], "size {size}");
         }
     }
 }
