@@ -37,22 +37,33 @@ pub fn JourneyList() -> impl IntoView {
     }
 }
 
+/// Journey `i`'s share of the iterations, as people read a plan: whole percents (`44%`, not
+/// `44.44%`), `<1%` and `>99%` at the edges. None while its own weight cannot be read (the
+/// field shows why) or no weight can be, rather than a share of 0.
+pub fn share_text(journeys: &[JourneyForm], i: usize) -> Option<String> {
+    let weight = |j: &JourneyForm| parse_count(&j.weight, 0).ok().map(f64::from);
+    let own = weight(journeys.get(i)?)?;
+    let total: f64 = journeys.iter().filter_map(weight).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let p = own / total * 100.0;
+    Some(if p > 0.0 && p < 1.0 {
+        "<1%".to_owned()
+    } else if p > 99.0 && p < 100.0 {
+        ">99%".to_owned()
+    } else {
+        format!("{p:.0}%")
+    })
+}
+
 #[component]
 fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
     let ed = Editor::use_context();
     let jp = format!("journeys[{i}]");
     let steps = Memo::new(move |_| ed.form.with(|f| f.journey(i).map_or(0, |j| j.steps.len())));
     // This journey's share of the weights, read again on each edit (cheap).
-    let share = move || {
-        ed.form.with(|f| {
-            let weight = |j: &JourneyForm| f64::from(parse_count(&j.weight, 0).unwrap_or(0));
-            let total: f64 = f.journeys.iter().map(weight).sum();
-            f.journey(i)
-                .map(weight)
-                .filter(|_| total > 0.0)
-                .map(|w| w / total)
-        })
-    };
+    let share = move || ed.form.with(|f| share_text(&f.journeys, i));
     let push = move |step: fn() -> StepForm| {
         ed.form.update(|f| {
             if let Some(j) = f.journey_mut(i) {
@@ -84,7 +95,7 @@ fn JourneyEditor(i: usize, count: Memo<usize>) -> impl IntoView {
                 )}
                 <span class="journey__share">
                     {dyn_view(move || {
-                        share().map(|s| format!("{} of iterations", crate::format::percent(s))).into_any()
+                        share().map(|s| format!("{s} of iterations")).into_any()
                     })}
                 </span>
                 {row_buttons(
@@ -450,5 +461,43 @@ fn think_editor(ed: Editor, i: usize, j: usize) -> impl IntoView {
                 }
             })}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn journeys(weights: &[&str]) -> Vec<JourneyForm> {
+        weights
+            .iter()
+            .map(|w| JourneyForm {
+                name: "j".into(),
+                weight: (*w).to_owned(),
+                steps: Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shares_are_whole_percents_and_absent_for_a_weight_that_cannot_be_read() {
+        let web_app = journeys(&["4", "2", "3"]);
+        let shares: Vec<_> = (0..3).map(|i| share_text(&web_app, i)).collect();
+        assert_eq!(
+            shares,
+            [Some("44%".into()), Some("22%".into()), Some("33%".into())]
+        );
+        assert_eq!(share_text(&journeys(&["1"]), 0).as_deref(), Some("100%"));
+        assert_eq!(share_text(&journeys(&["0", "1"]), 0).as_deref(), Some("0%"));
+        let lopsided = journeys(&["1", "300"]);
+        assert_eq!(share_text(&lopsided, 0).as_deref(), Some("<1%"));
+        assert_eq!(share_text(&lopsided, 1).as_deref(), Some(">99%"));
+        // A weight being typed that does not read yet has no share (not "0.00%"); the others
+        // share what can be read.
+        let typing = journeys(&["-2", "1"]);
+        assert_eq!(share_text(&typing, 0), None);
+        assert_eq!(share_text(&typing, 1).as_deref(), Some("100%"));
+        assert_eq!(share_text(&journeys(&["0"]), 0), None);
+        assert_eq!(share_text(&typing, 5), None);
     }
 }
