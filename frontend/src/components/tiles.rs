@@ -71,6 +71,8 @@ pub fn live_tiles(h: &Headline, phase: Phase) -> Vec<TileData> {
         hint: hint.into(),
     };
     let interval = hint("last interval", "whole run");
+    // Counts since the start are the whole run's once it is over.
+    let so_far = hint("since start", "whole run");
     vec![
         tile("Throughput", "throughput", &h.throughput, "", interval),
         tile("p50 latency", "p50", &h.p50, "", interval),
@@ -81,7 +83,7 @@ pub fn live_tiles(h: &Headline, phase: Phase) -> Vec<TileData> {
             "error_rate",
             &h.error_rate,
             h.error_tone,
-            "since start",
+            so_far,
         ),
         tile("Active users", "active_users", &h.active_users, "", users),
         tile(
@@ -89,7 +91,7 @@ pub fn live_tiles(h: &Headline, phase: Phase) -> Vec<TileData> {
             "dropped",
             &h.dropped,
             h.dropped_tone,
-            "since start",
+            so_far,
         ),
     ]
 }
@@ -343,6 +345,9 @@ mod tests {
             "{after}"
         );
         assert!(!after.contains("last interval"));
+        // Over: every figure is the whole run's, the error rate and dropped starts too.
+        assert_eq!(after.matches(">whole run<").count(), 6, "{after}");
+        assert!(!after.contains("since start"), "{after}");
         // Ended without a summary: still the last interval, but nobody is in flight.
         let ended = tiles_markup(&live_tiles(&h, Phase::Ended));
         assert!(
