@@ -1441,3 +1441,56 @@ async fn large_whole_numbers_go_through_compose_exact() {
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Runs `script` (a function body that returns JSON) in the page.
+async fn eval(b: &Browser, script: &str) -> serde_json::Value {
+    b.client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {script}"))
+}
+
+/// What lines up on screen stays lined up at the widths people use: a figure's heading ends
+/// where its figures end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panel_lines_up_at_common_widths() {
+    let data = temp_dir("browser-layout");
+    let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
+    let b = Browser::start().await;
+    let id = finished_run(&server, &b).await;
+
+    b.client
+        .set_window_size(1280, 800)
+        .await
+        .expect("a 1280 px window");
+    b.client
+        .goto(&format!("{}/history/{id}", server.api))
+        .await
+        .expect("open the run");
+    b.find("[data-table=requests] tbody tr[data-request]").await;
+    b.screenshot("layout-run-1280").await;
+    // Each numeric heading's label ends (right-aligned) where its column's figures end; the
+    // sort mark's room goes before the label. Pairs of [heading end, figure end], in px.
+    let ends = eval(
+        &b,
+        "const right = n => { const r = document.createRange(); r.selectNodeContents(n); \
+           return Math.round(r.getBoundingClientRect().right); }; \
+         const row = document.querySelector('[data-table=requests] tbody tr[data-request]'); \
+         return [...document.querySelectorAll('[data-table=requests] thead th.num')] \
+           .map((th, i) => [right(th.querySelector('button').firstChild), \
+                            right(row.children[i + 1])]);",
+    )
+    .await;
+    let ends = ends.as_array().expect("pairs").clone();
+    assert_eq!(ends.len(), 7, "{ends:?}");
+    for pair in &ends {
+        let (heading, figure) = (pair[0].as_i64(), pair[1].as_i64());
+        assert!(
+            heading.zip(figure).is_some_and(|(h, f)| (h - f).abs() <= 1),
+            "a heading does not end with its figures: {ends:?}"
+        );
+    }
+    drop(b);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
