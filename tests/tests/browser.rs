@@ -1451,7 +1451,8 @@ async fn eval(b: &Browser, script: &str) -> serde_json::Value {
 }
 
 /// What lines up on screen stays lined up at the widths people use: a figure's heading ends
-/// where its figures end.
+/// where its figures end; at 1280 px a run's checks do not break request names inside a
+/// word.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_lines_up_at_common_widths() {
     let data = temp_dir("browser-layout");
@@ -1468,6 +1469,7 @@ async fn the_panel_lines_up_at_common_widths() {
         .await
         .expect("open the run");
     b.find("[data-table=requests] tbody tr[data-request]").await;
+    b.find(".run-checks tbody tr").await;
     b.screenshot("layout-run-1280").await;
     // Each numeric heading's label ends (right-aligned) where its column's figures end; the
     // sort mark's room goes before the label. Pairs of [heading end, figure end], in px.
@@ -1490,6 +1492,21 @@ async fn the_panel_lines_up_at_common_widths() {
             "a heading does not end with its figures: {ends:?}"
         );
     }
+    // The checks' request names ("GET /api/products/{id}") each fit on one line.
+    let lines = eval(
+        &b,
+        "return [...document.querySelectorAll('.run-checks tbody td:first-child')].map(td => { \
+           const r = document.createRange(); r.selectNodeContents(td); \
+           return [td.textContent, r.getClientRects().length]; });",
+    )
+    .await;
+    let lines = lines.as_array().expect("cells").clone();
+    assert!(!lines.is_empty());
+    assert!(
+        lines.iter().all(|l| l[1] == 1),
+        "a request name wraps: {lines:?}"
+    );
+
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
