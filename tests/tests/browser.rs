@@ -1452,7 +1452,7 @@ async fn eval(b: &Browser, script: &str) -> serde_json::Value {
 
 /// What lines up on screen stays lined up at the widths people use: a figure's heading ends
 /// where its figures end; at 1280 px a run's checks do not break request names inside a
-/// word.
+/// word; in Compose at 800 px a field error moves nothing beside its field.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_lines_up_at_common_widths() {
     let data = temp_dir("browser-layout");
@@ -1507,6 +1507,37 @@ async fn the_panel_lines_up_at_common_widths() {
         "a request name wraps: {lines:?}"
     );
 
+    b.client
+        .set_window_size(800, 900)
+        .await
+        .expect("an 800 px window");
+    b.client
+        .goto(&format!("{}/compose", server.api))
+        .await
+        .expect("open compose");
+    b.find("[data-field=preset]")
+        .await
+        .select_by_value("web_app")
+        .await
+        .expect("select the web_app preset");
+    b.until(10, "the preset's journeys in the form", || async {
+        attr(&b, "[data-field='journeys[0].weight']", "value")
+            .await
+            .filter(|v| v == "4")
+    })
+    .await;
+    set_input(&b, "[data-field='journeys[0].weight']", "-2").await;
+    b.find(".field-error[data-error-path='journeys[0].weight']")
+        .await;
+    b.screenshot("layout-compose-800").await;
+    let tops = eval(
+        &b,
+        "const head = document.querySelector('.journey__head'); \
+         return [...head.querySelectorAll('.field input')] \
+           .map(i => Math.round(i.getBoundingClientRect().top));",
+    )
+    .await;
+    assert_eq!(tops[0], tops[1], "name and weight inputs at {tops}");
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
