@@ -1,6 +1,7 @@
 //! The panel in a real browser (headless Chromium): compose → launch → live charts → stop →
 //! history → report → delete; a field error for an invalid scenario; two runs compared; the
-//! live page opened mid-run and across a server crash; the embed mode in an iframe host.
+//! live page opened mid-run and across a server crash; the embed mode in an iframe host; the
+//! layout at 1280 and 800 px.
 //! Screenshots of each page are saved under `target/browser-screenshots/`.
 
 use e2e::binary::{Serve, repo, temp_dir};
@@ -1452,7 +1453,8 @@ async fn eval(b: &Browser, script: &str) -> serde_json::Value {
 
 /// What lines up on screen stays lined up at the widths people use: a figure's heading ends
 /// where its figures end; at 1280 px a run's checks do not break request names inside a
-/// word; in Compose at 800 px a field error moves nothing beside its field.
+/// word; in Compose at 800 px a field error moves nothing beside its field, and a stacked
+/// threshold keeps its checkbox and buttons under its fields, without gaps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_lines_up_at_common_widths() {
     let data = temp_dir("browser-layout");
@@ -1538,6 +1540,23 @@ async fn the_panel_lines_up_at_common_widths() {
     )
     .await;
     assert_eq!(tops[0], tops[1], "name and weight inputs at {tops}");
+    // A threshold stacked at 800 px: its checkbox and its buttons follow the field above
+    // each with the grid's own gap (8 px), not the room meant to line them up in one row.
+    let gaps = eval(
+        &b,
+        "const t = document.querySelector('.threshold'); const k = [...t.children]; \
+         const top = c => (c.querySelector('label, input, select, button') ?? c) \
+           .getBoundingClientRect().top; \
+         return k.slice(1).map((c, i) => Math.round(top(c) - k[i].getBoundingClientRect().bottom));",
+    )
+    .await;
+    let gaps = gaps.as_array().expect("gaps").clone();
+    assert!(gaps.len() >= 3, "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| g.as_i64().is_some_and(|g| g <= 10)),
+        "gaps between a stacked threshold's parts: {gaps:?}"
+    );
+
     drop(b);
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
