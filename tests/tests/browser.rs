@@ -465,8 +465,8 @@ async fn the_live_page_catches_up_mid_run_and_reconnects_after_a_crash() {
     .await;
     let bind = server.api.trim_start_matches("http://").to_owned();
     let server = Serve::start_at(&data, &bind, &["--ui-dir", &dist_dir()]);
-    b.until(20, "the live badge again", || async {
-        text(&b, ".connection").await.filter(|t| t == "live")
+    b.until(20, "the connected badge again", || async {
+        text(&b, ".connection").await.filter(|t| t == "connected")
     })
     .await;
     b.until(15, "the run shown as interrupted", || async {
