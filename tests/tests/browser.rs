@@ -1528,6 +1528,15 @@ async fn the_panel_lines_up_at_common_widths() {
             .filter(|v| v == "4")
     })
     .await;
+    // The journey's share of the iterations reads on one line beside the inputs.
+    let share_lines = eval(
+        &b,
+        "const r = document.createRange(); \
+         r.selectNodeContents(document.querySelector('.journey__share')); \
+         return [r.toString(), r.getClientRects().length];",
+    )
+    .await;
+    assert_eq!(share_lines[1], 1, "{share_lines}");
     set_input(&b, "[data-field='journeys[0].weight']", "-2").await;
     b.find(".field-error[data-error-path='journeys[0].weight']")
         .await;
