@@ -1451,8 +1451,8 @@ async fn eval(b: &Browser, script: &str) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {script}"))
 }
 
-/// What lines up on screen stays lined up at the widths people use: a figure's heading ends
-/// where its figures end; at 1280 px a run's checks do not break request names inside a
+/// What lines up on screen stays lined up at the widths people use: a run's page starts where
+/// the other pages start; a figure's heading ends where its figures end; at 1280 px a run's checks do not break request names inside a
 /// word; in Compose at 800 px a field error moves nothing beside its field, and a stacked
 /// threshold keeps its checkbox and buttons under its fields, without gaps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1473,6 +1473,19 @@ async fn the_panel_lines_up_at_common_widths() {
     b.find("[data-table=requests] tbody tr[data-request]").await;
     b.find(".run-checks tbody tr").await;
     b.screenshot("layout-run-1280").await;
+    // The run's page starts where Live's and Compose's start: at the main area's padding.
+    let edges = eval(
+        &b,
+        "const m = document.querySelector('.app__main'); \
+         const inner = m.getBoundingClientRect().left + parseFloat(getComputedStyle(m).paddingLeft); \
+         return [Math.round(inner), Math.round(document.querySelector('.page--run h1') \
+           .getBoundingClientRect().left)];",
+    )
+    .await;
+    assert_eq!(
+        edges[0], edges[1],
+        "main area and title left edges: {edges}"
+    );
     // Each numeric heading's label ends (right-aligned) where its column's figures end; the
     // sort mark's room goes before the label. Pairs of [heading end, figure end], in px.
     let ends = eval(
