@@ -9,7 +9,9 @@
 //! and counted, and its checks are not judged. The request then counts as failed with
 //! `other`, not as a passed or failed check (see `journey::send`).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use shared::units::{human_bytes, plural};
 
 /// Most bytes of one body kept for checks; the rest is still read and counted.
 pub(crate) const MAX_CHECKED_BODY: usize = 8 << 20;
@@ -26,6 +28,8 @@ const MIN_GROWTH: usize = 16 << 10;
 pub(crate) struct Budget {
     held: AtomicUsize,
     limit: usize,
+    /// Bodies that found the budget spent (their checks not judged).
+    refused: AtomicU64,
 }
 
 impl Budget {
@@ -33,7 +37,26 @@ impl Budget {
         Self {
             held: AtomicUsize::new(0),
             limit,
+            refused: AtomicU64::new(0),
         }
+    }
+
+    /// The run's warning when bodies found the budget spent: their requests count as `other`
+    /// errors because of the generator's limit, not the target's doing, so the generator says so.
+    pub(crate) fn warning(&self) -> Option<String> {
+        let refused = self.refused.load(Ordering::Relaxed);
+        (refused > 0).then(|| {
+            let (them, they) = if refused == 1 {
+                ("its", "that request is")
+            } else {
+                ("their", "those requests are")
+            };
+            format!(
+                "{} could not be kept for {them} checks: the run's {} for bodies held for checks at once was spent; {they} counted as errors (other), which describes the generator's limit, not the target",
+                plural(refused, "response body", "response bodies"),
+                human_bytes(self.limit as u64),
+            )
+        })
     }
 
     /// Takes `n` bytes if they fit under the limit.
@@ -124,6 +147,7 @@ impl<'a> CheckedBody<'a> {
     /// Lets go of what is held: the checks will not be judged.
     fn spend(&mut self) {
         self.spent = true;
+        self.budget.refused.fetch_add(1, Ordering::Relaxed);
         self.bytes = Vec::new();
         self.budget.give_back(std::mem::take(&mut self.taken));
     }

@@ -493,13 +493,14 @@ mod tests {
 
     /// Runs one iteration of one request to `addr` (`request`: the YAML lines of its mapping
     /// after `path: /`, indented for it), the run holding at most `budget` bytes of bodies for
-    /// checks; returns the request's tally and the (passed, failed) counts of its `checks`.
+    /// checks; returns the request's tally, the (passed, failed) counts of its `checks` and the
+    /// run's warning about bodies it could not keep for checks.
     async fn one_request(
         addr: std::net::SocketAddr,
         request: &str,
         checks: usize,
         budget: usize,
-    ) -> (Tally, Vec<(u64, u64)>) {
+    ) -> (Tally, Vec<(u64, u64)>, Option<String>) {
         use shared::scenario::{Format, ValidationEnv, parse_scenario, validate};
 
         let yaml = format!(
@@ -532,12 +533,15 @@ mod tests {
         let mut tallies = vec![Tally::new()];
         let mut counts = vec![(0, 0); checks];
         state.recorder.drain(&mut tallies, &mut counts);
-        (tallies.remove(0), counts)
+        (tallies.remove(0), counts, state.checked_bodies.warning())
     }
 
     /// A request with a `body_contains` check (through reqwest when `headers` name a framing
     /// header) against a 100 kB body, the run holding at most `budget` bytes for checks.
-    async fn check_a_large_body(budget: usize, headers: &str) -> (Tally, Vec<(u64, u64)>) {
+    async fn check_a_large_body(
+        budget: usize,
+        headers: &str,
+    ) -> (Tally, Vec<(u64, u64)>, Option<String>) {
         let size = 100_000;
         let mut answer = format!("HTTP/1.1 200 OK\r\ncontent-length: {size}\r\n\r\n").into_bytes();
         answer.resize(answer.len() + size - "needle".len(), b'x');
@@ -556,12 +560,13 @@ mod tests {
     #[tokio::test]
     async fn a_body_beyond_the_runs_budget_for_checks_is_other_not_a_verdict() {
         for headers in ["{}", "{ connection: keep-alive }"] {
-            let (tally, checks) = check_a_large_body(1 << 20, headers).await;
+            let (tally, checks, warning) = check_a_large_body(1 << 20, headers).await;
             assert_eq!(tally.requests, 1, "{headers}");
             assert_eq!(tally.errors.iter().sum::<u64>(), 0, "{headers}");
             assert_eq!(checks, [(1, 0), (1, 0)], "{headers}");
+            assert_eq!(warning, None, "{headers}");
 
-            let (tally, checks) = check_a_large_body(50_000, headers).await;
+            let (tally, checks, warning) = check_a_large_body(50_000, headers).await;
             assert_eq!(tally.requests, 1, "{headers}");
             assert_eq!(tally.errors[ErrorKind::Other.index()], 1, "{headers}");
             assert_eq!(tally.errors.iter().sum::<u64>(), 1, "{headers}");
@@ -571,6 +576,12 @@ mod tests {
                 checks,
                 [(1, 0), (0, 1)],
                 "{headers}: the status judged, the body not"
+            );
+            // The run says so among the generator's warnings, as the cause is the generator's.
+            let warning = warning.unwrap_or_default();
+            assert!(
+                warning.starts_with("1 response body could not be kept for its checks"),
+                "{headers}: {warning}"
             );
         }
     }
@@ -585,7 +596,7 @@ mod tests {
             )
             .await;
             let request = format!("          headers: {headers}\n");
-            let (tally, _) = one_request(addr, &request, 0, 1 << 20).await;
+            let (tally, _, _) = one_request(addr, &request, 0, 1 << 20).await;
             assert_eq!(tally.requests, 1, "{headers}");
             assert_eq!(tally.status.get(&302), Some(&1), "{headers}");
             assert_eq!(tally.errors.iter().sum::<u64>(), 0, "{headers}");

@@ -441,7 +441,11 @@ impl Run {
             interrupted_iterations: self.state.interrupted(),
             peak_users: agg.peak_users(),
             thresholds,
-            generator: agg.health(),
+            generator: {
+                let mut health = agg.health();
+                health.warnings.extend(self.state.checked_bodies.warning());
+                health
+            },
         };
         self.status.send_replace(status);
         summary
