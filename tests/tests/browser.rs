@@ -34,6 +34,19 @@ async fn set_input(b: &Browser, css: &str, value: &str) {
 }
 
 /// The number of points the throughput chart draws for its first series.
+/// Opens Compose and picks the `web_app` preset (the caller waits for what it needs of it).
+async fn compose_web_app(b: &Browser, server: &Serve) {
+    b.client
+        .goto(&format!("{}/compose", server.api))
+        .await
+        .expect("open compose");
+    b.find("[data-field=preset]")
+        .await
+        .select_by_value("web_app")
+        .await
+        .expect("select the web_app preset");
+}
+
 async fn throughput_points(b: &Browser) -> Option<u64> {
     attr(b, "[data-chart=throughput] [data-series]", "data-points")
         .await?
@@ -206,15 +219,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
     let data = temp_dir("browser-invalid");
     let server = Serve::start(&data, &["--ui-dir", &dist_dir()]);
     let b = Browser::start().await;
-    b.client
-        .goto(&format!("{}/compose", server.api))
-        .await
-        .expect("open compose");
-    b.find("[data-field=preset]")
-        .await
-        .select_by_value("web_app")
-        .await
-        .expect("select preset");
+    compose_web_app(&b, &server).await;
     b.until(10, "the preset's rate in the form", || async {
         attr(&b, "[data-field='load.rate']", "value")
             .await
@@ -1526,15 +1531,7 @@ async fn the_panel_lines_up_at_common_widths() {
         .set_window_size(800, 900)
         .await
         .expect("an 800 px window");
-    b.client
-        .goto(&format!("{}/compose", server.api))
-        .await
-        .expect("open compose");
-    b.find("[data-field=preset]")
-        .await
-        .select_by_value("web_app")
-        .await
-        .expect("select the web_app preset");
+    compose_web_app(&b, &server).await;
     b.until(10, "the preset's journeys in the form", || async {
         attr(&b, "[data-field='journeys[0].weight']", "value")
             .await
