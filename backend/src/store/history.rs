@@ -276,20 +276,26 @@ impl Store {
         }))
     }
 
-    /// The newest run and its last snapshot (finished or not; an interrupted run's carries its
-    /// status), or `None` when there is no run.
+    /// The newest run this build can read and its last snapshot (finished or not; an
+    /// interrupted run's carries its status), or `None` when there is none. A newer run it
+    /// cannot read (a value a newer version stored) is passed over, as it is not going on
+    /// here: the run list shows it as unreadable.
     pub fn latest_run(&self) -> Result<Option<(RunInfo, Option<MetricsSnapshot>)>, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let info = tx
-            .query_row(
-                &format!("SELECT {INFO_COLUMNS} FROM runs {NEWEST_FIRST} LIMIT 1"),
-                [],
-                RunRow::read,
-            )
-            .optional()?
-            .map(RunRow::into_info)
-            .transpose()?;
+        let info = {
+            let mut stmt =
+                tx.prepare(&format!("SELECT {INFO_COLUMNS} FROM runs {NEWEST_FIRST}"))?;
+            let mut rows = stmt.query_map([], RunRow::read)?;
+            loop {
+                match rows.next().transpose()?.map(RunRow::into_info) {
+                    None => break None,
+                    Some(Ok(info)) => break Some(info),
+                    Some(Err(StoreError::Corrupt(_))) => continue,
+                    Some(Err(other)) => return Err(other),
+                }
+            }
+        };
         let Some(info) = info else {
             return Ok(None);
         };

@@ -614,3 +614,24 @@ fn an_unreadable_run_is_listed_as_such_in_its_place() -> Result<(), StoreError> 
     assert_eq!(store.list_runs(&RunFilter::default())?.len(), 3);
     Ok(())
 }
+
+/// The latest run (`GET /api/workload/status` after a restart) passes over a newer run this
+/// build cannot read, which is not going on here, rather than failing: it was a 500, and the
+/// panel's live feed, which catches up through it before it counts as connected, kept retrying.
+#[test]
+fn the_latest_run_passes_over_one_this_build_cannot_read() -> Result<(), StoreError> {
+    let store = mem();
+    for (name, at) in [("old", 100), ("new", 200)] {
+        store.create_run(
+            &run_info(name, "shop", TestType::Load, at),
+            &scenario("shop"),
+        )?;
+        store.set_status(&id(name), RunStatus::Completed)?;
+    }
+    tamper(&store, "UPDATE runs SET status = 'paused' WHERE id = 'new'")?;
+    let (info, _) = store.latest_run()?.expect("a readable run");
+    assert_eq!(info.id, id("old"));
+    tamper(&store, "UPDATE runs SET status = 'paused' WHERE id = 'old'")?;
+    assert_eq!(store.latest_run()?, None, "none it can read");
+    Ok(())
+}
