@@ -94,14 +94,6 @@ impl ThresholdMetric {
     }
 }
 
-/// The quantile (0–1) of a percentile (0–100), rounded once as if written out: `99.9 / 100.0`
-/// is `0.9990000000000001`, which a histogram reads as the next rank up (the maximum of 1000
-/// values), while this gives `0.999`, the quantile the summary's `p999` uses. Exact for
-/// percentiles written with up to 9 decimals.
-pub fn quantile(percentile: f64) -> f64 {
-    (percentile * 1e9).round() / 1e11
-}
-
 impl fmt::Display for ThresholdMetric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -482,22 +474,6 @@ mod tests {
         assert_eq!(t.observed_text(Some(0.0)), "0.0/s");
         assert_eq!(t.observed_text(Some(0.1)), "0.1/s");
         assert_eq!(t.observed_text(Some(52.04)), "52.0/s");
-    }
-
-    #[test]
-    fn percentiles_are_the_quantiles_written() {
-        for (p, q) in [
-            (99.9, 0.999),
-            (95.0, 0.95),
-            (99.99, 0.9999),
-            (50.0, 0.5),
-            (100.0, 1.0),
-            (0.1, 0.001),
-            (33.3, 0.333),
-        ] {
-            assert_eq!(quantile(p), q, "p({p})");
-        }
-        assert_ne!(99.9 / 100.0, 0.999, "the pitfall quantile() avoids");
     }
 
     #[test]

@@ -152,8 +152,8 @@ fn latency_stats(h: &Histogram<u64>) -> LatencyStats {
 /// was the 56th (also `p(7)`, `p(14)`, `p(28)`, `p(56)`, `p(68)`, … for some counts).
 fn value_at_percentile(h: &Histogram<u64>, p: f64) -> u64 {
     let count = h.len().max(1);
-    // `p` as written, in billionths of a percent (exact for up to 9 decimals, see
-    // `shared::threshold::quantile`): the rank in whole numbers, at least the first sample.
+    // `p` as written, in billionths of a percent (exact for a percentile written with up to 9
+    // decimals, as `99.9` or `p(99.99)`): the rank in whole numbers, at least the first sample.
     let billionths = (p.clamp(0.0, 100.0) * 1e9).round() as u128;
     let rank = (billionths * u128::from(count))
         .div_ceil(100 * 1_000_000_000)
