@@ -161,7 +161,7 @@ impl Body {
     fn len(&self) -> usize {
         match self {
             Body::Bytes(b) => b.len(),
-            Body::Payload(n) => (*n).max(2),
+            Body::Payload(n) => payload::json_len(*n),
         }
     }
 

@@ -2,12 +2,17 @@
 
 use bytes::Bytes;
 
-/// A valid JSON object of exactly `size` bytes (at least 2): `{"data":"xxxx…"}`, or `{}`
-/// padded with spaces when too small for the field.
+/// The length of the payload asked to be `size` bytes: that size, at least the 2 of `{}`.
+pub(crate) fn json_len(size: usize) -> usize {
+    size.max(2)
+}
+
+/// A valid JSON object of exactly [`json_len`] bytes: `{"data":"xxxx…"}`, or `{}` padded with
+/// spaces when too small for the field.
 pub(crate) fn json_of_size(size: usize) -> Bytes {
     #[cfg(test)]
     BUILT_APART.with(|n| n.set(n.get() + 1));
-    let mut out = Vec::with_capacity(size.max(2));
+    let mut out = Vec::with_capacity(json_len(size));
     write_json_of_size(&mut out, size);
     Bytes::from(out)
 }
@@ -25,11 +30,11 @@ pub(crate) fn write_json_of_size(out: &mut Vec<u8>, size: usize) {
     const HEAD: &str = "{\"data\":\"";
     const TAIL: &str = "\"}";
     let overhead = HEAD.len() + TAIL.len();
-    out.reserve(size.max(2));
+    out.reserve(json_len(size));
     if size < overhead {
         let start = out.len();
         out.push(b'{');
-        out.resize(start + size.max(2) - 1, b' ');
+        out.resize(start + json_len(size) - 1, b' ');
         out.push(b'}');
     } else {
         out.extend_from_slice(HEAD.as_bytes());
