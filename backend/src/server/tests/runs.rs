@@ -1192,6 +1192,23 @@ async fn a_runs_end_is_the_same_on_the_live_page_and_in_the_history() {
     assert_eq!((run.id, run.ended_at_ms), (id, Some(end)), "status");
 }
 
+/// Waits for a snapshot of `id` counting at least `n` requests.
+async fn wait_for_requests(
+    rx: &mut tokio::sync::broadcast::Receiver<ServerMsg>,
+    id: &RunId,
+    n: u64,
+) {
+    wait_for(rx, &format!("{n} requests of {id}"), |msg| match msg {
+        ServerMsg::Snapshot { run_id, snapshot }
+            if run_id == *id && snapshot.total.requests >= n =>
+        {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+}
+
 /// `?now=true` cuts a graceful stop under way: iterations thinking for 30 s are interrupted at
 /// once and the run ends `cancelled` instead of waiting out its 60 s graceful stop. A value
 /// other than true or false, or another parameter, is a 400 that changes nothing.
@@ -1282,15 +1299,8 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
     let id = h
         .start("/api/workload/start", &thinking("long-thinking", "60s"))
         .await;
-    wait_for(&mut rx, "both users' requests", |msg| match msg {
-        ServerMsg::Snapshot { run_id, snapshot }
-            if run_id == id && snapshot.total.requests >= 2 =>
-        {
-            Some(())
-        }
-        _ => None,
-    })
-    .await;
+    // Both users have sent their request and are thinking.
+    wait_for_requests(&mut rx, &id, 2).await;
     // As a JSON body, as a client's HTTP library sends it.
     h.post_raw("/api/workload/stop", r#"{"now": true}"#)
         .await
@@ -1303,15 +1313,8 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
     let id = h
         .start("/api/runs", &thinking("long-thinking", "60s"))
         .await;
-    wait_for(&mut rx, "both users' requests", |msg| match msg {
-        ServerMsg::Snapshot { run_id, snapshot }
-            if run_id == id && snapshot.total.requests >= 2 =>
-        {
-            Some(())
-        }
-        _ => None,
-    })
-    .await;
+    // Both users have sent their request and are thinking.
+    wait_for_requests(&mut rx, &id, 2).await;
     h.post_empty(&format!("/api/runs/{id}/stop?now=true"))
         .await
         .expect_status(StatusCode::OK);
