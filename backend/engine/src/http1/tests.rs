@@ -856,8 +856,10 @@ async fn a_target_sending_faster_than_it_is_read_times_out_at_the_deadline() {
     );
     assert!(failure.body_bytes > 0, "the flood was read");
     assert!(
-        // Late by at most the reading of one buffer: milliseconds, seconds in a debug build.
-        took >= Duration::from_millis(299) && took < Duration::from_secs(6),
+        // Late by at most the reading of one buffer: milliseconds, seconds in a debug build on
+        // a loaded machine (6.1 s seen with the 2 cores shared). Without the deadline it runs
+        // until the 20 s timeout above.
+        took >= Duration::from_millis(299) && took < Duration::from_secs(15),
         "took {took:?}"
     );
     server.join().expect("server thread");
