@@ -23,7 +23,7 @@ use crate::state::RunState;
 
 /// How late a send may be, after the time it was due, without the wait counting as latency:
 /// tokio's timer fires on whole milliseconds, so a sleep ends up to 1 ms late, plus the
-/// wake-up. A request that waited longer had its due time moved by this much only.
+/// wake-up. A request that waited longer counts its whole wait, from the time it was due.
 pub(crate) const TIMER_SLACK: Duration = Duration::from_millis(2);
 
 /// A journey with its requests prepared.
@@ -415,10 +415,14 @@ impl Drop for Unanswered<'_> {
 ///
 /// Lateness within the timer's resolution is the generator's, not the target's: counting it put
 /// a steady ~1.4 ms on every request after a sleep, so a 0.4 ms service read as 1.8 ms. Beyond
-/// it, the wait is counted (less the slack), so coordinated omission stays corrected. Never
-/// later than the send, so latency is never shorter than the service time.
+/// it, the whole wait is counted from the due time, as wrk2 counts it, so coordinated omission
+/// stays corrected and a 1 s stall reads 1 s (not 1 s less the slack). Never later than the
+/// send, so latency is never shorter than the service time.
 fn latency_start(intended: Option<Instant>, sent_at: Instant) -> Instant {
-    intended.map_or(sent_at, |i| (i + TIMER_SLACK).min(sent_at))
+    match intended {
+        Some(due) if sent_at > due + TIMER_SLACK => due,
+        _ => sent_at,
+    }
 }
 
 /// JSON equality as a reader means it: numbers by value (`1` equals `1.0`, which serde_json's
@@ -618,8 +622,9 @@ mod tests {
             (0.6, 0.0),
             (1.4, 0.0),
             (2.0, 0.0),
-            (3.0, 1.0),
-            (500.0, 498.0),
+            (2.1, 2.1),
+            (3.0, 3.0),
+            (500.0, 500.0),
         ] {
             let sent = due + ms(late);
             assert_eq!(
