@@ -9,7 +9,7 @@ mod summary;
 use crate::console::errln;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 pub use compare::CompareArgs;
 pub use run::{MAX_INTERVAL, MIN_INTERVAL};
@@ -17,6 +17,55 @@ pub use run::{RunArgs, ValidateArgs};
 pub(crate) use run::{parse_env_duration, parse_interval, parse_max_users};
 
 use crate::demo_target::DemoTargetArgs;
+
+/// `command` with each flag's environment variable left out where it is set but empty, in every
+/// subcommand.
+fn without_empty_env(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let empty = arg
+                .get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty());
+            if empty { arg.env(None) } else { arg }
+        })
+        .mut_subcommands(without_empty_env)
+}
+
+/// The environment variable an invalid value in `error` came from: the variable of the flag
+/// it names, when that flag is not on the command line and the variable is set.
+fn env_source(error: &clap::Error, command: &clap::Command) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        error.kind(),
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
+        return None;
+    }
+    let Some(ContextValue::String(shown)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    // `--max-users <N>`: the flag, then its value's name. `serve --bind` and `demo-target
+    // --bind` read different variables: the flag is looked up in the subcommand given (the
+    // first argument: `stampede` itself takes no flags but --help and --version).
+    let long = shown.split(' ').next()?.strip_prefix("--")?;
+    let subcommand = command.find_subcommand(std::env::args_os().nth(1)?)?;
+    let arg = subcommand
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(long))?;
+    let long = format!("--{long}");
+    let typed = std::env::args_os().skip(2).any(|given| {
+        given.to_str().is_some_and(|given| {
+            given == long
+                || given
+                    .strip_prefix(long.as_str())
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    });
+    let variable = arg.get_env()?;
+    (!typed && std::env::var_os(variable).is_some())
+        .then(|| variable.to_string_lossy().into_owned())
+}
 
 /// Exit codes, for CI scripts.
 pub mod exit {
@@ -75,6 +124,35 @@ enum Command {
 }
 
 impl Cli {
+    /// Parses the command line and the environment variables its flags read, or exits with
+    /// clap's usage error (exit 2).
+    ///
+    /// A variable that is set but empty counts as unset, as `CLOUD_API_URL` does: CI systems set
+    /// a variable whose value was left out (`LOAD_TEST_DURATION: ${{ inputs.duration }}`) to the
+    /// empty string, which used to be refused as an invalid `--duration`. A value from a
+    /// variable that is invalid is refused under the flag's name, with a tip naming the
+    /// variable: the flag is not on the command line the user typed.
+    pub fn from_env_and_args() -> Self {
+        let mut command = without_empty_env(Self::command());
+        let matches = match command.try_get_matches_from_mut(std::env::args_os()) {
+            Ok(matches) => matches,
+            Err(mut e) => {
+                if let Some(variable) = env_source(&e, &command) {
+                    e.insert(
+                        clap::error::ContextKind::Suggested,
+                        clap::error::ContextValue::StyledStrs(vec![
+                            format!("the value comes from the environment variable {variable}")
+                                .into(),
+                        ]),
+                    );
+                }
+                e.exit()
+            }
+        };
+        // As `Parser::parse` does: this error has no command to show its usage with yet.
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command).exit())
+    }
+
     /// Runs the chosen subcommand to completion.
     pub async fn execute(self) -> ExitCode {
         match self.command {

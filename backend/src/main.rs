@@ -3,10 +3,8 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
 fn main() -> ExitCode {
-    let cli = backend::cli::Cli::parse();
+    let cli = backend::cli::Cli::from_env_and_args();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -851,6 +851,81 @@ fn errors_caused_by_override_flags_name_the_flag() {
     );
 }
 
+/// A variable a flag reads that is set but empty counts as unset, as `CLOUD_API_URL` does: a CI
+/// job passes one whose value was left out as the empty string, and `LOAD_TEST_DURATION=""`
+/// used to refuse the run as an invalid `--duration`. A variable's invalid value is refused
+/// with a tip naming the variable, as the flag it is named under was not typed; the variable of
+/// the subcommand given (`demo-target --bind` reads `STAMPEDE_DEMO_BIND`, not `serve`'s
+/// `STAMPEDE_BIND`).
+#[test]
+fn empty_variables_are_unset_and_bad_ones_are_named() {
+    let target = DemoTarget::start(&[]);
+    let many = fixture("many_users.yaml");
+    let out_file = temp_file("empty-env.json");
+    let out = out_file.to_str().expect("utf-8 path");
+    let empty = [
+        "LOAD_TEST_DURATION",
+        "MAX_CONCURRENT_USERS",
+        "METRICS_COLLECTION_INTERVAL",
+        "STAMPEDE_THREADS",
+    ];
+    let mut cmd = stampede();
+    for var in empty {
+        cmd.env(var, "");
+    }
+    let output = cmd
+        .arg("run")
+        .args(two_users_briefly(&many, &target.url, out))
+        .arg("--quiet")
+        .output()
+        .expect("stampede run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let summary = read_summary(&out_file);
+    let _ = std::fs::remove_file(&out_file);
+    assert!(summary.total.requests > 0, "{summary:?}");
+
+    let bad = stampede()
+        .env("MAX_CONCURRENT_USERS", "0")
+        .arg("run")
+        .arg(&many)
+        .output()
+        .expect("stampede run");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid value '0' for '--max-users <N>'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tip: the value comes from the environment variable MAX_CONCURRENT_USERS"),
+        "{stderr}"
+    );
+    // Typed on the command line, the flag's value is the user's own: no tip.
+    let typed = stampede()
+        .env("MAX_CONCURRENT_USERS", "0")
+        .args(["run", "--max-users=0"])
+        .arg(&many)
+        .output()
+        .expect("stampede run");
+    let stderr = String::from_utf8_lossy(&typed.stderr);
+    assert_eq!(typed.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("environment variable"), "{stderr}");
+
+    let demo = stampede()
+        .env("STAMPEDE_BIND", "nowhere")
+        .env("STAMPEDE_DEMO_BIND", "nowhere")
+        .arg("demo-target")
+        .output()
+        .expect("stampede demo-target");
+    let stderr = String::from_utf8_lossy(&demo.stderr);
+    assert_eq!(demo.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("tip: the value comes from the environment variable STAMPEDE_DEMO_BIND"),
+        "{stderr}"
+    );
+}
+
 /// Settings that would waste the run are refused before any load: a snapshot interval below
 /// the floor, and an `--out` path that cannot be created.
 #[test]
