@@ -13,16 +13,21 @@ BIND ?= 127.0.0.1:8080
 
 .PHONY: run test tools ui ui-debug browser size wasm-test
 
-# Each line is skipped when already satisfied, so this is cheap after the first time.
+# Each line is skipped when already satisfied, so this is cheap after the first time. The first
+# installs the toolchain rust-toolchain.toml pins (with its wasm target) where rustup does not
+# on first use (RUSTUP_AUTO_INSTALL=0); `rustup toolchain install` without a name needs rustup
+# 1.28 or later.
 tools:
+	@rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -q " $(TRUNK_VERSION)$$" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q " $(WB_VERSION)$$" || cargo install wasm-bindgen-cli --version $(WB_VERSION)
 	@test -x node_modules/.bin/wasm-opt || npm ci --no-audit --no-fund
 
-# Browser tests need Debian's Chromium and its driver (root).
+# Browser tests need Debian's Chromium and its driver, and the API walkthrough's test curl (root).
 browser:
 	@test -x /usr/bin/chromedriver || (apt-get update && apt-get install -y chromium chromium-driver)
+	@command -v curl >/dev/null || (apt-get update && apt-get install -y curl)
 
 ui: tools
 	trunk build --release
