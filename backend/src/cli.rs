@@ -179,3 +179,96 @@ impl Cli {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const README: &str = include_str!("../../README.md");
+
+    /// The README's command synopsis (the first block under "## CLI reference"): each
+    /// subcommand's line and the lines that continue it, by subcommand name.
+    fn synopsis() -> Vec<(String, String)> {
+        let section = README
+            .split("\n## CLI reference\n")
+            .nth(1)
+            .expect("README has a CLI reference");
+        let block = section
+            .split("```\n")
+            .nth(1)
+            .expect("the CLI reference opens with a code block");
+        let mut commands: Vec<(String, String)> = Vec::new();
+        for line in block.lines() {
+            match line.strip_prefix("stampede ") {
+                Some(rest) => {
+                    let name = rest.split(' ').next().unwrap_or_default().to_owned();
+                    commands.push((name, rest.to_owned()));
+                }
+                None => {
+                    if let Some((_, text)) = commands.last_mut() {
+                        text.push_str(line);
+                    }
+                }
+            }
+        }
+        commands
+    }
+
+    /// The `--flags` a synopsis line names.
+    fn flags(text: &str) -> Vec<String> {
+        let mut flags: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|word| word.starts_with("--"))
+            .map(str::to_owned)
+            .collect();
+        flags.sort();
+        flags.dedup();
+        flags
+    }
+
+    /// README's CLI reference lists every subcommand with every flag it takes, and no flag it
+    /// does not: a flag added, renamed or removed in the code without the README fails here.
+    #[test]
+    fn the_readme_synopsis_lists_every_subcommand_and_flag() {
+        let command = Cli::command();
+        let documented = synopsis();
+        let names: Vec<&str> = documented.iter().map(|(name, _)| name.as_str()).collect();
+        let actual: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(names, actual, "README's synopsis, in the order of --help");
+        for (name, text) in &documented {
+            let subcommand = command.find_subcommand(name).expect("a subcommand");
+            let mut want: Vec<String> = subcommand
+                .get_arguments()
+                .filter_map(|arg| arg.get_long())
+                .filter(|long| !matches!(*long, "help" | "version"))
+                .map(|long| format!("--{long}"))
+                .collect();
+            want.sort();
+            assert_eq!(flags(text), want, "stampede {name}");
+        }
+    }
+
+    /// Every environment variable a flag reads is in README's table of them, by name.
+    #[test]
+    fn the_readme_names_every_environment_variable() {
+        let table = README
+            .split("Environment variables:\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n\n").next())
+            .expect("README has the table of environment variables");
+        let command = Cli::command();
+        for subcommand in command.get_subcommands() {
+            for arg in subcommand.get_arguments() {
+                if let Some(variable) = arg.get_env() {
+                    let variable = variable.to_string_lossy();
+                    assert!(
+                        table.contains(&format!("`{variable}`")),
+                        "{variable} ({} --{}) is not in README's table",
+                        subcommand.get_name(),
+                        arg.get_long().unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+}

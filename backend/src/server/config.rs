@@ -378,6 +378,24 @@ impl Default for ServerConfig {
 mod tests {
     use super::*;
 
+    /// README's `test_config.json` (its JSON block) is one this server reads.
+    #[test]
+    fn the_readme_config_reads() {
+        let readme = include_str!("../../../README.md");
+        let blocks: Vec<&str> = readme
+            .split("```json\n")
+            .skip(1)
+            .filter_map(|rest| rest.split("```").next())
+            .collect();
+        assert_eq!(blocks.len(), 1, "README's JSON blocks: {blocks:?}");
+        let config = TestConfig::parse(blocks[0], Path::new("test_config.json"))
+            .expect("README's test_config.json reads");
+        assert_eq!(
+            config.test_scenarios["web_app"].duration,
+            Some(Duration::from_secs(300))
+        );
+    }
+
     /// A documented config mutated at random (seeded): every variant reads, or fails with a
     /// message that names the file and speaks people's words. Never a panic.
     #[test]
