@@ -32,12 +32,14 @@ pub struct RunArgs {
     #[arg(long, env = "LOAD_TEST_DURATION", value_parser = parse_env_duration, value_name = "DURATION")]
     pub duration: Option<Duration>,
 
-    /// Override the users: the user count of a closed-model profile, or the pool cap of an
-    /// open-model one.
+    /// Override the users: the user count of a closed-model profile (a ramp's stages are
+    /// scaled so that its peak is N), or the pool cap of an open-model one.
     #[arg(long, value_name = "N")]
     pub users: Option<u32>,
 
-    /// Override the arrival rate (journey starts per second) of an open-model profile.
+    /// Override the arrival rate (journey starts per second) of an open-model profile: a ramp
+    /// or a spike is scaled so that its peak is this rate, a `random` profile's mean is set to
+    /// it (its bounds scaled alike).
     #[arg(long, value_name = "PER_SECOND")]
     pub rate: Option<f64>,
 
