@@ -1348,10 +1348,18 @@ fn compare_exits_1_when_the_candidate_regressed() {
         .to_owned();
     let report = temp_file("not-a-summary.json");
     std::fs::write(&report, r#"{"test_id": "x", "scenario": "s"}"#).expect("written");
+    // JSON that is not an object is named as what it is (serde said "invalid length 0,
+    // expected struct RunSummary with 17 elements").
+    let list = temp_file("a-list.json");
+    std::fs::write(&list, "[]").expect("written");
     for (args, says) in [
         (
             vec![good, report.to_str().expect("utf-8")],
             "is a JSON report",
+        ),
+        (
+            vec![good, list.to_str().expect("utf-8")],
+            "a-list.json holds a list, not a run: compare reads a run summary",
         ),
         (
             vec![good, "/nonexistent/summary.json"],
@@ -1393,7 +1401,7 @@ fn compare_exits_1_when_the_candidate_regressed() {
     assert_eq!(code, Some(0), "the baseline summary is intact");
     assert!(!Path::new(&twice).exists());
     assert!(!Path::new(&unwritten).exists());
-    for f in summaries.iter().chain([&report, &junit, &json]) {
+    for f in summaries.iter().chain([&report, &list, &junit, &json]) {
         let _ = std::fs::remove_file(f);
     }
 }

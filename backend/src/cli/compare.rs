@@ -57,6 +57,22 @@ impl Run {
             .map_err(|e| format!("cannot read {shown}: {e}"))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{shown} is not JSON ({e}); compare reads run summaries"))?;
+        // A run is a JSON object: anything else is named as what it is, not by serde's
+        // "invalid length 0, expected struct RunSummary with 17 elements".
+        let kind = match &value {
+            serde_json::Value::Object(_) => None,
+            serde_json::Value::Array(_) => Some("a list"),
+            serde_json::Value::String(_) => Some("a string"),
+            serde_json::Value::Number(_) => Some("a number"),
+            serde_json::Value::Bool(_) => Some("true or false"),
+            serde_json::Value::Null => Some("null"),
+        };
+        if let Some(kind) = kind {
+            return Err(format!(
+                "{shown} holds {kind}, not a run: compare reads a run summary (`stampede run \
+                 --out FILE`) or a run from the API (GET /api/runs/{{id}}), each a JSON object"
+            ));
+        }
         let has = |key| value.get(key).is_some();
         if has("scenario_doc") {
             return serde_json::from_value(value)
