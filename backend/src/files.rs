@@ -66,11 +66,26 @@ pub fn read_text(path: &Path, limit: Limit) -> std::io::Result<String> {
 }
 
 /// The file a path names, so that `a.json` and `./a.json` read as one: its canonical path when
-/// it exists, else its canonical directory joined with its name.
+/// it exists, else its canonical directory joined with its name. A symbolic link to a file not
+/// there yet names that file, which writing through the link creates: `link.json` pointing to
+/// `a.json` is `a.json`, whether or not `a.json` exists yet.
 pub fn identity(path: &Path) -> PathBuf {
     if let Ok(canonical) = std::fs::canonicalize(path) {
         return canonical;
     }
+    let mut path = path.to_path_buf();
+    // As many links as the kernel follows (Linux: 40); a loop of them ends here.
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        // A relative target is read from the link's directory; `join` keeps an absolute one.
+        path = match path.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+    }
+    let path = path.as_path();
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),

@@ -1168,6 +1168,36 @@ fn one_file_for_two_outputs_is_refused_before_the_run() {
         assert!(stderr.contains(&says), "{outputs:?}: {stderr}");
         assert!(output.stdout.is_empty(), "no summary: nothing ran");
     }
+    // A symbolic link to the other output, not there yet, is that file too: writing through
+    // it used to replace the summary with the report.
+    #[cfg(unix)]
+    {
+        let link = temp_file("link-to-twice.json");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&json, &link).expect("a link to a file not there yet");
+        let link_s = link.to_str().expect("utf-8");
+        let args = [
+            many,
+            "--target",
+            &target.url,
+            "--duration",
+            "1s",
+            "--out",
+            json_s,
+            "--report",
+            link_s,
+        ];
+        let output = run(&args, &[]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let _ = std::fs::remove_file(&link);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "--out {json_s} and --report {link_s} are the same file"
+            )),
+            "{stderr}"
+        );
+    }
     let kept = std::fs::read_to_string(&csv);
     let _ = std::fs::remove_file(&csv);
     assert_eq!(
