@@ -20,6 +20,10 @@ pub const OK: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
 /// What [`RawBehaviour::ShortBody`] answers: a body cut short after 3 of its 1000 bytes.
 pub const SHORT_BODY: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\nabc";
 
+/// What [`RawBehaviour::SwitchProtocols`] answers: a switch to WebSocket, asked for or not.
+pub const SWITCH: &[u8] =
+    b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n";
+
 /// Bytes a raw target reads at most before it decides the request is complete.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
@@ -79,6 +83,8 @@ pub enum RawBehaviour {
     /// as fast as the connection takes them (faster than a client parses them); until the
     /// client closes the connection.
     Flood,
+    /// Read the request, answer [`SWITCH`] whatever it asked for, close.
+    SwitchProtocols,
 }
 
 /// A raw-TCP target that treats every connection as `behaviour` says.
@@ -175,12 +181,13 @@ async fn handle(mut stream: TcpStream, behaviour: RawBehaviour, counters: Arc<Co
                 }
             }
         }
-        RawBehaviour::Garbage | RawBehaviour::ShortBody => {
+        RawBehaviour::Garbage | RawBehaviour::ShortBody | RawBehaviour::SwitchProtocols => {
             if read_head(&mut stream, &counters).await > 0 {
                 counters.add_request();
             }
             let answer: &[u8] = match behaviour {
                 RawBehaviour::ShortBody => SHORT_BODY,
+                RawBehaviour::SwitchProtocols => SWITCH,
                 _ => GARBAGE,
             };
             let _ = stream.write_all(answer).await;

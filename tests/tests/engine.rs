@@ -863,6 +863,37 @@ async fn a_body_cut_short_is_a_body_read_error_on_both_paths() {
     target.shutdown().await;
 }
 
+/// A server switches protocols only when asked to (RFC 9110 §15.2.2): a `101` to a request
+/// without `Upgrade` is no answer to it, a protocol error with no status counted, on the direct
+/// HTTP/1.1 path and through reqwest alike. A request that asked for the switch gets what it
+/// asked for: a 101, no error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switch_of_protocols_nobody_asked_for_is_a_protocol_error() {
+    let target = errors::raw_server(RawBehaviour::SwitchProtocols)
+        .await
+        .expect("target starts");
+    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
+    for request in [GET_X, through_reqwest] {
+        let run = harness::run(&closed(&target.url(), request, 2, "1s", "2s"), INTERVAL).await;
+        assert_completed(&run);
+        let t = &run.summary.total;
+        assert_all_errors(t, ErrorKind::Protocol);
+        assert!(t.status_counts.is_empty(), "{request}: {}", describe(t));
+    }
+    let asked = "{ method: GET, path: /x, headers: { upgrade: websocket, connection: upgrade } }";
+    let run = harness::run(&closed(&target.url(), asked, 2, "1s", "2s"), INTERVAL).await;
+    assert_completed(&run);
+    let t = &run.summary.total;
+    assert!(t.requests > 0 && t.errors == 0, "{}", describe(t));
+    assert_eq!(
+        t.status_counts.get(&101).copied(),
+        Some(t.requests),
+        "{}",
+        describe(t)
+    );
+    target.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_answers_count_as_bytes_received() {
     let target = errors::raw_server(RawBehaviour::Garbage)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{
-    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue,
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue, UPGRADE,
     USER_AGENT as USER_AGENT_HEADER,
 };
 use shared::metrics::ErrorKind;
@@ -147,6 +147,14 @@ impl PreparedRequest {
             b = b.body(body.clone());
         }
         b
+    }
+
+    /// True when `status` is a `101 Switching Protocols` this request did not ask for: a
+    /// server switches protocols only in answer to an `Upgrade` header (RFC 9110 §15.2.2), so
+    /// without one the response is no answer to the request, a `Protocol` failure (as on the
+    /// direct path, which never sends `Upgrade`). With one, the switch is the answer asked for.
+    pub(crate) fn unasked_switch(&self, status: u16) -> bool {
+        status == 101 && !self.headers.contains_key(UPGRADE)
     }
 }
 

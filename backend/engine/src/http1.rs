@@ -16,6 +16,9 @@
 //! → `Connect`, a reset or a close before the
 //! response head is complete → `Reset`, a head that is not HTTP → `Protocol`, a body cut short or
 //! malformed → `BodyRead` (a reset while reading it → `Reset`). Redirects are not followed.
+//! A `101 Switching Protocols` is a `Protocol` failure too: this path never sends `Upgrade`
+//! (such a request goes through reqwest), and a server switches protocols only when asked
+//! (RFC 9110 §15.2.2).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -776,7 +779,12 @@ impl Parser {
         if code < 100 {
             return Err(ErrorKind::Protocol);
         }
-        if (100..200).contains(&code) && code != 101 {
+        // A switch nobody asked for: no request on this path sends `Upgrade` (see the module
+        // doc), and what follows on the connection is no HTTP answer to the request.
+        if code == 101 {
+            return Err(ErrorKind::Protocol);
+        }
+        if (100..200).contains(&code) {
             return Ok(Some(used));
         }
         let mut length: Option<u64> = None;
@@ -832,14 +840,14 @@ impl Parser {
                 }
             }
         }
-        let bodiless = self.head_request || code == 204 || code == 304 || code == 101;
+        let bodiless = self.head_request || code == 204 || code == 304;
         // An HTTP/1.0 response has no transfer codings: its framing is faulty (RFC 9112
         // §6.1), and hyper rejects it as well.
         if encoded && !bodiless && resp.version != Some(1) {
             return Err(ErrorKind::Protocol);
         }
         // A faulty length matters only when it frames the body: not for a response that has
-        // none (HEAD, 204, 304, 101), nor next to a transfer coding, which overrides it (RFC
+        // none (HEAD, 204, 304), nor next to a transfer coding, which overrides it (RFC
         // 9112 §6.3), as through reqwest.
         if bad_length && !bodiless && !encoded {
             return Err(ErrorKind::Protocol);
@@ -852,9 +860,6 @@ impl Parser {
             _ => keep_alive && !close,
         };
         self.body = if bodiless {
-            if code == 101 {
-                self.keep_alive = false;
-            }
             Body::Done
         } else if encoded {
             if chunked {

@@ -260,7 +260,13 @@ async fn send(
                 body = plan
                     .keep_body
                     .then(|| CheckedBody::new(&state.checked_bodies));
-                status = Some(resp.status().as_u16());
+                let code = resp.status().as_u16();
+                if plan.request.unasked_switch(code) {
+                    // No answer to the request, as on the direct path: no status counted.
+                    error = Some(ErrorKind::Protocol);
+                } else {
+                    status = Some(code);
+                }
                 for (i, name) in plan.header_names.iter().enumerate().take(64) {
                     if resp.headers().contains_key(name.as_str()) {
                         headers_seen |= 1 << i;
