@@ -104,6 +104,11 @@ pub fn default_threads() -> NonZeroUsize {
 /// Starts a run of `scenario` on [`default_threads`] worker threads. The control task
 /// (snapshots, thresholds, status) runs on the current tokio runtime; the load runs on the
 /// run's own worker threads, one current-thread runtime each.
+///
+/// It blocks until the worker threads run (the run's clock starts then, so their start-up is
+/// not counted as lateness): a few milliseconds, more on a busy machine. From async code that
+/// serves other work, call it on the blocking pool (`tokio::task::spawn_blocking`), which is in
+/// the runtime's context as this needs.
 pub fn start(scenario: ValidScenario, config: EngineConfig) -> Result<RunHandle, EngineError> {
     start_with_threads(scenario, config, default_threads())
 }

@@ -366,19 +366,30 @@ impl RunManager {
         let ids = (0..RUN_ID_ATTEMPTS).map(move |salt| run_id_at(now, salt));
         let info = blocking(move || create_run(&store, pending, &doc, ids)).await?;
 
-        let mut current = self.current();
-        // Checked again under the lock: two starts racing must not both win.
-        if let Some(c) = current.as_ref().filter(|c| !c.done) {
+        // Checked again: two starts racing must not both win. Only a start makes a run the
+        // one in progress, and starts hold `launching`, so none can until this one is done
+        // with `current` below.
+        if let Some(busy) = self.busy() {
             let _ = self.inner.store.set_status(&info.id, RunStatus::Cancelled);
-            return Err(ApiError::Busy(c.info.id.clone()));
+            return Err(ApiError::Busy(busy));
         }
-        let handle = match engine::start(valid, config) {
-            Ok(h) => h,
-            Err(e) => {
+        // `engine::start` prepares the requests (reqwest clients, TLS roots), starts the worker
+        // threads and waits until they run before it starts the run's clock: milliseconds, more
+        // on a busy machine, that must not stall one of the server's runtime threads (and the
+        // connections and runs it serves), so it runs on the blocking pool.
+        let started = tokio::task::spawn_blocking(move || engine::start(valid, config)).await;
+        let handle = match started {
+            Ok(Ok(h)) => h,
+            Ok(Err(e)) => {
                 let _ = self.inner.store.set_status(&info.id, RunStatus::Failed);
                 return Err(e.into());
             }
+            Err(e) => {
+                let _ = self.inner.store.set_status(&info.id, RunStatus::Failed);
+                return Err(ApiError::Internal(format!("engine start task: {e}")));
+            }
         };
+        let mut current = self.current();
         let snapshots = handle.subscribe();
         let status = handle.status_changes();
         *current = Some(Current {
