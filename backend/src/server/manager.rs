@@ -326,7 +326,24 @@ impl RunManager {
     }
 
     /// Starts an already validated scenario.
+    ///
+    /// The start runs as a task of its own, so it finishes even when the caller's future is
+    /// dropped (a client that disconnects mid-request): dropped between storing the run and
+    /// recording it as the one in progress, a start left a run row `pending` for good, or, once
+    /// the engine had started, a run generating load that no stop could reach.
     pub async fn launch(
+        &self,
+        valid: shared::scenario::ValidScenario,
+        test_type: TestType,
+    ) -> Result<RunInfo, ApiError> {
+        let me = self.clone();
+        tokio::spawn(async move { me.launch_to_the_end(valid, test_type).await })
+            .await
+            .unwrap_or_else(|e| Err(ApiError::Internal(format!("run start task: {e}"))))
+    }
+
+    /// [`Self::launch`]'s work, not to be dropped half way.
+    async fn launch_to_the_end(
         &self,
         valid: shared::scenario::ValidScenario,
         test_type: TestType,
@@ -1042,6 +1059,56 @@ mod tests {
             [RunStatus::Stopping, RunStatus::Cancelled],
             "the feed after the stop: stopping at once, once, then the end"
         );
+    }
+
+    /// A client that disconnects while its run starts drops the handler's future. The start
+    /// still finishes: the run is the one in progress (a stop reaches it) and its row does not
+    /// stay `pending`. Dropped at its first wait before, the start left the row `pending` and
+    /// never announced the run.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_start_whose_caller_goes_away_still_finishes() {
+        use crate::demo_target::{DemoConfig, DemoServer};
+        let demo = DemoServer::start(DemoConfig::instant())
+            .await
+            .expect("the demo target binds 127.0.0.1:0");
+        let config = ServerConfig {
+            interval: Duration::from_millis(100),
+            demo_target_url: Some(demo.url()),
+            ..Default::default()
+        };
+        let runs = RunManager::new(Store::open_in_memory().expect("a store"), config);
+        let (mut rx, _) = runs.subscribe();
+        let request: StartRun = serde_json::from_value(serde_json::json!({
+            "scenario": { "inline": {
+                "name": "abandoned",
+                "journeys": [{ "name": "product", "steps": [{ "request": {
+                    "name": "GET product", "method": "GET", "path": "/api/products/3"
+                }}]}],
+                "load": { "type": "constant_users", "users": 1, "duration": "60s" },
+                "options": { "timeout": "5s", "graceful_stop": "1s" }
+            }}
+        }))
+        .expect("a start request");
+        // Polled once, then dropped, as axum drops a handler whose client went away. (Exactly
+        // once: a timeout polls again when its timer fires, by when the start may be done.)
+        let mut start = Box::pin(runs.start(request));
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(std::future::Future::poll(start.as_mut(), cx))
+        })
+        .await;
+        assert!(first.is_pending(), "the start had to wait for the store");
+        drop(start);
+        let id = wait_for(&mut rx, "run_started", |msg| match msg {
+            ServerMsg::RunStarted { run } => Some(run.id),
+            _ => None,
+        })
+        .await;
+        let stopped = runs.stop(None, true).expect("the stop reaches the run");
+        assert_eq!(stopped.id, id);
+        collect_until_finished(&mut rx, &id).await;
+        let stored = runs.inner.store.get_run(&id).expect("the store reads");
+        let status = stored.map(|run| run.info.status);
+        assert_eq!(status, Some(RunStatus::Cancelled));
     }
 
     #[test]
