@@ -63,8 +63,10 @@ impl RunHandle {
     /// graceful stop, it cuts that short. The run is `Cancelled` if this cut anything: the
     /// load, or iterations still in flight.
     pub fn stop_now(&self) {
-        self.cancel.cancel();
+        // `now` first: the load's end, which follows `cancel`, then finds it set (see
+        // `Stops::now`).
         self.now.cancel();
+        self.cancel.cancel();
     }
 
     /// Waits for the run to end and returns its summary.
@@ -161,7 +163,8 @@ pub fn start_with_threads(
     let (snap_tx, _) = broadcast::channel(1024);
     let (summary_tx, summary_rx) = watch::channel(None);
     let cancel = CancellationToken::new();
-    let now = CancellationToken::new();
+    let stops = Stops::default();
+    let now = stops.now.clone();
     let handle = RunHandle {
         status: status_rx,
         snapshots: snap_tx.clone(),
@@ -175,7 +178,7 @@ pub fn start_with_threads(
     // as lateness, in the first requests' latency and in the schedule lag. The clock starts here,
     // before this returns, so a caller timing the run from then never sees more than it ran.
     let plan = Arc::new(plan);
-    let (stops, tracker) = (Stops::default(), TaskTracker::new());
+    let tracker = TaskTracker::new();
     let (clock, clock_rx) = watch::channel(None);
     let (ready, running) = std::sync::mpsc::channel();
     let (workers, failed) = match spawn_workers(

@@ -29,6 +29,10 @@ use crate::state::RunState;
 pub(crate) struct Stops {
     pub(crate) stop: CancellationToken,
     pub(crate) kill: CancellationToken,
+    /// A stop-now was asked ([`crate::RunHandle::stop_now`]). It is set before the load ends,
+    /// so a worker that sees the load's end also sees whether a stop-now ended it, though the
+    /// control task sets `kill` only after it has ended the load.
+    pub(crate) now: CancellationToken,
     /// When the load ended: the first [`Stops::end_load`].
     ended_at: Arc<OnceLock<Instant>>,
 }
@@ -205,7 +209,8 @@ async fn drive_open(
             // is made: the load's end, on another thread's timer, came before this worker's
             // timer for it fired, and a start that late is on time while the load runs (see
             // `TIMER_SLACK`). Counting it dropped put dropped iterations in runs that kept
-            // their schedule. A stop-now makes none: it would be cut at once.
+            // their schedule. A stop-now makes none: it would be cut at once, and a request
+            // would go out after the stop-now.
             let now = Instant::now();
             let ended = stops.ended_at().unwrap_or(now);
             let mut missed = 0;
@@ -215,7 +220,10 @@ async fn drive_open(
                 .filter(|&(n, _)| share.mine(n))
             {
                 let due = start + offset;
-                if due + TIMER_SLACK >= now && !stops.kill.is_cancelled() {
+                if due + TIMER_SLACK >= now
+                    && !stops.now.is_cancelled()
+                    && !stops.kill.is_cancelled()
+                {
                     state.note_lag(now.saturating_duration_since(due));
                     start_iteration(state, cap, seed, n, due, tasks);
                 } else {

@@ -131,14 +131,20 @@ async fn starts_a_late_worker_missed_before_the_end_are_dropped() {
 /// in ten of 2000/s for 200 ms reported a dropped iteration against a target answering at
 /// once. A start the worker is late for by no more than the timer's resolution is made, as it
 /// would be while the load runs; one it fell further behind is dropped, and a stop-now makes
-/// none.
+/// none: neither once its kill is in nor before, when the worker sees the load's end first (in
+/// a run, the control task ends the load on the stop-now and kills only after; the start, made
+/// then, sent its request after the stop-now and was cut as interrupted).
 #[tokio::test(start_paused = true)]
 async fn a_start_due_just_before_the_end_is_made_not_dropped() {
     use std::future::{Future, poll_fn};
     use std::task::Poll;
 
-    // (stop now, starts made, dropped)
-    for (now, made, dropped) in [(false, 2, 0), (true, 1, 1)] {
+    // (stop now, killed yet, starts made, dropped)
+    for (now, kill, made, dropped) in [
+        (false, false, 2, 0),
+        (true, false, 1, 1),
+        (true, true, 1, 1),
+    ] {
         let state = state(Duration::from_millis(1));
         let stops = Stops::default();
         // Starts due at 0 and 500 ms; the load would end at 1 s.
@@ -159,17 +165,20 @@ async fn a_start_due_just_before_the_end_is_made_not_dropped() {
             "the worker waits for the start at 500 ms"
         );
         // 1.5 ms after that start was due, before the worker's timer has woken it, the load
-        // ends as of 501 ms.
+        // ends as of 501 ms (on a stop-now: asked first, as `RunHandle::stop_now` does).
         tokio::time::advance(Duration::from_micros(501_500)).await;
-        stops.end_load(start + Duration::from_millis(501));
         if now {
+            stops.now.cancel();
+        }
+        stops.end_load(start + Duration::from_millis(501));
+        if kill {
             stops.kill.cancel();
         }
         driving.await;
         assert_eq!(
             (state.iterations() + state.interrupted(), state.dropped()),
             (made, dropped),
-            "stop now: {now}"
+            "stop now: {now}, killed: {kill}"
         );
     }
 }
