@@ -605,7 +605,9 @@ options: {{ timeout: 1s, graceful_stop: 1s }}
         WORKER_START_DELAY_MS.store(0, Ordering::Relaxed);
         let summary = summary.expect("the run ends");
         assert!(
-            summary.generator.max_schedule_lag_ms < 150.0,
+            // 300 ms without the fix; under 10 ms with it on an idle machine, and 150 ms was
+            // passed once with three builds sharing the 2 cores.
+            summary.generator.max_schedule_lag_ms < 250.0,
             "the worker's start-up counted as lateness: {:?}",
             summary.generator
         );
