@@ -683,14 +683,15 @@ pub fn cut_off(n: u64) -> String {
     let (iterations, requests) = if n == 1 {
         (
             " iteration was",
-            "a request it was waiting on counts as a \"cut off at the end of the run\" error, \
-             with the time it had waited as its latency.",
+            "if it was waiting on a request, that request counts as a \"cut off at the end of \
+             the run\" error, with the time it had waited as its latency.",
         )
     } else {
         (
             " iterations were",
-            "the requests they were waiting on count as \"cut off at the end of the run\" \
-             errors, with the time they had waited as their latency.",
+            "the requests they were waiting on (none, for one cut during a think time) count as \
+             \"cut off at the end of the run\" errors, with the time they had waited as their \
+             latency.",
         )
     };
     [
@@ -1117,8 +1118,8 @@ mod tests {
             Some(
                 "In the baseline run, 3 iterations were cut off at the end of the run (the \
                  graceful stop ran out, or a stop-now cut it short): the requests they were \
-                 waiting on count as \"cut off at the end of the run\" errors, with the time \
-                 they had waited as their latency."
+                 waiting on (none, for one cut during a think time) count as \"cut off at the \
+                 end of the run\" errors, with the time they had waited as their latency."
             )
         );
         s.interrupted_iterations = 1;
@@ -1126,7 +1127,7 @@ mod tests {
         let n = partial_note("baseline", RunStatus::Cancelled, 3_000, 30_000, Some(&s))
             .unwrap_or_default();
         assert!(
-            n.ends_with("of its schedule. In the baseline run, 1 iteration was cut off at the end of the run (the graceful stop ran out, or a stop-now cut it short): a request it was waiting on counts as a \"cut off at the end of the run\" error, with the time it had waited as its latency."),
+            n.ends_with("of its schedule. In the baseline run, 1 iteration was cut off at the end of the run (the graceful stop ran out, or a stop-now cut it short): if it was waiting on a request, that request counts as a \"cut off at the end of the run\" error, with the time it had waited as its latency."),
             "{n}"
         );
     }
