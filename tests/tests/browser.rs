@@ -878,7 +878,8 @@ async fn stop_now_cuts_the_graceful_stop_from_the_live_page() {
 }
 
 /// A run whose last iteration went on past its load (a think time longer than the load) shows
-/// on its page where the load ended: its graceful stop follows the mark.
+/// on its page where the load ended: its graceful stop follows the mark. Its charts are titled
+/// by what they draw (users, no arrival rate, for this closed-model run).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runs_charts_mark_where_its_load_ended() {
     let data = temp_dir("browser-load-end");
@@ -950,6 +951,8 @@ async fn a_runs_charts_mark_where_its_load_ended() {
     let want = (ticks[0].1 + ticks[1].1) / 2.0;
     assert!((x - want).abs() < 0.2, "the mark at {x}, 1 s at {want}");
     b.screenshot("run-load-end").await;
+    // A closed-model run draws users, no arrival rate: its users chart says so.
+    assert_eq!(chart_title(&b, "users").await, "Users");
 
     // Eight tiles in a row (the window is 1440 px wide) still show long figures whole: a run
     // of ten million requests, or one whose every request failed.
@@ -1448,6 +1451,21 @@ async fn large_whole_numbers_go_through_compose_exact() {
     let _ = std::fs::remove_dir_all(&data);
 }
 
+/// A chart's title as shown: its text and what CSS adds after it (the users chart names the
+/// arrival rate where it draws one).
+async fn chart_title(b: &Browser, chart: &str) -> String {
+    let shown = eval(
+        b,
+        &format!(
+            "const t = document.querySelector('[data-chart={chart}] .chart__title'); \
+             const after = getComputedStyle(t, '::after').content; \
+             return t.textContent + (after.startsWith('\"') ? JSON.parse(after) : '');"
+        ),
+    )
+    .await;
+    shown.as_str().unwrap_or_default().to_owned()
+}
+
 /// Runs `script` (a function body that returns JSON) in the page.
 async fn eval(b: &Browser, script: &str) -> serde_json::Value {
     b.client
@@ -1478,6 +1496,15 @@ async fn the_panel_lines_up_at_common_widths() {
     b.find("[data-table=requests] tbody tr[data-request]").await;
     b.find(".run-checks tbody tr").await;
     b.screenshot("layout-run-1280").await;
+    // This open-model run's users chart draws the arrival rate too, and its title says so.
+    let title = b
+        .until(
+            10,
+            "the users chart's title with the rate drawn",
+            || async { Some(chart_title(&b, "users").await).filter(|t| t != "Users") },
+        )
+        .await;
+    assert_eq!(title, "Users and arrival rate");
     // The run's page starts where Live's and Compose's start: at the main area's padding.
     let edges = eval(
         &b,

@@ -252,7 +252,7 @@ pub fn RunView(
                 <LineChart title="Latency (per interval)" y_unit="ms" series=latency name="latency" load_end=load_end/>
                 <LineChart title="Errors by kind" y_unit="errors/s" series=errors name="errors" load_end=load_end/>
                 <LineChart
-                    title="Users and arrival rate"
+                    title="Users"
                     y_unit="users"
                     series=users
                     name="users"
