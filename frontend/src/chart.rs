@@ -622,7 +622,7 @@ pub fn key_step(
 /// `17 users`, `0.25 starts/s`.
 pub fn format_value(v: f64, unit: &str) -> String {
     if !v.is_finite() {
-        return "–".into();
+        return crate::format::NONE.into();
     }
     match unit {
         "ms" => crate::format::ms(v),

@@ -66,13 +66,13 @@ impl Verdict {
         }
     }
 
-    /// For people: `passed`, `passed so far`, `failed`, `—`.
+    /// For people: `passed`, `passed so far`, `failed`, `–`.
     pub fn text(self) -> &'static str {
         match self {
             Verdict::Passed => "passed",
             Verdict::PassedSoFar => "passed so far",
             Verdict::Failed => "failed",
-            Verdict::Unknown => "—",
+            Verdict::Unknown => "–",
         }
     }
 
@@ -114,13 +114,13 @@ pub struct HistoryRow {
     pub created_at_ms: u64,
     /// `2 min 05 s`.
     pub duration: String,
-    /// `1,234` or `—` before the run has totals.
+    /// `1,234` or `–` before the run has totals.
     pub requests: String,
-    /// `123/s` or `—`.
+    /// `123/s` or `–`.
     pub rps: String,
-    /// `12.3 ms` or `—`.
+    /// `12.3 ms` or `–`.
     pub p95: String,
-    /// `0.50%` or `—`.
+    /// `0.50%` or `–`.
     pub error_rate: String,
     /// True when some requests failed (drawn in the error colour).
     pub has_errors: bool,
@@ -128,7 +128,7 @@ pub struct HistoryRow {
     pub verdict: Verdict,
 }
 
-const DASH: &str = "—";
+use crate::format::NONE as DASH;
 
 impl HistoryRow {
     /// The row of a listed run.
@@ -396,12 +396,12 @@ mod tests {
         let running = HistoryRow::of(&run("r2", 6, None, None));
         assert_eq!(
             (running.requests.as_str(), running.p95.as_str()),
-            ("—", "—")
+            ("–", "–")
         );
         assert!(!running.has_errors);
         assert_eq!(
             (running.verdict.text(), running.verdict.key()),
-            ("—", "none")
+            ("–", "none")
         );
         assert_eq!(
             Verdict::of(Some(false), RunStatus::Completed).text(),

@@ -1,5 +1,8 @@
 //! Numbers for people: units and sensible precision. Pure, tested natively.
 
+/// A missing figure: `–`, everywhere in the panel (and in the reports and the CLI).
+pub use shared::units::NONE;
+
 /// Milliseconds with three significant figures: `0.42 ms`, `12.3 ms`, `1.25 s` (the reports'
 /// and the alerts' style too).
 pub use shared::units::human_ms as ms;

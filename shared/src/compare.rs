@@ -11,7 +11,7 @@ use crate::run::RunStatus;
 use crate::scenario::LoadProfile;
 use crate::units;
 
-const DASH: &str = "—";
+const DASH: &str = units::NONE;
 
 /// A run's duration: whole seconds, or tenths under ten seconds (`0.4 s` for a smoke run).
 pub fn duration_ms(ms: u64) -> String {
@@ -251,7 +251,7 @@ impl Delta {
         Self { abs, rel }
     }
 
-    /// `+12.5%`, `−3.0%`, `0.0%`; `—` without a relative change.
+    /// `+12.5%`, `−3.0%`, `0.0%`; `–` without a relative change.
     pub fn rel_text(self) -> String {
         match self.rel {
             Some(r) if r.is_finite() => {
@@ -335,25 +335,25 @@ impl MetricCell {
         }
     }
 
-    /// The baseline value with its unit, `—` when missing.
+    /// The baseline value with its unit, `–` when missing.
     pub fn baseline_text(&self) -> String {
         self.baseline
             .map_or_else(|| DASH.to_owned(), |v| self.metric.format(v))
     }
 
-    /// The candidate value with its unit, `—` when missing.
+    /// The candidate value with its unit, `–` when missing.
     pub fn candidate_text(&self) -> String {
         self.candidate
             .map_or_else(|| DASH.to_owned(), |v| self.metric.format(v))
     }
 
-    /// The absolute difference with its unit, `—` when one side is missing.
+    /// The absolute difference with its unit, `–` when one side is missing.
     pub fn delta_text(&self) -> String {
         self.delta
             .map_or_else(|| DASH.to_owned(), |d| self.metric.format_delta(d.abs))
     }
 
-    /// The relative difference, `—` when one side is missing or the baseline is zero.
+    /// The relative difference, `–` when one side is missing or the baseline is zero.
     pub fn rel_text(&self) -> String {
         self.delta.map_or_else(|| DASH.to_owned(), Delta::rel_text)
     }
@@ -910,7 +910,7 @@ mod tests {
         assert_eq!(d.rel_text(), "+25.0%");
         assert_eq!(Delta::between(200.0, 150.0).rel_text(), "\u{2212}25.0%");
         assert_eq!(Delta::between(0.0, 5.0).rel, None);
-        assert_eq!(Delta::between(0.0, 5.0).rel_text(), "—");
+        assert_eq!(Delta::between(0.0, 5.0).rel_text(), "–");
         assert_eq!(Delta::between(3.0, 3.0).rel_text(), "0.0%");
         assert_eq!(Delta::between(1000.0, 999.9999).rel_text(), "0.0%");
     }
@@ -1004,13 +1004,13 @@ mod tests {
         );
         assert_eq!(
             (gone.candidate_text(), gone.delta_text(), gone.rel_text()),
-            ("—".into(), "—".into(), "—".into())
+            ("–".into(), "–".into(), "–".into())
         );
         assert_eq!(gone.change, Change::Same);
         let new = rows[3].cell(Metric::Requests).expect("cell");
         assert_eq!(
             (new.baseline_text(), new.candidate_text()),
-            ("—".into(), "300".into())
+            ("–".into(), "300".into())
         );
 
         assert_eq!(tally(&rows), (3, 0));
@@ -1035,7 +1035,7 @@ mod tests {
         assert_eq!((p50.baseline, p50.candidate), (Some(8.0), None));
         assert_eq!(
             (p50.candidate_text(), p50.change),
-            ("—".into(), Change::Same)
+            ("–".into(), Change::Same)
         );
         assert_eq!(
             root.cell(Metric::ErrorRate).map(|c| c.change),

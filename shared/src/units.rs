@@ -242,13 +242,16 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// How a missing figure reads wherever figures are shown (panel, reports, CLI): an en dash.
+pub const NONE: &str = "–";
+
 /// A latency in milliseconds for people, with three significant figures wherever it is shown
 /// (panel, reports, alerts): `0.42 ms`, `12.3 ms`, `512 ms`, `1.25 s`, `16.0 s`, `120 s`.
 /// The unit is chosen after rounding, so 999.7 ms reads `1.00 s`, never `1000 ms`.
 /// Non-finite values (no data) read `–`.
 pub fn human_ms(ms: f64) -> String {
     if !ms.is_finite() {
-        return "–".to_owned();
+        return NONE.to_owned();
     }
     if ms.abs() >= 999.5 {
         format!("{} s", three_figures(ms / 1000.0))
@@ -275,7 +278,7 @@ fn three_figures(v: f64) -> String {
 pub fn human_percent(ratio: f64) -> String {
     let p = ratio * 100.0;
     if !p.is_finite() {
-        "–".to_owned()
+        NONE.to_owned()
     } else if p > 0.0 && p < 0.01 {
         "<0.01%".to_owned()
     } else if p > 99.99 && p < 100.0 {
@@ -290,7 +293,7 @@ pub fn human_percent(ratio: f64) -> String {
 /// a rate below 0.1 keeps two decimals rather than reading `0.0/s`.
 pub fn human_rate(per_s: f64) -> String {
     if !per_s.is_finite() {
-        "–".into()
+        NONE.into()
     } else if per_s >= 9_999.95 {
         format!("{:.1}k/s", per_s / 1000.0)
     } else if per_s >= 99.95 {

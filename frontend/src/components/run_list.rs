@@ -138,7 +138,7 @@ pub fn status_badge_markup(h: &mut Html, status: RunStatus) {
     .close("span");
 }
 
-/// The thresholds' verdict as a coloured word (`—` before there is one).
+/// The thresholds' verdict as a coloured word (`–` before there is one).
 pub fn verdict_badge_markup(h: &mut Html, verdict: Verdict) {
     h.el(
         "span",
@@ -165,7 +165,7 @@ mod tests {
         );
         assert_eq!(
             badge(|h| verdict_badge_markup(h, Verdict::Unknown)),
-            "<span class=\"verdict\" data-verdict=\"none\">—</span>"
+            "<span class=\"verdict\" data-verdict=\"none\">–</span>"
         );
     }
 }

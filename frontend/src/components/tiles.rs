@@ -121,7 +121,7 @@ pub fn run_tiles(
     unfinished: String,
     peak_users: &str,
 ) -> Vec<TileData> {
-    let figure = |f: fn(&RequestStats) -> String| total.map_or_else(|| "—".into(), f);
+    let figure = |f: fn(&RequestStats) -> String| total.map_or_else(|| format::NONE.into(), f);
     let tone = match total.map(RequestStats::error_rate) {
         Some(r) if r >= BAD_ERROR_RATE => "bad",
         Some(r) if r > 0.0 => "warn",
@@ -187,7 +187,7 @@ pub const BAD_ERROR_RATE: f64 = 0.05;
 
 /// The headline figures of a run at its latest snapshot (dashes before the first one).
 pub fn headline(latest: Option<&MetricsSnapshot>) -> Headline {
-    const NONE: &str = "–";
+    use format::NONE;
     let Some(s) = latest else {
         return Headline {
             throughput: NONE.into(),
@@ -368,10 +368,28 @@ mod tests {
         assert_eq!(tiles_markup(&[]), "");
     }
 
+    /// A missing figure reads the same on Live, on a run's page, in History and in the charts'
+    /// read-out: one dash.
+    #[test]
+    fn a_missing_figure_reads_the_same_everywhere() {
+        let live = headline(None).p50;
+        let stored = run_tiles(None, "", String::new(), "").remove(2).value;
+        let history = crate::compare::Verdict::Unknown.text();
+        let readout = crate::chart::format_value(f64::NAN, "ms");
+        assert_eq!(
+            [live.as_str(), stored.as_str(), history, readout.as_str()],
+            ["–"; 4]
+        );
+        assert_eq!(format::ms(f64::NAN), "–");
+    }
+
     #[test]
     fn stored_run_tiles() {
-        let none = run_tiles(None, "—", String::new(), "—");
-        assert!(none.iter().all(|t| t.value == "—" && t.tone.is_empty()));
+        let none = run_tiles(None, format::NONE, String::new(), format::NONE);
+        assert!(
+            none.iter()
+                .all(|t| t.value == format::NONE && t.tone.is_empty())
+        );
         let t = crate::components::fixtures::stats("*", 1000, 10, 25.0);
         let tiles = run_tiles(Some(&t), "900", unfinished_hint(3, 1_900), "33");
         let got: Vec<(&str, &str, &str)> = tiles

@@ -503,7 +503,7 @@ pub fn run_columns_markup(summary: Option<&RunSummary>, ended: bool) -> String {
             for c in checks {
                 let all = c.passed + c.failed;
                 let rate = if all == 0 {
-                    "—".into()
+                    format::NONE.into()
                 } else {
                     format::percent(c.passed as f64 / all as f64)
                 };
@@ -592,7 +592,9 @@ fn run_detail(
                     .or_else(|| d.summary.as_ref().and_then(RunSummary::verdict)),
                 status.get(),
             );
-            let ended = i.ended_at_ms.map_or_else(|| "—".into(), local_time);
+            let ended = i
+                .ended_at_ms
+                .map_or_else(|| format::NONE.into(), local_time);
             // A followed run's time so far comes with its snapshots.
             let ran = if follow {
                 snapshots.with(|s| s.last().map_or(0, |s| s.elapsed_ms))
@@ -625,7 +627,7 @@ fn run_detail(
         summary.with(|s| {
             snapshots.with(|snaps| {
                 let (s, last) = (s.as_ref(), snaps.last());
-                let count = |n: Option<u64>| n.map_or_else(|| "—".into(), format::count);
+                let count = |n: Option<u64>| n.map_or_else(|| format::NONE.into(), format::count);
                 let unfinished = s
                     .map(|s| (s.interrupted_iterations, s.dropped_iterations))
                     .or(last.map(|l| (l.interrupted_iterations, l.dropped_iterations)))
@@ -941,7 +943,7 @@ mod tests {
             "<tr data-check=\"status in [200]\" class=\"run-table__row--bad\"><td>GET /</td><td class=\"mono\">status in [200]</td><td class=\"num\">1,500</td><td class=\"num\">500</td><td class=\"num\">75.00%</td></tr>"
         ), "{m}");
         assert!(m.contains(
-            "<tr data-check=\"body &lt;script&gt;\"><td>GET /x</td><td class=\"mono\">body &lt;script&gt;</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">—</td></tr>"
+            "<tr data-check=\"body &lt;script&gt;\"><td>GET /x</td><td class=\"mono\">body &lt;script&gt;</td><td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">–</td></tr>"
         ), "{m}");
         assert!(!m.contains("<script>") && !m.contains("<b>"));
         assert!(m.ends_with("</tbody></table></div></section>"));
