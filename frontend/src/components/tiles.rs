@@ -140,9 +140,21 @@ pub fn run_tiles(
             figure(|t| format::count(t.requests)),
         ),
         tile("Throughput", "throughput", figure(|t| format::rate(t.rps))),
-        tile("p50", "p50", figure(|t| format::ms(t.latency.p50_ms))),
-        tile("p95", "p95", figure(|t| format::ms(t.latency.p95_ms))),
-        tile("p99", "p99", figure(|t| format::ms(t.latency.p99_ms))),
+        tile(
+            "p50 latency",
+            "p50",
+            figure(|t| format::ms(t.latency.p50_ms)),
+        ),
+        tile(
+            "p95 latency",
+            "p95",
+            figure(|t| format::ms(t.latency.p95_ms)),
+        ),
+        tile(
+            "p99 latency",
+            "p99",
+            figure(|t| format::ms(t.latency.p99_ms)),
+        ),
         TileData {
             tone,
             ..tile(
@@ -381,6 +393,23 @@ mod tests {
             ["–"; 4]
         );
         assert_eq!(format::ms(f64::NAN), "–");
+    }
+
+    /// A figure Live and a run's page both show has one label.
+    #[test]
+    fn live_and_stored_tiles_share_labels() {
+        let live = live_tiles(&headline(None), Phase::Summarised);
+        let stored = run_tiles(None, "", String::new(), "");
+        for t in &stored {
+            if let Some(l) = live.iter().find(|l| l.name == t.name) {
+                assert_eq!(l.label, t.label, "{}", t.name);
+            }
+        }
+        let shared = stored
+            .iter()
+            .filter(|t| live.iter().any(|l| l.name == t.name))
+            .count();
+        assert_eq!(shared, 5, "throughput, p50, p95, p99, error rate");
     }
 
     #[test]
