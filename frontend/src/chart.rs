@@ -219,18 +219,14 @@ pub fn layout(left: &[Series], right: &[Series], whole: bool) -> ChartModel {
 
     // Time axis: ticks in seconds or minutes, the domain exactly the data (no empty tail)
     // once the run is longer than the minimum span.
-    let time_unit = TimeUnit::for_span(max_x);
-    let div = time_unit.seconds();
     let x_end = max_x.max(MIN_SPAN_S);
     let x = LinearScale::new((0.0, x_end), (frame.left, frame.right));
-    let raw_x_ticks = nice_ticks(0.0, x_end / div, 7);
-    let x_step = tick_step(&raw_x_ticks);
-    let x_ticks = raw_x_ticks
-        .iter()
-        .filter(|t| **t * div <= x_end * (1.0 + 1e-9))
-        .map(|t| Tick {
-            pos: x.map(t * div),
-            label: tick_label(*t, x_step),
+    let (time_unit, ticks) = time_axis(x_end, 7);
+    let x_ticks = ticks
+        .into_iter()
+        .map(|(t, label)| Tick {
+            pos: x.map(t),
+            label,
         })
         .collect();
 
@@ -309,6 +305,23 @@ pub fn layout(left: &[Series], right: &[Series], whole: bool) -> ChartModel {
         data_end: max_x,
         load_end: None,
     }
+}
+
+/// A time axis from 0 to `end_s` seconds with about `approx` ticks, as the charts and
+/// Compose's load preview draw it: its unit (seconds, minutes past 20 minutes) and its ticks up
+/// to `end_s` as `(seconds, label)`, each label a plain number in that unit (`0`, `30`, `2.5`;
+/// the axis title names the unit).
+pub fn time_axis(end_s: f64, approx: usize) -> (TimeUnit, Vec<(f64, String)>) {
+    let unit = TimeUnit::for_span(end_s);
+    let div = unit.seconds();
+    let raw = nice_ticks(0.0, end_s / div, approx);
+    let step = tick_step(&raw);
+    let ticks = raw
+        .iter()
+        .filter(|t| **t * div <= end_s * (1.0 + 1e-9))
+        .map(|t| (t * div, tick_label(*t, step)))
+        .collect();
+    (unit, ticks)
 }
 
 /// Ticks for a count: steps under 1 (`0.25` users) become steps of 1 over the same span, or

@@ -1,10 +1,12 @@
 //! The load preview: users or starts per second over time, drawn as a small SVG with labelled
-//! axes. Its own few lines of axis math (tested below) keep it independent of the live charts.
+//! axes. Its time axis is the charts' ([`crate::chart::time_axis`]), so a plan and the run it
+//! becomes read alike; its value axis has its own few lines of math (tested below).
 
 use std::fmt::Write;
 
 use shared::markup::escape;
 
+use crate::chart::{TimeUnit, time_axis};
 use crate::scenario_form::LoadPreview;
 
 const W: f64 = 520.0;
@@ -30,37 +32,6 @@ pub(crate) fn value_ticks(max: f64, target: usize) -> Vec<f64> {
         .unwrap_or(10.0 * mag);
     let n = (max / step - 1e-9).ceil().max(1.0) as usize;
     (0..=n).map(|k| k as f64 * step).collect()
-}
-
-/// Time ticks for a run of `duration_s`: at most about six, on round seconds or minutes.
-pub(crate) fn time_ticks(duration_s: f64) -> Vec<f64> {
-    const STEPS: [f64; 16] = [
-        1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
-        21600.0, 86400.0,
-    ];
-    if !duration_s.is_finite() || duration_s <= 0.0 {
-        return vec![0.0];
-    }
-    let step = STEPS
-        .into_iter()
-        .find(|s| duration_s / s <= 6.0)
-        .unwrap_or(86400.0);
-    let n = (duration_s / step + 1e-9).floor() as usize;
-    (0..=n).map(|k| k as f64 * step).collect()
-}
-
-/// A time tick's label: `45s`, `2m`, `1m30s`, `1h`.
-pub(crate) fn time_label(s: f64) -> String {
-    let s = s.round() as u64;
-    if s < 60 {
-        format!("{s}s")
-    } else if s.is_multiple_of(3600) {
-        format!("{}h", s / 3600)
-    } else if s.is_multiple_of(60) {
-        format!("{}m", s / 60)
-    } else {
-        format!("{}m{:02}s", s / 60, s % 60)
-    }
 }
 
 /// A value tick's label, with the decimals its tick step needs (every label of an axis has
@@ -100,8 +71,10 @@ pub(crate) struct Geometry {
     pub line: String,
     /// `d` of the filled area.
     pub area: String,
-    /// `(x, label)` of time ticks.
+    /// `(x, label)` of time ticks, counted in `time_unit`.
     pub x_ticks: Vec<(f64, String)>,
+    /// What the time ticks count.
+    pub time_unit: TimeUnit,
     /// `(y, label)` of value ticks.
     pub y_ticks: Vec<(f64, String)>,
 }
@@ -127,13 +100,12 @@ pub(crate) fn geometry(p: &LoadPreview) -> Geometry {
         line.join(" L"),
         x(dur)
     );
+    let (time_unit, ticks) = time_axis(p.duration_s, 7);
     Geometry {
         line: line.join(" "),
         area,
-        x_ticks: time_ticks(p.duration_s)
-            .into_iter()
-            .map(|t| (x(t), time_label(t)))
-            .collect(),
+        x_ticks: ticks.into_iter().map(|(t, label)| (x(t), label)).collect(),
+        time_unit,
         y_ticks: ys.iter().map(|&v| (y(v), value_label(v, step))).collect(),
     }
 }
@@ -210,7 +182,7 @@ pub(crate) fn preview_markup(preview: Option<&LoadPreview>) -> String {
         "<line class=\"load-preview__axis\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{plot_bottom}\" y2=\"{plot_bottom}\"></line>\
          <path class=\"load-preview__area\" d=\"{}\"></path>\
          <polyline class=\"load-preview__line\" points=\"{}\"></polyline>\
-         <text class=\"load-preview__axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">time</text>\
+         <text class=\"load-preview__axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">time into run ({})</text>\
          <text class=\"load-preview__axis-title\" x=\"12\" y=\"{mid_y}\" text-anchor=\"middle\" \
          transform=\"rotate(-90 12 {mid_y})\">{}</text></svg>\
          <p class=\"load-preview__summary\" data-field=\"preview-summary\">{}</p>",
@@ -219,6 +191,7 @@ pub(crate) fn preview_markup(preview: Option<&LoadPreview>) -> String {
         g.line,
         LEFT + (W - LEFT - RIGHT) / 2.0,
         H - 4.0,
+        g.time_unit.symbol(),
         if p.open { "starts/s" } else { "users" },
         escape(&summary(p))
     );
@@ -244,15 +217,7 @@ mod tests {
     }
 
     #[test]
-    fn time_ticks_and_labels() {
-        assert_eq!(time_ticks(30.0), [0.0, 5.0, 10.0, 15.0, 20.0, 25.0, 30.0]);
-        assert_eq!(time_ticks(35.0), [0.0, 10.0, 20.0, 30.0]);
-        assert_eq!(time_ticks(0.0), [0.0]);
-        assert_eq!(time_ticks(3600.0).len(), 7);
-        assert_eq!(time_label(45.0), "45s");
-        assert_eq!(time_label(120.0), "2m");
-        assert_eq!(time_label(90.0), "1m30s");
-        assert_eq!(time_label(7200.0), "2h");
+    fn value_and_peak_labels() {
         // Each label has the decimals of its axis' step: a low rate's ticks are told apart.
         for (v, step, label) in [
             (2.5, 0.5, "2.5"),
@@ -305,7 +270,40 @@ mod tests {
         );
         assert!(g.area.starts_with('M') && g.area.ends_with('Z'));
         assert_eq!(g.y_ticks.first().map(|t| t.1.as_str()), Some("0"));
-        assert_eq!(g.x_ticks.last().map(|t| t.1.as_str()), Some("10s"));
+        assert_eq!(g.x_ticks.last().map(|t| t.1.as_str()), Some("10"));
+    }
+
+    /// The preview's time axis reads as the charts' does: plain numbers under a title that
+    /// names the unit (`30` under "time into run (s)", not `30s`), minutes for long plans.
+    #[test]
+    fn the_time_axis_reads_as_the_charts_do() {
+        let plan = |duration_s: f64| LoadPreview {
+            open: false,
+            points: vec![(0.0, 0.0), (duration_s, 10.0)],
+            duration_s,
+            peak: 10.0,
+            max_users: None,
+            starts: None,
+        };
+        let labels = |d: f64| -> Vec<String> {
+            geometry(&plan(d))
+                .x_ticks
+                .into_iter()
+                .map(|t| t.1)
+                .collect()
+        };
+        assert_eq!(labels(30.0), ["0", "5", "10", "15", "20", "25", "30"]);
+        assert_eq!(labels(0.0), ["0"]);
+        assert!(preview_markup(Some(&plan(90.0))).contains(">time into run (s)</text>"));
+        assert!(preview_markup(Some(&plan(5400.0))).contains(">time into run (min)</text>"));
+        // The same ticks as the charts of a run that long.
+        for d in [30.0, 90.0, 600.0, 5400.0] {
+            let mut run = crate::chart::Series::new("users", "c");
+            run.points = vec![(0.0, 1.0), (d, 1.0)];
+            let chart = crate::chart::layout(&[run], &[], false);
+            let want: Vec<String> = chart.x_ticks.into_iter().map(|t| t.label).collect();
+            assert_eq!(labels(d), want, "{d} s");
+        }
     }
 
     #[test]
@@ -325,7 +323,7 @@ mod tests {
         assert!(m.contains("viewBox=\"0 0 520 220\""));
         assert!(m.contains("aria-label=\"Load over time: journey starts per second\""));
         assert!(m.contains(&format!("points=\"{}\"", geometry(&p).line)));
-        assert!(m.contains(">1m</text>") && m.contains(">starts/s</text></svg>"));
+        assert!(m.contains(">60</text>") && m.contains(">starts/s</text></svg>"));
         assert!(m.ends_with(
             "<p class=\"load-preview__summary\" data-field=\"preview-summary\">\
              peak 20/s · lasts 1 min 00 s · ≈ 600 journey starts · pool cap 50 users</p>"
