@@ -1476,7 +1476,7 @@ async fn eval(b: &Browser, script: &str) -> serde_json::Value {
 
 /// What lines up on screen stays lined up at the widths people use: a run's page starts where
 /// the other pages start; a figure's heading ends where its figures end; at 1280 px a run's checks do not break request names inside a
-/// word; in Compose at 800 px a field error moves nothing beside its field, and a stacked
+/// word; at 800 px History's table fits without scrolling sideways; in Compose at 800 px a field error moves nothing beside its field, and a stacked
 /// threshold keeps its checkbox and buttons under its fields, without gaps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_lines_up_at_common_widths() {
@@ -1558,6 +1558,23 @@ async fn the_panel_lines_up_at_common_widths() {
         .set_window_size(800, 900)
         .await
         .expect("an 800 px window");
+    // History's table fits an 800 px window: no column (the verdict, last) scrolls out of view.
+    b.client
+        .goto(&format!("{}/history", server.api))
+        .await
+        .expect("open history");
+    b.find(".run-list tbody tr[data-run-id]").await;
+    b.screenshot("layout-history-800").await;
+    let widths = eval(
+        &b,
+        "const s = document.querySelector('.page--history .table-scroll'); \
+         return [s.scrollWidth, s.clientWidth];",
+    )
+    .await;
+    assert!(
+        widths[0].as_i64() <= widths[1].as_i64(),
+        "History's table is wider than its box at 800 px: [scroll, client] = {widths}"
+    );
     compose_web_app(&b, &server).await;
     b.until(10, "the preset's journeys in the form", || async {
         attr(&b, "[data-field='journeys[0].weight']", "value")

@@ -41,10 +41,10 @@ pub fn RunList(
                         </th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Scenario"</th>
-                        <th scope="col">"Type"</th>
+                        <th scope="col" class="run-list__type">"Type"</th>
                         <th scope="col">"Started"</th>
                         <th scope="col" class="num">"Duration"</th>
-                        <th scope="col" class="num">"Requests"</th>
+                        <th scope="col" class="num run-list__requests">"Requests"</th>
                         <th scope="col" class="num">"Throughput"</th>
                         <th scope="col" class="num">"p95"</th>
                         <th scope="col" class="num">"Error rate"</th>
@@ -114,7 +114,7 @@ fn run_row(run: &RunInfo, selected: RwSignal<Vec<(String, u64)>>) -> AnyView {
                 {local_time(created_at_ms)}
             </td>
             <td class="num">{row.duration}</td>
-            <td class="num">{row.requests}</td>
+            <td class="num run-list__requests">{row.requests}</td>
             <td class="num">{row.rps}</td>
             <td class="num">{row.p95}</td>
             <td class="num" class:run-list__errors=row.has_errors>{row.error_rate}</td>
