@@ -1476,7 +1476,8 @@ async fn eval(b: &Browser, script: &str) -> serde_json::Value {
 
 /// What lines up on screen stays lined up at the widths people use: a run's page starts where
 /// the other pages start; a figure's heading ends where its figures end; at 1280 px a run's checks do not break request names inside a
-/// word; at 800 px History's table fits without scrolling sideways; in Compose at 800 px a field error moves nothing beside its field, and a stacked
+/// word; at 800 px History's table fits without scrolling sideways; embedded, Compose's bar
+/// covers nothing and widens nothing; in Compose at 800 px a field error moves nothing beside its field, and a stacked
 /// threshold keeps its checkbox and buttons under its fields, without gaps.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_panel_lines_up_at_common_widths() {
@@ -1618,6 +1619,29 @@ async fn the_panel_lines_up_at_common_widths() {
     assert!(
         gaps.iter().all(|g| g.as_i64().is_some_and(|g| g <= 10)),
         "gaps between a stacked threshold's parts: {gaps:?}"
+    );
+
+    // Embedded (no app header), Compose's bar sits at the top of the frame, not a header's
+    // height below it over the preset picker, and spans the page without widening it.
+    b.client
+        .goto(&format!("{}/compose?embed=1", server.api))
+        .await
+        .expect("open compose embedded");
+    b.find("[data-field=preset]").await;
+    b.screenshot("layout-compose-embedded-800").await;
+    let fit = eval(
+        &b,
+        "const d = document.scrollingElement; \
+         const bar = document.querySelector('.compose__bar').getBoundingClientRect(); \
+         const preset = document.querySelector('[data-field=preset]').getBoundingClientRect(); \
+         return [Math.round(bar.top), Math.round(bar.bottom) <= Math.round(preset.top), \
+                 d.scrollWidth - d.clientWidth];",
+    )
+    .await;
+    assert_eq!(
+        fit,
+        serde_json::json!([0, true, 0]),
+        "[bar top, bar above the preset picker, sideways overflow]"
     );
 
     drop(b);
