@@ -236,6 +236,26 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
         .await;
     assert!(message.contains("above 0"), "{message}");
     b.screenshot("compose-error").await;
+    // Launched anyway, the server refuses it: focus goes from Launch to the marked field, as it
+    // does for a field the form cannot read.
+    b.click("[data-action=launch]").await;
+    b.until(10, "the server's refusal", || async {
+        text(&b, ".compose__notice[role=alert]")
+            .await
+            .filter(|t| t.contains("did not accept"))
+    })
+    .await;
+    b.until(10, "focus on the refused field", || async {
+        b.client
+            .execute(
+                "return document.activeElement.getAttribute('data-field');",
+                vec![],
+            )
+            .await
+            .ok()
+            .filter(|v| v.as_str() == Some("load.rate"))
+    })
+    .await;
 
     // A field that cannot be read keeps the form: the text view would show an older scenario,
     // which would then replace the form's edits.

@@ -179,6 +179,9 @@ pub fn ComposePage() -> impl IntoView {
             checked.try_set_value(about);
             server.try_set(problems);
             check_state.try_set(CheckState::Done { valid: false });
+            // As for a field the form cannot read: the notice is in the bar, the field it is
+            // about may be far down the form.
+            focus_later("[data-field][aria-invalid=true]");
         }
         // A conflict with the run in progress names that run; other conflicts (a preset's
         // name on save) are said in the server's words.
