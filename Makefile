@@ -70,7 +70,7 @@ wasm-test: tools
 # It also fails when the gzip size passes WASM_GZIP_MAX: a ratchet against regressions, not the
 # budget. Lower it when the panel shrinks; raise it only on purpose. Builds into target/size-dist,
 # not dist/.
-WASM_GZIP_MAX := 366560
+WASM_GZIP_MAX := 366600
 size: tools
 	trunk build --release --dist target/size-dist
 	@f=$$(ls target/size-dist/*.wasm); n=$$(gzip -9c $$f | wc -c); \
