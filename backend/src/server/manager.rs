@@ -997,13 +997,9 @@ mod tests {
         }
     }
 
-    /// The engine says `running`; the pump reads it, and before it announces it a stop is
-    /// accepted. The late `running` used to go out on the feed after the stop, so the panel
-    /// showed the run `running` until the engine's `stopping` came. Now the stop says
-    /// `stopping` on the feed at once, and nothing after it says `running`, there or in the
-    /// status.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_running_announced_after_a_stop_does_not_take_it_back() {
+    /// A manager with 100 ms intervals whose default target is a demo target answering at once
+    /// (kept running while the first value lives).
+    async fn manager_with_demo() -> (crate::demo_target::DemoServer, RunManager) {
         use crate::demo_target::{DemoConfig, DemoServer};
         let demo = DemoServer::start(DemoConfig::instant())
             .await
@@ -1014,18 +1010,34 @@ mod tests {
             ..Default::default()
         };
         let runs = RunManager::new(Store::open_in_memory().expect("a store"), config);
-        let (mut rx, _) = runs.subscribe();
-        let request: StartRun = serde_json::from_value(serde_json::json!({
+        (demo, runs)
+    }
+
+    /// A start of a minute of `users` users asking the demo target for a product.
+    fn a_minute_of(name: &str, users: u32, graceful_stop: &str) -> StartRun {
+        serde_json::from_value(serde_json::json!({
             "scenario": { "inline": {
-                "name": "stopped",
+                "name": name,
                 "journeys": [{ "name": "product", "steps": [{ "request": {
                     "name": "GET product", "method": "GET", "path": "/api/products/3"
                 }}]}],
-                "load": { "type": "constant_users", "users": 2, "duration": "60s" },
-                "options": { "timeout": "5s", "graceful_stop": "2s" }
+                "load": { "type": "constant_users", "users": users, "duration": "60s" },
+                "options": { "timeout": "5s", "graceful_stop": graceful_stop }
             }}
         }))
-        .expect("a start request");
+        .expect("a start request")
+    }
+
+    /// The engine says `running`; the pump reads it, and before it announces it a stop is
+    /// accepted. The late `running` used to go out on the feed after the stop, so the panel
+    /// showed the run `running` until the engine's `stopping` came. Now the stop says
+    /// `stopping` on the feed at once, and nothing after it says `running`, there or in the
+    /// status.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_running_announced_after_a_stop_does_not_take_it_back() {
+        let (_demo, runs) = manager_with_demo().await;
+        let (mut rx, _) = runs.subscribe();
+        let request = a_minute_of("stopped", 2, "2s");
         let id = runs.start(request).await.expect("the run starts").id;
         wait_for(&mut rx, "running", |msg| {
             matches!(
@@ -1067,28 +1079,9 @@ mod tests {
     /// never announced the run.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_start_whose_caller_goes_away_still_finishes() {
-        use crate::demo_target::{DemoConfig, DemoServer};
-        let demo = DemoServer::start(DemoConfig::instant())
-            .await
-            .expect("the demo target binds 127.0.0.1:0");
-        let config = ServerConfig {
-            interval: Duration::from_millis(100),
-            demo_target_url: Some(demo.url()),
-            ..Default::default()
-        };
-        let runs = RunManager::new(Store::open_in_memory().expect("a store"), config);
+        let (_demo, runs) = manager_with_demo().await;
         let (mut rx, _) = runs.subscribe();
-        let request: StartRun = serde_json::from_value(serde_json::json!({
-            "scenario": { "inline": {
-                "name": "abandoned",
-                "journeys": [{ "name": "product", "steps": [{ "request": {
-                    "name": "GET product", "method": "GET", "path": "/api/products/3"
-                }}]}],
-                "load": { "type": "constant_users", "users": 1, "duration": "60s" },
-                "options": { "timeout": "5s", "graceful_stop": "1s" }
-            }}
-        }))
-        .expect("a start request");
+        let request = a_minute_of("abandoned", 1, "1s");
         // Polled once, then dropped, as axum drops a handler whose client went away. (Exactly
         // once: a timeout polls again when its timer fires, by when the start may be done.)
         let mut start = Box::pin(runs.start(request));
