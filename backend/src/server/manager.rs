@@ -348,8 +348,9 @@ impl RunManager {
         valid: shared::scenario::ValidScenario,
         test_type: TestType,
     ) -> Result<RunInfo, ApiError> {
-        // Without this, two starts could both pass the check below and both store a run; the
-        // loser's row would then stay in the history as a run that never ran.
+        // Held until the run is the one in progress: only a start makes a run that, so the
+        // check below holds to the end. Without it, two starts could both pass the check and
+        // both store a run; the loser's row would stay in the history as a run that never ran.
         let launching = self.inner.launching.lock().await;
         if launching.closing {
             return Err(ApiError::Unavailable(
@@ -383,13 +384,6 @@ impl RunManager {
         let ids = (0..RUN_ID_ATTEMPTS).map(move |salt| run_id_at(now, salt));
         let info = blocking(move || create_run(&store, pending, &doc, ids)).await?;
 
-        // Checked again: two starts racing must not both win. Only a start makes a run the
-        // one in progress, and starts hold `launching`, so none can until this one is done
-        // with `current` below.
-        if let Some(busy) = self.busy() {
-            let _ = self.inner.store.set_status(&info.id, RunStatus::Cancelled);
-            return Err(ApiError::Busy(busy));
-        }
         // `engine::start` prepares the requests (reqwest clients, TLS roots), starts the worker
         // threads and waits until they run before it starts the run's clock: milliseconds, more
         // on a busy machine, that must not stall one of the server's runtime threads (and the
