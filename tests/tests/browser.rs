@@ -27,6 +27,21 @@ async fn text(b: &Browser, css: &str) -> Option<String> {
     el.text().await.ok()
 }
 
+/// Waits until keyboard focus is on the form field `field` (its `data-field`).
+async fn until_field_focused(b: &Browser, field: &str, what: &str) {
+    b.until(10, what, || async {
+        b.client
+            .execute(
+                "return document.activeElement.getAttribute('data-field');",
+                vec![],
+            )
+            .await
+            .ok()
+            .filter(|v| v.as_str() == Some(field))
+    })
+    .await;
+}
+
 async fn set_input(b: &Browser, css: &str, value: &str) {
     let input = b.find(css).await;
     input.clear().await.expect("clear");
@@ -245,17 +260,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
             .filter(|t| t.contains("did not accept"))
     })
     .await;
-    b.until(10, "focus on the refused field", || async {
-        b.client
-            .execute(
-                "return document.activeElement.getAttribute('data-field');",
-                vec![],
-            )
-            .await
-            .ok()
-            .filter(|v| v.as_str() == Some("load.rate"))
-    })
-    .await;
+    until_field_focused(&b, "load.rate", "focus on the refused field").await;
 
     // A field that cannot be read keeps the form: the text view would show an older scenario,
     // which would then replace the form's edits.
@@ -287,17 +292,7 @@ async fn an_invalid_scenario_shows_the_error_next_to_its_field_and_its_place_in_
         "the edit is kept"
     );
     // Focus goes to the field, which may be far below the notice.
-    b.until(10, "focus on the unreadable field", || async {
-        b.client
-            .execute(
-                "return document.activeElement.getAttribute('data-field');",
-                vec![],
-            )
-            .await
-            .ok()
-            .filter(|v| v.as_str() == Some("load.duration"))
-    })
-    .await;
+    until_field_focused(&b, "load.duration", "focus on the unreadable field").await;
     set_input(&b, "[data-field='load.duration']", "30s").await;
     b.until(10, "the notice to go once the field reads", || async {
         let notice = text(&b, ".compose__notice[role=alert]").await;

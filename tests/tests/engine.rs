@@ -273,6 +273,22 @@ options: {{ timeout: 5s }}
 
 const GET_X: &str = "{ method: GET, path: /x }";
 
+/// Short closed runs (2 users, 1 s, 2 s timeout) of `GET /x` against `url`, once on the direct
+/// HTTP/1.1 path and once through reqwest (a `connection` header sends it that way), every
+/// request of each failing as `kind`: each run with the request it sent, for what else a test
+/// checks of it.
+async fn failing_on_both_paths(url: &str, kind: ErrorKind) -> Vec<(&'static str, Finished)> {
+    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
+    let mut runs = Vec::new();
+    for request in [GET_X, through_reqwest] {
+        let run = harness::run(&closed(url, request, 2, "1s", "2s"), INTERVAL).await;
+        assert_completed(&run);
+        assert_all_errors(&run.summary.total, kind);
+        runs.push((request, run));
+    }
+    runs
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connection_is_connect_refused() {
     let url = errors::refused_url().await.expect("free port");
@@ -824,13 +840,8 @@ options: {{ timeout: 2s }}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connections_send_no_bytes() {
     let url = errors::refused_url().await.expect("free port");
-    // The direct HTTP/1.1 path, and reqwest's (a `connection` header sends it that way).
-    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
-    for request in [GET_X, through_reqwest] {
-        let run = harness::run(&closed(&url, request, 2, "1s", "2s"), INTERVAL).await;
-        assert_completed(&run);
+    for (request, run) in failing_on_both_paths(&url, ErrorKind::ConnectRefused).await {
         let t = &run.summary.total;
-        assert_all_errors(t, ErrorKind::ConnectRefused);
         assert_eq!(
             (t.bytes_sent, t.bytes_received),
             (0, 0),
@@ -848,12 +859,8 @@ async fn a_body_cut_short_is_a_body_read_error_on_both_paths() {
     let target = errors::raw_server(RawBehaviour::ShortBody)
         .await
         .expect("target starts");
-    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
-    for request in [GET_X, through_reqwest] {
-        let run = harness::run(&closed(&target.url(), request, 2, "1s", "2s"), INTERVAL).await;
-        assert_completed(&run);
+    for (request, run) in failing_on_both_paths(&target.url(), ErrorKind::BodyRead).await {
         let t = &run.summary.total;
-        assert_all_errors(t, ErrorKind::BodyRead);
         assert_eq!(
             t.status_counts.get(&200).copied(),
             Some(t.requests),
@@ -872,12 +879,8 @@ async fn a_switch_of_protocols_nobody_asked_for_is_a_protocol_error() {
     let target = errors::raw_server(RawBehaviour::SwitchProtocols)
         .await
         .expect("target starts");
-    let through_reqwest = "{ method: GET, path: /x, headers: { connection: keep-alive } }";
-    for request in [GET_X, through_reqwest] {
-        let run = harness::run(&closed(&target.url(), request, 2, "1s", "2s"), INTERVAL).await;
-        assert_completed(&run);
+    for (request, run) in failing_on_both_paths(&target.url(), ErrorKind::Protocol).await {
         let t = &run.summary.total;
-        assert_all_errors(t, ErrorKind::Protocol);
         assert!(t.status_counts.is_empty(), "{request}: {}", describe(t));
     }
     let asked = "{ method: GET, path: /x, headers: { upgrade: websocket, connection: upgrade } }";

@@ -435,6 +435,18 @@ fn pruning_keeps_the_newest_runs_and_every_run_in_progress() -> Result<(), Store
 }
 
 /// Runs raw SQL on the store's connection, as a bad disk or a hand edit would.
+/// Stores completed load runs of the `shop` scenario, each `(id, created at ms)`.
+fn completed_shop_runs(store: &Store, runs: &[(&str, u64)]) -> Result<(), StoreError> {
+    for &(name, at) in runs {
+        store.create_run(
+            &run_info(name, "shop", TestType::Load, at),
+            &scenario("shop"),
+        )?;
+        store.set_status(&id(name), RunStatus::Completed)?;
+    }
+    Ok(())
+}
+
 fn tamper(store: &Store, sql: &str) -> Result<(), StoreError> {
     store.lock().execute_batch(sql)?;
     Ok(())
@@ -566,13 +578,7 @@ fn latest_run_is_the_newest_with_its_last_snapshot() -> Result<(), StoreError> {
 #[test]
 fn an_unreadable_run_is_listed_as_such_in_its_place() -> Result<(), StoreError> {
     let store = mem();
-    for (name, at) in [("a", 100), ("b", 200), ("c", 300), ("d", 400)] {
-        store.create_run(
-            &run_info(name, "shop", TestType::Load, at),
-            &scenario("shop"),
-        )?;
-        store.set_status(&id(name), RunStatus::Completed)?;
-    }
+    completed_shop_runs(&store, &[("a", 100), ("b", 200), ("c", 300), ("d", 400)])?;
     tamper(&store, "UPDATE runs SET status = 'paused' WHERE id = 'c'")?;
     tamper(&store, "UPDATE runs SET duration_ms = -5 WHERE id = 'a'")?;
     let all = store.list_runs(&RunFilter::default())?;
@@ -621,13 +627,7 @@ fn an_unreadable_run_is_listed_as_such_in_its_place() -> Result<(), StoreError> 
 #[test]
 fn the_latest_run_passes_over_one_this_build_cannot_read() -> Result<(), StoreError> {
     let store = mem();
-    for (name, at) in [("old", 100), ("new", 200)] {
-        store.create_run(
-            &run_info(name, "shop", TestType::Load, at),
-            &scenario("shop"),
-        )?;
-        store.set_status(&id(name), RunStatus::Completed)?;
-    }
+    completed_shop_runs(&store, &[("old", 100), ("new", 200)])?;
     tamper(&store, "UPDATE runs SET status = 'paused' WHERE id = 'new'")?;
     let (info, _) = store.latest_run()?.expect("a readable run");
     assert_eq!(info.id, id("old"));
