@@ -245,6 +245,18 @@ fn quick_scenario(name: &str, request_name: &str, duration: &str) -> Value {
     })
 }
 
+/// [`quick_scenario`] whose users think for 30 s after their request, with a graceful stop of a
+/// minute: once stopped, the run stays `stopping` until a stop-now cuts it.
+fn thinking_scenario(name: &str, duration: &str) -> Value {
+    let mut scenario = quick_scenario(name, "GET product", duration);
+    scenario["journeys"][0]["steps"]
+        .as_array_mut()
+        .expect("steps")
+        .push(json!({ "think": "30s" }));
+    scenario["options"]["graceful_stop"] = json!("60s");
+    scenario
+}
+
 /// Receives feed messages until `Finished` for `id`; returns every message of that run, in
 /// order, `Finished` last. Bounded by [`RUN_DEADLINE`].
 pub(super) async fn collect_until_finished(

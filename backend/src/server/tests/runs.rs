@@ -17,7 +17,9 @@ use shared::scenario::LoadProfile;
 use shared::units::HumanDuration;
 use shared::ws::ServerMsg;
 
-use super::{Harness, collect_until_finished, quick_scenario, wait_finished, wait_for};
+use super::{
+    Harness, collect_until_finished, quick_scenario, thinking_scenario, wait_finished, wait_for,
+};
 use crate::demo_target::DemoConfig;
 use crate::server::{AlertLimits, TestConfig};
 
@@ -1107,7 +1109,9 @@ async fn the_run_list_shows_a_stopped_run_as_stopping() {
         )
         .expect("the trigger is created");
     let (mut rx, _) = h.runs.subscribe();
-    let long = quick_scenario("long", "GET product", "30s");
+    // Its users think after their request, so the graceful stop lasts until the stop-now
+    // below: with quick iterations it could end between two of the lists read here.
+    let long = thinking_scenario("long", "30s");
     let id = h
         .start("/api/runs", &json!({ "scenario": { "inline": long } }))
         .await;
@@ -1148,6 +1152,9 @@ async fn the_run_list_shows_a_stopped_run_as_stopping() {
             std::slice::from_ref(&other.id)
         );
     }
+    h.post_empty(&format!("/api/runs/{id}/stop?now=true"))
+        .await
+        .expect_status(StatusCode::OK);
     let summary = wait_finished(&mut rx, &id).await;
     assert_eq!(summary.status, RunStatus::Cancelled);
     let runs: Vec<RunInfo> = h.get("/api/runs").await.json();
@@ -1217,15 +1224,7 @@ async fn stop_now_cuts_a_graceful_stop_under_way() {
     let h = Harness::new().await;
     let (mut rx, _) = h.runs.subscribe();
     // Users who think for 30 s after their request, with a graceful stop of a minute.
-    let thinking = |name: &str, duration: &str| {
-        let mut scenario = quick_scenario(name, "GET product", duration);
-        scenario["journeys"][0]["steps"]
-            .as_array_mut()
-            .expect("steps")
-            .push(json!({ "think": "30s" }));
-        scenario["options"]["graceful_stop"] = json!("60s");
-        json!({ "scenario": { "inline": scenario } })
-    };
+    let thinking = |name: &str, duration: &str| json!({ "scenario": { "inline": thinking_scenario(name, duration) } });
     let id = h.start("/api/runs", &thinking("thinking", "300ms")).await;
     // The load ends after 300 ms; both users are then thinking, and the run is stopping. The
     // status message comes once the status is stored (a snapshot saying `stopping` may come
